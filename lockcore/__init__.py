@@ -1,0 +1,53 @@
+"""lockcore: crash-safe, contention-fair lock files for JSON stores shared by processes.
+
+A drop-in successor of the reviewed ``file_lock.py``: the same names, signatures and on-disk
+protocol (``X.json`` is guarded by ``X.json.lock``, created exclusively, the holder's PID on its
+first line), so processes running either module can share one store. Unlike it, lockcore breaks
+a dead holder's lock at once and never a live one, never breaks or releases a lock that is not
+the one it judged, replaces data files atomically and durably, keeps their permissions, never
+follows a planted symlink, and never destroys bytes it cannot parse.
+"""
+
+from lockcore._break import break_stale_lock
+from lockcore._errors import (
+    CorruptJSONError,
+    FileLockError,
+    HolderAliveError,
+    LockChangedError,
+    LockLostError,
+    LockTimeout,
+)
+from lockcore._holder import (
+    LockFormat,
+    LockIdentity,
+    LockInfo,
+    LockState,
+    inspect_lock,
+    lock_path_for,
+)
+from lockcore._json import edit_json, locked_read_json, locked_update_json, locked_write_json
+from lockcore._lock import FileLock
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CorruptJSONError",
+    "FileLock",
+    "FileLockError",
+    "HolderAliveError",
+    "LockChangedError",
+    "LockFormat",
+    "LockIdentity",
+    "LockInfo",
+    "LockLostError",
+    "LockState",
+    "LockTimeout",
+    "__version__",
+    "break_stale_lock",
+    "edit_json",
+    "inspect_lock",
+    "lock_path_for",
+    "locked_read_json",
+    "locked_update_json",
+    "locked_write_json",
+]

@@ -1,0 +1,143 @@
+"""Replacing a data file so that every reader sees either the old or the new bytes, never less.
+
+The new bytes go to a temp file made exclusively (``O_EXCL|O_NOFOLLOW``) under an unpredictable
+name in the same directory — a symlink planted at a predictable temp path, the CVE-2025-68146
+class, has nothing to hijack. The temp file gets the old file's mode and owner, is fsynced, and
+``os.replace`` swaps it in; then the directory is fsynced so the rename itself survives a power
+cut. Never unlink-then-rename: a crash between the two loses the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import secrets
+import stat
+import time
+from collections.abc import Callable
+
+from lockcore import _platform
+
+logger = logging.getLogger("lockcore")
+
+LEGACY_TEMP_SUFFIX = ".tmp"
+_READ_FLAGS = os.O_RDONLY | _platform.NONBLOCK | _platform.CLOEXEC
+
+
+def read_bytes(path: str) -> bytes | None:
+    """The data file's bytes, or None when it does not exist."""
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except FileNotFoundError:
+        return None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
+        return file.read()
+
+
+def write_atomic(
+    path: str,
+    data: bytes,
+    *,
+    durable: bool,
+    before_replace: Callable[[], None] = lambda: None,
+) -> None:
+    """Replace ``path`` with ``data``; ``before_replace`` may veto by raising (nothing written)."""
+    directory = os.path.dirname(path) or "."
+    try:
+        existing: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        existing = None
+    temp_path, fd = _create_temp(path, private=existing is not None)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            if existing is not None:
+                _copy_permissions(file.fileno(), existing)
+            if durable:
+                os.fsync(file.fileno())
+        before_replace()
+        os.replace(temp_path, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_path)
+        raise
+    if durable:
+        _platform.fsync_directory(directory)
+
+
+def _create_temp(path: str, *, private: bool) -> tuple[str, int]:
+    # Replacing an existing file: start private (0600) so a secrets file is never readable by
+    # others for an instant, then take the old file's mode. A new file: 0666 less the umask,
+    # as open() would give it.
+    mode = 0o600 if private else 0o666
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _platform.NOFOLLOW | _platform.CLOEXEC
+    for _attempt in range(100):
+        temp_path = f"{path}.{secrets.token_hex(6)}.tmp"
+        try:
+            return temp_path, os.open(temp_path, flags, mode)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temp file beside {path}")
+
+
+def _copy_permissions(fd: int, existing: os.stat_result) -> None:
+    os.fchmod(fd, stat.S_IMODE(existing.st_mode))
+    if hasattr(os, "fchown"):
+        current = os.fstat(fd)
+        if (current.st_uid, current.st_gid) != (existing.st_uid, existing.st_gid):
+            # Only root may give a file away; others keep what they can.
+            with contextlib.suppress(PermissionError):
+                os.fchown(fd, existing.st_uid, existing.st_gid)
+                os.fchmod(fd, stat.S_IMODE(existing.st_mode))  # chown clears setuid bits
+
+
+def quarantine(path: str, data: bytes, *, durable: bool) -> str:
+    """Keep a copy of unparseable bytes beside ``path``; returns the copy's path."""
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _platform.NOFOLLOW | _platform.CLOEXEC
+    for _attempt in range(100):
+        copy_path = f"{path}.corrupt-{stamp}-{secrets.token_hex(3)}"
+        try:
+            fd = os.open(copy_path, flags, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            if durable:
+                os.fsync(file.fileno())
+        if durable:
+            _platform.fsync_directory(os.path.dirname(path) or ".")
+        return copy_path
+    raise FileExistsError(f"could not create a quarantine copy beside {path}")
+
+
+def legacy_leftover(path: str) -> tuple[str, bytes] | None:
+    """The ``X.json.tmp`` a legacy writer left when it died between unlink and rename."""
+    temp_path = path + LEGACY_TEMP_SUFFIX
+    try:
+        fd = os.open(temp_path, _READ_FLAGS | _platform.NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            return None
+        return temp_path, file.read()
+
+
+def adopt_leftover(temp_path: str, path: str, *, durable: bool) -> None:
+    """Put a legacy writer's finished temp file in place of the missing data file."""
+    if durable:
+        fd = os.open(temp_path, os.O_RDONLY | _platform.NOFOLLOW | _platform.CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    os.replace(temp_path, path)
+    if durable:
+        _platform.fsync_directory(os.path.dirname(path) or ".")

@@ -1,0 +1,443 @@
+"""Who holds a lock, and is that holder still alive: the lock file's content and its judgment.
+
+The reviewed protocol puts the holder's PID, in decimal, on the first line of ``X.json.lock``.
+lockcore keeps that line and adds facts on later lines::
+
+    4711
+    lockcore 1
+    host build-03
+    started 1732660000.120000
+    created 1732660001.456789
+    token 5f0c2e9a7d3b41c8
+
+and, while it holds the lock, a kernel ``flock`` on the lock file (see ``_platform``). A lock is
+only ever judged stale on evidence: the kernel lock is free, the PID is gone, or the PID now
+belongs to a process that started after the lock was made. Age alone never makes a lock stale,
+except for a lease the caller opted into (``stale_after``) or a lock file left empty far longer
+than any creator needs to write one line.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import secrets
+import socket
+import stat
+import time
+from dataclasses import dataclass, field
+
+import psutil
+
+from lockcore import _platform
+
+LOCK_SUFFIX = ".lock"
+FORMAT_MARKER = "lockcore 1"
+#: The most of a lock file anyone reads; ours are about 100 bytes.
+MAX_LOCK_BYTES = 4096
+#: Process start times come from clock ticks since boot; allow for their rounding.
+PID_REUSE_TOLERANCE = 1.0
+#: A legacy creator writes its PID right after creating the file; an empty lock file older than
+#: this lost its creator between the two steps.
+EMPTY_LOCK_GRACE = 5.0
+
+
+class LockState(enum.Enum):
+    """What a lock file says about its data file right now."""
+
+    FREE = "free"
+    HELD_ALIVE = "held"
+    STALE_DEAD_HOLDER = "stale"
+    HELD_OTHER_HOST = "other host"
+    BEING_CREATED = "being created"
+    UNREADABLE = "unreadable"
+
+
+class LockFormat(enum.Enum):
+    """Which writer made a lock file."""
+
+    NONE = "none"
+    LEGACY = "legacy"
+    LOCKCORE = "lockcore"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class LockIdentity:
+    """Enough to recognise the very same lock file later: a new lock differs in inode or token."""
+
+    device: int
+    inode: int
+    content: bytes
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """A snapshot of one lock, as :func:`inspect_lock` saw it at ``inspected_at``."""
+
+    path: str
+    lock_path: str
+    state: LockState
+    format: LockFormat = LockFormat.NONE
+    pid: int | None = None
+    hostname: str | None = None
+    process_name: str | None = None
+    cmdline: tuple[str, ...] = ()
+    holder_alive: bool | None = None
+    created: float | None = None
+    identity: LockIdentity | None = None
+    content: bytes = b""
+    reason: str = ""
+    inspected_at: float = field(default_factory=time.time)
+
+    def age(self, now: float | None = None) -> float | None:
+        """Seconds since the lock was made, or None when there is no lock."""
+        if self.created is None:
+            return None
+        return max(0.0, (time.time() if now is None else now) - self.created)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.state is not LockState.FREE
+
+    @property
+    def is_stale(self) -> bool:
+        return self.state is LockState.STALE_DEAD_HOLDER
+
+    def describe_holder(self) -> str:
+        """A short phrase for people: "PID 4711 (sync.py) on build-03"."""
+        if self.pid is None:
+            return "an unknown holder"
+        text = f"PID {self.pid}"
+        if self.process_name:
+            text += f" ({self.process_name})"
+        if self.hostname and self.hostname != this_host():
+            text += f" on {self.hostname}"
+        return text
+
+
+@dataclass(frozen=True)
+class ParsedLock:
+    """The facts a lock file's content states; nothing here is verified."""
+
+    format: LockFormat
+    pid: int | None = None
+    hostname: str | None = None
+    started: float | None = None
+    created: float | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: LockState
+    reason: str
+    holder_alive: bool | None
+    parsed: ParsedLock
+
+
+def lock_path_for(path: str | os.PathLike[str]) -> str:
+    """The lock file that guards ``path``: ``X.json`` is guarded by ``X.json.lock``."""
+    return os.fspath(path) + LOCK_SUFFIX
+
+
+_host_name: str | None = None
+_own_start: tuple[int, float] | None = None
+
+
+def this_host() -> str:
+    global _host_name  # noqa: PLW0603 - cached once per process, never changes
+    if _host_name is None:
+        _host_name = socket.gethostname()
+    return _host_name
+
+
+def _own_start_time() -> float:
+    global _own_start  # noqa: PLW0603 - cached per PID so that forked children recompute it
+    pid = os.getpid()
+    if _own_start is None or _own_start[0] != pid:
+        _own_start = (pid, psutil.Process(pid).create_time())
+    return _own_start[1]
+
+
+def new_lock_content() -> bytes:
+    """The content of a lock file this process is about to hold."""
+    lines = [
+        str(os.getpid()),
+        FORMAT_MARKER,
+        f"host {this_host()}",
+        f"started {_own_start_time():.6f}",
+        f"created {time.time():.6f}",
+        f"token {secrets.token_hex(8)}",
+    ]
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
+def parse_lock_content(content: bytes) -> ParsedLock:
+    try:
+        text = content.decode("ascii")
+    except UnicodeDecodeError:
+        return ParsedLock(LockFormat.UNKNOWN)
+    lines = text.splitlines()
+    if not lines or not lines[0].strip().isdigit():
+        return ParsedLock(LockFormat.UNKNOWN)
+    pid = int(lines[0].strip())
+    if len(lines) < 2 or lines[1].strip() != FORMAT_MARKER:
+        if any(line.strip() for line in lines[1:]):
+            return ParsedLock(LockFormat.UNKNOWN, pid=pid)
+        return ParsedLock(LockFormat.LEGACY, pid=pid)
+    facts = dict(line.partition(" ")[::2] for line in lines[2:])
+    return ParsedLock(
+        LockFormat.LOCKCORE,
+        pid=pid,
+        hostname=facts.get("host") or None,
+        started=_float_or_none(facts.get("started")),
+        created=_float_or_none(facts.get("created")),
+    )
+
+
+def _float_or_none(text: str | None) -> float | None:
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def judge(  # noqa: PLR0911 - one verdict per kind of evidence
+    fd: int, st: os.stat_result, content: bytes, *, stale_after: float | None, now: float
+) -> Verdict:
+    """Judge the lock open on ``fd``: is its holder alive, dead, or beyond our knowledge?"""
+    parsed = parse_lock_content(content)
+    created = parsed.created if parsed.created is not None else st.st_mtime
+    age = now - created
+    lease_expired = stale_after is not None and age > stale_after
+    if not content.strip():
+        return _judge_empty(fd, parsed, age)
+    if parsed.format is LockFormat.UNKNOWN or parsed.pid is None or parsed.pid <= 0:
+        if lease_expired:
+            return Verdict(LockState.STALE_DEAD_HOLDER, _lease_reason(age), None, parsed)
+        return Verdict(
+            LockState.UNREADABLE, "the lock file does not name a holder PID", None, parsed
+        )
+    if parsed.hostname is not None and parsed.hostname != this_host():
+        if lease_expired:
+            return Verdict(LockState.STALE_DEAD_HOLDER, _lease_reason(age), None, parsed)
+        return Verdict(
+            LockState.HELD_OTHER_HOST,
+            f"held on host {parsed.hostname}, which this machine cannot check",
+            None,
+            parsed,
+        )
+    if parsed.format is LockFormat.LOCKCORE:
+        kernel_lock_free = _platform.try_lock(fd, exclusive=False)
+        if kernel_lock_free is not None:
+            if kernel_lock_free:
+                _platform.unlock(fd)
+                return Verdict(
+                    LockState.STALE_DEAD_HOLDER,
+                    f"PID {parsed.pid} exited: the kernel released its lock",
+                    False,
+                    parsed,
+                )
+            return Verdict(
+                LockState.HELD_ALIVE, f"PID {parsed.pid} holds the kernel lock", True, parsed
+            )
+    return _judge_by_pid(parsed, lock_made=created, started=parsed.started)
+
+
+def _judge_empty(fd: int, parsed: ParsedLock, age: float) -> Verdict:
+    if _platform.try_lock(fd, exclusive=False) is False:
+        return Verdict(LockState.BEING_CREATED, "a live process is creating the lock", True, parsed)
+    if age <= EMPTY_LOCK_GRACE:
+        return Verdict(
+            LockState.BEING_CREATED,
+            "the lock file was just created and is still empty",
+            None,
+            parsed,
+        )
+    return Verdict(
+        LockState.STALE_DEAD_HOLDER,
+        f"the lock file has been empty for {age:.0f} s: its creator died before writing a PID",
+        False,
+        parsed,
+    )
+
+
+def _judge_by_pid(parsed: ParsedLock, *, lock_made: float, started: float | None) -> Verdict:
+    assert parsed.pid is not None
+    pid = parsed.pid
+    try:
+        process = psutil.Process(pid)
+        with process.oneshot():
+            status = process.status()
+            create_time = process.create_time()
+    except psutil.NoSuchProcess:
+        return Verdict(LockState.STALE_DEAD_HOLDER, f"PID {pid} no longer exists", False, parsed)
+    except psutil.AccessDenied:
+        return Verdict(LockState.HELD_ALIVE, f"PID {pid} exists (details hidden)", True, parsed)
+    if status == psutil.STATUS_ZOMBIE:
+        return Verdict(LockState.STALE_DEAD_HOLDER, f"PID {pid} has exited (zombie)", False, parsed)
+    if started is not None:
+        reused = abs(create_time - started) > PID_REUSE_TOLERANCE
+    else:
+        reused = create_time > lock_made + PID_REUSE_TOLERANCE
+    if reused:
+        return Verdict(
+            LockState.STALE_DEAD_HOLDER,
+            f"PID {pid} now belongs to another process, started after the lock was made",
+            False,
+            parsed,
+        )
+    return Verdict(LockState.HELD_ALIVE, f"PID {pid} is running", True, parsed)
+
+
+def _lease_reason(age: float) -> str:
+    return f"the holder cannot be verified and the lock is {age:.0f} s old, past its lease"
+
+
+def process_facts(pid: int | None) -> tuple[str | None, tuple[str, ...]]:
+    """The name and command line of a local process, or what can be known of them."""
+    if pid is None or pid <= 0:
+        return None, ()
+    try:
+        process = psutil.Process(pid)
+        with process.oneshot():
+            name = process.name()
+            try:
+                cmdline = tuple(process.cmdline())
+            except psutil.AccessDenied:
+                cmdline = ()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return None, ()
+    return name, cmdline
+
+
+def _script_name(name: str | None, cmdline: tuple[str, ...]) -> str | None:
+    """``python3 sync.py`` is better known as ``sync.py``."""
+    if name and name.startswith("python") and len(cmdline) > 1:
+        for argument in cmdline[1:]:
+            if not argument.startswith("-"):
+                return os.path.basename(argument)
+            if argument in ("-c", "-m"):
+                break
+    return name
+
+
+@dataclass
+class OpenLock:
+    """A lock file opened for judging; the descriptor pins its inode while we look."""
+
+    fd: int
+    st: os.stat_result
+    content: bytes
+
+    @property
+    def identity(self) -> LockIdentity:
+        return LockIdentity(self.st.st_dev, self.st.st_ino, self.content)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def open_lock(lock_path: str) -> OpenLock:
+    """Open a lock file read-only without following links or blocking on a planted FIFO.
+
+    Raises FileNotFoundError when there is no lock, and OSError when it cannot be read.
+    """
+    flags = os.O_RDONLY | _platform.NOFOLLOW | _platform.NONBLOCK | _platform.CLOEXEC
+    fd = os.open(lock_path, flags)
+    try:
+        st = os.fstat(fd)
+        content = os.read(fd, MAX_LOCK_BYTES) if stat.S_ISREG(st.st_mode) else b""
+    except BaseException:
+        os.close(fd)
+        raise
+    return OpenLock(fd, st, content)
+
+
+def still_in_place(lock_path: str, opened: OpenLock) -> bool:
+    """True while ``lock_path`` is the very file we opened, with the content we read."""
+    try:
+        current = os.lstat(lock_path)
+    except FileNotFoundError:
+        return False
+    if (current.st_dev, current.st_ino) != (opened.st.st_dev, opened.st.st_ino):
+        return False
+    return os.pread(opened.fd, MAX_LOCK_BYTES, 0) == opened.content
+
+
+def describe(path: str, lock_path: str, opened: OpenLock, verdict: Verdict, now: float) -> LockInfo:
+    parsed = verdict.parsed
+    name: str | None = None
+    cmdline: tuple[str, ...] = ()
+    if parsed.hostname in (None, this_host()) and verdict.holder_alive is not False:
+        name, cmdline = process_facts(parsed.pid)
+    return LockInfo(
+        path=path,
+        lock_path=lock_path,
+        state=verdict.state,
+        format=parsed.format,
+        pid=parsed.pid,
+        hostname=parsed.hostname,
+        process_name=_script_name(name, cmdline),
+        cmdline=cmdline,
+        holder_alive=verdict.holder_alive,
+        created=parsed.created if parsed.created is not None else opened.st.st_mtime,
+        identity=opened.identity,
+        content=opened.content,
+        reason=verdict.reason,
+        inspected_at=now,
+    )
+
+
+def inspect_lock(path: str | os.PathLike[str], *, stale_after: float | None = None) -> LockInfo:
+    """Describe the lock that guards ``path``. Read-only: never creates, changes or removes.
+
+    ``stale_after`` is an opt-in lease in seconds: a holder that cannot be verified (another
+    host, an unreadable lock) counts as stale once its lock is older than that.
+    """
+    path = os.fspath(path)
+    lock_path = lock_path_for(path)
+    for attempt in range(3):
+        now = time.time()
+        try:
+            opened = open_lock(lock_path)
+        except FileNotFoundError:
+            return LockInfo(path, lock_path, LockState.FREE, reason="no lock file")
+        except OSError as error:
+            reason = (
+                "the lock path is a symbolic link, which lockcore never follows"
+                if os.path.islink(lock_path)
+                else f"the lock file cannot be read: {error.strerror}"
+            )
+            return LockInfo(
+                path,
+                lock_path,
+                LockState.UNREADABLE,
+                format=LockFormat.UNKNOWN,
+                reason=reason,
+                inspected_at=now,
+            )
+        try:
+            if not stat.S_ISREG(opened.st.st_mode):
+                return LockInfo(
+                    path,
+                    lock_path,
+                    LockState.UNREADABLE,
+                    format=LockFormat.UNKNOWN,
+                    identity=opened.identity,
+                    reason="the lock path is not a regular file",
+                    inspected_at=now,
+                )
+            verdict = judge(opened.fd, opened.st, opened.content, stale_after=stale_after, now=now)
+            # A holder that released between our open and our look leaves a lock that seems
+            # dead but is already gone: look again rather than report a stale lock.
+            if (
+                attempt < 2
+                and verdict.state is LockState.STALE_DEAD_HOLDER
+                and not still_in_place(lock_path, opened)
+            ):
+                continue
+            return describe(path, lock_path, opened, verdict, now)
+        finally:
+            opened.close()
+    raise AssertionError("unreachable: the last attempt always returns")
