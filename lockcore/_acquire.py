@@ -1,24 +1,21 @@
 """Taking and giving back the lock file itself, between processes.
 
-A lock file is made complete before anyone can see it: its content is written to a private temp
-file, which takes the kernel lock, and is then hard-linked into place. ``link`` fails if anything
-exists at the lock path — a file, a directory, or a symlink, which it never follows — so it is as
-exclusive as the reviewed ``O_CREAT|O_EXCL`` and interoperates with it, but a lockcore lock file is
-never seen empty. Filesystems without hard links fall back to ``O_CREAT|O_EXCL``.
+A lock file is created with ``O_CREAT|O_EXCL|O_NOFOLLOW``, exactly as exclusive as the reviewed
+module's, so both kinds of process exclude each other; lockcore then takes the kernel lock on it
+for as long as it holds the lock, and writes its holder facts.
 
-Waiting polls with exponential backoff from 50 µs to a 2 ms cap, with jitter so that waiters do
-not wake in lockstep; each poll also judges the current holder, so a dead holder's lock is broken
-within one poll of being found.
+A waiter sleeps on inotify until the lock file in its way is unlinked, closed or modified — its
+holder releasing it or dying — and rechecks every 50 ms regardless. Without inotify it polls with
+exponential backoff from 50 µs to a 2 ms cap, with jitter so that waiters do not wake in
+lockstep. Each wake-up judges the current holder, so a dead holder's lock is broken at once.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import os
 import random
-import secrets
 import time
 from dataclasses import dataclass
 
@@ -38,7 +35,7 @@ logger = logging.getLogger("lockcore")
 BACKOFF_START = 50e-6
 BACKOFF_CAP = 2e-3
 BACKOFF_GROWTH = 1.5
-_LINK_UNSUPPORTED = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV, errno.EMLINK}
+WATCHED_RECHECK = 0.05
 
 
 @dataclass
@@ -87,14 +84,16 @@ def acquire_lock_file(
 
     Raises LockTimeout once the deadline passes, and OSError when the directory refuses us.
     """
-    directory = os.path.dirname(lock_path) or "."
-    os.makedirs(directory, exist_ok=True)
     content = new_lock_content()
     attempt = 0
-    staging = _StagedLock.create(lock_path, content)
+    watch: _platform.ReleaseWatch | None = None
     try:
         while True:
-            held = staging.try_publish()
+            try:
+                held = _try_create(lock_path, content)
+            except FileNotFoundError:
+                os.makedirs(os.path.dirname(lock_path) or ".", exist_ok=True)
+                continue
             if held is not None:
                 return held
             if not _lock_in_the_way(lock_path, stale_after):
@@ -102,14 +101,22 @@ def acquire_lock_file(
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 raise _timeout(path, lock_path, stale_after)
-            delay = min(BACKOFF_CAP, BACKOFF_START * BACKOFF_GROWTH**attempt)
-            delay *= random.uniform(0.5, 1.5)  # noqa: S311 - jitter, not secrecy
+            if watch is None:
+                watch = _platform.ReleaseWatch()
+            if watch.active:
+                # Woken by the holder's release or death; the timeout is only a safety net
+                # for what inotify cannot see (a holder on another host, a lease running out).
+                delay = WATCHED_RECHECK
+            else:
+                delay = min(BACKOFF_CAP, BACKOFF_START * BACKOFF_GROWTH**attempt)
+                delay *= random.uniform(0.5, 1.5)  # noqa: S311 - jitter, not secrecy
             if deadline is not None:
                 delay = min(delay, max(0.0, deadline - now))
-            time.sleep(delay)
+            watch.wait(lock_path, delay)
             attempt += 1
     finally:
-        staging.discard()
+        if watch is not None:
+            watch.close()
 
 
 def _lock_in_the_way(lock_path: str, stale_after: float | None) -> bool:
@@ -144,71 +151,25 @@ def _timeout(path: str, lock_path: str, stale_after: float | None) -> LockTimeou
     )
 
 
-class _StagedLock:
-    """Our complete lock file, waiting in a private temp file to be linked into place."""
+def _try_create(lock_path: str, content: bytes) -> HeldLock | None:
+    """Create the lock file exclusively, as the reviewed module does; None if it exists.
 
-    def __init__(self, lock_path: str, content: bytes, temp_path: str | None, fd: int) -> None:
-        self.lock_path = lock_path
-        self.content = content
-        self.temp_path = temp_path
-        self.fd = fd
-
-    @classmethod
-    def create(cls, lock_path: str, content: bytes) -> _StagedLock:
-        temp_path = f"{lock_path}.{secrets.token_hex(6)}.tmp"
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _platform.NOFOLLOW | _platform.CLOEXEC
-        fd = os.open(temp_path, flags, 0o644)
-        try:
-            _platform.lock_exclusive(fd)
-            os.write(fd, content)
-        except BaseException:
-            os.close(fd)
-            os.unlink(temp_path)
-            raise
-        return cls(lock_path, content, temp_path, fd)
-
-    def try_publish(self) -> HeldLock | None:
-        if self.temp_path is None:
-            return self._try_exclusive_create()
-        try:
-            os.link(self.temp_path, self.lock_path)
-        except FileExistsError:
-            return None
-        except OSError as error:
-            if error.errno not in _LINK_UNSUPPORTED:
-                raise
-            self._drop_temp()
-            return self._try_exclusive_create()
-        st = os.fstat(self.fd)
-        held = HeldLock(self.lock_path, self.fd, st.st_dev, st.st_ino)
-        self.fd = -1
-        self._drop_temp()
-        return held
-
-    def _try_exclusive_create(self) -> HeldLock | None:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _platform.NOFOLLOW | _platform.CLOEXEC
-        try:
-            fd = os.open(self.lock_path, flags, 0o644)
-        except FileExistsError:
-            return None
-        try:
-            _platform.lock_exclusive(fd)
-            os.write(fd, self.content)
-            st = os.fstat(fd)
-        except BaseException:
-            os.close(fd)
-            os.unlink(self.lock_path)
-            raise
-        return HeldLock(self.lock_path, fd, st.st_dev, st.st_ino)
-
-    def _drop_temp(self) -> None:
-        if self.temp_path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.temp_path)
-            self.temp_path = None
-
-    def discard(self) -> None:
-        self._drop_temp()
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
+    ``O_EXCL`` never follows a symlink planted at the lock path. The kernel lock is taken
+    before the content is written, so a file that is empty here is always being created by a
+    live process (waiters only probe the kernel lock for an instant, hence the blocking call).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _platform.NOFOLLOW | _platform.CLOEXEC
+    try:
+        fd = os.open(lock_path, flags, 0o644)
+    except FileExistsError:
+        return None
+    try:
+        _platform.lock_exclusive(fd)
+        os.write(fd, content)
+        st = os.fstat(fd)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock_path)
+        raise
+    return HeldLock(lock_path, fd, st.st_dev, st.st_ino)

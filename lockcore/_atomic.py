@@ -32,10 +32,17 @@ def read_bytes(path: str) -> bytes | None:
         fd = os.open(path, _READ_FLAGS)
     except FileNotFoundError:
         return None
-    with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             raise OSError(errno.EINVAL, "not a regular file", path)
-        return file.read()
+        chunks = []
+        size = max(st.st_size, 1)
+        while chunk := os.read(fd, size + 1):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def write_atomic(
@@ -53,15 +60,19 @@ def write_atomic(
         existing = None
     temp_path, fd = _create_temp(path, private=existing is not None)
     try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
+        try:
+            _write_all(fd, data)
             if existing is not None:
-                _copy_permissions(file.fileno(), existing)
+                _copy_permissions(fd, existing)
             if durable:
-                os.fsync(file.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         before_replace()
-        os.replace(temp_path, path)
+        if not durable and existing is not None and _platform.exchange(temp_path, path):
+            os.unlink(temp_path)  # now holds the old bytes
+        else:
+            os.replace(temp_path, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_path)
@@ -85,15 +96,23 @@ def _create_temp(path: str, *, private: bool) -> tuple[str, int]:
     raise FileExistsError(f"could not create a temp file beside {path}")
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def _copy_permissions(fd: int, existing: os.stat_result) -> None:
     os.fchmod(fd, stat.S_IMODE(existing.st_mode))
-    if hasattr(os, "fchown"):
-        current = os.fstat(fd)
-        if (current.st_uid, current.st_gid) != (existing.st_uid, existing.st_gid):
-            # Only root may give a file away; others keep what they can.
-            with contextlib.suppress(PermissionError):
-                os.fchown(fd, existing.st_uid, existing.st_gid)
-                os.fchmod(fd, stat.S_IMODE(existing.st_mode))  # chown clears setuid bits
+    current = os.fstat(fd)
+    if hasattr(os, "fchown") and (current.st_uid, current.st_gid) != (
+        existing.st_uid,
+        existing.st_gid,
+    ):
+        # Only root may give a file away; others keep what they can.
+        with contextlib.suppress(PermissionError):
+            os.fchown(fd, existing.st_uid, existing.st_gid)
+            os.fchmod(fd, stat.S_IMODE(existing.st_mode))  # chown clears setuid bits
 
 
 def quarantine(path: str, data: bytes, *, durable: bool) -> str:

@@ -245,7 +245,10 @@ def judge(  # noqa: PLR0911 - one verdict per kind of evidence
 
 
 def _judge_empty(fd: int, parsed: ParsedLock, age: float) -> Verdict:
-    if _platform.try_lock(fd, exclusive=False) is False:
+    kernel_lock_free = _platform.try_lock(fd, exclusive=False)
+    if kernel_lock_free:
+        _platform.unlock(fd)
+    elif kernel_lock_free is False:
         return Verdict(LockState.BEING_CREATED, "a live process is creating the lock", True, parsed)
     if age <= EMPTY_LOCK_GRACE:
         return Verdict(

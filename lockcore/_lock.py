@@ -8,6 +8,7 @@ re-enters the lock it already holds, instead of waiting for itself until the tim
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -60,6 +61,13 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_slots_in_child)
 
 
+@functools.lru_cache(maxsize=1024)
+def _real_directory(directory: str) -> str:
+    # Two spellings of one directory (a symlink, "..") must share one in-process slot, or a
+    # thread would wait for itself; resolving costs a syscall per component, so remember it.
+    return os.path.realpath(directory)
+
+
 def _deadline(timeout: float) -> float | None:
     if timeout < 0:
         return None
@@ -91,7 +99,7 @@ class FileLock:
         self.timeout = timeout
         self.stale_after = stale_after
         directory, name = os.path.split(os.path.abspath(self.lock_path))
-        self._slot = _slot_for(os.path.join(os.path.realpath(directory), name))
+        self._slot = _slot_for(os.path.join(_real_directory(directory), name))
 
     @property
     def is_locked(self) -> bool:
