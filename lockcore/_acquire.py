@@ -19,7 +19,7 @@ import random
 import time
 from dataclasses import dataclass
 
-from lockcore import _platform
+from lockcore import _keepalive, _platform
 from lockcore._break import remove_if_unchanged
 from lockcore._errors import LockLostError, LockTimeout
 from lockcore._holder import (
@@ -65,6 +65,7 @@ class HeldLock:
 
     def release(self) -> None:
         """Remove our lock file — only ours — then drop the kernel lock."""
+        _keepalive.unregister(self.fd)
         try:
             if self.is_still_ours():
                 os.unlink(self.lock_path)
@@ -172,4 +173,5 @@ def _try_create(lock_path: str, content: bytes) -> HeldLock | None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(lock_path)
         raise
+    _keepalive.register(fd)
     return HeldLock(lock_path, fd, st.st_dev, st.st_ino)
