@@ -144,12 +144,11 @@ def _lock_in_the_way(lock_path: str, stale_after: float | None) -> bool:
 
 def _timeout(path: str, lock_path: str, stale_after: float | None) -> LockTimeout:
     holder = inspect_lock(path, stale_after=stale_after)
-    return LockTimeout(
-        f"could not lock {path} in time: {lock_path} is held by "
-        f"{holder.describe_holder()} ({holder.reason})",
-        path,
-        holder=holder,
-    )
+    if holder.pid is None:
+        why = f"{lock_path}: {holder.reason}"
+    else:
+        why = f"{lock_path} is held by {holder.describe_holder()} ({holder.reason})"
+    return LockTimeout(f"could not lock {path} in time: {why}", path, holder=holder)
 
 
 def _try_create(lock_path: str, content: bytes) -> HeldLock | None:

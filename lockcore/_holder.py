@@ -207,6 +207,8 @@ def judge(  # noqa: PLR0911 - one verdict per kind of evidence
 ) -> Verdict:
     """Judge the lock open on ``fd``: is its holder alive, dead, or beyond our knowledge?"""
     parsed = parse_lock_content(content)
+    if not stat.S_ISREG(st.st_mode):
+        return Verdict(LockState.UNREADABLE, "the lock path is not a regular file", None, parsed)
     created = parsed.created if parsed.created is not None else st.st_mtime
     age = now - created
     lease_expired = stale_after is not None and age > stale_after
@@ -421,16 +423,6 @@ def inspect_lock(path: str | os.PathLike[str], *, stale_after: float | None = No
                 inspected_at=now,
             )
         try:
-            if not stat.S_ISREG(opened.st.st_mode):
-                return LockInfo(
-                    path,
-                    lock_path,
-                    LockState.UNREADABLE,
-                    format=LockFormat.UNKNOWN,
-                    identity=opened.identity,
-                    reason="the lock path is not a regular file",
-                    inspected_at=now,
-                )
             verdict = judge(opened.fd, opened.st, opened.content, stale_after=stale_after, now=now)
             # A holder that released between our open and our look leaves a lock that seems
             # dead but is already gone: look again rather than report a stale lock.

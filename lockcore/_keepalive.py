@@ -16,7 +16,7 @@ INTERVAL = 15.0
 
 _held: set[int] = set()
 _guard = threading.Lock()
-_wake = threading.Event()  # only for tests, to touch at once
+_wake = threading.Event()  # set to make a new INTERVAL take effect at once
 _thread: threading.Thread | None = None
 
 
