@@ -1,0 +1,120 @@
+"""``python -m lockcore status|break``: the headless face of inspect_lock and break_stale_lock."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lockcore import FileLock, locked_write_json
+from lockcore._cli import main
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    locked_write_json(tmp_path / "settings.json", {"theme": "dark"})
+    locked_write_json(tmp_path / "projects.json", [])
+    return tmp_path
+
+
+def test_status_lists_every_store_with_its_lock(store: Path, workers) -> None:
+    holder = workers("lockcore", "serve", store / "settings.json")
+    holder.hold()
+    code, text = run("status", str(store))
+    assert code == 0
+    lines = {line.split()[0]: line for line in text.splitlines() if line.endswith(".json")
+             or ".json " in line}
+    assert "held" in lines["settings.json"]
+    assert str(holder.pid) in lines["settings.json"]
+    assert "free" in lines["projects.json"]
+    assert "2 stores, 1 locked" in text
+
+
+def test_status_json_is_machine_readable(store: Path, workers) -> None:
+    holder = workers("lockcore", "serve", store / "settings.json")
+    holder.hold()
+    code, text = run("status", str(store), "--json")
+    assert code == 0
+    rows = {Path(row["path"]).name: row for row in json.loads(text)}
+    assert rows["settings.json"]["state"] == "held_alive"
+    assert rows["settings.json"]["pid"] == holder.pid
+    assert rows["settings.json"]["holder_alive"] is True
+    assert rows["projects.json"]["state"] == "free"
+
+
+def test_status_lists_a_lock_whose_data_file_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "orphan.json.lock").write_text("999999999")
+    _, text = run("status", str(tmp_path), "--json")
+    (row,) = json.loads(text)
+    assert Path(row["path"]).name == "orphan.json"
+    assert row["state"] == "stale_dead_holder"
+
+
+def test_status_of_a_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
+    assert run("status", str(tmp_path / "nope"))[0] == 2
+
+
+def test_break_removes_a_dead_holders_lock(store: Path, workers) -> None:
+    path = store / "settings.json"
+    holder = workers("lockcore", "serve", path)
+    holder.hold()
+    holder.kill()
+    code, text = run("break", str(path), "--yes")
+    assert code == 0, text
+    assert f"PID {holder.pid}" in text
+    assert not Path(str(path) + ".lock").exists()
+
+
+def test_break_refuses_a_live_holder_without_force(store: Path, workers) -> None:
+    path = store / "settings.json"
+    holder = workers("lockcore", "serve", path)
+    holder.hold()
+    code, text = run("break", str(path), "--yes")
+    assert code == 1
+    assert "refused" in text
+    assert Path(str(path) + ".lock").exists()
+
+
+def test_break_with_force_removes_a_live_holders_lock(store: Path, workers) -> None:
+    path = store / "settings.json"
+    holder = workers("lockcore", "serve", path)
+    holder.hold()
+    code, _ = run("break", str(path), "--force", "--yes")
+    assert code == 0
+    assert not Path(str(path) + ".lock").exists()
+
+
+def test_break_without_a_terminal_asks_for_yes_and_removes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    Path(str(path) + ".lock").write_text("999999999")
+    result = subprocess.run(
+        [sys.executable, "-m", "lockcore", "break", str(path)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert "--yes" in result.stdout
+    assert Path(str(path) + ".lock").exists()
+
+
+def test_break_of_a_free_store_says_so(store: Path) -> None:
+    code, text = run("break", str(store / "projects.json"), "--yes")
+    assert code == 0
+    assert "not locked" in text
+
+
+def test_own_lock_is_reported_held_by_this_process(store: Path) -> None:
+    with FileLock(store / "projects.json"):
+        _, text = run("status", str(store), "--json")
+    rows = {Path(row["path"]).name: row for row in json.loads(text)}
+    assert rows["projects.json"]["pid"] == os.getpid()

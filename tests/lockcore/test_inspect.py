@@ -1,0 +1,256 @@
+"""``inspect_lock`` and ``break_stale_lock`` on real locks held, killed and forged on disk.
+
+Each lock state is produced the way it happens in the field: a live child process holding,
+a ``SIGKILL``ed one, a legacy bare-PID file, a PID reused by a newer process (``os.utime``
+back-dating), a lock written on another host, a lock file caught before its PID was written.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from _procs import Worker, back_date, dead_pid, lock_holder_pid
+
+from lockcore import (
+    FileLock,
+    HolderAliveError,
+    LockChangedError,
+    LockFormat,
+    LockInfo,
+    LockState,
+    LockTimeout,
+    break_stale_lock,
+    inspect_lock,
+)
+
+StartWorker = Callable[..., Worker]
+OTHER_HOST = "elsewhere.invalid"
+
+
+def lock_path_of(data_path: Path) -> Path:
+    return data_path.with_name(data_path.name + ".lock")
+
+
+def directory_state(directory: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Every entry's inode, mtime and bytes: inspecting must leave this exactly as it was."""
+    return {
+        entry.name: (entry.stat().st_ino, entry.stat().st_mtime_ns, entry.read_bytes())
+        for entry in sorted(directory.iterdir())
+    }
+
+
+def inspect_read_only(data_path: Path, **kwargs: float) -> LockInfo:
+    before = directory_state(data_path.parent)
+    info = inspect_lock(data_path, **kwargs)
+    assert directory_state(data_path.parent) == before, "inspect_lock changed the directory"
+    return info
+
+
+def killed_lockcore_lock(data_path: Path, workers: StartWorker) -> bytes:
+    """A genuine lockcore lock file whose holder has been SIGKILLed; returns its bytes."""
+    holder = workers("lockcore", "serve", data_path)
+    holder.hold()
+    holder.kill()
+    return lock_path_of(data_path).read_bytes()
+
+
+def rewrite_lock_lines(data_path: Path, replacements: dict[str, str]) -> None:
+    """Replace whole ``key value`` lines of a lockcore lock file (forging what another wrote)."""
+    lock_path = lock_path_of(data_path)
+    lines = lock_path.read_text().split("\n")
+    for index, line in enumerate(lines):
+        key = line.split(" ", 1)[0]
+        if key in replacements:
+            lines[index] = f"{key} {replacements[key]}"
+    lock_path.write_text("\n".join(lines))
+
+
+def test_free(tmp_path: Path) -> None:
+    data_path = tmp_path / "store.json"
+    info = inspect_read_only(data_path)
+    assert info.state is LockState.FREE
+    assert info.format is LockFormat.NONE
+    assert not info.is_locked
+    assert not info.is_stale
+    assert info.pid is None
+    assert info.path == str(data_path)
+    assert info.lock_path == str(data_path) + ".lock"
+    assert inspect_lock(tmp_path / "missing" / "store.json").state is LockState.FREE
+    assert not (tmp_path / "missing").exists()
+
+
+def test_held_alive_by_a_lockcore_process(data_path: Path, workers: StartWorker) -> None:
+    holder = workers("lockcore", "serve", data_path)
+    holder.hold()
+    info = inspect_read_only(data_path)
+    lock_path = lock_path_of(data_path)
+
+    assert info.state is LockState.HELD_ALIVE
+    assert info.format is LockFormat.LOCKCORE
+    assert info.pid == holder.pid
+    assert info.hostname == socket.gethostname()
+    assert info.holder_alive is True
+    assert info.process_name
+    assert any("_worker.py" in part for part in info.cmdline)
+    assert info.created is not None
+    assert abs(info.created - time.time()) < 30
+    assert info.age() is not None
+    assert info.identity is not None
+    assert info.identity.inode == lock_path.stat().st_ino
+    assert info.content == lock_path.read_bytes()
+    assert info.reason
+    assert info.is_locked
+    assert not info.is_stale
+
+
+def test_stale_after_the_holder_is_killed(data_path: Path, workers: StartWorker) -> None:
+    holder = workers("lockcore", "serve", data_path)
+    holder.hold()
+    holder.kill()
+    info = inspect_read_only(data_path)
+    assert info.state is LockState.STALE_DEAD_HOLDER
+    assert info.format is LockFormat.LOCKCORE
+    assert info.pid == holder.pid
+    assert info.holder_alive is False
+    assert info.is_stale
+    assert info.is_locked
+
+
+def test_legacy_bare_pid_of_a_live_holder(data_path: Path, workers: StartWorker) -> None:
+    holder = workers("legacy", "serve", data_path)
+    holder.hold()
+    info = inspect_read_only(data_path)
+    assert info.state is LockState.HELD_ALIVE
+    assert info.format is LockFormat.LEGACY
+    assert info.pid == holder.pid
+    assert info.hostname is None
+    assert info.holder_alive is True
+
+
+def test_legacy_bare_pid_of_a_dead_process(data_path: Path) -> None:
+    pid = dead_pid()
+    lock_path_of(data_path).write_text(str(pid))
+    info = inspect_read_only(data_path)
+    assert info.state is LockState.STALE_DEAD_HOLDER
+    assert info.format is LockFormat.LEGACY
+    assert info.pid == pid
+    assert info.holder_alive is False
+    assert str(pid) in info.reason
+
+
+def test_reused_pid_is_stale(data_path: Path, workers: StartWorker) -> None:
+    newcomer = workers("legacy", "serve", data_path)  # alive, started just now
+    lock_path_of(data_path).write_text(str(newcomer.pid))
+    back_date(lock_path_of(data_path), 30)  # the lock predates the process: PID reused
+    info = inspect_read_only(data_path)
+    assert info.state is LockState.STALE_DEAD_HOLDER
+    assert info.pid == newcomer.pid
+    assert info.holder_alive is False
+
+
+def test_other_host_is_not_verifiable_and_never_stale_by_age(
+    data_path: Path, workers: StartWorker
+) -> None:
+    killed_lockcore_lock(data_path, workers)
+    rewrite_lock_lines(data_path, {"host": OTHER_HOST, "created": repr(time.time() - 7200)})
+    back_date(lock_path_of(data_path), 7200)
+    content = lock_path_of(data_path).read_bytes()
+
+    info = inspect_read_only(data_path)
+    assert info.state is LockState.HELD_OTHER_HOST
+    assert info.hostname == OTHER_HOST
+    assert info.holder_alive is None
+    assert not info.is_stale
+    with pytest.raises(LockTimeout):
+        FileLock(data_path, timeout=0.2).acquire()
+    assert lock_path_of(data_path).read_bytes() == content
+
+
+def test_other_host_lease_is_opt_in(data_path: Path, workers: StartWorker) -> None:
+    killed_lockcore_lock(data_path, workers)
+    rewrite_lock_lines(data_path, {"host": OTHER_HOST, "created": repr(time.time() - 7200)})
+    back_date(lock_path_of(data_path), 7200)
+
+    assert inspect_read_only(data_path, stale_after=60).is_stale
+    assert not inspect_read_only(data_path, stale_after=3 * 3600).is_stale
+    with FileLock(data_path, timeout=0.5, stale_after=60):
+        assert lock_holder_pid(lock_path_of(data_path)) == os.getpid()
+
+
+def test_empty_fresh_lock_is_being_created_not_stale(data_path: Path) -> None:
+    lock_path_of(data_path).touch()  # a legacy creator between O_EXCL and writing its PID
+    info = inspect_read_only(data_path)
+    assert info.state is LockState.BEING_CREATED
+    assert not info.is_stale
+    with pytest.raises(LockTimeout):
+        FileLock(data_path, timeout=0.2).acquire()
+    assert lock_path_of(data_path).exists()
+
+
+# --- break_stale_lock ------------------------------------------------------------------------
+
+
+def test_break_removes_the_dead_holders_lock(data_path: Path, workers: StartWorker) -> None:
+    killed_lockcore_lock(data_path, workers)
+    break_stale_lock(data_path, inspect_lock(data_path))
+    assert not lock_path_of(data_path).exists()
+
+
+def test_break_refuses_a_lock_that_changed(data_path: Path, workers: StartWorker) -> None:
+    killed_lockcore_lock(data_path, workers)
+    judged = inspect_lock(data_path)
+    successor = workers("lockcore", "serve", data_path)
+    successor.hold()  # takes over the dead lock: a new lock now stands at the same path
+
+    with pytest.raises(LockChangedError) as caught:
+        break_stale_lock(data_path, judged)
+
+    assert caught.value.path == str(data_path)
+    assert lock_holder_pid(lock_path_of(data_path)) == successor.pid
+    if caught.value.current is not None:
+        assert caught.value.current.pid == successor.pid
+
+
+def test_break_refuses_a_lock_that_vanished(data_path: Path) -> None:
+    lock_path_of(data_path).write_text(str(dead_pid()))
+    judged = inspect_lock(data_path)
+    lock_path_of(data_path).unlink()
+    with pytest.raises(LockChangedError):
+        break_stale_lock(data_path, judged)
+    assert not lock_path_of(data_path).exists()
+
+
+def test_break_refuses_a_live_holder(data_path: Path, workers: StartWorker) -> None:
+    holder = workers("lockcore", "serve", data_path)
+    holder.hold()
+    content = lock_path_of(data_path).read_bytes()
+    with pytest.raises(HolderAliveError) as caught:
+        break_stale_lock(data_path, inspect_lock(data_path))
+    assert caught.value.holder.pid == holder.pid
+    assert lock_path_of(data_path).read_bytes() == content
+
+
+def test_break_refuses_an_unverifiable_holder(data_path: Path, workers: StartWorker) -> None:
+    killed_lockcore_lock(data_path, workers)
+    rewrite_lock_lines(data_path, {"host": OTHER_HOST})
+    with pytest.raises(HolderAliveError):
+        break_stale_lock(data_path, inspect_lock(data_path))
+    assert lock_path_of(data_path).exists()
+
+
+def test_break_with_force_removes_a_live_holders_lock(
+    data_path: Path, workers: StartWorker
+) -> None:
+    holder = workers("lockcore", "serve", data_path)
+    holder.hold()
+    break_stale_lock(data_path, inspect_lock(data_path), force=True)
+    assert not lock_path_of(data_path).exists()
+    # The holder learns it lost the lock when it next relies on it; its release is harmless.
+    holder.send("release")
+    holder.expect("released", "error")
+    assert not lock_path_of(data_path).exists()

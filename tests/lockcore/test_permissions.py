@@ -1,0 +1,58 @@
+"""Permission errors propagate unchanged (a ``PermissionError``, not a lock error or a default).
+
+These machines run the tests as root, for whom ``chmod 000`` denies nothing, so the denied side
+runs in a child process that drops to the user ``nobody`` after its imports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from _procs import Worker
+
+StartWorker = Callable[..., Worker]
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A root-owned directory ``nobody`` can reach (pytest's own tmp dirs are 0700)."""
+    directory = Path(tempfile.mkdtemp(prefix="lockcore-permissions-"))
+    directory.chmod(0o755)
+    yield directory
+    shutil.rmtree(directory)
+
+
+def test_unwritable_directory_raises_permission_error(
+    shared_dir: Path, workers: StartWorker
+) -> None:
+    data_path = shared_dir / "store.json"
+    data_path.write_text('{"count": 1}')
+    data_path.chmod(0o666)  # even a writable file: the lock cannot be created beside it
+
+    writer = workers("lockcore", "update-once", data_path, "--timeout", "1", "--as-nobody")
+    outcome = writer.expect("committed", "error")
+
+    assert outcome[:3] == ["error", "PermissionError", "False"], outcome
+    assert json.loads(data_path.read_text()) == {"count": 1}
+    assert sorted(os.listdir(shared_dir)) == ["store.json"]
+
+
+def test_unreadable_data_file_raises_permission_error_and_releases_the_lock(
+    shared_dir: Path, workers: StartWorker
+) -> None:
+    shared_dir.chmod(0o777)  # nobody may create the lock file, but not read the data
+    data_path = shared_dir / "store.json"
+    data_path.write_text('{"secret": 1}')
+    data_path.chmod(0o600)
+
+    reader = workers("lockcore", "read", data_path, "--timeout", "1", "--as-nobody")
+    outcome = reader.expect("read", "error")
+
+    assert outcome[:3] == ["error", "PermissionError", "False"], outcome
+    assert sorted(os.listdir(shared_dir)) == ["store.json"], "the lock was left behind"
