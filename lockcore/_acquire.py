@@ -85,23 +85,28 @@ def acquire_lock_file(
 
     Raises LockTimeout once the deadline passes, and OSError when the directory refuses us.
     """
-    content = new_lock_content()
     attempt = 0
+    retried_after_deadline = False
     watch: _platform.ReleaseWatch | None = None
     try:
         while True:
             try:
-                held = _try_create(lock_path, content)
+                held = _try_create(lock_path, new_lock_content())
             except FileNotFoundError:
                 os.makedirs(os.path.dirname(lock_path) or ".", exist_ok=True)
                 continue
             if held is not None:
                 return held
-            if not _lock_in_the_way(lock_path, stale_after):
-                continue  # freed or broken just now: try again at once
+            in_the_way = _lock_in_the_way(lock_path, stale_after)
             now = time.monotonic()
             if deadline is not None and now >= deadline:
-                raise _timeout(path, lock_path, stale_after)
+                # A lock freed or broken just now earns one more try, not endless ones
+                # while other processes keep taking it first.
+                if in_the_way or retried_after_deadline:
+                    raise _timeout(path, lock_path, stale_after)
+                retried_after_deadline = True
+            if not in_the_way:
+                continue  # freed or broken just now: try again at once
             if watch is None:
                 watch = _platform.ReleaseWatch()
             if watch.active:
