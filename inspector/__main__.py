@@ -1,0 +1,89 @@
+"""``lock-inspector [DIR]`` / ``python -m inspector [DIR]``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="lock-inspector",
+        description="Watch the locks of a folder of JSON stores, edit them safely, "
+        "and break stale locks with confirmation.",
+    )
+    parser.add_argument(
+        "directory",
+        nargs="?",
+        metavar="DIR",
+        help="folder of JSON stores (default: the last folder used, else ask)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open a temporary demo folder with live writer processes (removed on quit)",
+    )
+    parser.add_argument(
+        "--poll",
+        action="store_true",
+        help="poll the folder instead of using inotify (network shares)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the app; returns the process exit status."""
+    args = _parse_args(sys.argv[1:] if argv is None else argv)
+    if args.demo and args.directory:
+        print("lock-inspector: --demo makes its own folder; do not pass DIR too", file=sys.stderr)
+        return 2
+
+    # Imported late so that --help works without a display.
+    from inspector.app import configure_application, create_main_window  # noqa: PLC0415 - Qt only when needed
+    from inspector.demo import DemoStore  # noqa: PLC0415 - as above
+
+    app = QApplication(sys.argv[:1])
+    configure_application(app)
+    # Let Ctrl+C in the terminal quit cleanly (Python handlers run only when Python runs).
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    heartbeat = QTimer()
+    heartbeat.start(200)
+    heartbeat.timeout.connect(lambda: None)
+
+    demo: DemoStore | None = None
+    folder: str | None
+    if args.demo:
+        demo = DemoStore.create()
+        demo.start()
+        folder = demo.folder
+    elif args.directory:
+        folder = args.directory
+        if not os.path.isdir(folder):
+            print(f"lock-inspector: {folder}: not a folder (watching for it)", file=sys.stderr)
+    else:
+        last = QSettings().value("folders/last", "")
+        folder = str(last) if last and os.path.isdir(str(last)) else None
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(None, "Open Folder of JSON Stores") or None
+
+    try:
+        window = create_main_window(folder, poll=args.poll)
+        if demo is not None:
+            window.statusBar().showMessage(
+                "Demo folder with live writer processes; it is removed when you quit.", 15000
+            )
+        window.show()
+        return app.exec()
+    finally:
+        if demo is not None:
+            demo.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

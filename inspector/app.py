@@ -1,0 +1,115 @@
+"""Application setup: identity, icon, palette, and the ready main window."""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Slot
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+from inspector.resources import icon
+from inspector.widgets.main_window import MainWindow
+
+ORGANIZATION_NAME = "LockInspector"
+APPLICATION_NAME = "lock-inspector"
+DISPLAY_NAME = "Lock Inspector"
+DESKTOP_FILE_NAME = "lock-inspector"
+
+
+def application_version() -> str:
+    """The installed distribution's version (``"unknown"`` when run from a bare checkout)."""
+    try:
+        return metadata.version("lock-inspector")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def dark_palette() -> QPalette:
+    """A dark palette for Fusion, used when the system asks for dark colours."""
+    palette = QPalette()
+    roles = QPalette.ColorRole
+    window, base, text = QColor(45, 45, 48), QColor(30, 30, 32), QColor(230, 230, 230)
+    for role, colour in (
+        (roles.Window, window),
+        (roles.WindowText, text),
+        (roles.Base, base),
+        (roles.AlternateBase, QColor(40, 40, 43)),
+        (roles.ToolTipBase, QColor(60, 60, 64)),
+        (roles.ToolTipText, text),
+        (roles.PlaceholderText, QColor(140, 140, 140)),
+        (roles.Text, text),
+        (roles.Button, window),
+        (roles.ButtonText, text),
+        (roles.BrightText, QColor(255, 80, 80)),
+        (roles.Light, QColor(70, 70, 74)),
+        (roles.Midlight, QColor(58, 58, 62)),
+        (roles.Mid, QColor(38, 38, 40)),
+        (roles.Dark, QColor(25, 25, 27)),
+        (roles.Shadow, QColor(0, 0, 0)),
+        (roles.Highlight, QColor(42, 110, 200)),
+        (roles.HighlightedText, QColor(255, 255, 255)),
+        (roles.Link, QColor(100, 160, 255)),
+        (roles.LinkVisited, QColor(170, 130, 255)),
+    ):
+        palette.setColor(role, colour)
+    disabled = QColor(120, 120, 120)
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    return palette
+
+
+def apply_color_scheme(app: QApplication, scheme: Qt.ColorScheme) -> None:
+    """Use dark colours for ``Qt.ColorScheme.Dark``, the style's standard palette otherwise."""
+    if scheme == Qt.ColorScheme.Dark:
+        app.setPalette(dark_palette())
+    else:
+        app.setPalette(app.style().standardPalette())
+
+
+class _PaletteFollower(QObject):
+    """Re-applies the palette when the system switches between light and dark."""
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self._app = app
+        app.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
+
+    @Slot(Qt.ColorScheme)
+    def _on_color_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
+        apply_color_scheme(self._app, scheme)
+
+
+def set_application_identity() -> None:
+    """Names used by QSettings and the desktop; set only where nothing else set them."""
+    if not QCoreApplication.organizationName():
+        QCoreApplication.setOrganizationName(ORGANIZATION_NAME)
+    if QCoreApplication.applicationName() in ("", "python", "python3") or (
+        QCoreApplication.applicationName().startswith("python")
+    ):
+        QCoreApplication.setApplicationName(APPLICATION_NAME)
+    QCoreApplication.setApplicationVersion(application_version())
+
+
+def configure_application(app: QApplication) -> None:
+    """Identity, icon, style and a palette that follows the system's light/dark setting."""
+    set_application_identity()
+    QGuiApplication.setApplicationDisplayName(DISPLAY_NAME)
+    QGuiApplication.setDesktopFileName(DESKTOP_FILE_NAME)
+    app.setWindowIcon(icon("app"))
+    app.setStyle("Fusion")
+    apply_color_scheme(app, app.styleHints().colorScheme())
+    _PaletteFollower(app)
+
+
+def create_main_window(directory: str | None, *, poll: bool = False) -> MainWindow:
+    """The ready main window showing ``directory`` (or nothing yet when None).
+
+    A ``QApplication`` must exist. The window is not shown; call ``show()``. ``poll`` watches
+    by polling instead of inotify (network folders).
+    """
+    set_application_identity()
+    window = MainWindow(version=application_version(), poll=poll)
+    if directory:
+        window.open_folder(directory)
+    return window

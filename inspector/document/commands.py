@@ -1,0 +1,126 @@
+"""Undoable edits of a JSON document: every change in the tree or raw view is one of these.
+
+Commands address nodes by their row path (rows from the invisible root), never by node objects
+or ``QModelIndex``: the stack replays them in order, so each path is valid when it runs.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtGui import QUndoCommand
+
+from inspector.document.loader import NO_DOCUMENT
+
+if TYPE_CHECKING:
+    from inspector.document.tree_model import JsonTreeModel, RowPath
+
+RAW_EDIT_COMMAND_ID = 0x4A53  # consecutive raw-text edits merge into one undo step
+
+
+class ReplaceValueCommand(QUndoCommand):
+    """Change a value, its type, or both (containers keep their old members for undo)."""
+
+    def __init__(self, model: JsonTreeModel, path: RowPath, old: Any, new: Any, text: str) -> None:
+        super().__init__(text)
+        self._model = model
+        self._path = path
+        self._old = copy.deepcopy(old)
+        self._new = copy.deepcopy(new)
+
+    def redo(self) -> None:
+        self._model.apply_replace_value(self._path, copy.deepcopy(self._new))
+
+    def undo(self) -> None:
+        self._model.apply_replace_value(self._path, copy.deepcopy(self._old))
+
+
+class RenameKeyCommand(QUndoCommand):
+    """Rename an object member."""
+
+    def __init__(self, model: JsonTreeModel, path: RowPath, old: str, new: str) -> None:
+        super().__init__(f"Rename {old!r} to {new!r}")
+        self._model = model
+        self._path = path
+        self._old = old
+        self._new = new
+
+    def redo(self) -> None:
+        self._model.apply_rename(self._path, self._new)
+
+    def undo(self) -> None:
+        self._model.apply_rename(self._path, self._old)
+
+
+class InsertEntryCommand(QUndoCommand):
+    """Add a member to an object or an item to an array."""
+
+    def __init__(
+        self, model: JsonTreeModel, parent_path: RowPath, row: int, key: str | None, value: Any
+    ) -> None:
+        super().__init__(f"Add {key!r}" if key is not None else f"Add item {row}")
+        self._model = model
+        self._parent_path = parent_path
+        self._row = row
+        self._key = key
+        self._value = copy.deepcopy(value)
+
+    def redo(self) -> None:
+        self._model.apply_insert(
+            self._parent_path, self._row, self._key, copy.deepcopy(self._value)
+        )
+
+    def undo(self) -> None:
+        self._model.apply_remove(self._parent_path, self._row)
+
+
+class RemoveEntryCommand(QUndoCommand):
+    """Delete a member or an item (undo puts it back where it was)."""
+
+    def __init__(
+        self, model: JsonTreeModel, parent_path: RowPath, row: int, key: str | None, value: Any
+    ) -> None:
+        super().__init__(f"Delete {key!r}" if key is not None else f"Delete item {row}")
+        self._model = model
+        self._parent_path = parent_path
+        self._row = row
+        self._key = key
+        self._value = copy.deepcopy(value)
+
+    def redo(self) -> None:
+        self._model.apply_remove(self._parent_path, self._row)
+
+    def undo(self) -> None:
+        self._model.apply_insert(
+            self._parent_path, self._row, self._key, copy.deepcopy(self._value)
+        )
+
+
+class ReplaceDocumentCommand(QUndoCommand):
+    """Replace the whole document, as an edit of the raw text does (may be NO_DOCUMENT)."""
+
+    def __init__(self, model: JsonTreeModel, old: Any, new: Any) -> None:
+        super().__init__("Edit raw text")
+        self._model = model
+        self._old = old if old is NO_DOCUMENT else copy.deepcopy(old)
+        self._new = new if new is NO_DOCUMENT else copy.deepcopy(new)
+
+    def id(self) -> int:
+        return RAW_EDIT_COMMAND_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, ReplaceDocumentCommand):
+            return False
+        self._new = other._new
+        return True
+
+    def redo(self) -> None:
+        self._model.apply_document(
+            self._new if self._new is NO_DOCUMENT else copy.deepcopy(self._new)
+        )
+
+    def undo(self) -> None:
+        self._model.apply_document(
+            self._old if self._old is NO_DOCUMENT else copy.deepcopy(self._old)
+        )

@@ -1,0 +1,212 @@
+"""Reading a JSON store for display (blocking; the save service runs it on a worker thread).
+
+The file's bytes are read directly, without the lock: a reader sees either the old or the new
+contents because lockcore replaces files atomically, and a corrupt file must still be shown as
+text (``lockcore.locked_read_json`` would only report it). Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Final
+
+DEFAULT_SIZE_LIMIT: Final = 5 * 1024 * 1024
+"""Files larger than this open as read-only raw text (no tree, no editing)."""
+
+RAW_DISPLAY_LIMIT: Final = 16 * 1024 * 1024
+"""At most this many bytes of a huge file are shown."""
+
+
+class _NoDocument:
+    """The parsed document of a file that has none (missing, corrupt, too large)."""
+
+    _instance: _NoDocument | None = None
+
+    def __new__(cls) -> _NoDocument:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NO_DOCUMENT"
+
+    def __reduce__(self) -> str:
+        return "NO_DOCUMENT"
+
+
+NO_DOCUMENT: Final = _NoDocument()
+
+
+class DocumentKind(enum.Enum):
+    """What was found at the path."""
+
+    VALID = "valid JSON"
+    MISSING = "missing"
+    CORRUPT = "corrupt"  # bytes are text but not JSON
+    NOT_UTF8 = "not UTF-8"  # bytes are not text; shown with replacement characters
+    TOO_LARGE = "too large"  # over the size limit; raw, read-only
+    UNREADABLE = "unreadable"  # permission denied, a directory, an I/O error
+
+    @property
+    def repairable(self) -> bool:
+        """Whether the raw view may be edited into valid JSON and saved (with quarantine)."""
+        return self in (DocumentKind.CORRUPT, DocumentKind.NOT_UTF8)
+
+
+@dataclass(frozen=True)
+class ParseError:
+    """Where a text stops being JSON; ``line`` and ``column`` count from 1."""
+
+    message: str
+    line: int
+    column: int
+    offset: int
+
+    def describe(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """One read of a store: its bytes, its text and, when valid, its parsed document."""
+
+    path: str
+    kind: DocumentKind
+    raw: bytes = b""
+    text: str = ""
+    document: Any = NO_DOCUMENT
+    size: int = 0
+    mtime: float | None = None
+    error: ParseError | None = None
+    message: str = ""  # plain words for anything that is not VALID
+    indent: int | None = 2  # the file's own indentation, kept when saving
+    truncated: bool = False
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+
+def parse_json_text(text: str) -> tuple[Any, ParseError | None]:
+    """``(document, None)`` for valid JSON, else ``(NO_DOCUMENT, where it failed)``."""
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as exc:
+        return NO_DOCUMENT, ParseError(exc.msg, exc.lineno, exc.colno, exc.pos)
+    except RecursionError:
+        return NO_DOCUMENT, ParseError("nested too deeply", 1, 1, 0)
+
+
+def detect_indent(text: str) -> int | None:
+    """The indentation the file uses (``None`` for compact one-line JSON)."""
+    for line in text.splitlines()[1:]:
+        stripped = line.lstrip(" ")
+        if stripped and len(stripped) != len(line):
+            return len(line) - len(stripped)
+        if line.startswith("\t"):
+            break
+    return None if "\n" not in text.strip() else 2
+
+
+def describe_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def load_document(path: str, size_limit: int = DEFAULT_SIZE_LIMIT) -> LoadedDocument:
+    """Read and classify the store at ``path``; never raises for anything the file contains."""
+    name = os.path.basename(path)
+    try:
+        with open(path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            if stat.st_size > size_limit:
+                raw = handle.read(RAW_DISPLAY_LIMIT)
+                return _too_large(path, raw, stat.st_size, stat.st_mtime, size_limit)
+            raw = handle.read()
+    except FileNotFoundError:
+        return LoadedDocument(
+            path, DocumentKind.MISSING, message=f"{name} does not exist (any more)."
+        )
+    except IsADirectoryError:
+        return LoadedDocument(path, DocumentKind.UNREADABLE, message=f"{name} is a folder.")
+    except PermissionError:
+        return LoadedDocument(
+            path, DocumentKind.UNREADABLE, message=f"Permission denied: cannot read {name}."
+        )
+    except OSError as exc:
+        return LoadedDocument(
+            path,
+            DocumentKind.UNREADABLE,
+            message=f"Cannot read {name}: {exc.strerror or exc}.",
+        )
+    return classify_bytes(path, raw, stat.st_mtime)
+
+
+def classify_bytes(path: str, raw: bytes, mtime: float | None = None) -> LoadedDocument:
+    """Decode and parse bytes already read from ``path``."""
+    name = os.path.basename(path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        text = raw.decode("utf-8", errors="replace")
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        error = ParseError(
+            f"byte 0x{raw[exc.start]:02x} is not UTF-8 text", line, column, exc.start
+        )
+        return LoadedDocument(
+            path,
+            DocumentKind.NOT_UTF8,
+            raw=raw,
+            text=text,
+            size=len(raw),
+            mtime=mtime,
+            error=error,
+            message=f"{name} is not valid UTF-8 text ({error.describe()}).",
+        )
+    document, parse_error = parse_json_text(text)
+    if parse_error is not None:
+        return LoadedDocument(
+            path,
+            DocumentKind.CORRUPT,
+            raw=raw,
+            text=text,
+            size=len(raw),
+            mtime=mtime,
+            error=parse_error,
+            message=f"{name} is not valid JSON ({parse_error.describe()}).",
+        )
+    return LoadedDocument(
+        path,
+        DocumentKind.VALID,
+        raw=raw,
+        text=text,
+        document=document,
+        size=len(raw),
+        mtime=mtime,
+        indent=detect_indent(text),
+    )
+
+
+def _too_large(path: str, raw: bytes, size: int, mtime: float, size_limit: int) -> LoadedDocument:
+    truncated = len(raw) < size
+    shown = f" The first {describe_size(len(raw))} are shown." if truncated else ""
+    return LoadedDocument(
+        path,
+        DocumentKind.TOO_LARGE,
+        raw=raw,
+        text=raw.decode("utf-8", errors="replace"),
+        size=size,
+        mtime=mtime,
+        truncated=truncated,
+        message=(
+            f"{os.path.basename(path)} is {describe_size(size)}, over the "
+            f"{describe_size(size_limit)} limit for editing: shown read-only as raw text.{shown}"
+        ),
+    )

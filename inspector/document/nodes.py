@@ -1,0 +1,389 @@
+"""Plain-Python JSON tree nodes (no Qt): the data the tree model wraps.
+
+A :class:`JsonNode` holds one JSON value. Containers keep their members as child nodes; object
+members carry their key, array items are keyed by their position. ``JsonNode.from_json`` and
+``JsonNode.to_json`` round-trip any document ``json.loads`` produces.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from typing import Any, Final
+
+
+class JsonType(str, enum.Enum):
+    """The type shown in the tree's type column; numbers keep integer and float apart."""
+
+    OBJECT = "object"
+    ARRAY = "array"
+    STRING = "string"
+    INTEGER = "integer"
+    FLOAT = "float"
+    BOOLEAN = "boolean"
+    NULL = "null"
+
+    @property
+    def is_container(self) -> bool:
+        return self in (JsonType.OBJECT, JsonType.ARRAY)
+
+
+def json_type_of(value: Any) -> JsonType:  # noqa: PLR0911 - one return per JSON type
+    """The :class:`JsonType` of a value as ``json.loads`` returns it."""
+    # bool before int: True is an int in Python but a boolean in JSON.
+    if isinstance(value, bool):
+        return JsonType.BOOLEAN
+    if isinstance(value, int):
+        return JsonType.INTEGER
+    if isinstance(value, float):
+        return JsonType.FLOAT
+    if isinstance(value, str):
+        return JsonType.STRING
+    if value is None:
+        return JsonType.NULL
+    if isinstance(value, dict):
+        return JsonType.OBJECT
+    if isinstance(value, list | tuple):
+        return JsonType.ARRAY
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality that respects JSON types: ``1``, ``1.0`` and ``true`` are three different values.
+
+    Python's ``==`` treats them as equal, which would make a type change invisible to a merge.
+    Object key order is not significant; array order is.
+    """
+    type_a, type_b = json_type_of(a), json_type_of(b)
+    if type_a is not type_b:
+        return False
+    if type_a is JsonType.OBJECT:
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if type_a is JsonType.ARRAY:
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    if type_a is JsonType.FLOAT and math.isnan(a) and math.isnan(b):
+        return True
+    return bool(a == b)
+
+
+def default_value_for(json_type: JsonType) -> Any:
+    """A fresh empty value of ``json_type`` (used when adding entries)."""
+    defaults: dict[JsonType, Any] = {
+        JsonType.OBJECT: {},
+        JsonType.ARRAY: [],
+        JsonType.STRING: "",
+        JsonType.INTEGER: 0,
+        JsonType.FLOAT: 0.0,
+        JsonType.BOOLEAN: False,
+        JsonType.NULL: None,
+    }
+    return defaults[json_type]
+
+
+def convert_value(value: Any, target: JsonType) -> Any:  # noqa: PLR0911 - one rule per target
+    """Convert a JSON value to ``target`` keeping as much of it as makes sense.
+
+    Strings that spell a number become that number, numbers become their text, containers keep
+    their members when switching between object and array (array items get keys "0", "1", ...).
+    """
+    source = json_type_of(value)
+    if source is target:
+        return value
+    if target is JsonType.STRING:
+        if source.is_container or source is JsonType.BOOLEAN or source is JsonType.NULL:
+            return json.dumps(value, ensure_ascii=False)
+        return str(value)
+    if target is JsonType.INTEGER:
+        return _to_int(value)
+    if target is JsonType.FLOAT:
+        return _to_float(value)
+    if target is JsonType.BOOLEAN:
+        if source is JsonType.STRING:
+            return value.strip().lower() in ("true", "yes", "on", "1")
+        return bool(value)
+    if target is JsonType.OBJECT:
+        if source is JsonType.ARRAY:
+            return {str(i): item for i, item in enumerate(value)}
+        return {}
+    if target is JsonType.ARRAY:
+        if source is JsonType.OBJECT:
+            return list(value.values())
+        return []
+    return None
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            try:
+                return _finite_int(float(value.strip()))
+            except ValueError:
+                return 0
+    if isinstance(value, float):
+        return _finite_int(value)
+    if isinstance(value, bool | int):
+        return int(value)
+    return 0
+
+
+def _finite_int(value: float) -> int:
+    return int(value) if math.isfinite(value) else 0
+
+
+def _to_float(value: Any) -> float:
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return 0.0
+    if isinstance(value, bool | int | float):
+        return float(value)
+    return 0.0
+
+
+def parse_scalar(text: str, json_type: JsonType) -> Any:
+    """Parse what a user typed for a value of ``json_type``; raise ``ValueError`` if it cannot be.
+
+    Strings are taken literally. For numbers, what was typed decides between integer and float.
+    A ``null`` accepts any JSON literal and otherwise becomes the typed string.
+    """
+    stripped = text.strip()
+    if json_type is JsonType.STRING:
+        return text
+    if json_type in (JsonType.INTEGER, JsonType.FLOAT):
+        try:
+            number = json.loads(stripped)
+        except json.JSONDecodeError:
+            number = None
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise ValueError(f"{text!r} is not a number")
+        return number
+    if json_type is JsonType.BOOLEAN:
+        lowered = stripped.lower()
+        if lowered not in ("true", "false"):
+            raise ValueError(f"{text!r} is not true or false")
+        return lowered == "true"
+    if json_type is JsonType.NULL:
+        try:
+            literal = json.loads(stripped)
+        except json.JSONDecodeError:
+            return text
+        return literal
+    raise ValueError(f"a {json_type.value} is edited through its members")
+
+
+def format_scalar(value: Any) -> str:
+    """The one-line text of a scalar value as the tree shows it (strings without quotes)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+JsonKey = str | int
+"""One step of a JSON path: an object key or an array index."""
+
+
+class _Unbuilt:
+    """Marks a container whose member nodes have not been built yet."""
+
+
+_UNBUILT: Final = _Unbuilt()
+
+
+class JsonNode:
+    """One JSON value in the tree; containers own their members as child nodes.
+
+    Member nodes are built on first access of :attr:`children`: a large document costs nothing
+    until the view expands into it. Until then the container keeps its JSON value, which is
+    shared with the caller and never mutated here.
+    """
+
+    __slots__ = ("_children", "_row_hint", "_unbuilt", "json_type", "key", "parent", "value")
+
+    def __init__(
+        self,
+        key: str | None,
+        json_type: JsonType,
+        value: Any = None,
+        parent: JsonNode | None = None,
+    ) -> None:
+        self.key = key  # object member key; None for array items and the root
+        self.json_type = json_type
+        self.value = value  # scalars only; containers keep children
+        self.parent = parent
+        self._children: list[JsonNode] = []
+        self._unbuilt: Any = _UNBUILT  # a container's JSON value until its members are built
+        self._row_hint = 0  # where this node was last found among its siblings
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_json(
+        cls, value: Any, key: str | None = None, parent: JsonNode | None = None
+    ) -> JsonNode:
+        """Build a node from a JSON value (its members are built when first needed)."""
+        node = cls(key, JsonType.NULL, None, parent)
+        node.set_json(value)
+        return node
+
+    def set_json(self, value: Any) -> None:
+        """Replace this node's type, value and members with ``value``; key and parent stay."""
+        self.json_type = json_type_of(value)
+        self._children = []
+        self._unbuilt = _UNBUILT
+        if self.json_type.is_container:
+            self.value = None
+            if value:
+                self._unbuilt = value
+        else:
+            self.value = value
+
+    @property
+    def children(self) -> list[JsonNode]:
+        """The member nodes (built now if they were not yet)."""
+        pending = self._unbuilt
+        if pending is not _UNBUILT:
+            self._unbuilt = _UNBUILT
+            if self.json_type is JsonType.OBJECT:
+                self._children = [JsonNode.from_json(v, str(k), self) for k, v in pending.items()]
+            else:
+                self._children = [JsonNode.from_json(v, None, self) for v in pending]
+        return self._children
+
+    @children.setter
+    def children(self, children: list[JsonNode]) -> None:
+        self._unbuilt = _UNBUILT
+        self._children = children
+
+    @property
+    def built(self) -> bool:
+        """Whether the member nodes exist (always true for scalars and empty containers)."""
+        return self._unbuilt is _UNBUILT
+
+    def unbuilt_value(self) -> Any:
+        """The JSON value of a container whose members are not built (else ``None``)."""
+        return None if self._unbuilt is _UNBUILT else self._unbuilt
+
+    def to_json(self) -> Any:
+        """The JSON value this node stands for (unbuilt parts are shared, not copied)."""
+        if self._unbuilt is not _UNBUILT:
+            return self._unbuilt
+        if self.json_type is JsonType.OBJECT:
+            return {child.key: child.to_json() for child in self._children}
+        if self.json_type is JsonType.ARRAY:
+            return [child.to_json() for child in self._children]
+        return self.value
+
+    # -- tree navigation --------------------------------------------------------------------
+    def child(self, row: int) -> JsonNode | None:
+        if 0 <= row < len(self.children):
+            return self.children[row]
+        return None
+
+    def child_count(self) -> int:
+        if self._unbuilt is not _UNBUILT:
+            return len(self._unbuilt)
+        return len(self._children)
+
+    def row(self) -> int:
+        """Position among the parent's members (0 for the root)."""
+        if self.parent is None:
+            return 0
+        siblings = self.parent.children
+        hint = self._row_hint
+        if hint < len(siblings) and siblings[hint] is self:
+            return hint  # views ask for rows constantly; scanning a long array each time is slow
+        for position, sibling in enumerate(siblings):
+            if sibling is self:
+                self._row_hint = position
+                return position
+        raise LookupError("node is not among its parent's children")
+
+    def child_row_for_key(self, key: str) -> int | None:
+        for position, child in enumerate(self.children):
+            if child.key == key:
+                return position
+        return None
+
+    def insert_child(self, row: int, child: JsonNode) -> None:
+        child.parent = self
+        if self.json_type is JsonType.ARRAY:
+            child.key = None
+        self.children.insert(row, child)
+
+    def clear_children(self) -> None:
+        """Drop every member (without building the ones never built)."""
+        for child in self._children:
+            child.parent = None
+        self._children = []
+        self._unbuilt = _UNBUILT
+
+    def remove_child(self, row: int) -> JsonNode:
+        child = self.children.pop(row)
+        child.parent = None
+        return child
+
+    def display_key(self) -> str:
+        """The key column text: the member key, ``[i]`` for array items."""
+        if self.parent is not None and self.parent.json_type is JsonType.ARRAY:
+            return f"[{self.row()}]"
+        return self.key if self.key is not None else ""
+
+    def json_path(self) -> tuple[JsonKey, ...]:
+        """Keys and indexes from the document root to this node (the root's path is ``()``)."""
+        steps: list[JsonKey] = []
+        node: JsonNode | None = self
+        while node is not None and node.parent is not None:
+            parent: JsonNode = node.parent
+            if parent.json_type is JsonType.ARRAY:
+                steps.append(node.row())
+            else:
+                steps.append(node.key if node.key is not None else "")
+            node = parent
+        return tuple(reversed(steps))
+
+    def member_keys(self) -> list[str]:
+        """The object keys from the root down to this node (array positions left out).
+
+        Cheaper than :meth:`json_path`, which must find each array item's position; enough to
+        decide whether a value sits under a secret key.
+        """
+        keys: list[str] = []
+        node: JsonNode | None = self
+        while node is not None and node.parent is not None:
+            if node.key is not None and node.parent.json_type is JsonType.OBJECT:
+                keys.append(node.key)
+            node = node.parent
+        return keys
+
+    def summary(self) -> str:
+        """The value column text for containers ("{3 keys}", "[0 items]") and scalars."""
+        count = self.child_count()
+        if self.json_type is JsonType.OBJECT:
+            return "{1 key}" if count == 1 else f"{{{count} keys}}"
+        if self.json_type is JsonType.ARRAY:
+            return "[1 item]" if count == 1 else f"[{count} items]"
+        return format_scalar(self.value)
+
+    def __repr__(self) -> str:
+        return (
+            f"JsonNode(key={self.key!r}, type={self.json_type.value}, "
+            f"children={self.child_count()})"
+        )
+
+
+def format_json_path(path: tuple[JsonKey, ...]) -> str:
+    """A readable path such as ``server.ports[2].host`` (``(root)`` for the empty path)."""
+    if not path:
+        return "(root)"
+    text = ""
+    for step in path:
+        if isinstance(step, int):
+            text += f"[{step}]"
+        elif step.isidentifier():
+            text += f".{step}" if text else step
+        else:
+            text += f"[{json.dumps(step, ensure_ascii=False)}]"
+    return text

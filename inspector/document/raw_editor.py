@@ -1,0 +1,234 @@
+"""The raw view: a JSON text editor with line numbers, highlighting and error marking."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import (
+    QColor,
+    QFontDatabase,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFormat,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
+
+from inspector.document.highlighter import JsonHighlighter
+from inspector.document.loader import ParseError, parse_json_text
+
+_VALIDATE_DELAY_MS = 300
+_HIGHLIGHT_LIMIT = 2 * 1024 * 1024  # past this many characters, highlighting costs too much
+
+
+class _LineNumberArea(QWidget):
+    def __init__(self, editor: RawJsonEditor) -> None:
+        super().__init__(editor)
+        self._editor = editor
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._editor.line_number_width(), 0)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self._editor.paint_line_numbers(event)
+
+
+class RawJsonEditor(QPlainTextEdit):
+    """Edits JSON as text; validates after a pause in typing and marks the first error.
+
+    Undo of text edits is left to the document's ``QUndoStack``: the pane turns each valid text
+    into one (merging) undo command.
+    """
+
+    #: (text, error or None) the user changed the text and paused; error says where it breaks
+    text_validated = Signal(str, object)
+    #: () Ctrl+Z reached the editor (no window shortcut took it): undo on the document's stack
+    undo_requested = Signal()
+    #: () Ctrl+Shift+Z / Ctrl+Y reached the editor: redo on the document's stack
+    redo_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setUndoRedoEnabled(False)
+        self.setTabChangesFocus(False)
+        self._highlighter: JsonHighlighter | None = None
+        self._error: ParseError | None = None
+        self._setting_text = False
+        self._line_numbers = _LineNumberArea(self)
+        self._validate_timer = QTimer(self)
+        self._validate_timer.setSingleShot(True)
+        self._validate_timer.setInterval(_VALIDATE_DELAY_MS)
+        self._validate_timer.timeout.connect(self._on_validate_timeout)
+        self.blockCountChanged.connect(self._on_block_count_changed)
+        self.updateRequest.connect(self._on_update_request)
+        self.textChanged.connect(self._on_text_changed)
+        self._on_block_count_changed(1)
+
+    # -- public API ----------------------------------------------------------------------
+    @property
+    def error(self) -> ParseError | None:
+        return self._error
+
+    @property
+    def has_pending_edit(self) -> bool:
+        """Whether typed text has not been validated yet."""
+        return self._validate_timer.isActive()
+
+    def set_json_text(self, text: str, *, highlight: bool = True) -> None:
+        """Show ``text`` (from the document, not the user): no validation signal."""
+        self._validate_timer.stop()
+        self._setting_text = True
+        try:
+            if self._highlighter is not None:
+                self._highlighter.setDocument(None)
+                self._highlighter = None
+            self.setPlainText(text)
+            if highlight and len(text) <= _HIGHLIGHT_LIMIT:
+                self._highlighter = JsonHighlighter(self.document())
+        finally:
+            self._setting_text = False
+
+    def validate_now(self) -> ParseError | None:
+        """Validate at once (e.g. before saving), emitting ``text_validated`` if text changed."""
+        if self._validate_timer.isActive():
+            self._validate_timer.stop()
+            self._on_validate_timeout()
+        return self._error
+
+    def show_error(self, error: ParseError | None) -> None:
+        """Mark ``error`` (a wavy underline at its position and the line tinted)."""
+        self._error = error
+        selections: list[QTextEdit.ExtraSelection] = []
+        if error is not None:
+            block = self.document().findBlockByNumber(max(error.line - 1, 0))
+            line = QTextEdit.ExtraSelection()
+            line.format.setBackground(QColor(220, 38, 38, 40))
+            line.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            line.cursor = QTextCursor(block)
+            selections.append(line)
+            mark = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(block)
+            cursor.movePosition(
+                QTextCursor.MoveOperation.Right,
+                QTextCursor.MoveMode.MoveAnchor,
+                max(error.column - 1, 0),
+            )
+            cursor.movePosition(QTextCursor.MoveOperation.Right, QTextCursor.MoveMode.KeepAnchor)
+            mark.cursor = cursor
+            underline = QTextCharFormat()
+            underline.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            underline.setUnderlineColor(QColor("#dc2626"))
+            mark.format = underline
+            selections.append(mark)
+        self.setExtraSelections(selections)
+
+    def go_to_error(self) -> None:
+        if self._error is None:
+            return
+        block = self.document().findBlockByNumber(max(self._error.line - 1, 0))
+        cursor = QTextCursor(block)
+        cursor.movePosition(
+            QTextCursor.MoveOperation.Right,
+            QTextCursor.MoveMode.MoveAnchor,
+            min(max(self._error.column - 1, 0), max(block.length() - 1, 0)),
+        )
+        self.setTextCursor(cursor)
+        self.centerCursor()
+
+    def cancel_pending(self) -> None:
+        """Forget that typed text awaits validation (the document changed under it)."""
+        self._validate_timer.stop()
+
+    # -- undo keys belong to the document's stack ----------------------------------------------
+    def event(self, event: QEvent) -> bool:
+        # A text editor claims Ctrl+Z for itself (ShortcutOverride) even with its own undo
+        # turned off; leave it to the window's Undo action, which drives the QUndoStack.
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and (
+                event.matches(QKeySequence.StandardKey.Undo)
+                or event.matches(QKeySequence.StandardKey.Redo)
+            )
+        ):
+            event.ignore()
+            return False
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Undo):
+            self.validate_now()  # typing not yet validated becomes the step that is undone
+            self.undo_requested.emit()
+        elif event.matches(QKeySequence.StandardKey.Redo):
+            self.redo_requested.emit()
+        else:
+            super().keyPressEvent(event)
+
+    # -- line numbers ----------------------------------------------------------------------
+    def line_number_width(self) -> int:
+        digits = len(str(max(1, self.blockCount())))
+        return 14 + self.fontMetrics().horizontalAdvance("9") * max(digits, 2)
+
+    def paint_line_numbers(self, event: QPaintEvent) -> None:
+        painter = QPainter(self._line_numbers)
+        palette = self.palette()
+        painter.fillRect(event.rect(), palette.alternateBase())
+        painter.setPen(palette.placeholderText().color())
+        painter.setFont(self.font())
+        error_line = self._error.line - 1 if self._error is not None else -1
+        block = self.firstVisibleBlock()
+        number = block.blockNumber()
+        top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
+        bottom = top + round(self.blockBoundingRect(block).height())
+        width = self._line_numbers.width() - 6
+        height = self.fontMetrics().height()
+        while block.isValid() and top <= event.rect().bottom():
+            if block.isVisible() and bottom >= event.rect().top():
+                if number == error_line:
+                    painter.setPen(QColor("#dc2626"))
+                painter.drawText(
+                    0, top, width, height, Qt.AlignmentFlag.AlignRight, str(number + 1)
+                )
+                if number == error_line:
+                    painter.setPen(palette.placeholderText().color())
+            block = block.next()
+            top = bottom
+            bottom = top + round(self.blockBoundingRect(block).height())
+            number += 1
+        painter.end()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        rect = self.contentsRect()
+        self._line_numbers.setGeometry(
+            QRect(rect.left(), rect.top(), self.line_number_width(), rect.height())
+        )
+
+    @Slot(int)
+    def _on_block_count_changed(self, _count: int) -> None:
+        self.setViewportMargins(self.line_number_width(), 0, 0, 0)
+
+    @Slot(QRect, int)
+    def _on_update_request(self, rect: QRect, dy: int) -> None:
+        if dy:
+            self._line_numbers.scroll(0, dy)
+        else:
+            self._line_numbers.update(0, rect.y(), self._line_numbers.width(), rect.height())
+
+    # -- validation ----------------------------------------------------------------------------
+    @Slot()
+    def _on_text_changed(self) -> None:
+        if not self._setting_text and not self.isReadOnly():
+            self._validate_timer.start()
+
+    @Slot()
+    def _on_validate_timeout(self) -> None:
+        text = self.toPlainText()
+        _document, error = parse_json_text(text)
+        self.show_error(error)
+        self.text_validated.emit(text, error)

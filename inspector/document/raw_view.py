@@ -1,0 +1,143 @@
+"""The raw tab: what text it shows for a document (a pure decision) and the widget showing it.
+
+The text the user typed is kept as long as it still means the shown document, so editing in the
+tree or undoing elsewhere does not reformat it. Masked secrets make the text read-only: editing a
+masked copy would write the mask into the file.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from inspector.document.loader import (
+    NO_DOCUMENT,
+    DocumentKind,
+    LoadedDocument,
+    ParseError,
+    parse_json_text,
+)
+from inspector.document.nodes import json_equal
+from inspector.document.raw_editor import RawJsonEditor
+from inspector.document.secrets import SecretPolicy, has_secrets, mask_document
+
+HIDDEN_DAMAGED_TEXT = (
+    "// The values of this file are secret. Use Reveal secrets to see its text and repair it."
+)
+
+
+class RawMode(enum.Enum):
+    EMPTY = "empty"  # nothing to show
+    EDIT = "edit"  # the document, editable
+    MASKED = "masked"  # the document with secrets masked: read-only
+    DAMAGED = "damaged"  # invalid text to repair, editable
+    HIDDEN_DAMAGED = "hidden damaged"  # invalid text of a secret file: not shown
+    TOO_LARGE = "too large"  # the first bytes of a huge file: read-only
+
+    @property
+    def read_only(self) -> bool:
+        return self not in (RawMode.EDIT, RawMode.DAMAGED)
+
+    @property
+    def highlight(self) -> bool:
+        return self not in (RawMode.HIDDEN_DAMAGED, RawMode.TOO_LARGE)
+
+
+@dataclass(frozen=True)
+class RawContent:
+    text: str
+    mode: RawMode
+    error: ParseError | None = None
+
+
+def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
+    document: Any, loaded: LoadedDocument | None, policy: SecretPolicy, current_text: str
+) -> RawContent:
+    """What the raw view shows for ``document`` (the model's, or NO_DOCUMENT)."""
+    if loaded is None:
+        return RawContent("", RawMode.EMPTY)
+    if document is not NO_DOCUMENT:
+        indent = loaded.indent if loaded.kind is DocumentKind.VALID else 2
+        if not policy.revealed and has_secrets(document, policy):
+            masked = mask_document(document, policy)
+            return RawContent(json.dumps(masked, indent=indent, ensure_ascii=False), RawMode.MASKED)
+        parsed, _error = parse_json_text(current_text)
+        if parsed is not NO_DOCUMENT and json_equal(parsed, document):
+            return RawContent(current_text, RawMode.EDIT)
+        return RawContent(json.dumps(document, indent=indent, ensure_ascii=False), RawMode.EDIT)
+    if loaded.kind.repairable:
+        if policy.secret_file and not policy.revealed:
+            return RawContent(HIDDEN_DAMAGED_TEXT, RawMode.HIDDEN_DAMAGED)
+        return RawContent(loaded.text, RawMode.DAMAGED, loaded.error)
+    if loaded.kind is DocumentKind.TOO_LARGE:
+        return RawContent(loaded.text, RawMode.TOO_LARGE)
+    return RawContent("", RawMode.EMPTY)
+
+
+_STATUS = {
+    RawMode.TOO_LARGE: "Read-only: too large to edit.",
+    RawMode.MASKED: "Secrets are hidden; reveal them to edit the raw text.",
+    RawMode.HIDDEN_DAMAGED: "This file's values are secret; reveal them to repair its text.",
+    RawMode.EDIT: "<span style='color:#16a34a'>✔ Valid JSON</span>",
+    RawMode.EMPTY: "",
+    RawMode.DAMAGED: "",
+}
+
+
+class RawView(QWidget):
+    """The raw editor and a status line under it (validity, or why it is read-only)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editor = RawJsonEditor()
+        self.editor.setObjectName("rawEditor")
+        self.status = QLabel()
+        self.status.setObjectName("rawStatus")
+        self.status.setContentsMargins(6, 3, 6, 3)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(self.status)
+        self._content = RawContent("", RawMode.EMPTY)
+        self._saving = False
+
+    @property
+    def content(self) -> RawContent:
+        """What was last shown (the user may have typed over its text since)."""
+        return self._content
+
+    def show_content(self, content: RawContent, *, saving: bool = False) -> None:
+        """Show ``content``; the text is only replaced when it differs (cursor and scroll kept)."""
+        self._content = content
+        self._saving = saving
+        editor = self.editor
+        if content.text != editor.toPlainText() or content.mode is not RawMode.EDIT:
+            bar = editor.verticalScrollBar()
+            position, scroll = editor.textCursor().position(), bar.value()
+            editor.set_json_text(content.text, highlight=content.mode.highlight)
+            cursor = editor.textCursor()
+            cursor.setPosition(min(position, len(content.text)))
+            editor.setTextCursor(cursor)
+            bar.setValue(scroll)
+        editor.setReadOnly(saving or content.mode.read_only)
+        editor.show_error(content.error)
+        if content.error is not None:
+            editor.go_to_error()
+        self.update_status()
+
+    def update_status(self) -> None:
+        error = self.editor.error
+        if error is not None:
+            self.status.setText(
+                f"<span style='color:#dc2626'>✖ Line {error.line}, column {error.column}: "
+                f"{error.message}</span>"
+            )
+        elif self._saving:
+            self.status.setText("Read-only while saving.")
+        else:
+            self.status.setText(_STATUS[self._content.mode])

@@ -1,0 +1,358 @@
+"""Loading and saving one JSON store off the GUI thread; the only place that writes.
+
+Every write goes through ``lockcore.locked_update_json``. The save's updater runs under the lock
+and decides from what is on disk *now*: unchanged since the edit began → write the edit; changed
+by another process → apply the edit on top when the two touch different paths (three-way merge);
+otherwise raise out of the updater so that nothing at all is written, and report the conflict.
+Another process's update is therefore never lost silently.
+
+Waiting for the lock happens in short attempts so the wait reports who holds the lock and can be
+cancelled between attempts (and up to the moment the updater decides what to write).
+"""
+
+from __future__ import annotations
+
+import enum
+import errno
+import glob
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+
+from inspector.document.loader import DEFAULT_SIZE_LIMIT, NO_DOCUMENT, LoadedDocument, load_document
+from inspector.document.merge import ABSENT, MergeConflict, three_way_merge
+from inspector.document.nodes import json_equal
+from lockcore import (
+    CorruptJSONError,
+    FileLockError,
+    LockInfo,
+    LockLostError,
+    LockState,
+    LockTimeout,
+    inspect_lock,
+    lock_path_for,
+    locked_update_json,
+)
+
+log = logging.getLogger(__name__)
+
+LOCK_ATTEMPT_SECONDS: Final = 0.2
+"""One attempt at the lock; between attempts the save reports progress and checks for cancel."""
+
+DEFAULT_LOCK_WAIT: Final = 120.0
+"""How long a save waits for the lock in total; negative waits until cancelled."""
+
+
+class SaveMode(enum.Enum):
+    MERGE = "merge"  # write the edit, merged onto what another process wrote meanwhile
+    OVERWRITE = "overwrite"  # write the edit as it is (the user chose it in the conflict dialog)
+
+
+@dataclass(frozen=True)
+class SaveRequest:
+    """What to save: the edit session's base and its edited document."""
+
+    path: str
+    base: Any  # the document the edit started from; NO_DOCUMENT for a corrupt file
+    edited: Any
+    mode: SaveMode = SaveMode.MERGE
+    indent: int | None = 2
+    repair: bool = False  # the file was corrupt: quarantine its bytes, then write
+    lock_wait: float = DEFAULT_LOCK_WAIT
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """A save that wrote ``document`` (the edit, or the edit merged onto theirs)."""
+
+    path: str
+    document: Any
+    merged: bool = False
+    quarantined_to: str | None = None
+
+
+@dataclass(frozen=True)
+class SaveConflict:
+    """A save that wrote nothing because both sides changed the same paths."""
+
+    request: SaveRequest
+    theirs: Any  # what is on disk now (NO_DOCUMENT when missing or corrupt)
+    conflicts: tuple[MergeConflict, ...] = field(default_factory=tuple)
+
+
+class _FileAbsent:
+    """The updater's "document" when the file is missing or was quarantined."""
+
+
+class _ConflictFoundError(Exception):
+    def __init__(self, theirs: Any, conflicts: tuple[MergeConflict, ...]) -> None:
+        super().__init__("conflicting changes")
+        self.theirs = theirs
+        self.conflicts = conflicts
+
+
+class _SaveCancelledError(Exception):
+    pass
+
+
+@dataclass
+class _SaveJob:
+    request: SaveRequest
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+class DocumentService(QObject):
+    """Reads documents and saves edits for the document pane, always on worker threads."""
+
+    #: (request id, LoadedDocument) a load finished (see :meth:`load`)
+    loaded = Signal(int, object)
+    #: (message) a save is waiting for the lock: who holds it and for how long we waited
+    save_progress = Signal(str)
+    #: (SaveResult) a save wrote the document
+    save_succeeded = Signal(object)
+    #: (SaveConflict) a save found conflicting changes and wrote nothing
+    save_conflicted = Signal(object)
+    #: (path, message) a save failed in plain words; nothing was written
+    save_failed = Signal(str, str)
+    #: (path) a save was cancelled while waiting; nothing was written
+    save_cancelled = Signal(str)
+
+    # Worker threads hand results over through these; they are queued to the GUI thread.
+    _load_finished = Signal(int, object)
+    _save_finished = Signal(str, object)
+    _save_waiting = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(3)
+        self._next_request = 0
+        self._job: _SaveJob | None = None
+        self._load_finished.connect(self._on_load_finished)
+        self._save_finished.connect(self._on_save_finished)
+        self._save_waiting.connect(self._on_save_waiting)
+
+    @property
+    def is_saving(self) -> bool:
+        return self._job is not None
+
+    def load(self, path: str, size_limit: int = DEFAULT_SIZE_LIMIT) -> int:
+        """Read ``path`` on a worker; ``loaded`` carries the returned request id and the result."""
+        self._next_request += 1
+        request_id = self._next_request
+
+        def work() -> None:
+            self._load_finished.emit(request_id, load_document(path, size_limit))
+
+        self._pool.start(work)
+        return request_id
+
+    def save(self, request: SaveRequest) -> bool:
+        """Start saving on a worker; False (and nothing started) while another save runs."""
+        if self._job is not None:
+            return False
+        job = _SaveJob(request)
+        self._job = job
+        self._pool.start(lambda: self._run_save(job))
+        return True
+
+    def cancel_save(self) -> None:
+        """Stop waiting for the lock; a save already writing completes (it is atomic)."""
+        if self._job is not None:
+            self._job.cancel.set()
+
+    def shutdown(self, timeout_ms: int = 5000) -> None:
+        """Cancel any save and wait for the workers (before the service goes away)."""
+        self.cancel_save()
+        self._pool.waitForDone(timeout_ms)
+
+    # -- worker side ----------------------------------------------------------------------
+    def _run_save(self, job: _SaveJob) -> None:
+        try:
+            outcome: object = _save_in_worker(job, self._save_waiting.emit)
+        except Exception as exc:  # turned into plain words on the GUI thread, never lost
+            outcome = exc
+        self._save_finished.emit(job.request.path, outcome)
+
+    # -- GUI side ---------------------------------------------------------------------------
+    @Slot(int, object)
+    def _on_load_finished(self, request_id: int, document: LoadedDocument) -> None:
+        self.loaded.emit(request_id, document)
+
+    @Slot(str)
+    def _on_save_waiting(self, message: str) -> None:
+        if self._job is not None and not self._job.cancel.is_set():
+            self.save_progress.emit(message)
+
+    @Slot(str, object)
+    def _on_save_finished(self, path: str, outcome: object) -> None:
+        self._job = None
+        if isinstance(outcome, SaveResult):
+            self.save_succeeded.emit(outcome)
+        elif isinstance(outcome, SaveConflict):
+            self.save_conflicted.emit(outcome)
+        elif isinstance(outcome, _SaveCancelledError):
+            self.save_cancelled.emit(path)
+        elif isinstance(outcome, BaseException):
+            message = describe_save_error(path, outcome)
+            log.info("save of %s failed: %s", path, type(outcome).__name__)
+            self.save_failed.emit(path, message)
+
+
+def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _SaveCancelledError:
+    """Acquire, decide, write (or not); runs on a worker thread."""
+    request = job.request
+    started = time.monotonic()
+    merged = False
+
+    def updater(current: Any) -> Any:
+        nonlocal merged
+        if job.cancel.is_set():
+            raise _SaveCancelledError
+        theirs = NO_DOCUMENT if isinstance(current, _FileAbsent) else current
+        if request.mode is SaveMode.OVERWRITE or _same_document(theirs, request.base):
+            return request.edited
+        if theirs is NO_DOCUMENT or request.base is NO_DOCUMENT:
+            conflict = MergeConflict(
+                (), _or_absent(request.base), request.edited, _or_absent(theirs)
+            )
+            raise _ConflictFoundError(theirs, (conflict,))
+        result = three_way_merge(request.base, request.edited, theirs)
+        if not result.clean:
+            raise _ConflictFoundError(theirs, tuple(result.conflicts))
+        merged = True
+        return result.merged
+
+    last_message = ""
+    before = _corrupt_copies(request.path) if request.repair else set()
+    while True:
+        if job.cancel.is_set():
+            return _SaveCancelledError()
+        try:
+            written = locked_update_json(
+                request.path,
+                updater,
+                default=_FileAbsent(),
+                timeout=LOCK_ATTEMPT_SECONDS,
+                indent=request.indent,
+                on_corrupt="quarantine" if request.repair else "raise",
+            )
+        except LockTimeout as exc:
+            waited = time.monotonic() - started
+            if 0 <= request.lock_wait <= waited:
+                raise _GaveUpWaitingError(request.path, exc.holder, waited) from exc
+            message = waiting_message(request.path, _current_holder(request.path, exc), waited)
+            if message != last_message:
+                report(message)
+                last_message = message
+            continue
+        except _ConflictFoundError as conflict:
+            return SaveConflict(request, conflict.theirs, conflict.conflicts)
+        except _SaveCancelledError as cancelled:
+            return cancelled
+        quarantined = sorted(_corrupt_copies(request.path) - before)
+        return SaveResult(
+            request.path,
+            written,
+            merged=merged,
+            quarantined_to=quarantined[-1] if quarantined else None,
+        )
+
+
+def _or_absent(document: Any) -> Any:
+    return ABSENT if document is NO_DOCUMENT else document
+
+
+def _same_document(a: Any, b: Any) -> bool:
+    if a is NO_DOCUMENT or b is NO_DOCUMENT:
+        return a is b
+    return json_equal(a, b)
+
+
+def _corrupt_copies(path: str) -> set[str]:
+    return set(glob.glob(glob.escape(path) + ".corrupt-*"))
+
+
+def _current_holder(path: str, exc: LockTimeout) -> LockInfo | None:
+    try:
+        info = inspect_lock(path)
+    except OSError:
+        return exc.holder
+    return info if info.state is not LockState.FREE else exc.holder
+
+
+class _GaveUpWaitingError(LockTimeout):
+    """The save waited ``lock_wait`` seconds in total without getting the lock."""
+
+    def __init__(self, path: str, holder: LockInfo | None, waited: float) -> None:
+        super().__init__(f"gave up waiting for the lock of {path}", path, holder)
+        self.waited = waited
+
+
+# -- plain words ----------------------------------------------------------------------------
+def describe_process(info: LockInfo) -> str:
+    """A holder's program as people know it: the script for interpreters ("sync.py")."""
+    for argument in info.cmdline[1:]:
+        if argument.endswith((".py", ".sh", ".js", ".rb", ".pl")):
+            return os.path.basename(argument)
+    if info.process_name:
+        return info.process_name
+    if info.cmdline:
+        return os.path.basename(info.cmdline[0])
+    return "unknown process"
+
+
+def describe_holder(info: LockInfo | None) -> str:
+    """ "PID 4711, sync.py" (with the host when it is another machine)."""
+    if info is None or info.pid is None:
+        return "another process"
+    text = f"PID {info.pid}, {describe_process(info)}"
+    if info.state is LockState.HELD_OTHER_HOST and info.hostname:
+        text += f" on {info.hostname}"
+    return text
+
+
+def waiting_message(path: str, holder: LockInfo | None, waited: float) -> str:
+    """ "waiting for settings.json.lock held by PID 4711, sync.py, 3 s"."""
+    lock_name = os.path.basename(lock_path_for(path))
+    return f"waiting for {lock_name} held by {describe_holder(holder)}, {int(waited)} s"
+
+
+def describe_save_error(  # noqa: PLR0911 - one sentence per kind of failure
+    path: str, error: BaseException
+) -> str:
+    """One or two plain sentences for a failed save; each says that nothing was written."""
+    name = os.path.basename(path)
+    nothing = "Nothing was written."
+    if isinstance(error, _GaveUpWaitingError):
+        return (
+            f"Could not save {name}: {describe_holder(error.holder)} kept its lock for "
+            f"{int(error.waited)} s. {nothing} Try again when that program is done."
+        )
+    if isinstance(error, CorruptJSONError):
+        where = f" (line {error.lineno}, column {error.colno})" if error.lineno is not None else ""
+        return (
+            f"Could not save {name}: the file on disk is no longer valid JSON{where}; another "
+            f"program may have damaged it. {nothing} Reload to repair it in the raw view."
+        )
+    if isinstance(error, LockLostError):
+        return f"Could not save {name}: its lock was taken away during the save. {nothing}"
+    if isinstance(error, LockTimeout):
+        return f"Could not save {name}: the lock could not be acquired in time. {nothing}"
+    if isinstance(error, PermissionError):
+        return f"Could not save {name}: permission denied. {nothing}"
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return f"Could not save {name}: the disk is full. {nothing}"
+    if isinstance(error, OSError) and error.errno == errno.EROFS:
+        return f"Could not save {name}: the file system is read-only. {nothing}"
+    if isinstance(error, OSError):
+        reason = error.strerror or type(error).__name__
+        return f"Could not save {name}: {reason}. {nothing}"
+    if isinstance(error, FileLockError):
+        return f"Could not save {name}: {error}. {nothing}"
+    return f"Could not save {name}: unexpected {type(error).__name__}. {nothing}"

@@ -1,0 +1,555 @@
+"""The Qt model of a JSON document: columns key, value, type; every edit is an undo command.
+
+Follows the Qt for Python ``editabletreemodel`` example: the data is a tree of plain-Python
+:class:`JsonNode` objects, and every structural change is wrapped in ``begin*``/``end*``. The
+document root is the one top-level row (labelled with the file name), so a scalar document and an
+object document look alike. Loading a new version of the file updates the tree in place (rows
+inserted, removed, moved, ``dataChanged``) so expansion, selection and scroll stay put while a
+document follows its file live. The model never opens files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QUndoStack
+
+from inspector.document.commands import (
+    InsertEntryCommand,
+    RemoveEntryCommand,
+    RenameKeyCommand,
+    ReplaceDocumentCommand,
+    ReplaceValueCommand,
+)
+from inspector.document.loader import NO_DOCUMENT
+from inspector.document.nodes import (
+    JsonNode,
+    JsonType,
+    convert_value,
+    format_json_path,
+    json_equal,
+    json_type_of,
+    parse_scalar,
+)
+from inspector.document.secrets import MASK, SecretPolicy
+
+RowPath = tuple[int, ...]
+"""Rows from the document root down to a node; the root itself is ``()``."""
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+KEY_COLUMN, VALUE_COLUMN, TYPE_COLUMN = 0, 1, 2
+
+ARRAY_INDEX_ROLE = Qt.ItemDataRole.UserRole + 1
+"""The position of an array item (key column); the view draws it as ``[i]``.
+
+The display role of an array item's key column stays empty: a text derived from the row would
+change for every later item on each insert, which a model must announce and which Qt's model
+tester rightly flags as changing neighbours' data.
+"""
+_HEADERS = ("Key", "Value", "Type")
+
+# Value colours (light, dark), the same families the raw view's highlighter uses.
+_VALUE_COLOURS: dict[JsonType, tuple[str, str]] = {
+    JsonType.STRING: ("#0a7a3d", "#8bd49c"),
+    JsonType.INTEGER: ("#1f5fbf", "#79b8ff"),
+    JsonType.FLOAT: ("#1f5fbf", "#79b8ff"),
+    JsonType.BOOLEAN: ("#8a3ab9", "#d2a8ff"),
+    JsonType.NULL: ("#8a3ab9", "#d2a8ff"),
+}
+
+
+def _dark_palette() -> bool:
+    return QGuiApplication.palette().window().color().lightness() < 128
+
+
+class JsonTreeModel(QAbstractItemModel):
+    """Adapts a JSON document to a tree view; edits go through ``undo_stack`` as commands."""
+
+    #: (message) an edit was refused (a duplicate key, "abc" typed as a number, ...)
+    edit_rejected = Signal(str)
+
+    def __init__(self, undo_stack: QUndoStack, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._undo_stack = undo_stack
+        self._root: JsonNode | None = None
+        self._root_label = "(root)"
+        self._policy = SecretPolicy()
+        self._read_only = False
+
+    # -- document ---------------------------------------------------------------------------
+    @property
+    def has_document(self) -> bool:
+        return self._root is not None
+
+    def document(self) -> Any:
+        """The current document (a fresh copy), or ``NO_DOCUMENT``."""
+        return NO_DOCUMENT if self._root is None else self._root.to_json()
+
+    def set_document(self, document: Any, root_label: str | None = None) -> None:
+        """Show ``document`` (not undoable): in place when a document is already shown."""
+        if root_label is not None and root_label != self._root_label:
+            self._root_label = root_label
+            if self._root is not None:
+                top = self.index(0, KEY_COLUMN)
+                self.dataChanged.emit(top, top)
+        self.apply_document(document)
+
+    @property
+    def secret_policy(self) -> SecretPolicy:
+        return self._policy
+
+    def set_secret_policy(self, policy: SecretPolicy) -> None:
+        if policy == self._policy:
+            return
+        self._policy = policy
+        self._emit_all_changed()
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    def set_read_only(self, read_only: bool) -> None:
+        if read_only != self._read_only:
+            self._read_only = read_only
+            self._emit_all_changed()  # flags changed for every item
+
+    # -- lookups --------------------------------------------------------------------------
+    def node(self, index: AnyIndex) -> JsonNode | None:
+        if not index.isValid():
+            return None
+        node = index.internalPointer()
+        return node if isinstance(node, JsonNode) else None
+
+    def node_at(self, path: RowPath) -> JsonNode:
+        if self._root is None:
+            raise LookupError("no document")
+        node = self._root
+        for row in path:
+            child = node.child(row)
+            if child is None:
+                raise LookupError(f"no row {row} under {node!r}")
+            node = child
+        return node
+
+    def row_path(self, node: JsonNode) -> RowPath:
+        rows: list[int] = []
+        while node.parent is not None:
+            rows.append(node.row())
+            node = node.parent
+        return tuple(reversed(rows))
+
+    def index_for_node(self, node: JsonNode, column: int = KEY_COLUMN) -> QModelIndex:
+        return self.createIndex(node.row(), column, node)
+
+    def index_for_path(self, path: RowPath, column: int = KEY_COLUMN) -> QModelIndex:
+        return self.index_for_node(self.node_at(path), column)
+
+    def index_for_json_path(self, *steps: str | int) -> QModelIndex:
+        """The index of the value at a JSON path such as ``("server", "ports", 2)``."""
+        node = self._root
+        for step in steps:
+            if node is None:
+                break
+            if isinstance(step, int) and node.json_type is JsonType.ARRAY:
+                node = node.child(step)
+            else:
+                row = node.child_row_for_key(str(step))
+                node = None if row is None else node.children[row]
+        if node is None:
+            raise LookupError(f"no value at {steps!r}")
+        return self.index_for_node(node)
+
+    def is_masked(self, index: AnyIndex) -> bool:
+        node = self.node(index)
+        return node is not None and not node.json_type.is_container and self._masks(node)
+
+    def _masks(self, node: JsonNode) -> bool:
+        return self._policy.masks_member(node.member_keys(), node.parent is None)
+
+    # -- QAbstractItemModel -----------------------------------------------------------------
+    def index(
+        self,
+        row: int,
+        column: int,
+        parent: AnyIndex = QModelIndex(),  # noqa: B008
+    ) -> QModelIndex:
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, self._root)
+        parent_node = self.node(parent)
+        child = parent_node.child(row) if parent_node is not None else None
+        return self.createIndex(row, column, child) if child is not None else QModelIndex()
+
+    def parent(self, index: AnyIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        node = self.node(index)
+        if node is None or node.parent is None:
+            return QModelIndex()
+        return self.createIndex(node.parent.row(), KEY_COLUMN, node.parent)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        if parent.column() > 0:
+            return 0
+        if not parent.isValid():
+            return 0 if self._root is None else 1
+        node = self.node(parent)
+        return node.child_count() if node is not None else 0
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, ARG002
+        return len(_HEADERS)
+
+    def hasChildren(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
+        return self.rowCount(parent) > 0
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation is Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(_HEADERS)
+        ):
+            return _HEADERS[section]
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        node = self.node(index)
+        if node is None:
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self._read_only or (not node.json_type.is_container and self._masks(node)):
+            return flags
+        column = index.column()
+        editable = (
+            (column == KEY_COLUMN and node.parent is not None
+             and node.parent.json_type is JsonType.OBJECT)
+            or (column == VALUE_COLUMN and not node.json_type.is_container)
+            or column == TYPE_COLUMN
+        )  # fmt: skip
+        if editable:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def data(  # noqa: PLR0911 - one answer per role reads best as a flat dispatch
+        self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        node = self.node(index)
+        if node is None:
+            return None
+        column = index.column()
+        masked = not node.json_type.is_container and self._masks(node)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(node, column, masked)
+        if role == Qt.ItemDataRole.EditRole:
+            if column == KEY_COLUMN:
+                return node.key if node.key is not None else node.display_key()
+            if column == VALUE_COLUMN:
+                return MASK if masked else node.summary()
+            return node.json_type.value
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._foreground(node, column, masked)
+        if role == Qt.ItemDataRole.FontRole:
+            return self._font(node, column, masked)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(node, column, masked)
+        if role == ARRAY_INDEX_ROLE and column == KEY_COLUMN and _is_array_item(node):
+            return node.row()
+        return None
+
+    def _display(self, node: JsonNode, column: int, masked: bool) -> str:
+        if column == KEY_COLUMN:
+            if node.parent is None:
+                return self._root_label
+            return "" if _is_array_item(node) else node.display_key()
+        if column == VALUE_COLUMN:
+            if masked:
+                return MASK
+            text = node.summary()
+            if node.json_type is JsonType.STRING:
+                text = text.replace("\r", "").replace("\n", " ⏎ ")
+            return text
+        return node.json_type.value
+
+    def _foreground(self, node: JsonNode, column: int, masked: bool) -> QBrush | None:
+        palette = QGuiApplication.palette()
+        dim = palette.placeholderText()
+        if column == TYPE_COLUMN or (
+            column == VALUE_COLUMN and (masked or node.json_type.is_container)
+        ):
+            return dim
+        if column == VALUE_COLUMN:
+            light, dark = _VALUE_COLOURS[node.json_type]
+            return QBrush(QColor(dark if _dark_palette() else light))
+        return None
+
+    def _font(self, node: JsonNode, column: int, masked: bool) -> QFont | None:
+        if column == KEY_COLUMN and node.parent is None:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if column == VALUE_COLUMN and masked:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        return None
+
+    def _tooltip(self, node: JsonNode, column: int, masked: bool) -> str | None:
+        path = format_json_path(node.json_path())
+        if masked:
+            return f"{path}: secret value hidden; use Reveal secrets to show or edit it"
+        if column == VALUE_COLUMN and node.json_type is JsonType.STRING and len(node.value) > 60:
+            return str(node.value)
+        if column == KEY_COLUMN:
+            return path
+        return None
+
+    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        node = self.node(index)
+        if node is None or role != Qt.ItemDataRole.EditRole:
+            return False
+        if not self.flags(index) & Qt.ItemFlag.ItemIsEditable:
+            return False
+        column = index.column()
+        if column == KEY_COLUMN:
+            return self._rename(node, str(value))
+        if column == VALUE_COLUMN:
+            return self._edit_value(node, value)
+        return self._change_type(node, value)
+
+    # -- edits (each pushes a command) --------------------------------------------------------
+    def _rename(self, node: JsonNode, key: str) -> bool:
+        if key == node.key:
+            return True
+        assert node.parent is not None  # flags() allow renaming object members only
+        if node.parent.child_row_for_key(key) is not None:
+            self.edit_rejected.emit(f"There is already a key {key!r} here.")
+            return False
+        self._undo_stack.push(RenameKeyCommand(self, self.row_path(node), node.key or "", key))
+        return True
+
+    def _edit_value(self, node: JsonNode, value: Any) -> bool:
+        text = value if isinstance(value, str) else str(value)
+        try:
+            new = parse_scalar(text, node.json_type)
+        except ValueError as exc:
+            self.edit_rejected.emit(f"Not changed: {exc}.")
+            return False
+        old = node.to_json()
+        if json_equal(old, new):
+            return True
+        label = format_json_path(node.json_path())
+        self._undo_stack.push(
+            ReplaceValueCommand(self, self.row_path(node), old, new, f"Edit {label}")
+        )
+        return True
+
+    def _change_type(self, node: JsonNode, value: Any) -> bool:
+        try:
+            target = JsonType(str(value))
+        except ValueError:
+            self.edit_rejected.emit(f"Not changed: {value!r} is not a JSON type.")
+            return False
+        if target is node.json_type:
+            return True
+        old = node.to_json()
+        new = convert_value(old, target)
+        label = format_json_path(node.json_path())
+        self._undo_stack.push(
+            ReplaceValueCommand(
+                self, self.row_path(node), old, new, f"Make {label} a {target.value}"
+            )
+        )
+        return True
+
+    def insert_entry(self, near: AnyIndex, value: Any = "") -> QModelIndex:
+        """Add an entry: inside ``near`` when it is a container, else right after it.
+
+        Returns the new entry's key index (invalid when nothing could be added).
+        """
+        node = self.node(near)
+        if self._read_only or node is None:
+            return QModelIndex()
+        if node.json_type.is_container:
+            parent, row = node, node.child_count()
+        elif node.parent is not None:
+            parent, row = node.parent, node.row() + 1
+        else:
+            return QModelIndex()
+        key = _unique_key(parent) if parent.json_type is JsonType.OBJECT else None
+        self._undo_stack.push(InsertEntryCommand(self, self.row_path(parent), row, key, value))
+        child = parent.child(row)
+        return self.index_for_node(child) if child is not None else QModelIndex()
+
+    def remove_entry(self, index: AnyIndex) -> bool:
+        """Delete the entry at ``index`` (the document root cannot be deleted)."""
+        node = self.node(index)
+        if self._read_only or node is None or node.parent is None:
+            return False
+        parent_path = self.row_path(node.parent)
+        self._undo_stack.push(
+            RemoveEntryCommand(self, parent_path, node.row(), node.key, node.to_json())
+        )
+        return True
+
+    def replace_document(self, document: Any) -> None:
+        """Replace the whole document as one undoable edit (what a raw-text edit does)."""
+        old = self.document()
+        if old is not NO_DOCUMENT and document is not NO_DOCUMENT and json_equal(old, document):
+            return
+        self._undo_stack.push(ReplaceDocumentCommand(self, old, document))
+
+    # -- applying commands (called by commands.py only) -------------------------------------
+    def apply_replace_value(self, path: RowPath, value: Any) -> None:
+        node = self.node_at(path)
+        self._sync(node, value, self.index_for_node(node))
+
+    def apply_rename(self, path: RowPath, key: str) -> None:
+        node = self.node_at(path)
+        node.key = key
+        index = self.index_for_node(node)
+        self.dataChanged.emit(index, index)
+
+    def apply_insert(self, parent_path: RowPath, row: int, key: str | None, value: Any) -> None:
+        parent = self.node_at(parent_path)
+        parent_index = self.index_for_node(parent)
+        self.beginInsertRows(parent_index, row, row)
+        parent.insert_child(row, JsonNode.from_json(value, key))
+        self.endInsertRows()
+        self._children_renumbered(parent, parent_index, row + 1)
+
+    def apply_remove(self, parent_path: RowPath, row: int) -> None:
+        parent = self.node_at(parent_path)
+        parent_index = self.index_for_node(parent)
+        self.beginRemoveRows(parent_index, row, row)
+        parent.remove_child(row)
+        self.endRemoveRows()
+        self._children_renumbered(parent, parent_index, row)
+
+    def apply_document(self, document: Any) -> None:
+        if document is NO_DOCUMENT or self._root is None:
+            self.beginResetModel()
+            self._root = None if document is NO_DOCUMENT else JsonNode.from_json(document)
+            self.endResetModel()
+            return
+        self._sync(self._root, document, self.createIndex(0, KEY_COLUMN, self._root))
+
+    # -- in-place synchronisation -------------------------------------------------------------
+    def _sync(self, node: JsonNode, value: Any, index: QModelIndex) -> None:
+        """Make ``node`` equal ``value`` with the fewest row changes (index: node, column 0)."""
+        new_type = json_type_of(value)
+        if not node.built and new_type is node.json_type:
+            if json_equal(node.unbuilt_value(), value):
+                return  # unchanged, and never shown: keep it unbuilt
+        if node.json_type.is_container and new_type is node.json_type:
+            old_count = node.child_count()
+            if new_type is JsonType.OBJECT:
+                self._sync_object(node, value, index)
+            else:
+                self._sync_array(node, value, index)
+            if node.child_count() != old_count:
+                self._row_changed(node, VALUE_COLUMN, VALUE_COLUMN)
+            return
+        if node.child_count():
+            self.beginRemoveRows(index, 0, node.child_count() - 1)
+            node.clear_children()
+            self.endRemoveRows()
+        if new_type.is_container and value:
+            node.json_type, node.value = new_type, None
+            self.beginInsertRows(index, 0, len(value) - 1)
+            node.set_json(value)
+            self.endInsertRows()
+            self._row_changed(node, VALUE_COLUMN, TYPE_COLUMN)
+        elif node.json_type is not new_type or not json_equal(node.value, value):
+            node.set_json(value)
+            self._row_changed(node, VALUE_COLUMN, TYPE_COLUMN)
+
+    def _sync_object(self, node: JsonNode, value: dict[str, Any], index: QModelIndex) -> None:
+        for row in reversed(range(node.child_count())):
+            if node.children[row].key not in value:
+                self.beginRemoveRows(index, row, row)
+                node.remove_child(row)
+                self.endRemoveRows()
+        for position, (key, member) in enumerate(value.items()):
+            if position < node.child_count() and node.children[position].key == key:
+                child = node.children[position]
+            else:
+                existing = node.child_row_for_key(key)
+                if existing is None:
+                    self.beginInsertRows(index, position, position)
+                    node.insert_child(position, JsonNode.from_json(member, key))
+                    self.endInsertRows()
+                    continue
+                self.beginMoveRows(index, existing, existing, index, position)
+                child = node.children.pop(existing)
+                node.children.insert(position, child)
+                self.endMoveRows()
+            self._sync(child, member, self.createIndex(position, KEY_COLUMN, child))
+
+    def _sync_array(self, node: JsonNode, value: list[Any], index: QModelIndex) -> None:
+        common = min(node.child_count(), len(value))
+        for row in range(common):
+            child = node.children[row]
+            self._sync(child, value[row], self.createIndex(row, KEY_COLUMN, child))
+        if node.child_count() > len(value):
+            self.beginRemoveRows(index, len(value), node.child_count() - 1)
+            for child in node.children[len(value) :]:
+                child.parent = None
+            del node.children[len(value) :]
+            self.endRemoveRows()
+        elif len(value) > node.child_count():
+            first = node.child_count()
+            self.beginInsertRows(index, first, len(value) - 1)
+            for member in value[first:]:
+                node.insert_child(node.child_count(), JsonNode.from_json(member, None))
+            self.endInsertRows()
+
+    # -- change notifications -------------------------------------------------------------
+    def _row_changed(self, node: JsonNode, first: int, last: int) -> None:
+        row = node.row()
+        self.dataChanged.emit(self.createIndex(row, first, node), self.createIndex(row, last, node))
+
+    def _children_renumbered(self, parent: JsonNode, parent_index: QModelIndex, start: int) -> None:
+        """The summary of ``parent`` changed; array items from ``start`` on changed position."""
+        self._row_changed(parent, VALUE_COLUMN, VALUE_COLUMN)
+        if parent.json_type is JsonType.ARRAY and start < parent.child_count():
+            self.dataChanged.emit(
+                self.index(start, KEY_COLUMN, parent_index),
+                self.index(parent.child_count() - 1, KEY_COLUMN, parent_index),
+                [ARRAY_INDEX_ROLE],
+            )
+
+    def _emit_all_changed(self) -> None:
+        if self._root is None:
+            return
+        self._row_changed(self._root, KEY_COLUMN, TYPE_COLUMN)
+        stack = [self._root]
+        while stack:  # only built nodes: the view has never seen the others
+            node = stack.pop()
+            if node.built and node.child_count():
+                last = node.child_count() - 1
+                self.dataChanged.emit(
+                    self.createIndex(0, KEY_COLUMN, node.children[0]),
+                    self.createIndex(last, TYPE_COLUMN, node.children[last]),
+                )
+                stack.extend(child for child in node.children if child.json_type.is_container)
+
+
+def _is_array_item(node: JsonNode) -> bool:
+    return node.parent is not None and node.parent.json_type is JsonType.ARRAY
+
+
+def _unique_key(parent: JsonNode) -> str:
+    key, number = "new_key", 1
+    while parent.child_row_for_key(key) is not None:
+        number += 1
+        key = f"new_key_{number}"
+    return key

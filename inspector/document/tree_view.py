@@ -1,0 +1,106 @@
+"""The tree view of a JSON document and its editors (a type picker, true/false for booleans)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QWidget,
+)
+
+from inspector.document.nodes import JsonType
+from inspector.document.tree_model import (
+    ARRAY_INDEX_ROLE,
+    KEY_COLUMN,
+    TYPE_COLUMN,
+    VALUE_COLUMN,
+    JsonTreeModel,
+)
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class JsonItemDelegate(QStyledItemDelegate):
+    """Combo boxes for the type column and boolean values; a line edit for everything else.
+
+    Also draws array items' keys as ``[i]`` from their position (see ``ARRAY_INDEX_ROLE``).
+    """
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        super().initStyleOption(option, index)
+        if index.column() == KEY_COLUMN:
+            position = index.data(ARRAY_INDEX_ROLE)
+            if isinstance(position, int):
+                option.text = f"[{position}]"
+
+    def createEditor(
+        self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
+    ) -> QWidget:
+        choices = self._choices(index)
+        if choices is None:
+            return super().createEditor(parent, option, index)
+        combo = QComboBox(parent)
+        combo.addItems(choices)
+        combo.setFrame(False)
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: AnyIndex) -> None:
+        if isinstance(editor, QComboBox):
+            editor.setCurrentText(str(index.data(Qt.ItemDataRole.EditRole)))
+        else:
+            super().setEditorData(editor, index)
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: AnyIndex) -> None:
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)
+        else:
+            super().setModelData(editor, model, index)
+
+    @staticmethod
+    def _choices(index: AnyIndex) -> list[str] | None:
+        if index.column() == TYPE_COLUMN:
+            return [json_type.value for json_type in JsonType]
+        if index.column() == VALUE_COLUMN:
+            type_index = index.model().index(index.row(), TYPE_COLUMN, index.parent())
+            type_text = type_index.data(Qt.ItemDataRole.DisplayRole)
+            if type_text == JsonType.BOOLEAN.value:
+                return ["true", "false"]
+        return None
+
+
+class JsonTreeView(QTreeView):
+    """Draws a :class:`JsonTreeModel`: key, value and type columns."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("jsonTree")
+        self.setAlternatingRowColors(True)
+        self.setUniformRowHeights(True)
+        self.setAllColumnsShowFocus(True)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.setItemDelegate(JsonItemDelegate(self))
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        super().setModel(model)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(0, 220)
+        header.resizeSection(2, 84)
+
+    def json_model(self) -> JsonTreeModel | None:
+        model = self.model()
+        return model if isinstance(model, JsonTreeModel) else None

@@ -1,0 +1,83 @@
+"""Repairs the user asks for: breaking a lock, recovering an interrupted legacy write.
+
+Both go through lockcore's public API only. Breaking never waits for anything, so it runs where it
+is asked; recovering takes the store's lock, which can mean waiting for another process, so it
+runs on a worker thread and reports back through a signal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from PySide6.QtCore import QObject, Signal
+
+from inspector.services.store_directory import printable_path
+from lockcore import (
+    FileLockError,
+    LockInfo,
+    LockTimeout,
+    break_stale_lock,
+    locked_read_json,
+)
+
+#: How long "Recover" waits for the store's lock before giving up (seconds).
+RECOVER_TIMEOUT = 10.0
+
+
+class LockActions(QObject):
+    """Performs lock repairs and reports their outcome."""
+
+    #: (path: str) the lock of this data file was removed by us.
+    lock_broken = Signal(object)
+    #: (path: str, ok: bool, message: str) a recovery finished; message is for the status bar.
+    recover_finished = Signal(object, bool, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recover")
+
+    def break_lock(self, expected: LockInfo, *, force: bool) -> None:
+        """Remove the lock only if it is still exactly ``expected``.
+
+        Raises lockcore's ``LockChangedError`` (nothing removed: the lock is another one now, or
+        gone), ``HolderAliveError`` (holder alive or unverifiable and not ``force``) or OSError.
+        """
+        break_stale_lock(expected.path, expected=expected, force=force)
+        self.lock_broken.emit(expected.path)
+
+    def recover(self, path: str) -> None:
+        """Recover ``path`` from its legacy ``X.json.tmp`` under the store's lock, off-thread."""
+        self._pool.submit(self._recover, path)
+
+    def shutdown(self) -> None:
+        """Wait for a running recovery to finish (it is bounded by RECOVER_TIMEOUT)."""
+        self._pool.shutdown(wait=True)
+
+    def _recover(self, path: str) -> None:
+        # Runs on the pool thread: only lockcore calls and a queued signal.
+        name = printable_path(os.path.basename(path))
+        try:
+            # lockcore's locked_read_json promotes a complete legacy "X.json.tmp" to the data
+            # file while it holds the lock, when the data file is missing -- the legacy writer's
+            # own interrupted rename, finished for it.
+            data = locked_read_json(path, default=None, timeout=RECOVER_TIMEOUT, on_corrupt="raise")
+        except LockTimeout as exc:
+            holder = exc.holder
+            who = f" (held by PID {holder.pid})" if holder is not None and holder.pid else ""
+            self._report(path, ok=False, message=f"Could not lock {name}{who}; nothing changed.")
+            return
+        except (FileLockError, OSError, ValueError) as exc:
+            self._report(path, ok=False, message=f"Could not recover {name}: {exc}")
+            return
+        if data is None or not os.path.exists(path):
+            self._report(path, ok=False, message=f"Nothing to recover for {name}.")
+            return
+        size = len(json.dumps(data))
+        self._report(
+            path, ok=True, message=f"Recovered {name} from its interrupted write ({size} bytes)."
+        )
+
+    def _report(self, path: str, *, ok: bool, message: str) -> None:
+        self.recover_finished.emit(path, ok, printable_path(message))

@@ -1,0 +1,230 @@
+"""The confirmation dialog for breaking a lock by hand.
+
+It shows exactly what the user is judging (PID, process alive or dead, host, age, the lock file's
+raw bytes) and breaks *that* lock only: the ``LockInfo`` it showed is passed to lockcore as
+``expected``, so if another process replaced or released the lock in the meantime nothing is
+removed and the dialog says so. A dead holder needs one confirmation; a live holder, a holder on
+another host or one that cannot be verified needs an explicit second step.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import socket
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.models.store_table import LOCK_WORDS, format_age, format_time
+from inspector.resources import icon
+from inspector.services.store_directory import printable_path
+from lockcore import FileLockError, HolderAliveError, LockChangedError, LockInfo, LockState
+
+#: breaker(expected, force): removes the lock or raises lockcore's errors / OSError.
+LockBreaker = Callable[[LockInfo, bool], None]
+
+
+def describe_content(content: bytes) -> str:
+    """The lock file's bytes as readable text; undecodable bytes shown as ``\\xNN``."""
+    if not content:
+        return "(empty)"
+    return content.decode("utf-8", errors="backslashreplace")
+
+
+def holder_status(info: LockInfo) -> str:
+    """``"4711 — alive"``, ``"4711 — dead"``, ``"4711 — cannot be verified"``."""
+    if info.holder_alive is True:
+        return "alive"
+    if info.holder_alive is False:
+        return "dead (no longer running)"
+    return "cannot be verified"
+
+
+class BreakLockDialog(QDialog):
+    """Asks before breaking ``info``'s lock and reports what happened inside the dialog."""
+
+    #: (broken: bool, message: str) the user confirmed and the break finished or was refused.
+    break_finished = Signal(bool, str)
+
+    def __init__(self, info: LockInfo, breaker: LockBreaker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.info = info
+        self._breaker = breaker
+        self.was_broken = False
+        self.needs_second_step = info.state is not LockState.STALE_DEAD_HOLDER
+        name = printable_path(os.path.basename(info.path))
+        self.setWindowTitle(f"Break lock on {name}")
+        self.setMinimumWidth(560)
+
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"<h3>Break the lock on {name}?</h3>")
+        heading.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(heading)
+        layout.addLayout(self._details_form(info))
+
+        layout.addWidget(QLabel("Lock file content:"))
+        self.content_view = QPlainTextEdit(describe_content(info.content))
+        self.content_view.setReadOnly(True)
+        self.content_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.content_view.setMaximumHeight(110)
+        layout.addWidget(self.content_view)
+
+        self.confirm_checkbox: QCheckBox | None = None
+        if self.needs_second_step:
+            layout.addWidget(self._warning_frame(info))
+            self.confirm_checkbox = QCheckBox(
+                "I understand the holder may still be writing; break its lock anyway."
+            )
+            self.confirm_checkbox.toggled.connect(self._on_confirm_checkbox_toggled)
+            layout.addWidget(self.confirm_checkbox)
+        else:
+            note = QLabel(
+                "The process that made this lock is gone. Removing the lock lets the next "
+                "writer in; the data file is not touched."
+            )
+            note.setWordWrap(True)
+            layout.addWidget(note)
+
+        self.outcome_label = QLabel()
+        self.outcome_label.setWordWrap(True)
+        self.outcome_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.outcome_label.setStyleSheet("color: #c62828; font-weight: bold;")
+        self.outcome_label.hide()
+        layout.addWidget(self.outcome_label)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.break_button = QPushButton(icon(LOCK_WORDS[info.state][1]), "Break lock")
+        self.break_button.setEnabled(not self.needs_second_step)
+        self.break_button.setAutoDefault(False)
+        self.buttons.addButton(self.break_button, QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.break_button.clicked.connect(self._on_break_button_clicked)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def _details_form(self, info: LockInfo) -> QFormLayout:
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        word = LOCK_WORDS[info.state][0]
+        state_label = QLabel(f"{word} — {info.reason}" if info.reason else word)
+        state_label.setWordWrap(True)
+        form.addRow("State:", state_label)
+        form.addRow("Lock file:", self._selectable(printable_path(info.lock_path)))
+        form.addRow("PID:", QLabel("unknown" if info.pid is None else str(info.pid)))
+        process = info.process_name or "unknown"
+        self.process_label = QLabel(f"{process} — {holder_status(info)}")
+        form.addRow("Process:", self.process_label)
+        if info.cmdline:
+            command = self._selectable(printable_path(shlex.join(info.cmdline)))
+            command.setWordWrap(True)
+            form.addRow("Command line:", command)
+        host = info.hostname or f"{socket.gethostname()} (legacy lock: no host recorded)"
+        form.addRow("Host:", QLabel(host))
+        age = info.age()
+        age_text = (
+            "unknown"
+            if age is None or info.created is None
+            else f"{format_age(age)} (made at {format_time(info.created)})"
+        )
+        form.addRow("Age:", QLabel(age_text))
+        return form
+
+    @staticmethod
+    def _selectable(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    @staticmethod
+    def _warning_frame(info: LockInfo) -> QFrame:
+        frame = QFrame()
+        frame.setObjectName("breakLockWarning")
+        frame.setStyleSheet(
+            "#breakLockWarning { background: rgba(224, 138, 0, 40);"
+            " border: 1px solid #e08a00; border-radius: 4px; }"
+        )
+        box = QVBoxLayout(frame)
+        who = f"PID {info.pid}" if info.pid is not None else "The holder"
+        if info.process_name:
+            who += f" ({info.process_name})"
+        if info.state is LockState.HELD_OTHER_HOST:
+            text = (
+                f"⚠ This lock belongs to {who} on another host ({info.hostname}). Whether it is "
+                "still running cannot be checked from here."
+            )
+        elif info.holder_alive:
+            text = f"⚠ {who} is still running and holds this lock."
+        else:
+            subject = "the holder" if info.pid is None else who
+            text = f"⚠ Whether {subject} is alive cannot be verified."
+        text += (
+            " Breaking the lock lets another writer in while the holder may still be writing: "
+            "one of their updates can be lost."
+        )
+        label = QLabel(text)
+        label.setWordWrap(True)
+        box.addWidget(label)
+        return frame
+
+    @Slot(bool)
+    def _on_confirm_checkbox_toggled(self, checked: bool) -> None:
+        self.break_button.setEnabled(checked and not self.was_broken)
+
+    @Slot()
+    def _on_break_button_clicked(self) -> None:
+        self.confirm_break()
+
+    def confirm_break(self) -> bool:
+        """Break the lock the dialog shows (the user's confirmation); True when it is gone."""
+        if self.needs_second_step and not (
+            self.confirm_checkbox is not None and self.confirm_checkbox.isChecked()
+        ):
+            return False
+        try:
+            self._breaker(self.info, self.needs_second_step)
+        except LockChangedError as exc:
+            current = exc.current
+            now = (
+                "it is gone now"
+                if current is None or not current.is_locked
+                else f"it is now held by PID {current.pid}"
+            )
+            self._refuse(f"The lock changed since this dialog opened ({now}). Nothing was removed.")
+            return False
+        except HolderAliveError:
+            self._refuse("The holder is alive or cannot be verified. Nothing was removed.")
+            return False
+        except (FileLockError, OSError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self._refuse(
+                printable_path(f"Could not remove the lock: {reason}. Nothing was removed.")
+            )
+            return False
+        self.was_broken = True
+        message = f"Lock on {printable_path(os.path.basename(self.info.path))} broken."
+        self.break_finished.emit(True, message)
+        self.accept()
+        return True
+
+    def _refuse(self, message: str) -> None:
+        self.outcome_label.setText(message)
+        self.outcome_label.show()
+        self.break_button.setEnabled(False)
+        if self.confirm_checkbox is not None:
+            self.confirm_checkbox.setEnabled(False)
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setText("Close")
+        self.break_finished.emit(False, message)

@@ -1,0 +1,602 @@
+"""The main window: the store table on the left, the document pane on the right."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from PySide6.QtCore import (
+    QByteArray,
+    QItemSelectionModel,
+    QModelIndex,
+    QSettings,
+    QSize,
+    Qt,
+    Slot,
+)
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QStyle,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.document import DocumentPane
+from inspector.models.store_table import Column, StoreFilterProxyModel, StoreTableModel
+from inspector.resources import icon
+from inspector.services.lock_actions import LockActions
+from inspector.services.store_directory import (
+    StoreDirectory,
+    StoreEntry,
+    StoreHealth,
+    printable_path,
+)
+from inspector.widgets.break_lock_dialog import BreakLockDialog
+
+#: How many folders File ▸ Recent folders remembers.
+MAX_RECENT_FOLDERS = 8
+#: How long transient status-bar messages stay (ms).
+MESSAGE_TIMEOUT_MS = 8000
+
+_COLUMN_WIDTHS = {
+    Column.FILE: 150,
+    Column.LOCK: 150,
+    Column.PID: 52,
+    Column.PROCESS: 112,
+    Column.AGE: 68,
+    Column.SIZE: 62,
+    Column.MODIFIED: 72,
+    Column.HEALTH: 190,
+}
+
+
+class MainWindow(QMainWindow):
+    """Lists the stores of one folder live and edits the selected one."""
+
+    def __init__(
+        self, version: str = "", parent: QWidget | None = None, *, poll: bool = False
+    ) -> None:
+        super().__init__(parent)
+        self.version = version
+        self.directory = StoreDirectory(self, poll=poll)
+        self.lock_actions = LockActions(self)
+        self.model = StoreTableModel(self.directory, self)
+        self.proxy = StoreFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.break_lock_dialog: BreakLockDialog | None = None
+        self.about_box: QMessageBox | None = None
+        self._current_path: str | None = None
+        self._shut_down = False
+
+        self.setWindowTitle("Lock Inspector")
+        self.setWindowIcon(icon("app"))
+        self._build_central()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._connect_services()
+        self._restore_settings()
+        self._update_actions()
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _build_central(self) -> None:
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(6, 6, 0, 6)
+        left_layout.setSpacing(6)
+
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter stores by file, process, state…  (Ctrl+F)")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
+        left_layout.addWidget(self.filter_edit)
+
+        self.folder_banner = QLabel()
+        self.folder_banner.setObjectName("folderBanner")
+        self.folder_banner.setWordWrap(True)
+        self.folder_banner.setStyleSheet(
+            "#folderBanner { background: rgba(198, 40, 40, 35); border: 1px solid #c62828;"
+            " border-radius: 4px; padding: 6px; }"
+        )
+        self.folder_banner.hide()
+        left_layout.addWidget(self.folder_banner)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setIconSize(QSize(16, 16))
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(Column.FILE, Qt.SortOrder.AscendingOrder)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column, width in _COLUMN_WIDTHS.items():
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        left_layout.addWidget(self.table, 1)
+
+        self.document_pane = DocumentPane()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.document_pane)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(self.splitter)
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[..., object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        style = self.style()
+        self.open_action = self._action(
+            "&Open Folder…",
+            self._on_open_action_triggered,
+            QKeySequence.StandardKey.Open,
+            "Show the stores of another folder",
+        )
+        self.open_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon))
+        self.quit_action = self._action(
+            "&Quit", self._on_quit_action_triggered, QKeySequence.StandardKey.Quit
+        )
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+
+        stack = self.document_pane.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence("Ctrl+Shift+Z"))
+        self.save_action = self._action(
+            "&Save",
+            self._on_save_action_triggered,
+            QKeySequence.StandardKey.Save,
+            "Save the edited document under the store's lock",
+        )
+        self.save_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
+        self.revert_action = self._action(
+            "Re&vert",
+            self._on_revert_action_triggered,
+            None,
+            "Drop unsaved edits and show the file as it is on disk",
+        )
+        self.break_lock_action = self._action(
+            "&Break Lock…",
+            self._on_break_lock_action_triggered,
+            None,
+            "Remove the selected store's lock file after confirmation",
+        )
+        self.break_lock_action.setIcon(icon("lock-stale"))
+        self.table.addAction(self.break_lock_action)
+        self.recover_action = self._action(
+            "Re&cover Interrupted Write",
+            self._on_recover_action_triggered,
+            None,
+            "Finish the legacy write that left X.json.tmp behind",
+        )
+        self.recover_action.setIcon(icon("lock-free"))
+        self.table.addAction(self.recover_action)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+        self.refresh_action = self._action(
+            "&Refresh",
+            self._on_refresh_action_triggered,
+            QKeySequence.StandardKey.Refresh,
+            "Rescan the folder",
+        )
+        self.refresh_action.setShortcuts([QKeySequence("F5")])
+        self.refresh_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
+        self.subfolders_action = self._action(
+            "Include &Subfolders",
+            self._on_subfolders_action_triggered,
+            None,
+            "Also list stores in subfolders",
+        )
+        self.subfolders_action.setCheckable(True)
+        self.find_action = self._action(
+            "&Find…",
+            self._on_find_action_triggered,
+            QKeySequence.StandardKey.Find,
+            "Filter the store list",
+        )
+        self.about_action = self._action("&About Lock Inspector", self._on_about_action_triggered)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        self.recent_menu = QMenu("Open &Recent", self)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.save_action)
+        edit_menu.addAction(self.revert_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.break_lock_action)
+        edit_menu.addAction(self.recover_action)
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.refresh_action)
+        view_menu.addAction(self.subfolders_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.find_action)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("mainToolBar")
+        toolbar.setMovable(False)
+        toolbar.setIconSize(QSize(18, 18))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (
+            self.open_action,
+            self.refresh_action,
+            None,
+            self.save_action,
+            None,
+            self.break_lock_action,
+            self.recover_action,
+        ):
+            if action is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(action)
+        self.addToolBar(toolbar)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.folder_label = QLabel("No folder")
+        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stores_label = QLabel()
+        self.locked_label = QLabel()
+        for label in (self.folder_label, self.stores_label, self.locked_label):
+            label.setContentsMargins(6, 0, 6, 0)
+            bar.addPermanentWidget(label)
+        self._on_summary_changed(0, 0)
+
+    def _connect_services(self) -> None:
+        self.directory.folder_changed.connect(self._on_folder_changed)
+        self.directory.folder_available_changed.connect(self._on_folder_available_changed)
+        self.directory.summary_changed.connect(self._on_summary_changed)
+        self.directory.status_message.connect(self._on_status_message)
+        self.directory.store_changed_on_disk.connect(self._on_store_changed_on_disk)
+        self.directory.entries_updated.connect(self._on_entries_updated)
+        self.directory.entries_removed.connect(self._on_entries_updated)
+        self.lock_actions.lock_broken.connect(self._on_lock_broken)
+        self.lock_actions.recover_finished.connect(self._on_recover_finished)
+        self.document_pane.status_message.connect(self._on_status_message)
+        self.document_pane.dirty_changed.connect(self._on_dirty_changed)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    # -- public API ------------------------------------------------------------------------
+
+    def open_folder(self, folder: str) -> None:
+        """Show the stores of ``folder`` and remember it as the last and a recent folder."""
+        if self._current_path is not None and not self.document_pane.can_close():
+            return
+        folder = os.path.abspath(folder)
+        self._current_path = None
+        self.document_pane.open_store(None)
+        self.directory.set_folder(folder, recursive=self.subfolders_action.isChecked())
+        settings = QSettings()
+        settings.setValue("folders/last", folder)
+        recent = [folder, *(f for f in self._recent_folders() if f != folder)]
+        settings.setValue("folders/recent", recent[:MAX_RECENT_FOLDERS])
+        self._rebuild_recent_menu()
+
+    def selected_entry(self) -> StoreEntry | None:
+        """The store of the current row, if any."""
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.entry_at(self.proxy.mapToSource(index).row())
+
+    def select_store(self, path: str) -> bool:
+        """Make the row of ``path`` current (as a click would); False if it is not listed."""
+        row = self.model.row_of(path)
+        if row < 0:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            return False
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        return True
+
+    def shutdown(self) -> None:
+        """Save settings, stop watching and end worker threads; safe to call twice."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self._save_settings()
+        if self.break_lock_dialog is not None:
+            self.break_lock_dialog.close()
+        self.directory.shutdown()
+        self.lock_actions.shutdown()
+
+    # -- settings --------------------------------------------------------------------------
+
+    @staticmethod
+    def _recent_folders() -> list[str]:
+        value = QSettings().value("folders/recent", [])
+        if isinstance(value, str):  # QSettings gives a bare string for one-element lists
+            return [value]
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        folders = self._recent_folders()
+        for number, folder in enumerate(folders, start=1):
+            action = self.recent_menu.addAction(f"&{number} {folder}")
+            action.setData(folder)
+            action.triggered.connect(self._on_recent_action_triggered)
+        self.recent_menu.setEnabled(bool(folders))
+
+    def _restore_settings(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1320, 780)
+        splitter = settings.value("window/splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
+        else:
+            self.splitter.setSizes([840, 440])
+        header = settings.value("window/table_header")
+        if isinstance(header, QByteArray) and not header.isEmpty():
+            self.table.horizontalHeader().restoreState(header)
+        subfolders = settings.value("view/include_subfolders", False)
+        self.subfolders_action.setChecked(subfolders in (True, "true"))
+        self._rebuild_recent_menu()
+
+    def _save_settings(self) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/splitter", self.splitter.saveState())
+        settings.setValue("window/table_header", self.table.horizontalHeader().saveState())
+        settings.setValue("view/include_subfolders", self.subfolders_action.isChecked())
+        settings.sync()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _update_actions(self) -> None:
+        entry = self.selected_entry()
+        self.break_lock_action.setEnabled(entry is not None and entry.is_locked)
+        self.recover_action.setEnabled(
+            entry is not None and entry.health is StoreHealth.RECOVERABLE
+        )
+        has_document = self._current_path is not None
+        self.save_action.setEnabled(has_document)
+        self.revert_action.setEnabled(has_document)
+
+    def _show_message(self, message: str) -> None:
+        self.statusBar().showMessage(message, MESSAGE_TIMEOUT_MS)
+
+    # -- slots -----------------------------------------------------------------------------
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_current_row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        entry = (
+            self.model.entry_at(self.proxy.mapToSource(current).row())
+            if current.isValid()
+            else None
+        )
+        path = entry.path if entry is not None else None
+        if path != self._current_path:
+            if self._current_path is not None and not self.document_pane.can_close():
+                # Keep editing the open document: put the selection back where it was.
+                selection = self.table.selectionModel()
+                selection.blockSignals(True)
+                selection.setCurrentIndex(
+                    previous,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                selection.blockSignals(False)
+                return
+            self._current_path = path
+            self.document_pane.open_store(path)
+        self._update_actions()
+
+    @Slot(str)
+    def _on_filter_edit_text_changed(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text)
+
+    @Slot(object)
+    def _on_folder_changed(self, folder: str) -> None:
+        shown = printable_path(folder)
+        self.folder_label.setText(shown)
+        self.folder_label.setToolTip(shown)
+        self.setWindowTitle(f"Lock Inspector — {os.path.basename(shown) or shown}[*]")
+        self.folder_banner.hide()
+
+    @Slot(bool)
+    def _on_folder_available_changed(self, available: bool) -> None:
+        if available:
+            self.folder_banner.hide()
+            return
+        self.folder_banner.setText(
+            f"⚠ The folder {printable_path(self.directory.folder)} no longer exists. "
+            "Its stores will reappear as soon as it is back."
+        )
+        self.folder_banner.show()
+
+    @Slot(int, int)
+    def _on_summary_changed(self, stores: int, locked: int) -> None:
+        self.stores_label.setText(f"{stores} store{'s' if stores != 1 else ''}")
+        self.locked_label.setText(f"{locked} locked")
+
+    @Slot(str)
+    def _on_status_message(self, message: str) -> None:
+        self._show_message(message)
+
+    @Slot(bool)
+    def _on_dirty_changed(self, dirty: bool) -> None:
+        self.setWindowModified(dirty)
+
+    @Slot(object)
+    def _on_store_changed_on_disk(self, path: str) -> None:
+        if path == self._current_path:
+            self.document_pane.notify_disk_change(path)
+
+    @Slot(list)
+    def _on_entries_updated(self, _entries: list[object]) -> None:
+        self._update_actions()
+
+    @Slot()
+    def _on_open_action_triggered(self) -> None:
+        start = self.directory.folder or os.path.expanduser("~")
+        folder = QFileDialog.getExistingDirectory(self, "Open Folder of JSON Stores", start)
+        if folder:
+            self.open_folder(folder)
+
+    @Slot()
+    def _on_recent_action_triggered(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.open_folder(str(action.data()))
+
+    @Slot()
+    def _on_quit_action_triggered(self) -> None:
+        self.close()
+
+    @Slot()
+    def _on_save_action_triggered(self) -> None:
+        self.document_pane.save()
+
+    @Slot()
+    def _on_revert_action_triggered(self) -> None:
+        self.document_pane.revert()
+
+    @Slot()
+    def _on_refresh_action_triggered(self) -> None:
+        self.directory.refresh()
+        self._show_message("Rescanning…")
+
+    @Slot(bool)
+    def _on_subfolders_action_triggered(self, checked: bool) -> None:
+        self.directory.set_recursive(checked)
+
+    @Slot()
+    def _on_find_action_triggered(self) -> None:
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    @Slot()
+    def _on_about_action_triggered(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("About Lock Inspector")
+        box.setIconPixmap(icon("app").pixmap(64, 64))
+        box.setText(f"<h3>Lock Inspector {self.version}</h3>")
+        box.setInformativeText(
+            "See who holds which lock on your shared JSON stores, edit them safely, and "
+            "break stale locks with confirmation.<br><br>Built on lockcore and Qt for Python."
+        )
+        self.about_box = box
+        box.open()
+
+    @Slot()
+    def _on_break_lock_action_triggered(self) -> None:
+        entry = self.selected_entry()
+        if entry is None or entry.lock is None or not entry.lock.is_locked:
+            return
+        dialog = BreakLockDialog(
+            entry.lock,
+            lambda info, force: self.lock_actions.break_lock(info, force=force),
+            self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.break_finished.connect(self._on_break_finished)
+        dialog.destroyed.connect(self._on_break_lock_dialog_destroyed)
+        self.break_lock_dialog = dialog
+        dialog.open()
+
+    @Slot(bool, str)
+    def _on_break_finished(self, _broken: bool, message: str) -> None:
+        self._show_message(message)
+        if self.break_lock_dialog is not None:
+            self.directory.refresh_paths([self.break_lock_dialog.info.lock_path])
+
+    @Slot()
+    def _on_break_lock_dialog_destroyed(self) -> None:
+        self.break_lock_dialog = None
+
+    @Slot(object)
+    def _on_lock_broken(self, path: str) -> None:
+        self.directory.refresh_paths([path])
+
+    @Slot()
+    def _on_recover_action_triggered(self) -> None:
+        entry = self.selected_entry()
+        if entry is None or entry.health is not StoreHealth.RECOVERABLE:
+            return
+        self.recover_action.setEnabled(False)
+        self._show_message(f"Recovering {entry.name}…")
+        self.lock_actions.recover(entry.path)
+
+    @Slot(object, bool, str)
+    def _on_recover_finished(self, path: str, ok: bool, message: str) -> None:
+        self._show_message(message)
+        self.directory.refresh_paths([path, path + ".tmp"])
+        if ok and path == self._current_path:
+            self.document_pane.notify_disk_change(path)
+        self._update_actions()
+
+    # -- events ----------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._shut_down and not self.document_pane.can_close():
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()

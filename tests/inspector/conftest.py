@@ -1,0 +1,122 @@
+"""Fixtures for the inspector's tests: isolated settings, real lock-holder processes, windows."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QSettings
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Every test gets its own empty QSettings store, never the user's."""
+    location = str(tmp_path_factory.mktemp("qsettings"))
+    QCoreApplication.setOrganizationName("LockInspectorTests")
+    QCoreApplication.setApplicationName("lock-inspector-tests")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, location)
+    return location
+
+
+_HOLDER_CODE = textwrap.dedent(
+    """
+    import sys
+    from lockcore import FileLock
+    with FileLock(sys.argv[1], timeout=30):
+        print("held", flush=True)
+        sys.stdin.readline()
+    """
+)
+
+
+class Holder:
+    """A real process holding a store's lock through lockcore."""
+
+    def __init__(self, path: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _HOLDER_CODE, path],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        assert line.strip() == b"held", line
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def release(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"\n")
+        self.process.stdin.flush()
+        self.process.wait(timeout=10)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.fixture
+def lock_holder() -> Iterator[Callable[[str], Holder]]:
+    """Start processes that take a lock and keep it; all are killed at the end."""
+    holders: list[Holder] = []
+
+    def start(path: str) -> Holder:
+        holder = Holder(path)
+        holders.append(holder)
+        return holder
+
+    yield start
+    for holder in holders:
+        holder.close()
+
+
+def write_json(path: str, data: Any) -> None:
+    import json
+
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+
+
+@pytest.fixture
+def store_folder(tmp_path: Any) -> str:
+    """A folder with a few stores in known states."""
+    folder = str(tmp_path / "stores")
+    os.mkdir(folder)
+    write_json(os.path.join(folder, "settings.json"), {"theme": "dark", "counter": 0})
+    write_json(os.path.join(folder, "projects.json"), {"projects": []})
+    with open(os.path.join(folder, "broken.json"), "w", encoding="utf-8") as handle:
+        handle.write('{"a": 1,\n "b": ')
+    write_json(os.path.join(folder, "cache.json.tmp"), {"recovered": True})
+    with open(os.path.join(folder, "notes.txt"), "w", encoding="utf-8") as handle:
+        handle.write("not a store")
+    return folder
+
+
+@pytest.fixture
+def main_window(qtbot: Any, store_folder: str) -> Iterator[Any]:
+    """The real main window on ``store_folder``, shut down cleanly afterwards."""
+    from inspector.app import create_main_window
+
+    window = create_main_window(store_folder)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 4, timeout=5000)
+    yield window
+    window.shutdown()

@@ -1,0 +1,161 @@
+"""Three-way merge: base → mine applied onto base → theirs, conflicts reported by path."""
+
+import pytest
+
+from inspector.document.merge import ABSENT, three_way_merge
+
+
+def test_unchanged_on_both_sides_is_base() -> None:
+    result = three_way_merge({"a": 1}, {"a": 1}, {"a": 1})
+    assert result.clean
+    assert result.merged == {"a": 1}
+
+
+def test_only_mine_changed() -> None:
+    result = three_way_merge({"a": 1}, {"a": 2}, {"a": 1})
+    assert result.clean
+    assert result.merged == {"a": 2}
+
+
+def test_only_theirs_changed() -> None:
+    result = three_way_merge({"a": 1}, {"a": 1}, {"a": 3})
+    assert result.clean
+    assert result.merged == {"a": 3}
+
+
+def test_changes_to_different_keys_merge() -> None:
+    base = {"theme": "dark", "counter": 1}
+    result = three_way_merge(
+        base, {"theme": "light", "counter": 1}, {"theme": "dark", "counter": 7}
+    )
+    assert result.clean
+    assert result.merged == {"theme": "light", "counter": 7}
+
+
+def test_same_change_on_both_sides_is_not_a_conflict() -> None:
+    result = three_way_merge({"a": 1}, {"a": 2}, {"a": 2})
+    assert result.clean
+    assert result.merged == {"a": 2}
+
+
+def test_both_change_same_key_conflicts_with_path() -> None:
+    result = three_way_merge({"a": 1, "b": 0}, {"a": 2, "b": 0}, {"a": 3, "b": 5})
+    assert not result.clean
+    [conflict] = result.conflicts
+    assert conflict.path == ("a",)
+    assert (conflict.base, conflict.mine, conflict.theirs) == (1, 2, 3)
+    assert result.merged == {"a": 3, "b": 5}  # a conflicted merge proposes nothing new
+
+
+def test_key_added_by_me_and_key_added_by_them() -> None:
+    result = three_way_merge({"a": 1}, {"a": 1, "mine": True}, {"a": 1, "theirs": True})
+    assert result.clean
+    assert result.merged == {"a": 1, "mine": True, "theirs": True}
+
+
+def test_added_key_keeps_its_place_after_its_predecessor() -> None:
+    result = three_way_merge({"a": 1, "z": 2}, {"a": 1, "new": 0, "z": 2}, {"a": 1, "z": 2, "t": 3})
+    assert list(result.merged) == ["a", "new", "z", "t"]
+
+
+def test_both_add_same_key_with_different_values_conflicts() -> None:
+    result = three_way_merge({}, {"k": 1}, {"k": 2})
+    assert [c.path for c in result.conflicts] == [("k",)]
+    assert result.conflicts[0].base is ABSENT
+
+
+def test_key_removed_by_me_while_they_change_another() -> None:
+    result = three_way_merge({"a": 1, "b": 2}, {"b": 2}, {"a": 1, "b": 3})
+    assert result.clean
+    assert result.merged == {"b": 3}
+
+
+def test_key_removed_by_them_while_i_change_another() -> None:
+    result = three_way_merge({"a": 1, "b": 2}, {"a": 5, "b": 2}, {"a": 1})
+    assert result.clean
+    assert result.merged == {"a": 5}
+
+
+def test_delete_versus_modify_conflicts() -> None:
+    result = three_way_merge({"a": 1}, {}, {"a": 2})
+    [conflict] = result.conflicts
+    assert conflict.path == ("a",)
+    assert conflict.mine is ABSENT
+
+
+def test_both_delete_same_key() -> None:
+    result = three_way_merge({"a": 1, "b": 2}, {"b": 2}, {"b": 2})
+    assert result.clean
+    assert result.merged == {"b": 2}
+
+
+def test_nested_paths_merge_and_conflict_deep() -> None:
+    base = {"db": {"host": "h", "port": 1, "opts": {"ssl": False}}}
+    mine = {"db": {"host": "mine", "port": 1, "opts": {"ssl": True}}}
+    theirs = {"db": {"host": "h", "port": 2, "opts": {"ssl": False}}}
+    result = three_way_merge(base, mine, theirs)
+    assert result.clean
+    assert result.merged == {"db": {"host": "mine", "port": 2, "opts": {"ssl": True}}}
+
+    theirs_conflict = {"db": {"host": "h", "port": 1, "opts": {"ssl": None}}}
+    result = three_way_merge(base, mine, theirs_conflict)
+    assert [c.path for c in result.conflicts] == [("db", "opts", "ssl")]
+    assert result.conflicts[0].path_text == "db.opts.ssl"
+
+
+def test_lists_of_same_length_merge_item_by_item() -> None:
+    base = {"agents": [{"name": "a", "pid": 1}, {"name": "b", "pid": 2}]}
+    mine = {"agents": [{"name": "A", "pid": 1}, {"name": "b", "pid": 2}]}
+    theirs = {"agents": [{"name": "a", "pid": 1}, {"name": "b", "pid": 9}]}
+    result = three_way_merge(base, mine, theirs)
+    assert result.clean
+    assert result.merged == {"agents": [{"name": "A", "pid": 1}, {"name": "b", "pid": 9}]}
+
+
+def test_list_changed_in_length_on_one_side_is_one_value() -> None:
+    result = three_way_merge({"l": [1, 2]}, {"l": [1, 2, 3]}, {"l": [1, 2]})
+    assert result.clean
+    assert result.merged == {"l": [1, 2, 3]}
+    result = three_way_merge({"l": [1, 2]}, {"l": [1, 2, 3]}, {"l": [0, 2]})
+    assert [c.path for c in result.conflicts] == [("l",)]
+
+
+def test_same_item_changed_in_a_list_conflicts_at_its_index() -> None:
+    result = three_way_merge([1, 2, 3], [1, 5, 3], [1, 6, 3])
+    assert [c.path for c in result.conflicts] == [(1,)]
+
+
+@pytest.mark.parametrize(
+    ("base", "mine"),
+    [(1, 1.0), (1, True), (0, False), ("1", 1), (None, False), ({}, []), (1.5, "1.5")],
+)
+def test_type_changes_are_changes(base: object, mine: object) -> None:
+    result = three_way_merge({"v": base, "o": 0}, {"v": mine, "o": 0}, {"v": base, "o": 1})
+    assert result.clean
+    assert type(result.merged["v"]) is type(mine)
+    assert result.merged == {"v": mine, "o": 1}
+
+
+def test_type_change_against_value_change_conflicts() -> None:
+    result = three_way_merge({"v": 1}, {"v": "1"}, {"v": 2})
+    assert [c.path for c in result.conflicts] == [("v",)]
+
+
+def test_object_replaced_by_scalar_against_nested_edit_conflicts() -> None:
+    result = three_way_merge({"o": {"a": 1}}, {"o": None}, {"o": {"a": 2}})
+    assert [c.path for c in result.conflicts] == [("o",)]
+
+
+def test_root_scalar_documents() -> None:
+    assert three_way_merge(1, 2, 1).merged == 2
+    assert [c.path for c in three_way_merge(1, 2, 3).conflicts] == [()]
+
+
+def test_inputs_are_not_mutated() -> None:
+    base = {"a": {"b": 1}}
+    mine = {"a": {"b": 1, "c": 2}}
+    theirs = {"a": {"b": 3}}
+    three_way_merge(base, mine, theirs)
+    assert base == {"a": {"b": 1}}
+    assert mine == {"a": {"b": 1, "c": 2}}
+    assert theirs == {"a": {"b": 3}}

@@ -1,0 +1,369 @@
+"""The document pane end to end on real files (one process; see test_document_processes.py)."""
+
+import glob
+import json
+import logging
+import os
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from inspector.document import DocumentPane, UnsavedChoice
+from inspector.document.loader import DocumentKind
+from inspector.document.secrets import MASK
+from inspector.document.tree_model import TYPE_COLUMN, VALUE_COLUMN
+
+SECRET = "sk-live-SECRET-4711"
+
+
+def read(path: str) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def write(path: str, data: Any) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2)
+
+
+def read_bytes(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def edit_value(pane: DocumentPane, *path: str | int, value: str) -> None:
+    index = pane.model.index_for_json_path(*path).siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(index, value)
+
+
+def save_and_wait(qtbot: Any, pane: DocumentPane) -> None:
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.save()
+
+
+def test_empty_pane(pane: DocumentPane) -> None:
+    pane.open_store(None)
+    assert pane.placeholder.isVisible()
+    assert not pane.is_dirty
+    assert pane.can_close()
+
+
+def test_open_shows_tree_and_raw(pane: DocumentPane, store: str, open_and_wait: Any) -> None:
+    open_and_wait(pane, store)
+    assert pane.tabs.isVisible()
+    assert pane.model.document()["theme"] == "dark"
+    assert pane.tree_view.isExpanded(pane.model.index(0, 0))
+    assert json.loads(pane.raw_editor.toPlainText().replace(f'"{MASK}"', '"x"'))["theme"] == "dark"
+    assert pane.header.title.text() == "settings.json"
+
+
+def test_edit_save_writes_through_the_lock(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
+) -> None:
+    open_and_wait(pane, store)
+    with qtbot.waitSignal(pane.dirty_changed) as blocker:
+        edit_value(pane, "theme", value="light")
+    assert blocker.args == [True]
+    assert pane.is_dirty
+    assert "unsaved" in pane.header.badge_texts()
+    save_and_wait(qtbot, pane)
+    assert not pane.is_dirty
+    on_disk = read(store)
+    assert on_disk["theme"] == "light"
+    assert on_disk["sync"]["api_key"] == SECRET  # masking never reaches the file
+    assert not os.path.exists(store + ".lock")
+
+
+def test_undo_redo_and_dirty(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
+) -> None:
+    open_and_wait(pane, store)
+    original = pane.model.document()
+    edit_value(pane, "counter", value="5")
+    pane.model.setData(
+        pane.model.index_for_json_path("proxy").siblingAtColumn(TYPE_COLUMN), "string"
+    )
+    pane.model.insert_entry(pane.model.index_for_json_path("recent"))
+    pane.model.remove_entry(pane.model.index_for_json_path("theme"))
+    edited = pane.model.document()
+    assert pane.undo_stack.count() == 4
+    with qtbot.waitSignal(pane.dirty_changed) as blocker:
+        while pane.undo_stack.canUndo():
+            pane.undo_stack.undo()
+    assert blocker.args == [False]
+    assert pane.model.document() == original
+    assert list(pane.model.document()) == list(original)  # the key went back to its place
+    assert not pane.is_dirty
+    while pane.undo_stack.canRedo():
+        pane.undo_stack.redo()
+    assert pane.model.document() == edited
+    assert json.loads(pane.raw_editor.toPlainText().replace(f'"{MASK}"', '"x"'))["counter"] == 5
+    assert pane.undo_action.isEnabled()
+
+
+def test_raw_edit_is_undoable_and_invalid_text_shows_line_and_column(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = str(tmp_path / "plain.json")
+    write(path, {"a": 1, "b": [1, 2]})
+    open_and_wait(pane, path)
+    pane.tabs.setCurrentIndex(1)
+    assert not pane.raw_editor.isReadOnly()
+    pane.raw_editor.setPlainText('{\n  "a": 2,\n  "b": [1, 2]\n}')
+    qtbot.waitUntil(lambda: pane.model.document() == {"a": 2, "b": [1, 2]}, timeout=3000)
+    assert pane.is_dirty
+    pane.raw_editor.setPlainText('{\n  "a": 2,\n  "b": [1 2]\n}')
+    qtbot.waitUntil(lambda: pane.raw_editor.error is not None, timeout=3000)
+    error = pane.raw_editor.error
+    assert (error.line, error.column) == (3, 11)
+    assert "Line 3, column 11" in pane.raw_status.text()
+    assert not pane.save()  # invalid raw text is never saved
+    assert "not valid JSON" in pane.error_bar.text
+    assert read(path) == {"a": 1, "b": [1, 2]}
+    pane.undo_stack.undo()
+    assert pane.model.document() == {"a": 1, "b": [1, 2]}
+    assert json.loads(pane.raw_editor.toPlainText()) == {"a": 1, "b": [1, 2]}
+    assert not pane.is_dirty
+
+
+def test_secrets_masked_in_tree_raw_and_logs(
+    *,
+    qtbot: Any,
+    pane: DocumentPane,
+    store: str,
+    open_and_wait: Any,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    messages: list[str] = []
+    pane.status_message.connect(messages.append)
+    open_and_wait(pane, store)
+    index = pane.model.index_for_json_path("sync", "api_key").siblingAtColumn(VALUE_COLUMN)
+    assert index.data() == MASK
+    assert SECRET not in pane.raw_editor.toPlainText()
+    assert pane.raw_editor.isReadOnly()
+    assert pane.reveal_action.isEnabled()
+    edit_value(pane, "theme", value="light")
+    save_and_wait(qtbot, pane)
+
+    pane.set_secrets_revealed(True)
+    assert index.data() == SECRET
+    assert SECRET in pane.raw_editor.toPlainText()
+    assert not pane.raw_editor.isReadOnly()
+    pane.set_secrets_revealed(False)
+    assert SECRET not in pane.raw_editor.toPlainText()
+
+    out, err = capfd.readouterr()
+    assert SECRET not in caplog.text + out + err + "".join(messages)
+
+
+def test_secret_file_masks_every_value(
+    pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = str(tmp_path / "secret_settings.json")
+    write(path, {"user": "ana", "port": 22})
+    open_and_wait(pane, path)
+    user = pane.model.index_for_json_path("user").siblingAtColumn(VALUE_COLUMN)
+    assert user.data() == MASK
+    assert "ana" not in pane.raw_editor.toPlainText()
+    assert "secret file" in pane.header.badge_texts()
+
+
+def test_corrupt_file_shows_error_and_is_repaired_with_quarantine(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = str(tmp_path / "broken.json")
+    damaged = b'{"a": 1,\n "b": \n'
+    with open(path, "wb") as handle:
+        handle.write(damaged)
+    open_and_wait(pane, path)
+    assert pane.loaded is not None
+    assert pane.loaded.kind is DocumentKind.CORRUPT
+    assert "line 3, column 1" in pane.error_bar.text
+    assert pane.tabs.currentIndex() == 1
+    assert not pane.tabs.isTabEnabled(0)
+    assert pane.raw_editor.error is not None
+    assert pane.raw_editor.error.line == 3
+    assert pane.raw_editor.toPlainText() == damaged.decode()
+    assert not pane.is_dirty
+
+    pane.raw_editor.setPlainText('{"a": 1,\n "b": 2\n}\n')
+    qtbot.waitUntil(lambda: pane.model.has_document, timeout=3000)
+    assert pane.tabs.isTabEnabled(0)
+    assert pane.is_dirty
+    save_and_wait(qtbot, pane)
+    assert read(path) == {"a": 1, "b": 2}
+    [copy] = glob.glob(path + ".corrupt-*")
+    with open(copy, "rb") as handle:
+        assert handle.read() == damaged
+    assert "damaged original was kept" in pane.notice_bar.text
+    assert not pane.is_dirty
+
+
+def test_non_utf8_bytes_are_shown_not_crashed_on(
+    pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = str(tmp_path / "latin1.json")
+    with open(path, "wb") as handle:
+        handle.write(b'{"name": "Jos\xe9"}')
+    open_and_wait(pane, path)
+    assert pane.loaded is not None
+    assert pane.loaded.kind is DocumentKind.NOT_UTF8
+    assert "not valid UTF-8" in pane.error_bar.text
+    assert "line 1, column 14" in pane.error_bar.text
+    assert "Jos\ufffd" in pane.raw_editor.toPlainText()
+
+
+def test_huge_file_opens_raw_read_only(qtbot: Any, tmp_path: Any, open_and_wait: Any) -> None:
+    pane = DocumentPane(size_limit=1000)
+    qtbot.addWidget(pane)
+    pane.show()
+    path = str(tmp_path / "huge.json")
+    write(path, {"items": list(range(2000))})
+    open_and_wait(pane, path)
+    assert pane.loaded is not None
+    assert pane.loaded.kind is DocumentKind.TOO_LARGE
+    assert "read-only" in pane.notice_bar.text
+    assert pane.raw_editor.isReadOnly()
+    assert pane.raw_editor.toPlainText().startswith("{")
+    assert not pane.save_action.isEnabled()
+    assert "read-only" in pane.header.badge_texts()
+    pane.shutdown()
+
+
+def test_missing_file(pane: DocumentPane, tmp_path: Any, open_and_wait: Any) -> None:
+    open_and_wait(pane, str(tmp_path / "gone.json"))
+    assert pane.placeholder.isVisible()
+    assert "does not exist" in pane.placeholder.text()
+
+
+def test_disk_change_without_edits_follows_live(
+    qtbot: Any, pane: DocumentPane, store: str, sample: dict[str, Any], open_and_wait: Any
+) -> None:
+    open_and_wait(pane, store)
+    sync_index = pane.model.index_for_json_path("sync")
+    pane.tree_view.expand(sync_index)
+    write(store, dict(sample, counter=7))
+    pane.notify_disk_change(store)
+    qtbot.waitUntil(lambda: pane.model.document()["counter"] == 7, timeout=3000)
+    assert pane.tree_view.isExpanded(pane.model.index_for_json_path("sync"))
+    assert not pane.change_bar.isVisible()
+    pane.notify_disk_change(store + ".lock")  # another file: ignored
+
+
+def test_disk_change_with_edits_offers_reload(
+    qtbot: Any, pane: DocumentPane, store: str, sample: dict[str, Any], open_and_wait: Any
+) -> None:
+    open_and_wait(pane, store)
+    edit_value(pane, "theme", value="light")
+    write(store, dict(sample, counter=8))
+    pane.notify_disk_change(store)
+    qtbot.waitUntil(pane.change_bar.isVisible, timeout=3000)
+    assert "changed on disk by another process" in pane.change_bar.text
+    assert pane.model.document()["theme"] == "light"  # edits untouched
+    qtbot.mouseClick(pane.change_keep_button, Qt.MouseButton.LeftButton)
+    assert not pane.change_bar.isVisible()
+    save_and_wait(qtbot, pane)  # keep editing → save merges
+    assert read(store)["counter"] == 8
+    assert read(store)["theme"] == "light"
+
+    edit_value(pane, "theme", value="blue")
+    write(store, dict(sample, counter=9))
+    pane.notify_disk_change(store)
+    qtbot.waitUntil(pane.change_bar.isVisible, timeout=3000)
+    with qtbot.waitSignal(pane.dirty_changed):
+        qtbot.mouseClick(pane.change_reload_button, Qt.MouseButton.LeftButton)
+    assert pane.model.document() == dict(sample, counter=9)
+    assert not pane.is_dirty
+
+
+def test_revert_discards_edits_and_reloads(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
+) -> None:
+    open_and_wait(pane, store)
+    edit_value(pane, "theme", value="light")
+    with qtbot.waitSignal(pane.document_loaded, timeout=3000):
+        pane.revert()
+    assert pane.model.document()["theme"] == "dark"
+    assert not pane.is_dirty
+
+
+def test_can_close_asks_through_an_injectable_prompt(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
+) -> None:
+    open_and_wait(pane, store)
+    assert pane.can_close()
+    asked: list[str] = []
+
+    def answer(choice: UnsavedChoice) -> Any:
+        def prompt(prompted: DocumentPane) -> UnsavedChoice:
+            asked.append(prompted.file_name)
+            return choice
+
+        return prompt
+
+    edit_value(pane, "theme", value="light")
+    pane.unsaved_prompt = answer(UnsavedChoice.CANCEL)
+    assert not pane.can_close()
+    assert pane.is_dirty
+    pane.unsaved_prompt = answer(UnsavedChoice.SAVE)
+    assert pane.can_close()
+    assert read(store)["theme"] == "light"
+    edit_value(pane, "theme", value="discarded")
+    pane.unsaved_prompt = answer(UnsavedChoice.DISCARD)
+    assert pane.can_close()
+    assert not pane.is_dirty
+    assert read(store)["theme"] == "light"
+    assert asked == ["settings.json"] * 3
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (PermissionError(13, "Permission denied"), "permission denied"),
+        (OSError(28, "No space left on device"), "the disk is full"),
+        (OSError(30, "Read-only file system"), "read-only"),
+    ],
+)
+def test_write_errors_in_plain_words(
+    *,
+    qtbot: Any,
+    pane: DocumentPane,
+    store: str,
+    open_and_wait: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    error: OSError,
+    words: str,
+) -> None:
+    from inspector.document import save_service
+
+    def failing_update(*_args: Any, **_kwargs: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(save_service, "locked_update_json", failing_update)
+    open_and_wait(pane, store)
+    before = read_bytes(store)
+    edit_value(pane, "theme", value="light")
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=5000):
+        pane.save()
+    assert words in pane.error_bar.text
+    assert "Nothing was written" in pane.error_bar.text
+    assert pane.is_dirty
+    assert read_bytes(store) == before
+
+
+def test_file_corrupted_by_another_process_before_save(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
+) -> None:
+    open_and_wait(pane, store)
+    edit_value(pane, "theme", value="light")
+    with open(store, "w", encoding="utf-8") as handle:
+        handle.write('{"oops": ')
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=5000):
+        pane.save()
+    assert "no longer valid JSON" in pane.error_bar.text
+    assert "line 1, column 10" in pane.error_bar.text
+    with open(store, encoding="utf-8") as handle:
+        assert handle.read() == '{"oops": '

@@ -1,0 +1,210 @@
+"""The JSON tree model: Qt's model tester before and after edits, undo/redo, live updates."""
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPersistentModelIndex, Qt
+from PySide6.QtGui import QUndoStack
+
+from inspector.document.loader import NO_DOCUMENT
+from inspector.document.nodes import JsonNode, JsonType
+from inspector.document.secrets import MASK, SecretPolicy
+from inspector.document.tree_model import (
+    ARRAY_INDEX_ROLE,
+    KEY_COLUMN,
+    TYPE_COLUMN,
+    VALUE_COLUMN,
+    JsonTreeModel,
+)
+
+EDIT = Qt.ItemDataRole.EditRole
+DISPLAY = Qt.ItemDataRole.DisplayRole
+
+
+@pytest.fixture
+def model(qtmodeltester: Any, sample: dict[str, Any]) -> JsonTreeModel:
+    stack = QUndoStack()
+    tree = JsonTreeModel(stack)
+    tree._test_stack = stack  # type: ignore[attr-defined]  # keep the stack alive
+    tree.set_document(sample, root_label="settings.json")
+    qtmodeltester.check(tree)
+    return tree
+
+
+def stack_of(model: JsonTreeModel) -> QUndoStack:
+    return model._test_stack  # type: ignore[attr-defined]
+
+
+def value_index(model: JsonTreeModel, *path: str | int, column: int = VALUE_COLUMN) -> Any:
+    return model.index_for_json_path(*path).siblingAtColumn(column)
+
+
+def test_nodes_round_trip(sample: dict[str, Any]) -> None:
+    node = JsonNode.from_json(sample)
+    assert node.to_json() == sample
+    assert node.child(2).child(2).json_path() == ("sync", "api_key")  # type: ignore[union-attr]
+    assert JsonNode.from_json([1, 2.5, True, None, "x"]).to_json() == [1, 2.5, True, None, "x"]
+
+
+def test_shape_and_display(model: JsonTreeModel) -> None:
+    root = model.index(0, 0)
+    assert model.rowCount() == 1
+    assert root.data() == "settings.json"
+    assert root.siblingAtColumn(VALUE_COLUMN).data() == "{5 keys}"
+    assert model.rowCount(root) == 5
+    assert value_index(model, "counter", column=TYPE_COLUMN).data() == "integer"
+    assert value_index(model, "recent", 1, column=KEY_COLUMN).data(ARRAY_INDEX_ROLE) == 1
+    assert value_index(model, "proxy").data() == "null"
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(3)] == [
+        "Key", "Value", "Type"
+    ]  # fmt: skip
+
+
+def test_secret_values_are_masked_everywhere(model: JsonTreeModel) -> None:
+    index = value_index(model, "sync", "api_key")
+    for role in (DISPLAY, EDIT, Qt.ItemDataRole.ToolTipRole):
+        assert "SECRET" not in str(index.data(role))
+    assert index.data() == MASK
+    assert not model.flags(index) & Qt.ItemFlag.ItemIsEditable
+    assert not model.setData(index, "stolen")
+    model.set_secret_policy(SecretPolicy(revealed=True))
+    assert index.data() == "sk-live-SECRET-4711"
+    assert model.flags(index) & Qt.ItemFlag.ItemIsEditable
+
+
+def test_secret_file_masks_all_values(model: JsonTreeModel) -> None:
+    model.set_secret_policy(SecretPolicy(secret_file=True))
+    assert value_index(model, "theme").data() == MASK
+    assert value_index(model, "sync").data() == "{3 keys}"  # containers keep their shape
+
+
+def test_edit_value_undo_redo(qtmodeltester: Any, model: JsonTreeModel) -> None:
+    stack = stack_of(model)
+    assert model.setData(value_index(model, "theme"), "light")
+    assert model.document()["theme"] == "light"
+    assert model.setData(value_index(model, "counter"), "12")
+    assert model.document()["counter"] == 12
+    assert model.setData(value_index(model, "sync", "interval"), "2.5")
+    assert model.document()["sync"]["interval"] == 2.5
+    assert value_index(model, "sync", "interval", column=TYPE_COLUMN).data() == "float"
+    qtmodeltester.check(model)
+    assert stack.count() == 3
+    stack.undo()
+    stack.undo()
+    stack.undo()
+    assert model.document()["theme"] == "dark"
+    assert model.document()["counter"] == 0
+    stack.redo()
+    assert model.document()["theme"] == "light"
+
+
+def test_invalid_numbers_and_booleans_are_rejected(qtbot: Any, model: JsonTreeModel) -> None:
+    with qtbot.waitSignal(model.edit_rejected) as blocker:
+        assert not model.setData(value_index(model, "counter"), "twelve")
+    assert "not a number" in blocker.args[0]
+    assert not model.setData(value_index(model, "sync", "enabled"), "maybe")
+    assert model.setData(value_index(model, "sync", "enabled"), "false")
+    assert model.document()["sync"]["enabled"] is False
+
+
+def test_change_type(qtmodeltester: Any, model: JsonTreeModel) -> None:
+    stack = stack_of(model)
+    assert model.setData(value_index(model, "counter", column=TYPE_COLUMN), "string")
+    assert model.document()["counter"] == "0"
+    assert model.setData(value_index(model, "recent", column=TYPE_COLUMN), "object")
+    assert model.document()["recent"] == {"0": "/a", "1": "/b"}
+    assert model.setData(value_index(model, "sync", column=TYPE_COLUMN), "null")
+    assert model.document()["sync"] is None
+    qtmodeltester.check(model)
+    for _ in range(3):
+        stack.undo()
+    assert model.document()["sync"]["interval"] == 30
+    assert model.document()["recent"] == ["/a", "/b"]
+    assert model.document()["counter"] == 0
+    qtmodeltester.check(model)
+
+
+def test_rename_key_rejects_duplicates(qtbot: Any, model: JsonTreeModel) -> None:
+    key = value_index(model, "theme", column=KEY_COLUMN)
+    assert model.setData(key, "colour_scheme")
+    assert next(iter(model.document())) == "colour_scheme"
+    with qtbot.waitSignal(model.edit_rejected):
+        assert not model.setData(value_index(model, "counter", column=KEY_COLUMN), "proxy")
+    array_item = value_index(model, "recent", 0, column=KEY_COLUMN)
+    assert not model.flags(array_item) & Qt.ItemFlag.ItemIsEditable
+    stack_of(model).undo()
+    assert "theme" in model.document()
+
+
+def test_add_and_delete_entries(qtmodeltester: Any, model: JsonTreeModel) -> None:
+    stack = stack_of(model)
+    sync = model.index_for_json_path("sync")
+    new = model.insert_entry(sync)
+    assert new.data() == "new_key"
+    assert model.document()["sync"]["new_key"] == ""
+    assert model.insert_entry(sync).data() == "new_key_2"
+    after_item = model.insert_entry(model.index_for_json_path("recent", 0))
+    assert after_item.data(ARRAY_INDEX_ROLE) == 1
+    assert model.document()["recent"] == ["/a", "", "/b"]
+    assert model.remove_entry(model.index_for_json_path("recent", 0))
+    assert model.document()["recent"] == ["", "/b"]
+    assert not model.remove_entry(model.index(0, 0))  # the root stays
+    qtmodeltester.check(model)
+    while stack.canUndo():
+        stack.undo()
+    assert model.document()["recent"] == ["/a", "/b"]
+    assert "new_key" not in model.document()["sync"]
+    qtmodeltester.check(model)
+
+
+def test_live_update_keeps_persistent_indexes(
+    qtmodeltester: Any, model: JsonTreeModel, sample: dict[str, Any]
+) -> None:
+    theme = QPersistentModelIndex(model.index_for_json_path("theme"))
+    api_key = QPersistentModelIndex(model.index_for_json_path("sync", "api_key"))
+    resets: list[bool] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    changed = dict(sample, counter=99, new_key={"x": [1]})
+    changed["sync"] = {"api_key": "k", "enabled": False}  # reordered, one key gone
+    model.set_document(changed)
+    assert resets == []
+    assert model.document() == changed
+    assert list(model.document()["sync"]) == ["api_key", "enabled"]
+    assert theme.isValid()
+    assert theme.data() == "theme"
+    assert api_key.isValid()
+    assert api_key.data() == "api_key"
+    qtmodeltester.check(model)
+
+
+def test_replace_document_is_one_undo_step(model: JsonTreeModel, sample: dict[str, Any]) -> None:
+    stack = stack_of(model)
+    model.replace_document({"a": 1})
+    model.replace_document({"a": 2})  # consecutive raw edits merge
+    assert stack.count() == 1
+    stack.undo()
+    assert model.document() == sample
+
+
+def test_no_document(qtmodeltester: Any, model: JsonTreeModel) -> None:
+    model.set_document(NO_DOCUMENT)
+    assert model.rowCount() == 0
+    assert model.document() is NO_DOCUMENT
+    qtmodeltester.check(model)
+
+
+def test_scalar_document(qtmodeltester: Any, model: JsonTreeModel) -> None:
+    model.set_document(NO_DOCUMENT)
+    model.set_document(42)
+    root = model.index(0, 0)
+    assert root.siblingAtColumn(VALUE_COLUMN).data() == "42"
+    assert model.setData(root.siblingAtColumn(TYPE_COLUMN), JsonType.ARRAY.value)
+    assert model.document() == []
+    qtmodeltester.check(model)
+
+
+def test_read_only_model_refuses_edits(model: JsonTreeModel) -> None:
+    model.set_read_only(True)
+    assert not model.setData(value_index(model, "theme"), "x")
+    assert not model.insert_entry(model.index(0, 0)).isValid()
+    assert model.document()["theme"] == "dark"

@@ -1,0 +1,168 @@
+"""The pane's widgets as a user drives them: keys, actions, editors, the conflict dialog."""
+
+import json
+import time
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QComboBox, QMainWindow, QStyleOptionViewItem
+
+from inspector.document import ConflictChoice, ConflictDialog, DocumentPane
+from inspector.document.conflict_dialog import line_numbers
+from inspector.document.loader import NO_DOCUMENT
+from inspector.document.merge import three_way_merge
+from inspector.document.secrets import SecretPolicy
+from inspector.document.tree_model import TYPE_COLUMN, VALUE_COLUMN
+
+
+def write(path: str, data: Any) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2)
+
+
+def read_bytes(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def test_ctrl_z_in_the_raw_editor_reaches_the_windows_undo_action(
+    qtbot: Any, store: str, open_and_wait: Any
+) -> None:
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    pane = DocumentPane()
+    window.setCentralWidget(pane)
+    undo = QAction("Undo", window)
+    undo.setShortcut(QKeySequence.StandardKey.Undo)
+    undo.triggered.connect(pane.undo_stack.undo)
+    triggered: list[bool] = []
+    undo.triggered.connect(lambda: triggered.append(True))
+    window.addAction(undo)
+    window.show()
+    open_and_wait(pane, store)
+    pane.set_secrets_revealed(True)
+    pane.model.setData(
+        pane.model.index_for_json_path("theme").siblingAtColumn(VALUE_COLUMN), "light"
+    )
+    pane.tabs.setCurrentIndex(1)
+    pane.raw_editor.setFocus()
+    qtbot.keyClick(pane.raw_editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert triggered == [True]  # the window's action, not the editor, handled the key
+    assert pane.model.document()["theme"] == "dark"
+    assert '"dark"' in pane.raw_editor.toPlainText()
+    pane.shutdown()
+
+
+def test_ctrl_z_without_a_window_action_undoes_raw_typing(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = str(tmp_path / "plain.json")
+    write(path, {"a": 1})
+    open_and_wait(pane, path)
+    pane.tabs.setCurrentIndex(1)
+    pane.raw_editor.setPlainText('{"a": 2}')  # not yet validated
+    qtbot.keyClick(pane.raw_editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert pane.model.document() == {"a": 1}
+    assert json.loads(pane.raw_editor.toPlainText()) == {"a": 1}
+    assert pane.undo_stack.canRedo()
+
+
+def test_add_and_delete_actions(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
+) -> None:
+    open_and_wait(pane, store)
+    sync = pane.model.index_for_json_path("sync")
+    pane.tree_view.setCurrentIndex(sync)
+    pane.add_action.trigger()
+    assert "new_key" in pane.model.document()["sync"]
+    qtbot.keyClick(pane.tree_view.focusWidget() or pane.tree_view, Qt.Key.Key_Escape)
+    pane.tree_view.setCurrentIndex(pane.model.index_for_json_path("proxy"))
+    assert pane.delete_action.isEnabled()
+    pane.delete_action.trigger()
+    assert "proxy" not in pane.model.document()
+    pane.tree_view.setCurrentIndex(pane.model.index(0, 0))
+    assert not pane.delete_action.isEnabled()  # the root cannot be deleted
+
+
+def test_type_column_edits_with_a_combo_box(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
+) -> None:
+    open_and_wait(pane, store)
+    index = pane.model.index_for_json_path("counter").siblingAtColumn(TYPE_COLUMN)
+    delegate = pane.tree_view.itemDelegate()
+    editor = delegate.createEditor(pane.tree_view.viewport(), QStyleOptionViewItem(), index)
+    assert isinstance(editor, QComboBox)
+    delegate.setEditorData(editor, index)
+    assert editor.currentText() == "integer"
+    editor.setCurrentText("string")
+    delegate.setModelData(editor, pane.model, index)
+    assert pane.model.document()["counter"] == "0"
+    editor.deleteLater()
+
+
+def test_repair_non_utf8_file(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = str(tmp_path / "latin1.json")
+    original = b'{"name": "Jos\xe9"}'
+    with open(path, "wb") as handle:
+        handle.write(original)
+    open_and_wait(pane, path)
+    pane.raw_editor.setPlainText('{"name": "José"}')
+    qtbot.waitUntil(lambda: pane.model.has_document, timeout=3000)
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.save()
+    assert json.loads(read_bytes(path)) == {"name": "José"}
+    copies = list(tmp_path.glob("latin1.json.corrupt-*"))
+    assert len(copies) == 1
+    assert copies[0].read_bytes() == original
+
+
+def test_shutdown_while_waiting_for_a_lock_is_prompt(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any, lock_holder: Any
+) -> None:
+    open_and_wait(pane, store)
+    pane.model.setData(
+        pane.model.index_for_json_path("theme").siblingAtColumn(VALUE_COLUMN), "light"
+    )
+    lock_holder(store)
+    before = read_bytes(store)
+    assert pane.save()
+    qtbot.waitUntil(lambda: "held by PID" in pane.progress_bar.text, timeout=5000)
+    started = time.monotonic()
+    pane.shutdown()
+    assert time.monotonic() - started < 3
+    assert read_bytes(store) == before
+
+
+def test_conflict_dialog_marks_conflicting_lines_and_masks(qtbot: Any) -> None:
+    base = {"a": 1, "token": "t0", "n": {"x": 1}}
+    mine = {"a": 2, "token": "MINE-SECRET", "n": {"x": 2}}
+    theirs = {"a": 3, "token": "THEIRS-SECRET", "n": {"x": 1}}
+    conflicts = tuple(three_way_merge(base, mine, theirs).conflicts)
+    assert [c.path for c in conflicts] == [("a",), ("token",)]
+    dialog = ConflictDialog(
+        "settings.json", mine=mine, theirs=theirs, conflicts=conflicts, policy=SecretPolicy()
+    )
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.choice_made) as blocker:
+        dialog.open()
+        qtbot.mouseClick(dialog.reload_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [ConflictChoice.RELOAD]
+    text = dialog.mine_view.toPlainText() + dialog.theirs_view.toPlainText()
+    text += "".join(dialog.conflict_list.item(i).text() for i in range(2))
+    assert "SECRET" not in text
+    marked = [s.cursor.blockNumber() for s in dialog.mine_view.extraSelections()]
+    assert marked == [1, 2]
+
+
+def test_line_numbers_follow_json_dumps_layout() -> None:
+    document = {"a": 1, "b": {"c": [1, {"x": 2}], "e": {}}, "z": []}
+    lines = json.dumps(document, indent=2).split("\n")
+    for path, number in line_numbers(document).items():
+        if path:
+            step = path[-1]
+            assert (f'"{step}"' in lines[number]) if isinstance(step, str) else True
+    assert line_numbers(document)[("z",)] == 11
+    assert line_numbers(NO_DOCUMENT) == {}

@@ -1,0 +1,220 @@
+"""End to end: the real window, real lock-holder processes, real files."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QUndoCommand
+from PySide6.QtWidgets import QApplication
+
+from inspector.app import create_main_window
+from inspector.models.store_table import Column
+from inspector.services.store_directory import StoreHealth
+from lockcore import LockState
+
+
+def row_entry(window, name):
+    path = os.path.join(window.directory.folder, name)
+    row = window.model.row_of(path)
+    return None if row < 0 else window.model.entry_at(row)
+
+
+def lock_state(window, name):
+    entry = row_entry(window, name)
+    return None if entry is None or entry.lock is None else entry.lock.state
+
+
+def test_rows_health_and_status_bar(main_window):
+    window = main_window
+    assert row_entry(window, "broken.json").health is StoreHealth.CORRUPT
+    assert row_entry(window, "cache.json").health is StoreHealth.RECOVERABLE
+    assert row_entry(window, "notes.txt") is None
+    assert window.stores_label.text() == "4 stores"
+    assert window.locked_label.text() == "0 locked"
+    assert window.folder_label.text() == window.directory.folder
+
+
+def test_held_then_stale_then_broken_through_the_dialog(qtbot, main_window, lock_holder):
+    window = main_window
+    path = os.path.join(window.directory.folder, "settings.json")
+    assert window.select_store(path)
+    assert not window.break_lock_action.isEnabled()
+
+    holder = lock_holder(path)
+    started = time.monotonic()
+    qtbot.waitUntil(
+        lambda: lock_state(window, "settings.json") is LockState.HELD_ALIVE, timeout=3000
+    )
+    latency = time.monotonic() - started
+    assert latency < 1.0, f"took {latency:.3f} s to show the lock"
+    entry = row_entry(window, "settings.json")
+    row = window.model.row_of(path)
+    assert window.model.index(row, Column.PID).data() == str(holder.pid)
+    assert window.locked_label.text() == "1 locked"
+    assert window.break_lock_action.isEnabled()
+
+    holder.kill()
+    qtbot.waitUntil(
+        lambda: lock_state(window, "settings.json") is LockState.STALE_DEAD_HOLDER, timeout=5000
+    )
+    window.break_lock_action.trigger()
+    dialog = window.break_lock_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert dialog.info.pid == holder.pid
+    assert not dialog.needs_second_step
+    dialog.break_button.click()
+    assert not os.path.exists(entry.lock.lock_path)
+    qtbot.waitUntil(lambda: lock_state(window, "settings.json") is LockState.FREE, timeout=3000)
+    qtbot.waitUntil(lambda: window.locked_label.text() == "0 locked", timeout=3000)
+
+
+def test_dialog_refuses_when_the_lock_changed(qtbot, main_window, lock_holder):
+    window = main_window
+    path = os.path.join(window.directory.folder, "projects.json")
+    first = lock_holder(path)
+    first.kill()
+    qtbot.waitUntil(
+        lambda: lock_state(window, "projects.json") is LockState.STALE_DEAD_HOLDER, timeout=5000
+    )
+    window.select_store(path)
+    window.break_lock_action.trigger()
+    dialog = window.break_lock_dialog
+    second = lock_holder(path)  # takes over the dead lock before the user confirms
+    dialog.break_button.click()
+    assert "changed" in dialog.outcome_label.text()
+    assert dialog.isVisible()
+    qtbot.waitUntil(lambda: row_entry(window, "projects.json").lock.pid == second.pid, timeout=3000)
+    assert lock_state(window, "projects.json") is LockState.HELD_ALIVE
+    dialog.reject()
+
+
+def test_recover_interrupted_write(qtbot, main_window):
+    window = main_window
+    path = os.path.join(window.directory.folder, "cache.json")
+    window.select_store(path)
+    assert window.recover_action.isEnabled()
+    with qtbot.waitSignal(window.lock_actions.recover_finished, timeout=5000) as done:
+        window.recover_action.trigger()
+    assert done.args[1] is True, done.args
+    assert os.path.exists(path)
+    assert not os.path.exists(path + ".tmp")
+    qtbot.waitUntil(
+        lambda: row_entry(window, "cache.json").health is StoreHealth.VALID, timeout=3000
+    )
+
+
+def test_corrupt_and_missing_files_do_not_crash(qtbot, main_window):
+    window = main_window
+    folder = window.directory.folder
+    for name in ("broken.json", "cache.json"):
+        assert window.select_store(os.path.join(folder, name))
+    os.unlink(os.path.join(folder, "settings.json"))
+    qtbot.waitUntil(lambda: row_entry(window, "settings.json") is None, timeout=3000)
+    with open(os.path.join(folder, "binary.json"), "wb") as handle:
+        handle.write(b"\xff\xfe\x00garbage")
+    qtbot.waitUntil(lambda: row_entry(window, "binary.json") is not None, timeout=3000)
+    assert row_entry(window, "binary.json").health is StoreHealth.CORRUPT
+
+
+def test_selection_survives_updates(qtbot, main_window, lock_holder):
+    window = main_window
+    path = os.path.join(window.directory.folder, "projects.json")
+    window.select_store(path)
+    holder = lock_holder(os.path.join(window.directory.folder, "settings.json"))
+    qtbot.waitUntil(
+        lambda: lock_state(window, "settings.json") is LockState.HELD_ALIVE, timeout=3000
+    )
+    assert window.selected_entry().path == path
+    holder.release()
+
+
+def test_filter_box(qtbot, main_window):
+    window = main_window
+    window.find_action.trigger()
+    qtbot.keyClicks(window.filter_edit, "json.tmp")  # no store is named so
+    assert window.proxy.rowCount() == 0
+    window.filter_edit.clear()
+    qtbot.keyClicks(window.filter_edit, "corrupt")
+    assert window.proxy.rowCount() == 1
+    assert window.proxy.index(0, Column.FILE).data() == "broken.json"
+
+
+def test_folder_vanishes_and_returns(qtbot, main_window):
+    window = main_window
+    folder = window.directory.folder
+    os.rename(folder, folder + ".moved")
+    qtbot.waitUntil(window.folder_banner.isVisible, timeout=5000)
+    assert window.model.rowCount() == 0
+    os.rename(folder + ".moved", folder)
+    qtbot.waitUntil(lambda: not window.folder_banner.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 4, timeout=5000)
+
+
+def test_settings_remember_folder_geometry_and_recent(qtbot, store_folder, tmp_path):
+    other = str(tmp_path / "other")
+    os.mkdir(other)
+    window = create_main_window(store_folder)
+    qtbot.addWidget(window)
+    window.open_folder(other)
+    window.resize(700, 500)
+    window.splitter.setSizes([500, 400])
+    window.close()
+    settings = QSettings()
+    assert settings.value("folders/last") == other
+    assert settings.value("folders/recent") == [other, store_folder]
+
+    again = create_main_window(None)
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == (700, 500)
+    recent = [action.data() for action in again.recent_menu.actions()]
+    assert recent == [other, store_folder]
+    again.recent_menu.actions()[1].trigger()
+    assert again.directory.folder == store_folder
+    again.shutdown()
+
+
+def test_shortcuts_and_menus(main_window):
+    window = main_window
+    titles = [action.text() for action in window.menuBar().actions()]
+    assert titles == ["&File", "&Edit", "&View", "&Help"]
+    assert window.open_action.shortcut().toString() == "Ctrl+O"
+    assert window.save_action.shortcut().toString() == "Ctrl+S"
+    assert window.find_action.shortcut().toString() == "Ctrl+F"
+    assert window.undo_action.shortcut().toString() == "Ctrl+Z"
+    assert window.redo_action.shortcut().toString() == "Ctrl+Shift+Z"
+    assert "F5" in [s.toString() for s in window.refresh_action.shortcuts()]
+    window.about_action.trigger()
+    assert window.version in window.about_box.text()
+    window.about_box.done(0)
+    assert window.table.horizontalHeader().sortIndicatorSection() == Column.FILE
+    assert window.table.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+
+
+def test_keyboard_shortcuts_reach_their_actions(qtbot, main_window):
+    window = main_window
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.filter_edit.hasFocus()
+
+    with qtbot.waitSignal(window.directory.scan_finished, timeout=3000):
+        qtbot.keyClick(window.table, Qt.Key.Key_F5)
+
+    stack = window.document_pane.undo_stack
+    command = QUndoCommand("test edit")
+    stack.push(command)
+    assert stack.canUndo()
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not stack.canUndo()
+    qtbot.keyClick(
+        window.table,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert stack.canUndo()
+    stack.clear()

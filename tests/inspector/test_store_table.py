@@ -1,0 +1,206 @@
+"""The store table model: Qt's model contract, in-place updates, live ages, filtering."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+from PySide6.QtCore import QObject, QPersistentModelIndex, Qt, Signal
+
+from inspector.models.store_table import (
+    SORT_ROLE,
+    Column,
+    StoreFilterProxyModel,
+    StoreTableModel,
+    format_age,
+    format_size,
+)
+from inspector.services.store_directory import StoreEntry, StoreHealth
+from lockcore import LockFormat, LockInfo, LockState
+
+
+class FakeDirectory(QObject):
+    """Just the signals and snapshot the model adapts."""
+
+    entries_updated = Signal(list)
+    entries_removed = Signal(list)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.initial: list[StoreEntry] = []
+
+    def entries(self) -> list[StoreEntry]:
+        return self.initial
+
+
+def make_entry(name: str, state: LockState = LockState.FREE, **changes) -> StoreEntry:
+    path = f"/stores/{name}"
+    locked = state is not LockState.FREE
+    lock = LockInfo(
+        path=path,
+        lock_path=path + ".lock",
+        state=state,
+        format=LockFormat.LOCKCORE if locked else LockFormat.NONE,
+        pid=4711 if locked else None,
+        hostname="here" if locked else None,
+        process_name="sync.py" if locked else None,
+        cmdline=("python", "sync.py", "--loop") if locked else (),
+        holder_alive=(state is LockState.HELD_ALIVE) if locked else None,
+        created=time.time() - 65 if locked else None,
+        reason="held by PID 4711" if locked else "no lock file",
+    )
+    entry = StoreEntry(
+        path=path,
+        name=name,
+        lock=lock,
+        lock_error="",
+        size=2048,
+        mtime=time.time(),
+        health=StoreHealth.VALID,
+        health_detail="Valid JSON.",
+        leftovers=(),
+        data_stamp=(1, 2048, 3),
+    )
+    return dataclasses.replace(entry, **changes)
+
+
+@pytest.fixture
+def directory(qapp):
+    return FakeDirectory()
+
+
+@pytest.fixture
+def model(qapp, qtmodeltester, directory):
+    directory.initial = [
+        make_entry("a.json"),
+        make_entry("b.json", LockState.HELD_ALIVE),
+        make_entry("c.json", LockState.STALE_DEAD_HOLDER),
+    ]
+    model = StoreTableModel(directory)
+    qtmodeltester.check(model)
+    return model
+
+
+def cell(model, row: int, column: Column, role=Qt.ItemDataRole.DisplayRole):
+    return model.data(model.index(row, column), role)
+
+
+def test_columns_show_lock_state_holder_and_health(model):
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in Column] == [
+        "File",
+        "Lock",
+        "PID",
+        "Process",
+        "Lock age",
+        "Size",
+        "Modified",
+        "Health",
+    ]
+    assert cell(model, 0, Column.LOCK) == "free"
+    assert cell(model, 0, Column.PID) == ""
+    assert cell(model, 1, Column.LOCK) == "held"
+    assert cell(model, 1, Column.PID) == "4711"
+    assert cell(model, 1, Column.PROCESS) == "sync.py"
+    assert cell(model, 1, Column.PROCESS, Qt.ItemDataRole.ToolTipRole) == "python sync.py --loop"
+    assert cell(model, 1, Column.AGE).startswith("1 min 0")
+    assert cell(model, 2, Column.LOCK) == "stale — holder dead"
+    assert cell(model, 2, Column.PROCESS) == "sync.py (exited)"
+    assert cell(model, 0, Column.SIZE) == "2.0 KiB"
+    assert cell(model, 0, Column.HEALTH) == "valid JSON"
+    assert not cell(model, 1, Column.LOCK, Qt.ItemDataRole.DecorationRole).isNull()
+    assert cell(model, 1, Column.SIZE, SORT_ROLE) == 2048
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (None, ""),
+        (0.4, "0 s"),
+        (59, "59 s"),
+        (61, "1 min 01 s"),
+        (3600, "1 h 00 min"),
+        (50 * 3600, "2 d 2 h"),
+    ],
+)
+def test_format_age(seconds, text):
+    assert format_age(seconds) == text
+
+
+def test_format_size():
+    assert format_size(None) == ""
+    assert format_size(812) == "812 B"
+    assert format_size(5 * 1024 * 1024) == "5.0 MiB"
+
+
+def test_updates_in_place_without_reset(qtbot, qtmodeltester, model, directory):
+    qtmodeltester.check(model)
+    resets: list[bool] = []
+    model.modelAboutToBeReset.connect(lambda: resets.append(True))
+    keep = QPersistentModelIndex(model.index(2, 0))
+
+    with qtbot.waitSignal(model.dataChanged, timeout=1000) as changed:
+        directory.entries_updated.emit([make_entry("b.json")])
+    assert changed.args[0].row() == 1
+    assert cell(model, 1, Column.LOCK) == "free"
+
+    with qtbot.waitSignal(model.rowsInserted, timeout=1000):
+        directory.entries_updated.emit([make_entry("d.json"), make_entry("e.json")])
+    assert model.rowCount() == 5
+
+    with qtbot.waitSignal(model.rowsRemoved, timeout=1000):
+        directory.entries_removed.emit(["/stores/a.json", "/stores/d.json", "/stores/nope"])
+    assert [cell(model, r, Column.FILE) for r in range(model.rowCount())] == [
+        "b.json",
+        "c.json",
+        "e.json",
+    ]
+    assert keep.isValid()
+    assert keep.row() == 1
+    assert model.row_of("/stores/e.json") == 2
+    assert not resets
+    qtmodeltester.check(model)
+
+
+def test_lock_age_ticks_only_for_locked_rows(qtbot, model):
+    rows: set[int] = set()
+
+    def record(top, bottom, _roles=()):
+        assert top.column() == bottom.column() == Column.AGE
+        rows.update(range(top.row(), bottom.row() + 1))
+
+    model.dataChanged.connect(record)
+    with qtbot.waitSignal(model.dataChanged, timeout=2500):
+        pass
+    assert rows == {1, 2}
+
+
+def test_proxy_filters_and_sorts(qtmodeltester, model):
+    proxy = StoreFilterProxyModel()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy)
+    proxy.setFilterFixedString("stale")
+    assert proxy.rowCount() == 1
+    proxy.setFilterFixedString("SYNC")
+    assert proxy.rowCount() == 2
+    proxy.setFilterFixedString("")
+    proxy.sort(Column.FILE, Qt.SortOrder.DescendingOrder)
+    assert [proxy.index(r, Column.FILE).data() for r in range(3)] == ["c.json", "b.json", "a.json"]
+    qtmodeltester.check(proxy)
+
+
+@pytest.mark.parametrize("state", list(LockState))
+def test_every_lock_state_has_a_word_and_an_icon(qapp, qtmodeltester, directory, state):
+    directory.initial = [make_entry("x.json", state)]
+    model = StoreTableModel(directory)
+    qtmodeltester.check(model)
+    assert cell(model, 0, Column.LOCK)
+    assert not cell(model, 0, Column.LOCK, Qt.ItemDataRole.DecorationRole).isNull()
+
+
+def test_uninspectable_lock_is_shown_as_unknown(qapp, directory):
+    directory.initial = [make_entry("x.json", lock=None, lock_error="Cannot read the lock: EIO.")]
+    model = StoreTableModel(directory)
+    assert cell(model, 0, Column.LOCK) == "unknown"
+    assert cell(model, 0, Column.LOCK, Qt.ItemDataRole.ToolTipRole) == "Cannot read the lock: EIO."
+    assert cell(model, 0, Column.PID) == ""
