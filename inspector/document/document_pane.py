@@ -1,18 +1,14 @@
 """The document pane: one JSON store as a tree and as raw text, edited safely.
 
-The pane draws and routes; reading and writing happen in :class:`DocumentService` on worker
-threads, so waiting for a lock never freezes the window. The edit session remembers its base
-(the document the edits started from); saving hands base and edit to the service, which merges
-onto whatever another process wrote meanwhile or reports a conflict without writing.
+The pane draws and routes user input. Its :class:`EditSession` decides (what is shown, what the
+edits started from, when to follow the file, how to save), and the session's
+:class:`DocumentService` reads and writes on worker threads, so waiting for a lock never freezes
+the window.
 """
 
 from __future__ import annotations
 
-import enum
-import json
-import logging
 import os
-from typing import Any
 
 from PySide6.QtCore import QEventLoop, QModelIndex, QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoStack
@@ -32,39 +28,23 @@ from PySide6.QtWidgets import (
 from inspector.document.conflict_dialog import ConflictChoice, ConflictDialog
 from inspector.document.loader import (
     DEFAULT_SIZE_LIMIT,
-    NO_DOCUMENT,
     DocumentKind,
     LoadedDocument,
     ParseError,
-    classify_bytes,
     describe_size,
     parse_json_text,
 )
 from inspector.document.nodes import format_json_path
 from inspector.document.prompts import UnsavedChoice, UnsavedPrompt, ask_about_unsaved_edits
 from inspector.document.raw_view import RawView, raw_content
-from inspector.document.save_service import (
-    DEFAULT_LOCK_WAIT,
-    DocumentService,
-    SaveConflict,
-    SaveMode,
-    SaveRequest,
-    SaveResult,
-)
-from inspector.document.secrets import SecretPolicy, has_secrets, is_secret_file
+from inspector.document.save_service import DocumentService, SaveConflict, SaveResult
+from inspector.document.secrets import has_secrets, is_secret_file
+from inspector.document.session import EditSession, save_summary
 from inspector.document.tree_model import JsonTreeModel
 from inspector.document.tree_view import JsonTreeView
 from inspector.document.widgets import BarKind, DocumentHeader, MessageBar
 
-log = logging.getLogger(__name__)
-
 TREE_TAB, RAW_TAB = 0, 1
-
-
-class _LoadPurpose(enum.Enum):
-    OPEN = "open"  # show it, whatever it is (first open, reload, revert)
-    FOLLOW = "follow"  # the file changed and there are no edits: update in place
-    CHECK = "check"  # the file changed while there are edits: offer reload
 
 
 class DocumentPane(QWidget):
@@ -86,35 +66,27 @@ class DocumentPane(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("documentPane")
-        self.size_limit = size_limit
-        #: Seconds a save waits for the lock before giving up (negative: until cancelled).
-        self.lock_wait = DEFAULT_LOCK_WAIT
         #: Asked by :meth:`can_close` when there are unsaved edits; replaceable for tests.
         self.unsaved_prompt: UnsavedPrompt = ask_about_unsaved_edits
-
-        self._path: str | None = None
-        self._loaded: LoadedDocument | None = None
-        self._base: Any = NO_DOCUMENT
-        self._load_request = 0
-        self._load_purpose = _LoadPurpose.OPEN
-        self._load_in_flight = False
-        self._reload_pending = False
-        self._disk_version: LoadedDocument | None = None
+        self._session = EditSession(self, size_limit=size_limit)
+        self._session.has_unapplied_text = self._has_unapplied_text
+        self._undo_stack = self._session.undo_stack
+        self._model = self._session.model
+        self._service = self._session.service
         self._revealed = False
         self._raw_invalid = False  # the user typed raw text that is not JSON (yet)
         self._dirty = False
-        self._pending_conflict: SaveConflict | None = None
+        self._secrets_present = False  # the shown version has values that can be masked
+        self._raw_stale = False  # the raw tab is hidden and has not followed the document
+        self._raw_source: str | None = None  # the file's own text, while the document is it
         self._conflict_dialog: ConflictDialog | None = None
-
-        self._undo_stack = QUndoStack(self)
-        self._model = JsonTreeModel(self._undo_stack, self)
-        self._service = DocumentService(self)
         self._build_actions()
         self._build_bars()
         self._build_views()
         self._layout()
         self._connect()
         self._show_placeholder("Select a store to see its contents.")
+        self._update_header()
         self._update_actions()
 
     # -- construction -----------------------------------------------------------------------
@@ -164,14 +136,13 @@ class DocumentPane(QWidget):
         self.toolbar.addSeparator()
         self.toolbar.addAction(self.add_action)
         self.toolbar.addAction(self.delete_action)
-        spacer = QWidget()
-        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding,
-                             spacer.sizePolicy().verticalPolicy())  # fmt: skip
-        self.toolbar.addWidget(spacer)
-        self.toolbar.addAction(self.reveal_action)
-        reveal_button = self.toolbar.widgetForAction(self.reveal_action)
-        if isinstance(reveal_button, QToolButton):
-            reveal_button.setObjectName("revealSecretsButton")
+        # In the header, not the toolbar: a narrow pane folds toolbar buttons away, and whether
+        # secrets are shown must always be visible.
+        self.reveal_button = QToolButton()
+        self.reveal_button.setObjectName("revealSecretsButton")
+        self.reveal_button.setDefaultAction(self.reveal_action)
+        self.reveal_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.header.add_trailing_widget(self.reveal_button)
 
     def _build_bars(self) -> None:
         self.change_bar = MessageBar(BarKind.WARNING, "externalChangeBar")
@@ -235,28 +206,33 @@ class DocumentPane(QWidget):
         self.save_action.triggered.connect(self._on_save_triggered)
         self.revert_action.triggered.connect(self._on_revert_triggered)
         self.add_action.triggered.connect(self._on_add_triggered)
+        self.delete_action.triggered.connect(self._on_delete_triggered)
         self.undo_action.triggered.connect(self._undo_stack.undo)
         self.redo_action.triggered.connect(self._undo_stack.redo)
-        self._undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
-        self._undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
-        self._undo_stack.undoTextChanged.connect(self._on_undo_text_changed)
-        self._undo_stack.redoTextChanged.connect(self._on_redo_text_changed)
-        self.delete_action.triggered.connect(self._on_delete_triggered)
         self.reveal_action.toggled.connect(self._on_reveal_toggled)
         self.tree_view.customContextMenuRequested.connect(self._on_tree_context_menu_requested)
         self.tree_view.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.tabs.currentChanged.connect(self._on_current_tab_changed)
         self.raw_editor.text_validated.connect(self._on_text_validated)
-        self.raw_editor.undo_requested.connect(self._undo_stack.undo)
-        self.raw_editor.redo_requested.connect(self._undo_stack.redo)
+        self.raw_editor.undo_requested.connect(self.undo_action.trigger)
+        self.raw_editor.redo_requested.connect(self.redo_action.trigger)
+        self._undo_stack.canUndoChanged.connect(self._on_can_undo_changed)
+        self._undo_stack.canRedoChanged.connect(self._on_can_undo_changed)
+        self._undo_stack.undoTextChanged.connect(self._on_undo_text_changed)
+        self._undo_stack.redoTextChanged.connect(self._on_redo_text_changed)
         self._undo_stack.indexChanged.connect(self._on_index_changed)
         self._undo_stack.cleanChanged.connect(self._on_clean_changed)
         self._model.edit_rejected.connect(self._on_edit_rejected)
-        self._service.loaded.connect(self._on_loaded)
-        self._service.save_progress.connect(self._on_save_progress)
-        self._service.save_succeeded.connect(self._on_save_succeeded)
-        self._service.save_conflicted.connect(self._on_save_conflicted)
-        self._service.save_failed.connect(self._on_save_failed)
-        self._service.save_cancelled.connect(self._on_save_cancelled)
+        session = self._session
+        session.status_message.connect(self.status_message)
+        session.shown.connect(self._on_shown)
+        session.changed_on_disk.connect(self._on_changed_on_disk)
+        session.save_started.connect(self._on_save_started)
+        session.save_progress.connect(self._on_save_progress)
+        session.saved.connect(self._on_saved)
+        session.conflict_found.connect(self._on_conflict_found)
+        session.save_failed.connect(self._on_save_failed)
+        session.save_ended_unwritten.connect(self._on_save_ended_unwritten)
 
     # -- the shell's interface ----------------------------------------------------------------
     @property
@@ -265,15 +241,19 @@ class DocumentPane(QWidget):
 
     @property
     def is_dirty(self) -> bool:
-        return not self._undo_stack.isClean() or self._raw_invalid
+        return self._session.is_dirty or self._raw_invalid
 
     @property
     def path(self) -> str | None:
-        return self._path
+        return self._session.path
 
     @property
     def file_name(self) -> str:
-        return os.path.basename(self._path) if self._path else ""
+        return self._session.file_name
+
+    @property
+    def session(self) -> EditSession:
+        return self._session
 
     @property
     def model(self) -> JsonTreeModel:
@@ -285,11 +265,20 @@ class DocumentPane(QWidget):
 
     @property
     def is_saving(self) -> bool:
-        return self._service.is_saving
+        return self._session.is_saving
 
     @property
     def loaded(self) -> LoadedDocument | None:
-        return self._loaded
+        return self._session.loaded
+
+    @property
+    def lock_wait(self) -> float:
+        """Seconds a save waits for the lock before giving up (negative: until cancelled)."""
+        return self._session.lock_wait
+
+    @lock_wait.setter
+    def lock_wait(self, seconds: float) -> None:
+        self._session.lock_wait = seconds
 
     @property
     def conflict_dialog(self) -> ConflictDialog | None:
@@ -303,40 +292,27 @@ class DocumentPane(QWidget):
     def open_store(self, path: str | None) -> None:
         """Show the store at ``path`` (None: show nothing). Unsaved edits are dropped."""
         self._close_conflict_dialog()
-        self._path = os.path.abspath(path) if path else None
-        self._loaded = None
-        self._base = NO_DOCUMENT
-        self._disk_version = None
-        self._reload_pending = False
         self._raw_invalid = False
-        self._undo_stack.clear()
-        self._model.set_document(NO_DOCUMENT)
-        self._model.set_read_only(False)
+        self._raw_source = None
+        self._secrets_present = False
         for bar in (self.change_bar, self.error_bar, self.notice_bar):
             bar.hide()
-        if self._path is None:
-            self._load_request = 0
-            self._load_in_flight = False
+        self._session.open(path)
+        if self._session.path is None:
             self._show_placeholder("Select a store to see its contents.")
         else:
             self._show_placeholder(f"Opening {self.file_name}…")
-            self._start_load(_LoadPurpose.OPEN)
         self._update_header()
         self._update_actions()
         self._update_dirty()
 
     def notify_disk_change(self, path: str) -> None:
         """The watched file changed on disk: follow it, or offer a reload if there are edits."""
-        if self._path is None or os.path.abspath(path) != self._path:
-            return
-        if self._service.is_saving or self._load_in_flight:
-            self._reload_pending = True
-            return
-        self._start_load(_LoadPurpose.CHECK if self.is_dirty else _LoadPurpose.FOLLOW)
+        self._session.notify_disk_change(path)
 
     def save(self) -> bool:
         """Start saving the edits; False when there is nothing to save or it cannot start."""
-        if self._path is None or self._loaded is None or self._service.is_saving:
+        if self._session.is_saving or self._session.loaded is None:
             return False
         self.raw_editor.validate_now()
         if self._raw_invalid and self.raw_editor.error is not None:
@@ -345,34 +321,23 @@ class DocumentPane(QWidget):
                 f"({self.raw_editor.error.describe()}). Fix it or undo before saving."
             )
             return False
-        if not self._model.has_document or self._undo_stack.isClean():
-            self.status_message.emit(f"{self.file_name}: no changes to save.")
-            return False
-        request = SaveRequest(
-            path=self._path,
-            base=self._base,
-            edited=self._model.document(),
-            indent=self._loaded.indent if self._loaded.kind is DocumentKind.VALID else 2,
-            repair=self._loaded.kind.repairable,
-            lock_wait=self.lock_wait,
-        )
-        return self._start_save(request)
+        return self._session.save()
 
     def revert(self) -> None:
         """Drop unsaved edits and show the file as it is on disk now."""
-        if self._path is None or self._service.is_saving:
+        if self._session.path is None or self._session.is_saving:
             return
         self._discard_edits()
         self.status_message.emit(f"Reverted {self.file_name}.")
-        self._start_load(_LoadPurpose.OPEN)
+        self._session.reload()
 
     def cancel_save(self) -> None:
         """Stop a save that is waiting for the lock; nothing is written."""
-        self._service.cancel_save()
+        self._session.cancel_save()
 
     def can_close(self) -> bool:
         """Whether the shown document may go away; asks about unsaved edits first."""
-        if self._service.is_saving:
+        if self._session.is_saving:
             self.status_message.emit(f"{self.file_name} is being saved; cancel the save first.")
             return False
         if not self.is_dirty:
@@ -390,77 +355,42 @@ class DocumentPane(QWidget):
             return
         self._revealed = revealed
         self.reveal_action.setChecked(revealed)
-        self._model.set_secret_policy(self._policy())
+        self.reveal_action.setText("Hide secrets" if revealed else "Reveal secrets")
+        self._session.set_revealed(revealed)
         self._refresh_raw()
         self._update_actions()
 
-    # -- loading ------------------------------------------------------------------------------
-    def _start_load(self, purpose: _LoadPurpose) -> None:
-        assert self._path is not None
-        self._load_purpose = purpose
-        self._load_in_flight = True
-        self._load_request = self._service.load(self._path, self.size_limit)
+    def shutdown(self) -> None:
+        """Cancel a waiting save and let the workers finish (call before the pane goes away)."""
+        self._close_conflict_dialog()
+        self._session.shutdown()
 
-    @Slot(int, object)
-    def _on_loaded(self, request_id: int, loaded: LoadedDocument) -> None:
-        if request_id != self._load_request or loaded.path != self._path:
-            return  # an answer to a question no longer asked
-        self._load_in_flight = False
-        purpose = self._load_purpose
-        if purpose is not _LoadPurpose.OPEN and self._service.is_saving:
-            self._reload_pending = True
-        elif purpose is not _LoadPurpose.OPEN and self.is_dirty:
-            self._offer_reload(loaded)
-        else:
-            self._apply_loaded(loaded, follow=purpose is _LoadPurpose.FOLLOW)
-        if self._reload_pending and not self._service.is_saving:
-            self._reload_pending = False
-            self._start_load(_LoadPurpose.CHECK if self.is_dirty else _LoadPurpose.FOLLOW)
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
 
-    def _offer_reload(self, loaded: LoadedDocument) -> None:
-        if self._loaded is not None and loaded.raw == self._loaded.raw:
-            return  # our own save, or a write that changed nothing
-        self._disk_version = loaded
-        self.change_bar.show_message(
-            f"<b>{loaded.name} was changed on disk by another process.</b> "
-            "Reload to see its version (your edits are dropped), or keep editing: "
-            "saving merges your edits with its changes."
-        )
-        self.status_message.emit(f"{loaded.name} changed on disk by another process.")
+    # -- what the session shows ---------------------------------------------------------------
+    def _has_unapplied_text(self) -> bool:
+        return self._raw_invalid or self.raw_editor.has_pending_edit
 
-    def _apply_loaded(self, loaded: LoadedDocument, *, follow: bool) -> None:
-        unchanged = (
-            follow
-            and self._loaded is not None
-            and loaded.raw == self._loaded.raw
-            and loaded.kind is self._loaded.kind
-        )
-        first_show = self._loaded is None or not self._model.has_document
-        self._loaded = loaded
-        self._base = loaded.document
-        self._disk_version = None
+    @Slot(object, bool)
+    def _on_shown(self, loaded: LoadedDocument, follow: bool) -> None:
         self._raw_invalid = False
         self.change_bar.hide()
-        if unchanged:
-            return
-        self._undo_stack.clear()  # commands address rows of the old version
-        self._model.set_secret_policy(self._policy())
-        self._model.set_read_only(loaded.kind is not DocumentKind.VALID)
-        self._model.set_document(loaded.document, root_label=loaded.name)
         if loaded.kind in (DocumentKind.MISSING, DocumentKind.UNREADABLE):
             self._show_placeholder(loaded.message)
-            self.status_message.emit(loaded.message)
         else:
             self.stack.setCurrentWidget(self.tabs)
+        self._secrets_present = (
+            loaded.kind.repairable and is_secret_file(loaded.path)
+        ) or has_secrets(loaded.document, self._session.policy())
         self._show_kind_notes(loaded)
-        self._refresh_raw(prefer=loaded.text)
-        if first_show and self._model.has_document:
-            self.tree_view.expand(self._model.index(0, 0))
-            self.tree_view.setCurrentIndex(self._model.index(0, 0))
-        if loaded.kind is DocumentKind.VALID:
-            verb = "Reloaded" if follow else "Opened"
-            note = " (changed on disk)" if follow else ""
-            self.status_message.emit(f"{verb} {loaded.name}{note}, {describe_size(loaded.size)}.")
+        self._raw_source = loaded.text if loaded.kind is DocumentKind.VALID else None
+        self._refresh_raw()
+        if not follow and self._model.has_document:
+            root = self._model.index(0, 0)
+            self.tree_view.expand(root)
+            self.tree_view.setCurrentIndex(root)
         self._update_header()
         self._update_actions()
         self._update_dirty()
@@ -469,42 +399,72 @@ class DocumentPane(QWidget):
     def _show_kind_notes(self, loaded: LoadedDocument) -> None:
         self.error_bar.hide()
         self.notice_bar.hide()
-        tree_enabled = loaded.kind is DocumentKind.VALID
-        self.tabs.setTabEnabled(TREE_TAB, tree_enabled)
+        self.tabs.setTabEnabled(TREE_TAB, loaded.kind is DocumentKind.VALID)
         if loaded.kind.repairable:
             self.error_bar.show_message(
                 f"<b>{loaded.message}</b> Repair it in the raw view; saving keeps the damaged "
                 f"original beside it as {loaded.name}.corrupt-…"
             )
-            self.status_message.emit(loaded.message)
             self.tabs.setCurrentIndex(RAW_TAB)
         elif loaded.kind is DocumentKind.TOO_LARGE:
             self.notice_bar.show_message(loaded.message)
-            self.status_message.emit(loaded.message)
             self.tabs.setCurrentIndex(RAW_TAB)
 
-    # -- raw view ---------------------------------------------------------------------------
-    def _policy(self) -> SecretPolicy:
-        return SecretPolicy(secret_file=is_secret_file(self._path), revealed=self._revealed)
+    @Slot(object)
+    def _on_changed_on_disk(self, loaded: LoadedDocument) -> None:
+        self.change_bar.show_message(
+            f"<b>{loaded.name} was changed on disk by another process.</b> "
+            "Reload to see its version (your edits are dropped), or keep editing: "
+            "saving merges your edits with its changes."
+        )
 
-    def _refresh_raw(self, prefer: str | None = None) -> None:
-        """Make the raw view show the model's document (or the damaged text to repair)."""
-        current = prefer if prefer is not None else self.raw_editor.toPlainText()
-        content = raw_content(self._model.document(), self._loaded, self._policy(), current)
-        self.raw_view.show_content(content, saving=self._service.is_saving)
+    def _on_change_bar_reload(self) -> None:
+        self.change_bar.hide()
         self._raw_invalid = False
+        self._session.take_disk_version()
+
+    def _on_change_bar_keep(self) -> None:
+        self.change_bar.hide()
+        self.status_message.emit(
+            f"Keeping your edits to {self.file_name}; saving will merge them with the change "
+            "on disk."
+        )
+
+    # -- raw view ---------------------------------------------------------------------------
+    def _refresh_raw(self) -> None:
+        """Make the raw view show the model's document (or the damaged text to repair).
+
+        Only while the raw tab is shown: serialising a large document after every tree edit
+        would stall the window for nothing.
+        """
+        if self.tabs.currentWidget() is not self.raw_view:
+            self._raw_stale = True
+            return
+        self._raw_stale = False
+        source = self._raw_source
+        content = raw_content(
+            self._model.document(),
+            self._session.loaded,
+            self._session.policy(),
+            source if source is not None else self.raw_editor.toPlainText(),
+            text_is_document=source is not None,
+        )
+        self.raw_view.show_content(content, saving=self._session.is_saving)
+        self._raw_invalid = False
+
+    @Slot(int)
+    def _on_current_tab_changed(self, _index: int) -> None:
+        if self._raw_stale:
+            self._refresh_raw()
 
     @Slot(str, object)
     def _on_text_validated(self, text: str, error: ParseError | None) -> None:
         if error is not None:
             self._raw_invalid = text != self.raw_view.content.text
-            self.raw_view.update_status()
-            self._update_dirty()
-            self._update_actions()
-            return
-        self._raw_invalid = False
-        document, _error = parse_json_text(text)
-        self._model.replace_document(document)
+        else:
+            self._raw_invalid = False
+            document, _error = parse_json_text(text)
+            self._model.replace_document(document)
         self.raw_view.update_status()
         self._update_dirty()
         self._update_actions()
@@ -555,11 +515,17 @@ class DocumentPane(QWidget):
     @Slot(int)
     def _on_index_changed(self, _index: int) -> None:
         self.raw_editor.cancel_pending()  # the document moved on; stale typing must not win
+        self._raw_source = None
         self._refresh_raw()
-        if self._loaded is not None and self._loaded.kind.repairable:
+        loaded = self._session.loaded
+        if loaded is not None and loaded.kind.repairable:
             self.tabs.setTabEnabled(TREE_TAB, self._model.has_document)
         self._update_actions()
         self._update_dirty()
+
+    @Slot(bool)
+    def _on_can_undo_changed(self, _can: bool) -> None:
+        self._update_actions()
 
     @Slot(str)
     def _on_undo_text_changed(self, text: str) -> None:
@@ -585,146 +551,63 @@ class DocumentPane(QWidget):
     def _on_revert_triggered(self) -> None:
         self.revert()
 
-    # -- external change bar ------------------------------------------------------------------
-    def _on_change_bar_reload(self) -> None:
-        disk = self._disk_version
-        self.change_bar.hide()
-        self._undo_stack.clear()
-        if disk is not None:
-            self._apply_loaded(disk, follow=False)
-        elif self._path is not None:
-            self._start_load(_LoadPurpose.OPEN)
-
-    def _on_change_bar_keep(self) -> None:
-        self.change_bar.hide()
-        self.status_message.emit(
-            f"Keeping your edits to {self.file_name}; saving will merge them with the change "
-            "on disk."
-        )
-
     # -- saving -------------------------------------------------------------------------------
-    def _start_save(self, request: SaveRequest) -> bool:
-        if not self._service.save(request):
-            return False
+    @Slot()
+    def _on_save_started(self) -> None:
         self.error_bar.hide()
-        self._model.set_read_only(True)
         self._refresh_raw()
         self.progress_bar.show_message(f"Saving {self.file_name}…")
-        self.status_message.emit(f"Saving {self.file_name}…")
         self._update_actions()
-        return True
 
     def _end_save(self) -> None:
         self.progress_bar.hide()
-        loaded = self._loaded
-        self._model.set_read_only(loaded is None or (loaded.kind is not DocumentKind.VALID
-                                  and not self._model.has_document))  # fmt: skip
         self._refresh_raw()
         self._update_actions()
 
     @Slot(str)
     def _on_save_progress(self, message: str) -> None:
         self.progress_bar.show_message(message[:1].upper() + message[1:])
-        self.status_message.emit(message)
 
     @Slot(object)
-    def _on_save_succeeded(self, result: SaveResult) -> None:
-        if result.path != self._path or self._loaded is None:
-            self.status_message.emit(f"Saved {os.path.basename(result.path)}.")
-            self._end_save()
-            return
-        indent = self._loaded.indent if self._loaded.kind is DocumentKind.VALID else 2
-        written = json.dumps(result.document, indent=indent, ensure_ascii=False).encode()
-        self._loaded = classify_bytes(result.path, written, self._loaded.mtime)
-        self._base = result.document
+    def _on_saved(self, result: SaveResult) -> None:
         self.error_bar.hide()
         self.tabs.setTabEnabled(TREE_TAB, True)
-        if result.merged:
-            self._model.set_document(result.document)
-            self._undo_stack.clear()
-        else:
-            self._undo_stack.setClean()
         self._end_save()
-        message = f"Saved {self._loaded.name}"
-        if result.merged:
-            message += ", merged with changes another process made meanwhile"
         if result.quarantined_to:
-            message += (
-                f"; the damaged original was kept as {os.path.basename(result.quarantined_to)}"
-            )
-        self.status_message.emit(message + ".")
-        if result.quarantined_to:
-            self.notice_bar.show_message(message + ".")
+            self.notice_bar.show_message(save_summary(result))
         self._update_header()
         self._update_dirty()
         self.saved.emit(result.path)
-        if self._reload_pending:
-            self._reload_pending = False
-            self._start_load(_LoadPurpose.CHECK if self.is_dirty else _LoadPurpose.FOLLOW)
 
     @Slot(object)
-    def _on_save_conflicted(self, conflict: SaveConflict) -> None:
+    def _on_conflict_found(self, conflict: SaveConflict) -> None:
         self._end_save()
-        self._pending_conflict = conflict
-        count = len(conflict.conflicts)
-        where = ", ".join(c.path_text for c in conflict.conflicts[:3])
-        self.status_message.emit(
-            f"Not saved: {self.file_name} has {count} conflicting change"
-            f"{'s' if count != 1 else ''} ({where}). Nothing was written."
-        )
+        self._close_conflict_dialog()
         dialog = ConflictDialog(
             self.file_name,
             mine=conflict.request.edited,
             theirs=conflict.theirs,
             conflicts=conflict.conflicts,
-            policy=self._policy(),
+            policy=self._session.policy(),
             parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.choice_made.connect(self._on_choice_made)
         self._conflict_dialog = dialog
-        self.save_ended_unwritten.emit(conflict.request.path)
         dialog.open()
 
     @Slot(object)
     def _on_choice_made(self, choice: ConflictChoice) -> None:
-        conflict = self._pending_conflict
-        self._pending_conflict = None
         self._conflict_dialog = None
-        if conflict is None or conflict.request.path != self._path:
-            return
-        if choice is ConflictChoice.RELOAD:
-            self._undo_stack.clear()
-            self._start_load(_LoadPurpose.OPEN)
-            self.status_message.emit(f"Reloading {self.file_name}; your edits were dropped.")
-        elif choice is ConflictChoice.OVERWRITE:
-            request = SaveRequest(
-                path=conflict.request.path,
-                base=self._base,
-                edited=self._model.document(),
-                mode=SaveMode.OVERWRITE,
-                indent=conflict.request.indent,
-                repair=conflict.request.repair,
-                lock_wait=self.lock_wait,
-            )
-            self._start_save(request)
-        else:
-            self.status_message.emit(
-                f"Save of {self.file_name} cancelled; nothing was written. Your edits are kept."
-            )
+        self._session.resolve_conflict(choice)
 
     @Slot(str, str)
-    def _on_save_failed(self, path: str, message: str) -> None:
-        self._end_save()
-        self._report_error(message)
-        self.save_ended_unwritten.emit(path)
+    def _on_save_failed(self, _path: str, message: str) -> None:
+        self.error_bar.show_message(message)
 
     @Slot(str)
-    def _on_save_cancelled(self, path: str) -> None:
+    def _on_save_ended_unwritten(self, path: str) -> None:
         self._end_save()
-        self.status_message.emit(
-            f"Save of {os.path.basename(path)} cancelled; nothing was written."
-        )
         self.save_ended_unwritten.emit(path)
 
     def _save_and_wait(self) -> bool:
@@ -732,15 +615,13 @@ class DocumentPane(QWidget):
         outcome: list[bool] = []
         loop = QEventLoop(self)
 
-        def finish(written: bool) -> None:
-            outcome.append(written)
+        def on_saved(_path: str) -> None:
+            outcome.append(True)
             loop.quit()
 
-        def on_saved(_path: str) -> None:
-            finish(True)
-
         def on_unwritten(_path: str) -> None:
-            finish(False)
+            outcome.append(False)
+            loop.quit()
 
         self.saved.connect(on_saved)
         self.save_ended_unwritten.connect(on_unwritten)
@@ -758,17 +639,14 @@ class DocumentPane(QWidget):
     def _discard_edits(self) -> None:
         self._close_conflict_dialog()
         self._raw_invalid = False
-        self._undo_stack.clear()
-        self._model.set_document(self._base)
+        self._session.discard_edits()
         self.change_bar.hide()
         self._refresh_raw()
         self._update_dirty()
         self._update_actions()
 
     def _close_conflict_dialog(self) -> None:
-        dialog = self._conflict_dialog
-        self._conflict_dialog = None
-        self._pending_conflict = None
+        dialog, self._conflict_dialog = self._conflict_dialog, None
         if dialog is not None:
             dialog.choice_made.disconnect(self._on_choice_made)
             dialog.close()
@@ -782,23 +660,25 @@ class DocumentPane(QWidget):
         self.stack.setCurrentWidget(self.placeholder)
 
     def _update_header(self) -> None:
-        loaded = self._loaded
-        if self._path is None:
+        loaded = self._session.loaded
+        path = self._session.path
+        if path is None:
             self.header.title.setText("No store selected")
             self.header.details.setText("")
             self.header.set_badges([])
             return
         self.header.title.setText(self.file_name + (" •" if self.is_dirty else ""))
-        facts = [os.path.dirname(self._path)]
+        facts = [os.path.dirname(path)]
         if loaded is not None:
             if loaded.kind is not DocumentKind.MISSING:
                 facts.append(describe_size(loaded.size))
             facts.append(loaded.kind.value)
         self.header.details.setText("  ·  ".join(facts))
+        self.header.details.setToolTip(path)
         badges: list[tuple[str, str]] = []
         if self.is_dirty:
             badges.append(("unsaved", "#d97706"))
-        if is_secret_file(self._path):
+        if is_secret_file(path):
             badges.append(("secret file", "#8a3ab9"))
         if loaded is not None and loaded.kind is DocumentKind.TOO_LARGE:
             badges.append(("read-only", "#6b7280"))
@@ -807,24 +687,18 @@ class DocumentPane(QWidget):
         self.header.set_badges(badges)
 
     def _update_actions(self) -> None:
-        loaded = self._loaded
-        saving = self._service.is_saving
-        editable = (
-            loaded is not None and self._model.has_document and not saving
-            and loaded.kind in (DocumentKind.VALID, DocumentKind.CORRUPT, DocumentKind.NOT_UTF8)
-        )  # fmt: skip
+        editable = self._session.editable
         current = self._model.node(self.tree_view.currentIndex())
         self.save_action.setEnabled(editable and self.is_dirty)
-        self.revert_action.setEnabled(self._path is not None and not saving)
+        self.revert_action.setEnabled(self._session.path is not None and not self.is_saving)
         self.add_action.setEnabled(editable)
         self.delete_action.setEnabled(
             editable and current is not None and current.parent is not None
         )
-        has_document = self._model.has_document
-        secret = has_document and has_secrets(self._model.document(), self._policy())
-        if loaded is not None and loaded.kind.repairable and is_secret_file(self._path):
-            secret = True
-        self.reveal_action.setEnabled(secret)
+        self.reveal_action.setEnabled(self._secrets_present or self._revealed)
+        saving = self.is_saving
+        self.undo_action.setEnabled(self._undo_stack.canUndo() and not saving)
+        self.redo_action.setEnabled(self._undo_stack.canRedo() and not saving)
 
     def _update_dirty(self) -> None:
         dirty = self.is_dirty
@@ -832,15 +706,4 @@ class DocumentPane(QWidget):
             self._dirty = dirty
             self.dirty_changed.emit(dirty)
         self._update_header()
-        self.save_action.setEnabled(
-            dirty and self._model.has_document and not self._service.is_saving
-        )
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.shutdown()
-        super().closeEvent(event)
-
-    def shutdown(self) -> None:
-        """Cancel a waiting save and let the workers finish (call before the pane goes away)."""
-        self._close_conflict_dialog()
-        self._service.shutdown()
+        self.save_action.setEnabled(dirty and self._session.editable)

@@ -55,9 +55,17 @@ class RawContent:
 
 
 def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
-    document: Any, loaded: LoadedDocument | None, policy: SecretPolicy, current_text: str
+    document: Any,
+    loaded: LoadedDocument | None,
+    policy: SecretPolicy,
+    current_text: str,
+    *,
+    text_is_document: bool = False,
 ) -> RawContent:
-    """What the raw view shows for ``document`` (the model's, or NO_DOCUMENT)."""
+    """What the raw view shows for ``document`` (the model's, or NO_DOCUMENT).
+
+    ``current_text`` is kept when it means ``document`` (``text_is_document``: known to).
+    """
     if loaded is None:
         return RawContent("", RawMode.EMPTY)
     if document is not NO_DOCUMENT:
@@ -65,6 +73,8 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
         if not policy.revealed and has_secrets(document, policy):
             masked = mask_document(document, policy)
             return RawContent(json.dumps(masked, indent=indent, ensure_ascii=False), RawMode.MASKED)
+        if text_is_document:
+            return RawContent(current_text, RawMode.EDIT)
         parsed, _error = parse_json_text(current_text)
         if parsed is not NO_DOCUMENT and json_equal(parsed, document):
             return RawContent(current_text, RawMode.EDIT)

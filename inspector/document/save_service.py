@@ -15,16 +15,24 @@ from __future__ import annotations
 import enum
 import errno
 import glob
+import json
 import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal, SignalInstance, Slot
 
-from inspector.document.loader import DEFAULT_SIZE_LIMIT, NO_DOCUMENT, LoadedDocument, load_document
+from inspector.document.loader import (
+    DEFAULT_SIZE_LIMIT,
+    NO_DOCUMENT,
+    DocumentKind,
+    LoadedDocument,
+    load_document,
+)
 from inspector.document.merge import ABSENT, MergeConflict, three_way_merge
 from inspector.document.nodes import json_equal
 from lockcore import (
@@ -72,6 +80,7 @@ class SaveResult:
 
     path: str
     document: Any
+    written: LoadedDocument  # the file as it now is (serialised on the worker)
     merged: bool = False
     quarantined_to: str | None = None
 
@@ -127,15 +136,40 @@ class DocumentService(QObject):
     _save_finished = Signal(str, object)
     _save_waiting = Signal(str)
 
+    _shared_pool: ClassVar[QThreadPool | None] = None
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(3)
+        self._pool = self._worker_pool()
+        self._running = 0  # this service's jobs still on a worker
+        self._idle = threading.Condition()
+        self._closed = False
         self._next_request = 0
         self._job: _SaveJob | None = None
         self._load_finished.connect(self._on_load_finished)
         self._save_finished.connect(self._on_save_finished)
         self._save_waiting.connect(self._on_save_waiting)
+        app = QCoreApplication.instance()
+        if app is not None:  # a save waiting for a lock must not outlive the application
+            app.aboutToQuit.connect(self._on_about_to_quit)
+
+    @classmethod
+    def _worker_pool(cls) -> QThreadPool:
+        """One pool for every document service, owned by the application.
+
+        Not a child of the service: destroying a pool waits for its threads, and a service
+        destroyed on the GUI thread would then wait, holding the GIL, for a worker that needs it.
+        """
+        if cls._shared_pool is None:
+            pool = QThreadPool(QCoreApplication.instance())
+            pool.setMaxThreadCount(4)
+            cls._shared_pool = pool
+            pool.destroyed.connect(cls._forget_pool)
+        return cls._shared_pool
+
+    @classmethod
+    def _forget_pool(cls) -> None:
+        cls._shared_pool = None
 
     @property
     def is_saving(self) -> bool:
@@ -145,11 +179,8 @@ class DocumentService(QObject):
         """Read ``path`` on a worker; ``loaded`` carries the returned request id and the result."""
         self._next_request += 1
         request_id = self._next_request
-
-        def work() -> None:
-            self._load_finished.emit(request_id, load_document(path, size_limit))
-
-        self._pool.start(work)
+        self._start(lambda: self._hand_over(self._load_finished, request_id,
+                                            load_document(path, size_limit)))  # fmt: skip
         return request_id
 
     def save(self, request: SaveRequest) -> bool:
@@ -158,7 +189,7 @@ class DocumentService(QObject):
             return False
         job = _SaveJob(request)
         self._job = job
-        self._pool.start(lambda: self._run_save(job))
+        self._start(lambda: self._run_save(job))
         return True
 
     def cancel_save(self) -> None:
@@ -166,18 +197,50 @@ class DocumentService(QObject):
         if self._job is not None:
             self._job.cancel.set()
 
-    def shutdown(self, timeout_ms: int = 5000) -> None:
-        """Cancel any save and wait for the workers (before the service goes away)."""
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Cancel any save and wait for this service's workers; later results are dropped."""
         self.cancel_save()
-        self._pool.waitForDone(timeout_ms)
+        with self._idle:
+            self._idle.wait_for(lambda: self._running == 0, timeout)
+        self._closed = True
+
+    def _start(self, work: Callable[[], None]) -> None:
+        self._closed = False  # a new request: someone listens again
+        with self._idle:
+            self._running += 1
+
+        def run() -> None:
+            try:
+                work()
+            finally:
+                with self._idle:
+                    self._running -= 1
+                    self._idle.notify_all()
+
+        self._pool.start(run)
+
+    def _hand_over(self, signal: SignalInstance, *args: object) -> None:
+        """Emit a worker's result to the GUI thread, unless nobody is listening any more."""
+        if self._closed:
+            return
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the service was deleted while the worker ran
+            log.debug("result dropped: its document service is gone")
+
+    @Slot()
+    def _on_about_to_quit(self) -> None:
+        self.shutdown()
 
     # -- worker side ----------------------------------------------------------------------
     def _run_save(self, job: _SaveJob) -> None:
         try:
-            outcome: object = _save_in_worker(job, self._save_waiting.emit)
+            outcome: object = _save_in_worker(
+                job, lambda message: self._hand_over(self._save_waiting, message)
+            )
         except Exception as exc:  # turned into plain words on the GUI thread, never lost
             outcome = exc
-        self._save_finished.emit(job.request.path, outcome)
+        self._hand_over(self._save_finished, job.request.path, outcome)
 
     # -- GUI side ---------------------------------------------------------------------------
     @Slot(int, object)
@@ -256,9 +319,19 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
         except _SaveCancelledError as cancelled:
             return cancelled
         quarantined = sorted(_corrupt_copies(request.path) - before)
+        raw = json.dumps(written, indent=request.indent, ensure_ascii=False).encode("utf-8")
         return SaveResult(
             request.path,
             written,
+            LoadedDocument(
+                request.path,
+                DocumentKind.VALID,
+                raw=raw,
+                text=raw.decode("utf-8"),
+                document=written,
+                size=len(raw),
+                indent=request.indent,
+            ),
             merged=merged,
             quarantined_to=quarantined[-1] if quarantined else None,
         )

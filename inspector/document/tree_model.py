@@ -446,9 +446,12 @@ class JsonTreeModel(QAbstractItemModel):
     def _sync(self, node: JsonNode, value: Any, index: QModelIndex) -> None:
         """Make ``node`` equal ``value`` with the fewest row changes (index: node, column 0)."""
         new_type = json_type_of(value)
-        if not node.built and new_type is node.json_type:
-            if json_equal(node.unbuilt_value(), value):
-                return  # unchanged, and never shown: keep it unbuilt
+        if (
+            not node.built
+            and new_type is node.json_type
+            and json_equal(node.unbuilt_value(), value)
+        ):
+            return  # unchanged, and never shown: keep it unbuilt
         if node.json_type.is_container and new_type is node.json_type:
             old_count = node.child_count()
             if new_type is JsonType.OBJECT:

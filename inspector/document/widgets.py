@@ -7,7 +7,15 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 class BarKind(enum.Enum):
@@ -98,16 +106,25 @@ class DocumentHeader(QWidget):
         palette = self.details.palette()
         palette.setColor(self.details.foregroundRole(), palette.placeholderText().color())
         self.details.setPalette(palette)
+        for label in (self.title, self.details):
+            # A long path must not widen the pane: the label clips and its tooltip has it all.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._badges = QHBoxLayout()
         self._badges.setSpacing(6)
         text = QVBoxLayout()
         text.setSpacing(1)
         text.addWidget(self.title)
         text.addWidget(self.details)
+        self._trailing = QHBoxLayout()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 4)
         layout.addLayout(text, 1)
         layout.addLayout(self._badges)
+        layout.addLayout(self._trailing)
+
+    def add_trailing_widget(self, widget: QWidget) -> None:
+        """Put a control at the right end of the header (after the badges)."""
+        self._trailing.addWidget(widget, 0, Qt.AlignmentFlag.AlignVCenter)
 
     def set_badges(self, badges: list[tuple[str, str]]) -> None:
         """Replace the badges: (text, colour) pairs."""

@@ -54,6 +54,7 @@ def test_open_shows_tree_and_raw(pane: DocumentPane, store: str, open_and_wait: 
     assert pane.tabs.isVisible()
     assert pane.model.document()["theme"] == "dark"
     assert pane.tree_view.isExpanded(pane.model.index(0, 0))
+    pane.tabs.setCurrentIndex(1)
     assert json.loads(pane.raw_editor.toPlainText().replace(f'"{MASK}"', '"x"'))["theme"] == "dark"
     assert pane.header.title.text() == "settings.json"
 
@@ -98,6 +99,7 @@ def test_undo_redo_and_dirty(
     while pane.undo_stack.canRedo():
         pane.undo_stack.redo()
     assert pane.model.document() == edited
+    pane.tabs.setCurrentIndex(1)
     assert json.loads(pane.raw_editor.toPlainText().replace(f'"{MASK}"', '"x"'))["counter"] == 5
     assert pane.undo_action.isEnabled()
 
@@ -140,6 +142,7 @@ def test_secrets_masked_in_tree_raw_and_logs(
     messages: list[str] = []
     pane.status_message.connect(messages.append)
     open_and_wait(pane, store)
+    pane.tabs.setCurrentIndex(1)
     index = pane.model.index_for_json_path("sync", "api_key").siblingAtColumn(VALUE_COLUMN)
     assert index.data() == MASK
     assert SECRET not in pane.raw_editor.toPlainText()
@@ -167,6 +170,7 @@ def test_secret_file_masks_every_value(
     open_and_wait(pane, path)
     user = pane.model.index_for_json_path("user").siblingAtColumn(VALUE_COLUMN)
     assert user.data() == MASK
+    pane.tabs.setCurrentIndex(1)
     assert "ana" not in pane.raw_editor.toPlainText()
     assert "secret file" in pane.header.badge_texts()
 
@@ -367,3 +371,33 @@ def test_file_corrupted_by_another_process_before_save(
     assert "line 1, column 10" in pane.error_bar.text
     with open(store, encoding="utf-8") as handle:
         assert handle.read() == '{"oops": '
+
+
+def test_raw_view_keeps_the_files_own_formatting(
+    pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = str(tmp_path / "compact.json")
+    text = '{"a": 1, "b": [1, 2]}'
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    open_and_wait(pane, path)
+    pane.tabs.setCurrentIndex(1)
+    assert pane.raw_editor.toPlainText() == text
+    pane.tabs.setCurrentIndex(0)
+    edit_value(pane, "a", value="2")  # the raw view follows the tree when shown again
+    pane.tabs.setCurrentIndex(1)
+    assert json.loads(pane.raw_editor.toPlainText()) == {"a": 2, "b": [1, 2]}
+
+
+def test_disk_change_while_raw_typing_is_pending_offers_reload(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = str(tmp_path / "plain.json")
+    write(path, {"a": 1})
+    open_and_wait(pane, path)
+    pane.tabs.setCurrentIndex(1)
+    pane.raw_editor.setPlainText('{"a": 1, "typing": tr')  # mid-word, not yet validated
+    write(path, {"a": 2})
+    pane.notify_disk_change(path)
+    qtbot.waitUntil(pane.change_bar.isVisible, timeout=3000)
+    assert pane.raw_editor.toPlainText() == '{"a": 1, "typing": tr'

@@ -14,20 +14,22 @@ from inspector.document.tree_model import VALUE_COLUMN
 
 _COUNTER = textwrap.dedent(
     """
-    import sys, time
+    import os, sys, time
     from lockcore import locked_update_json
 
     def bump(document):
         document["counter"] += 1
         return document
 
-    path, rounds = sys.argv[1], int(sys.argv[2])
-    for n in range(rounds):
+    path, stop = sys.argv[1], sys.argv[2]
+    count = 0
+    while not os.path.exists(stop) and count < 100000:
         locked_update_json(path, bump, timeout=30)
-        if n == 0:
+        count += 1
+        if count == 1:
             print("started", flush=True)
         time.sleep(0.002)
-    print("done", flush=True)
+    print(f"done {count}", flush=True)
     """
 )
 
@@ -68,16 +70,16 @@ def set_key_in_other_process(path: str, key: str, value: Any) -> None:
 
 @pytest.mark.slow
 def test_save_during_concurrent_increments_loses_nothing(
-    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any, tmp_path: Any
 ) -> None:
-    rounds = 300
+    stop = str(tmp_path / "stop")
     open_and_wait(pane, store)
     edit_value(pane, "theme", value="light")
     edit_value(pane, "sync", "interval", value="45")
     messages: list[str] = []
     pane.status_message.connect(messages.append)
     counter = subprocess.Popen(
-        [sys.executable, "-c", _COUNTER, store, str(rounds)],
+        [sys.executable, "-c", _COUNTER, store, stop],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -87,7 +89,10 @@ def test_save_during_concurrent_increments_loses_nothing(
         with qtbot.waitSignal(pane.saved, timeout=30000):
             assert pane.save()
         assert counter.poll() is None, "the counter should still be running during the save"
-        assert counter.stdout.readline().strip() == "done"
+        qtbot.waitUntil(lambda: read(store)["counter"] > 20, timeout=30000)  # and after it
+        with open(stop, "w", encoding="utf-8"):
+            pass
+        rounds = int(counter.stdout.readline().split()[1])
         assert counter.wait(timeout=60) == 0
     finally:
         if counter.poll() is None:
@@ -200,3 +205,20 @@ def test_giving_up_on_a_held_lock_says_so_in_plain_words(
     assert f"PID {holder.pid}" in pane.error_bar.text
     assert "Nothing was written" in pane.error_bar.text
     assert read_bytes(store) == before
+
+
+def test_undo_during_a_waiting_save_stays_dirty(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any, lock_holder: Any
+) -> None:
+    open_and_wait(pane, store)
+    edit_value(pane, "theme", value="light")
+    holder = lock_holder(store)
+    assert pane.save()
+    qtbot.waitUntil(lambda: "held by PID" in pane.progress_bar.text, timeout=5000)
+    assert not pane.undo_action.isEnabled()  # the pane's own Undo waits for the save
+    pane.undo_stack.undo()  # as the window's Undo action would
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        holder.release()
+    assert read(store)["theme"] == "light"  # what was asked to be saved was saved
+    assert pane.model.document()["theme"] == "dark"
+    assert pane.is_dirty  # the shown document differs from the file, and says so

@@ -208,3 +208,24 @@ def test_read_only_model_refuses_edits(model: JsonTreeModel) -> None:
     assert not model.setData(value_index(model, "theme"), "x")
     assert not model.insert_entry(model.index(0, 0)).isValid()
     assert model.document()["theme"] == "dark"
+
+
+def test_large_document_builds_members_lazily(qtmodeltester: Any) -> None:
+    stack = QUndoStack()
+    tree = JsonTreeModel(stack)
+    document = {"items": [{"id": i, "tags": ["a", "b"]} for i in range(300)]}
+    tree.set_document(document)
+    items = tree.index_for_json_path("items")
+    items_node = tree.node(items)
+    assert items_node is not None
+    assert tree.rowCount(items) == 300
+    assert not items_node.built  # counted, not built
+    first = tree.index(0, 0, items)
+    assert first.isValid()
+    assert items_node.built
+    assert not items_node.children[1].built
+    changed = {"items": [*document["items"][:-1], {"id": -1}]}
+    tree.set_document(changed)  # follows the file: only the changed item is rebuilt
+    assert not items_node.children[1].built
+    assert tree.document() == changed
+    qtmodeltester.check(tree)

@@ -1,0 +1,378 @@
+"""The edit session of one store: what is shown, what the edits started from, how they are saved.
+
+A :class:`EditSession` owns the document's model and undo stack and drives the
+:class:`DocumentService`; it decides, it does not draw. It remembers the *base* — the version the
+edits started from — so that a save can tell the user's changes from another process's. Without
+unsaved edits it follows the file live; with edits, a change on disk is reported and the user
+chooses. The pane (the view) reacts to its signals.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QUndoStack
+
+from inspector.document.conflict_dialog import ConflictChoice
+from inspector.document.loader import (
+    DEFAULT_SIZE_LIMIT,
+    NO_DOCUMENT,
+    DocumentKind,
+    LoadedDocument,
+    describe_size,
+)
+from inspector.document.nodes import json_equal
+from inspector.document.save_service import (
+    DEFAULT_LOCK_WAIT,
+    DocumentService,
+    SaveConflict,
+    SaveMode,
+    SaveRequest,
+    SaveResult,
+)
+from inspector.document.secrets import SecretPolicy, is_secret_file
+from inspector.document.tree_model import JsonTreeModel
+
+
+class _LoadPurpose(enum.Enum):
+    OPEN = "open"  # show it, whatever it is (first open, reload, revert)
+    FOLLOW = "follow"  # the file changed and there are no edits: update in place
+    CHECK = "check"  # the file changed while there are edits: offer reload
+
+
+class EditSession(QObject):
+    """One open store and its unsaved edits; every read and write goes through the service."""
+
+    #: (message) plain words for the window's status bar
+    status_message = Signal(str)
+    #: (LoadedDocument, follow) a version of the file is now the document (model updated)
+    shown = Signal(object, bool)
+    #: (LoadedDocument) the file changed on disk while there are unsaved edits
+    changed_on_disk = Signal(object)
+    #: () a save started; the model is read-only until it ends
+    save_started = Signal()
+    #: (message) a save is waiting for the lock: who holds it, for how long
+    save_progress = Signal(str)
+    #: (SaveResult) an edit was written; the model and the base are what was written
+    saved = Signal(object)
+    #: (SaveConflict) a save wrote nothing because of conflicts; answer with resolve_conflict()
+    conflict_found = Signal(object)
+    #: (path, message) a save failed; nothing was written
+    save_failed = Signal(str, str)
+    #: (path) a save ended without writing (conflict, failure or cancel)
+    save_ended_unwritten = Signal(str)
+
+    def __init__(
+        self, parent: QObject | None = None, *, size_limit: int = DEFAULT_SIZE_LIMIT
+    ) -> None:
+        super().__init__(parent)
+        self.size_limit = size_limit
+        #: Seconds a save waits for the lock before giving up (negative: until cancelled).
+        self.lock_wait = DEFAULT_LOCK_WAIT
+        #: Whether the view holds typed text not applied to the model (set by the view).
+        self.has_unapplied_text: Callable[[], bool] = lambda: False
+        self.undo_stack = QUndoStack(self)
+        self.model = JsonTreeModel(self.undo_stack, self)
+        self.service = DocumentService(self)
+        self._path: str | None = None
+        self._loaded: LoadedDocument | None = None
+        self._base: Any = NO_DOCUMENT
+        self._load_request = 0
+        self._load_purpose = _LoadPurpose.OPEN
+        self._load_in_flight = False
+        self._reload_pending = False
+        self._disk_version: LoadedDocument | None = None
+        self._pending_conflict: SaveConflict | None = None
+        self._revealed = False
+        self.service.loaded.connect(self._on_loaded)
+        self.service.save_progress.connect(self._on_save_progress)
+        self.service.save_succeeded.connect(self._on_save_succeeded)
+        self.service.save_conflicted.connect(self._on_save_conflicted)
+        self.service.save_failed.connect(self._on_save_failed)
+        self.service.save_cancelled.connect(self._on_save_cancelled)
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def path(self) -> str | None:
+        return self._path
+
+    @property
+    def file_name(self) -> str:
+        return os.path.basename(self._path) if self._path else ""
+
+    @property
+    def loaded(self) -> LoadedDocument | None:
+        """The version of the file the session shows (or last wrote)."""
+        return self._loaded
+
+    @property
+    def base(self) -> Any:
+        """The document the unsaved edits started from (NO_DOCUMENT for a damaged file)."""
+        return self._base
+
+    @property
+    def is_saving(self) -> bool:
+        return self.service.is_saving
+
+    @property
+    def is_dirty(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    @property
+    def editing(self) -> bool:
+        """Unsaved edits, or typing not yet applied: reloading would throw work away."""
+        return self.is_dirty or self.has_unapplied_text()
+
+    @property
+    def editable(self) -> bool:
+        loaded = self._loaded
+        return (
+            loaded is not None
+            and self.model.has_document
+            and not self.is_saving
+            and (loaded.kind is DocumentKind.VALID or loaded.kind.repairable)
+        )
+
+    def policy(self) -> SecretPolicy:
+        return SecretPolicy(secret_file=is_secret_file(self._path), revealed=self._revealed)
+
+    def set_revealed(self, revealed: bool) -> None:
+        self._revealed = revealed
+        self.model.set_secret_policy(self.policy())
+
+    # -- opening and following -------------------------------------------------------------
+    def open(self, path: str | None) -> None:
+        """Show the store at ``path`` (None: nothing); unsaved edits are dropped."""
+        self._path = os.path.abspath(path) if path else None
+        self._loaded = None
+        self._base = NO_DOCUMENT
+        self._disk_version = None
+        self._reload_pending = False
+        self._pending_conflict = None
+        self.undo_stack.clear()
+        self.model.set_document(NO_DOCUMENT)
+        self.model.set_read_only(False)
+        if self._path is None:
+            self._load_request = 0
+            self._load_in_flight = False
+        else:
+            self._start_load(_LoadPurpose.OPEN)
+
+    def notify_disk_change(self, path: str) -> None:
+        """The file changed on disk: follow it, or report it when there are edits."""
+        if self._path is None or os.path.abspath(path) != self._path:
+            return
+        if self.is_saving or self._load_in_flight:
+            self._reload_pending = True
+            return
+        self._start_load(_LoadPurpose.CHECK if self.editing else _LoadPurpose.FOLLOW)
+
+    def reload(self) -> None:
+        """Drop the edits and show the file as it is on disk now."""
+        self.undo_stack.clear()
+        if self._path is not None:
+            self._start_load(_LoadPurpose.OPEN)
+
+    def take_disk_version(self) -> None:
+        """Drop the edits for the version :attr:`changed_on_disk` reported."""
+        disk = self._disk_version
+        self.undo_stack.clear()
+        if disk is not None:
+            self._show(disk, follow=False)
+        else:
+            self.reload()
+
+    def discard_edits(self) -> None:
+        """Back to the base, at once (no reading)."""
+        self._pending_conflict = None
+        self.undo_stack.clear()
+        self.model.set_document(self._base)
+
+    def _start_load(self, purpose: _LoadPurpose) -> None:
+        assert self._path is not None
+        self._load_purpose = purpose
+        self._load_in_flight = True
+        self._load_request = self.service.load(self._path, self.size_limit)
+
+    def _load_again_if_asked(self) -> None:
+        if self._reload_pending and not self.is_saving and self._path is not None:
+            self._reload_pending = False
+            self._start_load(_LoadPurpose.CHECK if self.editing else _LoadPurpose.FOLLOW)
+
+    @Slot(int, object)
+    def _on_loaded(self, request_id: int, loaded: LoadedDocument) -> None:
+        if request_id != self._load_request or loaded.path != self._path:
+            return  # an answer to a question no longer asked
+        self._load_in_flight = False
+        purpose = self._load_purpose
+        if purpose is not _LoadPurpose.OPEN and self.is_saving:
+            self._reload_pending = True
+        elif purpose is not _LoadPurpose.OPEN and self.editing:
+            if self._loaded is None or loaded.raw != self._loaded.raw:
+                self._disk_version = loaded  # not our own save, not a write that changed nothing
+                self.status_message.emit(f"{loaded.name} changed on disk by another process.")
+                self.changed_on_disk.emit(loaded)
+        else:
+            self._show(loaded, follow=purpose is _LoadPurpose.FOLLOW)
+        self._load_again_if_asked()
+
+    def _show(self, loaded: LoadedDocument, *, follow: bool) -> None:
+        unchanged = (
+            follow
+            and self._loaded is not None
+            and loaded.raw == self._loaded.raw
+            and loaded.kind is self._loaded.kind
+        )
+        self._loaded = loaded
+        self._base = loaded.document
+        self._disk_version = None
+        if unchanged:
+            return
+        self.undo_stack.clear()  # commands address rows of the old version
+        self.model.set_secret_policy(self.policy())
+        self.model.set_read_only(loaded.kind is not DocumentKind.VALID)
+        self.model.set_document(loaded.document, root_label=loaded.name)
+        if loaded.kind is DocumentKind.VALID:
+            verb, note = ("Reloaded", " (changed on disk)") if follow else ("Opened", "")
+            self.status_message.emit(f"{verb} {loaded.name}{note}, {describe_size(loaded.size)}.")
+        else:
+            self.status_message.emit(loaded.message)
+        self.shown.emit(loaded, follow)
+
+    # -- saving ---------------------------------------------------------------------------------
+    def save(self) -> bool:
+        """Start saving the edits; False when there is nothing to save or it cannot start."""
+        loaded = self._loaded
+        if self._path is None or loaded is None or self.is_saving:
+            return False
+        if not self.model.has_document or self.undo_stack.isClean():
+            self.status_message.emit(f"{self.file_name}: no changes to save.")
+            return False
+        return self._start_save(
+            SaveRequest(
+                path=self._path,
+                base=self._base,
+                edited=self.model.document(),
+                indent=loaded.indent if loaded.kind is DocumentKind.VALID else 2,
+                repair=loaded.kind.repairable,
+                lock_wait=self.lock_wait,
+            )
+        )
+
+    def cancel_save(self) -> None:
+        """Stop a save that is waiting for the lock; nothing is written."""
+        self.service.cancel_save()
+
+    def resolve_conflict(self, choice: ConflictChoice) -> None:
+        """The user's answer to :attr:`conflict_found`."""
+        conflict, self._pending_conflict = self._pending_conflict, None
+        if conflict is None or conflict.request.path != self._path:
+            return
+        if choice is ConflictChoice.RELOAD:
+            self.reload()
+            self.status_message.emit(f"Reloading {self.file_name}; your edits were dropped.")
+        elif choice is ConflictChoice.OVERWRITE:
+            self._start_save(
+                SaveRequest(
+                    path=conflict.request.path,
+                    base=self._base,
+                    edited=self.model.document(),
+                    mode=SaveMode.OVERWRITE,
+                    indent=conflict.request.indent,
+                    repair=conflict.request.repair,
+                    lock_wait=self.lock_wait,
+                )
+            )
+        else:
+            self.status_message.emit(
+                f"Save of {self.file_name} cancelled; nothing was written. Your edits are kept."
+            )
+
+    def shutdown(self) -> None:
+        """Cancel a waiting save and let the workers finish."""
+        self._pending_conflict = None
+        self.service.shutdown()
+
+    def _start_save(self, request: SaveRequest) -> bool:
+        if not self.service.save(request):
+            return False
+        self.model.set_read_only(True)
+        self.status_message.emit(f"Saving {self.file_name}…")
+        self.save_started.emit()
+        return True
+
+    def _end_save(self) -> None:
+        loaded = self._loaded
+        self.model.set_read_only(loaded is None or (loaded.kind is not DocumentKind.VALID
+                                 and not self.model.has_document))  # fmt: skip
+
+    @Slot(str)
+    def _on_save_progress(self, message: str) -> None:
+        self.status_message.emit(message)
+        self.save_progress.emit(message)
+
+    @Slot(object)
+    def _on_save_succeeded(self, result: SaveResult) -> None:
+        if result.path != self._path or self._loaded is None:
+            self._end_save()
+            self.status_message.emit(f"Saved {os.path.basename(result.path)}.")
+            return
+        self._loaded = result.written
+        self._base = result.document
+        if result.merged:
+            self.model.set_document(result.document)
+            self.undo_stack.clear()
+        elif json_equal(self.model.document(), result.document):
+            self.undo_stack.setClean()
+        else:
+            # An undo during the save (the window's Undo stays live) moved the document away
+            # from what was written: no state of the stack is what is on disk now.
+            self.undo_stack.resetClean()
+        self._end_save()
+        self.status_message.emit(save_summary(result))
+        self.saved.emit(result)
+        self._load_again_if_asked()
+
+    @Slot(object)
+    def _on_save_conflicted(self, conflict: SaveConflict) -> None:
+        self._end_save()
+        self._pending_conflict = conflict
+        count = len(conflict.conflicts)
+        where = ", ".join(c.path_text for c in conflict.conflicts[:3])
+        self.status_message.emit(
+            f"Not saved: {self.file_name} has {count} conflicting change"
+            f"{'s' if count != 1 else ''} ({where}). Nothing was written."
+        )
+        self.conflict_found.emit(conflict)  # first: the view opens its dialog
+        self.save_ended_unwritten.emit(conflict.request.path)
+
+    @Slot(str, str)
+    def _on_save_failed(self, path: str, message: str) -> None:
+        self._end_save()
+        self.status_message.emit(message)
+        self.save_failed.emit(path, message)
+        self.save_ended_unwritten.emit(path)
+        self._load_again_if_asked()
+
+    @Slot(str)
+    def _on_save_cancelled(self, path: str) -> None:
+        self._end_save()
+        self.status_message.emit(
+            f"Save of {os.path.basename(path)} cancelled; nothing was written."
+        )
+        self.save_ended_unwritten.emit(path)
+        self._load_again_if_asked()
+
+
+def save_summary(result: SaveResult) -> str:
+    """ "Saved settings.json, merged with …; the damaged original was kept as …"."""
+    message = f"Saved {os.path.basename(result.path)}"
+    if result.merged:
+        message += ", merged with changes another process made meanwhile"
+    if result.quarantined_to:
+        message += f"; the damaged original was kept as {os.path.basename(result.quarantined_to)}"
+    return message + "."

@@ -1,0 +1,140 @@
+"""Reading stores for display, and the plain words of the save service."""
+
+import errno
+import json
+from typing import Any
+
+import pytest
+
+from inspector.document.loader import (
+    NO_DOCUMENT,
+    DocumentKind,
+    classify_bytes,
+    detect_indent,
+    load_document,
+)
+from inspector.document.nodes import JsonType, convert_value, json_equal, parse_scalar
+from inspector.document.save_service import (
+    _GaveUpWaitingError,
+    describe_holder,
+    describe_save_error,
+    waiting_message,
+)
+from lockcore import CorruptJSONError, LockFormat, LockInfo, LockState
+
+
+def holder(**changes: Any) -> LockInfo:
+    fields: dict[str, Any] = {
+        "path": "/s/settings.json",
+        "lock_path": "/s/settings.json.lock",
+        "state": LockState.HELD_ALIVE,
+        "format": LockFormat.LOCKCORE,
+        "pid": 4711,
+        "hostname": "here",
+        "process_name": "python3",
+        "cmdline": ("python3", "/opt/sync.py", "--fast"),
+        "holder_alive": True,
+        "created": 1.0,
+        "identity": None,
+        "content": b"4711\n",
+        "reason": "PID 4711 is alive",
+        "inspected_at": 2.0,
+    }
+    fields.update(changes)
+    return LockInfo(**fields)
+
+
+@pytest.mark.parametrize(
+    ("text", "indent"),
+    [('{"a": 1}', None), ('{\n  "a": 1\n}', 2), ('{\n    "a": 1\n}', 4), ("[\n]", 2)],
+)
+def test_detect_indent(text: str, indent: int | None) -> None:
+    assert detect_indent(text) == indent
+
+
+def test_classify_valid_corrupt_and_not_utf8() -> None:
+    valid = classify_bytes("/s/a.json", b'\xef\xbb\xbf{"a": 1}')  # a BOM is fine
+    assert valid.kind is DocumentKind.VALID
+    assert valid.document == {"a": 1}
+    corrupt = classify_bytes("/s/a.json", b'{"a": }')
+    assert corrupt.kind is DocumentKind.CORRUPT
+    assert corrupt.document is NO_DOCUMENT
+    assert corrupt.error is not None
+    assert (corrupt.error.line, corrupt.error.column) == (1, 7)
+    binary = classify_bytes("/s/a.json", b'{"a":\n "\xff"}')
+    assert binary.kind is DocumentKind.NOT_UTF8
+    assert binary.error is not None
+    assert (binary.error.line, binary.error.column) == (2, 3)
+    assert binary.kind.repairable
+
+
+def test_load_missing_unreadable_and_huge(tmp_path: Any) -> None:
+    assert load_document(str(tmp_path / "nope.json")).kind is DocumentKind.MISSING
+    assert load_document(str(tmp_path)).kind is DocumentKind.UNREADABLE
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps(list(range(1000))))
+    loaded = load_document(str(big), size_limit=100)
+    assert loaded.kind is DocumentKind.TOO_LARGE
+    assert "read-only" in loaded.message
+    assert loaded.document is NO_DOCUMENT
+
+
+def test_waiting_message_names_lock_pid_and_script() -> None:
+    message = waiting_message("/s/settings.json", holder(), 3.4)
+    assert message == "waiting for settings.json.lock held by PID 4711, sync.py, 3 s"
+    other = holder(state=LockState.HELD_OTHER_HOST, hostname="build-03", cmdline=())
+    assert describe_holder(other) == "PID 4711, python3 on build-03"
+    assert describe_holder(None) == "another process"
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (_GaveUpWaitingError("/s/settings.json", holder(), 61.2), "PID 4711, sync.py kept"),
+        (CorruptJSONError("bad", "/s/settings.json", lineno=3, colno=9), "line 3, column 9"),
+        (PermissionError(errno.EACCES, "denied"), "permission denied"),
+        (OSError(errno.ENOSPC, "full"), "the disk is full"),
+        (OSError(errno.EIO, "Input/output error"), "Input/output error"),
+        (TypeError("x"), "unexpected TypeError"),
+    ],
+)
+def test_save_errors_in_plain_words(error: BaseException, words: str) -> None:
+    message = describe_save_error("/s/settings.json", error)
+    assert words in message
+    assert message.endswith(".") or "Reload" in message
+    assert "Nothing was written" in message
+
+
+def test_json_equal_respects_types() -> None:
+    assert not json_equal(1, 1.0)
+    assert not json_equal(True, 1)
+    assert json_equal({"a": [1, {"b": None}]}, {"a": [1, {"b": None}]})
+    assert json_equal(float("nan"), float("nan"))
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "expected"),
+    [
+        ("12", JsonType.INTEGER, 12),
+        ("x", JsonType.INTEGER, 0),
+        (2.7, JsonType.INTEGER, 2),
+        (3, JsonType.STRING, "3"),
+        ({"a": 1}, JsonType.STRING, '{"a": 1}'),
+        ("yes", JsonType.BOOLEAN, True),
+        ([1, 2], JsonType.OBJECT, {"0": 1, "1": 2}),
+        ({"a": 1}, JsonType.ARRAY, [1]),
+        ("x", JsonType.NULL, None),
+    ],
+)
+def test_convert_value(value: Any, target: JsonType, expected: Any) -> None:
+    assert json_equal(convert_value(value, target), expected)
+
+
+def test_parse_scalar() -> None:
+    assert parse_scalar("  7 ", JsonType.FLOAT) == 7
+    assert parse_scalar("1e3", JsonType.INTEGER) == 1000.0
+    assert parse_scalar("TRUE", JsonType.BOOLEAN) is True
+    assert parse_scalar("[1]", JsonType.NULL) == [1]
+    assert parse_scalar("hello", JsonType.NULL) == "hello"
+    with pytest.raises(ValueError, match="not a number"):
+        parse_scalar("true", JsonType.INTEGER)
