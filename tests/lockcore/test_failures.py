@@ -1,0 +1,155 @@
+"""Bad conditions give a clear error and lose nothing: a full disk, a read-only filesystem,
+an immutable file, a vanished directory, non-UTF-8 bytes.
+
+Every failure here is real: a tiny tmpfs really fills up, a remounted tmpfs really refuses
+writes, ``chattr +i`` really refuses even root. Mounting needs CAP_SYS_ADMIN, which root on
+these machines and CI has; elsewhere those cases are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lockcore import CorruptJSONError, FileLock, locked_read_json, locked_update_json
+
+
+def _bump(data: dict) -> dict:
+    data["count"] += 1
+    return data
+
+
+@pytest.fixture
+def tiny_tmpfs() -> Iterator[Path]:
+    """A 64 KiB tmpfs of our own; unmounted afterwards whatever happens."""
+    mount_point = Path(tempfile.mkdtemp(prefix="lockcore-tmpfs-"))
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
+        capture_output=True, text=True,
+    )
+    if mounted.returncode != 0:
+        mount_point.rmdir()
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+        mount_point.rmdir()
+
+
+def _fill(directory: Path) -> None:
+    """Fill the filesystem until a write fails with ENOSPC."""
+    fd = os.open(directory / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        with pytest.raises(OSError) as raised:  # noqa: PT012 - the loop is what fills it
+            while True:
+                os.write(fd, b"\0" * 4096)
+        assert raised.value.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+
+
+def test_full_disk_raises_and_keeps_the_old_data(tiny_tmpfs: Path) -> None:
+    store = tiny_tmpfs / "store.json"
+    store.write_text(json.dumps({"count": 1, "pad": ""}))
+    _fill(tiny_tmpfs)
+
+    def grow(data: dict) -> dict:
+        data["pad"] = "x" * 32_768  # cannot fit any more
+        return data
+
+    with pytest.raises(OSError) as raised:
+        locked_update_json(store, grow, timeout=2)
+
+    assert raised.value.errno == errno.ENOSPC
+    assert json.loads(store.read_text()) == {"count": 1, "pad": ""}
+    assert sorted(os.listdir(tiny_tmpfs)) == ["filler", "store.json"], "temp or lock left"
+
+
+def test_read_only_filesystem_raises_and_changes_nothing(tiny_tmpfs: Path) -> None:
+    store = tiny_tmpfs / "store.json"
+    store.write_text('{"count": 1}')
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_tmpfs)], check=True)
+
+    with pytest.raises(OSError) as raised:
+        locked_update_json(store, _bump, timeout=2)
+
+    assert raised.value.errno == errno.EROFS
+    assert json.loads(store.read_text()) == {"count": 1}
+    assert sorted(os.listdir(tiny_tmpfs)) == ["store.json"]
+
+
+@pytest.fixture
+def immutable() -> Iterator[list[Path]]:
+    """Files made immutable with chattr +i during a test; always made mutable again."""
+    made: list[Path] = []
+    yield made
+    for path in made:
+        subprocess.run(["chattr", "-i", str(path)], check=False)
+
+
+def test_immutable_data_file_raises_permission_error_and_leaves_no_temp(
+    tmp_path: Path, immutable: list[Path]
+) -> None:
+    store = tmp_path / "store.json"
+    store.write_text('{"count": 1}')
+    result = subprocess.run(["chattr", "+i", str(store)], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"this filesystem has no immutable flag: {result.stderr.strip()}")
+    immutable.append(store)
+
+    with pytest.raises(PermissionError):
+        locked_update_json(store, _bump, timeout=2)
+
+    assert json.loads(store.read_text()) == {"count": 1}
+    assert sorted(os.listdir(tmp_path)) == ["store.json"], "temp or lock left behind"
+
+
+def test_directory_vanishing_between_updates_is_recreated(tmp_path: Path) -> None:
+    store = tmp_path / "gone" / "store.json"
+    locked_update_json(store, lambda _data: {"count": 1}, default=dict)
+    shutil.rmtree(tmp_path / "gone")
+
+    assert locked_read_json(store, default={"count": 0}) == {"count": 0}
+    assert locked_update_json(store, _bump, default=lambda: {"count": 0}) == {"count": 1}
+
+
+def test_directory_removed_while_holding_the_lock_fails_cleanly(tmp_path: Path) -> None:
+    store = tmp_path / "gone" / "store.json"
+    locked_update_json(store, lambda _data: {"count": 1}, default=dict)
+
+    def remove_everything(data: dict) -> dict:
+        shutil.rmtree(tmp_path / "gone")
+        return _bump(data)
+
+    with pytest.raises(OSError):
+        locked_update_json(store, remove_everything)
+    assert not (tmp_path / "gone").exists()
+    with FileLock(store, timeout=1):  # nothing stale is left in the way
+        pass
+
+
+def test_non_utf8_bytes_are_reported_and_kept(tmp_path: Path) -> None:
+    store = tmp_path / "store.json"
+    raw = b'{"name": "caf\xe9"}'
+    store.write_bytes(raw)
+
+    with pytest.raises(CorruptJSONError, match="not UTF-8"):
+        locked_update_json(store, _bump)
+    assert locked_read_json(store, default={"fallback": True}) == {"fallback": True}
+    assert store.read_bytes() == raw
+
+
+def test_huge_document_round_trips(tmp_path: Path) -> None:
+    store = tmp_path / "big.json"
+    document = {"items": [{"id": n, "text": "é" * 50} for n in range(100_000)]}
+    locked_update_json(store, lambda _data: document, default=dict, durable=False)
+    assert locked_read_json(store)["items"][99_999]["id"] == 99_999
