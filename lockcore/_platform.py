@@ -179,7 +179,10 @@ class ReleaseWatch:
             time.sleep(timeout)
             return
         try:
-            select.select([self._fd], [], [], timeout)
+            # poll, not select: select cannot watch a descriptor numbered 1024 or above.
+            poller = select.poll()
+            poller.register(self._fd, select.POLLIN)
+            poller.poll(max(0, int(timeout * 1000)))
         finally:
             _libc.inotify_rm_watch(self._fd, watch)
             self._drain()
