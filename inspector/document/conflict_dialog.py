@@ -6,7 +6,6 @@ rest of the window keep running; the choice arrives through ``choice_made``.
 
 from __future__ import annotations
 
-import enum
 import json
 from typing import Any
 
@@ -27,16 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.document.choices import ConflictChoice
 from inspector.document.highlighter import JsonHighlighter
 from inspector.document.loader import NO_DOCUMENT
 from inspector.document.merge import ABSENT, MergeConflict
 from inspector.document.secrets import MASK, SecretPolicy, mask_document
-
-
-class ConflictChoice(enum.Enum):
-    RELOAD = "reload"  # drop my edits, take what is on disk
-    OVERWRITE = "overwrite"  # write mine anyway (still through locked_update_json)
-    CANCEL = "cancel"  # keep editing; nothing written
 
 
 def _pretty(document: Any, policy: SecretPolicy) -> str:

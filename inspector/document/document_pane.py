@@ -3,46 +3,47 @@
 The pane draws and routes user input. Its :class:`EditSession` decides (what is shown, what the
 edits started from, when to follow the file, how to save), and the session's
 :class:`DocumentService` reads and writes on worker threads, so waiting for a lock never freezes
-the window.
+the window. Its parts live beside it: the actions and toolbar (``pane_actions``), the message
+bars (``pane_bars``), the header's content (``pane_header``), the conflict dialog's handling
+(``pane_conflicts``).
 """
 
 from __future__ import annotations
 
-import os
-
-from PySide6.QtCore import QEventLoop, QModelIndex, QPoint, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoStack
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QMenu,
     QStackedWidget,
-    QStyle,
     QTabWidget,
-    QToolBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from inspector.document.conflict_dialog import ConflictChoice, ConflictDialog
+from inspector.document.choices import ConflictChoice
+from inspector.document.conflict_dialog import ConflictDialog
 from inspector.document.loader import (
     DEFAULT_SIZE_LIMIT,
     DocumentKind,
     LoadedDocument,
     ParseError,
-    describe_size,
     parse_json_text,
 )
 from inspector.document.nodes import format_json_path
+from inspector.document.pane_actions import ActionState, DocumentActions
+from inspector.document.pane_bars import MessageBars
+from inspector.document.pane_conflicts import ConflictPresenter
+from inspector.document.pane_header import header_content
+from inspector.document.pane_saving import save_and_wait
 from inspector.document.prompts import UnsavedChoice, UnsavedPrompt, ask_about_unsaved_edits
 from inspector.document.raw_view import RawView, raw_content
 from inspector.document.save_service import DocumentService, SaveConflict, SaveResult
-from inspector.document.secrets import has_secrets, is_secret_file
+from inspector.document.secrets import is_secret_file
 from inspector.document.session import EditSession, save_summary
 from inspector.document.tree_model import JsonTreeModel
 from inspector.document.tree_view import JsonTreeView
-from inspector.document.widgets import BarKind, DocumentHeader, MessageBar
+from inspector.document.widgets import DocumentHeader
 
 TREE_TAB, RAW_TAB = 0, 1
 
@@ -79,7 +80,7 @@ class DocumentPane(QWidget):
         self._secrets_present = False  # the shown version has values that can be masked
         self._raw_stale = False  # the raw tab is hidden and has not followed the document
         self._raw_source: str | None = None  # the file's own text, while the document is it
-        self._conflict_dialog: ConflictDialog | None = None
+        self._conflicts = ConflictPresenter(self)
         self._build_actions()
         self._build_bars()
         self._build_views()
@@ -92,73 +93,27 @@ class DocumentPane(QWidget):
     # -- construction -----------------------------------------------------------------------
     def _build_actions(self) -> None:
         self.header = DocumentHeader()
-        self.toolbar = QToolBar()
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.toolbar.setIconSize(self.toolbar.iconSize() * 0.75)
-        style = self.style()
-        # No shortcuts here: the main window's menus own Ctrl+S, Ctrl+Z, ... (two owners of
-        # one shortcut would be ambiguous and do nothing).
-        self.save_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton), "Save", self
-        )
-        self.save_action.setToolTip("Save through the store's lock (merges with other writers)")
-        self.revert_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "Revert", self
-        )
-        self.revert_action.setToolTip("Discard unsaved edits and reload the file")
-        # Fixed labels (the step being undone goes into the tooltip) keep the toolbar still.
-        self.undo_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_ArrowBack), "Undo", self
-        )
-        self.undo_action.setEnabled(False)
-        self.redo_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_ArrowForward), "Redo", self
-        )
-        self.redo_action.setEnabled(False)
-        self.add_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder), "Add", self
-        )
-        self.add_action.setToolTip("Add an entry inside the selected object or array, or after it")
-        self.delete_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_TrashIcon), "Delete", self
-        )
-        self.delete_action.setToolTip("Delete the selected entry")
-        self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
-        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.reveal_action = QAction("Reveal secrets", self)
-        self.reveal_action.setCheckable(True)
-        self.reveal_action.setToolTip("Show values that look secret (passwords, tokens, keys)")
-        for action in (self.save_action, self.revert_action):
-            self.toolbar.addAction(action)
-        self.toolbar.addSeparator()
-        self.toolbar.addAction(self.undo_action)
-        self.toolbar.addAction(self.redo_action)
-        self.toolbar.addSeparator()
-        self.toolbar.addAction(self.add_action)
-        self.toolbar.addAction(self.delete_action)
-        # In the header, not the toolbar: a narrow pane folds toolbar buttons away, and whether
-        # secrets are shown must always be visible.
-        self.reveal_button = QToolButton()
-        self.reveal_button.setObjectName("revealSecretsButton")
-        self.reveal_button.setDefaultAction(self.reveal_action)
-        self.reveal_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.document_actions = DocumentActions(self)
+        self.toolbar = self.document_actions.toolbar
+        self.save_action = self.document_actions.save
+        self.revert_action = self.document_actions.revert
+        self.undo_action = self.document_actions.undo
+        self.redo_action = self.document_actions.redo
+        self.add_action = self.document_actions.add
+        self.delete_action = self.document_actions.delete
+        self.reveal_action = self.document_actions.reveal
+        self.reveal_button = self.document_actions.reveal_button
         self.header.add_trailing_widget(self.reveal_button)
 
     def _build_bars(self) -> None:
-        self.change_bar = MessageBar(BarKind.WARNING, "externalChangeBar")
-        self.change_reload_button = self.change_bar.add_button(
-            "Reload", self._on_change_bar_reload, "reloadButton"
-        )
-        self.change_keep_button = self.change_bar.add_button(
-            "Keep editing", self._on_change_bar_keep, "keepEditingButton"
-        )
-        self.progress_bar = MessageBar(BarKind.PROGRESS, "saveProgressBar")
-        self.cancel_save_button = self.progress_bar.add_button(
-            "Cancel", self.cancel_save, "cancelSaveButton"
-        )
-        self.error_bar = MessageBar(BarKind.ERROR, "errorBar")
-        self.error_bar.add_button("Dismiss", self.error_bar.hide, "dismissButton")
-        self.notice_bar = MessageBar(BarKind.INFO, "noticeBar")
+        self.bars = MessageBars()
+        self.change_bar = self.bars.change_bar
+        self.change_reload_button = self.bars.reload_button
+        self.change_keep_button = self.bars.keep_button
+        self.progress_bar = self.bars.progress_bar
+        self.cancel_save_button = self.bars.cancel_save_button
+        self.error_bar = self.bars.error_bar
+        self.notice_bar = self.bars.notice_bar
 
     def _build_views(self) -> None:
         self.tree_view = JsonTreeView()
@@ -186,11 +141,6 @@ class DocumentPane(QWidget):
         self.stack.addWidget(self.tabs)
 
     def _layout(self) -> None:
-        bars = QVBoxLayout()
-        bars.setContentsMargins(8, 0, 8, 4)
-        bars.setSpacing(4)
-        for bar in (self.change_bar, self.progress_bar, self.error_bar, self.notice_bar):
-            bars.addWidget(bar)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -199,7 +149,7 @@ class DocumentPane(QWidget):
         top.setContentsMargins(4, 0, 4, 0)
         top.addWidget(self.toolbar)
         layout.addLayout(top)
-        layout.addLayout(bars)
+        layout.addWidget(self.bars)
         layout.addWidget(self.stack, 1)
 
     def _connect(self) -> None:
@@ -218,14 +168,18 @@ class DocumentPane(QWidget):
         self.raw_editor.redo_requested.connect(self.redo_action.trigger)
         self._undo_stack.canUndoChanged.connect(self._on_can_undo_changed)
         self._undo_stack.canRedoChanged.connect(self._on_can_undo_changed)
-        self._undo_stack.undoTextChanged.connect(self._on_undo_text_changed)
-        self._undo_stack.redoTextChanged.connect(self._on_redo_text_changed)
+        self.document_actions.follow_undo_texts(self._undo_stack)
         self._undo_stack.indexChanged.connect(self._on_index_changed)
         self._undo_stack.cleanChanged.connect(self._on_clean_changed)
         self._model.edit_rejected.connect(self._on_edit_rejected)
+        self.bars.reload_requested.connect(self._on_reload_requested)
+        self.bars.keep_editing_requested.connect(self._on_keep_editing_requested)
+        self.bars.cancel_save_requested.connect(self.cancel_save)
+        self._conflicts.choice_made.connect(self._on_choice_made)
         session = self._session
         session.status_message.connect(self.status_message)
         session.shown.connect(self._on_shown)
+        session.secrets_checked.connect(self._on_secrets_checked)
         session.changed_on_disk.connect(self._on_changed_on_disk)
         session.save_started.connect(self._on_save_started)
         session.save_progress.connect(self._on_save_progress)
@@ -283,7 +237,7 @@ class DocumentPane(QWidget):
     @property
     def conflict_dialog(self) -> ConflictDialog | None:
         """The open conflict dialog, if a save is waiting for the user's decision."""
-        return self._conflict_dialog
+        return self._conflicts.dialog
 
     @property
     def secrets_revealed(self) -> bool:
@@ -291,12 +245,11 @@ class DocumentPane(QWidget):
 
     def open_store(self, path: str | None) -> None:
         """Show the store at ``path`` (None: show nothing). Unsaved edits are dropped."""
-        self._close_conflict_dialog()
+        self._conflicts.close()
         self._raw_invalid = False
         self._raw_source = None
         self._secrets_present = False
-        for bar in (self.change_bar, self.error_bar, self.notice_bar):
-            bar.hide()
+        self.bars.hide_notes()
         self._session.open(path)
         if self._session.path is None:
             self._show_placeholder("Select a store to see its contents.")
@@ -354,15 +307,14 @@ class DocumentPane(QWidget):
         if revealed == self._revealed:
             return
         self._revealed = revealed
-        self.reveal_action.setChecked(revealed)
-        self.reveal_action.setText("Hide secrets" if revealed else "Reveal secrets")
+        self.document_actions.set_revealed(revealed)
         self._session.set_revealed(revealed)
         self._refresh_raw()
         self._update_actions()
 
     def shutdown(self) -> None:
         """Cancel a waiting save and let the workers finish (call before the pane goes away)."""
-        self._close_conflict_dialog()
+        self._conflicts.close()
         self._session.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -381,9 +333,11 @@ class DocumentPane(QWidget):
             self._show_placeholder(loaded.message)
         else:
             self.stack.setCurrentWidget(self.tabs)
-        self._secrets_present = (
-            loaded.kind.repairable and is_secret_file(loaded.path)
-        ) or has_secrets(loaded.document, self._session.policy())
+        # Whether there are secrets is known from the worker; a big document's answer comes a
+        # moment later (secrets_checked): walking it here would freeze the window.
+        self._secrets_present = (loaded.kind.repairable and is_secret_file(loaded.path)) or bool(
+            loaded.secrets
+        )
         self._show_kind_notes(loaded)
         self._raw_source = loaded.text if loaded.kind is DocumentKind.VALID else None
         self._refresh_raw()
@@ -395,6 +349,12 @@ class DocumentPane(QWidget):
         self._update_actions()
         self._update_dirty()
         self.document_loaded.emit(loaded.path)
+
+    @Slot(object)
+    def _on_secrets_checked(self, loaded: LoadedDocument) -> None:
+        self._secrets_present = bool(loaded.secrets)
+        self._refresh_raw()
+        self._update_actions()
 
     def _show_kind_notes(self, loaded: LoadedDocument) -> None:
         self.error_bar.hide()
@@ -418,13 +378,13 @@ class DocumentPane(QWidget):
             "saving merges your edits with its changes."
         )
 
-    def _on_change_bar_reload(self) -> None:
-        self.change_bar.hide()
+    @Slot()
+    def _on_reload_requested(self) -> None:
         self._raw_invalid = False
         self._session.take_disk_version()
 
-    def _on_change_bar_keep(self) -> None:
-        self.change_bar.hide()
+    @Slot()
+    def _on_keep_editing_requested(self) -> None:
         self.status_message.emit(
             f"Keeping your edits to {self.file_name}; saving will merge them with the change "
             "on disk."
@@ -446,7 +406,7 @@ class DocumentPane(QWidget):
             self._model.document(),
             self._session.loaded,
             self._session.policy(),
-            source if source is not None else self.raw_editor.toPlainText(),
+            source if source is not None else self.raw_editor.full_text(),
             text_is_document=source is not None,
         )
         self.raw_view.show_content(content, saving=self._session.is_saving)
@@ -493,16 +453,7 @@ class DocumentPane(QWidget):
 
     @Slot(QPoint)
     def _on_tree_context_menu_requested(self, position: QPoint) -> None:
-        index = self.tree_view.indexAt(position)
-        menu = QMenu(self)
-        menu.addAction(self.add_action)
-        menu.addAction(self.delete_action)
-        node = self._model.node(index)
-        if node is not None:
-            path_text = format_json_path(node.json_path())
-            copy_path = menu.addAction("Copy path")
-            copy_path.triggered.connect(lambda: QGuiApplication.clipboard().setText(path_text))
-        menu.popup(self.tree_view.viewport().mapToGlobal(position))
+        self.tree_view.popup_context_menu(position, [self.add_action, self.delete_action])
 
     @Slot(QModelIndex, QModelIndex)
     def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
@@ -526,14 +477,6 @@ class DocumentPane(QWidget):
     @Slot(bool)
     def _on_can_undo_changed(self, _can: bool) -> None:
         self._update_actions()
-
-    @Slot(str)
-    def _on_undo_text_changed(self, text: str) -> None:
-        self.undo_action.setToolTip(f"Undo {text}" if text else "Nothing to undo")
-
-    @Slot(str)
-    def _on_redo_text_changed(self, text: str) -> None:
-        self.redo_action.setToolTip(f"Redo {text}" if text else "Nothing to redo")
 
     @Slot(bool)
     def _on_clean_changed(self, _clean: bool) -> None:
@@ -582,23 +525,10 @@ class DocumentPane(QWidget):
     @Slot(object)
     def _on_conflict_found(self, conflict: SaveConflict) -> None:
         self._end_save()
-        self._close_conflict_dialog()
-        dialog = ConflictDialog(
-            self.file_name,
-            mine=conflict.request.edited,
-            theirs=conflict.theirs,
-            conflicts=conflict.conflicts,
-            policy=self._session.policy(),
-            parent=self,
-        )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.choice_made.connect(self._on_choice_made)
-        self._conflict_dialog = dialog
-        dialog.open()
+        self._conflicts.present(self.file_name, conflict, self._session.policy())
 
     @Slot(object)
     def _on_choice_made(self, choice: ConflictChoice) -> None:
-        self._conflict_dialog = None
         self._session.resolve_conflict(choice)
 
     @Slot(str, str)
@@ -612,44 +542,18 @@ class DocumentPane(QWidget):
 
     def _save_and_wait(self) -> bool:
         """Save and wait (the event loop keeps running) for the outcome; True when written."""
-        outcome: list[bool] = []
-        loop = QEventLoop(self)
-
-        def on_saved(_path: str) -> None:
-            outcome.append(True)
-            loop.quit()
-
-        def on_unwritten(_path: str) -> None:
-            outcome.append(False)
-            loop.quit()
-
-        self.saved.connect(on_saved)
-        self.save_ended_unwritten.connect(on_unwritten)
-        try:
-            if not self.save():
-                return not self.is_dirty
-            if not outcome:
-                loop.exec()
-        finally:
-            self.saved.disconnect(on_saved)
-            self.save_ended_unwritten.disconnect(on_unwritten)
-        return bool(outcome and outcome[0])
+        return save_and_wait(self, self.save, self.saved, self.save_ended_unwritten,
+                             nothing_to_save=lambda: not self.is_dirty)  # fmt: skip
 
     # -- helpers --------------------------------------------------------------------------------
     def _discard_edits(self) -> None:
-        self._close_conflict_dialog()
+        self._conflicts.close()
         self._raw_invalid = False
         self._session.discard_edits()
         self.change_bar.hide()
         self._refresh_raw()
         self._update_dirty()
         self._update_actions()
-
-    def _close_conflict_dialog(self) -> None:
-        dialog, self._conflict_dialog = self._conflict_dialog, None
-        if dialog is not None:
-            dialog.choice_made.disconnect(self._on_choice_made)
-            dialog.close()
 
     def _report_error(self, message: str) -> None:
         self.error_bar.show_message(message)
@@ -660,45 +564,31 @@ class DocumentPane(QWidget):
         self.stack.setCurrentWidget(self.placeholder)
 
     def _update_header(self) -> None:
-        loaded = self._session.loaded
-        path = self._session.path
-        if path is None:
-            self.header.title.setText("No store selected")
-            self.header.details.setText("")
-            self.header.set_badges([])
-            return
-        self.header.title.setText(self.file_name + (" •" if self.is_dirty else ""))
-        facts = [os.path.dirname(path)]
-        if loaded is not None:
-            if loaded.kind is not DocumentKind.MISSING:
-                facts.append(describe_size(loaded.size))
-            facts.append(loaded.kind.value)
-        self.header.details.setText("  ·  ".join(facts))
-        self.header.details.setToolTip(path)
-        badges: list[tuple[str, str]] = []
-        if self.is_dirty:
-            badges.append(("unsaved", "#d97706"))
-        if is_secret_file(path):
-            badges.append(("secret file", "#8a3ab9"))
-        if loaded is not None and loaded.kind is DocumentKind.TOO_LARGE:
-            badges.append(("read-only", "#6b7280"))
-        if loaded is not None and loaded.kind.repairable and not self._model.has_document:
-            badges.append(("corrupt", "#dc2626"))
-        self.header.set_badges(badges)
+        content = header_content(
+            self._session.path,
+            self._session.loaded,
+            dirty=self.is_dirty,
+            has_document=self._model.has_document,
+        )
+        self.header.title.setText(content.title)
+        self.header.details.setText(content.details)
+        self.header.details.setToolTip(content.tooltip)
+        self.header.set_badges(list(content.badges))
 
     def _update_actions(self) -> None:
-        editable = self._session.editable
         current = self._model.node(self.tree_view.currentIndex())
-        self.save_action.setEnabled(editable and self.is_dirty)
-        self.revert_action.setEnabled(self._session.path is not None and not self.is_saving)
-        self.add_action.setEnabled(editable)
-        self.delete_action.setEnabled(
-            editable and current is not None and current.parent is not None
+        self.document_actions.update(
+            ActionState(
+                editable=self._session.editable,
+                dirty=self.is_dirty,
+                has_path=self._session.path is not None,
+                saving=self.is_saving,
+                can_delete=current is not None and current.parent is not None,
+                can_reveal=self._secrets_present or self._revealed,
+                can_undo=self._undo_stack.canUndo(),
+                can_redo=self._undo_stack.canRedo(),
+            )
         )
-        self.reveal_action.setEnabled(self._secrets_present or self._revealed)
-        saving = self.is_saving
-        self.undo_action.setEnabled(self._undo_stack.canUndo() and not saving)
-        self.redo_action.setEnabled(self._undo_stack.canRedo() and not saving)
 
     def _update_dirty(self) -> None:
         dirty = self.is_dirty

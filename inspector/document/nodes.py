@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 import json
 import math
+from collections.abc import Iterator
+from itertools import islice
 from typing import Any, Final
 
 
@@ -187,7 +189,7 @@ JsonKey = str | int
 
 
 class _Unbuilt:
-    """Marks a container whose member nodes have not been built yet."""
+    """What ``JsonNode._unbuilt`` holds once every member node is built (and for scalars)."""
 
 
 _UNBUILT: Final = _Unbuilt()
@@ -196,12 +198,27 @@ _UNBUILT: Final = _Unbuilt()
 class JsonNode:
     """One JSON value in the tree; containers own their members as child nodes.
 
-    Member nodes are built on first access of :attr:`children`: a large document costs nothing
-    until the view expands into it. Until then the container keeps its JSON value, which is
-    shared with the caller and never mutated here.
+    Member nodes are built on demand, a prefix at a time: :meth:`child` builds members up to the
+    row asked for, :attr:`children` builds them all. A large document costs nothing until the
+    view expands into it, and expanding an array of 100,000 items builds only the rows shown.
+    Until every member is built the container keeps its JSON value, which is shared with the
+    caller and never mutated here.
+
+    ``fetched`` is the tree model's bookkeeping: how many member rows it has announced to views
+    (``fetchMore``); the node never changes it.
     """
 
-    __slots__ = ("_children", "_row_hint", "_unbuilt", "json_type", "key", "parent", "value")
+    __slots__ = (
+        "_children",
+        "_pending",
+        "_row_hint",
+        "_unbuilt",
+        "fetched",
+        "json_type",
+        "key",
+        "parent",
+        "value",
+    )
 
     def __init__(
         self,
@@ -214,8 +231,10 @@ class JsonNode:
         self.json_type = json_type
         self.value = value  # scalars only; containers keep children
         self.parent = parent
-        self._children: list[JsonNode] = []
-        self._unbuilt: Any = _UNBUILT  # a container's JSON value until its members are built
+        self.fetched = 0
+        self._children: list[JsonNode] = []  # the members built so far (a prefix)
+        self._unbuilt: Any = _UNBUILT  # a container's JSON value until all members are built
+        self._pending: Iterator[Any] | None = None  # the members not built yet
         self._row_hint = 0  # where this node was last found among its siblings
 
     # -- construction ---------------------------------------------------------------------
@@ -233,6 +252,8 @@ class JsonNode:
         self.json_type = json_type_of(value)
         self._children = []
         self._unbuilt = _UNBUILT
+        self._pending = None
+        self.fetched = 0
         if self.json_type.is_container:
             self.value = None
             if value:
@@ -240,36 +261,72 @@ class JsonNode:
         else:
             self.value = value
 
+    def _build_until(self, count: int) -> None:
+        """Build member nodes until at least ``count`` exist (or all do)."""
+        pending = self._unbuilt
+        if pending is _UNBUILT or count <= len(self._children):
+            return
+        if self._pending is None:
+            self._pending = iter(pending.items() if self.json_type is JsonType.OBJECT else pending)
+        wanted = count - len(self._children)
+        if self.json_type is JsonType.OBJECT:
+            self._children.extend(
+                JsonNode.from_json(v, str(k), self) for k, v in islice(self._pending, wanted)
+            )
+        else:
+            self._children.extend(
+                JsonNode.from_json(v, None, self) for v in islice(self._pending, wanted)
+            )
+        if len(self._children) >= len(pending):
+            self._unbuilt = _UNBUILT
+            self._pending = None
+
     @property
     def children(self) -> list[JsonNode]:
-        """The member nodes (built now if they were not yet)."""
-        pending = self._unbuilt
-        if pending is not _UNBUILT:
-            self._unbuilt = _UNBUILT
-            if self.json_type is JsonType.OBJECT:
-                self._children = [JsonNode.from_json(v, str(k), self) for k, v in pending.items()]
-            else:
-                self._children = [JsonNode.from_json(v, None, self) for v in pending]
+        """The member nodes (all built now if they were not yet)."""
+        if self._unbuilt is not _UNBUILT:
+            self._build_until(len(self._unbuilt))
         return self._children
 
     @children.setter
     def children(self, children: list[JsonNode]) -> None:
         self._unbuilt = _UNBUILT
+        self._pending = None
         self._children = children
 
     @property
     def built(self) -> bool:
-        """Whether the member nodes exist (always true for scalars and empty containers)."""
+        """Whether every member node exists (always true for scalars and empty containers)."""
         return self._unbuilt is _UNBUILT
 
+    @property
+    def built_count(self) -> int:
+        """How many member nodes exist so far."""
+        return len(self._children)
+
+    def built_children(self) -> list[JsonNode]:
+        """The member nodes built so far, in order (a prefix of :attr:`children`); do not mutate."""
+        return self._children
+
     def unbuilt_value(self) -> Any:
-        """The JSON value of a container whose members are not built (else ``None``)."""
-        return None if self._unbuilt is _UNBUILT else self._unbuilt
+        """The JSON value of a container none of whose members is built yet (else ``None``).
+
+        Once one member node exists it may have been edited, so the value would be stale.
+        """
+        return None if self._unbuilt is _UNBUILT or self._children else self._unbuilt
 
     def to_json(self) -> Any:
         """The JSON value this node stands for (unbuilt parts are shared, not copied)."""
-        if self._unbuilt is not _UNBUILT:
-            return self._unbuilt
+        pending = self._unbuilt
+        if pending is not _UNBUILT:
+            if not self._children:
+                return pending
+            built = len(self._children)  # a built prefix, possibly edited, then the rest
+            if self.json_type is JsonType.OBJECT:
+                result = {child.key: child.to_json() for child in self._children}
+                result.update(islice(pending.items(), built, None))
+                return result
+            return [child.to_json() for child in self._children] + list(pending[built:])
         if self.json_type is JsonType.OBJECT:
             return {child.key: child.to_json() for child in self._children}
         if self.json_type is JsonType.ARRAY:
@@ -278,8 +335,12 @@ class JsonNode:
 
     # -- tree navigation --------------------------------------------------------------------
     def child(self, row: int) -> JsonNode | None:
-        if 0 <= row < len(self.children):
-            return self.children[row]
+        """The member at ``row``, building members up to it (not beyond) if needed."""
+        if 0 <= row < len(self._children):
+            return self._children[row]
+        if 0 <= row < self.child_count():
+            self._build_until(row + 1)
+            return self._children[row]
         return None
 
     def child_count(self) -> int:
@@ -291,7 +352,7 @@ class JsonNode:
         """Position among the parent's members (0 for the root)."""
         if self.parent is None:
             return 0
-        siblings = self.parent.children
+        siblings = self.parent._children
         hint = self._row_hint
         if hint < len(siblings) and siblings[hint] is self:
             return hint  # views ask for rows constantly; scanning a long array each time is slow
@@ -319,6 +380,8 @@ class JsonNode:
             child.parent = None
         self._children = []
         self._unbuilt = _UNBUILT
+        self._pending = None
+        self.fetched = 0
 
     def remove_child(self, row: int) -> JsonNode:
         child = self.children.pop(row)

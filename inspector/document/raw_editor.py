@@ -22,6 +22,11 @@ from inspector.document.loader import ParseError, parse_json_text
 
 _VALIDATE_DELAY_MS = 300
 _HIGHLIGHT_LIMIT = 2 * 1024 * 1024  # past this many characters, highlighting costs too much
+# Text is put in the editor a chunk per event-loop turn: laying out a megabyte of text takes
+# about 0.2 s, and highlighting it another second, which in one go would freeze the window.
+# A chunk costs ~25 ms plain and ~30 ms highlighted.
+_CHUNK_CHARS = 64 * 1024
+_HIGHLIGHTED_CHUNK_CHARS = 32 * 1024
 
 
 class _LineNumberArea(QWidget):
@@ -49,6 +54,8 @@ class RawJsonEditor(QPlainTextEdit):
     undo_requested = Signal()
     #: () Ctrl+Shift+Z / Ctrl+Y reached the editor: redo on the document's stack
     redo_requested = Signal()
+    #: () the last chunk of a long text set by set_json_text is in the editor
+    loading_finished = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +71,14 @@ class RawJsonEditor(QPlainTextEdit):
         self._validate_timer.setSingleShot(True)
         self._validate_timer.setInterval(_VALIDATE_DELAY_MS)
         self._validate_timer.timeout.connect(self._on_validate_timeout)
+        self._full_text: str | None = None  # the whole text while it is still being put in
+        self._loaded_up_to = 0
+        self._chunk_chars = _CHUNK_CHARS
+        self._load_timer = QTimer(self)
+        self._load_timer.setInterval(0)
+        self._load_timer.timeout.connect(self._on_load_timeout)
+        self._error_pending = False  # decorate the error once all text is in
+        self._go_to_error_pending = False
         self.blockCountChanged.connect(self._on_block_count_changed)
         self.updateRequest.connect(self._on_update_request)
         self.textChanged.connect(self._on_text_changed)
@@ -79,19 +94,74 @@ class RawJsonEditor(QPlainTextEdit):
         """Whether typed text has not been validated yet."""
         return self._validate_timer.isActive()
 
+    @property
+    def is_loading(self) -> bool:
+        """Whether a long text is still being put in, a chunk per event-loop turn."""
+        return self._full_text is not None
+
+    def full_text(self) -> str:
+        """The editor's whole text, including chunks not put in yet."""
+        return self._full_text if self._full_text is not None else self.toPlainText()
+
     def set_json_text(self, text: str, *, highlight: bool = True) -> None:
-        """Show ``text`` (from the document, not the user): no validation signal."""
+        """Show ``text`` (from the document, not the user): no validation signal.
+
+        A long text goes in a chunk per event-loop turn (the window stays responsive); until
+        :attr:`loading_finished`, :attr:`is_loading` is true and the editor should stay
+        read-only.
+        """
         self._validate_timer.stop()
+        self._load_timer.stop()
+        self._full_text = None
+        highlight = highlight and len(text) <= _HIGHLIGHT_LIMIT
+        self._chunk_chars = _HIGHLIGHTED_CHUNK_CHARS if highlight else _CHUNK_CHARS
+        first = self._chunk_end(text, 0)
         self._setting_text = True
         try:
             if self._highlighter is not None:
                 self._highlighter.setDocument(None)
                 self._highlighter = None
-            self.setPlainText(text)
-            if highlight and len(text) <= _HIGHLIGHT_LIMIT:
+            self.setPlainText(text[:first])
+            if highlight:
                 self._highlighter = JsonHighlighter(self.document())
         finally:
             self._setting_text = False
+        if first < len(text):
+            self._full_text = text
+            self._loaded_up_to = first
+            self._load_timer.start()
+
+    def _chunk_end(self, text: str, start: int) -> int:
+        end = start + self._chunk_chars
+        if end >= len(text):
+            return len(text)
+        newline = text.rfind("\n", start, end)
+        return newline + 1 if newline > start else end
+
+    @Slot()
+    def _on_load_timeout(self) -> None:
+        text = self._full_text
+        if text is None:
+            self._load_timer.stop()
+            return
+        start = self._loaded_up_to
+        end = self._chunk_end(text, start)
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        self._setting_text = True
+        try:
+            cursor.insertText(text[start:end])
+        finally:
+            self._setting_text = False
+        self._loaded_up_to = end
+        if end >= len(text):
+            self._load_timer.stop()
+            self._full_text = None
+            if self._error_pending:
+                self.show_error(self._error)
+            if self._go_to_error_pending:
+                self.go_to_error()
+            self.loading_finished.emit()
 
     def validate_now(self) -> ParseError | None:
         """Validate at once (e.g. before saving), emitting ``text_validated`` if text changed."""
@@ -103,6 +173,10 @@ class RawJsonEditor(QPlainTextEdit):
     def show_error(self, error: ParseError | None) -> None:
         """Mark ``error`` (a wavy underline at its position and the line tinted)."""
         self._error = error
+        self._error_pending = self.is_loading and error is not None
+        if self._error_pending:
+            self.setExtraSelections([])
+            return
         selections: list[QTextEdit.ExtraSelection] = []
         if error is not None:
             block = self.document().findBlockByNumber(max(error.line - 1, 0))
@@ -128,7 +202,8 @@ class RawJsonEditor(QPlainTextEdit):
         self.setExtraSelections(selections)
 
     def go_to_error(self) -> None:
-        if self._error is None:
+        self._go_to_error_pending = self.is_loading
+        if self._error is None or self._go_to_error_pending:
             return
         block = self.document().findBlockByNumber(max(self._error.line - 1, 0))
         cursor = QTextCursor(block)
@@ -223,7 +298,7 @@ class RawJsonEditor(QPlainTextEdit):
     # -- validation ----------------------------------------------------------------------------
     @Slot()
     def _on_text_changed(self) -> None:
-        if not self._setting_text and not self.isReadOnly():
+        if not self._setting_text and not self.isReadOnly() and not self.is_loading:
             self._validate_timer.start()
 
     @Slot()

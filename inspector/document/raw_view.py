@@ -3,6 +3,9 @@
 The text the user typed is kept as long as it still means the shown document, so editing in the
 tree or undoing elsewhere does not reformat it. Masked secrets make the text read-only: editing a
 masked copy would write the mask into the file.
+
+Long texts are shown read-only and as the file holds them: serialising, masking and re-checking
+megabytes after every tree edit would freeze the window, and so would editing them as text.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from inspector.document.loader import (
@@ -28,6 +32,13 @@ from inspector.document.secrets import SecretPolicy, has_secrets, mask_document
 HIDDEN_DAMAGED_TEXT = (
     "// The values of this file are secret. Use Reveal secrets to see its text and repair it."
 )
+HIDDEN_BIG_TEXT = (
+    "// This file is too large to show its text with secret values masked.\n"
+    "// Use Reveal secrets to see its text, or the tree, which masks them."
+)
+
+RAW_EDIT_LIMIT = 1024 * 1024
+"""Documents longer than this (bytes) are shown read-only as the file's text: edit the tree."""
 
 
 class RawMode(enum.Enum):
@@ -37,6 +48,8 @@ class RawMode(enum.Enum):
     DAMAGED = "damaged"  # invalid text to repair, editable
     HIDDEN_DAMAGED = "hidden damaged"  # invalid text of a secret file: not shown
     TOO_LARGE = "too large"  # the first bytes of a huge file: read-only
+    BIG = "big"  # a document too long to edit as text: the file's text, read-only
+    HIDDEN_BIG = "hidden big"  # a long text with secrets (or not yet known): not shown
 
     @property
     def read_only(self) -> bool:
@@ -44,7 +57,7 @@ class RawMode(enum.Enum):
 
     @property
     def highlight(self) -> bool:
-        return self not in (RawMode.HIDDEN_DAMAGED, RawMode.TOO_LARGE)
+        return self not in (RawMode.HIDDEN_DAMAGED, RawMode.HIDDEN_BIG, RawMode.TOO_LARGE)
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,15 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
     """
     if loaded is None:
         return RawContent("", RawMode.EMPTY)
+    if loaded.kind is DocumentKind.TOO_LARGE or (
+        document is not NO_DOCUMENT
+        and loaded.kind is DocumentKind.VALID
+        and loaded.size > RAW_EDIT_LIMIT
+    ):
+        if not policy.revealed and loaded.secrets is not False:  # secrets, or not known yet
+            return RawContent(HIDDEN_BIG_TEXT, RawMode.HIDDEN_BIG)
+        mode = RawMode.TOO_LARGE if loaded.kind is DocumentKind.TOO_LARGE else RawMode.BIG
+        return RawContent(loaded.text, mode)
     if document is not NO_DOCUMENT:
         indent = loaded.indent if loaded.kind is DocumentKind.VALID else 2
         if not policy.revealed and has_secrets(document, policy):
@@ -83,13 +105,16 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
         if policy.secret_file and not policy.revealed:
             return RawContent(HIDDEN_DAMAGED_TEXT, RawMode.HIDDEN_DAMAGED)
         return RawContent(loaded.text, RawMode.DAMAGED, loaded.error)
-    if loaded.kind is DocumentKind.TOO_LARGE:
-        return RawContent(loaded.text, RawMode.TOO_LARGE)
     return RawContent("", RawMode.EMPTY)
 
 
 _STATUS = {
     RawMode.TOO_LARGE: "Read-only: too large to edit.",
+    RawMode.BIG: (
+        "Read-only: too large to edit as text; edit it in the tree. Shows the file as last "
+        "read or saved."
+    ),
+    RawMode.HIDDEN_BIG: "Secrets are hidden; reveal them to see the raw text.",
     RawMode.MASKED: "Secrets are hidden; reveal them to edit the raw text.",
     RawMode.HIDDEN_DAMAGED: "This file's values are secret; reveal them to repair its text.",
     RawMode.EDIT: "<span style='color:#16a34a'>✔ Valid JSON</span>",
@@ -115,6 +140,7 @@ class RawView(QWidget):
         layout.addWidget(self.status)
         self._content = RawContent("", RawMode.EMPTY)
         self._saving = False
+        self.editor.loading_finished.connect(self._on_loading_finished)
 
     @property
     def content(self) -> RawContent:
@@ -123,21 +149,31 @@ class RawView(QWidget):
 
     def show_content(self, content: RawContent, *, saving: bool = False) -> None:
         """Show ``content``; the text is only replaced when it differs (cursor and scroll kept)."""
-        self._content = content
         self._saving = saving
         editor = self.editor
-        if content.text != editor.toPlainText() or content.mode is not RawMode.EDIT:
+        previous, self._content = self._content, content
+        if content.text != editor.full_text() or content.mode.highlight != previous.mode.highlight:
             bar = editor.verticalScrollBar()
             position, scroll = editor.textCursor().position(), bar.value()
             editor.set_json_text(content.text, highlight=content.mode.highlight)
             cursor = editor.textCursor()
-            cursor.setPosition(min(position, len(content.text)))
+            cursor.setPosition(min(position, editor.document().characterCount() - 1))
             editor.setTextCursor(cursor)
             bar.setValue(scroll)
-        editor.setReadOnly(saving or content.mode.read_only)
+        self._apply_read_only()
         editor.show_error(content.error)
         if content.error is not None:
             editor.go_to_error()
+        self.update_status()
+
+    def _apply_read_only(self) -> None:
+        self.editor.setReadOnly(
+            self._saving or self._content.mode.read_only or self.editor.is_loading
+        )
+
+    @Slot()
+    def _on_loading_finished(self) -> None:
+        self._apply_read_only()
         self.update_status()
 
     def update_status(self) -> None:
@@ -149,5 +185,7 @@ class RawView(QWidget):
             )
         elif self._saving:
             self.status.setText("Read-only while saving.")
+        elif self.editor.is_loading:
+            self.status.setText("Loading the text…")
         else:
             self.status.setText(_STATUS[self._content.mode])

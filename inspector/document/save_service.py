@@ -31,6 +31,7 @@ from inspector.document.loader import (
     NO_DOCUMENT,
     DocumentKind,
     LoadedDocument,
+    check_secrets,
     load_document,
 )
 from inspector.document.merge import ABSENT, MergeConflict, three_way_merge
@@ -120,6 +121,9 @@ class DocumentService(QObject):
 
     #: (request id, LoadedDocument) a load finished (see :meth:`load`)
     loaded = Signal(int, object)
+    #: (request id, found) whether a big document that loaded with ``secrets=None`` has
+    #: secret values (checked after it was handed over, so that it shows sooner)
+    secrets_checked = Signal(int, bool)
     #: (message) a save is waiting for the lock: who holds it and for how long we waited
     save_progress = Signal(str)
     #: (SaveResult) a save wrote the document
@@ -133,6 +137,7 @@ class DocumentService(QObject):
 
     # Worker threads hand results over through these; they are queued to the GUI thread.
     _load_finished = Signal(int, object)
+    _secrets_finished = Signal(int, bool)
     _save_finished = Signal(str, object)
     _save_waiting = Signal(str)
 
@@ -147,6 +152,7 @@ class DocumentService(QObject):
         self._next_request = 0
         self._job: _SaveJob | None = None
         self._load_finished.connect(self._on_load_finished)
+        self._secrets_finished.connect(self.secrets_checked)
         self._save_finished.connect(self._on_save_finished)
         self._save_waiting.connect(self._on_save_waiting)
         app = QCoreApplication.instance()
@@ -179,8 +185,15 @@ class DocumentService(QObject):
         """Read ``path`` on a worker; ``loaded`` carries the returned request id and the result."""
         self._next_request += 1
         request_id = self._next_request
-        self._start(lambda: self._hand_over(self._load_finished, request_id,
-                                            load_document(path, size_limit)))  # fmt: skip
+
+        def work() -> None:
+            loaded = load_document(path, size_limit)
+            self._hand_over(self._load_finished, request_id, loaded)
+            if loaded.secrets is None and not self._closed:
+                found = check_secrets(loaded.document, path)
+                self._hand_over(self._secrets_finished, request_id, found)
+
+        self._start(work)
         return request_id
 
     def save(self, request: SaveRequest) -> bool:
@@ -331,6 +344,7 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
                 document=written,
                 size=len(raw),
                 indent=request.indent,
+                secrets=check_secrets(written, request.path),
             ),
             merged=merged,
             quarantined_to=quarantined[-1] if quarantined else None,
@@ -418,7 +432,10 @@ def describe_save_error(  # noqa: PLR0911 - one sentence per kind of failure
     if isinstance(error, LockTimeout):
         return f"Could not save {name}: the lock could not be acquired in time. {nothing}"
     if isinstance(error, PermissionError):
-        return f"Could not save {name}: permission denied. {nothing}"
+        # EACCES (mode bits) and EPERM (an immutable file, a sealed folder) alike.
+        reason = error.strerror or ""
+        detail = f" ({reason.lower()})" if error.errno == errno.EPERM and reason else ""
+        return f"Could not save {name}: permission denied{detail}. {nothing}"
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:
         return f"Could not save {name}: the disk is full. {nothing}"
     if isinstance(error, OSError) and error.errno == errno.EROFS:

@@ -9,6 +9,7 @@ chooses. The pane (the view) reacts to its signals.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import os
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
-from inspector.document.conflict_dialog import ConflictChoice
+from inspector.document.choices import ConflictChoice
 from inspector.document.loader import (
     DEFAULT_SIZE_LIMIT,
     NO_DOCUMENT,
@@ -65,6 +66,8 @@ class EditSession(QObject):
     save_failed = Signal(str, str)
     #: (path) a save ended without writing (conflict, failure or cancel)
     save_ended_unwritten = Signal(str)
+    #: (LoadedDocument) whether the shown big document has secrets is now known (``secrets``)
+    secrets_checked = Signal(object)
 
     def __init__(
         self, parent: QObject | None = None, *, size_limit: int = DEFAULT_SIZE_LIMIT
@@ -82,6 +85,8 @@ class EditSession(QObject):
         self._loaded: LoadedDocument | None = None
         self._base: Any = NO_DOCUMENT
         self._load_request = 0
+        self._shown_request = 0  # the load that produced what is shown
+        self._disk_request = 0  # the load that produced _disk_version
         self._load_purpose = _LoadPurpose.OPEN
         self._load_in_flight = False
         self._reload_pending = False
@@ -89,6 +94,7 @@ class EditSession(QObject):
         self._pending_conflict: SaveConflict | None = None
         self._revealed = False
         self.service.loaded.connect(self._on_loaded)
+        self.service.secrets_checked.connect(self._on_secrets_checked)
         self.service.save_progress.connect(self._on_save_progress)
         self.service.save_succeeded.connect(self._on_save_succeeded)
         self.service.save_conflicted.connect(self._on_save_conflicted)
@@ -182,6 +188,7 @@ class EditSession(QObject):
         disk = self._disk_version
         self.undo_stack.clear()
         if disk is not None:
+            self._shown_request = self._disk_request
             self._show(disk, follow=False)
         else:
             self.reload()
@@ -214,11 +221,23 @@ class EditSession(QObject):
         elif purpose is not _LoadPurpose.OPEN and self.editing:
             if self._loaded is None or loaded.raw != self._loaded.raw:
                 self._disk_version = loaded  # not our own save, not a write that changed nothing
+                self._disk_request = request_id
                 self.status_message.emit(f"{loaded.name} changed on disk by another process.")
                 self.changed_on_disk.emit(loaded)
         else:
+            self._shown_request = request_id
             self._show(loaded, follow=purpose is _LoadPurpose.FOLLOW)
         self._load_again_if_asked()
+
+    @Slot(int, bool)
+    def _on_secrets_checked(self, request_id: int, found: bool) -> None:
+        disk = self._disk_version
+        if disk is not None and request_id == self._disk_request and disk.secrets is None:
+            self._disk_version = dataclasses.replace(disk, secrets=found)
+        loaded = self._loaded
+        if loaded is not None and request_id == self._shown_request and loaded.secrets is None:
+            self._loaded = dataclasses.replace(loaded, secrets=found)
+            self.secrets_checked.emit(self._loaded)
 
     def _show(self, loaded: LoadedDocument, *, follow: bool) -> None:
         unchanged = (

@@ -6,6 +6,12 @@ document root is the one top-level row (labelled with the file name), so a scala
 object document look alike. Loading a new version of the file updates the tree in place (rows
 inserted, removed, moved, ``dataChanged``) so expansion, selection and scroll stay put while a
 document follows its file live. The model never opens files.
+
+Children are fetched lazily: ``hasChildren`` says a container has members, ``rowCount`` counts
+only the member rows announced so far, and ``fetchMore`` announces the next batch (views call it
+when a node is expanded or scrolled to its end); member nodes are built as rows are asked for.
+A document of tens of megabytes therefore shows its top level at once, and expanding an array of
+10,000 items lays out one batch. Rows not announced yet change silently: no view knows them.
 """
 
 from __future__ import annotations
@@ -13,10 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -40,13 +44,26 @@ from inspector.document.nodes import (
     parse_scalar,
 )
 from inspector.document.secrets import MASK, SecretPolicy
+from inspector.document.tree_base import (
+    FETCH_BATCH,
+    KEY_COLUMN,
+    AnyIndex,
+    LazyTreeModelBase,
+    RowPath,
+)
 
-RowPath = tuple[int, ...]
-"""Rows from the document root down to a node; the root itself is ``()``."""
+__all__ = [
+    "ARRAY_INDEX_ROLE",
+    "FETCH_BATCH",
+    "KEY_COLUMN",
+    "TYPE_COLUMN",
+    "VALUE_COLUMN",
+    "AnyIndex",
+    "JsonTreeModel",
+    "RowPath",
+]
 
-AnyIndex = QModelIndex | QPersistentModelIndex
-
-KEY_COLUMN, VALUE_COLUMN, TYPE_COLUMN = 0, 1, 2
+VALUE_COLUMN, TYPE_COLUMN = 1, 2
 
 ARRAY_INDEX_ROLE = Qt.ItemDataRole.UserRole + 1
 """The position of an array item (key column); the view draws it as ``[i]``.
@@ -56,6 +73,7 @@ change for every later item on each insert, which a model must announce and whic
 tester rightly flags as changing neighbours' data.
 """
 _HEADERS = ("Key", "Value", "Type")
+
 
 # Value colours (light, dark), the same families the raw view's highlighter uses.
 _VALUE_COLOURS: dict[JsonType, tuple[str, str]] = {
@@ -71,16 +89,21 @@ def _dark_palette() -> bool:
     return QGuiApplication.palette().window().color().lightness() < 128
 
 
-class JsonTreeModel(QAbstractItemModel):
+class JsonTreeModel(LazyTreeModelBase):
     """Adapts a JSON document to a tree view; edits go through ``undo_stack`` as commands."""
 
     #: (message) an edit was refused (a duplicate key, "abc" typed as a number, ...)
     edit_rejected = Signal(str)
 
-    def __init__(self, undo_stack: QUndoStack, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(
+        self,
+        undo_stack: QUndoStack,
+        parent: QObject | None = None,
+        *,
+        fetch_batch: int = FETCH_BATCH,
+    ) -> None:
+        super().__init__(parent, fetch_batch=fetch_batch)
         self._undo_stack = undo_stack
-        self._root: JsonNode | None = None
         self._root_label = "(root)"
         self._policy = SecretPolicy()
         self._read_only = False
@@ -123,36 +146,6 @@ class JsonTreeModel(QAbstractItemModel):
             self._emit_all_changed()  # flags changed for every item
 
     # -- lookups --------------------------------------------------------------------------
-    def node(self, index: AnyIndex) -> JsonNode | None:
-        if not index.isValid():
-            return None
-        node = index.internalPointer()
-        return node if isinstance(node, JsonNode) else None
-
-    def node_at(self, path: RowPath) -> JsonNode:
-        if self._root is None:
-            raise LookupError("no document")
-        node = self._root
-        for row in path:
-            child = node.child(row)
-            if child is None:
-                raise LookupError(f"no row {row} under {node!r}")
-            node = child
-        return node
-
-    def row_path(self, node: JsonNode) -> RowPath:
-        rows: list[int] = []
-        while node.parent is not None:
-            rows.append(node.row())
-            node = node.parent
-        return tuple(reversed(rows))
-
-    def index_for_node(self, node: JsonNode, column: int = KEY_COLUMN) -> QModelIndex:
-        return self.createIndex(node.row(), column, node)
-
-    def index_for_path(self, path: RowPath, column: int = KEY_COLUMN) -> QModelIndex:
-        return self.index_for_node(self.node_at(path), column)
-
     def index_for_json_path(self, *steps: str | int) -> QModelIndex:
         """The index of the value at a JSON path such as ``("server", "ports", 2)``."""
         node = self._root
@@ -176,39 +169,8 @@ class JsonTreeModel(QAbstractItemModel):
         return self._policy.masks_member(node.member_keys(), node.parent is None)
 
     # -- QAbstractItemModel -----------------------------------------------------------------
-    def index(
-        self,
-        row: int,
-        column: int,
-        parent: AnyIndex = QModelIndex(),  # noqa: B008
-    ) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        if not parent.isValid():
-            return self.createIndex(row, column, self._root)
-        parent_node = self.node(parent)
-        child = parent_node.child(row) if parent_node is not None else None
-        return self.createIndex(row, column, child) if child is not None else QModelIndex()
-
-    def parent(self, index: AnyIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        node = self.node(index)
-        if node is None or node.parent is None:
-            return QModelIndex()
-        return self.createIndex(node.parent.row(), KEY_COLUMN, node.parent)
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        if parent.column() > 0:
-            return 0
-        if not parent.isValid():
-            return 0 if self._root is None else 1
-        node = self.node(parent)
-        return node.child_count() if node is not None else 0
-
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, ARG002
         return len(_HEADERS)
-
-    def hasChildren(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
-        return self.rowCount(parent) > 0
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -415,23 +377,33 @@ class JsonTreeModel(QAbstractItemModel):
     def apply_rename(self, path: RowPath, key: str) -> None:
         node = self.node_at(path)
         node.key = key
-        index = self.index_for_node(node)
-        self.dataChanged.emit(index, index)
+        if self._shown(node):
+            index = self.createIndex(node.row(), KEY_COLUMN, node)
+            self.dataChanged.emit(index, index)
 
     def apply_insert(self, parent_path: RowPath, row: int, key: str | None, value: Any) -> None:
         parent = self.node_at(parent_path)
         parent_index = self.index_for_node(parent)
-        self.beginInsertRows(parent_index, row, row)
+        # Announced when it lands among the rows views know (or right after all of them).
+        announce = row < parent.fetched or parent.fetched == parent.child_count()
+        if announce:
+            self.beginInsertRows(parent_index, row, row)
         parent.insert_child(row, JsonNode.from_json(value, key))
-        self.endInsertRows()
+        if announce:
+            parent.fetched += 1
+            self.endInsertRows()
         self._children_renumbered(parent, parent_index, row + 1)
 
     def apply_remove(self, parent_path: RowPath, row: int) -> None:
         parent = self.node_at(parent_path)
         parent_index = self.index_for_node(parent)
-        self.beginRemoveRows(parent_index, row, row)
+        announce = row < parent.fetched
+        if announce:
+            self.beginRemoveRows(parent_index, row, row)
         parent.remove_child(row)
-        self.endRemoveRows()
+        if announce:
+            parent.fetched -= 1
+            self.endRemoveRows()
         self._children_renumbered(parent, parent_index, row)
 
     def apply_document(self, document: Any) -> None:
@@ -446,13 +418,16 @@ class JsonTreeModel(QAbstractItemModel):
     def _sync(self, node: JsonNode, value: Any, index: QModelIndex) -> None:
         """Make ``node`` equal ``value`` with the fewest row changes (index: node, column 0)."""
         new_type = json_type_of(value)
-        if (
-            not node.built
-            and new_type is node.json_type
-            and json_equal(node.unbuilt_value(), value)
-        ):
+        pristine = node.unbuilt_value()
+        if pristine is not None and new_type is node.json_type and json_equal(pristine, value):
             return  # unchanged, and never shown: keep it unbuilt
         if node.json_type.is_container and new_type is node.json_type:
+            if node.fetched < node.child_count():
+                if node.fetched == 0:  # no view knows a member: nothing to move row by row
+                    node.set_json(value)
+                    self._row_changed(node, VALUE_COLUMN, VALUE_COLUMN)
+                    return
+                self._fetch(node, index, node.child_count())  # rows below are compared one by one
             old_count = node.child_count()
             if new_type is JsonType.OBJECT:
                 self._sync_object(node, value, index)
@@ -461,15 +436,17 @@ class JsonTreeModel(QAbstractItemModel):
             if node.child_count() != old_count:
                 self._row_changed(node, VALUE_COLUMN, VALUE_COLUMN)
             return
-        if node.child_count():
-            self.beginRemoveRows(index, 0, node.child_count() - 1)
+        was_shown = node.fetched > 0  # probably expanded: show the new members too
+        if node.fetched:
+            self.beginRemoveRows(index, 0, node.fetched - 1)
             node.clear_children()
             self.endRemoveRows()
+        else:
+            node.clear_children()
         if new_type.is_container and value:
-            node.json_type, node.value = new_type, None
-            self.beginInsertRows(index, 0, len(value) - 1)
             node.set_json(value)
-            self.endInsertRows()
+            if was_shown:
+                self._fetch(node, index, self._fetch_batch)
             self._row_changed(node, VALUE_COLUMN, TYPE_COLUMN)
         elif node.json_type is not new_type or not json_equal(node.value, value):
             node.set_json(value)
@@ -480,6 +457,7 @@ class JsonTreeModel(QAbstractItemModel):
             if node.children[row].key not in value:
                 self.beginRemoveRows(index, row, row)
                 node.remove_child(row)
+                node.fetched -= 1
                 self.endRemoveRows()
         for position, (key, member) in enumerate(value.items()):
             if position < node.child_count() and node.children[position].key == key:
@@ -489,6 +467,7 @@ class JsonTreeModel(QAbstractItemModel):
                 if existing is None:
                     self.beginInsertRows(index, position, position)
                     node.insert_child(position, JsonNode.from_json(member, key))
+                    node.fetched += 1
                     self.endInsertRows()
                     continue
                 self.beginMoveRows(index, existing, existing, index, position)
@@ -507,26 +486,23 @@ class JsonTreeModel(QAbstractItemModel):
             for child in node.children[len(value) :]:
                 child.parent = None
             del node.children[len(value) :]
+            node.fetched = len(value)
             self.endRemoveRows()
         elif len(value) > node.child_count():
             first = node.child_count()
             self.beginInsertRows(index, first, len(value) - 1)
             for member in value[first:]:
                 node.insert_child(node.child_count(), JsonNode.from_json(member, None))
+            node.fetched = len(value)
             self.endInsertRows()
-
-    # -- change notifications -------------------------------------------------------------
-    def _row_changed(self, node: JsonNode, first: int, last: int) -> None:
-        row = node.row()
-        self.dataChanged.emit(self.createIndex(row, first, node), self.createIndex(row, last, node))
 
     def _children_renumbered(self, parent: JsonNode, parent_index: QModelIndex, start: int) -> None:
         """The summary of ``parent`` changed; array items from ``start`` on changed position."""
         self._row_changed(parent, VALUE_COLUMN, VALUE_COLUMN)
-        if parent.json_type is JsonType.ARRAY and start < parent.child_count():
+        if parent.json_type is JsonType.ARRAY and start < parent.fetched:
             self.dataChanged.emit(
                 self.index(start, KEY_COLUMN, parent_index),
-                self.index(parent.child_count() - 1, KEY_COLUMN, parent_index),
+                self.index(parent.fetched - 1, KEY_COLUMN, parent_index),
                 [ARRAY_INDEX_ROLE],
             )
 
@@ -535,15 +511,17 @@ class JsonTreeModel(QAbstractItemModel):
             return
         self._row_changed(self._root, KEY_COLUMN, TYPE_COLUMN)
         stack = [self._root]
-        while stack:  # only built nodes: the view has never seen the others
+        while stack:  # only announced rows: views have never seen the others
             node = stack.pop()
-            if node.built and node.child_count():
-                last = node.child_count() - 1
+            if node.fetched:
+                last = node.fetched - 1
+                first_child, last_child = node.child(0), node.child(last)
                 self.dataChanged.emit(
-                    self.createIndex(0, KEY_COLUMN, node.children[0]),
-                    self.createIndex(last, TYPE_COLUMN, node.children[last]),
+                    self.createIndex(0, KEY_COLUMN, first_child),
+                    self.createIndex(last, TYPE_COLUMN, last_child),
                 )
-                stack.extend(child for child in node.children if child.json_type.is_container)
+                stack.extend(child for child in node.built_children()[: node.fetched]
+                             if child.fetched)  # fmt: skip
 
 
 def _is_array_item(node: JsonNode) -> bool:

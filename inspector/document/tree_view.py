@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QPoint, Qt
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHeaderView,
+    QMenu,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTreeView,
     QWidget,
 )
 
-from inspector.document.nodes import JsonType
+from inspector.document.nodes import JsonType, format_json_path
 from inspector.document.tree_model import (
     ARRAY_INDEX_ROLE,
     KEY_COLUMN,
@@ -100,6 +102,20 @@ class JsonTreeView(QTreeView):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(0, 220)
         header.resizeSection(2, 84)
+
+    def popup_context_menu(self, position: QPoint, actions: list[QAction]) -> None:
+        """The entry's menu at ``position`` (viewport coordinates): ``actions`` and Copy path."""
+        menu = QMenu(self)
+        for action in actions:
+            menu.addAction(action)
+        model = self.json_model()
+        node = model.node(self.indexAt(position)) if model is not None else None
+        if node is not None:
+            path_text = format_json_path(node.json_path())
+            copy_path = menu.addAction("Copy path")
+            copy_path.triggered.connect(lambda: QGuiApplication.clipboard().setText(path_text))
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.viewport().mapToGlobal(position))
 
     def json_model(self) -> JsonTreeModel | None:
         model = self.model()

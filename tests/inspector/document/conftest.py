@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -61,3 +63,63 @@ def open_and_wait(qtbot: Any) -> Any:
 @pytest.fixture
 def sample() -> dict[str, Any]:
     return json.loads(json.dumps(SAMPLE))
+
+
+# -- real file-system failures (no mocks): an immutable file, a full disk, a read-only mount ---
+
+
+def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def immutable() -> Iterator[Callable[[str], None]]:
+    """``immutable(path)`` sets ``chattr +i`` (EPERM on replacing it, even for root).
+
+    Skips only where the folder's file system has no such attribute (tmpfs, overlay, ...).
+    The attribute is always cleared again, or pytest could not delete the file.
+    """
+    marked: list[str] = []
+
+    def mark(path: str) -> None:
+        if shutil.which("chattr") is None:
+            pytest.skip("chattr is not installed")
+        result = _run(["chattr", "+i", path])
+        if result.returncode != 0:
+            if "not supported" in result.stderr.lower():
+                pytest.skip(f"the file system of {path} has no immutable attribute")
+            pytest.fail(f"chattr +i failed: {result.stderr.strip()}")
+        marked.append(path)
+
+    yield mark
+    for path in marked:
+        _run(["chattr", "-i", path])
+
+
+class Tmpfs:
+    """A 64 KB tmpfs mounted for one test (mounting needs CAP_SYS_ADMIN)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def remount_read_only(self) -> None:
+        result = _run(["mount", "-o", "remount,ro", self.path])
+        assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Any) -> Iterator[Tmpfs]:
+    folder = str(tmp_path / "tmpfs")
+    os.mkdir(folder)
+    if shutil.which("mount") is None:
+        pytest.skip("mount is not installed")
+    result = _run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", folder])
+    if result.returncode != 0:
+        pytest.skip(
+            f"cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): {result.stderr.strip()}"
+        )
+    try:
+        yield Tmpfs(folder)
+    finally:
+        if _run(["umount", folder]).returncode != 0:
+            _run(["umount", "-l", folder])  # something still has it open: detach it

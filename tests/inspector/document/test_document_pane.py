@@ -1,5 +1,6 @@
 """The document pane end to end on real files (one process; see test_document_processes.py)."""
 
+import errno
 import glob
 import json
 import logging
@@ -323,39 +324,64 @@ def test_can_close_asks_through_an_injectable_prompt(
     assert asked == ["settings.json"] * 3
 
 
-@pytest.mark.parametrize(
-    ("error", "words"),
-    [
-        (PermissionError(13, "Permission denied"), "permission denied"),
-        (OSError(28, "No space left on device"), "the disk is full"),
-        (OSError(30, "Read-only file system"), "read-only"),
-    ],
-)
-def test_write_errors_in_plain_words(
-    *,
-    qtbot: Any,
-    pane: DocumentPane,
-    store: str,
-    open_and_wait: Any,
-    monkeypatch: pytest.MonkeyPatch,
-    error: OSError,
-    words: str,
-) -> None:
-    from inspector.document import save_service
-
-    def failing_update(*_args: Any, **_kwargs: Any) -> Any:
-        raise error
-
-    monkeypatch.setattr(save_service, "locked_update_json", failing_update)
+def save_fails_and_writes_nothing(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any, break_it: Any
+) -> str:
+    """Open ``store``, edit, ``break_it()``, save: returns the error bar's text."""
     open_and_wait(pane, store)
-    before = read_bytes(store)
     edit_value(pane, "theme", value="light")
-    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=5000):
-        pane.save()
-    assert words in pane.error_bar.text
+    folder = os.path.dirname(store)
+    break_it()
+    before = read_bytes(store)
+    names = sorted(os.listdir(folder))
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+        assert pane.save()
     assert "Nothing was written" in pane.error_bar.text
     assert pane.is_dirty
     assert read_bytes(store) == before
+    assert sorted(os.listdir(folder)) == names  # no temp or lock file left behind
+    return pane.error_bar.text
+
+
+def test_immutable_file_is_a_permission_problem_in_plain_words(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any, immutable: Any
+) -> None:
+    """``chattr +i``: replacing the file fails with EPERM, even for root."""
+    text = save_fails_and_writes_nothing(
+        qtbot, pane, store, open_and_wait, lambda: immutable(store)
+    )
+    assert "permission denied (operation not permitted)" in text
+
+
+def test_full_disk_in_plain_words(
+    qtbot: Any, pane: DocumentPane, tmpfs: Any, open_and_wait: Any
+) -> None:
+    store = os.path.join(tmpfs.path, "settings.json")
+    write(store, {"theme": "dark", "sync": {"api_key": SECRET}})
+
+    def write_until_full(path: str) -> None:
+        with open(path, "wb", buffering=0) as filler:
+            while True:
+                filler.write(b"\0" * 4096)
+
+    def fill_the_disk() -> None:
+        with pytest.raises(OSError, match="No space left") as full:
+            write_until_full(os.path.join(tmpfs.path, "filler"))
+        assert full.value.errno == errno.ENOSPC
+
+    text = save_fails_and_writes_nothing(qtbot, pane, store, open_and_wait, fill_the_disk)
+    assert "the disk is full" in text
+
+
+def test_read_only_file_system_in_plain_words(
+    qtbot: Any, pane: DocumentPane, tmpfs: Any, open_and_wait: Any
+) -> None:
+    store = os.path.join(tmpfs.path, "settings.json")
+    write(store, {"theme": "dark"})
+    text = save_fails_and_writes_nothing(
+        qtbot, pane, store, open_and_wait, tmpfs.remount_read_only
+    )
+    assert "the file system is read-only" in text
 
 
 def test_file_corrupted_by_another_process_before_save(

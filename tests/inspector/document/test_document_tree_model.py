@@ -218,14 +218,19 @@ def test_large_document_builds_members_lazily(qtmodeltester: Any) -> None:
     items = tree.index_for_json_path("items")
     items_node = tree.node(items)
     assert items_node is not None
-    assert tree.rowCount(items) == 300
-    assert not items_node.built  # counted, not built
+    assert tree.hasChildren(items)
+    assert tree.rowCount(items) == 0  # known to have members, none fetched yet
+    tree.fetchMore(items)
+    assert tree.rowCount(items) == 200
+    assert items_node.built_count == 0  # rows announced, nodes not built
     first = tree.index(0, 0, items)
     assert first.isValid()
-    assert items_node.built
+    assert items_node.built_count == 1
+    tree.index(1, 0, items)
     assert not items_node.children[1].built
     changed = {"items": [*document["items"][:-1], {"id": -1}]}
     tree.set_document(changed)  # follows the file: only the changed item is rebuilt
     assert not items_node.children[1].built
+    assert tree.rowCount(items) == 300  # compared row by row: every row is known now
     assert tree.document() == changed
     qtmodeltester.check(tree)

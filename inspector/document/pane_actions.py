@@ -1,0 +1,108 @@
+"""The document pane's actions and toolbar (drawing and enabling only; the pane connects them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QStyle, QToolBar, QToolButton, QWidget
+
+
+@dataclass(frozen=True)
+class ActionState:
+    """What the pane's state allows right now."""
+
+    editable: bool  # a document that may be edited, and no save running
+    dirty: bool
+    has_path: bool
+    saving: bool
+    can_delete: bool  # the current entry is not the document root
+    can_reveal: bool  # there are secrets, or they are shown
+    can_undo: bool
+    can_redo: bool
+
+
+class DocumentActions(QObject):
+    """Save, Revert, Undo, Redo, Add, Delete and Reveal secrets, with the toolbar showing them.
+
+    No shortcuts except Delete (on the tree only): the main window's menus own Ctrl+S, Ctrl+Z,
+    ... and two owners of one shortcut would be ambiguous and do nothing.
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        style = parent.style()
+
+        def action(pixmap: QStyle.StandardPixmap, text: str, tip: str = "") -> QAction:
+            created = QAction(style.standardIcon(pixmap), text, parent)
+            if tip:
+                created.setToolTip(tip)
+            return created
+
+        pixmaps = QStyle.StandardPixmap
+        self.save = action(
+            pixmaps.SP_DialogSaveButton,
+            "Save",
+            "Save through the store's lock (merges with other writers)",
+        )
+        self.revert = action(
+            pixmaps.SP_BrowserReload, "Revert", "Discard unsaved edits and reload the file"
+        )
+        # Fixed labels (the step being undone goes into the tooltip) keep the toolbar still.
+        self.undo = action(pixmaps.SP_ArrowBack, "Undo")
+        self.undo.setEnabled(False)
+        self.redo = action(pixmaps.SP_ArrowForward, "Redo")
+        self.redo.setEnabled(False)
+        self.add = action(
+            pixmaps.SP_FileDialogNewFolder,
+            "Add",
+            "Add an entry inside the selected object or array, or after it",
+        )
+        self.delete = action(pixmaps.SP_TrashIcon, "Delete", "Delete the selected entry")
+        self.delete.setShortcut(QKeySequence.StandardKey.Delete)
+        self.delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.reveal = QAction("Reveal secrets", parent)
+        self.reveal.setCheckable(True)
+        self.reveal.setToolTip("Show values that look secret (passwords, tokens, keys)")
+
+        self.toolbar = QToolBar()
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.setIconSize(self.toolbar.iconSize() * 0.75)
+        for group in ((self.save, self.revert), (self.undo, self.redo), (self.add, self.delete)):
+            if self.toolbar.actions():
+                self.toolbar.addSeparator()
+            for member in group:
+                self.toolbar.addAction(member)
+        # Shown in the header, not the toolbar: a narrow pane folds toolbar buttons away, and
+        # whether secrets are shown must always be visible.
+        self.reveal_button = QToolButton()
+        self.reveal_button.setObjectName("revealSecretsButton")
+        self.reveal_button.setDefaultAction(self.reveal)
+        self.reveal_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+
+    def follow_undo_texts(self, stack: QUndoStack) -> None:
+        """Name the step Undo and Redo would take in their tooltips."""
+        stack.undoTextChanged.connect(self._on_undo_text_changed)
+        stack.redoTextChanged.connect(self._on_redo_text_changed)
+
+    @Slot(str)
+    def _on_undo_text_changed(self, text: str) -> None:
+        self.undo.setToolTip(f"Undo {text}" if text else "Nothing to undo")
+
+    @Slot(str)
+    def _on_redo_text_changed(self, text: str) -> None:
+        self.redo.setToolTip(f"Redo {text}" if text else "Nothing to redo")
+
+    def set_revealed(self, revealed: bool) -> None:
+        self.reveal.setChecked(revealed)
+        self.reveal.setText("Hide secrets" if revealed else "Reveal secrets")
+
+    def update(self, state: ActionState) -> None:
+        self.save.setEnabled(state.editable and state.dirty)
+        self.revert.setEnabled(state.has_path and not state.saving)
+        self.add.setEnabled(state.editable)
+        self.delete.setEnabled(state.editable and state.can_delete)
+        self.reveal.setEnabled(state.can_reveal)
+        self.undo.setEnabled(state.can_undo and not state.saving)
+        self.redo.setEnabled(state.can_redo and not state.saving)

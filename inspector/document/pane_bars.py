@@ -1,0 +1,54 @@
+"""The document pane's message bars, stacked under its toolbar (drawing only)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from inspector.document.widgets import BarKind, MessageBar
+
+
+class MessageBars(QWidget):
+    """Changed on disk (reload / keep editing), saving (cancel), an error, a notice."""
+
+    #: () the user chose to reload the version on disk
+    reload_requested = Signal()
+    #: () the user chose to keep editing (saving will merge)
+    keep_editing_requested = Signal()
+    #: () the user asked to stop a save that waits for the lock
+    cancel_save_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.change_bar = MessageBar(BarKind.WARNING, "externalChangeBar")
+        self.reload_button = self.change_bar.add_button(
+            "Reload", self._on_reload_clicked, "reloadButton"
+        )
+        self.keep_button = self.change_bar.add_button(
+            "Keep editing", self._on_keep_clicked, "keepEditingButton"
+        )
+        self.progress_bar = MessageBar(BarKind.PROGRESS, "saveProgressBar")
+        self.cancel_save_button = self.progress_bar.add_button(
+            "Cancel", self.cancel_save_requested.emit, "cancelSaveButton"
+        )
+        self.error_bar = MessageBar(BarKind.ERROR, "errorBar")
+        self.error_bar.add_button("Dismiss", self.error_bar.hide, "dismissButton")
+        self.notice_bar = MessageBar(BarKind.INFO, "noticeBar")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 0, 8, 4)
+        layout.setSpacing(4)
+        for bar in (self.change_bar, self.progress_bar, self.error_bar, self.notice_bar):
+            layout.addWidget(bar)
+
+    def hide_notes(self) -> None:
+        """Hide what belongs to the shown document (not the save progress)."""
+        for bar in (self.change_bar, self.error_bar, self.notice_bar):
+            bar.hide()
+
+    def _on_reload_clicked(self) -> None:
+        self.change_bar.hide()
+        self.reload_requested.emit()
+
+    def _on_keep_clicked(self) -> None:
+        self.change_bar.hide()
+        self.keep_editing_requested.emit()

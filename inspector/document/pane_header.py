@@ -1,0 +1,45 @@
+"""What the document pane's header says about the shown store (a pure decision, no drawing)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from inspector.document.loader import DocumentKind, LoadedDocument, describe_size
+from inspector.document.secrets import is_secret_file
+
+
+@dataclass(frozen=True)
+class HeaderContent:
+    title: str
+    details: str = ""
+    tooltip: str = ""
+    badges: tuple[tuple[str, str], ...] = ()  # (text, colour)
+
+
+def header_content(
+    path: str | None, loaded: LoadedDocument | None, *, dirty: bool, has_document: bool
+) -> HeaderContent:
+    """File name (• when edited), folder · size · kind, and badges."""
+    if path is None:
+        return HeaderContent("No store selected")
+    facts = [os.path.dirname(path)]
+    if loaded is not None:
+        if loaded.kind is not DocumentKind.MISSING:
+            facts.append(describe_size(loaded.size))
+        facts.append(loaded.kind.value)
+    badges: list[tuple[str, str]] = []
+    if dirty:
+        badges.append(("unsaved", "#d97706"))
+    if is_secret_file(path):
+        badges.append(("secret file", "#8a3ab9"))
+    if loaded is not None and loaded.kind is DocumentKind.TOO_LARGE:
+        badges.append(("read-only", "#6b7280"))
+    if loaded is not None and loaded.kind.repairable and not has_document:
+        badges.append(("corrupt", "#dc2626"))
+    return HeaderContent(
+        os.path.basename(path) + (" •" if dirty else ""),
+        "  ·  ".join(facts),
+        path,
+        tuple(badges),
+    )

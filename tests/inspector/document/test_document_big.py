@@ -1,0 +1,252 @@
+"""Big documents: children fetched lazily, the GIL-friendly parser, raw views of long texts."""
+
+import json
+import os
+from typing import Any
+
+import pytest
+from PySide6.QtGui import QUndoStack
+
+from inspector.document import DocumentPane
+from inspector.document.loader import DEFAULT_SIZE_LIMIT, DocumentKind, detect_indent
+from inspector.document.pane_header import header_content
+from inspector.document.raw_view import HIDDEN_BIG_TEXT, RAW_EDIT_LIMIT
+from inspector.document.tree_model import VALUE_COLUMN, JsonTreeModel
+from inspector.document.yielding_json import PROBE_CHARS, loads_yielding
+
+
+def lazy_model(document: Any, batch: int = 50) -> JsonTreeModel:
+    stack = QUndoStack()
+    model = JsonTreeModel(stack, fetch_batch=batch)
+    model._test_stack = stack  # type: ignore[attr-defined]  # keep the stack alive
+    model.set_document(document, root_label="big.json")
+    return model
+
+
+def big_document(items: int) -> dict[str, Any]:
+    return {
+        "meta": {"version": 1},
+        "items": [{"id": i, "name": f"item {i}", "tags": ["a", "b"]} for i in range(items)],
+    }
+
+
+def test_children_are_fetched_in_batches() -> None:
+    model = lazy_model(big_document(120))
+    root = model.index(0, 0)
+    assert model.hasChildren(root)
+    assert model.rowCount(root) == 0
+    assert model.canFetchMore(root)
+    model.fetchMore(root)
+    assert model.rowCount(root) == 2
+    assert not model.canFetchMore(root)
+    items = model.index(1, 0, root)
+    node = model.node(items)
+    assert node is not None
+    assert model.hasChildren(items)
+    assert (model.rowCount(items), model.canFetchMore(items)) == (0, True)
+    model.fetchMore(items)
+    assert (model.rowCount(items), model.canFetchMore(items)) == (50, True)
+    assert node.built_count == 0  # rows announced; no member node built until asked for
+    assert model.index(9, 0, items).isValid()
+    assert node.built_count == 10
+    assert not model.index(50, 0, items).isValid()  # not fetched yet
+    model.fetchMore(items)
+    model.fetchMore(items)
+    assert (model.rowCount(items), model.canFetchMore(items)) == (120, False)
+    leaf = model.index(0, VALUE_COLUMN, items)
+    assert not model.hasChildren(leaf)  # only the key column has children
+    assert not model.canFetchMore(leaf)
+
+
+def test_model_tester_on_a_lazily_loaded_model(qtmodeltester: Any) -> None:
+    # The tester stays attached and re-walks every fetched row on each signal (fetching a batch
+    # more under each node every time), so the document is big-ish, not big.
+    document = big_document(300)
+    model = lazy_model(document, batch=25)
+    qtmodeltester.check(model)
+    items = model.index_for_json_path("items")
+    assert 0 < model.rowCount(items) < 300
+    # Edits inside and beyond the fetched rows, then the file changing under them.
+    assert model.setData(model.index_for_json_path("items", 3, "name").siblingAtColumn(1), "x")
+    model.insert_entry(items)  # appended after row 299: not fetched, so not announced
+    model.remove_entry(model.index_for_json_path("items", 1))
+    edited = model.document()
+    assert edited["items"][2]["name"] == "x"
+    assert len(edited["items"]) == 300
+    assert edited["items"][-1] == ""
+    changed = json.loads(json.dumps(edited))
+    changed["items"][5]["name"] = "changed on disk"
+    del changed["items"][-3:]
+    model.set_document(changed)  # follows the file in place
+    assert model.document() == changed
+
+
+def test_index_for_a_deep_path_fetches_the_rows_above_it() -> None:
+    model = lazy_model(big_document(500))
+    index = model.index_for_json_path("items", 420, "id")
+    assert index.isValid()
+    assert index.siblingAtColumn(VALUE_COLUMN).data() == "420"
+    items = model.index_for_json_path("items")
+    assert 420 < model.rowCount(items) <= 500
+    assert index.parent().parent() == items
+
+
+def test_edit_in_partly_built_array_undo_and_document() -> None:
+    document = big_document(300)
+    model = lazy_model(document)
+    target = model.index_for_json_path("items", 7, "id").siblingAtColumn(VALUE_COLUMN)
+    assert model.setData(target, "77")
+    assert model.document()["items"][7]["id"] == 77
+    assert model.document()["items"][299] == document["items"][299]
+    model._test_stack.undo()  # type: ignore[attr-defined]
+    assert model.document() == document
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps({"a": {"b": {"c": [{"x": list(range(40))} for _ in range(3000)]}}}),
+        json.dumps([[{"k": "v" * 100}] * 800] * 3, indent=2),
+        json.dumps({"s": "x" * (PROBE_CHARS * 2), "n": [1.5, -2e10, None, True]}),
+        '{"dup": 1, "dup": ' + json.dumps(list(range(30000))) + "}",
+    ],
+)
+def test_yielding_parser_equals_json_loads(text: str) -> None:
+    assert loads_yielding(text) == json.loads(text)
+
+
+@pytest.mark.parametrize(
+    "text", ['{"a": 1,}', "[1, 2", '{"a" 1}', "", '{"a": [1]} x', "[" + "1," * 40000 + "]"]
+)
+def test_yielding_parser_errors_read_like_json_loads(text: str) -> None:
+    with pytest.raises(json.JSONDecodeError) as expected:
+        json.loads(text)
+    with pytest.raises(json.JSONDecodeError) as got:
+        loads_yielding(text)
+    assert str(got.value) == str(expected.value)
+
+
+def test_detect_indent_reads_only_the_first_lines() -> None:
+    assert detect_indent(json.dumps({"a": [1, 2]}, indent=4)) == 4
+    assert detect_indent(json.dumps({"a": 1})) is None
+
+
+def test_default_size_limit_opens_tens_of_megabytes_in_the_tree(pane: DocumentPane) -> None:
+    assert DEFAULT_SIZE_LIMIT >= 32 * 1024 * 1024
+    assert pane.session.size_limit == DEFAULT_SIZE_LIMIT
+
+
+def test_size_limit_switches_to_raw_read_only(
+    qtbot: Any, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = str(tmp_path / "data.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(big_document(200), handle, indent=2)
+    size = os.path.getsize(path)
+    for limit, kind in ((size, DocumentKind.VALID), (size - 1, DocumentKind.TOO_LARGE)):
+        pane = DocumentPane(size_limit=limit)
+        qtbot.addWidget(pane)
+        pane.show()
+        open_and_wait(pane, path)
+        assert pane.loaded is not None
+        assert pane.loaded.kind is kind
+        if kind is DocumentKind.TOO_LARGE:
+            assert pane.tabs.currentIndex() == 1
+            assert not pane.tabs.isTabEnabled(0)
+            assert "over the" in pane.notice_bar.text
+            assert "read-only" in pane.notice_bar.text
+            qtbot.waitUntil(lambda p=pane: not p.raw_editor.is_loading, timeout=5000)
+            assert pane.raw_editor.isReadOnly()
+            assert pane.raw_editor.toPlainText().startswith("{")
+            assert not pane.save_action.isEnabled()
+        else:
+            assert pane.tabs.isTabEnabled(0)
+            assert pane.model.has_document
+        pane.shutdown()
+
+
+def test_huge_file_with_secret_keys_is_hidden_until_revealed(
+    qtbot: Any, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = str(tmp_path / "data.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({"api_key": "sk-HUGE-SECRET", "items": list(range(500))}, handle)
+    pane = DocumentPane(size_limit=100)
+    qtbot.addWidget(pane)
+    pane.show()
+    open_and_wait(pane, path)
+    assert pane.raw_editor.toPlainText() == HIDDEN_BIG_TEXT
+    assert pane.reveal_action.isEnabled()
+    pane.set_secrets_revealed(True)
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=5000)
+    assert "sk-HUGE-SECRET" in pane.raw_editor.toPlainText()
+    pane.shutdown()
+
+
+def test_long_document_raw_view_is_read_only_and_filled_in_chunks(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = str(tmp_path / "long.json")
+    document = big_document(12000)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=2)
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    assert len(text) > RAW_EDIT_LIMIT
+    open_and_wait(pane, path)
+    assert pane.loaded is not None
+    qtbot.waitUntil(lambda: pane.loaded is not None and pane.loaded.secrets is False, timeout=5000)
+    with qtbot.waitSignal(pane.raw_editor.loading_finished, timeout=10000):
+        pane.tabs.setCurrentIndex(1)
+        assert pane.raw_editor.is_loading  # the first chunk only, the rest on later turns
+        assert pane.raw_editor.isReadOnly()
+        assert len(pane.raw_editor.toPlainText()) < len(text)
+        assert pane.raw_editor.full_text() == text
+    assert pane.raw_editor.toPlainText() == text
+    assert pane.raw_editor.isReadOnly()
+    assert "too large to edit as text" in pane.raw_status.text()
+    assert pane.model.has_document  # the tree stays editable
+
+
+def test_secrets_of_a_long_document_are_checked_after_it_is_shown(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = str(tmp_path / "long.json")
+    document = big_document(12000)
+    document["meta"]["api_token"] = "tok-LONG-SECRET"
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=2)
+    pane.tabs.setCurrentIndex(1)
+    open_and_wait(pane, path)
+    qtbot.waitUntil(lambda: pane.loaded is not None and pane.loaded.secrets is True, timeout=5000)
+    assert pane.reveal_action.isEnabled()
+    assert pane.raw_editor.toPlainText() == HIDDEN_BIG_TEXT
+    token = pane.model.index_for_json_path("meta", "api_token").siblingAtColumn(VALUE_COLUMN)
+    assert token.data() != "tok-LONG-SECRET"  # masked in the tree, whatever the size
+
+
+def test_header_content_for_states() -> None:
+    from inspector.document.loader import LoadedDocument
+
+    assert header_content(None, None, dirty=False, has_document=False).title == (
+        "No store selected"
+    )
+    loaded = LoadedDocument("/data/secret_keys.json", DocumentKind.TOO_LARGE, size=2048)
+    content = header_content(loaded.path, loaded, dirty=True, has_document=False)
+    assert content.title == "secret_keys.json •"
+    assert content.details == "/data  ·  2.0 KB  ·  too large"
+    assert [text for text, _ in content.badges] == ["unsaved", "secret file", "read-only"]
+
+
+def test_partly_built_object_keeps_order_and_unbuilt_members() -> None:
+    from inspector.document.nodes import JsonNode
+
+    value = {f"k{i}": {"v": i} for i in range(10)}
+    node = JsonNode.from_json(value)
+    first = node.child(2)  # builds k0..k2 only
+    assert first is not None
+    assert node.built_count == 3
+    assert node.child_count() == 10
+    first.key = "renamed"
+    assert list(node.to_json()) == ["k0", "k1", "renamed", *[f"k{i}" for i in range(3, 10)]]
+    assert node.unbuilt_value() is None  # a built member may differ from the original value
