@@ -32,7 +32,8 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--poll",
         action="store_true",
-        help="poll the folder instead of using inotify (network shares)",
+        help="poll the folder instead of using inotify (folders on network filesystems are "
+        "polled without asking, and so is any folder when inotify's limits are reached)",
     )
     return parser.parse_args(argv)
 

@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 from inspector.resources import icon
+from inspector.services.watcher import ObserverFactory, default_observer_factory
 from inspector.widgets.main_window import MainWindow
 
 ORGANIZATION_NAME = "LockInspector"
@@ -102,14 +103,20 @@ def configure_application(app: QApplication) -> None:
     _PaletteFollower(app)
 
 
-def create_main_window(directory: str | None, *, poll: bool = False) -> MainWindow:
+def create_main_window(
+    directory: str | None,
+    *,
+    poll: bool = False,
+    observer_factory: ObserverFactory = default_observer_factory,
+) -> MainWindow:
     """The ready main window showing ``directory`` (or nothing yet when None).
 
     A ``QApplication`` must exist. The window is not shown; call ``show()``. ``poll`` watches
-    by polling instead of inotify (network folders).
+    by polling instead of inotify (network folders are polled without asking);
+    ``observer_factory`` makes the watchdog observers (tests and tools replace it).
     """
     set_application_identity()
-    window = MainWindow(version=application_version(), poll=poll)
+    window = MainWindow(version=application_version(), poll=poll, observer_factory=observer_factory)
     if directory:
         window.open_folder(directory)
     return window

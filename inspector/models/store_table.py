@@ -1,7 +1,19 @@
 """The store table: adapts :class:`StoreDirectory`'s entries to a ``QAbstractTableModel``.
 
-Rows change in place (``dataChanged``, insert and remove rows, never a reset), so the user's
+Rows change in place (``dataChanged``, insert, move and remove rows, never a reset), so the user's
 selection and scroll position survive every update another process causes.
+
+Built for folders of many thousands of stores:
+
+- The model sorts itself. A ``QSortFilterProxyModel`` that sorts asks the Python ``data()`` for
+  two values per comparison -- hundreds of thousands of calls across the C++/Python boundary for
+  10,000 rows -- where a Python ``list.sort`` with a key takes a few milliseconds. The proxy only
+  filters, through one role that Qt reads itself, and passes ``sort()`` on to this model.
+- Batches of new rows are inserted as ranges (the scanner hands them on in name order, so with the
+  default sort a batch is one range at the end); changes are announced per run of rows.
+- Lock ages tick once a second only for the locked rows someone can see: the view tells the model
+  which rows those are through a callable (:meth:`StoreTableModel.set_visible_rows_provider`), so
+  the model never needs to know about widgets.
 """
 
 from __future__ import annotations
@@ -9,6 +21,7 @@ from __future__ import annotations
 import enum
 import shlex
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -36,6 +49,31 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 
 #: Role returning a value that sorts naturally (numbers as numbers, missing values first).
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: Role returning the text the filter box searches: file, process, lock word and health.
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 2
+_ANSWERED_ROLES = frozenset(
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        SORT_ROLE,
+        FILTER_ROLE,
+    )
+)
+#: How often lock ages tick (ms).
+AGE_TICK_MS = 1000
+#: A batch of more new rows than this that does not fall at the end is appended and the rows
+#: re-sorted in one layout change, instead of one insertion each.
+SCATTERED_INSERT_LIMIT = 32
+
+#: Changed rows are announced in runs of at most this many rows (see _emit_rows_changed).
+CHANGED_RUN_LIMIT = 16
+
+#: Gives the source rows someone can see now (see set_visible_rows_provider).
+VisibleRowsProvider = Callable[[], Iterable[int]]
 
 
 class Column(enum.IntEnum):
@@ -67,7 +105,8 @@ LOCK_WORDS: dict[LockState, tuple[str, str]] = {
     LockState.FREE: ("free", "lock-free"),
     LockState.HELD_ALIVE: ("held", "lock-held"),
     LockState.STALE_DEAD_HOLDER: ("stale — holder dead", "lock-stale"),
-    LockState.HELD_OTHER_HOST: ("held by another host", "lock-other-host"),
+    # Never "stale": this machine cannot see whether a holder elsewhere lives.
+    LockState.HELD_OTHER_HOST: ("other host — unverifiable", "lock-other-host"),
     LockState.BEING_CREATED: ("being acquired", "lock-being-created"),
     LockState.UNREADABLE: ("unreadable", "lock-unreadable"),
 }
@@ -89,6 +128,14 @@ def _for_palette(colours: tuple[QColor, QColor]) -> QColor:
 
 
 _NUMERIC = (Column.PID, Column.AGE, Column.SIZE)
+_COLUMNS = tuple(Column)
+_COLUMN_COUNT = len(_COLUMNS)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 def format_age(seconds: float | None) -> str:
@@ -133,9 +180,8 @@ def format_time(epoch: float | None, now: float | None = None) -> str:
 
 def lock_word(entry: StoreEntry) -> str:
     """The lock column's word for an entry."""
-    if entry.lock is None:
-        return "unknown"
-    return LOCK_WORDS[entry.lock.state][0]
+    state = entry.lock_state
+    return "unknown" if state is None else LOCK_WORDS[state][0]
 
 
 def process_label(info: LockInfo) -> str:
@@ -147,6 +193,17 @@ def process_label(info: LockInfo) -> str:
     return info.process_name or "?"
 
 
+def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted rows as (first, last) runs of consecutive numbers."""
+    runs: list[tuple[int, int]] = []
+    for row in sorted(rows):
+        if runs and row == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
+
+
 class StoreTableModel(QAbstractTableModel):
     """One row per store; adapts ``StoreDirectory`` signals, never reads files itself."""
 
@@ -154,12 +211,16 @@ class StoreTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[StoreEntry] = []
         self._row_of: dict[str, int] = {}
+        self._sort_column = -1  # -1: the order entries arrived in
+        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._keys: list[tuple[Any, ...]] = []  # sort keys of _rows while sorted
+        self._visible_rows: VisibleRowsProvider | None = None
         directory.entries_updated.connect(self._on_entries_updated)
         directory.entries_removed.connect(self._on_entries_removed)
         self._on_entries_updated(directory.entries())
-        # Lock ages tick live; only rows with a lock repaint their age cell.
+        # Lock ages tick live; only locked rows that can be seen repaint their age cell.
         self._age_timer = QTimer(self)
-        self._age_timer.setInterval(1000)
+        self._age_timer.setInterval(AGE_TICK_MS)
         self._age_timer.timeout.connect(self._on_age_timer_timeout)
         self._age_timer.start()
 
@@ -173,13 +234,23 @@ class StoreTableModel(QAbstractTableModel):
         """The row showing the data file ``path``, or -1."""
         return self._row_of.get(path, -1)
 
+    def set_visible_rows_provider(self, provider: VisibleRowsProvider | None) -> None:
+        """Which source rows can be seen, asked at each age tick (None: all of them).
+
+        The view that shows this model provides it; the model only asks, it knows no widget.
+        """
+        self._visible_rows = provider
+
     # -- Qt model interface ----------------------------------------------------------------
+
+    # rowCount, columnCount and data are called from C++ thousands of times a second while rows
+    # arrive and the view paints: they avoid enum constructions and anything else not needed.
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(Column)
+        return 0 if parent.isValid() else _COLUMN_COUNT
 
     def headerData(
         self,
@@ -189,34 +260,49 @@ class StoreTableModel(QAbstractTableModel):
     ) -> Any:
         if (
             orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(Column)
+            and role == int(Qt.ItemDataRole.DisplayRole)
+            and 0 <= section < _COLUMN_COUNT
         ):
             return _HEADERS[Column(section)]
         return None
 
-    def data(  # noqa: PLR0911 - one answer per role
-        self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role not in _ANSWERED_ROLES:
+            return None
+        row, column = index.row(), index.column()
+        if not 0 <= row < len(self._rows) or not 0 <= column < _COLUMN_COUNT:
+            return None
+        return self._value(self._rows[row], _COLUMNS[column], role)
+
+    def _value(  # noqa: PLR0911 - one answer per role
+        self, entry: StoreEntry, column: Column, role: int
     ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if not 0 <= index.column() < len(Column):
-            return None
-        entry = self._rows[index.row()]
-        column = Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self._display(entry, column)
-        if role == Qt.ItemDataRole.DecorationRole and column == Column.LOCK:
-            return self._lock_icon(entry)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _DECORATION:
+            return self._lock_icon(entry) if column == Column.LOCK else None
+        if role == _TOOLTIP:
             return self._tooltip(entry, column)
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _FOREGROUND:
             return self._foreground(entry, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _ALIGNMENT:
+            return _RIGHT_ALIGNED if column in _NUMERIC else None
         if role == SORT_ROLE:
             return self._sort_key(entry, column)
+        if role == FILTER_ROLE:
+            return self._filter_text(entry)
         return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the rows by ``column`` (-1: arrival order); a layout change, never a reset."""
+        if not -1 <= column < _COLUMN_COUNT:
+            return
+        self._sort_column = column
+        self._sort_order = order
+        if column < 0:
+            self._keys = []
+            return
+        self._relayout()
 
     # -- cell contents ---------------------------------------------------------------------
 
@@ -242,9 +328,15 @@ class StoreTableModel(QAbstractTableModel):
         return format_age(info.age())  # Column.AGE
 
     @staticmethod
+    def _filter_text(entry: StoreEntry) -> str:
+        info = entry.lock
+        process = process_label(info) if info is not None and info.is_locked else ""
+        return "\n".join((entry.name, process, lock_word(entry), entry.health.value))
+
+    @staticmethod
     def _lock_icon(entry: StoreEntry) -> QIcon:
-        name = "lock-unreadable" if entry.lock is None else LOCK_WORDS[entry.lock.state][1]
-        return icon(name)
+        state = entry.lock_state
+        return icon("lock-unreadable" if state is None else LOCK_WORDS[state][1])
 
     @staticmethod
     def _tooltip(entry: StoreEntry, column: Column) -> str | None:  # noqa: PLR0911 - per column
@@ -254,7 +346,7 @@ class StoreTableModel(QAbstractTableModel):
             return printable_path(entry.path) + extra
         if column == Column.LOCK:
             if info is None:
-                return entry.lock_error or None
+                return entry.lock_error or "No lock file."
             return info.reason or None
         if column == Column.PROCESS and info is not None and info.is_locked:
             if info.cmdline:
@@ -287,25 +379,164 @@ class StoreTableModel(QAbstractTableModel):
             return -1.0 if entry.mtime is None else entry.mtime
         return StoreTableModel._display(entry, column).casefold()
 
+    def _order_key(self, entry: StoreEntry) -> tuple[Any, ...]:
+        """Where ``entry`` goes in the current sort; ties are broken by name, then path."""
+        column = self._sort_column
+        tie = (entry.name.casefold(), entry.path)
+        if column == Column.FILE:
+            return tie
+        if column == Column.AGE:
+            # By the lock's creation time, which does not move as the clock runs: ascending age
+            # is descending creation time; rows without a lock come first.
+            info = entry.lock
+            if info is not None and info.is_locked and info.created is not None:
+                return (1, -info.created, *tie)
+            return (0, 0.0, *tie)
+        return (self._sort_key(entry, Column(column)), *tie)
+
+    # -- keeping the order -----------------------------------------------------------------
+
+    def _goes_before(self, key: tuple[Any, ...], other: tuple[Any, ...]) -> bool:
+        if self._sort_order == Qt.SortOrder.AscendingOrder:
+            return key < other
+        return key > other
+
+    def _position_for(self, key: tuple[Any, ...]) -> int:
+        """The row a new key goes to (after equal keys)."""
+        keys = self._keys
+        low, high = 0, len(keys)
+        while low < high:
+            middle = (low + high) // 2
+            if self._goes_before(key, keys[middle]):
+                high = middle
+            else:
+                low = middle + 1
+        return low
+
+    def _relayout(self) -> None:
+        """Re-sort every row in one layout change, keeping persistent indexes on their rows."""
+        self.layoutAboutToBeChanged.emit()
+        keys = [self._order_key(entry) for entry in self._rows]
+        order = sorted(
+            range(len(self._rows)),
+            key=keys.__getitem__,
+            reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
+        )
+        self._rows = [self._rows[old] for old in order]
+        self._keys = [keys[old] for old in order]
+        self._row_of = {entry.path: row for row, entry in enumerate(self._rows)}
+        new_row = {old: new for new, old in enumerate(order)}
+        persistent = self.persistentIndexList()
+        self.changePersistentIndexList(
+            persistent,
+            [
+                self.index(new_row[index.row()], index.column())
+                if 0 <= index.row() < len(order)
+                else QModelIndex()
+                for index in persistent
+            ],
+        )
+        self.layoutChanged.emit()
+
+    def _insert(self, new: list[StoreEntry]) -> None:
+        sorted_ = self._sort_column >= 0
+        keys = [self._order_key(entry) for entry in new] if sorted_ else []
+        if sorted_:
+            order = sorted(
+                range(len(new)),
+                key=keys.__getitem__,
+                reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
+            )
+            new = [new[i] for i in order]
+            keys = [keys[i] for i in order]
+        at_end = not sorted_ or not self._keys or not self._goes_before(keys[0], self._keys[-1])
+        if at_end or len(new) > SCATTERED_INSERT_LIMIT:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            for offset, entry in enumerate(new):
+                self._row_of[entry.path] = first + offset
+            self._rows.extend(new)
+            self._keys.extend(keys)
+            self.endInsertRows()
+            if not at_end:
+                self._relayout()
+            return
+        for entry, key in zip(new, keys, strict=True):
+            row = self._position_for(key)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._rows.insert(row, entry)
+            self._keys.insert(row, key)
+            self.endInsertRows()
+        self._row_of = {entry.path: row for row, entry in enumerate(self._rows)}
+
+    def _replace(self, row: int, entry: StoreEntry) -> int:
+        """Put ``entry`` in ``row``, moving it if its sort key changed; returns its row now."""
+        self._rows[row] = entry
+        if self._sort_column < 0:
+            return row
+        key = self._order_key(entry)
+        if key == self._keys[row]:
+            return row
+        keys = self._keys
+        in_order = (row == 0 or not self._goes_before(key, keys[row - 1])) and (
+            row == len(keys) - 1 or not self._goes_before(keys[row + 1], key)
+        )
+        if in_order:
+            keys[row] = key
+            return row
+        old_key = keys.pop(row)
+        target = self._position_for(key)  # counted without the row itself
+        keys.insert(row, old_key)
+        destination = target if target <= row else target + 1
+        if destination in (row, row + 1):
+            keys[row] = key
+            return row
+        self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), destination)
+        del self._rows[row]
+        del keys[row]
+        self._rows.insert(target, entry)
+        keys.insert(target, key)
+        self.endMoveRows()
+        for changed in range(min(row, target), max(row, target) + 1):
+            self._row_of[self._rows[changed].path] = changed
+        return target
+
     # -- slots -----------------------------------------------------------------------------
 
     @Slot(list)
     def _on_entries_updated(self, entries: list[StoreEntry]) -> None:
         new: list[StoreEntry] = []
+        changed: set[int] = set()
+        row_of = self._row_of
         for entry in entries:
-            row = self._row_of.get(entry.path)
+            row = row_of.get(entry.path)
             if row is None:
                 new.append(entry)
-                continue
-            self._rows[row] = entry
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
+            elif self._sort_column < 0:
+                self._rows[row] = entry
+                changed.add(row)
+            else:
+                moved_from = row
+                row = self._replace(row, entry)
+                if row != moved_from:
+                    # Rows between moved by one: the rows changed earlier in this batch with
+                    # them. Announce those at once and start a fresh set.
+                    for first, last in _runs(changed):
+                        self._emit_rows_changed(first, last)
+                    changed = set()
+                changed.add(row)
+        for first, last in _runs(changed):
+            self._emit_rows_changed(first, last)
         if new:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-            for offset, entry in enumerate(new):
-                self._row_of[entry.path] = first + offset
-                self._rows.append(entry)
-            self.endInsertRows()
+            self._insert(new)
+
+    def _emit_rows_changed(self, first: int, last: int) -> None:
+        # Announced in short runs: Qt 6 repaints just the rows of a short range (nothing when
+        # they are scrolled away), but the whole viewport for a long one -- and a full repaint
+        # of 40 rows costs more than announcing thousands of short runs.
+        for top in range(first, last + 1, CHANGED_RUN_LIMIT):
+            bottom = min(last, top + CHANGED_RUN_LIMIT - 1)
+            self.dataChanged.emit(self.index(top, 0), self.index(bottom, _COLUMN_COUNT - 1))
 
     @Slot(list)
     def _on_entries_removed(self, paths: list[str]) -> None:
@@ -313,44 +544,43 @@ class StoreTableModel(QAbstractTableModel):
         if not rows:
             return
         # Remove contiguous runs from the bottom up so earlier row numbers stay valid.
-        start = end = rows[0]
-        for row in [*rows[1:], None]:
-            if row is not None and row == start - 1:
-                start = row
-                continue
-            self.beginRemoveRows(QModelIndex(), start, end)
-            del self._rows[start : end + 1]
+        for first, last in reversed(_runs(rows)):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._rows[first : last + 1]
+            if self._keys:
+                del self._keys[first : last + 1]
             self.endRemoveRows()
-            if row is not None:
-                start = end = row
         self._row_of = {entry.path: row for row, entry in enumerate(self._rows)}
 
     @Slot()
     def _on_age_timer_timeout(self) -> None:
+        rows = self._rows
+        count = len(rows)
+        visible = range(count) if self._visible_rows is None else self._visible_rows()
+        locked = {row for row in visible if 0 <= row < count and rows[row].is_locked}
         column = int(Column.AGE)
-        for row, entry in enumerate(self._rows):
-            if entry.is_locked:
-                cell = self.index(row, column)
-                self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DisplayRole])
+        for first, last in _runs(locked):
+            self.dataChanged.emit(
+                self.index(first, column), self.index(last, column), [Qt.ItemDataRole.DisplayRole]
+            )
 
 
 class StoreFilterProxyModel(QSortFilterProxyModel):
-    """Sorts by :data:`SORT_ROLE` and filters on the file name and the holder process."""
+    """Filters on the file name, holder process, lock word and health; sorting is the source's.
+
+    ``sort()`` is handed to the source model (see the module's docstring); this proxy keeps the
+    source's order and only leaves rows out. Filtering reads :data:`FILTER_ROLE` in C++, so an
+    empty filter costs nothing per row.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.setSortRole(SORT_ROLE)
+        self.setFilterRole(FILTER_ROLE)
+        self.setFilterKeyColumn(0)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setDynamicSortFilter(True)
 
-    def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
-        pattern = self.filterRegularExpression().pattern()
-        if not pattern:
-            return True
-        model = self.sourceModel()
-        expression = self.filterRegularExpression()
-        for column in (Column.FILE, Column.PROCESS, Column.LOCK, Column.HEALTH):
-            text = model.data(model.index(source_row, column, source_parent))
-            if text and expression.match(str(text)).hasMatch():
-                return True
-        return False
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        source = self.sourceModel()
+        if source is not None:
+            source.sort(column, order)

@@ -1,125 +1,80 @@
 """The folder of JSON stores: one :class:`StoreEntry` per store, kept current off the GUI thread.
 
-A *store* is a JSON data file ``X.json``. Its lock ``X.json.lock``, temporary files
-(``X.json.tmp`` from the legacy writer, ``X.json.<random>.tmp`` and ``X.json.lock.<random>.tmp``
-from lockcore) and quarantined copies (``X.json.corrupt-<stamp>``) belong to that store's row, they
-are not stores themselves. A store whose data file is missing still has a row while any of its
-lock or temporary files exist, because that is exactly the state someone needs to see.
+All file-system work (listing, ``stat``, reading documents to check them, ``inspect_lock``, even
+asking whether the folder still exists) runs on one worker thread. The GUI thread only sends it
+requests and receives finished entries through queued signals, so a slow disk or a dropped network
+share never freezes the window.
 
-All file-system work (listing, ``stat``, reading documents to check them, ``inspect_lock``) runs on
-one worker thread. The GUI thread only sends it requests and receives finished entries through
-queued signals, so a slow disk or a network share never freezes the window.
+How much work each kind of change costs (see issue 4, "inspector at scale and under stress"):
+
+- A full scan lists the folder once and inspects only the locks it saw (:mod:`.scanner`); rows are
+  handed on in batches, the first one small so that rows appear at once. In a big folder the
+  documents are checked afterwards, a time slice at a time, so watcher events are never queued
+  behind thousands of reads.
+- Watcher events are merged per store while the worker is busy, so a storm of writes costs one
+  look per store per round, not one per event; a document whose (inode, size, mtime_ns) stamp did
+  not change is never read again.
+- Once a second the worker looks again at the locks whose holder could die without any file
+  changing (legacy holders, half-made locks); the rest only every tenth second, as a safety net,
+  or every second when the folder is polled and deaths are not seen as events.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import enum
-import json
+import collections
 import os
-import re
+import stat
+import time
 from collections.abc import Iterable
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
-from inspector.services.watcher import FolderWatcher
-from lockcore import LockInfo, inspect_lock, lock_path_for
+from inspector.services.scanner import (
+    HEALTH_CHECK_LIMIT,
+    INLINE_HEALTH_LIMIT,
+    Stamp,
+    StoreEntry,
+    StoreHealth,
+    death_makes_an_event,
+    document_health,
+    entry_from_listing,
+    inspect_store,
+    is_leftover,
+    list_folder,
+    printable_path,
+    store_path_for,
+    write_problem,
+)
+from inspector.services.watcher import FolderWatcher, ObserverFactory, default_observer_factory
 
-#: Documents larger than this are not parsed to check their health (they are still listed).
-HEALTH_CHECK_LIMIT = 8 * 1024 * 1024
-#: How often locked stores are re-inspected (a killed legacy holder changes no file) and the
-#: folder's existence is checked.
+__all__ = [
+    "BATCH_SIZE",
+    "HEALTH_CHECK_LIMIT",
+    "RECHECK_INTERVAL_MS",
+    "StoreDirectory",
+    "StoreEntry",
+    "StoreHealth",
+    "printable_path",
+    "store_path_for",
+]
+
+#: How often locks whose holder can die silently are re-inspected, the folder's existence and
+#: write access are checked, and the observer's liveness too.
 RECHECK_INTERVAL_MS = 1000
-#: Entries are handed to the GUI in batches of this size during a full scan, so the first rows
-#: appear at once in a big folder.
-BATCH_SIZE = 200
-
-_LEFTOVER_RE = re.compile(r"^(?P<store>.+\.json)\.(?:tmp|(?:lock\.)?[^./]+\.tmp|corrupt-.+)$")
-
-
-class StoreHealth(enum.Enum):
-    """What reading the data file found."""
-
-    VALID = "valid JSON"
-    CORRUPT = "corrupt"
-    RECOVERABLE = "interrupted write — recoverable"
-    MISSING = "missing"
-    UNREADABLE = "unreadable"
-    NOT_CHECKED = "large — not checked"
-
-
-@dataclasses.dataclass(frozen=True)
-class StoreEntry:
-    """A snapshot of one store: its lock, its data file and the files folded into its row."""
-
-    path: str  #: absolute path of the data file ``X.json`` (the row's identity; may hold
-    #: surrogate escapes for bytes that are not UTF-8 -- use it for I/O, not for display)
-    name: str  #: path relative to the watched folder, printable
-    lock: LockInfo | None  #: None when the lock could not be inspected (see lock_error)
-    lock_error: str  #: why the lock could not be inspected, else ""
-    size: int | None  #: data file size in bytes, None when missing or unreadable
-    mtime: float | None  #: data file modification time (epoch seconds)
-    health: StoreHealth
-    health_detail: str  #: a plain sentence: the parse error with line and column, ...
-    leftovers: tuple[str, ...]  #: temp and quarantine files of this store (absolute paths)
-    data_stamp: tuple[int, int, int] | None  #: (inode, size, mtime_ns) of the data file
-
-    @property
-    def is_locked(self) -> bool:
-        """Whether a lock file exists (held, stale, foreign, half-written or unreadable)."""
-        return self.lock is not None and self.lock.is_locked
-
-    @property
-    def legacy_tmp_path(self) -> str:
-        """Where the legacy writer leaves its interrupted write."""
-        return self.path + ".tmp"
-
-    def same_as(self, other: StoreEntry | None) -> bool:
-        """Whether ``other`` shows the same thing (ignoring when each was inspected)."""
-        if other is None:
-            return False
-        return dataclasses.replace(self, lock=_comparable(self.lock)) == dataclasses.replace(
-            other, lock=_comparable(other.lock)
-        )
-
-
-def _comparable(info: LockInfo | None) -> LockInfo | None:
-    return None if info is None else dataclasses.replace(info, inspected_at=0.0)
-
-
-def printable_path(path: str) -> str:
-    """``path`` safe to show: bytes that are not UTF-8 (surrogate escapes) become U+FFFD."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def store_path_for(path: str) -> str | None:
-    """The data file a path belongs to (itself, its lock, a temp or quarantine file), or None."""
-    directory, name = os.path.split(path)
-    if name.endswith(".json"):
-        return path
-    if name.endswith(".json.lock"):
-        return os.path.join(directory, name[: -len(".lock")])
-    match = _LEFTOVER_RE.match(name)
-    if match:
-        return os.path.join(directory, match["store"])
-    return None
-
-
-def _is_leftover(path: str) -> bool:
-    name = os.path.basename(path)
-    return not name.endswith((".json", ".json.lock")) and _LEFTOVER_RE.match(name) is not None
-
-
-def _check_document(raw: bytes) -> tuple[StoreHealth, str]:
-    try:
-        json.loads(raw)
-    except UnicodeDecodeError as exc:
-        return StoreHealth.CORRUPT, f"Not UTF-8 text (byte {exc.start})."
-    except json.JSONDecodeError as exc:
-        return StoreHealth.CORRUPT, f"{exc.msg} at line {exc.lineno}, column {exc.colno}."
-    except RecursionError:
-        return StoreHealth.CORRUPT, "Nested too deeply to parse."
-    return StoreHealth.VALID, "Valid JSON."
+#: Every this many rechecks, every lock is re-inspected (a safety net for missed events).
+FULL_RECHECK_EVERY = 10
+#: Entries are handed to the GUI in batches: the first of FIRST_BATCH_SIZE, so that the first
+#: rows appear at once, then one every BATCH_INTERVAL seconds, or sooner on reaching BATCH_SIZE.
+#: Each batch costs the GUI a repaint of the table (~15 ms for 40 rows) whatever its size, so
+#: batches are paced by time, not by count.
+FIRST_BATCH_SIZE = 50
+BATCH_SIZE = 10000
+BATCH_INTERVAL = 0.25
+#: The background health check reads documents for at most this long before it lets queued
+#: events through (seconds); it hands its results on every BATCH_INTERVAL.
+HEALTH_SLICE = 0.02
+#: Likewise for re-checking locks.
+RECHECK_SLICE = 0.01
 
 
 class _ScanWorker(QObject):
@@ -129,12 +84,16 @@ class _ScanWorker(QObject):
     entries_updated = Signal(int, list)
     #: (generation, paths: list[str]) stores that no longer exist.
     entries_removed = Signal(int, list)
-    #: (generation) a full scan finished.
+    #: (generation) a full scan listed every store.
     scan_finished = Signal(int)
+    #: (generation) every document of the last full scan has been checked.
+    checks_finished = Signal(int)
     #: (generation, available) the folder exists (again) or vanished.
     folder_available = Signal(int, bool)
     #: (generation, message) the folder exists but could not be listed.
     scan_failed = Signal(int, str)
+    #: (generation, problem) why nothing can be written in the folder, "" when it can.
+    write_problem_changed = Signal(int, str)
 
     def __init__(self) -> None:
         super().__init__()
@@ -142,25 +101,106 @@ class _ScanWorker(QObject):
         self._folder = ""
         self._recursive = False
         self._available: bool | None = None
+        self._identity: tuple[int, int] | None = None
+        self._needs_scan = False
+        self._write_problem: str | None = None
         self._entries: dict[str, StoreEntry] = {}
         # data path -> (stamp, health, detail): a document that did not change is not re-read.
-        self._health_cache: dict[str, tuple[tuple[int, int, int], StoreHealth, str]] = {}
+        self._health_cache: dict[str, tuple[Stamp, StoreHealth, str]] = {}
+        self._health_queue: collections.deque[str] = collections.deque()
+        self._pending_paths: dict[str, None] = {}  # insertion-ordered set
+        self._health_results: list[StoreEntry] = []
+        self._health_emitted = 0.0
+        self._recheck_queue: dict[str, None] = {}  # insertion-ordered set
+        # Parented timers move to the worker thread with the worker.
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
+        self._health_timer = QTimer(self)
+        self._health_timer.setSingleShot(True)
+        self._health_timer.setInterval(0)
+        self._health_timer.timeout.connect(self._on_health_timer_timeout)
+        self._recheck_timer = QTimer(self)
+        self._recheck_timer.setSingleShot(True)
+        self._recheck_timer.setInterval(0)
+        self._recheck_timer.timeout.connect(self._on_recheck_timer_timeout)
 
     @Slot(int, str, bool)
     def scan(self, generation: int, folder: str, recursive: bool) -> None:
+        """A full scan that inspects every lock again (opening a folder, F5)."""
         if generation != self._generation:
             self._generation = generation
             self._folder = folder
             self._recursive = recursive
             self._available = None
+            self._identity = None
+            self._write_problem = None
             self._entries.clear()
             self._health_cache.clear()
-        self._full_scan()
+            self._pending_paths.clear()
+            self._recheck_queue.clear()
+        self._full_scan(reuse_locks=False)
 
     @Slot(int, list)
     def refresh(self, generation: int, paths: list[str]) -> None:
         if generation != self._generation:
             return
+        # Only collect here: every refresh request queued behind a slow look is merged into one
+        # round, so a storm of events costs one look per store, not one per event.
+        self._pending_paths.update(dict.fromkeys(paths))
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    @Slot(int, bool)
+    def recheck(self, generation: int, everything: bool) -> None:
+        if generation != self._generation:
+            return
+        if not self._check_available():
+            return
+        self._check_write_problem()
+        if self._needs_scan:
+            self._full_scan()
+            return
+        # Looked at a time slice at a time, so that a burst of events never waits behind the
+        # hundreds of locks of a big folder (each look asks the process table).
+        self._recheck_queue.update(
+            dict.fromkeys(
+                entry.path
+                for entry in self._entries.values()
+                if (entry.lock is not None or entry.lock_error)
+                and (everything or not death_makes_an_event(entry.lock))
+            )
+        )
+        if self._recheck_queue and not self._recheck_timer.isActive():
+            self._recheck_timer.start()
+
+    @Slot()
+    def _on_recheck_timer_timeout(self) -> None:
+        queue = self._recheck_queue
+        deadline = time.monotonic() + RECHECK_SLICE
+        looks: list[tuple[str, StoreEntry | None]] = []
+        while queue and time.monotonic() < deadline:
+            path = next(iter(queue))
+            del queue[path]
+            if path in self._entries:
+                looks.append(self._look_again(path))
+        self._apply(looks)
+        if queue:
+            self._recheck_timer.start()
+
+    @Slot()
+    def stop_timers(self) -> None:
+        """Stop every timer; runs on the worker thread as it finishes (timers belong to it)."""
+        for timer in (self._refresh_timer, self._health_timer, self._recheck_timer):
+            timer.stop()
+
+    # -- internals -------------------------------------------------------------------------
+
+    @Slot()
+    def _on_refresh_timer_timeout(self) -> None:
+        paths = list(self._pending_paths)
+        self._pending_paths.clear()
         touched: dict[str, set[str]] = {}
         needs_full_scan = False
         for path in paths:
@@ -177,25 +217,14 @@ class _ScanWorker(QObject):
             return
         if not self._available:
             return
-        self._update(self._inspect_store(store, touched[store]) for store in touched)
+        self._apply(self._look_again(store, touched[store]) for store in touched)
 
-    @Slot(int)
-    def recheck(self, generation: int) -> None:
-        if generation != self._generation:
-            return
-        was_available = self._available
-        if not self._check_available():
-            return
-        if not was_available:
-            self._full_scan()
-            return
-        self._update(
-            self._inspect_store(entry.path, ())
-            for entry in list(self._entries.values())
-            if entry.is_locked or entry.lock is None
-        )
-
-    # -- internals -------------------------------------------------------------------------
+    def _look_again(self, path: str, touched: Iterable[str] = ()) -> tuple[str, StoreEntry | None]:
+        old = self._entries.get(path)
+        candidates = set(old.leftovers) if old is not None else set()
+        candidates.update(p for p in touched if is_leftover(p))
+        name = old.name if old is not None else printable_path(os.path.relpath(path, self._folder))
+        return path, inspect_store(path, name, candidates, self._health_cache)
 
     def _in_scope(self, store: str) -> bool:
         directory = os.path.dirname(store)
@@ -204,167 +233,150 @@ class _ScanWorker(QObject):
         return os.path.normpath(directory) == os.path.normpath(self._folder)
 
     def _check_available(self) -> bool:
-        available = os.path.isdir(self._folder)
-        if available != self._available:
-            self._available = available
-            self.folder_available.emit(self._generation, available)
-            if not available and self._entries:
-                gone = list(self._entries)
-                self._entries.clear()
-                self._health_cache.clear()
-                self.entries_removed.emit(self._generation, gone)
-        return available
+        try:
+            st = os.stat(self._folder)
+        except OSError:
+            identity = None
+        else:
+            identity = (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
+        if (
+            identity is not None
+            and self._identity is not None
+            and identity != self._identity
+            and self._available
+        ):
+            # Removed and made again between two looks (a share dropped and came back): what
+            # was watched is gone, so everything starts over as if it had vanished.
+            self._set_available(available=False)
+        self._identity = identity
+        if (identity is not None) != self._available:
+            self._set_available(available=identity is not None)
+        return identity is not None
 
-    def _list_stores(self) -> dict[str, set[str]]:
-        stores: dict[str, set[str]] = {}
-        pending = [self._folder]
-        while pending:
-            directory = pending.pop()
-            try:
-                with os.scandir(directory) as it:
-                    for item in it:
-                        if item.is_dir(follow_symlinks=False):
-                            if self._recursive:
-                                pending.append(item.path)
-                            continue
-                        store = store_path_for(item.path)
-                        if store is not None:
-                            stores.setdefault(store, set()).add(item.path)
-            except OSError as exc:
-                # An unreadable subfolder is skipped; an unreadable top folder is reported.
-                if directory == self._folder:
-                    reason = exc.strerror or str(exc)
-                    self.scan_failed.emit(
-                        self._generation, f"Cannot list {printable_path(directory)}: {reason}."
-                    )
-                continue
-        return stores
+    def _set_available(self, *, available: bool) -> None:
+        self._available = available
+        self.folder_available.emit(self._generation, available)
+        if available:
+            self._needs_scan = True
+            return
+        self._health_queue.clear()
+        self._write_problem = None
+        if self._entries:
+            gone = list(self._entries)
+            self._entries.clear()
+            self._health_cache.clear()
+            self.entries_removed.emit(self._generation, gone)
 
-    def _full_scan(self) -> None:
+    def _check_write_problem(self) -> None:
+        problem = write_problem(self._folder)
+        if problem != self._write_problem:
+            self._write_problem = problem
+            self.write_problem_changed.emit(self._generation, problem)
+
+    def _full_scan(self, *, reuse_locks: bool = True) -> None:
+        self._health_queue.clear()
+        self._health_results = []
+        self._needs_scan = False
         if not self._check_available():
             self.scan_finished.emit(self._generation)
+            self.checks_finished.emit(self._generation)
             return
-        listed = self._list_stores()
-        gone = [path for path in self._entries if path not in listed]
+        self._needs_scan = False
+        self._check_write_problem()
+        try:
+            listing = list_folder(self._folder, recursive=self._recursive)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            self.scan_failed.emit(
+                self._generation, f"Cannot list {printable_path(self._folder)}: {reason}."
+            )
+            self.scan_finished.emit(self._generation)
+            self.checks_finished.emit(self._generation)
+            return
+        gone = [path for path in self._entries if path not in listing.names]
         if gone:
             for path in gone:
                 del self._entries[path]
             self.entries_removed.emit(self._generation, gone)
-        self._update(
-            (self._inspect_store(store, files) for store, files in sorted(listed.items())),
-            first_batch=min(BATCH_SIZE, 50),
+        defer = len(listing.names) > INLINE_HEALTH_LIMIT
+        cache = self._health_cache
+        known = self._entries if reuse_locks else {}
+        self._apply(
+            (
+                (
+                    path,
+                    entry_from_listing(
+                        path, listing, cache, defer_health=defer, previous=known.get(path)
+                    ),
+                )
+                for path in listing.ordered()
+            ),
+            first_batch=FIRST_BATCH_SIZE,
         )
         self.scan_finished.emit(self._generation)
+        self._health_queue.extend(
+            path for path, entry in self._entries.items() if entry.health is StoreHealth.PENDING
+        )
+        if self._health_queue:
+            self._health_timer.start()
+        else:
+            self.checks_finished.emit(self._generation)
 
-    def _update(
-        self, entries: Iterable[StoreEntry | tuple[str, None]], first_batch: int = 0
+    @Slot()
+    def _on_health_timer_timeout(self) -> None:
+        changed: list[StoreEntry] = []
+        queue = self._health_queue
+        deadline = time.monotonic() + HEALTH_SLICE
+        while queue and time.monotonic() < deadline:
+            path = queue.popleft()
+            entry = self._entries.get(path)
+            if entry is None or entry.health is not StoreHealth.PENDING or entry.data_stamp is None:
+                continue
+            health, detail = document_health(path, entry.data_stamp[1])
+            self._health_cache[path] = (entry.data_stamp, health, detail)
+            entry = entry.with_health(health, detail)
+            self._entries[path] = entry
+            changed.append(entry)
+        results = self._health_results
+        results.extend(changed)
+        now = time.monotonic()
+        if results and (not queue or now - self._health_emitted >= BATCH_INTERVAL):
+            self._health_emitted = now
+            self.entries_updated.emit(self._generation, results)
+            self._health_results = []
+        if queue:
+            self._health_timer.start()
+        else:
+            self.checks_finished.emit(self._generation)
+
+    def _apply(
+        self, results: Iterable[tuple[str, StoreEntry | None]], first_batch: int = 0
     ) -> None:
+        """Record fresh entries (None: the store is gone) and hand on what changed, batched."""
         changed: list[StoreEntry] = []
         removed: list[str] = []
         limit = first_batch or BATCH_SIZE
-        for item in entries:
-            if isinstance(item, tuple):
-                path = item[0]
-                if self._entries.pop(path, None) is not None:
+        entries = self._entries
+        clock = time.monotonic
+        due = clock() + BATCH_INTERVAL
+        for path, entry in results:
+            if entry is None:
+                if entries.pop(path, None) is not None:
                     removed.append(path)
+                    self._health_cache.pop(path, None)
                 continue
-            if not item.same_as(self._entries.get(item.path)):
-                self._entries[item.path] = item
-                changed.append(item)
-                if len(changed) >= limit:
+            if not entry.same_as(entries.get(path)):
+                entries[path] = entry
+                changed.append(entry)
+                if len(changed) >= limit or clock() >= due:
                     self.entries_updated.emit(self._generation, changed)
                     changed = []
                     limit = BATCH_SIZE
+                    due = clock() + BATCH_INTERVAL
         if removed:
             self.entries_removed.emit(self._generation, removed)
         if changed:
             self.entries_updated.emit(self._generation, changed)
-
-    def _inspect_store(self, path: str, touched: Iterable[str]) -> StoreEntry | tuple[str, None]:
-        """A fresh entry for ``path``, or ``(path, None)`` when nothing of the store is left."""
-        old = self._entries.get(path)
-        candidates = set(old.leftovers if old else ()) | {p for p in touched if _is_leftover(p)}
-        candidates.add(path + ".tmp")
-        leftovers = tuple(sorted(p for p in candidates if os.path.lexists(p)))
-
-        lock: LockInfo | None = None
-        lock_error = ""
-        try:
-            lock = inspect_lock(path)
-        except OSError as exc:
-            lock_error = f"Cannot read the lock: {exc.strerror or exc}."
-        except Exception as exc:
-            # Whatever a strange lock file makes inspection raise, the row shows it and the
-            # scan goes on: one bad file must never hide the others.
-            lock_error = f"Cannot inspect the lock: {exc}."
-        lock_exists = lock.is_locked if lock is not None else os.path.lexists(lock_path_for(path))
-
-        size: int | None = None
-        mtime: float | None = None
-        stamp: tuple[int, int, int] | None = None
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            if not lock_exists and not leftovers:
-                return (path, None)
-            health, detail = self._missing_health(path)
-        except OSError as exc:
-            health, detail = StoreHealth.UNREADABLE, f"{exc.strerror or exc}."
-        else:
-            size, mtime = st.st_size, st.st_mtime
-            stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
-            health, detail = self._data_health(path, stamp)
-        return StoreEntry(
-            path=path,
-            name=printable_path(os.path.relpath(path, self._folder)),
-            lock=lock,
-            lock_error=lock_error,
-            size=size,
-            mtime=mtime,
-            health=health,
-            health_detail=detail,
-            leftovers=leftovers,
-            data_stamp=stamp,
-        )
-
-    def _data_health(self, path: str, stamp: tuple[int, int, int]) -> tuple[StoreHealth, str]:
-        cached = self._health_cache.get(path)
-        if cached is not None and cached[0] == stamp:
-            return cached[1], cached[2]
-        if stamp[1] > HEALTH_CHECK_LIMIT:
-            health, detail = (
-                StoreHealth.NOT_CHECKED,
-                f"{stamp[1] / 1e6:.1f} MB: too large to check while listing.",
-            )
-        else:
-            try:
-                with open(path, "rb") as handle:
-                    raw = handle.read(HEALTH_CHECK_LIMIT + 1)
-            except OSError as exc:
-                return StoreHealth.UNREADABLE, f"{exc.strerror or exc}."
-            health, detail = _check_document(raw)
-        self._health_cache[path] = (stamp, health, detail)
-        return health, detail
-
-    @staticmethod
-    def _missing_health(path: str) -> tuple[StoreHealth, str]:
-        legacy_tmp = path + ".tmp"
-        name = printable_path(os.path.basename(legacy_tmp))
-        try:
-            with open(legacy_tmp, "rb") as handle:
-                raw = handle.read(HEALTH_CHECK_LIMIT + 1)
-        except FileNotFoundError:
-            return StoreHealth.MISSING, "The data file does not exist."
-        except OSError as exc:
-            return StoreHealth.MISSING, f"The data file does not exist; {name}: {exc.strerror}."
-        health, detail = _check_document(raw)
-        if health is StoreHealth.VALID:
-            return (
-                StoreHealth.RECOVERABLE,
-                f"The data file is missing, but {name} holds a complete document from an "
-                "interrupted write.",
-            )
-        return StoreHealth.MISSING, f"The data file does not exist; {name} is not valid: {detail}"
 
 
 class StoreDirectory(QObject):
@@ -378,26 +390,42 @@ class StoreDirectory(QObject):
     folder_changed = Signal(object)
     #: (available: bool) the folder vanished (False) or is back (True).
     folder_available_changed = Signal(bool)
-    #: () a full scan finished.
+    #: () a full scan listed every store (their health may still be being checked).
     scan_finished = Signal()
+    #: () every document of the last full scan has been checked.
+    checks_finished = Signal()
     #: (stores: int, locked: int) counts for the status bar.
     summary_changed = Signal(int, int)
     #: (path: str) the data file of a store changed on disk (content, size or replaced).
     store_changed_on_disk = Signal(object)
     #: (message: str) something worth telling the user in the status bar.
     status_message = Signal(str)
+    #: (read_only: bool, reason: str) whether stores here can be saved and locks broken.
+    read_only_changed = Signal(bool, str)
+    #: (description: str) how the folder is watched now ("inotify", "polling: ...", ...).
+    watch_status_changed = Signal(str)
 
     _scan_requested = Signal(int, str, bool)
     _refresh_requested = Signal(int, list)
-    _recheck_requested = Signal(int)
+    _recheck_requested = Signal(int, bool)
 
-    def __init__(self, parent: QObject | None = None, *, poll: bool = False) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        poll: bool = False,
+        observer_factory: ObserverFactory = default_observer_factory,
+    ) -> None:
         super().__init__(parent)
         self._generation = 0
         self._folder = ""
         self._recursive = False
         self._available = True
+        self._read_only_reason = ""
         self._entries: dict[str, StoreEntry] = {}
+        self._locked: set[str] = set()
+        self._summary = (-1, -1)
+        self._rechecks = 0
 
         self._thread = QThread()
         self._thread.setObjectName("store-scanner")
@@ -409,14 +437,20 @@ class StoreDirectory(QObject):
         self._worker.entries_updated.connect(self._on_entries_updated)
         self._worker.entries_removed.connect(self._on_entries_removed)
         self._worker.scan_finished.connect(self._on_scan_finished)
+        self._worker.checks_finished.connect(self._on_checks_finished)
         self._worker.folder_available.connect(self._on_folder_available)
         self._worker.scan_failed.connect(self._on_scan_failed)
+        self._worker.write_problem_changed.connect(self._on_write_problem_changed)
+        # finished is emitted on the worker thread itself: its timers are stopped there, or the
+        # worker's destruction later (from this thread) would warn that they cannot be.
+        self._thread.finished.connect(self._worker.stop_timers, Qt.ConnectionType.DirectConnection)
         self._thread.start()
 
-        self._watcher = FolderWatcher(self, poll=poll)
+        self._watcher = FolderWatcher(self, poll=poll, observer_factory=observer_factory)
         self._watcher.paths_changed.connect(self._on_paths_changed)
         self._watcher.watch_failed.connect(self.status_message)
         self._watcher.fell_back_to_polling.connect(self.status_message)
+        self._watcher.status_changed.connect(self.watch_status_changed)
 
         self._recheck_timer = QTimer(self)
         self._recheck_timer.setInterval(RECHECK_INTERVAL_MS)
@@ -439,6 +473,16 @@ class StoreDirectory(QObject):
         """False while the folder does not exist."""
         return self._available
 
+    @property
+    def read_only_reason(self) -> str:
+        """Why nothing can be written in the folder (no saving, no breaking), or ""."""
+        return self._read_only_reason
+
+    @property
+    def watcher(self) -> FolderWatcher:
+        """The watcher of the folder (its status, its mode)."""
+        return self._watcher
+
     def entries(self) -> list[StoreEntry]:
         """The current entries, in no particular order."""
         return list(self._entries.values())
@@ -456,9 +500,11 @@ class StoreDirectory(QObject):
         if self._entries:
             gone = list(self._entries)
             self._entries.clear()
+            self._locked.clear()
             self.entries_removed.emit(gone)
         self._folder = folder
         self._available = True
+        self._set_read_only_reason("")
         self.folder_changed.emit(folder)
         self._emit_summary()
         self._watcher.start(folder, recursive=self._recursive)
@@ -497,16 +543,33 @@ class StoreDirectory(QObject):
 
     @Slot()
     def _on_recheck_timeout(self) -> None:
-        self._recheck_requested.emit(self._generation)
+        self._rechecks += 1
+        # The observer's thread can die under us (its inotify descriptor failed, the watched
+        # folder was removed): asking is_alive() is no I/O, so it is safe here.
+        if self._available and not self._watcher.check_alive():
+            shown = printable_path(self._folder)
+            self.status_message.emit(f"Watching {shown} stopped unexpectedly; restarting it.")
+            self._watcher.start(self._folder, recursive=self._recursive)
+        everything = self._watcher.is_polling or self._rechecks % FULL_RECHECK_EVERY == 0
+        self._recheck_requested.emit(self._generation, everything)
 
     @Slot(int, list)
     def _on_entries_updated(self, generation: int, entries: list[StoreEntry]) -> None:
         if generation != self._generation:
             return
+        known = self._entries
+        locked = self._locked
         for entry in entries:
-            old = self._entries.get(entry.path)
-            self._entries[entry.path] = entry
-            if old is not None and (old.data_stamp, old.health) != (entry.data_stamp, entry.health):
+            old = known.get(entry.path)
+            known[entry.path] = entry
+            if entry.is_locked:
+                locked.add(entry.path)
+            else:
+                locked.discard(entry.path)
+            if old is not None and (
+                old.data_stamp != entry.data_stamp
+                or (old.health is not entry.health and old.health is not StoreHealth.PENDING)
+            ):
                 self.store_changed_on_disk.emit(entry.path)
         self.entries_updated.emit(entries)
         self._emit_summary()
@@ -517,6 +580,7 @@ class StoreDirectory(QObject):
             return
         gone = [path for path in paths if self._entries.pop(path, None) is not None]
         if gone:
+            self._locked.difference_update(gone)
             self.entries_removed.emit(gone)
             for path in gone:
                 self.store_changed_on_disk.emit(path)
@@ -527,10 +591,20 @@ class StoreDirectory(QObject):
         if generation == self._generation:
             self.scan_finished.emit()
 
+    @Slot(int)
+    def _on_checks_finished(self, generation: int) -> None:
+        if generation == self._generation:
+            self.checks_finished.emit()
+
     @Slot(int, str)
     def _on_scan_failed(self, generation: int, message: str) -> None:
         if generation == self._generation:
             self.status_message.emit(message)
+
+    @Slot(int, str)
+    def _on_write_problem_changed(self, generation: int, problem: str) -> None:
+        if generation == self._generation:
+            self._set_read_only_reason(problem)
 
     @Slot(int, bool)
     def _on_folder_available(self, generation: int, available: bool) -> None:
@@ -541,12 +615,19 @@ class StoreDirectory(QObject):
             self._watcher.start(self._folder, recursive=self._recursive)
             self.status_message.emit(f"{printable_path(self._folder)} is back.")
         else:
-            self._watcher.stop()
+            self._watcher.stop(status="not watching: the folder is gone")
             self.status_message.emit(
                 f"{printable_path(self._folder)} no longer exists; waiting for it to come back."
             )
         self.folder_available_changed.emit(available)
 
+    def _set_read_only_reason(self, reason: str) -> None:
+        if reason != self._read_only_reason:
+            self._read_only_reason = reason
+            self.read_only_changed.emit(bool(reason), reason)
+
     def _emit_summary(self) -> None:
-        locked = sum(1 for entry in self._entries.values() if entry.is_locked)
-        self.summary_changed.emit(len(self._entries), locked)
+        summary = (len(self._entries), len(self._locked))
+        if summary != self._summary:
+            self._summary = summary
+            self.summary_changed.emit(*summary)

@@ -5,11 +5,22 @@ there would race the GUI, so the handler below does exactly one thing: emit a Qt
 path (a queued connection carries it to the GUI thread). Bursts -- an atomic write is a create,
 several modifies, a close and a rename -- are folded into one batch per path by a short timer, so
 the inspector looks at each file once per burst.
+
+inotify is not always there to use. A network share (NFS, SMB, sshfs, 9p, ...) reports only
+changes made by this machine, so such folders are polled; and when the inotify watch or instance
+limit is reached, starting the inotify observer raises ``OSError`` (``ENOSPC``/``EMFILE``) and the
+folder is polled instead. Either way the status says so. An observer can also die under us (its
+folder removed, a share dropped): :meth:`FolderWatcher.check_alive` notices, without any I/O.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
+import threading
+from collections.abc import Callable, Collection
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from watchdog.events import (
@@ -19,26 +30,144 @@ from watchdog.events import (
     FileClosedEvent,
     FileCreatedEvent,
     FileDeletedEvent,
-    FileModifiedEvent,
     FileMovedEvent,
     FileSystemEvent,
     FileSystemEventHandler,
 )
 from watchdog.observers import Observer
-from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-#: How long a burst of events for one path may last before the batch is handed on. Short enough
-#: that a lock taken by another process shows well within 100 ms.
-COALESCE_MS = 15
+from inspector.services.inotify import LeanInotifyObserver
+
+#: How often a polled folder is looked at (seconds).
+POLL_INTERVAL = 1.0
+#: Filesystems on which inotify misses changes made by other machines: these are polled.
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb3",
+        "smbfs",
+        "ncpfs",
+        "afs",
+        "9p",
+        "ceph",
+        "glusterfs",
+        "lustre",
+        "gpfs",
+        "davfs",
+        "fuse.sshfs",
+        "fuse.rclone",
+        "fuse.davfs2",
+        "fuse.glusterfs",
+        "fuse.ceph",
+        "fuse.s3fs",
+    }
+)
+MOUNTINFO = "/proc/self/mountinfo"
+
+
+class WatchObserver(Protocol):
+    """What FolderWatcher uses of an observer: watchdog's, or the lean inotify one."""
+
+    @property
+    def emitters(self) -> Collection[Any]: ...
+
+    def schedule(
+        self,
+        event_handler: Any,
+        path: str,
+        *,
+        recursive: bool = False,
+        event_filter: list[type[FileSystemEvent]] | None = None,
+    ) -> object: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def join(self, timeout: float | None = None) -> None: ...
+
+    def is_alive(self) -> bool: ...
+
+
+#: Makes an unstarted observer: ``factory(poll, recursive)`` -- a polling one when ``poll``.
+ObserverFactory = Callable[[bool, bool], WatchObserver]
+
+
+def default_observer_factory(poll: bool, recursive: bool) -> WatchObserver:
+    """watchdog's polling observer; else the lean inotify observer for one folder, or
+    watchdog's inotify observer for a folder and its subfolders."""
+    if poll:
+        return PollingObserver(timeout=POLL_INTERVAL)
+    return Observer() if recursive else LeanInotifyObserver()
+
+
+def _unescape_mount_field(field: str) -> str:
+    # mountinfo writes space, tab, newline and backslash as octal escapes (\040 ...).
+    if "\\" not in field:
+        return field
+    out: list[str] = []
+    index = 0
+    while index < len(field):
+        if field[index] == "\\" and field[index + 1 : index + 4].isdigit():
+            out.append(chr(int(field[index + 1 : index + 4], 8)))
+            index += 4
+        else:
+            out.append(field[index])
+            index += 1
+    return "".join(out)
+
+
+def filesystem_type(path: str, mountinfo: str = MOUNTINFO) -> str | None:
+    """The type of the filesystem ``path`` (absolute) is on, from ``mountinfo``; None if unknown.
+
+    Reads only procfs, never the folder itself, so a hung network share cannot block it (hence
+    no ``realpath``: a symlink into a network mount is judged by where the link lives).
+    """
+    path = os.path.normpath(path)
+    best, best_type = -1, None
+    try:
+        with open(mountinfo, encoding="utf-8", errors="surrogateescape") as handle:
+            for line in handle:
+                left, separator, right = line.partition(" - ")
+                fields = left.split()
+                if not separator or len(fields) < 5 or not right.split():
+                    continue
+                mount_point = _unescape_mount_field(fields[4])
+                inside = path == mount_point or path.startswith(mount_point.rstrip("/") + "/")
+                # Later lines are mounted over earlier ones at the same point.
+                if inside and len(mount_point) >= best:
+                    best, best_type = len(mount_point), right.split()[0]
+    except OSError:
+        return None
+    return best_type
+
+
+#: How long a burst of events may last before the batch is handed on. Short enough that a lock
+#: taken by another process shows well within 100 ms; long enough that a storm of writes costs
+#: the table a few updates a second per store, not hundreds.
+COALESCE_MS = 40
+_INOTIFY_LOGGER = logging.getLogger("watchdog.observers.inotify_c")
+#: What an exhausted inotify raises (watchdog's own words for these errno values).
+_INOTIFY_EXHAUSTED = {
+    errno.ENOSPC: "inotify watch limit reached",
+    errno.EMFILE: "inotify instance limit reached",
+}
 
 # Opened / closed-without-write events are deliberately not requested: the inspector's own reads
 # of a lock file would otherwise wake it again, forever. Closed-after-write is kept because a
 # killed lock holder's descriptor is closed by the kernel, and that is often the only event.
+#
+# Modified events are not requested either: an update is some ten events, a storm of them
+# overflows the kernel's queue, and every change that matters ends in another event -- a writer
+# closes what it wrote (closed-after-write), replaces the data file (moved), or creates and
+# removes the lock. (A lock file is written right after it is created; the inspector looks at it
+# a coalescing interval later, and a lock seen empty is re-checked every second anyway.)
 _WATCHED_EVENTS: list[type[FileSystemEvent]] = [
     FileCreatedEvent,
     FileDeletedEvent,
-    FileModifiedEvent,
     FileMovedEvent,
     FileClosedEvent,
     DirCreatedEvent,
@@ -48,28 +177,76 @@ _WATCHED_EVENTS: list[type[FileSystemEvent]] = [
 
 
 class _SignalBridge(QObject):
-    """Lives on the GUI thread; its signal is emitted from the observer thread.
+    """Lives on the GUI thread; its signals are emitted from the observer thread.
 
-    Paths travel as Python objects, not QStrings: a file name that is not valid UTF-8 decodes
-    to lone surrogates, which a QString cannot carry.
+    Paths are collected in a set under a lock and the GUI is woken once per batch, not once per
+    event: an update through lockcore is some ten inotify events, and four writers make tens of
+    thousands a second -- one queued call each would keep the GUI thread busy with them alone.
+    Paths travel as Python objects, not QStrings: a file name that is not valid UTF-8 decodes to
+    lone surrogates, which a QString cannot carry.
     """
 
-    #: (path) watchdog saw something happen at ``path``.
-    path_touched = Signal(object)
+    #: () paths are waiting in :meth:`take`.
+    paths_waiting = Signal()
+    #: () the kernel dropped events (inotify queue overflow): anything may have changed.
+    events_lost = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._paths: dict[str, None] = {}  # insertion-ordered set
+
+    def add(self, *paths: str) -> None:
+        """Observer thread: remember the paths; wake the GUI if it is not awake already."""
+        with self._lock:
+            wake = not self._paths
+            self._paths.update(dict.fromkeys(paths))
+        if wake:
+            self.paths_waiting.emit()
+
+    def take(self) -> list[str]:
+        """GUI thread: every path collected since the last call."""
+        with self._lock:
+            paths = list(self._paths)
+            self._paths.clear()
+        return paths
 
 
 class _EmitOnlyHandler(FileSystemEventHandler):
-    """Runs on the observer thread: only emits, never touches Qt state or the disk."""
+    """Runs on the observer thread: only hands paths on, never touches Qt state or the disk."""
 
     def __init__(self, bridge: _SignalBridge) -> None:
         super().__init__()
         self._bridge = bridge  # a Python reference keeps the bridge alive while we run
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        self._bridge.path_touched.emit(os.fsdecode(event.src_path))
         dest = getattr(event, "dest_path", "")
         if dest:
-            self._bridge.path_touched.emit(os.fsdecode(dest))
+            self._bridge.add(os.fsdecode(event.src_path), os.fsdecode(dest))
+        else:
+            self._bridge.add(os.fsdecode(event.src_path))
+
+    # The lean inotify observer hands on a whole buffer of paths at once.
+    def on_paths(self, paths: list[str]) -> None:
+        self._bridge.add(*paths)
+
+    def on_events_lost(self) -> None:
+        self._bridge.events_lost.emit()
+
+
+class _OverflowListener(logging.Handler):
+    """watchdog tells of an inotify queue overflow only in its log; this hears it.
+
+    Runs on the observer thread like the event handler, and likewise only emits a signal.
+    """
+
+    def __init__(self, bridge: _SignalBridge) -> None:
+        super().__init__(logging.WARNING)
+        self._bridge = bridge
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if str(record.msg).startswith("Inotify queue overflowed"):
+            self._bridge.events_lost.emit()
 
 
 class FolderWatcher(QObject):
@@ -77,17 +254,32 @@ class FolderWatcher(QObject):
 
     #: (paths: list[str]) files or folders that changed during the last burst, each once.
     paths_changed = Signal(list)
-    #: (message: str) watching could not start (folder gone, inotify limits, ...).
+    #: (message: str) watching could not start (folder gone, ...).
     watch_failed = Signal(str)
-    #: (message: str) inotify could not be used; the folder is polled instead.
+    #: (message: str) inotify cannot be used here (limit reached, network filesystem): polling.
     fell_back_to_polling = Signal(str)
+    #: (description: str) how the folder is watched now, for the status bar.
+    status_changed = Signal(str)
 
-    def __init__(self, parent: QObject | None = None, *, poll: bool = False) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        poll: bool = False,
+        observer_factory: ObserverFactory = default_observer_factory,
+        mountinfo: str = MOUNTINFO,
+    ) -> None:
         super().__init__(parent)
         self.poll = poll
+        self._factory = observer_factory
+        self._mountinfo = mountinfo
         self._bridge = _SignalBridge()
-        self._bridge.path_touched.connect(self._on_path_touched)
-        self._observer: BaseObserver | None = None
+        self._bridge.paths_waiting.connect(self._on_paths_waiting)
+        self._bridge.events_lost.connect(self._on_events_lost)
+        self._overflow_listener = _OverflowListener(self._bridge)
+        self._observer: WatchObserver | None = None
+        self._polling = False
+        self._status = "not watching"
         self._pending: dict[str, None] = {}  # insertion-ordered set
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -99,7 +291,17 @@ class FolderWatcher(QObject):
     @property
     def is_watching(self) -> bool:
         """Whether an observer is running for :attr:`folder`."""
-        return self._observer is not None and self._observer.is_alive()
+        return self._observer is not None and _alive(self._observer)
+
+    @property
+    def is_polling(self) -> bool:
+        """Whether the folder is polled (asked for, a network filesystem, or inotify failed)."""
+        return self._observer is not None and self._polling
+
+    @property
+    def status(self) -> str:
+        """How the folder is watched now, in words."""
+        return self._status
 
     def start(self, folder: str, *, recursive: bool = False) -> bool:
         """(Re)start watching ``folder``; returns False and emits ``watch_failed`` on failure."""
@@ -107,59 +309,119 @@ class FolderWatcher(QObject):
         self.folder = folder
         self.recursive = recursive
         shown = folder.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        poll_reason = ""
+        if self.poll:
+            poll_reason = "asked for (--poll)"
+        else:
+            fstype = filesystem_type(folder, self._mountinfo)
+            if fstype in NETWORK_FILESYSTEMS:
+                poll_reason = f"network filesystem ({fstype})"
         try:
-            self._observer = self._start_observer(folder, recursive, poll=self.poll)
-        except FileNotFoundError:
-            self.watch_failed.emit(f"Cannot watch {shown}: it does not exist.")
+            self._observer = self._start_observer(folder, recursive, poll=bool(poll_reason))
+        except (FileNotFoundError, NotADirectoryError):
+            self._fail(f"Cannot watch {shown}: it does not exist.")
             return False
         except OSError as exc:
-            if self.poll:
-                self.watch_failed.emit(f"Cannot watch {shown}: {exc.strerror or exc}")
+            if poll_reason:
+                self._fail(f"Cannot watch {shown}: {exc.strerror or exc}")
                 return False
             # inotify watch or instance limit reached, or not supported here: poll instead.
+            why = _INOTIFY_EXHAUSTED.get(exc.errno or 0, exc.strerror or str(exc))
             try:
                 self._observer = self._start_observer(folder, recursive, poll=True)
             except OSError as poll_exc:
-                self.watch_failed.emit(f"Cannot watch {shown}: {poll_exc.strerror or poll_exc}")
+                self._fail(f"Cannot watch {shown}: {poll_exc.strerror or poll_exc}")
                 return False
-            self.fell_back_to_polling.emit(
-                f"inotify unavailable ({exc.strerror or exc}); polling {shown} instead."
-            )
+            poll_reason = f"inotify unavailable: {why}"
+        if not poll_reason:
+            _INOTIFY_LOGGER.addHandler(self._overflow_listener)
+        if poll_reason:
+            self._polling = True
+            self._set_status(f"polling every {POLL_INTERVAL:g} s ({poll_reason})")
+            if not self.poll:
+                self.fell_back_to_polling.emit(
+                    f"Polling {shown} every {POLL_INTERVAL:g} s instead of inotify: {poll_reason}."
+                )
+        else:
+            self._set_status("watching (inotify)")
         return True
 
-    def _start_observer(self, folder: str, recursive: bool, *, poll: bool) -> BaseObserver:
-        observer = PollingObserver(timeout=0.5) if poll else Observer()
+    def check_alive(self) -> bool:
+        """False when an observer that should be running has died (no I/O: safe anywhere)."""
+        return self._observer is None or _alive(self._observer)
+
+    def _start_observer(self, folder: str, recursive: bool, *, poll: bool) -> WatchObserver:
+        observer = self._factory(poll, recursive)
         observer.schedule(
             _EmitOnlyHandler(self._bridge),
             folder,
             recursive=recursive,
             event_filter=_WATCHED_EVENTS,
         )
-        observer.start()
+        try:
+            observer.start()
+        except BaseException:
+            _stop_observer(observer)
+            raise
         return observer
 
-    def stop(self) -> None:
+    def _fail(self, message: str) -> None:
+        self._set_status("not watching")
+        self.watch_failed.emit(message)
+
+    def _set_status(self, status: str) -> None:
+        if status != self._status:
+            self._status = status
+            self.status_changed.emit(status)
+
+    def stop(self, *, status: str = "not watching") -> None:
         """Stop the observer (if any) and drop pending events."""
         observer, self._observer = self._observer, None
+        self._polling = False
+        _INOTIFY_LOGGER.removeHandler(self._overflow_listener)
         if observer is not None:
-            observer.stop()
-            # The observer thread only ever emits a queued signal, so waiting briefly is safe;
-            # it must not outlive the bridge it emits through.
-            observer.join(timeout=2.0)
+            _stop_observer(observer)
         self._pending.clear()
+        self._bridge.take()
         self._timer.stop()
+        self._set_status(status)
 
-    @Slot(object)
-    def _on_path_touched(self, path: str) -> None:
-        self._pending[path] = None
+    @Slot()
+    def _on_paths_waiting(self) -> None:
+        # The paths stay with the bridge until the flush: while they wait there, the observer
+        # does not wake this thread again, however many events arrive.
         # Not restarted on every event: a steady stream of events still flushes every
         # COALESCE_MS, so the table never lags a busy file by more than that.
         if not self._timer.isActive():
             self._timer.start()
 
     @Slot()
+    def _on_events_lost(self) -> None:
+        # The folder itself "changed": whoever listens looks at everything again.
+        if self.folder is not None and self._observer is not None:
+            self._pending[self.folder] = None
+            if not self._timer.isActive():
+                self._timer.start()
+
+    @Slot()
     def _flush(self) -> None:
+        self._pending.update(dict.fromkeys(self._bridge.take()))
         if self._pending:
             paths = list(self._pending)
             self._pending.clear()
             self.paths_changed.emit(paths)
+
+
+def _alive(observer: WatchObserver) -> bool:
+    # The observer thread outlives its emitters: inotify's emitter stops when the watched folder
+    # is deleted, and then nothing is watched although the observer still runs.
+    emitters = observer.emitters
+    return observer.is_alive() and bool(emitters) and all(e.is_alive() for e in emitters)
+
+
+def _stop_observer(observer: WatchObserver) -> None:
+    observer.stop()
+    if observer.is_alive():
+        # The observer thread only ever emits a queued signal, so waiting briefly is safe; it
+        # must not outlive the bridge it emits through.
+        observer.join(timeout=2.0)

@@ -1,4 +1,10 @@
-"""The main window: the store table on the left, the document pane on the right."""
+"""The main window: the store table on the left, the document pane on the right.
+
+In a folder nobody may write to (or on a read-only filesystem) everything stays viewable, but
+saving, recovering and breaking locks are disabled, and a banner and the actions' tips say why.
+The document pane has no read-only switch of its own yet, so the window disables its own Save
+action; a save started from the pane's toolbar fails with the permission error, writing nothing.
+"""
 
 from __future__ import annotations
 
@@ -43,6 +49,7 @@ from inspector.services.store_directory import (
     StoreHealth,
     printable_path,
 )
+from inspector.services.watcher import ObserverFactory, default_observer_factory
 from inspector.widgets.break_lock_dialog import BreakLockDialog
 
 #: How many folders File ▸ Recent folders remembers.
@@ -62,15 +69,33 @@ _COLUMN_WIDTHS = {
 }
 
 
+def _banner(name: str, background: str, border: str) -> QLabel:
+    """A hidden, word-wrapped notice above the table."""
+    banner = QLabel()
+    banner.setObjectName(name)
+    banner.setWordWrap(True)
+    banner.setStyleSheet(
+        f"#{name} {{ background: rgba({background}, 35); border: 1px solid {border};"
+        " border-radius: 4px; padding: 6px; }"
+    )
+    banner.hide()
+    return banner
+
+
 class MainWindow(QMainWindow):
     """Lists the stores of one folder live and edits the selected one."""
 
     def __init__(
-        self, version: str = "", parent: QWidget | None = None, *, poll: bool = False
+        self,
+        version: str = "",
+        parent: QWidget | None = None,
+        *,
+        poll: bool = False,
+        observer_factory: ObserverFactory = default_observer_factory,
     ) -> None:
         super().__init__(parent)
         self.version = version
-        self.directory = StoreDirectory(self, poll=poll)
+        self.directory = StoreDirectory(self, poll=poll, observer_factory=observer_factory)
         self.lock_actions = LockActions(self)
         self.model = StoreTableModel(self.directory, self)
         self.proxy = StoreFilterProxyModel(self)
@@ -105,15 +130,10 @@ class MainWindow(QMainWindow):
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         left_layout.addWidget(self.filter_edit)
 
-        self.folder_banner = QLabel()
-        self.folder_banner.setObjectName("folderBanner")
-        self.folder_banner.setWordWrap(True)
-        self.folder_banner.setStyleSheet(
-            "#folderBanner { background: rgba(198, 40, 40, 35); border: 1px solid #c62828;"
-            " border-radius: 4px; padding: 6px; }"
-        )
-        self.folder_banner.hide()
+        self.folder_banner = _banner("folderBanner", "198, 40, 40", "#c62828")
         left_layout.addWidget(self.folder_banner)
+        self.read_only_banner = _banner("readOnlyBanner", "178, 106, 0", "#b26a00")
+        left_layout.addWidget(self.read_only_banner)
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -128,6 +148,7 @@ class MainWindow(QMainWindow):
         self.table.sortByColumn(Column.FILE, Qt.SortOrder.AscendingOrder)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
@@ -136,6 +157,8 @@ class MainWindow(QMainWindow):
             header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         left_layout.addWidget(self.table, 1)
+        # Lock ages repaint only where someone can see them.
+        self.model.set_visible_rows_provider(self._visible_source_rows)
 
         self.document_pane = DocumentPane()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -291,7 +314,8 @@ class MainWindow(QMainWindow):
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.stores_label = QLabel()
         self.locked_label = QLabel()
-        for label in (self.folder_label, self.stores_label, self.locked_label):
+        self.watch_label = QLabel("not watching")
+        for label in (self.folder_label, self.stores_label, self.locked_label, self.watch_label):
             label.setContentsMargins(6, 0, 6, 0)
             bar.addPermanentWidget(label)
         self._on_summary_changed(0, 0)
@@ -301,6 +325,8 @@ class MainWindow(QMainWindow):
         self.directory.folder_available_changed.connect(self._on_folder_available_changed)
         self.directory.summary_changed.connect(self._on_summary_changed)
         self.directory.status_message.connect(self._on_status_message)
+        self.directory.read_only_changed.connect(self._on_read_only_changed)
+        self.directory.watch_status_changed.connect(self._on_watch_status_changed)
         self.directory.store_changed_on_disk.connect(self._on_store_changed_on_disk)
         self.directory.entries_updated.connect(self._on_entries_updated)
         self.directory.entries_removed.connect(self._on_entries_updated)
@@ -411,13 +437,40 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         entry = self.selected_entry()
-        self.break_lock_action.setEnabled(entry is not None and entry.is_locked)
+        read_only = self.directory.read_only_reason
+        writable = not read_only
+        self.break_lock_action.setEnabled(writable and entry is not None and entry.is_locked)
         self.recover_action.setEnabled(
-            entry is not None and entry.health is StoreHealth.RECOVERABLE
+            writable and entry is not None and entry.health is StoreHealth.RECOVERABLE
         )
         has_document = self._current_path is not None
-        self.save_action.setEnabled(has_document)
+        self.save_action.setEnabled(writable and has_document)
         self.revert_action.setEnabled(has_document)
+
+    def _update_action_tips(self) -> None:
+        read_only = self.directory.read_only_reason
+        for action, tip in (
+            (self.break_lock_action, "Remove the selected store's lock file after confirmation"),
+            (self.recover_action, "Finish the legacy write that left X.json.tmp behind"),
+            (self.save_action, "Save the edited document under the store's lock"),
+        ):
+            text = f"{tip} — disabled: {read_only}" if read_only else tip
+            action.setStatusTip(text)
+            action.setToolTip(text)
+
+    def _visible_source_rows(self) -> list[int]:
+        """Source rows the table shows right now (none while the window is hidden)."""
+        if not self.table.isVisible():
+            return []
+        first = self.table.rowAt(0)
+        if first < 0:
+            return []
+        last = self.table.rowAt(self.table.viewport().height() - 1)
+        if last < 0:
+            last = self.proxy.rowCount() - 1
+        return [
+            self.proxy.mapToSource(self.proxy.index(row, 0)).row() for row in range(first, last + 1)
+        ]
 
     def _show_message(self, message: str) -> None:
         self.statusBar().showMessage(message, MESSAGE_TIMEOUT_MS)
@@ -471,6 +524,22 @@ class MainWindow(QMainWindow):
         )
         self.folder_banner.show()
 
+    @Slot(bool, str)
+    def _on_read_only_changed(self, read_only: bool, reason: str) -> None:
+        if read_only:
+            self.read_only_banner.setText(
+                f"🔒 Read-only folder: {reason} The stores can be viewed; saving, recovering and "
+                "breaking locks are disabled."
+            )
+            self._show_message(f"Read-only: {reason}")
+        self.read_only_banner.setVisible(read_only)
+        self._update_action_tips()
+        self._update_actions()
+
+    @Slot(str)
+    def _on_watch_status_changed(self, status: str) -> None:
+        self.watch_label.setText(status)
+
     @Slot(int, int)
     def _on_summary_changed(self, stores: int, locked: int) -> None:
         self.stores_label.setText(f"{stores} store{'s' if stores != 1 else ''}")
@@ -490,8 +559,13 @@ class MainWindow(QMainWindow):
             self.document_pane.notify_disk_change(path)
 
     @Slot(list)
-    def _on_entries_updated(self, _entries: list[object]) -> None:
-        self._update_actions()
+    def _on_entries_updated(self, entries: list[StoreEntry] | list[str]) -> None:
+        # Only the selected store's row can change what the actions allow.
+        current = self._current_path
+        if current is not None and any(
+            (item if isinstance(item, str) else item.path) == current for item in entries
+        ):
+            self._update_actions()
 
     @Slot()
     def _on_open_action_triggered(self) -> None:
@@ -512,6 +586,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_save_action_triggered(self) -> None:
+        if self.directory.read_only_reason:
+            self._show_message(f"Cannot save: {self.directory.read_only_reason}")
+            return
         self.document_pane.save()
 
     @Slot()
@@ -549,6 +626,9 @@ class MainWindow(QMainWindow):
     def _on_break_lock_action_triggered(self) -> None:
         entry = self.selected_entry()
         if entry is None or entry.lock is None or not entry.lock.is_locked:
+            return
+        if self.directory.read_only_reason:
+            self._show_message(f"Cannot break the lock: {self.directory.read_only_reason}")
             return
         dialog = BreakLockDialog(
             entry.lock,

@@ -23,7 +23,7 @@ def row_entry(window, name):
 
 def lock_state(window, name):
     entry = row_entry(window, name)
-    return None if entry is None or entry.lock is None else entry.lock.state
+    return None if entry is None else entry.lock_state
 
 
 def test_rows_health_and_status_bar(main_window):
@@ -218,3 +218,22 @@ def test_keyboard_shortcuts_reach_their_actions(qtbot, main_window):
     )
     assert stack.canUndo()
     stack.clear()
+
+
+def test_the_window_tells_the_model_which_rows_are_on_screen(qtbot, main_window):
+    window = main_window
+    window.resize(1000, 700)
+    qtbot.waitUntil(lambda: len(window._visible_source_rows()) == 4, timeout=2000)
+    assert sorted(window._visible_source_rows()) == [0, 1, 2, 3]
+    window.filter_edit.setText("broken")
+    assert window._visible_source_rows() == [
+        window.model.row_of(os.path.join(window.directory.folder, "broken.json"))
+    ]
+    window.filter_edit.clear()
+    window.hide()
+    assert window._visible_source_rows() == []  # a hidden window repaints nothing
+
+
+def test_status_bar_says_how_the_folder_is_watched(main_window):
+    assert "inotify" in main_window.watch_label.text()
+    assert not main_window.read_only_banner.isVisible()

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import socket
 
 import pytest
 from PySide6.QtCore import QCoreApplication
 
+from inspector.models.store_table import lock_word
+from inspector.services import store_directory as store_directory_module
+from inspector.services.scanner import INLINE_HEALTH_LIMIT
 from inspector.services.store_directory import (
+    FIRST_BATCH_SIZE,
     StoreDirectory,
     StoreHealth,
     store_path_for,
 )
-from lockcore import LockState
+from lockcore import LockState, lock_path_for
 
 
 @pytest.fixture
@@ -59,8 +65,9 @@ def test_lists_one_row_per_store_with_health(directory, store_folder):
     assert cache.health is StoreHealth.RECOVERABLE
     assert cache.size is None
     assert cache.leftovers == (os.path.join(store_folder, "cache.json.tmp"),)
+    # No lock file: nothing to inspect (a free store costs no lock lookup at all).
     assert all(
-        entry.lock is not None and entry.lock.state is LockState.FREE
+        entry.lock is None and entry.lock_state is LockState.FREE and not entry.is_locked
         for entry in directory.entries()
     )
 
@@ -73,17 +80,6 @@ def test_non_utf8_and_empty_files_are_corrupt_not_crashes(qtbot, directory, stor
     qtbot.waitUntil(lambda: {"latin.json", "empty.json"} <= names(directory), timeout=3000)
     assert directory.entry(os.path.join(store_folder, "latin.json")).health is StoreHealth.CORRUPT
     assert directory.entry(os.path.join(store_folder, "empty.json")).health is StoreHealth.CORRUPT
-
-
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_unreadable_file_is_shown_with_the_error(qtbot, directory, store_folder):
-    path = os.path.join(store_folder, "private.json")
-    write_json(path, {})
-    os.chmod(path, 0)
-    qtbot.waitUntil(lambda: directory.entry(path) is not None, timeout=3000)
-    entry = directory.entry(path)
-    assert entry.health is StoreHealth.UNREADABLE
-    assert "ermission" in entry.health_detail
 
 
 def test_files_appearing_and_vanishing_update_the_rows(qtbot, directory, store_folder):
@@ -148,3 +144,152 @@ def test_summary_counts_locked_stores(qtbot, directory, store_folder, lock_holde
 def write_json(path: str, data: object) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(data, handle)
+
+
+# (The unreadable-file test runs as nobody: tests/inspector/test_permissions.py.)
+
+
+def test_big_folder_is_listed_in_batches_then_checked(qtbot, tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    count = INLINE_HEALTH_LIMIT + 300
+    for number in range(count):
+        (folder / f"s{number:04d}.json").write_text(f'{{"n": {number}}}')
+    (folder / "s0007.json").write_text('{"broken": ')
+    service = StoreDirectory()
+    batches: list[list] = []
+    service.entries_updated.connect(batches.append)
+    try:
+        with qtbot.waitSignal(service.scan_finished, timeout=10000):
+            service.set_folder(str(folder))
+        listed = [entry for batch in batches for entry in batch]
+        # The first rows come in a small batch of their own; the rest follow in few batches.
+        assert len(batches[0]) == FIRST_BATCH_SIZE
+        assert len({entry.path for entry in listed}) == count
+        assert len(batches) < 10
+        # In a folder this big the documents are read after the listing, not during it.
+        assert {entry.health for entry in listed} == {StoreHealth.PENDING}
+        with qtbot.waitSignal(service.checks_finished, timeout=10000):
+            pass
+        healths = {entry.name: entry.health for entry in service.entries()}
+        assert healths.pop("s0007.json") is StoreHealth.CORRUPT
+        assert set(healths.values()) == {StoreHealth.VALID}
+    finally:
+        service.shutdown()
+
+
+def test_stopped_observer_is_noticed_and_watching_restarts(qtbot, directory, store_folder):
+    watcher = directory.watcher
+    assert watcher.is_watching
+    with qtbot.waitSignal(
+        directory.status_message,
+        timeout=5000,
+        check_params_cb=lambda message: "stopped unexpectedly" in message,
+    ):
+        watcher._observer.stop()  # the real observer thread ends behind the service's back
+    qtbot.waitUntil(lambda: watcher.is_watching, timeout=3000)
+    path = os.path.join(store_folder, "after-restart.json")
+    write_json(path, {})
+    qtbot.waitUntil(lambda: directory.entry(path) is not None, timeout=3000)
+
+
+def test_folder_removed_and_made_again_is_watched_again(qtbot, directory, store_folder):
+    availability: list[bool] = []
+    directory.folder_available_changed.connect(availability.append)
+    shutil.rmtree(store_folder)
+    qtbot.waitUntil(lambda: availability == [False], timeout=5000)
+    assert not directory.entries()
+    os.mkdir(store_folder)
+    qtbot.waitUntil(lambda: availability == [False, True], timeout=5000)
+    path = os.path.join(store_folder, "reborn.json")
+    write_json(path, [])
+    qtbot.waitUntil(lambda: directory.entry(path) is not None, timeout=3000)
+    assert directory.watcher.is_watching
+
+
+def test_folder_replaced_between_two_looks_is_picked_up(qtbot, directory, store_folder):
+    # Removed and made again faster than the once-a-second check: a new inode, same name.
+    keep = store_folder + ".old"
+    os.rename(store_folder, keep)
+    os.mkdir(store_folder)
+    path = os.path.join(store_folder, "fresh.json")
+    write_json(path, {})
+    qtbot.waitUntil(lambda: directory.entry(path) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: len(directory.entries()) == 1, timeout=5000)
+
+
+def test_exhausted_inotify_falls_back_to_polling_and_says_so(qtbot, tmp_path):
+    factory = polling_fallback_factory()
+    service = StoreDirectory(observer_factory=factory)
+    statuses: list[str] = []
+    messages: list[str] = []
+    service.watch_status_changed.connect(statuses.append)
+    service.status_message.connect(messages.append)
+    try:
+        with qtbot.waitSignal(service.scan_finished, timeout=5000):
+            service.set_folder(str(tmp_path))
+        assert service.watcher.is_polling
+        assert any("inotify watch limit reached" in status for status in statuses), statuses
+        assert any("Polling" in message for message in messages), messages
+        path = str(tmp_path / "seen-by-polling.json")
+        write_json(path, {"polled": True})
+        qtbot.waitUntil(lambda: service.entry(path) is not None, timeout=5000)
+    finally:
+        service.shutdown()
+
+
+def test_holder_on_another_host_is_unverifiable_not_stale(qtbot, directory, store_folder):
+    path = os.path.join(store_folder, "shared.json")
+    write_json(path, {})
+    other = "not-" + socket.gethostname()
+    with open(lock_path_for(path), "w", encoding="ascii") as handle:
+        handle.write(f"4711\nlockcore 1\nhost {other}\ncreated 1\n")
+    qtbot.waitUntil(
+        lambda: (entry := directory.entry(path)) is not None and entry.is_locked, timeout=3000
+    )
+    entry = directory.entry(path)
+    assert entry.lock_state is LockState.HELD_OTHER_HOST
+    assert not entry.lock.is_stale
+    assert lock_word(entry) == "other host — unverifiable"
+
+
+def polling_fallback_factory():
+    """inotify that fails as a full watch table makes it fail; real, fast polling otherwise."""
+    from watchdog.observers.polling import PollingObserver
+
+    from inspector.services.inotify import LeanInotifyObserver
+
+    class FullInotify(LeanInotifyObserver):
+        def start(self):
+            raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+    def factory(poll, recursive):
+        return PollingObserver(timeout=0.1) if poll else FullInotify()
+
+    return factory
+
+
+assert store_directory_module.RECHECK_INTERVAL_MS <= 1000, "the tests above wait a few seconds"
+
+
+def test_a_document_that_did_not_change_is_not_read_again(
+    qtbot, directory, store_folder, lock_holder, monkeypatch
+):
+    from inspector.services import scanner
+
+    reads: list[str] = []
+    real = scanner.document_health
+
+    def counting(path, size):
+        reads.append(path)
+        return real(path, size)
+
+    monkeypatch.setattr(scanner, "document_health", counting)
+    path = os.path.join(store_folder, "settings.json")
+    holder = lock_holder(path)
+    qtbot.waitUntil(lambda: directory.entry(path).is_locked, timeout=3000)
+    holder.release()
+    qtbot.waitUntil(lambda: not directory.entry(path).is_locked, timeout=3000)
+    assert reads == [], "only the lock changed: the document was not read again"
+    write_json(path, {"theme": "light"})
+    qtbot.waitUntil(lambda: path in reads, timeout=3000)

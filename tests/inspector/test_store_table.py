@@ -204,3 +204,83 @@ def test_uninspectable_lock_is_shown_as_unknown(qapp, directory):
     assert cell(model, 0, Column.LOCK) == "unknown"
     assert cell(model, 0, Column.LOCK, Qt.ItemDataRole.ToolTipRole) == "Cannot read the lock: EIO."
     assert cell(model, 0, Column.PID) == ""
+
+
+def test_ages_tick_only_for_the_visible_locked_rows(qtbot, model):
+    rows: set[int] = set()
+
+    def record(top, bottom, _roles=()):
+        assert top.column() == bottom.column() == Column.AGE
+        rows.update(range(top.row(), bottom.row() + 1))
+
+    asked: list[bool] = []
+
+    def visible():
+        asked.append(True)
+        return [0, 1]  # row 2 (locked too) is scrolled away
+
+    model.set_visible_rows_provider(visible)
+    model.dataChanged.connect(record)
+    with qtbot.waitSignal(model.dataChanged, timeout=2500):
+        pass
+    assert rows == {1}
+    assert asked
+    model.set_visible_rows_provider(list)
+    rows.clear()
+    qtbot.wait(1200)  # nothing visible: a whole tick passes without a single repaint
+    assert rows == set()
+
+
+def test_a_batch_of_new_rows_is_one_range(qtbot, qtmodeltester, directory, qapp):
+    model = StoreTableModel(directory)
+    model.sort(Column.FILE, Qt.SortOrder.AscendingOrder)
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    directory.entries_updated.emit([make_entry(f"s{n:03d}.json") for n in range(100)])
+    directory.entries_updated.emit([make_entry(f"t{n:03d}.json") for n in range(100)])
+    assert inserted == [(0, 99), (100, 199)]
+    qtmodeltester.check(model)
+
+
+def test_sorted_model_keeps_its_order_through_inserts_and_changes(
+    qtbot, qtmodeltester, model, directory
+):
+    proxy = StoreFilterProxyModel()
+    proxy.setSourceModel(model)
+    proxy.sort(Column.LOCK, Qt.SortOrder.AscendingOrder)  # handed to the source model
+    qtmodeltester.check(proxy)
+
+    def words():
+        return [model.index(r, Column.LOCK).data() for r in range(model.rowCount())]
+
+    assert words() == sorted(words(), key=str.casefold)
+    keep = QPersistentModelIndex(model.index(model.row_of("/stores/a.json"), 0))
+    moves: list[bool] = []
+    model.rowsMoved.connect(lambda *_: moves.append(True))
+    # a.json (free, first) goes stale: it moves after the held b.json, no reset.
+    directory.entries_updated.emit([make_entry("a.json", LockState.STALE_DEAD_HOLDER)])
+    assert moves
+    assert words() == sorted(words(), key=str.casefold)
+    assert keep.isValid()
+    assert model.entry_at(keep.row()).name == "a.json"
+    # New rows land where they belong, a few inserted one by one, many in one go.
+    directory.entries_updated.emit([make_entry("0-first.json", LockState.BEING_CREATED)])
+    directory.entries_updated.emit(
+        [make_entry(f"n{n:02d}.json", LockState.STALE_DEAD_HOLDER) for n in range(40)]
+    )
+    assert words() == sorted(words(), key=str.casefold)
+    for row in range(model.rowCount()):
+        assert model.row_of(model.entry_at(row).path) == row
+    model.sort(Column.FILE, Qt.SortOrder.DescendingOrder)
+    names = [model.entry_at(r).name for r in range(model.rowCount())]
+    assert names == sorted(names, key=str.casefold, reverse=True)
+    qtmodeltester.check(proxy)
+
+
+def test_filter_matches_file_process_state_and_health(model):
+    proxy = StoreFilterProxyModel()
+    proxy.setSourceModel(model)
+    proxy.setFilterFixedString("valid json")
+    assert proxy.rowCount() == 3
+    proxy.setFilterFixedString("b.json")
+    assert proxy.rowCount() == 1

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import threading
 
+import pytest
 from PySide6.QtCore import QThread
 
 from inspector.services import watcher as watcher_module
-from inspector.services.watcher import FolderWatcher
+from inspector.services.inotify import LeanInotifyObserver
+from inspector.services.watcher import FolderWatcher, filesystem_type
 
 
 def test_bursts_arrive_once_per_path_on_the_gui_thread(qtbot, tmp_path):
@@ -74,3 +77,137 @@ def test_missing_folder_reports_failure(qtbot, tmp_path):
     with qtbot.waitSignal(watcher.watch_failed, timeout=1000):
         assert not watcher.start(os.path.join(str(tmp_path), "nope"))
     assert not watcher.is_watching
+
+
+def fast_polling_factory(inotify_error: OSError | None = None):
+    """Real observers; polling every 0.1 s; inotify failing as an exhausted one does."""
+    from watchdog.observers.polling import PollingObserver
+
+    from inspector.services.inotify import LeanInotifyObserver
+
+    class ExhaustedInotify(LeanInotifyObserver):
+        def start(self):
+            raise inotify_error
+
+    def factory(poll, recursive):
+        if poll:
+            return PollingObserver(timeout=0.1)
+        return ExhaustedInotify() if inotify_error is not None else LeanInotifyObserver()
+
+    return factory
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        (errno.ENOSPC, "inotify watch limit reached"),
+        (errno.EMFILE, "inotify instance limit reached"),
+    ],
+)
+def test_exhausted_inotify_falls_back_to_a_real_polling_observer(qtbot, tmp_path, code, words):
+    watcher = FolderWatcher(observer_factory=fast_polling_factory(OSError(code, words)))
+    statuses: list[str] = []
+    watcher.status_changed.connect(statuses.append)
+    with qtbot.waitSignal(watcher.fell_back_to_polling, timeout=1000) as fallback:
+        assert watcher.start(str(tmp_path))
+    try:
+        assert words in fallback.args[0]
+        assert watcher.is_polling
+        assert words in watcher.status
+        assert statuses == [watcher.status]
+        with qtbot.waitSignal(
+            watcher.paths_changed,
+            timeout=3000,
+            check_params_cb=lambda paths: str(tmp_path / "polled.json") in paths,
+        ):
+            (tmp_path / "polled.json").write_text("{}")
+    finally:
+        watcher.stop()
+
+
+def test_network_filesystem_is_polled(qtbot, tmp_path):
+    folder = tmp_path / "share"
+    folder.mkdir()
+    mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text(
+        "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+        f"99 22 0:50 / {folder} rw,relatime shared:9 - nfs4 server:/export rw,vers=4.2\n"
+    )
+    watcher = FolderWatcher(observer_factory=fast_polling_factory(), mountinfo=str(mountinfo))
+    with qtbot.waitSignal(watcher.fell_back_to_polling, timeout=1000) as fallback:
+        assert watcher.start(str(folder))
+    try:
+        assert "network filesystem (nfs4)" in fallback.args[0]
+        assert watcher.is_polling
+        with qtbot.waitSignal(watcher.paths_changed, timeout=3000):
+            (folder / "remote.json").write_text("{}")
+    finally:
+        watcher.stop()
+    # The same folder on a local filesystem gets inotify.
+    local = FolderWatcher(mountinfo=str(mountinfo))
+    assert local.start(str(tmp_path))
+    assert not local.is_polling
+    assert "inotify" in local.status
+    local.stop()
+
+
+def test_filesystem_type_takes_the_deepest_mount_and_unescapes(tmp_path):
+    mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text(
+        "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+        "30 22 0:40 / /mnt/my\\040share rw - cifs //host/share rw\n"
+        "31 22 0:41 / /mnt/my rw - fuse.sshfs me@host: rw\n"
+    )
+    assert filesystem_type("/mnt/my share/x", str(mountinfo)) == "cifs"
+    assert filesystem_type("/mnt/my/x", str(mountinfo)) == "fuse.sshfs"
+    assert filesystem_type("/mnt/myother", str(mountinfo)) == "ext4"
+    assert filesystem_type("/x", str(tmp_path / "missing")) is None
+
+
+def test_check_alive_notices_a_dead_observer(tmp_path):
+    watcher = FolderWatcher()
+    assert watcher.check_alive()  # nothing to watch, nothing died
+    assert watcher.start(str(tmp_path))
+    assert watcher.check_alive()
+    watcher._observer.stop()
+    watcher._observer.join(2)
+    assert not watcher.check_alive()
+    assert not watcher.is_watching
+    watcher.stop()
+    assert watcher.check_alive()
+
+
+def test_lean_observer_reports_names_and_ends_with_its_folder(tmp_path):
+    folder = tmp_path / "watched"
+    folder.mkdir()
+    seen: list[list[str]] = []
+    got = threading.Event()
+
+    class Handler:
+        def on_paths(self, paths):
+            seen.append(paths)
+            got.set()
+
+        def on_events_lost(self):
+            raise AssertionError("no events were lost")
+
+    observer = LeanInotifyObserver()
+    observer.schedule(Handler(), str(folder))
+    observer.start()
+    try:
+        (folder / "a.json").write_text("{}")
+        assert got.wait(5)
+        assert str(folder / "a.json") in [path for batch in seen for path in batch]
+        shutil.rmtree(folder)
+        observer.join(5)
+        assert not observer.is_alive(), "the watch ended with its folder"
+    finally:
+        observer.stop()
+        observer.join(5)
+
+
+def test_lean_observer_refuses_a_missing_folder(tmp_path):
+    observer = LeanInotifyObserver()
+    observer.schedule(object(), str(tmp_path / "nope"))
+    with pytest.raises(FileNotFoundError):
+        observer.start()

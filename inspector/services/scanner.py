@@ -1,0 +1,487 @@
+"""Reading a folder of stores: listing, lock inspection and document health, as plain functions.
+
+No Qt here. :class:`~inspector.services.store_directory.StoreDirectory` runs these on its worker
+thread; :func:`scan_folder` runs them all at once, which is what a child process uses (the tests
+scan a folder as another user, because root reads every file whatever its mode).
+
+A *store* is a JSON data file ``X.json``. Its lock ``X.json.lock``, temporary files
+(``X.json.tmp`` from the legacy writer, ``X.json.<random>.tmp`` and ``X.json.lock.<random>.tmp``
+from lockcore) and quarantined copies (``X.json.corrupt-<stamp>``) belong to that store's row, they
+are not stores themselves. A store whose data file is missing still has a row while any of its
+lock or temporary files exist, because that is exactly the state someone needs to see.
+
+What a listing costs is what the folder costs: one ``scandir`` per folder, one ``stat`` per store,
+and :func:`lockcore.inspect_lock` only for the stores whose lock file the listing saw -- a free
+store costs no lock lookup at all. Reading and parsing every document is left to a later pass in
+big folders (:data:`INLINE_HEALTH_LIMIT`), so the rows appear first and their health follows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import enum
+import json
+import os
+import re
+from collections.abc import Iterator
+
+from lockcore import LockFormat, LockInfo, LockState, inspect_lock, lock_path_for
+
+#: Documents larger than this are not parsed to check their health (they are still listed).
+HEALTH_CHECK_LIMIT = 8 * 1024 * 1024
+#: Folders with at most this many stores get their documents checked while they are listed (a
+#: few ms); bigger folders are listed first and checked right after, in the background.
+INLINE_HEALTH_LIMIT = 256
+
+_LEFTOVER_RE = re.compile(r"^(?P<store>.+\.json)\.(?:tmp|(?:lock\.)?[^./]+\.tmp|corrupt-.+)$")
+
+Stamp = tuple[int, int, int]
+
+
+class StoreHealth(enum.Enum):
+    """What reading the data file found."""
+
+    VALID = "valid JSON"
+    CORRUPT = "corrupt"
+    RECOVERABLE = "interrupted write — recoverable"
+    MISSING = "missing"
+    UNREADABLE = "unreadable"
+    NOT_CHECKED = "large — not checked"
+    PENDING = "checking…"
+
+
+# Not frozen: a frozen dataclass pays object.__setattr__ per field, three times the cost of
+# building 10,000 rows. Entries are still snapshots -- replaced whole, never changed in place,
+# because the GUI thread holds the very objects the worker made.
+@dataclasses.dataclass(slots=True)
+class StoreEntry:
+    """A snapshot of one store: its lock, its data file and the files folded into its row."""
+
+    path: str  #: absolute path of the data file ``X.json`` (the row's identity; may hold
+    #: surrogate escapes for bytes that are not UTF-8 -- use it for I/O, not for display)
+    name: str  #: path relative to the watched folder, printable
+    lock: LockInfo | None  #: the lock; None when there is no lock file (free) or when it could
+    #: not be inspected (then ``lock_error`` says why)
+    lock_error: str  #: why the lock could not be inspected, else ""
+    size: int | None  #: data file size in bytes, None when missing or unreadable
+    mtime: float | None  #: data file modification time (epoch seconds)
+    health: StoreHealth
+    health_detail: str  #: a plain sentence: the parse error with line and column, ...
+    leftovers: tuple[str, ...]  #: temp and quarantine files of this store (absolute paths)
+    data_stamp: Stamp | None  #: (inode, size, mtime_ns) of the data file
+    lock_stamp: Stamp | None = None  #: (inode, size, mtime_ns) of the lock file when it was
+    #: inspected: while it stays the same, the lock file's content has not changed
+
+    @property
+    def is_locked(self) -> bool:
+        """Whether a lock file exists (held, stale, foreign, half-written or unreadable)."""
+        return self.lock is not None and self.lock.is_locked
+
+    @property
+    def lock_state(self) -> LockState | None:
+        """The lock's state: FREE without a lock file, None when it could not be inspected."""
+        if self.lock is not None:
+            return self.lock.state
+        return None if self.lock_error else LockState.FREE
+
+    @property
+    def legacy_tmp_path(self) -> str:
+        """Where the legacy writer leaves its interrupted write."""
+        return self.path + ".tmp"
+
+    def same_as(self, other: StoreEntry | None) -> bool:
+        """Whether ``other`` shows the same thing (ignoring when each lock was inspected)."""
+        if other is None:
+            return False
+        return (
+            self.path == other.path
+            and self.name == other.name
+            and self.lock_error == other.lock_error
+            and self.size == other.size
+            and self.mtime == other.mtime
+            and self.health is other.health
+            and self.health_detail == other.health_detail
+            and self.leftovers == other.leftovers
+            and self.data_stamp == other.data_stamp
+            and _lock_facts(self.lock) == _lock_facts(other.lock)
+        )
+
+    def with_health(self, health: StoreHealth, detail: str) -> StoreEntry:
+        """A copy with another health (cheaper than ``dataclasses.replace``)."""
+        return StoreEntry(
+            self.path,
+            self.name,
+            self.lock,
+            self.lock_error,
+            self.size,
+            self.mtime,
+            health,
+            detail,
+            self.leftovers,
+            self.data_stamp,
+            self.lock_stamp,
+        )
+
+
+def _lock_facts(info: LockInfo | None) -> tuple[object, ...] | None:
+    if info is None:
+        return None
+    return (
+        info.state,
+        info.format,
+        info.pid,
+        info.hostname,
+        info.process_name,
+        info.cmdline,
+        info.holder_alive,
+        info.created,
+        info.identity,
+        info.reason,
+    )
+
+
+def death_makes_an_event(info: LockInfo | None) -> bool:
+    """Whether the holder's death changes a file (so the watcher sees it without re-checks).
+
+    A lockcore holder keeps its lock file open for writing; when it dies the kernel closes that
+    descriptor, which inotify reports. A legacy holder closed its lock file long ago: its death
+    changes nothing on disk, so only looking again (by PID) finds out.
+    """
+    return (
+        info is not None
+        and info.format is LockFormat.LOCKCORE
+        and info.state in (LockState.HELD_ALIVE, LockState.STALE_DEAD_HOLDER)
+    )
+
+
+def printable_path(path: str) -> str:
+    """``path`` safe to show: bytes that are not UTF-8 (surrogate escapes) become U+FFFD."""
+    if path.isascii():
+        return path
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def store_path_for(path: str) -> str | None:
+    """The data file a path belongs to (itself, its lock, a temp or quarantine file), or None."""
+    directory, name = os.path.split(path)
+    if name.endswith(".json"):
+        return path
+    if name.endswith(".json.lock"):
+        return os.path.join(directory, name[: -len(".lock")])
+    match = _LEFTOVER_RE.match(name)
+    if match:
+        return os.path.join(directory, match["store"])
+    return None
+
+
+def is_leftover(path: str) -> bool:
+    """Whether ``path`` is a temp or quarantine file of some store."""
+    name = os.path.basename(path)
+    return not name.endswith((".json", ".json.lock")) and _LEFTOVER_RE.match(name) is not None
+
+
+def check_document(raw: bytes) -> tuple[StoreHealth, str]:
+    """Parse a document's bytes: VALID, or CORRUPT with the error in plain words."""
+    try:
+        json.loads(raw)
+    except UnicodeDecodeError as exc:
+        return StoreHealth.CORRUPT, f"Not UTF-8 text (byte {exc.start})."
+    except json.JSONDecodeError as exc:
+        return StoreHealth.CORRUPT, f"{exc.msg} at line {exc.lineno}, column {exc.colno}."
+    except RecursionError:
+        return StoreHealth.CORRUPT, "Nested too deeply to parse."
+    return StoreHealth.VALID, "Valid JSON."
+
+
+def document_health(path: str, size: int) -> tuple[StoreHealth, str]:
+    """Read and check the data file ``path`` of ``size`` bytes."""
+    if size > HEALTH_CHECK_LIMIT:
+        return StoreHealth.NOT_CHECKED, f"{size / 1e6:.1f} MB: too large to check while listing."
+    try:
+        raw = _read_at_most(path, size)
+    except OSError as exc:
+        return StoreHealth.UNREADABLE, f"{exc.strerror or exc}."
+    return check_document(raw)
+
+
+def _read_at_most(path: str, expected: int) -> bytes:
+    """The file's bytes, up to HEALTH_CHECK_LIMIT + 1, sized for the ``expected`` length.
+
+    ``read(n)`` allocates n bytes before it reads: asking for the limit (8 MB) to read a 100-byte
+    document cost more than everything else in a health check.
+    """
+    with open(path, "rb", buffering=0) as handle:
+        chunks = []
+        wanted = min(expected, HEALTH_CHECK_LIMIT) + 1
+        total = 0
+        while total <= HEALTH_CHECK_LIMIT:
+            chunk = handle.read(wanted)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            wanted = min(max(wanted, 65536), HEALTH_CHECK_LIMIT + 1 - total)
+    return b"".join(chunks)
+
+
+def missing_health(path: str) -> tuple[StoreHealth, str]:
+    """Health of a store whose data file is missing: is its legacy temp file a full document?"""
+    legacy_tmp = path + ".tmp"
+    name = printable_path(os.path.basename(legacy_tmp))
+    try:
+        raw = _read_at_most(legacy_tmp, 4096)
+    except FileNotFoundError:
+        return StoreHealth.MISSING, "The data file does not exist."
+    except OSError as exc:
+        return StoreHealth.MISSING, f"The data file does not exist; {name}: {exc.strerror}."
+    health, detail = check_document(raw)
+    if health is StoreHealth.VALID:
+        return (
+            StoreHealth.RECOVERABLE,
+            f"The data file is missing, but {name} holds a complete document from an "
+            "interrupted write.",
+        )
+    return StoreHealth.MISSING, f"The data file does not exist; {name} is not valid: {detail}"
+
+
+def inspect_store_lock(path: str) -> tuple[LockInfo | None, str]:
+    """``(info, "")`` for a lock file, ``(None, "")`` when there is none, ``(None, why)``."""
+    try:
+        info = inspect_lock(path)
+    except OSError as exc:
+        return None, f"Cannot read the lock: {exc.strerror or exc}."
+    except Exception as exc:
+        # Whatever a strange lock file makes inspection raise, the row shows it and the scan goes
+        # on: one bad file must never hide the others.
+        return None, f"Cannot inspect the lock: {exc}."
+    if info.state is LockState.FREE:
+        return None, ""
+    return info, ""
+
+
+@dataclasses.dataclass
+class Listing:
+    """What one pass over a folder found, before anything was opened."""
+
+    names: dict[str, str]  #: store path -> its name relative to the folder (printable)
+    has_data: set[str]  #: stores whose data file was listed
+    has_lock: set[str]  #: stores whose lock file was listed
+    lock_stamps: dict[str, Stamp]  #: store path -> (inode, size, mtime_ns) of its lock file
+    leftovers: dict[str, list[str]]  #: store path -> its temp and quarantine files
+
+    def ordered(self) -> list[str]:
+        """Store paths in the order people read them (by name, ignoring case)."""
+        names = self.names
+        return sorted(names, key=lambda path: (names[path].casefold(), path))
+
+
+def list_folder(folder: str, *, recursive: bool = False) -> Listing:
+    """One ``scandir`` pass: the stores of ``folder`` and the files folded into each.
+
+    An unreadable subfolder is skipped; an unreadable ``folder`` raises its ``OSError``.
+    """
+    listing = Listing({}, set(), set(), {}, {})
+    names, has_data, has_lock, lock_stamps, leftovers = (
+        listing.names,
+        listing.has_data,
+        listing.has_lock,
+        listing.lock_stamps,
+        listing.leftovers,
+    )
+    pending = [(folder, "")]
+    while pending:
+        directory, prefix = pending.pop()
+        try:
+            iterator = os.scandir(directory)
+        except OSError:
+            if directory == folder:
+                raise
+            continue
+        with iterator:
+            for item in iterator:
+                name = item.name
+                if name.endswith(".json"):
+                    if item.is_dir(follow_symlinks=False):
+                        if recursive:
+                            pending.append((item.path, prefix + name + os.sep))
+                        continue
+                    has_data.add(item.path)
+                    names[item.path] = printable_path(prefix + name)
+                elif name.endswith(".json.lock"):
+                    store = item.path[: -len(".lock")]
+                    has_lock.add(store)
+                    with contextlib.suppress(OSError):
+                        st = item.stat(follow_symlinks=False)
+                        lock_stamps[store] = (st.st_ino, st.st_size, st.st_mtime_ns)
+                    names.setdefault(store, printable_path(prefix + name[: -len(".lock")]))
+                elif ".json." in name and (match := _LEFTOVER_RE.match(name)):
+                    store = os.path.join(directory, match["store"])
+                    leftovers.setdefault(store, []).append(item.path)
+                    names.setdefault(store, printable_path(prefix + match["store"]))
+                elif recursive and item.is_dir(follow_symlinks=False):
+                    pending.append((item.path, prefix + name + os.sep))
+    return listing
+
+
+def entry_from_listing(
+    path: str,
+    listing: Listing,
+    health_cache: dict[str, tuple[Stamp, StoreHealth, str]] | None,
+    *,
+    defer_health: bool = False,
+    previous: StoreEntry | None = None,
+) -> StoreEntry | None:
+    """The entry for a listed store; None when it vanished since the listing.
+
+    ``health_cache`` (path -> (stamp, health, detail)) answers for documents that did not change
+    and learns the others. A document not in it is read now, or with ``defer_health`` left
+    ``PENDING`` for a later pass. The lock of ``previous`` (the store's last entry) is taken
+    over when the lock file's stamp did not change, instead of inspecting it again: a rescan
+    after lost events then costs what listing costs. (Whether its holder still lives is what
+    the periodic re-checks ask.)
+    """
+    lock: LockInfo | None = None
+    lock_error = ""
+    lock_stamp = listing.lock_stamps.get(path)
+    if path in listing.has_lock:
+        if (
+            previous is not None
+            and lock_stamp is not None
+            and previous.lock_stamp == lock_stamp
+            and previous.lock is not None
+        ):
+            lock = previous.lock
+        else:
+            lock, lock_error = inspect_store_lock(path)
+    leftovers = tuple(sorted(listing.leftovers.get(path, ())))
+    return _finish_entry(
+        path,
+        listing.names[path],
+        lock,
+        lock_error,
+        leftovers,
+        health_cache=health_cache,
+        pending=defer_health,
+        lock_stamp=lock_stamp if lock is not None else None,
+    )
+
+
+def inspect_store(
+    path: str,
+    name: str,
+    leftover_candidates: set[str],
+    health_cache: dict[str, tuple[Stamp, StoreHealth, str]] | None,
+) -> StoreEntry | None:
+    """A fresh, complete entry for one store (after a change); None when nothing of it is left."""
+    leftover_candidates.add(path + ".tmp")
+    leftovers = tuple(sorted(p for p in leftover_candidates if os.path.lexists(p)))
+    try:
+        st = os.lstat(lock_path_for(path))
+    except OSError:
+        lock_stamp = None
+    else:
+        lock_stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+    lock, lock_error = inspect_store_lock(path)
+    return _finish_entry(
+        path,
+        name,
+        lock,
+        lock_error,
+        leftovers,
+        health_cache=health_cache,
+        pending=False,
+        lock_stamp=lock_stamp if lock is not None else None,
+    )
+
+
+def _finish_entry(
+    path: str,
+    name: str,
+    lock: LockInfo | None,
+    lock_error: str,
+    leftovers: tuple[str, ...],
+    *,
+    health_cache: dict[str, tuple[Stamp, StoreHealth, str]] | None,
+    pending: bool,
+    lock_stamp: Stamp | None,
+) -> StoreEntry | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        lock_exists = lock is not None or lock_error or os.path.lexists(lock_path_for(path))
+        if not lock_exists and not leftovers:
+            return None
+        health, detail = missing_health(path)
+        return StoreEntry(
+            path, name, lock, lock_error, None, None, health, detail, leftovers, None, lock_stamp
+        )
+    except OSError as exc:
+        return StoreEntry(
+            path,
+            name,
+            lock,
+            lock_error,
+            None,
+            None,
+            StoreHealth.UNREADABLE,
+            f"{exc.strerror or exc}.",
+            leftovers,
+            None,
+            lock_stamp,
+        )
+    stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+    cached = health_cache.get(path) if health_cache is not None else None
+    if cached is not None and cached[0] == stamp:
+        health, detail = cached[1], cached[2]
+    elif pending:
+        health, detail = StoreHealth.PENDING, "Not checked yet."
+    else:
+        health, detail = document_health(path, st.st_size)
+        if health_cache is not None:
+            health_cache[path] = (stamp, health, detail)
+    return StoreEntry(
+        path,
+        name,
+        lock,
+        lock_error,
+        st.st_size,
+        st.st_mtime,
+        health,
+        detail,
+        leftovers,
+        stamp,
+        lock_stamp,
+    )
+
+
+def iter_scan(folder: str, *, recursive: bool = False) -> Iterator[StoreEntry]:
+    """Every store of ``folder``, fully inspected and checked, in name order."""
+    listing = list_folder(folder, recursive=recursive)
+    for path in listing.ordered():
+        entry = entry_from_listing(path, listing, None)
+        if entry is not None:
+            yield entry
+
+
+def scan_folder(folder: str, *, recursive: bool = False) -> list[StoreEntry]:
+    """:func:`iter_scan` as a list (synchronous; for tools and child processes)."""
+    return list(iter_scan(os.path.abspath(folder), recursive=recursive))
+
+
+def write_problem(folder: str) -> str:
+    """Why stores in ``folder`` cannot be saved nor locks broken here, or "" when they can.
+
+    Saving creates a lock file and a temp file beside the store and renames it over the store;
+    breaking unlinks a lock file: all of them need write and search permission on the folder and
+    a filesystem mounted read-write.
+    """
+    try:
+        info = os.statvfs(folder)
+    except OSError as exc:
+        return f"Cannot check the folder: {exc.strerror or exc}."
+    if info.f_flag & os.ST_RDONLY:
+        return "The folder is on a read-only filesystem."
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "You may not create or remove files in this folder (permission denied)."
+    return ""
