@@ -52,8 +52,13 @@ def write_atomic(
     durable: bool,
     before_replace: Callable[[], None] = lambda: None,
 ) -> None:
-    """Replace ``path`` with ``data``; ``before_replace`` may veto by raising (nothing written)."""
-    directory = os.path.dirname(path) or "."
+    """Replace ``path`` with ``data``; ``before_replace`` may veto by raising (nothing written).
+
+    With ``durable`` the new bytes are on disk before they replace the old ones; the rename
+    itself becomes durable only with :func:`sync_directory`, which the caller runs after
+    releasing its lock: the lock need not be held while the disk catches up, and whichever
+    rename the directory holds by then — ours or a newer one — is made durable.
+    """
     try:
         existing: os.stat_result | None = os.stat(path)
     except FileNotFoundError:
@@ -77,8 +82,11 @@ def write_atomic(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_path)
         raise
-    if durable:
-        _platform.fsync_directory(directory)
+
+
+def sync_directory(path: str) -> None:
+    """Make the latest rename of ``path`` durable (fsync its directory)."""
+    _platform.fsync_directory(os.path.dirname(path) or ".")
 
 
 def _create_temp(path: str, *, private: bool) -> tuple[str, int]:

@@ -119,6 +119,8 @@ def locked_write_json(
     raw = _serialize(data, indent)
     with FileLock(path, timeout) as lock:
         _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
+    if durable:
+        _atomic.sync_directory(path)
 
 
 @contextmanager
@@ -142,7 +144,9 @@ def edit_json(
     with FileLock(path, timeout, stale_after=stale_after) as lock:
         original, document = _open_for_update(path, default, on_corrupt, durable=durable)
         yield document
-        _commit(path, lock, original, document, indent, durable=durable)
+        wrote = _commit(path, lock, original, document, indent, durable=durable)
+    if wrote and durable:
+        _atomic.sync_directory(path)
 
 
 def locked_update_json(
@@ -173,8 +177,10 @@ def locked_update_json(
                 f"the updater for {path} returned None; return the document to write "
                 "(nothing was written)"
             )
-        _commit(path, lock, original, updated, indent, durable=durable)
-        return updated
+        wrote = _commit(path, lock, original, updated, indent, durable=durable)
+    if wrote and durable:
+        _atomic.sync_directory(path)
+    return updated
 
 
 def _open_for_update(
@@ -200,8 +206,10 @@ def _commit(
     indent: int | None,
     *,
     durable: bool,
-) -> None:
+) -> bool:
+    """Write ``document`` unless the file already holds exactly these bytes; True if written."""
     raw = _serialize(document, indent)
     if raw == original:
-        return
+        return False
     _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
+    return True
