@@ -19,6 +19,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from lockcore import _atomic
@@ -140,13 +141,16 @@ def edit_json(
     so it must be a dict or a list; it is written when the block ends without an exception, and
     only if it changed. An exception leaves the file as it was.
     """
-    path = os.fspath(path)
-    with FileLock(path, timeout, stale_after=stale_after) as lock:
-        original, document = _open_for_update(path, default, on_corrupt, durable=durable)
-        yield document
-        wrote = _commit(path, lock, original, document, indent, durable=durable)
-    if wrote and durable:
-        _atomic.sync_directory(path)
+    with _transaction(
+        path,
+        default,
+        timeout,
+        indent,
+        durable=durable,
+        on_corrupt=on_corrupt,
+        stale_after=stale_after,
+    ) as draft:
+        yield draft.document
 
 
 def locked_update_json(
@@ -168,19 +172,51 @@ def locked_update_json(
     the bytes to ``<path>.corrupt-<time>-<id>`` beside it and hands the updater the default.
     Returns the written document.
     """
+    with _transaction(
+        path,
+        default,
+        timeout,
+        indent,
+        durable=durable,
+        on_corrupt=on_corrupt,
+        stale_after=stale_after,
+    ) as draft:
+        updated = updater(draft.document)
+        if updated is None:
+            raise TypeError(
+                f"the updater for {draft.path} returned None; return the document to write "
+                "(nothing was written)"
+            )
+        draft.document = updated
+    return updated
+
+
+@dataclass
+class _Draft:
+    path: str
+    document: Any
+
+
+@contextmanager
+def _transaction(
+    path: str | os.PathLike[str],
+    default: Default,
+    timeout: float,
+    indent: int | None,
+    *,
+    durable: bool,
+    on_corrupt: UpdateCorrupt,
+    stale_after: float | None,
+) -> Iterator[_Draft]:
+    """Lock, read, yield the draft; on a clean exit write what the draft holds, if it changed."""
     path = os.fspath(path)
     with FileLock(path, timeout, stale_after=stale_after) as lock:
         original, document = _open_for_update(path, default, on_corrupt, durable=durable)
-        updated = updater(document)
-        if updated is None:
-            raise TypeError(
-                f"the updater for {path} returned None; return the document to write "
-                "(nothing was written)"
-            )
-        wrote = _commit(path, lock, original, updated, indent, durable=durable)
+        draft = _Draft(path, document)
+        yield draft
+        wrote = _commit(path, lock, original, draft.document, indent, durable=durable)
     if wrote and durable:
         _atomic.sync_directory(path)
-    return updated
 
 
 def _open_for_update(
