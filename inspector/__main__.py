@@ -38,6 +38,18 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _folder_to_open(directory: str | None) -> str | None:
+    """DIR as given, else the last folder used, else the one the user picks (None: none)."""
+    if directory:
+        if not os.path.isdir(directory):
+            print(f"lock-inspector: {directory}: not a folder (watching for it)", file=sys.stderr)
+        return directory
+    last = QSettings().value("folders/last", "")
+    if last and os.path.isdir(str(last)):
+        return str(last)
+    return QFileDialog.getExistingDirectory(None, "Open Folder of JSON Stores") or None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; returns the process exit status."""
     args = _parse_args(sys.argv[1:] if argv is None else argv)
@@ -51,29 +63,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     app = QApplication(sys.argv[:1])
     configure_application(app)
-    # Let Ctrl+C in the terminal quit cleanly (Python handlers run only when Python runs).
-    signal.signal(signal.SIGINT, lambda *_: app.quit())
+
+    # Ctrl+C in the terminal and a polite kill (SIGTERM: logout, systemd, `kill`) quit like the
+    # Quit action, so that the demo's writers stop and its folder goes. Python runs a handler
+    # only between bytecodes, hence the heartbeat. The quit is queued: before app.exec() a
+    # direct quit() would do nothing and the signal would be lost.
+    def request_quit(_signal: int, _frame: object) -> None:
+        QTimer.singleShot(0, app.quit)
+
+    signal.signal(signal.SIGINT, request_quit)
+    signal.signal(signal.SIGTERM, request_quit)
     heartbeat = QTimer()
     heartbeat.start(200)
     heartbeat.timeout.connect(lambda: None)
 
     demo: DemoStore | None = None
-    folder: str | None
-    if args.demo:
-        demo = DemoStore.create()
-        demo.start()
-        folder = demo.folder
-    elif args.directory:
-        folder = args.directory
-        if not os.path.isdir(folder):
-            print(f"lock-inspector: {folder}: not a folder (watching for it)", file=sys.stderr)
-    else:
-        last = QSettings().value("folders/last", "")
-        folder = str(last) if last and os.path.isdir(str(last)) else None
-        if folder is None:
-            folder = QFileDialog.getExistingDirectory(None, "Open Folder of JSON Stores") or None
-
     try:
+        if args.demo:
+            # Kept before start(): if one writer fails to start, `finally` stops the others.
+            demo = DemoStore.create()
+            demo.start()
+            folder: str | None = demo.folder
+            if sys.stdout is not None:  # None for a GUI script started without a console
+                print(f"lock-inspector: demo folder {folder}", flush=True)
+        else:
+            folder = _folder_to_open(args.directory)
         window = create_main_window(folder, poll=args.poll)
         if demo is not None:
             window.statusBar().showMessage(

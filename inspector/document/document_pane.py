@@ -10,6 +10,8 @@ bars (``pane_bars``), the header's content (``pane_header``), the conflict dialo
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import (
@@ -243,6 +245,35 @@ class DocumentPane(QWidget):
     def secrets_revealed(self) -> bool:
         return self._revealed
 
+    @property
+    def read_only_reason(self) -> str | None:
+        """Why nothing may be changed here (see :meth:`set_read_only`), or None."""
+        return self._session.read_only_reason
+
+    def set_read_only(self, reason: str | None) -> None:
+        """Forbid editing and saving and say why (a read-only folder); None allows them again.
+
+        Viewing, revealing secrets and revert stay. Unsaved edits are kept, and raw text typed
+        but not yet applied becomes one of them rather than being lost; they can be saved once
+        the folder is writable again.
+        """
+        reason = reason or None  # "" is no reason either
+        if reason == self._session.read_only_reason:
+            return
+        if reason is not None:
+            self.raw_editor.validate_now()
+            self.bars.read_only_bar.show_message(
+                f"<b>Read-only:</b> {escape(reason)} Viewing only; editing and saving are disabled."
+            )
+        else:
+            self.bars.read_only_bar.hide()
+        self._session.set_read_only(reason)
+        self.document_actions.set_read_only_reason(reason)
+        self.raw_view.set_read_only_reason(reason)
+        self._update_header()
+        self._update_actions()
+        self._update_dirty()
+
     def open_store(self, path: str | None) -> None:
         """Show the store at ``path`` (None: show nothing). Unsaved edits are dropped."""
         self._conflicts.close()
@@ -266,6 +297,9 @@ class DocumentPane(QWidget):
     def save(self) -> bool:
         """Start saving the edits; False when there is nothing to save or it cannot start."""
         if self._session.is_saving or self._session.loaded is None:
+            return False
+        if self._session.read_only_reason is not None:
+            self.status_message.emit(f"Not saved: {self._session.read_only_reason}")
             return False
         self.raw_editor.validate_now()
         if self._raw_invalid and self.raw_editor.error is not None:
@@ -569,6 +603,7 @@ class DocumentPane(QWidget):
             self._session.loaded,
             dirty=self.is_dirty,
             has_document=self._model.has_document,
+            read_only=self._session.read_only_reason is not None,
         )
         self.header.title.setText(content.title)
         self.header.details.setText(content.details)
@@ -587,6 +622,7 @@ class DocumentPane(QWidget):
                 can_reveal=self._secrets_present or self._revealed,
                 can_undo=self._undo_stack.canUndo(),
                 can_redo=self._undo_stack.canRedo(),
+                read_only=self._session.read_only_reason is not None,
             )
         )
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QStyle, QToolBar, QToolButton, QWidget
 class ActionState:
     """What the pane's state allows right now."""
 
-    editable: bool  # a document that may be edited, and no save running
+    editable: bool  # a document that may be edited, no save running, not read-only
     dirty: bool
     has_path: bool
     saving: bool
@@ -21,6 +21,7 @@ class ActionState:
     can_reveal: bool  # there are secrets, or they are shown
     can_undo: bool
     can_redo: bool
+    read_only: bool = False  # the folder forbids changes (undoing too: it edits the document)
 
 
 class DocumentActions(QObject):
@@ -80,6 +81,12 @@ class DocumentActions(QObject):
         self.reveal_button.setObjectName("revealSecretsButton")
         self.reveal_button.setDefaultAction(self.reveal)
         self.reveal_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        # The tips of the actions a read-only folder disables get its reason appended.
+        self._tips = {action: action.toolTip() for action in (self.save, self.add, self.delete)}
+        self._tips[self.undo] = "Nothing to undo"
+        self._tips[self.redo] = "Nothing to redo"
+        self._read_only_reason: str | None = None
+        self._apply_tips()
 
     def follow_undo_texts(self, stack: QUndoStack) -> None:
         """Name the step Undo and Redo would take in their tooltips."""
@@ -88,11 +95,23 @@ class DocumentActions(QObject):
 
     @Slot(str)
     def _on_undo_text_changed(self, text: str) -> None:
-        self.undo.setToolTip(f"Undo {text}" if text else "Nothing to undo")
+        self._tips[self.undo] = f"Undo {text}" if text else "Nothing to undo"
+        self._apply_tips()
 
     @Slot(str)
     def _on_redo_text_changed(self, text: str) -> None:
-        self.redo.setToolTip(f"Redo {text}" if text else "Nothing to redo")
+        self._tips[self.redo] = f"Redo {text}" if text else "Nothing to redo"
+        self._apply_tips()
+
+    def set_read_only_reason(self, reason: str | None) -> None:
+        """Say in the tips of the editing actions why they are disabled (None: they are not)."""
+        self._read_only_reason = reason
+        self._apply_tips()
+
+    def _apply_tips(self) -> None:
+        reason = self._read_only_reason
+        for action, tip in self._tips.items():
+            action.setToolTip(f"{tip} — disabled: {reason}" if reason else tip)
 
     def set_revealed(self, revealed: bool) -> None:
         self.reveal.setChecked(revealed)
@@ -104,5 +123,7 @@ class DocumentActions(QObject):
         self.add.setEnabled(state.editable)
         self.delete.setEnabled(state.editable and state.can_delete)
         self.reveal.setEnabled(state.can_reveal)
-        self.undo.setEnabled(state.can_undo and not state.saving)
-        self.redo.setEnabled(state.can_redo and not state.saving)
+        self.undo.setEnabled(state.can_undo and not state.saving and not state.read_only)
+        self.redo.setEnabled(state.can_redo and not state.saving and not state.read_only)
+        # Nothing to reveal in no store: the toggle goes away rather than tease.
+        self.reveal_button.setVisible(state.has_path)

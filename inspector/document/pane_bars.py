@@ -9,7 +9,7 @@ from inspector.document.widgets import BarKind, MessageBar
 
 
 class MessageBars(QWidget):
-    """Changed on disk (reload / keep editing), saving (cancel), an error, a notice."""
+    """Read-only, changed on disk (reload / keep editing), saving (cancel), an error, a notice."""
 
     #: () the user chose to reload the version on disk
     reload_requested = Signal()
@@ -34,10 +34,18 @@ class MessageBars(QWidget):
         self.error_bar = MessageBar(BarKind.ERROR, "errorBar")
         self.error_bar.add_button("Dismiss", self.error_bar.hide, "dismissButton")
         self.notice_bar = MessageBar(BarKind.INFO, "noticeBar")
+        # Says why nothing can be changed; it belongs to the folder, so it outlives the store.
+        self.read_only_bar = MessageBar(BarKind.INFO, "readOnlyBar")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 0, 8, 4)
         layout.setSpacing(4)
-        for bar in (self.change_bar, self.progress_bar, self.error_bar, self.notice_bar):
+        for bar in (
+            self.read_only_bar,
+            self.change_bar,
+            self.progress_bar,
+            self.error_bar,
+            self.notice_bar,
+        ):
             layout.addWidget(bar)
 
     def hide_notes(self) -> None:

@@ -18,7 +18,12 @@ class HeaderContent:
 
 
 def header_content(
-    path: str | None, loaded: LoadedDocument | None, *, dirty: bool, has_document: bool
+    path: str | None,
+    loaded: LoadedDocument | None,
+    *,
+    dirty: bool,
+    has_document: bool,
+    read_only: bool = False,
 ) -> HeaderContent:
     """File name (• when edited), folder · size · kind, and badges."""
     if path is None:
@@ -33,7 +38,7 @@ def header_content(
         badges.append(("unsaved", "#d97706"))
     if is_secret_file(path):
         badges.append(("secret file", "#8a3ab9"))
-    if loaded is not None and loaded.kind is DocumentKind.TOO_LARGE:
+    if read_only or (loaded is not None and loaded.kind is DocumentKind.TOO_LARGE):
         badges.append(("read-only", "#6b7280"))
     if loaded is not None and loaded.kind.repairable and not has_document:
         badges.append(("corrupt", "#dc2626"))

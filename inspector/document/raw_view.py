@@ -140,6 +140,7 @@ class RawView(QWidget):
         layout.addWidget(self.status)
         self._content = RawContent("", RawMode.EMPTY)
         self._saving = False
+        self._read_only_reason: str | None = None
         self.editor.loading_finished.connect(self._on_loading_finished)
 
     @property
@@ -166,9 +167,18 @@ class RawView(QWidget):
             editor.go_to_error()
         self.update_status()
 
+    def set_read_only_reason(self, reason: str | None) -> None:
+        """Refuse typing for ``reason`` (a read-only folder) and say why; None: allow it."""
+        self._read_only_reason = reason
+        self._apply_read_only()
+        self.update_status()
+
     def _apply_read_only(self) -> None:
         self.editor.setReadOnly(
-            self._saving or self._content.mode.read_only or self.editor.is_loading
+            self._saving
+            or self._read_only_reason is not None
+            or self._content.mode.read_only
+            or self.editor.is_loading
         )
 
     @Slot()
@@ -185,6 +195,8 @@ class RawView(QWidget):
             )
         elif self._saving:
             self.status.setText("Read-only while saving.")
+        elif self._read_only_reason is not None and self._content.mode is not RawMode.EMPTY:
+            self.status.setText(f"Read-only: {self._read_only_reason}")
         elif self.editor.is_loading:
             self.status.setText("Loading the text…")
         else:

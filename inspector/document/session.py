@@ -93,6 +93,8 @@ class EditSession(QObject):
         self._disk_version: LoadedDocument | None = None
         self._pending_conflict: SaveConflict | None = None
         self._revealed = False
+        self._read_only_reason: str | None = None
+        self._model_locked = False  # the model's read-only state, the folder's reason aside
         self.service.loaded.connect(self._on_loaded)
         self.service.secrets_checked.connect(self._on_secrets_checked)
         self.service.save_progress.connect(self._on_save_progress)
@@ -134,12 +136,18 @@ class EditSession(QObject):
         return self.is_dirty or self.has_unapplied_text()
 
     @property
+    def read_only_reason(self) -> str | None:
+        """Why the store may not be changed here (a read-only folder), or None."""
+        return self._read_only_reason
+
+    @property
     def editable(self) -> bool:
         loaded = self._loaded
         return (
             loaded is not None
             and self.model.has_document
             and not self.is_saving
+            and self._read_only_reason is None
             and (loaded.kind is DocumentKind.VALID or loaded.kind.repairable)
         )
 
@@ -149,6 +157,21 @@ class EditSession(QObject):
     def set_revealed(self, revealed: bool) -> None:
         self._revealed = revealed
         self.model.set_secret_policy(self.policy())
+
+    def set_read_only(self, reason: str | None) -> None:
+        """Forbid edits and saves for ``reason`` (None: allow them again).
+
+        Unsaved edits are kept: the user can still read them, copy them, or revert.
+        """
+        if reason == self._read_only_reason:
+            return
+        self._read_only_reason = reason
+        self._set_model_read_only(self._model_locked)
+
+    def _set_model_read_only(self, locked: bool) -> None:
+        """Lock the model for its own reasons (saving, damaged), or for the read-only reason."""
+        self._model_locked = locked
+        self.model.set_read_only(locked or self._read_only_reason is not None)
 
     # -- opening and following -------------------------------------------------------------
     def open(self, path: str | None) -> None:
@@ -161,7 +184,7 @@ class EditSession(QObject):
         self._pending_conflict = None
         self.undo_stack.clear()
         self.model.set_document(NO_DOCUMENT)
-        self.model.set_read_only(False)
+        self._set_model_read_only(False)
         if self._path is None:
             self._load_request = 0
             self._load_in_flight = False
@@ -253,7 +276,7 @@ class EditSession(QObject):
             return
         self.undo_stack.clear()  # commands address rows of the old version
         self.model.set_secret_policy(self.policy())
-        self.model.set_read_only(loaded.kind is not DocumentKind.VALID)
+        self._set_model_read_only(loaded.kind is not DocumentKind.VALID)
         self.model.set_document(loaded.document, root_label=loaded.name)
         if loaded.kind is DocumentKind.VALID:
             verb, note = ("Reloaded", " (changed on disk)") if follow else ("Opened", "")
@@ -317,16 +340,19 @@ class EditSession(QObject):
         self.service.shutdown()
 
     def _start_save(self, request: SaveRequest) -> bool:
+        if self._read_only_reason is not None:
+            self.status_message.emit(f"Not saved: {self._read_only_reason}")
+            return False
         if not self.service.save(request):
             return False
-        self.model.set_read_only(True)
+        self._set_model_read_only(True)
         self.status_message.emit(f"Saving {self.file_name}…")
         self.save_started.emit()
         return True
 
     def _end_save(self) -> None:
         loaded = self._loaded
-        self.model.set_read_only(loaded is None or (loaded.kind is not DocumentKind.VALID
+        self._set_model_read_only(loaded is None or (loaded.kind is not DocumentKind.VALID
                                  and not self.model.has_document))  # fmt: skip
 
     @Slot(str)
@@ -348,8 +374,9 @@ class EditSession(QObject):
         elif json_equal(self.model.document(), result.document):
             self.undo_stack.setClean()
         else:
-            # An undo during the save (the window's Undo stays live) moved the document away
-            # from what was written: no state of the stack is what is on disk now.
+            # An undo during the save (the undo stack itself is not locked, only the actions
+            # that drive it) moved the document away from what was written: no state of the
+            # stack is what is on disk now.
             self.undo_stack.resetClean()
         self._end_save()
         self.status_message.emit(save_summary(result))

@@ -1,9 +1,11 @@
 """The main window: the store table on the left, the document pane on the right.
 
 In a folder nobody may write to (or on a read-only filesystem) everything stays viewable, but
-saving, recovering and breaking locks are disabled, and a banner and the actions' tips say why.
-The document pane has no read-only switch of its own yet, so the window disables its own Save
-action; a save started from the pane's toolbar fails with the permission error, writing nothing.
+editing, saving, recovering and breaking locks are disabled, and a banner, the document pane and
+the actions' tips say why.
+
+The window's Save, Undo and Redo only forward to the document pane's own actions and follow
+their enabled state: one place decides what may be done (nothing while a save runs).
 """
 
 from __future__ import annotations
@@ -199,11 +201,15 @@ class MainWindow(QMainWindow):
         )
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
 
-        stack = self.document_pane.undo_stack
-        self.undo_action = stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcut(QKeySequence("Ctrl+Shift+Z"))
+        pane = self.document_pane
+        # Not the stack's createUndoAction: that one is enabled whenever the stack can undo,
+        # also while a save runs or the folder is read-only.
+        self.undo_action = self._action(
+            "&Undo", pane.undo_action.trigger, QKeySequence.StandardKey.Undo
+        )
+        self.redo_action = self._action(
+            "&Redo", pane.redo_action.trigger, QKeySequence("Ctrl+Shift+Z")
+        )
         self.save_action = self._action(
             "&Save",
             self._on_save_action_triggered,
@@ -334,6 +340,12 @@ class MainWindow(QMainWindow):
         self.lock_actions.recover_finished.connect(self._on_recover_finished)
         self.document_pane.status_message.connect(self._on_status_message)
         self.document_pane.dirty_changed.connect(self._on_dirty_changed)
+        for action in (
+            self.document_pane.save_action,
+            self.document_pane.undo_action,
+            self.document_pane.redo_action,
+        ):
+            action.changed.connect(self._on_pane_action_changed)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         app = QApplication.instance()
         if app is not None:
@@ -387,6 +399,7 @@ class MainWindow(QMainWindow):
             self.break_lock_dialog.close()
         self.directory.shutdown()
         self.lock_actions.shutdown()
+        self.document_pane.shutdown()
 
     # -- settings --------------------------------------------------------------------------
 
@@ -444,8 +457,17 @@ class MainWindow(QMainWindow):
             writable and entry is not None and entry.health is StoreHealth.RECOVERABLE
         )
         has_document = self._current_path is not None
-        self.save_action.setEnabled(writable and has_document)
+        pane = self.document_pane
+        # The pane's Save is enabled for unsaved edits, no save running, not read-only.
+        self.save_action.setEnabled(writable and pane.save_action.isEnabled())
         self.revert_action.setEnabled(has_document)
+        for action, follows in (
+            (self.undo_action, pane.undo_action),
+            (self.redo_action, pane.redo_action),
+        ):
+            action.setEnabled(follows.isEnabled())
+            action.setToolTip(follows.toolTip())
+            action.setStatusTip(follows.toolTip())
 
     def _update_action_tips(self) -> None:
         read_only = self.directory.read_only_reason
@@ -528,11 +550,12 @@ class MainWindow(QMainWindow):
     def _on_read_only_changed(self, read_only: bool, reason: str) -> None:
         if read_only:
             self.read_only_banner.setText(
-                f"🔒 Read-only folder: {reason} The stores can be viewed; saving, recovering and "
-                "breaking locks are disabled."
+                f"🔒 Read-only folder: {reason} The stores can be viewed; editing, saving, "
+                "recovering and breaking locks are disabled."
             )
             self._show_message(f"Read-only: {reason}")
         self.read_only_banner.setVisible(read_only)
+        self.document_pane.set_read_only(reason if read_only else None)
         self._update_action_tips()
         self._update_actions()
 
@@ -552,6 +575,10 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_dirty_changed(self, dirty: bool) -> None:
         self.setWindowModified(dirty)
+
+    @Slot()
+    def _on_pane_action_changed(self) -> None:
+        self._update_actions()
 
     @Slot(object)
     def _on_store_changed_on_disk(self, path: str) -> None:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
+import select
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
+import psutil
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QPalette
@@ -86,6 +92,54 @@ def test_demo_store_shows_every_state_and_cleans_up():
         demo.stop()
     assert not os.path.exists(folder)
     assert all(process.returncode is not None for process in processes)
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_demo_app_cleans_up_when_signalled(tmp_path: Path, stop_signal: signal.Signals) -> None:
+    # A home, config and temp folder of its own: the app's QSettings and demo folder stay here.
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    for variable, name in (("HOME", "home"), ("XDG_CONFIG_HOME", "config"), ("TMPDIR", "tmp")):
+        (tmp_path / name).mkdir()
+        env[variable] = str(tmp_path / name)
+    with (tmp_path / "stderr.txt").open("wb") as stderr:
+        app = subprocess.Popen(
+            [sys.executable, "-m", "inspector", "--demo"],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=REPO,
+        )
+    writers: list[psutil.Process] = []
+    try:
+        assert app.stdout is not None
+        ready, _, _ = select.select([app.stdout], [], [], 30)
+        assert ready, "the app never said where its demo folder is"
+        line = app.stdout.readline().decode()
+        assert line.startswith("lock-inspector: demo folder "), line
+        folder = line.removeprefix("lock-inspector: demo folder ").strip()
+        assert os.path.isdir(folder)
+        assert folder.startswith(str(tmp_path / "tmp"))
+        writers = psutil.Process(app.pid).children(recursive=True)
+        assert len(writers) >= 4, writers  # the legacy holder and three updaters, at least
+
+        app.send_signal(stop_signal)
+
+        assert app.wait(timeout=20) == 0, (tmp_path / "stderr.txt").read_text()
+        assert not os.path.exists(folder)
+        assert glob.glob(str(tmp_path / "tmp" / "lock-inspector-demo-*")) == []
+        _gone, alive = psutil.wait_procs(writers, timeout=5)
+        assert alive == []
+    finally:
+        for process in [*writers, app]:
+            with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
+                process.kill()
+        app.wait(timeout=10)
+        if app.stdout is not None:
+            app.stdout.close()
 
 
 def test_palette_follows_light_and_dark(qapp):

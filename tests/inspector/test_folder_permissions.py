@@ -2,7 +2,8 @@
 
 These machines run the tests as root, for whom ``chmod`` denies nothing, so the denied side runs
 in a child process that drops to the user ``nobody`` after its imports (as
-tests/lockcore/test_permissions.py does) and prints what it saw as JSON.
+tests/lockcore/test_permissions.py does) and prints what it saw as JSON. A read-only filesystem
+refuses root too: a tmpfs of our own, remounted read-only, is tested in this process.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from inspector.app import create_main_window
+from inspector.document.tree_model import VALUE_COLUMN
 from inspector.services.scanner import StoreHealth, write_problem
 
 NOBODY = 65534
@@ -173,3 +177,61 @@ def test_read_only_folder_is_viewable_but_saving_and_breaking_are_disabled(
 def test_writable_folder_has_no_write_problem(tmp_path: Path) -> None:
     assert write_problem(str(tmp_path)) == ""
     assert "Cannot check" in write_problem(str(tmp_path / "missing"))
+
+
+@pytest.fixture
+def read_only_tmpfs() -> Iterator[Path]:
+    """A small tmpfs holding one store, remounted read-only; unmounted afterwards."""
+    mount_point = Path(tempfile.mkdtemp(prefix="inspector-ro-tmpfs-"))
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        mount_point.rmdir()
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        (mount_point / "settings.json").write_text('{"theme": "dark", "count": 1}\n')
+        subprocess.run(["mount", "-o", "remount,ro", str(mount_point)], check=True)
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+        mount_point.rmdir()
+
+
+def test_read_only_filesystem_store_is_shown_but_not_editable(
+    qtbot: Any, read_only_tmpfs: Path
+) -> None:
+    store = str(read_only_tmpfs / "settings.json")
+    window = create_main_window(str(read_only_tmpfs))
+    qtbot.addWidget(window)
+    window.show()
+    pane = window.document_pane
+    try:
+        qtbot.waitUntil(
+            lambda: window.model.rowCount() == 1 and pane.read_only_reason is not None,
+            timeout=5000,
+        )
+        with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+            assert window.select_store(store)
+
+        assert pane.model.document() == {"theme": "dark", "count": 1}
+        reason = window.directory.read_only_reason
+        assert "read-only filesystem" in reason
+        assert pane.read_only_reason == reason
+        assert pane.bars.read_only_bar.isVisible()
+        assert reason in pane.bars.read_only_bar.text
+        for action in (pane.save_action, pane.add_action, pane.undo_action):
+            assert not action.isEnabled(), action.text()
+            assert reason in action.toolTip(), action.text()
+        assert not window.save_action.isEnabled()
+        assert reason in window.save_action.toolTip()
+        value = pane.model.index_for_json_path("theme").siblingAtColumn(VALUE_COLUMN)
+        assert not pane.model.setData(value, "light")
+        pane.tabs.setCurrentIndex(1)
+        assert pane.raw_editor.isReadOnly()
+        assert not pane.save()
+        assert not window.save_action.isEnabled()
+    finally:
+        window.shutdown()

@@ -10,6 +10,8 @@ from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QApplication
 
 from inspector.app import create_main_window
+from inspector.document import UnsavedChoice
+from inspector.document.tree_model import VALUE_COLUMN
 from inspector.models.store_table import Column
 from inspector.services.store_directory import StoreHealth
 from lockcore import LockState
@@ -237,3 +239,69 @@ def test_the_window_tells_the_model_which_rows_are_on_screen(qtbot, main_window)
 def test_status_bar_says_how_the_folder_is_watched(main_window):
     assert "inotify" in main_window.watch_label.text()
     assert not main_window.read_only_banner.isVisible()
+
+
+def open_settings(qtbot, window):
+    pane = window.document_pane
+    pane.unsaved_prompt = lambda _parent: UnsavedChoice.DISCARD  # closing must not ask
+    store = os.path.join(window.directory.folder, "settings.json")
+    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+        assert window.select_store(store)
+    return store
+
+
+def edit_theme(pane, value):
+    index = pane.model.index_for_json_path("theme").siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(index, value)
+
+
+def test_save_undo_and_redo_follow_the_pane(qtbot, main_window, lock_holder):
+    window = main_window
+    pane = window.document_pane
+    store = open_settings(qtbot, window)
+    assert not window.save_action.isEnabled()  # nothing edited: nothing to save
+    assert not window.undo_action.isEnabled()
+
+    edit_theme(pane, "light")
+    assert window.save_action.isEnabled()
+    assert window.undo_action.isEnabled()
+    assert "theme" in window.undo_action.toolTip()
+
+    lock_holder(store)  # the save waits for this lock until cancelled
+    window.save_action.trigger()
+    assert pane.is_saving
+    assert not window.save_action.isEnabled()
+    assert not window.undo_action.isEnabled()
+    window.undo_action.trigger()
+    assert pane.model.document()["theme"] == "light"  # no undo under a running save
+
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=5000):
+        pane.cancel_save()
+    assert window.save_action.isEnabled()
+    assert window.undo_action.isEnabled()
+    window.undo_action.trigger()
+    assert pane.model.document()["theme"] == "dark"
+    assert not window.save_action.isEnabled()
+    assert window.redo_action.isEnabled()
+    window.redo_action.trigger()
+    assert pane.model.document()["theme"] == "light"
+
+
+def test_shutdown_ends_a_waiting_save(qtbot, main_window, lock_holder, monkeypatch):
+    window = main_window
+    pane = window.document_pane
+    store = open_settings(qtbot, window)
+    edit_theme(pane, "light")
+    lock_holder(store)
+    assert pane.save()
+    with open(store, "rb") as handle:
+        before = handle.read()
+    shut_down = []
+    real_shutdown = pane.shutdown
+    monkeypatch.setattr(pane, "shutdown", lambda: shut_down.append(real_shutdown()))
+
+    window.shutdown()
+
+    assert shut_down == [None]
+    with open(store, "rb") as handle:
+        assert handle.read() == before

@@ -427,3 +427,62 @@ def test_disk_change_while_raw_typing_is_pending_offers_reload(
     pane.notify_disk_change(path)
     qtbot.waitUntil(pane.change_bar.isVisible, timeout=3000)
     assert pane.raw_editor.toPlainText() == '{"a": 1, "typing": tr'
+
+
+def test_read_only_disables_editing_and_saving_and_says_why(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
+) -> None:
+    reason = "The folder is on a read-only filesystem."
+    open_and_wait(pane, store)
+    pane.set_secrets_revealed(True)  # masked raw text is read-only for its own reason
+    edit_value(pane, "theme", value="light")  # an unsaved edit made before it became read-only
+    pane.tree_view.setCurrentIndex(pane.model.index_for_json_path("counter"))
+    assert pane.save_action.isEnabled()
+
+    pane.set_read_only(reason)
+
+    assert pane.read_only_reason == reason
+    assert pane.bars.read_only_bar.isVisible()
+    assert reason in pane.bars.read_only_bar.text
+    assert "read-only" in pane.header.badge_texts()
+    for action in (pane.save_action, pane.add_action, pane.delete_action, pane.undo_action):
+        assert not action.isEnabled(), action.text()
+        assert reason in action.toolTip(), action.text()
+    assert pane.revert_action.isEnabled()  # reading the file again changes nothing on disk
+    value = pane.model.index_for_json_path("counter").siblingAtColumn(VALUE_COLUMN)
+    assert not pane.model.flags(value) & Qt.ItemFlag.ItemIsEditable
+    assert not pane.model.setData(value, "7")
+    pane.undo_action.trigger()
+    assert pane.model.document()["theme"] == "light"  # the edit is kept, not undone
+    pane.tabs.setCurrentIndex(1)
+    assert pane.raw_editor.isReadOnly()
+    assert reason in pane.raw_status.text()
+    assert not pane.save()
+    assert read(store)["theme"] == "dark"
+
+    pane.open_store(store)  # the folder's state outlives the store shown
+    qtbot.waitUntil(lambda: pane.loaded is not None, timeout=5000)
+    assert pane.bars.read_only_bar.isVisible()
+    assert not pane.add_action.isEnabled()
+
+    pane.set_read_only(None)
+
+    assert not pane.bars.read_only_bar.isVisible()
+    assert pane.add_action.isEnabled()
+    assert reason not in pane.add_action.toolTip()
+    assert not pane.raw_editor.isReadOnly()
+    edit_value(pane, "counter", value="7")
+    assert pane.save_action.isEnabled()
+    save_and_wait(qtbot, pane)
+    assert read(store)["counter"] == 7
+
+
+def test_reveal_secrets_is_hidden_while_no_store_is_open(
+    pane: DocumentPane, store: str, open_and_wait: Any
+) -> None:
+    assert pane.reveal_button.isHidden()
+    open_and_wait(pane, store)
+    assert pane.reveal_button.isVisible()
+    pane.set_secrets_revealed(True)
+    pane.open_store(None)
+    assert pane.reveal_button.isHidden()
