@@ -59,42 +59,44 @@ class InsertEntryCommand(QUndoCommand):
     def __init__(
         self, model: JsonTreeModel, parent_path: RowPath, row: int, key: str | None, value: Any
     ) -> None:
-        super().__init__(f"Add {key!r}" if key is not None else f"Add item {row}")
+        super().__init__(self._describe(row, key))
         self._model = model
         self._parent_path = parent_path
         self._row = row
         self._key = key
         self._value = copy.deepcopy(value)
 
-    def redo(self) -> None:
+    @staticmethod
+    def _describe(row: int, key: str | None) -> str:
+        return f"Add {key!r}" if key is not None else f"Add item {row}"
+
+    def _insert(self) -> None:
         self._model.apply_insert(
             self._parent_path, self._row, self._key, copy.deepcopy(self._value)
         )
 
-    def undo(self) -> None:
+    def _remove(self) -> None:
         self._model.apply_remove(self._parent_path, self._row)
-
-
-class RemoveEntryCommand(QUndoCommand):
-    """Delete a member or an item (undo puts it back where it was)."""
-
-    def __init__(
-        self, model: JsonTreeModel, parent_path: RowPath, row: int, key: str | None, value: Any
-    ) -> None:
-        super().__init__(f"Delete {key!r}" if key is not None else f"Delete item {row}")
-        self._model = model
-        self._parent_path = parent_path
-        self._row = row
-        self._key = key
-        self._value = copy.deepcopy(value)
 
     def redo(self) -> None:
-        self._model.apply_remove(self._parent_path, self._row)
+        self._insert()
 
     def undo(self) -> None:
-        self._model.apply_insert(
-            self._parent_path, self._row, self._key, copy.deepcopy(self._value)
-        )
+        self._remove()
+
+
+class RemoveEntryCommand(InsertEntryCommand):
+    """Delete a member or an item (undo puts it back where it was): an insert played backwards."""
+
+    @staticmethod
+    def _describe(row: int, key: str | None) -> str:
+        return f"Delete {key!r}" if key is not None else f"Delete item {row}"
+
+    def redo(self) -> None:
+        self._remove()
+
+    def undo(self) -> None:
+        self._insert()
 
 
 class ReplaceDocumentCommand(QUndoCommand):

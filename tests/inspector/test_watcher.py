@@ -10,7 +10,6 @@ import threading
 import pytest
 from PySide6.QtCore import QThread
 
-from inspector.services import watcher as watcher_module
 from inspector.services.inotify import LeanInotifyObserver
 from inspector.services.watcher import FolderWatcher, filesystem_type
 
@@ -53,23 +52,6 @@ def test_polling_mode_sees_new_files(qtbot, tmp_path):
             (tmp_path / "new.json").write_text("{}")
     finally:
         watcher.stop()
-
-
-def test_falls_back_to_polling_when_inotify_fails(qtbot, tmp_path, monkeypatch):
-    real = watcher_module.FolderWatcher._start_observer
-
-    def no_inotify(self, folder, recursive, *, poll):
-        if not poll:
-            raise OSError(errno.ENOSPC, "inotify watch limit reached")
-        return real(self, folder, recursive, poll=poll)
-
-    monkeypatch.setattr(watcher_module.FolderWatcher, "_start_observer", no_inotify)
-    watcher = FolderWatcher()
-    with qtbot.waitSignal(watcher.fell_back_to_polling, timeout=1000) as fallback:
-        assert watcher.start(str(tmp_path))
-    assert "polling" in fallback.args[0]
-    assert watcher.is_watching
-    watcher.stop()
 
 
 def test_missing_folder_reports_failure(qtbot, tmp_path):

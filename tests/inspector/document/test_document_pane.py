@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 import pytest
+from _documents import edit_value, read, read_bytes, write
 from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane, UnsavedChoice
@@ -16,26 +17,6 @@ from inspector.document.secrets import MASK
 from inspector.document.tree_model import TYPE_COLUMN, VALUE_COLUMN
 
 SECRET = "sk-live-SECRET-4711"
-
-
-def read(path: str) -> Any:
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def write(path: str, data: Any) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2)
-
-
-def read_bytes(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
-
-
-def edit_value(pane: DocumentPane, *path: str | int, value: str) -> None:
-    index = pane.model.index_for_json_path(*path).siblingAtColumn(VALUE_COLUMN)
-    assert pane.model.setData(index, value)
 
 
 def save_and_wait(qtbot: Any, pane: DocumentPane) -> None:

@@ -7,10 +7,10 @@ import textwrap
 from typing import Any
 
 import pytest
+from _documents import edit_value, read, read_bytes
 from PySide6.QtCore import Qt
 
 from inspector.document import ConflictChoice, DocumentPane
-from inspector.document.tree_model import VALUE_COLUMN
 
 _COUNTER = textwrap.dedent(
     """
@@ -45,21 +45,6 @@ _SET_KEY = textwrap.dedent(
     locked_update_json(sys.argv[1], change, timeout=30)
     """
 )
-
-
-def read(path: str) -> Any:
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def read_bytes(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
-
-
-def edit_value(pane: DocumentPane, *path: str | int, value: str) -> None:
-    index = pane.model.index_for_json_path(*path).siblingAtColumn(VALUE_COLUMN)
-    assert pane.model.setData(index, value)
 
 
 def set_key_in_other_process(path: str, key: str, value: Any) -> None:

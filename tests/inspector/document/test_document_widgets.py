@@ -4,6 +4,7 @@ import json
 import time
 from typing import Any
 
+from _documents import read_bytes, write
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QMainWindow, QStyleOptionViewItem
@@ -14,16 +15,6 @@ from inspector.document.loader import NO_DOCUMENT
 from inspector.document.merge import three_way_merge
 from inspector.document.secrets import SecretPolicy
 from inspector.document.tree_model import TYPE_COLUMN, VALUE_COLUMN
-
-
-def write(path: str, data: Any) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2)
-
-
-def read_bytes(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
 
 
 def test_ctrl_z_in_the_raw_editor_reaches_the_windows_undo_action(
