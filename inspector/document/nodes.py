@@ -69,20 +69,6 @@ def json_equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def default_value_for(json_type: JsonType) -> Any:
-    """A fresh empty value of ``json_type`` (used when adding entries)."""
-    defaults: dict[JsonType, Any] = {
-        JsonType.OBJECT: {},
-        JsonType.ARRAY: [],
-        JsonType.STRING: "",
-        JsonType.INTEGER: 0,
-        JsonType.FLOAT: 0.0,
-        JsonType.BOOLEAN: False,
-        JsonType.NULL: None,
-    }
-    return defaults[json_type]
-
-
 def convert_value(value: Any, target: JsonType) -> Any:  # noqa: PLR0911 - one rule per target
     """Convert a JSON value to ``target`` keeping as much of it as makes sense.
 

@@ -161,10 +161,6 @@ class JsonTreeModel(LazyTreeModelBase):
             raise LookupError(f"no value at {steps!r}")
         return self.index_for_node(node)
 
-    def is_masked(self, index: AnyIndex) -> bool:
-        node = self.node(index)
-        return node is not None and not node.json_type.is_container and self._masks(node)
-
     def _masks(self, node: JsonNode) -> bool:
         return self._policy.masks_member(node.member_keys(), node.parent is None)
 

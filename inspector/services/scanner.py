@@ -85,11 +85,6 @@ class StoreEntry:
             return self.lock.state
         return None if self.lock_error else LockState.FREE
 
-    @property
-    def legacy_tmp_path(self) -> str:
-        """Where the legacy writer leaves its interrupted write."""
-        return self.path + ".tmp"
-
     def same_as(self, other: StoreEntry | None) -> bool:
         """Whether ``other`` shows the same thing (ignoring when each lock was inspected)."""
         if other is None:

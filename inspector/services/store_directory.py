@@ -469,11 +469,6 @@ class StoreDirectory(QObject):
         return self._recursive
 
     @property
-    def is_available(self) -> bool:
-        """False while the folder does not exist."""
-        return self._available
-
-    @property
     def read_only_reason(self) -> str:
         """Why nothing can be written in the folder (no saving, no breaking), or ""."""
         return self._read_only_reason
