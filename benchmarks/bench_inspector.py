@@ -534,6 +534,9 @@ def main() -> int:
     parser.add_argument("--stores", type=int, default=10_000)
     parser.add_argument("--storm", type=float, default=10.0, help="storm length in seconds")
     parser.add_argument("--rounds", type=int, default=5, help="listing rounds")
+    parser.add_argument(
+        "--only", choices=("listing", "storm", "ages"), help="run one part of the benchmark"
+    )
     args = parser.parse_args()
 
     app = QApplication(sys.argv[:1])
@@ -546,9 +549,13 @@ def main() -> int:
     began = time.perf_counter()
     folder = Folder(args.stores)
     try:
-        rows = bench_listing(folder, args.rounds)
-        rows += bench_storm(folder, args.storm)
-        rows += bench_ages(folder)
+        rows: list[tuple[str, str, str, str]] = []
+        if args.only in (None, "listing"):
+            rows += bench_listing(folder, args.rounds)
+        if args.only in (None, "storm"):
+            rows += bench_storm(folder, args.storm)
+        if args.only in (None, "ages"):
+            rows += bench_ages(folder)
     finally:
         folder.close()
         shutil.rmtree(settings_dir, ignore_errors=True)

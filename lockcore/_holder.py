@@ -40,6 +40,14 @@ PID_REUSE_TOLERANCE = 1.0
 #: A legacy creator writes its PID right after creating the file; an empty lock file older than
 #: this lost its creator between the two steps.
 EMPTY_LOCK_GRACE = 5.0
+#: How long the name and command line of one process (a PID with its start time) are reused
+#: before they are read again. Listing a folder inspects hundreds of locks held by a handful of
+#: processes; reading ``/proc`` for each was most of what inspecting cost. Only an ``exec`` by
+#: the holder changes them, and then the new name shows within this time.
+PROCESS_FACTS_TTL = 5.0
+#: Past this many remembered processes the memory is cleared (a long-running inspector sees
+#: holders come and go).
+PROCESS_FACTS_LIMIT = 4096
 
 
 class LockState(enum.Enum):
@@ -133,6 +141,8 @@ class Verdict:
     reason: str
     holder_alive: bool | None
     parsed: ParsedLock
+    #: when the live holder started (epoch seconds), where the judgment learned it
+    holder_started: float | None = None
 
 
 def lock_path_for(path: str | os.PathLike[str]) -> str:
@@ -241,7 +251,11 @@ def judge(  # noqa: PLR0911 - one verdict per kind of evidence
                     parsed,
                 )
             return Verdict(
-                LockState.HELD_ALIVE, f"PID {parsed.pid} holds the kernel lock", True, parsed
+                LockState.HELD_ALIVE,
+                f"PID {parsed.pid} holds the kernel lock",
+                True,
+                parsed,
+                holder_started=parsed.started,
             )
     return _judge_by_pid(parsed, lock_made=created, started=parsed.started)
 
@@ -292,17 +306,45 @@ def _judge_by_pid(parsed: ParsedLock, *, lock_made: float, started: float | None
             False,
             parsed,
         )
-    return Verdict(LockState.HELD_ALIVE, f"PID {pid} is running", True, parsed)
+    return Verdict(
+        LockState.HELD_ALIVE, f"PID {pid} is running", True, parsed, holder_started=create_time
+    )
 
 
 def _lease_reason(age: float) -> str:
     return f"the holder cannot be verified and the lock is {age:.0f} s old, past its lease"
 
 
-def process_facts(pid: int | None) -> tuple[str | None, tuple[str, ...]]:
-    """The name and command line of a local process, or what can be known of them."""
+_ProcessFacts = tuple[str | None, tuple[str, ...]]
+# (pid, start time) -> (when read, facts). Plain dict operations are atomic under the GIL, so
+# threads inspecting at once at worst both read /proc.
+_facts_memory: dict[tuple[int, float], tuple[float, _ProcessFacts]] = {}
+
+
+def process_facts(pid: int | None, started: float | None = None) -> _ProcessFacts:
+    """The name and command line of a local process, or what can be known of them.
+
+    With ``started`` (the process's start time, known from a verified judgment) the answer is
+    remembered for :data:`PROCESS_FACTS_TTL` seconds: a PID with the same start time is the
+    same process.
+    """
     if pid is None or pid <= 0:
         return None, ()
+    if started is None:
+        return _read_process_facts(pid)
+    key = (pid, started)
+    now = time.monotonic()
+    remembered = _facts_memory.get(key)
+    if remembered is not None and now - remembered[0] < PROCESS_FACTS_TTL:
+        return remembered[1]
+    facts = _read_process_facts(pid)
+    if len(_facts_memory) >= PROCESS_FACTS_LIMIT:
+        _facts_memory.clear()
+    _facts_memory[key] = (now, facts)
+    return facts
+
+
+def _read_process_facts(pid: int) -> _ProcessFacts:
     try:
         process = psutil.Process(pid)
         with process.oneshot():
@@ -375,7 +417,7 @@ def describe(path: str, lock_path: str, opened: OpenLock, verdict: Verdict, now:
     name: str | None = None
     cmdline: tuple[str, ...] = ()
     if parsed.hostname in (None, this_host()) and verdict.holder_alive is not False:
-        name, cmdline = process_facts(parsed.pid)
+        name, cmdline = process_facts(parsed.pid, verdict.holder_started)
     return LockInfo(
         path=path,
         lock_path=lock_path,

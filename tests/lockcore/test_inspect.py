@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 from _procs import Worker, back_date, dead_pid, lock_holder_pid
 
+import lockcore._holder
 from lockcore import (
     FileLock,
     HolderAliveError,
@@ -130,6 +133,35 @@ def test_legacy_bare_pid_of_a_live_holder(data_path: Path, workers: StartWorker)
     assert info.pid == holder.pid
     assert info.hostname is None
     assert info.holder_alive is True
+
+
+def test_holder_that_execs_another_program_shows_its_new_name(
+    data_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The name and command line of a holder are remembered per process (PID and start time)
+    # for a short while; an exec keeps both, so only that while may pass before the new name.
+    monkeypatch.setattr(lockcore._holder, "PROCESS_FACTS_TTL", 0.2)
+    code = "import os, sys; sys.stdin.readline(); os.execvp('sleep', ['sleep', '120'])"
+    holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE)
+    try:
+        lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
+        before = inspect_read_only(data_path)
+        assert before.state is LockState.HELD_ALIVE
+        assert before.process_name is not None
+        assert before.process_name.startswith("python")
+        assert holder.stdin is not None
+        holder.stdin.write(b"exec\n")
+        holder.stdin.close()
+        deadline = time.monotonic() + 10
+        while inspect_lock(data_path).process_name != "sleep":
+            assert time.monotonic() < deadline, "the new program's name never showed"
+            time.sleep(0.05)
+        after = inspect_lock(data_path)
+        assert after.state is LockState.HELD_ALIVE
+        assert after.cmdline == ("sleep", "120")
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_legacy_bare_pid_of_a_dead_process(data_path: Path) -> None:
