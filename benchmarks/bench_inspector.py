@@ -260,7 +260,7 @@ def inspector_listing(folder: Folder) -> dict[str, float]:
     def first_rows() -> None:
         marks.setdefault("first", time.perf_counter() - started)
 
-    window.proxy.rowsInserted.connect(first_rows)
+    window.model.rowsInserted.connect(first_rows)
     window.directory.scan_finished.connect(
         lambda: marks.setdefault("full", time.perf_counter() - started)
     )
@@ -272,7 +272,7 @@ def inspector_listing(folder: Folder) -> dict[str, float]:
     # Polled slowly: the marks are taken by the signals themselves, and a busy probe would
     # compete with the scanner for the GIL.
     assert run_loop_until(lambda: "checked" in marks and "full" in marks, 60, 50)
-    assert window.proxy.rowCount() == folder.stores, window.proxy.rowCount()
+    assert window.model.rowCount() == folder.stores, window.model.rowCount()
     locked = sum(1 for entry in window.directory.entries() if entry.is_locked)
     assert locked == folder.locked, locked
     held = sum(
@@ -386,7 +386,7 @@ def stamp(path: str) -> tuple[int, int, int]:
 def bench_storm(folder: Folder, seconds: float) -> list[tuple[str, str, str, str]]:
     window = new_window()
     window.open_folder(folder.path)
-    assert run_loop_until(lambda: window.proxy.rowCount() == folder.stores, 60)
+    assert run_loop_until(lambda: window.model.rowCount() == folder.stores, 60)
     checked = [False]
     window.directory.checks_finished.connect(lambda: checked.__setitem__(0, True))
     run_loop_until(lambda: checked[0], 30)
@@ -470,9 +470,9 @@ def bench_storm(folder: Folder, seconds: float) -> list[tuple[str, str, str, str
 def bench_ages(folder: Folder) -> list[tuple[str, str, str, str]]:
     window = new_window()
     window.open_folder(folder.path)
-    assert run_loop_until(lambda: window.proxy.rowCount() == folder.stores, 60)
+    assert run_loop_until(lambda: window.model.rowCount() == folder.stores, 60)
     # Scroll to the middle of the folder: locked rows are spread through it.
-    window.table.scrollTo(window.proxy.index(folder.stores // 2, 0))
+    window.table.scrollTo(window.model.index(folder.stores // 2, 0))
     QCoreApplication.processEvents()
     visible = len(window._visible_source_rows())
     locked_visible = sum(

@@ -1,5 +1,5 @@
 """Thin Qt models adapting the services' signals (no I/O here)."""
 
-from inspector.models.store_table import Column, StoreFilterProxyModel, StoreTableModel
+from inspector.models.store_table import Column, StoreTableModel
 
-__all__ = ["Column", "StoreFilterProxyModel", "StoreTableModel"]
+__all__ = ["Column", "StoreTableModel"]

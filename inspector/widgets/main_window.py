@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.document import DocumentPane
-from inspector.models.store_table import Column, StoreFilterProxyModel, StoreTableModel
+from inspector.models.store_table import Column, StoreTableModel
 from inspector.resources import icon
 from inspector.services.lock_actions import LockActions
 from inspector.services.store_directory import (
@@ -100,8 +100,6 @@ class MainWindow(QMainWindow):
         self.directory = StoreDirectory(self, poll=poll, observer_factory=observer_factory)
         self.lock_actions = LockActions(self)
         self.model = StoreTableModel(self.directory, self)
-        self.proxy = StoreFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
         self.break_lock_dialog: BreakLockDialog | None = None
         self.about_box: QMessageBox | None = None
         self._current_path: str | None = None
@@ -138,7 +136,7 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.read_only_banner)
 
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
@@ -160,7 +158,7 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         left_layout.addWidget(self.table, 1)
         # Lock ages repaint only where someone can see them.
-        self.model.set_visible_rows_provider(self._visible_source_rows)
+        self.model.set_visible_rows_provider(self._visible_rows)
 
         self.document_pane = DocumentPane()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -372,16 +370,14 @@ class MainWindow(QMainWindow):
         index = self.table.currentIndex()
         if not index.isValid():
             return None
-        return self.model.entry_at(self.proxy.mapToSource(index).row())
+        return self.model.entry_at(index.row())
 
     def select_store(self, path: str) -> bool:
         """Make the row of ``path`` current (as a click would); False if it is not listed."""
         row = self.model.row_of(path)
         if row < 0:
             return False
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if not index.isValid():
-            return False
+        index = self.model.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
             index,
             QItemSelectionModel.SelectionFlag.ClearAndSelect
@@ -480,19 +476,17 @@ class MainWindow(QMainWindow):
             action.setStatusTip(text)
             action.setToolTip(text)
 
-    def _visible_source_rows(self) -> list[int]:
-        """Source rows the table shows right now (none while the window is hidden)."""
+    def _visible_rows(self) -> range:
+        """Rows the table shows right now (none while the window is hidden)."""
         if not self.table.isVisible():
-            return []
+            return range(0)
         first = self.table.rowAt(0)
         if first < 0:
-            return []
+            return range(0)
         last = self.table.rowAt(self.table.viewport().height() - 1)
         if last < 0:
-            last = self.proxy.rowCount() - 1
-        return [
-            self.proxy.mapToSource(self.proxy.index(row, 0)).row() for row in range(first, last + 1)
-        ]
+            last = self.model.rowCount() - 1
+        return range(first, last + 1)
 
     def _show_message(self, message: str) -> None:
         self.statusBar().showMessage(message, MESSAGE_TIMEOUT_MS)
@@ -501,11 +495,7 @@ class MainWindow(QMainWindow):
 
     @Slot(QModelIndex, QModelIndex)
     def _on_current_row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
-        entry = (
-            self.model.entry_at(self.proxy.mapToSource(current).row())
-            if current.isValid()
-            else None
-        )
+        entry = self.model.entry_at(current.row()) if current.isValid() else None
         path = entry.path if entry is not None else None
         if path != self._current_path:
             if self._current_path is not None and not self.document_pane.can_close():
@@ -525,7 +515,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_filter_edit_text_changed(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text)
+        self.model.set_filter_text(text)
 
     @Slot(object)
     def _on_folder_changed(self, folder: str) -> None:
