@@ -26,11 +26,12 @@ import enum
 import shlex
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleData,
     QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
@@ -308,15 +309,22 @@ class StoreTableModel(QAbstractTableModel):
             return None
         return self._value(self._rows[row], _COLUMNS[column], role)
 
-    def multiData(self, index: ModelIndex, roleDataSpan: QModelRoleDataSpan) -> None:  # noqa: N803
+    def multiData(
+        self, index: ModelIndex, role_data_span: QModelRoleDataSpan | QModelRoleData, /
+    ) -> None:
         # What the delegate calls to paint a cell: every role in one call instead of seven.
+        span: Iterable[QModelRoleData] = (
+            (role_data_span,)
+            if isinstance(role_data_span, QModelRoleData)
+            else cast(Iterable[QModelRoleData], role_data_span)  # the stubs miss its __iter__
+        )
         row, column = index.row(), index.column()
         if not 0 <= row < len(self._rows) or not 0 <= column < _COLUMN_COUNT:
-            for role_data in roleDataSpan:
+            for role_data in span:
                 role_data.clearData()
             return
         entry, column_ = self._rows[row], _COLUMNS[column]
-        for role_data in roleDataSpan:
+        for role_data in span:
             role = role_data.role()
             value = self._value(entry, column_, role) if role in _ANSWERED_ROLES else None
             if value is None:
