@@ -23,6 +23,7 @@ Built for folders of many thousands of stores, where every call from C++ into Py
 from __future__ import annotations
 
 import enum
+import itertools
 import shlex
 import time
 from collections.abc import Callable, Iterable
@@ -133,6 +134,8 @@ def _for_palette(colours: tuple[QColor, QColor]) -> QColor:
 
 
 _NUMERIC = (Column.PID, Column.AGE, Column.SIZE)
+_FILE_COLUMN = int(Column.FILE)
+_AGE_COLUMN = int(Column.AGE)
 _COLUMNS = tuple(Column)
 _COLUMN_COUNT = len(_COLUMNS)
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -437,6 +440,12 @@ class StoreTableModel(QAbstractTableModel):
             return -1.0 if entry.mtime is None else entry.mtime
         return StoreTableModel._display(entry, column).casefold()
 
+    def _order_keys(self, entries: list[StoreEntry]) -> list[tuple[Any, ...]]:
+        """:meth:`_order_key` of each entry (the sort by file, the usual one, in one go)."""
+        if self._sort_column == _FILE_COLUMN:
+            return [(entry.name.casefold(), entry.path) for entry in entries]
+        return [self._order_key(entry) for entry in entries]
+
     def _order_key(self, entry: StoreEntry) -> tuple[Any, ...]:
         """Where ``entry`` goes in the current sort; ties are broken by name, then path."""
         column = self._sort_column
@@ -444,9 +453,9 @@ class StoreTableModel(QAbstractTableModel):
             arrival = self._arrival
             return (arrival.setdefault(entry.path, len(arrival)),)
         tie = (entry.name.casefold(), entry.path)
-        if column == Column.FILE:
+        if column == _FILE_COLUMN:
             return tie
-        if column == Column.AGE:
+        if column == _AGE_COLUMN:
             # By the lock's creation time, which does not move as the clock runs: ascending age
             # is descending creation time; rows without a lock come first.
             info = entry.lock
@@ -477,7 +486,7 @@ class StoreTableModel(QAbstractTableModel):
     def _relayout(self) -> None:
         """Re-sort every row in one layout change, keeping persistent indexes on their rows."""
         self.layoutAboutToBeChanged.emit()
-        keys = [self._order_key(entry) for entry in self._rows]
+        keys = self._order_keys(self._rows)
         order = sorted(
             range(len(self._rows)),
             key=keys.__getitem__,
@@ -500,7 +509,7 @@ class StoreTableModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     def _insert(self, new: list[StoreEntry]) -> None:
-        keys = [self._order_key(entry) for entry in new]
+        keys = self._order_keys(new)
         order = sorted(
             range(len(new)),
             key=keys.__getitem__,
@@ -512,8 +521,7 @@ class StoreTableModel(QAbstractTableModel):
         if at_end or len(new) > SCATTERED_INSERT_LIMIT:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-            for offset, entry in enumerate(new):
-                self._row_of[entry.path] = first + offset
+            self._row_of.update(zip([entry.path for entry in new], itertools.count(first)))
             self._rows.extend(new)
             self._keys.extend(keys)
             self.endInsertRows()

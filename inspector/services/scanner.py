@@ -10,10 +10,12 @@ from lockcore) and quarantined copies (``X.json.corrupt-<stamp>``) belong to tha
 are not stores themselves. A store whose data file is missing still has a row while any of its
 lock or temporary files exist, because that is exactly the state someone needs to see.
 
-What a listing costs is what the folder costs: one ``scandir`` per folder, one ``stat`` per store,
-and :func:`lockcore.inspect_lock` only for the stores whose lock file the listing saw -- a free
-store costs no lock lookup at all. Reading and parsing every document is left to a later pass in
-big folders (:data:`INLINE_HEALTH_LIMIT`), so the rows appear first and their health follows.
+What a listing costs is what the folder costs: one ``scandir`` per folder and
+:func:`lockcore.inspect_lock` only for the stores whose lock file the listing saw -- a free store
+costs no lock lookup at all. In a small folder each data file is also ``stat``-ed and read on the
+spot. In a big one (over :data:`INLINE_HEALTH_LIMIT` stores) the data files' own facts -- size,
+time, health -- are left to a second pass (:func:`check_document`), which ``stat``-s and reads
+each anyway: every row and every lock is shown first, the document facts follow.
 """
 
 from __future__ import annotations
@@ -102,22 +104,6 @@ class StoreEntry:
             and _lock_facts(self.lock) == _lock_facts(other.lock)
         )
 
-    def with_health(self, health: StoreHealth, detail: str) -> StoreEntry:
-        """A copy with another health (cheaper than ``dataclasses.replace``)."""
-        return StoreEntry(
-            self.path,
-            self.name,
-            self.lock,
-            self.lock_error,
-            self.size,
-            self.mtime,
-            health,
-            detail,
-            self.leftovers,
-            self.data_stamp,
-            self.lock_stamp,
-        )
-
 
 def _lock_facts(info: LockInfo | None) -> tuple[object, ...] | None:
     if info is None:
@@ -176,7 +162,7 @@ def is_leftover(path: str) -> bool:
     return not name.endswith((".json", ".json.lock")) and _LEFTOVER_RE.match(name) is not None
 
 
-def check_document(raw: bytes) -> tuple[StoreHealth, str]:
+def parse_health(raw: bytes) -> tuple[StoreHealth, str]:
     """Parse a document's bytes: VALID, or CORRUPT with the error in plain words."""
     try:
         json.loads(raw)
@@ -197,7 +183,7 @@ def document_health(path: str, size: int) -> tuple[StoreHealth, str]:
         raw = _read_at_most(path, size)
     except OSError as exc:
         return StoreHealth.UNREADABLE, f"{exc.strerror or exc}."
-    return check_document(raw)
+    return parse_health(raw)
 
 
 def _read_at_most(path: str, expected: int) -> bytes:
@@ -230,7 +216,7 @@ def missing_health(path: str) -> tuple[StoreHealth, str]:
         return StoreHealth.MISSING, "The data file does not exist."
     except OSError as exc:
         return StoreHealth.MISSING, f"The data file does not exist; {name}: {exc.strerror}."
-    health, detail = check_document(raw)
+    health, detail = parse_health(raw)
     if health is StoreHealth.VALID:
         return (
             StoreHealth.RECOVERABLE,
@@ -266,9 +252,15 @@ class Listing:
     leftovers: dict[str, list[str]]  #: store path -> its temp and quarantine files
 
     def ordered(self) -> list[str]:
-        """Store paths in the order people read them (by name, ignoring case)."""
-        names = self.names
-        return sorted(names, key=lambda path: (names[path].casefold(), path))
+        """Store paths in the order people read them (by name ignoring case, then by path)."""
+        folded = {path: name.casefold() for path, name in self.names.items()}
+        # Sorting on one string is twice as fast as on a (name, path) tuple; names that fold to
+        # the same string ("A.json", "a.json") are rare, and only then is the tuple needed.
+        paths = sorted(folded, key=folded.__getitem__)
+        keys = [folded[path] for path in paths]
+        if len(set(keys)) < len(keys):
+            paths.sort(key=lambda path: (folded[path], path))
+        return paths
 
 
 def list_folder(folder: str, *, recursive: bool = False) -> Listing:
@@ -324,24 +316,27 @@ def entry_from_listing(
     listing: Listing,
     health_cache: dict[str, tuple[Stamp, StoreHealth, str]] | None,
     *,
-    defer_health: bool = False,
+    defer_document: bool = False,
     previous: StoreEntry | None = None,
+    reuse_lock: bool = True,
 ) -> StoreEntry | None:
     """The entry for a listed store; None when it vanished since the listing.
 
-    ``health_cache`` (path -> (stamp, health, detail)) answers for documents that did not change
-    and learns the others. A document not in it is read now, or with ``defer_health`` left
-    ``PENDING`` for a later pass. The lock of ``previous`` (the store's last entry) is taken
-    over when the lock file's stamp did not change, instead of inspecting it again: a rescan
-    after lost events then costs what listing costs. (Whether its holder still lives is what
-    the periodic re-checks ask.)
+    The data file is ``stat``-ed and, unless ``health_cache`` (path -> (stamp, health, detail))
+    knows it unchanged, read and parsed. With ``defer_document`` it is not even ``stat``-ed: the
+    entry keeps the document facts of ``previous`` (or is ``PENDING`` without them) until
+    :func:`check_document` looks. With ``reuse_lock`` the lock of ``previous`` (the store's
+    last entry) is taken over when the lock file's stamp did not change, instead of inspecting
+    it again: a rescan after lost events then costs what listing costs. (Whether its holder
+    still lives is what the periodic re-checks ask.)
     """
     lock: LockInfo | None = None
     lock_error = ""
     lock_stamp = listing.lock_stamps.get(path)
     if path in listing.has_lock:
         if (
-            previous is not None
+            reuse_lock
+            and previous is not None
             and lock_stamp is not None
             and previous.lock_stamp == lock_stamp
             and previous.lock is not None
@@ -349,16 +344,72 @@ def entry_from_listing(
             lock = previous.lock
         else:
             lock, lock_error = inspect_store_lock(path)
-    leftovers = tuple(sorted(listing.leftovers.get(path, ())))
+    leftovers = listing.leftovers.get(path)
+    leftovers_ = tuple(sorted(leftovers)) if leftovers else ()
+    if lock is None:
+        lock_stamp = None
+    if defer_document and path in listing.has_data:
+        if previous is not None and previous.data_stamp is not None:
+            return StoreEntry(
+                path,
+                listing.names[path],
+                lock,
+                lock_error,
+                previous.size,
+                previous.mtime,
+                previous.health,
+                previous.health_detail,
+                leftovers_,
+                previous.data_stamp,
+                lock_stamp,
+            )
+        return StoreEntry(
+            path,
+            listing.names[path],
+            lock,
+            lock_error,
+            None,
+            None,
+            StoreHealth.PENDING,
+            "Not checked yet.",
+            leftovers_,
+            None,
+            lock_stamp,
+        )
     return _finish_entry(
         path,
         listing.names[path],
         lock,
         lock_error,
-        leftovers,
+        leftovers_,
         health_cache=health_cache,
-        pending=defer_health,
-        lock_stamp=lock_stamp if lock is not None else None,
+        lock_stamp=lock_stamp,
+    )
+
+
+def check_document(
+    entry: StoreEntry, health_cache: dict[str, tuple[Stamp, StoreHealth, str]]
+) -> StoreEntry | None:
+    """``entry`` with its data file's facts as they are now (the same object when unchanged);
+    None when nothing of the store is left."""
+    try:
+        st = os.stat(entry.path)
+    except OSError:
+        st = None
+    if (
+        st is not None
+        and entry.data_stamp == (st.st_ino, st.st_size, st.st_mtime_ns)
+        and entry.health is not StoreHealth.PENDING
+    ):
+        return entry
+    return _finish_entry(
+        entry.path,
+        entry.name,
+        entry.lock,
+        entry.lock_error,
+        entry.leftovers,
+        health_cache=health_cache,
+        lock_stamp=entry.lock_stamp,
     )
 
 
@@ -385,7 +436,6 @@ def inspect_store(
         lock_error,
         leftovers,
         health_cache=health_cache,
-        pending=False,
         lock_stamp=lock_stamp if lock is not None else None,
     )
 
@@ -398,7 +448,6 @@ def _finish_entry(
     leftovers: tuple[str, ...],
     *,
     health_cache: dict[str, tuple[Stamp, StoreHealth, str]] | None,
-    pending: bool,
     lock_stamp: Stamp | None,
 ) -> StoreEntry | None:
     try:
@@ -429,8 +478,6 @@ def _finish_entry(
     cached = health_cache.get(path) if health_cache is not None else None
     if cached is not None and cached[0] == stamp:
         health, detail = cached[1], cached[2]
-    elif pending:
-        health, detail = StoreHealth.PENDING, "Not checked yet."
     else:
         health, detail = document_health(path, st.st_size)
         if health_cache is not None:

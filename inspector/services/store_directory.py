@@ -24,6 +24,7 @@ from __future__ import annotations
 import collections
 import os
 import stat
+import threading
 import time
 from collections.abc import Iterable
 
@@ -35,8 +36,8 @@ from inspector.services.scanner import (
     Stamp,
     StoreEntry,
     StoreHealth,
+    check_document,
     death_makes_an_event,
-    document_health,
     entry_from_listing,
     inspect_store,
     is_leftover,
@@ -63,13 +64,17 @@ __all__ = [
 RECHECK_INTERVAL_MS = 1000
 #: Every this many rechecks, every lock is re-inspected (a safety net for missed events).
 FULL_RECHECK_EVERY = 10
-#: Entries are handed to the GUI in batches: the first of FIRST_BATCH_SIZE, so that the first
-#: rows appear at once, then one every BATCH_INTERVAL seconds, or sooner on reaching BATCH_SIZE.
-#: Each batch costs the GUI a repaint of the table (~15 ms for 40 rows) whatever its size, so
-#: batches are paced by time, not by count.
-FIRST_BATCH_SIZE = 50
-BATCH_SIZE = 10000
+#: A listing hands its rows on when it is done or, if it takes longer, after FIRST_BATCH_DELAY
+#: seconds with what it has so far, then every BATCH_INTERVAL seconds (or on reaching BATCH_SIZE
+#: rows). Each batch costs the GUI a repaint of the table (~20 ms for 40 rows) whatever its size,
+#: and painting while the worker lists slows both (they share one interpreter): a folder listed
+#: within FIRST_BATCH_DELAY (10,000 local stores take about 0.1 s) is shown whole, in one go.
+FIRST_BATCH_DELAY = 0.1
+BATCH_SIZE = 20000
 BATCH_INTERVAL = 0.25
+#: After a listing's first batch the worker waits (at most this long, seconds) until the GUI
+#: has taken it in -- and painted it, see MainWindow -- instead of competing with that paint.
+FIRST_BATCH_WAIT = 0.1
 #: The background health check reads documents for at most this long before it lets queued
 #: events through (seconds); it hands its results on every BATCH_INTERVAL.
 HEALTH_SLICE = 0.02
@@ -84,6 +89,8 @@ class _ScanWorker(QObject):
     # QVariantList and back, element by element (7 ms for 10,000 entries).
     #: (generation, entries: list[StoreEntry]) new or changed entries.
     entries_updated = Signal(int, object)
+    #: (generation, entries: list[StoreEntry]) what the document pass after a listing found.
+    entries_checked = Signal(int, object)
     #: (generation, paths: list[str]) stores that no longer exist.
     entries_removed = Signal(int, object)
     #: (generation) a full scan listed every store.
@@ -114,6 +121,8 @@ class _ScanWorker(QObject):
         self._health_results: list[StoreEntry] = []
         self._health_emitted = 0.0
         self._recheck_queue: dict[str, None] = {}  # insertion-ordered set
+        #: Set by the GUI thread once it has shown a batch (see _apply).
+        self.batch_shown = threading.Event()
         # Parented timers move to the worker thread with the worker.
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -302,23 +311,30 @@ class _ScanWorker(QObject):
             self.entries_removed.emit(self._generation, gone)
         defer = len(listing.names) > INLINE_HEALTH_LIMIT
         cache = self._health_cache
-        known = self._entries if reuse_locks else {}
+        known = self._entries
+        ordered = listing.ordered()
         self._apply(
             (
                 (
                     path,
                     entry_from_listing(
-                        path, listing, cache, defer_health=defer, previous=known.get(path)
+                        path,
+                        listing,
+                        cache,
+                        defer_document=defer,
+                        previous=known.get(path),
+                        reuse_lock=reuse_locks,
                     ),
                 )
-                for path in listing.ordered()
+                for path in ordered
             ),
-            first_batch=FIRST_BATCH_SIZE,
+            listing=True,
         )
         self.scan_finished.emit(self._generation)
-        self._health_queue.extend(
-            path for path, entry in self._entries.items() if entry.health is StoreHealth.PENDING
-        )
+        if defer:
+            # In the order the rows are read, so the rows on screen are completed first.
+            has_data = listing.has_data
+            self._health_queue.extend(path for path in ordered if path in has_data)
         if self._health_queue:
             self._health_timer.start()
         else:
@@ -326,25 +342,32 @@ class _ScanWorker(QObject):
 
     @Slot()
     def _on_health_timer_timeout(self) -> None:
-        changed: list[StoreEntry] = []
+        results = self._health_results
+        gone: list[str] = []
+        entries = self._entries
         queue = self._health_queue
         deadline = time.monotonic() + HEALTH_SLICE
         while queue and time.monotonic() < deadline:
             path = queue.popleft()
-            entry = self._entries.get(path)
-            if entry is None or entry.health is not StoreHealth.PENDING or entry.data_stamp is None:
+            entry = entries.get(path)
+            if entry is None:
                 continue
-            health, detail = document_health(path, entry.data_stamp[1])
-            self._health_cache[path] = (entry.data_stamp, health, detail)
-            entry = entry.with_health(health, detail)
-            self._entries[path] = entry
-            changed.append(entry)
-        results = self._health_results
-        results.extend(changed)
+            checked = check_document(entry, self._health_cache)
+            if checked is entry:
+                continue
+            if checked is None:
+                del entries[path]
+                self._health_cache.pop(path, None)
+                gone.append(path)
+            elif not checked.same_as(entry):
+                entries[path] = checked
+                results.append(checked)
+        if gone:
+            self.entries_removed.emit(self._generation, gone)
         now = time.monotonic()
         if results and (not queue or now - self._health_emitted >= BATCH_INTERVAL):
             self._health_emitted = now
-            self.entries_updated.emit(self._generation, results)
+            self.entries_checked.emit(self._generation, results)
             self._health_results = []
         if queue:
             self._health_timer.start()
@@ -352,15 +375,15 @@ class _ScanWorker(QObject):
             self.checks_finished.emit(self._generation)
 
     def _apply(
-        self, results: Iterable[tuple[str, StoreEntry | None]], first_batch: int = 0
+        self, results: Iterable[tuple[str, StoreEntry | None]], *, listing: bool = False
     ) -> None:
         """Record fresh entries (None: the store is gone) and hand on what changed, batched."""
         changed: list[StoreEntry] = []
         removed: list[str] = []
-        limit = first_batch or BATCH_SIZE
         entries = self._entries
         clock = time.monotonic
-        due = clock() + BATCH_INTERVAL
+        first = listing
+        due = clock() + (FIRST_BATCH_DELAY if first else BATCH_INTERVAL)
         for path, entry in results:
             if entry is None:
                 if entries.pop(path, None) is not None:
@@ -370,10 +393,13 @@ class _ScanWorker(QObject):
             if not entry.same_as(entries.get(path)):
                 entries[path] = entry
                 changed.append(entry)
-                if len(changed) >= limit or clock() >= due:
+                if len(changed) >= BATCH_SIZE or clock() >= due:
+                    self.batch_shown.clear()
                     self.entries_updated.emit(self._generation, changed)
+                    if first:
+                        self.batch_shown.wait(FIRST_BATCH_WAIT)
+                        first = False
                     changed = []
-                    limit = BATCH_SIZE
                     due = clock() + BATCH_INTERVAL
         if removed:
             self.entries_removed.emit(self._generation, removed)
@@ -437,6 +463,7 @@ class StoreDirectory(QObject):
         self._refresh_requested.connect(self._worker.refresh)
         self._recheck_requested.connect(self._worker.recheck)
         self._worker.entries_updated.connect(self._on_entries_updated)
+        self._worker.entries_checked.connect(self._on_entries_checked)
         self._worker.entries_removed.connect(self._on_entries_removed)
         self._worker.scan_finished.connect(self._on_scan_finished)
         self._worker.checks_finished.connect(self._on_checks_finished)
@@ -552,8 +579,31 @@ class StoreDirectory(QObject):
 
     @Slot(int, object)
     def _on_entries_updated(self, generation: int, entries: list[StoreEntry]) -> None:
-        if generation != self._generation:
-            return
+        if generation == self._generation:
+            self._record(entries, checked=False)
+        # Whoever shows these rows has done so by now (they are connected directly): a scan
+        # waiting after its first batch goes on.
+        self._worker.batch_shown.set()
+
+    @Slot(int, object)
+    def _on_entries_checked(self, generation: int, entries: list[StoreEntry]) -> None:
+        if generation == self._generation:
+            self._record(entries, checked=True)
+
+    def _record(self, entries: list[StoreEntry], *, checked: bool) -> None:
+        """Take in new entries; ``checked``: they come from the document pass after a listing,
+        which completes entries -- that is a change on disk only where a known stamp moved."""
+        known = self._entries
+        # A listing brings thousands of new stores at once: they are taken in bulk.
+        fresh = [entry for entry in entries if entry.path not in known]
+        if len(fresh) < len(entries):
+            self._record_changes([entry for entry in entries if entry.path in known], checked)
+        known.update({entry.path: entry for entry in fresh})
+        self._locked.update(entry.path for entry in fresh if entry.is_locked)
+        self.entries_updated.emit(entries)
+        self._emit_summary()
+
+    def _record_changes(self, entries: list[StoreEntry], checked: bool) -> None:
         known = self._entries
         locked = self._locked
         for entry in entries:
@@ -563,13 +613,14 @@ class StoreDirectory(QObject):
                 locked.add(entry.path)
             else:
                 locked.discard(entry.path)
-            if old is not None and (
-                old.data_stamp != entry.data_stamp
-                or (old.health is not entry.health and old.health is not StoreHealth.PENDING)
-            ):
+            if old is None:
+                continue
+            stamp_moved = old.data_stamp != entry.data_stamp and (
+                old.data_stamp is not None or not checked
+            )
+            pending = old.health is StoreHealth.PENDING
+            if stamp_moved or (old.health is not entry.health and not pending):
                 self.store_changed_on_disk.emit(entry.path)
-        self.entries_updated.emit(entries)
-        self._emit_summary()
 
     @Slot(int, object)
     def _on_entries_removed(self, generation: int, paths: list[str]) -> None:

@@ -15,7 +15,6 @@ from inspector.models.store_table import lock_word
 from inspector.services import store_directory as store_directory_module
 from inspector.services.scanner import INLINE_HEALTH_LIMIT
 from inspector.services.store_directory import (
-    FIRST_BATCH_SIZE,
     StoreDirectory,
     StoreHealth,
     store_path_for,
@@ -149,31 +148,67 @@ def write_json(path: str, data: object) -> None:
 # (The unreadable-file test runs as nobody: tests/inspector/test_permissions.py.)
 
 
-def test_big_folder_is_listed_in_batches_then_checked(qtbot, tmp_path):
-    folder = tmp_path / "many"
+def make_big_folder(folder, count: int) -> None:
     folder.mkdir()
-    count = INLINE_HEALTH_LIMIT + 300
     for number in range(count):
         (folder / f"s{number:04d}.json").write_text(f'{{"n": {number}}}')
     (folder / "s0007.json").write_text('{"broken": ')
+
+
+def test_big_folder_is_listed_first_and_its_documents_checked_after(qtbot, tmp_path):
+    folder = tmp_path / "many"
+    count = INLINE_HEALTH_LIMIT + 300
+    make_big_folder(folder, count)
+    service = StoreDirectory()
+    batches: list[list] = []
+    service.entries_updated.connect(batches.append)
+    changed_on_disk: list[str] = []
+    service.store_changed_on_disk.connect(changed_on_disk.append)
+    try:
+        with qtbot.waitSignal(service.scan_finished, timeout=10000):
+            service.set_folder(str(folder))
+        listed = [entry for batch in batches for entry in batch]
+        assert len({entry.path for entry in listed}) == count
+        # In a folder this big the data files are neither read nor even stat-ed while the
+        # rows are listed: their size, time and health follow.
+        assert {entry.health for entry in listed} == {StoreHealth.PENDING}
+        assert {entry.size for entry in listed} == {None}
+        with qtbot.waitSignal(service.checks_finished, timeout=10000):
+            pass
+        entries = {entry.name: entry for entry in service.entries()}
+        assert entries.pop("s0007.json").health is StoreHealth.CORRUPT
+        assert {entry.health for entry in entries.values()} == {StoreHealth.VALID}
+        assert all(entry.size and entry.mtime and entry.data_stamp for entry in entries.values())
+        assert changed_on_disk == [], "completing the rows is not a change on disk"
+        # A rescan keeps what is known (no row goes back to "checking") and notices what
+        # changed while nobody watched.
+        batches.clear()
+        (folder / "s0100.json").write_text('{"n": "changed"}')
+        with qtbot.waitSignal(service.checks_finished, timeout=10000):
+            service.refresh()
+        assert StoreHealth.PENDING not in {entry.health for batch in batches for entry in batch}
+        changed = str(folder / "s0100.json")
+        qtbot.waitUntil(lambda: changed in changed_on_disk, timeout=3000)
+        assert service.entry(changed).size == len('{"n": "changed"}')
+    finally:
+        service.shutdown()
+
+
+def test_slow_listing_shows_its_first_rows_early(qtbot, tmp_path, monkeypatch):
+    # A listing slower than FIRST_BATCH_DELAY hands on what it has, then the rest in batches.
+    monkeypatch.setattr(store_directory_module, "FIRST_BATCH_DELAY", 0.0)
+    folder = tmp_path / "many"
+    count = INLINE_HEALTH_LIMIT + 300
+    make_big_folder(folder, count)
     service = StoreDirectory()
     batches: list[list] = []
     service.entries_updated.connect(batches.append)
     try:
         with qtbot.waitSignal(service.scan_finished, timeout=10000):
             service.set_folder(str(folder))
-        listed = [entry for batch in batches for entry in batch]
-        # The first rows come in a small batch of their own; the rest follow in few batches.
-        assert len(batches[0]) == FIRST_BATCH_SIZE
-        assert len({entry.path for entry in listed}) == count
-        assert len(batches) < 10
-        # In a folder this big the documents are read after the listing, not during it.
-        assert {entry.health for entry in listed} == {StoreHealth.PENDING}
-        with qtbot.waitSignal(service.checks_finished, timeout=10000):
-            pass
-        healths = {entry.name: entry.health for entry in service.entries()}
-        assert healths.pop("s0007.json") is StoreHealth.CORRUPT
-        assert set(healths.values()) == {StoreHealth.VALID}
+        assert len(batches[0]) == 1
+        assert len(batches) >= 2
+        assert sum(len(batch) for batch in batches) == count
     finally:
         service.shutdown()
 
