@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402 - QT_QPA_PLATFORM must be set before Qt is imported
-from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from inspector.app import create_main_window  # noqa: E402
@@ -190,6 +190,8 @@ def close_window(window: MainWindow) -> None:
     window.shutdown()
     window.close()
     window.deleteLater()
+    # Deleted now, not during the next measurement (processEvents leaves deferred deletes).
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     QCoreApplication.processEvents()
 
 
@@ -261,9 +263,16 @@ def inspector_listing(folder: Folder) -> dict[str, float]:
         marks.setdefault("first", time.perf_counter() - started)
 
     window.model.rowsInserted.connect(first_rows)
-    window.directory.scan_finished.connect(
-        lambda: marks.setdefault("full", time.perf_counter() - started)
-    )
+    def full_list() -> None:
+        if "full" in marks:
+            return
+        marks["full"] = time.perf_counter() - started
+        # What the event loop does next: paint the table. Done here to time it.
+        window.table.doItemsLayout()
+        window.table.viewport().repaint()
+        marks["painted"] = time.perf_counter() - started
+
+    window.directory.scan_finished.connect(full_list)
     window.directory.checks_finished.connect(
         lambda: marks.setdefault("checked", time.perf_counter() - started)
     )
@@ -312,6 +321,7 @@ def bench_listing(folder: Folder, rounds: int) -> list[tuple[str, str, str, str]
     for label, key in (
         ("first rows shown", "first"),
         ("full list (every lock judged)", "full"),
+        ("full list painted", "painted"),
         ("every document checked", "checked"),
     ):
         value = median(key)
@@ -325,7 +335,7 @@ def bench_listing(folder: Folder, rounds: int) -> list[tuple[str, str, str, str]
         )
     judged = statistics.median(judging)
     rows.insert(
-        2,
+        3,
         (
             f"  of which judging the {folder.locked} locks alone (inspect_lock)",
             f"{judged * 1000:.0f} ms",
@@ -474,10 +484,10 @@ def bench_ages(folder: Folder) -> list[tuple[str, str, str, str]]:
     # Scroll to the middle of the folder: locked rows are spread through it.
     window.table.scrollTo(window.model.index(folder.stores // 2, 0))
     QCoreApplication.processEvents()
-    visible = len(window._visible_source_rows())
+    visible = len(window._visible_rows())
     locked_visible = sum(
         1
-        for row in window._visible_source_rows()
+        for row in window._visible_rows()
         if (entry := window.model.entry_at(row)) is not None and entry.is_locked
     )
 

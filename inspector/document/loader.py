@@ -8,16 +8,13 @@ text (``lockcore.locked_read_json`` would only report it). Nothing here writes.
 from __future__ import annotations
 
 import enum
-import gc
 import json
 import os
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
+from inspector.collector import collector_paused
 from inspector.document.secrets import SecretPolicy, has_secrets, is_secret_file, is_secret_key
 from inspector.document.yielding_json import loads_yielding
 
@@ -113,44 +110,6 @@ class LoadedDocument:
         return os.path.basename(self.path)
 
 
-class _CollectorPause:
-    """Pauses the cyclic garbage collector while big documents are built (from any thread).
-
-    Parsing creates a million containers; each generation-2 collection they trigger walks all
-    of them with the GIL held, which costs a third of the parse and freezes the GUI thread for
-    0.1 s at a time. When the last parse ends, everything alive is moved to the collector's
-    permanent generation (``gc.freeze``) before it runs again, so the new document is never
-    walked by it (measured: a 90 ms generation-0 and a 150 ms generation-2 pause after each
-    20 MB load without this). JSON values hold no reference cycles and are still freed by
-    reference counting; the cost is that cyclic garbage alive at that moment is not collected.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pausers = 0
-        self._was_enabled = True
-
-    @contextmanager
-    def paused(self) -> Iterator[None]:
-        with self._lock:
-            self._pausers += 1
-            if self._pausers == 1:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._pausers -= 1
-                if self._pausers == 0:
-                    gc.freeze()
-                    if self._was_enabled:
-                        gc.enable()
-
-
-_collector = _CollectorPause()
-
-
 def parse_json_text(text: str) -> tuple[Any, ParseError | None]:
     """``(document, None)`` for valid JSON, else ``(NO_DOCUMENT, where it failed)``.
 
@@ -159,7 +118,9 @@ def parse_json_text(text: str) -> tuple[Any, ParseError | None]:
     try:
         if len(text) <= YIELDING_PARSE_CHARS:
             return json.loads(text), None
-        with _collector.paused():
+        # Parsing makes a million containers; frozen afterwards, the collector never walks
+        # the document (see inspector.collector).
+        with collector_paused(freeze=True):
             return loads_yielding(text), None
     except json.JSONDecodeError as exc:
         return NO_DOCUMENT, ParseError(exc.msg, exc.lineno, exc.colno, exc.pos)

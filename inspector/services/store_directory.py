@@ -30,6 +30,7 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
+from inspector.collector import collector_paused
 from inspector.services.scanner import (
     HEALTH_CHECK_LIMIT,
     INLINE_HEALTH_LIMIT,
@@ -87,8 +88,9 @@ class _ScanWorker(QObject):
 
     # Lists travel as one Python object: a ``list`` signal argument is converted to a
     # QVariantList and back, element by element (7 ms for 10,000 entries).
-    #: (generation, entries: list[StoreEntry]) new or changed entries.
-    entries_updated = Signal(int, object)
+    #: (generation, entries: list[StoreEntry], more: bool) new or changed entries; ``more``:
+    #: a listing hands on what it has so far, and goes on.
+    entries_updated = Signal(int, object, bool)
     #: (generation, entries: list[StoreEntry]) what the document pass after a listing found.
     entries_checked = Signal(int, object)
     #: (generation, paths: list[str]) stores that no longer exist.
@@ -294,6 +296,10 @@ class _ScanWorker(QObject):
             return
         self._needs_scan = False
         self._check_write_problem()
+        with collector_paused():
+            self._list(reuse_locks=reuse_locks)
+
+    def _list(self, *, reuse_locks: bool) -> None:
         try:
             listing = list_folder(self._folder, recursive=self._recursive)
         except OSError as exc:
@@ -395,7 +401,7 @@ class _ScanWorker(QObject):
                 changed.append(entry)
                 if len(changed) >= BATCH_SIZE or clock() >= due:
                     self.batch_shown.clear()
-                    self.entries_updated.emit(self._generation, changed)
+                    self.entries_updated.emit(self._generation, changed, listing)
                     if first:
                         self.batch_shown.wait(FIRST_BATCH_WAIT)
                         first = False
@@ -404,7 +410,7 @@ class _ScanWorker(QObject):
         if removed:
             self.entries_removed.emit(self._generation, removed)
         if changed:
-            self.entries_updated.emit(self._generation, changed)
+            self.entries_updated.emit(self._generation, changed, False)
 
 
 class StoreDirectory(QObject):
@@ -454,6 +460,7 @@ class StoreDirectory(QObject):
         self._locked: set[str] = set()
         self._summary = (-1, -1)
         self._rechecks = 0
+        self._listing = False
 
         self._thread = QThread()
         self._thread.setObjectName("store-scanner")
@@ -501,6 +508,12 @@ class StoreDirectory(QObject):
     def read_only_reason(self) -> str:
         """Why nothing can be written in the folder (no saving, no breaking), or ""."""
         return self._read_only_reason
+
+    @property
+    def listing(self) -> bool:
+        """Whether a listing is handing on its rows and has more to come (while
+        :attr:`entries_updated` delivers a batch of it)."""
+        return self._listing
 
     @property
     def watcher(self) -> FolderWatcher:
@@ -577,10 +590,12 @@ class StoreDirectory(QObject):
         everything = self._watcher.is_polling or self._rechecks % FULL_RECHECK_EVERY == 0
         self._recheck_requested.emit(self._generation, everything)
 
-    @Slot(int, object)
-    def _on_entries_updated(self, generation: int, entries: list[StoreEntry]) -> None:
+    @Slot(int, object, bool)
+    def _on_entries_updated(self, generation: int, entries: list[StoreEntry], more: bool) -> None:
         if generation == self._generation:
-            self._record(entries, checked=False)
+            self._listing = more
+            with collector_paused():
+                self._record(entries, checked=False)
         # Whoever shows these rows has done so by now (they are connected directly): a scan
         # waiting after its first batch goes on.
         self._worker.batch_shown.set()

@@ -590,10 +590,15 @@ class MainWindow(QMainWindow):
 
     @Slot(QModelIndex, int, int)
     def _on_model_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
-        # The first rows of an empty table are painted now, while the scanner waits for this
-        # batch to be taken in: painted later, they would compete with the rest of the scan
-        # for the interpreter and slow both (10,000 stores: 180 ms -> 120 ms to the full list).
-        if first == 0 and last + 1 == self.model.rowCount() and self.table.isVisible():
+        # The first rows of a listing that goes on are painted now, while the scanner waits for
+        # this batch to be taken in: painted later, they would compete with the rest of the
+        # listing for the interpreter and slow both (10,000 stores: 180 ms -> 120 ms).
+        if (
+            first == 0
+            and last + 1 == self.model.rowCount()
+            and self.directory.listing
+            and self.table.isVisible()
+        ):
             self.table.doItemsLayout()  # what the view would do next, later, then paint again
             self.table.viewport().repaint()
 

@@ -1,0 +1,63 @@
+"""Pausing the cyclic garbage collector: nested, from several threads, state restored."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+import pytest
+
+from inspector.collector import collector_paused
+
+
+@pytest.fixture(autouse=True)
+def _collector_enabled():
+    was_enabled = gc.isenabled()
+    gc.enable()
+    yield
+    gc.unfreeze()
+    if not was_enabled:
+        gc.disable()
+
+
+def test_pauses_nest_across_threads():
+    inside = threading.Event()
+    leave = threading.Event()
+
+    def other_thread() -> None:
+        with collector_paused():
+            inside.set()
+            leave.wait(10)
+
+    with collector_paused():
+        assert not gc.isenabled()
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        assert inside.wait(10)
+    assert not gc.isenabled(), "the other thread's pause is still on"
+    leave.set()
+    thread.join(10)
+    assert gc.isenabled()
+
+
+def test_a_collector_disabled_before_stays_disabled():
+    gc.disable()
+    with collector_paused():
+        pass
+    assert not gc.isenabled()
+
+
+def test_freeze_moves_what_is_alive_out_of_the_collectors_reach():
+    gc.unfreeze()
+    with collector_paused(freeze=True):
+        document = [{"value": n} for n in range(1000)]
+    assert gc.get_freeze_count() >= len(document)
+    with collector_paused():
+        pass
+    assert gc.isenabled()
+
+
+def test_the_collector_runs_again_after_an_error():
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("boom")
+    assert gc.isenabled()
