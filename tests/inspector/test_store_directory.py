@@ -10,6 +10,7 @@ import socket
 
 import pytest
 from PySide6.QtCore import QCoreApplication
+from watchdog.observers.polling import PollingObserver
 
 from inspector.models.store_table import lock_word
 from inspector.services import store_directory as store_directory_module
@@ -148,27 +149,40 @@ def write_json(path: str, data: object) -> None:
 # (The unreadable-file test runs as nobody: tests/inspector/test_permissions.py.)
 
 
-def make_big_folder(folder, count: int) -> None:
+BIG_FOLDER_STORES = INLINE_HEALTH_LIMIT + 300
+
+
+@pytest.fixture
+def big_folder(tmp_path):
+    folder = tmp_path / "many"
     folder.mkdir()
-    for number in range(count):
+    for number in range(BIG_FOLDER_STORES):
         (folder / f"s{number:04d}.json").write_text(f'{{"n": {number}}}')
     (folder / "s0007.json").write_text('{"broken": ')
+    return folder
 
 
-def test_big_folder_is_listed_first_and_its_documents_checked_after(qtbot, tmp_path):
-    folder = tmp_path / "many"
-    count = INLINE_HEALTH_LIMIT + 300
-    make_big_folder(folder, count)
-    service = StoreDirectory()
+def deaf_observer(_poll: bool, _recursive: bool) -> PollingObserver:
+    """An observer that would notice changes only after a minute: the test sees the scans."""
+    return PollingObserver(timeout=60)
+
+
+def list_in_batches(qtbot, service: StoreDirectory, folder) -> list[list]:
     batches: list[list] = []
     service.entries_updated.connect(batches.append)
+    with qtbot.waitSignal(service.scan_finished, timeout=10000):
+        service.set_folder(str(folder))
+    return batches
+
+
+def test_big_folder_is_listed_first_and_its_documents_checked_after(qtbot, big_folder):
+    service = StoreDirectory(observer_factory=deaf_observer)
     changed_on_disk: list[str] = []
     service.store_changed_on_disk.connect(changed_on_disk.append)
     try:
-        with qtbot.waitSignal(service.scan_finished, timeout=10000):
-            service.set_folder(str(folder))
+        batches = list_in_batches(qtbot, service, big_folder)
         listed = [entry for batch in batches for entry in batch]
-        assert len({entry.path for entry in listed}) == count
+        assert len({entry.path for entry in listed}) == BIG_FOLDER_STORES
         # In a folder this big the data files are neither read nor even stat-ed while the
         # rows are listed: their size, time and health follow.
         assert {entry.health for entry in listed} == {StoreHealth.PENDING}
@@ -180,35 +194,29 @@ def test_big_folder_is_listed_first_and_its_documents_checked_after(qtbot, tmp_p
         assert {entry.health for entry in entries.values()} == {StoreHealth.VALID}
         assert all(entry.size and entry.mtime and entry.data_stamp for entry in entries.values())
         assert changed_on_disk == [], "completing the rows is not a change on disk"
-        # A rescan keeps what is known (no row goes back to "checking") and notices what
-        # changed while nobody watched.
+        # A rescan keeps what is known (no row goes back to "checking") and its document
+        # pass notices what changed while nobody watched.
         batches.clear()
-        (folder / "s0100.json").write_text('{"n": "changed"}')
+        changed = str(big_folder / "s0100.json")
+        write_json(changed, {"n": "changed"})
         with qtbot.waitSignal(service.checks_finished, timeout=10000):
             service.refresh()
         assert StoreHealth.PENDING not in {entry.health for batch in batches for entry in batch}
-        changed = str(folder / "s0100.json")
-        qtbot.waitUntil(lambda: changed in changed_on_disk, timeout=3000)
-        assert service.entry(changed).size == len('{"n": "changed"}')
+        assert changed_on_disk == [changed]
+        assert service.entry(changed).size == os.path.getsize(changed)
     finally:
         service.shutdown()
 
 
-def test_slow_listing_shows_its_first_rows_early(qtbot, tmp_path, monkeypatch):
+def test_slow_listing_shows_its_first_rows_early(qtbot, big_folder, monkeypatch):
     # A listing slower than FIRST_BATCH_DELAY hands on what it has, then the rest in batches.
     monkeypatch.setattr(store_directory_module, "FIRST_BATCH_DELAY", 0.0)
-    folder = tmp_path / "many"
-    count = INLINE_HEALTH_LIMIT + 300
-    make_big_folder(folder, count)
-    service = StoreDirectory()
-    batches: list[list] = []
-    service.entries_updated.connect(batches.append)
+    service = StoreDirectory(observer_factory=deaf_observer)
     try:
-        with qtbot.waitSignal(service.scan_finished, timeout=10000):
-            service.set_folder(str(folder))
+        batches = list_in_batches(qtbot, service, big_folder)
         assert len(batches[0]) == 1
         assert len(batches) >= 2
-        assert sum(len(batch) for batch in batches) == count
+        assert sum(len(batch) for batch in batches) == BIG_FOLDER_STORES
     finally:
         service.shutdown()
 
