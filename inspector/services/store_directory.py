@@ -652,6 +652,7 @@ class StoreDirectory(QObject):
     @Slot(int)
     def _on_scan_finished(self, generation: int) -> None:
         if generation == self._generation:
+            self._listing = False
             self.scan_finished.emit()
 
     @Slot(int)
