@@ -1,14 +1,16 @@
 """Repairs the user asks for: breaking a lock, recovering an interrupted legacy write.
 
-Both go through lockcore's public API only. Breaking never waits for anything, so it runs where it
-is asked; recovering takes the store's lock, which can mean waiting for another process, so it
-runs on a worker thread and reports back through a signal.
+Both go through lockcore's public API only, off the GUI thread, and report back through signals.
+Recovering takes the store's lock, which can mean waiting for another process; breaking waits for
+nothing, but its file operations can hang on a share that stopped answering. Each break gets a
+daemon thread of its own, so that one stuck there neither blocks the next nor the app's exit.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Signal
@@ -31,6 +33,10 @@ class LockActions(QObject):
 
     #: (path: str) the lock of this data file was removed by us.
     lock_broken = Signal(object)
+    #: (expected: LockInfo, error: Exception | None) a break started by break_lock ended: None
+    #: when the lock was removed, else why nothing was (lockcore's LockChangedError when the lock
+    #: is another one now or gone, HolderAliveError, an OSError, ...).
+    break_finished = Signal(object, object)
     #: (path: str, ok: bool, message: str) a recovery finished; message is for the status bar.
     recover_finished = Signal(object, bool, str)
 
@@ -39,13 +45,21 @@ class LockActions(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recover")
 
     def break_lock(self, expected: LockInfo, *, force: bool) -> None:
-        """Remove the lock only if it is still exactly ``expected``.
+        """Start removing the lock, only if it is still exactly ``expected`` and (unless
+        ``force``) its holder is dead; :attr:`break_finished` tells how it ended."""
+        threading.Thread(
+            target=self._break, args=(expected, force), name="break-lock", daemon=True
+        ).start()
 
-        Raises lockcore's ``LockChangedError`` (nothing removed: the lock is another one now, or
-        gone), ``HolderAliveError`` (holder alive or unverifiable and not ``force``) or OSError.
-        """
-        break_stale_lock(expected.path, expected=expected, force=force)
+    def _break(self, expected: LockInfo, force: bool) -> None:
+        # Runs on its own thread: only lockcore calls and queued signals.
+        try:
+            break_stale_lock(expected.path, expected=expected, force=force)
+        except Exception as exc:  # every outcome is reported: the dialog waits for one
+            self.break_finished.emit(expected, exc)
+            return
         self.lock_broken.emit(expected.path)
+        self.break_finished.emit(expected, None)
 
     def recover(self, path: str) -> None:
         """Recover ``path`` from its legacy ``X.json.tmp`` under the store's lock, off-thread."""

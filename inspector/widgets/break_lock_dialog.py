@@ -5,6 +5,10 @@ raw bytes) and breaks *that* lock only: the ``LockInfo`` it showed is passed to 
 ``expected``, so if another process replaced or released the lock in the meantime nothing is
 removed and the dialog says so. A dead holder needs one confirmation; a live holder, a holder on
 another host or one that cannot be verified needs an explicit second step.
+
+The break itself runs elsewhere (on a share that stopped answering it could hang): the dialog
+starts it through its ``breaker`` and shows the outcome when :meth:`BreakLockDialog.finish_break`
+is called with it.
 """
 
 from __future__ import annotations
@@ -32,10 +36,31 @@ from PySide6.QtWidgets import (
 from inspector.models.store_table import LOCK_WORDS, format_age, format_time
 from inspector.resources import icon
 from inspector.services.store_directory import printable_path
-from lockcore import FileLockError, HolderAliveError, LockChangedError, LockInfo, LockState
+from lockcore import HolderAliveError, LockChangedError, LockInfo, LockState
 
-#: breaker(expected, force): removes the lock or raises lockcore's errors / OSError.
+#: breaker(expected, force): starts removing the lock; its outcome comes back through
+#: BreakLockDialog.finish_break.
 LockBreaker = Callable[[LockInfo, bool], None]
+
+_REFUSED_STYLE = "color: #c62828; font-weight: bold;"
+
+
+def break_outcome(info: LockInfo, error: BaseException | None) -> str:
+    """What breaking ``info``'s lock came to, in a sentence (``error`` None: it was removed)."""
+    if error is None:
+        return f"Lock on {printable_path(os.path.basename(info.path))} broken."
+    if isinstance(error, LockChangedError):
+        current = error.current
+        now = (
+            "it is gone now"
+            if current is None or not current.is_locked
+            else f"it is now held by PID {current.pid}"
+        )
+        return f"The lock changed since this dialog opened ({now}). Nothing was removed."
+    if isinstance(error, HolderAliveError):
+        return "The holder is alive or cannot be verified. Nothing was removed."
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return printable_path(f"Could not remove the lock: {reason}. Nothing was removed.")
 
 
 def describe_content(content: bytes) -> str:
@@ -65,6 +90,7 @@ class BreakLockDialog(QDialog):
         self.info = info
         self._breaker = breaker
         self.was_broken = False
+        self.is_breaking = False
         self.needs_second_step = info.state is not LockState.STALE_DEAD_HOLDER
         name = printable_path(os.path.basename(info.path))
         self.setWindowTitle(f"Break lock on {name}")
@@ -102,7 +128,7 @@ class BreakLockDialog(QDialog):
         self.outcome_label = QLabel()
         self.outcome_label.setWordWrap(True)
         self.outcome_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.outcome_label.setStyleSheet("color: #c62828; font-weight: bold;")
+        self.outcome_label.setStyleSheet(_REFUSED_STYLE)
         self.outcome_label.hide()
         layout.addWidget(self.outcome_label)
 
@@ -188,38 +214,41 @@ class BreakLockDialog(QDialog):
         self.confirm_break()
 
     def confirm_break(self) -> bool:
-        """Break the lock the dialog shows (the user's confirmation); True when it is gone."""
+        """Start breaking the lock the dialog shows (the user's confirmation); False when the
+        second step is missing or the break has already been started. The outcome is shown
+        when :meth:`finish_break` is called, and announced by :attr:`break_finished`."""
+        if self.is_breaking or self.was_broken:
+            return False
         if self.needs_second_step and not (
             self.confirm_checkbox is not None and self.confirm_checkbox.isChecked()
         ):
             return False
-        try:
-            self._breaker(self.info, self.needs_second_step)
-        except LockChangedError as exc:
-            current = exc.current
-            now = (
-                "it is gone now"
-                if current is None or not current.is_locked
-                else f"it is now held by PID {current.pid}"
-            )
-            self._refuse(f"The lock changed since this dialog opened ({now}). Nothing was removed.")
-            return False
-        except HolderAliveError:
-            self._refuse("The holder is alive or cannot be verified. Nothing was removed.")
-            return False
-        except (FileLockError, OSError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self._refuse(
-                printable_path(f"Could not remove the lock: {reason}. Nothing was removed.")
-            )
-            return False
-        self.was_broken = True
-        message = f"Lock on {printable_path(os.path.basename(self.info.path))} broken."
-        self.break_finished.emit(True, message)
-        self.accept()
+        self.is_breaking = True
+        self.break_button.setEnabled(False)
+        if self.confirm_checkbox is not None:
+            self.confirm_checkbox.setEnabled(False)
+        self.outcome_label.setStyleSheet("")
+        self.outcome_label.setText("Breaking the lock…")
+        self.outcome_label.show()
+        self._breaker(self.info, self.needs_second_step)
         return True
 
+    def finish_break(self, error: BaseException | None) -> None:
+        """The break started by :meth:`confirm_break` ended: None when the lock was removed,
+        else lockcore's error or the ``OSError`` that kept it."""
+        if not self.is_breaking:
+            return
+        self.is_breaking = False
+        message = break_outcome(self.info, error)
+        if error is not None:
+            self._refuse(message)
+            return
+        self.was_broken = True
+        self.break_finished.emit(True, message)
+        self.accept()
+
     def _refuse(self, message: str) -> None:
+        self.outcome_label.setStyleSheet(_REFUSED_STYLE)
         self.outcome_label.setText(message)
         self.outcome_label.show()
         self.break_button.setEnabled(False)

@@ -52,7 +52,8 @@ from inspector.services.store_directory import (
     printable_path,
 )
 from inspector.services.watcher import ObserverFactory, default_observer_factory
-from inspector.widgets.break_lock_dialog import BreakLockDialog
+from inspector.widgets.break_lock_dialog import BreakLockDialog, break_outcome
+from lockcore import LockInfo
 
 #: How many folders File ▸ Recent folders remembers.
 MAX_RECENT_FOLDERS = 8
@@ -339,6 +340,7 @@ class MainWindow(QMainWindow):
         self.directory.entries_removed.connect(self._on_entries_updated)
         self.model.rowsInserted.connect(self._on_model_rows_inserted)
         self.lock_actions.lock_broken.connect(self._on_lock_broken)
+        self.lock_actions.break_finished.connect(self._on_lock_actions_break_finished)
         self.lock_actions.recover_finished.connect(self._on_recover_finished)
         self.document_pane.status_message.connect(self._on_status_message)
         self.document_pane.dirty_changed.connect(self._on_dirty_changed)
@@ -681,6 +683,16 @@ class MainWindow(QMainWindow):
         self._show_message(message)
         if self.break_lock_dialog is not None:
             self.directory.refresh_paths([self.break_lock_dialog.info.lock_path])
+
+    @Slot(object, object)
+    def _on_lock_actions_break_finished(self, expected: LockInfo, error: Exception | None) -> None:
+        dialog = self.break_lock_dialog
+        if dialog is not None and dialog.info is expected:
+            dialog.finish_break(error)
+        else:
+            # The dialog was closed while the break ran: the outcome goes to the status bar.
+            self._show_message(break_outcome(expected, error))
+            self.directory.refresh_paths([expected.lock_path])
 
     @Slot()
     def _on_break_lock_dialog_destroyed(self) -> None:

@@ -7,11 +7,24 @@ import os
 import pytest
 
 from inspector.widgets.break_lock_dialog import BreakLockDialog
-from lockcore import LockState, break_stale_lock, inspect_lock
+from lockcore import LockInfo, LockState, break_stale_lock, inspect_lock
 
 
-def breaker(info, force):
-    break_stale_lock(info.path, expected=info, force=force)
+def open_dialog(qtbot, info: LockInfo) -> BreakLockDialog:
+    """The dialog with a breaker that runs the real break at once and reports back to it (in
+    the app the break runs on a thread of its own and the window reports back)."""
+
+    def breaker(expected: LockInfo, force: bool) -> None:
+        try:
+            break_stale_lock(expected.path, expected=expected, force=force)
+        except Exception as exc:  # the dialog shows whatever it was
+            dialog.finish_break(exc)
+        else:
+            dialog.finish_break(None)
+
+    dialog = BreakLockDialog(info, breaker)
+    qtbot.addWidget(dialog)
+    return dialog
 
 
 @pytest.fixture
@@ -32,8 +45,7 @@ def stale_lock(lock_holder, path):
 
 def test_dead_holder_needs_one_confirmation(qtbot, lock_holder, data_path):
     holder, info = stale_lock(lock_holder, data_path)
-    dialog = BreakLockDialog(info, breaker)
-    qtbot.addWidget(dialog)
+    dialog = open_dialog(qtbot, info)
     assert not dialog.needs_second_step
     assert dialog.confirm_checkbox is None
     assert str(holder.pid) in dialog.content_view.toPlainText()
@@ -50,8 +62,7 @@ def test_live_holder_needs_explicit_second_step(qtbot, lock_holder, data_path):
     holder = lock_holder(data_path)
     info = inspect_lock(data_path)
     assert info.state is LockState.HELD_ALIVE
-    dialog = BreakLockDialog(info, breaker)
-    qtbot.addWidget(dialog)
+    dialog = open_dialog(qtbot, info)
     assert dialog.needs_second_step
     assert "alive" in dialog.process_label.text()
     assert not dialog.break_button.isEnabled()
@@ -67,8 +78,7 @@ def test_live_holder_needs_explicit_second_step(qtbot, lock_holder, data_path):
 
 def test_refuses_when_lock_changed_since_shown(qtbot, lock_holder, data_path):
     _, shown = stale_lock(lock_holder, data_path)
-    dialog = BreakLockDialog(shown, breaker)
-    qtbot.addWidget(dialog)
+    dialog = open_dialog(qtbot, shown)
     # Meanwhile a new writer breaks the dead lock itself and takes a fresh one.
     new_holder = lock_holder(data_path)
     with qtbot.waitSignal(dialog.break_finished) as finished:
@@ -85,8 +95,7 @@ def test_refuses_when_lock_changed_since_shown(qtbot, lock_holder, data_path):
 
 def test_refuses_when_lock_vanished(qtbot, lock_holder, data_path):
     _, shown = stale_lock(lock_holder, data_path)
-    dialog = BreakLockDialog(shown, breaker)
-    qtbot.addWidget(dialog)
+    dialog = open_dialog(qtbot, shown)
     os.unlink(shown.lock_path)
     dialog.break_button.click()
     assert "gone" in dialog.outcome_label.text()
@@ -97,7 +106,25 @@ def test_legacy_lock_without_host_shows_this_host(qtbot, data_path):
         handle.write(f"{os.getpid()}\n")
     info = inspect_lock(data_path)
     assert info.state is LockState.HELD_ALIVE
-    dialog = BreakLockDialog(info, breaker)
-    qtbot.addWidget(dialog)
+    dialog = open_dialog(qtbot, info)
     assert dialog.needs_second_step
     assert dialog.content_view.toPlainText().strip() == str(os.getpid())
+
+
+def test_a_break_under_way_is_shown_and_not_started_twice(qtbot, lock_holder, data_path):
+    _, info = stale_lock(lock_holder, data_path)
+    started: list[LockInfo] = []
+    dialog = BreakLockDialog(info, lambda expected, _force: started.append(expected))
+    qtbot.addWidget(dialog)
+    assert dialog.confirm_break()
+    assert started == [info]
+    assert dialog.is_breaking
+    assert "Breaking" in dialog.outcome_label.text()
+    assert not dialog.break_button.isEnabled()
+    assert not dialog.confirm_break()  # a second click starts nothing
+    assert started == [info]
+    with qtbot.waitSignal(dialog.break_finished) as finished:
+        dialog.finish_break(OSError(5, "Input/output error"))
+    assert finished.args[0] is False
+    assert "Input/output error" in dialog.outcome_label.text()
+    assert "Nothing was removed" in dialog.outcome_label.text()

@@ -67,7 +67,9 @@ def test_held_then_stale_then_broken_through_the_dialog(qtbot, main_window, lock
     assert dialog.isVisible()
     assert dialog.info.pid == holder.pid
     assert not dialog.needs_second_step
-    dialog.break_button.click()
+    with qtbot.waitSignal(dialog.break_finished, timeout=3000) as finished:
+        dialog.break_button.click()  # the break runs off the GUI thread
+    assert finished.args[0] is True
     assert not os.path.exists(entry.lock.lock_path)
     qtbot.waitUntil(lambda: lock_state(window, "settings.json") is LockState.FREE, timeout=3000)
     qtbot.waitUntil(lambda: window.locked_label.text() == "0 locked", timeout=3000)
@@ -85,12 +87,31 @@ def test_dialog_refuses_when_the_lock_changed(qtbot, main_window, lock_holder):
     window.break_lock_action.trigger()
     dialog = window.break_lock_dialog
     second = lock_holder(path)  # takes over the dead lock before the user confirms
-    dialog.break_button.click()
+    with qtbot.waitSignal(dialog.break_finished, timeout=3000) as finished:
+        dialog.break_button.click()
+    assert finished.args[0] is False
     assert "changed" in dialog.outcome_label.text()
     assert dialog.isVisible()
     qtbot.waitUntil(lambda: row_entry(window, "projects.json").lock.pid == second.pid, timeout=3000)
     assert lock_state(window, "projects.json") is LockState.HELD_ALIVE
     dialog.reject()
+
+
+def test_break_finishing_after_its_dialog_closed_is_reported(qtbot, main_window, lock_holder):
+    window = main_window
+    path = os.path.join(window.directory.folder, "projects.json")
+    holder = lock_holder(path)
+    holder.kill()
+    qtbot.waitUntil(
+        lambda: lock_state(window, "projects.json") is LockState.STALE_DEAD_HOLDER, timeout=5000
+    )
+    window.select_store(path)
+    window.break_lock_action.trigger()
+    dialog = window.break_lock_dialog
+    dialog.break_button.click()
+    dialog.reject()  # closed before the break's outcome came back
+    qtbot.waitUntil(lambda: "broken" in window.statusBar().currentMessage(), timeout=3000)
+    qtbot.waitUntil(lambda: lock_state(window, "projects.json") is LockState.FREE, timeout=3000)
 
 
 def test_recover_interrupted_write(qtbot, main_window):
