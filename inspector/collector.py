@@ -10,7 +10,8 @@ them whether or not the collector runs.
 :func:`collector_paused` nests and works from any thread: the collector runs again when the last
 pause ends. With ``freeze`` everything alive at that moment is then moved to the collector's
 permanent generation (``gc.freeze``), so a new big document is never walked by it at all; the
-price is that cyclic garbage alive at that moment is not collected later either.
+price is that cyclic garbage alive at that moment is not collected either -- until
+:func:`release_frozen` (called when that document is closed) hands it all back.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import gc
 import threading
 from collections.abc import Iterator
 
-__all__ = ["collector_paused"]
+__all__ = ["collector_paused", "release_frozen"]
 
 
 class _CollectorPause:
@@ -50,6 +51,11 @@ class _CollectorPause:
                     if self._was_enabled:
                         gc.enable()
 
+    def release_frozen(self) -> None:
+        with self._lock:
+            if self._pausers == 0:
+                gc.unfreeze()
+
 
 _pause = _CollectorPause()
 
@@ -57,3 +63,9 @@ _pause = _CollectorPause()
 def collector_paused(*, freeze: bool = False) -> contextlib.AbstractContextManager[None]:
     """A context in which the cyclic garbage collector does not run (see the module)."""
     return _pause.paused(freeze=freeze)
+
+
+def release_frozen() -> None:
+    """Hand what a ``freeze`` moved out of the collector's reach back to it (nothing happens
+    while a pause is on: a freeze follows it anyway)."""
+    _pause.release_frozen()

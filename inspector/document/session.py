@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
+from inspector.collector import release_frozen
 from inspector.document.choices import ConflictChoice
 from inspector.document.loader import (
     DEFAULT_SIZE_LIMIT,
@@ -184,6 +185,9 @@ class EditSession(QObject):
         self._pending_conflict = None
         self.undo_stack.clear()
         self.model.set_document(NO_DOCUMENT)
+        # The last document is gone; what was frozen with it (see inspector.collector) may
+        # hold cyclic garbage that only the collector can free.
+        release_frozen()
         self._set_model_read_only(False)
         if self._path is None:
             self._load_request = 0

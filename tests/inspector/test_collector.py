@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from inspector.collector import collector_paused
+from inspector.collector import collector_paused, release_frozen
 
 
 @pytest.fixture(autouse=True)
@@ -61,3 +61,15 @@ def test_the_collector_runs_again_after_an_error():
     with pytest.raises(RuntimeError), collector_paused():
         raise RuntimeError("boom")
     assert gc.isenabled()
+
+
+def test_what_was_frozen_is_handed_back_to_the_collector():
+    gc.unfreeze()
+    with collector_paused(freeze=True):
+        pass
+    assert gc.get_freeze_count() > 0
+    with collector_paused():
+        release_frozen()  # not while a pause is on: a freeze may follow it
+        assert gc.get_freeze_count() > 0
+    release_frozen()
+    assert gc.get_freeze_count() == 0

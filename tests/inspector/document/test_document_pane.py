@@ -1,6 +1,7 @@
 """The document pane end to end on real files (one process; see test_document_processes.py)."""
 
 import errno
+import gc
 import glob
 import json
 import logging
@@ -12,7 +13,7 @@ from _documents import edit_value, read, read_bytes, write
 from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane, UnsavedChoice
-from inspector.document.loader import DocumentKind
+from inspector.document.loader import YIELDING_PARSE_CHARS, DocumentKind
 from inspector.document.secrets import MASK
 from inspector.document.tree_model import TYPE_COLUMN, VALUE_COLUMN
 
@@ -467,3 +468,18 @@ def test_reveal_secrets_is_hidden_while_no_store_is_open(
     pane.set_secrets_revealed(True)
     pane.open_store(None)
     assert pane.reveal_button.isHidden()
+
+
+def test_closing_a_big_document_hands_what_was_frozen_back_to_the_collector(
+    pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    # A big parse freezes what is alive (inspector.collector); closing it must thaw that, or
+    # cyclic garbage frozen with it would never be freed.
+    path = os.path.join(str(tmp_path), "big.json")
+    write(path, {"items": [{"n": n, "name": f"item {n}"} for n in range(20000)]})
+    assert os.path.getsize(path) > YIELDING_PARSE_CHARS
+    gc.unfreeze()
+    open_and_wait(pane, path)
+    assert gc.get_freeze_count() > 0
+    pane.open_store(None)
+    assert gc.get_freeze_count() == 0
