@@ -120,14 +120,13 @@ def _unescape_mount_field(field: str) -> str:
     return "".join(out)
 
 
-def filesystem_type(path: str, mountinfo: str = MOUNTINFO) -> str | None:
-    """The type of the filesystem ``path`` (absolute) is on, from ``mountinfo``; None if unknown.
+#: Links followed at most when looking for a path's filesystem (Linux's own limit is 40).
+_MAX_LINKS_FOLLOWED = 40
 
-    Reads only procfs, never the folder itself, so a hung network share cannot block it (hence
-    no ``realpath``: a symlink into a network mount is judged by where the link lives).
-    """
-    path = os.path.normpath(path)
-    best, best_type = -1, None
+
+def _read_mounts(mountinfo: str) -> list[tuple[str, str]] | None:
+    """(mount point, filesystem type) of every line of ``mountinfo``; None if unreadable."""
+    mounts: list[tuple[str, str]] = []
     try:
         with open(mountinfo, encoding="utf-8", errors="surrogateescape") as handle:
             for line in handle:
@@ -135,14 +134,58 @@ def filesystem_type(path: str, mountinfo: str = MOUNTINFO) -> str | None:
                 fields = left.split()
                 if not separator or len(fields) < 5 or not right.split():
                     continue
-                mount_point = _unescape_mount_field(fields[4])
-                inside = path == mount_point or path.startswith(mount_point.rstrip("/") + "/")
-                # Later lines are mounted over earlier ones at the same point.
-                if inside and len(mount_point) >= best:
-                    best, best_type = len(mount_point), right.split()[0]
+                mounts.append((_unescape_mount_field(fields[4]), right.split()[0]))
     except OSError:
         return None
+    return mounts
+
+
+def _mounted_type(path: str, mounts: list[tuple[str, str]]) -> str | None:
+    best, best_type = -1, None
+    for mount_point, fstype in mounts:
+        inside = path == mount_point or path.startswith(mount_point.rstrip("/") + "/")
+        # Later lines are mounted over earlier ones at the same point.
+        if inside and len(mount_point) >= best:
+            best, best_type = len(mount_point), fstype
     return best_type
+
+
+def _follow_first_link(path: str, mounts: list[tuple[str, str]]) -> str | None:
+    """``path`` with its first symbolic link component replaced by the link's target, or None
+    when no component is a link. Uses ``readlink`` alone, and stops at a network mount."""
+    parts = path.strip("/").split("/")
+    prefix = "/"
+    for index, part in enumerate(parts):
+        prefix = os.path.join(prefix, part)
+        if _mounted_type(prefix, mounts) in NETWORK_FILESYSTEMS:
+            return None
+        try:
+            target = os.readlink(prefix)
+        except OSError:  # not a link, or not there
+            continue
+        rest = parts[index + 1 :]
+        return os.path.normpath(os.path.join(os.path.dirname(prefix), target, *rest))
+    return None
+
+
+def filesystem_type(path: str, mountinfo: str = MOUNTINFO) -> str | None:
+    """The type of the filesystem ``path`` (absolute) is on, from ``mountinfo``; None if unknown.
+
+    Symbolic links on the way are followed (``~/shared`` -> ``/mnt/nfs/team``), but with
+    ``readlink`` alone, and never inside a network mount: a share that stopped answering
+    cannot block this, which runs on the GUI thread.
+    """
+    mounts = _read_mounts(mountinfo)
+    if mounts is None:
+        return None
+    path = os.path.normpath(path)
+    for _ in range(_MAX_LINKS_FOLLOWED):
+        fstype = _mounted_type(path, mounts)
+        followed = None if fstype in NETWORK_FILESYSTEMS else _follow_first_link(path, mounts)
+        if followed is None:
+            return fstype
+        path = followed
+    return _mounted_type(path, mounts)  # a link loop: where the last link pointed
 
 
 #: How long a burst of events may last before the batch is handed on. Short enough that a lock

@@ -133,6 +133,34 @@ def test_network_filesystem_is_polled(qtbot, tmp_path):
     local.stop()
 
 
+def test_a_symlink_into_a_network_mount_is_polled(qtbot, tmp_path):
+    share = tmp_path / "mnt" / "share"
+    stores = share / "team"
+    stores.mkdir(parents=True)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "shared").symlink_to(stores)  # ~/shared -> /mnt/share/team
+    (home / "relative").symlink_to(os.path.join("..", "mnt", "share"))
+    (home / "loop").symlink_to(home / "loop")
+    mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text(
+        "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+        f"99 22 0:50 / {share} rw,relatime shared:9 - nfs4 server:/export rw,vers=4.2\n"
+    )
+    assert filesystem_type(str(home / "shared"), str(mountinfo)) == "nfs4"
+    assert filesystem_type(str(home / "relative" / "team"), str(mountinfo)) == "nfs4"
+    assert filesystem_type(str(home / "loop"), str(mountinfo)) == "ext4"
+    assert filesystem_type(str(home), str(mountinfo)) == "ext4"
+    watcher = FolderWatcher(observer_factory=fast_polling_factory(), mountinfo=str(mountinfo))
+    with qtbot.waitSignal(watcher.fell_back_to_polling, timeout=1000) as fallback:
+        assert watcher.start(str(home / "shared"))
+    try:
+        assert "network filesystem (nfs4)" in fallback.args[0]
+        assert watcher.is_polling
+    finally:
+        watcher.stop()
+
+
 def test_filesystem_type_takes_the_deepest_mount_and_unescapes(tmp_path):
     mountinfo = tmp_path / "mountinfo"
     mountinfo.write_text(
