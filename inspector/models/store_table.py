@@ -228,6 +228,7 @@ class StoreTableModel(QAbstractTableModel):
         # path -> when the store first arrived: the order of an unsorted table, kept when the
         # filter lets a row back in.
         self._arrival: dict[str, int] = {}
+        self._arrivals = itertools.count()
         self._visible_rows: VisibleRowsProvider | None = None
         directory.entries_updated.connect(self._on_entries_updated)
         directory.entries_removed.connect(self._on_entries_removed)
@@ -247,11 +248,6 @@ class StoreTableModel(QAbstractTableModel):
     def row_of(self, path: str) -> int:
         """The row showing the data file ``path``, or -1."""
         return self._row_of.get(path, -1)
-
-    @property
-    def filter_text(self) -> str:
-        """What rows must contain (in file, process, lock word or health) to be shown."""
-        return self._needle
 
     def set_filter_text(self, text: str) -> None:
         """Show only the stores whose file, process, lock word or health contains ``text``
@@ -450,8 +446,10 @@ class StoreTableModel(QAbstractTableModel):
         """Where ``entry`` goes in the current sort; ties are broken by name, then path."""
         column = self._sort_column
         if column < 0:
-            arrival = self._arrival
-            return (arrival.setdefault(entry.path, len(arrival)),)
+            number = self._arrival.get(entry.path)
+            if number is None:
+                number = self._arrival[entry.path] = next(self._arrivals)
+            return (number,)
         tie = (entry.name.casefold(), entry.path)
         if column == _FILE_COLUMN:
             return tie

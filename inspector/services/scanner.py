@@ -344,8 +344,8 @@ def entry_from_listing(
             lock = previous.lock
         else:
             lock, lock_error = inspect_store_lock(path)
-    leftovers = listing.leftovers.get(path)
-    leftovers_ = tuple(sorted(leftovers)) if leftovers else ()
+    found = listing.leftovers.get(path)
+    leftovers = tuple(sorted(found)) if found else ()
     if lock is None:
         lock_stamp = None
     if defer_document and path in listing.has_data:
@@ -359,7 +359,7 @@ def entry_from_listing(
                 previous.mtime,
                 previous.health,
                 previous.health_detail,
-                leftovers_,
+                leftovers,
                 previous.data_stamp,
                 lock_stamp,
             )
@@ -372,7 +372,7 @@ def entry_from_listing(
             None,
             StoreHealth.PENDING,
             "Not checked yet.",
-            leftovers_,
+            leftovers,
             None,
             lock_stamp,
         )
@@ -381,7 +381,7 @@ def entry_from_listing(
         listing.names[path],
         lock,
         lock_error,
-        leftovers_,
+        leftovers,
         health_cache=health_cache,
         lock_stamp=lock_stamp,
     )
@@ -392,16 +392,14 @@ def check_document(
 ) -> StoreEntry | None:
     """``entry`` with its data file's facts as they are now (the same object when unchanged);
     None when nothing of the store is left."""
-    try:
-        st = os.stat(entry.path)
-    except OSError:
-        st = None
-    if (
-        st is not None
-        and entry.data_stamp == (st.st_ino, st.st_size, st.st_mtime_ns)
-        and entry.health is not StoreHealth.PENDING
-    ):
-        return entry
+    if entry.health is not StoreHealth.PENDING and entry.data_stamp is not None:
+        try:
+            st = os.stat(entry.path)
+        except OSError:
+            pass  # gone or unreadable now: _finish_entry says which
+        else:
+            if entry.data_stamp == (st.st_ino, st.st_size, st.st_mtime_ns):
+                return entry
     return _finish_entry(
         entry.path,
         entry.name,

@@ -619,17 +619,16 @@ class StoreDirectory(QObject):
         self._emit_summary()
 
     def _record_changes(self, entries: list[StoreEntry], checked: bool) -> None:
+        """Take in new versions of known entries; tell which changed on disk."""
         known = self._entries
         locked = self._locked
         for entry in entries:
-            old = known.get(entry.path)
+            old = known[entry.path]
             known[entry.path] = entry
             if entry.is_locked:
                 locked.add(entry.path)
             else:
                 locked.discard(entry.path)
-            if old is None:
-                continue
             stamp_moved = old.data_stamp != entry.data_stamp and (
                 old.data_stamp is not None or not checked
             )
