@@ -178,8 +178,13 @@ def run_loop_for(seconds: float) -> None:
     loop.exec()
 
 
+#: Whether windows show subfolders too (--recursive).
+RECURSIVE = [False]
+
+
 def new_window() -> MainWindow:
     window = create_main_window(None)
+    window.subfolders_action.setChecked(RECURSIVE[0])
     window.resize(1320, 1250)
     window.show()
     QCoreApplication.processEvents()
@@ -547,8 +552,12 @@ def main() -> int:
     parser.add_argument(
         "--only", choices=("listing", "storm", "ages"), help="run one part of the benchmark"
     )
+    parser.add_argument(
+        "--recursive", action="store_true", help="the window includes subfolders (View menu)"
+    )
     args = parser.parse_args()
 
+    RECURSIVE[0] = args.recursive
     app = QApplication(sys.argv[:1])
     settings_dir = tempfile.mkdtemp(prefix="bench-inspector-settings-")
     QCoreApplication.setOrganizationName("LockInspectorBench")
