@@ -1,4 +1,5 @@
-"""A lean inotify watcher for one folder: reads the kernel's events in bulk, reports file names.
+"""A lean inotify watcher for a folder (and its subfolders): reads the kernel's events in bulk,
+reports file names.
 
 watchdog builds a Python object per inotify event and passes it through two threads and a
 queue; four processes updating stores as fast as they can make some 30,000 events a second,
@@ -8,14 +9,21 @@ the names out of it with ``struct`` and hands each buffer's distinct paths on at
 microseconds per event instead of tens.
 
 It has the small surface of a watchdog observer that :class:`~.watcher.FolderWatcher` uses
-(``schedule``, ``start``, ``stop``, ``join``, ``is_alive``, ``emitters``), watches one folder
-without its subfolders (recursive watching stays with watchdog), and fails to start with the
-``OSError`` an exhausted inotify raises, worded as watchdog words it.
+(``schedule``, ``start``, ``stop``, ``join``, ``is_alive``, ``emitters``), and fails to start
+with the ``OSError`` an exhausted inotify raises, worded as watchdog words it.
+
+Recursive watching puts one watch on each subfolder (not following symbolic links), as watchdog
+does: those below the folder at start are watched before ``start`` returns; a subfolder made or
+moved in later is watched as soon as its event is read (its own path is reported too, so whoever
+listens looks into it); one moved out or removed loses its watches. If inotify runs out of
+watches on the way, the thread ends -- as when the folder goes -- and whoever checks
+``is_alive()`` starts watching again, which then fails the way ``start`` does.
 """
 
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import errno
 import os
 import select
@@ -36,6 +44,7 @@ IN_UNMOUNT = 0x00002000
 IN_Q_OVERFLOW = 0x00004000
 IN_IGNORED = 0x00008000
 IN_ONLYDIR = 0x01000000
+IN_ISDIR = 0x40000000
 IN_CLOEXEC = 0o2000000
 
 #: What the inspector needs to hear about (see watcher._WATCHED_EVENTS for why not modify).
@@ -73,12 +82,16 @@ def _load_libc() -> Any:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.inotify_init1.argtypes = [ctypes.c_int]
         libc.inotify_add_watch.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]
+        libc.inotify_rm_watch.argtypes = [ctypes.c_int, ctypes.c_int]
         _libc = libc
     return _libc
 
 
 def _raise_inotify_error(path: str) -> None:
-    code = ctypes.get_errno()
+    _raise_for(ctypes.get_errno(), path)
+
+
+def _raise_for(code: int, path: str) -> None:
     if code == errno.ENOSPC:
         raise OSError(errno.ENOSPC, "inotify watch limit reached")
     if code == errno.EMFILE:
@@ -86,11 +99,47 @@ def _raise_inotify_error(path: str) -> None:
     raise OSError(code, os.strerror(code), path)
 
 
+#: Why a subfolder's watch could not be added that only means it is not there to watch.
+_GONE = {errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.ELOOP}
+
+
+def _watch_below(fd: int, top: str, dirs: dict[int, str]) -> None:
+    """Watch every folder below ``top`` (records wd -> path in ``dirs``); raises OSError when
+    inotify is exhausted. Folders that vanish or cannot be read meanwhile are skipped."""
+    libc = _load_libc()
+    pending = [top]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                below = [entry.path for entry in entries if entry.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue
+        for path in below:
+            wd = libc.inotify_add_watch(fd, os.fsencode(path), WATCH_MASK)
+            if wd < 0:
+                code = ctypes.get_errno()
+                if code in _GONE:
+                    continue
+                _raise_for(code, path)
+            dirs[wd] = path
+            pending.append(path)
+
+
+@dataclasses.dataclass
+class _Batch:
+    paths: list[str] = dataclasses.field(default_factory=list)  # what changed, once each
+    came: list[str] = dataclasses.field(default_factory=list)  # subfolders made or moved in
+    lost: bool = False  # the kernel's queue overflowed
+    ended: bool = False  # the folder itself is no longer watched
+
+
 class LeanInotifyObserver:
-    """Watches one folder with inotify on a daemon thread; see the module docstring."""
+    """Watches a folder with inotify on a daemon thread; see the module docstring."""
 
     def __init__(self) -> None:
         self._path: str | None = None
+        self._recursive = False
+        self._dirs: dict[int, str] = {}  # watch descriptor -> the folder it watches
         self._handler: PathsHandler | None = None
         self._thread: threading.Thread | None = None
         self._fd = -1
@@ -110,10 +159,9 @@ class LeanInotifyObserver:
         recursive: bool = False,
         event_filter: object = None,  # noqa: ARG002 - the watchdog signature; WATCH_MASK applies
     ) -> None:
-        if recursive:
-            raise ValueError("LeanInotifyObserver watches one folder, not its subfolders")
         self._handler = event_handler
         self._path = path
+        self._recursive = recursive
 
     def start(self) -> None:
         """Start watching; raises OSError (ENOSPC, EMFILE, ENOENT, ...) if inotify cannot."""
@@ -123,15 +171,23 @@ class LeanInotifyObserver:
         fd = libc.inotify_init1(IN_CLOEXEC)
         if fd < 0:
             _raise_inotify_error(self._path)
-        if libc.inotify_add_watch(fd, os.fsencode(self._path), WATCH_MASK) < 0:
+        root = libc.inotify_add_watch(fd, os.fsencode(self._path), WATCH_MASK)
+        if root < 0:
             try:
                 _raise_inotify_error(self._path)
             finally:
                 os.close(fd)
+        self._dirs = {root: self._path}
+        if self._recursive:
+            try:
+                _watch_below(fd, self._path, self._dirs)
+            except OSError:
+                os.close(fd)
+                raise
         self._fd = fd
         self._wake_read, self._wake_write = os.pipe()
         self._thread = threading.Thread(
-            target=self._run, args=(self._path, self._handler), name="inotify", daemon=True
+            target=self._run, args=(root, self._handler), name="inotify", daemon=True
         )
         self._thread.start()
 
@@ -148,36 +204,23 @@ class LeanInotifyObserver:
     def is_alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def _run(self, folder: str, handler: PathsHandler) -> None:
+    def _run(self, root: int, handler: PathsHandler) -> None:
         poller = select.poll()
         poller.register(self._fd, select.POLLIN)
         poller.register(self._wake_read, select.POLLIN)
-        join: Callable[[str, str], str] = os.path.join
-        decode = os.fsdecode
         try:
             while True:
                 ready = {fd for fd, _ in poller.poll()}
                 if self._wake_read in ready:
                     return
-                data = os.read(self._fd, _BUFFER)
-                names: dict[bytes, None] = {}
-                lost = ended = False
-                offset, size = 0, len(data)
-                while offset < size:
-                    _wd, mask, _cookie, length = _EVENT.unpack_from(data, offset)
-                    offset += 16
-                    if length:
-                        names[data[offset : offset + length].rstrip(b"\0")] = None
-                        offset += length
-                    if mask & IN_Q_OVERFLOW:
-                        lost = True
-                    if mask & _WATCH_ENDED:
-                        ended = True
-                if names:
-                    handler.on_paths([join(folder, decode(name)) for name in names])
-                if lost:
+                batch = self._parse(os.read(self._fd, _BUFFER), root)
+                for path in batch.came:
+                    self._watch_new_folder(path)
+                if batch.paths:
+                    handler.on_paths(batch.paths)
+                if batch.lost:
                     handler.on_events_lost()
-                if ended:
+                if batch.ended:
                     # The folder was removed, moved away or unmounted: nothing is watched any
                     # more. The thread ends, and whoever checks is_alive() notices.
                     return
@@ -186,9 +229,63 @@ class LeanInotifyObserver:
                 # most, instead of once per handful of events.
                 time.sleep(GATHER_SECONDS)
         except OSError:
+            # Reading failed, or inotify ran out of watches for a new subfolder: the thread
+            # ends (see the module docstring).
             return
         finally:
             with self._fds_lock:
                 for fd in (self._fd, self._wake_read, self._wake_write):
                     os.close(fd)
                 self._fd = self._wake_read = self._wake_write = -1
+
+    def _parse(self, data: bytes, root: int) -> _Batch:
+        """What one read of the event buffer says (subfolders moved away are unwatched here)."""
+        batch = _Batch()
+        paths: dict[str, None] = {}
+        dirs, recursive = self._dirs, self._recursive
+        join: Callable[[str, str], str] = os.path.join
+        decode = os.fsdecode
+        offset, size = 0, len(data)
+        while offset < size:
+            wd, mask, _cookie, length = _EVENT.unpack_from(data, offset)
+            offset += 16
+            folder = dirs.get(wd)
+            if length:
+                name = data[offset : offset + length].rstrip(b"\0")
+                offset += length
+                if folder is not None:
+                    path = join(folder, decode(name))
+                    paths[path] = None
+                    if recursive and mask & IN_ISDIR:
+                        if mask & (IN_CREATE | IN_MOVED_TO):
+                            batch.came.append(path)
+                        elif mask & IN_MOVED_FROM:
+                            self._unwatch_below(path)
+            if mask & IN_Q_OVERFLOW:
+                batch.lost = True
+            if mask & _WATCH_ENDED:
+                if wd == root:
+                    batch.ended = True
+                elif mask & IN_IGNORED:
+                    dirs.pop(wd, None)  # a subfolder removed, or moved and unwatched
+        batch.paths = list(paths)
+        return batch
+
+    def _watch_new_folder(self, path: str) -> None:
+        wd = _load_libc().inotify_add_watch(self._fd, os.fsencode(path), WATCH_MASK)
+        if wd < 0:
+            code = ctypes.get_errno()
+            if code in _GONE:
+                return
+            _raise_for(code, path)
+        self._dirs[wd] = path
+        _watch_below(self._fd, path, self._dirs)
+
+    def _unwatch_below(self, path: str) -> None:
+        """Forget the watches of ``path`` and everything below it (it moved away)."""
+        below = path + "/"
+        libc = _load_libc()
+        for wd, folder in list(self._dirs.items()):
+            if folder == path or folder.startswith(below):
+                libc.inotify_rm_watch(self._fd, wd)
+                del self._dirs[wd]

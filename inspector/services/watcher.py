@@ -16,7 +16,6 @@ folder removed, a share dropped): :meth:`FolderWatcher.check_alive` notices, wit
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import threading
 from collections.abc import Callable, Collection
@@ -34,7 +33,6 @@ from watchdog.events import (
     FileSystemEvent,
     FileSystemEventHandler,
 )
-from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from inspector.services.inotify import LeanInotifyObserver
@@ -96,12 +94,12 @@ class WatchObserver(Protocol):
 ObserverFactory = Callable[[bool, bool], WatchObserver]
 
 
-def default_observer_factory(poll: bool, recursive: bool) -> WatchObserver:
-    """watchdog's polling observer; else the lean inotify observer for one folder, or
-    watchdog's inotify observer for a folder and its subfolders."""
+def default_observer_factory(poll: bool, recursive: bool) -> WatchObserver:  # noqa: ARG001
+    """watchdog's polling observer; else the lean inotify observer (see inotify.py). Both
+    watch subfolders too when scheduled so."""
     if poll:
         return PollingObserver(timeout=POLL_INTERVAL)
-    return Observer() if recursive else LeanInotifyObserver()
+    return LeanInotifyObserver()
 
 
 def _unescape_mount_field(field: str) -> str:
@@ -192,7 +190,6 @@ def filesystem_type(path: str, mountinfo: str = MOUNTINFO) -> str | None:
 #: taken by another process shows well within 100 ms; long enough that a storm of writes costs
 #: the table a few updates a second per store, not hundreds.
 COALESCE_MS = 40
-_INOTIFY_LOGGER = logging.getLogger("watchdog.observers.inotify_c")
 #: What an exhausted inotify raises (watchdog's own words for these errno values).
 _INOTIFY_EXHAUSTED = {
     errno.ENOSPC: "inotify watch limit reached",
@@ -277,23 +274,8 @@ class _EmitOnlyHandler(FileSystemEventHandler):
         self._bridge.events_lost.emit()
 
 
-class _OverflowListener(logging.Handler):
-    """watchdog tells of an inotify queue overflow only in its log; this hears it.
-
-    Runs on the observer thread like the event handler, and likewise only emits a signal.
-    """
-
-    def __init__(self, bridge: _SignalBridge) -> None:
-        super().__init__(logging.WARNING)
-        self._bridge = bridge
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if str(record.msg).startswith("Inotify queue overflowed"):
-            self._bridge.events_lost.emit()
-
-
 class FolderWatcher(QObject):
-    """Watches one folder with a watchdog observer and reports coalesced path batches."""
+    """Watches a folder (and its subfolders when asked) and reports coalesced path batches."""
 
     #: (paths: list[str]) files or folders that changed during the last burst, each once.
     paths_changed = Signal(list)
@@ -319,7 +301,6 @@ class FolderWatcher(QObject):
         self._bridge = _SignalBridge()
         self._bridge.paths_waiting.connect(self._on_paths_waiting)
         self._bridge.events_lost.connect(self._on_events_lost)
-        self._overflow_listener = _OverflowListener(self._bridge)
         self._observer: WatchObserver | None = None
         self._polling = False
         self._status = "not watching"
@@ -376,8 +357,6 @@ class FolderWatcher(QObject):
                 self._fail(f"Cannot watch {shown}: {poll_exc.strerror or poll_exc}")
                 return False
             poll_reason = f"inotify unavailable: {why}"
-        if not poll_reason:
-            _INOTIFY_LOGGER.addHandler(self._overflow_listener)
         if poll_reason:
             self._polling = True
             self._set_status(f"polling every {POLL_INTERVAL:g} s ({poll_reason})")
@@ -421,7 +400,6 @@ class FolderWatcher(QObject):
         """Stop the observer (if any) and drop pending events."""
         observer, self._observer = self._observer, None
         self._polling = False
-        _INOTIFY_LOGGER.removeHandler(self._overflow_listener)
         if observer is not None:
             _stop_observer(observer)
         self._pending.clear()

@@ -221,3 +221,63 @@ def test_lean_observer_refuses_a_missing_folder(tmp_path):
     observer.schedule(object(), str(tmp_path / "nope"))
     with pytest.raises(FileNotFoundError):
         observer.start()
+
+
+class Collector:
+    """A PathsHandler that keeps every path it is told of, for another thread to wait on."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self._changed = threading.Condition()
+
+    def on_paths(self, paths):
+        with self._changed:
+            self.paths.extend(paths)
+            self._changed.notify_all()
+
+    def on_events_lost(self):
+        raise AssertionError("no events were lost")
+
+    def wait_for(self, path) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: str(path) in self.paths, timeout=5)
+
+
+def test_lean_observer_watches_subfolders_as_they_come_and_go(tmp_path):
+    folder = tmp_path / "watched"
+    (folder / "old" / "deeper").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    seen = Collector()
+    observer = LeanInotifyObserver()
+    observer.schedule(seen, str(folder), recursive=True)
+    observer.start()
+    try:
+        # Folders there at the start are watched when start() returns.
+        (folder / "old" / "deeper" / "a.json").write_text("{}")
+        assert seen.wait_for(folder / "old" / "deeper" / "a.json")
+        # A tree made later: its top is reported, and what is written below it then is seen.
+        (folder / "new" / "b" / "c").mkdir(parents=True)
+        assert seen.wait_for(folder / "new")
+        (folder / "new" / "b" / "c" / "x.json").write_text("{}")
+        assert seen.wait_for(folder / "new" / "b" / "c" / "x.json")
+        # Moved out: no longer watched. Moved in: watched where it is now.
+        (folder / "old").rename(outside / "old")
+        assert seen.wait_for(folder / "old")
+        (outside / "inside").mkdir()
+        (outside / "inside").rename(folder / "inside")
+        assert seen.wait_for(folder / "inside")
+        (outside / "old" / "deeper" / "gone.json").write_text("{}")
+        (folder / "inside" / "y.json").write_text("{}")
+        assert seen.wait_for(folder / "inside" / "y.json")
+        assert not any("gone.json" in path for path in seen.paths)
+        # A subfolder removed is just a change; the folder itself going ends the watch.
+        shutil.rmtree(folder / "new")
+        assert seen.wait_for(folder / "new" / "b")  # its own removal, seen from its parent
+        assert observer.is_alive()
+        shutil.rmtree(folder)
+        observer.join(5)
+        assert not observer.is_alive()
+    finally:
+        observer.stop()
+        observer.join(5)
