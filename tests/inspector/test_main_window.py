@@ -75,17 +75,20 @@ def test_held_then_stale_then_broken_through_the_dialog(qtbot, main_window, lock
     qtbot.waitUntil(lambda: window.locked_label.text() == "0 locked", timeout=3000)
 
 
-def test_dialog_refuses_when_the_lock_changed(qtbot, main_window, lock_holder):
-    window = main_window
-    path = os.path.join(window.directory.folder, "projects.json")
-    first = lock_holder(path)
-    first.kill()
-    qtbot.waitUntil(
-        lambda: lock_state(window, "projects.json") is LockState.STALE_DEAD_HOLDER, timeout=5000
-    )
+def break_dialog_for_a_stale_lock(qtbot, window, lock_holder, name: str):
+    """Kill a holder of ``name``'s lock, wait for the row to say stale, open the dialog."""
+    path = os.path.join(window.directory.folder, name)
+    lock_holder(path).kill()
+    qtbot.waitUntil(lambda: lock_state(window, name) is LockState.STALE_DEAD_HOLDER, timeout=5000)
     window.select_store(path)
     window.break_lock_action.trigger()
-    dialog = window.break_lock_dialog
+    return window.break_lock_dialog
+
+
+def test_dialog_refuses_when_the_lock_changed(qtbot, main_window, lock_holder):
+    window = main_window
+    dialog = break_dialog_for_a_stale_lock(qtbot, window, lock_holder, "projects.json")
+    path = os.path.join(window.directory.folder, "projects.json")
     second = lock_holder(path)  # takes over the dead lock before the user confirms
     with qtbot.waitSignal(dialog.break_finished, timeout=3000) as finished:
         dialog.break_button.click()
@@ -99,15 +102,7 @@ def test_dialog_refuses_when_the_lock_changed(qtbot, main_window, lock_holder):
 
 def test_break_finishing_after_its_dialog_closed_is_reported(qtbot, main_window, lock_holder):
     window = main_window
-    path = os.path.join(window.directory.folder, "projects.json")
-    holder = lock_holder(path)
-    holder.kill()
-    qtbot.waitUntil(
-        lambda: lock_state(window, "projects.json") is LockState.STALE_DEAD_HOLDER, timeout=5000
-    )
-    window.select_store(path)
-    window.break_lock_action.trigger()
-    dialog = window.break_lock_dialog
+    dialog = break_dialog_for_a_stale_lock(qtbot, window, lock_holder, "projects.json")
     dialog.break_button.click()
     dialog.reject()  # closed before the break's outcome came back
     qtbot.waitUntil(lambda: "broken" in window.statusBar().currentMessage(), timeout=3000)
