@@ -93,9 +93,11 @@ def test_save_during_concurrent_increments_loses_nothing(
     assert not pane.is_dirty
 
 
-def test_conflicting_edit_opens_dialog_and_writes_nothing(
+def save_into_a_conflict(
     qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
-) -> None:
+) -> tuple[bytes, Any]:
+    """Edit "theme", let another process change it too, save: (the file's bytes before the
+    save, the conflict dialog it opened)."""
     open_and_wait(pane, store)
     edit_value(pane, "theme", value="light")
     set_key_in_other_process(store, "theme", "solarized")
@@ -104,6 +106,13 @@ def test_conflicting_edit_opens_dialog_and_writes_nothing(
         assert pane.save()
     dialog = pane.conflict_dialog
     assert dialog is not None
+    return before, dialog
+
+
+def test_conflicting_edit_opens_dialog_and_writes_nothing(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
+) -> None:
+    before, dialog = save_into_a_conflict(qtbot, pane, store, open_and_wait)
     qtbot.waitUntil(dialog.isVisible, timeout=3000)
     assert read_bytes(store) == before  # nothing written
     assert dialog.conflict_list.count() == 1
@@ -122,13 +131,7 @@ def test_conflicting_edit_opens_dialog_and_writes_nothing(
 def test_conflict_overwrite_writes_mine_through_the_lock(
     qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
 ) -> None:
-    open_and_wait(pane, store)
-    edit_value(pane, "theme", value="light")
-    set_key_in_other_process(store, "theme", "solarized")
-    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
-        pane.save()
-    dialog = pane.conflict_dialog
-    assert dialog is not None
+    _, dialog = save_into_a_conflict(qtbot, pane, store, open_and_wait)
     with qtbot.waitSignal(pane.saved, timeout=10000):
         qtbot.mouseClick(dialog.overwrite_button, Qt.MouseButton.LeftButton)
     assert read(store)["theme"] == "light"
@@ -138,13 +141,7 @@ def test_conflict_overwrite_writes_mine_through_the_lock(
 def test_conflict_reload_takes_theirs(
     qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
 ) -> None:
-    open_and_wait(pane, store)
-    edit_value(pane, "theme", value="light")
-    set_key_in_other_process(store, "theme", "solarized")
-    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
-        pane.save()
-    dialog = pane.conflict_dialog
-    assert dialog is not None
+    _, dialog = save_into_a_conflict(qtbot, pane, store, open_and_wait)
     with qtbot.waitSignal(pane.document_loaded, timeout=10000):
         dialog.choose(ConflictChoice.RELOAD)
     assert pane.model.document()["theme"] == "solarized"
