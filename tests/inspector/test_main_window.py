@@ -80,7 +80,9 @@ def break_dialog_for_a_stale_lock(qtbot, window, lock_holder, name: str):
     path = os.path.join(window.directory.folder, name)
     lock_holder(path).kill()
     qtbot.waitUntil(lambda: lock_state(window, name) is LockState.STALE_DEAD_HOLDER, timeout=5000)
-    window.select_store(path)
+    # Opening the document says so in the status bar; let that be said before the break.
+    with qtbot.waitSignal(window.document_pane.document_loaded, timeout=5000):
+        assert window.select_store(path)
     window.break_lock_action.trigger()
     return window.break_lock_dialog
 
@@ -103,9 +105,12 @@ def test_dialog_refuses_when_the_lock_changed(qtbot, main_window, lock_holder):
 def test_break_finishing_after_its_dialog_closed_is_reported(qtbot, main_window, lock_holder):
     window = main_window
     dialog = break_dialog_for_a_stale_lock(qtbot, window, lock_holder, "projects.json")
+    # Every message is kept: waitUntil polls, and a later message may replace this one in between.
+    messages: list[str] = []
+    window.statusBar().messageChanged.connect(messages.append)
     dialog.break_button.click()
     dialog.reject()  # closed before the break's outcome came back
-    qtbot.waitUntil(lambda: "broken" in window.statusBar().currentMessage(), timeout=3000)
+    qtbot.waitUntil(lambda: "Lock on projects.json broken." in messages, timeout=3000)
     qtbot.waitUntil(lambda: lock_state(window, "projects.json") is LockState.FREE, timeout=3000)
 
 
