@@ -25,14 +25,16 @@ def header_content(
     has_document: bool,
     read_only: bool = False,
 ) -> HeaderContent:
-    """File name (• when edited), folder · size · kind, and badges."""
+    """File name (• when edited), size · kind · folder, and badges."""
     if path is None:
         return HeaderContent("No store selected")
-    facts = [os.path.dirname(path)]
+    facts = []
     if loaded is not None:
         if loaded.kind is not DocumentKind.MISSING:
             facts.append(describe_size(loaded.size))
         facts.append(loaded.kind.value)
+    # The folder last: a narrow pane clips the line at its end, and the tooltip has the path.
+    facts.append(os.path.dirname(path))
     badges: list[tuple[str, str]] = []
     if dirty:
         badges.append(("unsaved", "#d97706"))
