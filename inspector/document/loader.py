@@ -17,6 +17,7 @@ from typing import Any, Final
 from inspector.collector import collector_paused
 from inspector.document.secrets import SecretPolicy, has_secrets, is_secret_file, is_secret_key
 from inspector.document.yielding_json import loads_yielding
+from inspector.regular_file import NotARegularFileError, open_regular
 
 DEFAULT_SIZE_LIMIT: Final = 64 * 1024 * 1024
 """Files larger than this open as read-only raw text (no tree, no editing).
@@ -178,18 +179,19 @@ def load_document(path: str, size_limit: int = DEFAULT_SIZE_LIMIT) -> LoadedDocu
     """Read and classify the store at ``path``; never raises for anything the file contains."""
     name = os.path.basename(path)
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             stat = os.fstat(handle.fileno())
             if stat.st_size > size_limit:
                 raw = handle.read(RAW_DISPLAY_LIMIT)
                 return _too_large(path, raw, stat.st_size, stat.st_mtime, size_limit)
-            raw = handle.read()
+            raw = handle.readall()
     except FileNotFoundError:
         return LoadedDocument(
             path, DocumentKind.MISSING, message=f"{name} does not exist (any more)."
         )
-    except IsADirectoryError:
-        return LoadedDocument(path, DocumentKind.UNREADABLE, message=f"{name} is a folder.")
+    except NotARegularFileError as exc:
+        message = f"{name} is {exc.kind}, not a file: there is nothing to show."
+        return LoadedDocument(path, DocumentKind.UNREADABLE, message=message)
     except PermissionError:
         return LoadedDocument(
             path, DocumentKind.UNREADABLE, message=f"Permission denied: cannot read {name}."

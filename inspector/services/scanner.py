@@ -28,6 +28,7 @@ import os
 import re
 from collections.abc import Iterator
 
+from inspector.regular_file import open_regular
 from lockcore import LockFormat, LockInfo, LockState, inspect_lock, lock_path_for
 
 #: Documents larger than this are not parsed to check their health (they are still listed).
@@ -192,7 +193,7 @@ def _read_at_most(path: str, expected: int) -> bytes:
     ``read(n)`` allocates n bytes before it reads: asking for the limit (8 MB) to read a 100-byte
     document cost more than everything else in a health check.
     """
-    with open(path, "rb", buffering=0) as handle:
+    with open_regular(path) as handle:
         chunks = []
         wanted = min(expected, HEALTH_CHECK_LIMIT) + 1
         total = 0

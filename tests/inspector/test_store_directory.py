@@ -82,6 +82,24 @@ def test_non_utf8_and_empty_files_are_corrupt_not_crashes(qtbot, directory, stor
     assert directory.entry(os.path.join(store_folder, "empty.json")).health is StoreHealth.CORRUPT
 
 
+def test_names_that_are_not_files_are_listed_never_read(qtbot, directory, store_folder):
+    # Opening a named pipe waits for a writer forever, and /dev/zero never ends: the listing
+    # must neither stall behind them nor read them.
+    os.mkfifo(os.path.join(store_folder, "pipe.json"))
+    os.symlink("/dev/zero", os.path.join(store_folder, "zero.json"))
+    os.mkdir(os.path.join(store_folder, "elsewhere"))
+    os.symlink("elsewhere", os.path.join(store_folder, "folder.json"))
+    directory.refresh()
+    expected = {"pipe.json": "named pipe", "zero.json": "character device", "folder.json": "folder"}
+    qtbot.waitUntil(lambda: set(expected) <= names(directory), timeout=5000)
+    for name, kind in expected.items():
+        entry = directory.entry(os.path.join(store_folder, name))
+        assert entry.health is StoreHealth.UNREADABLE, name
+        assert f"Not a regular file: it is a {kind}." == entry.health_detail
+    settings = directory.entry(os.path.join(store_folder, "settings.json"))
+    assert settings.health is StoreHealth.VALID
+
+
 def test_files_appearing_and_vanishing_update_the_rows(qtbot, directory, store_folder):
     path = os.path.join(store_folder, "new.json")
     write_json(path, {"x": 1})

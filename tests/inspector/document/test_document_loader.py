@@ -2,6 +2,7 @@
 
 import errno
 import json
+import os
 from typing import Any
 
 import pytest
@@ -85,6 +86,20 @@ def test_waiting_message_names_lock_pid_and_script() -> None:
     other = holder(state=LockState.HELD_OTHER_HOST, hostname="build-03", cmdline=())
     assert describe_holder(other) == "PID 4711, python3 on build-03"
     assert describe_holder(None) == "another process"
+
+
+def test_loading_what_is_not_a_file_neither_blocks_nor_reads(tmp_path) -> None:
+    pipe = tmp_path / "pipe.json"
+    os.mkfifo(pipe)  # opening it plainly would wait for a writer forever
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")  # reading it plainly would fill memory
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
+    for path, kind in ((pipe, "a named pipe"), (zero, "a character device"), (folder, "a folder")):
+        loaded = load_document(str(path))
+        assert loaded.kind is DocumentKind.UNREADABLE
+        assert loaded.message == f"{path.name} is {kind}, not a file: there is nothing to show."
+        assert loaded.document is NO_DOCUMENT
 
 
 @pytest.mark.parametrize(
