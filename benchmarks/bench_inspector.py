@@ -268,6 +268,7 @@ def inspector_listing(folder: Folder) -> dict[str, float]:
         marks.setdefault("first", time.perf_counter() - started)
 
     window.model.rowsInserted.connect(first_rows)
+
     def full_list() -> None:
         if "full" in marks:
             return

@@ -33,8 +33,11 @@ def test_status_lists_every_store_with_its_lock(store: Path, workers) -> None:
     holder.hold()
     code, text = run("status", str(store))
     assert code == 0
-    lines = {line.split()[0]: line for line in text.splitlines() if line.endswith(".json")
-             or ".json " in line}
+    lines = {
+        line.split()[0]: line
+        for line in text.splitlines()
+        if line.endswith(".json") or ".json " in line
+    }
     assert "held" in lines["settings.json"]
     assert str(holder.pid) in lines["settings.json"]
     assert "free" in lines["projects.json"]
@@ -100,7 +103,10 @@ def test_break_without_a_terminal_asks_for_yes_and_removes_nothing(tmp_path: Pat
     Path(str(path) + ".lock").write_text("999999999")
     result = subprocess.run(
         [sys.executable, "-m", "lockcore", "break", str(path)],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert "--yes" in result.stdout

@@ -33,7 +33,8 @@ def tiny_tmpfs() -> Iterator[Path]:
     mount_point = Path(tempfile.mkdtemp(prefix="lockcore-tmpfs-"))
     mounted = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     if mounted.returncode != 0:
         mount_point.rmdir()

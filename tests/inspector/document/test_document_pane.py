@@ -360,9 +360,7 @@ def test_read_only_file_system_in_plain_words(
 ) -> None:
     store = os.path.join(tmpfs.path, "settings.json")
     write(store, {"theme": "dark"})
-    text = save_fails_and_writes_nothing(
-        qtbot, pane, store, open_and_wait, tmpfs.remount_read_only
-    )
+    text = save_fails_and_writes_nothing(qtbot, pane, store, open_and_wait, tmpfs.remount_read_only)
     assert "the file system is read-only" in text
 
 
