@@ -55,7 +55,9 @@ class LockChangedError(FileLockError, FileExistsError):
 
 
 class CorruptJSONError(FileLockError, ValueError):
-    """The data file is not valid JSON; its bytes were left untouched."""
+    """The data file is not valid JSON, or JSON this Python cannot parse (an integer of more
+    than ``sys.get_int_max_str_digits()`` digits, nesting deeper than the recursion limit); its
+    bytes were left untouched."""
 
     def __init__(
         self,

@@ -53,6 +53,12 @@ def _parse(path: str, raw: bytes) -> Any:
         raise CorruptJSONError(
             f"{path} is not UTF-8 text: undecodable byte at offset {error.start}", path
         ) from error
+    except RecursionError as error:
+        raise CorruptJSONError(f"{path} is nested too deeply to parse", path) from error
+    except ValueError as error:
+        # Valid JSON, but an integer longer than this Python converts (sys.get_int_max_str_digits,
+        # 4300 digits by default): refused like invalid JSON, never overwritten unasked.
+        raise CorruptJSONError(f"{path} cannot be parsed here: {error}", path) from error
 
 
 def _serialize(data: Any, indent: int | None) -> bytes:

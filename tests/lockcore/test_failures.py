@@ -149,6 +149,29 @@ def test_non_utf8_bytes_are_reported_and_kept(tmp_path: Path) -> None:
     assert store.read_bytes() == raw
 
 
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        # Valid JSON that Python will not turn into objects: an integer longer than
+        # sys.get_int_max_str_digits() (a ValueError), nesting deeper than the recursion limit.
+        (b'{"n": ' + b"9" * 5000 + b"}", "cannot be parsed here: Exceeds the limit"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ],
+    ids=["5000-digit-integer", "100000-deep"],
+)
+def test_json_python_cannot_parse_is_refused_with_its_path_and_kept(
+    tmp_path: Path, raw: bytes, words: str
+) -> None:
+    store = tmp_path / "store.json"
+    store.write_bytes(raw)
+
+    with pytest.raises(CorruptJSONError, match=words) as refused:
+        locked_update_json(store, _bump)
+    assert refused.value.path == str(store)
+    assert locked_read_json(store, default={"fallback": True}) == {"fallback": True}
+    assert store.read_bytes() == raw
+
+
 def test_huge_document_round_trips(tmp_path: Path) -> None:
     store = tmp_path / "big.json"
     document = {"items": [{"id": n, "text": "é" * 50} for n in range(100_000)]}
