@@ -11,6 +11,7 @@ import enum
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -127,6 +128,25 @@ def parse_json_text(text: str) -> tuple[Any, ParseError | None]:
         return NO_DOCUMENT, ParseError(exc.msg, exc.lineno, exc.colno, exc.pos)
     except RecursionError:
         return NO_DOCUMENT, ParseError("nested too deeply", 1, 1, 0)
+    except ValueError as exc:
+        return NO_DOCUMENT, _too_long_integer(text, exc)
+
+
+def _too_long_integer(text: str, error: ValueError) -> ParseError:
+    """Where the integer is that Python refused to convert (``sys.get_int_max_str_digits``):
+    valid JSON, but lockcore refuses it as it refuses invalid JSON."""
+    limit = sys.get_int_max_str_digits()
+    found = re.search(rf"\d{{{limit + 1},}}", text) if limit else None
+    if found is None:
+        return ParseError(str(error), 1, 1, 0)
+    offset = found.start()
+    line_start = text.rfind("\n", 0, offset) + 1
+    return ParseError(
+        f"an integer of {found.end() - offset} digits, more than Python parses ({limit})",
+        text.count("\n", 0, offset) + 1,
+        offset - line_start + 1,
+        offset,
+    )
 
 
 def detect_indent(text: str) -> int | None:

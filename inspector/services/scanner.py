@@ -173,6 +173,9 @@ def parse_health(raw: bytes) -> tuple[StoreHealth, str]:
         return StoreHealth.CORRUPT, f"{exc.msg} at line {exc.lineno}, column {exc.colno}."
     except RecursionError:
         return StoreHealth.CORRUPT, "Nested too deeply to parse."
+    except ValueError:
+        # Valid JSON, but lockcore refuses it as it refuses invalid JSON.
+        return StoreHealth.CORRUPT, "Holds an integer too long for Python to parse."
     return StoreHealth.VALID, "Valid JSON."
 
 

@@ -77,9 +77,17 @@ def test_non_utf8_and_empty_files_are_corrupt_not_crashes(qtbot, directory, stor
         handle.write(b'{"name": "caf\xe9"}')
     with open(os.path.join(store_folder, "empty.json"), "wb"):
         pass
-    qtbot.waitUntil(lambda: {"latin.json", "empty.json"} <= names(directory), timeout=3000)
-    assert directory.entry(os.path.join(store_folder, "latin.json")).health is StoreHealth.CORRUPT
-    assert directory.entry(os.path.join(store_folder, "empty.json")).health is StoreHealth.CORRUPT
+    # Valid JSON that Python refuses to parse: it stopped the listing of the whole folder.
+    with open(os.path.join(store_folder, "bigint.json"), "w", encoding="ascii") as handle:
+        handle.write('{"n": ' + "9" * 5000 + "}")
+    with open(os.path.join(store_folder, "deep.json"), "w", encoding="ascii") as handle:
+        handle.write("[" * 100_000 + "]" * 100_000)
+    odd = {"latin.json", "empty.json", "bigint.json", "deep.json"}
+    qtbot.waitUntil(lambda: odd <= names(directory), timeout=3000)
+    for name in odd:
+        assert directory.entry(os.path.join(store_folder, name)).health is StoreHealth.CORRUPT
+    detail = directory.entry(os.path.join(store_folder, "bigint.json")).health_detail
+    assert detail == "Holds an integer too long for Python to parse."
 
 
 def test_names_that_are_not_files_are_listed_never_read(qtbot, directory, store_folder):

@@ -88,6 +88,17 @@ def test_waiting_message_names_lock_pid_and_script() -> None:
     assert describe_holder(None) == "another process"
 
 
+def test_an_integer_python_will_not_parse_is_shown_where_it_is(tmp_path) -> None:
+    path = tmp_path / "big-number.json"
+    path.write_text('{\n  "a": 1,\n  "n": ' + "7" * 4400 + "\n}\n")
+    loaded = load_document(str(path))
+    assert loaded.kind is DocumentKind.CORRUPT
+    assert loaded.error is not None
+    assert (loaded.error.line, loaded.error.column) == (3, 8)
+    assert "an integer of 4400 digits, more than Python parses (4300)" in loaded.message
+    assert loaded.text.startswith('{\n  "a": 1')  # the raw view still shows it all
+
+
 def test_loading_what_is_not_a_file_neither_blocks_nor_reads(tmp_path) -> None:
     pipe = tmp_path / "pipe.json"
     os.mkfifo(pipe)  # opening it plainly would wait for a writer forever
