@@ -188,11 +188,12 @@ def _text_has_secret_keys(text: str, piece: int = 128 * 1024, overlap: int = 512
 
 
 def describe_size(size: int) -> str:
+    """``"812 bytes"``, ``"4.2 KiB"``, ``"20.0 MiB"``: the table's units, in a sentence."""
     if size < 1024:
         return f"{size} bytes"
     if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / (1024 * 1024):.1f} MiB"
 
 
 def load_document(path: str, size_limit: int = DEFAULT_SIZE_LIMIT) -> LoadedDocument:

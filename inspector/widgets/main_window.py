@@ -66,7 +66,7 @@ _COLUMN_WIDTHS = {
     Column.PID: 52,
     Column.PROCESS: 112,
     Column.AGE: 68,
-    Column.SIZE: 62,
+    Column.SIZE: 76,
     Column.MODIFIED: 72,
     Column.HEALTH: 190,
 }

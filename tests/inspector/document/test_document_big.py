@@ -234,7 +234,7 @@ def test_header_content_for_states() -> None:
     loaded = LoadedDocument("/data/secret_keys.json", DocumentKind.TOO_LARGE, size=2048)
     content = header_content(loaded.path, loaded, dirty=True, has_document=False)
     assert content.title == "secret_keys.json •"
-    assert content.details == "2.0 KB  ·  too large  ·  /data"
+    assert content.details == "2.0 KiB  ·  too large  ·  /data"
     assert [text for text, _ in content.badges] == ["unsaved", "secret file", "read-only"]
 
 
