@@ -100,7 +100,7 @@ class JsonTreeView(QTreeView):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(0, 220)
+        header.resizeSection(0, 180)
         header.resizeSection(2, 84)
 
     def popup_context_menu(self, position: QPoint, actions: list[QAction]) -> None:

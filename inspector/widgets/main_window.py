@@ -61,14 +61,14 @@ MAX_RECENT_FOLDERS = 8
 MESSAGE_TIMEOUT_MS = 8000
 
 _COLUMN_WIDTHS = {
-    Column.FILE: 150,
+    Column.FILE: 140,
     Column.LOCK: 150,
     Column.PID: 52,
-    Column.PROCESS: 112,
-    Column.AGE: 68,
-    Column.SIZE: 76,
+    Column.PROCESS: 104,
+    Column.AGE: 62,
+    Column.SIZE: 70,
     Column.MODIFIED: 72,
-    Column.HEALTH: 190,
+    Column.HEALTH: 186,
 }
 
 
@@ -432,7 +432,7 @@ class MainWindow(QMainWindow):
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self.splitter.restoreState(splitter)
         else:
-            self.splitter.setSizes([840, 440])
+            self.splitter.setSizes([860, 420])
         header = settings.value("window/table_header")
         if isinstance(header, QByteArray) and not header.isEmpty():
             self.table.horizontalHeader().restoreState(header)
