@@ -13,11 +13,14 @@ It has the small surface of a watchdog observer that :class:`~.watcher.FolderWat
 with the ``OSError`` an exhausted inotify raises, worded as watchdog words it.
 
 Recursive watching puts one watch on each subfolder (not following symbolic links), as watchdog
-does: those below the folder at start are watched before ``start`` returns; a subfolder made or
-moved in later is watched as soon as its event is read (its own path is reported too, so whoever
-listens looks into it); one moved out or removed loses its watches. If inotify runs out of
-watches on the way, the thread ends -- as when the folder goes -- and whoever checks
-``is_alive()`` starts watching again, which then fails the way ``start`` does.
+does. ``start`` watches the folder itself and returns; the thread then walks the subfolders
+(some 20 µs each: ten thousand of them would have frozen the window for 0.2 s) and calls the
+handler's ``on_watching`` once every folder is watched, before it reads any event -- whoever
+lists the folder waits for that, so nothing changes unseen between the listing and the watches.
+A subfolder made or moved in later is watched as soon as its event is read (its own path is
+reported too, so whoever listens looks into it); one moved out or removed loses its watches. If
+inotify runs out of watches on the way, the handler's ``on_watch_failed`` gets the ``OSError``
+and the thread ends.
 """
 
 from __future__ import annotations
@@ -71,6 +74,12 @@ class PathsHandler(Protocol):
     def on_paths(self, paths: list[str]) -> None: ...
 
     def on_events_lost(self) -> None: ...
+
+    def on_watching(self) -> None:
+        """Every folder asked for is watched now: changes from here on are reported."""
+
+    def on_watch_failed(self, error: OSError) -> None:
+        """inotify ran out of watches for a subfolder (``ENOSPC``): the thread ends."""
 
 
 _libc: Any = None
@@ -178,16 +187,10 @@ class LeanInotifyObserver:
             finally:
                 os.close(fd)
         self._dirs = {root: self._path}
-        if self._recursive:
-            try:
-                _watch_below(fd, self._path, self._dirs)
-            except OSError:
-                os.close(fd)
-                raise
         self._fd = fd
         self._wake_read, self._wake_write = os.pipe()
         self._thread = threading.Thread(
-            target=self._run, args=(root, self._handler), name="inotify", daemon=True
+            target=self._run, args=(root, self._path, self._handler), name="inotify", daemon=True
         )
         self._thread.start()
 
@@ -204,39 +207,59 @@ class LeanInotifyObserver:
     def is_alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def _run(self, root: int, handler: PathsHandler) -> None:
-        poller = select.poll()
-        poller.register(self._fd, select.POLLIN)
-        poller.register(self._wake_read, select.POLLIN)
+    def _run(self, root: int, folder: str, handler: PathsHandler) -> None:
         try:
-            while True:
-                ready = {fd for fd, _ in poller.poll()}
-                if self._wake_read in ready:
+            if self._recursive:
+                try:
+                    self._watch_subfolders(folder)
+                except OSError as error:
+                    handler.on_watch_failed(error)
                     return
-                batch = self._parse(os.read(self._fd, _BUFFER), root)
-                for path in batch.came:
-                    self._watch_new_folder(path)
-                if batch.paths:
-                    handler.on_paths(batch.paths)
-                if batch.lost:
-                    handler.on_events_lost()
-                if batch.ended:
-                    # The folder was removed, moved away or unmounted: nothing is watched any
-                    # more. The thread ends, and whoever checks is_alive() notices.
-                    return
-                # Let the next events gather in the kernel's queue for a moment: under a storm
-                # this thread then wakes (and takes the GIL) a few hundred times a second at
-                # most, instead of once per handful of events.
-                time.sleep(GATHER_SECONDS)
+            handler.on_watching()
+            self._read_events(root, handler)
         except OSError:
-            # Reading failed, or inotify ran out of watches for a new subfolder: the thread
-            # ends (see the module docstring).
+            # Reading the events failed: the thread ends, and whoever checks is_alive() notices.
             return
         finally:
             with self._fds_lock:
                 for fd in (self._fd, self._wake_read, self._wake_write):
                     os.close(fd)
                 self._fd = self._wake_read = self._wake_write = -1
+
+    def _read_events(self, root: int, handler: PathsHandler) -> None:
+        """Hand on what the kernel reports until stopped or until watching ends."""
+        poller = select.poll()
+        poller.register(self._fd, select.POLLIN)
+        poller.register(self._wake_read, select.POLLIN)
+        while True:
+            ready = {fd for fd, _ in poller.poll()}
+            if self._wake_read in ready:
+                return
+            if not self._hand_on(self._parse(os.read(self._fd, _BUFFER), root), handler):
+                return
+            # Let the next events gather in the kernel's queue for a moment: under a storm
+            # this thread then wakes (and takes the GIL) a few hundred times a second at
+            # most, instead of once per handful of events.
+            time.sleep(GATHER_SECONDS)
+
+    def _hand_on(self, batch: _Batch, handler: PathsHandler) -> bool:
+        """Watch the subfolders that came and tell the handler; False once watching ended."""
+        failure: OSError | None = None
+        try:
+            for path in batch.came:
+                self._watch_new_folder(path)
+        except OSError as error:
+            failure = error
+        if batch.paths:
+            handler.on_paths(batch.paths)
+        if failure is not None:
+            handler.on_watch_failed(failure)
+            return False
+        if batch.lost:
+            handler.on_events_lost()
+        # The folder itself removed, moved away or unmounted: nothing is watched any more. The
+        # thread ends, and whoever checks is_alive() notices.
+        return not batch.ended
 
     def _parse(self, data: bytes, root: int) -> _Batch:
         """What one read of the event buffer says (subfolders moved away are unwatched here)."""
@@ -279,7 +302,11 @@ class LeanInotifyObserver:
                 return
             _raise_for(code, path)
         self._dirs[wd] = path
-        _watch_below(self._fd, path, self._dirs)
+        self._watch_subfolders(path)
+
+    def _watch_subfolders(self, top: str) -> None:
+        """Watch every folder below ``top``; raises OSError when inotify is exhausted."""
+        _watch_below(self._fd, top, self._dirs)
 
     def _unwatch_below(self, path: str) -> None:
         """Forget the watches of ``path`` and everything below it (it moved away)."""

@@ -487,6 +487,8 @@ class StoreDirectory(QObject):
         self._watcher.watch_failed.connect(self.status_message)
         self._watcher.fell_back_to_polling.connect(self.status_message)
         self._watcher.status_changed.connect(self.watch_status_changed)
+        self._watcher.ready.connect(self._on_watcher_ready)
+        self._scan_when_watched = False
 
         self._recheck_timer = QTimer(self)
         self._recheck_timer.setInterval(RECHECK_INTERVAL_MS)
@@ -545,7 +547,11 @@ class StoreDirectory(QObject):
         self.folder_changed.emit(folder)
         self._emit_summary()
         self._watcher.start(folder, recursive=self._recursive)
-        self._scan_requested.emit(self._generation, folder, self._recursive)
+        # Listed once every folder is watched (subfolders are watched on the observer's
+        # thread): a change made between the listing and the watches would go unseen.
+        self._scan_when_watched = not self._watcher.is_ready
+        if not self._scan_when_watched:
+            self._scan_requested.emit(self._generation, folder, self._recursive)
         self._recheck_timer.start()
 
     def set_recursive(self, recursive: bool) -> None:
@@ -577,6 +583,12 @@ class StoreDirectory(QObject):
     @Slot(list)
     def _on_paths_changed(self, paths: list[str]) -> None:
         self._refresh_requested.emit(self._generation, paths)
+
+    @Slot()
+    def _on_watcher_ready(self) -> None:
+        if self._scan_when_watched:
+            self._scan_when_watched = False
+            self._scan_requested.emit(self._generation, self._folder, self._recursive)
 
     @Slot()
     def _on_recheck_timeout(self) -> None:

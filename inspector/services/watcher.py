@@ -8,9 +8,9 @@ the inspector looks at each file once per burst.
 
 inotify is not always there to use. A network share (NFS, SMB, sshfs, 9p, ...) reports only
 changes made by this machine, so such folders are polled; and when the inotify watch or instance
-limit is reached, starting the inotify observer raises ``OSError`` (``ENOSPC``/``EMFILE``) and the
-folder is polled instead. Either way the status says so. An observer can also die under us (its
-folder removed, a share dropped): :meth:`FolderWatcher.check_alive` notices, without any I/O.
+limit is reached -- when the inotify observer starts, or as it watches subfolders on its thread --
+the folder is polled instead. Either way the status says so. An observer can also die under us
+(its folder removed, a share dropped): :meth:`FolderWatcher.check_alive` notices, without I/O.
 """
 
 from __future__ import annotations
@@ -230,6 +230,10 @@ class _SignalBridge(QObject):
     paths_waiting = Signal()
     #: () the kernel dropped events (inotify queue overflow): anything may have changed.
     events_lost = Signal()
+    #: (start: int) the observer of that start watches every folder asked for.
+    watching = Signal(int)
+    #: (start: int, error: OSError) the observer of that start ran out of inotify watches.
+    watch_failed = Signal(int, object)
 
     def __init__(self) -> None:
         super().__init__()
@@ -255,9 +259,10 @@ class _SignalBridge(QObject):
 class _EmitOnlyHandler(FileSystemEventHandler):
     """Runs on the observer thread: only hands paths on, never touches Qt state or the disk."""
 
-    def __init__(self, bridge: _SignalBridge) -> None:
+    def __init__(self, bridge: _SignalBridge, start: int) -> None:
         super().__init__()
         self._bridge = bridge  # a Python reference keeps the bridge alive while we run
+        self._start = start  # which FolderWatcher.start this observer belongs to
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         dest = getattr(event, "dest_path", "")
@@ -273,6 +278,12 @@ class _EmitOnlyHandler(FileSystemEventHandler):
     def on_events_lost(self) -> None:
         self._bridge.events_lost.emit()
 
+    def on_watching(self) -> None:
+        self._bridge.watching.emit(self._start)
+
+    def on_watch_failed(self, error: OSError) -> None:
+        self._bridge.watch_failed.emit(self._start, error)
+
 
 class FolderWatcher(QObject):
     """Watches a folder (and its subfolders when asked) and reports coalesced path batches."""
@@ -285,6 +296,8 @@ class FolderWatcher(QObject):
     fell_back_to_polling = Signal(str)
     #: (description: str) how the folder is watched now, for the status bar.
     status_changed = Signal(str)
+    #: () every folder asked for is watched (see :attr:`is_ready`).
+    ready = Signal()
 
     def __init__(
         self,
@@ -301,7 +314,11 @@ class FolderWatcher(QObject):
         self._bridge = _SignalBridge()
         self._bridge.paths_waiting.connect(self._on_paths_waiting)
         self._bridge.events_lost.connect(self._on_events_lost)
+        self._bridge.watching.connect(self._on_observer_watching)
+        self._bridge.watch_failed.connect(self._on_observer_watch_failed)
         self._observer: WatchObserver | None = None
+        self._starts = 0  # tells a stopped observer's late reports from the current one's
+        self._ready = False
         self._polling = False
         self._status = "not watching"
         self._pending: dict[str, None] = {}  # insertion-ordered set
@@ -327,12 +344,19 @@ class FolderWatcher(QObject):
         """How the folder is watched now, in words."""
         return self._status
 
+    @property
+    def is_ready(self) -> bool:
+        """Whether every folder asked for is watched: a listing made from now on misses no
+        change. The lean inotify observer watches subfolders on its own thread after
+        :meth:`start`, and :attr:`ready` is emitted when it has; other observers (and a start
+        that failed) are ready when :meth:`start` returns."""
+        return self._ready
+
     def start(self, folder: str, *, recursive: bool = False) -> bool:
         """(Re)start watching ``folder``; returns False and emits ``watch_failed`` on failure."""
         self.stop()
         self.folder = folder
         self.recursive = recursive
-        shown = folder.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         poll_reason = ""
         if self.poll:
             poll_reason = "asked for (--poll)"
@@ -343,30 +367,65 @@ class FolderWatcher(QObject):
         try:
             self._observer = self._start_observer(folder, recursive, poll=bool(poll_reason))
         except (FileNotFoundError, NotADirectoryError):
-            self._fail(f"Cannot watch {shown}: it does not exist.")
+            self._fail(f"Cannot watch {_shown(folder)}: it does not exist.")
             return False
         except OSError as exc:
             if poll_reason:
-                self._fail(f"Cannot watch {shown}: {exc.strerror or exc}")
+                self._fail(f"Cannot watch {_shown(folder)}: {exc.strerror or exc}")
                 return False
             # inotify watch or instance limit reached, or not supported here: poll instead.
-            why = _INOTIFY_EXHAUSTED.get(exc.errno or 0, exc.strerror or str(exc))
-            try:
-                self._observer = self._start_observer(folder, recursive, poll=True)
-            except OSError as poll_exc:
-                self._fail(f"Cannot watch {shown}: {poll_exc.strerror or poll_exc}")
-                return False
-            poll_reason = f"inotify unavailable: {why}"
+            return self._fall_back_to_polling(exc)
         if poll_reason:
             self._polling = True
             self._set_status(f"polling every {POLL_INTERVAL:g} s ({poll_reason})")
             if not self.poll:
                 self.fell_back_to_polling.emit(
-                    f"Polling {shown} every {POLL_INTERVAL:g} s instead of inotify: {poll_reason}."
+                    f"Polling {_shown(folder)} every {POLL_INTERVAL:g} s instead of inotify: "
+                    f"{poll_reason}."
                 )
+            self._set_ready()
         else:
             self._set_status("watching (inotify)")
+            if not isinstance(self._observer, LeanInotifyObserver):
+                self._set_ready()  # it reports nothing: watching once it has started
         return True
+
+    def _fall_back_to_polling(self, error: OSError) -> bool:
+        """inotify cannot watch :attr:`folder` (``error``): poll it instead, and say why."""
+        assert self.folder is not None
+        folder = self.folder
+        why = _INOTIFY_EXHAUSTED.get(error.errno or 0, error.strerror or str(error))
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            _stop_observer(observer)
+        try:
+            self._observer = self._start_observer(folder, self.recursive, poll=True)
+        except OSError as poll_exc:
+            self._fail(f"Cannot watch {_shown(folder)}: {poll_exc.strerror or poll_exc}")
+            return False
+        self._polling = True
+        reason = f"inotify unavailable: {why}"
+        self._set_status(f"polling every {POLL_INTERVAL:g} s ({reason})")
+        self.fell_back_to_polling.emit(
+            f"Polling {_shown(folder)} every {POLL_INTERVAL:g} s instead of inotify: {reason}."
+        )
+        self._set_ready()
+        return True
+
+    @Slot(int)
+    def _on_observer_watching(self, start: int) -> None:
+        if start == self._starts and self._observer is not None:
+            self._set_ready()
+
+    @Slot(int, object)
+    def _on_observer_watch_failed(self, start: int, error: OSError) -> None:
+        if start == self._starts and self._observer is not None:
+            self._fall_back_to_polling(error)
+
+    def _set_ready(self) -> None:
+        if not self._ready:
+            self._ready = True
+            self.ready.emit()
 
     def check_alive(self) -> bool:
         """False when an observer that should be running has died (no I/O: safe anywhere)."""
@@ -374,8 +433,9 @@ class FolderWatcher(QObject):
 
     def _start_observer(self, folder: str, recursive: bool, *, poll: bool) -> WatchObserver:
         observer = self._factory(poll, recursive)
+        self._starts += 1
         observer.schedule(
-            _EmitOnlyHandler(self._bridge),
+            _EmitOnlyHandler(self._bridge, self._starts),
             folder,
             recursive=recursive,
             event_filter=_WATCHED_EVENTS,
@@ -390,6 +450,7 @@ class FolderWatcher(QObject):
     def _fail(self, message: str) -> None:
         self._set_status("not watching")
         self.watch_failed.emit(message)
+        self._set_ready()  # nothing more will come: whoever waits must not wait forever
 
     def _set_status(self, status: str) -> None:
         if status != self._status:
@@ -400,6 +461,7 @@ class FolderWatcher(QObject):
         """Stop the observer (if any) and drop pending events."""
         observer, self._observer = self._observer, None
         self._polling = False
+        self._ready = False
         if observer is not None:
             _stop_observer(observer)
         self._pending.clear()
@@ -431,6 +493,11 @@ class FolderWatcher(QObject):
             paths = list(self._pending)
             self._pending.clear()
             self.paths_changed.emit(paths)
+
+
+def _shown(folder: str) -> str:
+    """The folder for a message: bytes that are not UTF-8 shown as replacement characters."""
+    return folder.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _alive(observer: WatchObserver) -> bool:

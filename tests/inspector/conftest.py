@@ -120,3 +120,26 @@ def main_window(qtbot: Any, store_folder: str) -> Iterator[Any]:
     qtbot.waitUntil(lambda: window.model.rowCount() == 4, timeout=5000)
     yield window
     window.shutdown()
+
+
+@pytest.fixture
+def held_walk() -> type[Any]:
+    """The lean inotify observer whose first walk through the subfolders waits for
+    ``release`` (``walking`` is set when it has begun): what happens meanwhile can be seen."""
+    import threading
+
+    from inspector.services.inotify import LeanInotifyObserver
+
+    class HeldWalk(LeanInotifyObserver):
+        def __init__(self) -> None:
+            super().__init__()
+            self.walking = threading.Event()
+            self.release = threading.Event()
+
+        def _watch_subfolders(self, top: str) -> None:
+            if not self.walking.is_set():
+                self.walking.set()
+                assert self.release.wait(10), "the test never released the walk"
+            super()._watch_subfolders(top)
+
+    return HeldWalk

@@ -160,6 +160,37 @@ def test_subfolders_toggle(qtbot, directory, store_folder):
     assert directory.entry(nested) is None
 
 
+def test_a_recursive_listing_waits_until_every_subfolder_is_watched(qtbot, store_folder, held_walk):
+    nested = os.path.join(store_folder, "nested", "inner.json")
+    os.mkdir(os.path.dirname(nested))
+    write_json(nested, {})
+    observers: list = []
+
+    def factory(poll, recursive):
+        observers.append(held_walk())
+        return observers[-1]
+
+    service = StoreDirectory(observer_factory=factory)
+    finished: list[bool] = []
+    service.scan_finished.connect(lambda: finished.append(True))
+    try:
+        service.set_folder(store_folder, recursive=True)
+        assert observers[0].walking.wait(5)
+        qtbot.wait(200)  # the GUI stays live while the walk is held; no listing meanwhile
+        assert not finished
+        assert not service.entries()
+        with qtbot.waitSignal(service.scan_finished, timeout=5000):
+            observers[0].release.set()
+        assert service.entry(nested) is not None
+        late = os.path.join(store_folder, "nested", "late.json")
+        write_json(late, {})  # seen through the watch the walk put on nested/
+        qtbot.waitUntil(lambda: service.entry(late) is not None, timeout=3000)
+    finally:
+        for observer in observers:
+            observer.release.set()
+        service.shutdown()
+
+
 def test_summary_counts_locked_stores(qtbot, directory, store_folder, lock_holder):
     with qtbot.waitSignal(
         directory.summary_changed, timeout=5000, check_params_cb=lambda _stores, locked: locked == 1

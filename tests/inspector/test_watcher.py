@@ -201,6 +201,12 @@ def test_lean_observer_reports_names_and_ends_with_its_folder(tmp_path):
         def on_events_lost(self):
             raise AssertionError("no events were lost")
 
+        def on_watching(self):
+            pass
+
+        def on_watch_failed(self, error):
+            raise AssertionError(f"inotify is not exhausted: {error}")
+
     observer = LeanInotifyObserver()
     observer.schedule(Handler(), str(folder))
     observer.start()
@@ -229,6 +235,8 @@ class Collector:
     def __init__(self) -> None:
         self.paths: list[str] = []
         self._changed = threading.Condition()
+        self.watching = threading.Event()
+        self.failures: list[OSError] = []
 
     def on_paths(self, paths):
         with self._changed:
@@ -237,6 +245,12 @@ class Collector:
 
     def on_events_lost(self):
         raise AssertionError("no events were lost")
+
+    def on_watching(self):
+        self.watching.set()
+
+    def on_watch_failed(self, error):
+        self.failures.append(error)
 
     def wait_for(self, path) -> bool:
         with self._changed:
@@ -253,7 +267,8 @@ def test_lean_observer_watches_subfolders_as_they_come_and_go(tmp_path):
     observer.schedule(seen, str(folder), recursive=True)
     observer.start()
     try:
-        # Folders there at the start are watched when start() returns.
+        # Folders there at the start are watched once the observer says so.
+        assert seen.watching.wait(5)
         (folder / "old" / "deeper" / "a.json").write_text("{}")
         assert seen.wait_for(folder / "old" / "deeper" / "a.json")
         # A tree made later: its top is reported, and what is written below it then is seen.
@@ -281,3 +296,71 @@ def test_lean_observer_watches_subfolders_as_they_come_and_go(tmp_path):
     finally:
         observer.stop()
         observer.join(5)
+
+
+def test_subfolders_are_watched_on_the_observers_thread_not_in_start(tmp_path, held_walk):
+    folder = tmp_path / "watched"
+    (folder / "a" / "b").mkdir(parents=True)
+    seen = Collector()
+    observer = held_walk()
+    observer.schedule(seen, str(folder), recursive=True)
+    observer.start()  # returns while the walk is held (ten thousand folders take 0.2 s)
+    try:
+        assert observer.walking.wait(5)
+        assert not seen.watching.is_set()
+        observer.release.set()
+        assert seen.watching.wait(5)
+        (folder / "a" / "b" / "deep.json").write_text("{}")
+        assert seen.wait_for(folder / "a" / "b" / "deep.json")
+        assert not seen.failures
+    finally:
+        observer.release.set()
+        observer.stop()
+        observer.join(5)
+
+
+class WatchesRunOut(LeanInotifyObserver):
+    """The lean observer on a machine whose inotify watches run out after ``left`` walks
+    (the limit is system-wide: lowering it for real would starve every other program)."""
+
+    left = 0
+
+    def _watch_subfolders(self, top: str) -> None:
+        if self.left <= 0:
+            raise OSError(errno.ENOSPC, "inotify watch limit reached")
+        self.left -= 1
+        super()._watch_subfolders(top)
+
+
+@pytest.mark.parametrize("left", [0, 1], ids=["at-start", "at-a-new-subfolder"])
+def test_watches_running_out_on_the_observers_thread_fall_back_to_polling(qtbot, tmp_path, left):
+    from watchdog.observers.polling import PollingObserver
+
+    (tmp_path / "sub").mkdir()
+
+    def factory(poll, recursive):
+        if poll:
+            return PollingObserver(timeout=0.1)
+        observer = WatchesRunOut()
+        observer.left = left
+        return observer
+
+    watcher = FolderWatcher(observer_factory=factory)
+    try:
+        with qtbot.waitSignal(watcher.fell_back_to_polling, timeout=5000) as fallback:
+            assert watcher.start(str(tmp_path), recursive=True)
+            if left:  # watching has begun; the next subfolder is one too many
+                qtbot.waitUntil(lambda: watcher.is_ready and not watcher.is_polling, timeout=5000)
+                (tmp_path / "one-too-many").mkdir()
+        assert "inotify watch limit reached" in fallback.args[0]
+        assert watcher.is_polling
+        assert watcher.is_ready
+        assert "inotify watch limit reached" in watcher.status
+        with qtbot.waitSignal(
+            watcher.paths_changed,
+            timeout=3000,
+            check_params_cb=lambda paths: str(tmp_path / "sub" / "polled.json") in paths,
+        ):
+            (tmp_path / "sub" / "polled.json").write_text("{}")
+    finally:
+        watcher.stop()
