@@ -1,4 +1,4 @@
-"""``lock-inspector [DIR]`` / ``python -m inspector [DIR]``."""
+"""``lock-inspector [PATH]`` / ``python -m inspector [PATH]``: a folder of stores, or a store."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "directory",
         nargs="?",
-        metavar="DIR",
-        help="folder of JSON stores (default: the last folder used, else ask)",
+        metavar="PATH",
+        help="folder of JSON stores, or a store in it to open (default: the last folder used, "
+        "else ask)",
     )
     parser.add_argument(
         "--demo",
@@ -38,16 +39,20 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _folder_to_open(directory: str | None) -> str | None:
-    """DIR as given, else the last folder used, else the one the user picks (None: none)."""
-    if directory:
-        if not os.path.isdir(directory):
-            print(f"lock-inspector: {directory}: not a folder (watching for it)", file=sys.stderr)
-        return directory
+def folder_to_open(path: str | None) -> tuple[str | None, str | None]:
+    """(folder, store to select): PATH's folder when PATH is a file, PATH itself otherwise;
+    without PATH the last folder used, else the one the user picks (None: none)."""
+    if path:
+        if os.path.exists(path) and not os.path.isdir(path):
+            store = os.path.abspath(path)
+            return os.path.dirname(store), store
+        if not os.path.isdir(path):
+            print(f"lock-inspector: {path}: not a folder (watching for it)", file=sys.stderr)
+        return path, None
     last = QSettings().value("folders/last", "")
     if last and os.path.isdir(str(last)):
-        return str(last)
-    return QFileDialog.getExistingDirectory(None, "Open Folder of JSON Stores") or None
+        return str(last), None
+    return QFileDialog.getExistingDirectory(None, "Open Folder of JSON Stores") or None, None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     heartbeat.timeout.connect(lambda: None)
 
     demo: DemoStore | None = None
+    store: str | None = None
     try:
         if args.demo:
             # Kept before start(): if one writer fails to start, `finally` stops the others.
@@ -87,8 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if sys.stdout is not None:  # None for a GUI script started without a console
                 print(f"lock-inspector: demo folder {folder}", flush=True)
         else:
-            folder = _folder_to_open(args.directory)
-        window = create_main_window(folder, poll=args.poll)
+            folder, store = folder_to_open(args.directory)
+        window = create_main_window(folder, poll=args.poll, select=store)
         if demo is not None:
             window.statusBar().showMessage(
                 "Demo folder with live writer processes; it is removed when you quit.", 15000

@@ -108,8 +108,10 @@ def create_main_window(
     *,
     poll: bool = False,
     observer_factory: ObserverFactory = default_observer_factory,
+    select: str | None = None,
 ) -> MainWindow:
-    """The ready main window showing ``directory`` (or nothing yet when None).
+    """The ready main window showing ``directory`` (or nothing yet when None), with the store
+    ``select`` of it made current once listed.
 
     A ``QApplication`` must exist. The window is not shown; call ``show()``. ``poll`` watches
     by polling instead of inotify (network folders are polled without asking);
@@ -118,5 +120,5 @@ def create_main_window(
     set_application_identity()
     window = MainWindow(version=application_version(), poll=poll, observer_factory=observer_factory)
     if directory:
-        window.open_folder(directory)
+        window.open_folder(directory, select=select)
     return window

@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.break_lock_dialog: BreakLockDialog | None = None
         self.about_box: QMessageBox | None = None
         self._current_path: str | None = None
+        self._select_when_listed: str | None = None
         self._shut_down = False
 
         self.setWindowTitle("Lock Inspector")
@@ -357,12 +358,14 @@ class MainWindow(QMainWindow):
 
     # -- public API ------------------------------------------------------------------------
 
-    def open_folder(self, folder: str) -> None:
-        """Show the stores of ``folder`` and remember it as the last and a recent folder."""
+    def open_folder(self, folder: str, *, select: str | None = None) -> None:
+        """Show the stores of ``folder`` and remember it as the last and a recent folder;
+        ``select``: a store of it to make current as soon as it is listed."""
         if self._current_path is not None and not self.document_pane.can_close():
             return
         folder = os.path.abspath(folder)
         self._current_path = None
+        self._select_when_listed = os.path.abspath(select) if select else None
         self.document_pane.open_store(None)
         self.directory.set_folder(folder, recursive=self.subfolders_action.isChecked())
         settings = QSettings()
@@ -592,6 +595,8 @@ class MainWindow(QMainWindow):
 
     @Slot(QModelIndex, int, int)
     def _on_model_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        if self._select_when_listed is not None and self.select_store(self._select_when_listed):
+            self._select_when_listed = None
         # The first rows of a listing that goes on are painted now, while the scanner waits for
         # this batch to be taken in: painted later, they would compete with the rest of the
         # listing for the interpreter and slow both (10,000 stores: 180 ms -> 120 ms).

@@ -16,8 +16,13 @@ import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QPalette
 
-from inspector.__main__ import main
-from inspector.app import application_version, apply_color_scheme, configure_application
+from inspector.__main__ import folder_to_open, main
+from inspector.app import (
+    application_version,
+    apply_color_scheme,
+    configure_application,
+    create_main_window,
+)
 from inspector.demo import DemoStore
 from inspector.resources import ICON_DIR, icon
 from lockcore import LockFormat, LockState, inspect_lock
@@ -29,7 +34,22 @@ def test_help_needs_no_display(capsys):
     assert exited.value.code == 0
     out = capsys.readouterr().out
     assert "--demo" in out
-    assert "DIR" in out
+    assert "PATH" in out
+
+
+def test_a_store_given_opens_its_folder_with_it_shown(qtbot, store_folder):
+    store = os.path.join(store_folder, "projects.json")
+    folder, selected = folder_to_open(store)
+    assert (folder, selected) == (store_folder, store)
+    assert folder_to_open(store_folder) == (store_folder, None)
+    window = create_main_window(folder, select=selected)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.document_pane.document_loaded, timeout=5000) as loaded:
+        window.show()
+    assert loaded.args == [store]
+    assert window.selected_entry() is not None
+    assert window.selected_entry().path == store
+    window.shutdown()
 
 
 def test_demo_and_directory_are_exclusive(capsys):
