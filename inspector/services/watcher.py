@@ -348,8 +348,8 @@ class FolderWatcher(QObject):
     def is_ready(self) -> bool:
         """Whether every folder asked for is watched: a listing made from now on misses no
         change. The lean inotify observer watches subfolders on its own thread after
-        :meth:`start`, and :attr:`ready` is emitted when it has; other observers (and a start
-        that failed) are ready when :meth:`start` returns."""
+        :meth:`start`, and :attr:`ready` is emitted when it has; otherwise (a single folder,
+        polling, a start that failed) the watcher is ready when :meth:`start` returns."""
         return self._ready
 
     def start(self, folder: str, *, recursive: bool = False) -> bool:
@@ -386,8 +386,10 @@ class FolderWatcher(QObject):
             self._set_ready()
         else:
             self._set_status("watching (inotify)")
-            if not isinstance(self._observer, LeanInotifyObserver):
-                self._set_ready()  # it reports nothing: watching once it has started
+            if not (recursive and isinstance(self._observer, LeanInotifyObserver)):
+                # The folder itself is watched once start() returns; only the lean observer's
+                # subfolders come later (watchdog's observers report nothing).
+                self._set_ready()
         return True
 
     def _fall_back_to_polling(self, error: OSError) -> bool:

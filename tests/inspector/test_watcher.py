@@ -17,6 +17,7 @@ from inspector.services.watcher import FolderWatcher, filesystem_type
 def test_bursts_arrive_once_per_path_on_the_gui_thread(qtbot, tmp_path):
     watcher = FolderWatcher()
     assert watcher.start(str(tmp_path))
+    assert watcher.is_ready  # one folder: watched when start() returns, listing may begin
     batches: list[list[str]] = []
     threads: list[bool] = []
 
