@@ -147,20 +147,20 @@ _RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def format_age(seconds: float | None) -> str:
-    """``"4 s"``, ``"2 min 05 s"``, ``"3 h 12 min"``, ``"2 d 4 h"``."""
+    """``"4s"``, ``"2m 05s"``, ``"3h 12m"``, ``"2d 4h"``: short enough for a narrow column."""
     if seconds is None:
         return ""
     whole = max(0, int(seconds))
     if whole < 60:
-        return f"{whole} s"
+        return f"{whole}s"
     minutes, secs = divmod(whole, 60)
     if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
+        return f"{minutes}m {secs:02d}s"
     hours, minutes = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours} h {minutes:02d} min"
+        return f"{hours}h {minutes:02d}m"
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+    return f"{days}d {hours}h"
 
 
 def format_size(size: int | None) -> str:

@@ -109,7 +109,7 @@ def test_columns_show_lock_state_holder_and_health(model):
     assert cell(model, 1, Column.PID) == "4711"
     assert cell(model, 1, Column.PROCESS) == "sync.py"
     assert cell(model, 1, Column.PROCESS, Qt.ItemDataRole.ToolTipRole) == "python sync.py --loop"
-    assert cell(model, 1, Column.AGE).startswith("1 min 0")
+    assert cell(model, 1, Column.AGE).startswith("1m 0")
     assert cell(model, 2, Column.LOCK) == "stale — holder dead"
     assert cell(model, 2, Column.PROCESS) == "sync.py (exited)"
     assert cell(model, 0, Column.SIZE) == "2.0 KiB"
@@ -122,11 +122,11 @@ def test_columns_show_lock_state_holder_and_health(model):
     ("seconds", "text"),
     [
         (None, ""),
-        (0.4, "0 s"),
-        (59, "59 s"),
-        (61, "1 min 01 s"),
-        (3600, "1 h 00 min"),
-        (50 * 3600, "2 d 2 h"),
+        (0.4, "0s"),
+        (59, "59s"),
+        (61, "1m 01s"),
+        (3600, "1h 00m"),
+        (50 * 3600, "2d 2h"),
     ],
 )
 def test_format_age(seconds, text):
