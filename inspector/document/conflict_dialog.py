@@ -7,6 +7,7 @@ rest of the window keep running; the choice arrives through ``choice_made``.
 from __future__ import annotations
 
 import json
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -108,7 +109,8 @@ class ConflictDialog(QDialog):
         self.resize(880, 560)
 
         intro = QLabel(
-            f"<b>{file_name} was changed by another process while you were editing it.</b><br>"
+            f"<b>{escape(file_name)} was changed by another process while you were editing it."
+            "</b><br>"
             "Some of its changes touch the same entries as yours, so nothing was written. "
             "Choose which version to keep."
         )

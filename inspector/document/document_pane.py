@@ -132,6 +132,7 @@ class DocumentPane(QWidget):
         self.tabs.addTab(self.raw_view, "Raw")
 
         self.placeholder = QLabel()
+        self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
         self.placeholder.setObjectName("placeholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
@@ -396,8 +397,8 @@ class DocumentPane(QWidget):
         self.tabs.setTabEnabled(TREE_TAB, loaded.kind is DocumentKind.VALID)
         if loaded.kind.repairable:
             self.error_bar.show_message(
-                f"<b>{loaded.message}</b> Repair it in the raw view; saving keeps the damaged "
-                f"original beside it as {loaded.name}.corrupt-…"
+                f"<b>{escape(loaded.message)}</b> Repair it in the raw view; saving keeps the "
+                f"damaged original beside it as {escape(loaded.name)}.corrupt-…"
             )
             self.tabs.setCurrentIndex(RAW_TAB)
         elif loaded.kind is DocumentKind.TOO_LARGE:
@@ -407,7 +408,7 @@ class DocumentPane(QWidget):
     @Slot(object)
     def _on_changed_on_disk(self, loaded: LoadedDocument) -> None:
         self.change_bar.show_message(
-            f"<b>{loaded.name} was changed on disk by another process.</b> "
+            f"<b>{escape(loaded.name)} was changed on disk by another process.</b> "
             "Reload to see its version (your edits are dropped), or keep editing: "
             "saving merges your edits with its changes."
         )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from inspector.collector import collector_paused
+from inspector.display import printable_name
 from inspector.document.secrets import SecretPolicy, has_secrets, is_secret_file, is_secret_key
 from inspector.document.yielding_json import loads_yielding
 from inspector.regular_file import NotARegularFileError, open_regular
@@ -109,7 +110,8 @@ class LoadedDocument:
 
     @property
     def name(self) -> str:
-        return os.path.basename(self.path)
+        """The file's name, safe to show."""
+        return printable_name(self.path)
 
 
 def parse_json_text(text: str) -> tuple[Any, ParseError | None]:
@@ -198,7 +200,7 @@ def describe_size(size: int) -> str:
 
 def load_document(path: str, size_limit: int = DEFAULT_SIZE_LIMIT) -> LoadedDocument:
     """Read and classify the store at ``path``; never raises for anything the file contains."""
-    name = os.path.basename(path)
+    name = printable_name(path)
     try:
         with open_regular(path) as handle:
             stat = os.fstat(handle.fileno())
@@ -228,7 +230,7 @@ def load_document(path: str, size_limit: int = DEFAULT_SIZE_LIMIT) -> LoadedDocu
 
 def classify_bytes(path: str, raw: bytes, mtime: float | None = None) -> LoadedDocument:
     """Decode and parse bytes already read from ``path``."""
-    name = os.path.basename(path)
+    name = printable_name(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -288,7 +290,7 @@ def _too_large(path: str, raw: bytes, size: int, mtime: float, size_limit: int) 
         truncated=truncated,
         secrets=is_secret_file(path) or _text_has_secret_keys(text),
         message=(
-            f"{os.path.basename(path)} is {describe_size(size)}, over the "
+            f"{printable_name(path)} is {describe_size(size)}, over the "
             f"{describe_size(size_limit)} limit for editing: shown read-only as raw text.{shown}"
         ),
     )

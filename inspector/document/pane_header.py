@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from inspector.display import printable_name, printable_path
 from inspector.document.loader import DocumentKind, LoadedDocument, describe_size
 from inspector.document.secrets import is_secret_file
 
@@ -34,7 +35,7 @@ def header_content(
             facts.append(describe_size(loaded.size))
         facts.append(loaded.kind.value)
     # The folder last: a narrow pane clips the line at its end, and the tooltip has the path.
-    facts.append(os.path.dirname(path))
+    facts.append(printable_path(os.path.dirname(path)))
     badges: list[tuple[str, str]] = []
     if dirty:
         badges.append(("unsaved", "#d97706"))
@@ -45,8 +46,8 @@ def header_content(
     if loaded is not None and loaded.kind.repairable and not has_document:
         badges.append(("corrupt", "#dc2626"))
     return HeaderContent(
-        os.path.basename(path) + (" •" if dirty else ""),
+        printable_name(path) + (" •" if dirty else ""),
         "  ·  ".join(facts),
-        path,
+        printable_path(path),
         tuple(badges),
     )

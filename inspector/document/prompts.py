@@ -6,6 +6,7 @@ import enum
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ def ask_about_unsaved_edits(pane: DocumentPane) -> UnsavedChoice:
     box = QMessageBox(pane)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle("Unsaved edits")
+    box.setTextFormat(Qt.TextFormat.PlainText)
     box.setText(f"{pane.file_name} has unsaved edits.")
     box.setInformativeText("Save them before closing?")
     box.setStandardButtons(

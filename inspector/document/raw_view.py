@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from inspector.document.loader import (
@@ -131,6 +131,7 @@ class RawView(QWidget):
         self.editor = RawJsonEditor()
         self.editor.setObjectName("rawEditor")
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setObjectName("rawStatus")
         self.status.setContentsMargins(6, 3, 6, 3)
         layout = QVBoxLayout(self)

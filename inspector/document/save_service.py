@@ -17,7 +17,6 @@ import errno
 import glob
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from typing import Any, ClassVar, Final
 
 from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal, SignalInstance, Slot
 
+from inspector.display import printable_name, printable_path
 from inspector.document.loader import (
     DEFAULT_SIZE_LIMIT,
     NO_DOCUMENT,
@@ -386,11 +386,11 @@ def describe_process(info: LockInfo) -> str:
     """A holder's program as people know it: the script for interpreters ("sync.py")."""
     for argument in info.cmdline[1:]:
         if argument.endswith((".py", ".sh", ".js", ".rb", ".pl")):
-            return os.path.basename(argument)
+            return printable_name(argument)
     if info.process_name:
-        return info.process_name
+        return printable_path(info.process_name)
     if info.cmdline:
-        return os.path.basename(info.cmdline[0])
+        return printable_name(info.cmdline[0])
     return "unknown process"
 
 
@@ -406,7 +406,7 @@ def describe_holder(info: LockInfo | None) -> str:
 
 def waiting_message(path: str, holder: LockInfo | None, waited: float) -> str:
     """ "waiting for settings.json.lock held by PID 4711, sync.py, 3 s"."""
-    lock_name = os.path.basename(lock_path_for(path))
+    lock_name = printable_name(lock_path_for(path))
     return f"waiting for {lock_name} held by {describe_holder(holder)}, {int(waited)} s"
 
 
@@ -414,7 +414,7 @@ def describe_save_error(  # noqa: PLR0911 - one sentence per kind of failure
     path: str, error: BaseException
 ) -> str:
     """One or two plain sentences for a failed save; each says that nothing was written."""
-    name = os.path.basename(path)
+    name = printable_name(path)
     nothing = "Nothing was written."
     if isinstance(error, _GaveUpWaitingError):
         return (

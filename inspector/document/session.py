@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
 from inspector.collector import release_frozen
+from inspector.display import printable_name
 from inspector.document.choices import ConflictChoice
 from inspector.document.loader import (
     DEFAULT_SIZE_LIMIT,
@@ -111,7 +112,7 @@ class EditSession(QObject):
 
     @property
     def file_name(self) -> str:
-        return os.path.basename(self._path) if self._path else ""
+        return printable_name(self._path) if self._path else ""
 
     @property
     def loaded(self) -> LoadedDocument | None:
@@ -368,7 +369,7 @@ class EditSession(QObject):
     def _on_save_succeeded(self, result: SaveResult) -> None:
         if result.path != self._path or self._loaded is None:
             self._end_save()
-            self.status_message.emit(f"Saved {os.path.basename(result.path)}.")
+            self.status_message.emit(f"Saved {printable_name(result.path)}.")
             return
         self._loaded = result.written
         self._base = result.document
@@ -411,18 +412,16 @@ class EditSession(QObject):
     @Slot(str)
     def _on_save_cancelled(self, path: str) -> None:
         self._end_save()
-        self.status_message.emit(
-            f"Save of {os.path.basename(path)} cancelled; nothing was written."
-        )
+        self.status_message.emit(f"Save of {printable_name(path)} cancelled; nothing was written.")
         self.save_ended_unwritten.emit(path)
         self._load_again_if_asked()
 
 
 def save_summary(result: SaveResult) -> str:
     """ "Saved settings.json, merged with …; the damaged original was kept as …"."""
-    message = f"Saved {os.path.basename(result.path)}"
+    message = f"Saved {printable_name(result.path)}"
     if result.merged:
         message += ", merged with changes another process made meanwhile"
     if result.quarantined_to:
-        message += f"; the damaged original was kept as {os.path.basename(result.quarantined_to)}"
+        message += f"; the damaged original was kept as {printable_name(result.quarantined_to)}"
     return message + "."

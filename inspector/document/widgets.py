@@ -107,6 +107,7 @@ class DocumentHeader(QWidget):
         palette.setColor(self.details.foregroundRole(), palette.placeholderText().color())
         self.details.setPalette(palette)
         for label in (self.title, self.details):
+            label.setTextFormat(Qt.TextFormat.PlainText)  # file names are never taken for markup
             # A long path must not widen the pane: the label clips and its tooltip has it all.
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._badges = QHBoxLayout()

@@ -42,12 +42,12 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 
+from inspector.display import printable_path
 from inspector.resources import icon
 from inspector.services.store_directory import (
     StoreDirectory,
     StoreEntry,
     StoreHealth,
-    printable_path,
 )
 from lockcore import LockInfo, LockState
 

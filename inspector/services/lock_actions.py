@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Signal
 
-from inspector.services.store_directory import printable_path
+from inspector.display import printable_name, printable_path
 from lockcore import (
     FileLockError,
     LockInfo,
@@ -71,7 +71,7 @@ class LockActions(QObject):
 
     def _recover(self, path: str) -> None:
         # Runs on the pool thread: only lockcore calls and a queued signal.
-        name = printable_path(os.path.basename(path))
+        name = printable_name(path)
         try:
             # lockcore's locked_read_json promotes a complete legacy "X.json.tmp" to the data
             # file while it holds the lock, when the data file is missing -- the legacy writer's

@@ -28,6 +28,7 @@ import os
 import re
 from collections.abc import Iterator
 
+from inspector.display import printable_name, printable_path
 from inspector.regular_file import open_regular
 from lockcore import LockFormat, LockInfo, LockState, inspect_lock, lock_path_for
 
@@ -137,13 +138,6 @@ def death_makes_an_event(info: LockInfo | None) -> bool:
     )
 
 
-def printable_path(path: str) -> str:
-    """``path`` safe to show: bytes that are not UTF-8 (surrogate escapes) become U+FFFD."""
-    if path.isascii():
-        return path
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
 def store_path_for(path: str) -> str | None:
     """The data file a path belongs to (itself, its lock, a temp or quarantine file), or None."""
     directory, name = os.path.split(path)
@@ -213,7 +207,7 @@ def _read_at_most(path: str, expected: int) -> bytes:
 def missing_health(path: str) -> tuple[StoreHealth, str]:
     """Health of a store whose data file is missing: is its legacy temp file a full document?"""
     legacy_tmp = path + ".tmp"
-    name = printable_path(os.path.basename(legacy_tmp))
+    name = printable_name(legacy_tmp)
     try:
         raw = _read_at_most(legacy_tmp, 4096)
     except FileNotFoundError:

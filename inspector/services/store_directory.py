@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from inspector.collector import collector_paused
+from inspector.display import printable_path
 from inspector.services.scanner import (
     HEALTH_CHECK_LIMIT,
     INLINE_HEALTH_LIMIT,
@@ -43,7 +44,6 @@ from inspector.services.scanner import (
     inspect_store,
     is_leftover,
     list_folder,
-    printable_path,
     store_path_for,
     write_problem,
 )
@@ -56,7 +56,6 @@ __all__ = [
     "StoreDirectory",
     "StoreEntry",
     "StoreHealth",
-    "printable_path",
     "store_path_for",
 ]
 

@@ -13,10 +13,10 @@ is called with it.
 
 from __future__ import annotations
 
-import os
 import shlex
 import socket
 from collections.abc import Callable
+from html import escape
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFontDatabase
@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.display import printable_name, printable_path
 from inspector.models.store_table import LOCK_WORDS, format_age, format_time
 from inspector.resources import icon
-from inspector.services.store_directory import printable_path
 from lockcore import HolderAliveError, LockChangedError, LockInfo, LockState
 
 #: breaker(expected, force): starts removing the lock; its outcome comes back through
@@ -48,7 +48,7 @@ _REFUSED_STYLE = "color: #c62828; font-weight: bold;"
 def break_outcome(info: LockInfo, error: BaseException | None) -> str:
     """What breaking ``info``'s lock came to, in a sentence (``error`` None: it was removed)."""
     if error is None:
-        return f"Lock on {printable_path(os.path.basename(info.path))} broken."
+        return f"Lock on {printable_name(info.path)} broken."
     if isinstance(error, LockChangedError):
         current = error.current
         now = (
@@ -92,12 +92,12 @@ class BreakLockDialog(QDialog):
         self.was_broken = False
         self.is_breaking = False
         self.needs_second_step = info.state is not LockState.STALE_DEAD_HOLDER
-        name = printable_path(os.path.basename(info.path))
+        name = printable_name(info.path)
         self.setWindowTitle(f"Break lock on {name}")
         self.setMinimumWidth(560)
 
         layout = QVBoxLayout(self)
-        heading = QLabel(f"<h3>Break the lock on {name}?</h3>")
+        heading = QLabel(f"<h3>Break the lock on {escape(name)}?</h3>")
         heading.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(heading)
         layout.addLayout(self._details_form(info))
@@ -145,32 +145,39 @@ class BreakLockDialog(QDialog):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         word = LOCK_WORDS[info.state][0]
-        state_label = QLabel(f"{word} — {info.reason}" if info.reason else word)
+        state_label = self._plain(f"{word} — {info.reason}" if info.reason else word)
         state_label.setWordWrap(True)
         form.addRow("State:", state_label)
         form.addRow("Lock file:", self._selectable(printable_path(info.lock_path)))
-        form.addRow("PID:", QLabel("unknown" if info.pid is None else str(info.pid)))
+        form.addRow("PID:", self._plain("unknown" if info.pid is None else str(info.pid)))
         process = info.process_name or "unknown"
-        self.process_label = QLabel(f"{process} — {holder_status(info)}")
+        self.process_label = self._plain(f"{printable_path(process)} — {holder_status(info)}")
         form.addRow("Process:", self.process_label)
         if info.cmdline:
             command = self._selectable(printable_path(shlex.join(info.cmdline)))
             command.setWordWrap(True)
             form.addRow("Command line:", command)
         host = info.hostname or f"{socket.gethostname()} (legacy lock: no host recorded)"
-        form.addRow("Host:", QLabel(host))
+        form.addRow("Host:", self._plain(printable_path(host)))
         age = info.age()
         age_text = (
             "unknown"
             if age is None or info.created is None
             else f"{format_age(age)} (made at {format_time(info.created)})"
         )
-        form.addRow("Age:", QLabel(age_text))
+        form.addRow("Age:", self._plain(age_text))
         return form
 
     @staticmethod
-    def _selectable(text: str) -> QLabel:
+    def _plain(text: str) -> QLabel:
+        """A label for what the lock file and the process table say: never taken for markup."""
         label = QLabel(text)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        return label
+
+    @classmethod
+    def _selectable(cls, text: str) -> QLabel:
+        label = cls._plain(text)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
 

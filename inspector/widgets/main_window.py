@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.display import printable_path
 from inspector.document import DocumentPane
 from inspector.models.store_table import Column, StoreTableModel
 from inspector.resources import icon
@@ -49,7 +50,6 @@ from inspector.services.store_directory import (
     StoreDirectory,
     StoreEntry,
     StoreHealth,
-    printable_path,
 )
 from inspector.services.watcher import ObserverFactory, default_observer_factory
 from inspector.widgets.break_lock_dialog import BreakLockDialog, break_outcome
@@ -75,6 +75,7 @@ _COLUMN_WIDTHS = {
 def _banner(name: str, background: str, border: str) -> QLabel:
     """A hidden, word-wrapped notice above the table."""
     banner = QLabel()
+    banner.setTextFormat(Qt.TextFormat.PlainText)  # it shows folder names: never taken for markup
     banner.setObjectName(name)
     banner.setWordWrap(True)
     banner.setStyleSheet(
@@ -320,6 +321,7 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.folder_label = QLabel("No folder")
+        self.folder_label.setTextFormat(Qt.TextFormat.PlainText)
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.stores_label = QLabel()
         self.locked_label = QLabel()

@@ -325,3 +325,22 @@ def test_shutdown_ends_a_waiting_save(qtbot, main_window, lock_holder, monkeypat
     assert shut_down == [None]
     with open(store, "rb") as handle:
         assert handle.read() == before
+
+
+def test_a_name_with_a_newline_and_markup_is_shown_on_one_line_as_it_is(qtbot, main_window):
+    window = main_window
+    name = "a\n<b>b.json"  # a tag would make a label render markup
+    path = os.path.join(window.directory.folder, name)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("{")  # corrupt: the pane's notice names it in rich text
+    qtbot.waitUntil(lambda: row_entry(window, name) is not None, timeout=5000)
+    shown = "a\\n<b>b.json"
+    assert window.model.index(window.model.row_of(path), Column.FILE).data() == shown
+    with qtbot.waitSignal(window.document_pane.document_loaded, timeout=5000):
+        assert window.select_store(path)
+    title = window.document_pane.header.title
+    assert title.text() == shown
+    assert title.textFormat() is Qt.TextFormat.PlainText
+    notice = window.document_pane.error_bar.text
+    assert "a\\n&lt;b&gt;b.json is not valid JSON" in notice
+    assert "<b>b.json" not in notice

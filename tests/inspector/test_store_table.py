@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from inspector.display import printable_path
 from inspector.models.store_table import (
     SORT_ROLE,
     Column,
@@ -131,6 +132,21 @@ def test_columns_show_lock_state_holder_and_health(model):
 )
 def test_format_age(seconds, text):
     assert format_age(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        ("/s/plain.json", "/s/plain.json"),
+        ("/s/new\nline.json", "/s/new\\nline.json"),
+        ("/s/tab\tand\x1b[31mred.json", "/s/tab\\tand\\x1b[31mred.json"),
+        ("/s/caf\udce9.json", "/s/caf\ufffd.json"),  # the byte 0xe9, not UTF-8
+        ("/s/d\u00e9j\u00e0 vu.json", "/s/d\u00e9j\u00e0 vu.json"),
+        ("/s/c1\x85.json", "/s/c1\\x85.json"),
+    ],
+)
+def test_printable_path_keeps_a_name_on_one_readable_line(path, shown):
+    assert printable_path(path) == shown
 
 
 def test_format_size():
