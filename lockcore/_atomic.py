@@ -63,6 +63,16 @@ def write_atomic(
         existing: os.stat_result | None = os.stat(path)
     except FileNotFoundError:
         existing = None
+    if existing is not None and os.path.islink(path):
+        # Following it would let whoever can plant a link in a shared folder choose which file
+        # a writer (often root) overwrites; replacing it keeps the protocol's one lock file per
+        # path, as the reviewed module did. But it ends the link: say so.
+        logger.warning(
+            "%s is a symbolic link to %s: it is replaced by a regular file, and the target no "
+            "longer gets this store's updates",
+            path,
+            os.readlink(path),
+        )
     temp_path, fd = _create_temp(path, private=existing is not None)
     try:
         try:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.display import printable_path
 from inspector.document.choices import ConflictChoice
 from inspector.document.conflict_dialog import ConflictDialog
 from inspector.document.loader import (
@@ -402,8 +403,14 @@ class DocumentPane(QWidget):
             )
             self.tabs.setCurrentIndex(RAW_TAB)
         elif loaded.kind is DocumentKind.TOO_LARGE:
-            self.notice_bar.show_message(loaded.message)
+            self.notice_bar.show_message(escape(loaded.message))
             self.tabs.setCurrentIndex(RAW_TAB)
+        elif loaded.link_target is not None:
+            target = escape(printable_path(loaded.link_target))
+            self.notice_bar.show_message(
+                f"{escape(loaded.name)} is a symbolic link to {target}. Saving replaces the link "
+                f"with a regular file; {target} keeps what it holds now."
+            )
 
     @Slot(object)
     def _on_changed_on_disk(self, loaded: LoadedDocument) -> None:
@@ -553,6 +560,8 @@ class DocumentPane(QWidget):
         self._end_save()
         if result.quarantined_to:
             self.notice_bar.show_message(save_summary(result))
+        else:
+            self.notice_bar.hide()  # what it said (a symbolic link replaced) holds no more
         self._update_header()
         self._update_dirty()
         self.saved.emit(result.path)

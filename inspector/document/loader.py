@@ -7,6 +7,8 @@ text (``lockcore.locked_read_json`` would only report it). Nothing here writes.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import enum
 import json
 import os
@@ -107,6 +109,8 @@ class LoadedDocument:
     #: whether some value is secret under the file's own rule (revealed or not); None: not
     #: known yet (big documents are checked after they are shown, see check_secrets)
     secrets: bool | None = False
+    #: where the store's name points when it is a symbolic link (saving replaces the link)
+    link_target: str | None = None
 
     @property
     def name(self) -> str:
@@ -225,7 +229,10 @@ def load_document(path: str, size_limit: int = DEFAULT_SIZE_LIMIT) -> LoadedDocu
             DocumentKind.UNREADABLE,
             message=f"Cannot read {name}: {exc.strerror or exc}.",
         )
-    return classify_bytes(path, raw, stat.st_mtime)
+    loaded = classify_bytes(path, raw, stat.st_mtime)
+    with contextlib.suppress(OSError):  # not a link (EINVAL), or gone since
+        loaded = dataclasses.replace(loaded, link_target=os.readlink(path))
+    return loaded
 
 
 def classify_bytes(path: str, raw: bytes, mtime: float | None = None) -> LoadedDocument:

@@ -172,6 +172,24 @@ def test_json_python_cannot_parse_is_refused_with_its_path_and_kept(
     assert store.read_bytes() == raw
 
 
+def test_a_symlinked_store_is_replaced_not_followed_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Following the link would let anyone who can plant one in a shared folder pick the file a
+    # root writer overwrites; the link is replaced (as the reviewed module did), with a warning.
+    target = tmp_path / "elsewhere.json"
+    target.write_text('{"count": 1}')
+    store = tmp_path / "store.json"
+    store.symlink_to(target)
+
+    with caplog.at_level("WARNING", logger="lockcore"):
+        locked_update_json(store, _bump)
+    assert not store.is_symlink()
+    assert json.loads(store.read_text()) == {"count": 2}
+    assert target.read_text() == '{"count": 1}'
+    assert f"{store} is a symbolic link to {target}" in caplog.text
+
+
 def test_huge_document_round_trips(tmp_path: Path) -> None:
     store = tmp_path / "big.json"
     document = {"items": [{"id": n, "text": "é" * 50} for n in range(100_000)]}

@@ -481,3 +481,20 @@ def test_closing_a_big_document_hands_what_was_frozen_back_to_the_collector(
     assert gc.get_freeze_count() > 0
     pane.open_store(None)
     assert gc.get_freeze_count() == 0
+
+
+def test_a_symlinked_store_says_saving_replaces_the_link(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
+) -> None:
+    link = os.path.join(os.path.dirname(store), "linked.json")
+    os.symlink(store, link)
+    open_and_wait(pane, link)
+    assert pane.notice_bar.isVisible()
+    assert f"linked.json is a symbolic link to {store}." in pane.notice_bar.text
+    edit_value(pane, "theme", value="light")
+    save_and_wait(qtbot, pane)
+    # As the note said: the link became a file with the edit; its old target is unchanged.
+    assert not os.path.islink(link)
+    assert read(link)["theme"] == "light"
+    assert read(store)["theme"] == "dark"
+    assert not pane.notice_bar.isVisible()
