@@ -6,6 +6,7 @@ lockcore keeps that line and adds facts on later lines::
     4711
     lockcore 1
     host build-03
+    name sync.py
     started 1732660000.120000
     created 1732660001.456789
     token 5f0c2e9a7d3b41c8
@@ -15,6 +16,10 @@ only ever judged stale on evidence: the kernel lock is free, the PID is gone, or
 belongs to a process that started after the lock was made. Age alone never makes a lock stale,
 except for a lease the caller opted into (``stale_after``) or a lock file left empty far longer
 than any creator needs to write one line.
+
+``name`` is the holder's program as it was when it took the lock: shown for a holder that can no
+longer be asked (it died, or runs on another host), so that whoever breaks a stale lock sees
+whose it was. It is never evidence of anything.
 """
 
 from __future__ import annotations
@@ -89,6 +94,7 @@ class LockInfo:
     format: LockFormat = LockFormat.NONE
     pid: int | None = None
     hostname: str | None = None
+    #: the holder's program: read from the running process, else as the lock file recorded it
     process_name: str | None = None
     cmdline: tuple[str, ...] = ()
     holder_alive: bool | None = None
@@ -133,6 +139,7 @@ class ParsedLock:
     hostname: str | None = None
     started: float | None = None
     created: float | None = None
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,9 @@ def lock_path_for(path: str | os.PathLike[str]) -> str:
 
 _host_name: str | None = None
 _own_start: tuple[int, float] | None = None
+_own_name: tuple[int, str] | None = None
+#: The longest program name a lock file records.
+MAX_NAME_CHARS = 80
 
 
 def this_host() -> str:
@@ -169,12 +179,29 @@ def _own_start_time() -> float:
     return _own_start[1]
 
 
+def _own_program() -> str:
+    global _own_name  # noqa: PLW0603 - cached per PID, as the start time
+    pid = os.getpid()
+    if _own_name is None or _own_name[0] != pid:
+        name, cmdline = _read_process_facts(pid)
+        _own_name = (pid, recordable_name(_script_name(name, cmdline) or ""))
+    return _own_name[1]
+
+
+def recordable_name(name: str) -> str:
+    """``name`` fit for one ASCII line of a lock file: other characters become ``?``."""
+    shown = "".join(char if " " <= char <= "~" else "?" for char in name[:MAX_NAME_CHARS])
+    return shown.strip()
+
+
 def new_lock_content() -> bytes:
     """The content of a lock file this process is about to hold."""
+    name = _own_program()
     lines = [
         str(os.getpid()),
         FORMAT_MARKER,
         f"host {this_host()}",
+        *([f"name {name}"] if name else []),
         f"started {_own_start_time():.6f}",
         f"created {time.time():.6f}",
         f"token {secrets.token_hex(8)}",
@@ -202,6 +229,7 @@ def parse_lock_content(content: bytes) -> ParsedLock:
         hostname=facts.get("host") or None,
         started=_float_or_none(facts.get("started")),
         created=_float_or_none(facts.get("created")),
+        name=facts.get("name") or None,
     )
 
 
@@ -425,7 +453,7 @@ def describe(path: str, lock_path: str, opened: OpenLock, verdict: Verdict, now:
         format=parsed.format,
         pid=parsed.pid,
         hostname=parsed.hostname,
-        process_name=_script_name(name, cmdline),
+        process_name=_script_name(name, cmdline) or parsed.name,
         cmdline=cmdline,
         holder_alive=verdict.holder_alive,
         created=parsed.created if parsed.created is not None else opened.st.st_mtime,

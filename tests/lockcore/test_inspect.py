@@ -124,6 +124,34 @@ def test_stale_after_the_holder_is_killed(data_path: Path, workers: StartWorker)
     assert info.is_locked
 
 
+def test_a_dead_or_remote_holder_is_named_as_its_lock_file_recorded(
+    data_path: Path, workers: StartWorker
+) -> None:
+    # Whoever breaks a stale lock must see whose it was: the process can no longer be asked.
+    holder = workers("lockcore", "serve", data_path)
+    holder.hold()
+    alive = inspect_lock(data_path)
+    assert alive.process_name
+    holder.kill()
+    dead = inspect_read_only(data_path)
+    assert dead.state is LockState.STALE_DEAD_HOLDER
+    assert dead.process_name == alive.process_name
+    assert dead.cmdline == ()  # nothing is read from a process that is gone
+    assert f"\nname {alive.process_name}\n" in dead.content.decode()
+    rewrite_lock_lines(data_path, {"host": OTHER_HOST})
+    remote = inspect_read_only(data_path)
+    assert remote.state is LockState.HELD_OTHER_HOST
+    assert remote.process_name == alive.process_name
+    assert remote.describe_holder() == f"PID {holder.pid} ({alive.process_name}) on {OTHER_HOST}"
+
+
+def test_a_recorded_name_is_one_ascii_line() -> None:
+    assert lockcore._holder.recordable_name("sync.py") == "sync.py"
+    assert lockcore._holder.recordable_name("Web Content") == "Web Content"
+    assert lockcore._holder.recordable_name("caf\u00e9\nsync\x1b") == "caf??sync?"
+    assert len(lockcore._holder.recordable_name("x" * 500)) == lockcore._holder.MAX_NAME_CHARS
+
+
 def test_legacy_bare_pid_of_a_live_holder(data_path: Path, workers: StartWorker) -> None:
     holder = workers("legacy", "serve", data_path)
     holder.hold()
