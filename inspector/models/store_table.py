@@ -193,11 +193,11 @@ def lock_word(entry: StoreEntry) -> str:
 
 
 def process_label(info: LockInfo) -> str:
-    """The holder's process name, marked when the holder is known to be dead."""
+    """The holder's process name (the lock column says when it is dead; the tooltip too)."""
     if info.pid is None:
         return ""
     if info.holder_alive is False:
-        return f"{info.process_name} (exited)" if info.process_name else "(exited)"
+        return info.process_name or "(exited)"
     return info.process_name or "?"
 
 
@@ -406,9 +406,10 @@ class StoreTableModel(QAbstractTableModel):
                 return entry.lock_error or "No lock file."
             return info.reason or None
         if column == Column.PROCESS and info is not None and info.is_locked:
-            if info.cmdline:
-                return printable_path(shlex.join(info.cmdline))
-            return info.process_name or None
+            text = printable_path(shlex.join(info.cmdline)) if info.cmdline else info.process_name
+            if info.holder_alive is False:
+                return f"{text} (exited)" if text else "exited"
+            return text or None
         if column == Column.HEALTH:
             return entry.health_detail or None
         return None

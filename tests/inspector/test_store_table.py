@@ -112,7 +112,9 @@ def test_columns_show_lock_state_holder_and_health(model):
     assert cell(model, 1, Column.PROCESS, Qt.ItemDataRole.ToolTipRole) == "python sync.py --loop"
     assert cell(model, 1, Column.AGE).startswith("1m 0")
     assert cell(model, 2, Column.LOCK) == "stale — holder dead"
-    assert cell(model, 2, Column.PROCESS) == "sync.py (exited)"
+    assert cell(model, 2, Column.PROCESS) == "sync.py"  # the lock column says it is dead
+    tooltip = cell(model, 2, Column.PROCESS, Qt.ItemDataRole.ToolTipRole)
+    assert tooltip == "python sync.py --loop (exited)"
     assert cell(model, 0, Column.SIZE) == "2.0 KiB"
     assert cell(model, 0, Column.HEALTH) == "valid JSON"
     assert not cell(model, 1, Column.LOCK, Qt.ItemDataRole.DecorationRole).isNull()
