@@ -176,12 +176,17 @@ def parse_health(raw: bytes) -> tuple[StoreHealth, str]:
 def document_health(path: str, size: int) -> tuple[StoreHealth, str]:
     """Read and check the data file ``path`` of ``size`` bytes."""
     if size > HEALTH_CHECK_LIMIT:
-        return StoreHealth.NOT_CHECKED, f"{size / 1e6:.1f} MB: too large to check while listing."
+        return StoreHealth.NOT_CHECKED, f"{size / 2**20:.1f} MiB: too large to check while listing."
     try:
         raw = _read_at_most(path, size)
     except OSError as exc:
         return StoreHealth.UNREADABLE, f"{exc.strerror or exc}."
-    return parse_health(raw)
+    try:
+        return parse_health(raw)
+    except Exception as exc:
+        # As for locks: whatever a strange document makes parsing raise, the row shows it and
+        # the listing goes on (a 5000-digit integer once stopped it for the whole folder).
+        return StoreHealth.UNREADABLE, f"Cannot be checked: {type(exc).__name__}: {exc}."
 
 
 def _read_at_most(path: str, expected: int) -> bytes:

@@ -393,3 +393,18 @@ def test_a_document_that_did_not_change_is_not_read_again(
     assert reads == [], "only the lock changed: the document was not read again"
     write_json(path, {"theme": "light"})
     qtbot.waitUntil(lambda: path in reads, timeout=3000)
+
+
+def test_a_document_that_breaks_the_check_is_shown_not_fatal(tmp_path, monkeypatch):
+    from inspector.services import scanner
+
+    path = tmp_path / "odd.json"
+    path.write_text("{}")
+
+    def explode(_raw: bytes) -> None:
+        raise TypeError("something no one foresaw")
+
+    monkeypatch.setattr(scanner, "parse_health", explode)
+    health, detail = scanner.document_health(str(path), 2)
+    assert health is StoreHealth.UNREADABLE
+    assert detail == "Cannot be checked: TypeError: something no one foresaw."
