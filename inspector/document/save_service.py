@@ -187,7 +187,17 @@ class DocumentService(QObject):
         request_id = self._next_request
 
         def work() -> None:
-            loaded = load_document(path, size_limit)
+            try:
+                loaded = load_document(path, size_limit)
+            except Exception as exc:
+                # load_document turns whatever a file holds into a LoadedDocument; should it
+                # ever raise, the pane still gets an answer instead of "Opening…" for good.
+                log.exception("loading %s failed", path)
+                loaded = LoadedDocument(
+                    path,
+                    DocumentKind.UNREADABLE,
+                    message=f"Cannot open {printable_name(path)}: {type(exc).__name__}: {exc}.",
+                )
             self._hand_over(self._load_finished, request_id, loaded)
             if loaded.secrets is None and not self._closed:
                 found = check_secrets(loaded.document, path)

@@ -498,3 +498,20 @@ def test_a_symlinked_store_says_saving_replaces_the_link(
     assert read(link)["theme"] == "light"
     assert read(store)["theme"] == "dark"
     assert not pane.notice_bar.isVisible()
+
+
+def test_a_load_that_raises_still_ends_with_a_message(
+    qtbot: Any, pane: DocumentPane, store: str, monkeypatch: Any, caplog: Any
+) -> None:
+    from inspector.document import save_service
+
+    def explode(_path: str, _limit: int) -> None:
+        raise TypeError("something no one foresaw")
+
+    monkeypatch.setattr(save_service, "load_document", explode)
+    with caplog.at_level(logging.ERROR), qtbot.waitSignal(pane.document_loaded, timeout=5000):
+        pane.open_store(store)
+    assert "Cannot open settings.json: TypeError: something no one foresaw." in (
+        pane.placeholder.text() + pane.error_bar.text + pane.notice_bar.text
+    )
+    assert "loading" in caplog.text
