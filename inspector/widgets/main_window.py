@@ -15,14 +15,16 @@ from collections.abc import Callable
 
 from PySide6.QtCore import (
     QByteArray,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QSettings,
     QSize,
     Qt,
     Slot,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -131,6 +133,7 @@ class MainWindow(QMainWindow):
         self.filter_edit.setPlaceholderText("Filter stores by file, process, state…  (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
+        self.filter_edit.installEventFilter(self)  # Down/Enter into the table, Esc clears
         left_layout.addWidget(self.filter_edit)
 
         self.folder_banner = _banner("folderBanner", "198, 40, 40", "#c62828")
@@ -727,6 +730,25 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     # -- events ----------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """In the filter field: Down or Enter goes on to the table (its first row when none is
+        current), Escape clears the filter."""
+        if watched is self.filter_edit and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            key = event.key()
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._enter_table()
+                return True
+            if key == Qt.Key.Key_Escape and self.filter_edit.text():
+                self.filter_edit.clear()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _enter_table(self) -> None:
+        if not self.table.currentIndex().isValid() and self.model.rowCount() > 0:
+            self.table.setCurrentIndex(self.model.index(0, 0))
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._shut_down and not self.document_pane.can_close():

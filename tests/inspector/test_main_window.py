@@ -344,3 +344,20 @@ def test_a_name_with_a_newline_and_markup_is_shown_on_one_line_as_it_is(qtbot, m
     notice = window.document_pane.error_bar.text
     assert "a\\n&lt;b&gt;b.json is not valid JSON" in notice
     assert "<b>b.json" not in notice
+
+
+def test_the_filter_field_leads_into_the_table_by_keyboard(qtbot, main_window):
+    window = main_window
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    window.filter_edit.setFocus()
+    qtbot.keyClicks(window.filter_edit, "proj")
+    assert window.model.rowCount() == 1
+    qtbot.keyClick(window.filter_edit, Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is window.table
+    assert window.selected_entry() is not None
+    assert window.selected_entry().name == "projects.json"
+    window.filter_edit.setFocus()
+    qtbot.keyClick(window.filter_edit, Qt.Key.Key_Escape)
+    assert window.filter_edit.text() == ""
+    assert window.model.rowCount() == 4
