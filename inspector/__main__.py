@@ -41,7 +41,8 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def folder_to_open(path: str | None) -> tuple[str | None, str | None]:
     """(folder, store to select): PATH's folder when PATH is a file, PATH itself otherwise;
-    without PATH the last folder used, else the one the user picks (None: none)."""
+    without PATH the last folder used with the store last shown, else the folder the user
+    picks (None: none)."""
     if path:
         if os.path.exists(path) and not os.path.isdir(path):
             store = os.path.abspath(path)
@@ -49,9 +50,13 @@ def folder_to_open(path: str | None) -> tuple[str | None, str | None]:
         if not os.path.isdir(path):
             print(f"lock-inspector: {path}: not a folder (watching for it)", file=sys.stderr)
         return path, None
-    last = QSettings().value("folders/last", "")
-    if last and os.path.isdir(str(last)):
-        return str(last), None
+    settings = QSettings()
+    last = str(settings.value("folders/last", "") or "")
+    if last and os.path.isdir(last):
+        # The store shown when the app was last closed, if it is still one of that folder's.
+        store = str(settings.value("folders/last_store", "") or "")
+        inside = store.startswith(os.path.join(last, "")) and os.path.exists(store)
+        return last, store if inside else None
     return QFileDialog.getExistingDirectory(None, "Open Folder of JSON Stores") or None, None
 
 

@@ -454,6 +454,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/splitter", self.splitter.saveState())
         settings.setValue("window/table_header", self.table.horizontalHeader().saveState())
         settings.setValue("view/include_subfolders", self.subfolders_action.isChecked())
+        settings.setValue("folders/last_store", self._current_path or "")
         settings.sync()
 
     # -- helpers ---------------------------------------------------------------------------

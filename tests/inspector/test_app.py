@@ -37,7 +37,7 @@ def test_help_needs_no_display(capsys):
     assert "PATH" in out
 
 
-def test_a_store_given_opens_its_folder_with_it_shown(qtbot, store_folder):
+def test_a_store_given_or_last_shown_opens_its_folder_with_it_shown(qtbot, store_folder):
     store = os.path.join(store_folder, "projects.json")
     folder, selected = folder_to_open(store)
     assert (folder, selected) == (store_folder, store)
@@ -50,6 +50,10 @@ def test_a_store_given_opens_its_folder_with_it_shown(qtbot, store_folder):
     assert window.selected_entry() is not None
     assert window.selected_entry().path == store
     window.shutdown()
+    # Started again without a path: the same folder, the same store shown.
+    assert folder_to_open(None) == (store_folder, store)
+    os.unlink(store)
+    assert folder_to_open(None) == (store_folder, None)
 
 
 def test_demo_and_directory_are_exclusive(capsys):
