@@ -246,6 +246,13 @@ class MainWindow(QMainWindow):
         )
         self.recover_action.setIcon(icon("lock-free"))
         self.table.addAction(self.recover_action)
+        self.copy_path_action = self._action(
+            "Copy &Path",
+            self._on_copy_path_action_triggered,
+            QKeySequence("Ctrl+Shift+C"),
+            "Copy the selected store's full path",
+        )
+        self.table.addAction(self.copy_path_action)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
         self.refresh_action = self._action(
@@ -290,6 +297,8 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addAction(self.break_lock_action)
         edit_menu.addAction(self.recover_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.copy_path_action)
 
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.refresh_action)
@@ -464,6 +473,7 @@ class MainWindow(QMainWindow):
         read_only = self.directory.read_only_reason
         writable = not read_only
         self.break_lock_action.setEnabled(writable and entry is not None and entry.is_locked)
+        self.copy_path_action.setEnabled(entry is not None)
         self.recover_action.setEnabled(
             writable and entry is not None and entry.health is StoreHealth.RECOVERABLE
         )
@@ -669,6 +679,13 @@ class MainWindow(QMainWindow):
         )
         self.about_box = box
         box.open()
+
+    @Slot()
+    def _on_copy_path_action_triggered(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            QApplication.clipboard().setText(printable_path(entry.path))
+            self._show_message(f"Copied {printable_path(entry.path)}")
 
     @Slot()
     def _on_break_lock_action_triggered(self) -> None:

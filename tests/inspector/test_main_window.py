@@ -242,6 +242,17 @@ def test_keyboard_shortcuts_reach_their_actions(qtbot, main_window):
     assert stack.canUndo()
     stack.clear()
 
+    path = os.path.join(window.directory.folder, "settings.json")
+    assert window.select_store(path)
+    window.table.setFocus()
+    QApplication.clipboard().clear()
+    qtbot.keyClick(
+        window.table,
+        Qt.Key.Key_C,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert QApplication.clipboard().text() == path
+
 
 def test_the_window_tells_the_model_which_rows_are_on_screen(qtbot, main_window):
     window = main_window
