@@ -17,6 +17,7 @@ import errno
 import glob
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -290,6 +291,10 @@ class DocumentService(QObject):
             self.save_failed.emit(path, message)
 
 
+class _FolderGoneError(FileNotFoundError):
+    """The store's folder is gone: nothing is saved (lockcore would make it again)."""
+
+
 def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _SaveCancelledError:
     """Acquire, decide, write (or not); runs on a worker thread."""
     request = job.request
@@ -316,9 +321,14 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
 
     last_message = ""
     before = _corrupt_copies(request.path) if request.repair else set()
+    folder = os.path.dirname(request.path)
     while True:
         if job.cancel.is_set():
             return _SaveCancelledError()
+        if not os.path.isdir(folder):
+            # lockcore, like the reviewed module, makes a missing folder for its lock file: a
+            # save must not bring back a folder that was removed (or a share that went away).
+            raise _FolderGoneError(errno.ENOENT, "its folder no longer exists", folder)
         try:
             written = locked_update_json(
                 request.path,
@@ -448,6 +458,8 @@ def describe_save_error(  # noqa: PLR0911 - one sentence per kind of failure
         return f"Could not save {name}: permission denied{detail}. {nothing}"
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:
         return f"Could not save {name}: the disk is full. {nothing}"
+    if isinstance(error, _FolderGoneError):
+        return f"Could not save {name}: its folder no longer exists. {nothing}"
     if isinstance(error, OSError) and error.errno == errno.EROFS:
         return f"Could not save {name}: the file system is read-only. {nothing}"
     if isinstance(error, OSError):

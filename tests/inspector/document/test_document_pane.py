@@ -515,3 +515,23 @@ def test_a_load_that_raises_still_ends_with_a_message(
         pane.placeholder.text() + pane.error_bar.text + pane.notice_bar.text
     )
     assert "loading" in caplog.text
+
+
+def test_saving_into_a_removed_folder_does_not_bring_it_back(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    folder = tmp_path / "stores"
+    folder.mkdir()
+    store = str(folder / "settings.json")
+    write(store, {"theme": "dark"})
+    open_and_wait(pane, store)
+    edit_value(pane, "theme", value="light")
+    for name in os.listdir(folder):
+        os.unlink(folder / name)
+    folder.rmdir()  # removed while the edit is unsaved (lockcore would make it again)
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+        assert pane.save()
+    assert "Could not save settings.json: its folder no longer exists." in pane.error_bar.text
+    assert "Nothing was written" in pane.error_bar.text
+    assert pane.is_dirty  # the edit is kept
+    assert not folder.exists()
