@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog
 
+from inspector import application_version
+
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -25,6 +27,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="folder of JSON stores, or a store in it to open (default: the last folder used, "
         "else ask)",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {application_version()}")
     parser.add_argument(
         "--demo",
         action="store_true",

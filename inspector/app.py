@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from importlib import metadata
-
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Slot
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+from inspector import application_version
 from inspector.resources import icon
 from inspector.services.watcher import ObserverFactory, default_observer_factory
 from inspector.widgets.main_window import MainWindow
@@ -16,14 +15,6 @@ ORGANIZATION_NAME = "LockInspector"
 APPLICATION_NAME = "lock-inspector"
 DISPLAY_NAME = "Lock Inspector"
 DESKTOP_FILE_NAME = "lock-inspector"
-
-
-def application_version() -> str:
-    """The installed distribution's version (``"unknown"`` when run from a bare checkout)."""
-    try:
-        return metadata.version("lock-inspector")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def dark_palette() -> QPalette:

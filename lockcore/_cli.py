@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
+from lockcore import __version__
 from lockcore._break import break_stale_lock
 from lockcore._errors import FileLockError, HolderAliveError, LockChangedError
 from lockcore._holder import LOCK_SUFFIX, LockInfo, LockState, inspect_lock
@@ -141,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lockcore", description="Inspect and repair lock files of shared JSON stores."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     status = commands.add_parser("status", help="show the lock state of every store in DIR")
     status.add_argument("directory", metavar="DIR")

@@ -35,6 +35,10 @@ def test_help_needs_no_display(capsys):
     out = capsys.readouterr().out
     assert "--demo" in out
     assert "PATH" in out
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"lock-inspector {application_version()}\n"
 
 
 def test_a_store_given_or_last_shown_opens_its_folder_with_it_shown(qtbot, store_folder):

@@ -124,3 +124,15 @@ def test_own_lock_is_reported_held_by_this_process(store: Path) -> None:
         _, text = run("status", str(store), "--json")
     rows = {Path(row["path"]).name: row for row in json.loads(text)}
     assert rows["projects.json"]["pid"] == os.getpid()
+
+
+def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib import metadata
+
+    import lockcore
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"lockcore {lockcore.__version__}\n"
+    assert lockcore.__version__ == metadata.version("lock-inspector")
