@@ -112,12 +112,15 @@ def _raise_for(code: int, path: str) -> None:
 _GONE = {errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.ELOOP}
 
 
-def _watch_below(fd: int, top: str, dirs: dict[int, str]) -> None:
-    """Watch every folder below ``top`` (records wd -> path in ``dirs``); raises OSError when
-    inotify is exhausted. Folders that vanish or cannot be read meanwhile are skipped."""
+def _watch_below(
+    fd: int, top: str, dirs: dict[int, str], stopped: Callable[[], bool] = lambda: False
+) -> None:
+    """Watch every folder below ``top`` (records wd -> path in ``dirs``) until ``stopped()``;
+    raises OSError when inotify is exhausted. Folders that vanish or cannot be read meanwhile
+    are skipped."""
     libc = _load_libc()
     pending = [top]
-    while pending:
+    while pending and not stopped():
         try:
             with os.scandir(pending.pop()) as entries:
                 below = [entry.path for entry in entries if entry.is_dir(follow_symlinks=False)]
@@ -154,6 +157,7 @@ class LeanInotifyObserver:
         self._fd = -1
         self._wake_read, self._wake_write = -1, -1
         self._fds_lock = threading.Lock()  # stop() must not write to a pipe being closed
+        self._stopping = threading.Event()  # ends a long first walk through the subfolders
 
     @property
     def emitters(self) -> set[threading.Thread]:
@@ -176,6 +180,7 @@ class LeanInotifyObserver:
         """Start watching; raises OSError (ENOSPC, EMFILE, ENOENT, ...) if inotify cannot."""
         if self._path is None or self._handler is None:
             raise RuntimeError("schedule() a folder first")
+        self._stopping.clear()
         libc = _load_libc()
         fd = libc.inotify_init1(IN_CLOEXEC)
         if fd < 0:
@@ -196,6 +201,7 @@ class LeanInotifyObserver:
 
     def stop(self) -> None:
         """Ask the thread to end (it wakes at once)."""
+        self._stopping.set()
         with self._fds_lock:
             if self._wake_write >= 0:
                 os.write(self._wake_write, b"x")
@@ -214,6 +220,8 @@ class LeanInotifyObserver:
                     self._watch_subfolders(folder)
                 except OSError as error:
                     handler.on_watch_failed(error)
+                    return
+                if self._stopping.is_set():
                     return
             handler.on_watching()
             self._read_events(root, handler)
@@ -306,7 +314,7 @@ class LeanInotifyObserver:
 
     def _watch_subfolders(self, top: str) -> None:
         """Watch every folder below ``top``; raises OSError when inotify is exhausted."""
-        _watch_below(self._fd, top, self._dirs)
+        _watch_below(self._fd, top, self._dirs, self._stopping.is_set)
 
     def _unwatch_below(self, path: str) -> None:
         """Forget the watches of ``path`` and everything below it (it moved away)."""

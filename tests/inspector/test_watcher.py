@@ -365,3 +365,22 @@ def test_watches_running_out_on_the_observers_thread_fall_back_to_polling(qtbot,
             (tmp_path / "sub" / "polled.json").write_text("{}")
     finally:
         watcher.stop()
+
+
+def test_stopping_during_the_first_walk_ends_it_without_reporting(tmp_path, held_walk):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    seen = Collector()
+    observer = held_walk()
+    observer.schedule(seen, str(tmp_path), recursive=True)
+    observer.start()
+    try:
+        assert observer.walking.wait(5)
+        observer.stop()  # the window closes while a deep tree is being walked
+        observer.release.set()
+        observer.join(5)
+        assert not observer.is_alive()
+        assert not seen.watching.is_set()
+    finally:
+        observer.release.set()
+        observer.stop()
+        observer.join(5)
