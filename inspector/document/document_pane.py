@@ -265,7 +265,9 @@ class DocumentPane(QWidget):
         if reason is not None:
             self.raw_editor.validate_now()
             self.bars.read_only_bar.show_message(
-                f"<b>Read-only:</b> {escape(reason)} Viewing only; editing and saving are disabled."
+                f"<b>Read-only:</b> {escape(reason)} Viewing only; editing and saving are "
+                "disabled.",
+                rich=True,
             )
         else:
             self.bars.read_only_bar.hide()
@@ -399,17 +401,18 @@ class DocumentPane(QWidget):
         if loaded.kind.repairable:
             self.error_bar.show_message(
                 f"<b>{escape(loaded.message)}</b> Repair it in the raw view; saving keeps the "
-                f"damaged original beside it as {escape(loaded.name)}.corrupt-…"
+                f"damaged original beside it as {escape(loaded.name)}.corrupt-…",
+                rich=True,
             )
             self.tabs.setCurrentIndex(RAW_TAB)
         elif loaded.kind is DocumentKind.TOO_LARGE:
-            self.notice_bar.show_message(escape(loaded.message))
+            self.notice_bar.show_message(loaded.message)
             self.tabs.setCurrentIndex(RAW_TAB)
         elif loaded.link_target is not None:
-            target = escape(printable_path(loaded.link_target))
+            target = printable_path(loaded.link_target)
             self.notice_bar.show_message(
-                f"{escape(loaded.name)} is a symbolic link to {target}. Saving replaces the link "
-                f"with a regular file; {target} keeps what it holds now."
+                f"{loaded.name} is a symbolic link to {target}. Saving replaces the link with a "
+                f"regular file; {target} keeps what it holds now."
             )
 
     @Slot(object)
@@ -417,7 +420,8 @@ class DocumentPane(QWidget):
         self.change_bar.show_message(
             f"<b>{escape(loaded.name)} was changed on disk by another process.</b> "
             "Reload to see its version (your edits are dropped), or keep editing: "
-            "saving merges your edits with its changes."
+            "saving merges your edits with its changes.",
+            rich=True,
         )
 
     @Slot()

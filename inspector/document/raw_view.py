@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, Slot
@@ -131,7 +132,7 @@ class RawView(QWidget):
         self.editor = RawJsonEditor()
         self.editor.setObjectName("rawEditor")
         self.status = QLabel()
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setTextFormat(Qt.TextFormat.RichText)  # what it shows of files is escaped
         self.status.setObjectName("rawStatus")
         self.status.setContentsMargins(6, 3, 6, 3)
         layout = QVBoxLayout(self)
@@ -192,12 +193,12 @@ class RawView(QWidget):
         if error is not None:
             self.status.setText(
                 f"<span style='color:#dc2626'>✖ Line {error.line}, column {error.column}: "
-                f"{error.message}</span>"
+                f"{escape(error.message)}</span>"
             )
         elif self._saving:
             self.status.setText("Read-only while saving.")
         elif self._read_only_reason is not None and self._content.mode is not RawMode.EMPTY:
-            self.status.setText(f"Read-only: {self._read_only_reason}")
+            self.status.setText(f"Read-only: {escape(self._read_only_reason)}")
         elif self.editor.is_loading:
             self.status.setText("Loading the text…")
         else:

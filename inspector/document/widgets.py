@@ -80,9 +80,12 @@ class MessageBar(QFrame):
         self._buttons.addWidget(button)
         return button
 
-    def show_message(self, text: str, kind: BarKind | None = None) -> None:
+    def show_message(self, text: str, kind: BarKind | None = None, *, rich: bool = False) -> None:
+        """Show ``text``: plain text (file names are never taken for markup), or with ``rich``
+        markup whose file-given parts the caller has escaped."""
         if kind is not None and kind is not self._kind:
             self.set_kind(kind)
+        self.label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
         self.label.setText(text)
         self.show()
 

@@ -535,3 +535,23 @@ def test_saving_into_a_removed_folder_does_not_bring_it_back(
     assert "Nothing was written" in pane.error_bar.text
     assert pane.is_dirty  # the edit is kept
     assert not folder.exists()
+
+
+def test_notices_take_markup_only_where_they_escaped_the_file_parts(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    store = str(tmp_path / "<b>odd.json")
+    with open(store, "w", encoding="utf-8") as handle:
+        handle.write('{"a": }')
+    open_and_wait(pane, store)
+    # The error bar is markup (bold message), with the name escaped in it.
+    assert pane.error_bar.label.textFormat() is Qt.TextFormat.RichText
+    assert "&lt;b&gt;odd.json" in pane.error_bar.text
+    # The raw view's status line is markup too (a red line and column).
+    pane.tabs.setCurrentIndex(1)
+    status = pane.raw_view.status
+    assert status.textFormat() is Qt.TextFormat.RichText
+    assert "✖ Line 1, column 7" in status.text()
+    # A plain message (a save's outcome) is shown as plain text, whatever the name holds.
+    pane.notice_bar.show_message(f"Saved {os.path.basename(store)}.")
+    assert pane.notice_bar.label.textFormat() is Qt.TextFormat.PlainText
