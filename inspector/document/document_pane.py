@@ -377,7 +377,9 @@ class DocumentPane(QWidget):
             loaded.secrets
         )
         self._show_kind_notes(loaded)
-        self._raw_source = loaded.text if loaded.kind is DocumentKind.VALID else None
+        self._raw_source = (
+            (loaded.display_text or loaded.text) if loaded.kind is DocumentKind.VALID else None
+        )
         self._refresh_raw()
         if not follow and self._model.has_document:
             root = self._model.index(0, 0)

@@ -39,6 +39,14 @@ YIELDING_PARSE_CHARS: Final = 256 * 1024
 INLINE_SECRETS_CHECK_CHARS: Final = 1024 * 1024
 """Up to this size a load says whether the document has secrets; past it, a second step does."""
 
+RAW_EDIT_LIMIT: Final = 1024 * 1024
+"""Documents longer than this (bytes) are shown read-only as the file's text: edit the tree."""
+
+LONG_LINE_CHARS: Final = 10_000
+"""A text line longer than this is laid out slowly by Qt's text view (a 1 MB line: seconds).
+Compact JSON that can be edited as text is shown indented instead; read-only text is shown
+with such lines shortened."""
+
 _KEY: Final = re.compile(r'"((?:[^"\\\n]|\\.)*)"\s*:')
 
 
@@ -106,6 +114,9 @@ class LoadedDocument:
     message: str = ""  # plain words for anything that is not VALID
     indent: int | None = 2  # the file's own indentation, kept when saving
     truncated: bool = False
+    #: the document indented for the raw view, when the file holds it as compact JSON on lines
+    #: too long to show (saving still writes it compact, as the file has it)
+    display_text: str | None = None
     #: whether some value is secret under the file's own rule (revealed or not); None: not
     #: known yet (big documents are checked after they are shown, see check_secrets)
     secrets: bool | None = False
@@ -270,6 +281,10 @@ def classify_bytes(path: str, raw: bytes, mtime: float | None = None) -> LoadedD
             message=f"{name} is not valid JSON ({parse_error.describe()}).",
         )
     secrets = check_secrets(document, path) if len(text) <= INLINE_SECRETS_CHECK_CHARS else None
+    indent = detect_indent(text)
+    display_text = None
+    if indent is None and LONG_LINE_CHARS < len(raw) <= RAW_EDIT_LIMIT and has_long_line(text):
+        display_text = json.dumps(document, indent=2, ensure_ascii=False)
     return LoadedDocument(
         path,
         DocumentKind.VALID,
@@ -278,9 +293,39 @@ def classify_bytes(path: str, raw: bytes, mtime: float | None = None) -> LoadedD
         document=document,
         size=len(raw),
         mtime=mtime,
-        indent=detect_indent(text),
+        indent=indent,
         secrets=secrets,
+        display_text=display_text,
     )
+
+
+def has_long_line(text: str) -> bool:
+    """Whether some line of ``text`` is longer than :data:`LONG_LINE_CHARS`."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        if end - start > LONG_LINE_CHARS:
+            return True
+        start = end + 1
+    return False
+
+
+def shorten_long_lines(text: str) -> tuple[str, int]:
+    """``text`` with every line longer than :data:`LONG_LINE_CHARS` cut there (and saying how
+    much is left out), and how many lines were cut: for showing read-only text quickly."""
+    if not has_long_line(text):
+        return text, 0
+    lines = text.split("\n")
+    cut = 0
+    for number, line in enumerate(lines):
+        if len(line) > LONG_LINE_CHARS:
+            left_out = len(line) - LONG_LINE_CHARS
+            more = f"{left_out:,} more character{'s' if left_out != 1 else ''}"
+            lines[number] = f"{line[:LONG_LINE_CHARS]} … ({more})"
+            cut += 1
+    return "\n".join(lines), cut
 
 
 def _too_large(path: str, raw: bytes, size: int, mtime: float, size_limit: int) -> LoadedDocument:

@@ -20,11 +20,14 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from inspector.document.loader import (
+    LONG_LINE_CHARS,
     NO_DOCUMENT,
+    RAW_EDIT_LIMIT,
     DocumentKind,
     LoadedDocument,
     ParseError,
     parse_json_text,
+    shorten_long_lines,
 )
 from inspector.document.nodes import json_equal
 from inspector.document.raw_editor import RawJsonEditor
@@ -37,9 +40,6 @@ HIDDEN_BIG_TEXT = (
     "// This file is too large to show its text with secret values masked.\n"
     "// Use Reveal secrets to see its text, or the tree, which masks them."
 )
-
-RAW_EDIT_LIMIT = 1024 * 1024
-"""Documents longer than this (bytes) are shown read-only as the file's text: edit the tree."""
 
 
 class RawMode(enum.Enum):
@@ -66,6 +66,7 @@ class RawContent:
     text: str
     mode: RawMode
     error: ParseError | None = None
+    shortened: int = 0  # read-only text: how many too-long lines are shown cut
 
 
 def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
@@ -90,23 +91,33 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
         if not policy.revealed and loaded.secrets is not False:  # secrets, or not known yet
             return RawContent(HIDDEN_BIG_TEXT, RawMode.HIDDEN_BIG)
         mode = RawMode.TOO_LARGE if loaded.kind is DocumentKind.TOO_LARGE else RawMode.BIG
-        return RawContent(loaded.text, mode)
+        text, shortened = shorten_long_lines(loaded.text)
+        return RawContent(text, mode, shortened=shortened)
     if document is not NO_DOCUMENT:
         indent = loaded.indent if loaded.kind is DocumentKind.VALID else 2
         if not policy.revealed and has_secrets(document, policy):
             masked = mask_document(document, policy)
-            return RawContent(json.dumps(masked, indent=indent, ensure_ascii=False), RawMode.MASKED)
+            return RawContent(_document_text(masked, indent), RawMode.MASKED)
         if text_is_document:
             return RawContent(current_text, RawMode.EDIT)
         parsed, _error = parse_json_text(current_text)
         if parsed is not NO_DOCUMENT and json_equal(parsed, document):
             return RawContent(current_text, RawMode.EDIT)
-        return RawContent(json.dumps(document, indent=indent, ensure_ascii=False), RawMode.EDIT)
+        return RawContent(_document_text(document, indent), RawMode.EDIT)
     if loaded.kind.repairable:
         if policy.secret_file and not policy.revealed:
             return RawContent(HIDDEN_DAMAGED_TEXT, RawMode.HIDDEN_DAMAGED)
         return RawContent(loaded.text, RawMode.DAMAGED, loaded.error)
     return RawContent("", RawMode.EMPTY)
+
+
+def _document_text(value: Any, indent: int | None) -> str:
+    """``value`` as the file writes it (``indent``), but indented when that would be one line
+    too long to show (see LONG_LINE_CHARS): saving still writes it as the file has it."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    if indent is None and len(text) > LONG_LINE_CHARS:
+        return json.dumps(value, indent=2, ensure_ascii=False)
+    return text
 
 
 _STATUS = {
@@ -202,4 +213,11 @@ class RawView(QWidget):
         elif self.editor.is_loading:
             self.status.setText("Loading the text…")
         else:
-            self.status.setText(_STATUS[self._content.mode])
+            status = _STATUS[self._content.mode]
+            if self._content.shortened:
+                count = self._content.shortened
+                status += (
+                    f" {count:,} line{'s' if count != 1 else ''} longer than "
+                    f"{LONG_LINE_CHARS:,} characters shown cut."
+                )
+            self.status.setText(status)

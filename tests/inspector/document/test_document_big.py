@@ -8,9 +8,16 @@ import pytest
 from PySide6.QtGui import QUndoStack
 
 from inspector.document import DocumentPane
-from inspector.document.loader import DEFAULT_SIZE_LIMIT, DocumentKind, detect_indent
+from inspector.document.loader import (
+    DEFAULT_SIZE_LIMIT,
+    LONG_LINE_CHARS,
+    RAW_EDIT_LIMIT,
+    DocumentKind,
+    detect_indent,
+    shorten_long_lines,
+)
 from inspector.document.pane_header import header_content
-from inspector.document.raw_view import HIDDEN_BIG_TEXT, RAW_EDIT_LIMIT
+from inspector.document.raw_view import HIDDEN_BIG_TEXT
 from inspector.document.tree_model import VALUE_COLUMN, JsonTreeModel
 from inspector.document.yielding_json import PROBE_CHARS, loads_yielding
 
@@ -250,3 +257,64 @@ def test_partly_built_object_keeps_order_and_unbuilt_members() -> None:
     first.key = "renamed"
     assert list(node.to_json()) == ["k0", "k1", "renamed", *[f"k{i}" for i in range(3, 10)]]
     assert node.unbuilt_value() is None  # a built member may differ from the original value
+
+
+def test_compact_json_is_shown_indented_and_saved_compact(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    # One 200 KB line: Qt lays a line that long out in about a second per megabyte, again for
+    # every chunk added to it. The raw view shows the document indented instead.
+    path = str(tmp_path / "compact.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(big_document(3000), handle, separators=(",", ":"))
+    open_and_wait(pane, path)
+    assert pane.loaded is not None
+    assert pane.loaded.indent is None
+    assert pane.loaded.display_text == json.dumps(big_document(3000), indent=2)
+    pane.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=10000)
+    assert pane.raw_editor.toPlainText() == pane.loaded.display_text
+    assert not pane.raw_editor.isReadOnly()
+    pane.tabs.setCurrentIndex(0)
+    index = pane.model.index_for_json_path("meta", "version").siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(index, "2")
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.save()
+    with open(path, encoding="utf-8") as handle:
+        on_disk = handle.read()
+    assert "\n" not in on_disk.strip()  # still compact, as the file was
+    assert json.loads(on_disk)["meta"]["version"] == 2
+    pane.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=10000)
+    assert pane.raw_editor.toPlainText().startswith('{\n  "meta": {\n    "version": 2')
+
+
+def test_a_long_read_only_line_is_shown_cut_and_says_so(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = str(tmp_path / "compact-big.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(big_document(40000), handle, separators=(",", ":"))
+    size = os.path.getsize(path)
+    assert size > RAW_EDIT_LIMIT
+    open_and_wait(pane, path)
+    qtbot.waitUntil(lambda: pane.loaded is not None and pane.loaded.secrets is False, timeout=5000)
+    pane.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=10000)
+    shown = pane.raw_editor.toPlainText()
+    assert shown.startswith('{"meta":{"version":1},"items":[')
+    assert shown.endswith(f" … ({size - LONG_LINE_CHARS:,} more characters)")
+    assert "1 line longer than 10,000 characters shown cut." in pane.raw_status.text()
+
+
+def test_shorten_long_lines_cuts_only_what_is_too_long() -> None:
+    short = "a\n" + "b" * 10
+    assert shorten_long_lines(short) == (short, 0)
+    text = "x" * (LONG_LINE_CHARS + 5) + "\nshort\n" + "y" * (LONG_LINE_CHARS + 1)
+    shown, cut = shorten_long_lines(text)
+    assert cut == 2
+    assert shown.split("\n") == [
+        "x" * LONG_LINE_CHARS + " … (5 more characters)",
+        "short",
+        "y" * LONG_LINE_CHARS + " … (1 more character)",
+    ]
