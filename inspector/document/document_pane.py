@@ -401,11 +401,13 @@ class DocumentPane(QWidget):
         self.notice_bar.hide()
         self.tabs.setTabEnabled(TREE_TAB, loaded.kind is DocumentKind.VALID)
         if loaded.kind.repairable:
-            self.error_bar.show_message(
-                f"<b>{escape(loaded.message)}</b> Repair it in the raw view; saving keeps the "
-                f"damaged original beside it as {escape(loaded.name)}.corrupt-…",
-                rich=True,
+            repair = (
+                "Its lines are too long to repair here: use a text editor."
+                if loaded.long_lines
+                else "Repair it in the raw view; saving keeps the damaged original beside it "
+                f"as {escape(loaded.name)}.corrupt-…"
             )
+            self.error_bar.show_message(f"<b>{escape(loaded.message)}</b> {repair}", rich=True)
             self.tabs.setCurrentIndex(RAW_TAB)
         elif loaded.kind is DocumentKind.TOO_LARGE:
             self.notice_bar.show_message(loaded.message)

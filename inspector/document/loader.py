@@ -114,6 +114,8 @@ class LoadedDocument:
     message: str = ""  # plain words for anything that is not VALID
     indent: int | None = 2  # the file's own indentation, kept when saving
     truncated: bool = False
+    #: a text that does not parse has a line too long to edit here (see LONG_LINE_CHARS)
+    long_lines: bool = False
     #: the document indented for the raw view, when the file holds it as compact JSON on lines
     #: too long to show (saving still writes it compact, as the file has it)
     display_text: str | None = None
@@ -267,6 +269,7 @@ def classify_bytes(path: str, raw: bytes, mtime: float | None = None) -> LoadedD
             mtime=mtime,
             error=error,
             message=f"{name} is not valid UTF-8 text ({error.describe()}).",
+            long_lines=has_long_line(text),
         )
     document, parse_error = parse_json_text(text)
     if parse_error is not None:
@@ -279,6 +282,7 @@ def classify_bytes(path: str, raw: bytes, mtime: float | None = None) -> LoadedD
             mtime=mtime,
             error=parse_error,
             message=f"{name} is not valid JSON ({parse_error.describe()}).",
+            long_lines=has_long_line(text),
         )
     secrets = check_secrets(document, path) if len(text) <= INLINE_SECRETS_CHECK_CHARS else None
     indent = detect_indent(text)
@@ -301,31 +305,41 @@ def classify_bytes(path: str, raw: bytes, mtime: float | None = None) -> LoadedD
 
 def has_long_line(text: str) -> bool:
     """Whether some line of ``text`` is longer than :data:`LONG_LINE_CHARS`."""
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start)
-        if end < 0:
-            end = len(text)
-        if end - start > LONG_LINE_CHARS:
-            return True
-        start = end + 1
-    return False
+    return len(text) > LONG_LINE_CHARS and max(map(len, text.split("\n"))) > LONG_LINE_CHARS
 
 
-def shorten_long_lines(text: str) -> tuple[str, int]:
-    """``text`` with every line longer than :data:`LONG_LINE_CHARS` cut there (and saying how
-    much is left out), and how many lines were cut: for showing read-only text quickly."""
+def _characters(count: int, which: str) -> str:
+    return f"{count:,} {which} character{'s' if count != 1 else ''}"
+
+
+def shorten_long_lines(
+    text: str, error: ParseError | None = None
+) -> tuple[str, int, ParseError | None]:
+    """``text`` with every line longer than :data:`LONG_LINE_CHARS` cut to that many characters
+    (saying how many are left out), for showing read-only text quickly; the line of ``error``
+    keeps the part around it. Returns the text, how many lines were cut, and where ``error``
+    is in the text returned."""
     if not has_long_line(text):
-        return text, 0
+        return text, 0, error
     lines = text.split("\n")
     cut = 0
     for number, line in enumerate(lines):
-        if len(line) > LONG_LINE_CHARS:
-            left_out = len(line) - LONG_LINE_CHARS
-            more = f"{left_out:,} more character{'s' if left_out != 1 else ''}"
-            lines[number] = f"{line[:LONG_LINE_CHARS]} … ({more})"
-            cut += 1
-    return "\n".join(lines), cut
+        if len(line) <= LONG_LINE_CHARS:
+            continue
+        cut += 1
+        start = 0
+        if error is not None and error.line == number + 1:
+            start = max(
+                0, min(error.column - 1 - LONG_LINE_CHARS // 2, len(line) - LONG_LINE_CHARS)
+            )
+        end = start + LONG_LINE_CHARS
+        before = f"({_characters(start, 'earlier')}) … " if start else ""
+        after = f" … ({_characters(len(line) - end, 'more')})" if end < len(line) else ""
+        lines[number] = before + line[start:end] + after
+        if error is not None and error.line == number + 1:
+            column = len(before) + error.column - start
+            error = dataclasses.replace(error, column=column)
+    return "\n".join(lines), cut, error
 
 
 def _too_large(path: str, raw: bytes, size: int, mtime: float, size_limit: int) -> LoadedDocument:

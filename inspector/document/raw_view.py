@@ -47,6 +47,7 @@ class RawMode(enum.Enum):
     EDIT = "edit"  # the document, editable
     MASKED = "masked"  # the document with secrets masked: read-only
     DAMAGED = "damaged"  # invalid text to repair, editable
+    DAMAGED_LONG = "damaged long"  # invalid text with lines too long to edit here: read-only
     HIDDEN_DAMAGED = "hidden damaged"  # invalid text of a secret file: not shown
     TOO_LARGE = "too large"  # the first bytes of a huge file: read-only
     BIG = "big"  # a document too long to edit as text: the file's text, read-only
@@ -91,7 +92,7 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
         if not policy.revealed and loaded.secrets is not False:  # secrets, or not known yet
             return RawContent(HIDDEN_BIG_TEXT, RawMode.HIDDEN_BIG)
         mode = RawMode.TOO_LARGE if loaded.kind is DocumentKind.TOO_LARGE else RawMode.BIG
-        text, shortened = shorten_long_lines(loaded.text)
+        text, shortened, _error = shorten_long_lines(loaded.text)
         return RawContent(text, mode, shortened=shortened)
     if document is not NO_DOCUMENT:
         indent = loaded.indent if loaded.kind is DocumentKind.VALID else 2
@@ -107,6 +108,9 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
     if loaded.kind.repairable:
         if policy.secret_file and not policy.revealed:
             return RawContent(HIDDEN_DAMAGED_TEXT, RawMode.HIDDEN_DAMAGED)
+        if loaded.long_lines:
+            text, shortened, error = shorten_long_lines(loaded.text, loaded.error)
+            return RawContent(text, RawMode.DAMAGED_LONG, error, shortened)
         return RawContent(loaded.text, RawMode.DAMAGED, loaded.error)
     return RawContent("", RawMode.EMPTY)
 
@@ -132,6 +136,7 @@ _STATUS = {
     RawMode.EDIT: "<span style='color:#16a34a'>✔ Valid JSON</span>",
     RawMode.EMPTY: "",
     RawMode.DAMAGED: "",
+    RawMode.DAMAGED_LONG: "Read-only: lines too long to edit here; repair it in a text editor.",
 }
 
 

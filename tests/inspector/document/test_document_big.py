@@ -13,6 +13,7 @@ from inspector.document.loader import (
     LONG_LINE_CHARS,
     RAW_EDIT_LIMIT,
     DocumentKind,
+    ParseError,
     detect_indent,
     shorten_long_lines,
 )
@@ -309,12 +310,48 @@ def test_a_long_read_only_line_is_shown_cut_and_says_so(
 
 def test_shorten_long_lines_cuts_only_what_is_too_long() -> None:
     short = "a\n" + "b" * 10
-    assert shorten_long_lines(short) == (short, 0)
+    assert shorten_long_lines(short) == (short, 0, None)
     text = "x" * (LONG_LINE_CHARS + 5) + "\nshort\n" + "y" * (LONG_LINE_CHARS + 1)
-    shown, cut = shorten_long_lines(text)
+    shown, cut, _error = shorten_long_lines(text)
     assert cut == 2
     assert shown.split("\n") == [
         "x" * LONG_LINE_CHARS + " … (5 more characters)",
         "short",
         "y" * LONG_LINE_CHARS + " … (1 more character)",
     ]
+
+
+def test_a_long_line_is_cut_around_its_error_which_moves_with_it() -> None:
+    line = "a" * 30_000 + "!" + "b" * 30_000
+    error = ParseError("here", 2, 30_001, 30_002)
+    shown, cut, moved = shorten_long_lines("{\n" + line, error)
+    assert cut == 1
+    second = shown.split("\n")[1]
+    half = LONG_LINE_CHARS // 2
+    assert second.startswith(f"({30_000 - half:,} earlier characters) … ")
+    assert second.endswith(
+        f" … ({len(line) - (30_000 - half) - LONG_LINE_CHARS:,} more characters)"
+    )
+    assert moved is not None
+    assert (moved.line, moved.message) == (2, "here")
+    assert second[moved.column - 1] == "!"
+
+
+def test_a_damaged_file_on_one_long_line_is_shown_around_its_error_read_only(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = str(tmp_path / "cut-off.json")
+    text = json.dumps(big_document(3000), separators=(",", ":"))[:-40]  # a write cut short
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    open_and_wait(pane, path)
+    assert pane.loaded is not None
+    assert pane.loaded.kind is DocumentKind.CORRUPT
+    assert pane.loaded.long_lines
+    assert "too long to repair here: use a text editor" in pane.error_bar.text
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=10000)
+    assert pane.raw_editor.isReadOnly()
+    shown = pane.raw_editor.toPlainText()
+    assert len(shown) < LONG_LINE_CHARS + 100
+    assert shown.endswith(text[-100:])  # the end, where the error is
+    assert "✖ Line 1, column" in pane.raw_status.text()
