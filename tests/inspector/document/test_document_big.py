@@ -260,14 +260,19 @@ def test_partly_built_object_keeps_order_and_unbuilt_members() -> None:
     assert node.unbuilt_value() is None  # a built member may differ from the original value
 
 
+def write_compact(path: Any, document: Any) -> str:
+    """Write ``document`` as compact JSON, one line, as ``json.dump`` does by default."""
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, separators=(",", ":"))
+    return str(path)
+
+
 def test_compact_json_is_shown_indented_and_saved_compact(
     qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
 ) -> None:
     # One 200 KB line: Qt lays a line that long out in about a second per megabyte, again for
     # every chunk added to it. The raw view shows the document indented instead.
-    path = str(tmp_path / "compact.json")
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(big_document(3000), handle, separators=(",", ":"))
+    path = write_compact(tmp_path / "compact.json", big_document(3000))
     open_and_wait(pane, path)
     assert pane.loaded is not None
     assert pane.loaded.indent is None
@@ -293,9 +298,7 @@ def test_compact_json_is_shown_indented_and_saved_compact(
 def test_a_long_read_only_line_is_shown_cut_and_says_so(
     qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
 ) -> None:
-    path = str(tmp_path / "compact-big.json")
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(big_document(40000), handle, separators=(",", ":"))
+    path = write_compact(tmp_path / "compact-big.json", big_document(40000))
     size = os.path.getsize(path)
     assert size > RAW_EDIT_LIMIT
     open_and_wait(pane, path)
