@@ -180,24 +180,12 @@ def test_writable_folder_has_no_write_problem(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def read_only_tmpfs() -> Iterator[Path]:
+def read_only_tmpfs(mount_tmpfs: Any) -> Path:
     """A small tmpfs holding one store, remounted read-only; unmounted afterwards."""
-    mount_point = Path(tempfile.mkdtemp(prefix="inspector-ro-tmpfs-"))
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-    )
-    if mounted.returncode != 0:
-        mount_point.rmdir()
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
-        (mount_point / "settings.json").write_text('{"theme": "dark", "count": 1}\n')
-        subprocess.run(["mount", "-o", "remount,ro", str(mount_point)], check=True)
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
-        mount_point.rmdir()
+    tmpfs = mount_tmpfs("1m")
+    (tmpfs.path / "settings.json").write_text('{"theme": "dark", "count": 1}\n')
+    tmpfs.remount_read_only()
+    return tmpfs.path
 
 
 def test_read_only_filesystem_store_is_shown_but_not_editable(

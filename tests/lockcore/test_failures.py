@@ -13,9 +13,9 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,22 +28,9 @@ def _bump(data: dict) -> dict:
 
 
 @pytest.fixture
-def tiny_tmpfs() -> Iterator[Path]:
+def tiny_tmpfs(mount_tmpfs: Any) -> Path:
     """A 64 KiB tmpfs of our own; unmounted afterwards whatever happens."""
-    mount_point = Path(tempfile.mkdtemp(prefix="lockcore-tmpfs-"))
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-    )
-    if mounted.returncode != 0:
-        mount_point.rmdir()
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
-        mount_point.rmdir()
+    return mount_tmpfs("64k").path
 
 
 def _fill(directory: Path) -> None:

@@ -96,30 +96,7 @@ def immutable() -> Iterator[Callable[[str], None]]:
         _run(["chattr", "-i", path])
 
 
-class Tmpfs:
-    """A 64 KB tmpfs mounted for one test (mounting needs CAP_SYS_ADMIN)."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def remount_read_only(self) -> None:
-        result = _run(["mount", "-o", "remount,ro", self.path])
-        assert result.returncode == 0, result.stderr
-
-
 @pytest.fixture
-def tmpfs(tmp_path: Any) -> Iterator[Tmpfs]:
-    folder = str(tmp_path / "tmpfs")
-    os.mkdir(folder)
-    if shutil.which("mount") is None:
-        pytest.skip("mount is not installed")
-    result = _run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", folder])
-    if result.returncode != 0:
-        pytest.skip(
-            f"cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): {result.stderr.strip()}"
-        )
-    try:
-        yield Tmpfs(folder)
-    finally:
-        if _run(["umount", folder]).returncode != 0:
-            _run(["umount", "-l", folder])  # something still has it open: detach it
+def tmpfs(mount_tmpfs: Any) -> Any:
+    """A 64 KiB tmpfs for one test (see the shared ``mount_tmpfs``)."""
+    return mount_tmpfs("64k")
