@@ -352,6 +352,7 @@ class MainWindow(QMainWindow):
         self.directory.watch_status_changed.connect(self._on_watch_status_changed)
         self.directory.store_changed_on_disk.connect(self._on_store_changed_on_disk)
         self.directory.entries_updated.connect(self._on_entries_updated)
+        self.directory.scan_finished.connect(self._on_scan_finished)
         self.directory.entries_removed.connect(self._on_entries_updated)
         self.model.rowsInserted.connect(self._on_model_rows_inserted)
         self.lock_actions.lock_broken.connect(self._on_lock_broken)
@@ -608,6 +609,15 @@ class MainWindow(QMainWindow):
             (item if isinstance(item, str) else item.path) == current for item in entries
         ):
             self._update_actions()
+
+    @Slot()
+    def _on_scan_finished(self) -> None:
+        # Last chance (rows inserted among others are found only once all are in); a store
+        # asked for that the listing did not bring (not a store, gone meanwhile) is not
+        # selected later, when a file of that name happens to appear.
+        if self._select_when_listed is not None:
+            self.select_store(self._select_when_listed)
+            self._select_when_listed = None
 
     @Slot(QModelIndex, int, int)
     def _on_model_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:

@@ -372,3 +372,15 @@ def test_the_filter_field_leads_into_the_table_by_keyboard(qtbot, main_window):
     qtbot.keyClick(window.filter_edit, Qt.Key.Key_Escape)
     assert window.filter_edit.text() == ""
     assert window.model.rowCount() == 4
+
+
+def test_a_store_asked_for_but_not_listed_is_not_selected_when_it_appears(qtbot, main_window):
+    window = main_window
+    folder = window.directory.folder
+    later = os.path.join(folder, "zz-later.json")  # sorts last: inserted at the end
+    with qtbot.waitSignal(window.directory.scan_finished, timeout=5000):
+        window.open_folder(folder, select=later)
+    with open(later, "w", encoding="utf-8") as handle:
+        handle.write("{}")
+    qtbot.waitUntil(lambda: row_entry(window, "zz-later.json") is not None, timeout=5000)
+    assert window.selected_entry() is None
