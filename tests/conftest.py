@@ -81,3 +81,13 @@ def mount_tmpfs() -> Iterator[Callable[[str], Tmpfs]]:
             # -l: something may still have it open (a child, a watcher): detach it anyway.
             subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
             mount_point.rmdir()
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A root-owned folder the unprivileged children of the permission tests can reach and
+    read but not write (pytest's own tmp folders are 0700); removed afterwards."""
+    directory = Path(tempfile.mkdtemp(prefix="lock-inspector-shared-"))
+    directory.chmod(0o755)
+    yield directory
+    shutil.rmtree(directory)

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -105,15 +104,6 @@ _WINDOW_AS_NOBODY = (
     """
     )
 )
-
-
-@pytest.fixture
-def shared_dir() -> Iterator[Path]:
-    """A root-owned folder ``nobody`` can read but not write (pytest's tmp dirs are 0700)."""
-    directory = Path(tempfile.mkdtemp(prefix="inspector-permissions-"))
-    directory.chmod(0o755)
-    yield directory
-    shutil.rmtree(directory)
 
 
 def run_as_nobody(code: str, *args: str) -> dict:

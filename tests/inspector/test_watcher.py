@@ -14,6 +14,16 @@ from inspector.services.inotify import LeanInotifyObserver
 from inspector.services.watcher import FolderWatcher, filesystem_type
 
 
+def write_and_see(qtbot, watcher: FolderWatcher, path) -> None:
+    """Write a store at ``path`` and wait until the watcher reports it (polling: within 5 s)."""
+    with qtbot.waitSignal(
+        watcher.paths_changed,
+        timeout=5000,
+        check_params_cb=lambda paths: str(path) in paths,
+    ):
+        path.write_text("{}")
+
+
 def test_bursts_arrive_once_per_path_on_the_gui_thread(qtbot, tmp_path):
     watcher = FolderWatcher()
     assert watcher.start(str(tmp_path))
@@ -45,12 +55,7 @@ def test_polling_mode_sees_new_files(qtbot, tmp_path):
     watcher = FolderWatcher(poll=True)
     assert watcher.start(str(tmp_path))
     try:
-        with qtbot.waitSignal(
-            watcher.paths_changed,
-            timeout=5000,
-            check_params_cb=lambda paths: str(tmp_path / "new.json") in paths,
-        ):
-            (tmp_path / "new.json").write_text("{}")
+        write_and_see(qtbot, watcher, tmp_path / "new.json")
     finally:
         watcher.stop()
 
@@ -98,12 +103,7 @@ def test_exhausted_inotify_falls_back_to_a_real_polling_observer(qtbot, tmp_path
         assert watcher.is_polling
         assert words in watcher.status
         assert statuses == [watcher.status]
-        with qtbot.waitSignal(
-            watcher.paths_changed,
-            timeout=3000,
-            check_params_cb=lambda paths: str(tmp_path / "polled.json") in paths,
-        ):
-            (tmp_path / "polled.json").write_text("{}")
+        write_and_see(qtbot, watcher, tmp_path / "polled.json")
     finally:
         watcher.stop()
 
@@ -357,12 +357,7 @@ def test_watches_running_out_on_the_observers_thread_fall_back_to_polling(qtbot,
         assert watcher.is_polling
         assert watcher.is_ready
         assert "inotify watch limit reached" in watcher.status
-        with qtbot.waitSignal(
-            watcher.paths_changed,
-            timeout=3000,
-            check_params_cb=lambda paths: str(tmp_path / "sub" / "polled.json") in paths,
-        ):
-            (tmp_path / "sub" / "polled.json").write_text("{}")
+        write_and_see(qtbot, watcher, tmp_path / "sub" / "polled.json")
     finally:
         watcher.stop()
 

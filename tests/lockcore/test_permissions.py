@@ -8,24 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from _procs import Worker
 
 StartWorker = Callable[..., Worker]
-
-
-@pytest.fixture
-def shared_dir() -> Iterator[Path]:
-    """A root-owned directory ``nobody`` can reach (pytest's own tmp dirs are 0700)."""
-    directory = Path(tempfile.mkdtemp(prefix="lockcore-permissions-"))
-    directory.chmod(0o755)
-    yield directory
-    shutil.rmtree(directory)
 
 
 def test_unwritable_directory_raises_permission_error(
