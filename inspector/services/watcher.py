@@ -275,7 +275,8 @@ class _EmitOnlyHandler(FileSystemEventHandler):
     def on_paths(self, paths: list[str]) -> None:
         self._bridge.add(*paths)
 
-    def on_events_lost(self) -> None:
+    # watchdog >= 7.1 passes an EventsLostEvent; our lean observer passes nothing.
+    def on_events_lost(self, event: object = None) -> None:
         self._bridge.events_lost.emit()
 
     def on_watching(self) -> None:
