@@ -276,7 +276,7 @@ class _EmitOnlyHandler(FileSystemEventHandler):
         self._bridge.add(*paths)
 
     # watchdog >= 7.1 passes an EventsLostEvent; our lean observer passes nothing.
-    def on_events_lost(self, event: object = None) -> None:
+    def on_events_lost(self, event: object = None) -> None:  # noqa: ARG002
         self._bridge.events_lost.emit()
 
     def on_watching(self) -> None:
