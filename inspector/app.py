@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, Qt, Slot
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from inspector import application_version
+from inspector import APPLICATION_ID, application_version
 from inspector.resources import icon
 from inspector.services.watcher import ObserverFactory, default_observer_factory
 from inspector.widgets.main_window import MainWindow
 
-ORGANIZATION_NAME = "LockInspector"
-APPLICATION_NAME = "lock-inspector"
+#: QSettings' organisation and application: the application id split at its last dot, so the
+#: settings live in ``~/.config/io.github.lockinspector/LockInspector.conf``.
+ORGANIZATION_NAME, _, APPLICATION_NAME = APPLICATION_ID.rpartition(".")
 DISPLAY_NAME = "Lock Inspector"
-DESKTOP_FILE_NAME = "lock-inspector"
+#: Where builds from before the application id kept their settings
+#: (``~/.config/LockInspector/lock-inspector.conf``).
+LEGACY_ORGANIZATION_NAME = "LockInspector"
+LEGACY_APPLICATION_NAME = "lock-inspector"
 
 
 def dark_palette() -> QPalette:
@@ -73,21 +77,43 @@ class _PaletteFollower(QObject):
 
 
 def set_application_identity() -> None:
-    """Names used by QSettings and the desktop; set only where nothing else set them."""
+    """Names used by QSettings and the desktop; set only where nothing else set them (tests
+    give the app settings of its own)."""
     if not QCoreApplication.organizationName():
         QCoreApplication.setOrganizationName(ORGANIZATION_NAME)
-    if QCoreApplication.applicationName() in ("", "python", "python3") or (
-        QCoreApplication.applicationName().startswith("python")
-    ):
         QCoreApplication.setApplicationName(APPLICATION_NAME)
     QCoreApplication.setApplicationVersion(application_version())
+
+
+def migrate_legacy_settings(
+    settings: QSettings | None = None, legacy: QSettings | None = None
+) -> bool:
+    """Copy the settings kept under the old names (``legacy``) into ``settings`` (default: the
+    app's own) when it has none yet, so that the last folder, the recent folders and the window
+    layout survive the new application id. The old file is left as it was. Returns whether
+    anything was copied."""
+    settings = QSettings() if settings is None else settings
+    if legacy is None:
+        legacy = QSettings(
+            QSettings.defaultFormat(),
+            QSettings.Scope.UserScope,
+            LEGACY_ORGANIZATION_NAME,
+            LEGACY_APPLICATION_NAME,
+        )
+    if settings.allKeys() or not legacy.allKeys():
+        return False
+    for key in legacy.allKeys():
+        settings.setValue(key, legacy.value(key))
+    settings.sync()
+    return True
 
 
 def configure_application(app: QApplication) -> None:
     """Identity, icon, style and a palette that follows the system's light/dark setting."""
     set_application_identity()
+    migrate_legacy_settings()
     QGuiApplication.setApplicationDisplayName(DISPLAY_NAME)
-    QGuiApplication.setDesktopFileName(DESKTOP_FILE_NAME)
+    QGuiApplication.setDesktopFileName(APPLICATION_ID)
     app.setWindowIcon(icon("app"))
     app.setStyle("Fusion")
     apply_color_scheme(app, app.styleHints().colorScheme())

@@ -13,15 +13,17 @@ from pathlib import Path
 
 import psutil
 import pytest
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QPalette
 
+from inspector import APPLICATION_ID
 from inspector.__main__ import folder_to_open, main
 from inspector.app import (
     application_version,
     apply_color_scheme,
     configure_application,
     create_main_window,
+    migrate_legacy_settings,
 )
 from inspector.demo import DemoStore
 from inspector.resources import ICON_DIR, icon
@@ -179,3 +181,58 @@ def test_palette_follows_light_and_dark(qapp):
         assert qapp.palette().color(QPalette.ColorRole.Base).lightness() > 128
     finally:
         qapp.setPalette(original)
+
+
+_LAST_FOLDER_SCRIPT = """
+import sys
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+from inspector.__main__ import folder_to_open
+from inspector.app import configure_application
+
+app = QApplication(sys.argv[:1])
+configure_application(app)
+print(folder_to_open(None)[0])
+print(QSettings().fileName())
+print(app.desktopFileName())
+"""
+
+
+def test_the_last_folder_kept_under_the_old_names_is_reopened(tmp_path: Path) -> None:
+    # Settings as builds before the application id left them, in a config home of its own.
+    config = tmp_path / "config"
+    last = tmp_path / "stores"
+    last.mkdir()
+    legacy = config / "LockInspector" / "lock-inspector.conf"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text(f"[folders]\nlast={last}\n")
+    env = dict(
+        os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(config)
+    )
+    for _run in range(2):  # the second start reads the migrated copy
+        result = subprocess.run(
+            [sys.executable, "-c", _LAST_FOLDER_SCRIPT],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        folder, settings_file, desktop_file_name = result.stdout.splitlines()
+        assert folder == str(last)
+        assert settings_file == str(config / "io.github.lockinspector" / "LockInspector.conf")
+        assert desktop_file_name == APPLICATION_ID
+        legacy.unlink(missing_ok=True)
+
+
+def test_settings_of_the_new_id_are_not_overwritten_by_old_ones(qapp, isolated_settings):
+    old = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "Old", "old")
+    old.setValue("folders/last", "/old")
+    new = QSettings()
+    assert migrate_legacy_settings(new, old)
+    assert new.value("folders/last") == "/old"
+    old.setValue("folders/last", "/older")
+    assert not migrate_legacy_settings(new, old)
+    assert new.value("folders/last") == "/old"
