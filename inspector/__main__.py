@@ -33,6 +33,18 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="open a temporary demo folder with live writer processes (removed on quit)",
     )
+    entry = parser.add_mutually_exclusive_group()
+    entry.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add the app to your desktop's applications (desktop entry, icons, metainfo "
+        "under $XDG_DATA_HOME or ~/.local/share), starting this installation, and exit",
+    )
+    entry.add_argument(
+        "--uninstall-desktop-entry",
+        action="store_true",
+        help="remove what --install-desktop-entry added, and exit",
+    )
     parser.add_argument(
         "--poll",
         action="store_true",
@@ -63,12 +75,39 @@ def folder_to_open(path: str | None) -> tuple[str | None, str | None]:
     return QFileDialog.getExistingDirectory(None, "Open Folder of JSON Stores") or None, None
 
 
+def _install_or_uninstall_desktop_entry(*, install: bool) -> int:
+    from inspector import desktop_entry  # noqa: PLC0415 - only for these options
+
+    try:
+        if install:
+            files, problems = desktop_entry.install_desktop_entry()
+        else:
+            files, problems = desktop_entry.uninstall_desktop_entry()
+    except (OSError, ValueError) as error:
+        print(f"lock-inspector: {error}", file=sys.stderr)
+        return 1
+    if sys.stdout is not None:  # None for a GUI script started without a console
+        verb = "installed" if install else "removed"
+        for path in files:
+            print(f"{verb} {path}")
+        if not files:
+            print("nothing to remove")
+    for problem in problems:
+        print(f"lock-inspector: warning: {problem}", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; returns the process exit status."""
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     if args.demo and args.directory:
         print("lock-inspector: --demo makes its own folder; do not pass DIR too", file=sys.stderr)
         return 2
+    if args.install_desktop_entry or args.uninstall_desktop_entry:
+        if args.demo or args.directory:
+            print("lock-inspector: the desktop entry options take no folder", file=sys.stderr)
+            return 2
+        return _install_or_uninstall_desktop_entry(install=args.install_desktop_entry)
 
     # Imported late so that --help works without a display.
     from inspector.app import configure_application, create_main_window  # noqa: PLC0415 - Qt only when needed

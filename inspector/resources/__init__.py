@@ -8,7 +8,12 @@ from pathlib import Path
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon
 
-ICON_DIR = Path(__file__).resolve().parent / "icons"
+RESOURCE_DIR = Path(__file__).resolve().parent
+ICON_DIR = RESOURCE_DIR / "icons"
+#: The app icon's PNG sizes, laid out as in the hicolor icon theme (``<N>x<N>/apps/``).
+HICOLOR_DIR = RESOURCE_DIR / "hicolor"
+#: The desktop entry and AppStream metainfo, named after the application id.
+DESKTOP_DIR = RESOURCE_DIR / "desktop"
 
 
 def icon_path(name: str) -> str:
