@@ -485,6 +485,7 @@ class StoreDirectory(QObject):
         self._watcher.paths_changed.connect(self._on_paths_changed)
         self._watcher.watch_failed.connect(self.status_message)
         self._watcher.fell_back_to_polling.connect(self.status_message)
+        self._watcher.events_lost.connect(self.status_message)
         self._watcher.status_changed.connect(self.watch_status_changed)
         self._watcher.ready.connect(self._on_watcher_ready)
         self._scan_when_watched = False

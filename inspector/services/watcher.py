@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Collection
 from typing import Any, Protocol
 
+import watchdog.events
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from watchdog.events import (
     DirCreatedEvent,
@@ -205,6 +206,13 @@ _INOTIFY_EXHAUSTED = {
 # closes what it wrote (closed-after-write), replaces the data file (moved), or creates and
 # removes the lock. (A lock file is written right after it is created; the inspector looks at it
 # a coalescing interval later, and a lock seen empty is re-checked every second anyway.)
+#
+# watchdog >= 7.1 reports a kernel queue overflow (or a full ReadDirectoryChangesW buffer) as an
+# EventsLostEvent -- but only to a watch whose event filter names it. Older versions report no
+# loss at all, and have no such class.
+_EVENTS_LOST: list[type[FileSystemEvent]] = (
+    [watchdog.events.EventsLostEvent] if hasattr(watchdog.events, "EventsLostEvent") else []
+)
 _WATCHED_EVENTS: list[type[FileSystemEvent]] = [
     FileCreatedEvent,
     FileDeletedEvent,
@@ -213,6 +221,7 @@ _WATCHED_EVENTS: list[type[FileSystemEvent]] = [
     DirCreatedEvent,
     DirDeletedEvent,
     DirMovedEvent,
+    *_EVENTS_LOST,
 ]
 
 
@@ -256,6 +265,9 @@ class _SignalBridge(QObject):
         return paths
 
 
+_EVENT_TYPE_EVENTS_LOST = "events_lost"  # watchdog.events.EVENT_TYPE_EVENTS_LOST (>= 7.1)
+
+
 class _EmitOnlyHandler(FileSystemEventHandler):
     """Runs on the observer thread: only hands paths on, never touches Qt state or the disk."""
 
@@ -265,6 +277,8 @@ class _EmitOnlyHandler(FileSystemEventHandler):
         self._start = start  # which FolderWatcher.start this observer belongs to
 
     def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type == _EVENT_TYPE_EVENTS_LOST:
+            return  # its path is the watched folder, not a change: on_events_lost handles it
         dest = getattr(event, "dest_path", "")
         if dest:
             self._bridge.add(os.fsdecode(event.src_path), os.fsdecode(dest))
@@ -297,6 +311,8 @@ class FolderWatcher(QObject):
     fell_back_to_polling = Signal(str)
     #: (description: str) how the folder is watched now, for the status bar.
     status_changed = Signal(str)
+    #: (message: str) the system dropped change reports: the whole folder is looked at again.
+    events_lost = Signal(str)
     #: () every folder asked for is watched (see :attr:`is_ready`).
     ready = Signal()
 
@@ -485,6 +501,11 @@ class FolderWatcher(QObject):
     def _on_events_lost(self) -> None:
         # The folder itself "changed": whoever listens looks at everything again.
         if self.folder is not None and self._observer is not None:
+            if self.folder not in self._pending:  # said once per batch, however many overflows
+                self.events_lost.emit(
+                    f"Changes in {_shown(self.folder)} came faster than they could be followed; "
+                    "looking at every store again."
+                )
             self._pending[self.folder] = None
             if not self._timer.isActive():
                 self._timer.start()

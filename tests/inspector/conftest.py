@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -143,3 +144,45 @@ def held_walk() -> type[Any]:
             super()._watch_subfolders(top)
 
     return HeldWalk
+
+
+QUEUE_LIMIT = "/proc/sys/fs/inotify/max_queued_events"
+
+_CREATE_FILES = """
+import os, sys
+for number in range(int(sys.argv[2])):
+    os.close(os.open(os.path.join(sys.argv[1], f"f{number}.txt"), os.O_CREAT | os.O_WRONLY))
+"""
+
+
+class InotifyOverflow:
+    """Drives a real inotify queue overflow: a small queue, then more events than it holds."""
+
+    @contextlib.contextmanager
+    def small_queue(self, events: int) -> Iterator[None]:
+        """inotify instances made inside hold ``events`` events. The limit is system-wide but
+        read when an instance is made, so it is lowered only around the start of the watcher
+        under test and restored at once (needs root; skips otherwise)."""
+        try:
+            with open(QUEUE_LIMIT, encoding="ascii") as handle:
+                original = handle.read().strip()
+            with open(QUEUE_LIMIT, "w", encoding="ascii") as handle:
+                handle.write(str(events))
+        except OSError as error:
+            pytest.skip(f"cannot lower {QUEUE_LIMIT}: {error}")
+        try:
+            yield
+        finally:
+            with open(QUEUE_LIMIT, "w", encoding="ascii") as handle:
+                handle.write(original)
+
+    @staticmethod
+    def create_files(folder: Any, count: int) -> None:
+        """Create ``count`` empty files in ``folder`` as fast as another process can: each is
+        two events, and no reader keeps up with them."""
+        subprocess.run([sys.executable, "-c", _CREATE_FILES, str(folder), str(count)], check=True)
+
+
+@pytest.fixture
+def inotify_overflow() -> InotifyOverflow:
+    return InotifyOverflow()

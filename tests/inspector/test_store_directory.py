@@ -338,6 +338,33 @@ def test_exhausted_inotify_falls_back_to_polling_and_says_so(qtbot, tmp_path):
         service.shutdown()
 
 
+def test_lost_events_of_watchdogs_observer_rescan_the_folder_and_say_so(
+    qtbot, tmp_path, inotify_overflow
+):
+    import watchdog.events
+    from watchdog.observers.inotify import InotifyObserver
+
+    if not hasattr(watchdog.events, "EventsLostEvent"):
+        pytest.skip("watchdog < 7.1 reports no lost events")
+    service = StoreDirectory(observer_factory=lambda _poll, _recursive: InotifyObserver())
+    messages: list[str] = []
+    service.status_message.connect(messages.append)
+    try:
+        # (The queue is small only while the watch is made: the limit is system-wide.)
+        with (
+            qtbot.waitSignal(service.scan_finished, timeout=5000),
+            inotify_overflow.small_queue(16),
+        ):
+            service.set_folder(str(tmp_path))
+        inotify_overflow.create_files(tmp_path, 20_000)
+        path = str(tmp_path / "written-after-the-storm.json")
+        write_json(path, {})
+        qtbot.waitUntil(lambda: any("came faster" in text for text in messages), timeout=30000)
+        qtbot.waitUntil(lambda: service.entry(path) is not None, timeout=10000)
+    finally:
+        service.shutdown()
+
+
 def test_holder_on_another_host_is_unverifiable_not_stale(qtbot, directory, store_folder):
     path = os.path.join(store_folder, "shared.json")
     write_json(path, {})

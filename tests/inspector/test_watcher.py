@@ -8,6 +8,7 @@ import shutil
 import threading
 
 import pytest
+import watchdog.events
 from PySide6.QtCore import QThread
 
 from inspector.services.inotify import LeanInotifyObserver
@@ -379,3 +380,46 @@ def test_stopping_during_the_first_walk_ends_it_without_reporting(tmp_path, held
         observer.release.set()
         observer.stop()
         observer.join(5)
+
+
+def watchdog_inotify_factory(poll, recursive):
+    """watchdog's own inotify observer (the one its platform Observer is on Linux)."""
+    from watchdog.observers.inotify import InotifyObserver
+    from watchdog.observers.polling import PollingObserver
+
+    return PollingObserver(timeout=0.1) if poll else InotifyObserver()
+
+
+def lean_inotify_factory(poll, recursive):
+    from watchdog.observers.polling import PollingObserver
+
+    return PollingObserver(timeout=0.1) if poll else LeanInotifyObserver()
+
+
+@pytest.mark.parametrize(
+    "factory", [lean_inotify_factory, watchdog_inotify_factory], ids=["lean", "watchdog"]
+)
+def test_a_kernel_queue_overflow_makes_the_whole_folder_looked_at_again(
+    qtbot, tmp_path, inotify_overflow, factory
+):
+    if factory is watchdog_inotify_factory and not hasattr(watchdog.events, "EventsLostEvent"):
+        pytest.skip("watchdog < 7.1 reports no lost events")
+    watcher = FolderWatcher(observer_factory=factory)
+    with inotify_overflow.small_queue(16):
+        assert watcher.start(str(tmp_path))
+    messages: list[str] = []
+    watcher.events_lost.connect(messages.append)
+    try:
+        # The kernel queue holds 16 events; 20,000 files make 40,000 of them.
+        with qtbot.waitSignal(
+            watcher.paths_changed,
+            timeout=30000,
+            check_params_cb=lambda paths: str(tmp_path) in paths,
+        ):
+            inotify_overflow.create_files(tmp_path, 20_000)
+        assert messages
+        assert "came faster than they could be followed" in messages[0]
+        assert watcher.is_watching, "the watch goes on after the loss"
+        write_and_see(qtbot, watcher, tmp_path / "after.json")
+    finally:
+        watcher.stop()
