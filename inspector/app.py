@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 from inspector import APPLICATION_ID, application_version
+from inspector.colours import is_dark
 from inspector.resources import icon
 from inspector.services.watcher import ObserverFactory, default_observer_factory
 from inspector.widgets.main_window import MainWindow
@@ -55,25 +56,59 @@ def dark_palette() -> QPalette:
     return palette
 
 
+def high_contrast_requested(app: QGuiApplication) -> bool:
+    """Whether the desktop asks for high contrast (Qt 6.10 and later can tell; before, the
+    desktop's palette is all there is to go by)."""
+    accessibility = getattr(app.styleHints(), "accessibility", None)
+    if accessibility is None:
+        return False
+    preference = accessibility().contrastPreference()
+    return bool(preference == Qt.ContrastPreference.HighContrast)
+
+
+def palette_for_scheme(
+    scheme: Qt.ColorScheme, desktop_palette: QPalette, *, high_contrast: bool
+) -> QPalette | None:
+    """The palette the app sets for ``scheme``, or None to keep the desktop's own.
+
+    Only one case calls for ours: a dark scheme while the desktop's palette is light (Fusion
+    with no platform theme to give dark colours). A palette the desktop chose (high contrast,
+    or a colour scheme of the user's) is never replaced.
+    """
+    if high_contrast or scheme != Qt.ColorScheme.Dark or is_dark(desktop_palette):
+        return None
+    return dark_palette()
+
+
 def apply_color_scheme(app: QApplication, scheme: Qt.ColorScheme) -> None:
-    """Use dark colours for ``Qt.ColorScheme.Dark``, the style's standard palette otherwise."""
-    if scheme == Qt.ColorScheme.Dark:
-        app.setPalette(dark_palette())
-    else:
-        app.setPalette(app.style().standardPalette())
+    """Use the desktop's palette, with dark colours of our own only for a dark ``scheme``
+    that the desktop's palette does not follow (see :func:`palette_for_scheme`)."""
+    app.setPalette(QPalette())  # a palette with no roles set: back to the desktop's own
+    chosen = palette_for_scheme(scheme, app.palette(), high_contrast=high_contrast_requested(app))
+    if chosen is not None:
+        app.setPalette(chosen)
 
 
 class _PaletteFollower(QObject):
-    """Re-applies the palette when the system switches between light and dark."""
+    """Re-applies the palette when the system switches between light and dark, or between
+    normal and high contrast."""
 
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
         self._app = app
-        app.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
+        hints = app.styleHints()
+        hints.colorSchemeChanged.connect(self._on_color_scheme_changed)
+        accessibility = getattr(hints, "accessibility", None)
+        if accessibility is not None:
+            accessibility().contrastPreferenceChanged.connect(self._on_contrast_preference_changed)
 
     @Slot(Qt.ColorScheme)
     def _on_color_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
         apply_color_scheme(self._app, scheme)
+
+    @Slot()
+    def _on_contrast_preference_changed(self) -> None:
+        apply_color_scheme(self._app, self._app.styleHints().colorScheme())
 
 
 def set_application_identity() -> None:

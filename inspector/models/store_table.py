@@ -40,8 +40,9 @@ from PySide6.QtCore import (
     QTimer,
     Slot,
 )
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtGui import QColor, QIcon
 
+from inspector.colours import ERROR_TEXT, WARNING_TEXT
 from inspector.display import printable_path
 from inspector.resources import icon
 from inspector.services.store_directory import (
@@ -117,20 +118,13 @@ LOCK_WORDS: dict[LockState, tuple[str, str]] = {
     LockState.UNREADABLE: ("unreadable", "lock-unreadable"),
 }
 
-# (on a light background, on a dark background)
-_RED = (QColor("#c62828"), QColor("#ff6b63"))
-_AMBER = (QColor("#b26a00"), QColor("#ffb74d"))
-_HEALTH_COLOURS = {
-    StoreHealth.CORRUPT: _RED,
-    StoreHealth.UNREADABLE: _RED,
-    StoreHealth.MISSING: _AMBER,
-    StoreHealth.RECOVERABLE: _AMBER,
+#: The health column's text colours (the others use the palette's).
+HEALTH_COLOURS = {
+    StoreHealth.CORRUPT: ERROR_TEXT,
+    StoreHealth.UNREADABLE: ERROR_TEXT,
+    StoreHealth.MISSING: WARNING_TEXT,
+    StoreHealth.RECOVERABLE: WARNING_TEXT,
 }
-
-
-def _for_palette(colours: tuple[QColor, QColor]) -> QColor:
-    dark = QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
-    return colours[1] if dark else colours[0]
 
 
 _NUMERIC = (Column.PID, Column.AGE, Column.SIZE)
@@ -416,10 +410,10 @@ class StoreTableModel(QAbstractTableModel):
 
     @staticmethod
     def _foreground(entry: StoreEntry, column: Column) -> QColor | None:
-        if column == Column.HEALTH and entry.health in _HEALTH_COLOURS:
-            return _for_palette(_HEALTH_COLOURS[entry.health])
+        if column == Column.HEALTH and entry.health in HEALTH_COLOURS:
+            return HEALTH_COLOURS[entry.health].for_palette()
         if column == Column.LOCK and entry.lock is not None and entry.lock.is_stale:
-            return _for_palette(_RED)
+            return ERROR_TEXT.for_palette()
         return None
 
     @staticmethod

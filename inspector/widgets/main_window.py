@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.colours import ERROR_TEXT, WARNING_TEXT
 from inspector.display import printable_path
 from inspector.document import DocumentPane
 from inspector.models.store_table import Column, StoreTableModel
@@ -132,16 +133,22 @@ class MainWindow(QMainWindow):
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter stores by file, process, state…  (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setAccessibleName("Filter stores")
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.filter_edit.installEventFilter(self)  # Down/Enter into the table, Esc clears
         left_layout.addWidget(self.filter_edit)
 
-        self.folder_banner = _banner("folderBanner", "198, 40, 40", "#c62828")
+        self.folder_banner = _banner("folderBanner", "198, 40, 40", ERROR_TEXT.light)
         left_layout.addWidget(self.folder_banner)
-        self.read_only_banner = _banner("readOnlyBanner", "178, 106, 0", "#b26a00")
+        self.read_only_banner = _banner("readOnlyBanner", "158, 93, 0", WARNING_TEXT.light)
         left_layout.addWidget(self.read_only_banner)
 
         self.table = QTableView()
+        self.table.setAccessibleName("Stores")
+        self.table.setAccessibleDescription(
+            "One row per JSON store: its lock, the lock's holder and age, size, time modified "
+            "and health"
+        )
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -233,7 +240,7 @@ class MainWindow(QMainWindow):
         self.break_lock_action = self._action(
             "&Break Lock…",
             self._on_break_lock_action_triggered,
-            None,
+            QKeySequence("Ctrl+Shift+B"),
             "Remove the selected store's lock file after confirmation",
         )
         self.break_lock_action.setIcon(icon("lock-stale"))
@@ -241,7 +248,7 @@ class MainWindow(QMainWindow):
         self.recover_action = self._action(
             "Re&cover Interrupted Write",
             self._on_recover_action_triggered,
-            None,
+            QKeySequence("Ctrl+Shift+R"),
             "Finish the legacy write that left X.json.tmp behind",
         )
         self.recover_action.setIcon(icon("lock-free"))
