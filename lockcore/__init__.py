@@ -8,11 +8,13 @@ the one it judged, replaces data files atomically and durably, keeps their permi
 follows a planted symlink, and never destroys bytes it cannot parse.
 """
 
+from lockcore._acquire import CancelCheck, OnWait
 from lockcore._break import break_stale_lock
 from lockcore._errors import (
     CorruptJSONError,
     FileLockError,
     HolderAliveError,
+    LockCancelled,
     LockChangedError,
     LockLostError,
     LockTimeout,
@@ -25,16 +27,32 @@ from lockcore._holder import (
     inspect_lock,
     lock_path_for,
 )
-from lockcore._json import edit_json, locked_read_json, locked_update_json, locked_write_json
+from lockcore._json import (
+    OnQuarantine,
+    edit_json,
+    locked_read_json,
+    locked_update_json,
+    locked_write_json,
+    recover_interrupted_write,
+)
 from lockcore._lock import FileLock
+from lockcore._store_files import (
+    StoreFile,
+    StoreFileKind,
+    classify_store_file,
+    legacy_temp_path_for,
+    list_stores,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CancelCheck",
     "CorruptJSONError",
     "FileLock",
     "FileLockError",
     "HolderAliveError",
+    "LockCancelled",
     "LockChangedError",
     "LockFormat",
     "LockIdentity",
@@ -42,12 +60,20 @@ __all__ = [
     "LockLostError",
     "LockState",
     "LockTimeout",
+    "OnQuarantine",
+    "OnWait",
+    "StoreFile",
+    "StoreFileKind",
     "__version__",
     "break_stale_lock",
+    "classify_store_file",
     "edit_json",
     "inspect_lock",
+    "legacy_temp_path_for",
+    "list_stores",
     "lock_path_for",
     "locked_read_json",
     "locked_update_json",
     "locked_write_json",
+    "recover_interrupted_write",
 ]

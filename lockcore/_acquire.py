@@ -8,21 +8,29 @@ A waiter sleeps on inotify until the lock file in its way is unlinked, closed or
 holder releasing it or dying — and rechecks every 50 ms regardless. Without inotify it polls with
 exponential backoff from 50 µs to a 2 ms cap, with jitter so that waiters do not wake in
 lockstep. Each wake-up judges the current holder, so a dead holder's lock is broken at once.
+
+A caller may watch the wait (:class:`WaitHooks`): its ``cancel_check`` is asked at every wake-up
+(so within ~50 ms) and stops the wait with LockCancelled; its ``on_wait`` hears who holds the
+lock and how long we have waited, when the wait begins and then every
+:data:`WAIT_REPORT_INTERVAL` seconds -- a progress line, not one call per wake-up.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import random
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from lockcore import _keepalive, _platform
 from lockcore._break import remove_if_unchanged
-from lockcore._errors import LockLostError, LockTimeout
+from lockcore._errors import LockCancelled, LockLostError, LockTimeout
 from lockcore._holder import (
+    LockInfo,
     LockState,
     inspect_lock,
     judge,
@@ -36,6 +44,52 @@ BACKOFF_START = 50e-6
 BACKOFF_CAP = 2e-3
 BACKOFF_GROWTH = 1.5
 WATCHED_RECHECK = 0.05
+WAIT_REPORT_INTERVAL = 0.25
+"""Seconds between two ``on_wait`` calls of one wait (the first comes when the wait begins)."""
+
+CancelCheck = Callable[[], bool]
+"""Asked while waiting for a lock; True stops the wait with LockCancelled."""
+OnWait = Callable[[LockInfo | None, float], None]
+"""Told while waiting for a lock: the lock in the way (None if it could not be inspected) and
+the seconds waited so far."""
+
+
+@dataclass
+class WaitHooks:
+    """A caller's view of one wait for a lock: whether to stop, and progress reports."""
+
+    path: str
+    cancel_check: CancelCheck | None = None
+    on_wait: OnWait | None = None
+    stale_after: float | None = None
+    started: float = field(default_factory=time.monotonic)
+    _next_report: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.cancel_check is not None or self.on_wait is not None
+
+    def waiting(self) -> None:
+        """Called at each wake-up of a wait: raise LockCancelled, or report when it is time."""
+        if self.cancel_check is not None and self.cancel_check():
+            raise LockCancelled(
+                f"stopped waiting for the lock of {self.path}: cancelled; nothing was done",
+                self.path,
+                holder=self._holder(),
+            )
+        if self.on_wait is None:
+            return
+        now = time.monotonic()
+        if self._next_report is not None and now < self._next_report:
+            return
+        self._next_report = now + WAIT_REPORT_INTERVAL
+        self.on_wait(self._holder(), now - self.started)
+
+    def _holder(self) -> LockInfo | None:
+        try:
+            return inspect_lock(self.path, stale_after=self.stale_after)
+        except (OSError, ValueError):
+            return None
 
 
 @dataclass
@@ -79,11 +133,19 @@ class HeldLock:
 
 
 def acquire_lock_file(
-    path: str, lock_path: str, deadline: float | None, *, stale_after: float | None
+    path: str,
+    lock_path: str,
+    deadline: float | None,
+    *,
+    stale_after: float | None,
+    create_parents: bool = True,
+    hooks: WaitHooks | None = None,
 ) -> HeldLock:
     """Create ``lock_path`` for this process, waiting until ``deadline`` (monotonic; None: forever).
 
-    Raises LockTimeout once the deadline passes, and OSError when the directory refuses us.
+    Raises LockTimeout once the deadline passes, LockCancelled when ``hooks`` cancel the wait,
+    FileNotFoundError when the folder is missing and not ``create_parents``, and OSError when
+    the directory refuses us.
     """
     attempt = 0
     retried_after_deadline = False
@@ -93,7 +155,7 @@ def acquire_lock_file(
             try:
                 held = _try_create(lock_path, new_lock_content())
             except FileNotFoundError:
-                os.makedirs(os.path.dirname(lock_path) or ".", exist_ok=True)
+                _make_folder(path, lock_path, create_parents=create_parents)
                 continue
             if held is not None:
                 return held
@@ -107,15 +169,11 @@ def acquire_lock_file(
                 retried_after_deadline = True
             if not in_the_way:
                 continue  # freed or broken just now: try again at once
+            if hooks is not None:
+                hooks.waiting()
             if watch is None:
                 watch = _platform.ReleaseWatch()
-            if watch.active:
-                # Woken by the holder's release or death; the timeout is only a safety net
-                # for what inotify cannot see (a holder on another host, a lease running out).
-                delay = WATCHED_RECHECK
-            else:
-                delay = min(BACKOFF_CAP, BACKOFF_START * BACKOFF_GROWTH**attempt)
-                delay *= random.uniform(0.5, 1.5)  # noqa: S311 - jitter, not secrecy
+            delay = _next_delay(watch, attempt)
             if deadline is not None:
                 delay = min(delay, max(0.0, deadline - now))
             watch.wait(lock_path, delay)
@@ -123,6 +181,23 @@ def acquire_lock_file(
     finally:
         if watch is not None:
             watch.close()
+
+
+def _next_delay(watch: _platform.ReleaseWatch, attempt: int) -> float:
+    if watch.active:
+        # Woken by the holder's release or death; the timeout is only a safety net for what
+        # inotify cannot see (a holder on another host, a lease running out).
+        return WATCHED_RECHECK
+    delay = min(BACKOFF_CAP, BACKOFF_START * BACKOFF_GROWTH**attempt)
+    return delay * random.uniform(0.5, 1.5)  # noqa: S311 - jitter, not secrecy
+
+
+def _make_folder(path: str, lock_path: str, *, create_parents: bool) -> None:
+    """Create the missing folder of the lock file, as the reviewed module did, or refuse."""
+    folder = os.path.dirname(lock_path) or "."
+    if not create_parents:
+        raise FileNotFoundError(errno.ENOENT, f"the folder of {path} does not exist", folder)
+    os.makedirs(folder, exist_ok=True)
 
 
 def _lock_in_the_way(lock_path: str, stale_after: float | None) -> bool:

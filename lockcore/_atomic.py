@@ -19,10 +19,10 @@ import time
 from collections.abc import Callable
 
 from lockcore import _platform
+from lockcore._store_files import legacy_temp_path_for, quarantine_path_for, temp_path_for
 
 logger = logging.getLogger("lockcore")
 
-LEGACY_TEMP_SUFFIX = ".tmp"
 _READ_FLAGS = os.O_RDONLY | _platform.NONBLOCK | _platform.CLOEXEC
 
 
@@ -106,7 +106,7 @@ def _create_temp(path: str, *, private: bool) -> tuple[str, int]:
     mode = 0o600 if private else 0o666
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _platform.NOFOLLOW | _platform.CLOEXEC
     for _attempt in range(100):
-        temp_path = f"{path}.{secrets.token_hex(6)}.tmp"
+        temp_path = temp_path_for(path, secrets.token_hex(6))
         try:
             return temp_path, os.open(temp_path, flags, mode)
         except FileExistsError:
@@ -138,7 +138,7 @@ def quarantine(path: str, data: bytes, *, durable: bool) -> str:
     stamp = time.strftime("%Y%m%dT%H%M%S")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _platform.NOFOLLOW | _platform.CLOEXEC
     for _attempt in range(100):
-        copy_path = f"{path}.corrupt-{stamp}-{secrets.token_hex(3)}"
+        copy_path = quarantine_path_for(path, stamp, secrets.token_hex(3))
         try:
             fd = os.open(copy_path, flags, 0o600)
         except FileExistsError:
@@ -156,7 +156,7 @@ def quarantine(path: str, data: bytes, *, durable: bool) -> str:
 
 def legacy_leftover(path: str) -> tuple[str, bytes] | None:
     """The ``X.json.tmp`` a legacy writer left when it died between unlink and rename."""
-    temp_path = path + LEGACY_TEMP_SUFFIX
+    temp_path = legacy_temp_path_for(path)
     try:
         fd = os.open(temp_path, _READ_FLAGS | _platform.NOFOLLOW)
     except OSError:

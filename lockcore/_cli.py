@@ -13,7 +13,8 @@ from typing import Any, TextIO
 from lockcore import __version__
 from lockcore._break import break_stale_lock
 from lockcore._errors import FileLockError, HolderAliveError, LockChangedError
-from lockcore._holder import LOCK_SUFFIX, LockInfo, LockState, inspect_lock
+from lockcore._holder import LockInfo, LockState, inspect_lock
+from lockcore._store_files import classify_store_file, list_stores
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -21,15 +22,8 @@ EXIT_USAGE = 2
 
 
 def _stores(directory: str, *, recursive: bool) -> Iterable[str]:
-    """Data files in ``directory``: every ``*.json``, and every ``X`` that has an ``X.lock``."""
-    for root, dirs, files in os.walk(directory):
-        names = set(files)
-        found = {n for n in names if n.endswith(".json")}
-        found |= {n[: -len(LOCK_SUFFIX)] for n in names if n.endswith(".json" + LOCK_SUFFIX)}
-        yield from (os.path.join(root, name) for name in sorted(found))
-        if not recursive:
-            break
-        dirs.sort()
+    """The data files of the stores in ``directory`` (see :func:`lockcore.list_stores`)."""
+    return list_stores(directory, recursive=recursive)
 
 
 def _format_age(seconds: float | None) -> str:
@@ -103,7 +97,8 @@ def _describe(info: LockInfo, now: float) -> str:
 
 
 def _break(args: argparse.Namespace, out: TextIO) -> int:
-    path = args.file[: -len(LOCK_SUFFIX)] if args.file.endswith(LOCK_SUFFIX) else args.file
+    classified = classify_store_file(args.file)  # the lock or another file of the store
+    path = args.file if classified is None else classified[1]
     info = inspect_lock(path)
     if info.state is LockState.FREE:
         print(f"{path} is not locked", file=out)

@@ -2,16 +2,28 @@
 
 ``FileLockError`` is the name the reviewed ``file_lock.py`` raised, so programs that catch it keep
 working. Every subclass also inherits the builtin it resembles, so ``except TimeoutError`` does
-what a reader expects, and every error carries the data file's ``.path``.
+what a reader expects, and every error carries the data file's ``.path``. Every error survives
+pickling with its type, message and fields, so it can cross a process boundary (a worker pool's
+result, a ``multiprocessing`` queue).
 """
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from lockcore._holder import LockInfo
+
+
+_Error = TypeVar("_Error", bound="FileLockError")
+
+
+def _rebuild(cls: type[_Error], args: tuple[Any, ...], fields: dict[str, Any]) -> _Error:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(fields)
+    return error
 
 
 class FileLockError(Exception):
@@ -20,6 +32,12 @@ class FileLockError(Exception):
     def __init__(self, message: str, path: str | os.PathLike[str]) -> None:
         super().__init__(message)
         self.path = os.fspath(path)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default reduce calls ``cls(*self.args)``, which lacks ``path`` and the keyword
+        # fields, so unpickling raised TypeError (filelock's Timeout.__reduce__ exists for the
+        # same reason). Rebuild without __init__: args and fields exactly as they were.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class LockTimeout(FileLockError, TimeoutError):
@@ -30,6 +48,11 @@ class LockTimeout(FileLockError, TimeoutError):
     ) -> None:
         super().__init__(message, path)
         self.holder = holder
+
+
+class LockCancelled(LockTimeout):
+    """The caller's ``cancel_check`` stopped the wait before the lock was taken; nothing was
+    done. A LockTimeout (an acquire that gave up), as filelock's cancel_check raises Timeout."""
 
 
 class LockLostError(FileLockError, RuntimeError):

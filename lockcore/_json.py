@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from lockcore import _atomic
+from lockcore._acquire import CancelCheck, OnWait
 from lockcore._errors import CorruptJSONError
 from lockcore._lock import DEFAULT_TIMEOUT, FileLock
 
@@ -31,6 +32,8 @@ logger = logging.getLogger("lockcore")
 Default = Any | Callable[[], Any]
 ReadCorrupt = Literal["default", "raise"]
 UpdateCorrupt = Literal["raise", "quarantine"]
+OnQuarantine = Callable[[str], None]
+"""Told the path of the copy that keeps a corrupt file's bytes (``on_corrupt="quarantine"``)."""
 
 
 def _default_value(default: Default) -> Any:
@@ -94,15 +97,17 @@ def locked_read_json(
     timeout: float = DEFAULT_TIMEOUT,
     *,
     on_corrupt: ReadCorrupt = "default",
+    create_parents: bool = True,
 ) -> Any:
     """Read a JSON document under its lock; ``default`` (a value or a factory) if missing.
 
     Invalid JSON returns the default, as the reviewed module did, and logs a warning; the bytes
     are never touched. ``on_corrupt="raise"`` raises CorruptJSONError instead. Other I/O errors
-    (permission denied, ...) are raised, not hidden behind the default.
+    (permission denied, ...) are raised, not hidden behind the default. ``create_parents``: see
+    :class:`FileLock`.
     """
     path = os.fspath(path)
-    with FileLock(path, timeout):
+    with FileLock(path, timeout, create_parents=create_parents):
         try:
             raw, data = _load_locked(path, durable=True)
         except CorruptJSONError as error:
@@ -113,6 +118,33 @@ def locked_read_json(
     return _default_value(default) if raw is None else data
 
 
+def recover_interrupted_write(
+    path: str | os.PathLike[str], timeout: float = DEFAULT_TIMEOUT, *, durable: bool = True
+) -> bool:
+    """Finish a legacy write that died between its unlink and its rename, under the lock.
+
+    The reviewed module writes ``X.json.tmp``, unlinks ``X.json``, then renames; a writer killed
+    in between leaves no data file and a complete temp file holding the newest data. This puts
+    that temp file in place (durably with ``durable``). Returns True when it did; False when
+    there is nothing to recover: the data file exists, or there is no temp file. Raises
+    CorruptJSONError (``.path`` the temp file) when the temp file is not valid JSON, leaving both
+    as they are, and FileNotFoundError when the folder is gone (it is never created).
+    ``locked_read_json`` and updates do the same on the way, silently.
+    """
+    path = os.fspath(path)
+    with FileLock(path, timeout, create_parents=False):
+        if os.path.lexists(path):
+            return False
+        leftover = _atomic.legacy_leftover(path)
+        if leftover is None:
+            return False
+        temp_path, raw = leftover
+        _parse(temp_path, raw)
+        _atomic.adopt_leftover(temp_path, path, durable=durable)
+    logger.warning("recovered %s from %s, left by an interrupted legacy write", path, temp_path)
+    return True
+
+
 def locked_write_json(
     path: str | os.PathLike[str],
     data: Any,
@@ -120,11 +152,12 @@ def locked_write_json(
     indent: int | None = 2,
     *,
     durable: bool = True,
+    create_parents: bool = True,
 ) -> None:
     """Replace a JSON document atomically under its lock (not atomic with an earlier read)."""
     path = os.fspath(path)
     raw = _serialize(data, indent)
-    with FileLock(path, timeout) as lock:
+    with FileLock(path, timeout, create_parents=create_parents) as lock:
         _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
     if durable:
         _atomic.sync_directory(path)
@@ -140,21 +173,32 @@ def edit_json(
     durable: bool = True,
     on_corrupt: UpdateCorrupt = "raise",
     stale_after: float | None = None,
+    create_parents: bool = True,
+    cancel_check: CancelCheck | None = None,
+    on_wait: OnWait | None = None,
+    on_quarantine: OnQuarantine | None = None,
 ) -> Iterator[Any]:
     """Hold the lock across read, change and write: ``with edit_json(p) as doc: doc["n"] += 1``.
 
     The document (or the default, when the file is missing) is yielded for changing in place,
     so it must be a dict or a list; it is written when the block ends without an exception, and
-    only if it changed. An exception leaves the file as it was.
+    only if it changed. An exception leaves the file as it was. The keyword options are those
+    of :func:`locked_update_json`.
     """
     with _transaction(
         path,
         default,
         timeout,
         indent,
-        durable=durable,
-        on_corrupt=on_corrupt,
-        stale_after=stale_after,
+        _Options(
+            durable=durable,
+            on_corrupt=on_corrupt,
+            stale_after=stale_after,
+            create_parents=create_parents,
+            cancel_check=cancel_check,
+            on_wait=on_wait,
+            on_quarantine=on_quarantine,
+        ),
     ) as draft:
         yield draft.document
 
@@ -169,23 +213,37 @@ def locked_update_json(
     durable: bool = True,
     on_corrupt: UpdateCorrupt = "raise",
     stale_after: float | None = None,
+    create_parents: bool = True,
+    cancel_check: CancelCheck | None = None,
+    on_wait: OnWait | None = None,
+    on_quarantine: OnQuarantine | None = None,
 ) -> Any:
     """Apply ``updater`` to the document under its lock and write what it returns.
 
     Nothing is written when the updater raises, or returns None (TypeError: return the
     document), or returns a document equal to the file's current bytes. Invalid JSON raises
     CorruptJSONError and leaves the file untouched; ``on_corrupt="quarantine"`` instead copies
-    the bytes to ``<path>.corrupt-<time>-<id>`` beside it and hands the updater the default.
-    Returns the written document.
+    the bytes to ``<path>.corrupt-<time>-<id>`` beside it, tells ``on_quarantine`` that path,
+    and hands the updater the default. Returns the written document.
+
+    Waiting for the lock: ``cancel_check`` and ``on_wait`` as for :meth:`FileLock.acquire`
+    (LockCancelled when cancelled; nothing is read or written then). ``create_parents=False``
+    raises FileNotFoundError when the file's folder is missing instead of creating it.
     """
     with _transaction(
         path,
         default,
         timeout,
         indent,
-        durable=durable,
-        on_corrupt=on_corrupt,
-        stale_after=stale_after,
+        _Options(
+            durable=durable,
+            on_corrupt=on_corrupt,
+            stale_after=stale_after,
+            create_parents=create_parents,
+            cancel_check=cancel_check,
+            on_wait=on_wait,
+            on_quarantine=on_quarantine,
+        ),
     ) as draft:
         updated = updater(draft.document)
         if updated is None:
@@ -203,39 +261,54 @@ class _Draft:
     document: Any
 
 
+@dataclass(frozen=True)
+class _Options:
+    durable: bool
+    on_corrupt: UpdateCorrupt
+    stale_after: float | None
+    create_parents: bool
+    cancel_check: CancelCheck | None
+    on_wait: OnWait | None
+    on_quarantine: OnQuarantine | None
+
+
 @contextmanager
 def _transaction(
     path: str | os.PathLike[str],
     default: Default,
     timeout: float,
     indent: int | None,
-    *,
-    durable: bool,
-    on_corrupt: UpdateCorrupt,
-    stale_after: float | None,
+    options: _Options,
 ) -> Iterator[_Draft]:
     """Lock, read, yield the draft; on a clean exit write what the draft holds, if it changed."""
     path = os.fspath(path)
-    with FileLock(path, timeout, stale_after=stale_after) as lock:
-        original, document = _open_for_update(path, default, on_corrupt, durable=durable)
+    durable = options.durable
+    lock = FileLock(
+        path, timeout, stale_after=options.stale_after, create_parents=options.create_parents
+    )
+    lock.acquire(cancel_check=options.cancel_check, on_wait=options.on_wait)
+    try:
+        original, document = _open_for_update(path, default, options)
         draft = _Draft(path, document)
         yield draft
         wrote = _commit(path, lock, original, draft.document, indent, durable=durable)
+    finally:
+        lock.release()
     if wrote and durable:
         _atomic.sync_directory(path)
 
 
-def _open_for_update(
-    path: str, default: Default, on_corrupt: UpdateCorrupt, *, durable: bool
-) -> tuple[bytes | None, Any]:
+def _open_for_update(path: str, default: Default, options: _Options) -> tuple[bytes | None, Any]:
     try:
-        raw, data = _load_locked(path, durable=durable)
+        raw, data = _load_locked(path, durable=options.durable)
     except CorruptJSONError as error:
-        if on_corrupt != "quarantine":
+        if options.on_corrupt != "quarantine":
             raise
         bad = _atomic.read_bytes(path) or b""
-        copy_path = _atomic.quarantine(path, bad, durable=durable)
+        copy_path = _atomic.quarantine(path, bad, durable=options.durable)
         logger.warning("%s; kept the original bytes in %s", error, copy_path)
+        if options.on_quarantine is not None:
+            options.on_quarantine(copy_path)
         return bad, _default_value(default)
     return raw, _default_value(default) if raw is None else data
 

@@ -14,7 +14,14 @@ import threading
 import time
 from types import TracebackType
 
-from lockcore._acquire import HeldLock, acquire_lock_file
+from lockcore._acquire import (
+    WATCHED_RECHECK,
+    CancelCheck,
+    HeldLock,
+    OnWait,
+    WaitHooks,
+    acquire_lock_file,
+)
 from lockcore._errors import LockTimeout
 from lockcore._holder import inspect_lock, lock_path_for
 
@@ -93,11 +100,13 @@ class FileLock:
         timeout: float = DEFAULT_TIMEOUT,
         *,
         stale_after: float | None = None,
+        create_parents: bool = True,
     ) -> None:
         self.path = os.fspath(path)
         self.lock_path = lock_path_for(self.path)
         self.timeout = timeout
         self.stale_after = stale_after
+        self.create_parents = create_parents
         directory, name = os.path.split(os.path.abspath(self.lock_path))
         self._slot = _slot_for(os.path.join(_real_directory(directory), name))
 
@@ -106,13 +115,27 @@ class FileLock:
         """True when the calling thread holds this lock."""
         return self._slot.owner == threading.get_ident()
 
-    def acquire(self, timeout: float | None = None) -> FileLock:
+    def acquire(
+        self,
+        timeout: float | None = None,
+        *,
+        cancel_check: CancelCheck | None = None,
+        on_wait: OnWait | None = None,
+    ) -> FileLock:
         """Take the lock, waiting at most ``timeout`` (default: the instance's).
 
-        Raises LockTimeout (a FileLockError and a TimeoutError) when the wait runs out.
+        While waiting, ``cancel_check()`` is asked at least every 50 ms; when it returns True
+        the wait stops with LockCancelled. ``on_wait(holder, waited)`` is told who holds the
+        lock (a LockInfo; None when it cannot be inspected) and the seconds waited: when the
+        wait begins, then every 0.25 s. Neither is called when the lock is free at once. An
+        exception they raise ends the wait and propagates; nothing is held then.
+
+        Raises LockTimeout (a FileLockError and a TimeoutError) when the wait runs out, and
+        LockCancelled (a LockTimeout) when ``cancel_check`` stops it.
         """
         timeout = self.timeout if timeout is None else timeout
         deadline = _deadline(timeout)
+        hooks = WaitHooks(self.path, cancel_check, on_wait, self.stale_after)
         me = threading.get_ident()
         slot = self._slot
         with slot.condition:
@@ -128,12 +151,22 @@ class FileLock:
                         self.path,
                         holder=inspect_lock(self.path),
                     )
+                if hooks.active:
+                    hooks.waiting()
+                    remaining = (
+                        WATCHED_RECHECK if remaining is None else min(remaining, WATCHED_RECHECK)
+                    )
                 slot.condition.wait(remaining)
             slot.owner = me
             slot.depth = 1
         try:
             slot.held = acquire_lock_file(
-                self.path, self.lock_path, deadline, stale_after=self.stale_after
+                self.path,
+                self.lock_path,
+                deadline,
+                stale_after=self.stale_after,
+                create_parents=self.create_parents,
+                hooks=hooks if hooks.active else None,
             )
         except BaseException:
             with slot.condition:
