@@ -6,15 +6,14 @@ by another process → apply the edit on top when the two touch different paths 
 otherwise raise out of the updater so that nothing at all is written, and report the conflict.
 Another process's update is therefore never lost silently.
 
-Waiting for the lock happens in short attempts so the wait reports who holds the lock and can be
-cancelled between attempts (and up to the moment the updater decides what to write).
+Waiting for the lock reports who holds it (lockcore's ``on_wait``) and can be cancelled until the
+lock is taken (``cancel_check``), and up to the moment the updater decides what to write.
 """
 
 from __future__ import annotations
 
 import enum
 import errno
-import glob
 import json
 import logging
 import os
@@ -40,19 +39,16 @@ from inspector.document.nodes import json_equal
 from lockcore import (
     CorruptJSONError,
     FileLockError,
+    LockCancelled,
     LockInfo,
     LockLostError,
     LockState,
     LockTimeout,
-    inspect_lock,
     lock_path_for,
     locked_update_json,
 )
 
 log = logging.getLogger(__name__)
-
-LOCK_ATTEMPT_SECONDS: Final = 0.2
-"""One attempt at the lock; between attempts the save reports progress and checks for cancel."""
 
 DEFAULT_LOCK_WAIT: Final = 120.0
 """How long a save waits for the lock in total; negative waits until cancelled."""
@@ -292,7 +288,7 @@ class DocumentService(QObject):
 
 
 class _FolderGoneError(FileNotFoundError):
-    """The store's folder is gone: nothing is saved (lockcore would make it again)."""
+    """The store's folder is gone: nothing is saved, and the folder is not made again."""
 
 
 def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _SaveCancelledError:
@@ -320,55 +316,59 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
         return result.merged
 
     last_message = ""
-    before = _corrupt_copies(request.path) if request.repair else set()
-    folder = os.path.dirname(request.path)
-    while True:
-        if job.cancel.is_set():
-            return _SaveCancelledError()
-        if not os.path.isdir(folder):
-            # lockcore, like the reviewed module, makes a missing folder for its lock file: a
-            # save must not bring back a folder that was removed (or a share that went away).
-            raise _FolderGoneError(errno.ENOENT, "its folder no longer exists", folder)
-        try:
-            written = locked_update_json(
-                request.path,
-                updater,
-                default=_FileAbsent(),
-                timeout=LOCK_ATTEMPT_SECONDS,
-                indent=request.indent,
-                on_corrupt="quarantine" if request.repair else "raise",
-            )
-        except LockTimeout as exc:
-            waited = time.monotonic() - started
-            if 0 <= request.lock_wait <= waited:
-                raise _GaveUpWaitingError(request.path, exc.holder, waited) from exc
-            message = waiting_message(request.path, _current_holder(request.path, exc), waited)
-            if message != last_message:
-                report(message)
-                last_message = message
-            continue
-        except _ConflictFoundError as conflict:
-            return SaveConflict(request, conflict.theirs, conflict.conflicts)
-        except _SaveCancelledError as cancelled:
-            return cancelled
-        quarantined = sorted(_corrupt_copies(request.path) - before)
-        raw = json.dumps(written, indent=request.indent, ensure_ascii=False).encode("utf-8")
-        return SaveResult(
+    quarantined: list[str] = []
+
+    def on_wait(holder: LockInfo | None, waited: float) -> None:
+        nonlocal last_message
+        message = waiting_message(request.path, holder, waited)
+        if message != last_message:
+            report(message)
+            last_message = message
+
+    try:
+        written = locked_update_json(
             request.path,
-            written,
-            LoadedDocument(
-                request.path,
-                DocumentKind.VALID,
-                raw=raw,
-                text=raw.decode("utf-8"),
-                document=written,
-                size=len(raw),
-                indent=request.indent,
-                secrets=check_secrets(written, request.path),
-            ),
-            merged=merged,
-            quarantined_to=quarantined[-1] if quarantined else None,
+            updater,
+            default=_FileAbsent(),
+            timeout=request.lock_wait,
+            indent=request.indent,
+            on_corrupt="quarantine" if request.repair else "raise",
+            # A save must not bring back a folder that was removed (or a share that went away).
+            create_parents=False,
+            cancel_check=job.cancel.is_set,
+            on_wait=on_wait,
+            on_quarantine=quarantined.append,
         )
+    except LockCancelled:
+        return _SaveCancelledError()
+    except LockTimeout as exc:
+        raise _GaveUpWaitingError(request.path, exc.holder, time.monotonic() - started) from exc
+    except _ConflictFoundError as conflict:
+        return SaveConflict(request, conflict.theirs, conflict.conflicts)
+    except _SaveCancelledError as cancelled:
+        return cancelled
+    except FileNotFoundError as exc:
+        folder = os.path.dirname(request.path)
+        if exc.filename == folder or not os.path.isdir(folder):
+            raise _FolderGoneError(errno.ENOENT, "its folder no longer exists", folder) from exc
+        raise
+    raw = json.dumps(written, indent=request.indent, ensure_ascii=False).encode("utf-8")
+    return SaveResult(
+        request.path,
+        written,
+        LoadedDocument(
+            request.path,
+            DocumentKind.VALID,
+            raw=raw,
+            text=raw.decode("utf-8"),
+            document=written,
+            size=len(raw),
+            indent=request.indent,
+            secrets=check_secrets(written, request.path),
+        ),
+        merged=merged,
+        quarantined_to=quarantined[-1] if quarantined else None,
+    )
 
 
 def _or_absent(document: Any) -> Any:
@@ -379,18 +379,6 @@ def _same_document(a: Any, b: Any) -> bool:
     if a is NO_DOCUMENT or b is NO_DOCUMENT:
         return a is b
     return json_equal(a, b)
-
-
-def _corrupt_copies(path: str) -> set[str]:
-    return set(glob.glob(glob.escape(path) + ".corrupt-*"))
-
-
-def _current_holder(path: str, exc: LockTimeout) -> LockInfo | None:
-    try:
-        info = inspect_lock(path)
-    except OSError:
-        return exc.holder
-    return info if info.state is not LockState.FREE else exc.holder
 
 
 class _GaveUpWaitingError(LockTimeout):

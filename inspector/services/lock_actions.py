@@ -8,7 +8,6 @@ daemon thread of its own, so that one stuck there neither blocks the next nor th
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +20,7 @@ from lockcore import (
     LockInfo,
     LockTimeout,
     break_stale_lock,
-    locked_read_json,
+    recover_interrupted_write,
 )
 
 #: How long "Recover" waits for the store's lock before giving up (seconds).
@@ -73,10 +72,7 @@ class LockActions(QObject):
         # Runs on the pool thread: only lockcore calls and a queued signal.
         name = printable_name(path)
         try:
-            # lockcore's locked_read_json promotes a complete legacy "X.json.tmp" to the data
-            # file while it holds the lock, when the data file is missing -- the legacy writer's
-            # own interrupted rename, finished for it.
-            data = locked_read_json(path, default=None, timeout=RECOVER_TIMEOUT, on_corrupt="raise")
+            recovered = recover_interrupted_write(path, timeout=RECOVER_TIMEOUT)
         except LockTimeout as exc:
             holder = exc.holder
             who = f" (held by PID {holder.pid})" if holder is not None and holder.pid else ""
@@ -85,10 +81,14 @@ class LockActions(QObject):
         except (FileLockError, OSError, ValueError) as exc:
             self._report(path, ok=False, message=f"Could not recover {name}: {exc}")
             return
-        if data is None or not os.path.exists(path):
+        if not recovered:
             self._report(path, ok=False, message=f"Nothing to recover for {name}.")
             return
-        size = len(json.dumps(data))
+        try:
+            size = os.path.getsize(path)
+        except OSError:  # replaced or removed since: the recovery itself was done
+            self._report(path, ok=True, message=f"Recovered {name} from its interrupted write.")
+            return
         self._report(
             path, ok=True, message=f"Recovered {name} from its interrupted write ({size} bytes)."
         )

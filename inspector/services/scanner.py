@@ -4,11 +4,10 @@ No Qt here. :class:`~inspector.services.store_directory.StoreDirectory` runs the
 thread; :func:`scan_folder` runs them all at once, which is what a child process uses (the tests
 scan a folder as another user, because root reads every file whatever its mode).
 
-A *store* is a JSON data file ``X.json``. Its lock ``X.json.lock``, temporary files
-(``X.json.tmp`` from the legacy writer, ``X.json.<random>.tmp`` and ``X.json.lock.<random>.tmp``
-from lockcore) and quarantined copies (``X.json.corrupt-<stamp>``) belong to that store's row, they
-are not stores themselves. A store whose data file is missing still has a row while any of its
-lock or temporary files exist, because that is exactly the state someone needs to see.
+A *store* is a JSON data file ``X.json``. Its lock, temporary files and quarantined copies belong
+to that store's row, they are not stores themselves; which name is which is lockcore's to say
+(:func:`lockcore.classify_store_file`). A store whose data file is missing still has a row while
+any of its lock or temporary files exist, because that is exactly the state someone needs to see.
 
 What a listing costs is what the folder costs: one ``scandir`` per folder and
 :func:`lockcore.inspect_lock` only for the stores whose lock file the listing saw -- a free store
@@ -25,12 +24,20 @@ import dataclasses
 import enum
 import json
 import os
-import re
 from collections.abc import Iterator
 
 from inspector.display import printable_name, printable_path
 from inspector.regular_file import open_regular
-from lockcore import LockFormat, LockInfo, LockState, inspect_lock, lock_path_for
+from lockcore import (
+    LockFormat,
+    LockInfo,
+    LockState,
+    StoreFileKind,
+    classify_store_file,
+    inspect_lock,
+    legacy_temp_path_for,
+    lock_path_for,
+)
 
 #: Documents larger than this are not parsed to check their health (they are still listed).
 HEALTH_CHECK_LIMIT = 8 * 1024 * 1024
@@ -38,7 +45,9 @@ HEALTH_CHECK_LIMIT = 8 * 1024 * 1024
 #: few ms); bigger folders are listed first and checked right after, in the background.
 INLINE_HEALTH_LIMIT = 256
 
-_LEFTOVER_RE = re.compile(r"^(?P<store>.+\.json)\.(?:tmp|(?:lock\.)?[^./]+\.tmp|corrupt-.+)$")
+_LEFTOVER_KINDS = frozenset(
+    (StoreFileKind.TEMP, StoreFileKind.LEGACY_TEMP, StoreFileKind.QUARANTINE)
+)
 
 Stamp = tuple[int, int, int]
 
@@ -140,21 +149,14 @@ def death_makes_an_event(info: LockInfo | None) -> bool:
 
 def store_path_for(path: str) -> str | None:
     """The data file a path belongs to (itself, its lock, a temp or quarantine file), or None."""
-    directory, name = os.path.split(path)
-    if name.endswith(".json"):
-        return path
-    if name.endswith(".json.lock"):
-        return os.path.join(directory, name[: -len(".lock")])
-    match = _LEFTOVER_RE.match(name)
-    if match:
-        return os.path.join(directory, match["store"])
-    return None
+    classified = classify_store_file(path)
+    return None if classified is None else classified[1]
 
 
 def is_leftover(path: str) -> bool:
     """Whether ``path`` is a temp or quarantine file of some store."""
-    name = os.path.basename(path)
-    return not name.endswith((".json", ".json.lock")) and _LEFTOVER_RE.match(name) is not None
+    classified = classify_store_file(path)
+    return classified is not None and classified[0] in _LEFTOVER_KINDS
 
 
 def parse_health(raw: bytes) -> tuple[StoreHealth, str]:
@@ -211,7 +213,7 @@ def _read_at_most(path: str, expected: int) -> bytes:
 
 def missing_health(path: str) -> tuple[StoreHealth, str]:
     """Health of a store whose data file is missing: is its legacy temp file a full document?"""
-    legacy_tmp = path + ".tmp"
+    legacy_tmp = legacy_temp_path_for(path)
     name = printable_name(legacy_tmp)
     try:
         raw = _read_at_most(legacy_tmp, 4096)
@@ -280,6 +282,7 @@ def list_folder(folder: str, *, recursive: bool = False) -> Listing:
         listing.leftovers,
     )
     pending = [(folder, "")]
+    classify, data, lock = classify_store_file, StoreFileKind.DATA, StoreFileKind.LOCK  # hot loop
     while pending:
         directory, prefix = pending.pop()
         try:
@@ -290,27 +293,29 @@ def list_folder(folder: str, *, recursive: bool = False) -> Listing:
             continue
         with iterator:
             for item in iterator:
-                name = item.name
-                if name.endswith(".json"):
+                classified = classify(item.name)
+                if classified is None:
+                    if recursive and item.is_dir(follow_symlinks=False):
+                        pending.append((item.path, prefix + item.name + os.sep))
+                    continue
+                kind, store_name = classified
+                if kind is data:
                     if item.is_dir(follow_symlinks=False):
                         if recursive:
-                            pending.append((item.path, prefix + name + os.sep))
+                            pending.append((item.path, prefix + item.name + os.sep))
                         continue
                     has_data.add(item.path)
-                    names[item.path] = printable_path(prefix + name)
-                elif name.endswith(".json.lock"):
-                    store = item.path[: -len(".lock")]
+                    names[item.path] = printable_path(prefix + item.name)
+                    continue
+                store = os.path.join(directory, store_name)
+                if kind is lock:
                     has_lock.add(store)
                     with contextlib.suppress(OSError):
                         st = item.stat(follow_symlinks=False)
                         lock_stamps[store] = (st.st_ino, st.st_size, st.st_mtime_ns)
-                    names.setdefault(store, printable_path(prefix + name[: -len(".lock")]))
-                elif ".json." in name and (match := _LEFTOVER_RE.match(name)):
-                    store = os.path.join(directory, match["store"])
+                else:
                     leftovers.setdefault(store, []).append(item.path)
-                    names.setdefault(store, printable_path(prefix + match["store"]))
-                elif recursive and item.is_dir(follow_symlinks=False):
-                    pending.append((item.path, prefix + name + os.sep))
+                names.setdefault(store, printable_path(prefix + store_name))
     return listing
 
 
@@ -421,7 +426,7 @@ def inspect_store(
     health_cache: dict[str, tuple[Stamp, StoreHealth, str]] | None,
 ) -> StoreEntry | None:
     """A fresh, complete entry for one store (after a change); None when nothing of it is left."""
-    leftover_candidates.add(path + ".tmp")
+    leftover_candidates.add(legacy_temp_path_for(path))
     leftovers = tuple(sorted(p for p in leftover_candidates if os.path.lexists(p)))
     try:
         st = os.lstat(lock_path_for(path))

@@ -56,7 +56,7 @@ from inspector.services.store_directory import (
 )
 from inspector.services.watcher import ObserverFactory, default_observer_factory
 from inspector.widgets.break_lock_dialog import BreakLockDialog, break_outcome
-from lockcore import LockInfo
+from lockcore import LockInfo, legacy_temp_path_for
 
 #: How many folders File ▸ Recent folders remembers.
 MAX_RECENT_FOLDERS = 8
@@ -759,7 +759,7 @@ class MainWindow(QMainWindow):
     @Slot(object, bool, str)
     def _on_recover_finished(self, path: str, ok: bool, message: str) -> None:
         self._show_message(message)
-        self.directory.refresh_paths([path, path + ".tmp"])
+        self.directory.refresh_paths([path, legacy_temp_path_for(path)])
         if ok and path == self._current_path:
             self.document_pane.notify_disk_change(path)
         self._update_actions()

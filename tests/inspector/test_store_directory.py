@@ -42,8 +42,8 @@ def names(service: StoreDirectory) -> set[str]:
         ("a.json", "a.json"),
         ("a.json.lock", "a.json"),
         ("a.json.tmp", "a.json"),
-        ("a.json.k3j2h1.tmp", "a.json"),
-        ("a.json.lock.k3j2h1.tmp", "a.json"),
+        ("a.json.3f9a0c1b2d4e.tmp", "a.json"),
+        ("a.json.lock.3f9a0c1b2d4e.tmp", None),  # lockcore stopped making these long ago
         ("a.json.corrupt-20261126-232441", "a.json"),
         ("a.txt", None),
         ("a.json.bak", None),
