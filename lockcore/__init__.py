@@ -18,6 +18,7 @@ from lockcore._errors import (
     LockChangedError,
     LockLostError,
     LockTimeout,
+    UnsupportedPlatformError,
 )
 from lockcore._holder import (
     LockFormat,
@@ -64,6 +65,7 @@ __all__ = [
     "OnWait",
     "StoreFile",
     "StoreFileKind",
+    "UnsupportedPlatformError",
     "__version__",
     "break_stale_lock",
     "classify_store_file",

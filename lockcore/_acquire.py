@@ -147,6 +147,7 @@ def acquire_lock_file(
     FileNotFoundError when the folder is missing and not ``create_parents``, and OSError when
     the directory refuses us.
     """
+    _platform.ensure_supported(path)
     attempt = 0
     retried_after_deadline = False
     watch: _platform.ReleaseWatch | None = None

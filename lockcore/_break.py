@@ -56,6 +56,7 @@ def break_stale_lock(
     when the holder is alive or cannot be verified and ``force`` is not set.
     """
     path = os.fspath(path)
+    _platform.ensure_supported(path)
     lock_path = lock_path_for(path)
     try:
         opened = open_lock(lock_path)

@@ -77,6 +77,10 @@ class LockChangedError(FileLockError, FileExistsError):
         self.current = current
 
 
+class UnsupportedPlatformError(FileLockError, NotImplementedError):
+    """lockcore cannot work on this system; the message names what is missing."""
+
+
 class CorruptJSONError(FileLockError, ValueError):
     """The data file is not valid JSON, or JSON this Python cannot parse (an integer of more
     than ``sys.get_int_max_str_digits()`` digits, nesting deeper than the recursion limit); its

@@ -471,6 +471,7 @@ def inspect_lock(path: str | os.PathLike[str], *, stale_after: float | None = No
     host, an unreadable lock) counts as stale once its lock is older than that.
     """
     path = os.fspath(path)
+    _platform.ensure_supported(path)
     lock_path = lock_path_for(path)
     for attempt in range(3):
         now = time.time()

@@ -3,8 +3,14 @@
 On POSIX a lockcore holder keeps ``flock(LOCK_EX)`` on its lock file for as long as it holds the
 lock. The kernel drops that lock when the process dies, however it dies, so "the kernel lock is
 free" is proof of death that needs no PID, and works across PID namespaces (containers that share
-a volume). Where ``fcntl`` is missing (Windows) there is no such proof; callers fall back to the
-PID and process start time written in the lock file.
+a volume). Where ``fcntl`` is missing there is no such proof; callers fall back to the PID and
+process start time written in the lock file.
+
+This module imports on every platform: nothing here touches a name that may be missing until it
+is used. What lockcore cannot do without is checked by :func:`ensure_supported` at the first lock
+taken or inspected, which raises one error naming what is missing. Linux-only speedups
+(``renameat2``, inotify) each have a portable fallback; ``LOCKCORE_WITHOUT=renameat2,inotify``
+makes a process take the fallbacks, so they are tested on Linux too.
 """
 
 from __future__ import annotations
@@ -18,12 +24,45 @@ import sys
 import threading
 import time
 
+from lockcore._errors import UnsupportedPlatformError
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 HAS_KERNEL_LOCKS = fcntl is not None
+
+#: Linux-only speedups this process does without (comma-separated: renameat2, inotify).
+WITHOUT = frozenset(filter(None, os.environ.get("LOCKCORE_WITHOUT", "").split(",")))
+
+#: What lockcore needs from ``os`` and has no fallback for.
+_REQUIRED_OS_FUNCTIONS = ("pread", "fchmod", "fsync")
+
+
+def unsupported_reason() -> str | None:
+    """Why lockcore cannot work here, in words, or None where it can."""
+    if os.name != "posix":
+        # The protocol removes and replaces files that other processes have open; Windows
+        # refuses both while any handle is open, and nothing here is tested there.
+        return (
+            f"lockcore supports POSIX systems only, not {sys.platform}: it removes and "
+            "replaces files other processes have open"
+        )
+    missing = [f"os.{name}" for name in _REQUIRED_OS_FUNCTIONS if not hasattr(os, name)]
+    if missing:
+        return f"lockcore needs {', '.join(missing)}, which this Python on {sys.platform} lacks"
+    return None
+
+
+_UNSUPPORTED = unsupported_reason()
+
+
+def ensure_supported(path: str) -> None:
+    """Raise UnsupportedPlatformError (about ``path``) where lockcore cannot work."""
+    if _UNSUPPORTED is not None:
+        raise UnsupportedPlatformError(_UNSUPPORTED, path)
+
 
 #: Flags for every open of a lock or temp file: never follow a planted symlink, never leak the
 #: descriptor into child processes (a child would keep our kernel lock alive after we die).
@@ -87,7 +126,7 @@ try:
     _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 except OSError:  # pragma: no cover - no C library to load
     _libc = None
-_renameat2 = getattr(_libc, "renameat2", None)
+_renameat2 = None if "renameat2" in WITHOUT else getattr(_libc, "renameat2", None)
 _can_exchange = _renameat2 is not None
 
 
@@ -121,8 +160,9 @@ _IN_CLOSE_WRITE = 0x8
 _IN_DELETE_SELF = 0x400
 _IN_MOVE_SELF = 0x800
 _IN_DONT_FOLLOW = 0x02000000
-_IN_NONBLOCK = os.O_NONBLOCK
-_IN_CLOEXEC = CLOEXEC
+# Linux's values (inotify is Linux-only); os.O_NONBLOCK does not exist on Windows.
+_IN_NONBLOCK = 0o4000
+_IN_CLOEXEC = 0o2000000
 #: Whatever a holder does when it lets go: unlink (nlink changes), close, or die (close).
 _RELEASE_EVENTS = (
     _IN_MODIFY | _IN_ATTRIB | _IN_CLOSE_WRITE | _IN_DELETE_SELF | _IN_MOVE_SELF | _IN_DONT_FOLLOW
@@ -160,7 +200,7 @@ class ReleaseWatch:
             if _idle_instances:
                 self._fd = _idle_instances.pop()
                 return
-        if _libc is not None and hasattr(_libc, "inotify_init1"):
+        if _libc is not None and hasattr(_libc, "inotify_init1") and "inotify" not in WITHOUT:
             self._fd = _libc.inotify_init1(_IN_NONBLOCK | _IN_CLOEXEC)
 
     @property

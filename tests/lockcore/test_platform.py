@@ -1,0 +1,156 @@
+"""lockcore's platform boundary: it imports everywhere, works where it can, and says clearly
+where it cannot. The fallbacks other systems take are real code, tested here on Linux by making
+a child process take them (an import-time question needs a fresh interpreter anyway)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import lockcore
+
+# A child without what Windows lacks: fcntl (so no kernel locks) and os.O_NONBLOCK.
+_WITHOUT_FCNTL_AND_O_NONBLOCK = """
+import os, sys
+del os.O_NONBLOCK
+sys.modules["fcntl"] = None  # "import fcntl" raises ImportError, as on Windows
+"""
+
+
+def run_child(code: str, *args: str, env: dict[str, str] | None = None) -> list[object]:
+    """Run ``code`` in a fresh interpreter importing this checkout; its printed JSON lines."""
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(Path(lockcore.__file__).parent.parent), **(env or {})},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_lockcore_imports_and_works_without_fcntl_and_o_nonblock(data_path: Path) -> None:
+    out = run_child(
+        _WITHOUT_FCNTL_AND_O_NONBLOCK
+        + """
+import json
+import lockcore
+from lockcore import _platform
+path = sys.argv[1]
+print(json.dumps(_platform.HAS_KERNEL_LOCKS))
+for _ in range(3):
+    lockcore.locked_update_json(path, lambda data: {"n": data["n"] + 1}, default={"n": 0})
+print(json.dumps(lockcore.locked_read_json(path)))
+with lockcore.FileLock(path):
+    print(json.dumps(lockcore.inspect_lock(path).state.name))
+print(json.dumps(lockcore.inspect_lock(path).state.name))
+""",
+        str(data_path),
+    )
+    # No kernel lock: the holder is judged by the PID and start time in its lock file.
+    assert out == [False, {"n": 3}, "HELD_ALIVE", "FREE"]
+
+
+def test_where_lockcore_cannot_work_it_raises_one_clear_error(data_path: Path) -> None:
+    out = run_child(
+        _WITHOUT_FCNTL_AND_O_NONBLOCK
+        + """
+del os.pread  # Windows has no pread: lockcore cannot check its lock is still in place
+import json
+import lockcore
+path = sys.argv[1]
+calls = {
+    "FileLock.acquire": lambda: lockcore.FileLock(path).acquire(),
+    "locked_update_json": lambda: lockcore.locked_update_json(path, lambda d: d, default={}),
+    "inspect_lock": lambda: lockcore.inspect_lock(path),
+}
+for name, call in calls.items():
+    try:
+        call()
+    except lockcore.UnsupportedPlatformError as error:
+        print(json.dumps([name, str(error), error.path, isinstance(error, NotImplementedError)]))
+""",
+        str(data_path),
+    )
+    assert [line[0] for line in out] == ["FileLock.acquire", "locked_update_json", "inspect_lock"]
+    for _name, message, path, builtin in out:
+        assert "os.pread" in message
+        assert path == str(data_path)
+        assert builtin
+    assert not data_path.exists(), "nothing was written"
+    assert not Path(lockcore.lock_path_for(data_path)).exists()
+
+
+def test_this_system_is_supported() -> None:
+    from lockcore import _platform
+
+    assert _platform.unsupported_reason() is None
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+@pytest.mark.parametrize("without", ["", "renameat2"])
+def test_without_renameat2_a_write_replaces_the_file_with_os_replace(
+    data_path: Path, tmp_path: Path, without: str
+) -> None:
+    trace = tmp_path / "trace"
+    subprocess.run(
+        [
+            "strace",
+            "-f",
+            "-qq",
+            "-o",
+            str(trace),
+            "-e",
+            "trace=rename,renameat,renameat2",
+            sys.executable,
+            "-c",
+            "import sys, lockcore\n"
+            "for n in range(3): lockcore.locked_write_json(sys.argv[1], {'n': n}, durable=False)",
+            str(data_path),
+        ],
+        env={
+            **os.environ,
+            "PYTHONPATH": str(Path(lockcore.__file__).parent.parent),
+            "LOCKCORE_WITHOUT": without,
+        },
+        check=True,
+        timeout=60,
+    )
+    calls = trace.read_text()
+    assert json.loads(data_path.read_text()) == {"n": 2}
+    if without:
+        assert "RENAME_EXCHANGE" not in calls, calls
+        assert "rename" in calls, "the portable path renames the temp file over the data file"
+    else:
+        assert "RENAME_EXCHANGE" in calls, "Linux swaps the files: the switch is what differs"
+
+
+def test_processes_on_the_portable_paths_lose_no_update(data_path: Path) -> None:
+    # Waiting without inotify (sleeping with jitter) and replacing without renameat2, in four
+    # processes updating one counter at once: every update is kept.
+    code = """
+import sys, lockcore
+def add_one(data):
+    return {"n": data["n"] + 1}
+for _ in range(100):
+    lockcore.locked_update_json(sys.argv[1], add_one, default={"n": 0}, durable=False)
+"""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(lockcore.__file__).parent.parent),
+        "LOCKCORE_WITHOUT": "renameat2,inotify",
+    }
+    children = [
+        subprocess.Popen([sys.executable, "-c", code, str(data_path)], env=env) for _ in range(4)
+    ]
+    assert [child.wait(timeout=120) for child in children] == [0, 0, 0, 0]
+    assert json.loads(data_path.read_text()) == {"n": 400}
