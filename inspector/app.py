@@ -10,6 +10,7 @@ from inspector import APPLICATION_ID, application_version
 from inspector.colours import is_dark
 from inspector.resources import icon
 from inspector.services.watcher import ObserverFactory, default_observer_factory
+from inspector.translation import install_translators
 from inspector.widgets.main_window import MainWindow
 
 #: QSettings' organisation and application: the application id split at its last dot, so the
@@ -147,6 +148,7 @@ def configure_application(app: QApplication) -> None:
     """Identity, icon, style and a palette that follows the system's light/dark setting."""
     set_application_identity()
     migrate_legacy_settings()
+    install_translators(app)
     QGuiApplication.setApplicationDisplayName(DISPLAY_NAME)
     QGuiApplication.setDesktopFileName(APPLICATION_ID)
     app.setWindowIcon(icon("app"))
