@@ -8,7 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from inspector import application_version
@@ -72,7 +72,8 @@ def folder_to_open(path: str | None) -> tuple[str | None, str | None]:
         store = str(settings.value("folders/last_store", "") or "")
         inside = store.startswith(os.path.join(last, "")) and os.path.exists(store)
         return last, store if inside else None
-    return QFileDialog.getExistingDirectory(None, "Open Folder of JSON Stores") or None, None
+    title = QCoreApplication.translate("MainWindow", "Open Folder of JSON Stores")
+    return QFileDialog.getExistingDirectory(None, title) or None, None
 
 
 def _install_or_uninstall_desktop_entry(*, install: bool) -> int:
@@ -144,7 +145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         window = create_main_window(folder, poll=args.poll, select=store)
         if demo is not None:
             window.statusBar().showMessage(
-                "Demo folder with live writer processes; it is removed when you quit.", 15000
+                QCoreApplication.translate(
+                    "MainWindow",
+                    "Demo folder with live writer processes; it is removed when you quit.",
+                ),
+                15000,
             )
         window.show()
         return app.exec()

@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         self._select_when_listed: str | None = None
         self._shut_down = False
 
-        self.setWindowTitle("Lock Inspector")
+        self.setWindowTitle(self.tr("Lock Inspector"))
         self.setWindowIcon(icon("app"))
         self._build_central()
         self._build_actions()
@@ -131,9 +131,11 @@ class MainWindow(QMainWindow):
         left_layout.setSpacing(6)
 
         self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter stores by file, process, state…  (Ctrl+F)")
+        self.filter_edit.setPlaceholderText(
+            self.tr("Filter stores by file, process, state…  (Ctrl+F)")
+        )
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.setAccessibleName("Filter stores")
+        self.filter_edit.setAccessibleName(self.tr("Filter stores"))
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.filter_edit.installEventFilter(self)  # Down/Enter into the table, Esc clears
         left_layout.addWidget(self.filter_edit)
@@ -144,10 +146,12 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.read_only_banner)
 
         self.table = QTableView()
-        self.table.setAccessibleName("Stores")
+        self.table.setAccessibleName(self.tr("Stores"))
         self.table.setAccessibleDescription(
-            "One row per JSON store: its lock, the lock's holder and age, size, time modified "
-            "and health"
+            self.tr(
+                "One row per JSON store: its lock, the lock's holder and age, size, time "
+                "modified and health"
+            )
         )
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -203,15 +207,21 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         style = self.style()
+        # The tips that say more when the folder is read-only (see _update_action_tips).
+        self._tips = {
+            "save": self.tr("Save the edited document under the store's lock"),
+            "break": self.tr("Remove the selected store's lock file after confirmation"),
+            "recover": self.tr("Finish the legacy write that left X.json.tmp behind"),
+        }
         self.open_action = self._action(
-            "&Open Folder…",
+            self.tr("&Open Folder…"),
             self._on_open_action_triggered,
             QKeySequence.StandardKey.Open,
-            "Show the stores of another folder",
+            self.tr("Show the stores of another folder"),
         )
         self.open_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon))
         self.quit_action = self._action(
-            "&Quit", self._on_quit_action_triggered, QKeySequence.StandardKey.Quit
+            self.tr("&Quit"), self._on_quit_action_triggered, QKeySequence.StandardKey.Quit
         )
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
 
@@ -219,83 +229,85 @@ class MainWindow(QMainWindow):
         # Not the stack's createUndoAction: that one is enabled whenever the stack can undo,
         # also while a save runs or the folder is read-only.
         self.undo_action = self._action(
-            "&Undo", pane.undo_action.trigger, QKeySequence.StandardKey.Undo
+            self.tr("&Undo"), pane.undo_action.trigger, QKeySequence.StandardKey.Undo
         )
         self.redo_action = self._action(
-            "&Redo", pane.redo_action.trigger, QKeySequence("Ctrl+Shift+Z")
+            self.tr("&Redo"), pane.redo_action.trigger, QKeySequence("Ctrl+Shift+Z")
         )
         self.save_action = self._action(
-            "&Save",
+            self.tr("&Save"),
             self._on_save_action_triggered,
             QKeySequence.StandardKey.Save,
-            "Save the edited document under the store's lock",
+            self._tips["save"],
         )
         self.save_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
         self.revert_action = self._action(
-            "Re&vert",
+            self.tr("Re&vert"),
             self._on_revert_action_triggered,
             None,
-            "Drop unsaved edits and show the file as it is on disk",
+            self.tr("Drop unsaved edits and show the file as it is on disk"),
         )
         self.break_lock_action = self._action(
-            "&Break Lock…",
+            self.tr("&Break Lock…"),
             self._on_break_lock_action_triggered,
             QKeySequence("Ctrl+Shift+B"),
-            "Remove the selected store's lock file after confirmation",
+            self._tips["break"],
         )
         self.break_lock_action.setIcon(icon("lock-stale"))
         self.table.addAction(self.break_lock_action)
         self.recover_action = self._action(
-            "Re&cover Interrupted Write",
+            self.tr("Re&cover Interrupted Write"),
             self._on_recover_action_triggered,
             QKeySequence("Ctrl+Shift+R"),
-            "Finish the legacy write that left X.json.tmp behind",
+            self._tips["recover"],
         )
         self.recover_action.setIcon(icon("lock-free"))
         self.table.addAction(self.recover_action)
         self.copy_path_action = self._action(
-            "Copy &Path",
+            self.tr("Copy &Path"),
             self._on_copy_path_action_triggered,
             QKeySequence("Ctrl+Shift+C"),
-            "Copy the selected store's full path",
+            self.tr("Copy the selected store's full path"),
         )
         self.table.addAction(self.copy_path_action)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
         self.refresh_action = self._action(
-            "&Refresh",
+            self.tr("&Refresh"),
             self._on_refresh_action_triggered,
             QKeySequence.StandardKey.Refresh,
-            "Rescan the folder",
+            self.tr("Rescan the folder"),
         )
         self.refresh_action.setShortcuts([QKeySequence("F5")])
         self.refresh_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
         self.subfolders_action = self._action(
-            "Include &Subfolders",
+            self.tr("Include &Subfolders"),
             self._on_subfolders_action_triggered,
             None,
-            "Also list stores in subfolders",
+            self.tr("Also list stores in subfolders"),
         )
         self.subfolders_action.setCheckable(True)
         self.find_action = self._action(
-            "&Find…",
+            self.tr("&Find…"),
             self._on_find_action_triggered,
             QKeySequence.StandardKey.Find,
-            "Filter the store list",
+            self.tr("Filter the store list"),
         )
-        self.about_action = self._action("&About Lock Inspector", self._on_about_action_triggered)
+        self.about_action = self._action(
+            self.tr("&About Lock Inspector"), self._on_about_action_triggered
+        )
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        file_menu = bar.addMenu(self.tr("&File"))
         file_menu.addAction(self.open_action)
-        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu = QMenu(self.tr("Open &Recent"), self)
         file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
-        edit_menu = bar.addMenu("&Edit")
+        edit_menu = bar.addMenu(self.tr("&Edit"))
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
@@ -307,17 +319,17 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addAction(self.copy_path_action)
 
-        view_menu = bar.addMenu("&View")
+        view_menu = bar.addMenu(self.tr("&View"))
         view_menu.addAction(self.refresh_action)
         view_menu.addAction(self.subfolders_action)
         view_menu.addSeparator()
         view_menu.addAction(self.find_action)
 
-        help_menu = bar.addMenu("&Help")
+        help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.addAction(self.about_action)
 
     def _build_toolbar(self) -> None:
-        toolbar = QToolBar("Main", self)
+        toolbar = QToolBar(self.tr("Main"), self)
         toolbar.setObjectName("mainToolBar")
         toolbar.setMovable(False)
         toolbar.setIconSize(QSize(18, 18))
@@ -339,12 +351,12 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.folder_label = QLabel("No folder")
+        self.folder_label = QLabel(self.tr("No folder"))
         self.folder_label.setTextFormat(Qt.TextFormat.PlainText)
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.stores_label = QLabel()
         self.locked_label = QLabel()
-        self.watch_label = QLabel("not watching")
+        self.watch_label = QLabel(self.tr("not watching"))
         for label in (self.folder_label, self.stores_label, self.locked_label, self.watch_label):
             label.setContentsMargins(6, 0, 6, 0)
             bar.addPermanentWidget(label)
@@ -501,11 +513,15 @@ class MainWindow(QMainWindow):
     def _update_action_tips(self) -> None:
         read_only = self.directory.read_only_reason
         for action, tip in (
-            (self.break_lock_action, "Remove the selected store's lock file after confirmation"),
-            (self.recover_action, "Finish the legacy write that left X.json.tmp behind"),
-            (self.save_action, "Save the edited document under the store's lock"),
+            (self.break_lock_action, self._tips["break"]),
+            (self.recover_action, self._tips["recover"]),
+            (self.save_action, self._tips["save"]),
         ):
-            text = f"{tip} — disabled: {read_only}" if read_only else tip
+            text = (
+                self.tr("{tip} — disabled: {reason}").format(tip=tip, reason=read_only)
+                if read_only
+                else tip
+            )
             action.setStatusTip(text)
             action.setToolTip(text)
 
@@ -555,7 +571,10 @@ class MainWindow(QMainWindow):
         shown = printable_path(folder)
         self.folder_label.setText(shown)
         self.folder_label.setToolTip(shown)
-        self.setWindowTitle(f"Lock Inspector — {os.path.basename(shown) or shown}[*]")
+        self.setWindowTitle(
+            self.tr("Lock Inspector — {folder}").format(folder=os.path.basename(shown) or shown)
+            + "[*]"
+        )
         self.folder_banner.hide()
 
     @Slot(bool)
@@ -564,8 +583,10 @@ class MainWindow(QMainWindow):
             self.folder_banner.hide()
             return
         self.folder_banner.setText(
-            f"⚠ The folder {printable_path(self.directory.folder)} no longer exists. "
-            "Its stores will reappear as soon as it is back."
+            self.tr(
+                "⚠ The folder {folder} no longer exists. "
+                "Its stores will reappear as soon as it is back."
+            ).format(folder=printable_path(self.directory.folder))
         )
         self.folder_banner.show()
 
@@ -573,10 +594,12 @@ class MainWindow(QMainWindow):
     def _on_read_only_changed(self, read_only: bool, reason: str) -> None:
         if read_only:
             self.read_only_banner.setText(
-                f"🔒 Read-only folder: {reason} The stores can be viewed; editing, saving, "
-                "recovering and breaking locks are disabled."
+                self.tr(
+                    "🔒 Read-only folder: {reason} The stores can be viewed; editing, saving, "
+                    "recovering and breaking locks are disabled."
+                ).format(reason=reason)
             )
-            self._show_message(f"Read-only: {reason}")
+            self._show_message(self.tr("Read-only: {reason}").format(reason=reason))
         self.read_only_banner.setVisible(read_only)
         self.document_pane.set_read_only(reason if read_only else None)
         self._update_action_tips()
@@ -588,8 +611,10 @@ class MainWindow(QMainWindow):
 
     @Slot(int, int)
     def _on_summary_changed(self, stores: int, locked: int) -> None:
-        self.stores_label.setText(f"{stores} store{'s' if stores != 1 else ''}")
-        self.locked_label.setText(f"{locked} locked")
+        self.stores_label.setText(
+            self.tr("1 store") if stores == 1 else self.tr("{count} stores").format(count=stores)
+        )
+        self.locked_label.setText(self.tr("{count} locked").format(count=locked))
 
     @Slot(str)
     def _on_status_message(self, message: str) -> None:
@@ -645,7 +670,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_open_action_triggered(self) -> None:
         start = self.directory.folder or os.path.expanduser("~")
-        folder = QFileDialog.getExistingDirectory(self, "Open Folder of JSON Stores", start)
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Open Folder of JSON Stores"), start
+        )
         if folder:
             self.open_folder(folder)
 
@@ -662,7 +689,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_save_action_triggered(self) -> None:
         if self.directory.read_only_reason:
-            self._show_message(f"Cannot save: {self.directory.read_only_reason}")
+            self._show_message(
+                self.tr("Cannot save: {reason}").format(reason=self.directory.read_only_reason)
+            )
             return
         self.document_pane.save()
 
@@ -673,7 +702,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_refresh_action_triggered(self) -> None:
         self.directory.refresh()
-        self._show_message("Rescanning…")
+        self._show_message(self.tr("Rescanning…"))
 
     @Slot(bool)
     def _on_subfolders_action_triggered(self, checked: bool) -> None:
@@ -687,12 +716,17 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_about_action_triggered(self) -> None:
         box = QMessageBox(self)
-        box.setWindowTitle("About Lock Inspector")
+        box.setWindowTitle(self.tr("About Lock Inspector"))
         box.setIconPixmap(icon("app").pixmap(64, 64))
-        box.setText(f"<h3>Lock Inspector {self.version}</h3>")
+        box.setText(
+            "<h3>" + self.tr("Lock Inspector {version}").format(version=self.version) + "</h3>"
+        )
         box.setInformativeText(
-            "See who holds which lock on your shared JSON stores, edit them safely, and "
-            "break stale locks with confirmation.<br><br>Built on lockcore and Qt for Python."
+            self.tr(
+                "See who holds which lock on your shared JSON stores, edit them safely, and "
+                "break stale locks with confirmation.<br><br>Built on lockcore and Qt for "
+                "Python."
+            )
         )
         self.about_box = box
         box.open()
@@ -702,7 +736,7 @@ class MainWindow(QMainWindow):
         entry = self.selected_entry()
         if entry is not None:
             QApplication.clipboard().setText(printable_path(entry.path))
-            self._show_message(f"Copied {printable_path(entry.path)}")
+            self._show_message(self.tr("Copied {path}").format(path=printable_path(entry.path)))
 
     @Slot()
     def _on_break_lock_action_triggered(self) -> None:
@@ -710,7 +744,11 @@ class MainWindow(QMainWindow):
         if entry is None or entry.lock is None or not entry.lock.is_locked:
             return
         if self.directory.read_only_reason:
-            self._show_message(f"Cannot break the lock: {self.directory.read_only_reason}")
+            self._show_message(
+                self.tr("Cannot break the lock: {reason}").format(
+                    reason=self.directory.read_only_reason
+                )
+            )
             return
         dialog = BreakLockDialog(
             entry.lock,
@@ -753,7 +791,7 @@ class MainWindow(QMainWindow):
         if entry is None or entry.health is not StoreHealth.RECOVERABLE:
             return
         self.recover_action.setEnabled(False)
-        self._show_message(f"Recovering {entry.name}…")
+        self._show_message(self.tr("Recovering {name}…").format(name=entry.name))
         self.lock_actions.recover(entry.path)
 
     @Slot(object, bool, str)
