@@ -27,10 +27,12 @@ import itertools
 import shlex
 import time
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
     QModelRoleData,
     QModelRoleDataSpan,
@@ -50,6 +52,7 @@ from inspector.services.store_directory import (
     StoreEntry,
     StoreHealth,
 )
+from inspector.translation import QT_TRANSLATE_NOOP
 from lockcore import LockInfo, LockState
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -96,26 +99,55 @@ class Column(enum.IntEnum):
     HEALTH = 7
 
 
+# The words the table shows are marked for pyside6-lupdate here (QT_TRANSLATE_NOOP gives back
+# the English) and translated where shown, through translated().
 _HEADERS = {
-    Column.FILE: "File",
-    Column.LOCK: "Lock",
-    Column.PID: "PID",
-    Column.PROCESS: "Process",
-    Column.AGE: "Lock age",
-    Column.SIZE: "Size",
-    Column.MODIFIED: "Modified",
-    Column.HEALTH: "Health",
+    Column.FILE: QT_TRANSLATE_NOOP("StoreTableModel", "File"),
+    Column.LOCK: QT_TRANSLATE_NOOP("StoreTableModel", "Lock"),
+    Column.PID: QT_TRANSLATE_NOOP("StoreTableModel", "PID"),
+    Column.PROCESS: QT_TRANSLATE_NOOP("StoreTableModel", "Process"),
+    Column.AGE: QT_TRANSLATE_NOOP("StoreTableModel", "Lock age"),
+    Column.SIZE: QT_TRANSLATE_NOOP("StoreTableModel", "Size"),
+    Column.MODIFIED: QT_TRANSLATE_NOOP("StoreTableModel", "Modified"),
+    Column.HEALTH: QT_TRANSLATE_NOOP("StoreTableModel", "Health"),
 }
 
 #: The word shown for each lock state, and the icon beside it.
 LOCK_WORDS: dict[LockState, tuple[str, str]] = {
-    LockState.FREE: ("free", "lock-free"),
-    LockState.HELD_ALIVE: ("held", "lock-held"),
-    LockState.STALE_DEAD_HOLDER: ("stale — holder dead", "lock-stale"),
+    LockState.FREE: (QT_TRANSLATE_NOOP("StoreTableModel", "free"), "lock-free"),
+    LockState.HELD_ALIVE: (QT_TRANSLATE_NOOP("StoreTableModel", "held"), "lock-held"),
+    LockState.STALE_DEAD_HOLDER: (
+        QT_TRANSLATE_NOOP("StoreTableModel", "stale — holder dead"),
+        "lock-stale",
+    ),
     # Never "stale": this machine cannot see whether a holder elsewhere lives.
-    LockState.HELD_OTHER_HOST: ("other host — unverifiable", "lock-other-host"),
-    LockState.BEING_CREATED: ("being acquired", "lock-being-created"),
-    LockState.UNREADABLE: ("unreadable", "lock-unreadable"),
+    LockState.HELD_OTHER_HOST: (
+        QT_TRANSLATE_NOOP("StoreTableModel", "other host — unverifiable"),
+        "lock-other-host",
+    ),
+    LockState.BEING_CREATED: (
+        QT_TRANSLATE_NOOP("StoreTableModel", "being acquired"),
+        "lock-being-created",
+    ),
+    LockState.UNREADABLE: (QT_TRANSLATE_NOOP("StoreTableModel", "unreadable"), "lock-unreadable"),
+}
+_UNKNOWN = QT_TRANSLATE_NOOP("StoreTableModel", "unknown")
+_NO_LOCK_FILE = QT_TRANSLATE_NOOP("StoreTableModel", "No lock file.")
+_EXITED = QT_TRANSLATE_NOOP("StoreTableModel", "exited")
+_EXITED_PARENTHESISED = QT_TRANSLATE_NOOP("StoreTableModel", "(exited)")
+_PROCESS_EXITED = QT_TRANSLATE_NOOP("StoreTableModel", "{process} (exited)")
+
+#: The health column's words (the enum's values are the same English, for logs and tests).
+HEALTH_WORDS = {
+    StoreHealth.VALID: QT_TRANSLATE_NOOP("StoreTableModel", "valid JSON"),
+    StoreHealth.CORRUPT: QT_TRANSLATE_NOOP("StoreTableModel", "corrupt"),
+    StoreHealth.RECOVERABLE: QT_TRANSLATE_NOOP(
+        "StoreTableModel", "interrupted write — recoverable"
+    ),
+    StoreHealth.MISSING: QT_TRANSLATE_NOOP("StoreTableModel", "missing"),
+    StoreHealth.UNREADABLE: QT_TRANSLATE_NOOP("StoreTableModel", "unreadable"),
+    StoreHealth.NOT_CHECKED: QT_TRANSLATE_NOOP("StoreTableModel", "large — not checked"),
+    StoreHealth.PENDING: QT_TRANSLATE_NOOP("StoreTableModel", "checking…"),
 }
 
 #: The health column's text colours (the others use the palette's).
@@ -180,10 +212,26 @@ def format_time(epoch: float | None, now: float | None = None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", moment)
 
 
+@cache
+def translated(text: str) -> str:
+    """``text`` (marked above) in the user's language. Cached: a cell is painted often; a new
+    model clears the cache, so translators installed before it is made are used."""
+    return QCoreApplication.translate("StoreTableModel", text)
+
+
+def lock_state_word(state: LockState | None) -> str:
+    """The word for a lock state (None: not known)."""
+    return translated(_UNKNOWN if state is None else LOCK_WORDS[state][0])
+
+
 def lock_word(entry: StoreEntry) -> str:
     """The lock column's word for an entry."""
-    state = entry.lock_state
-    return "unknown" if state is None else LOCK_WORDS[state][0]
+    return lock_state_word(entry.lock_state)
+
+
+def health_word(health: StoreHealth) -> str:
+    """The health column's word."""
+    return translated(HEALTH_WORDS[health])
 
 
 def process_label(info: LockInfo) -> str:
@@ -191,7 +239,7 @@ def process_label(info: LockInfo) -> str:
     if info.pid is None:
         return ""
     if info.holder_alive is False:
-        return info.process_name or "(exited)"
+        return info.process_name or translated(_EXITED_PARENTHESISED)
     return info.process_name or "?"
 
 
@@ -212,6 +260,7 @@ class StoreTableModel(QAbstractTableModel):
 
     def __init__(self, directory: StoreDirectory, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        translated.cache_clear()
         self._rows: list[StoreEntry] = []  # the rows shown, in order
         self._row_of: dict[str, int] = {}
         self._hidden: dict[str, StoreEntry] = {}  # entries the filter leaves out
@@ -291,7 +340,7 @@ class StoreTableModel(QAbstractTableModel):
             and role == int(Qt.ItemDataRole.DisplayRole)
             and 0 <= section < _COLUMN_COUNT
         ):
-            return _HEADERS[Column(section)]
+            return translated(_HEADERS[Column(section)])
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -362,7 +411,7 @@ class StoreTableModel(QAbstractTableModel):
         if column == Column.LOCK:
             return lock_word(entry)
         if column == Column.HEALTH:
-            return entry.health.value
+            return health_word(entry.health)
         if column == Column.SIZE:
             return format_size(entry.size)
         if column == Column.MODIFIED:
@@ -379,7 +428,7 @@ class StoreTableModel(QAbstractTableModel):
     def _filter_text(entry: StoreEntry) -> str:
         info = entry.lock
         process = process_label(info) if info is not None and info.is_locked else ""
-        return "\n".join((entry.name, process, lock_word(entry), entry.health.value))
+        return "\n".join((entry.name, process, lock_word(entry), health_word(entry.health)))
 
     def _matches(self, entry: StoreEntry) -> bool:
         return not self._needle or self._needle in self._filter_text(entry).casefold()
@@ -397,12 +446,16 @@ class StoreTableModel(QAbstractTableModel):
             return printable_path(entry.path) + extra
         if column == Column.LOCK:
             if info is None:
-                return entry.lock_error or "No lock file."
+                return entry.lock_error or translated(_NO_LOCK_FILE)
             return info.reason or None
         if column == Column.PROCESS and info is not None and info.is_locked:
             text = printable_path(shlex.join(info.cmdline)) if info.cmdline else info.process_name
             if info.holder_alive is False:
-                return f"{text} (exited)" if text else "exited"
+                return (
+                    translated(_PROCESS_EXITED).format(process=text)
+                    if text
+                    else translated(_EXITED)
+                )
             return text or None
         if column == Column.HEALTH:
             return entry.health_detail or None
