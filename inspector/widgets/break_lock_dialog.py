@@ -18,7 +18,7 @@ import socket
 from collections.abc import Callable
 from html import escape
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.colours import ERROR_TEXT
 from inspector.display import printable_name, printable_path
-from inspector.models.store_table import LOCK_WORDS, format_age, format_time
+from inspector.models.store_table import LOCK_WORDS, format_age, format_time, lock_state_word
 from inspector.resources import icon
 from lockcore import HolderAliveError, LockChangedError, LockInfo, LockState
 
@@ -42,41 +43,56 @@ from lockcore import HolderAliveError, LockChangedError, LockInfo, LockState
 #: BreakLockDialog.finish_break.
 LockBreaker = Callable[[LockInfo, bool], None]
 
-_REFUSED_STYLE = "color: #c62828; font-weight: bold;"
+
+def _refused_style() -> str:
+    """Bold, in the error colour for the palette in force (readable on light and dark)."""
+    return f"color: {ERROR_TEXT.for_palette().name()}; font-weight: bold;"
 
 
 def break_outcome(info: LockInfo, error: BaseException | None) -> str:
     """What breaking ``info``'s lock came to, in a sentence (``error`` None: it was removed)."""
     if error is None:
-        return f"Lock on {printable_name(info.path)} broken."
+        return QCoreApplication.translate("BreakLockDialog", "Lock on {name} broken.").format(
+            name=printable_name(info.path)
+        )
     if isinstance(error, LockChangedError):
         current = error.current
-        now = (
-            "it is gone now"
-            if current is None or not current.is_locked
-            else f"it is now held by PID {current.pid}"
-        )
-        return f"The lock changed since this dialog opened ({now}). Nothing was removed."
+        if current is None or not current.is_locked:
+            now = QCoreApplication.translate("BreakLockDialog", "it is gone now")
+        else:
+            now = QCoreApplication.translate(
+                "BreakLockDialog", "it is now held by PID {pid}"
+            ).format(pid=current.pid)
+        return QCoreApplication.translate(
+            "BreakLockDialog",
+            "The lock changed since this dialog opened ({now}). Nothing was removed.",
+        ).format(now=now)
     if isinstance(error, HolderAliveError):
-        return "The holder is alive or cannot be verified. Nothing was removed."
+        return QCoreApplication.translate(
+            "BreakLockDialog", "The holder is alive or cannot be verified. Nothing was removed."
+        )
     reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-    return printable_path(f"Could not remove the lock: {reason}. Nothing was removed.")
+    return printable_path(
+        QCoreApplication.translate(
+            "BreakLockDialog", "Could not remove the lock: {reason}. Nothing was removed."
+        ).format(reason=reason)
+    )
 
 
 def describe_content(content: bytes) -> str:
     """The lock file's bytes as readable text; undecodable bytes shown as ``\\xNN``."""
     if not content:
-        return "(empty)"
+        return QCoreApplication.translate("BreakLockDialog", "(empty)")
     return content.decode("utf-8", errors="backslashreplace")
 
 
 def holder_status(info: LockInfo) -> str:
     """``"4711 — alive"``, ``"4711 — dead"``, ``"4711 — cannot be verified"``."""
     if info.holder_alive is True:
-        return "alive"
+        return QCoreApplication.translate("BreakLockDialog", "alive")
     if info.holder_alive is False:
-        return "dead (no longer running)"
-    return "cannot be verified"
+        return QCoreApplication.translate("BreakLockDialog", "dead (no longer running)")
+    return QCoreApplication.translate("BreakLockDialog", "cannot be verified")
 
 
 class BreakLockDialog(QDialog):
@@ -93,17 +109,21 @@ class BreakLockDialog(QDialog):
         self.is_breaking = False
         self.needs_second_step = info.state is not LockState.STALE_DEAD_HOLDER
         name = printable_name(info.path)
-        self.setWindowTitle(f"Break lock on {name}")
+        self.setWindowTitle(self.tr("Break lock on {name}").format(name=name))
         self.setMinimumWidth(560)
 
         layout = QVBoxLayout(self)
-        heading = QLabel(f"<h3>Break the lock on {escape(name)}?</h3>")
+        heading = QLabel(
+            "<h3>" + self.tr("Break the lock on {name}?").format(name=escape(name)) + "</h3>"
+        )
         heading.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(heading)
         layout.addLayout(self._details_form(info))
 
-        layout.addWidget(QLabel("Lock file content:"))
+        content_label = QLabel(self.tr("Lock file content:"))
+        layout.addWidget(content_label)
         self.content_view = QPlainTextEdit(describe_content(info.content))
+        self.content_view.setAccessibleName(self.tr("Lock file content"))
         self.content_view.setReadOnly(True)
         self.content_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.content_view.setMaximumHeight(110)
@@ -113,14 +133,16 @@ class BreakLockDialog(QDialog):
         if self.needs_second_step:
             layout.addWidget(self._warning_frame(info))
             self.confirm_checkbox = QCheckBox(
-                "I understand the holder may still be writing; break its lock anyway."
+                self.tr("I understand the holder may still be writing; break its lock anyway.")
             )
             self.confirm_checkbox.toggled.connect(self._on_confirm_checkbox_toggled)
             layout.addWidget(self.confirm_checkbox)
         else:
             note = QLabel(
-                "The process that made this lock is gone. Removing the lock lets the next "
-                "writer in; the data file is not touched."
+                self.tr(
+                    "The process that made this lock is gone. Removing the lock lets the next "
+                    "writer in; the data file is not touched."
+                )
             )
             note.setWordWrap(True)
             layout.addWidget(note)
@@ -128,12 +150,12 @@ class BreakLockDialog(QDialog):
         self.outcome_label = QLabel()
         self.outcome_label.setWordWrap(True)
         self.outcome_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.outcome_label.setStyleSheet(_REFUSED_STYLE)
+        self.outcome_label.setStyleSheet(_refused_style())
         self.outcome_label.hide()
         layout.addWidget(self.outcome_label)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.break_button = QPushButton(icon(LOCK_WORDS[info.state][1]), "Break lock")
+        self.break_button = QPushButton(icon(LOCK_WORDS[info.state][1]), self.tr("Break lock"))
         self.break_button.setEnabled(not self.needs_second_step)
         self.break_button.setAutoDefault(False)
         self.buttons.addButton(self.break_button, QDialogButtonBox.ButtonRole.DestructiveRole)
@@ -144,28 +166,33 @@ class BreakLockDialog(QDialog):
     def _details_form(self, info: LockInfo) -> QFormLayout:
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        word = LOCK_WORDS[info.state][0]
+        word = lock_state_word(info.state)
         state_label = self._plain(f"{word} — {info.reason}" if info.reason else word)
         state_label.setWordWrap(True)
-        form.addRow("State:", state_label)
-        form.addRow("Lock file:", self._selectable(printable_path(info.lock_path)))
-        form.addRow("PID:", self._plain("unknown" if info.pid is None else str(info.pid)))
-        process = info.process_name or "unknown"
+        unknown = self.tr("unknown")
+        form.addRow(self.tr("State:"), state_label)
+        form.addRow(self.tr("Lock file:"), self._selectable(printable_path(info.lock_path)))
+        form.addRow(self.tr("PID:"), self._plain(unknown if info.pid is None else str(info.pid)))
+        process = info.process_name or unknown
         self.process_label = self._plain(f"{printable_path(process)} — {holder_status(info)}")
-        form.addRow("Process:", self.process_label)
+        form.addRow(self.tr("Process:"), self.process_label)
         if info.cmdline:
             command = self._selectable(printable_path(shlex.join(info.cmdline)))
             command.setWordWrap(True)
-            form.addRow("Command line:", command)
-        host = info.hostname or f"{socket.gethostname()} (legacy lock: no host recorded)"
-        form.addRow("Host:", self._plain(printable_path(host)))
+            form.addRow(self.tr("Command line:"), command)
+        host = info.hostname or self.tr("{host} (legacy lock: no host recorded)").format(
+            host=socket.gethostname()
+        )
+        form.addRow(self.tr("Host:"), self._plain(printable_path(host)))
         age = info.age()
         age_text = (
-            "unknown"
+            unknown
             if age is None or info.created is None
-            else f"{format_age(age)} (made at {format_time(info.created)})"
+            else self.tr("{age} (made at {time})").format(
+                age=format_age(age), time=format_time(info.created)
+            )
         )
-        form.addRow("Age:", self._plain(age_text))
+        form.addRow(self.tr("Age:"), self._plain(age_text))
         return form
 
     @staticmethod
@@ -181,8 +208,7 @@ class BreakLockDialog(QDialog):
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
 
-    @staticmethod
-    def _warning_frame(info: LockInfo) -> QFrame:
+    def _warning_frame(self, info: LockInfo) -> QFrame:
         frame = QFrame()
         frame.setObjectName("breakLockWarning")
         frame.setStyleSheet(
@@ -190,21 +216,25 @@ class BreakLockDialog(QDialog):
             " border: 1px solid #e08a00; border-radius: 4px; }"
         )
         box = QVBoxLayout(frame)
-        who = f"PID {info.pid}" if info.pid is not None else "The holder"
+        who = (
+            self.tr("PID {pid}").format(pid=info.pid)
+            if info.pid is not None
+            else self.tr("The holder")
+        )
         if info.process_name:
             who += f" ({info.process_name})"
         if info.state is LockState.HELD_OTHER_HOST:
-            text = (
-                f"⚠ This lock belongs to {who} on another host ({info.hostname}). Whether it is "
+            text = self.tr(
+                "⚠ This lock belongs to {holder} on another host ({host}). Whether it is "
                 "still running cannot be checked from here."
-            )
+            ).format(holder=who, host=info.hostname)
         elif info.holder_alive:
-            text = f"⚠ {who} is still running and holds this lock."
+            text = self.tr("⚠ {holder} is still running and holds this lock.").format(holder=who)
         else:
-            subject = "the holder" if info.pid is None else who
-            text = f"⚠ Whether {subject} is alive cannot be verified."
-        text += (
-            " Breaking the lock lets another writer in while the holder may still be writing: "
+            subject = self.tr("the holder") if info.pid is None else who
+            text = self.tr("⚠ Whether {holder} is alive cannot be verified.").format(holder=subject)
+        text += " " + self.tr(
+            "Breaking the lock lets another writer in while the holder may still be writing: "
             "one of their updates can be lost."
         )
         label = QLabel(text)
@@ -235,7 +265,7 @@ class BreakLockDialog(QDialog):
         if self.confirm_checkbox is not None:
             self.confirm_checkbox.setEnabled(False)
         self.outcome_label.setStyleSheet("")
-        self.outcome_label.setText("Breaking the lock…")
+        self.outcome_label.setText(self.tr("Breaking the lock…"))
         self.outcome_label.show()
         self._breaker(self.info, self.needs_second_step)
         return True
@@ -255,12 +285,12 @@ class BreakLockDialog(QDialog):
         self.accept()
 
     def _refuse(self, message: str) -> None:
-        self.outcome_label.setStyleSheet(_REFUSED_STYLE)
+        self.outcome_label.setStyleSheet(_refused_style())
         self.outcome_label.setText(message)
         self.outcome_label.show()
         self.break_button.setEnabled(False)
         if self.confirm_checkbox is not None:
             self.confirm_checkbox.setEnabled(False)
         cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setText("Close")
+        cancel.setText(self.tr("Close"))
         self.break_finished.emit(False, message)
