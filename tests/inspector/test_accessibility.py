@@ -16,7 +16,8 @@ from inspector.app import apply_color_scheme, dark_palette, palette_for_scheme
 from inspector.colours import AA_NORMAL_TEXT, ERROR_TEXT, WARNING_TEXT, contrast_ratio
 from inspector.models.store_table import HEALTH_COLOURS, Column
 from inspector.services.store_directory import StoreHealth
-from lockcore import LockState
+from inspector.widgets.break_lock_dialog import BreakLockDialog
+from lockcore import LockState, inspect_lock
 
 
 def _focus_stops(window: QWidget) -> list[QWidget]:
@@ -198,3 +199,18 @@ def test_the_app_sets_no_palette_of_its_own_in_light_mode_or_high_contrast(qapp,
         assert qapp.palette().resolveMask() == 0
     finally:
         qapp.setPalette(original)
+
+
+def test_every_keyboard_stop_of_the_break_lock_dialog_is_named(qtbot, store_folder, lock_holder):
+    path = os.path.join(store_folder, "settings.json")
+    lock_holder(path)  # alive: the dialog asks for the second step, a checkbox
+    info = inspect_lock(path)
+    dialog = BreakLockDialog(info, lambda _info, _force: None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    stops = _focus_stops(dialog)
+    described = [*map(_describe, stops)]
+    assert any(stop.startswith("QCheckBox") for stop in described), described
+    assert any(stop.startswith("QPlainTextEdit") for stop in described), described
+    assert _unnamed(stops) == [], described

@@ -1,0 +1,91 @@
+"""Translation: the window's own words go through Qt's translators (a pseudo-translation
+shows any that do not), and Qt's own translations are installed for the user's language."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTranslator
+from PySide6.QtWidgets import QFormLayout, QLabel
+
+from inspector.app import create_main_window
+from inspector.models.store_table import Column
+from inspector.translation import install_translators
+from inspector.widgets.break_lock_dialog import BreakLockDialog
+from lockcore import LockState, inspect_lock
+
+#: The contexts of the app's own code that these tests cover.
+_CONTEXTS = {"MainWindow", "BreakLockDialog", "StoreTableModel"}
+_MARK = "[tr] "
+
+
+class PseudoTranslator(QTranslator):
+    """Translates every text of the app's contexts to ``[tr] text``."""
+
+    def translate(self, context: str, source: str, *_disambiguation_and_count: object) -> str:
+        return f"{_MARK}{source}" if context in _CONTEXTS else ""
+
+    def isEmpty(self) -> bool:
+        return False
+
+
+def _untranslated(texts: list[str]) -> list[str]:
+    return [text for text in texts if text and not text.replace("&", "").startswith(_MARK)]
+
+
+def test_the_window_shows_its_words_translated(qtbot, qapp, store_folder, lock_holder):
+    translator = PseudoTranslator()
+    qapp.installTranslator(translator)
+    try:
+        window = create_main_window(store_folder)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: window.model.rowCount() == 4, timeout=5000)
+        texts = [window.windowTitle(), window.filter_edit.placeholderText()]
+        for menu_action in window.menuBar().actions():
+            texts.append(menu_action.text())
+            menu = menu_action.menu()
+            texts += [a.text() for a in menu.actions() if not a.isSeparator() and a.data() is None]
+        texts += [window.stores_label.text(), window.locked_label.text()]
+        texts += [window.table.accessibleName(), window.filter_edit.accessibleName()]
+        model = window.model
+        texts += [model.headerData(column, Qt.Orientation.Horizontal) for column in Column]
+        for row in range(model.rowCount()):
+            texts += [model.index(row, column).data() for column in (Column.LOCK, Column.HEALTH)]
+        assert _untranslated(texts) == []
+
+        path = os.path.join(store_folder, "settings.json")
+        holder = lock_holder(path)
+        holder.kill()
+        info = inspect_lock(path)
+        assert info.state is LockState.STALE_DEAD_HOLDER
+        dialog = BreakLockDialog(info, lambda _info, _force: None, window)
+        qtbot.addWidget(dialog)
+        form = dialog.findChild(QFormLayout)
+        texts = [dialog.windowTitle(), dialog.break_button.text()]
+        texts += [
+            form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget().text()
+            for row in range(form.rowCount())
+        ]
+        # The heading, the content's caption and the note (not what the lock file says).
+        texts += [
+            label.text().removeprefix("<h3>")
+            for label in dialog.findChildren(QLabel)
+            if label.buddy() is None and label.text().startswith(("<h3>", _MARK))
+        ]
+        assert len(texts) >= 10
+        assert _untranslated(texts) == []
+        window.shutdown()
+    finally:
+        qapp.removeTranslator(translator)
+
+
+def test_qt_translations_are_installed_for_the_users_language(qapp):
+    translators = install_translators(qapp, QLocale(QLocale.Language.German))
+    try:
+        assert translators, "Qt's own German translation was not found"
+        assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Abbrechen"
+    finally:
+        for translator in translators:
+            qapp.removeTranslator(translator)
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
