@@ -10,6 +10,7 @@ follows a planted symlink, and never destroys bytes it cannot parse.
 
 from lockcore._acquire import CancelCheck, OnWait
 from lockcore._break import break_stale_lock
+from lockcore._classify import JSONCheck, JSONKind, classify_json
 from lockcore._errors import (
     CorruptJSONError,
     FileLockError,
@@ -53,6 +54,8 @@ __all__ = [
     "FileLock",
     "FileLockError",
     "HolderAliveError",
+    "JSONCheck",
+    "JSONKind",
     "LockCancelled",
     "LockChangedError",
     "LockFormat",
@@ -68,6 +71,7 @@ __all__ = [
     "UnsupportedPlatformError",
     "__version__",
     "break_stale_lock",
+    "classify_json",
     "classify_store_file",
     "edit_json",
     "inspect_lock",

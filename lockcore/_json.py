@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from lockcore import _atomic
 from lockcore._acquire import CancelCheck, OnWait
+from lockcore._classify import classify_json
 from lockcore._errors import CorruptJSONError
 from lockcore._lock import DEFAULT_TIMEOUT, FileLock
 
@@ -43,25 +44,19 @@ def _default_value(default: Default) -> Any:
 
 
 def _parse(path: str, raw: bytes) -> Any:
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except json.JSONDecodeError as error:
+    """The document in ``raw``, or CorruptJSONError saying what the bytes are instead.
+
+    Non-standard JSON (NaN, Infinity) is returned, as Python's json module and the reviewed
+    module accept it. Valid JSON this Python cannot parse (an integer longer than
+    ``sys.get_int_max_str_digits``, nesting deeper than the recursion limit), UTF-16 text and
+    other bytes that are not UTF-8 are refused like invalid JSON: never overwritten unasked.
+    """
+    check = classify_json(raw)
+    if not check.kind.parsed:
         raise CorruptJSONError(
-            f"{path} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}",
-            path,
-            lineno=error.lineno,
-            colno=error.colno,
-        ) from error
-    except UnicodeDecodeError as error:
-        raise CorruptJSONError(
-            f"{path} is not UTF-8 text: undecodable byte at offset {error.start}", path
-        ) from error
-    except RecursionError as error:
-        raise CorruptJSONError(f"{path} is nested too deeply to parse", path) from error
-    except ValueError as error:
-        # Valid JSON, but an integer longer than this Python converts (sys.get_int_max_str_digits,
-        # 4300 digits by default): refused like invalid JSON, never overwritten unasked.
-        raise CorruptJSONError(f"{path} cannot be parsed here: {error}", path) from error
+            f"{path} is {check.reason}", path, lineno=check.line, colno=check.column
+        )
+    return check.document
 
 
 def _serialize(data: Any, indent: int | None) -> bytes:

@@ -156,6 +156,12 @@ HEALTH_COLOURS = {
     StoreHealth.UNREADABLE: ERROR_TEXT,
     StoreHealth.MISSING: WARNING_TEXT,
     StoreHealth.RECOVERABLE: WARNING_TEXT,
+    # Intact, but not what lockcore (or other programs) read and write: nothing is broken.
+    StoreHealth.NON_STANDARD: WARNING_TEXT,
+    StoreHealth.TOO_LARGE_OR_DEEP: WARNING_TEXT,
+    StoreHealth.UTF16: WARNING_TEXT,
+    StoreHealth.UTF32: WARNING_TEXT,
+    StoreHealth.NOT_UTF8: WARNING_TEXT,
 }
 
 

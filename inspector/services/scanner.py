@@ -22,17 +22,19 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import enum
-import json
 import os
 from collections.abc import Iterator
+from typing import Final
 
 from inspector.display import printable_name, printable_path
 from inspector.regular_file import open_regular
 from lockcore import (
+    JSONKind,
     LockFormat,
     LockInfo,
     LockState,
     StoreFileKind,
+    classify_json,
     classify_store_file,
     inspect_lock,
     legacy_temp_path_for,
@@ -56,7 +58,12 @@ class StoreHealth(enum.Enum):
     """What reading the data file found."""
 
     VALID = "valid JSON"
+    NON_STANDARD = "non-standard JSON"  # NaN or Infinity: Python reads it, other programs not
     CORRUPT = "corrupt"
+    TOO_LARGE_OR_DEEP = "valid JSON, too large/deep to edit here"
+    UTF16 = "UTF-16 text"
+    UTF32 = "UTF-32 text"
+    NOT_UTF8 = "not UTF-8"
     RECOVERABLE = "interrupted write — recoverable"
     MISSING = "missing"
     UNREADABLE = "unreadable"
@@ -159,20 +166,26 @@ def is_leftover(path: str) -> bool:
     return classified is not None and classified[0] in _LEFTOVER_KINDS
 
 
+_HEALTH_OF_KIND: Final = {
+    JSONKind.VALID: StoreHealth.VALID,
+    JSONKind.NON_STANDARD: StoreHealth.NON_STANDARD,
+    JSONKind.INVALID: StoreHealth.CORRUPT,
+    JSONKind.TOO_LARGE_OR_DEEP: StoreHealth.TOO_LARGE_OR_DEEP,
+    JSONKind.NOT_UTF8: StoreHealth.NOT_UTF8,
+}
+
+
 def parse_health(raw: bytes) -> tuple[StoreHealth, str]:
-    """Parse a document's bytes: VALID, or CORRUPT with the error in plain words."""
-    try:
-        json.loads(raw)
-    except UnicodeDecodeError as exc:
-        return StoreHealth.CORRUPT, f"Not UTF-8 text (byte {exc.start})."
-    except json.JSONDecodeError as exc:
-        return StoreHealth.CORRUPT, f"{exc.msg} at line {exc.lineno}, column {exc.colno}."
-    except RecursionError:
-        return StoreHealth.CORRUPT, "Nested too deeply to parse."
-    except ValueError:
-        # Valid JSON, but lockcore refuses it as it refuses invalid JSON.
-        return StoreHealth.CORRUPT, "Holds an integer too long for Python to parse."
-    return StoreHealth.VALID, "Valid JSON."
+    """What a document's bytes are (lockcore's verdict, the one the document pane shows too),
+    with the reason in plain words."""
+    check = classify_json(raw)
+    if check.kind is JSONKind.VALID:
+        return StoreHealth.VALID, "Valid JSON."
+    if check.kind is JSONKind.OTHER_UNICODE:
+        health = StoreHealth.UTF32 if check.encoding.startswith("utf-32") else StoreHealth.UTF16
+    else:
+        health = _HEALTH_OF_KIND[check.kind]
+    return health, f"{check.reason[:1].upper()}{check.reason[1:]}."
 
 
 def document_health(path: str, size: int) -> tuple[StoreHealth, str]:
@@ -222,7 +235,7 @@ def missing_health(path: str) -> tuple[StoreHealth, str]:
     except OSError as exc:
         return StoreHealth.MISSING, f"The data file does not exist; {name}: {exc.strerror}."
     health, detail = parse_health(raw)
-    if health is StoreHealth.VALID:
+    if health in (StoreHealth.VALID, StoreHealth.NON_STANDARD):  # what lockcore recovers
         return (
             StoreHealth.RECOVERABLE,
             f"The data file is missing, but {name} holds a complete document from an "

@@ -139,7 +139,7 @@ def test_corrupt_and_missing_files_do_not_crash(qtbot, main_window):
     with open(os.path.join(folder, "binary.json"), "wb") as handle:
         handle.write(b"\xff\xfe\x00garbage")
     qtbot.waitUntil(lambda: row_entry(window, "binary.json") is not None, timeout=3000)
-    assert row_entry(window, "binary.json").health is StoreHealth.CORRUPT
+    assert row_entry(window, "binary.json").health is StoreHealth.NOT_UTF8
 
 
 def test_selection_survives_updates(qtbot, main_window, lock_holder):

@@ -72,7 +72,9 @@ def test_lists_one_row_per_store_with_health(directory, store_folder):
     )
 
 
-def test_non_utf8_and_empty_files_are_corrupt_not_crashes(qtbot, directory, store_folder):
+def test_odd_files_are_named_for_what_they_are_never_crash_the_listing(
+    qtbot, directory, store_folder
+):
     with open(os.path.join(store_folder, "latin.json"), "wb") as handle:
         handle.write(b'{"name": "caf\xe9"}')
     with open(os.path.join(store_folder, "empty.json"), "wb"):
@@ -82,12 +84,24 @@ def test_non_utf8_and_empty_files_are_corrupt_not_crashes(qtbot, directory, stor
         handle.write('{"n": ' + "9" * 5000 + "}")
     with open(os.path.join(store_folder, "deep.json"), "w", encoding="ascii") as handle:
         handle.write("[" * 100_000 + "]" * 100_000)
-    odd = {"latin.json", "empty.json", "bigint.json", "deep.json"}
-    qtbot.waitUntil(lambda: odd <= names(directory), timeout=3000)
-    for name in odd:
-        assert directory.entry(os.path.join(store_folder, name)).health is StoreHealth.CORRUPT
+    with open(os.path.join(store_folder, "windows.json"), "wb") as handle:
+        handle.write('{"written by": "PowerShell 5"}'.encode("utf-16"))
+    odd = {
+        "latin.json": StoreHealth.NOT_UTF8,
+        "empty.json": StoreHealth.CORRUPT,
+        "bigint.json": StoreHealth.TOO_LARGE_OR_DEEP,
+        "deep.json": StoreHealth.TOO_LARGE_OR_DEEP,
+        "windows.json": StoreHealth.UTF16,
+    }
+    qtbot.waitUntil(lambda: set(odd) <= names(directory), timeout=3000)
+    found = {name: directory.entry(os.path.join(store_folder, name)).health for name in odd}
+    assert found == odd
+    assert StoreHealth.TOO_LARGE_OR_DEEP.value == "valid JSON, too large/deep to edit here"
     detail = directory.entry(os.path.join(store_folder, "bigint.json")).health_detail
-    assert detail == "Holds an integer too long for Python to parse."
+    assert detail == (
+        "Valid JSON, but too large or deep for Python: an integer of 5,000 digits "
+        "(Python parses at most 4,300) at line 1, column 7."
+    )
 
 
 def test_names_that_are_not_files_are_listed_never_read(qtbot, directory, store_folder):

@@ -141,8 +141,14 @@ def test_non_utf8_bytes_are_reported_and_kept(tmp_path: Path) -> None:
     [
         # Valid JSON that Python will not turn into objects: an integer longer than
         # sys.get_int_max_str_digits() (a ValueError), nesting deeper than the recursion limit.
-        (b'{"n": ' + b"9" * 5000 + b"}", "cannot be parsed here: Exceeds the limit"),
-        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (
+            b'{"n": ' + b"9" * 5000 + b"}",
+            "valid JSON, but too large or deep for Python: an integer of 5,000 digits",
+        ),
+        (
+            b"[" * 100_000 + b"]" * 100_000,
+            "valid JSON, but too large or deep for Python: nesting 100,000 levels deep",
+        ),
     ],
     ids=["5000-digit-integer", "100000-deep"],
 )

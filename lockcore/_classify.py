@@ -1,0 +1,360 @@
+"""What a data file's bytes are: the one JSON classifier of lockcore and of programs around it.
+
+lockcore reads and writes JSON as UTF-8 (a UTF-8 byte order mark is accepted). Everything else
+a store can hold is told apart, in plain words, by :func:`classify_json`, a pure function:
+
+* valid JSON -- and *non-standard* JSON, which Python accepts but JSON does not: the literals
+  ``NaN``, ``Infinity`` and ``-Infinity`` (JavaScript, Go and jq reject them);
+* UTF-8 text that is not JSON, with the line and column where it stops being JSON;
+* valid JSON that this Python cannot turn into objects: an integer of more digits than
+  ``sys.get_int_max_str_digits()``, nesting deeper than the recursion limit;
+* UTF-16 or UTF-32 text (what Windows PowerShell 5 writes), found by its byte order mark or by
+  the NUL bytes of ASCII characters, and other bytes that are not UTF-8 (Latin-1, binary).
+
+Programs that show a store (a table of stores, an editor) classify with this function too, so
+that they and lockcore never disagree about a file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import enum
+import json
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+Parse = Callable[[str], Any]
+"""A drop-in for ``json.loads`` on a text: the same result and the same errors (for example one
+that lets other threads run while it parses a big document)."""
+
+_WIDE_FIRST_BYTES: Final = frozenset((b"\xff", b"\xfe", b"\0"))
+_JSON_STARTS: Final = frozenset('{["-0123456789tfnNI')
+
+# Byte order marks, longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_BOMS: Final = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+class JSONKind(enum.Enum):
+    """The verdict on a data file's bytes."""
+
+    VALID = "valid JSON"
+    NON_STANDARD = "non-standard JSON"  # parsed, but holds NaN or Infinity
+    INVALID = "invalid JSON"  # UTF-8 text, not JSON
+    TOO_LARGE_OR_DEEP = "valid JSON, too large or deep for Python"
+    OTHER_UNICODE = "UTF-16 or UTF-32 text"  # not UTF-8: lockcore does not read it
+    NOT_UTF8 = "not UTF-8"  # Latin-1, binary, ...
+
+    @property
+    def parsed(self) -> bool:
+        """Whether the document was parsed (``JSONCheck.document`` holds it)."""
+        return self in (JSONKind.VALID, JSONKind.NON_STANDARD)
+
+
+# Not frozen: a frozen dataclass pays object.__setattr__ per field, which doubled the cost of
+# classifying a small document. Treat it as a snapshot all the same.
+@dataclass(slots=True)
+class JSONCheck:
+    """What :func:`classify_json` found."""
+
+    kind: JSONKind
+    #: the parsed document when ``kind.parsed``, else None
+    document: Any = None
+    #: the text: exact for UTF-8 (without its byte order mark), decoded from UTF-16/32, and with
+    #: U+FFFD for bytes that are not UTF-8 (for showing only: never write it back)
+    text: str = ""
+    #: the codec of the text: "utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", or
+    #: "" when the bytes are not Unicode text that could be recognised
+    encoding: str = "utf-8"
+    #: whether the bytes begin with a byte order mark
+    bom: bool = False
+    #: plain words, without the file's name: why it is not valid JSON, or "valid JSON"
+    reason: str = "valid JSON"
+    #: where the problem is (counted from 1; ``offset`` from 0 in the bytes or text classified)
+    line: int | None = None
+    column: int | None = None
+    offset: int | None = None
+    #: the non-standard literals found ("NaN", "Infinity", "-Infinity")
+    non_standard: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """A few words for a table cell: "valid JSON", "UTF-16 text", "not UTF-8", ..."""
+        if self.kind is JSONKind.OTHER_UNICODE:
+            return f"{self.encoding[:6].upper()} text"
+        return str(self.kind.value)
+
+
+def classify_json(data: bytes | str, *, parse: Parse = json.loads) -> JSONCheck:
+    """Classify a data file's bytes (or a text already decoded) without touching any file.
+
+    Never raises for anything ``data`` holds. ``parse`` replaces ``json.loads`` for the parse
+    itself (see :data:`Parse`).
+    """
+    if isinstance(data, str):
+        return _classify_text(data, parse, encoding="utf-8", bom=False)
+    if data[:1] in _WIDE_FIRST_BYTES or data[1:2] == b"\0":  # cheap test for the common case
+        for bom, encoding in _BOMS:
+            if data.startswith(bom) and _starts_like_json(data[len(bom) :], encoding):
+                return _other_unicode(data[len(bom) :], encoding, bom=True)
+        wide = _wide_encoding(data)
+        if wide is not None:
+            return _other_unicode(data, wide, bom=False)
+    has_bom = data.startswith(codecs.BOM_UTF8)
+    body = data[len(codecs.BOM_UTF8) :] if has_bom else data
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return _not_utf8(data, len(data) - len(body) + error.start)
+    return _classify_text(text, parse, encoding="utf-8", bom=has_bom)
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-16/32 without a byte order mark, by the NUL bytes around the first character.
+
+    A JSON text begins with an ASCII character (RFC 4627 §3 detects the encoding the same way);
+    in UTF-8 it has no NUL byte there.
+    """
+    head = data[:4]
+    if len(head) < 2 or 0 not in head[:2]:
+        return None
+    if len(head) == 4 and head[:3] == b"\0\0\0" and head[3]:
+        encoding = "utf-32-be"
+    elif len(head) == 4 and head[0] and head[1:] == b"\0\0\0":
+        encoding = "utf-32-le"
+    elif head[0] == 0 and head[1]:
+        encoding = "utf-16-be"
+    elif head[0] and head[1] == 0:
+        encoding = "utf-16-le"
+    else:
+        return None
+    return encoding if _starts_like_json(data, encoding) else None
+
+
+def _starts_like_json(data: bytes, encoding: str) -> bool:
+    # Binary data may begin with a NUL or a byte order mark too: only text that starts like
+    # JSON is called UTF-16 or UTF-32.
+    start = data[:256].decode(encoding, errors="replace").lstrip(" \t\r\n")
+    return bool(start) and start[0] in _JSON_STARTS
+
+
+def _other_unicode(body: bytes, encoding: str, *, bom: bool) -> JSONCheck:
+    text = body.decode(encoding, errors="replace")
+    how = "with" if bom else "without"
+    name = encoding[:6].upper()
+    return JSONCheck(
+        JSONKind.OTHER_UNICODE,
+        text=text,
+        encoding=encoding,
+        bom=bom,
+        reason=(
+            f"{name} text ({encoding[-2:].upper()}, {how} a byte order mark), not UTF-8: "
+            "JSON stores are read and written as UTF-8"
+        ),
+    )
+
+
+def _not_utf8(data: bytes, offset: int) -> JSONCheck:
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return JSONCheck(
+        JSONKind.NOT_UTF8,
+        text=data.decode("utf-8", errors="replace"),
+        encoding="",
+        bom=data.startswith(codecs.BOM_UTF8),
+        reason=(
+            f"not UTF-8 text: byte 0x{data[offset]:02x} at line {line}, column {column} "
+            "(Latin-1, another code page, or binary data)"
+        ),
+        line=line,
+        column=column,
+        offset=offset,
+    )
+
+
+def _classify_text(text: str, parse: Parse, *, encoding: str, bom: bool) -> JSONCheck:
+    try:
+        document = parse(text)
+    except json.JSONDecodeError as error:
+        return _invalid(text, encoding, bom, error.msg, error.pos)
+    except (RecursionError, ValueError) as error:
+        # Too deep for the parser's recursion, or an integer longer than this Python converts
+        # (sys.get_int_max_str_digits): maybe valid JSON all the same.
+        return _beyond_python(text, encoding, bom, error)
+    found = _non_standard_literals(text)
+    if found:
+        return JSONCheck(
+            JSONKind.NON_STANDARD,
+            document,
+            text,
+            encoding,
+            bom,
+            reason=f"non-standard JSON: {', '.join(found)} (not JSON; other programs reject it)",
+            non_standard=found,
+        )
+    return JSONCheck(JSONKind.VALID, document, text, encoding, bom)
+
+
+def _non_standard_literals(text: str) -> tuple[str, ...]:
+    """The NaN/Infinity literals outside strings (a second parse, only when the words occur)."""
+    if "NaN" not in text and "Infinity" not in text:  # "-Infinity" contains "Infinity"
+        return ()
+    found: dict[str, None] = {}
+
+    def note(literal: str) -> float:
+        found[literal] = None
+        return float(literal)
+
+    try:
+        json.loads(text, parse_constant=note)
+    except (ValueError, RecursionError):
+        return ()
+    return tuple(found)
+
+
+def _invalid(text: str, encoding: str, bom: bool, message: str, offset: int) -> JSONCheck:
+    line, column = _line_and_column(text, offset)
+    return JSONCheck(
+        JSONKind.INVALID,
+        text=text,
+        encoding=encoding,
+        bom=bom,
+        reason=f"not valid JSON: {message} at line {line}, column {column}",
+        line=line,
+        column=column,
+        offset=offset,
+    )
+
+
+def _line_and_column(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _beyond_python(text: str, encoding: str, bom: bool, error: Exception) -> JSONCheck:
+    """Python refused a text: say whether it is valid JSON all the same, and what is too big."""
+    verdict = _validate(text)
+    if isinstance(verdict, tuple):
+        message, offset = verdict
+        return _invalid(text, encoding, bom, message, offset)
+    limit = sys.get_int_max_str_digits()
+    longest = _longest_integer(text, limit)
+    if longest is not None:
+        offset, digits = longest
+        line, column = _line_and_column(text, offset)
+        what = f"an integer of {digits:,} digits (Python parses at most {limit:,})"
+    elif isinstance(error, RecursionError):
+        offset = verdict.deepest_at
+        line, column = _line_and_column(text, offset)
+        what = f"nesting {verdict.depth:,} levels deep (more than Python's recursion allows)"
+    else:
+        offset, line, column = 0, 1, 1
+        what = str(error)
+    return JSONCheck(
+        JSONKind.TOO_LARGE_OR_DEEP,
+        text=text,
+        encoding=encoding,
+        bom=bom,
+        reason=f"valid JSON, but too large or deep for Python: {what} at line {line}, "
+        f"column {column}",
+        line=line,
+        column=column,
+        offset=offset,
+    )
+
+
+def _longest_integer(text: str, limit: int) -> tuple[int, int] | None:
+    """Where the first integer Python refuses starts, and its digits; None if none is."""
+    if not limit:
+        return None
+    found = re.search(rf"(?<![\d.eE+-])-?\d{{{limit + 1},}}", text)
+    if found is None:
+        return None
+    digits = found.end() - found.start() - (text[found.start()] == "-")
+    return found.start(), digits
+
+
+@dataclass(frozen=True)
+class _Depth:
+    depth: int
+    deepest_at: int
+
+
+_WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
+_STRING: Final = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
+_NUMBER: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_LITERAL: Final = re.compile(r"true|false|null|NaN|-?Infinity")
+
+
+def _validate(text: str) -> _Depth | tuple[str, int]:  # noqa: PLR0912 - one JSON grammar
+    """Check JSON syntax without building values or recursing: how deep it goes, or
+    ``(message, offset)`` where it stops being JSON. Used only when Python refused the text."""
+    stack: list[str] = []  # "{" or "["
+    deepest, deepest_at = 0, 0
+    position = _WHITESPACE.match(text, 0).end()  # type: ignore[union-attr]
+    expect_value = True
+    while True:
+        if expect_value:
+            char = text[position : position + 1]
+            if char in ("{", "["):
+                stack.append(char)
+                if len(stack) > deepest:
+                    deepest, deepest_at = len(stack), position
+                position = _WHITESPACE.match(text, position + 1).end()  # type: ignore[union-attr]
+                closing = "}" if char == "{" else "]"
+                if text[position : position + 1] == closing:
+                    stack.pop()
+                    position += 1
+                    expect_value = False
+                elif char == "{":
+                    after_key = _key(text, position)
+                    if isinstance(after_key, tuple):
+                        return after_key
+                    position = after_key
+                continue
+            match = (
+                _STRING.match(text, position)
+                or _NUMBER.match(text, position)
+                or _LITERAL.match(text, position)
+            )
+            if match is None:
+                return "Expecting value", position
+            position = match.end()
+            expect_value = False
+            continue
+        position = _WHITESPACE.match(text, position).end()  # type: ignore[union-attr]
+        if not stack:
+            if position != len(text):
+                return "Extra data", position
+            return _Depth(deepest, deepest_at)
+        char = text[position : position + 1]
+        if char == ",":
+            position = _WHITESPACE.match(text, position + 1).end()  # type: ignore[union-attr]
+            if stack[-1] == "{":
+                after_key = _key(text, position)
+                if isinstance(after_key, tuple):
+                    return after_key
+                position = after_key
+            expect_value = True
+        elif char == ("}" if stack[-1] == "{" else "]"):
+            stack.pop()
+            position += 1
+        else:
+            return "Expecting ',' delimiter", position
+
+
+def _key(text: str, position: int) -> int | tuple[str, int]:
+    """Where the value after ``"key" :`` begins, or ``(message, offset)`` of what is wrong."""
+    match = _STRING.match(text, position)
+    if match is None:
+        return "Expecting property name enclosed in double quotes", position
+    position = _WHITESPACE.match(text, match.end()).end()  # type: ignore[union-attr]
+    if text[position : position + 1] != ":":
+        return "Expecting ':' delimiter", position
+    return _WHITESPACE.match(text, position + 1).end()  # type: ignore[union-attr]

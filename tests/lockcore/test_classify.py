@@ -1,0 +1,149 @@
+"""``classify_json``: one verdict on a data file's bytes, shared by lockcore and the app."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lockcore import (
+    CorruptJSONError,
+    JSONKind,
+    classify_json,
+    locked_read_json,
+    locked_update_json,
+)
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_any_document_written_as_utf8_is_valid_and_parsed(document: Any) -> None:
+    raw = json.dumps(document, ensure_ascii=False).encode("utf-8")
+    check = classify_json(raw)
+    assert check.kind is JSONKind.VALID
+    assert check.document == document
+    assert (check.encoding, check.bom) == ("utf-8", False)
+    with_bom = classify_json(b"\xef\xbb\xbf" + raw)
+    assert (with_bom.kind, with_bom.bom, with_bom.document) == (JSONKind.VALID, True, document)
+
+
+@given(json_values, st.sampled_from(["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-be"]))
+def test_any_document_in_utf16_or_32_is_named_so_with_or_without_bom(
+    document: Any, encoding: str
+) -> None:
+    check = classify_json(json.dumps(document).encode(encoding))
+    assert check.kind is JSONKind.OTHER_UNICODE
+    assert check.label == encoding[:6].upper() + " text"
+    assert check.bom == (encoding in ("utf-16", "utf-32"))
+    assert json.loads(check.text) == document  # decoded for showing
+    assert check.document is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind", "words", "where"),
+    [
+        (b'{"a": 1,,}', JSONKind.INVALID, "Expecting property name", (1, 9)),
+        (b"", JSONKind.INVALID, "Expecting value", (1, 1)),
+        ('{"n": "Café"}'.encode("latin-1"), JSONKind.NOT_UTF8, "byte 0xe9", (1, 11)),
+        (bytes(range(256)), JSONKind.NOT_UTF8, "not UTF-8", (2, 118)),
+        (b'{"a": NaN, "b": -Infinity}', JSONKind.NON_STANDARD, "NaN, -Infinity", None),
+        (
+            b'{"n": ' + b"7" * 1_000_000 + b"}",
+            JSONKind.TOO_LARGE_OR_DEEP,
+            "an integer of 1,000,000 digits",
+            (1, 7),
+        ),
+        (
+            b"[" * 10_000 + b"]" * 10_000,
+            JSONKind.TOO_LARGE_OR_DEEP,
+            "nesting 10,000 levels deep",
+            (1, 10_000),
+        ),
+        # Too deep for Python, and invalid besides: invalid wins, with the place.
+        (b"[" * 10_000 + b"]" * 9_999 + b",", JSONKind.INVALID, "Expecting value", (1, 20_001)),
+        (b'{"n": ' + b"7" * 5_000 + b",}", JSONKind.INVALID, "property name", (1, 5_008)),
+    ],
+    ids=[
+        "invalid",
+        "empty",
+        "latin-1",
+        "binary",
+        "non-standard",
+        "huge-integer",
+        "deep",
+        "deep-and-invalid",
+        "huge-integer-and-invalid",
+    ],
+)
+def test_each_kind_of_file_gets_its_verdict_and_place(
+    raw: bytes, kind: JSONKind, words: str, where: tuple[int, int] | None
+) -> None:
+    check = classify_json(raw)
+    assert check.kind is kind
+    assert words in check.reason
+    if where is not None:
+        assert (check.line, check.column) == where
+    assert check.kind.parsed == (kind is JSONKind.NON_STANDARD)
+
+
+def test_nan_inside_a_string_is_standard() -> None:
+    check = classify_json(b'{"note": "NaN and Infinity are words here"}')
+    assert check.kind is JSONKind.VALID
+    assert check.non_standard == ()
+
+
+def test_a_text_is_classified_without_decoding() -> None:
+    assert classify_json('{"é": 1}').document == {"é": 1}
+    assert classify_json("[1,").kind is JSONKind.INVALID
+
+
+def test_a_custom_parse_is_used() -> None:
+    seen: list[str] = []
+
+    def parse(text: str) -> Any:
+        seen.append(text)
+        return json.loads(text)
+
+    assert classify_json(b"[1]", parse=parse).document == [1]
+    assert seen == ["[1]"]
+
+
+# --- lockcore says why --------------------------------------------------------------------
+
+
+def test_a_utf16_store_is_refused_saying_utf16(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = tmp_path / "store.json"
+    raw = '{"from": "PowerShell 5"}'.encode("utf-16")
+    store.write_bytes(raw)
+    with pytest.raises(CorruptJSONError, match="UTF-16 text") as refused:
+        locked_read_json(store, on_corrupt="raise")
+    assert refused.value.path == str(store)
+    with pytest.raises(CorruptJSONError, match="UTF-16 text"):
+        locked_update_json(store, lambda d: d)
+    with caplog.at_level(logging.WARNING, logger="lockcore"):
+        assert locked_read_json(store, default={"fallback": 1}) == {"fallback": 1}
+    assert "UTF-16 text" in caplog.text  # the default, but never without saying why
+    assert store.read_bytes() == raw
+
+
+def test_a_utf16_store_without_bom_is_not_mistaken_for_broken_utf8(tmp_path: Path) -> None:
+    store = tmp_path / "store.json"
+    store.write_bytes('{"a": 1}'.encode("utf-16-le"))  # valid UTF-8 bytes, NULs between
+    with pytest.raises(CorruptJSONError, match="UTF-16 text"):
+        locked_read_json(store, on_corrupt="raise")
