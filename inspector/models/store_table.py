@@ -140,7 +140,14 @@ _PROCESS_EXITED = QT_TRANSLATE_NOOP("StoreTableModel", "{process} (exited)")
 #: The health column's words (the enum's values are the same English, for logs and tests).
 HEALTH_WORDS = {
     StoreHealth.VALID: QT_TRANSLATE_NOOP("StoreTableModel", "valid JSON"),
+    StoreHealth.NON_STANDARD: QT_TRANSLATE_NOOP("StoreTableModel", "non-standard JSON"),
     StoreHealth.CORRUPT: QT_TRANSLATE_NOOP("StoreTableModel", "corrupt"),
+    StoreHealth.TOO_LARGE_OR_DEEP: QT_TRANSLATE_NOOP(
+        "StoreTableModel", "valid JSON, too large/deep to edit here"
+    ),
+    StoreHealth.UTF16: QT_TRANSLATE_NOOP("StoreTableModel", "UTF-16 text"),
+    StoreHealth.UTF32: QT_TRANSLATE_NOOP("StoreTableModel", "UTF-32 text"),
+    StoreHealth.NOT_UTF8: QT_TRANSLATE_NOOP("StoreTableModel", "not UTF-8"),
     StoreHealth.RECOVERABLE: QT_TRANSLATE_NOOP(
         "StoreTableModel", "interrupted write — recoverable"
     ),

@@ -17,6 +17,7 @@ from PySide6.QtCore import (
 
 from inspector.display import printable_path
 from inspector.models.store_table import (
+    HEALTH_WORDS,
     SORT_ROLE,
     Column,
     StoreTableModel,
@@ -363,3 +364,9 @@ def test_filter_matches_file_process_state_and_health(model):
     assert model.rowCount() == 3
     model.set_filter_text("b.json")
     assert model.rowCount() == 1
+
+
+def test_every_health_has_its_words_and_they_are_the_enums() -> None:
+    assert {health: HEALTH_WORDS[health] for health in StoreHealth} == {
+        health: health.value for health in StoreHealth
+    }
