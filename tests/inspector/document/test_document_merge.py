@@ -2,7 +2,7 @@
 
 import pytest
 
-from inspector.document.merge import ABSENT, three_way_merge
+from inspector.document.merge import ABSENT, ItemSpan, Side, three_way_merge
 
 
 def test_unchanged_on_both_sides_is_base() -> None:
@@ -112,12 +112,86 @@ def test_lists_of_same_length_merge_item_by_item() -> None:
     assert result.merged == {"agents": [{"name": "A", "pid": 1}, {"name": "b", "pid": 9}]}
 
 
-def test_list_changed_in_length_on_one_side_is_one_value() -> None:
-    result = three_way_merge({"l": [1, 2]}, {"l": [1, 2, 3]}, {"l": [1, 2]})
-    assert result.clean
-    assert result.merged == {"l": [1, 2, 3]}
+def test_insertions_and_deletions_by_different_sides_merge() -> None:
     result = three_way_merge({"l": [1, 2]}, {"l": [1, 2, 3]}, {"l": [0, 2]})
-    assert [c.path for c in result.conflicts] == [("l",)]
+    assert result.clean
+    assert result.merged == {"l": [0, 2, 3]}
+    result = three_way_merge([1, 2, 3, 4], [0, 1, 2, 4], [1, 3, 4, 5])
+    assert result.clean
+    assert result.merged == [0, 1, 4, 5]
+
+
+def test_insertion_next_to_an_item_the_other_side_changed_merges() -> None:
+    result = three_way_merge(["a", "b"], ["a", "new", "b"], ["a", "B"])
+    assert result.clean
+    assert result.merged == ["a", "new", "B"]
+
+
+def test_item_changed_in_place_merges_with_inserts_elsewhere() -> None:
+    base = [{"id": 1, "v": 0}, {"id": 2, "v": 0}]
+    mine = [{"id": 0}, {"id": 1, "v": 0, "mine": True}, {"id": 2, "v": 0}]
+    theirs = [{"id": 1, "v": 5}, {"id": 2, "v": 0}, {"id": 3}]
+    result = three_way_merge(base, mine, theirs)
+    assert result.clean
+    assert result.merged == [
+        {"id": 0},
+        {"id": 1, "v": 5, "mine": True},
+        {"id": 2, "v": 0},
+        {"id": 3},
+    ]
+
+
+def test_both_insert_different_items_at_one_place_conflicts() -> None:
+    result = three_way_merge({"l": [1, 2]}, {"l": [1, "m", 2]}, {"l": [1, "t", 2]})
+    [conflict] = result.conflicts
+    assert conflict.key == (("l",), ItemSpan(1, 1))
+    assert (conflict.base, conflict.mine, conflict.theirs) == ([], ["m"], ["t"])
+    assert conflict.path_text == "l, new items before [1]"
+
+
+def test_both_insert_the_same_items_at_one_place_once() -> None:
+    result = three_way_merge([1, 2], [1, "x", 2], [1, "x", 2, 3])
+    assert result.clean
+    assert result.merged == [1, "x", 2, 3]
+
+
+def test_delete_against_change_of_one_item_conflicts_over_that_item() -> None:
+    result = three_way_merge({"l": [1, 2, 3]}, {"l": [1, 3]}, {"l": [1, 20, 3, 4]})
+    [conflict] = result.conflicts
+    assert conflict.key == (("l",), ItemSpan(1, 2))
+    assert (conflict.base, conflict.mine, conflict.theirs) == ([2], [], [20])
+    assert conflict.path_text == "l[1]"
+
+
+def test_resolutions_decide_each_conflict_and_merge_the_rest() -> None:
+    base = {"alice": {"role": "owner"}, "bob": {"role": "editor"}, "l": [1, 2, 3]}
+    mine = {"alice": {"role": "guest"}, "bob": {"role": "editor"}, "l": [1, 3]}
+    theirs = {"alice": {"role": "root"}, "bob": {"role": "viewer2"}, "carol": {}, "l": [1, 9, 3]}
+    result = three_way_merge(base, mine, theirs)
+    keys = [c.key for c in result.conflicts]
+    assert keys == [(("alice", "role"), None), (("l",), ItemSpan(1, 2))]
+    choices = {keys[0]: Side.MINE, keys[1]: Side.THEIRS}
+    resolved = three_way_merge(base, mine, theirs, choices)
+    assert resolved.clean
+    assert resolved.merged == {
+        "alice": {"role": "guest"},
+        "bob": {"role": "viewer2"},
+        "carol": {},
+        "l": [1, 9, 3],
+    }
+    assert [c.key for c in resolved.resolved] == keys
+    assert [c.key for c in resolved.found] == keys
+    only_one = three_way_merge(base, mine, theirs, {keys[0]: Side.MINE})
+    assert [c.key for c in only_one.conflicts] == [keys[1]]
+    assert only_one.merged == theirs  # still nothing proposed
+
+
+def test_resolving_a_deletion_deletes() -> None:
+    result = three_way_merge(
+        {"a": 1, "b": 1}, {"b": 1}, {"a": 2, "b": 3}, {(("a",), None): Side.MINE}
+    )
+    assert result.clean
+    assert result.merged == {"b": 3}
 
 
 def test_same_item_changed_in_a_list_conflicts_at_its_index() -> None:
