@@ -1,36 +1,45 @@
-"""Mine and theirs side by side when a save found conflicting changes; nothing was written yet.
+"""The entries a save found changed on both sides: the person keeps mine or theirs of each.
 
-The dialog is shown with ``open()`` (window-modal, never a nested ``exec()``), so tests and the
-rest of the window keep running; the choice arrives through ``choice_made``.
+Nothing was written yet. Every other change, mine and theirs, is merged whatever is chosen;
+only "Replace the whole file with my version" discards theirs. The dialog is shown with
+``open()`` (window-modal, never a nested ``exec()``), so tests and the rest of the window keep
+running; the decision arrives through ``choice_made``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFontDatabase, QTextCursor, QTextFormat
+from PySide6.QtGui import QColor, QFontDatabase, QPalette, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
+    QButtonGroup,
     QDialog,
     QDialogButtonBox,
     QFrame,
     QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
     QLabel,
-    QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
     QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from inspector.document.choices import ConflictChoice
+from inspector.document.choices import ConflictChoice, ConflictDecision
 from inspector.document.highlighter import JsonHighlighter
 from inspector.document.loader import NO_DOCUMENT
-from inspector.document.merge import ABSENT, MergeConflict
+from inspector.document.merge import ABSENT, ConflictKey, MergeConflict, Side
 from inspector.document.secrets import MASK, SecretPolicy, mask_document
 
 
@@ -40,13 +49,27 @@ def _pretty(document: Any, policy: SecretPolicy) -> str:
     return json.dumps(mask_document(document, policy), indent=2, ensure_ascii=False)
 
 
-def _short(value: Any, policy: SecretPolicy, path: tuple[str | int, ...]) -> str:
+def _shown_value(conflict: MergeConflict, value: Any, policy: SecretPolicy) -> str:
+    """One version of a conflicting entry as JSON text (items of array stretches by commas)."""
+    path = conflict.path
     if value is ABSENT or value is NO_DOCUMENT:
-        return "(deleted)"
+        return "(no valid JSON)" if not path and conflict.items is None else "(deleted)"
+    if conflict.items is not None:
+        if not value:
+            return "(deleted)" if conflict.base else "(none)"
+        masked = mask_document(value, policy, path)
+        return ", ".join(json.dumps(item, ensure_ascii=False) for item in masked)
     if policy.masks(path) and not isinstance(value, dict | list):
         return MASK
-    text = json.dumps(mask_document(value, policy, path), ensure_ascii=False)
-    return text if len(text) <= 40 else text[:39] + "…"
+    return json.dumps(mask_document(value, policy, path), ensure_ascii=False)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _tooltip_text(text: str, limit: int = 600) -> str:
+    return escape(_short(text, limit))
 
 
 def line_numbers(document: Any) -> dict[tuple[str | int, ...], int]:
@@ -86,11 +109,31 @@ def _mark_lines(view: QPlainTextEdit, numbers: list[int]) -> None:
         view.centerCursor()
 
 
-class ConflictDialog(QDialog):
-    """Shows where both sides changed the same entries and lets the user decide."""
+_SAVE_TOOLTIP = (
+    "Save again: each entry above as you chose, every other change merged. The merge is made "
+    "against the file as it is when saving; if it changed again meanwhile, you are asked again."
+)
 
-    #: (ConflictChoice) the user decided (also emitted for Escape / closing: CANCEL)
+
+def _nearest_line(
+    lines: dict[tuple[str | int, ...], int], path: tuple[str | int, ...]
+) -> int | None:
+    """The line of ``path``, or of the nearest entry above it that the document has.
+
+    Conflict paths count array positions in the base, which a side may have shifted."""
+    for length in range(len(path), -1, -1):
+        if path[:length] in lines:
+            return lines[path[:length]]
+    return None
+
+
+class ConflictDialog(QDialog):
+    """Lists the entries both sides changed; the person keeps mine or theirs of each."""
+
+    #: (ConflictDecision) the user decided (also emitted for Escape / closing: CANCEL)
     choice_made = Signal(object)
+
+    ENTRY, BEFORE, MINE, THEIRS = range(4)
 
     def __init__(
         self,
@@ -100,58 +143,57 @@ class ConflictDialog(QDialog):
         theirs: Any,
         conflicts: tuple[MergeConflict, ...],
         policy: SecretPolicy,
+        sides: Mapping[ConflictKey, Side] | None = None,
+        again: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("conflictDialog")
         self.setWindowTitle(f"Conflicting changes in {file_name}")
-        self.choice = ConflictChoice.CANCEL
-        self.resize(880, 560)
+        self.decision = ConflictDecision(ConflictChoice.CANCEL)
+        self.conflicts = conflicts
+        self.resize(920, 640)
+        chosen = dict(sides or {})
 
         intro = QLabel(
             f"<b>{escape(file_name)} was changed by another process while you were editing it."
-            "</b><br>"
-            "Some of its changes touch the same entries as yours, so nothing was written. "
-            "Choose which version to keep."
+            "</b><br>Both of you changed the entries below, so nothing was written yet. Choose "
+            "whose version to keep for each; every other change — yours and theirs — is merged."
         )
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
+        self.again_label = QLabel(
+            "<b>The file changed again while you were choosing.</b> “Theirs” is what is on disk "
+            "now; the entries marked <i>new</i> need your choice."
+        )
+        self.again_label.setWordWrap(True)
+        self.again_label.setTextFormat(Qt.TextFormat.RichText)
+        self.again_label.setStyleSheet("color: #b45309;")
+        self.again_label.setVisible(again)
 
-        self.conflict_list = QListWidget()
-        self.conflict_list.setMaximumHeight(min(110, 26 + 20 * len(conflicts)))
-        for conflict in conflicts:
-            path = conflict.path
-            self.conflict_list.addItem(
-                f"{conflict.path_text}:   mine {_short(conflict.mine, policy, path)}"
-                f"   ·   theirs {_short(conflict.theirs, policy, path)}"
-            )
+        table_bar = self._table_bar(len(conflicts))
+
+        self.conflict_table = self._conflict_table(conflicts, policy, chosen, again)
 
         self.mine_view = self._text_view(_pretty(mine, policy))
         self.theirs_view = self._text_view(_pretty(theirs, policy))
         mine_lines, theirs_lines = line_numbers(mine), line_numbers(theirs)
         paths = [conflict.path for conflict in conflicts]
-        _mark_lines(self.mine_view, [mine_lines[p] for p in paths if p in mine_lines])
-        _mark_lines(self.theirs_view, [theirs_lines[p] for p in paths if p in theirs_lines])
+        _mark_lines(self.mine_view, _lines_of(mine_lines, paths))
+        _mark_lines(self.theirs_view, _lines_of(theirs_lines, paths))
         panes = QGridLayout()
         panes.addWidget(self._caption("Mine — your unsaved edit"), 0, 0)
-        panes.addWidget(self._caption("Theirs — on disk now"), 0, 1)
+        panes.addWidget(self._caption("Theirs — on disk when you saved"), 0, 1)
         panes.addWidget(self.mine_view, 1, 0)
         panes.addWidget(self.theirs_view, 1, 1)
 
-        self.buttons = QDialogButtonBox()
-        self.reload_button = QPushButton("Reload (take theirs)")
-        self.reload_button.setToolTip("Discard your edits and show the file as it is on disk.")
-        self.overwrite_button = QPushButton("Overwrite with mine")
-        self.overwrite_button.setToolTip(
-            "Write your version anyway; the other process's changes to these entries are lost."
+        self.buttons = self._decision_buttons()
+        warning = QLabel(
+            "“Replace the whole file with my version” discards all of their changes, "
+            "not only those listed."
         )
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Keep editing; nothing is written.")
-        self.buttons.addButton(self.reload_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.buttons.addButton(self.overwrite_button, QDialogButtonBox.ButtonRole.DestructiveRole)
-        self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
-        self.cancel_button.setDefault(True)
-        self.buttons.clicked.connect(self._on_clicked)
+        warning.setWordWrap(True)
+        warning.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
         separator = QFrame()
         separator.setFrameShape(QFrame.Shape.HLine)
@@ -159,12 +201,110 @@ class ConflictDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(QLabel(f"Conflicting entries ({len(conflicts)}):"))
-        layout.addWidget(self.conflict_list)
+        layout.addWidget(self.again_label)
+        layout.addLayout(table_bar)
+        layout.addWidget(self.conflict_table)
         layout.addLayout(panes, 1)
         layout.addWidget(separator)
+        layout.addWidget(warning)
         layout.addWidget(self.buttons)
         self.finished.connect(self._on_finished)
+        self._update_save_button()
+
+    def _table_bar(self, count: int) -> QHBoxLayout:
+        self.all_mine_button = QPushButton("All mine")
+        self.all_mine_button.setToolTip(
+            "Keep your version of every entry listed; their changes elsewhere are still merged."
+        )
+        self.all_theirs_button = QPushButton("All theirs")
+        self.all_theirs_button.setToolTip(
+            "Keep their version of every entry listed; your changes elsewhere are still saved."
+        )
+        self.all_mine_button.clicked.connect(lambda: self.choose_all(Side.MINE))
+        self.all_theirs_button.clicked.connect(lambda: self.choose_all(Side.THEIRS))
+        table_bar = QHBoxLayout()
+        table_bar.addWidget(QLabel(f"Changed on both sides ({count}):"))
+        table_bar.addStretch(1)
+        table_bar.addWidget(self.all_mine_button)
+        table_bar.addWidget(self.all_theirs_button)
+
+        return table_bar
+
+    def _decision_buttons(self) -> QDialogButtonBox:
+        self.save_button = QPushButton("Save with these choices")
+        self.reload_button = QPushButton("Reload (drop my edits)")
+        self.reload_button.setToolTip("Discard your edits and show the file as it is on disk.")
+        self.replace_button = QPushButton("Replace the whole file with my version")
+        self.replace_button.setToolTip(
+            "Write your version exactly as it is. Every change the other process made is "
+            "discarded, also to entries not listed here."
+        )
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Keep editing; nothing is written.")
+        buttons = QDialogButtonBox()
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.reload_button, QDialogButtonBox.ButtonRole.ResetRole)
+        buttons.addButton(self.replace_button, QDialogButtonBox.ButtonRole.DestructiveRole)
+        buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
+        self.cancel_button.setDefault(True)
+        buttons.clicked.connect(self._on_clicked)
+        return buttons
+
+    def _conflict_table(
+        self,
+        conflicts: tuple[MergeConflict, ...],
+        policy: SecretPolicy,
+        chosen: dict[ConflictKey, Side],
+        again: bool,
+    ) -> QTableWidget:
+        table = QTableWidget(len(conflicts), 4)
+        table.setHorizontalHeaderLabels(["Entry", "Before", "Keep mine", "Keep theirs"])
+        table.verticalHeader().hide()
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self._radios: dict[ConflictKey, tuple[QRadioButton, QRadioButton]] = {}
+        for row, conflict in enumerate(conflicts):
+            entry = conflict.path_text
+            if again and conflict.key not in chosen:
+                entry += "   (new)"
+            entry_item = QTableWidgetItem(entry)
+            entry_item.setToolTip(escape(conflict.path_text))
+            if again and conflict.key not in chosen:
+                font = entry_item.font()
+                font.setBold(True)
+                entry_item.setFont(font)
+            table.setItem(row, self.ENTRY, entry_item)
+            before = _shown_value(conflict, conflict.base, policy)
+            before_item = QTableWidgetItem(_short(before))
+            before_item.setToolTip(f"Before either change: {_tooltip_text(before)}")
+            table.setItem(row, self.BEFORE, before_item)
+            group = QButtonGroup(table)
+            radios = []
+            for column, side, value, whose in (
+                (self.MINE, Side.MINE, conflict.mine, "Yours"),
+                (self.THEIRS, Side.THEIRS, conflict.theirs, "Theirs (on disk when you saved)"),
+            ):
+                text = _shown_value(conflict, value, policy)
+                radio = QRadioButton(_short(text))
+                radio.setToolTip(f"{whose}: {_tooltip_text(text)}")
+                radio.setChecked(chosen.get(conflict.key) is side)
+                radio.toggled.connect(self._update_save_button)
+                group.addButton(radio)
+                table.setCellWidget(row, column, _padded(radio))
+                radios.append(radio)
+            if not conflict.path and conflict.theirs is ABSENT:
+                radios[1].setEnabled(False)
+                radios[1].setToolTip(
+                    "The file on disk is missing or not valid JSON: there is nothing of theirs "
+                    "to keep. Reload shows it."
+                )
+            self._radios[conflict.key] = (radios[0], radios[1])
+        table.resizeRowsToContents()
+        rows_height = sum(table.rowHeight(row) for row in range(min(len(conflicts), 6)))
+        table.setFixedHeight(rows_height + header.sizeHint().height() + 2 * table.frameWidth())
+        return table
 
     @staticmethod
     def _caption(text: str) -> QLabel:
@@ -182,23 +322,77 @@ class ConflictDialog(QDialog):
         JsonHighlighter(view.document())
         return view
 
+    def sides(self) -> dict[ConflictKey, Side]:
+        """The side chosen so far for each entry (entries without a choice are left out)."""
+        chosen: dict[ConflictKey, Side] = {}
+        for key, (mine, theirs) in self._radios.items():
+            if mine.isChecked():
+                chosen[key] = Side.MINE
+            elif theirs.isChecked():
+                chosen[key] = Side.THEIRS
+        return chosen
+
+    def choose_side(self, key: ConflictKey, side: Side) -> None:
+        """Keep ``side``'s version of the entry ``key`` (as clicking its radio button)."""
+        mine, theirs = self._radios[key]
+        radio = mine if side is Side.MINE else theirs
+        if radio.isEnabled():
+            radio.setChecked(True)
+
+    def choose_all(self, side: Side) -> None:
+        for key in self._radios:
+            self.choose_side(key, side)
+
     def choose(self, choice: ConflictChoice) -> None:
         """Decide as if the matching button was clicked (for keyboard paths and tests)."""
-        self.choice = choice
+        if choice is ConflictChoice.MERGE and not self.save_button.isEnabled():
+            return  # an entry still has no choice
+        sides = self.sides() if choice is ConflictChoice.MERGE else {}
+        self.decision = ConflictDecision(choice, sides)
         if choice is ConflictChoice.CANCEL:
             self.reject()
         else:
             self.accept()
 
+    @Slot()
+    def _update_save_button(self) -> None:
+        missing = len(self._radios) - len(self.sides())
+        self.save_button.setEnabled(missing == 0)
+        if missing:
+            self.save_button.setToolTip(
+                f"Choose mine or theirs for {missing} more "
+                f"entr{'ies' if missing != 1 else 'y'} first."
+            )
+        else:
+            self.save_button.setToolTip(_SAVE_TOOLTIP)
+
     @Slot(QAbstractButton)
     def _on_clicked(self, button: QAbstractButton) -> None:
-        if button is self.reload_button:
+        if button is self.save_button:
+            self.choose(ConflictChoice.MERGE)
+        elif button is self.reload_button:
             self.choose(ConflictChoice.RELOAD)
-        elif button is self.overwrite_button:
-            self.choose(ConflictChoice.OVERWRITE)
+        elif button is self.replace_button:
+            self.choose(ConflictChoice.REPLACE_FILE)
         else:
             self.choose(ConflictChoice.CANCEL)
 
     @Slot(int)
     def _on_finished(self, _result: int) -> None:
-        self.choice_made.emit(self.choice)
+        self.choice_made.emit(self.decision)
+
+
+def _lines_of(
+    lines: dict[tuple[str | int, ...], int], paths: list[tuple[str | int, ...]]
+) -> list[int]:
+    found = (_nearest_line(lines, path) for path in paths)
+    return sorted({line for line in found if line is not None})
+
+
+def _padded(widget: QWidget) -> QWidget:
+    """A cell widget with the table's usual margins (a bare radio button touches the grid)."""
+    holder = QWidget()
+    layout = QHBoxLayout(holder)
+    layout.setContentsMargins(6, 0, 6, 0)
+    layout.addWidget(widget)
+    return holder

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.display import printable_path
-from inspector.document.choices import ConflictChoice
+from inspector.document.choices import ConflictDecision
 from inspector.document.conflict_dialog import ConflictDialog
 from inspector.document.loader import (
     DEFAULT_SIZE_LIMIT,
@@ -585,8 +585,8 @@ class DocumentPane(QWidget):
         self._conflicts.present(self.file_name, conflict, self._session.policy())
 
     @Slot(object)
-    def _on_choice_made(self, choice: ConflictChoice) -> None:
-        self._session.resolve_conflict(choice)
+    def _on_choice_made(self, decision: ConflictDecision) -> None:
+        self._session.resolve_conflict(decision)
 
     @Slot(str, str)
     def _on_save_failed(self, _path: str, message: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from inspector.document.choices import ConflictChoice
+from inspector.document.choices import ConflictDecision
 from inspector.document.conflict_dialog import ConflictDialog
 from inspector.document.save_service import SaveConflict
 from inspector.document.secrets import SecretPolicy
@@ -14,7 +14,7 @@ from inspector.document.secrets import SecretPolicy
 class ConflictPresenter(QObject):
     """Opens the dialog for a conflicted save (window-modal, never a nested event loop)."""
 
-    #: (ConflictChoice) the user answered the open dialog
+    #: (ConflictDecision) the user answered the open dialog
     choice_made = Signal(object)
 
     def __init__(self, parent: QWidget) -> None:
@@ -35,6 +35,8 @@ class ConflictPresenter(QObject):
             theirs=conflict.theirs,
             conflicts=conflict.conflicts,
             policy=policy,
+            sides=conflict.sides,
+            again=conflict.again,
             parent=self._window,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -50,6 +52,6 @@ class ConflictPresenter(QObject):
             dialog.close()
 
     @Slot(object)
-    def _on_dialog_choice_made(self, choice: ConflictChoice) -> None:
+    def _on_dialog_choice_made(self, decision: ConflictDecision) -> None:
         self._dialog = None
-        self.choice_made.emit(choice)
+        self.choice_made.emit(decision)

@@ -2,9 +2,16 @@
 
 Every write goes through ``lockcore.locked_update_json``. The save's updater runs under the lock
 and decides from what is on disk *now*: unchanged since the edit began → write the edit; changed
-by another process → apply the edit on top when the two touch different paths (three-way merge);
+by another process → apply the edit on top when the two touch different entries (three-way merge);
 otherwise raise out of the updater so that nothing at all is written, and report the conflict.
 Another process's update is therefore never lost silently.
+
+The person's answer to a conflict is applied the same way: the save runs again and its updater
+merges once more against the file as it is at that moment, taking the chosen side for each
+conflicting entry. If the file changed again meanwhile, the new changes are merged too; an entry
+that now conflicts and was not decided — or whose "theirs" is no longer what the person saw —
+stops the save again (nothing written) and is reported. Only :attr:`SaveMode.REPLACE_FILE`
+writes the edit as it is.
 
 Waiting for the lock reports who holds it (lockcore's ``on_wait``) and can be cancelled until the
 lock is taken (``cancel_check``), and up to the moment the updater decides what to write.
@@ -19,7 +26,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final
 
@@ -34,7 +41,7 @@ from inspector.document.loader import (
     check_secrets,
     load_document,
 )
-from inspector.document.merge import ABSENT, MergeConflict, three_way_merge
+from inspector.document.merge import ABSENT, ConflictKey, MergeConflict, Side, three_way_merge
 from inspector.document.nodes import json_equal
 from lockcore import (
     CorruptJSONError,
@@ -56,7 +63,7 @@ DEFAULT_LOCK_WAIT: Final = 120.0
 
 class SaveMode(enum.Enum):
     MERGE = "merge"  # write the edit, merged onto what another process wrote meanwhile
-    OVERWRITE = "overwrite"  # write the edit as it is (the user chose it in the conflict dialog)
+    REPLACE_FILE = "replace-file"  # write the edit as it is: the person chose to discard theirs
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,10 @@ class SaveRequest:
     base: Any  # the document the edit started from; NO_DOCUMENT for a corrupt file
     edited: Any
     mode: SaveMode = SaveMode.MERGE
+    sides: Mapping[ConflictKey, Side] = field(default_factory=dict)
+    """For a save after a conflict: the version to keep of each conflicting entry."""
+    shown: tuple[MergeConflict, ...] = ()
+    """The conflicts those choices were made on; a choice stands while "theirs" is unchanged."""
     indent: int | None = 2
     repair: bool = False  # the file was corrupt: quarantine its bytes, then write
     lock_wait: float = DEFAULT_LOCK_WAIT
@@ -90,6 +101,19 @@ class SaveConflict:
     request: SaveRequest
     theirs: Any  # what is on disk now (NO_DOCUMENT when missing or corrupt)
     conflicts: tuple[MergeConflict, ...] = field(default_factory=tuple)
+    """Every entry both sides changed differently (those already decided included)."""
+    sides: Mapping[ConflictKey, Side] = field(default_factory=dict)
+    """Choices the person made before that still stand (their "theirs" has not changed)."""
+
+    @property
+    def again(self) -> bool:
+        """Whether this is the answer to a save with choices: the file changed again."""
+        return bool(self.request.sides)
+
+    @property
+    def undecided(self) -> tuple[MergeConflict, ...]:
+        """The conflicts that need the person's choice (new, or changed since they chose)."""
+        return tuple(c for c in self.conflicts if c.key not in self.sides)
 
 
 class _FileAbsent:
@@ -97,10 +121,16 @@ class _FileAbsent:
 
 
 class _ConflictFoundError(Exception):
-    def __init__(self, theirs: Any, conflicts: tuple[MergeConflict, ...]) -> None:
+    def __init__(
+        self,
+        theirs: Any,
+        conflicts: tuple[MergeConflict, ...],
+        sides: Mapping[ConflictKey, Side] | None = None,
+    ) -> None:
         super().__init__("conflicting changes")
         self.theirs = theirs
         self.conflicts = conflicts
+        self.sides = sides or {}
 
 
 class _SaveCancelledError(Exception):
@@ -302,16 +332,23 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
         if job.cancel.is_set():
             raise _SaveCancelledError
         theirs = NO_DOCUMENT if isinstance(current, _FileAbsent) else current
-        if request.mode is SaveMode.OVERWRITE or _same_document(theirs, request.base):
+        if request.mode is SaveMode.REPLACE_FILE or _same_document(theirs, request.base):
             return request.edited
         if theirs is NO_DOCUMENT or request.base is NO_DOCUMENT:
-            conflict = MergeConflict(
-                (), _or_absent(request.base), request.edited, _or_absent(theirs)
-            )
-            raise _ConflictFoundError(theirs, (conflict,))
-        result = three_way_merge(request.base, request.edited, theirs)
-        if not result.clean:
-            raise _ConflictFoundError(theirs, tuple(result.conflicts))
+            whole = MergeConflict((), _or_absent(request.base), request.edited, _or_absent(theirs))
+            # Mine is the only version to write (theirs is no valid JSON, or there was no base
+            # to merge from); the choice stands only for the "theirs" the person saw.
+            if request.sides.get(whole.key) is Side.MINE and _as_shown(whole, request.shown):
+                return request.edited
+            raise _ConflictFoundError(theirs, (whole,))
+        result = three_way_merge(request.base, request.edited, theirs, request.sides)
+        # A choice was made for the "theirs" the dialog showed; if that entry changed again
+        # since, the person has not decided about what is there now.
+        standing = {
+            c.key: request.sides[c.key] for c in result.resolved if _as_shown(c, request.shown)
+        }
+        if not result.clean or len(standing) < len(result.resolved):
+            raise _ConflictFoundError(theirs, tuple(result.found), standing)
         merged = True
         return result.merged
 
@@ -344,7 +381,7 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
     except LockTimeout as exc:
         raise _GaveUpWaitingError(request.path, exc.holder, time.monotonic() - started) from exc
     except _ConflictFoundError as conflict:
-        return SaveConflict(request, conflict.theirs, conflict.conflicts)
+        return SaveConflict(request, conflict.theirs, conflict.conflicts, conflict.sides)
     except _SaveCancelledError as cancelled:
         return cancelled
     except FileNotFoundError as exc:
@@ -369,6 +406,28 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
         merged=merged,
         quarantined_to=quarantined[-1] if quarantined else None,
     )
+
+
+def _as_shown(conflict: MergeConflict, shown: tuple[MergeConflict, ...]) -> bool:
+    """Whether ``conflict`` is one of ``shown`` with the same three versions."""
+    return any(
+        seen.key == conflict.key
+        and all(
+            _same_version(a, b)
+            for a, b in (
+                (seen.base, conflict.base),
+                (seen.mine, conflict.mine),
+                (seen.theirs, conflict.theirs),
+            )
+        )
+        for seen in shown
+    )
+
+
+def _same_version(a: Any, b: Any) -> bool:
+    if a is ABSENT or b is ABSENT:
+        return a is b
+    return json_equal(a, b)
 
 
 def _or_absent(document: Any) -> Any:

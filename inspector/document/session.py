@@ -20,7 +20,7 @@ from PySide6.QtGui import QUndoStack
 
 from inspector.collector import release_frozen
 from inspector.display import printable_name
-from inspector.document.choices import ConflictChoice
+from inspector.document.choices import ConflictChoice, ConflictDecision
 from inspector.document.loader import (
     DEFAULT_SIZE_LIMIT,
     NO_DOCUMENT,
@@ -314,23 +314,27 @@ class EditSession(QObject):
         """Stop a save that is waiting for the lock; nothing is written."""
         self.service.cancel_save()
 
-    def resolve_conflict(self, choice: ConflictChoice) -> None:
-        """The user's answer to :attr:`conflict_found`."""
+    def resolve_conflict(self, decision: ConflictDecision) -> None:
+        """The user's answer to :attr:`conflict_found`.
+
+        Choices are saved as a new merge against the file as it is then (see
+        :mod:`inspector.document.save_service`), of the edit and base the conflict was found for.
+        """
         conflict, self._pending_conflict = self._pending_conflict, None
         if conflict is None or conflict.request.path != self._path:
             return
+        choice = decision.choice
         if choice is ConflictChoice.RELOAD:
             self.reload()
             self.status_message.emit(f"Reloading {self.file_name}; your edits were dropped.")
-        elif choice is ConflictChoice.OVERWRITE:
+        elif choice in (ConflictChoice.MERGE, ConflictChoice.REPLACE_FILE):
+            replace = choice is ConflictChoice.REPLACE_FILE
             self._start_save(
-                SaveRequest(
-                    path=conflict.request.path,
-                    base=self._base,
-                    edited=self.model.document(),
-                    mode=SaveMode.OVERWRITE,
-                    indent=conflict.request.indent,
-                    repair=conflict.request.repair,
+                dataclasses.replace(
+                    conflict.request,
+                    mode=SaveMode.REPLACE_FILE if replace else SaveMode.MERGE,
+                    sides={} if replace else dict(decision.sides),
+                    shown=() if replace else conflict.conflicts,
                     lock_wait=self.lock_wait,
                 )
             )
@@ -392,10 +396,12 @@ class EditSession(QObject):
     def _on_save_conflicted(self, conflict: SaveConflict) -> None:
         self._end_save()
         self._pending_conflict = conflict
-        count = len(conflict.conflicts)
-        where = ", ".join(c.path_text for c in conflict.conflicts[:3])
+        undecided = conflict.undecided
+        count = len(undecided)
+        where = ", ".join(c.path_text for c in undecided[:3])
+        again = " changed again and" if conflict.again else ""
         self.status_message.emit(
-            f"Not saved: {self.file_name} has {count} conflicting change"
+            f"Not saved: {self.file_name}{again} has {count} conflicting change"
             f"{'s' if count != 1 else ''} ({where}). Nothing was written."
         )
         self.conflict_found.emit(conflict)  # first: the view opens its dialog

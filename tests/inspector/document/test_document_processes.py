@@ -7,10 +7,11 @@ import textwrap
 from typing import Any
 
 import pytest
-from _documents import edit_value, read, read_bytes
+from _documents import edit_value, read, read_bytes, write
 from PySide6.QtCore import Qt
 
 from inspector.document import ConflictChoice, DocumentPane
+from inspector.document.merge import Side
 
 _COUNTER = textwrap.dedent(
     """
@@ -115,8 +116,8 @@ def test_conflicting_edit_opens_dialog_and_writes_nothing(
     before, dialog = save_into_a_conflict(qtbot, pane, store, open_and_wait)
     qtbot.waitUntil(dialog.isVisible, timeout=3000)
     assert read_bytes(store) == before  # nothing written
-    assert dialog.conflict_list.count() == 1
-    assert "theme" in dialog.conflict_list.item(0).text()
+    assert dialog.conflict_table.rowCount() == 1
+    assert dialog.conflict_table.item(0, dialog.ENTRY).text() == "theme"
     assert '"light"' in dialog.mine_view.toPlainText()
     assert '"solarized"' in dialog.theirs_view.toPlainText()
     assert "sk-live" not in dialog.mine_view.toPlainText() + dialog.theirs_view.toPlainText()
@@ -128,13 +129,15 @@ def test_conflicting_edit_opens_dialog_and_writes_nothing(
     assert pane.model.document()["theme"] == "light"
 
 
-def test_conflict_overwrite_writes_mine_through_the_lock(
+def test_conflict_replace_whole_file_writes_mine_through_the_lock(
     qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
 ) -> None:
     _, dialog = save_into_a_conflict(qtbot, pane, store, open_and_wait)
+    set_key_in_other_process(store, "proxy", "http://their-proxy")
     with qtbot.waitSignal(pane.saved, timeout=10000):
-        qtbot.mouseClick(dialog.overwrite_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.replace_button, Qt.MouseButton.LeftButton)
     assert read(store)["theme"] == "light"
+    assert read(store)["proxy"] is None  # the whole file is mine: as the button says
     assert not pane.is_dirty
 
 
@@ -204,3 +207,138 @@ def test_undo_during_a_waiting_save_stays_dirty(
     assert read(store)["theme"] == "light"  # what was asked to be saved was saved
     assert pane.model.document()["theme"] == "dark"
     assert pane.is_dirty  # the shown document differs from the file, and says so
+
+
+_UPDATE = textwrap.dedent(
+    """
+    import json, sys
+    from lockcore import locked_update_json
+
+    def change(document):
+        for dotted, value in json.loads(sys.argv[2]).items():
+            *parents, key = dotted.split(".")
+            target = document
+            for parent in parents:
+                target = target[parent]
+            target[key] = value
+        return document
+
+    locked_update_json(sys.argv[1], change, timeout=30)
+    """
+)
+
+
+def update_in_other_process(path: str, changes: dict[str, Any]) -> None:
+    """Set each "dotted.path" to its value from another process, through lockcore."""
+    subprocess.run(
+        [sys.executable, "-c", _UPDATE, path, json.dumps(changes)], check=True, timeout=60
+    )
+
+
+USERS = {"alice": {"role": "owner"}, "bob": {"role": "editor"}}
+
+
+@pytest.fixture
+def users(tmp_path: Any) -> str:
+    path = str(tmp_path / "users.json")
+    write(path, USERS)
+    return path
+
+
+def conflict_over_alice(qtbot: Any, pane: DocumentPane, users: str, open_and_wait: Any) -> Any:
+    """The issue's scenario: I set alice.role=guest; another process sets alice.role=root,
+    bob.role=viewer2 and adds carol; my save stops at the conflict dialog."""
+    open_and_wait(pane, users)
+    edit_value(pane, "alice", "role", value="guest")
+    update_in_other_process(
+        users, {"alice.role": "root", "bob.role": "viewer2", "carol": {"role": "viewer"}}
+    )
+    before = read_bytes(users)
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+        assert pane.save()
+    dialog = pane.conflict_dialog
+    assert dialog is not None
+    assert read_bytes(users) == before
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    return dialog
+
+
+def test_choosing_mine_for_the_conflict_keeps_their_other_changes(
+    qtbot: Any, pane: DocumentPane, users: str, open_and_wait: Any
+) -> None:
+    dialog = conflict_over_alice(qtbot, pane, users, open_and_wait)
+    assert [c.path for c in dialog.conflicts] == [("alice", "role")]
+    assert '"root"' in dialog.theirs_view.toPlainText()
+    dialog.choose_side((("alice", "role"), None), Side.MINE)
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    expected = {"alice": {"role": "guest"}, "bob": {"role": "viewer2"}, "carol": {"role": "viewer"}}
+    assert read(users) == expected
+    assert pane.model.document() == expected
+    assert not pane.is_dirty
+
+
+def test_all_theirs_takes_their_version_of_the_conflict_only(
+    qtbot: Any, pane: DocumentPane, users: str, open_and_wait: Any
+) -> None:
+    open_and_wait(pane, users)
+    edit_value(pane, "bob", "role", value="admin")  # mine only: must survive "all theirs"
+    dialog = conflict_over_alice(qtbot, pane, users, open_and_wait=lambda *_: None)
+    qtbot.mouseClick(dialog.all_theirs_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert read(users)["alice"] == {"role": "root"}
+    assert read(users)["carol"] == {"role": "viewer"}
+
+
+def test_changes_made_while_the_dialog_is_open_are_merged_too(
+    qtbot: Any, pane: DocumentPane, users: str, open_and_wait: Any
+) -> None:
+    dialog = conflict_over_alice(qtbot, pane, users, open_and_wait)
+    update_in_other_process(users, {"bob.role": "viewer3", "dave": {"role": "viewer"}})
+    dialog.choose_all(Side.MINE)
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        dialog.choose(ConflictChoice.MERGE)
+    assert read(users) == {
+        "alice": {"role": "guest"},
+        "bob": {"role": "viewer3"},  # not the "theirs" the dialog showed: what is on disk now
+        "carol": {"role": "viewer"},
+        "dave": {"role": "viewer"},
+    }
+
+
+def test_new_conflicts_while_the_dialog_is_open_bring_it_back_and_write_nothing(
+    qtbot: Any, pane: DocumentPane, users: str, open_and_wait: Any
+) -> None:
+    open_and_wait(pane, users)
+    edit_value(pane, "bob", "role", value="admin")
+    dialog = conflict_over_alice(qtbot, pane, users, open_and_wait=lambda *_: None)
+    alice, bob = (("alice", "role"), None), (("bob", "role"), None)
+    assert [c.key for c in dialog.conflicts] == [alice, bob]  # bob: admin against viewer2
+    dialog.choose_side(alice, Side.MINE)
+    dialog.choose_side(bob, Side.MINE)
+    # While the person chose, the other process changed alice again (the choice was about
+    # "root", not this) and added erin.
+    update_in_other_process(users, {"alice.role": "superuser", "erin": {"role": "viewer"}})
+    before = read_bytes(users)
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+        dialog.choose(ConflictChoice.MERGE)
+    assert read_bytes(users) == before  # nothing written, no stale "theirs"
+    again = pane.conflict_dialog
+    assert again is not None
+    assert again is not dialog
+    qtbot.waitUntil(again.isVisible, timeout=3000)
+    assert again.again_label.isVisible()
+    assert [c.key for c in again.conflicts] == [alice, bob]
+    assert again.conflicts[0].theirs == "superuser"
+    assert again.sides() == {bob: Side.MINE}  # the choice that still stands
+    assert not again.save_button.isEnabled()
+    again.choose_side(alice, Side.THEIRS)
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        qtbot.mouseClick(again.save_button, Qt.MouseButton.LeftButton)
+    assert read(users) == {
+        "alice": {"role": "superuser"},
+        "bob": {"role": "admin"},
+        "carol": {"role": "viewer"},
+        "erin": {"role": "viewer"},
+    }

@@ -5,14 +5,14 @@ import time
 from typing import Any
 
 from _documents import read_bytes, write
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QMainWindow, QStyleOptionViewItem
+from PySide6.QtWidgets import QComboBox, QMainWindow, QRadioButton, QStyleOptionViewItem
 
-from inspector.document import ConflictChoice, ConflictDialog, DocumentPane
+from inspector.document import ConflictChoice, ConflictDecision, ConflictDialog, DocumentPane
 from inspector.document.conflict_dialog import line_numbers
 from inspector.document.loader import NO_DOCUMENT
-from inspector.document.merge import three_way_merge
+from inspector.document.merge import ItemSpan, Side, three_way_merge
 from inspector.document.secrets import SecretPolicy
 from inspector.document.tree_model import TYPE_COLUMN, VALUE_COLUMN
 
@@ -140,12 +140,101 @@ def test_conflict_dialog_marks_conflicting_lines_and_masks(qtbot: Any) -> None:
     with qtbot.waitSignal(dialog.choice_made) as blocker:
         dialog.open()
         qtbot.mouseClick(dialog.reload_button, Qt.MouseButton.LeftButton)
-    assert blocker.args == [ConflictChoice.RELOAD]
+    assert blocker.args == [ConflictDecision(ConflictChoice.RELOAD)]
     text = dialog.mine_view.toPlainText() + dialog.theirs_view.toPlainText()
-    text += "".join(dialog.conflict_list.item(i).text() for i in range(2))
+    text += table_text(dialog)
     assert "SECRET" not in text
     marked = [s.cursor.blockNumber() for s in dialog.mine_view.extraSelections()]
     assert marked == [1, 2]
+
+
+def table_text(dialog: ConflictDialog) -> str:
+    """Every cell of the conflict table as shown (items and radio buttons)."""
+    table = dialog.conflict_table
+    cells = []
+    for row in range(table.rowCount()):
+        for column in range(table.columnCount()):
+            item = table.item(row, column)
+            widget = table.cellWidget(row, column)
+            if item is not None:
+                cells.append(item.text())
+            elif widget is not None:
+                cells.extend(radio.text() for radio in widget.findChildren(QRadioButton))
+    return " | ".join(cells)
+
+
+def sample_conflict_dialog(qtbot: Any, **options: Any) -> ConflictDialog:
+    base = {"a": 1, "b": [1, 2, 3], "c": "x"}
+    mine = {"a": 2, "b": [1, 3], "c": "mine"}
+    theirs = {"a": 3, "b": [1, 20, 3], "c": "theirs", "d": True}
+    conflicts = tuple(three_way_merge(base, mine, theirs).conflicts)
+    dialog = ConflictDialog(
+        "settings.json",
+        mine=mine,
+        theirs=theirs,
+        conflicts=conflicts,
+        policy=SecretPolicy(),
+        **options,
+    )
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_conflict_dialog_asks_mine_or_theirs_for_each_entry(qtbot: Any) -> None:
+    dialog = sample_conflict_dialog(qtbot)
+    keys = [c.key for c in dialog.conflicts]
+    assert keys == [(("a",), None), (("b",), ItemSpan(1, 2)), (("c",), None)]
+    assert table_text(dialog) == (
+        'a | 1 | 2 | 3 | b[1] | 2 | (deleted) | 20 | c | "x" | "mine" | "theirs"'
+    )
+    assert not dialog.save_button.isEnabled()  # no entry decided yet
+    dialog.choose(ConflictChoice.MERGE)  # refused while an entry has no choice
+    assert dialog.decision.choice is ConflictChoice.CANCEL
+
+    dialog.show()
+    dialog.choose_all(Side.THEIRS)
+    radio = radio_of(dialog, 1, Side.MINE)
+    indicator = QPoint(6, radio.height() // 2)  # a radio button takes clicks on its circle
+    qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=indicator)
+    assert dialog.sides() == {keys[0]: Side.THEIRS, keys[1]: Side.MINE, keys[2]: Side.THEIRS}
+    assert dialog.save_button.isEnabled()
+    with qtbot.waitSignal(dialog.choice_made) as blocker:
+        dialog.open()
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [ConflictDecision(ConflictChoice.MERGE, dialog.sides())]
+
+
+def radio_of(dialog: ConflictDialog, row: int, side: Side) -> QRadioButton:
+    column = dialog.MINE if side is Side.MINE else dialog.THEIRS
+    widget = dialog.conflict_table.cellWidget(row, column)
+    assert widget is not None
+    [radio] = widget.findChildren(QRadioButton)
+    return radio
+
+
+def test_conflict_dialog_shortcuts_and_whole_file_replacement(qtbot: Any) -> None:
+    dialog = sample_conflict_dialog(qtbot)
+    dialog.show()
+    qtbot.mouseClick(dialog.all_mine_button, Qt.MouseButton.LeftButton)
+    assert set(dialog.sides().values()) == {Side.MINE}
+    qtbot.mouseClick(dialog.all_theirs_button, Qt.MouseButton.LeftButton)
+    assert set(dialog.sides().values()) == {Side.THEIRS}
+    assert "discarded, also to entries not listed" in dialog.replace_button.toolTip()
+    with qtbot.waitSignal(dialog.choice_made) as blocker:
+        dialog.open()
+        qtbot.mouseClick(dialog.replace_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [ConflictDecision(ConflictChoice.REPLACE_FILE)]
+
+
+def test_conflict_dialog_after_another_change_keeps_earlier_choices(qtbot: Any) -> None:
+    first = (("a",), None)
+    dialog = sample_conflict_dialog(qtbot, sides={first: Side.MINE}, again=True)
+    dialog.show()
+    assert dialog.again_label.isVisible()
+    assert dialog.sides() == {first: Side.MINE}
+    entries = [dialog.conflict_table.item(row, dialog.ENTRY).text() for row in range(3)]
+    assert entries == ["a", "b[1]   (new)", "c   (new)"]
+    assert "2 more entries" in dialog.save_button.toolTip()
 
 
 def test_line_numbers_follow_json_dumps_layout() -> None:
