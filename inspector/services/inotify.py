@@ -8,19 +8,19 @@ The inspector needs only *which* files changed, so this observer reads the event
 the names out of it with ``struct`` and hands each buffer's distinct paths on at once: a few
 microseconds per event instead of tens.
 
-It has the small surface of a watchdog observer that :class:`~.watcher.FolderWatcher` uses
-(``schedule``, ``start``, ``stop``, ``join``, ``is_alive``, ``emitters``), and fails to start
-with the ``OSError`` an exhausted inotify raises, worded as watchdog words it.
+It is a :class:`~.change_source.ChangeSource`, and fails to start with the ``OSError`` an
+exhausted inotify raises, worded as watchdog words it. It exists on Linux only
+(:func:`available`); elsewhere the watcher uses watchdog's native observer.
 
 Recursive watching puts one watch on each subfolder (not following symbolic links), as watchdog
 does. ``start`` watches the folder itself and returns; the thread then walks the subfolders
 (some 20 µs each: ten thousand of them would have frozen the window for 0.2 s) and calls the
-handler's ``on_watching`` once every folder is watched, before it reads any event -- whoever
+listener's ``on_ready`` once every folder is watched, before it reads any event -- whoever
 lists the folder waits for that, so nothing changes unseen between the listing and the watches.
 A subfolder made or moved in later is watched as soon as its event is read (its own path is
 reported too, so whoever listens looks into it); one moved out or removed loses its watches. If
-inotify runs out of watches on the way, the handler's ``on_watch_failed`` gets the ``OSError``
-and the thread ends.
+inotify runs out of watches on the way, the listener's ``on_failed`` gets the ``OSError`` and
+the thread ends.
 """
 
 from __future__ import annotations
@@ -31,10 +31,13 @@ import errno
 import os
 import select
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
+
+from inspector.services.change_source import ChangeListener
 
 IN_CLOSE_WRITE = 0x00000008
 IN_MOVED_FROM = 0x00000040
@@ -68,21 +71,24 @@ GATHER_SECONDS = 0.005
 _BUFFER = 256 * 1024
 
 
-class PathsHandler(Protocol):
-    """Receives what the observer saw, on the observer's thread."""
-
-    def on_paths(self, paths: list[str]) -> None: ...
-
-    def on_events_lost(self) -> None: ...
-
-    def on_watching(self) -> None:
-        """Every folder asked for is watched now: changes from here on are reported."""
-
-    def on_watch_failed(self, error: OSError) -> None:
-        """inotify ran out of watches for a subfolder (``ENOSPC``): the thread ends."""
-
-
+# lockcore binds inotify too (``_platform.ReleaseWatch``, which sleeps until one lock file
+# changes). The two share only this loading and three constants: one is a pooled, non-blocking
+# instance polled with a timeout for a single file, the other a reader thread over a folder tree
+# that parses names. Sharing would mean the app importing lockcore's private modules, or lockcore
+# -- a lock library whose public API is about locks -- publishing an inotify binding; a dozen
+# lines twice is the smaller cost.
 _libc: Any = None
+
+
+def available() -> bool:
+    """Whether this system has inotify for the lean source (Linux with a C library that binds
+    it); where not, the watcher takes watchdog's native observer for the platform."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return hasattr(_load_libc(), "inotify_init1")
+    except (OSError, AttributeError):  # no C library, or one without inotify
+        return False
 
 
 def _load_libc() -> Any:
@@ -145,59 +151,45 @@ class _Batch:
     ended: bool = False  # the folder itself is no longer watched
 
 
-class LeanInotifyObserver:
+class LeanInotifySource:
     """Watches a folder with inotify on a daemon thread; see the module docstring."""
 
+    kind = "inotify"
+
     def __init__(self) -> None:
-        self._path: str | None = None
         self._recursive = False
         self._dirs: dict[int, str] = {}  # watch descriptor -> the folder it watches
-        self._handler: PathsHandler | None = None
         self._thread: threading.Thread | None = None
         self._fd = -1
         self._wake_read, self._wake_write = -1, -1
         self._fds_lock = threading.Lock()  # stop() must not write to a pipe being closed
         self._stopping = threading.Event()  # ends a long first walk through the subfolders
 
-    @property
-    def emitters(self) -> set[threading.Thread]:
-        """The reading thread while it runs (watchdog's observers name theirs so)."""
-        return {self._thread} if self._thread is not None and self._thread.is_alive() else set()
-
-    def schedule(
-        self,
-        event_handler: PathsHandler,
-        path: str,
-        *,
-        recursive: bool = False,
-        event_filter: object = None,  # noqa: ARG002 - the watchdog signature; WATCH_MASK applies
-    ) -> None:
-        self._handler = event_handler
-        self._path = path
+    def start(self, folder: str, listener: ChangeListener, *, recursive: bool) -> bool:
+        """Start watching; raises OSError (ENOSPC, EMFILE, ENOENT, ...) if inotify cannot.
+        Returns True for one folder; with subfolders, False: they are watched on the thread,
+        which then calls ``listener.on_ready``."""
+        if self._thread is not None:
+            raise RuntimeError("a source watches once; make a new one")
         self._recursive = recursive
-
-    def start(self) -> None:
-        """Start watching; raises OSError (ENOSPC, EMFILE, ENOENT, ...) if inotify cannot."""
-        if self._path is None or self._handler is None:
-            raise RuntimeError("schedule() a folder first")
-        self._stopping.clear()
         libc = _load_libc()
         fd = libc.inotify_init1(IN_CLOEXEC)
         if fd < 0:
-            _raise_inotify_error(self._path)
-        root = libc.inotify_add_watch(fd, os.fsencode(self._path), WATCH_MASK)
+            _raise_inotify_error(folder)
+        root = libc.inotify_add_watch(fd, os.fsencode(folder), WATCH_MASK)
         if root < 0:
             try:
-                _raise_inotify_error(self._path)
+                _raise_inotify_error(folder)
             finally:
                 os.close(fd)
-        self._dirs = {root: self._path}
+        self._dirs = {root: folder}
         self._fd = fd
         self._wake_read, self._wake_write = os.pipe()
         self._thread = threading.Thread(
-            target=self._run, args=(root, self._path, self._handler), name="inotify", daemon=True
+            target=self._run, args=(root, folder, listener), name="inotify", daemon=True
         )
         self._thread.start()
+        return not recursive
 
     def stop(self) -> None:
         """Ask the thread to end (it wakes at once)."""
@@ -213,18 +205,18 @@ class LeanInotifyObserver:
     def is_alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def _run(self, root: int, folder: str, handler: PathsHandler) -> None:
+    def _run(self, root: int, folder: str, listener: ChangeListener) -> None:
         try:
             if self._recursive:
                 try:
                     self._watch_subfolders(folder)
                 except OSError as error:
-                    handler.on_watch_failed(error)
+                    listener.on_failed(error)
                     return
                 if self._stopping.is_set():
                     return
-            handler.on_watching()
-            self._read_events(root, handler)
+                listener.on_ready()
+            self._read_events(root, listener)
         except OSError:
             # Reading the events failed: the thread ends, and whoever checks is_alive() notices.
             return
@@ -234,7 +226,7 @@ class LeanInotifyObserver:
                     os.close(fd)
                 self._fd = self._wake_read = self._wake_write = -1
 
-    def _read_events(self, root: int, handler: PathsHandler) -> None:
+    def _read_events(self, root: int, listener: ChangeListener) -> None:
         """Hand on what the kernel reports until stopped or until watching ends."""
         poller = select.poll()
         poller.register(self._fd, select.POLLIN)
@@ -243,15 +235,15 @@ class LeanInotifyObserver:
             ready = {fd for fd, _ in poller.poll()}
             if self._wake_read in ready:
                 return
-            if not self._hand_on(self._parse(os.read(self._fd, _BUFFER), root), handler):
+            if not self._hand_on(self._parse(os.read(self._fd, _BUFFER), root), listener):
                 return
             # Let the next events gather in the kernel's queue for a moment: under a storm
             # this thread then wakes (and takes the GIL) a few hundred times a second at
             # most, instead of once per handful of events.
             time.sleep(GATHER_SECONDS)
 
-    def _hand_on(self, batch: _Batch, handler: PathsHandler) -> bool:
-        """Watch the subfolders that came and tell the handler; False once watching ended."""
+    def _hand_on(self, batch: _Batch, listener: ChangeListener) -> bool:
+        """Watch the subfolders that came and tell the listener; False once watching ended."""
         failure: OSError | None = None
         try:
             for path in batch.came:
@@ -259,12 +251,12 @@ class LeanInotifyObserver:
         except OSError as error:
             failure = error
         if batch.paths:
-            handler.on_paths(batch.paths)
+            listener.on_paths(batch.paths)
         if failure is not None:
-            handler.on_watch_failed(failure)
+            listener.on_failed(failure)
             return False
         if batch.lost:
-            handler.on_events_lost()
+            listener.on_events_lost()
         # The folder itself removed, moved away or unmounted: nothing is watched any more. The
         # thread ends, and whoever checks is_alive() notices.
         return not batch.ended

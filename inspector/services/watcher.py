@@ -1,16 +1,19 @@
-"""Hand watchdog's file events to the GUI thread, coalesced per path.
+"""Hand a change source's reports to the GUI thread, coalesced per path.
 
-watchdog calls its handlers on the observer's own thread. Touching Qt objects or the file system
-there would race the GUI, so the handler below does exactly one thing: emit a Qt signal with the
-path (a queued connection carries it to the GUI thread). Bursts -- an atomic write is a create,
-several modifies, a close and a rename -- are folded into one batch per path by a short timer, so
-the inspector looks at each file once per burst.
+A change source (:mod:`.change_source`) reports on its own thread. Touching Qt objects or the
+file system there would race the GUI, so the listener below does exactly one thing: hand the
+paths to a Qt signal (a queued connection carries it to the GUI thread). Bursts -- an atomic
+write is a create, several modifies, a close and a rename -- are folded into one batch per path
+by a short timer, so the inspector looks at each file once per burst.
 
-inotify is not always there to use. A network share (NFS, SMB, sshfs, 9p, ...) reports only
-changes made by this machine, so such folders are polled; and when the inotify watch or instance
-limit is reached -- when the inotify observer starts, or as it watches subfolders on its thread --
-the folder is polled instead. Either way the status says so. An observer can also die under us
-(its folder removed, a share dropped): :meth:`FolderWatcher.check_alive` notices, without I/O.
+Which source: on Linux our lean inotify reader (:mod:`.inotify`); where inotify is missing,
+watchdog's native observer for the platform (FSEvents, kqueue, ReadDirectoryChangesW); and
+polling when asked (``--poll``), when that native observer cannot start, or when inotify cannot
+be used. A network share (NFS, SMB, sshfs, 9p, ...) reports only changes made by this machine,
+so such folders are polled; and when the inotify watch or instance limit is reached -- when the
+source starts, or as it watches subfolders on its thread -- the folder is polled instead. Either
+way the status says so. A source can also die under us (its folder removed, a share dropped):
+:meth:`FolderWatcher.check_alive` notices, without I/O.
 """
 
 from __future__ import annotations
@@ -18,28 +21,13 @@ from __future__ import annotations
 import errno
 import os
 import threading
-from collections.abc import Callable, Collection
-from typing import Any, Protocol
 
-import watchdog.events
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from watchdog.events import (
-    DirCreatedEvent,
-    DirDeletedEvent,
-    DirMovedEvent,
-    FileClosedEvent,
-    FileCreatedEvent,
-    FileDeletedEvent,
-    FileMovedEvent,
-    FileSystemEvent,
-    FileSystemEventHandler,
-)
-from watchdog.observers.polling import PollingObserver
 
-from inspector.services.inotify import LeanInotifyObserver
+from inspector.services import inotify
+from inspector.services.change_source import ChangeSource, SourceFactory
+from inspector.services.watchdog_source import POLL_INTERVAL, watchdog_observer_factory
 
-#: How often a polled folder is looked at (seconds).
-POLL_INTERVAL = 1.0
 #: Filesystems on which inotify misses changes made by other machines: these are polled.
 NETWORK_FILESYSTEMS = frozenset(
     {
@@ -67,40 +55,16 @@ NETWORK_FILESYSTEMS = frozenset(
 MOUNTINFO = "/proc/self/mountinfo"
 
 
-class WatchObserver(Protocol):
-    """What FolderWatcher uses of an observer: watchdog's, or the lean inotify one."""
-
-    @property
-    def emitters(self) -> Collection[Any]: ...
-
-    def schedule(
-        self,
-        event_handler: Any,
-        path: str,
-        *,
-        recursive: bool = False,
-        event_filter: list[type[FileSystemEvent]] | None = None,
-    ) -> object: ...
-
-    def start(self) -> None: ...
-
-    def stop(self) -> None: ...
-
-    def join(self, timeout: float | None = None) -> None: ...
-
-    def is_alive(self) -> bool: ...
+#: Makes an unstarted change source: ``factory(poll, recursive)`` -- a polling one when ``poll``.
+ObserverFactory = SourceFactory
 
 
-#: Makes an unstarted observer: ``factory(poll, recursive)`` -- a polling one when ``poll``.
-ObserverFactory = Callable[[bool, bool], WatchObserver]
-
-
-def default_observer_factory(poll: bool, recursive: bool) -> WatchObserver:  # noqa: ARG001
-    """watchdog's polling observer; else the lean inotify observer (see inotify.py). Both
-    watch subfolders too when scheduled so."""
-    if poll:
-        return PollingObserver(timeout=POLL_INTERVAL)
-    return LeanInotifyObserver()
+def default_observer_factory(poll: bool, recursive: bool) -> ChangeSource:
+    """watchdog's polling observer when ``poll``; else the lean inotify source where inotify
+    exists (see inotify.py), and watchdog's native observer for the platform where not."""
+    if poll or not inotify.available():
+        return watchdog_observer_factory(poll, recursive)
+    return inotify.LeanInotifySource()
 
 
 def _unescape_mount_field(field: str) -> str:
@@ -197,33 +161,6 @@ _INOTIFY_EXHAUSTED = {
     errno.EMFILE: "inotify instance limit reached",
 }
 
-# Opened / closed-without-write events are deliberately not requested: the inspector's own reads
-# of a lock file would otherwise wake it again, forever. Closed-after-write is kept because a
-# killed lock holder's descriptor is closed by the kernel, and that is often the only event.
-#
-# Modified events are not requested either: an update is some ten events, a storm of them
-# overflows the kernel's queue, and every change that matters ends in another event -- a writer
-# closes what it wrote (closed-after-write), replaces the data file (moved), or creates and
-# removes the lock. (A lock file is written right after it is created; the inspector looks at it
-# a coalescing interval later, and a lock seen empty is re-checked every second anyway.)
-#
-# watchdog >= 7.1 reports a kernel queue overflow (or a full ReadDirectoryChangesW buffer) as an
-# EventsLostEvent -- but only to a watch whose event filter names it. Older versions report no
-# loss at all, and have no such class.
-_EVENTS_LOST: list[type[FileSystemEvent]] = (
-    [watchdog.events.EventsLostEvent] if hasattr(watchdog.events, "EventsLostEvent") else []
-)
-_WATCHED_EVENTS: list[type[FileSystemEvent]] = [
-    FileCreatedEvent,
-    FileDeletedEvent,
-    FileMovedEvent,
-    FileClosedEvent,
-    DirCreatedEvent,
-    DirDeletedEvent,
-    DirMovedEvent,
-    *_EVENTS_LOST,
-]
-
 
 class _SignalBridge(QObject):
     """Lives on the GUI thread; its signals are emitted from the observer thread.
@@ -265,38 +202,23 @@ class _SignalBridge(QObject):
         return paths
 
 
-_EVENT_TYPE_EVENTS_LOST = "events_lost"  # watchdog.events.EVENT_TYPE_EVENTS_LOST (>= 7.1)
-
-
-class _EmitOnlyHandler(FileSystemEventHandler):
-    """Runs on the observer thread: only hands paths on, never touches Qt state or the disk."""
+class _HandToBridge:
+    """The listener of a source: on the source's thread, only hands its reports to the bridge."""
 
     def __init__(self, bridge: _SignalBridge, start: int) -> None:
-        super().__init__()
         self._bridge = bridge  # a Python reference keeps the bridge alive while we run
-        self._start = start  # which FolderWatcher.start this observer belongs to
+        self._start = start  # which FolderWatcher.start this source belongs to
 
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type == _EVENT_TYPE_EVENTS_LOST:
-            return  # its path is the watched folder, not a change: on_events_lost handles it
-        dest = getattr(event, "dest_path", "")
-        if dest:
-            self._bridge.add(os.fsdecode(event.src_path), os.fsdecode(dest))
-        else:
-            self._bridge.add(os.fsdecode(event.src_path))
-
-    # The lean inotify observer hands on a whole buffer of paths at once.
     def on_paths(self, paths: list[str]) -> None:
         self._bridge.add(*paths)
 
-    # watchdog >= 7.1 passes an EventsLostEvent; our lean observer passes nothing.
-    def on_events_lost(self, event: object = None) -> None:  # noqa: ARG002
+    def on_events_lost(self) -> None:
         self._bridge.events_lost.emit()
 
-    def on_watching(self) -> None:
+    def on_ready(self) -> None:
         self._bridge.watching.emit(self._start)
 
-    def on_watch_failed(self, error: OSError) -> None:
+    def on_failed(self, error: OSError) -> None:
         self._bridge.watch_failed.emit(self._start, error)
 
 
@@ -307,7 +229,8 @@ class FolderWatcher(QObject):
     paths_changed = Signal(list)
     #: (message: str) watching could not start (folder gone, ...).
     watch_failed = Signal(str)
-    #: (message: str) inotify cannot be used here (limit reached, network filesystem): polling.
+    #: (message: str) the usual source cannot be used here (limit reached, network filesystem,
+    #: no native events): polling.
     fell_back_to_polling = Signal(str)
     #: (description: str) how the folder is watched now, for the status bar.
     status_changed = Signal(str)
@@ -324,6 +247,9 @@ class FolderWatcher(QObject):
         observer_factory: ObserverFactory = default_observer_factory,
         mountinfo: str = MOUNTINFO,
     ) -> None:
+        """``observer_factory`` makes the change sources: :func:`default_observer_factory`, or
+        ``watchdog_source.watchdog_observer_factory`` for watchdog's native observer (what runs
+        where inotify is missing) on any platform."""
         super().__init__(parent)
         self.poll = poll
         self._factory = observer_factory
@@ -331,10 +257,10 @@ class FolderWatcher(QObject):
         self._bridge = _SignalBridge()
         self._bridge.paths_waiting.connect(self._on_paths_waiting)
         self._bridge.events_lost.connect(self._on_events_lost)
-        self._bridge.watching.connect(self._on_observer_watching)
-        self._bridge.watch_failed.connect(self._on_observer_watch_failed)
-        self._observer: WatchObserver | None = None
-        self._starts = 0  # tells a stopped observer's late reports from the current one's
+        self._bridge.watching.connect(self._on_source_ready)
+        self._bridge.watch_failed.connect(self._on_source_failed)
+        self._source: ChangeSource | None = None
+        self._starts = 0  # tells a stopped source's late reports from the current one's
         self._ready = False
         self._polling = False
         self._status = "not watching"
@@ -348,13 +274,13 @@ class FolderWatcher(QObject):
 
     @property
     def is_watching(self) -> bool:
-        """Whether an observer is running for :attr:`folder`."""
-        return self._observer is not None and _alive(self._observer)
+        """Whether a source is watching :attr:`folder`."""
+        return self._source is not None and self._source.is_alive()
 
     @property
     def is_polling(self) -> bool:
         """Whether the folder is polled (asked for, a network filesystem, or inotify failed)."""
-        return self._observer is not None and self._polling
+        return self._source is not None and self._polling
 
     @property
     def status(self) -> str:
@@ -364,9 +290,10 @@ class FolderWatcher(QObject):
     @property
     def is_ready(self) -> bool:
         """Whether every folder asked for is watched: a listing made from now on misses no
-        change. The lean inotify observer watches subfolders on its own thread after
+        change. The lean inotify source watches subfolders on its own thread after
         :meth:`start`, and :attr:`ready` is emitted when it has; otherwise (a single folder,
-        polling, a start that failed) the watcher is ready when :meth:`start` returns."""
+        watchdog's observers, polling, a start that failed) the watcher is ready when
+        :meth:`start` returns."""
         return self._ready
 
     def start(self, folder: str, *, recursive: bool = False) -> bool:
@@ -381,8 +308,9 @@ class FolderWatcher(QObject):
             fstype = filesystem_type(folder, self._mountinfo)
             if fstype in NETWORK_FILESYSTEMS:
                 poll_reason = f"network filesystem ({fstype})"
+        source = self._factory(bool(poll_reason), recursive)
         try:
-            self._observer = self._start_observer(folder, recursive, poll=bool(poll_reason))
+            ready = self._start_source(source, folder, recursive)
         except (FileNotFoundError, NotADirectoryError):
             self._fail(f"Cannot watch {_shown(folder)}: it does not exist.")
             return False
@@ -390,56 +318,53 @@ class FolderWatcher(QObject):
             if poll_reason:
                 self._fail(f"Cannot watch {_shown(folder)}: {exc.strerror or exc}")
                 return False
-            # inotify watch or instance limit reached, or not supported here: poll instead.
-            return self._fall_back_to_polling(exc)
+            # inotify's watch or instance limit reached, or no native events here: poll instead.
+            return self._fall_back_to_polling(source.kind, exc)
+        if not poll_reason and source.kind == "polling":
+            poll_reason = "no native file system events here"  # watchdog's Observer polls
         if poll_reason:
             self._polling = True
             self._set_status(f"polling every {POLL_INTERVAL:g} s ({poll_reason})")
             if not self.poll:
                 self.fell_back_to_polling.emit(
-                    f"Polling {_shown(folder)} every {POLL_INTERVAL:g} s instead of inotify: "
-                    f"{poll_reason}."
+                    f"Polling {_shown(folder)} every {POLL_INTERVAL:g} s: {poll_reason}."
                 )
-            self._set_ready()
         else:
-            self._set_status("watching (inotify)")
-            if not (recursive and isinstance(self._observer, LeanInotifyObserver)):
-                # The folder itself is watched once start() returns; only the lean observer's
-                # subfolders come later (watchdog's observers report nothing).
-                self._set_ready()
+            self._set_status(f"watching ({source.kind})")
+        if ready:
+            self._set_ready()
         return True
 
-    def _fall_back_to_polling(self, error: OSError) -> bool:
-        """inotify cannot watch :attr:`folder` (``error``): poll it instead, and say why."""
+    def _fall_back_to_polling(self, kind: str, error: OSError) -> bool:
+        """The ``kind`` source cannot watch :attr:`folder` (``error``): poll it instead, and
+        say why."""
         assert self.folder is not None
         folder = self.folder
         why = _INOTIFY_EXHAUSTED.get(error.errno or 0, error.strerror or str(error))
-        observer, self._observer = self._observer, None
-        if observer is not None:
-            _stop_observer(observer)
+        self._stop_source()
         try:
-            self._observer = self._start_observer(folder, self.recursive, poll=True)
+            self._start_source(self._factory(True, self.recursive), folder, self.recursive)
         except OSError as poll_exc:
             self._fail(f"Cannot watch {_shown(folder)}: {poll_exc.strerror or poll_exc}")
             return False
         self._polling = True
-        reason = f"inotify unavailable: {why}"
+        reason = f"{kind} unavailable: {why}"
         self._set_status(f"polling every {POLL_INTERVAL:g} s ({reason})")
         self.fell_back_to_polling.emit(
-            f"Polling {_shown(folder)} every {POLL_INTERVAL:g} s instead of inotify: {reason}."
+            f"Polling {_shown(folder)} every {POLL_INTERVAL:g} s instead of {kind}: {why}."
         )
         self._set_ready()
         return True
 
     @Slot(int)
-    def _on_observer_watching(self, start: int) -> None:
-        if start == self._starts and self._observer is not None:
+    def _on_source_ready(self, start: int) -> None:
+        if start == self._starts and self._source is not None:
             self._set_ready()
 
     @Slot(int, object)
-    def _on_observer_watch_failed(self, start: int, error: OSError) -> None:
-        if start == self._starts and self._observer is not None:
-            self._fall_back_to_polling(error)
+    def _on_source_failed(self, start: int, error: OSError) -> None:
+        if start == self._starts and self._source is not None:
+            self._fall_back_to_polling(self._source.kind, error)
 
     def _set_ready(self) -> None:
         if not self._ready:
@@ -447,24 +372,28 @@ class FolderWatcher(QObject):
             self.ready.emit()
 
     def check_alive(self) -> bool:
-        """False when an observer that should be running has died (no I/O: safe anywhere)."""
-        return self._observer is None or _alive(self._observer)
+        """False when a source that should be running has died (no I/O: safe anywhere)."""
+        return self._source is None or self._source.is_alive()
 
-    def _start_observer(self, folder: str, recursive: bool, *, poll: bool) -> WatchObserver:
-        observer = self._factory(poll, recursive)
+    def _start_source(self, source: ChangeSource, folder: str, recursive: bool) -> bool:
+        """Start ``source`` as the current one; whether it watches everything already."""
         self._starts += 1
-        observer.schedule(
-            _EmitOnlyHandler(self._bridge, self._starts),
-            folder,
-            recursive=recursive,
-            event_filter=_WATCHED_EVENTS,
-        )
+        self._source = source
         try:
-            observer.start()
+            return source.start(
+                folder, _HandToBridge(self._bridge, self._starts), recursive=recursive
+            )
         except BaseException:
-            _stop_observer(observer)
+            self._stop_source()
             raise
-        return observer
+
+    def _stop_source(self) -> None:
+        source, self._source = self._source, None
+        if source is not None:
+            source.stop()
+            # The source's thread only ever hands on to the bridge, so waiting briefly is safe;
+            # it must not outlive the bridge it emits through.
+            source.join(2.0)
 
     def _fail(self, message: str) -> None:
         self._set_status("not watching")
@@ -477,12 +406,10 @@ class FolderWatcher(QObject):
             self.status_changed.emit(status)
 
     def stop(self, *, status: str = "not watching") -> None:
-        """Stop the observer (if any) and drop pending events."""
-        observer, self._observer = self._observer, None
+        """Stop the source (if any) and drop pending events."""
+        self._stop_source()
         self._polling = False
         self._ready = False
-        if observer is not None:
-            _stop_observer(observer)
         self._pending.clear()
         self._bridge.take()
         self._timer.stop()
@@ -490,7 +417,7 @@ class FolderWatcher(QObject):
 
     @Slot()
     def _on_paths_waiting(self) -> None:
-        # The paths stay with the bridge until the flush: while they wait there, the observer
+        # The paths stay with the bridge until the flush: while they wait there, the source
         # does not wake this thread again, however many events arrive.
         # Not restarted on every event: a steady stream of events still flushes every
         # COALESCE_MS, so the table never lags a busy file by more than that.
@@ -500,7 +427,7 @@ class FolderWatcher(QObject):
     @Slot()
     def _on_events_lost(self) -> None:
         # The folder itself "changed": whoever listens looks at everything again.
-        if self.folder is not None and self._observer is not None:
+        if self.folder is not None and self._source is not None:
             if self.folder not in self._pending:  # said once per batch, however many overflows
                 self.events_lost.emit(
                     f"Changes in {_shown(self.folder)} came faster than they could be followed; "
@@ -522,18 +449,3 @@ class FolderWatcher(QObject):
 def _shown(folder: str) -> str:
     """The folder for a message: bytes that are not UTF-8 shown as replacement characters."""
     return folder.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def _alive(observer: WatchObserver) -> bool:
-    # The observer thread outlives its emitters: inotify's emitter stops when the watched folder
-    # is deleted, and then nothing is watched although the observer still runs.
-    emitters = observer.emitters
-    return observer.is_alive() and bool(emitters) and all(e.is_alive() for e in emitters)
-
-
-def _stop_observer(observer: WatchObserver) -> None:
-    observer.stop()
-    if observer.is_alive():
-        # The observer thread only ever emits a queued signal, so waiting briefly is safe; it
-        # must not outlive the bridge it emits through.
-        observer.join(timeout=2.0)

@@ -125,13 +125,13 @@ def main_window(qtbot: Any, store_folder: str) -> Iterator[Any]:
 
 @pytest.fixture
 def held_walk() -> type[Any]:
-    """The lean inotify observer whose first walk through the subfolders waits for
+    """The lean inotify source whose first walk through the subfolders waits for
     ``release`` (``walking`` is set when it has begun): what happens meanwhile can be seen."""
     import threading
 
-    from inspector.services.inotify import LeanInotifyObserver
+    from inspector.services.inotify import LeanInotifySource
 
-    class HeldWalk(LeanInotifyObserver):
+    class HeldWalk(LeanInotifySource):
         def __init__(self) -> None:
             super().__init__()
             self.walking = threading.Event()

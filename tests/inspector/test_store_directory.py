@@ -20,6 +20,7 @@ from inspector.services.store_directory import (
     StoreHealth,
     store_path_for,
 )
+from inspector.services.watchdog_source import WatchdogSource, watchdog_observer_factory
 from lockcore import LockState, lock_path_for
 
 
@@ -233,9 +234,9 @@ def big_folder(tmp_path):
     return folder
 
 
-def deaf_observer(_poll: bool, _recursive: bool) -> PollingObserver:
+def deaf_observer(_poll: bool, _recursive: bool) -> WatchdogSource:
     """An observer that would notice changes only after a minute: the test sees the scans."""
-    return PollingObserver(timeout=60)
+    return WatchdogSource(PollingObserver(timeout=60))
 
 
 def list_in_batches(qtbot, service: StoreDirectory, folder) -> list[list]:
@@ -300,7 +301,7 @@ def test_stopped_observer_is_noticed_and_watching_restarts(qtbot, directory, sto
         timeout=5000,
         check_params_cb=lambda message: "stopped unexpectedly" in message,
     ):
-        watcher._observer.stop()  # the real observer thread ends behind the service's back
+        watcher._source.stop()  # the real source's thread ends behind the service's back
     qtbot.waitUntil(lambda: watcher.is_watching, timeout=3000)
     path = os.path.join(store_folder, "after-restart.json")
     write_json(path, {})
@@ -356,11 +357,11 @@ def test_lost_events_of_watchdogs_observer_rescan_the_folder_and_say_so(
     qtbot, tmp_path, inotify_overflow
 ):
     import watchdog.events
-    from watchdog.observers.inotify import InotifyObserver
 
     if not hasattr(watchdog.events, "EventsLostEvent"):
         pytest.skip("watchdog < 7.1 reports no lost events")
-    service = StoreDirectory(observer_factory=lambda _poll, _recursive: InotifyObserver())
+    # watchdog's native observer: InotifyObserver on Linux.
+    service = StoreDirectory(observer_factory=watchdog_observer_factory)
     messages: list[str] = []
     service.status_message.connect(messages.append)
     try:
@@ -396,16 +397,14 @@ def test_holder_on_another_host_is_unverifiable_not_stale(qtbot, directory, stor
 
 def polling_fallback_factory():
     """inotify that fails as a full watch table makes it fail; real, fast polling otherwise."""
-    from watchdog.observers.polling import PollingObserver
+    from inspector.services.inotify import LeanInotifySource
 
-    from inspector.services.inotify import LeanInotifyObserver
-
-    class FullInotify(LeanInotifyObserver):
-        def start(self):
+    class FullInotify(LeanInotifySource):
+        def start(self, *_args, **_kwargs):
             raise OSError(errno.ENOSPC, "inotify watch limit reached")
 
     def factory(poll, recursive):
-        return PollingObserver(timeout=0.1) if poll else FullInotify()
+        return WatchdogSource(PollingObserver(timeout=0.1)) if poll else FullInotify()
 
     return factory
 

@@ -11,8 +11,15 @@ import pytest
 import watchdog.events
 from PySide6.QtCore import QThread
 
-from inspector.services.inotify import LeanInotifyObserver
-from inspector.services.watcher import FolderWatcher, filesystem_type
+from inspector.services.inotify import LeanInotifySource
+from inspector.services.watchdog_source import WatchdogSource, watchdog_observer_factory
+from inspector.services.watcher import FolderWatcher, default_observer_factory, filesystem_type
+
+#: Both kinds of change source: ours (Linux) and watchdog's native observer for the platform
+#: (what runs where inotify is missing; InotifyObserver here), through the same interface.
+BOTH_SOURCES = pytest.mark.parametrize(
+    "factory", [default_observer_factory, watchdog_observer_factory], ids=["lean", "watchdog"]
+)
 
 
 def write_and_see(qtbot, watcher: FolderWatcher, path) -> None:
@@ -25,8 +32,9 @@ def write_and_see(qtbot, watcher: FolderWatcher, path) -> None:
         path.write_text("{}")
 
 
-def test_bursts_arrive_once_per_path_on_the_gui_thread(qtbot, tmp_path):
-    watcher = FolderWatcher()
+@BOTH_SOURCES
+def test_bursts_arrive_once_per_path_on_the_gui_thread(qtbot, tmp_path, factory):
+    watcher = FolderWatcher(observer_factory=factory)
     assert watcher.start(str(tmp_path))
     assert watcher.is_ready  # one folder: watched when start() returns, listing may begin
     batches: list[list[str]] = []
@@ -61,8 +69,9 @@ def test_polling_mode_sees_new_files(qtbot, tmp_path):
         watcher.stop()
 
 
-def test_missing_folder_reports_failure(qtbot, tmp_path):
-    watcher = FolderWatcher()
+@BOTH_SOURCES
+def test_missing_folder_reports_failure(qtbot, tmp_path, factory):
+    watcher = FolderWatcher(observer_factory=factory)
     with qtbot.waitSignal(watcher.watch_failed, timeout=1000):
         assert not watcher.start(os.path.join(str(tmp_path), "nope"))
     assert not watcher.is_watching
@@ -72,16 +81,14 @@ def fast_polling_factory(inotify_error: OSError | None = None):
     """Real observers; polling every 0.1 s; inotify failing as an exhausted one does."""
     from watchdog.observers.polling import PollingObserver
 
-    from inspector.services.inotify import LeanInotifyObserver
-
-    class ExhaustedInotify(LeanInotifyObserver):
-        def start(self):
+    class ExhaustedInotify(LeanInotifySource):
+        def start(self, *_args, **_kwargs):
             raise inotify_error
 
     def factory(poll, recursive):
         if poll:
-            return PollingObserver(timeout=0.1)
-        return ExhaustedInotify() if inotify_error is not None else LeanInotifyObserver()
+            return WatchdogSource(PollingObserver(timeout=0.1))
+        return ExhaustedInotify() if inotify_error is not None else LeanInotifySource()
 
     return factory
 
@@ -181,8 +188,8 @@ def test_check_alive_notices_a_dead_observer(tmp_path):
     assert watcher.check_alive()  # nothing to watch, nothing died
     assert watcher.start(str(tmp_path))
     assert watcher.check_alive()
-    watcher._observer.stop()
-    watcher._observer.join(2)
+    watcher._source.stop()
+    watcher._source.join(2)
     assert not watcher.check_alive()
     assert not watcher.is_watching
     watcher.stop()
@@ -203,15 +210,14 @@ def test_lean_observer_reports_names_and_ends_with_its_folder(tmp_path):
         def on_events_lost(self):
             raise AssertionError("no events were lost")
 
-        def on_watching(self):
+        def on_ready(self):
             pass
 
-        def on_watch_failed(self, error):
+        def on_failed(self, error):
             raise AssertionError(f"inotify is not exhausted: {error}")
 
-    observer = LeanInotifyObserver()
-    observer.schedule(Handler(), str(folder))
-    observer.start()
+    observer = LeanInotifySource()
+    observer.start(str(folder), Handler(), recursive=False)
     try:
         (folder / "a.json").write_text("{}")
         assert got.wait(5)
@@ -225,10 +231,9 @@ def test_lean_observer_reports_names_and_ends_with_its_folder(tmp_path):
 
 
 def test_lean_observer_refuses_a_missing_folder(tmp_path):
-    observer = LeanInotifyObserver()
-    observer.schedule(object(), str(tmp_path / "nope"))
+    source = LeanInotifySource()
     with pytest.raises(FileNotFoundError):
-        observer.start()
+        source.start(str(tmp_path / "nope"), Collector(), recursive=False)
 
 
 class Collector:
@@ -248,10 +253,10 @@ class Collector:
     def on_events_lost(self):
         raise AssertionError("no events were lost")
 
-    def on_watching(self):
+    def on_ready(self):
         self.watching.set()
 
-    def on_watch_failed(self, error):
+    def on_failed(self, error):
         self.failures.append(error)
 
     def wait_for(self, path) -> bool:
@@ -265,9 +270,8 @@ def test_lean_observer_watches_subfolders_as_they_come_and_go(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
     seen = Collector()
-    observer = LeanInotifyObserver()
-    observer.schedule(seen, str(folder), recursive=True)
-    observer.start()
+    observer = LeanInotifySource()
+    observer.start(str(folder), seen, recursive=True)
     try:
         # Folders there at the start are watched once the observer says so.
         assert seen.watching.wait(5)
@@ -305,8 +309,9 @@ def test_subfolders_are_watched_on_the_observers_thread_not_in_start(tmp_path, h
     (folder / "a" / "b").mkdir(parents=True)
     seen = Collector()
     observer = held_walk()
-    observer.schedule(seen, str(folder), recursive=True)
-    observer.start()  # returns while the walk is held (ten thousand folders take 0.2 s)
+    observer.start(
+        str(folder), seen, recursive=True
+    )  # returns while the walk is held (ten thousand folders take 0.2 s)
     try:
         assert observer.walking.wait(5)
         assert not seen.watching.is_set()
@@ -321,7 +326,7 @@ def test_subfolders_are_watched_on_the_observers_thread_not_in_start(tmp_path, h
         observer.join(5)
 
 
-class WatchesRunOut(LeanInotifyObserver):
+class WatchesRunOut(LeanInotifySource):
     """The lean observer on a machine whose inotify watches run out after ``left`` walks
     (the limit is system-wide: lowering it for real would starve every other program)."""
 
@@ -342,7 +347,7 @@ def test_watches_running_out_on_the_observers_thread_fall_back_to_polling(qtbot,
 
     def factory(poll, recursive):
         if poll:
-            return PollingObserver(timeout=0.1)
+            return WatchdogSource(PollingObserver(timeout=0.1))
         observer = WatchesRunOut()
         observer.left = left
         return observer
@@ -367,8 +372,7 @@ def test_stopping_during_the_first_walk_ends_it_without_reporting(tmp_path, held
     (tmp_path / "a" / "b").mkdir(parents=True)
     seen = Collector()
     observer = held_walk()
-    observer.schedule(seen, str(tmp_path), recursive=True)
-    observer.start()
+    observer.start(str(tmp_path), seen, recursive=True)
     try:
         assert observer.walking.wait(5)
         observer.stop()  # the window closes while a deep tree is being walked
@@ -382,27 +386,19 @@ def test_stopping_during_the_first_walk_ends_it_without_reporting(tmp_path, held
         observer.join(5)
 
 
-def watchdog_inotify_factory(poll, recursive):
-    """watchdog's own inotify observer (the one its platform Observer is on Linux)."""
-    from watchdog.observers.inotify import InotifyObserver
-    from watchdog.observers.polling import PollingObserver
-
-    return PollingObserver(timeout=0.1) if poll else InotifyObserver()
-
-
 def lean_inotify_factory(poll, recursive):
     from watchdog.observers.polling import PollingObserver
 
-    return PollingObserver(timeout=0.1) if poll else LeanInotifyObserver()
+    return WatchdogSource(PollingObserver(timeout=0.1)) if poll else LeanInotifySource()
 
 
 @pytest.mark.parametrize(
-    "factory", [lean_inotify_factory, watchdog_inotify_factory], ids=["lean", "watchdog"]
+    "factory", [lean_inotify_factory, watchdog_observer_factory], ids=["lean", "watchdog"]
 )
 def test_a_kernel_queue_overflow_makes_the_whole_folder_looked_at_again(
     qtbot, tmp_path, inotify_overflow, factory
 ):
-    if factory is watchdog_inotify_factory and not hasattr(watchdog.events, "EventsLostEvent"):
+    if factory is watchdog_observer_factory and not hasattr(watchdog.events, "EventsLostEvent"):
         pytest.skip("watchdog < 7.1 reports no lost events")
     watcher = FolderWatcher(observer_factory=factory)
     with inotify_overflow.small_queue(16):
@@ -421,5 +417,93 @@ def test_a_kernel_queue_overflow_makes_the_whole_folder_looked_at_again(
         assert "came faster than they could be followed" in messages[0]
         assert watcher.is_watching, "the watch goes on after the loss"
         write_and_see(qtbot, watcher, tmp_path / "after.json")
+    finally:
+        watcher.stop()
+
+
+@BOTH_SOURCES
+def test_subfolders_are_watched_and_a_removed_folder_is_noticed(qtbot, tmp_path, factory):
+    folder = tmp_path / "watched"
+    (folder / "a" / "b").mkdir(parents=True)
+    watcher = FolderWatcher(observer_factory=factory)
+    try:
+        assert watcher.start(str(folder), recursive=True)
+        qtbot.waitUntil(lambda: watcher.is_ready, timeout=5000)
+        assert watcher.status == "watching (inotify)"
+        write_and_see(qtbot, watcher, folder / "a" / "b" / "deep.json")
+        # A subfolder made later is reported, and watched before it is.
+        with qtbot.waitSignal(
+            watcher.paths_changed,
+            timeout=5000,
+            check_params_cb=lambda paths: str(folder / "new") in paths,
+        ):
+            (folder / "new").mkdir()
+        write_and_see(qtbot, watcher, folder / "new" / "x.json")
+        assert watcher.check_alive()
+        shutil.rmtree(folder)
+        qtbot.waitUntil(lambda: not watcher.check_alive(), timeout=5000)
+        assert not watcher.is_watching
+    finally:
+        watcher.stop()
+
+
+def test_without_inotify_the_default_is_watchdogs_native_observer(qtbot, tmp_path, monkeypatch):
+    import types
+
+    from inspector.services import inotify
+
+    # A C library without inotify functions, as on macOS, the BSDs or Windows: the lean source
+    # must not be used (it died with AttributeError), watchdog's own observer must.
+    monkeypatch.setattr(inotify, "_libc", types.SimpleNamespace())
+    assert not inotify.available()
+    watcher = FolderWatcher()
+    try:
+        assert watcher.start(str(tmp_path))
+        assert isinstance(watcher._source, WatchdogSource)
+        assert not watcher.is_polling
+        write_and_see(qtbot, watcher, tmp_path / "seen.json")
+    finally:
+        watcher.stop()
+
+
+def test_where_watchdog_has_no_native_events_the_folder_is_polled_and_said_so(qtbot, tmp_path):
+    from watchdog.observers.polling import PollingObserver
+
+    # watchdog.observers.Observer is its PollingObserver on a platform without native events.
+    watcher = FolderWatcher(
+        observer_factory=lambda _poll, _recursive: WatchdogSource(PollingObserver(timeout=0.1))
+    )
+    with qtbot.waitSignal(watcher.fell_back_to_polling, timeout=1000) as fallback:
+        assert watcher.start(str(tmp_path))
+    try:
+        assert "no native file system events" in fallback.args[0]
+        assert watcher.is_polling
+        write_and_see(qtbot, watcher, tmp_path / "polled.json")
+    finally:
+        watcher.stop()
+
+
+def test_a_native_observer_that_cannot_start_falls_back_to_polling(qtbot, tmp_path):
+    from watchdog.observers import Observer
+    from watchdog.observers.polling import PollingObserver
+
+    class NativeOutOfInstances(WatchdogSource):
+        # (inotify's instance limit is per user: lowering it for real would starve every other
+        # program of this user.)
+        def start(self, *_args, **_kwargs):
+            raise OSError(errno.EMFILE, "inotify instance limit reached")
+
+    def factory(poll, _recursive):
+        if poll:
+            return WatchdogSource(PollingObserver(timeout=0.1))
+        return NativeOutOfInstances(Observer())
+
+    watcher = FolderWatcher(observer_factory=factory)
+    with qtbot.waitSignal(watcher.fell_back_to_polling, timeout=1000) as fallback:
+        assert watcher.start(str(tmp_path))
+    try:
+        assert "instead of inotify: inotify instance limit reached" in fallback.args[0]
+        assert watcher.is_polling
+        write_and_see(qtbot, watcher, tmp_path / "polled.json")
     finally:
         watcher.stop()
