@@ -1,9 +1,10 @@
 """Colours that carry meaning in text (warnings, errors), readable on light and dark palettes.
 
 Each has a shade for light backgrounds and one for dark; both reach WCAG AA contrast for normal
-text (4.5:1) on the palette's base and alternate base, which the store table's rows use
-(``tests/inspector/test_accessibility.py`` checks). Which shade is used follows the palette in
-force, so a desktop's own palette (high contrast, say) decides, not the app.
+text (4.5:1) on the palette's base and alternate base, which the store table's rows use, and on
+its window colour, behind labels (``tests/inspector/test_accessibility.py`` checks). Which
+shade is used follows the palette in force, so a desktop's own palette (high contrast, say)
+decides, not the app.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 __all__ = [
     "ERROR_TEXT",
+    "NEUTRAL_TEXT",
+    "SECRET_TEXT",
+    "SUCCESS_TEXT",
+    "TEXT_COLOURS",
     "WARNING_TEXT",
     "TextColour",
     "contrast_ratio",
@@ -40,8 +45,16 @@ class TextColour:
 #: Missing stores, interrupted writes, unsaved edits. (#b26a00, used before, reached only
 #: 4.24:1 on white and 3.96:1 on the table's alternate rows.)
 WARNING_TEXT = TextColour(light="#9e5d00", dark="#ffb74d")
-#: Corrupt and unreadable stores, stale locks.
+#: Corrupt and unreadable stores, stale locks, JSON errors.
 ERROR_TEXT = TextColour(light="#c62828", dark="#ff6b63")
+#: Valid JSON.
+SUCCESS_TEXT = TextColour(light="#137333", dark="#4ade80")
+#: Secret files.
+SECRET_TEXT = TextColour(light="#8a3ab9", dark="#d2a8ff")
+#: Read-only: a fact, not an alarm.
+NEUTRAL_TEXT = TextColour(light="#5b6270", dark="#9ca3af")
+#: Every colour above (the contrast test checks each).
+TEXT_COLOURS = (WARNING_TEXT, ERROR_TEXT, SUCCESS_TEXT, SECRET_TEXT, NEUTRAL_TEXT)
 
 
 def is_dark(palette: QPalette) -> bool:
