@@ -5,9 +5,32 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from PySide6.QtCore import QCoreApplication
+
+from inspector.colours import ERROR_TEXT, NEUTRAL_TEXT, SECRET_TEXT, WARNING_TEXT, TextColour
 from inspector.display import printable_name, printable_path
 from inspector.document.loader import DocumentKind, LoadedDocument, describe_size
 from inspector.document.secrets import is_secret_file
+from inspector.translation import QT_TRANSLATE_NOOP
+
+#: How the header names what was found (the enum's values are the same English).
+_KIND_WORDS = {
+    DocumentKind.VALID: QT_TRANSLATE_NOOP("DocumentHeader", "valid JSON"),
+    DocumentKind.MISSING: QT_TRANSLATE_NOOP("DocumentHeader", "missing"),
+    DocumentKind.CORRUPT: QT_TRANSLATE_NOOP("DocumentHeader", "corrupt"),
+    DocumentKind.NOT_UTF8: QT_TRANSLATE_NOOP("DocumentHeader", "not UTF-8"),
+    DocumentKind.TOO_LARGE: QT_TRANSLATE_NOOP("DocumentHeader", "too large"),
+    DocumentKind.UNREADABLE: QT_TRANSLATE_NOOP("DocumentHeader", "unreadable"),
+}
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("DocumentHeader", text)
+
+
+def _badge(text: str, colour: TextColour) -> tuple[str, str]:
+    """A badge in the shade of ``colour`` readable on the palette in force."""
+    return _tr(text), colour.for_palette().name()
 
 
 @dataclass(frozen=True)
@@ -28,23 +51,23 @@ def header_content(
 ) -> HeaderContent:
     """File name (• when edited), size · kind · folder, and badges."""
     if path is None:
-        return HeaderContent("No store selected")
+        return HeaderContent(_tr(QT_TRANSLATE_NOOP("DocumentHeader", "No store selected")))
     facts = []
     if loaded is not None:
         if loaded.kind is not DocumentKind.MISSING:
             facts.append(describe_size(loaded.size))
-        facts.append(loaded.kind.value)
+        facts.append(_tr(_KIND_WORDS[loaded.kind]))
     # The folder last: a narrow pane clips the line at its end, and the tooltip has the path.
     facts.append(printable_path(os.path.dirname(path)))
     badges: list[tuple[str, str]] = []
     if dirty:
-        badges.append(("unsaved", "#d97706"))
+        badges.append(_badge(QT_TRANSLATE_NOOP("DocumentHeader", "unsaved"), WARNING_TEXT))
     if is_secret_file(path):
-        badges.append(("secret file", "#8a3ab9"))
+        badges.append(_badge(QT_TRANSLATE_NOOP("DocumentHeader", "secret file"), SECRET_TEXT))
     if read_only or (loaded is not None and loaded.kind is DocumentKind.TOO_LARGE):
-        badges.append(("read-only", "#6b7280"))
+        badges.append(_badge(QT_TRANSLATE_NOOP("DocumentHeader", "read-only"), NEUTRAL_TEXT))
     if loaded is not None and loaded.kind.repairable and not has_document:
-        badges.append(("corrupt", "#dc2626"))
+        badges.append(_badge(QT_TRANSLATE_NOOP("DocumentHeader", "corrupt"), ERROR_TEXT))
     return HeaderContent(
         printable_name(path) + (" •" if dirty else ""),
         "  ·  ".join(facts),
