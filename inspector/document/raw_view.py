@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QCoreApplication, Qt, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from inspector.colours import ERROR_TEXT, SUCCESS_TEXT
 from inspector.document.loader import (
     LONG_LINE_CHARS,
     NO_DOCUMENT,
@@ -32,14 +33,21 @@ from inspector.document.loader import (
 from inspector.document.nodes import json_equal
 from inspector.document.raw_editor import RawJsonEditor
 from inspector.document.secrets import SecretPolicy, has_secrets, mask_document
+from inspector.translation import QT_TRANSLATE_NOOP
 
-HIDDEN_DAMAGED_TEXT = (
-    "// The values of this file are secret. Use Reveal secrets to see its text and repair it."
+HIDDEN_DAMAGED_TEXT = QT_TRANSLATE_NOOP(
+    "RawView",
+    "// The values of this file are secret. Use Reveal secrets to see its text and repair it.",
 )
-HIDDEN_BIG_TEXT = (
+HIDDEN_BIG_TEXT = QT_TRANSLATE_NOOP(
+    "RawView",
     "// This file is too large to show its text with secret values masked.\n"
-    "// Use Reveal secrets to see its text, or the tree, which masks them."
+    "// Use Reveal secrets to see its text, or the tree, which masks them.",
 )
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("RawView", text)
 
 
 class RawMode(enum.Enum):
@@ -90,7 +98,7 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
         and loaded.size > RAW_EDIT_LIMIT
     ):
         if not policy.revealed and loaded.secrets is not False:  # secrets, or not known yet
-            return RawContent(HIDDEN_BIG_TEXT, RawMode.HIDDEN_BIG)
+            return RawContent(_tr(HIDDEN_BIG_TEXT), RawMode.HIDDEN_BIG)
         mode = RawMode.TOO_LARGE if loaded.kind is DocumentKind.TOO_LARGE else RawMode.BIG
         text, shortened, _error = shorten_long_lines(loaded.text)
         return RawContent(text, mode, shortened=shortened)
@@ -107,7 +115,7 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
         return RawContent(_document_text(document, indent), RawMode.EDIT)
     if loaded.kind.repairable:
         if policy.secret_file and not policy.revealed:
-            return RawContent(HIDDEN_DAMAGED_TEXT, RawMode.HIDDEN_DAMAGED)
+            return RawContent(_tr(HIDDEN_DAMAGED_TEXT), RawMode.HIDDEN_DAMAGED)
         if loaded.long_lines:
             text, shortened, error = shorten_long_lines(loaded.text, loaded.error)
             return RawContent(text, RawMode.DAMAGED_LONG, error, shortened)
@@ -125,19 +133,33 @@ def _document_text(value: Any, indent: int | None) -> str:
 
 
 _STATUS = {
-    RawMode.TOO_LARGE: "Read-only: too large to edit.",
-    RawMode.BIG: (
+    RawMode.TOO_LARGE: QT_TRANSLATE_NOOP("RawView", "Read-only: too large to edit."),
+    RawMode.BIG: QT_TRANSLATE_NOOP(
+        "RawView",
         "Read-only: too large to edit as text; edit it in the tree. Shows the file as last "
-        "read or saved."
+        "read or saved.",
     ),
-    RawMode.HIDDEN_BIG: "Secrets are hidden; reveal them to see the raw text.",
-    RawMode.MASKED: "Secrets are hidden; reveal them to edit the raw text.",
-    RawMode.HIDDEN_DAMAGED: "This file's values are secret; reveal them to repair its text.",
-    RawMode.EDIT: "<span style='color:#16a34a'>✔ Valid JSON</span>",
+    RawMode.HIDDEN_BIG: QT_TRANSLATE_NOOP(
+        "RawView", "Secrets are hidden; reveal them to see the raw text."
+    ),
+    RawMode.MASKED: QT_TRANSLATE_NOOP(
+        "RawView", "Secrets are hidden; reveal them to edit the raw text."
+    ),
+    RawMode.HIDDEN_DAMAGED: QT_TRANSLATE_NOOP(
+        "RawView", "This file's values are secret; reveal them to repair its text."
+    ),
+    RawMode.EDIT: QT_TRANSLATE_NOOP("RawView", "✔ Valid JSON"),
     RawMode.EMPTY: "",
     RawMode.DAMAGED: "",
-    RawMode.DAMAGED_LONG: "Read-only: lines too long to edit here; repair it in a text editor.",
+    RawMode.DAMAGED_LONG: QT_TRANSLATE_NOOP(
+        "RawView", "Read-only: lines too long to edit here; repair it in a text editor."
+    ),
 }
+
+
+def _coloured(text: str, colour: str) -> str:
+    """``text`` (markup) in ``colour``, for the status line's rich text."""
+    return f"<span style='color:{colour}'>{text}</span>"
 
 
 class RawView(QWidget):
@@ -207,22 +229,31 @@ class RawView(QWidget):
     def update_status(self) -> None:
         error = self.editor.error
         if error is not None:
+            where = self.tr("✖ Line {line}, column {column}:").format(
+                line=error.line, column=error.column
+            )
             self.status.setText(
-                f"<span style='color:#dc2626'>✖ Line {error.line}, column {error.column}: "
-                f"{escape(error.message)}</span>"
+                _coloured(f"{where} {escape(error.message)}", ERROR_TEXT.for_palette().name())
             )
         elif self._saving:
-            self.status.setText("Read-only while saving.")
+            self.status.setText(self.tr("Read-only while saving."))
         elif self._read_only_reason is not None and self._content.mode is not RawMode.EMPTY:
-            self.status.setText(f"Read-only: {escape(self._read_only_reason)}")
+            self.status.setText(
+                self.tr("Read-only: {reason}").format(reason=escape(self._read_only_reason))
+            )
         elif self.editor.is_loading:
-            self.status.setText("Loading the text…")
+            self.status.setText(self.tr("Loading the text…"))
         else:
-            status = _STATUS[self._content.mode]
+            mode = self._content.mode
+            status = _tr(_STATUS[mode]) if _STATUS[mode] else ""
+            if mode is RawMode.EDIT:
+                status = _coloured(status, SUCCESS_TEXT.for_palette().name())
             if self._content.shortened:
                 count = self._content.shortened
-                status += (
-                    f" {count:,} line{'s' if count != 1 else ''} longer than "
-                    f"{LONG_LINE_CHARS:,} characters shown cut."
+                cut = (
+                    self.tr("1 line longer than {limit} characters shown cut.")
+                    if count == 1
+                    else self.tr("{count} lines longer than {limit} characters shown cut.")
                 )
+                status += " " + cut.format(count=f"{count:,}", limit=f"{LONG_LINE_CHARS:,}")
             self.status.setText(status)
