@@ -44,28 +44,32 @@ class DocumentActions(QObject):
         pixmaps = QStyle.StandardPixmap
         self.save = action(
             pixmaps.SP_DialogSaveButton,
-            "Save",
-            "Save through the store's lock (merges with other writers)",
+            self.tr("Save"),
+            self.tr("Save through the store's lock (merges with other writers)"),
         )
         self.revert = action(
-            pixmaps.SP_BrowserReload, "Revert", "Discard unsaved edits and reload the file"
+            pixmaps.SP_BrowserReload,
+            self.tr("Revert"),
+            self.tr("Discard unsaved edits and reload the file"),
         )
         # Fixed labels (the step being undone goes into the tooltip) keep the toolbar still.
-        self.undo = action(pixmaps.SP_ArrowBack, "Undo")
+        self.undo = action(pixmaps.SP_ArrowBack, self.tr("Undo"))
         self.undo.setEnabled(False)
-        self.redo = action(pixmaps.SP_ArrowForward, "Redo")
+        self.redo = action(pixmaps.SP_ArrowForward, self.tr("Redo"))
         self.redo.setEnabled(False)
         self.add = action(
             pixmaps.SP_FileDialogNewFolder,
-            "Add",
-            "Add an entry inside the selected object or array, or after it",
+            self.tr("Add"),
+            self.tr("Add an entry inside the selected object or array, or after it"),
         )
-        self.delete = action(pixmaps.SP_TrashIcon, "Delete", "Delete the selected entry")
+        self.delete = action(
+            pixmaps.SP_TrashIcon, self.tr("Delete"), self.tr("Delete the selected entry")
+        )
         self.delete.setShortcut(QKeySequence.StandardKey.Delete)
         self.delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.reveal = QAction("Reveal secrets", parent)
+        self.reveal = QAction(self.tr("Reveal secrets"), parent)
         self.reveal.setCheckable(True)
-        self.reveal.setToolTip("Show values that look secret (passwords, tokens, keys)")
+        self.reveal.setToolTip(self.tr("Show values that look secret (passwords, tokens, keys)"))
 
         self.toolbar = QToolBar()
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -83,8 +87,8 @@ class DocumentActions(QObject):
         self.reveal_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         # The tips of the actions a read-only folder disables get its reason appended.
         self._tips = {action: action.toolTip() for action in (self.save, self.add, self.delete)}
-        self._tips[self.undo] = "Nothing to undo"
-        self._tips[self.redo] = "Nothing to redo"
+        self._tips[self.undo] = self.tr("Nothing to undo")
+        self._tips[self.redo] = self.tr("Nothing to redo")
         self._read_only_reason: str | None = None
         self._apply_tips()
 
@@ -95,12 +99,16 @@ class DocumentActions(QObject):
 
     @Slot(str)
     def _on_undo_text_changed(self, text: str) -> None:
-        self._tips[self.undo] = f"Undo {text}" if text else "Nothing to undo"
+        self._tips[self.undo] = (
+            self.tr("Undo {step}").format(step=text) if text else self.tr("Nothing to undo")
+        )
         self._apply_tips()
 
     @Slot(str)
     def _on_redo_text_changed(self, text: str) -> None:
-        self._tips[self.redo] = f"Redo {text}" if text else "Nothing to redo"
+        self._tips[self.redo] = (
+            self.tr("Redo {step}").format(step=text) if text else self.tr("Nothing to redo")
+        )
         self._apply_tips()
 
     def set_read_only_reason(self, reason: str | None) -> None:
@@ -111,11 +119,15 @@ class DocumentActions(QObject):
     def _apply_tips(self) -> None:
         reason = self._read_only_reason
         for action, tip in self._tips.items():
-            action.setToolTip(f"{tip} — disabled: {reason}" if reason else tip)
+            action.setToolTip(
+                self.tr("{tip} — disabled: {reason}").format(tip=tip, reason=reason)
+                if reason
+                else tip
+            )
 
     def set_revealed(self, revealed: bool) -> None:
         self.reveal.setChecked(revealed)
-        self.reveal.setText("Hide secrets" if revealed else "Reveal secrets")
+        self.reveal.setText(self.tr("Hide secrets") if revealed else self.tr("Reveal secrets"))
 
     def update(self, state: ActionState) -> None:
         self.save.setEnabled(state.editable and state.dirty)
