@@ -22,17 +22,17 @@ class MessageBars(QWidget):
         super().__init__(parent)
         self.change_bar = MessageBar(BarKind.WARNING, "externalChangeBar")
         self.reload_button = self.change_bar.add_button(
-            "Reload", self._on_reload_clicked, "reloadButton"
+            self.tr("Reload"), self._on_reload_clicked, "reloadButton"
         )
         self.keep_button = self.change_bar.add_button(
-            "Keep editing", self._on_keep_clicked, "keepEditingButton"
+            self.tr("Keep editing"), self._on_keep_clicked, "keepEditingButton"
         )
         self.progress_bar = MessageBar(BarKind.PROGRESS, "saveProgressBar")
         self.cancel_save_button = self.progress_bar.add_button(
-            "Cancel", self.cancel_save_requested.emit, "cancelSaveButton"
+            self.tr("Cancel"), self.cancel_save_requested.emit, "cancelSaveButton"
         )
         self.error_bar = MessageBar(BarKind.ERROR, "errorBar")
-        self.error_bar.add_button("Dismiss", self.error_bar.hide, "dismissButton")
+        self.error_bar.add_button(self.tr("Dismiss"), self.error_bar.hide, "dismissButton")
         self.notice_bar = MessageBar(BarKind.INFO, "noticeBar")
         # Says why nothing can be changed; it belongs to the folder, so it outlives the store.
         self.read_only_bar = MessageBar(BarKind.INFO, "readOnlyBar")
