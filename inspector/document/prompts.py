@@ -6,7 +6,7 @@ import enum
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QMessageBox
 
 if TYPE_CHECKING:
@@ -28,10 +28,14 @@ def ask_about_unsaved_edits(pane: DocumentPane) -> UnsavedChoice:
     """The default prompt: a message box (tests replace ``pane.unsaved_prompt``)."""
     box = QMessageBox(pane)
     box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Unsaved edits")
+    box.setWindowTitle(QCoreApplication.translate("UnsavedPrompt", "Unsaved edits"))
     box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setText(f"{pane.file_name} has unsaved edits.")
-    box.setInformativeText("Save them before closing?")
+    box.setText(
+        QCoreApplication.translate("UnsavedPrompt", "{name} has unsaved edits.").format(
+            name=pane.file_name
+        )
+    )
+    box.setInformativeText(QCoreApplication.translate("UnsavedPrompt", "Save them before closing?"))
     box.setStandardButtons(
         QMessageBox.StandardButton.Save
         | QMessageBox.StandardButton.Discard
