@@ -51,6 +51,7 @@ from inspector.document.tree_base import (
     LazyTreeModelBase,
     RowPath,
 )
+from inspector.translation import QT_TRANSLATE_NOOP
 
 __all__ = [
     "ARRAY_INDEX_ROLE",
@@ -72,7 +73,11 @@ The display role of an array item's key column stays empty: a text derived from 
 change for every later item on each insert, which a model must announce and which Qt's model
 tester rightly flags as changing neighbours' data.
 """
-_HEADERS = ("Key", "Value", "Type")
+_HEADERS = (
+    QT_TRANSLATE_NOOP("JsonTreeModel", "Key"),
+    QT_TRANSLATE_NOOP("JsonTreeModel", "Value"),
+    QT_TRANSLATE_NOOP("JsonTreeModel", "Type"),
+)
 
 
 # Value colours (light, dark), the same families the raw view's highlighter uses.
@@ -176,7 +181,7 @@ class JsonTreeModel(LazyTreeModelBase):
             and role == Qt.ItemDataRole.DisplayRole
             and 0 <= section < len(_HEADERS)
         ):
-            return _HEADERS[section]
+            return self.tr(_HEADERS[section])
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
@@ -289,7 +294,9 @@ class JsonTreeModel(LazyTreeModelBase):
             return True
         assert node.parent is not None  # flags() allow renaming object members only
         if node.parent.child_row_for_key(key) is not None:
-            self.edit_rejected.emit(f"There is already a key {key!r} here.")
+            self.edit_rejected.emit(
+                self.tr("There is already a key {key} here.").format(key=repr(key))
+            )
             return False
         self._undo_stack.push(RenameKeyCommand(self, self.row_path(node), node.key or "", key))
         return True
@@ -299,14 +306,16 @@ class JsonTreeModel(LazyTreeModelBase):
         try:
             new = parse_scalar(text, node.json_type)
         except ValueError as exc:
-            self.edit_rejected.emit(f"Not changed: {exc}.")
+            self.edit_rejected.emit(self.tr("Not changed: {reason}.").format(reason=exc))
             return False
         old = node.to_json()
         if json_equal(old, new):
             return True
         label = format_json_path(node.json_path())
         self._undo_stack.push(
-            ReplaceValueCommand(self, self.row_path(node), old, new, f"Edit {label}")
+            ReplaceValueCommand(
+                self, self.row_path(node), old, new, self.tr("Edit {entry}").format(entry=label)
+            )
         )
         return True
 
@@ -314,7 +323,9 @@ class JsonTreeModel(LazyTreeModelBase):
         try:
             target = JsonType(str(value))
         except ValueError:
-            self.edit_rejected.emit(f"Not changed: {value!r} is not a JSON type.")
+            self.edit_rejected.emit(
+                self.tr("Not changed: {value} is not a JSON type.").format(value=repr(value))
+            )
             return False
         if target is node.json_type:
             return True
@@ -323,7 +334,11 @@ class JsonTreeModel(LazyTreeModelBase):
         label = format_json_path(node.json_path())
         self._undo_stack.push(
             ReplaceValueCommand(
-                self, self.row_path(node), old, new, f"Make {label} a {target.value}"
+                self,
+                self.row_path(node),
+                old,
+                new,
+                self.tr("Make {entry} a {type}").format(entry=label, type=target.value),
             )
         )
         return True

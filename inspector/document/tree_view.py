@@ -112,7 +112,7 @@ class JsonTreeView(QTreeView):
         node = model.node(self.indexAt(position)) if model is not None else None
         if node is not None:
             path_text = format_json_path(node.json_path())
-            copy_path = menu.addAction("Copy path")
+            copy_path = menu.addAction(self.tr("Copy path"))
             copy_path.triggered.connect(lambda: QGuiApplication.clipboard().setText(path_text))
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(self.viewport().mapToGlobal(position))
