@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QStyleFactory, QWid
 
 from inspector import app as app_module
 from inspector.app import apply_color_scheme, dark_palette, palette_for_scheme
-from inspector.colours import AA_NORMAL_TEXT, ERROR_TEXT, WARNING_TEXT, contrast_ratio
+from inspector.colours import AA_NORMAL_TEXT, TEXT_COLOURS, WARNING_TEXT, contrast_ratio
 from inspector.models.store_table import HEALTH_COLOURS, Column
 from inspector.services.store_directory import StoreHealth
 from inspector.widgets.break_lock_dialog import BreakLockDialog
@@ -140,11 +140,16 @@ def _light_palette() -> QPalette:
     return style.standardPalette()
 
 
-@pytest.mark.parametrize("colour", [WARNING_TEXT, ERROR_TEXT], ids=["warning", "error"])
-def test_text_colours_reach_wcag_aa_on_light_and_dark_rows(colour):
+@pytest.mark.parametrize("colour", TEXT_COLOURS, ids=lambda colour: colour.light)
+def test_text_colours_reach_wcag_aa_on_light_and_dark_palettes(colour):
     for palette in (_light_palette(), dark_palette()):
         shade = colour.for_palette(palette)
-        for role in (QPalette.ColorRole.Base, QPalette.ColorRole.AlternateBase):
+        # Rows of the table (both alternating colours), and labels on the window.
+        for role in (
+            QPalette.ColorRole.Base,
+            QPalette.ColorRole.AlternateBase,
+            QPalette.ColorRole.Window,
+        ):
             background = palette.color(role)
             ratio = contrast_ratio(shade, background)
             assert ratio >= AA_NORMAL_TEXT, (shade.name(), background.name(), round(ratio, 2))

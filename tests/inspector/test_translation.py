@@ -15,7 +15,16 @@ from inspector.widgets.break_lock_dialog import BreakLockDialog
 from lockcore import LockState, inspect_lock
 
 #: The contexts of the app's own code that these tests cover.
-_CONTEXTS = {"MainWindow", "BreakLockDialog", "StoreTableModel"}
+_CONTEXTS = {
+    "MainWindow",
+    "BreakLockDialog",
+    "StoreTableModel",
+    "DocumentActions",
+    "MessageBars",
+    "DocumentHeader",
+    "RawView",
+    "JsonTreeModel",
+}
 _MARK = "[tr] "
 
 
@@ -53,6 +62,28 @@ def test_the_window_shows_its_words_translated(qtbot, qapp, store_folder, lock_h
         for row in range(model.rowCount()):
             texts += [model.index(row, column).data() for column in (Column.LOCK, Column.HEALTH)]
         assert _untranslated(texts) == []
+
+        # The document pane's toolbar, bars, header, tree and raw status.
+        pane = window.document_pane
+        path = os.path.join(store_folder, "settings.json")
+        with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+            assert window.select_store(path)
+        pane.add_action.trigger()  # an edit: the "unsaved" badge
+        texts = [action.text() for action in pane.toolbar.actions() if not action.isSeparator()]
+        texts += [action.toolTip() for action in pane.toolbar.actions() if action.toolTip()]
+        texts += [pane.reveal_action.text()]
+        texts += [button.text() for button in (pane.change_reload_button, pane.cancel_save_button)]
+        texts += pane.header.badge_texts()
+        texts += [
+            pane.tree_view.model().headerData(column, Qt.Orientation.Horizontal)
+            for column in range(3)
+        ]
+        kind = pane.header.details.text().split("  ·  ")[1]
+        texts.append(kind)
+        pane.tabs.setCurrentIndex(1)
+        qtbot.waitUntil(lambda: _MARK in pane.raw_status.text(), timeout=5000)
+        assert _untranslated(texts) == []
+        pane.revert()
 
         path = os.path.join(store_folder, "settings.json")
         holder = lock_holder(path)
