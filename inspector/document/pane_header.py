@@ -56,7 +56,7 @@ def header_content(
     if loaded is not None:
         if loaded.kind is not DocumentKind.MISSING:
             facts.append(describe_size(loaded.size))
-        facts.append(_tr(_KIND_WORDS[loaded.kind]))
+        facts.append(_tr(_KIND_WORDS.get(loaded.kind, loaded.kind.value)))
     # The folder last: a narrow pane clips the line at its end, and the tooltip has the path.
     facts.append(printable_path(os.path.dirname(path)))
     badges: list[tuple[str, str]] = []

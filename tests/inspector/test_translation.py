@@ -9,7 +9,10 @@ from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTranslator
 from PySide6.QtWidgets import QFormLayout, QLabel
 
 from inspector.app import create_main_window
-from inspector.models.store_table import Column
+from inspector.document.loader import DocumentKind
+from inspector.document.pane_header import _KIND_WORDS
+from inspector.models.store_table import HEALTH_WORDS, Column
+from inspector.services.scanner import StoreHealth
 from inspector.translation import install_translators
 from inspector.widgets.break_lock_dialog import BreakLockDialog
 from lockcore import LockState, inspect_lock
@@ -120,3 +123,10 @@ def test_qt_translations_are_installed_for_the_users_language(qapp):
         for translator in translators:
             qapp.removeTranslator(translator)
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
+
+
+def test_every_health_verdict_and_document_kind_has_its_word_for_translators():
+    # Words kept beside an enum: each enum value must have one (the same English), or the
+    # translators never see it.
+    assert {health: health.value for health in StoreHealth} == HEALTH_WORDS
+    assert {kind: kind.value for kind in DocumentKind} == _KIND_WORDS
