@@ -235,19 +235,26 @@ class LeanInotifySource:
             ready = {fd for fd, _ in poller.poll()}
             if self._wake_read in ready:
                 return
-            if not self._hand_on(self._parse(os.read(self._fd, _BUFFER), root), listener):
+            batch = self._parse(os.read(self._fd, _BUFFER), root)
+            if not self._hand_on(batch, root, listener):
                 return
             # Let the next events gather in the kernel's queue for a moment: under a storm
             # this thread then wakes (and takes the GIL) a few hundred times a second at
             # most, instead of once per handful of events.
             time.sleep(GATHER_SECONDS)
 
-    def _hand_on(self, batch: _Batch, listener: ChangeListener) -> bool:
+    def _hand_on(self, batch: _Batch, root: int, listener: ChangeListener) -> bool:
         """Watch the subfolders that came and tell the listener; False once watching ended."""
         failure: OSError | None = None
         try:
             for path in batch.came:
                 self._watch_new_folder(path)
+            if batch.lost and self._recursive:
+                # Subfolders made or moved in while events were dropped have no watch, and
+                # ones moved away keep a stale path: watch the tree afresh before the loss is
+                # reported, so the rescan it causes is followed by what happens next (watchdog
+                # reconciles its watches the same way).
+                self._rewatch_tree(root)
         except OSError as error:
             failure = error
         if batch.paths:
@@ -303,6 +310,16 @@ class LeanInotifySource:
             _raise_for(code, path)
         self._dirs[wd] = path
         self._watch_subfolders(path)
+
+    def _rewatch_tree(self, root: int) -> None:
+        """Watch every folder below the watched one as it is now; forget watches of folders
+        no longer there. Raises OSError when inotify is exhausted."""
+        fresh = {root: self._dirs[root]}
+        _watch_below(self._fd, fresh[root], fresh, self._stopping.is_set)
+        libc = _load_libc()
+        for wd in self._dirs.keys() - fresh.keys():
+            libc.inotify_rm_watch(self._fd, wd)
+        self._dirs = fresh
 
     def _watch_subfolders(self, top: str) -> None:
         """Watch every folder below ``top``; raises OSError when inotify is exhausted."""

@@ -507,3 +507,52 @@ def test_a_native_observer_that_cannot_start_falls_back_to_polling(qtbot, tmp_pa
         write_and_see(qtbot, watcher, tmp_path / "polled.json")
     finally:
         watcher.stop()
+
+
+class HeldReader(LeanInotifySource):
+    """The lean source whose first hand-on waits for ``release``: meanwhile nothing reads the
+    kernel's queue, so what happens then is what a reader too slow for a storm meets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holding = threading.Event()
+        self.release = threading.Event()
+
+    def _hand_on(self, *args, **kwargs):
+        if not self.holding.is_set():
+            self.holding.set()
+            assert self.release.wait(10), "the test never released the reader"
+        return super()._hand_on(*args, **kwargs)
+
+
+class LossCollector(Collector):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lost = threading.Event()
+
+    def on_events_lost(self):
+        self.lost.set()
+
+
+def test_after_an_overflow_subfolders_made_meanwhile_are_watched(tmp_path, inotify_overflow):
+    folder = tmp_path / "watched"
+    folder.mkdir()
+    seen = LossCollector()
+    source = HeldReader()
+    with inotify_overflow.small_queue(16):
+        assert not source.start(str(folder), seen, recursive=True)
+    try:
+        assert seen.watching.wait(5)
+        (folder / "first.json").write_text("{}")
+        assert source.holding.wait(5)  # the reader is held with the first batch
+        for number in range(40):  # 80 events for a queue of 16: the kernel drops the rest
+            (folder / f"f{number}.txt").write_text("")
+        (folder / "made-meanwhile").mkdir()  # its creation is among the events dropped
+        source.release.set()
+        assert seen.lost.wait(5)
+        (folder / "made-meanwhile" / "inside.json").write_text("{}")
+        assert seen.wait_for(folder / "made-meanwhile" / "inside.json")
+    finally:
+        source.release.set()
+        source.stop()
+        source.join(5)
