@@ -40,18 +40,18 @@ WITHOUT = frozenset(filter(None, os.environ.get("LOCKCORE_WITHOUT", "").split(",
 _REQUIRED_OS_FUNCTIONS = ("pread", "fchmod", "fsync")
 
 
-def unsupported_reason() -> str | None:
-    """Why lockcore cannot work here, in words, or None where it can."""
-    if os.name != "posix":
+def unsupported_reason(os_name: str = os.name, platform: str = sys.platform) -> str | None:
+    """Why lockcore cannot work on this system (or the one named), in words; None if it can."""
+    if os_name != "posix":
         # The protocol removes and replaces files that other processes have open; Windows
         # refuses both while any handle is open, and nothing here is tested there.
         return (
-            f"lockcore supports POSIX systems only, not {sys.platform}: it removes and "
+            f"lockcore supports POSIX systems only, not {platform}: it removes and "
             "replaces files other processes have open"
         )
     missing = [f"os.{name}" for name in _REQUIRED_OS_FUNCTIONS if not hasattr(os, name)]
     if missing:
-        return f"lockcore needs {', '.join(missing)}, which this Python on {sys.platform} lacks"
+        return f"lockcore needs {', '.join(missing)}, which this Python on {platform} lacks"
     return None
 
 

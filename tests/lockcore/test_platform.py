@@ -90,10 +90,13 @@ for name, call in calls.items():
     assert not Path(lockcore.lock_path_for(data_path)).exists()
 
 
-def test_this_system_is_supported() -> None:
+def test_this_system_is_supported_and_windows_is_named_as_not() -> None:
     from lockcore import _platform
 
     assert _platform.unsupported_reason() is None
+    reason = _platform.unsupported_reason("nt", "win32")
+    assert reason is not None
+    assert "POSIX systems only, not win32" in reason
 
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
