@@ -19,6 +19,7 @@ from lockcore._errors import (
     LockChangedError,
     LockLostError,
     LockTimeout,
+    NonFiniteNumberError,
     UnsupportedPlatformError,
 )
 from lockcore._holder import (
@@ -64,6 +65,7 @@ __all__ = [
     "LockLostError",
     "LockState",
     "LockTimeout",
+    "NonFiniteNumberError",
     "OnQuarantine",
     "OnWait",
     "StoreFile",

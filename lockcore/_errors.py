@@ -97,3 +97,14 @@ class CorruptJSONError(FileLockError, ValueError):
         super().__init__(message, path)
         self.lineno = lineno
         self.colno = colno
+
+
+class NonFiniteNumberError(FileLockError, ValueError):
+    """A value to write is NaN or ±Infinity, which JSON cannot carry; nothing was written.
+    ``.location`` is its place in the document (keys and indexes, ``()`` for the whole)."""
+
+    def __init__(
+        self, message: str, path: str | os.PathLike[str], location: tuple[str | int, ...]
+    ) -> None:
+        super().__init__(message, path)
+        self.location = location

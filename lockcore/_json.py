@@ -14,7 +14,6 @@ Guarantees, for every process that uses these functions or the reviewed module o
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -22,10 +21,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from lockcore import _atomic
+from lockcore import _atomic, _jsonedit
 from lockcore._acquire import CancelCheck, OnWait
 from lockcore._classify import classify_json
-from lockcore._errors import CorruptJSONError
+from lockcore._errors import CorruptJSONError, NonFiniteNumberError
 from lockcore._lock import DEFAULT_TIMEOUT, FileLock
 
 logger = logging.getLogger("lockcore")
@@ -35,6 +34,10 @@ ReadCorrupt = Literal["default", "raise"]
 UpdateCorrupt = Literal["raise", "quarantine"]
 OnQuarantine = Callable[[str], None]
 """Told the path of the copy that keeps a corrupt file's bytes (``on_corrupt="quarantine"``)."""
+OnCommit = Callable[[bytes], None]
+"""Told the bytes the file holds when an update ends (written, or unchanged)."""
+KeepFormat = Literal["keep"]
+NEW_FILE_INDENT = 2
 
 
 def _default_value(default: Default) -> Any:
@@ -59,8 +62,15 @@ def _parse(path: str, raw: bytes) -> Any:
     return check.document
 
 
-def _serialize(data: Any, indent: int | None) -> bytes:
-    return json.dumps(data, indent=indent, ensure_ascii=False).encode("utf-8")
+def _serialize(path: str, data: Any, indent: int | None, *, allow_nan: bool = False) -> bytes:
+    try:
+        return _jsonedit.serialize(data, indent, allow_nan=allow_nan)
+    except _jsonedit.NonFiniteValueError as error:
+        raise _non_finite(path, error) from error
+
+
+def _non_finite(path: str, error: _jsonedit.NonFiniteValueError) -> NonFiniteNumberError:
+    return NonFiniteNumberError(f"not written to {path}: {error}", path, location=error.location)
 
 
 def _load_locked(path: str, *, durable: bool) -> tuple[bytes | None, Any]:
@@ -149,9 +159,14 @@ def locked_write_json(
     durable: bool = True,
     create_parents: bool = True,
 ) -> None:
-    """Replace a JSON document atomically under its lock (not atomic with an earlier read)."""
+    """Replace a JSON document atomically under its lock (not atomic with an earlier read).
+
+    The whole file is written anew with ``indent``. NaN or ±Infinity anywhere in ``data``
+    raises NonFiniteNumberError (JSON cannot carry them) and nothing is written; strings with
+    lone surrogates are written as ``\\ud800`` escapes.
+    """
     path = os.fspath(path)
-    raw = _serialize(data, indent)
+    raw = _serialize(path, data, indent)
     with FileLock(path, timeout, create_parents=create_parents) as lock:
         _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
     if durable:
@@ -163,7 +178,7 @@ def edit_json(
     path: str | os.PathLike[str],
     default: Default = None,
     timeout: float = DEFAULT_TIMEOUT,
-    indent: int | None = 2,
+    indent: int | KeepFormat | None = "keep",
     *,
     durable: bool = True,
     on_corrupt: UpdateCorrupt = "raise",
@@ -177,8 +192,8 @@ def edit_json(
 
     The document (or the default, when the file is missing) is yielded for changing in place,
     so it must be a dict or a list; it is written when the block ends without an exception, and
-    only if it changed. An exception leaves the file as it was. The keyword options are those
-    of :func:`locked_update_json`.
+    only if it changed. An exception leaves the file as it was. The file keeps its format, and
+    the keyword options are those of :func:`locked_update_json`.
     """
     with _transaction(
         path,
@@ -203,7 +218,7 @@ def locked_update_json(
     updater: Callable[[Any], Any],
     default: Default = None,
     timeout: float = DEFAULT_TIMEOUT,
-    indent: int | None = 2,
+    indent: int | KeepFormat | None = "keep",
     *,
     durable: bool = True,
     on_corrupt: UpdateCorrupt = "raise",
@@ -212,6 +227,7 @@ def locked_update_json(
     cancel_check: CancelCheck | None = None,
     on_wait: OnWait | None = None,
     on_quarantine: OnQuarantine | None = None,
+    on_commit: OnCommit | None = None,
 ) -> Any:
     """Apply ``updater`` to the document under its lock and write what it returns.
 
@@ -224,6 +240,21 @@ def locked_update_json(
     Waiting for the lock: ``cancel_check`` and ``on_wait`` as for :meth:`FileLock.acquire`
     (LockCancelled when cancelled; nothing is read or written then). ``create_parents=False``
     raises FileNotFoundError when the file's folder is missing instead of creating it.
+
+    ``indent="keep"`` (the default) edits the file's own text: only the values that changed
+    are rewritten; everything else (number and string spellings such as ``1.50``, ``1e3``,
+    ``\\u00e9``, ``NaN``; whitespace, key order, CRLF, a UTF-8 BOM, the final newline) stays
+    byte-identical, and new entries copy their neighbours' indentation and separators. A new
+    file (or a quarantined one) is written with indent 2. An explicit ``indent`` (an int, or
+    None for one line) writes the whole document anew in that style. A new or changed value
+    that is NaN or ±Infinity raises NonFiniteNumberError and nothing is written (such literals
+    already in the file are kept); lone surrogates are written as ``\\ud800`` escapes. With
+    duplicate keys, the last occurrence is the one Python reads and the one that is changed;
+    the others stay as they are, and deleting the key deletes them all.
+
+    ``on_commit``, if given, is called before the lock is released with the bytes the file
+    holds when the update ends: those just written, or the original when nothing needed
+    writing (so a caller can show exactly what is on disk without reading it again).
     """
     with _transaction(
         path,
@@ -238,6 +269,7 @@ def locked_update_json(
             cancel_check=cancel_check,
             on_wait=on_wait,
             on_quarantine=on_quarantine,
+            on_commit=on_commit,
         ),
     ) as draft:
         updated = updater(draft.document)
@@ -265,6 +297,7 @@ class _Options:
     cancel_check: CancelCheck | None
     on_wait: OnWait | None
     on_quarantine: OnQuarantine | None
+    on_commit: OnCommit | None = None
 
 
 @contextmanager
@@ -272,7 +305,7 @@ def _transaction(
     path: str | os.PathLike[str],
     default: Default,
     timeout: float,
-    indent: int | None,
+    indent: int | KeepFormat | None,
     options: _Options,
 ) -> Iterator[_Draft]:
     """Lock, read, yield the draft; on a clean exit write what the draft holds, if it changed."""
@@ -283,17 +316,25 @@ def _transaction(
     )
     lock.acquire(cancel_check=options.cancel_check, on_wait=options.on_wait)
     try:
-        original, document = _open_for_update(path, default, options)
+        original, document, parsed = _open_for_update(path, default, options)
         draft = _Draft(path, document)
         yield draft
-        wrote = _commit(path, lock, original, draft.document, indent, durable=durable)
+        raw = _render(path, original if parsed else None, draft.document, indent)
+        wrote = raw is not original and raw != original
+        if wrote:
+            _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
+        if options.on_commit is not None:
+            options.on_commit(raw)
     finally:
         lock.release()
     if wrote and durable:
         _atomic.sync_directory(path)
 
 
-def _open_for_update(path: str, default: Default, options: _Options) -> tuple[bytes | None, Any]:
+def _open_for_update(
+    path: str, default: Default, options: _Options
+) -> tuple[bytes | None, Any, bool]:
+    """(the file's bytes or None, the document or the default, whether the bytes parsed)."""
     try:
         raw, data = _load_locked(path, durable=options.durable)
     except CorruptJSONError as error:
@@ -304,22 +345,27 @@ def _open_for_update(path: str, default: Default, options: _Options) -> tuple[by
         logger.warning("%s; kept the original bytes in %s", error, copy_path)
         if options.on_quarantine is not None:
             options.on_quarantine(copy_path)
-        return bad, _default_value(default)
-    return raw, _default_value(default) if raw is None else data
+        return bad, _default_value(default), False
+    if raw is None:
+        return None, _default_value(default), False
+    return raw, data, True
 
 
-def _commit(
-    path: str,
-    lock: FileLock,
-    original: bytes | None,
-    document: Any,
-    indent: int | None,
-    *,
-    durable: bool,
-) -> bool:
-    """Write ``document`` unless the file already holds exactly these bytes; True if written."""
-    raw = _serialize(document, indent)
-    if raw == original:
-        return False
-    _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
-    return True
+def _render(
+    path: str, editable: bytes | None, document: Any, indent: int | KeepFormat | None
+) -> bytes:
+    """The bytes the file is to hold: ``editable`` (the file's valid JSON, None when missing
+    or corrupt) edited in place when ``indent`` is "keep", or the whole document anew."""
+    if editable is None:
+        return _serialize(path, document, NEW_FILE_INDENT if indent == "keep" else indent)
+    try:
+        if indent == "keep":
+            return _jsonedit.apply_edit(editable, document)
+        try:
+            return _jsonedit.serialize(document, indent)
+        except _jsonedit.NonFiniteValueError:
+            # Refused only when the NaN/Infinity is new: one the file already has is kept.
+            _jsonedit.apply_edit(editable, document)
+            return _jsonedit.serialize(document, indent, allow_nan=True)
+    except _jsonedit.NonFiniteValueError as error:
+        raise _non_finite(path, error) from error
