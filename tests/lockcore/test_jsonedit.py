@@ -451,3 +451,13 @@ def test_bytes_on_disk_are_what_the_helper_computes(tmp_path: Path) -> None:
     locked_update_json(path, _set("d", [None]))
     assert path.read_bytes() == expected
     assert os.path.getsize(path) == len(expected)
+
+
+def test_on_commit_gets_the_bytes_the_file_holds(tmp_path: Path) -> None:
+    path = tmp_path / "store.json"
+    path.write_bytes(TABS)
+    seen: list[bytes] = []
+    locked_update_json(path, _set("name", "api"), on_commit=seen.append)
+    locked_update_json(path, lambda document: document, on_commit=seen.append)  # no-op
+    assert seen == [path.read_bytes()] * 2
+    assert seen[0] == TABS.replace(b'"web"', b'"api"')
