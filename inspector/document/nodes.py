@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import json
+import marshal
 import math
 from collections.abc import Iterator
 from itertools import islice
@@ -57,13 +58,28 @@ def json_equal(a: Any, b: Any) -> bool:
     Python's ``==`` treats them as equal, which would make a type change invisible to a merge.
     Object key order is not significant; array order is.
     """
+    if isinstance(a, dict | list) and type(a) is type(b) and _identical(a, b):
+        return True  # at C speed: a save compares whole documents (seconds in Python at 50 MB)
+    return _json_equal_walk(a, b)
+
+
+def _identical(a: Any, b: Any) -> bool:
+    """``==`` and the same ``marshal`` bytes: equal, with the same types (``marshal`` tells
+    ``True``, ``1`` and ``1.0`` apart) and the same key order. False may still be equal."""
+    try:
+        return bool(a == b) and marshal.dumps(a, 2) == marshal.dumps(b, 2)
+    except (ValueError, RecursionError):  # not marshallable (a subclass), or too deep
+        return False
+
+
+def _json_equal_walk(a: Any, b: Any) -> bool:
     type_a, type_b = json_type_of(a), json_type_of(b)
     if type_a is not type_b:
         return False
     if type_a is JsonType.OBJECT:
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(_json_equal_walk(a[k], b[k]) for k in a)
     if type_a is JsonType.ARRAY:
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(_json_equal_walk(x, y) for x, y in zip(a, b, strict=True))
     if type_a is JsonType.FLOAT and math.isnan(a) and math.isnan(b):
         return True
     return bool(a == b)

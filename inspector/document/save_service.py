@@ -28,17 +28,21 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Literal
 
 from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal, SignalInstance, Slot
 
 from inspector.display import printable_name, printable_path
 from inspector.document.loader import (
     DEFAULT_SIZE_LIMIT,
+    LONG_LINE_CHARS,
     NO_DOCUMENT,
+    RAW_EDIT_LIMIT,
     DocumentKind,
     LoadedDocument,
     check_secrets,
+    detect_indent,
+    has_long_line,
     load_document,
 )
 from inspector.document.merge import ABSENT, ConflictKey, MergeConflict, Side, three_way_merge
@@ -78,7 +82,8 @@ class SaveRequest:
     """For a save after a conflict: the version to keep of each conflicting entry."""
     shown: tuple[MergeConflict, ...] = ()
     """The conflicts those choices were made on; a choice stands while "theirs" is unchanged."""
-    indent: int | None = 2
+    #: "keep": only what changed is rewritten, the file keeps its format (lockcore's default)
+    indent: int | Literal["keep"] | None = "keep"
     repair: bool = False  # the file was corrupt: quarantine its bytes, then write
     lock_wait: float = DEFAULT_LOCK_WAIT
 
@@ -89,7 +94,7 @@ class SaveResult:
 
     path: str
     document: Any
-    written: LoadedDocument  # the file as it now is (serialised on the worker)
+    written: LoadedDocument  # the file as it now is: the very bytes on disk
     merged: bool = False
     quarantined_to: str | None = None
 
@@ -352,6 +357,7 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
         merged = True
         return result.merged
 
+    on_disk: list[bytes] = []  # what lockcore wrote (or left, when nothing changed)
     last_message = ""
     quarantined: list[str] = []
 
@@ -375,6 +381,7 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
             cancel_check=job.cancel.is_set,
             on_wait=on_wait,
             on_quarantine=quarantined.append,
+            on_commit=on_disk.append,
         )
     except LockCancelled:
         return _SaveCancelledError()
@@ -389,20 +396,10 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
         if exc.filename == folder or not os.path.isdir(folder):
             raise _FolderGoneError(errno.ENOENT, "its folder no longer exists", folder) from exc
         raise
-    raw = json.dumps(written, indent=request.indent, ensure_ascii=False).encode("utf-8")
     return SaveResult(
         request.path,
         written,
-        LoadedDocument(
-            request.path,
-            DocumentKind.VALID,
-            raw=raw,
-            text=raw.decode("utf-8"),
-            document=written,
-            size=len(raw),
-            indent=request.indent,
-            secrets=check_secrets(written, request.path),
-        ),
+        written_document(request.path, on_disk[-1], written),
         merged=merged,
         quarantined_to=quarantined[-1] if quarantined else None,
     )
@@ -428,6 +425,26 @@ def _same_version(a: Any, b: Any) -> bool:
     if a is ABSENT or b is ABSENT:
         return a is b
     return json_equal(a, b)
+
+
+def written_document(path: str, raw: bytes, document: Any) -> LoadedDocument:
+    """The file as a save left it: its bytes and the document they hold (not parsed again)."""
+    text = raw.decode("utf-8-sig")
+    indent = detect_indent(text)
+    display_text = None
+    if indent is None and LONG_LINE_CHARS < len(raw) <= RAW_EDIT_LIMIT and has_long_line(text):
+        display_text = json.dumps(document, indent=2, ensure_ascii=False)
+    return LoadedDocument(
+        path,
+        DocumentKind.VALID,
+        raw=raw,
+        text=text,
+        document=document,
+        size=len(raw),
+        indent=indent,
+        secrets=check_secrets(document, path),
+        display_text=display_text,
+    )
 
 
 def _or_absent(document: Any) -> Any:
