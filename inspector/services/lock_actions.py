@@ -75,23 +75,29 @@ class LockActions(QObject):
             recovered = recover_interrupted_write(path, timeout=RECOVER_TIMEOUT)
         except LockTimeout as exc:
             holder = exc.holder
-            who = f" (held by PID {holder.pid})" if holder is not None and holder.pid else ""
-            self._report(path, ok=False, message=f"Could not lock {name}{who}; nothing changed.")
+            if holder is not None and holder.pid:
+                message = self.tr("Could not lock {name} (held by PID {pid}); nothing changed.")
+            else:
+                message = self.tr("Could not lock {name}; nothing changed.")
+            pid = holder.pid if holder is not None else None
+            self._report(path, ok=False, message=message.format(name=name, pid=pid))
             return
         except (FileLockError, OSError, ValueError) as exc:
-            self._report(path, ok=False, message=f"Could not recover {name}: {exc}")
+            message = self.tr("Could not recover {name}: {reason}").format(name=name, reason=exc)
+            self._report(path, ok=False, message=message)
             return
         if not recovered:
-            self._report(path, ok=False, message=f"Nothing to recover for {name}.")
+            message = self.tr("Nothing to recover for {name}.").format(name=name)
+            self._report(path, ok=False, message=message)
             return
         try:
             size = os.path.getsize(path)
         except OSError:  # replaced or removed since: the recovery itself was done
-            self._report(path, ok=True, message=f"Recovered {name} from its interrupted write.")
+            message = self.tr("Recovered {name} from its interrupted write.").format(name=name)
+            self._report(path, ok=True, message=message)
             return
-        self._report(
-            path, ok=True, message=f"Recovered {name} from its interrupted write ({size} bytes)."
-        )
+        message = self.tr("Recovered {name} from its interrupted write ({size} bytes).")
+        self._report(path, ok=True, message=message.format(name=name, size=size))
 
     def _report(self, path: str, *, ok: bool, message: str) -> None:
         self.recover_finished.emit(path, ok, printable_path(message))
