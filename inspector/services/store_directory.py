@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from inspector.collector import collector_paused
 from inspector.display import printable_path
@@ -303,9 +303,10 @@ class _ScanWorker(QObject):
             listing = list_folder(self._folder, recursive=self._recursive)
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            self.scan_failed.emit(
-                self._generation, f"Cannot list {printable_path(self._folder)}: {reason}."
-            )
+            message = QCoreApplication.translate(
+                "StoreDirectory", "Cannot list {folder}: {reason}."
+            ).format(folder=printable_path(self._folder), reason=reason)
+            self.scan_failed.emit(self._generation, message)
             self.scan_finished.emit(self._generation)
             self.checks_finished.emit(self._generation)
             return
@@ -597,7 +598,11 @@ class StoreDirectory(QObject):
         # folder was removed): asking is_alive() is no I/O, so it is safe here.
         if self._available and not self._watcher.check_alive():
             shown = printable_path(self._folder)
-            self.status_message.emit(f"Watching {shown} stopped unexpectedly; restarting it.")
+            self.status_message.emit(
+                self.tr("Watching {folder} stopped unexpectedly; restarting it.").format(
+                    folder=shown
+                )
+            )
             self._watcher.start(self._folder, recursive=self._recursive)
         everything = self._watcher.is_polling or self._rechecks % FULL_RECHECK_EVERY == 0
         self._recheck_requested.emit(self._generation, everything)
@@ -688,11 +693,15 @@ class StoreDirectory(QObject):
         self._available = available
         if available:
             self._watcher.start(self._folder, recursive=self._recursive)
-            self.status_message.emit(f"{printable_path(self._folder)} is back.")
+            self.status_message.emit(
+                self.tr("{folder} is back.").format(folder=printable_path(self._folder))
+            )
         else:
             self._watcher.stop(status="not watching: the folder is gone")
             self.status_message.emit(
-                f"{printable_path(self._folder)} no longer exists; waiting for it to come back."
+                self.tr("{folder} no longer exists; waiting for it to come back.").format(
+                    folder=printable_path(self._folder)
+                )
             )
         self.folder_available_changed.emit(available)
 
