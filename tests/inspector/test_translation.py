@@ -27,6 +27,8 @@ _CONTEXTS = {
     "DocumentHeader",
     "RawView",
     "JsonTreeModel",
+    "LockActions",
+    "StoreDirectory",
 }
 _MARK = "[tr] "
 
@@ -65,6 +67,12 @@ def test_the_window_shows_its_words_translated(qtbot, qapp, store_folder, lock_h
         for row in range(model.rowCount()):
             texts += [model.index(row, column).data() for column in (Column.LOCK, Column.HEALTH)]
         assert _untranslated(texts) == []
+
+        # What the services report in the status bar.
+        assert window.select_store(os.path.join(store_folder, "cache.json"))
+        with qtbot.waitSignal(window.lock_actions.recover_finished, timeout=5000) as recovered:
+            window.recover_action.trigger()
+        assert recovered.args[2].startswith(_MARK), recovered.args
 
         # The document pane's toolbar, bars, header, tree and raw status.
         pane = window.document_pane
@@ -109,6 +117,15 @@ def test_the_window_shows_its_words_translated(qtbot, qapp, store_folder, lock_h
         ]
         assert len(texts) >= 10
         assert _untranslated(texts) == []
+        dialog.reject()
+
+        aside = store_folder + ".aside"
+        with qtbot.waitSignal(window.directory.status_message, timeout=5000) as gone:
+            os.rename(store_folder, aside)
+        assert gone.args[0].startswith(_MARK), gone.args
+        with qtbot.waitSignal(window.directory.status_message, timeout=5000) as back:
+            os.rename(aside, store_folder)
+        assert back.args[0].startswith(_MARK), back.args
         window.shutdown()
     finally:
         qapp.removeTranslator(translator)
