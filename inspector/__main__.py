@@ -8,10 +8,11 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from inspector import application_version
+from inspector.settings import AppSettings
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -65,11 +66,11 @@ def folder_to_open(path: str | None) -> tuple[str | None, str | None]:
         if not os.path.isdir(path):
             print(f"lock-inspector: {path}: not a folder (watching for it)", file=sys.stderr)
         return path, None
-    settings = QSettings()
-    last = str(settings.value("folders/last", "") or "")
+    settings = AppSettings()
+    last = settings.last_folder
     if last and os.path.isdir(last):
         # The store shown when the app was last closed, if it is still one of that folder's.
-        store = str(settings.value("folders/last_store", "") or "")
+        store = settings.last_store
         inside = store.startswith(os.path.join(last, "")) and os.path.exists(store)
         return last, store if inside else None
     title = QCoreApplication.translate("MainWindow", "Open Folder of JSON Stores")

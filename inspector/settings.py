@@ -1,0 +1,108 @@
+"""What the app remembers between runs: the only module that knows its QSettings keys.
+
+Values are read back typed: QSettings hands back what its backend stored (an INI file gives
+strings, a one-element list comes back as a bare string), so every accessor says what it returns
+and falls back to the default for anything else.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+
+#: How many folders File ▸ Open Recent remembers.
+MAX_RECENT_FOLDERS = 8
+
+_LAST_FOLDER = "folders/last"
+_LAST_STORE = "folders/last_store"
+_RECENT_FOLDERS = "folders/recent"
+_INCLUDE_SUBFOLDERS = "view/include_subfolders"
+_WINDOW_GEOMETRY = "window/geometry"
+_SPLITTER_STATE = "window/splitter"
+_TABLE_HEADER_STATE = "window/table_header"
+
+
+class AppSettings:
+    """Typed access to the app's settings (default: the application's own QSettings)."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        self._settings = QSettings() if settings is None else settings
+
+    def sync(self) -> None:
+        """Write what was changed to permanent storage now."""
+        self._settings.sync()
+
+    # -- folders -----------------------------------------------------------------------------
+
+    @property
+    def last_folder(self) -> str:
+        """The folder shown last ("" when none)."""
+        return self._text(_LAST_FOLDER)
+
+    @property
+    def last_store(self) -> str:
+        """The store shown when the app was last closed ("" when none)."""
+        return self._text(_LAST_STORE)
+
+    @last_store.setter
+    def last_store(self, path: str) -> None:
+        self._settings.setValue(_LAST_STORE, path)
+
+    @property
+    def recent_folders(self) -> list[str]:
+        """The folders opened lately, the latest first."""
+        value = self._settings.value(_RECENT_FOLDERS, [])
+        if isinstance(value, str):  # QSettings gives a bare string for one-element lists
+            return [value] if value else []
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def remember_folder(self, folder: str) -> None:
+        """``folder`` becomes the last folder and the first of the recent ones."""
+        self._settings.setValue(_LAST_FOLDER, folder)
+        recent = [folder, *(f for f in self.recent_folders if f != folder)]
+        self._settings.setValue(_RECENT_FOLDERS, recent[:MAX_RECENT_FOLDERS])
+
+    # -- view --------------------------------------------------------------------------------
+
+    @property
+    def include_subfolders(self) -> bool:
+        """Whether stores in subfolders are listed too."""
+        return self._settings.value(_INCLUDE_SUBFOLDERS, False) in (True, "true")
+
+    @include_subfolders.setter
+    def include_subfolders(self, include: bool) -> None:
+        self._settings.setValue(_INCLUDE_SUBFOLDERS, include)
+
+    # -- window layout (Qt's own opaque states; None: nothing kept) ---------------------------
+
+    @property
+    def window_geometry(self) -> QByteArray | None:
+        return self._state(_WINDOW_GEOMETRY)
+
+    @window_geometry.setter
+    def window_geometry(self, state: QByteArray) -> None:
+        self._settings.setValue(_WINDOW_GEOMETRY, state)
+
+    @property
+    def splitter_state(self) -> QByteArray | None:
+        return self._state(_SPLITTER_STATE)
+
+    @splitter_state.setter
+    def splitter_state(self, state: QByteArray) -> None:
+        self._settings.setValue(_SPLITTER_STATE, state)
+
+    @property
+    def table_header_state(self) -> QByteArray | None:
+        return self._state(_TABLE_HEADER_STATE)
+
+    @table_header_state.setter
+    def table_header_state(self, state: QByteArray) -> None:
+        self._settings.setValue(_TABLE_HEADER_STATE, state)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _text(self, key: str) -> str:
+        return str(self._settings.value(key, "") or "")
+
+    def _state(self, key: str) -> QByteArray | None:
+        value = self._settings.value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
