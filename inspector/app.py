@@ -10,6 +10,7 @@ from inspector import APPLICATION_ID, application_version
 from inspector.colours import is_dark
 from inspector.resources import icon
 from inspector.services.watcher import ObserverFactory, default_observer_factory
+from inspector.services.window_services import WindowServices
 from inspector.translation import install_translators
 from inspector.widgets.main_window import MainWindow
 
@@ -169,10 +170,12 @@ def create_main_window(
 
     A ``QApplication`` must exist. The window is not shown; call ``show()``. ``poll`` watches
     by polling instead of inotify (network folders are polled without asking);
-    ``observer_factory`` makes the watchdog observers (tests and tools replace it).
+    ``observer_factory`` makes the watchdog observers (tests and tools replace it). The window
+    owns the services built for it here: they stop when it closes or is destroyed.
     """
     set_application_identity()
-    window = MainWindow(version=application_version(), poll=poll, observer_factory=observer_factory)
+    services = WindowServices(poll=poll, observer_factory=observer_factory)
+    window = MainWindow(services, version=application_version())
     if directory:
         window.open_folder(directory, select=select)
     return window

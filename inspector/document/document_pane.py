@@ -66,13 +66,19 @@ class DocumentPane(QWidget):
     save_ended_unwritten = Signal(str)
 
     def __init__(
-        self, parent: QWidget | None = None, *, size_limit: int = DEFAULT_SIZE_LIMIT
+        self,
+        parent: QWidget | None = None,
+        *,
+        size_limit: int = DEFAULT_SIZE_LIMIT,
+        service: DocumentService | None = None,
     ) -> None:
+        """``service``: the document service to load and save through (default: one of its
+        own)."""
         super().__init__(parent)
         self.setObjectName("documentPane")
         #: Asked by :meth:`can_close` when there are unsaved edits; replaceable for tests.
         self.unsaved_prompt: UnsavedPrompt = ask_about_unsaved_edits
-        self._session = EditSession(self, size_limit=size_limit)
+        self._session = EditSession(self, size_limit=size_limit, service=service)
         self._session.has_unapplied_text = self._has_unapplied_text
         self._undo_stack = self._session.undo_stack
         self._model = self._session.model

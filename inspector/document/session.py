@@ -71,7 +71,11 @@ class EditSession(QObject):
     secrets_checked = Signal(object)
 
     def __init__(
-        self, parent: QObject | None = None, *, size_limit: int = DEFAULT_SIZE_LIMIT
+        self,
+        parent: QObject | None = None,
+        *,
+        size_limit: int = DEFAULT_SIZE_LIMIT,
+        service: DocumentService | None = None,
     ) -> None:
         super().__init__(parent)
         self.size_limit = size_limit
@@ -81,7 +85,7 @@ class EditSession(QObject):
         self.has_unapplied_text: Callable[[], bool] = lambda: False
         self.undo_stack = QUndoStack(self)
         self.model = JsonTreeModel(self.undo_stack, self)
-        self.service = DocumentService(self)
+        self.service = DocumentService(self) if service is None else service
         self._path: str | None = None
         self._loaded: LoadedDocument | None = None
         self._base: Any = NO_DOCUMENT

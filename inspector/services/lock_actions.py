@@ -8,11 +8,12 @@ daemon thread of its own, so that one stuck there neither blocks the next nor th
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from inspector.display import printable_name, printable_path
 from lockcore import (
@@ -23,6 +24,8 @@ from lockcore import (
     recover_interrupted_write,
 )
 
+log = logging.getLogger(__name__)
+
 #: How long "Recover" waits for the store's lock before giving up (seconds).
 RECOVER_TIMEOUT = 10.0
 
@@ -30,11 +33,10 @@ RECOVER_TIMEOUT = 10.0
 class LockActions(QObject):
     """Performs lock repairs and reports their outcome."""
 
-    #: (path: str) the lock of this data file was removed by us.
-    lock_broken = Signal(object)
     #: (expected: LockInfo, error: Exception | None) a break started by break_lock ended: None
     #: when the lock was removed, else why nothing was (lockcore's LockChangedError when the lock
-    #: is another one now or gone, HolderAliveError, an OSError, ...).
+    #: is another one now or gone, HolderAliveError, an OSError, ...). Said once per break, to
+    #: whoever asked (the dialog) and whoever follows the folder alike.
     break_finished = Signal(object, object)
     #: (path: str, ok: bool, message: str) a recovery finished; message is for the status bar.
     recover_finished = Signal(object, bool, str)
@@ -55,10 +57,9 @@ class LockActions(QObject):
         try:
             break_stale_lock(expected.path, expected=expected, force=force)
         except Exception as exc:  # every outcome is reported: the dialog waits for one
-            self.break_finished.emit(expected, exc)
+            self._hand_over(self.break_finished, expected, exc)
             return
-        self.lock_broken.emit(expected.path)
-        self.break_finished.emit(expected, None)
+        self._hand_over(self.break_finished, expected, None)
 
     def recover(self, path: str) -> None:
         """Recover ``path`` from its legacy ``X.json.tmp`` under the store's lock, off-thread."""
@@ -100,4 +101,13 @@ class LockActions(QObject):
         self._report(path, ok=True, message=message.format(name=name, size=size))
 
     def _report(self, path: str, *, ok: bool, message: str) -> None:
-        self.recover_finished.emit(path, ok, printable_path(message))
+        self._hand_over(self.recover_finished, path, ok, printable_path(message))
+
+    @staticmethod
+    def _hand_over(signal: SignalInstance, *args: object) -> None:
+        """Emit a worker's outcome to the GUI thread, unless this object is gone meanwhile (its
+        window was destroyed while the work ran): then nobody is left to tell."""
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            log.debug("lock repair outcome dropped: its window is gone")

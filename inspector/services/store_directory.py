@@ -22,6 +22,7 @@ How much work each kind of change costs (see issue 4, "inspector at scale and un
 from __future__ import annotations
 
 import collections
+import functools
 import os
 import stat
 import threading
@@ -495,6 +496,14 @@ class StoreDirectory(QObject):
         self._recheck_timer.setInterval(RECHECK_INTERVAL_MS)
         self._recheck_timer.timeout.connect(self._on_recheck_timeout)
 
+        # Whoever owns this object may destroy it without calling shutdown() (a window deleted
+        # or dropped without being closed): the thread must still end first, or Qt aborts the
+        # process ("QThread: Destroyed while thread is still running"). Not a bound method: by
+        # then the Python side of this object can be gone; the partial keeps what it stops.
+        self.destroyed.connect(
+            functools.partial(_stop_threads, self._thread, self._worker, self._watcher)
+        )
+
     # -- public API -------------------------------------------------------------------------
 
     @property
@@ -572,12 +581,10 @@ class StoreDirectory(QObject):
             self._refresh_requested.emit(self._generation, list(paths))
 
     def shutdown(self) -> None:
-        """Stop watching and end the worker thread; safe to call twice."""
+        """Stop watching and end the worker thread; safe to call twice (and done anyway when
+        this object is destroyed)."""
         self._recheck_timer.stop()
-        self._watcher.stop()
-        if self._thread.isRunning():
-            self._thread.quit()
-            self._thread.wait()
+        _stop_threads(self._thread, self._worker, self._watcher)
 
     # -- slots ------------------------------------------------------------------------------
 
@@ -715,3 +722,13 @@ class StoreDirectory(QObject):
         if summary != self._summary:
             self._summary = summary
             self.summary_changed.emit(*summary)
+
+
+def _stop_threads(thread: QThread, worker: _ScanWorker, watcher: FolderWatcher) -> None:
+    """Stop the watcher's observer and end the worker thread; safe to call twice. ``worker``
+    is only kept alive until its thread has ended (it must not be deleted while it runs)."""
+    del worker
+    watcher.stop()
+    if thread.isRunning():
+        thread.quit()
+        thread.wait()

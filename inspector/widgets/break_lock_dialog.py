@@ -6,19 +6,18 @@ raw bytes) and breaks *that* lock only: the ``LockInfo`` it showed is passed to 
 removed and the dialog says so. A dead holder needs one confirmation; a live holder, a holder on
 another host or one that cannot be verified needs an explicit second step.
 
-The break itself runs elsewhere (on a share that stopped answering it could hang): the dialog
-starts it through its ``breaker`` and shows the outcome when :meth:`BreakLockDialog.finish_break`
-is called with it.
+The break itself runs in :class:`~inspector.services.lock_actions.LockActions` (on a share that
+stopped answering it could hang): the dialog asks it directly and shows the outcome that comes
+back through its ``break_finished`` signal.
 """
 
 from __future__ import annotations
 
 import shlex
 import socket
-from collections.abc import Callable
 from html import escape
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,11 +36,8 @@ from inspector.colours import ERROR_TEXT
 from inspector.display import printable_name, printable_path
 from inspector.models.store_table import LOCK_WORDS, format_age, format_time, lock_state_word
 from inspector.resources import icon
+from inspector.services.lock_actions import LockActions
 from lockcore import HolderAliveError, LockChangedError, LockInfo, LockState
-
-#: breaker(expected, force): starts removing the lock; its outcome comes back through
-#: BreakLockDialog.finish_break.
-LockBreaker = Callable[[LockInfo, bool], None]
 
 
 def _refused_style() -> str:
@@ -96,15 +92,16 @@ def holder_status(info: LockInfo) -> str:
 
 
 class BreakLockDialog(QDialog):
-    """Asks before breaking ``info``'s lock and reports what happened inside the dialog."""
+    """Asks before breaking ``info``'s lock, has ``lock_actions`` break it, and reports what
+    happened inside the dialog."""
 
-    #: (broken: bool, message: str) the user confirmed and the break finished or was refused.
-    break_finished = Signal(bool, str)
-
-    def __init__(self, info: LockInfo, breaker: LockBreaker, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, info: LockInfo, lock_actions: LockActions, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.info = info
-        self._breaker = breaker
+        self._lock_actions = lock_actions
+        lock_actions.break_finished.connect(self._on_lock_actions_break_finished)
         self.was_broken = False
         self.is_breaking = False
         self.needs_second_step = info.state is not LockState.STALE_DEAD_HOLDER
@@ -253,7 +250,7 @@ class BreakLockDialog(QDialog):
     def confirm_break(self) -> bool:
         """Start breaking the lock the dialog shows (the user's confirmation); False when the
         second step is missing or the break has already been started. The outcome is shown
-        when :meth:`finish_break` is called, and announced by :attr:`break_finished`."""
+        when the break ends; a removed lock closes the dialog (accepted)."""
         if self.is_breaking or self.was_broken:
             return False
         if self.needs_second_step and not (
@@ -267,21 +264,21 @@ class BreakLockDialog(QDialog):
         self.outcome_label.setStyleSheet("")
         self.outcome_label.setText(self.tr("Breaking the lock…"))
         self.outcome_label.show()
-        self._breaker(self.info, self.needs_second_step)
+        self._lock_actions.break_lock(self.info, force=self.needs_second_step)
         return True
 
-    def finish_break(self, error: BaseException | None) -> None:
-        """The break started by :meth:`confirm_break` ended: None when the lock was removed,
-        else lockcore's error or the ``OSError`` that kept it."""
-        if not self.is_breaking:
-            return
+    @Slot(object, object)
+    def _on_lock_actions_break_finished(
+        self, expected: LockInfo, error: BaseException | None
+    ) -> None:
+        # None when the lock was removed, else lockcore's error or the OSError that kept it.
+        if expected is not self.info or not self.is_breaking:
+            return  # another dialog's break
         self.is_breaking = False
-        message = break_outcome(self.info, error)
         if error is not None:
-            self._refuse(message)
+            self._refuse(break_outcome(self.info, error))
             return
         self.was_broken = True
-        self.break_finished.emit(True, message)
         self.accept()
 
     def _refuse(self, message: str) -> None:
@@ -293,4 +290,3 @@ class BreakLockDialog(QDialog):
             self.confirm_checkbox.setEnabled(False)
         cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         cancel.setText(self.tr("Close"))
-        self.break_finished.emit(False, message)

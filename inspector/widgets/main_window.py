@@ -10,18 +10,18 @@ their enabled state: one place decides what may be done (nothing while a save ru
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 
 from PySide6.QtCore import (
-    QByteArray,
     QEvent,
     QItemSelectionModel,
     QModelIndex,
     QObject,
-    QSettings,
     QSize,
     Qt,
+    Signal,
     Slot,
 )
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
@@ -48,18 +48,11 @@ from inspector.display import printable_path
 from inspector.document import DocumentPane
 from inspector.models.store_table import Column, StoreTableModel
 from inspector.resources import icon
-from inspector.services.lock_actions import LockActions
-from inspector.services.store_directory import (
-    StoreDirectory,
-    StoreEntry,
-    StoreHealth,
-)
-from inspector.services.watcher import ObserverFactory, default_observer_factory
+from inspector.services.store_directory import StoreEntry, StoreHealth
+from inspector.services.window_services import WindowServices
 from inspector.widgets.break_lock_dialog import BreakLockDialog, break_outcome
-from lockcore import LockInfo, legacy_temp_path_for
+from lockcore import LockInfo
 
-#: How many folders File ▸ Recent folders remembers.
-MAX_RECENT_FOLDERS = 8
 #: How long transient status-bar messages stay (ms).
 MESSAGE_TIMEOUT_MS = 8000
 
@@ -89,21 +82,52 @@ def _banner(name: str, background: str, border: str) -> QLabel:
     return banner
 
 
+def _visible_rows(table: QTableView) -> range:
+    """Rows ``table`` shows right now (none while it is hidden)."""
+    if not table.isVisible():
+        return range(0)
+    first = table.rowAt(0)
+    if first < 0:
+        return range(0)
+    last = table.rowAt(table.viewport().height() - 1)
+    if last < 0:
+        last = table.model().rowCount() - 1
+    return range(first, last + 1)
+
+
+class _FilterKeys(QObject):
+    """In the filter field: Down or Enter asks to go on to the table, Escape clears the filter."""
+
+    #: () Down, Return or Enter was pressed in the field.
+    enter_table_requested = Signal()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(watched, QLineEdit) and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            key = event.key()
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.enter_table_requested.emit()
+                return True
+            if key == Qt.Key.Key_Escape and watched.text():
+                watched.clear()
+                return True
+        return super().eventFilter(watched, event)
+
+
 class MainWindow(QMainWindow):
-    """Lists the stores of one folder live and edits the selected one."""
+    """Lists the stores of one folder live and edits the selected one, through ``services``
+    (which it adopts: they stop with it, however it goes away)."""
 
     def __init__(
-        self,
-        version: str = "",
-        parent: QWidget | None = None,
-        *,
-        poll: bool = False,
-        observer_factory: ObserverFactory = default_observer_factory,
+        self, services: WindowServices, version: str = "", parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.version = version
-        self.directory = StoreDirectory(self, poll=poll, observer_factory=observer_factory)
-        self.lock_actions = LockActions(self)
+        services.setParent(self)
+        self.services = services
+        self.directory = services.directory
+        self.lock_actions = services.lock_actions
+        self._settings = services.settings
         self.model = StoreTableModel(self.directory, self)
         self.break_lock_dialog: BreakLockDialog | None = None
         self.about_box: QMessageBox | None = None
@@ -137,7 +161,9 @@ class MainWindow(QMainWindow):
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setAccessibleName(self.tr("Filter stores"))
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
-        self.filter_edit.installEventFilter(self)  # Down/Enter into the table, Esc clears
+        filter_keys = _FilterKeys(self.filter_edit)
+        filter_keys.enter_table_requested.connect(self._on_filter_keys_enter_table_requested)
+        self.filter_edit.installEventFilter(filter_keys)
         left_layout.addWidget(self.filter_edit)
 
         self.folder_banner = _banner("folderBanner", "198, 40, 40", ERROR_TEXT.light)
@@ -177,10 +203,11 @@ class MainWindow(QMainWindow):
             header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         left_layout.addWidget(self.table, 1)
-        # Lock ages repaint only where someone can see them.
-        self.model.set_visible_rows_provider(self._visible_rows)
+        # Lock ages repaint only where someone can see them. Given the table, not a method of
+        # the window: the model would keep the window alive after its last reference went.
+        self.model.set_visible_rows_provider(functools.partial(_visible_rows, self.table))
 
-        self.document_pane = DocumentPane()
+        self.document_pane = DocumentPane(service=self.services.documents)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(left)
@@ -374,7 +401,6 @@ class MainWindow(QMainWindow):
         self.directory.scan_finished.connect(self._on_scan_finished)
         self.directory.entries_removed.connect(self._on_entries_updated)
         self.model.rowsInserted.connect(self._on_model_rows_inserted)
-        self.lock_actions.lock_broken.connect(self._on_lock_broken)
         self.lock_actions.break_finished.connect(self._on_lock_actions_break_finished)
         self.lock_actions.recover_finished.connect(self._on_recover_finished)
         self.document_pane.status_message.connect(self._on_status_message)
@@ -402,10 +428,7 @@ class MainWindow(QMainWindow):
         self._select_when_listed = os.path.abspath(select) if select else None
         self.document_pane.open_store(None)
         self.directory.set_folder(folder, recursive=self.subfolders_action.isChecked())
-        settings = QSettings()
-        settings.setValue("folders/last", folder)
-        recent = [folder, *(f for f in self._recent_folders() if f != folder)]
-        settings.setValue("folders/recent", recent[:MAX_RECENT_FOLDERS])
+        self._settings.remember_folder(folder)
         self._rebuild_recent_menu()
 
     def selected_entry(self) -> StoreEntry | None:
@@ -436,22 +459,14 @@ class MainWindow(QMainWindow):
         self._save_settings()
         if self.break_lock_dialog is not None:
             self.break_lock_dialog.close()
-        self.directory.shutdown()
-        self.lock_actions.shutdown()
         self.document_pane.shutdown()
+        self.services.shutdown()
 
     # -- settings --------------------------------------------------------------------------
 
-    @staticmethod
-    def _recent_folders() -> list[str]:
-        value = QSettings().value("folders/recent", [])
-        if isinstance(value, str):  # QSettings gives a bare string for one-element lists
-            return [value]
-        return [str(v) for v in value] if isinstance(value, list) else []
-
     def _rebuild_recent_menu(self) -> None:
         self.recent_menu.clear()
-        folders = self._recent_folders()
+        folders = self._settings.recent_folders
         for number, folder in enumerate(folders, start=1):
             action = self.recent_menu.addAction(f"&{number} {folder}")
             action.setData(folder)
@@ -459,31 +474,30 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(folders))
 
     def _restore_settings(self) -> None:
-        settings = QSettings()
-        geometry = settings.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+        settings = self._settings
+        geometry = settings.window_geometry
+        if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1320, 780)
-        splitter = settings.value("window/splitter")
-        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+        splitter = settings.splitter_state
+        if splitter is not None:
             self.splitter.restoreState(splitter)
         else:
             self.splitter.setSizes([860, 420])
-        header = settings.value("window/table_header")
-        if isinstance(header, QByteArray) and not header.isEmpty():
+        header = settings.table_header_state
+        if header is not None:
             self.table.horizontalHeader().restoreState(header)
-        subfolders = settings.value("view/include_subfolders", False)
-        self.subfolders_action.setChecked(subfolders in (True, "true"))
+        self.subfolders_action.setChecked(settings.include_subfolders)
         self._rebuild_recent_menu()
 
     def _save_settings(self) -> None:
-        settings = QSettings()
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/splitter", self.splitter.saveState())
-        settings.setValue("window/table_header", self.table.horizontalHeader().saveState())
-        settings.setValue("view/include_subfolders", self.subfolders_action.isChecked())
-        settings.setValue("folders/last_store", self._current_path or "")
+        settings = self._settings
+        settings.window_geometry = self.saveGeometry()
+        settings.splitter_state = self.splitter.saveState()
+        settings.table_header_state = self.table.horizontalHeader().saveState()
+        settings.include_subfolders = self.subfolders_action.isChecked()
+        settings.last_store = self._current_path or ""
         settings.sync()
 
     # -- helpers ---------------------------------------------------------------------------
@@ -524,18 +538,6 @@ class MainWindow(QMainWindow):
             )
             action.setStatusTip(text)
             action.setToolTip(text)
-
-    def _visible_rows(self) -> range:
-        """Rows the table shows right now (none while the window is hidden)."""
-        if not self.table.isVisible():
-            return range(0)
-        first = self.table.rowAt(0)
-        if first < 0:
-            return range(0)
-        last = self.table.rowAt(self.table.viewport().height() - 1)
-        if last < 0:
-            last = self.model.rowCount() - 1
-        return range(first, last + 1)
 
     def _show_message(self, message: str) -> None:
         self.statusBar().showMessage(message, MESSAGE_TIMEOUT_MS)
@@ -750,40 +752,20 @@ class MainWindow(QMainWindow):
                 )
             )
             return
-        dialog = BreakLockDialog(
-            entry.lock,
-            lambda info, force: self.lock_actions.break_lock(info, force=force),
-            self,
-        )
+        dialog = BreakLockDialog(entry.lock, self.lock_actions, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.break_finished.connect(self._on_break_finished)
         dialog.destroyed.connect(self._on_break_lock_dialog_destroyed)
         self.break_lock_dialog = dialog
         dialog.open()
 
-    @Slot(bool, str)
-    def _on_break_finished(self, _broken: bool, message: str) -> None:
-        self._show_message(message)
-        if self.break_lock_dialog is not None:
-            self.directory.refresh_paths([self.break_lock_dialog.info.lock_path])
-
     @Slot(object, object)
     def _on_lock_actions_break_finished(self, expected: LockInfo, error: Exception | None) -> None:
-        dialog = self.break_lock_dialog
-        if dialog is not None and dialog.info is expected:
-            dialog.finish_break(error)
-        else:
-            # The dialog was closed while the break ran: the outcome goes to the status bar.
-            self._show_message(break_outcome(expected, error))
-            self.directory.refresh_paths([expected.lock_path])
+        # Said here whether the dialog is still open (it shows the outcome too) or not.
+        self._show_message(break_outcome(expected, error))
 
     @Slot()
     def _on_break_lock_dialog_destroyed(self) -> None:
         self.break_lock_dialog = None
-
-    @Slot(object)
-    def _on_lock_broken(self, path: str) -> None:
-        self.directory.refresh_paths([path])
 
     @Slot()
     def _on_recover_action_triggered(self) -> None:
@@ -796,32 +778,19 @@ class MainWindow(QMainWindow):
 
     @Slot(object, bool, str)
     def _on_recover_finished(self, path: str, ok: bool, message: str) -> None:
-        self._show_message(message)
-        self.directory.refresh_paths([path, legacy_temp_path_for(path)])
+        self._show_message(message)  # the services look at the store again
         if ok and path == self._current_path:
             self.document_pane.notify_disk_change(path)
         self._update_actions()
 
-    # -- events ----------------------------------------------------------------------------
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """In the filter field: Down or Enter goes on to the table (its first row when none is
-        current), Escape clears the filter."""
-        if watched is self.filter_edit and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            key = event.key()
-            if key in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self._enter_table()
-                return True
-            if key == Qt.Key.Key_Escape and self.filter_edit.text():
-                self.filter_edit.clear()
-                return True
-        return super().eventFilter(watched, event)
-
-    def _enter_table(self) -> None:
+    @Slot()
+    def _on_filter_keys_enter_table_requested(self) -> None:
+        # Into the table, on its first row when none is current.
         if not self.table.currentIndex().isValid() and self.model.rowCount() > 0:
             self.table.setCurrentIndex(self.model.index(0, 0))
         self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    # -- events ----------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._shut_down and not self.document_pane.can_close():

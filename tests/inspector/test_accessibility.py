@@ -15,6 +15,7 @@ from inspector import app as app_module
 from inspector.app import apply_color_scheme, dark_palette, palette_for_scheme
 from inspector.colours import AA_NORMAL_TEXT, TEXT_COLOURS, WARNING_TEXT, contrast_ratio
 from inspector.models.store_table import HEALTH_COLOURS, Column
+from inspector.services.lock_actions import LockActions
 from inspector.services.store_directory import StoreHealth
 from inspector.widgets.break_lock_dialog import BreakLockDialog
 from lockcore import LockState, inspect_lock
@@ -210,7 +211,8 @@ def test_every_keyboard_stop_of_the_break_lock_dialog_is_named(qtbot, store_fold
     path = os.path.join(store_folder, "settings.json")
     lock_holder(path)  # alive: the dialog asks for the second step, a checkbox
     info = inspect_lock(path)
-    dialog = BreakLockDialog(info, lambda _info, _force: None)
+    lock_actions = LockActions()
+    dialog = BreakLockDialog(info, lock_actions)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)

@@ -6,25 +6,25 @@ import os
 
 import pytest
 
+from inspector.services.lock_actions import LockActions
 from inspector.widgets.break_lock_dialog import BreakLockDialog
-from lockcore import LockInfo, LockState, break_stale_lock, inspect_lock
+from lockcore import LockInfo, LockState, inspect_lock
 
 
 def open_dialog(qtbot, info: LockInfo) -> BreakLockDialog:
-    """The dialog with a breaker that runs the real break at once and reports back to it (in
-    the app the break runs on a thread of its own and the window reports back)."""
-
-    def breaker(expected: LockInfo, force: bool) -> None:
-        try:
-            break_stale_lock(expected.path, expected=expected, force=force)
-        except Exception as exc:  # the dialog shows whatever it was
-            dialog.finish_break(exc)
-        else:
-            dialog.finish_break(None)
-
-    dialog = BreakLockDialog(info, breaker)
+    """The dialog asking the app's real lock service (the break runs on a thread of its own)."""
+    lock_actions = LockActions()
+    dialog = BreakLockDialog(info, lock_actions)
+    dialog.lock_actions_for_test = lock_actions  # kept alive with the dialog
     qtbot.addWidget(dialog)
     return dialog
+
+
+def break_and_wait(qtbot, dialog: BreakLockDialog):
+    """Click Break and wait for the service's outcome: (expected, error)."""
+    with qtbot.waitSignal(dialog.lock_actions_for_test.break_finished, timeout=5000) as finished:
+        dialog.break_button.click()
+    return finished.args
 
 
 @pytest.fixture
@@ -51,10 +51,10 @@ def test_dead_holder_needs_one_confirmation(qtbot, lock_holder, data_path):
     assert str(holder.pid) in dialog.content_view.toPlainText()
     assert "dead" in dialog.process_label.text()
     assert dialog.break_button.isEnabled()
-    with qtbot.waitSignal(dialog.break_finished) as finished:
-        dialog.break_button.click()
-    assert finished.args[0] is True
+    expected, error = break_and_wait(qtbot, dialog)
+    assert (expected, error) == (info, None)
     assert dialog.was_broken
+    assert dialog.result() == BreakLockDialog.DialogCode.Accepted
     assert not os.path.exists(info.lock_path)
 
 
@@ -70,7 +70,7 @@ def test_live_holder_needs_explicit_second_step(qtbot, lock_holder, data_path):
     assert os.path.exists(info.lock_path)
     dialog.confirm_checkbox.setChecked(True)
     assert dialog.break_button.isEnabled()
-    dialog.break_button.click()
+    break_and_wait(qtbot, dialog)
     assert dialog.was_broken
     assert not os.path.exists(info.lock_path)
     holder.release()
@@ -81,9 +81,8 @@ def test_refuses_when_lock_changed_since_shown(qtbot, lock_holder, data_path):
     dialog = open_dialog(qtbot, shown)
     # Meanwhile a new writer breaks the dead lock itself and takes a fresh one.
     new_holder = lock_holder(data_path)
-    with qtbot.waitSignal(dialog.break_finished) as finished:
-        dialog.break_button.click()
-    assert finished.args[0] is False
+    _expected, error = break_and_wait(qtbot, dialog)
+    assert error is not None
     assert not dialog.was_broken
     assert "changed" in dialog.outcome_label.text()
     assert "Nothing was removed" in dialog.outcome_label.text()
@@ -97,7 +96,7 @@ def test_refuses_when_lock_vanished(qtbot, lock_holder, data_path):
     _, shown = stale_lock(lock_holder, data_path)
     dialog = open_dialog(qtbot, shown)
     os.unlink(shown.lock_path)
-    dialog.break_button.click()
+    break_and_wait(qtbot, dialog)
     assert "gone" in dialog.outcome_label.text()
 
 
@@ -111,20 +110,34 @@ def test_legacy_lock_without_host_shows_this_host(qtbot, data_path):
     assert dialog.content_view.toPlainText().strip() == str(os.getpid())
 
 
+class HeldBreaks(LockActions):
+    """Lock actions whose breaks wait until the test says how they ended (as a break stuck on a
+    share that stopped answering would)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: list[LockInfo] = []
+
+    def break_lock(self, expected: LockInfo, *, force: bool) -> None:  # noqa: ARG002
+        self.started.append(expected)
+
+
 def test_a_break_under_way_is_shown_and_not_started_twice(qtbot, lock_holder, data_path):
     _, info = stale_lock(lock_holder, data_path)
-    started: list[LockInfo] = []
-    dialog = BreakLockDialog(info, lambda expected, _force: started.append(expected))
+    lock_actions = HeldBreaks()
+    dialog = BreakLockDialog(info, lock_actions)
     qtbot.addWidget(dialog)
     assert dialog.confirm_break()
-    assert started == [info]
+    assert lock_actions.started == [info]
     assert dialog.is_breaking
     assert "Breaking" in dialog.outcome_label.text()
     assert not dialog.break_button.isEnabled()
     assert not dialog.confirm_break()  # a second click starts nothing
-    assert started == [info]
-    with qtbot.waitSignal(dialog.break_finished) as finished:
-        dialog.finish_break(OSError(5, "Input/output error"))
-    assert finished.args[0] is False
+    assert lock_actions.started == [info]
+    lock_actions.break_finished.emit(inspect_lock(data_path), None)  # another dialog's break
+    assert dialog.is_breaking
+    lock_actions.break_finished.emit(info, OSError(5, "Input/output error"))
+    assert not dialog.is_breaking
+    assert not dialog.was_broken
     assert "Input/output error" in dialog.outcome_label.text()
     assert "Nothing was removed" in dialog.outcome_label.text()

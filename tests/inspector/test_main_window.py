@@ -67,10 +67,19 @@ def test_held_then_stale_then_broken_through_the_dialog(qtbot, main_window, lock
     assert dialog.isVisible()
     assert dialog.info.pid == holder.pid
     assert not dialog.needs_second_step
-    with qtbot.waitSignal(dialog.break_finished, timeout=3000) as finished:
+    looked_at: list[list[str]] = []
+    refresh_paths = window.directory.refresh_paths
+    window.directory.refresh_paths = lambda paths: (looked_at.append(paths), refresh_paths(paths))
+    messages: list[str] = []
+    window.statusBar().messageChanged.connect(messages.append)
+    with qtbot.waitSignal(window.lock_actions.break_finished, timeout=3000) as finished:
         dialog.break_button.click()  # the break runs off the GUI thread
-    assert finished.args[0] is True
+    assert finished.args == [dialog.info, None]
     assert not os.path.exists(entry.lock.lock_path)
+    # One outcome, handed once to each who needs it: the dialog, the status bar, the listing.
+    assert dialog.was_broken
+    assert messages == ["Lock on settings.json broken."]
+    assert looked_at == [[entry.lock.lock_path]]
     qtbot.waitUntil(lambda: lock_state(window, "settings.json") is LockState.FREE, timeout=3000)
     qtbot.waitUntil(lambda: window.locked_label.text() == "0 locked", timeout=3000)
 
@@ -92,9 +101,9 @@ def test_dialog_refuses_when_the_lock_changed(qtbot, main_window, lock_holder):
     dialog = break_dialog_for_a_stale_lock(qtbot, window, lock_holder, "projects.json")
     path = os.path.join(window.directory.folder, "projects.json")
     second = lock_holder(path)  # takes over the dead lock before the user confirms
-    with qtbot.waitSignal(dialog.break_finished, timeout=3000) as finished:
+    with qtbot.waitSignal(window.lock_actions.break_finished, timeout=3000) as finished:
         dialog.break_button.click()
-    assert finished.args[0] is False
+    assert finished.args[1] is not None
     assert "changed" in dialog.outcome_label.text()
     assert dialog.isVisible()
     qtbot.waitUntil(lambda: row_entry(window, "projects.json").lock.pid == second.pid, timeout=3000)
@@ -257,14 +266,14 @@ def test_keyboard_shortcuts_reach_their_actions(qtbot, main_window):
 def test_the_window_tells_the_model_which_rows_are_on_screen(qtbot, main_window):
     window = main_window
     window.resize(1000, 700)
-    qtbot.waitUntil(lambda: len(window._visible_rows()) == 4, timeout=2000)
-    assert list(window._visible_rows()) == [0, 1, 2, 3]
+    qtbot.waitUntil(lambda: len(window.model._visible_rows()) == 4, timeout=2000)
+    assert list(window.model._visible_rows()) == [0, 1, 2, 3]
     window.filter_edit.setText("broken")
-    assert list(window._visible_rows()) == [0]
+    assert list(window.model._visible_rows()) == [0]
     assert window.model.entry_at(0).name == "broken.json"
     window.filter_edit.clear()
     window.hide()
-    assert list(window._visible_rows()) == []  # a hidden window repaints nothing
+    assert list(window.model._visible_rows()) == []  # a hidden window repaints nothing
 
 
 def test_status_bar_says_how_the_folder_is_watched(main_window):

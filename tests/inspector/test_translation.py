@@ -101,7 +101,7 @@ def test_the_window_shows_its_words_translated(qtbot, qapp, store_folder, lock_h
         holder.kill()
         info = inspect_lock(path)
         assert info.state is LockState.STALE_DEAD_HOLDER
-        dialog = BreakLockDialog(info, lambda _info, _force: None, window)
+        dialog = BreakLockDialog(info, window.lock_actions, window)
         qtbot.addWidget(dialog)
         form = dialog.findChild(QFormLayout)
         texts = [dialog.windowTitle(), dialog.break_button.text()]

@@ -1,0 +1,54 @@
+"""The services behind one main window, built together and stopped together.
+
+``inspector.app.create_main_window`` builds them and hands them to the window, which adopts them
+(they become its children): whether the window is closed, deleted or dropped, its services stop
+with it. Between the services, the consequences of a repair are wired here, once: a broken lock
+or a recovered write has the store looked at again.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Slot
+
+from inspector.document.save_service import DocumentService
+from inspector.services.lock_actions import LockActions
+from inspector.services.store_directory import StoreDirectory
+from inspector.services.watcher import ObserverFactory, default_observer_factory
+from inspector.settings import AppSettings
+from lockcore import LockInfo, legacy_temp_path_for
+
+
+class WindowServices(QObject):
+    """The folder's stores, lock repairs, documents and settings of one window."""
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        poll: bool = False,
+        observer_factory: ObserverFactory = default_observer_factory,
+        settings: AppSettings | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = AppSettings() if settings is None else settings
+        self.directory = StoreDirectory(self, poll=poll, observer_factory=observer_factory)
+        self.lock_actions = LockActions(self)
+        self.documents = DocumentService(self)
+        self.lock_actions.break_finished.connect(self._on_break_finished)
+        self.lock_actions.recover_finished.connect(self._on_recover_finished)
+
+    def shutdown(self) -> None:
+        """Stop watching and end every worker (a save waiting for its lock is cancelled; one
+        already writing completes); safe to call twice."""
+        self.directory.shutdown()
+        self.lock_actions.shutdown()
+        self.documents.shutdown()
+
+    @Slot(object, object)
+    def _on_break_finished(self, expected: LockInfo, _error: BaseException | None) -> None:
+        # Refused breaks too: the dialog showed a lock that is another one now, or none.
+        self.directory.refresh_paths([expected.lock_path])
+
+    @Slot(object, bool, str)
+    def _on_recover_finished(self, path: str, _ok: bool, _message: str) -> None:
+        self.directory.refresh_paths([path, legacy_temp_path_for(path)])
