@@ -4,7 +4,7 @@ reports file names.
 watchdog builds a Python object per inotify event and passes it through two threads and a
 queue; four processes updating stores as fast as they can make some 30,000 events a second,
 and that alone kept a CPU busy and the GUI thread waiting for the GIL (issue 4, event storms).
-The inspector needs only *which* files changed, so this observer reads the event buffer, takes
+The inspector needs only *which* files changed, so this source reads the event buffer, takes
 the names out of it with ``struct`` and hands each buffer's distinct paths on at once: a few
 microseconds per event instead of tens.
 
@@ -20,7 +20,8 @@ lists the folder waits for that, so nothing changes unseen between the listing a
 A subfolder made or moved in later is watched as soon as its event is read (its own path is
 reported too, so whoever listens looks into it); one moved out or removed loses its watches. If
 inotify runs out of watches on the way, the listener's ``on_failed`` gets the ``OSError`` and
-the thread ends.
+the thread ends. When the kernel's queue overflows, the tree is watched afresh before
+``on_events_lost`` is called, so subfolders made while events were dropped are watched too.
 """
 
 from __future__ import annotations

@@ -163,7 +163,7 @@ _INOTIFY_EXHAUSTED = {
 
 
 class _SignalBridge(QObject):
-    """Lives on the GUI thread; its signals are emitted from the observer thread.
+    """Lives on the GUI thread; its signals are emitted from the change source's thread.
 
     Paths are collected in a set under a lock and the GUI is woken once per batch, not once per
     event: an update through lockcore is some ten inotify events, and four writers make tens of
@@ -176,9 +176,9 @@ class _SignalBridge(QObject):
     paths_waiting = Signal()
     #: () the kernel dropped events (inotify queue overflow): anything may have changed.
     events_lost = Signal()
-    #: (start: int) the observer of that start watches every folder asked for.
+    #: (start: int) the source of that start watches every folder asked for.
     watching = Signal(int)
-    #: (start: int, error: OSError) the observer of that start ran out of inotify watches.
+    #: (start: int, error: OSError) the source of that start cannot go on (out of watches).
     watch_failed = Signal(int, object)
 
     def __init__(self) -> None:
@@ -187,7 +187,7 @@ class _SignalBridge(QObject):
         self._paths: dict[str, None] = {}  # insertion-ordered set
 
     def add(self, *paths: str) -> None:
-        """Observer thread: remember the paths; wake the GUI if it is not awake already."""
+        """Source's thread: remember the paths; wake the GUI if it is not awake already."""
         with self._lock:
             wake = not self._paths
             self._paths.update(dict.fromkeys(paths))
