@@ -169,8 +169,8 @@ def create_main_window(
     ``select`` of it made current once listed.
 
     A ``QApplication`` must exist. The window is not shown; call ``show()``. ``poll`` watches
-    by polling instead of inotify (network folders are polled without asking);
-    ``observer_factory`` makes the watchdog observers (tests and tools replace it). The window
+    by polling (network folders are polled without asking); ``observer_factory`` makes the
+    change sources that watch folders (see ``services/change_source.py``). The window
     owns the services built for it here: they stop when it closes or is destroyed.
     """
     set_application_identity()
