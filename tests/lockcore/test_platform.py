@@ -137,23 +137,59 @@ def test_without_renameat2_a_write_replaces_the_file_with_os_replace(
         assert "RENAME_EXCHANGE" in calls, "Linux swaps the files: the switch is what differs"
 
 
-def test_processes_on_the_portable_paths_lose_no_update(data_path: Path) -> None:
-    # Waiting without inotify (sleeping with jitter) and replacing without renameat2, in four
-    # processes updating one counter at once: every update is kept.
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+@pytest.mark.parametrize("without", ["", "renameat2,inotify"])
+def test_processes_on_the_portable_paths_lose_no_update(
+    data_path: Path, tmp_path: Path, without: str
+) -> None:
+    # Four processes updating one counter at once, each traced for the calls that tell which
+    # path it took: every update is kept, and with the switch no inotify instance is made
+    # (waiters sleep with jitter) and no file is swapped (the temp file is renamed over).
     code = """
 import sys, lockcore
 def add_one(data):
     return {"n": data["n"] + 1}
+print("ready", flush=True)
+sys.stdin.readline()  # all four start together
 for _ in range(100):
     lockcore.locked_update_json(sys.argv[1], add_one, default={"n": 0}, durable=False)
 """
     env = {
         **os.environ,
         "PYTHONPATH": str(Path(lockcore.__file__).parent.parent),
-        "LOCKCORE_WITHOUT": "renameat2,inotify",
+        "LOCKCORE_WITHOUT": without,
     }
+    traces = [tmp_path / f"trace{number}" for number in range(4)]
     children = [
-        subprocess.Popen([sys.executable, "-c", code, str(data_path)], env=env) for _ in range(4)
+        subprocess.Popen(
+            [
+                *("strace", "-f", "-qq", "-o", str(trace)),
+                *("-e", "trace=inotify_init1,renameat2"),
+                *(sys.executable, "-c", code, str(data_path)),
+            ],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for trace in traces
     ]
-    assert [child.wait(timeout=120) for child in children] == [0, 0, 0, 0]
+    for child in children:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "ready\n"
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.close()
+    assert [child.wait(timeout=180) for child in children] == [0, 0, 0, 0]
+    for child in children:
+        assert child.stdout is not None
+        child.stdout.close()
     assert json.loads(data_path.read_text()) == {"n": 400}
+    calls = "".join(trace.read_text() for trace in traces)
+    if without:
+        assert "inotify_init1" not in calls
+        assert "RENAME_EXCHANGE" not in calls
+    else:  # the switch is what differs: Linux's own paths are taken without it
+        assert "inotify_init1" in calls
+        assert "RENAME_EXCHANGE" in calls
