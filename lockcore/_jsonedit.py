@@ -40,6 +40,7 @@ import json.scanner
 import marshal
 import math
 import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,6 +59,10 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _INDENT = re.compile(r"[ \t]*")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _MATCH_LIMIT = 2000  # array middles longer than this are replaced, not matched item by item
+PROBE_CHARS = 64 * 1024
+"""A container longer than this is walked member by member, never parsed in one C call."""
+_HAND_OVER_EVERY = 1024
+"""Members between two ``time.sleep(0)``, which hands the GIL to other threads for sure."""
 
 
 class NonFiniteValueError(ValueError):
@@ -217,13 +222,21 @@ def _ascii_only(text: str) -> bool:
     return text.isascii() and "\\u" in text
 
 
+class _Big:
+    """The value of a member too big to parse in one C call (see ``_Member.nested``)."""
+
+
+_BIG = _Big()
+
+
 @dataclass
 class _Member:
     start: int  # the key (objects) or the value (arrays)
     value_start: int
     end: int  # just after the value
     key: str | None
-    value: Any
+    value: Any  # _BIG when ``nested`` holds the scan of a big container instead
+    nested: _Container | None = None
 
 
 @dataclass
@@ -260,11 +273,18 @@ class _Editor:
 
     # -- reading the original text ---------------------------------------------------------
     def scan(self, open_at: int) -> _Container:
-        """Every member of the object or array opening at ``open_at``, with its span."""
+        """Every member of the object or array opening at ``open_at``, with its span.
+
+        A member that may be big (the first, and any after a big sibling: siblings tend to be
+        alike) is first parsed from a slice of PROBE_CHARS; if it does not fit, it is scanned
+        member by member too, so that no single C call holds the GIL for long (a GUI thread
+        waits on it while a worker saves).
+        """
         text = self.text
         is_object = text[open_at] == "{"
         closer = "}" if is_object else "]"
         container = _Container(open_at, -1)
+        probe = True
         position = self.skip(open_at + 1)
         if text[position] == closer:
             container.close = position
@@ -277,17 +297,32 @@ class _Editor:
                 position = self.skip(self.skip(key_end) + 1)  # past ":"
                 if self.style.key_separator is None:
                     self.style.key_separator = text[key_end:position]
-            value, end = _SCAN(text, position)
-            container.members.append(_Member(start, position, end, key, value))
-            position = self.skip(end)
+            member = self.scan_member(start, position, key, probe=probe)
+            probe = member.end - member.value_start >= PROBE_CHARS
+            container.members.append(member)
+            if len(container.members) % _HAND_OVER_EVERY == 0:
+                time.sleep(0)
+            position = self.skip(member.end)
             if text[position] == closer:
                 container.close = position
                 return container
             after_comma = self.skip(position + 1)
-            gap = text[end:after_comma]
+            gap = text[member.end : after_comma]
             if self.style.item_separator is None and "\n" not in gap:
                 self.style.item_separator = gap
             position = after_comma
+
+    def scan_member(self, start: int, value_start: int, key: str | None, *, probe: bool) -> _Member:
+        text = self.text
+        if probe and text[value_start] in "{[":
+            try:
+                value, length = _SCAN(text[value_start : value_start + PROBE_CHARS], 0)
+            except (StopIteration, ValueError):  # does not fit in the probe: big
+                nested = self.scan(value_start)
+                return _Member(start, value_start, nested.close + 1, key, _BIG, nested)
+            return _Member(start, value_start, value_start + length, key, value)
+        value, end = _SCAN(text, value_start)
+        return _Member(start, value_start, end, key, value)
 
     # -- deciding what changed ---------------------------------------------------------------
     def edit_value(self, start: int, new: Any, location: tuple[str | int, ...]) -> None:
@@ -305,6 +340,16 @@ class _Editor:
     def edit_member(
         self, member: _Member, new: Any, location: tuple[str | int, ...], *, multiline: bool
     ) -> None:
+        nested = member.nested
+        if nested is not None:  # big: compared member by member, never as a whole
+            is_object = self.text[nested.open] == "{"
+            if is_object and isinstance(new, dict) and all(type(key) is str for key in new):
+                self.edit_object(nested, new, location)
+            elif not is_object and isinstance(new, list | tuple):
+                self.edit_array(nested, new, location)
+            else:
+                self.replace(member.value_start, member.end, new, location, multiline=multiline)
+            return
         old = member.value
         member.value = None  # the scanned value is not needed any more: free it early
         if _same(old, new):
@@ -329,6 +374,8 @@ class _Editor:
             if key not in new:
                 continue  # every occurrence goes, or an earlier duplicate would come back
             keep.append(index)
+            if index and index % _HAND_OVER_EVERY == 0:
+                time.sleep(0)
             if last[key] == index:
                 self.edit_member(member, new[key], (*location, key), multiline=multiline)
         keep.extend(_NewEntry(key, value) for key, value in new.items() if key not in last)
@@ -345,6 +392,8 @@ class _Editor:
         old_count, new_count = len(members), len(new)
         if old_count == new_count:
             for index, member in enumerate(members):
+                if index and index % _HAND_OVER_EVERY == 0:
+                    time.sleep(0)
                 self.edit_member(member, new[index], (*location, index), multiline=multiline)
             return
         prefix = 0

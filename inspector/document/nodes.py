@@ -11,6 +11,7 @@ import enum
 import json
 import marshal
 import math
+import time
 from collections.abc import Iterator
 from itertools import islice
 from typing import Any, Final
@@ -58,15 +59,38 @@ def json_equal(a: Any, b: Any) -> bool:
     Python's ``==`` treats them as equal, which would make a type change invisible to a merge.
     Object key order is not significant; array order is.
     """
-    if isinstance(a, dict | list) and type(a) is type(b) and _identical(a, b):
+    if isinstance(a, dict | list) and _identical(a, b, 0):
         return True  # at C speed: a save compares whole documents (seconds in Python at 50 MB)
     return _json_equal_walk(a, b)
 
 
-def _identical(a: Any, b: Any) -> bool:
-    """``==`` and the same ``marshal`` bytes: equal, with the same types (``marshal`` tells
-    ``True``, ``1`` and ``1.0`` apart) and the same key order. False may still be equal."""
+_WHOLE_BELOW_DEPTH: Final = 2
+"""Containers this deep or deeper, with at most _WHOLE_MEMBERS members, are compared in one C
+call; bigger ones member by member, so that no single call holds the GIL for long (a worker
+compares documents while the GUI thread waits for the GIL)."""
+_WHOLE_MEMBERS: Final = 64
+_HAND_OVER_EVERY: Final = 1024
+
+
+def _identical(a: Any, b: Any, depth: int) -> bool:
+    """Equal, with the same types (``marshal`` tells ``True``, ``1`` and ``1.0`` apart) and the
+    same key order. False may still be :func:`json_equal` (keys in another order)."""
+    if type(a) is not type(b):
+        return False
     try:
+        if isinstance(a, dict | list) and (depth < _WHOLE_BELOW_DEPTH or len(a) > _WHOLE_MEMBERS):
+            if len(a) != len(b) or (isinstance(a, dict) and list(a) != list(b)):
+                return False
+            if isinstance(a, dict):
+                pairs: Iterator[tuple[Any, Any]] = ((a[key], b[key]) for key in a)
+            else:
+                pairs = zip(a, b, strict=True)
+            for count, (x, y) in enumerate(pairs, 1):
+                if count % _HAND_OVER_EVERY == 0:
+                    time.sleep(0)  # hand the GIL over for sure
+                if not _identical(x, y, depth + 1):
+                    return False
+            return True
         return bool(a == b) and marshal.dumps(a, 2) == marshal.dumps(b, 2)
     except (ValueError, RecursionError):  # not marshallable (a subclass), or too deep
         return False

@@ -32,6 +32,7 @@ from typing import Any, ClassVar, Final, Literal
 
 from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal, SignalInstance, Slot
 
+from inspector.collector import collector_paused
 from inspector.display import printable_name, printable_path
 from inspector.document.loader import (
     DEFAULT_SIZE_LIMIT,
@@ -369,20 +370,24 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
             last_message = message
 
     try:
-        written = locked_update_json(
-            request.path,
-            updater,
-            default=_FileAbsent(),
-            timeout=request.lock_wait,
-            indent=request.indent,
-            on_corrupt="quarantine" if request.repair else "raise",
-            # A save must not bring back a folder that was removed (or a share that went away).
-            create_parents=False,
-            cancel_check=job.cancel.is_set,
-            on_wait=on_wait,
-            on_quarantine=quarantined.append,
-            on_commit=on_disk.append,
-        )
+        # The update builds a document of the file's size (a million containers at 50 MB):
+        # collections of the oldest generation would walk all of it holding the GIL, and the
+        # GUI thread would wait for them.
+        with collector_paused():
+            written = locked_update_json(
+                request.path,
+                updater,
+                default=_FileAbsent(),
+                timeout=request.lock_wait,
+                indent=request.indent,
+                on_corrupt="quarantine" if request.repair else "raise",
+                # A save must not bring back a folder that was removed (or a share that went away).
+                create_parents=False,
+                cancel_check=job.cancel.is_set,
+                on_wait=on_wait,
+                on_quarantine=quarantined.append,
+                on_commit=on_disk.append,
+            )
     except LockCancelled:
         return _SaveCancelledError()
     except LockTimeout as exc:

@@ -1,0 +1,210 @@
+"""Format-keeping saves (issue 10), measured beside what they replace.
+
+Run: ``python benchmarks/bench_fidelity.py [--mb 50] [--runs 3]``. Prints:
+
+- a small store's ``locked_update_json`` keeping the format (the new default) against the same
+  update re-serialised with ``indent=2`` (what every update did before), with and without
+  fsync (target: at most 1.2x);
+- a one-value update of a compact document of ``--mb`` MB through ``locked_update_json``
+  (durable) against ``json.load`` + ``json.dump`` + write of that file (target: at most 2x);
+- the same one-value save through the app's document pane (open, edit, Ctrl+S) and the
+  longest stall of the GUI event loop while it saves (target: under 100 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from bench_documents import StallProbe, make_document, wait_for
+
+from lockcore import locked_update_json
+
+SMALL_STORE = (
+    '{\n    "theme": "dark",\n    "counter": 0,\n    "ports": [80, 443],\n'
+    '    "sync": {"enabled": true, "interval": 30, "ratio": 1.50},\n'
+    '    "recent": ["/home/a/project", "/home/b/notes", "/srv/c"],\n'
+    '    "agents": {"a1": {"state": "idle", "seen": 1700000000},'
+    ' "a2": {"state": "busy", "seen": 1700000123}}\n}\n'
+)
+
+
+def _count(document: Any) -> Any:
+    document["counter"] += 1
+    return document
+
+
+def time_small_updates(folder: str, indent: Any, durable: bool, updates: int) -> float:
+    """Updates per second of a small hand-formatted store."""
+    path = os.path.join(folder, f"small-{indent}-{durable}.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(SMALL_STORE)
+    started = time.perf_counter()
+    for _ in range(updates):
+        locked_update_json(path, _count, indent=indent, durable=durable)
+    return updates / (time.perf_counter() - started)
+
+
+def best_of(runs: int, measure: Callable[[], float]) -> float:
+    return max(measure() for _ in range(runs))
+
+
+def time_load_and_write(path: str, out: str) -> float:
+    """The baseline: json.load, change one value, json.dump the document back compact."""
+    started = time.perf_counter()
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle)
+    document["meta"]["version"] += 1
+    with open(out, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, separators=(",", ":"), ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return time.perf_counter() - started
+
+
+def _bump(document: Any) -> Any:
+    document["meta"]["version"] += 1
+    return document
+
+
+def time_keep_update(path: str) -> tuple[float, int]:
+    """One durable format-keeping update; (seconds, bytes that differ from before)."""
+    with open(path, "rb") as handle:
+        before = handle.read()
+    started = time.perf_counter()
+    locked_update_json(path, _bump)
+    elapsed = time.perf_counter() - started
+    with open(path, "rb") as handle:
+        after = handle.read()
+    changed = sum(a != b for a, b in zip(before, after, strict=False))
+    return elapsed, changed + abs(len(after) - len(before))
+
+
+def time_app_save(path: str, runs: int) -> tuple[float, float, float]:
+    """(open to tree, save to saved, longest GUI stall while saving), medians / maximum."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    probe = StallProbe()
+    opens: list[float] = []
+    saves: list[float] = []
+    stalls: list[float] = []
+    for run in range(runs):
+        opened, save, stall = _one_app_save(app, probe, path, run)
+        opens.append(opened)
+        saves.append(save)
+        stalls.append(stall)
+    return statistics.median(opens), statistics.median(saves), max(stalls)
+
+
+def _one_app_save(app: Any, probe: StallProbe, path: str, run: int) -> tuple[float, float, float]:
+    from inspector.document import DocumentPane
+    from inspector.document.tree_model import VALUE_COLUMN
+
+    pane = DocumentPane()
+    pane.resize(1000, 700)
+    pane.show()
+    loaded: list[object] = []
+    pane.document_loaded.connect(loaded.append)
+    started = time.perf_counter()
+    pane.open_store(path)
+    wait_for(app, lambda: bool(loaded))
+    wait_for(app, lambda: pane.loaded is not None and pane.loaded.secrets is not None)
+    opened = time.perf_counter() - started
+    index = pane.model.index_for_json_path("meta", "version").siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(index, str(1000 + run))
+    saved: list[str] = []
+    pane.saved.connect(saved.append)
+    probe.start()
+    started = time.perf_counter()
+    assert pane.save()
+    wait_for(app, lambda: bool(saved), timeout=300)
+    save = time.perf_counter() - started
+    stall = probe.stop()
+    pane.shutdown()
+    pane.deleteLater()
+    wait_for(app, lambda: True)
+    return opened, save, stall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mb", type=float, default=50.0, help="compact document size")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--updates", type=int, default=300, help="small-store updates a run")
+    parser.add_argument("--no-app", action="store_true", help="skip the document pane")
+    args = parser.parse_args()
+
+    rows: list[tuple[str, str, str, str]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        for durable in (False, True):
+            updates = args.updates if not durable else max(args.updates // 3, 30)
+            today, keep = [], []
+            for _ in range(args.runs):  # alternated, so that load on the machine hits both
+                today.append(time_small_updates(folder, 2, durable, updates))
+                keep.append(time_small_updates(folder, "keep", durable, updates))
+            label = "fsync" if durable else "no fsync"
+            rows.append(
+                (
+                    f"small store update ({label})",
+                    f"{max(keep):,.0f}/s",
+                    f"{max(today):,.0f}/s re-serialised (indent=2)",
+                    f"{max(today) / max(keep):.2f}x time (<= 1.2x)",
+                )
+            )
+
+        print(f"generating a {args.mb:.0f} MB compact document …", flush=True)
+        document = make_document(int(args.mb * 1_000_000 * 1.9))
+        path = os.path.join(folder, "big.json")
+        text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+        del document
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        size = len(text.encode("utf-8"))
+        del text
+        baseline, keep_times, changed = [], [], 0
+        for _ in range(args.runs):
+            baseline.append(time_load_and_write(path, os.path.join(folder, "out.json")))
+            elapsed, changed = time_keep_update(path)
+            keep_times.append(elapsed)
+        rows.append(
+            (
+                f"one-value update, {size / 1e6:.1f} MB compact (lockcore, fsync)",
+                f"{statistics.median(keep_times):.2f} s, {changed} bytes changed",
+                f"{statistics.median(baseline):.2f} s json.load + json.dump + fsync",
+                f"{statistics.median(keep_times) / statistics.median(baseline):.2f}x (<= 2x)",
+            )
+        )
+        if not args.no_app:
+            opened, save, stall = time_app_save(path, args.runs)
+            rows.append(
+                (
+                    f"one-value save in the app, {size / 1e6:.1f} MB",
+                    f"{save:.2f} s (open {opened:.2f} s)",
+                    f"{statistics.median(baseline):.2f} s json.load + json.dump + fsync",
+                    f"{save / statistics.median(baseline):.2f}x",
+                )
+            )
+            rows.append(
+                ("longest GUI stall while saving", f"{stall * 1000:.0f} ms", "", "(< 100 ms)")
+            )
+
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+if __name__ == "__main__":
+    main()
