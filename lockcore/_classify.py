@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import enum
 import json
+import math
 import re
 import sys
 from collections.abc import Callable
@@ -77,6 +78,9 @@ class JSONCheck:
     bom: bool = False
     #: plain words, without the file's name: why it is not valid JSON, or "valid JSON"
     reason: str = "valid JSON"
+    #: the problem alone, without where it is: the parser's own words ("Expecting ','
+    #: delimiter"), "byte 0xe9 is not UTF-8 text", what is too large; "" when there is none
+    problem: str = ""
     #: where the problem is (counted from 1; ``offset`` from 0 in the bytes or text classified)
     line: int | None = None
     column: int | None = None
@@ -173,6 +177,7 @@ def _not_utf8(data: bytes, offset: int) -> JSONCheck:
             f"not UTF-8 text: byte 0x{data[offset]:02x} at line {line}, column {column} "
             "(Latin-1, another code page, or binary data)"
         ),
+        problem=f"byte 0x{data[offset]:02x} is not UTF-8 text",
         line=line,
         column=column,
         offset=offset,
@@ -188,7 +193,7 @@ def _classify_text(text: str, parse: Parse, *, encoding: str, bom: bool) -> JSON
         # Too deep for the parser's recursion, or an integer longer than this Python converts
         # (sys.get_int_max_str_digits): maybe valid JSON all the same.
         return _beyond_python(text, encoding, bom, error)
-    found = _non_standard_literals(text)
+    found = _non_standard_literals(text, document)
     if found:
         return JSONCheck(
             JSONKind.NON_STANDARD,
@@ -197,26 +202,34 @@ def _classify_text(text: str, parse: Parse, *, encoding: str, bom: bool) -> JSON
             encoding,
             bom,
             reason=f"non-standard JSON: {', '.join(found)} (not JSON; other programs reject it)",
+            problem=", ".join(found),
             non_standard=found,
         )
     return JSONCheck(JSONKind.VALID, document, text, encoding, bom)
 
 
-def _non_standard_literals(text: str) -> tuple[str, ...]:
-    """The NaN/Infinity literals outside strings (a second parse, only when the words occur)."""
+def _non_standard_literals(text: str, document: Any) -> tuple[str, ...]:
+    """The non-finite numbers in ``document``, as JSON's neighbours spell them ("NaN", ...).
+
+    Looked for only when the words occur in the text; walked without recursion, in Python, so
+    that a big document does not hold the GIL for a second parse.
+    """
     if "NaN" not in text and "Infinity" not in text:  # "-Infinity" contains "Infinity"
         return ()
     found: dict[str, None] = {}
-
-    def note(literal: str) -> float:
-        found[literal] = None
-        return float(literal)
-
-    try:
-        json.loads(text, parse_constant=note)
-    except (ValueError, RecursionError):
-        return ()
-    return tuple(found)
+    pending = [document]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, float):
+            if value != value:  # noqa: PLR0124 - NaN is the one value unequal to itself
+                found["NaN"] = None
+            elif value in (math.inf, -math.inf):
+                found["Infinity" if value > 0 else "-Infinity"] = None
+        elif isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return tuple(sorted(found, key=("NaN", "Infinity", "-Infinity").index))
 
 
 def _invalid(text: str, encoding: str, bom: bool, message: str, offset: int) -> JSONCheck:
@@ -227,6 +240,7 @@ def _invalid(text: str, encoding: str, bom: bool, message: str, offset: int) -> 
         encoding=encoding,
         bom=bom,
         reason=f"not valid JSON: {message} at line {line}, column {column}",
+        problem=message,
         line=line,
         column=column,
         offset=offset,
@@ -263,6 +277,7 @@ def _beyond_python(text: str, encoding: str, bom: bool, error: Exception) -> JSO
         bom=bom,
         reason=f"valid JSON, but too large or deep for Python: {what} at line {line}, "
         f"column {column}",
+        problem=what,
         line=line,
         column=column,
         offset=offset,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand
 
-from inspector.document.loader import NO_DOCUMENT
+from inspector.document.results import NO_DOCUMENT
 
 if TYPE_CHECKING:
     from inspector.document.tree_model import JsonTreeModel, RowPath

@@ -38,8 +38,8 @@ from PySide6.QtWidgets import (
 
 from inspector.document.choices import ConflictChoice, ConflictDecision
 from inspector.document.highlighter import JsonHighlighter
-from inspector.document.loader import NO_DOCUMENT
 from inspector.document.merge import ABSENT, ConflictKey, MergeConflict, Side
+from inspector.document.results import NO_DOCUMENT
 from inspector.document.secrets import MASK, SecretPolicy, mask_document
 
 

@@ -11,6 +11,7 @@ bars (``pane_bars``), the header's content (``pane_header``), the conflict dialo
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QUndoStack
@@ -26,21 +27,16 @@ from PySide6.QtWidgets import (
 from inspector.display import printable_path
 from inspector.document.choices import ConflictDecision
 from inspector.document.conflict_dialog import ConflictDialog
-from inspector.document.loader import (
-    DEFAULT_SIZE_LIMIT,
-    DocumentKind,
-    LoadedDocument,
-    ParseError,
-    parse_json_text,
-)
 from inspector.document.nodes import format_json_path
 from inspector.document.pane_actions import ActionState, DocumentActions
 from inspector.document.pane_bars import MessageBars
 from inspector.document.pane_conflicts import ConflictPresenter
 from inspector.document.pane_header import header_content
 from inspector.document.pane_saving import save_and_wait
+from inspector.document.parsing import DEFAULT_SIZE_LIMIT
 from inspector.document.prompts import UnsavedChoice, UnsavedPrompt, ask_about_unsaved_edits
 from inspector.document.raw_view import RawView, raw_content
+from inspector.document.results import DocumentKind, LoadedDocument, ParseError
 from inspector.document.save_service import DocumentService, SaveConflict, SaveResult
 from inspector.document.secrets import is_secret_file
 from inspector.document.session import EditSession, save_summary
@@ -420,7 +416,14 @@ class DocumentPane(QWidget):
             )
             self.error_bar.show_message(f"<b>{escape(loaded.message)}</b> {repair}", rich=True)
             self.tabs.setCurrentIndex(RAW_TAB)
-        elif loaded.kind is DocumentKind.TOO_LARGE:
+        elif loaded.kind is DocumentKind.NOT_UTF8:
+            # Nothing is broken and nothing is edited: the bytes are shown as read.
+            self.notice_bar.show_message(
+                f"{loaded.message} Shown read-only as read; Convert to UTF-8… makes it editable "
+                "and keeps the original bytes beside it."
+            )
+            self.tabs.setCurrentIndex(RAW_TAB)
+        elif loaded.kind in (DocumentKind.TOO_LARGE, DocumentKind.TOO_COMPLEX):
             self.notice_bar.show_message(loaded.message)
             self.tabs.setCurrentIndex(RAW_TAB)
         elif loaded.link_target is not None:
@@ -478,14 +481,13 @@ class DocumentPane(QWidget):
         if self._raw_stale:
             self._refresh_raw()
 
-    @Slot(str, object)
-    def _on_text_validated(self, text: str, error: ParseError | None) -> None:
+    @Slot(str, object, object)
+    def _on_text_validated(self, text: str, document: Any, error: ParseError | None) -> None:
         if error is not None:
             self._raw_invalid = text != self.raw_view.content.text
         else:
             self._raw_invalid = False
-            document, _error = parse_json_text(text)
-            self._model.replace_document(document)
+            self._model.replace_document(document)  # parsed by the editor: never twice
         self.raw_view.update_status()
         self._update_dirty()
         self._update_actions()

@@ -9,8 +9,9 @@ from PySide6.QtCore import QCoreApplication
 
 from inspector.colours import ERROR_TEXT, NEUTRAL_TEXT, SECRET_TEXT, WARNING_TEXT, TextColour
 from inspector.display import printable_name, printable_path
-from inspector.document.loader import DocumentKind, LoadedDocument, describe_size
+from inspector.document.results import DocumentKind, LoadedDocument
 from inspector.document.secrets import is_secret_file
+from inspector.document.text import describe_size
 from inspector.translation import QT_TRANSLATE_NOOP
 
 #: How the header names what was found (the enum's values are the same English).
@@ -19,9 +20,19 @@ _KIND_WORDS = {
     DocumentKind.MISSING: QT_TRANSLATE_NOOP("DocumentHeader", "missing"),
     DocumentKind.CORRUPT: QT_TRANSLATE_NOOP("DocumentHeader", "corrupt"),
     DocumentKind.NOT_UTF8: QT_TRANSLATE_NOOP("DocumentHeader", "not UTF-8"),
+    DocumentKind.TOO_COMPLEX: QT_TRANSLATE_NOOP(
+        "DocumentHeader", "valid JSON, too large/deep to edit here"
+    ),
     DocumentKind.TOO_LARGE: QT_TRANSLATE_NOOP("DocumentHeader", "too large"),
     DocumentKind.UNREADABLE: QT_TRANSLATE_NOOP("DocumentHeader", "unreadable"),
 }
+
+#: Not UTF-8, but Unicode all the same: named as the store table names it.
+_ENCODING_WORDS = {
+    "UTF-16": QT_TRANSLATE_NOOP("DocumentHeader", "UTF-16 text"),
+    "UTF-32": QT_TRANSLATE_NOOP("DocumentHeader", "UTF-32 text"),
+}
+_READ_ONLY_KINDS = (DocumentKind.TOO_LARGE, DocumentKind.TOO_COMPLEX, DocumentKind.NOT_UTF8)
 
 
 def _tr(text: str) -> str:
@@ -56,7 +67,10 @@ def header_content(
     if loaded is not None:
         if loaded.kind is not DocumentKind.MISSING:
             facts.append(describe_size(loaded.size))
-        facts.append(_tr(_KIND_WORDS.get(loaded.kind, loaded.kind.value)))
+        words = _KIND_WORDS.get(loaded.kind, loaded.kind.value)
+        if loaded.kind is DocumentKind.NOT_UTF8:
+            words = _ENCODING_WORDS.get(loaded.encoding[:6].upper(), words)
+        facts.append(_tr(words))
     # The folder last: a narrow pane clips the line at its end, and the tooltip has the path.
     facts.append(printable_path(os.path.dirname(path)))
     badges: list[tuple[str, str]] = []
@@ -64,7 +78,7 @@ def header_content(
         badges.append(_badge(QT_TRANSLATE_NOOP("DocumentHeader", "unsaved"), WARNING_TEXT))
     if is_secret_file(path):
         badges.append(_badge(QT_TRANSLATE_NOOP("DocumentHeader", "secret file"), SECRET_TEXT))
-    if read_only or (loaded is not None and loaded.kind is DocumentKind.TOO_LARGE):
+    if read_only or (loaded is not None and loaded.kind in _READ_ONLY_KINDS):
         badges.append(_badge(QT_TRANSLATE_NOOP("DocumentHeader", "read-only"), NEUTRAL_TEXT))
     if loaded is not None and loaded.kind.repairable and not has_document:
         badges.append(_badge(QT_TRANSLATE_NOOP("DocumentHeader", "corrupt"), ERROR_TEXT))

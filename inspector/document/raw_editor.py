@@ -18,7 +18,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
 from inspector.document.highlighter import JsonHighlighter
-from inspector.document.loader import ParseError, parse_json_text
+from inspector.document.parsing import parse_json_text
+from inspector.document.results import ParseError
 
 _VALIDATE_DELAY_MS = 300
 _HIGHLIGHT_LIMIT = 2 * 1024 * 1024  # past this many characters, highlighting costs too much
@@ -48,8 +49,9 @@ class RawJsonEditor(QPlainTextEdit):
     into one (merging) undo command.
     """
 
-    #: (text, error or None) the user changed the text and paused; error says where it breaks
-    text_validated = Signal(str, object)
+    #: (text, document, error or None) the user changed the text and paused: the document it
+    #: parses to (NO_DOCUMENT when it does not), or where it breaks -- parsed once, here
+    text_validated = Signal(str, object, object)
     #: () Ctrl+Z reached the editor (no window shortcut took it): undo on the document's stack
     undo_requested = Signal()
     #: () Ctrl+Shift+Z / Ctrl+Y reached the editor: redo on the document's stack
@@ -304,6 +306,6 @@ class RawJsonEditor(QPlainTextEdit):
     @Slot()
     def _on_validate_timeout(self) -> None:
         text = self.toPlainText()
-        _document, error = parse_json_text(text)
+        document, error = parse_json_text(text)
         self.show_error(error)
-        self.text_validated.emit(text, error)
+        self.text_validated.emit(text, document, error)

@@ -20,19 +20,12 @@ from PySide6.QtCore import QCoreApplication, Qt, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from inspector.colours import ERROR_TEXT, SUCCESS_TEXT
-from inspector.document.loader import (
-    LONG_LINE_CHARS,
-    NO_DOCUMENT,
-    RAW_EDIT_LIMIT,
-    DocumentKind,
-    LoadedDocument,
-    ParseError,
-    parse_json_text,
-    shorten_long_lines,
-)
 from inspector.document.nodes import json_equal
+from inspector.document.parsing import RAW_EDIT_LIMIT, parse_json_text
 from inspector.document.raw_editor import RawJsonEditor
+from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument, ParseError
 from inspector.document.secrets import SecretPolicy, has_secrets, mask_document
+from inspector.document.text import LONG_LINE_CHARS, shorten_long_lines
 from inspector.translation import QT_TRANSLATE_NOOP
 
 HIDDEN_DAMAGED_TEXT = QT_TRANSLATE_NOOP(
@@ -60,6 +53,8 @@ class RawMode(enum.Enum):
     TOO_LARGE = "too large"  # the first bytes of a huge file: read-only
     BIG = "big"  # a document too long to edit as text: the file's text, read-only
     HIDDEN_BIG = "hidden big"  # a long text with secrets (or not yet known): not shown
+    NOT_UTF8 = "not UTF-8"  # UTF-16/32, Latin-1, binary: the text as decoded, read-only
+    TOO_COMPLEX = "too complex"  # valid JSON Python will not build: the file's text, read-only
 
     @property
     def read_only(self) -> bool:
@@ -67,7 +62,13 @@ class RawMode(enum.Enum):
 
     @property
     def highlight(self) -> bool:
-        return self not in (RawMode.HIDDEN_DAMAGED, RawMode.HIDDEN_BIG, RawMode.TOO_LARGE)
+        return self not in (
+            RawMode.HIDDEN_DAMAGED,
+            RawMode.HIDDEN_BIG,
+            RawMode.TOO_LARGE,
+            RawMode.NOT_UTF8,
+            RawMode.TOO_COMPLEX,
+        )
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,12 @@ class RawContent:
     mode: RawMode
     error: ParseError | None = None
     shortened: int = 0  # read-only text: how many too-long lines are shown cut
+
+
+_UNEDITABLE_KINDS = {
+    DocumentKind.NOT_UTF8: RawMode.NOT_UTF8,
+    DocumentKind.TOO_COMPLEX: RawMode.TOO_COMPLEX,
+}
 
 
 def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
@@ -113,6 +120,16 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
         if parsed is not NO_DOCUMENT and json_equal(parsed, document):
             return RawContent(current_text, RawMode.EDIT)
         return RawContent(_document_text(document, indent), RawMode.EDIT)
+    if loaded.kind in _UNEDITABLE_KINDS:
+        # Shown as read, never editable: saving a Latin-1 text decoded with U+FFFD would
+        # destroy the bytes it stands for (converting is an explicit action of the pane).
+        if policy.secret_file and not policy.revealed:
+            return RawContent(HIDDEN_DAMAGED_TEXT, RawMode.HIDDEN_DAMAGED)
+        mode = _UNEDITABLE_KINDS[loaded.kind]
+        # The byte that is not UTF-8 is marked; a number too long for Python is no error.
+        marked = loaded.error if mode is RawMode.NOT_UTF8 else None
+        text, shortened, error = shorten_long_lines(loaded.text, marked)
+        return RawContent(text, mode, error, shortened)
     if loaded.kind.repairable:
         if policy.secret_file and not policy.revealed:
             return RawContent(_tr(HIDDEN_DAMAGED_TEXT), RawMode.HIDDEN_DAMAGED)
@@ -153,6 +170,12 @@ _STATUS = {
     RawMode.DAMAGED: "",
     RawMode.DAMAGED_LONG: QT_TRANSLATE_NOOP(
         "RawView", "Read-only: lines too long to edit here; repair it in a text editor."
+    ),
+    RawMode.NOT_UTF8: QT_TRANSLATE_NOOP(
+        "RawView", "Read-only: not UTF-8 text. Use Convert to UTF-8… to edit it."
+    ),
+    RawMode.TOO_COMPLEX: QT_TRANSLATE_NOOP(
+        "RawView", "Read-only: valid JSON, too large/deep to edit here."
     ),
 }
 

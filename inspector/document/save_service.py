@@ -34,20 +34,17 @@ from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal, Signa
 
 from inspector.collector import collector_paused
 from inspector.display import printable_name, printable_path
-from inspector.document.loader import (
-    DEFAULT_SIZE_LIMIT,
-    LONG_LINE_CHARS,
-    NO_DOCUMENT,
-    RAW_EDIT_LIMIT,
-    DocumentKind,
-    LoadedDocument,
-    check_secrets,
-    detect_indent,
-    has_long_line,
-    load_document,
-)
+from inspector.document.loader import load_document
 from inspector.document.merge import ABSENT, ConflictKey, MergeConflict, Side, three_way_merge
 from inspector.document.nodes import json_equal
+from inspector.document.parsing import (
+    DEFAULT_SIZE_LIMIT,
+    RAW_EDIT_LIMIT,
+    check_secrets,
+    detect_indent,
+)
+from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument
+from inspector.document.text import LONG_LINE_CHARS, has_long_line
 from lockcore import (
     CorruptJSONError,
     FileLockError,

@@ -21,13 +21,8 @@ from PySide6.QtGui import QUndoStack
 from inspector.collector import release_frozen
 from inspector.display import printable_name
 from inspector.document.choices import ConflictChoice, ConflictDecision
-from inspector.document.loader import (
-    DEFAULT_SIZE_LIMIT,
-    NO_DOCUMENT,
-    DocumentKind,
-    LoadedDocument,
-    describe_size,
-)
+from inspector.document.parsing import DEFAULT_SIZE_LIMIT
+from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument
 from inspector.document.save_service import (
     DEFAULT_LOCK_WAIT,
     DocumentService,
@@ -37,6 +32,7 @@ from inspector.document.save_service import (
     SaveResult,
 )
 from inspector.document.secrets import SecretPolicy, is_secret_file
+from inspector.document.text import describe_size
 from inspector.document.tree_model import JsonTreeModel
 
 

@@ -33,7 +33,6 @@ from inspector.document.commands import (
     ReplaceDocumentCommand,
     ReplaceValueCommand,
 )
-from inspector.document.loader import NO_DOCUMENT
 from inspector.document.nodes import (
     JsonNode,
     JsonType,
@@ -43,6 +42,7 @@ from inspector.document.nodes import (
     json_type_of,
     parse_scalar,
 )
+from inspector.document.results import NO_DOCUMENT
 from inspector.document.secrets import MASK, SecretPolicy
 from inspector.document.tree_base import (
     FETCH_BATCH,

@@ -393,3 +393,24 @@ def test_a_store_asked_for_but_not_listed_is_not_selected_when_it_appears(qtbot,
         handle.write("{}")
     qtbot.waitUntil(lambda: row_entry(window, "zz-later.json") is not None, timeout=5000)
     assert window.selected_entry() is None
+
+
+def test_a_utf16_store_is_the_same_in_the_table_and_the_pane(qtbot, main_window):
+    # What Windows PowerShell 5 writes: the table called it valid JSON, the pane "not UTF-8".
+    window = main_window
+    path = os.path.join(window.directory.folder, "windows.json")
+    with open(path, "wb") as handle:
+        handle.write('{"written by": "PowerShell 5"}'.encode("utf-16"))
+    qtbot.waitUntil(lambda: row_entry(window, "windows.json") is not None, timeout=3000)
+    qtbot.waitUntil(
+        lambda: row_entry(window, "windows.json").health is StoreHealth.UTF16, timeout=3000
+    )
+    row = window.model.row_of(path)
+    assert window.model.index(row, Column.HEALTH).data() == "UTF-16 text"
+    pane = window.document_pane
+    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+        assert window.select_store(path)
+    assert "UTF-16 text" in pane.header.details.text()
+    assert "UTF-16 text" in pane.notice_bar.text
+    assert pane.raw_editor.isReadOnly()
+    assert not pane.is_dirty

@@ -9,8 +9,8 @@ from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTranslator
 from PySide6.QtWidgets import QFormLayout, QLabel
 
 from inspector.app import create_main_window
-from inspector.document.loader import DocumentKind
 from inspector.document.pane_header import _KIND_WORDS
+from inspector.document.results import DocumentKind
 from inspector.models.store_table import HEALTH_WORDS, Column
 from inspector.services.scanner import StoreHealth
 from inspector.translation import install_translators

@@ -8,17 +8,11 @@ import pytest
 from PySide6.QtGui import QUndoStack
 
 from inspector.document import DocumentPane
-from inspector.document.loader import (
-    DEFAULT_SIZE_LIMIT,
-    LONG_LINE_CHARS,
-    RAW_EDIT_LIMIT,
-    DocumentKind,
-    ParseError,
-    detect_indent,
-    shorten_long_lines,
-)
 from inspector.document.pane_header import header_content
+from inspector.document.parsing import DEFAULT_SIZE_LIMIT, RAW_EDIT_LIMIT, detect_indent
 from inspector.document.raw_view import HIDDEN_BIG_TEXT
+from inspector.document.results import DocumentKind, ParseError
+from inspector.document.text import LONG_LINE_CHARS, shorten_long_lines
 from inspector.document.tree_model import VALUE_COLUMN, JsonTreeModel
 from inspector.document.yielding_json import PROBE_CHARS, loads_yielding
 
@@ -234,7 +228,7 @@ def test_secrets_of_a_long_document_are_checked_after_it_is_shown(
 
 
 def test_header_content_for_states() -> None:
-    from inspector.document.loader import LoadedDocument
+    from inspector.document.results import LoadedDocument
 
     assert header_content(None, None, dirty=False, has_document=False).title == (
         "No store selected"

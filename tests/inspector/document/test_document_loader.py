@@ -7,14 +7,10 @@ from typing import Any
 
 import pytest
 
-from inspector.document.loader import (
-    NO_DOCUMENT,
-    DocumentKind,
-    classify_bytes,
-    detect_indent,
-    load_document,
-)
+from inspector.document.loader import load_document
 from inspector.document.nodes import JsonType, convert_value, json_equal, parse_scalar
+from inspector.document.parsing import classify_bytes, detect_indent
+from inspector.document.results import NO_DOCUMENT, DocumentKind
 from inspector.document.save_service import (
     _GaveUpWaitingError,
     describe_holder,
@@ -66,7 +62,8 @@ def test_classify_valid_corrupt_and_not_utf8() -> None:
     assert binary.kind is DocumentKind.NOT_UTF8
     assert binary.error is not None
     assert (binary.error.line, binary.error.column) == (2, 3)
-    assert binary.kind.repairable
+    # its text as shown is not its bytes: never edited and saved as if it were
+    assert not binary.kind.repairable
 
 
 def test_load_missing_unreadable_and_huge(tmp_path: Any) -> None:
@@ -92,10 +89,13 @@ def test_an_integer_python_will_not_parse_is_shown_where_it_is(tmp_path) -> None
     path = tmp_path / "big-number.json"
     path.write_text('{\n  "a": 1,\n  "n": ' + "7" * 4400 + "\n}\n")
     loaded = load_document(str(path))
-    assert loaded.kind is DocumentKind.CORRUPT
+    assert loaded.kind is DocumentKind.TOO_COMPLEX
     assert loaded.error is not None
     assert (loaded.error.line, loaded.error.column) == (3, 8)
-    assert "an integer of 4400 digits, more than Python parses (4300)" in loaded.message
+    assert loaded.message == (
+        "big-number.json is valid JSON, too large/deep to edit here: an integer of 4,400 digits "
+        "(Python parses at most 4,300) (line 3, column 8). Shown read-only."
+    )
     assert loaded.text.startswith('{\n  "a": 1')  # the raw view still shows it all
 
 

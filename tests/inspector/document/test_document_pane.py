@@ -13,7 +13,8 @@ from _documents import edit_value, read, read_bytes, write
 from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane, UnsavedChoice
-from inspector.document.loader import YIELDING_PARSE_CHARS, DocumentKind
+from inspector.document.parsing import YIELDING_PARSE_CHARS
+from inspector.document.results import DocumentKind
 from inspector.document.secrets import MASK
 from inspector.document.tree_model import TYPE_COLUMN, VALUE_COLUMN
 
@@ -189,18 +190,58 @@ def test_corrupt_file_shows_error_and_is_repaired_with_quarantine(
     assert not pane.is_dirty
 
 
-def test_non_utf8_bytes_are_shown_not_crashed_on(
-    pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+@pytest.mark.parametrize(
+    "case",
+    [
+        (b'{"name": "Jos\xe9"}', "not UTF-8 text: byte 0xe9 at line 1, column 14", "Jos\ufffd"),
+        ('{"name": "José"}'.encode("utf-16"), "UTF-16 text", '{"name": "José"}'),
+        (bytes(range(256)), "not UTF-8 text", "\ufffd"),
+    ],
+    ids=["latin-1", "utf-16", "binary"],
+)
+def test_a_non_utf8_file_opens_read_only_and_unmodified(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any, case: tuple[bytes, str, str]
 ) -> None:
-    path = str(tmp_path / "latin1.json")
+    raw, words, shown = case  # the bytes, what the pane says of them, what it shows
+    path = str(tmp_path / "odd.json")
     with open(path, "wb") as handle:
-        handle.write(b'{"name": "Jos\xe9"}')
+        handle.write(raw)
+    dirty_changes: list[bool] = []
+    pane.dirty_changed.connect(dirty_changes.append)
     open_and_wait(pane, path)
     assert pane.loaded is not None
     assert pane.loaded.kind is DocumentKind.NOT_UTF8
-    assert "not valid UTF-8" in pane.error_bar.text
-    assert "line 1, column 14" in pane.error_bar.text
-    assert "Jos\ufffd" in pane.raw_editor.toPlainText()
+    assert words in pane.notice_bar.text
+    assert "Convert to UTF-8" in pane.notice_bar.text
+    assert shown in pane.raw_editor.toPlainText()
+    assert pane.raw_editor.isReadOnly()
+    pane.raw_editor.validate_now()  # whatever typing would have been pending is applied
+    assert not pane.is_dirty
+    assert "•" not in pane.header.title.text()
+    assert "read-only" in pane.header.badge_texts()
+    assert not pane.save_action.isEnabled()
+    assert not pane.document_actions.undo.isEnabled()
+    assert pane.can_close()  # no "unsaved edits" question
+    pane.revert()
+    qtbot.waitUntil(lambda: pane.loaded is not None and pane.loaded.kind is DocumentKind.NOT_UTF8)
+    assert not pane.is_dirty
+    assert dirty_changes == []
+    assert read_bytes(path) == raw
+
+
+def test_valid_json_python_refuses_is_said_so_and_read_only(
+    pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = str(tmp_path / "deep.json")
+    with open(path, "w", encoding="ascii") as handle:
+        handle.write("[" * 10_000 + "]" * 10_000)
+    open_and_wait(pane, path)
+    assert pane.loaded is not None
+    assert pane.loaded.kind is DocumentKind.TOO_COMPLEX
+    assert "valid JSON, too large/deep to edit here" in pane.notice_bar.text
+    assert "corrupt" not in pane.notice_bar.text + pane.error_bar.text
+    assert pane.raw_editor.isReadOnly()
+    assert not pane.is_dirty
 
 
 def test_huge_file_opens_raw_read_only(qtbot: Any, tmp_path: Any, open_and_wait: Any) -> None:

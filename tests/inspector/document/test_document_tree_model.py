@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtGui import QUndoStack
 
-from inspector.document.loader import NO_DOCUMENT
 from inspector.document.nodes import JsonNode, JsonType
+from inspector.document.results import NO_DOCUMENT
 from inspector.document.secrets import MASK, SecretPolicy
 from inspector.document.tree_model import (
     ARRAY_INDEX_ROLE,

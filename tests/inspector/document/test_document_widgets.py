@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QComboBox, QMainWindow, QRadioButton, QStyleOption
 
 from inspector.document import ConflictChoice, ConflictDecision, ConflictDialog, DocumentPane
 from inspector.document.conflict_dialog import line_numbers
-from inspector.document.loader import NO_DOCUMENT
 from inspector.document.merge import ItemSpan, Side, three_way_merge
+from inspector.document.results import NO_DOCUMENT
 from inspector.document.secrets import SecretPolicy
 from inspector.document.tree_model import TYPE_COLUMN, VALUE_COLUMN
 
@@ -90,24 +90,6 @@ def test_type_column_edits_with_a_combo_box(
     delegate.setModelData(editor, pane.model, index)
     assert pane.model.document()["counter"] == "0"
     editor.deleteLater()
-
-
-def test_repair_non_utf8_file(
-    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
-) -> None:
-    path = str(tmp_path / "latin1.json")
-    original = b'{"name": "Jos\xe9"}'
-    with open(path, "wb") as handle:
-        handle.write(original)
-    open_and_wait(pane, path)
-    pane.raw_editor.setPlainText('{"name": "José"}')
-    qtbot.waitUntil(lambda: pane.model.has_document, timeout=3000)
-    with qtbot.waitSignal(pane.saved, timeout=10000):
-        assert pane.save()
-    assert json.loads(read_bytes(path)) == {"name": "José"}
-    copies = list(tmp_path.glob("latin1.json.corrupt-*"))
-    assert len(copies) == 1
-    assert copies[0].read_bytes() == original
 
 
 def test_shutdown_while_waiting_for_a_lock_is_prompt(

@@ -1,0 +1,61 @@
+"""Helpers for showing a document's text: sizes in words, and lines too long to lay out."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Final
+
+from inspector.document.results import ParseError
+
+LONG_LINE_CHARS: Final = 10_000
+"""A text line longer than this is laid out slowly by Qt's text view (a 1 MB line: seconds).
+Compact JSON that can be edited as text is shown indented instead; read-only text is shown
+with such lines shortened."""
+
+
+def describe_size(size: int) -> str:
+    """``"812 bytes"``, ``"4.2 KiB"``, ``"20.0 MiB"``: the table's units, in a sentence."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+def has_long_line(text: str) -> bool:
+    """Whether some line of ``text`` is longer than :data:`LONG_LINE_CHARS`."""
+    return len(text) > LONG_LINE_CHARS and max(map(len, text.split("\n"))) > LONG_LINE_CHARS
+
+
+def _characters(count: int, which: str) -> str:
+    return f"{count:,} {which} character{'s' if count != 1 else ''}"
+
+
+def shorten_long_lines(
+    text: str, error: ParseError | None = None
+) -> tuple[str, int, ParseError | None]:
+    """``text`` with every line longer than :data:`LONG_LINE_CHARS` cut to that many characters
+    (saying how many are left out), for showing read-only text quickly; the line of ``error``
+    keeps the part around it. Returns the text, how many lines were cut, and where ``error``
+    is in the text returned."""
+    if not has_long_line(text):
+        return text, 0, error
+    lines = text.split("\n")
+    cut = 0
+    for number, line in enumerate(lines):
+        if len(line) <= LONG_LINE_CHARS:
+            continue
+        cut += 1
+        start = 0
+        if error is not None and error.line == number + 1:
+            start = max(
+                0, min(error.column - 1 - LONG_LINE_CHARS // 2, len(line) - LONG_LINE_CHARS)
+            )
+        end = start + LONG_LINE_CHARS
+        before = f"({_characters(start, 'earlier')}) … " if start else ""
+        after = f" … ({_characters(len(line) - end, 'more')})" if end < len(line) else ""
+        lines[number] = before + line[start:end] + after
+        if error is not None and error.line == number + 1:
+            column = len(before) + error.column - start
+            error = dataclasses.replace(error, column=column)
+    return "\n".join(lines), cut, error
