@@ -22,6 +22,7 @@ from lockcore._errors import (
     NonFiniteNumberError,
     UnsupportedPlatformError,
 )
+from lockcore._events import EventKind, LockEvent, LockEventTracker, watch_lock_events
 from lockcore._holder import (
     LockFormat,
     LockIdentity,
@@ -52,6 +53,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CancelCheck",
     "CorruptJSONError",
+    "EventKind",
     "FileLock",
     "FileLockError",
     "HolderAliveError",
@@ -59,6 +61,8 @@ __all__ = [
     "JSONKind",
     "LockCancelled",
     "LockChangedError",
+    "LockEvent",
+    "LockEventTracker",
     "LockFormat",
     "LockIdentity",
     "LockInfo",
@@ -84,4 +88,5 @@ __all__ = [
     "locked_update_json",
     "locked_write_json",
     "recover_interrupted_write",
+    "watch_lock_events",
 ]

@@ -13,7 +13,8 @@ from typing import Any, TextIO
 from lockcore import __version__
 from lockcore._break import break_stale_lock
 from lockcore._errors import FileLockError, HolderAliveError, LockChangedError
-from lockcore._holder import LockInfo, LockState, inspect_lock
+from lockcore._events import LockEvent, watch_lock_events
+from lockcore._holder import LockInfo, LockState, inspect_lock, this_host
 from lockcore._store_files import classify_store_file, list_stores
 
 EXIT_OK = 0
@@ -126,6 +127,50 @@ def _break(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _watch(args: argparse.Namespace, out: TextIO) -> int:
+    """Print the folder's lock events as they happen, until interrupted (SIGINT, SIGTERM)."""
+    if not os.path.isdir(args.directory):
+        print(f"lockcore: {args.directory} is not a directory", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        for event in watch_lock_events(args.directory, recursive=args.recursive):
+            if args.json:
+                out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+            else:
+                out.write(_event_line(event, args.directory) + "\n")
+            out.flush()  # a pipe reader sees each event as it happens
+    except KeyboardInterrupt:
+        return EXIT_OK
+    return EXIT_OK
+
+
+def _event_line(event: LockEvent, directory: str) -> str:
+    """One event for people: time, what, which store, whose, how long."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(event.time))
+    stamp += f".{int(event.time % 1 * 1000):03d}"
+    parts = [stamp, event.event.value.ljust(9), _printable(os.path.relpath(event.store, directory))]
+    if event.pid is not None:
+        parts.append(
+            f"PID {event.pid}" + (f" ({_printable(event.process)})" if event.process else "")
+        )
+    if event.host and event.host != this_host():
+        parts.append(f"on {_printable(event.host)}")
+    if event.duration_s is not None:
+        parts.append(f"after {event.duration_s * 1000:.1f} ms")
+    if event.size is not None:
+        parts.append(f"{event.size} bytes")
+    if event.by_us:
+        parts.append("by us")
+    if event.reason:
+        parts.append(f"({_printable(event.reason)})")
+    return "  ".join(parts)
+
+
+def _printable(text: str) -> str:
+    """Control characters escaped: a file name or lock content must not drive the terminal."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
 def _confirm(question: str) -> bool:
     if not sys.stdin or not sys.stdin.isatty():
         print(f"{question.strip()} (no terminal: pass --yes to confirm)")
@@ -149,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="also break a live or unverifiable holder's lock"
     )
     breaking.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    watching = commands.add_parser(
+        "watch", help="print lock events (taken, released, stale, written, ...) until interrupted"
+    )
+    watching.add_argument("directory", metavar="DIR")
+    watching.add_argument("--json", action="store_true", help="one JSON object per line")
+    watching.add_argument("-r", "--recursive", action="store_true", help="include subfolders")
     return parser
 
 
@@ -158,6 +209,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         if args.command == "status":
             return _status(args, out)
+        if args.command == "watch":
+            return _watch(args, out)
         return _break(args, out)
     except (OSError, FileLockError) as error:
         print(f"lockcore: {error}", file=sys.stderr)

@@ -1,0 +1,552 @@
+"""What a folder of stores does over time, as events: taken, released, stale, broken, written...
+
+:class:`LockEventTracker` is the single place that turns "something changed at this store" into
+events, by comparing what it sees now with what it saw last. It does no watching itself, so any
+change source can drive it: :func:`watch_lock_events` (inotify on Linux, else polling) for the
+``lockcore watch`` command, or an application's own folder watcher.
+
+What can be known, and what is inferred:
+
+* ``taken`` / ``released``: a lock file appeared / went away. The holder (PID, program, host,
+  format) is read from the lock file when it is seen; ``duration_s`` of a release is measured
+  from when the lock was first seen (or from the time the lockcore holder recorded in it).
+  A hold that starts and ends between two looks is still reported as a ``taken`` and a
+  ``released`` when the change source reports both names (inotify does), with what could be
+  read of its holder (maybe nothing) and no duration.
+* ``stale``: a held lock whose holder is judged dead (:func:`lockcore.inspect_lock`), checked
+  every :attr:`LockEventTracker.stale_check_interval` seconds; ``since`` is when the lock was
+  made.
+* ``broken``: a lock that went away after it was judged stale (its holder could not have
+  released it). A break made by this process through :meth:`LockEventTracker.note_broken`
+  says ``by_us``.
+* ``written``: the data file was replaced or changed (inode, size or time); ``pid`` is the holder
+  of the lock at that moment, or the holder whose release came with the write.
+* ``created`` / ``removed``: the data file appeared / went away. ``corrupted``: a write left bytes
+  that are not valid JSON (checked for files up to :attr:`LockEventTracker.document_limit`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import enum
+import errno
+import os
+import select
+import struct
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from lockcore import _platform
+from lockcore._classify import JSONKind, classify_json
+from lockcore._holder import LockFormat, LockState, inspect_lock, lock_path_for, parse_lock_content
+from lockcore._store_files import StoreFileKind, classify_store_file, list_stores
+
+
+class EventKind(enum.Enum):
+    """What happened to a store."""
+
+    TAKEN = "taken"
+    RELEASED = "released"
+    STALE = "stale"
+    BROKEN = "broken"
+    WRITTEN = "written"
+    CREATED = "created"
+    REMOVED = "removed"
+    CORRUPTED = "corrupted"
+
+
+@dataclass(frozen=True)
+class LockEvent:
+    """One thing that happened to the store ``store`` (its data file's path) at ``time``."""
+
+    time: float
+    event: EventKind
+    store: str
+    pid: int | None = None
+    process: str | None = None
+    host: str | None = None
+    format: LockFormat | None = None
+    #: how long the lock was held (``released``, ``broken``), when it could be measured
+    duration_s: float | None = None
+    #: the data file's size after a ``written`` / ``created``
+    size: int | None = None
+    #: when the lock was made (``stale``)
+    since: float | None = None
+    #: a ``broken`` lock that this process broke
+    by_us: bool = False
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready object: ``time`` in ISO 8601 UTC, absent facts left out."""
+        record: dict[str, Any] = {
+            "time": datetime.fromtimestamp(self.time, timezone.utc).isoformat(),
+            "event": self.event.value,
+            "store": self.store,
+            "pid": self.pid,
+        }
+        optional = {
+            "process": self.process,
+            "host": self.host,
+            "format": self.format.value if self.format is not None else None,
+            "duration_s": None if self.duration_s is None else round(self.duration_s, 6),
+            "size": self.size,
+            "since": None
+            if self.since is None
+            else datetime.fromtimestamp(self.since, timezone.utc).isoformat(),
+            "reason": self.reason or None,
+        }
+        record.update({key: value for key, value in optional.items() if value is not None})
+        if self.by_us:
+            record["by_us"] = True
+        return record
+
+
+@dataclass(frozen=True)
+class _Lock:
+    """A lock file as it was seen: which file, and what it says about its holder."""
+
+    device: int
+    inode: int
+    content: bytes
+    seen_at: float
+    pid: int | None = None
+    process: str | None = None
+    host: str | None = None
+    format: LockFormat | None = None
+    created: float | None = None
+
+    def same_file(self, other: _Lock) -> bool:
+        return (self.device, self.inode) == (other.device, other.inode)
+
+
+@dataclass(frozen=True)
+class _Data:
+    inode: int
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class _Store:
+    lock: _Lock | None = None
+    data: _Data | None = None
+    valid: bool | None = None  # None: not checked (too big, unreadable) or no data file
+    stale: bool = False
+
+
+_LOCK_READ_LIMIT = 4096
+_TOO_SHORT = "too short to see"
+
+
+def _read_lock(lock_path: str, now: float) -> _Lock | None:
+    """The lock file as it is now, or None if there is none (or it is not a regular file)."""
+    flags = os.O_RDONLY | _platform.NOFOLLOW | _platform.NONBLOCK | _platform.CLOEXEC
+    try:
+        fd = os.open(lock_path, flags)
+    except OSError:
+        return None
+    try:
+        status = os.fstat(fd)
+        if not _is_regular(status.st_mode):
+            return None
+        content = os.read(fd, _LOCK_READ_LIMIT)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    parsed = parse_lock_content(content)
+    return _Lock(
+        device=status.st_dev,
+        inode=status.st_ino,
+        content=content,
+        seen_at=now,
+        pid=parsed.pid,
+        process=parsed.name,
+        host=parsed.hostname,
+        format=parsed.format if content else None,
+        created=parsed.created,
+    )
+
+
+def _is_regular(mode: int) -> bool:
+    return (mode & 0o170000) == 0o100000
+
+
+def _stat_data(path: str) -> _Data | None:
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return None
+    if not _is_regular(status.st_mode):
+        return None
+    return _Data(status.st_ino, status.st_size, status.st_mtime_ns)
+
+
+@dataclass
+class LockEventTracker:
+    """Turns changes seen at stores into :class:`LockEvent`\\ s (see the module's docstring).
+
+    Not thread-safe: one change source drives it. ``clock`` gives event times (epoch seconds).
+    """
+
+    clock: Callable[[], float] = time.time
+    #: data files up to this size are read after each write to report ``corrupted``
+    document_limit: int = 16 * 1024 * 1024
+    #: how often :meth:`due_stale_check` says held locks should be judged again
+    stale_check_interval: float = 0.5
+    _stores: dict[str, _Store] = field(default_factory=dict)
+    _broken_by_us: set[str] = field(default_factory=set)
+    _last_stale_check: float = 0.0
+
+    def prime(self, stores: Iterable[str], *, report_held: bool = False) -> list[LockEvent]:
+        """Learn the current state of ``stores`` without reporting it as changes.
+
+        With ``report_held``, a lock held now is reported as ``taken`` (with ``reason``
+        "held when watching began"), so a consumer starts knowing every holder.
+        """
+        events: list[LockEvent] = []
+        now = self.clock()
+        for store in stores:
+            state = _Store(lock=_read_lock(lock_path_for(store), now), data=_stat_data(store))
+            state.valid = self._check_document(store, state.data)[0]
+            self._stores[store] = state
+            if report_held and state.lock is not None:
+                events.append(self._lock_event(EventKind.TAKEN, store, state.lock, now))
+                events[-1] = replace(events[-1], reason="held when watching began")
+        return events
+
+    @property
+    def stores(self) -> list[str]:
+        return list(self._stores)
+
+    def note_broken(self, store: str) -> None:
+        """This process is about to break ``store``'s lock: its going away is ``by_us``."""
+        self._broken_by_us.add(store)
+
+    def notice(self, store: str, *, locks_removed: int = 0) -> list[LockEvent]:
+        """Look at ``store`` again and report what changed since the last look.
+
+        ``locks_removed``: how many times the change source saw the lock file being removed since
+        the last look. inotify reports every one, even for holds that came and went too fast
+        for their lock to be read in between; those are reported as a ``taken`` and a
+        ``released`` with reason "too short to see".
+        """
+        now = self.clock()
+        state = self._stores.setdefault(store, _Store())
+        lock = _read_lock(lock_path_for(store), now)
+        data = _stat_data(store)
+        previous = state.lock
+        same = (
+            lock is not None
+            and previous is not None
+            and lock.same_file(previous)
+            and (lock.content == previous.content or not previous.content)
+            and not locks_removed
+        )
+        if same and lock is not None and previous is not None:
+            lock = replace(lock, seen_at=previous.seen_at)
+        replaced = previous is not None and not same
+        # Holds that began and ended between two looks: one per removal not accounted for.
+        unseen = max(0, locks_removed - (1 if replaced else 0))
+        events = [LockEvent(now, EventKind.TAKEN, store, reason=_TOO_SHORT) for _ in range(unseen)]
+        if replaced and previous is not None and not previous.content:
+            # It went away before it said whose it was.
+            events.append(self._lock_event(EventKind.TAKEN, store, previous, now))
+        events += self._data_events(store, state, data, previous if replaced else lock, now)
+        if replaced and previous is not None:
+            events.append(self._end_event(store, state, previous, now))
+        events += [
+            LockEvent(now, EventKind.RELEASED, store, reason=_TOO_SHORT) for _ in range(unseen)
+        ]
+        newly_readable = not same or (previous is not None and not previous.content)
+        if lock is not None and lock.content and newly_readable:
+            events.append(self._lock_event(EventKind.TAKEN, store, lock, now))
+        state.lock = lock
+        if not same:
+            state.stale = False
+        return events
+
+    def forget(self, store: str) -> None:
+        self._stores.pop(store, None)
+
+    def due_stale_check(self) -> bool:
+        return self.clock() - self._last_stale_check >= self.stale_check_interval
+
+    def check_stale(self) -> list[LockEvent]:
+        """Judge every held lock not yet known stale; report those whose holder is dead."""
+        self._last_stale_check = self.clock()
+        events: list[LockEvent] = []
+        for store, state in self._stores.items():
+            if state.lock is None or state.stale or not state.lock.content:
+                continue
+            try:
+                info = inspect_lock(store)
+            except OSError:
+                continue
+            if info.state is not LockState.STALE_DEAD_HOLDER:
+                continue
+            if info.identity is None or info.identity.inode != state.lock.inode:
+                continue  # another lock by now: the next notice reports it
+            state.stale = True
+            event = self._lock_event(EventKind.STALE, store, state.lock, self.clock())
+            events.append(replace(event, since=info.created, reason=info.reason))
+        return events
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _lock_event(self, kind: EventKind, store: str, lock: _Lock, now: float) -> LockEvent:
+        return LockEvent(
+            now,
+            kind,
+            store,
+            pid=lock.pid,
+            process=lock.process,
+            host=lock.host,
+            format=lock.format,
+        )
+
+    def _end_event(self, store: str, state: _Store, lock: _Lock, now: float) -> LockEvent:
+        started = lock.created if lock.created is not None else lock.seen_at
+        duration = max(0.0, now - started)
+        by_us = store in self._broken_by_us
+        self._broken_by_us.discard(store)
+        if state.stale or by_us:
+            event = self._lock_event(EventKind.BROKEN, store, lock, now)
+            return replace(event, duration_s=duration, by_us=by_us)
+        return replace(self._lock_event(EventKind.RELEASED, store, lock, now), duration_s=duration)
+
+    def _data_events(
+        self, store: str, state: _Store, data: _Data | None, writer: _Lock | None, now: float
+    ) -> list[LockEvent]:
+        previous = state.data
+        state.data = data
+        if data == previous:
+            return []
+        if data is None:
+            state.valid = None
+            return [LockEvent(now, EventKind.REMOVED, store)]
+        holder: dict[str, Any] = {}
+        if writer is not None:
+            holder = {
+                "pid": writer.pid,
+                "process": writer.process,
+                "host": writer.host,
+                "format": writer.format,
+            }
+        kind = EventKind.CREATED if previous is None else EventKind.WRITTEN
+        events = [LockEvent(now, kind, store, size=data.size, **holder)]
+        was_valid = state.valid
+        state.valid, reason = self._check_document(store, data)
+        if state.valid is False and was_valid is not False:
+            events.append(LockEvent(now, EventKind.CORRUPTED, store, size=data.size, reason=reason))
+        return events
+
+    def _check_document(self, store: str, data: _Data | None) -> tuple[bool | None, str]:
+        """Whether the data file holds valid JSON (None: not checked), and why not."""
+        if data is None or data.size > self.document_limit:
+            return None, ""
+        flags = os.O_RDONLY | _platform.NOFOLLOW | _platform.NONBLOCK | _platform.CLOEXEC
+        try:
+            fd = os.open(store, flags)
+            try:
+                raw = os.read(fd, self.document_limit + 1)
+            finally:
+                os.close(fd)
+        except OSError:
+            return None, ""
+        check = classify_json(raw)
+        if check.kind.parsed or check.kind is JSONKind.TOO_LARGE_OR_DEEP:
+            return True, ""
+        return False, check.reason
+
+
+# -- change sources -------------------------------------------------------------------------
+_IN_MODIFY = 0x2
+_IN_ATTRIB = 0x4
+_IN_CLOSE_WRITE = 0x8
+_IN_MOVED_FROM = 0x40
+_IN_MOVED_TO = 0x80
+_IN_CREATE = 0x100
+_IN_DELETE = 0x200
+_IN_DELETE_SELF = 0x400
+_IN_MOVE_SELF = 0x800
+_IN_Q_OVERFLOW = 0x4000
+_IN_IGNORED = 0x8000
+_IN_ONLYDIR = 0x01000000
+_IN_ISDIR = 0x40000000
+_IN_NONBLOCK = 0o4000
+_IN_CLOEXEC = 0o2000000
+_FOLDER_EVENTS = (
+    _IN_MODIFY
+    | _IN_ATTRIB
+    | _IN_CLOSE_WRITE
+    | _IN_MOVED_FROM
+    | _IN_MOVED_TO
+    | _IN_CREATE
+    | _IN_DELETE
+    | _IN_DELETE_SELF
+    | _IN_MOVE_SELF
+    | _IN_ONLYDIR
+)
+_HEADER = struct.Struct("iIII")
+
+
+@dataclass
+class _Change:
+    """What a batch of folder events said about one store's lock."""
+
+    locks_removed: int = 0
+
+
+class _FolderInotify:
+    """The folders of a watch, through inotify; raises OSError where inotify cannot be used."""
+
+    def __init__(self, folder: str, *, recursive: bool) -> None:
+        libc = _platform._libc
+        if libc is None or not hasattr(libc, "inotify_init1") or "inotify" in _platform.WITHOUT:
+            raise OSError(errno.ENOSYS, "inotify is not available")
+        self._libc = libc
+        self._recursive = recursive
+        self._folders: dict[int, str] = {}
+        fd = libc.inotify_init1(_IN_NONBLOCK | _IN_CLOEXEC)
+        if fd < 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code))
+        self.fd = fd
+        try:
+            self._add_tree(folder)
+        except OSError:
+            os.close(fd)
+            raise
+
+    def _add_tree(self, folder: str) -> None:
+        self._add(folder)
+        if self._recursive:
+            for root, folders, _files in os.walk(folder):
+                for name in folders:
+                    with contextlib.suppress(OSError):  # gone, or unreadable: not watched
+                        self._add(os.path.join(root, name))
+
+    def _add(self, folder: str) -> None:
+        wd = self._libc.inotify_add_watch(self.fd, os.fsencode(folder), _FOLDER_EVENTS)
+        if wd < 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code), folder)
+        self._folders[wd] = folder
+
+    def read(self, timeout: float) -> tuple[dict[str, _Change], bool]:
+        """Changed stores (with their lock creations/removals), and whether events were lost."""
+        poller = select.poll()
+        poller.register(self.fd, select.POLLIN)
+        if not poller.poll(max(0, int(timeout * 1000))):
+            return {}, False
+        changes: dict[str, _Change] = {}
+        lost = False
+        with contextlib.suppress(BlockingIOError):
+            while buffer := os.read(self.fd, 65536):
+                lost |= self._parse(buffer, changes)
+        return changes, lost
+
+    def _parse(self, buffer: bytes, changes: dict[str, _Change]) -> bool:
+        lost = False
+        offset = 0
+        while offset + _HEADER.size <= len(buffer):
+            wd, mask, _cookie, length = _HEADER.unpack_from(buffer, offset)
+            raw_name = buffer[offset + _HEADER.size : offset + _HEADER.size + length]
+            offset += _HEADER.size + length
+            if mask & _IN_Q_OVERFLOW:
+                lost = True
+                continue
+            folder = self._folders.get(wd)
+            if folder is None:
+                continue
+            if mask & _IN_IGNORED:
+                self._folders.pop(wd, None)
+                continue
+            name = os.fsdecode(raw_name.rstrip(b"\0"))
+            if not name:
+                continue
+            path = os.path.join(folder, name)
+            if mask & _IN_ISDIR:
+                if self._recursive and mask & (_IN_CREATE | _IN_MOVED_TO):
+                    with contextlib.suppress(OSError):
+                        self._add_tree(path)
+                    lost = True  # files made in it before its watch: look at everything
+                continue
+            classified = classify_store_file(path)
+            if classified is None:
+                continue
+            kind, store = classified
+            if kind not in (StoreFileKind.DATA, StoreFileKind.LOCK):
+                continue
+            change = changes.setdefault(store, _Change())
+            if kind is StoreFileKind.LOCK:
+                change.locks_removed += bool(mask & (_IN_DELETE | _IN_MOVED_FROM))
+        return lost
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def watch_lock_events(
+    folder: str | os.PathLike[str],
+    *,
+    recursive: bool = False,
+    poll_interval: float = 0.5,
+    report_held: bool = True,
+    should_stop: Callable[[], bool] = lambda: False,
+    on_ready: Callable[[], None] | None = None,
+    tracker: LockEventTracker | None = None,
+) -> Iterator[LockEvent]:
+    """Yield the events of the stores in ``folder`` as they happen, until ``should_stop()``.
+
+    Watches with inotify where it can (every change is seen within about a millisecond, short
+    holds included), else looks at every store each ``poll_interval`` seconds (holds shorter
+    than that are missed; their writes are still reported). ``should_stop`` is asked at least
+    every ``poll_interval`` seconds. Held locks are judged for staleness on the same beat.
+    ``on_ready`` is called once the folder is watched and its stores are known: every change
+    from then on is reported. The generator must be iterated for ``on_ready`` to be called.
+    """
+    top = os.fspath(folder)
+    tracker = tracker or LockEventTracker()
+    try:
+        source: _FolderInotify | None = _FolderInotify(top, recursive=recursive)
+    except OSError:
+        source = None
+    try:
+        initial = tracker.prime(list_stores(top, recursive=recursive), report_held=report_held)
+        if on_ready is not None:
+            on_ready()
+        yield from initial
+        yield from tracker.check_stale()
+        while not should_stop():
+            if source is not None:
+                changes, lost = source.read(poll_interval)
+                if lost:
+                    changes = _everything(top, recursive, tracker, changes)
+            else:
+                time.sleep(poll_interval)
+                changes = _everything(top, recursive, tracker, {})
+            for store, change in changes.items():
+                yield from tracker.notice(store, locks_removed=change.locks_removed)
+            if tracker.due_stale_check():
+                yield from tracker.check_stale()
+    finally:
+        if source is not None:
+            source.close()
+
+
+def _everything(
+    top: str, recursive: bool, tracker: LockEventTracker, changes: dict[str, _Change]
+) -> dict[str, _Change]:
+    """Every store known or listed now, keeping what the events said about them."""
+    try:
+        listed = list_stores(top, recursive=recursive)
+    except OSError:
+        listed = {}
+    for store in [*tracker.stores, *listed]:
+        changes.setdefault(store, _Change())
+    return changes
