@@ -91,7 +91,7 @@ class DocumentPane(QWidget):
         self._build_views()
         self._layout()
         self._connect()
-        self._show_placeholder("Select a store to see its contents.")
+        self._show_placeholder(self.tr("Select a store to see its contents."))
         self._update_header()
         self._update_actions()
 
@@ -131,13 +131,13 @@ class DocumentPane(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.tree_view, "Tree")
-        self.tabs.addTab(self.raw_view, "Raw")
+        self.tabs.addTab(self.tree_view, self.tr("Tree"))
+        self.tabs.addTab(self.raw_view, self.tr("Raw"))
         # What a screen reader says on reaching each: the widgets show no label of their own.
-        self.tabs.setAccessibleName("Document views")
-        self.tabs.tabBar().setAccessibleName("Document view")
-        self.tree_view.setAccessibleName("Document tree")
-        self.raw_editor.setAccessibleName("Document text")
+        self.tabs.setAccessibleName(self.tr("Document views"))
+        self.tabs.tabBar().setAccessibleName(self.tr("Document view"))
+        self.tree_view.setAccessibleName(self.tr("Document tree"))
+        self.raw_editor.setAccessibleName(self.tr("Document text"))
 
         self.placeholder = QLabel()
         self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
@@ -294,9 +294,9 @@ class DocumentPane(QWidget):
         self.bars.hide_notes()
         self._session.open(path)
         if self._session.path is None:
-            self._show_placeholder("Select a store to see its contents.")
+            self._show_placeholder(self.tr("Select a store to see its contents."))
         else:
-            self._show_placeholder(f"Opening {self.file_name}…")
+            self._show_placeholder(self.tr("Opening {name}…").format(name=self.file_name))
         self._update_header()
         self._update_actions()
         self._update_dirty()
@@ -310,13 +310,17 @@ class DocumentPane(QWidget):
         if self._session.is_saving or self._session.loaded is None:
             return False
         if self._session.read_only_reason is not None:
-            self.status_message.emit(f"Not saved: {self._session.read_only_reason}")
+            self.status_message.emit(
+                self.tr("Not saved: {reason}").format(reason=self._session.read_only_reason)
+            )
             return False
         self.raw_editor.validate_now()
         if self._raw_invalid and self.raw_editor.error is not None:
             self._report_error(
-                "Not saved: the raw text is not valid JSON "
-                f"({self.raw_editor.error.describe()}). Fix it or undo before saving."
+                self.tr(
+                    "Not saved: the raw text is not valid JSON ({error}). Fix it or undo before "
+                    "saving."
+                ).format(error=self.raw_editor.error.describe())
             )
             return False
         return self._session.save()
@@ -326,7 +330,7 @@ class DocumentPane(QWidget):
         if self._session.path is None or self._session.is_saving:
             return
         self._discard_edits()
-        self.status_message.emit(f"Reverted {self.file_name}.")
+        self.status_message.emit(self.tr("Reverted {name}.").format(name=self.file_name))
         self._session.reload()
 
     def cancel_save(self) -> None:
@@ -435,12 +439,14 @@ class DocumentPane(QWidget):
 
     @Slot(object)
     def _on_changed_on_disk(self, loaded: LoadedDocument) -> None:
-        self.change_bar.show_message(
-            f"<b>{escape(loaded.name)} was changed on disk by another process.</b> "
-            "Reload to see its version (your edits are dropped), or keep editing: "
-            "saving merges your edits with its changes.",
-            rich=True,
+        changed = self.tr("{name} was changed on disk by another process.").format(
+            name=escape(loaded.name)
         )
+        choices = self.tr(
+            "Reload to see its version (your edits are dropped), or keep editing: saving "
+            "merges your edits with its changes."
+        )
+        self.change_bar.show_message(f"<b>{changed}</b> {choices}", rich=True)
 
     @Slot()
     def _on_reload_requested(self) -> None:
@@ -450,8 +456,9 @@ class DocumentPane(QWidget):
     @Slot()
     def _on_keep_editing_requested(self) -> None:
         self.status_message.emit(
-            f"Keeping your edits to {self.file_name}; saving will merge them with the change "
-            "on disk."
+            self.tr(
+                "Keeping your edits to {name}; saving will merge them with the change on disk."
+            ).format(name=self.file_name)
         )
 
     # -- raw view ---------------------------------------------------------------------------
@@ -512,7 +519,9 @@ class DocumentPane(QWidget):
         current = self.tree_view.currentIndex()
         node = self._model.node(current)
         if node is not None and self._model.remove_entry(current):
-            self.status_message.emit(f"Deleted {format_json_path(node.json_path())}.")
+            self.status_message.emit(
+                self.tr("Deleted {entry}.").format(entry=format_json_path(node.json_path()))
+            )
 
     @Slot(QPoint)
     def _on_tree_context_menu_requested(self, position: QPoint) -> None:
@@ -562,7 +571,7 @@ class DocumentPane(QWidget):
     def _on_save_started(self) -> None:
         self.error_bar.hide()
         self._refresh_raw()
-        self.progress_bar.show_message(f"Saving {self.file_name}…")
+        self.progress_bar.show_message(self.tr("Saving {name}…").format(name=self.file_name))
         self._update_actions()
 
     def _end_save(self) -> None:
