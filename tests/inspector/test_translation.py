@@ -29,6 +29,7 @@ _CONTEXTS = {
     "JsonTreeModel",
     "LockActions",
     "StoreDirectory",
+    "DocumentPane",
 }
 _MARK = "[tr] "
 
@@ -85,6 +86,7 @@ def test_the_window_shows_its_words_translated(qtbot, qapp, store_folder, lock_h
         texts += [pane.reveal_action.text()]
         texts += [button.text() for button in (pane.change_reload_button, pane.cancel_save_button)]
         texts += pane.header.badge_texts()
+        texts += [pane.tabs.tabText(0), pane.tabs.tabText(1), pane.tree_view.accessibleName()]
         texts += [
             pane.tree_view.model().headerData(column, Qt.Orientation.Horizontal)
             for column in range(3)
