@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterable
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
+from shiboken6 import Shiboken
 
 from inspector.collector import collector_paused
 from inspector.display import printable_path
@@ -728,7 +729,9 @@ def _stop_threads(thread: QThread, worker: _ScanWorker, watcher: FolderWatcher) 
     """Stop the watcher's observer and end the worker thread; safe to call twice. ``worker``
     is only kept alive until its thread has ended (it must not be deleted while it runs)."""
     del worker
-    watcher.stop()
-    if thread.isRunning():
+    # As the interpreter ends, Python may have deleted either before this object went.
+    if Shiboken.isValid(watcher):
+        watcher.stop()
+    if Shiboken.isValid(thread) and thread.isRunning():
         thread.quit()
         thread.wait()
