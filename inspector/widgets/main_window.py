@@ -10,7 +10,6 @@ their enabled state: one place decides what may be done (nothing while a save ru
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable
 
@@ -26,73 +25,32 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QFileDialog,
-    QHeaderView,
-    QLabel,
     QLineEdit,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QSplitter,
     QStyle,
-    QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from inspector.colours import ERROR_TEXT, WARNING_TEXT
 from inspector.display import printable_path
 from inspector.document import DocumentPane
-from inspector.models.store_table import Column, StoreTableModel
+from inspector.models.store_table import StoreTableModel
 from inspector.resources import icon
 from inspector.services.store_directory import StoreEntry, StoreHealth
 from inspector.services.window_services import WindowServices
 from inspector.widgets.break_lock_dialog import BreakLockDialog, break_outcome
+from inspector.widgets.folder_state import FolderBanners, FolderStatusLabels
+from inspector.widgets.recent_menu import RecentFoldersMenu
+from inspector.widgets.store_table_view import StoreTableView
 from lockcore import LockInfo
 
 #: How long transient status-bar messages stay (ms).
 MESSAGE_TIMEOUT_MS = 8000
-
-_COLUMN_WIDTHS = {
-    Column.FILE: 140,
-    Column.LOCK: 150,
-    Column.PID: 52,
-    Column.PROCESS: 104,
-    Column.AGE: 62,
-    Column.SIZE: 70,
-    Column.MODIFIED: 72,
-    Column.HEALTH: 186,
-}
-
-
-def _banner(name: str, background: str, border: str) -> QLabel:
-    """A hidden, word-wrapped notice above the table."""
-    banner = QLabel()
-    banner.setTextFormat(Qt.TextFormat.PlainText)  # it shows folder names: never taken for markup
-    banner.setObjectName(name)
-    banner.setWordWrap(True)
-    banner.setStyleSheet(
-        f"#{name} {{ background: rgba({background}, 35); border: 1px solid {border};"
-        " border-radius: 4px; padding: 6px; }"
-    )
-    banner.hide()
-    return banner
-
-
-def _visible_rows(table: QTableView) -> range:
-    """Rows ``table`` shows right now (none while it is hidden)."""
-    if not table.isVisible():
-        return range(0)
-    first = table.rowAt(0)
-    if first < 0:
-        return range(0)
-    last = table.rowAt(table.viewport().height() - 1)
-    if last < 0:
-        last = table.model().rowCount() - 1
-    return range(first, last + 1)
 
 
 class _FilterKeys(QObject):
@@ -166,46 +124,12 @@ class MainWindow(QMainWindow):
         self.filter_edit.installEventFilter(filter_keys)
         left_layout.addWidget(self.filter_edit)
 
-        self.folder_banner = _banner("folderBanner", "198, 40, 40", ERROR_TEXT.light)
-        left_layout.addWidget(self.folder_banner)
-        self.read_only_banner = _banner("readOnlyBanner", "158, 93, 0", WARNING_TEXT.light)
-        left_layout.addWidget(self.read_only_banner)
-
-        self.table = QTableView()
-        self.table.setAccessibleName(self.tr("Stores"))
-        self.table.setAccessibleDescription(
-            self.tr(
-                "One row per JSON store: its lock, the lock's holder and age, size, time "
-                "modified and health"
-            )
-        )
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.table.setIconSize(QSize(16, 16))
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(Column.FILE, Qt.SortOrder.AscendingOrder)
-        # Always there: a scroll bar that appears with the first screenful of rows would resize
-        # the table and paint it all again while the scan goes on.
-        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setStretchLastSection(True)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, width in _COLUMN_WIDTHS.items():
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.banners = FolderBanners(self.directory)
+        self.folder_banner = self.banners.folder_banner
+        self.read_only_banner = self.banners.read_only_banner
+        left_layout.addWidget(self.banners)
+        self.table = StoreTableView(self.model)
         left_layout.addWidget(self.table, 1)
-        # Lock ages repaint only where someone can see them. Given the table, not a method of
-        # the window: the model would keep the window alive after its last reference went.
-        self.model.set_visible_rows_provider(functools.partial(_visible_rows, self.table))
 
         self.document_pane = DocumentPane(service=self.services.documents)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -329,7 +253,8 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
         file_menu.addAction(self.open_action)
-        self.recent_menu = QMenu(self.tr("Open &Recent"), self)
+        self.recent_menu = RecentFoldersMenu(self)
+        self.recent_menu.folder_chosen.connect(self.open_folder)
         file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -377,25 +302,16 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.folder_label = QLabel(self.tr("No folder"))
-        self.folder_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.stores_label = QLabel()
-        self.locked_label = QLabel()
-        self.watch_label = QLabel(self.tr("not watching"))
-        for label in (self.folder_label, self.stores_label, self.locked_label, self.watch_label):
-            label.setContentsMargins(6, 0, 6, 0)
-            bar.addPermanentWidget(label)
-        self._on_summary_changed(0, 0)
+        self.folder_status = FolderStatusLabels(self.directory, self.statusBar())
+        self.folder_label = self.folder_status.folder_label
+        self.stores_label = self.folder_status.stores_label
+        self.locked_label = self.folder_status.locked_label
+        self.watch_label = self.folder_status.watch_label
 
     def _connect_services(self) -> None:
         self.directory.folder_changed.connect(self._on_folder_changed)
-        self.directory.folder_available_changed.connect(self._on_folder_available_changed)
-        self.directory.summary_changed.connect(self._on_summary_changed)
         self.directory.status_message.connect(self._on_status_message)
         self.directory.read_only_changed.connect(self._on_read_only_changed)
-        self.directory.watch_status_changed.connect(self._on_watch_status_changed)
         self.directory.store_changed_on_disk.connect(self._on_store_changed_on_disk)
         self.directory.entries_updated.connect(self._on_entries_updated)
         self.directory.scan_finished.connect(self._on_scan_finished)
@@ -429,7 +345,7 @@ class MainWindow(QMainWindow):
         self.document_pane.open_store(None)
         self.directory.set_folder(folder, recursive=self.subfolders_action.isChecked())
         self._settings.remember_folder(folder)
-        self._rebuild_recent_menu()
+        self.recent_menu.set_folders(self._settings.recent_folders)
 
     def selected_entry(self) -> StoreEntry | None:
         """The store of the current row, if any."""
@@ -464,15 +380,6 @@ class MainWindow(QMainWindow):
 
     # -- settings --------------------------------------------------------------------------
 
-    def _rebuild_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        folders = self._settings.recent_folders
-        for number, folder in enumerate(folders, start=1):
-            action = self.recent_menu.addAction(f"&{number} {folder}")
-            action.setData(folder)
-            action.triggered.connect(self._on_recent_action_triggered)
-        self.recent_menu.setEnabled(bool(folders))
-
     def _restore_settings(self) -> None:
         settings = self._settings
         geometry = settings.window_geometry
@@ -489,7 +396,7 @@ class MainWindow(QMainWindow):
         if header is not None:
             self.table.horizontalHeader().restoreState(header)
         self.subfolders_action.setChecked(settings.include_subfolders)
-        self._rebuild_recent_menu()
+        self.recent_menu.set_folders(settings.recent_folders)
 
     def _save_settings(self) -> None:
         settings = self._settings
@@ -571,52 +478,18 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_folder_changed(self, folder: str) -> None:
         shown = printable_path(folder)
-        self.folder_label.setText(shown)
-        self.folder_label.setToolTip(shown)
         self.setWindowTitle(
             self.tr("Lock Inspector — {folder}").format(folder=os.path.basename(shown) or shown)
             + "[*]"
         )
-        self.folder_banner.hide()
-
-    @Slot(bool)
-    def _on_folder_available_changed(self, available: bool) -> None:
-        if available:
-            self.folder_banner.hide()
-            return
-        self.folder_banner.setText(
-            self.tr(
-                "⚠ The folder {folder} no longer exists. "
-                "Its stores will reappear as soon as it is back."
-            ).format(folder=printable_path(self.directory.folder))
-        )
-        self.folder_banner.show()
 
     @Slot(bool, str)
     def _on_read_only_changed(self, read_only: bool, reason: str) -> None:
         if read_only:
-            self.read_only_banner.setText(
-                self.tr(
-                    "🔒 Read-only folder: {reason} The stores can be viewed; editing, saving, "
-                    "recovering and breaking locks are disabled."
-                ).format(reason=reason)
-            )
             self._show_message(self.tr("Read-only: {reason}").format(reason=reason))
-        self.read_only_banner.setVisible(read_only)
         self.document_pane.set_read_only(reason if read_only else None)
         self._update_action_tips()
         self._update_actions()
-
-    @Slot(str)
-    def _on_watch_status_changed(self, status: str) -> None:
-        self.watch_label.setText(status)
-
-    @Slot(int, int)
-    def _on_summary_changed(self, stores: int, locked: int) -> None:
-        self.stores_label.setText(
-            self.tr("1 store") if stores == 1 else self.tr("{count} stores").format(count=stores)
-        )
-        self.locked_label.setText(self.tr("{count} locked").format(count=locked))
 
     @Slot(str)
     def _on_status_message(self, message: str) -> None:
@@ -677,12 +550,6 @@ class MainWindow(QMainWindow):
         )
         if folder:
             self.open_folder(folder)
-
-    @Slot()
-    def _on_recent_action_triggered(self) -> None:
-        action = self.sender()
-        if isinstance(action, QAction):
-            self.open_folder(str(action.data()))
 
     @Slot()
     def _on_quit_action_triggered(self) -> None:

@@ -77,7 +77,7 @@ def test_every_keyboard_stop_has_an_accessible_name(qtbot, main_window):
         assert unnamed == [], f"unnamed: {unnamed}; all stops: {[*map(_describe, stops)]}"
     for expected in (
         "QLineEdit",
-        "QTableView",
+        "StoreTableView",
         "QTabBar",
         "JsonTreeView",
         "RawJsonEditor",

@@ -20,6 +20,10 @@ from lockcore import LockState, inspect_lock
 #: The contexts of the app's own code that these tests cover.
 _CONTEXTS = {
     "MainWindow",
+    "StoreTableView",
+    "FolderBanners",
+    "FolderStatusLabels",
+    "RecentFoldersMenu",
     "BreakLockDialog",
     "StoreTableModel",
     "DocumentActions",

@@ -1,0 +1,109 @@
+"""How the shown folder is, where the window says it: banners above the table (gone, read-only)
+and labels in the status bar (which folder, how many stores and locks, how it is watched).
+
+Both follow the :class:`~inspector.services.store_directory.StoreDirectory` on their own; the
+window only places them.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtWidgets import QLabel, QStatusBar, QVBoxLayout, QWidget
+
+from inspector.colours import ERROR_TEXT, WARNING_TEXT
+from inspector.display import printable_path
+from inspector.services.store_directory import StoreDirectory
+
+
+def _banner(name: str, background: str, border: str) -> QLabel:
+    """A hidden, word-wrapped notice."""
+    banner = QLabel()
+    banner.setTextFormat(Qt.TextFormat.PlainText)  # it shows folder names: never taken for markup
+    banner.setObjectName(name)
+    banner.setWordWrap(True)
+    banner.setStyleSheet(
+        f"#{name} {{ background: rgba({background}, 35); border: 1px solid {border};"
+        " border-radius: 4px; padding: 6px; }"
+    )
+    banner.hide()
+    return banner
+
+
+class FolderBanners(QWidget):
+    """A banner while the folder is gone, another while it is read-only (saying why)."""
+
+    def __init__(self, directory: StoreDirectory, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._directory = directory
+        self.folder_banner = _banner("folderBanner", "198, 40, 40", ERROR_TEXT.light)
+        self.read_only_banner = _banner("readOnlyBanner", "158, 93, 0", WARNING_TEXT.light)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.folder_banner)
+        layout.addWidget(self.read_only_banner)
+        directory.folder_changed.connect(self._on_directory_folder_changed)
+        directory.folder_available_changed.connect(self._on_directory_folder_available_changed)
+        directory.read_only_changed.connect(self._on_directory_read_only_changed)
+
+    @Slot(object)
+    def _on_directory_folder_changed(self, _folder: str) -> None:
+        self.folder_banner.hide()
+
+    @Slot(bool)
+    def _on_directory_folder_available_changed(self, available: bool) -> None:
+        if available:
+            self.folder_banner.hide()
+            return
+        self.folder_banner.setText(
+            self.tr(
+                "⚠ The folder {folder} no longer exists. "
+                "Its stores will reappear as soon as it is back."
+            ).format(folder=printable_path(self._directory.folder))
+        )
+        self.folder_banner.show()
+
+    @Slot(bool, str)
+    def _on_directory_read_only_changed(self, read_only: bool, reason: str) -> None:
+        if read_only:
+            self.read_only_banner.setText(
+                self.tr(
+                    "🔒 Read-only folder: {reason} The stores can be viewed; editing, saving, "
+                    "recovering and breaking locks are disabled."
+                ).format(reason=reason)
+            )
+        self.read_only_banner.setVisible(read_only)
+
+
+class FolderStatusLabels(QObject):
+    """The status bar's permanent labels: the folder, stores and locks counted, the watching
+    (added to ``bar``, which owns them)."""
+
+    def __init__(self, directory: StoreDirectory, bar: QStatusBar) -> None:
+        super().__init__(bar)
+        self.folder_label = QLabel(self.tr("No folder"))
+        self.folder_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stores_label = QLabel()
+        self.locked_label = QLabel()
+        self.watch_label = QLabel(self.tr("not watching"))
+        for label in (self.folder_label, self.stores_label, self.locked_label, self.watch_label):
+            label.setContentsMargins(6, 0, 6, 0)
+            bar.addPermanentWidget(label)
+        self._on_directory_summary_changed(0, 0)
+        directory.folder_changed.connect(self._on_directory_folder_changed)
+        directory.summary_changed.connect(self._on_directory_summary_changed)
+        directory.watch_status_changed.connect(self.watch_label.setText)
+
+    @Slot(object)
+    def _on_directory_folder_changed(self, folder: str) -> None:
+        shown = printable_path(folder)
+        self.folder_label.setText(shown)
+        self.folder_label.setToolTip(shown)
+
+    @Slot(int, int)
+    def _on_directory_summary_changed(self, stores: int, locked: int) -> None:
+        self.stores_label.setText(
+            self.tr("1 store") if stores == 1 else self.tr("{count} stores").format(count=stores)
+        )
+        self.locked_label.setText(self.tr("{count} locked").format(count=locked))
