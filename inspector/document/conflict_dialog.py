@@ -177,6 +177,10 @@ class ConflictDialog(QDialog):
 
         self.mine_view = self._text_view(_pretty(mine, policy))
         self.theirs_view = self._text_view(_pretty(theirs, policy))
+        # Names for screen readers: the table and the views show no label of their own.
+        self.conflict_table.setAccessibleName(self.tr("Entries changed on both sides"))
+        self.mine_view.setAccessibleName(self.tr("Mine: your unsaved edit"))
+        self.theirs_view.setAccessibleName(self.tr("Theirs: on disk when you saved"))
         mine_lines, theirs_lines = line_numbers(mine), line_numbers(theirs)
         paths = [conflict.path for conflict in conflicts]
         _mark_lines(self.mine_view, _lines_of(mine_lines, paths))
