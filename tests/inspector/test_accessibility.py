@@ -14,6 +14,9 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QStyleFactory, QWid
 from inspector import app as app_module
 from inspector.app import apply_color_scheme, dark_palette, palette_for_scheme
 from inspector.colours import AA_NORMAL_TEXT, TEXT_COLOURS, WARNING_TEXT, contrast_ratio
+from inspector.document.conflict_dialog import ConflictDialog
+from inspector.document.merge import three_way_merge
+from inspector.document.secrets import SecretPolicy
 from inspector.models.store_table import HEALTH_COLOURS, Column
 from inspector.services.lock_actions import LockActions
 from inspector.services.store_directory import StoreHealth
@@ -220,4 +223,21 @@ def test_every_keyboard_stop_of_the_break_lock_dialog_is_named(qtbot, store_fold
     described = [*map(_describe, stops)]
     assert any(stop.startswith("QCheckBox") for stop in described), described
     assert any(stop.startswith("QPlainTextEdit") for stop in described), described
+    assert _unnamed(stops) == [], described
+
+
+def test_every_keyboard_stop_of_the_conflict_dialog_is_named(qtbot):
+    base = {"a": 1, "b": [1, 2]}
+    mine = {"a": 2, "b": [1, 3]}
+    theirs = {"a": 3, "b": [1, 4]}
+    conflicts = tuple(three_way_merge(base, mine, theirs).conflicts)
+    dialog = ConflictDialog(
+        "settings.json", mine=mine, theirs=theirs, conflicts=conflicts, policy=SecretPolicy()
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    stops = _focus_stops(dialog)
+    described = [*map(_describe, stops)]
+    assert any(stop.startswith("QRadioButton") for stop in described), described
     assert _unnamed(stops) == [], described
