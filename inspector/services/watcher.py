@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from inspector.services import inotify
 from inspector.services.change_source import ChangeSource, SourceFactory
 from inspector.services.watchdog_source import POLL_INTERVAL, watchdog_observer_factory
+from inspector.translation import QT_TRANSLATE_NOOP
 
 #: Filesystems on which inotify misses changes made by other machines: these are polled.
 NETWORK_FILESYSTEMS = frozenset(
@@ -155,10 +156,11 @@ def filesystem_type(path: str, mountinfo: str = MOUNTINFO) -> str | None:
 #: taken by another process shows well within 100 ms; long enough that a storm of writes costs
 #: the table a few updates a second per store, not hundreds.
 COALESCE_MS = 40
-#: What an exhausted inotify raises (watchdog's own words for these errno values).
+#: What an exhausted inotify raises (watchdog's own words for these errno values; translated
+#: where they are shown).
 _INOTIFY_EXHAUSTED = {
-    errno.ENOSPC: "inotify watch limit reached",
-    errno.EMFILE: "inotify instance limit reached",
+    errno.ENOSPC: QT_TRANSLATE_NOOP("FolderWatcher", "inotify watch limit reached"),
+    errno.EMFILE: QT_TRANSLATE_NOOP("FolderWatcher", "inotify instance limit reached"),
 }
 
 
@@ -263,7 +265,7 @@ class FolderWatcher(QObject):
         self._starts = 0  # tells a stopped source's late reports from the current one's
         self._ready = False
         self._polling = False
-        self._status = "not watching"
+        self._status = self.tr("not watching")
         self._pending: dict[str, None] = {}  # insertion-ordered set
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -303,34 +305,39 @@ class FolderWatcher(QObject):
         self.recursive = recursive
         poll_reason = ""
         if self.poll:
-            poll_reason = "asked for (--poll)"
+            poll_reason = self.tr("asked for (--poll)")
         else:
             fstype = filesystem_type(folder, self._mountinfo)
             if fstype in NETWORK_FILESYSTEMS:
-                poll_reason = f"network filesystem ({fstype})"
+                poll_reason = self.tr("network filesystem ({type})").format(type=fstype)
         source = self._factory(bool(poll_reason), recursive)
         try:
             ready = self._start_source(source, folder, recursive)
         except (FileNotFoundError, NotADirectoryError):
-            self._fail(f"Cannot watch {_shown(folder)}: it does not exist.")
+            self._fail(
+                self.tr("Cannot watch {folder}: it does not exist.").format(folder=_shown(folder))
+            )
             return False
         except OSError as exc:
             if poll_reason:
-                self._fail(f"Cannot watch {_shown(folder)}: {exc.strerror or exc}")
+                self._fail_with(folder, exc)
                 return False
             # inotify's watch or instance limit reached, or no native events here: poll instead.
             return self._fall_back_to_polling(source.kind, exc)
         if not poll_reason and source.kind == "polling":
-            poll_reason = "no native file system events here"  # watchdog's Observer polls
+            # watchdog's Observer is its polling one where the system has no change events.
+            poll_reason = self.tr("no native file system events here")
         if poll_reason:
             self._polling = True
-            self._set_status(f"polling every {POLL_INTERVAL:g} s ({poll_reason})")
+            self._set_status(self._polling_status(poll_reason))
             if not self.poll:
                 self.fell_back_to_polling.emit(
-                    f"Polling {_shown(folder)} every {POLL_INTERVAL:g} s: {poll_reason}."
+                    self.tr("Polling {folder} every {seconds} s: {reason}.").format(
+                        folder=_shown(folder), seconds=f"{POLL_INTERVAL:g}", reason=poll_reason
+                    )
                 )
         else:
-            self._set_status(f"watching ({source.kind})")
+            self._set_status(self.tr("watching ({kind})").format(kind=source.kind))
         if ready:
             self._set_ready()
         return True
@@ -340,18 +347,21 @@ class FolderWatcher(QObject):
         say why."""
         assert self.folder is not None
         folder = self.folder
-        why = _INOTIFY_EXHAUSTED.get(error.errno or 0, error.strerror or str(error))
+        exhausted = _INOTIFY_EXHAUSTED.get(error.errno or 0)
+        why = self.tr(exhausted) if exhausted else error.strerror or str(error)
         self._stop_source()
         try:
             self._start_source(self._factory(True, self.recursive), folder, self.recursive)
         except OSError as poll_exc:
-            self._fail(f"Cannot watch {_shown(folder)}: {poll_exc.strerror or poll_exc}")
+            self._fail_with(folder, poll_exc)
             return False
         self._polling = True
-        reason = f"{kind} unavailable: {why}"
-        self._set_status(f"polling every {POLL_INTERVAL:g} s ({reason})")
+        reason = self.tr("{kind} unavailable: {why}").format(kind=kind, why=why)
+        self._set_status(self._polling_status(reason))
         self.fell_back_to_polling.emit(
-            f"Polling {_shown(folder)} every {POLL_INTERVAL:g} s instead of {kind}: {why}."
+            self.tr("Polling {folder} every {seconds} s instead of {kind}: {why}.").format(
+                folder=_shown(folder), seconds=f"{POLL_INTERVAL:g}", kind=kind, why=why
+            )
         )
         self._set_ready()
         return True
@@ -395,8 +405,20 @@ class FolderWatcher(QObject):
             # it must not outlive the bridge it emits through.
             source.join(2.0)
 
+    def _polling_status(self, reason: str) -> str:
+        return self.tr("polling every {seconds} s ({reason})").format(
+            seconds=f"{POLL_INTERVAL:g}", reason=reason
+        )
+
+    def _fail_with(self, folder: str, error: OSError) -> None:
+        self._fail(
+            self.tr("Cannot watch {folder}: {reason}").format(
+                folder=_shown(folder), reason=error.strerror or str(error)
+            )
+        )
+
     def _fail(self, message: str) -> None:
-        self._set_status("not watching")
+        self._set_status(self.tr("not watching"))
         self.watch_failed.emit(message)
         self._set_ready()  # nothing more will come: whoever waits must not wait forever
 
@@ -405,15 +427,16 @@ class FolderWatcher(QObject):
             self._status = status
             self.status_changed.emit(status)
 
-    def stop(self, *, status: str = "not watching") -> None:
-        """Stop the source (if any) and drop pending events."""
+    def stop(self, *, status: str | None = None) -> None:
+        """Stop the source (if any) and drop pending events; ``status`` says why (default:
+        "not watching")."""
         self._stop_source()
         self._polling = False
         self._ready = False
         self._pending.clear()
         self._bridge.take()
         self._timer.stop()
-        self._set_status(status)
+        self._set_status(self.tr("not watching") if status is None else status)
 
     @Slot()
     def _on_paths_waiting(self) -> None:
@@ -430,8 +453,10 @@ class FolderWatcher(QObject):
         if self.folder is not None and self._source is not None:
             if self.folder not in self._pending:  # said once per batch, however many overflows
                 self.events_lost.emit(
-                    f"Changes in {_shown(self.folder)} came faster than they could be followed; "
-                    "looking at every store again."
+                    self.tr(
+                        "Changes in {folder} came faster than they could be followed; "
+                        "looking at every store again."
+                    ).format(folder=_shown(self.folder))
                 )
             self._pending[self.folder] = None
             if not self._timer.isActive():

@@ -556,3 +556,35 @@ def test_after_an_overflow_subfolders_made_meanwhile_are_watched(tmp_path, inoti
         source.release.set()
         source.stop()
         source.join(5)
+
+
+def test_the_watchers_words_go_through_qts_translators(qtbot, qapp, tmp_path):
+    from PySide6.QtCore import QTranslator
+
+    class Pseudo(QTranslator):
+        def translate(self, context, source, *_rest):
+            return f"[tr] {source}" if context == "FolderWatcher" else ""
+
+        def isEmpty(self):
+            return False
+
+    translator = Pseudo()
+    qapp.installTranslator(translator)
+    try:
+        watcher = FolderWatcher(
+            observer_factory=fast_polling_factory(
+                OSError(errno.ENOSPC, "inotify watch limit reached")
+            )
+        )
+        with qtbot.waitSignal(watcher.watch_failed, timeout=1000) as failed:
+            watcher.start(str(tmp_path / "nope"))
+        assert failed.args[0].startswith("[tr] Cannot watch")
+        assert watcher.status == "[tr] not watching"
+        with qtbot.waitSignal(watcher.fell_back_to_polling, timeout=1000) as fallback:
+            watcher.start(str(tmp_path))
+        assert fallback.args[0].startswith("[tr] Polling")
+        assert "[tr] inotify watch limit reached" in fallback.args[0]
+        assert watcher.status.startswith("[tr] polling every 1 s ([tr] inotify unavailable")
+        watcher.stop()
+    finally:
+        qapp.removeTranslator(translator)
