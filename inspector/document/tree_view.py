@@ -45,11 +45,22 @@ class JsonItemDelegate(QStyledItemDelegate):
     ) -> QWidget:
         choices = self._choices(index)
         if choices is None:
-            return super().createEditor(parent, option, index)
-        combo = QComboBox(parent)
-        combo.addItems(choices)
-        combo.setFrame(False)
-        return combo
+            editor = super().createEditor(parent, option, index)
+        else:
+            editor = QComboBox(parent)
+            editor.addItems(choices)
+            editor.setFrame(False)
+        editor.setAccessibleName(self._editor_name(index))
+        return editor
+
+    def _editor_name(self, index: AnyIndex) -> str:
+        """What a screen reader calls the editor: the column and the entry, as in "Value of
+        server.port" (the editor shows no label of its own)."""
+        model = index.model()
+        column = model.headerData(index.column(), Qt.Orientation.Horizontal)
+        node = model.node(index) if isinstance(model, JsonTreeModel) else None
+        entry = format_json_path(node.json_path()) if node is not None else ""
+        return self.tr("{column} of {entry}").format(column=column, entry=entry)
 
     def setEditorData(self, editor: QWidget, index: AnyIndex) -> None:
         if isinstance(editor, QComboBox):
