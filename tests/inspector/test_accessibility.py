@@ -9,7 +9,15 @@ import os
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QAction, QKeySequence, QPalette
-from PySide6.QtWidgets import QAbstractButton, QApplication, QStyleFactory, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QStyleFactory,
+    QWidget,
+)
 
 from inspector import app as app_module
 from inspector.app import apply_color_scheme, dark_palette, palette_for_scheme
@@ -17,6 +25,7 @@ from inspector.colours import AA_NORMAL_TEXT, TEXT_COLOURS, WARNING_TEXT, contra
 from inspector.document.conflict_dialog import ConflictDialog
 from inspector.document.merge import three_way_merge
 from inspector.document.secrets import SecretPolicy
+from inspector.document.tree_model import TYPE_COLUMN, VALUE_COLUMN
 from inspector.models.store_table import HEALTH_COLOURS, Column
 from inspector.services.lock_actions import LockActions
 from inspector.services.store_directory import StoreHealth
@@ -241,3 +250,26 @@ def test_every_keyboard_stop_of_the_conflict_dialog_is_named(qtbot):
     described = [*map(_describe, stops)]
     assert any(stop.startswith("QRadioButton") for stop in described), described
     assert _unnamed(stops) == [], described
+
+
+def test_the_tree_cell_editors_are_named_after_their_entry(qtbot, main_window):
+    window = main_window
+    pane = window.document_pane
+    path = os.path.join(window.directory.folder, "settings.json")
+    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+        assert window.select_store(path)
+    model = pane.tree_view.model()
+    theme = model.index_for_json_path("theme")
+    for column, editor_type, name in (
+        (VALUE_COLUMN, QLineEdit, "Value of theme"),
+        (TYPE_COLUMN, QComboBox, "Type of theme"),
+    ):
+        pane.tree_view.edit(theme.siblingAtColumn(column))
+        editors = [
+            editor for editor in pane.tree_view.findChildren(editor_type) if editor.isVisible()
+        ]
+        assert [editor.accessibleName() for editor in editors] == [name]
+        qtbot.keyClick(editors[0], Qt.Key.Key_Escape)
+        qtbot.waitUntil(
+            lambda: pane.tree_view.state() != QAbstractItemView.State.EditingState, timeout=2000
+        )
