@@ -14,22 +14,17 @@ import os
 from collections.abc import Callable
 
 from PySide6.QtCore import (
-    QEvent,
     QItemSelectionModel,
     QModelIndex,
-    QObject,
     QSize,
     Qt,
-    Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
-    QLineEdit,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStyle,
     QToolBar,
@@ -43,33 +38,16 @@ from inspector.models.store_table import StoreTableModel
 from inspector.resources import icon
 from inspector.services.store_directory import StoreEntry, StoreHealth
 from inspector.services.window_services import WindowServices
+from inspector.widgets.about_box import AboutBox
 from inspector.widgets.break_lock_dialog import BreakLockDialog, break_outcome
 from inspector.widgets.folder_state import FolderBanners, FolderStatusLabels
 from inspector.widgets.recent_menu import RecentFoldersMenu
+from inspector.widgets.store_filter_edit import StoreFilterEdit
 from inspector.widgets.store_table_view import StoreTableView
 from lockcore import LockInfo
 
 #: How long transient status-bar messages stay (ms).
 MESSAGE_TIMEOUT_MS = 8000
-
-
-class _FilterKeys(QObject):
-    """In the filter field: Down or Enter asks to go on to the table, Escape clears the filter."""
-
-    #: () Down, Return or Enter was pressed in the field.
-    enter_table_requested = Signal()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if isinstance(watched, QLineEdit) and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            key = event.key()
-            if key in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.enter_table_requested.emit()
-                return True
-            if key == Qt.Key.Key_Escape and watched.text():
-                watched.clear()
-                return True
-        return super().eventFilter(watched, event)
 
 
 class MainWindow(QMainWindow):
@@ -88,7 +66,7 @@ class MainWindow(QMainWindow):
         self._settings = services.settings
         self.model = StoreTableModel(self.directory, self)
         self.break_lock_dialog: BreakLockDialog | None = None
-        self.about_box: QMessageBox | None = None
+        self.about_box: AboutBox | None = None
         self._current_path: str | None = None
         self._select_when_listed: str | None = None
         self._shut_down = False
@@ -112,16 +90,9 @@ class MainWindow(QMainWindow):
         left_layout.setContentsMargins(6, 6, 0, 6)
         left_layout.setSpacing(6)
 
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText(
-            self.tr("Filter stores by file, process, state…  (Ctrl+F)")
-        )
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.setAccessibleName(self.tr("Filter stores"))
+        self.filter_edit = StoreFilterEdit()
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
-        filter_keys = _FilterKeys(self.filter_edit)
-        filter_keys.enter_table_requested.connect(self._on_filter_keys_enter_table_requested)
-        self.filter_edit.installEventFilter(filter_keys)
+        self.filter_edit.enter_table_requested.connect(self._on_filter_edit_enter_table_requested)
         left_layout.addWidget(self.filter_edit)
 
         self.banners = FolderBanners(self.directory)
@@ -584,21 +555,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_about_action_triggered(self) -> None:
-        box = QMessageBox(self)
-        box.setWindowTitle(self.tr("About Lock Inspector"))
-        box.setIconPixmap(icon("app").pixmap(64, 64))
-        box.setText(
-            "<h3>" + self.tr("Lock Inspector {version}").format(version=self.version) + "</h3>"
-        )
-        box.setInformativeText(
-            self.tr(
-                "See who holds which lock on your shared JSON stores, edit them safely, and "
-                "break stale locks with confirmation.<br><br>Built on lockcore and Qt for "
-                "Python."
-            )
-        )
-        self.about_box = box
-        box.open()
+        self.about_box = AboutBox(self.version, self)
+        self.about_box.open()
 
     @Slot()
     def _on_copy_path_action_triggered(self) -> None:
@@ -651,7 +609,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     @Slot()
-    def _on_filter_keys_enter_table_requested(self) -> None:
+    def _on_filter_edit_enter_table_requested(self) -> None:
         # Into the table, on its first row when none is current.
         if not self.table.currentIndex().isValid() and self.model.rowCount() > 0:
             self.table.setCurrentIndex(self.model.index(0, 0))

@@ -88,7 +88,7 @@ def test_every_keyboard_stop_has_an_accessible_name(qtbot, main_window):
         unnamed = _unnamed(stops)
         assert unnamed == [], f"unnamed: {unnamed}; all stops: {[*map(_describe, stops)]}"
     for expected in (
-        "QLineEdit",
+        "StoreFilterEdit",
         "StoreTableView",
         "QTabBar",
         "JsonTreeView",

@@ -24,6 +24,7 @@ _CONTEXTS = {
     "FolderBanners",
     "FolderStatusLabels",
     "RecentFoldersMenu",
+    "AboutBox",
     "BreakLockDialog",
     "StoreTableModel",
     "DocumentActions",
