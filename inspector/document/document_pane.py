@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from inspector.display import printable_path
 from inspector.document.choices import ConflictDecision
 from inspector.document.conflict_dialog import ConflictDialog
+from inspector.document.conversion import NotConvertibleError, describe_conversion
 from inspector.document.nodes import format_json_path
 from inspector.document.pane_actions import ActionState, DocumentActions
 from inspector.document.pane_bars import MessageBars
@@ -34,7 +35,13 @@ from inspector.document.pane_conflicts import ConflictPresenter
 from inspector.document.pane_header import header_content
 from inspector.document.pane_saving import save_and_wait
 from inspector.document.parsing import DEFAULT_SIZE_LIMIT
-from inspector.document.prompts import UnsavedChoice, UnsavedPrompt, ask_about_unsaved_edits
+from inspector.document.prompts import (
+    ConvertPrompt,
+    UnsavedChoice,
+    UnsavedPrompt,
+    ask_about_unsaved_edits,
+    ask_to_convert,
+)
 from inspector.document.raw_view import RawView, raw_content
 from inspector.document.results import DocumentKind, LoadedDocument, ParseError
 from inspector.document.save_service import DocumentService, SaveConflict, SaveResult
@@ -74,6 +81,7 @@ class DocumentPane(QWidget):
         self.setObjectName("documentPane")
         #: Asked by :meth:`can_close` when there are unsaved edits; replaceable for tests.
         self.unsaved_prompt: UnsavedPrompt = ask_about_unsaved_edits
+        self.convert_prompt: ConvertPrompt = ask_to_convert
         self._session = EditSession(self, size_limit=size_limit, service=service)
         self._session.has_unapplied_text = self._has_unapplied_text
         self._undo_stack = self._session.undo_stack
@@ -119,6 +127,8 @@ class DocumentPane(QWidget):
         self.cancel_save_button = self.bars.cancel_save_button
         self.error_bar = self.bars.error_bar
         self.notice_bar = self.bars.notice_bar
+        self.convert_bar = self.bars.convert_bar
+        self.convert_button = self.bars.convert_button
 
     def _build_views(self) -> None:
         self.tree_view = JsonTreeView()
@@ -186,6 +196,7 @@ class DocumentPane(QWidget):
         self.bars.reload_requested.connect(self._on_reload_requested)
         self.bars.keep_editing_requested.connect(self._on_keep_editing_requested)
         self.bars.cancel_save_requested.connect(self.cancel_save)
+        self.bars.convert_requested.connect(self.convert_to_utf8)
         self._conflicts.choice_made.connect(self._on_choice_made)
         session = self._session
         session.status_message.connect(self.status_message)
@@ -333,6 +344,21 @@ class DocumentPane(QWidget):
         self.status_message.emit(self.tr("Reverted {name}.").format(name=self.file_name))
         self._session.reload()
 
+    def convert_to_utf8(self) -> bool:
+        """Ask, then convert the shown file, which is not UTF-8, to UTF-8 (see
+        :meth:`EditSession.convert_to_utf8`); False when nothing was started."""
+        loaded = self._session.loaded
+        if loaded is None or not self._session.can_convert:
+            return False
+        try:
+            source, preview = describe_conversion(loaded)
+        except NotConvertibleError as error:
+            self._report_error(f"Cannot convert {loaded.name} to UTF-8: {error}.")
+            return False
+        if not self.convert_prompt(self, source, preview):
+            return False
+        return self._session.convert_to_utf8()
+
     def cancel_save(self) -> None:
         """Stop a save that is waiting for the lock; nothing is written."""
         self._session.cancel_save()
@@ -410,6 +436,7 @@ class DocumentPane(QWidget):
     def _show_kind_notes(self, loaded: LoadedDocument) -> None:
         self.error_bar.hide()
         self.notice_bar.hide()
+        self.convert_bar.hide()
         self.tabs.setTabEnabled(TREE_TAB, loaded.kind is DocumentKind.VALID)
         if loaded.kind.repairable:
             repair = (
@@ -422,7 +449,7 @@ class DocumentPane(QWidget):
             self.tabs.setCurrentIndex(RAW_TAB)
         elif loaded.kind is DocumentKind.NOT_UTF8:
             # Nothing is broken and nothing is edited: the bytes are shown as read.
-            self.notice_bar.show_message(
+            self.convert_bar.show_message(
                 f"{loaded.message} Shown read-only as read; Convert to UTF-8… makes it editable "
                 "and keeps the original bytes beside it."
             )

@@ -17,6 +17,8 @@ class MessageBars(QWidget):
     keep_editing_requested = Signal()
     #: () the user asked to stop a save that waits for the lock
     cancel_save_requested = Signal()
+    #: () the user asked to convert the shown file, which is not UTF-8, into UTF-8
+    convert_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -34,6 +36,11 @@ class MessageBars(QWidget):
         self.error_bar = MessageBar(BarKind.ERROR, "errorBar")
         self.error_bar.add_button(self.tr("Dismiss"), self.error_bar.hide, "dismissButton")
         self.notice_bar = MessageBar(BarKind.INFO, "noticeBar")
+        # A file that is not UTF-8: why it is read-only, and the explicit way out.
+        self.convert_bar = MessageBar(BarKind.INFO, "convertBar")
+        self.convert_button = self.convert_bar.add_button(
+            self.tr("Convert to UTF-8…"), self.convert_requested.emit, "convertButton"
+        )
         # Says why nothing can be changed; it belongs to the folder, so it outlives the store.
         self.read_only_bar = MessageBar(BarKind.INFO, "readOnlyBar")
         layout = QVBoxLayout(self)
@@ -45,12 +52,13 @@ class MessageBars(QWidget):
             self.progress_bar,
             self.error_bar,
             self.notice_bar,
+            self.convert_bar,
         ):
             layout.addWidget(bar)
 
     def hide_notes(self) -> None:
         """Hide what belongs to the shown document (not the save progress)."""
-        for bar in (self.change_bar, self.error_bar, self.notice_bar):
+        for bar in (self.change_bar, self.error_bar, self.notice_bar, self.convert_bar):
             bar.hide()
 
     def _on_reload_clicked(self) -> None:

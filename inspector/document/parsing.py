@@ -130,6 +130,7 @@ def classify_bytes(path: str, raw: bytes, mtime: float | None = None) -> LoadedD
         message=message,
         long_lines=has_long_line(text),
         encoding=check.encoding,
+        bom=check.bom,
     )
 
 

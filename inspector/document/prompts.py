@@ -48,3 +48,34 @@ def ask_about_unsaved_edits(pane: DocumentPane) -> UnsavedChoice:
     if answer == QMessageBox.StandardButton.Discard:
         return UnsavedChoice.DISCARD
     return UnsavedChoice.CANCEL
+
+
+ConvertPrompt = Callable[["DocumentPane", str, str], bool]
+
+
+def ask_to_convert(pane: DocumentPane, source: str, preview: str) -> bool:
+    """The default question before converting to UTF-8 (tests replace ``pane.convert_prompt``):
+    the file read as ``source`` begins with ``preview``; is that right?"""
+    box = QMessageBox(pane)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(QCoreApplication.translate("ConvertPrompt", "Convert to UTF-8"))
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(
+        QCoreApplication.translate(
+            "ConvertPrompt", "Convert {name} from {source} to UTF-8?"
+        ).format(name=pane.file_name, source=source)
+    )
+    shown = preview[:300] + ("…" if len(preview) > 300 else "")
+    box.setInformativeText(
+        QCoreApplication.translate(
+            "ConvertPrompt",
+            "Read as {source}, it begins:\n\n{preview}\n\nIf the letters look right, convert "
+            "it: the original bytes are kept beside it as {name}.corrupt-….",
+        ).format(source=source, preview=shown, name=pane.file_name)
+    )
+    box.setStandardButtons(QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
+    box.button(QMessageBox.StandardButton.Ok).setText(
+        QCoreApplication.translate("ConvertPrompt", "Convert")
+    )
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    return box.exec() == QMessageBox.StandardButton.Ok

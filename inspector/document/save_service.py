@@ -34,6 +34,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal, Signa
 
 from inspector.collector import collector_paused
 from inspector.display import printable_name, printable_path
+from inspector.document.conversion import NotConvertibleError, convert_to_utf8
 from inspector.document.loader import load_document
 from inspector.document.merge import ABSENT, ConflictKey, MergeConflict, Side, three_way_merge
 from inspector.document.nodes import json_equal
@@ -84,6 +85,10 @@ class SaveRequest:
     indent: int | Literal["keep"] | None = "keep"
     repair: bool = False  # the file was corrupt: quarantine its bytes, then write
     lock_wait: float = DEFAULT_LOCK_WAIT
+    #: Converting a file that is not UTF-8: the bytes it was shown with. The save writes their
+    #: document as UTF-8 (``edited`` is not used) after keeping them beside the file, and only
+    #: if the file holds exactly these bytes under the lock.
+    convert_from: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,7 @@ class SaveResult:
     written: LoadedDocument  # the file as it now is: the very bytes on disk
     merged: bool = False
     quarantined_to: str | None = None
+    converted_from: str | None = None  #: a conversion to UTF-8: the encoding read, in words
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,10 @@ class SaveConflict:
 
 class _FileAbsent:
     """The updater's "document" when the file is missing or was quarantined."""
+
+
+class _ChangedSinceReadError(Exception):
+    """A conversion found other bytes in the file than those it was asked to convert."""
 
 
 class _ConflictFoundError(Exception):
@@ -329,11 +339,19 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
     request = job.request
     started = time.monotonic()
     merged = False
+    quarantined: list[str] = []
+    conversion = None if request.convert_from is None else convert_to_utf8(request.convert_from)
 
     def updater(current: Any) -> Any:
         nonlocal merged
         if job.cancel.is_set():
             raise _SaveCancelledError
+        if conversion is not None:
+            # lockcore kept the bytes it could not read beside the file: exactly the ones
+            # converted, or another process wrote meanwhile and nothing is written.
+            if not quarantined or _read_file(quarantined[-1]) != request.convert_from:
+                raise _ChangedSinceReadError
+            return conversion.document
         theirs = NO_DOCUMENT if isinstance(current, _FileAbsent) else current
         if request.mode is SaveMode.REPLACE_FILE or _same_document(theirs, request.base):
             return request.edited
@@ -357,7 +375,6 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
 
     on_disk: list[bytes] = []  # what lockcore wrote (or left, when nothing changed)
     last_message = ""
-    quarantined: list[str] = []
 
     def on_wait(holder: LockInfo | None, waited: float) -> None:
         nonlocal last_message
@@ -376,8 +393,8 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
                 updater,
                 default=_FileAbsent(),
                 timeout=request.lock_wait,
-                indent=request.indent,
-                on_corrupt="quarantine" if request.repair else "raise",
+                indent=request.indent if conversion is None else conversion.indent,
+                on_corrupt="quarantine" if request.repair or conversion else "raise",
                 # A save must not bring back a folder that was removed (or a share that went away).
                 create_parents=False,
                 cancel_check=job.cancel.is_set,
@@ -404,7 +421,13 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
         written_document(request.path, on_disk[-1], written),
         merged=merged,
         quarantined_to=quarantined[-1] if quarantined else None,
+        converted_from=None if conversion is None else conversion.source,
     )
+
+
+def _read_file(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def _as_shown(conflict: MergeConflict, shown: tuple[MergeConflict, ...]) -> bool:
@@ -506,6 +529,13 @@ def describe_save_error(  # noqa: PLR0911 - one sentence per kind of failure
         return (
             f"Could not save {name}: {describe_holder(error.holder)} kept its lock for "
             f"{int(error.waited)} s. {nothing} Try again when that program is done."
+        )
+    if isinstance(error, NotConvertibleError):
+        return f"Could not convert {name} to UTF-8: {error}. {nothing}"
+    if isinstance(error, _ChangedSinceReadError):
+        return (
+            f"Could not convert {name} to UTF-8: another program changed it since it was read. "
+            f"{nothing} Reload it to see what it holds now."
         )
     if isinstance(error, CorruptJSONError):
         where = f" (line {error.lineno}, column {error.colno})" if error.lineno is not None else ""

@@ -309,6 +309,38 @@ class EditSession(QObject):
             )
         )
 
+    @property
+    def can_convert(self) -> bool:
+        """Whether the shown file is not UTF-8 and may be converted (see convert_to_utf8)."""
+        loaded = self._loaded
+        return (
+            loaded is not None
+            and loaded.kind is DocumentKind.NOT_UTF8
+            and not self.is_saving
+            and self._read_only_reason is None
+        )
+
+    def convert_to_utf8(self) -> bool:
+        """Start converting the shown file, which is not UTF-8, into UTF-8 through the lock.
+
+        Its bytes as shown are kept beside it first (``X.json.corrupt-…``), and nothing is
+        written if another process changed them meanwhile. False when it cannot start.
+        """
+        loaded = self._loaded
+        if self._path is None or loaded is None or loaded.kind is not DocumentKind.NOT_UTF8:
+            return False
+        return self._start_save(
+            SaveRequest(
+                path=self._path,
+                base=NO_DOCUMENT,
+                edited=NO_DOCUMENT,
+                mode=SaveMode.REPLACE_FILE,
+                repair=True,
+                lock_wait=self.lock_wait,
+                convert_from=loaded.raw,
+            )
+        )
+
     def cancel_save(self) -> None:
         """Stop a save that is waiting for the lock; nothing is written."""
         self.service.cancel_save()
@@ -375,6 +407,14 @@ class EditSession(QObject):
             self._end_save()
             self.status_message.emit(f"Saved {printable_name(result.path)}.")
             return
+        if result.converted_from is not None:
+            # A new document, not an edit of the shown one: shown as if just opened.
+            self._show(result.written, follow=False)
+            self._end_save()
+            self.status_message.emit(save_summary(result))
+            self.saved.emit(result)
+            self._load_again_if_asked()
+            return
         self._loaded = result.written
         self._base = result.document
         if result.merged:
@@ -427,7 +467,14 @@ class EditSession(QObject):
 
 def save_summary(result: SaveResult) -> str:
     """ "Saved settings.json, merged with …; the damaged original was kept as …"."""
-    message = f"Saved {printable_name(result.path)}"
+    name = printable_name(result.path)
+    if result.converted_from is not None:
+        kept = printable_name(result.quarantined_to or "")
+        return (
+            f"Converted {name} from {result.converted_from} to UTF-8; its original bytes were "
+            f"kept as {kept}."
+        )
+    message = f"Saved {name}"
     if result.merged:
         message += ", merged with changes another process made meanwhile"
     if result.quarantined_to:

@@ -411,6 +411,6 @@ def test_a_utf16_store_is_the_same_in_the_table_and_the_pane(qtbot, main_window)
     with qtbot.waitSignal(pane.document_loaded, timeout=5000):
         assert window.select_store(path)
     assert "UTF-16 text" in pane.header.details.text()
-    assert "UTF-16 text" in pane.notice_bar.text
+    assert "UTF-16 text" in pane.convert_bar.text
     assert pane.raw_editor.isReadOnly()
     assert not pane.is_dirty

@@ -211,8 +211,8 @@ def test_a_non_utf8_file_opens_read_only_and_unmodified(
     open_and_wait(pane, path)
     assert pane.loaded is not None
     assert pane.loaded.kind is DocumentKind.NOT_UTF8
-    assert words in pane.notice_bar.text
-    assert "Convert to UTF-8" in pane.notice_bar.text
+    assert words in pane.convert_bar.text
+    assert pane.convert_button.isVisible()
     assert shown in pane.raw_editor.toPlainText()
     assert pane.raw_editor.isReadOnly()
     pane.raw_editor.validate_now()  # whatever typing would have been pending is applied
@@ -227,6 +227,84 @@ def test_a_non_utf8_file_opens_read_only_and_unmodified(
     assert not pane.is_dirty
     assert dirty_changes == []
     assert read_bytes(path) == raw
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ('{\n  "city": "Café",\n  "n": 1\n}'.encode("cp1252"), "Windows-1252 (Latin-1)"),
+        ('{\n    "city": "Café",\n    "n": 1\n}'.encode("utf-16"), "UTF-16 (LE)"),
+        ('{"city": "Café", "n": 1}'.encode("utf-16-be"), "UTF-16 (BE)"),
+    ],
+    ids=["latin-1", "utf-16-bom", "utf-16-be"],
+)
+def test_convert_to_utf8_keeps_the_letters_and_the_original_bytes(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any, case: tuple[bytes, str]
+) -> None:
+    raw, source = case  # the file's bytes, the encoding the pane should read them with
+    path = tmp_path / "city.json"
+    path.write_bytes(raw)
+    asked: list[tuple[str, str]] = []
+
+    def agree(_pane: DocumentPane, shown_source: str, preview: str) -> bool:
+        asked.append((shown_source, preview))
+        return True
+
+    pane.convert_prompt = agree
+    open_and_wait(pane, str(path))
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.convert_to_utf8()
+    assert asked == [(source, raw.decode(_codec(source)).lstrip("\ufeff"))]
+    converted = path.read_bytes()
+    assert json.loads(converted.decode("utf-8")) == {"city": "Café", "n": 1}
+    assert "\ufffd" not in converted.decode("utf-8")
+    [copy] = tmp_path.glob("city.json.corrupt-*")
+    assert copy.read_bytes() == raw  # the original bytes, kept
+    assert pane.loaded is not None
+    assert pane.loaded.kind is DocumentKind.VALID
+    assert pane.model.document() == {"city": "Café", "n": 1}
+    assert not pane.raw_editor.isReadOnly()
+    assert not pane.convert_bar.isVisible()
+    assert f"from {source} to UTF-8" in pane.notice_bar.text
+    assert not pane.is_dirty
+
+
+def _codec(source: str) -> str:
+    return {
+        "Windows-1252 (Latin-1)": "cp1252",
+        "UTF-16 (LE)": "utf-16",
+        "UTF-16 (BE)": "utf-16-be",
+    }[source]
+
+
+def test_converting_is_asked_first_and_a_no_changes_nothing(
+    pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = tmp_path / "city.json"
+    raw = '{"city": "Café"}'.encode("latin-1")
+    path.write_bytes(raw)
+    pane.convert_prompt = lambda _pane, _source, _preview: False
+    open_and_wait(pane, str(path))
+    assert not pane.convert_to_utf8()
+    assert path.read_bytes() == raw
+    assert list(tmp_path.glob("city.json.corrupt-*")) == []
+    assert pane.raw_editor.isReadOnly()
+
+
+def test_a_file_that_is_not_json_in_its_encoding_either_is_not_converted(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = tmp_path / "blob.json"
+    raw = bytes(range(256))
+    path.write_bytes(raw)
+    pane.convert_prompt = lambda _pane, _source, _preview: True
+    open_and_wait(pane, str(path))
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+        assert pane.convert_to_utf8()
+    assert "Could not convert blob.json to UTF-8" in pane.error_bar.text
+    assert "is not valid JSON" in pane.error_bar.text
+    assert path.read_bytes() == raw
+    assert list(tmp_path.glob("blob.json.corrupt-*")) == []
 
 
 def test_valid_json_python_refuses_is_said_so_and_read_only(
@@ -596,3 +674,18 @@ def test_notices_take_markup_only_where_they_escaped_the_file_parts(
     # A plain message (a save's outcome) is shown as plain text, whatever the name holds.
     pane.notice_bar.show_message(f"Saved {os.path.basename(store)}.")
     assert pane.notice_bar.label.textFormat() is Qt.TextFormat.PlainText
+
+
+def test_a_file_changed_since_it_was_read_is_not_converted(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = tmp_path / "city.json"
+    path.write_bytes('{"city": "Café"}'.encode("latin-1"))
+    pane.convert_prompt = lambda _pane, _source, _preview: True
+    open_and_wait(pane, str(path))
+    newer = '{"city": "Zürich"}'.encode("latin-1")  # another program wrote meanwhile
+    path.write_bytes(newer)
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+        assert pane.convert_to_utf8()
+    assert "another program changed it since it was read" in pane.error_bar.text
+    assert path.read_bytes() == newer  # theirs, untouched: never "Café" over "Zürich"
