@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
 from inspector.collector import release_frozen
@@ -250,7 +250,9 @@ class EditSession(QObject):
             if self._loaded is None or loaded.raw != self._loaded.raw:
                 self._disk_version = loaded  # not our own save, not a write that changed nothing
                 self._disk_request = request_id
-                self.status_message.emit(f"{loaded.name} changed on disk by another process.")
+                self.status_message.emit(
+                    self.tr("{name} changed on disk by another process.").format(name=loaded.name)
+                )
                 self.changed_on_disk.emit(loaded)
         else:
             self._shown_request = request_id
@@ -284,8 +286,14 @@ class EditSession(QObject):
         self._set_model_read_only(loaded.kind is not DocumentKind.VALID)
         self.model.set_document(loaded.document, root_label=loaded.name)
         if loaded.kind is DocumentKind.VALID:
-            verb, note = ("Reloaded", " (changed on disk)") if follow else ("Opened", "")
-            self.status_message.emit(f"{verb} {loaded.name}{note}, {describe_size(loaded.size)}.")
+            shown = (
+                self.tr("Reloaded {name} (changed on disk), {size}.")
+                if follow
+                else self.tr("Opened {name}, {size}.")
+            )
+            self.status_message.emit(
+                shown.format(name=loaded.name, size=describe_size(loaded.size))
+            )
         else:
             self.status_message.emit(loaded.message)
         self.shown.emit(loaded, follow)
@@ -297,7 +305,9 @@ class EditSession(QObject):
         if self._path is None or loaded is None or self.is_saving:
             return False
         if not self.model.has_document or self.undo_stack.isClean():
-            self.status_message.emit(f"{self.file_name}: no changes to save.")
+            self.status_message.emit(
+                self.tr("{name}: no changes to save.").format(name=self.file_name)
+            )
             return False
         return self._start_save(
             SaveRequest(
@@ -357,7 +367,9 @@ class EditSession(QObject):
         choice = decision.choice
         if choice is ConflictChoice.RELOAD:
             self.reload()
-            self.status_message.emit(f"Reloading {self.file_name}; your edits were dropped.")
+            self.status_message.emit(
+                self.tr("Reloading {name}; your edits were dropped.").format(name=self.file_name)
+            )
         elif choice in (ConflictChoice.MERGE, ConflictChoice.REPLACE_FILE):
             replace = choice is ConflictChoice.REPLACE_FILE
             self._start_save(
@@ -371,7 +383,9 @@ class EditSession(QObject):
             )
         else:
             self.status_message.emit(
-                f"Save of {self.file_name} cancelled; nothing was written. Your edits are kept."
+                self.tr(
+                    "Save of {name} cancelled; nothing was written. Your edits are kept."
+                ).format(name=self.file_name)
             )
 
     def shutdown(self) -> None:
@@ -381,13 +395,15 @@ class EditSession(QObject):
 
     def _start_save(self, request: SaveRequest) -> bool:
         if self._read_only_reason is not None:
-            self.status_message.emit(f"Not saved: {self._read_only_reason}")
+            self.status_message.emit(
+                self.tr("Not saved: {reason}").format(reason=self._read_only_reason)
+            )
             return False
         if not self.service.save(request):
             return False
         self._saving_index = self.undo_stack.index()
         self._set_model_read_only(True)
-        self.status_message.emit(f"Saving {self.file_name}…")
+        self.status_message.emit(self.tr("Saving {name}…").format(name=self.file_name))
         self.save_started.emit()
         return True
 
@@ -405,7 +421,9 @@ class EditSession(QObject):
     def _on_save_succeeded(self, result: SaveResult) -> None:
         if result.path != self._path or self._loaded is None:
             self._end_save()
-            self.status_message.emit(f"Saved {printable_name(result.path)}.")
+            self.status_message.emit(
+                self.tr("Saved {name}.").format(name=printable_name(result.path))
+            )
             return
         if result.converted_from is not None:
             # A new document, not an edit of the shown one: shown as if just opened.
@@ -441,10 +459,23 @@ class EditSession(QObject):
         undecided = conflict.undecided
         count = len(undecided)
         where = ", ".join(c.path_text for c in undecided[:3])
-        again = " changed again and" if conflict.again else ""
+        if conflict.again:
+            message = (
+                self.tr("Not saved: {name} changed again and has 1 conflicting change ({where}).")
+                if count == 1
+                else self.tr(
+                    "Not saved: {name} changed again and has {count} conflicting changes ({where})."
+                )
+            )
+        else:
+            message = (
+                self.tr("Not saved: {name} has 1 conflicting change ({where}).")
+                if count == 1
+                else self.tr("Not saved: {name} has {count} conflicting changes ({where}).")
+            )
+        nothing = self.tr("Nothing was written.")
         self.status_message.emit(
-            f"Not saved: {self.file_name}{again} has {count} conflicting change"
-            f"{'s' if count != 1 else ''} ({where}). Nothing was written."
+            message.format(name=self.file_name, count=count, where=where) + " " + nothing
         )
         self.conflict_found.emit(conflict)  # first: the view opens its dialog
         self.save_ended_unwritten.emit(conflict.request.path)
@@ -460,7 +491,11 @@ class EditSession(QObject):
     @Slot(str)
     def _on_save_cancelled(self, path: str) -> None:
         self._end_save()
-        self.status_message.emit(f"Save of {printable_name(path)} cancelled; nothing was written.")
+        self.status_message.emit(
+            self.tr("Save of {name} cancelled; nothing was written.").format(
+                name=printable_name(path)
+            )
+        )
         self.save_ended_unwritten.emit(path)
         self._load_again_if_asked()
 
@@ -470,13 +505,18 @@ def save_summary(result: SaveResult) -> str:
     name = printable_name(result.path)
     if result.converted_from is not None:
         kept = printable_name(result.quarantined_to or "")
-        return (
-            f"Converted {name} from {result.converted_from} to UTF-8; its original bytes were "
-            f"kept as {kept}."
-        )
-    message = f"Saved {name}"
+        return QCoreApplication.translate(
+            "EditSession",
+            "Converted {name} from {encoding} to UTF-8; its original bytes were kept as {kept}.",
+        ).format(name=name, encoding=result.converted_from, kept=kept)
     if result.merged:
-        message += ", merged with changes another process made meanwhile"
+        message = QCoreApplication.translate(
+            "EditSession", "Saved {name}, merged with changes another process made meanwhile"
+        ).format(name=name)
+    else:
+        message = QCoreApplication.translate("EditSession", "Saved {name}").format(name=name)
     if result.quarantined_to:
-        message += f"; the damaged original was kept as {printable_name(result.quarantined_to)}"
+        message += QCoreApplication.translate(
+            "EditSession", "; the damaged original was kept as {name}"
+        ).format(name=printable_name(result.quarantined_to))
     return message + "."
