@@ -35,6 +35,7 @@ _CONTEXTS = {
     "LockActions",
     "StoreDirectory",
     "DocumentPane",
+    "EditSession",
 }
 _MARK = "[tr] "
 
@@ -83,8 +84,12 @@ def test_the_window_shows_its_words_translated(qtbot, qapp, store_folder, lock_h
         # The document pane's toolbar, bars, header, tree and raw status.
         pane = window.document_pane
         path = os.path.join(store_folder, "settings.json")
+        pane_messages: list[str] = []
+        pane.status_message.connect(pane_messages.append)
         with qtbot.waitSignal(pane.document_loaded, timeout=5000):
             assert window.select_store(path)
+        assert pane_messages, "the pane said nothing on opening the store"
+        assert _untranslated(pane_messages) == []
         pane.add_action.trigger()  # an edit: the "unsaved" badge
         texts = [action.text() for action in pane.toolbar.actions() if not action.isSeparator()]
         texts += [action.toolTip() for action in pane.toolbar.actions() if action.toolTip()]
