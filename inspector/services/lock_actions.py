@@ -4,6 +4,8 @@ Both go through lockcore's public API only, off the GUI thread, and report back 
 Recovering takes the store's lock, which can mean waiting for another process; breaking waits for
 nothing, but its file operations can hang on a share that stopped answering. Each break gets a
 daemon thread of its own, so that one stuck there neither blocks the next nor the app's exit.
+Shutting down stops a recovery that still waits for the lock (nothing was changed then) and lets
+one that holds it finish: quitting never waits out the lock's timeout.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from inspector.display import printable_name, printable_path
 from lockcore import (
+    FileLock,
     FileLockError,
+    LockCancelled,
     LockInfo,
     LockTimeout,
     break_stale_lock,
@@ -44,6 +48,7 @@ class LockActions(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recover")
+        self._stopping = threading.Event()  # asked by a recovery waiting for the lock
 
     def break_lock(self, expected: LockInfo, *, force: bool) -> None:
         """Start removing the lock, only if it is still exactly ``expected`` and (unless
@@ -62,18 +67,31 @@ class LockActions(QObject):
         self._hand_over(self.break_finished, expected, None)
 
     def recover(self, path: str) -> None:
-        """Recover ``path`` from its legacy ``X.json.tmp`` under the store's lock, off-thread."""
-        self._pool.submit(self._recover, path)
+        """Recover ``path`` from its legacy ``X.json.tmp`` under the store's lock, off-thread
+        (nothing once shut down)."""
+        if not self._stopping.is_set():
+            self._pool.submit(self._recover, path)
 
     def shutdown(self) -> None:
-        """Wait for a running recovery to finish (it is bounded by RECOVER_TIMEOUT)."""
-        self._pool.shutdown(wait=True)
+        """Stop a recovery waiting for the lock (nothing changed) and wait for one that holds
+        it to finish; later requests are refused. Safe to call twice."""
+        self._stopping.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _recover(self, path: str) -> None:
         # Runs on the pool thread: only lockcore calls and a queued signal.
         name = printable_name(path)
         try:
-            recovered = recover_interrupted_write(path, timeout=RECOVER_TIMEOUT)
+            # The wait is ours, so that shutdown can stop it: recover_interrupted_write then
+            # re-enters the lock this thread holds (lockcore's locks are re-entrant per thread).
+            lock = FileLock(path, create_parents=False)
+            lock.acquire(RECOVER_TIMEOUT, cancel_check=self._stopping.is_set)
+            try:
+                recovered = recover_interrupted_write(path, timeout=0)
+            finally:
+                lock.release()
+        except LockCancelled:
+            return  # shutting down: nothing changed, and nobody is left to tell
         except LockTimeout as exc:
             holder = exc.holder
             if holder is not None and holder.pid:
