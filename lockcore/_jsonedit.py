@@ -60,6 +60,7 @@ _INDENT = re.compile(r"[ \t]*")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _MATCH_LIMIT = 2000  # array middles longer than this are replaced, not matched item by item
 PROBE_CHARS = 64 * 1024
+_STYLE_CHARS = 64 * 1024  # the file's style is learnt from its start (never a scan of all of it)
 """A container longer than this is walked member by member, never parsed in one C call."""
 _HAND_OVER_EVERY = 1024
 """Members between two ``time.sleep(0)``, which hands the GIL to other threads for sure."""
@@ -198,8 +199,9 @@ class _Style:
 
     @classmethod
     def detect(cls, text: str) -> _Style:
-        first = text.find("\n")
-        if first < 0 or not text[first:].strip():  # one line, perhaps with a final newline
+        first = text.find("\n", 0, _STYLE_CHARS)
+        # One line (perhaps with a final newline): compact style.
+        if first < 0 or not text[first : first + _STYLE_CHARS].strip():
             return cls(multiline=False, newline="\n", unit="  ", ensure_ascii=_ascii_only(text))
         newline = "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
         start = first + 1
@@ -219,7 +221,7 @@ class _Style:
 
 def _ascii_only(text: str) -> bool:
     """Escape what we add when the file spells everything non-ASCII as ``\\uXXXX``."""
-    return text.isascii() and "\\u" in text
+    return text.isascii() and text.find("\\u", 0, _STYLE_CHARS) >= 0
 
 
 class _Big:
@@ -568,3 +570,73 @@ def _keys(values: list[Any]) -> list[Any]:
         except ValueError:
             keys.append(object())  # matches nothing: compared as changed
     return keys
+
+
+def loads_in_pieces(text: str) -> Any:
+    """``json.loads(text)``, letting other threads run while it parses a big text.
+
+    The C scanner parses one member at a time; containers too big for one probe are walked
+    member by member, and the GIL is handed over every 1,024 members, so no single call holds
+    it for long (an application's GUI thread waits for it while a worker saves). The result is
+    what ``json.loads`` returns (same scanner; for a duplicate key the last value, at the first
+    key's place); on anything unexpected it defers to ``json.loads``, whose error is then raised.
+    """
+    try:
+        with _gc_paused():
+            position = _skip(text, 0)
+            value, position = _piece(text, position, probe=True)
+        if _skip(text, position) == len(text):
+            return value
+    except (StopIteration, ValueError, IndexError, RecursionError):
+        pass
+    return json.loads(text)
+
+
+def _skip(text: str, position: int) -> int:
+    return _WHITESPACE.match(text, position).end()  # type: ignore[union-attr]
+
+
+def _piece(text: str, position: int, *, probe: bool) -> tuple[Any, int]:
+    opening = text[position]
+    if opening not in "{[" or not probe:
+        return _SCAN(text, position)
+    try:
+        value, length = _SCAN(text[position : position + PROBE_CHARS], 0)
+    except (StopIteration, ValueError):  # does not fit in the probe: walk it
+        return _walk(text, position + 1, is_object=opening == "{")
+    return value, position + length
+
+
+def _walk(text: str, position: int, *, is_object: bool) -> tuple[Any, int]:
+    """The object or array whose first member (or closer) is at or after ``position``."""
+    closer = "}" if is_object else "]"
+    members: dict[str, Any] | list[Any] = {} if is_object else []
+    position = _skip(text, position)
+    if text[position] == closer:
+        return members, position + 1
+    probe, count = True, 0
+    while True:
+        if is_object:
+            if text[position] != '"':
+                raise ValueError("not JSON")
+            key, position = _SCAN_STRING(text, position + 1)
+            position = _skip(text, position)
+            if text[position] != ":":
+                raise ValueError("not JSON")
+            position = _skip(text, position + 1)
+        start = position
+        value, position = _piece(text, start, probe=probe)
+        probe = position - start >= PROBE_CHARS
+        if is_object:
+            members[key] = value  # type: ignore[call-overload]
+        else:
+            members.append(value)  # type: ignore[union-attr]
+        count += 1
+        if count % _HAND_OVER_EVERY == 0:
+            time.sleep(0)
+        position = _skip(text, position)
+        if text[position] == closer:
+            return members, position + 1
+        if text[position] != ",":
+            raise ValueError("not JSON")
+        position = _skip(text, position + 1)

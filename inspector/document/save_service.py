@@ -354,6 +354,7 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
             return conversion.document
         theirs = NO_DOCUMENT if isinstance(current, _FileAbsent) else current
         if request.mode is SaveMode.REPLACE_FILE or _same_document(theirs, request.base):
+            unused.append(theirs)  # shares nothing with what is written
             return request.edited
         if theirs is NO_DOCUMENT or request.base is NO_DOCUMENT:
             whole = MergeConflict((), _or_absent(request.base), request.edited, _or_absent(theirs))
@@ -374,6 +375,7 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
         return result.merged
 
     on_disk: list[bytes] = []  # what lockcore wrote (or left, when nothing changed)
+    unused: list[Any] = []  # the document read from disk, when the save did not need it
     last_message = ""
 
     def on_wait(holder: LockInfo | None, waited: float) -> None:
@@ -386,8 +388,9 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
     try:
         # The update builds a document of the file's size (a million containers at 50 MB):
         # collections of the oldest generation would walk all of it holding the GIL, and the
-        # GUI thread would wait for them.
-        with collector_paused():
+        # GUI thread would wait for them. Frozen afterwards, the collector never walks the
+        # document the pane now holds (as after a load; see inspector.collector).
+        with collector_paused(freeze=True):
             written = locked_update_json(
                 request.path,
                 updater,
@@ -415,6 +418,8 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
         if exc.filename == folder or not os.path.isdir(folder):
             raise _FolderGoneError(errno.ENOENT, "its folder no longer exists", folder) from exc
         raise
+    while unused:
+        release_gradually(unused.pop())
     return SaveResult(
         request.path,
         written,
@@ -450,6 +455,29 @@ def _same_version(a: Any, b: Any) -> bool:
     if a is ABSENT or b is ABSENT:
         return a is b
     return json_equal(a, b)
+
+
+def release_gradually(document: Any) -> None:
+    """Free a document no one else refers to a piece at a time: freeing a 50 MB document in one
+    go is a single C call of a third of a second, during which no other thread runs."""
+    stack = [document]
+    freed = 0
+    while stack:
+        container = stack.pop()
+        members = container.popitem if isinstance(container, dict) else container.pop
+        while container:
+            member = members()
+            value = member[1] if isinstance(container, dict) else member
+            if isinstance(value, dict | list) and len(value) > _RELEASE_WHOLE:
+                stack.append(value)  # its members are freed one by one too
+            del member, value
+            freed += 1
+            if freed % _RELEASE_WHOLE == 0:
+                time.sleep(0)  # hand the GIL over for sure
+
+
+_RELEASE_WHOLE: Final = 256
+"""Containers with up to this many members are freed in one go."""
 
 
 def written_document(path: str, raw: bytes, document: Any) -> LoadedDocument:

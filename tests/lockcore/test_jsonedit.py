@@ -479,3 +479,37 @@ def test_on_commit_gets_the_bytes_the_file_holds(tmp_path: Path) -> None:
     locked_update_json(path, lambda document: document, on_commit=seen.append)  # no-op
     assert seen == [path.read_bytes()] * 2
     assert seen[0] == TABS.replace(b'"web"', b'"api"')
+
+
+@settings(max_examples=200, deadline=None)
+@given(document=_DOCUMENTS, style=_STYLES, cut=st.integers(0, 50))
+def test_parsing_in_pieces_is_json_loads(document: Any, style: dict[str, Any], cut: int) -> None:
+    # Big files are parsed a member at a time (the GIL is handed over in between); walking
+    # every container that way must give what json.loads gives, and fail where it fails.
+    text = _format(document, {**style, "bom": False}).decode()
+    with _every_container_big():
+        assert _strictly_equal(_jsonedit.loads_in_pieces(text), json.loads(text))
+        broken = text[: len(text) - cut] + text[len(text) - cut + 1 :] if cut < len(text) else ""
+        try:
+            expected: Any = json.loads(broken)
+        except ValueError as error:
+            with pytest.raises(type(error), match=re.escape(str(error))):
+                _jsonedit.loads_in_pieces(broken)
+        else:
+            assert _strictly_equal(_jsonedit.loads_in_pieces(broken), expected)
+
+
+def test_a_big_file_is_edited_in_place_too(tmp_path: Path) -> None:
+    # Over 1 MiB lockcore parses in pieces; the result and the edit are the same.
+    records = ",\n".join(
+        f'    {{"id": {i}, "ratio": 1.50, "name": "r\\u00e9{i}"}}' for i in range(30_000)
+    )
+    original = f'{{\n  "a": 1,\n  "a": NaN,\n  "records": [\n{records}\n  ]\n}}\n'.encode()
+    assert len(original) > 1024 * 1024
+    path = tmp_path / "big.json"
+    path.write_bytes(original)
+    with edit_json(path) as document:
+        assert math.isnan(document["a"])
+        document["records"][12_345]["ratio"] = 2
+    expected = original.replace(b'{"id": 12345, "ratio": 1.50', b'{"id": 12345, "ratio": 2')
+    assert path.read_bytes() == expected

@@ -8,6 +8,7 @@ from typing import Any
 from _documents import edit_value
 
 from inspector.document import DocumentPane
+from inspector.document.save_service import release_gradually
 
 HAND_FORMATTED = (
     b'\xef\xbb\xbf{\r\n\t"theme": "dark",\r\n\t"ports": [80, 443],\r\n\t"ratio": 1.50,\r\n'
@@ -31,3 +32,11 @@ def test_a_one_value_save_changes_one_line_and_shows_the_bytes_on_disk(
     assert pane.loaded is not None
     assert pane.loaded.raw == on_disk
     assert not pane.is_dirty
+
+
+def test_a_document_is_released_a_piece_at_a_time() -> None:
+    big = list(range(1000))
+    document = {"small": {"a": 1}, "big": big, "records": [{"id": i} for i in range(600)]}
+    release_gradually(document)
+    assert document == {}
+    assert big == []  # a big member is emptied member by member, not freed in one go
