@@ -354,7 +354,8 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
             return conversion.document
         theirs = NO_DOCUMENT if isinstance(current, _FileAbsent) else current
         if request.mode is SaveMode.REPLACE_FILE or _same_document(theirs, request.base):
-            unused.append(theirs)  # shares nothing with what is written
+            if isinstance(theirs, dict | list):
+                unused.append(theirs)  # shares nothing with what is written
             return request.edited
         if theirs is NO_DOCUMENT or request.base is NO_DOCUMENT:
             whole = MergeConflict((), _or_absent(request.base), request.edited, _or_absent(theirs))
