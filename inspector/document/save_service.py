@@ -354,8 +354,7 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
             return conversion.document
         theirs = NO_DOCUMENT if isinstance(current, _FileAbsent) else current
         if request.mode is SaveMode.REPLACE_FILE or _same_document(theirs, request.base):
-            if isinstance(theirs, dict | list):
-                unused.append(theirs)  # shares nothing with what is written
+            unused.append(theirs)  # shares nothing with what is written
             return request.edited
         if theirs is NO_DOCUMENT or request.base is NO_DOCUMENT:
             whole = MergeConflict((), _or_absent(request.base), request.edited, _or_absent(theirs))
@@ -460,8 +459,9 @@ def _same_version(a: Any, b: Any) -> bool:
 
 def release_gradually(document: Any) -> None:
     """Free a document no one else refers to a piece at a time: freeing a 50 MB document in one
-    go is a single C call of a third of a second, during which no other thread runs."""
-    stack = [document]
+    go is a single C call of a third of a second, during which no other thread runs. Anything
+    but a dict or a list (NO_DOCUMENT, a scalar) is left to the caller's reference."""
+    stack = [document] if isinstance(document, dict | list) else []
     freed = 0
     while stack:
         container = stack.pop()

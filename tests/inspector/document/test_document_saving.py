@@ -8,6 +8,7 @@ from typing import Any
 from _documents import edit_value
 
 from inspector.document import DocumentPane
+from inspector.document.results import NO_DOCUMENT
 from inspector.document.save_service import release_gradually
 
 HAND_FORMATTED = (
@@ -40,3 +41,8 @@ def test_a_document_is_released_a_piece_at_a_time() -> None:
     release_gradually(document)
     assert document == {}
     assert big == []  # a big member is emptied member by member, not freed in one go
+
+
+def test_releasing_leaves_what_is_not_a_container_alone() -> None:
+    release_gradually(NO_DOCUMENT)
+    release_gradually("text")
