@@ -1,6 +1,7 @@
 """Saving from the pane while real processes use the same store through lockcore."""
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -342,3 +343,24 @@ def test_new_conflicts_while_the_dialog_is_open_bring_it_back_and_write_nothing(
         "carol": {"role": "viewer"},
         "erin": {"role": "viewer"},
     }
+
+
+def test_a_file_deleted_meanwhile_is_a_whole_document_conflict_only_mine_can_settle(
+    qtbot: Any, pane: DocumentPane, users: str, open_and_wait: Any
+) -> None:
+    open_and_wait(pane, users)
+    edit_value(pane, "alice", "role", value="guest")
+    os.unlink(users)
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+        assert pane.save()
+    dialog = pane.conflict_dialog
+    assert dialog is not None
+    assert not os.path.exists(users)
+    [whole] = dialog.conflicts
+    assert whole.key == ((), None)
+    dialog.choose_all(Side.THEIRS)  # there is nothing of theirs to keep
+    assert dialog.sides() == {}
+    dialog.choose_side(whole.key, Side.MINE)
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert read(users) == {"alice": {"role": "guest"}, "bob": {"role": "editor"}}
