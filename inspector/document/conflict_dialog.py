@@ -174,6 +174,7 @@ class ConflictDialog(QDialog):
         table_bar = self._table_bar(len(conflicts))
 
         self.conflict_table = self._conflict_table(conflicts, policy, chosen, again)
+        self.conflict_table.setAccessibleName("Entries changed on both sides")
 
         self.mine_view = self._text_view(_pretty(mine, policy))
         self.theirs_view = self._text_view(_pretty(theirs, policy))
@@ -185,6 +186,8 @@ class ConflictDialog(QDialog):
         paths = [conflict.path for conflict in conflicts]
         _mark_lines(self.mine_view, _lines_of(mine_lines, paths))
         _mark_lines(self.theirs_view, _lines_of(theirs_lines, paths))
+        self.mine_view.setAccessibleName("Mine: your unsaved edit")
+        self.theirs_view.setAccessibleName("Theirs: on disk when you saved")
         panes = QGridLayout()
         panes.addWidget(self._caption("Mine — your unsaved edit"), 0, 0)
         panes.addWidget(self._caption("Theirs — on disk when you saved"), 0, 1)
@@ -293,6 +296,11 @@ class ConflictDialog(QDialog):
                 text = _shown_value(conflict, value, policy)
                 radio = QRadioButton(_short(text))
                 radio.setToolTip(f"{whose}: {_tooltip_text(text)}")
+                # The cell's text alone ("guest") says nothing to a screen reader.
+                mine_or_theirs = "mine" if side is Side.MINE else "theirs"
+                radio.setAccessibleName(
+                    f"Keep {mine_or_theirs} for {conflict.path_text}: {_short(text, 200)}"
+                )
                 radio.setChecked(chosen.get(conflict.key) is side)
                 radio.toggled.connect(self._update_save_button)
                 group.addButton(radio)

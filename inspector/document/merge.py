@@ -151,12 +151,25 @@ def _kind(value: Any) -> JsonType | None:
 
 
 def _identity(value: Any) -> object:
-    """A hashable stand-in equal for exactly the values :func:`json_equal` calls equal."""
+    """A hashable stand-in for an array item: values with equal ones are :func:`json_equal`.
+
+    ``repr`` (fast, in C) tells ``1``, ``1.0``, ``True`` and ``"1"`` apart as JSON does. It is
+    finer than JSON equality where key order, ``-0.0`` or NaNs differ, which only makes such an
+    item look changed to the alignment; whether the sides differ is still decided by
+    :func:`json_equal`.
+    """
+    try:
+        return repr(value)
+    except ValueError:  # an integer longer than Python converts to text
+        return _structural_identity(value)
+
+
+def _structural_identity(value: Any) -> object:
     kind = json_type_of(value)
     if kind is JsonType.OBJECT:
-        return (kind, frozenset((key, _identity(item)) for key, item in value.items()))
+        return (kind, frozenset((key, _structural_identity(item)) for key, item in value.items()))
     if kind is JsonType.ARRAY:
-        return (kind, tuple(_identity(item) for item in value))
+        return (kind, tuple(_structural_identity(item) for item in value))
     if kind is JsonType.FLOAT and math.isnan(value):
         return (kind, "nan")
     return (kind, value)
@@ -180,11 +193,26 @@ def _hunks(base: list[Any], base_ids: list[object], other: list[Any], side: Side
     :func:`_pair_similar`).
     """
     other_ids = [_identity(item) for item in other]
-    matcher = SequenceMatcher(None, base_ids, other_ids, autojunk=False)
+    # Most edits touch a few items of a long array: the diff runs on what lies between the
+    # common head and tail only (SequenceMatcher is quadratic on long runs of equal items).
+    head = 0
+    limit = min(len(base_ids), len(other_ids))
+    while head < limit and base_ids[head] == other_ids[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and base_ids[-1 - tail] == other_ids[-1 - tail]:
+        tail += 1
+    matcher = SequenceMatcher(
+        None,
+        base_ids[head : len(base_ids) - tail],
+        other_ids[head : len(other_ids) - tail],
+        autojunk=False,
+    )
     hunks: list[_Hunk] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
         if tag == "equal":
             continue
+        i1, i2, j1, j2 = a1 + head, a2 + head, b1 + head, b2 + head
         pairs = [(i1 + k, j1 + k) for k in range(i2 - i1)] if i2 - i1 == j2 - j1 else []
         if tag == "replace" and not pairs:
             similar = _pair_similar(base[i1:i2], other[j1:j2])
@@ -193,7 +221,7 @@ def _hunks(base: list[Any], base_ids: list[object], other: list[Any], side: Side
         for i, j in [*pairs, (i2, j2)]:
             if i > previous_i or j > previous_j:
                 hunks.append(_Hunk(previous_i, i, other[previous_j:j], side))
-            if i < i2:
+            if i < i2 and not _same(base[i], other[j]):  # (equal but for key order, say)
                 hunks.append(_Hunk(i, i + 1, [other[j]], side))
             previous_i, previous_j = i + 1, j + 1
     return hunks

@@ -233,3 +233,19 @@ def test_inputs_are_not_mutated() -> None:
     assert base == {"a": {"b": 1}}
     assert mine == {"a": {"b": 1, "c": 2}}
     assert theirs == {"a": {"b": 3}}
+
+
+def test_items_equal_as_json_are_unchanged_whatever_their_key_order() -> None:
+    base = [{"a": 1, "b": 2}, 3]
+    mine = [{"b": 2, "a": 1}, 3, 4]
+    theirs = [3]
+    result = three_way_merge(base, mine, theirs)
+    assert result.clean
+    assert result.merged == [3, 4]
+
+
+def test_integers_too_long_for_text_still_align() -> None:
+    huge = 10**5000
+    result = three_way_merge([huge, 1], [huge, 2], [0, huge, 1])
+    assert result.clean
+    assert result.merged == [0, huge, 2]

@@ -208,6 +208,23 @@ def test_conflict_dialog_shortcuts_and_whole_file_replacement(qtbot: Any) -> Non
     assert blocker.args == [ConflictDecision(ConflictChoice.REPLACE_FILE)]
 
 
+def test_every_keyboard_stop_of_the_conflict_dialog_is_named(qtbot: Any) -> None:
+    dialog = sample_conflict_dialog(qtbot)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    stops = []
+    widget = dialog.nextInFocusChain()
+    while widget is not dialog:
+        if widget.isVisible() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            stops.append(widget)
+        widget = widget.nextInFocusChain()
+    names = [w.accessibleName() or getattr(w, "text", str)() for w in stops]
+    assert all(name.strip() for name in names), names
+    assert "Keep mine for b[1]: (deleted)" in names
+    assert 'Keep theirs for c: "theirs"' in names
+    assert "Entries changed on both sides" in names
+
+
 def test_conflict_dialog_after_another_change_keeps_earlier_choices(qtbot: Any) -> None:
     first = (("a",), None)
     dialog = sample_conflict_dialog(qtbot, sides={first: Side.MINE}, again=True)
