@@ -176,23 +176,7 @@ class ConflictDialog(QDialog):
         self.conflict_table = self._conflict_table(conflicts, policy, chosen, again)
         self.conflict_table.setAccessibleName("Entries changed on both sides")
 
-        self.mine_view = self._text_view(_pretty(mine, policy))
-        self.theirs_view = self._text_view(_pretty(theirs, policy))
-        # Names for screen readers: the table and the views show no label of their own.
-        self.conflict_table.setAccessibleName(self.tr("Entries changed on both sides"))
-        self.mine_view.setAccessibleName(self.tr("Mine: your unsaved edit"))
-        self.theirs_view.setAccessibleName(self.tr("Theirs: on disk when you saved"))
-        mine_lines, theirs_lines = line_numbers(mine), line_numbers(theirs)
-        paths = [conflict.path for conflict in conflicts]
-        _mark_lines(self.mine_view, _lines_of(mine_lines, paths))
-        _mark_lines(self.theirs_view, _lines_of(theirs_lines, paths))
-        self.mine_view.setAccessibleName("Mine: your unsaved edit")
-        self.theirs_view.setAccessibleName("Theirs: on disk when you saved")
-        panes = QGridLayout()
-        panes.addWidget(self._caption("Mine — your unsaved edit"), 0, 0)
-        panes.addWidget(self._caption("Theirs — on disk when you saved"), 0, 1)
-        panes.addWidget(self.mine_view, 1, 0)
-        panes.addWidget(self.theirs_view, 1, 1)
+        panes = self._side_by_side(mine, theirs, conflicts, policy)
 
         self.buttons = self._decision_buttons()
         warning = QLabel(
@@ -217,6 +201,34 @@ class ConflictDialog(QDialog):
         layout.addWidget(self.buttons)
         self.finished.connect(self._on_finished)
         self._update_save_button()
+        # The keyboard starts at the first entry to decide, not at "All mine".
+        undecided = [mine for key, (mine, _) in self._radios.items() if key not in chosen]
+        first = undecided[0] if undecided else next(iter(self._radios.values()), (None,))[0]
+        if first is not None:
+            first.setFocus()
+
+    def _side_by_side(
+        self, mine: Any, theirs: Any, conflicts: tuple[MergeConflict, ...], policy: SecretPolicy
+    ) -> QGridLayout:
+        """Both whole documents, the conflicting entries' lines marked."""
+        self.mine_view = self._text_view(_pretty(mine, policy))
+        self.theirs_view = self._text_view(_pretty(theirs, policy))
+        # Names for screen readers: the table and the views show no label of their own.
+        self.conflict_table.setAccessibleName(self.tr("Entries changed on both sides"))
+        self.mine_view.setAccessibleName(self.tr("Mine: your unsaved edit"))
+        self.theirs_view.setAccessibleName(self.tr("Theirs: on disk when you saved"))
+        mine_lines, theirs_lines = line_numbers(mine), line_numbers(theirs)
+        paths = [conflict.path for conflict in conflicts]
+        _mark_lines(self.mine_view, _lines_of(mine_lines, paths))
+        _mark_lines(self.theirs_view, _lines_of(theirs_lines, paths))
+        self.mine_view.setAccessibleName("Mine: your unsaved edit")
+        self.theirs_view.setAccessibleName("Theirs: on disk when you saved")
+        panes = QGridLayout()
+        panes.addWidget(self._caption("Mine — your unsaved edit"), 0, 0)
+        panes.addWidget(self._caption("Theirs — on disk when you saved"), 0, 1)
+        panes.addWidget(self.mine_view, 1, 0)
+        panes.addWidget(self.theirs_view, 1, 1)
+        return panes
 
     def _table_bar(self, count: int) -> QHBoxLayout:
         self.all_mine_button = QPushButton("All mine")

@@ -234,6 +234,7 @@ def test_conflict_dialog_after_another_change_keeps_earlier_choices(qtbot: Any) 
     entries = [dialog.conflict_table.item(row, dialog.ENTRY).text() for row in range(3)]
     assert entries == ["a", "b[1]   (new)", "c   (new)"]
     assert "2 more entries" in dialog.save_button.toolTip()
+    assert dialog.focusWidget() is radio_of(dialog, 1, Side.MINE)  # the first to decide
 
 
 def test_line_numbers_follow_json_dumps_layout() -> None:
