@@ -41,11 +41,12 @@ class StoreFileKind(enum.Enum):
 
 
 class StoreFile(NamedTuple):
-    """One file of a store: its ``path``, the ``store`` (data file) it belongs to, its kind."""
+    """One file of a store: its ``path``, its kind, the ``store`` (data file) it belongs to --
+    ``(path, *classify_store_file(path))``."""
 
     path: str
-    store: str
     kind: StoreFileKind
+    store: str
 
 
 def classify_store_file(  # noqa: PLR0911 - one return per kind of file
@@ -129,7 +130,7 @@ def list_stores(
                 classified = classify_store_file(item.path)
                 if classified is not None:
                     kind, store = classified
-                    here.setdefault(store, []).append(StoreFile(item.path, store, kind))
+                    here.setdefault(store, []).append(StoreFile(item.path, kind, store))
         for store in sorted(here):
             found[store] = sorted(here[store])
         pending[0:0] = sorted(subfolders)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lockcore import FileLock, locked_write_json
+from lockcore import FileLock, list_stores, locked_write_json
 from lockcore._cli import main
 
 
@@ -136,3 +136,14 @@ def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[st
     assert exited.value.code == 0
     assert capsys.readouterr().out == f"lockcore {lockcore.__version__}\n"
     assert lockcore.__version__ == metadata.version("lock-inspector")
+
+
+def test_status_lists_the_stores_lockcore_lists(tmp_path: Path) -> None:
+    """The CLI and the app ask lockcore which files make a store (list_stores)."""
+    (tmp_path / "kept.json.corrupt-20260101T000000-abcdef").write_bytes(b"{")
+    (tmp_path / "legacy.json.tmp").write_text("{}")
+    (tmp_path / "old.json.lock.k3j2h1.tmp").write_text("")  # no name lockcore makes
+    _, text = run("status", str(tmp_path), "--json")
+    listed = [os.path.basename(row["path"]) for row in json.loads(text)]
+    assert listed == ["kept.json", "legacy.json"]
+    assert listed == [os.path.basename(store) for store in list_stores(tmp_path)]

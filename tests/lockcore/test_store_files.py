@@ -88,7 +88,7 @@ def test_list_stores_groups_each_stores_files(tmp_path: Path) -> None:
     flat = list_stores(tmp_path)
     assert list(flat) == [str(tmp_path / n) for n in ("a.json", "legacy.json", "orphan.json")]
     a_json = str(tmp_path / "a.json")
-    assert flat[a_json][0] == StoreFile(a_json, a_json, StoreFileKind.DATA)
+    assert flat[a_json][0] == StoreFile(a_json, StoreFileKind.DATA, a_json)
     assert [f.kind for f in flat[a_json]] == [
         StoreFileKind.DATA,
         StoreFileKind.QUARANTINE,
