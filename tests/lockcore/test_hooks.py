@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from _procs import Worker
 
+import lockcore
 from lockcore import (
     CorruptJSONError,
     FileLock,
@@ -30,6 +31,8 @@ from lockcore import (
     LockLostError,
     LockState,
     LockTimeout,
+    NonFiniteNumberError,
+    UnsupportedPlatformError,
     edit_json,
     inspect_lock,
     locked_read_json,
@@ -238,10 +241,18 @@ def _every_error(tmp_path: Path) -> list[FileLockError]:
         HolderAliveError("alive", path, holder),
         LockChangedError("changed", path, None),
         CorruptJSONError("bad", path, lineno=3, colno=9),
+        UnsupportedPlatformError("no O_NOFOLLOW", path),
+        NonFiniteNumberError("NaN", path, ("a", 0)),
     ]
 
 
 def test_every_error_survives_pickling(tmp_path: Path) -> None:
+    exported = {
+        value
+        for value in vars(lockcore).values()
+        if isinstance(value, type) and issubclass(value, FileLockError)
+    }
+    assert {type(error) for error in _every_error(tmp_path)} == exported  # none left out
     for error in _every_error(tmp_path):
         copy: Any = pickle.loads(pickle.dumps(error))
         assert type(copy) is type(error)
