@@ -8,7 +8,7 @@ import os
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible, QAction, QKeySequence, QPalette
+from PySide6.QtGui import QAccessible, QAction, QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -169,8 +169,6 @@ def test_text_colours_reach_wcag_aa_on_light_and_dark_palettes(colour):
 
 
 def test_contrast_ratio_matches_wcag_figures():
-    from PySide6.QtGui import QColor
-
     assert contrast_ratio(QColor("black"), QColor("white")) == pytest.approx(21)
     assert contrast_ratio(QColor("#777777"), QColor("white")) == pytest.approx(4.48, abs=0.01)
     # The amber this project used before: below AA on white.
@@ -273,3 +271,15 @@ def test_the_tree_cell_editors_are_named_after_their_entry(qtbot, main_window):
         qtbot.waitUntil(
             lambda: pane.tree_view.state() != QAbstractItemView.State.EditingState, timeout=2000
         )
+
+
+def test_json_syntax_and_value_colours_reach_wcag_aa():
+    # The raw view's highlighting and the tree's value colours, (light, dark) pairs.
+    from inspector.document.highlighter import _COLOURS as SYNTAX
+    from inspector.document.tree_model import _VALUE_COLOURS as VALUES
+
+    for light, dark in [*SYNTAX.values(), *VALUES.values()]:
+        for shade, palette in ((light, _light_palette()), (dark, dark_palette())):
+            for role in (QPalette.ColorRole.Base, QPalette.ColorRole.AlternateBase):
+                ratio = contrast_ratio(QColor(shade), palette.color(role))
+                assert ratio >= AA_NORMAL_TEXT, (shade, role, round(ratio, 2))
