@@ -20,6 +20,7 @@ from lockcore._errors import (
     LockLostError,
     LockTimeout,
     NonFiniteNumberError,
+    NotDurableError,
     UnsupportedPlatformError,
 )
 from lockcore._events import EventKind, LockEvent, LockEventTracker, watch_lock_events
@@ -70,6 +71,7 @@ __all__ = [
     "LockState",
     "LockTimeout",
     "NonFiniteNumberError",
+    "NotDurableError",
     "OnQuarantine",
     "OnWait",
     "StoreFile",

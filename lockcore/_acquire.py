@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from lockcore import _keepalive, _platform
+from lockcore import _atomic, _interrupts, _keepalive, _platform
 from lockcore._break import remove_if_unchanged
 from lockcore._errors import LockCancelled, LockLostError, LockTimeout
 from lockcore._holder import (
@@ -69,6 +69,7 @@ class WaitHooks:
     def active(self) -> bool:
         return self.cancel_check is not None or self.on_wait is not None
 
+    @_interrupts.interruptible  # the caller's code runs here, and nothing is held yet
     def waiting(self) -> None:
         """Called at each wake-up of a wait: raise LockCancelled, or report when it is time."""
         if self.cancel_check is not None and self.cancel_check():
@@ -94,12 +95,18 @@ class WaitHooks:
 
 @dataclass
 class HeldLock:
-    """A lock file we hold: the open descriptor carries our kernel lock and pins the inode."""
+    """A lock file we hold: the open descriptor carries our kernel lock and pins the inode.
+
+    ``named_fd`` (or -1) is the same file opened again through its name once it is in place:
+    inotify names a file by the path it was opened through, and a file made unnamed has none,
+    so this descriptor is what makes our death show as "``X.json.lock`` closed" to watchers.
+    """
 
     lock_path: str
     fd: int
     device: int
     inode: int
+    named_fd: int = -1
 
     def is_still_ours(self) -> bool:
         try:
@@ -119,17 +126,21 @@ class HeldLock:
 
     def release(self) -> None:
         """Remove our lock file — only ours — then drop the kernel lock."""
-        _keepalive.unregister(self.fd)
-        try:
-            if self.is_still_ours():
-                os.unlink(self.lock_path)
-            else:
-                logger.warning(
-                    "the lock %s was no longer ours at release; left it in place",
-                    self.lock_path,
-                )
-        finally:
-            os.close(self.fd)
+        with _keepalive.descriptor_guard():
+            _keepalive.unregister(self.fd)
+            try:
+                if self.is_still_ours():
+                    os.unlink(self.lock_path)
+                else:
+                    logger.warning(
+                        "the lock %s was no longer ours at release; left it in place",
+                        self.lock_path,
+                    )
+            finally:
+                if self.named_fd >= 0:
+                    _keepalive.unregister_companion(self.named_fd)
+                    os.close(self.named_fd)
+                os.close(self.fd)
 
 
 def acquire_lock_file(
@@ -150,17 +161,21 @@ def acquire_lock_file(
     _platform.ensure_supported(path)
     attempt = 0
     retried_after_deadline = False
+    found_stale = False
     watch: _platform.ReleaseWatch | None = None
     try:
         while True:
             try:
-                held = _try_create(lock_path, new_lock_content())
+                held = _try_create(lock_path)
             except FileNotFoundError:
                 _make_folder(path, lock_path, create_parents=create_parents)
                 continue
             if held is not None:
+                if found_stale:
+                    _reap_after_dead_holder(path)
                 return held
-            in_the_way = _lock_in_the_way(lock_path, stale_after)
+            in_the_way, broke = _lock_in_the_way(lock_path, stale_after)
+            found_stale = found_stale or broke
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 # A lock freed or broken just now earns one more try, not endless ones
@@ -201,24 +216,34 @@ def _make_folder(path: str, lock_path: str, *, create_parents: bool) -> None:
     os.makedirs(folder, exist_ok=True)
 
 
-def _lock_in_the_way(lock_path: str, stale_after: float | None) -> bool:
-    """Judge the lock in our way and break it if its holder is dead; False: try again now."""
+def _reap_after_dead_holder(path: str) -> None:
+    # A dead holder may have died mid-write: now that we hold the lock, its temp file is ours
+    # to remove.
+    for temp_path in _atomic.reap_orphan_temps(path):
+        logger.warning("removed %s, left by a writer that died", temp_path)
+
+
+def _lock_in_the_way(lock_path: str, stale_after: float | None) -> tuple[bool, bool]:
+    """Judge the lock in our way and break it if its holder is dead.
+
+    Returns (still in the way, its holder was found dead); not in the way: try again now.
+    """
     try:
         opened = open_lock(lock_path)
     except FileNotFoundError:
-        return False
+        return False, False
     except OSError:
-        return True  # a symlink or an unreadable file: not ours to judge, wait and report
+        return True, False  # a symlink or an unreadable file: not ours to judge, wait and report
     try:
         verdict = judge(
             opened.fd, opened.st, opened.content, stale_after=stale_after, now=time.time()
         )
         if verdict.state is not LockState.STALE_DEAD_HOLDER:
-            return True
+            return True, False
         if remove_if_unchanged(lock_path, opened):
             logger.warning("broke the stale lock %s: %s", lock_path, verdict.reason)
-            return False
-        return os.path.lexists(lock_path)
+            return False, True
+        return os.path.lexists(lock_path), True
     finally:
         opened.close()
 
@@ -232,21 +257,70 @@ def _timeout(path: str, lock_path: str, stale_after: float | None) -> LockTimeou
     return LockTimeout(f"could not lock {path} in time: {why}", path, holder=holder)
 
 
-def _try_create(lock_path: str, content: bytes) -> HeldLock | None:
+def _try_create(lock_path: str) -> HeldLock | None:
     """Create the lock file exclusively, as the reviewed module does; None if it exists.
 
-    ``O_EXCL`` never follows a symlink planted at the lock path. The kernel lock is taken
-    before the content is written, so a file that is empty here is always being created by a
-    live process (waiters only probe the kernel lock for an instant, hence the blocking call).
+    The lock file is written in full — content and kernel lock — as an unnamed file, then
+    linked into place, which fails if the path exists exactly as ``O_CREAT|O_EXCL`` does and
+    never follows a symlink planted there. So a lockcore lock is never seen empty, and a
+    creator killed at any point leaves either nothing or a complete lock whose free kernel
+    lock proves it dead at once. Where unnamed files are not available the file is created
+    with ``O_EXCL`` and written at once; the kernel lock is taken before the content is
+    written, so an empty lockcore file is always being created by a live process.
     """
+    directory = os.path.dirname(lock_path) or "."
+    with _keepalive.descriptor_guard():
+        fd = _platform.open_unnamed(directory)
+        if fd is None:
+            return _try_create_named(lock_path)
+        linked = False
+        try:
+            kernel_locked = _platform.lock_exclusive(fd)
+            os.write(fd, new_lock_content(kernel_lock=kernel_locked))
+            linked = _platform.link_unnamed(fd, lock_path)
+            if not linked:
+                os.close(fd)
+                return _try_create_named(lock_path)
+            st = os.fstat(fd)
+            named_fd = _open_by_name(lock_path, st)
+        except FileExistsError:
+            os.close(fd)
+            return None
+        except BaseException:
+            if linked:  # ours, and still flocked by us: nobody can have replaced it
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(lock_path)
+            os.close(fd)
+            raise
+        _keepalive.register(fd)
+        if named_fd >= 0:
+            _keepalive.register_companion(named_fd)
+    return HeldLock(lock_path, fd, st.st_dev, st.st_ino, named_fd)
+
+
+def _open_by_name(lock_path: str, st: os.stat_result) -> int:
+    """Our lock file opened through its name for writing, or -1 if it is no longer ours."""
+    flags = os.O_WRONLY | _platform.NOFOLLOW | _platform.NONBLOCK | _platform.CLOEXEC
+    try:
+        fd = os.open(lock_path, flags)
+    except OSError:
+        return -1
+    current = os.fstat(fd)
+    if (current.st_dev, current.st_ino) != (st.st_dev, st.st_ino):
+        os.close(fd)
+        return -1
+    return fd
+
+
+def _try_create_named(lock_path: str) -> HeldLock | None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _platform.NOFOLLOW | _platform.CLOEXEC
     try:
         fd = os.open(lock_path, flags, 0o644)
     except FileExistsError:
         return None
     try:
-        _platform.lock_exclusive(fd)
-        os.write(fd, content)
+        kernel_locked = _platform.lock_exclusive(fd)
+        os.write(fd, new_lock_content(kernel_lock=kernel_locked))
         st = os.fstat(fd)
     except BaseException:
         os.close(fd)

@@ -18,14 +18,22 @@ import stat
 import time
 from collections.abc import Callable
 
-from lockcore import _platform
-from lockcore._store_files import legacy_temp_path_for, quarantine_path_for, temp_path_for
+from lockcore import _interrupts, _platform
+from lockcore._errors import NotDurableError
+from lockcore._store_files import (
+    StoreFileKind,
+    classify_store_file,
+    legacy_temp_path_for,
+    quarantine_path_for,
+    temp_path_for,
+)
 
 logger = logging.getLogger("lockcore")
 
 _READ_FLAGS = os.O_RDONLY | _platform.NONBLOCK | _platform.CLOEXEC
 
 
+@_interrupts.critical
 def read_bytes(path: str) -> bytes | None:
     """The data file's bytes, or None when it does not exist."""
     try:
@@ -45,6 +53,7 @@ def read_bytes(path: str) -> bytes | None:
         os.close(fd)
 
 
+@_interrupts.critical
 def write_atomic(
     path: str,
     data: bytes,
@@ -94,9 +103,45 @@ def write_atomic(
         raise
 
 
+@_interrupts.critical
 def sync_directory(path: str) -> None:
-    """Make the latest rename of ``path`` durable (fsync its directory)."""
-    _platform.fsync_directory(os.path.dirname(path) or ".")
+    """Make the latest rename of ``path`` durable (fsync its directory).
+
+    Raises NotDurableError when that fails: the new bytes are in place already, so a caller
+    must not take the failure for "nothing was written" and apply its update again.
+    """
+    try:
+        _platform.fsync_directory(os.path.dirname(path) or ".")
+    except OSError as error:
+        raise NotDurableError(
+            f"{path} was written, but its directory could not be synced "
+            f"({error.strerror or error}): the write may not survive a power cut; "
+            "do not apply it again",
+            path,
+        ) from error
+
+
+def reap_orphan_temps(path: str) -> list[str]:
+    """Remove the temp files of writers of ``path`` that died mid-write; call it under the lock.
+
+    Every lockcore writer holds the lock while its temp file exists, so whoever holds the lock
+    now knows that any such file left in the directory belongs to a writer that is gone.
+    Returns the paths removed.
+    """
+    directory = os.path.dirname(path) or "."
+    store = os.path.join(directory, os.path.basename(path))
+    removed: list[str] = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        candidate = os.path.join(directory, name)
+        if classify_store_file(candidate) == (StoreFileKind.TEMP, store):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(candidate)
+                removed.append(candidate)
+    return removed
 
 
 def _create_temp(path: str, *, private: bool) -> tuple[str, int]:
@@ -133,6 +178,7 @@ def _copy_permissions(fd: int, existing: os.stat_result) -> None:
             os.fchmod(fd, stat.S_IMODE(existing.st_mode))  # chown clears setuid bits
 
 
+@_interrupts.critical
 def quarantine(path: str, data: bytes, *, durable: bool) -> str:
     """Keep a copy of unparseable bytes beside ``path``; returns the copy's path."""
     stamp = time.strftime("%Y%m%dT%H%M%S")
@@ -154,6 +200,7 @@ def quarantine(path: str, data: bytes, *, durable: bool) -> str:
     raise FileExistsError(f"could not create a quarantine copy beside {path}")
 
 
+@_interrupts.critical
 def legacy_leftover(path: str) -> tuple[str, bytes] | None:
     """The ``X.json.tmp`` a legacy writer left when it died between unlink and rename."""
     temp_path = legacy_temp_path_for(path)
@@ -167,6 +214,7 @@ def legacy_leftover(path: str) -> tuple[str, bytes] | None:
         return temp_path, file.read()
 
 
+@_interrupts.critical
 def adopt_leftover(temp_path: str, path: str, *, durable: bool) -> None:
     """Put a legacy writer's finished temp file in place of the missing data file."""
     if durable:

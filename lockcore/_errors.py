@@ -81,6 +81,11 @@ class UnsupportedPlatformError(FileLockError, NotImplementedError):
     """lockcore cannot work on this system; the message names what is missing."""
 
 
+class NotDurableError(FileLockError, OSError):
+    """The write is committed — every reader sees it — but syncing its directory failed, so it
+    may not survive a power cut. Do not apply the update again; ``__cause__`` says why."""
+
+
 class CorruptJSONError(FileLockError, ValueError):
     """The data file is not valid JSON, or JSON this Python cannot parse (an integer of more
     than ``sys.get_int_max_str_digits()`` digits, nesting deeper than the recursion limit); its

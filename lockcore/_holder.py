@@ -34,9 +34,11 @@ from dataclasses import dataclass, field
 
 import psutil
 
-from lockcore import _platform
+from lockcore import _interrupts, _platform
 
 LOCK_SUFFIX = ".lock"
+#: The value of a lock file's ``kernel-lock`` line when its holder could not take ``flock``.
+NO_KERNEL_LOCK = "none"
 FORMAT_MARKER = "lockcore 1"
 #: The most of a lock file anyone reads; ours are about 100 bytes.
 MAX_LOCK_BYTES = 4096
@@ -140,6 +142,8 @@ class ParsedLock:
     started: float | None = None
     created: float | None = None
     name: str | None = None
+    #: False when the holder wrote that it could not take a kernel lock (``kernel-lock none``)
+    kernel_lock: bool = True
 
 
 @dataclass(frozen=True)
@@ -194,8 +198,12 @@ def recordable_name(name: str) -> str:
     return shown.strip()
 
 
-def new_lock_content() -> bytes:
-    """The content of a lock file this process is about to hold."""
+def new_lock_content(*, kernel_lock: bool = True) -> bytes:
+    """The content of a lock file this process is about to hold.
+
+    ``kernel_lock=False`` (the filesystem refused ``flock``) is written down as
+    ``kernel-lock none``, so that judges know a free kernel lock proves nothing here.
+    """
     name = _own_program()
     lines = [
         str(os.getpid()),
@@ -205,6 +213,7 @@ def new_lock_content() -> bytes:
         f"started {_own_start_time():.6f}",
         f"created {time.time():.6f}",
         f"token {secrets.token_hex(8)}",
+        *([] if kernel_lock else [f"kernel-lock {NO_KERNEL_LOCK}"]),
     ]
     return ("\n".join(lines) + "\n").encode("ascii")
 
@@ -230,6 +239,7 @@ def parse_lock_content(content: bytes) -> ParsedLock:
         started=_float_or_none(facts.get("started")),
         created=_float_or_none(facts.get("created")),
         name=facts.get("name") or None,
+        kernel_lock=facts.get("kernel-lock") != NO_KERNEL_LOCK,
     )
 
 
@@ -258,16 +268,16 @@ def judge(  # noqa: PLR0911 - one verdict per kind of evidence
         return Verdict(
             LockState.UNREADABLE, "the lock file does not name a holder PID", None, parsed
         )
-    if parsed.hostname is not None and parsed.hostname != this_host():
-        if lease_expired:
-            return Verdict(LockState.STALE_DEAD_HOLDER, _lease_reason(age), None, parsed)
-        return Verdict(
-            LockState.HELD_OTHER_HOST,
-            f"held on host {parsed.hostname}, which this machine cannot check",
-            None,
-            parsed,
-        )
-    if parsed.format is LockFormat.LOCKCORE:
+    other_host = parsed.hostname is not None and parsed.hostname != this_host()
+    # A lockcore holder keeps flock on its lock file while it holds it, unless it wrote that
+    # it could not. Every process that shares a local filesystem shares this kernel, whatever
+    # its hostname (a container with its own UTS namespace): there a free kernel lock proves
+    # the holder dead. Over a network filesystem it proves nothing about other machines.
+    if (
+        parsed.format is LockFormat.LOCKCORE
+        and parsed.kernel_lock
+        and (not other_host or _platform.is_local_filesystem(st.st_dev))
+    ):
         kernel_lock_free = _platform.try_lock(fd, exclusive=False)
         if kernel_lock_free is not None:
             if kernel_lock_free:
@@ -283,8 +293,17 @@ def judge(  # noqa: PLR0911 - one verdict per kind of evidence
                 f"PID {parsed.pid} holds the kernel lock",
                 True,
                 parsed,
-                holder_started=parsed.started,
+                holder_started=None if other_host else parsed.started,
             )
+    if other_host:
+        if lease_expired:
+            return Verdict(LockState.STALE_DEAD_HOLDER, _lease_reason(age), None, parsed)
+        return Verdict(
+            LockState.HELD_OTHER_HOST,
+            f"held on host {parsed.hostname}, which this machine cannot check",
+            None,
+            parsed,
+        )
     return _judge_by_pid(parsed, lock_made=created, started=parsed.started)
 
 
@@ -413,6 +432,7 @@ class OpenLock:
         os.close(self.fd)
 
 
+@_interrupts.critical
 def open_lock(lock_path: str) -> OpenLock:
     """Open a lock file read-only without following links or blocking on a planted FIFO.
 

@@ -319,8 +319,8 @@ def _transaction(
     lock = FileLock(
         path, timeout, stale_after=options.stale_after, create_parents=options.create_parents
     )
-    lock.acquire(cancel_check=options.cancel_check, on_wait=options.on_wait)
-    try:
+    # A with block, not acquire() then try: a signal between those two would keep the lock.
+    with lock.acquisition(cancel_check=options.cancel_check, on_wait=options.on_wait):
         original, document, parsed = _open_for_update(path, default, options)
         draft = _Draft(path, document)
         yield draft
@@ -330,8 +330,6 @@ def _transaction(
             _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
         if options.on_commit is not None:
             options.on_commit(raw)
-    finally:
-        lock.release()
     if wrote and durable:
         _atomic.sync_directory(path)
 

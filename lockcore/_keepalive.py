@@ -15,7 +15,13 @@ import threading
 INTERVAL = 15.0
 
 _held: set[int] = set()
+#: Other descriptors of held lock files (no kernel lock on them), closed in forked children.
+_companions: set[int] = set()
 _guard = threading.Lock()
+#: Held from the moment a lock descriptor is opened until it is registered, and from its
+#: unregistering until it is closed; ``fork`` waits for it. So a child forked while another
+#: thread takes or gives back a lock never inherits a kernel lock it does not know about.
+_descriptor_guard = threading.Lock()
 _wake = threading.Event()  # set to make a new INTERVAL take effect at once
 _thread: threading.Thread | None = None
 
@@ -52,12 +58,45 @@ def unregister(fd: int) -> None:
         _held.discard(fd)
 
 
+def register_companion(fd: int) -> None:
+    _companions.add(fd)
+
+
+def unregister_companion(fd: int) -> None:
+    _companions.discard(fd)
+
+
+def descriptor_guard() -> threading.Lock:
+    """Hold it while a lock descriptor is opened and registered, or unregistered and closed."""
+    return _descriptor_guard
+
+
+def _before_fork() -> None:
+    _descriptor_guard.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    _descriptor_guard.release()
+
+
 def _reset_in_child() -> None:
-    global _thread, _guard  # noqa: PLW0603 - the child has none of the parent's threads or locks
+    # The child's copies of our lock descriptors would keep our kernel locks alive after we
+    # die (flock belongs to the open file, which the child now shares): close them. It has
+    # none of the parent's threads, so the guards start afresh.
+    global _thread, _guard, _descriptor_guard  # noqa: PLW0603 - see above
+    for fd in _held | _companions:
+        with contextlib.suppress(OSError):
+            os.close(fd)
     _held.clear()
+    _companions.clear()
     _thread = None
     _guard = threading.Lock()
+    _descriptor_guard = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_in_child)
+    os.register_at_fork(
+        before=_before_fork,
+        after_in_parent=_after_fork_in_parent,
+        after_in_child=_reset_in_child,
+    )

@@ -1,7 +1,7 @@
 """``FileLock``: the reviewed class, re-entrant within a thread and fair to threads of a process.
 
-Threads of one process never race each other on the filesystem: they queue on one in-process
-condition per lock file, and only the thread at the head touches the lock file. So a thread that
+Threads of one process never race each other on the filesystem: they wait on one in-process
+mutex per lock file, and only the thread that holds it touches the lock file. So a thread that
 calls ``locked_read_json`` from inside a ``locked_update_json`` updater on the same path just
 re-enters the lock it already holds, instead of waiting for itself until the timeout.
 """
@@ -13,7 +13,12 @@ import os
 import threading
 import time
 from types import TracebackType
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from _thread import RLock as RLockType
+
+from lockcore import _interrupts
 from lockcore._acquire import (
     WATCHED_RECHECK,
     CancelCheck,
@@ -29,10 +34,15 @@ DEFAULT_TIMEOUT = 10.0
 
 
 class _ProcessSlot:
-    """The in-process side of one lock file: which thread owns it, how deep, and the file."""
+    """The in-process side of one lock file: which thread owns it, how deep, and the file.
+
+    ``mutex`` is a C ``RLock``: a thread takes it in one indivisible step, and the thread that
+    was interrupted on its way back from taking it can still ask ``_is_owned()`` and give it
+    back — no Python-level state can be half-changed by a signal there.
+    """
 
     def __init__(self) -> None:
-        self.condition = threading.Condition(threading.Lock())
+        self.mutex = threading.RLock()
         self.owner: int | None = None
         self.depth = 0
         self.held: HeldLock | None = None
@@ -51,14 +61,13 @@ def _slot_for(key: str) -> _ProcessSlot:
 
 
 def _forget_slots_in_child() -> None:
-    # A forked child inherits our bookkeeping but not our threads, and its copies of our lock
-    # descriptors would keep our kernel locks alive after we die. The child holds nothing.
-    global _slots_guard  # noqa: PLW0603 - the old guard may have been held by a vanished thread
+    # A forked child inherits our bookkeeping but not our threads. Its copies of our lock
+    # descriptors are closed by _keepalive, which registered each one before any fork could
+    # copy it unregistered. The child holds nothing.
+    global _slots_guard  # noqa: PLW0603 - the old guard may be held by a vanished thread
     _slots_guard = threading.Lock()
     for slot in _slots.values():
-        if slot.held is not None:
-            os.close(slot.held.fd)
-        slot.condition = threading.Condition(threading.Lock())
+        slot.mutex = threading.RLock()
         slot.owner = None
         slot.depth = 0
         slot.held = None
@@ -68,11 +77,21 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_slots_in_child)
 
 
+@_interrupts.interruptible
+def _wait_for_thread(mutex: RLockType, timeout: float | None) -> bool:
+    """Wait for the other thread holding ``mutex``; a signal may interrupt this wait."""
+    return mutex.acquire(True, -1 if timeout is None else timeout)
+
+
 @functools.lru_cache(maxsize=1024)
 def _real_directory(directory: str) -> str:
     # Two spellings of one directory (a symlink, "..") must share one in-process slot, or a
     # thread would wait for itself; resolving costs a syscall per component, so remember it.
     return os.path.realpath(directory)
+
+
+def _main_thread_ident() -> int | None:
+    return threading.main_thread().ident
 
 
 def _deadline(timeout: float) -> float | None:
@@ -115,6 +134,7 @@ class FileLock:
         """True when the calling thread holds this lock."""
         return self._slot.owner == threading.get_ident()
 
+    @_interrupts.protected
     def acquire(
         self,
         timeout: float | None = None,
@@ -131,34 +151,45 @@ class FileLock:
         exception they raise ends the wait and propagates; nothing is held then.
 
         Raises LockTimeout (a FileLockError and a TimeoutError) when the wait runs out, and
-        LockCancelled (a LockTimeout) when ``cancel_check`` stops it.
+        LockCancelled (a LockTimeout) when ``cancel_check`` stops it. A signal (Ctrl+C)
+        interrupts the wait; one that arrives while the lock file is being created or recorded
+        is held back until both are done, then its handler runs and the lock is given back: an
+        acquire that raises never leaves the lock held.
         """
-        timeout = self.timeout if timeout is None else timeout
-        deadline = _deadline(timeout)
-        hooks = WaitHooks(self.path, cancel_check, on_wait, self.stale_after)
-        me = threading.get_ident()
+        installed_here = _interrupts.install()
+        try:
+            hooks = WaitHooks(self.path, cancel_check, on_wait, self.stale_after)
+            self._acquire(self.timeout if timeout is None else timeout, hooks)
+        except BaseException:
+            if installed_here and _interrupts.main_thread_holds == 0:
+                _interrupts.uninstall()
+            _interrupts.deliver_pending()
+            raise
+        try:
+            _interrupts.deliver_pending()
+        except BaseException:
+            self.release()
+            raise
+        return self
+
+    __enter__ = acquire
+
+    def acquisition(
+        self, *, cancel_check: CancelCheck | None = None, on_wait: OnWait | None = None
+    ) -> _Acquisition:
+        """``with lock.acquisition(cancel_check=..., on_wait=...):`` -- :meth:`acquire` with
+        hooks, as a ``with`` block. Prefer it to ``acquire()`` followed by ``try``: a signal
+        between those two would leave the lock held with nothing to release it."""
+        return _Acquisition(self, cancel_check, on_wait)
+
+    def _acquire(self, timeout: float, hooks: WaitHooks) -> None:
         slot = self._slot
-        with slot.condition:
-            if slot.owner == me:
-                slot.depth += 1
-                return self
-            while slot.owner is not None:
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    raise LockTimeout(
-                        f"could not lock {self.path} in time: another thread of this process "
-                        "holds it",
-                        self.path,
-                        holder=inspect_lock(self.path),
-                    )
-                if hooks.active:
-                    hooks.waiting()
-                    remaining = (
-                        WATCHED_RECHECK if remaining is None else min(remaining, WATCHED_RECHECK)
-                    )
-                slot.condition.wait(remaining)
-            slot.owner = me
-            slot.depth = 1
+        me = threading.get_ident()
+        if slot.owner == me:
+            slot.depth += 1
+            return
+        deadline = _deadline(timeout)
+        self._take_slot(deadline, hooks)
         try:
             slot.held = acquire_lock_file(
                 self.path,
@@ -169,23 +200,53 @@ class FileLock:
                 hooks=hooks if hooks.active else None,
             )
         except BaseException:
-            with slot.condition:
-                slot.owner = None
-                slot.depth = 0
-                slot.condition.notify()
+            slot.mutex.release()
             raise
-        return self
+        slot.owner = me
+        slot.depth = 1
+        if me == _main_thread_ident():
+            _interrupts.main_thread_holds += 1
 
+    def _take_slot(self, deadline: float | None, hooks: WaitHooks) -> None:
+        """Become the one thread of this process that may touch the lock file."""
+        mutex = self._slot.mutex
+        while True:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                if mutex.acquire(False):
+                    return
+                raise LockTimeout(
+                    f"could not lock {self.path} in time: another thread of this process holds it",
+                    self.path,
+                    holder=inspect_lock(self.path),
+                )
+            if hooks.active:
+                # The caller hears of the wait, and may cancel it, at least every 50 ms.
+                if mutex.acquire(False):
+                    return
+                hooks.waiting()
+                remaining = min(remaining or WATCHED_RECHECK, WATCHED_RECHECK)
+            try:
+                if _wait_for_thread(mutex, remaining):
+                    return
+            except BaseException:
+                # Interrupted on the way back from taking it: give it back.
+                if mutex._is_owned():  # type: ignore[attr-defined]
+                    mutex.release()
+                raise
+
+    @_interrupts.protected
     def release(self) -> None:
         """Give the lock back; removes only our own lock file. Releasing an unheld lock is a no-op.
 
         Raises RuntimeError when another thread holds the lock.
         """
-        slot = self._slot
-        with slot.condition:
+        try:
+            slot = self._slot
+            me = threading.get_ident()
             if slot.owner is None:
                 return
-            if slot.owner != threading.get_ident():
+            if slot.owner != me:
                 raise RuntimeError(f"{self.lock_path} is held by another thread")
             slot.depth -= 1
             if slot.depth > 0:
@@ -196,7 +257,13 @@ class FileLock:
                     held.release()
             finally:
                 slot.owner = None
-                slot.condition.notify()
+                slot.mutex.release()
+                if me == _main_thread_ident():
+                    _interrupts.main_thread_holds -= 1
+                    if _interrupts.main_thread_holds == 0:
+                        _interrupts.uninstall()
+        finally:
+            _interrupts.deliver_pending()
 
     def verify(self) -> None:
         """Raise LockLostError unless our lock file is still in place (call it before writing)."""
@@ -205,17 +272,58 @@ class FileLock:
             raise RuntimeError(f"{self.lock_path} is not held by this thread")
         held.verify(self.path)
 
-    def __enter__(self) -> FileLock:
-        return self.acquire()
-
+    @_interrupts.protected
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.release()
+        # Protected from its first bytecode: a signal arriving as the block ends cannot skip
+        # the release.
+        try:
+            self.release()
+        finally:
+            _interrupts.deliver_pending()
 
     def __repr__(self) -> str:
         state = "held" if self.is_locked else "not held"
         return f"<FileLock {self.lock_path!r} {state}>"
+
+
+class _Acquisition:
+    """The context manager of :meth:`FileLock.acquisition`."""
+
+    __slots__ = ("cancel_check", "lock", "on_wait")
+
+    def __init__(
+        self, lock: FileLock, cancel_check: CancelCheck | None, on_wait: OnWait | None
+    ) -> None:
+        self.lock = lock
+        self.cancel_check = cancel_check
+        self.on_wait = on_wait
+
+    @_interrupts.protected
+    def __enter__(self) -> FileLock:
+        # The ``with`` statement gives a signal no chance between our return and its block;
+        # inside, acquire()'s held-back signals are delivered here, after which the block
+        # runs or the lock is given back.
+        lock = self.lock.acquire(cancel_check=self.cancel_check, on_wait=self.on_wait)
+        try:
+            _interrupts.deliver_pending()
+        except BaseException:
+            lock.release()
+            raise
+        return lock
+
+    @_interrupts.protected
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            self.lock.release()
+        finally:
+            _interrupts.deliver_pending()

@@ -19,6 +19,7 @@ import pytest
 from _procs import Worker, back_date, dead_pid, lock_holder_pid
 
 import lockcore._holder
+import lockcore._platform
 from lockcore import (
     FileLock,
     HolderAliveError,
@@ -33,6 +34,15 @@ from lockcore import (
 
 StartWorker = Callable[..., Worker]
 OTHER_HOST = "elsewhere.invalid"
+
+
+@pytest.fixture
+def on_network_filesystem(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Judge as if the store were on a network filesystem (NFS, SMB), where another host's
+    holder cannot be checked. On a local filesystem every holder shares this kernel, whatever
+    its hostname, and its free kernel lock proves it dead; CI cannot mount NFS, so the list
+    of filesystems lockcore knows to be local is emptied instead."""
+    monkeypatch.setattr(lockcore._platform, "LOCAL_FILESYSTEMS", frozenset())
 
 
 def lock_path_of(data_path: Path) -> Path:
@@ -124,6 +134,7 @@ def test_stale_after_the_holder_is_killed(data_path: Path, workers: StartWorker)
     assert info.is_locked
 
 
+@pytest.mark.usefixtures("on_network_filesystem")
 def test_a_dead_or_remote_holder_is_named_as_its_lock_file_recorded(
     data_path: Path, workers: StartWorker
 ) -> None:
@@ -213,6 +224,7 @@ def test_reused_pid_is_stale(data_path: Path, workers: StartWorker) -> None:
     assert info.holder_alive is False
 
 
+@pytest.mark.usefixtures("on_network_filesystem")
 def test_other_host_is_not_verifiable_and_never_stale_by_age(
     data_path: Path, workers: StartWorker
 ) -> None:
@@ -231,6 +243,7 @@ def test_other_host_is_not_verifiable_and_never_stale_by_age(
     assert lock_path_of(data_path).read_bytes() == content
 
 
+@pytest.mark.usefixtures("on_network_filesystem")
 def test_other_host_lease_is_opt_in(data_path: Path, workers: StartWorker) -> None:
     killed_lockcore_lock(data_path, workers)
     rewrite_lock_lines(data_path, {"host": OTHER_HOST, "created": repr(time.time() - 7200)})
@@ -295,6 +308,7 @@ def test_break_refuses_a_live_holder(data_path: Path, workers: StartWorker) -> N
     assert lock_path_of(data_path).read_bytes() == content
 
 
+@pytest.mark.usefixtures("on_network_filesystem")
 def test_break_refuses_an_unverifiable_holder(data_path: Path, workers: StartWorker) -> None:
     killed_lockcore_lock(data_path, workers)
     rewrite_lock_lines(data_path, {"host": OTHER_HOST})

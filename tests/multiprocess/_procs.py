@@ -27,8 +27,15 @@ DEFAULT_DEADLINE = 15.0
 
 # System-call numbers, for reading /proc/PID/syscall while strace holds a child in a call.
 _SYSCALL_NUMBERS = {
-    "x86_64": {"unlink": 87, "unlinkat": 263, "rename": 82, "renameat": 264, "renameat2": 316},
-    "aarch64": {"unlinkat": 35, "renameat": 38, "renameat2": 276},
+    "x86_64": {
+        "unlink": 87,
+        "unlinkat": 263,
+        "rename": 82,
+        "renameat": 264,
+        "renameat2": 316,
+        "flock": 73,
+    },
+    "aarch64": {"unlinkat": 35, "renameat": 38, "renameat2": 276, "flock": 32},
 }
 REMOVAL_SYSCALLS = ("unlink", "unlinkat", "rename", "renameat", "renameat2")
 RENAME_SYSCALLS = ("rename", "renameat", "renameat2")

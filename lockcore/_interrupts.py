@@ -1,0 +1,207 @@
+"""Keep Ctrl+C, and any signal handler that raises, out of lockcore's critical steps.
+
+Python runs signal handlers in the main thread, between two bytecodes, wherever that thread is:
+a ``KeyboardInterrupt`` can strike after ``os.open`` has created a lock file but before its
+descriptor is stored, or at the first line of ``FileLock.__exit__``. Each such point leaves the
+in-process state and the lock file disagreeing: a leaked kernel lock, an empty lock file, a
+lock recorded as held that is not, a slot that no thread can take again.
+
+So, while the main thread holds or takes a lock, lockcore puts a dispatcher in front of every
+Python signal handler it finds. A signal that arrives while the main thread runs inside a
+*protected* lockcore function (taking or giving back a lock, replacing a data file) is held back,
+and its handler runs when the outermost protected function returns — a few microseconds later.
+A signal that arrives anywhere else, including while lockcore *waits* (functions marked
+*interruptible*), runs its handler at once, as it always did. This is the technique trio uses to
+protect its own critical sections from ``KeyboardInterrupt``: judge by the interrupted frame.
+
+Other threads never run signal handlers, so they need no protection. Exceptions injected into
+a thread by other means (``PyThreadState_SetAsyncExc``) are not covered.
+"""
+
+from __future__ import annotations
+
+import dis
+import functools
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from types import CodeType, FrameType
+from typing import Any, TypeVar
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+_Handler = Callable[[int, FrameType | None], Any]
+
+#: The signals whose Python handlers are deferred; each is checked only if the platform has it.
+_SIGNAL_NAMES = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGALRM", "SIGUSR1", "SIGUSR2")
+_WATCHED: tuple[int, ...] = tuple(
+    getattr(signal, name) for name in _SIGNAL_NAMES if hasattr(signal, name)
+)
+
+_protected_code: set[CodeType] = set()
+_interruptible_code: set[CodeType] = set()
+#: signal number -> the handler that was in place when the dispatcher took over
+_originals: dict[int, _Handler] = {}
+#: signals held back while the main thread was inside a protected function
+_pending: list[tuple[int, FrameType | None]] = []
+_installed = False
+#: How many locks the main thread holds (kept by ``_lock``): the dispatcher stays in place
+#: while it holds any, so that even the first instruction of ``__exit__`` is covered.
+main_thread_holds = 0
+
+
+def protected(function: _Function) -> _Function:
+    """Mark ``function`` (and whatever it calls) as a critical step: signals wait for its end."""
+    _protected_code.add(function.__code__)
+    return function
+
+
+def critical(function: _Function) -> _Function:
+    """Run ``function`` as a critical step from any caller: protected, signals delivered after.
+
+    For the helpers that own a descriptor for a moment (reading the data file, syncing its
+    directory): a signal between ``os.open`` and ``try`` would leak the descriptor.
+    """
+
+    def run_critical(*args: Any, **kwargs: Any) -> Any:
+        installed_here = install()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if installed_here and main_thread_holds == 0:
+                uninstall()
+            deliver_pending()
+
+    _protected_code.add(run_critical.__code__)
+    return functools.wraps(function)(run_critical)  # type: ignore[return-value]
+
+
+def interruptible(function: _Function) -> _Function:
+    """Mark ``function`` (a wait) as safe to interrupt even when called from a critical step."""
+    _interruptible_code.add(function.__code__)
+    return function
+
+
+def _in_critical_step(frame: FrameType | None) -> bool:
+    while frame is not None:
+        code = frame.f_code
+        if code in _protected_code:
+            if frame.f_lasti not in _delivery_offsets(code):
+                return True
+            # Back from its final deliver_pending(): its steps are done, and nothing after
+            # that call would deliver a signal held back now. An outer one may still.
+        elif code in _interruptible_code:
+            return False
+        frame = frame.f_back
+    return False
+
+
+_delivery_offsets_memory: dict[CodeType, frozenset[int]] = {}
+
+
+def _delivery_offsets(code: CodeType) -> frozenset[int]:
+    """Offsets of the instructions that call ``deliver_pending`` in ``code``, from the load of
+    the name to the one after the call: where a signal is checked after the held-back ones ran
+    (CPython checks as the call returns; a tracer sees the next instruction)."""
+    offsets = _delivery_offsets_memory.get(code)
+    if offsets is None:
+        found: set[int] = set()
+        calling = returned = False
+        for instruction in dis.get_instructions(code):
+            if returned:  # the instruction after the call (dropping its None) counts too
+                found.add(instruction.offset)
+                returned = False
+            if instruction.argval == deliver_pending.__name__:
+                calling = True
+            if calling:
+                found.add(instruction.offset)
+                if instruction.opname.startswith("CALL"):
+                    calling = False
+                    returned = True
+        offsets = _delivery_offsets_memory[code] = frozenset(found)
+    return offsets
+
+
+def _dispatch(signum: int, frame: FrameType | None) -> None:
+    if _in_critical_step(frame):
+        _pending.append((signum, frame))
+        return
+    _run_original(signum, frame)
+
+
+def _run_original(signum: int, frame: FrameType | None) -> None:
+    handler = _originals.get(signum)
+    if callable(handler):
+        handler(signum, frame)
+
+
+def _on_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def install() -> bool:
+    """Put the dispatcher in front of the main thread's Python signal handlers.
+
+    Returns True when this call put it there (and its caller takes it away again, with
+    :func:`uninstall`, once the main thread holds no lock); False when it was already there.
+    Call it first thing in a protected function, before changing any state: a signal that
+    arrives before it is in place only interrupts a step that has not begun.
+    """
+    global _installed  # noqa: PLW0603 - one dispatcher per process
+    if _installed or not _on_main_thread():
+        return False
+    _installed = True
+    for signum in _WATCHED:
+        handler = signal.getsignal(signum)
+        if handler is _dispatch or not callable(handler):
+            continue  # already ours, or the default action / ignored: nothing runs Python code
+        _originals[signum] = handler
+        signal.signal(signum, _dispatch)
+    return True
+
+
+def uninstall() -> None:
+    """Give every signal its own handler back (the main thread holds no lock any more).
+
+    A program that checks ``signal.getsignal`` (asyncio does, for SIGINT) sees its handlers
+    unchanged whenever no lock is held. A handler replaced meanwhile is left alone.
+    """
+    global _installed  # noqa: PLW0603 - one dispatcher per process
+    if not _installed or not _on_main_thread():
+        return
+    _installed = False
+    for signum in _WATCHED:
+        original = _originals.get(signum)
+        if original is not None and signal.getsignal(signum) is _dispatch:
+            signal.signal(signum, original)
+
+
+def deliver_pending() -> None:
+    """Run the handlers held back, unless an outer protected function is still running.
+
+    Call it from a ``finally`` at the end of every protected function, as its last call; the
+    handler's exception (KeyboardInterrupt) then propagates from a point where every step is
+    complete. A signal that arrives during or right after this call runs its handler at once.
+    """
+    if not _pending or _in_critical_step(sys._getframe(2)):
+        return
+    held_back = list(_pending)
+    _pending.clear()
+    for signum, frame in held_back:
+        _run_original(signum, frame)
+
+
+_interruptible_code.add(deliver_pending.__code__)
+
+
+def _reset_in_child() -> None:
+    # The child inherits the parent's handlers (and our dispatcher) but none of its critical
+    # steps are running in it any more, and it holds no lock.
+    global main_thread_holds  # noqa: PLW0603 - see above
+    main_thread_holds = 0
+    _pending.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_in_child)

@@ -1,0 +1,176 @@
+"""Crash windows, injected syscall faults and containers (issue 9, §3 and §4).
+
+Each test makes the fault real: a child held inside one system call by ``strace`` and SIGKILLed
+there, a system call made to fail with ``strace -e inject=...:error=...``, a holder in its own
+UTS or PID namespace (``unshare``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from _procs import (
+    RENAME_SYSCALLS,
+    Worker,
+    existing_syscalls,
+    strace_delay_prefix,
+    wait_until_in_syscall,
+)
+
+import lockcore
+from lockcore import LockState
+
+StartWorker = Callable[..., Worker]
+
+
+def increment(data: dict[str, int]) -> dict[str, int]:
+    return {**data, "count": data.get("count", 0) + 1}
+
+
+def lock_path_of(data_path: Path) -> Path:
+    return data_path.with_name(data_path.name + ".lock")
+
+
+def strace_fault_prefix(
+    watched_path: Path | None, syscall: str, error: str, log_path: Path, when: str = "1+"
+) -> list[str]:
+    """strace arguments that make ``syscall`` (on ``watched_path``) fail with ``error``, from
+    its ``when``-th call on (strace's syntax: ``2`` only the second, ``1+`` every one)."""
+    path_filter = ["-P", os.fspath(watched_path)] if watched_path is not None else []
+    return [
+        "strace",
+        "-f",
+        "-qq",
+        "-o",
+        os.fspath(log_path),
+        *path_filter,
+        "-e",
+        f"trace={syscall}",
+        "-e",
+        f"inject={syscall}:error={error}:when={when}",
+    ]
+
+
+def test_creator_killed_before_its_lock_has_content_is_recovered_at_once(
+    data_path: Path, tmp_path: Path, workers: StartWorker
+) -> None:
+    # Held inside the flock of the lock file it is creating, then SIGKILLed: the reviewed
+    # protocol's empty lock file would cost every contender the 5 s grace. A lockcore lock
+    # appears only complete, so there is nothing to wait for.
+    prefix = strace_delay_prefix(None, ["flock"], 30, tmp_path / "strace.log")
+    creator = workers("lockcore", "serve", data_path, prefix=prefix)
+    creator.send("acquire 5")
+    creator.expect("waiting")
+    wait_until_in_syscall(creator.pid, ["flock"], timeout=10)
+    creator.kill()
+    assert lockcore.locked_update_json(data_path, increment, timeout=1.0) == {"count": 1}
+    assert sorted(os.listdir(data_path.parent)) == ["store.json", "strace.log"]
+
+
+def test_temp_file_of_a_writer_killed_mid_write_is_reaped_under_the_lock(
+    data_path: Path, tmp_path: Path, workers: StartWorker
+) -> None:
+    lockcore.locked_write_json(data_path, {"count": 41})
+    prefix = strace_delay_prefix(None, RENAME_SYSCALLS, 30, tmp_path / "strace.log")
+    writer = workers("lockcore", "update-once", data_path, "--timeout", "5", prefix=prefix)
+    wait_until_in_syscall(writer.pid, RENAME_SYSCALLS, timeout=10)
+    writer.kill()  # dies holding the lock, its temp file written but not renamed
+    assert list(data_path.parent.glob("store.json.*.tmp"))
+    assert lockcore.locked_update_json(data_path, increment, timeout=1.0) == {"count": 42}
+    assert list(data_path.parent.glob("store.json.*.tmp")) == []
+
+
+def test_directory_that_cannot_be_opened_for_fsync_is_reported(
+    data_path: Path, tmp_path: Path, workers: StartWorker
+) -> None:
+    lockcore.locked_write_json(data_path, {"count": 1})
+    # The directory is opened twice: to make the lock file in it (O_TMPFILE), then to sync it.
+    prefix = strace_fault_prefix(
+        data_path.parent, "openat", "EACCES", tmp_path / "strace.log", when="2"
+    )
+    writer = workers("lockcore", "update-once", data_path, "--timeout", "5", prefix=prefix)
+    error = writer.expect("error", "committed")
+    assert error[:3] == ["error", "NotDurableError", "True"], "a durable update skipped fsync"
+    assert lockcore.locked_read_json(data_path) == {"count": 2}  # committed nonetheless
+
+
+def test_directory_fsync_failure_says_committed_not_durable(
+    data_path: Path, tmp_path: Path, workers: StartWorker
+) -> None:
+    lockcore.locked_write_json(data_path, {"count": 1})
+    prefix = strace_fault_prefix(data_path.parent, "fsync", "EIO", tmp_path / "strace.log")
+    writer = workers("lockcore", "update-once", data_path, "--timeout", "5", prefix=prefix)
+    error = writer.expect("error", "committed")
+    # A caller that retried on a plain OSError would apply its update twice.
+    assert error[:3] == ["error", "NotDurableError", "True"]
+    assert lockcore.locked_read_json(data_path) == {"count": 2}
+    assert issubclass(lockcore.NotDurableError, OSError)
+
+
+def test_holder_without_kernel_lock_is_judged_by_its_pid(
+    data_path: Path, tmp_path: Path, workers: StartWorker
+) -> None:
+    # A filesystem without flock: the holder cannot take its kernel lock, so a free kernel
+    # lock proves nothing about it. Its lock says so, and it is judged by its PID: alive.
+    prefix = strace_fault_prefix(None, "flock", "ENOLCK", tmp_path / "strace.log")
+    holder = workers("lockcore", "serve", data_path, prefix=prefix)
+    holder.hold()
+    info = lockcore.inspect_lock(data_path)
+    assert info.state is LockState.HELD_ALIVE, info.reason
+    with pytest.raises(lockcore.LockTimeout):
+        lockcore.locked_update_json(data_path, increment, timeout=0.3)
+    assert "\nkernel-lock none\n" in lock_path_of(data_path).read_text()
+    holder.kill()
+    assert lockcore.locked_update_json(data_path, increment, timeout=1.0) == {"count": 1}
+
+
+needs_unshare = pytest.mark.skipif(
+    shutil.which("unshare") is None
+    or subprocess.run(["unshare", "--uts", "true"], check=False).returncode != 0,
+    reason="needs unshare and the right to make namespaces",
+)
+
+
+@needs_unshare
+def test_holder_in_a_container_with_its_own_hostname_is_judged_by_the_kernel(
+    data_path: Path, workers: StartWorker
+) -> None:
+    # A container sharing this machine's disk: its hostname differs, its kernel does not.
+    prefix = ["unshare", "--uts", "sh", "-c", 'hostname ctr-lockcore-test && exec "$0" "$@"']
+    holder = workers("lockcore", "serve", data_path, prefix=prefix)
+    holder.hold()
+    info = lockcore.inspect_lock(data_path)
+    assert info.hostname == "ctr-lockcore-test"
+    assert info.state is LockState.HELD_ALIVE, info.reason
+    with pytest.raises(lockcore.LockTimeout):
+        lockcore.locked_update_json(data_path, increment, timeout=0.2)
+    holder.kill()
+    assert lockcore.inspect_lock(data_path).state is LockState.STALE_DEAD_HOLDER
+    assert lockcore.locked_update_json(data_path, increment, timeout=1.0) == {"count": 1}
+
+
+@needs_unshare
+def test_holder_in_its_own_pid_namespace_is_judged_by_the_kernel(
+    data_path: Path, workers: StartWorker
+) -> None:
+    # Its PID (1 or 2 inside) means another process here, or none: only the kernel lock tells.
+    prefix = ["unshare", "--pid", "--fork", "--mount-proc"]
+    holder = workers("lockcore", "serve", data_path, prefix=prefix)
+    holder.hold()
+    assert lockcore.inspect_lock(data_path).state is LockState.HELD_ALIVE
+    with pytest.raises(lockcore.LockTimeout):
+        lockcore.locked_update_json(data_path, increment, timeout=0.2)
+    # The worker is PID 1 of its namespace; seen from here it is unshare's child.
+    children = Path(f"/proc/{holder.proc.pid}/task/{holder.proc.pid}/children").read_text()
+    os.kill(int(children.split()[0]), signal.SIGKILL)
+    holder.proc.wait(timeout=10)
+    assert lockcore.locked_update_json(data_path, increment, timeout=2.0) == {"count": 1}
+
+
+assert existing_syscalls(["flock"])  # the strace helpers know flock on this architecture
