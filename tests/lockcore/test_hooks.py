@@ -32,6 +32,7 @@ from lockcore import (
     LockState,
     LockTimeout,
     NonFiniteNumberError,
+    NotDurableError,
     UnsupportedPlatformError,
     edit_json,
     inspect_lock,
@@ -243,6 +244,7 @@ def _every_error(tmp_path: Path) -> list[FileLockError]:
         CorruptJSONError("bad", path, lineno=3, colno=9),
         UnsupportedPlatformError("no O_NOFOLLOW", path),
         NonFiniteNumberError("NaN", path, ("a", 0)),
+        NotDurableError("written, not synced", path),
     ]
 
 
