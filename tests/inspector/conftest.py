@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtGui import QAccessible
+from PySide6.QtWidgets import QAbstractButton, QWidget
 
 
 @pytest.fixture(autouse=True)
@@ -186,3 +188,49 @@ class InotifyOverflow:
 @pytest.fixture
 def inotify_overflow() -> InotifyOverflow:
     return InotifyOverflow()
+
+
+class KeyboardStops:
+    """What a keyboard and a screen reader meet in a window: for accessibility tests of any
+    window or dialog (``keyboard_stops.unnamed(keyboard_stops.stops(dialog)) == []``)."""
+
+    @staticmethod
+    def stops(window: QWidget) -> list[QWidget]:
+        """The widgets Tab visits in ``window``, in order: the focus chain's visible, enabled
+        widgets that take focus by Tab."""
+        stops = []
+        widget = window.nextInFocusChain()
+        while widget is not window:
+            if (
+                widget.isVisible()
+                and widget.isEnabled()
+                and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+                and widget.window() is window
+            ):
+                stops.append(widget)
+            widget = widget.nextInFocusChain()
+        return stops
+
+    @staticmethod
+    def describe(widget: QWidget) -> str:
+        parent = type(widget.parent()).__name__
+        return f"{type(widget).__name__} {widget.objectName()!r} in {parent}"
+
+    @classmethod
+    def unnamed(cls, stops: list[QWidget]) -> list[str]:
+        """Stops without a name of their own: an accessible name, or a button's own text (which
+        Qt gives screen readers as its name); and, as the screen reader gets it, through
+        QAccessible."""
+        unnamed = []
+        for stop in stops:
+            own_text = stop.text().replace("&", "") if isinstance(stop, QAbstractButton) else ""
+            interface = QAccessible.queryAccessibleInterface(stop)
+            spoken = interface.text(QAccessible.Text.Name) if interface is not None else ""
+            if not (stop.accessibleName().strip() or own_text.strip()) or not spoken.strip():
+                unnamed.append(cls.describe(stop))
+        return unnamed
+
+
+@pytest.fixture
+def keyboard_stops() -> type[KeyboardStops]:
+    return KeyboardStops

@@ -8,15 +8,13 @@ import os
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible, QAction, QColor, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QAbstractItemView,
     QApplication,
     QComboBox,
     QLineEdit,
     QStyleFactory,
-    QWidget,
 )
 
 from inspector import app as app_module
@@ -33,41 +31,7 @@ from inspector.widgets.break_lock_dialog import BreakLockDialog
 from lockcore import LockState, inspect_lock
 
 
-def _focus_stops(window: QWidget) -> list[QWidget]:
-    """The widgets Tab visits in ``window``, in order: the focus chain's visible, enabled
-    widgets that take focus by Tab."""
-    stops = []
-    widget = window.nextInFocusChain()
-    while widget is not window:
-        if (
-            widget.isVisible()
-            and widget.isEnabled()
-            and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
-            and widget.window() is window
-        ):
-            stops.append(widget)
-        widget = widget.nextInFocusChain()
-    return stops
-
-
-def _describe(widget: QWidget) -> str:
-    return f"{type(widget).__name__} {widget.objectName()!r} in {type(widget.parent()).__name__}"
-
-
-def _unnamed(stops: list[QWidget]) -> list[str]:
-    """Stops without a name of their own: an accessible name, or a button's own text (which Qt
-    gives screen readers as its name); and, as the screen reader gets it, through QAccessible."""
-    unnamed = []
-    for stop in stops:
-        own_text = stop.text().replace("&", "") if isinstance(stop, QAbstractButton) else ""
-        interface = QAccessible.queryAccessibleInterface(stop)
-        spoken = interface.text(QAccessible.Text.Name) if interface is not None else ""
-        if not (stop.accessibleName().strip() or own_text.strip()) or not spoken.strip():
-            unnamed.append(_describe(stop))
-    return unnamed
-
-
-def test_every_keyboard_stop_has_an_accessible_name(qtbot, main_window):
+def test_every_keyboard_stop_has_an_accessible_name(qtbot, main_window, keyboard_stops):
     window = main_window
     pane = window.document_pane
     # A secret store, so that the Reveal button is there too.
@@ -83,10 +47,12 @@ def test_every_keyboard_stop_has_an_accessible_name(qtbot, main_window):
     checked = set()
     for tab in (0, 1):  # the tree, then the raw text
         pane.tabs.setCurrentIndex(tab)
-        stops = _focus_stops(window)
-        checked.update(map(_describe, stops))
-        unnamed = _unnamed(stops)
-        assert unnamed == [], f"unnamed: {unnamed}; all stops: {[*map(_describe, stops)]}"
+        stops = keyboard_stops.stops(window)
+        checked.update(map(keyboard_stops.describe, stops))
+        unnamed = keyboard_stops.unnamed(stops)
+        assert unnamed == [], (
+            f"unnamed: {unnamed}; all stops: {[*map(keyboard_stops.describe, stops)]}"
+        )
     for expected in (
         "StoreFilterEdit",
         "StoreTableView",
@@ -217,7 +183,9 @@ def test_the_app_sets_no_palette_of_its_own_in_light_mode_or_high_contrast(qapp,
         qapp.setPalette(original)
 
 
-def test_every_keyboard_stop_of_the_break_lock_dialog_is_named(qtbot, store_folder, lock_holder):
+def test_every_keyboard_stop_of_the_break_lock_dialog_is_named(
+    qtbot, store_folder, lock_holder, keyboard_stops
+):
     path = os.path.join(store_folder, "settings.json")
     lock_holder(path)  # alive: the dialog asks for the second step, a checkbox
     info = inspect_lock(path)
@@ -226,14 +194,14 @@ def test_every_keyboard_stop_of_the_break_lock_dialog_is_named(qtbot, store_fold
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
-    stops = _focus_stops(dialog)
-    described = [*map(_describe, stops)]
+    stops = keyboard_stops.stops(dialog)
+    described = [*map(keyboard_stops.describe, stops)]
     assert any(stop.startswith("QCheckBox") for stop in described), described
     assert any(stop.startswith("QPlainTextEdit") for stop in described), described
-    assert _unnamed(stops) == [], described
+    assert keyboard_stops.unnamed(stops) == [], described
 
 
-def test_every_keyboard_stop_of_the_conflict_dialog_is_named(qtbot):
+def test_every_keyboard_stop_of_the_conflict_dialog_is_named(qtbot, keyboard_stops):
     base = {"a": 1, "b": [1, 2]}
     mine = {"a": 2, "b": [1, 3]}
     theirs = {"a": 3, "b": [1, 4]}
@@ -244,10 +212,10 @@ def test_every_keyboard_stop_of_the_conflict_dialog_is_named(qtbot):
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
-    stops = _focus_stops(dialog)
-    described = [*map(_describe, stops)]
+    stops = keyboard_stops.stops(dialog)
+    described = [*map(keyboard_stops.describe, stops)]
     assert any(stop.startswith("QRadioButton") for stop in described), described
-    assert _unnamed(stops) == [], described
+    assert keyboard_stops.unnamed(stops) == [], described
 
 
 def test_the_tree_cell_editors_are_named_after_their_entry(qtbot, main_window):
