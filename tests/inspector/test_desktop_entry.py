@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from PySide6.QtGui import QImage
@@ -183,3 +185,14 @@ def test_desktop_entry_options_take_no_folder(capsys):
     with pytest.raises(SystemExit):
         main(["--install-desktop-entry", "--uninstall-desktop-entry"])
     capsys.readouterr()
+
+
+def test_metainfo_names_the_project_version_among_its_releases():
+    # A release bumped in pyproject.toml and not in the metainfo would leave software centres
+    # showing an old version.
+    project = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    version = re.search(r'^version = "([^"]+)"', project, re.MULTILINE)
+    assert version is not None
+    releases = ElementTree.parse(METAINFO_FILE).getroot().findall("releases/release")
+    assert releases[0].get("version") == version.group(1)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", releases[0].get("date") or "")
