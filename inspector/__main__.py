@@ -114,16 +114,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Imported late so that --help works without a display.
     from inspector.app import configure_application, create_main_window  # noqa: PLC0415 - Qt only when needed
     from inspector.demo import DemoStore  # noqa: PLC0415 - as above
+    from inspector.widgets.main_window import MainWindow  # noqa: PLC0415 - as above
 
     app = QApplication(sys.argv[:1])
     configure_application(app)
 
     # Ctrl+C in the terminal and a polite kill (SIGTERM: logout, systemd, `kill`) quit like the
-    # Quit action, so that the demo's writers stop and its folder goes. Python runs a handler
+    # Quit action, so that the demo's writers stop and its folder goes -- except that a save
+    # still waiting for its lock is cancelled first (nothing written). Python runs a handler
     # only between bytecodes, hence the heartbeat. The quit is queued: before app.exec() a
     # direct quit() would do nothing and the signal would be lost.
+    windows: list[MainWindow] = []
+
+    def quit_when_safe() -> None:
+        # Not app.quit(): a window saving would refuse to close, and the app would go on.
+        shown = [window for window in windows if window.isVisible()]
+        for window in shown:
+            window.close_when_safe()
+        if not shown:
+            app.quit()
+
     def request_quit(_signal: int, _frame: object) -> None:
-        QTimer.singleShot(0, app.quit)
+        QTimer.singleShot(0, quit_when_safe)
 
     signal.signal(signal.SIGINT, request_quit)
     signal.signal(signal.SIGTERM, request_quit)
@@ -144,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             folder, store = folder_to_open(args.directory)
         window = create_main_window(folder, poll=args.poll, select=store)
+        windows.append(window)
         if demo is not None:
             window.statusBar().showMessage(
                 QCoreApplication.translate(

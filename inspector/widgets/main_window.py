@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QSize,
     Qt,
+    QTimer,
     Slot,
 )
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self._current_path: str | None = None
         self._select_when_listed: str | None = None
         self._shut_down = False
+        self._close_when_save_ends = False
 
         self.setWindowTitle(self.tr("Lock Inspector"))
         self.setWindowIcon(icon("app"))
@@ -292,6 +294,8 @@ class MainWindow(QMainWindow):
         self.lock_actions.recover_finished.connect(self._on_recover_finished)
         self.document_pane.status_message.connect(self._on_status_message)
         self.document_pane.dirty_changed.connect(self._on_dirty_changed)
+        self.document_pane.saved.connect(self._on_document_pane_save_ended)
+        self.document_pane.save_ended_unwritten.connect(self._on_document_pane_save_ended)
         for action in (
             self.document_pane.save_action,
             self.document_pane.undo_action,
@@ -337,6 +341,17 @@ class MainWindow(QMainWindow):
             | QItemSelectionModel.SelectionFlag.Rows,
         )
         return True
+
+    def close_when_safe(self) -> None:
+        """Close as the end of a session asks (SIGTERM, Ctrl+C, logout): a save still waiting
+        for its lock is cancelled -- nothing is written -- and the window closes once it has
+        ended; a save already writing completes first. Unsaved edits are asked about, as on
+        Quit."""
+        if self.document_pane.is_saving:
+            self._close_when_save_ends = True
+            self.document_pane.cancel_save()
+            return
+        self.close()
 
     def shutdown(self) -> None:
         """Save settings, stop watching and end worker threads; safe to call twice."""
@@ -465,6 +480,13 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_status_message(self, message: str) -> None:
         self._show_message(message)
+
+    @Slot(str)
+    def _on_document_pane_save_ended(self, _path: str) -> None:
+        if self._close_when_save_ends:
+            self._close_when_save_ends = False
+            # Queued: the pane counts as saving until this signal has been handled.
+            QTimer.singleShot(0, self.close)
 
     @Slot(bool)
     def _on_dirty_changed(self, dirty: bool) -> None:

@@ -236,3 +236,56 @@ def test_settings_of_the_new_id_are_not_overwritten_by_old_ones(qapp, isolated_s
     old.setValue("folders/last", "/older")
     assert not migrate_legacy_settings(new, old)
     assert new.value("folders/last") == "/old"
+
+
+# The launcher on a store: once its window shows it, it is edited and saved while another
+# process holds its lock, then the app is sent SIGTERM.
+_SIGTERM_WHILE_SAVING = """
+import os, signal, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from inspector.__main__ import main
+from inspector.document import UnsavedChoice
+from inspector.document.tree_model import VALUE_COLUMN
+from inspector.widgets.main_window import MainWindow
+
+def when_shown():
+    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+    pane = windows[0].document_pane if windows else None
+    if pane is None or pane.loaded is None:
+        QTimer.singleShot(20, when_shown)
+        return
+    # The edit is unsaved once the save is cancelled: the question about it is answered here.
+    pane.unsaved_prompt = lambda _pane: UnsavedChoice.DISCARD
+    index = pane.model.index_for_json_path("theme").siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(index, "light")
+    windows[0].save_action.trigger()
+    assert pane.is_saving
+    print("saving", flush=True)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+QTimer.singleShot(0, when_shown)
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_sigterm_while_a_save_waits_for_its_lock_quits(tmp_path, store_folder, lock_holder):
+    store = os.path.join(store_folder, "settings.json")
+    holder = lock_holder(store)
+    before = Path(store).read_bytes()
+    env = dict(
+        os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path)
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", _SIGTERM_WHILE_SAVING, store],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["saving"]
+    assert Path(store).read_bytes() == before  # cancelled while waiting: nothing written
+    assert inspect_lock(store).pid == holder.pid

@@ -14,7 +14,7 @@ from inspector.document import UnsavedChoice
 from inspector.document.tree_model import VALUE_COLUMN
 from inspector.models.store_table import Column
 from inspector.services.store_directory import StoreHealth
-from lockcore import LockState
+from lockcore import LockState, inspect_lock
 
 
 def row_entry(window, name):
@@ -345,6 +345,29 @@ def test_shutdown_ends_a_waiting_save(qtbot, main_window, lock_holder, monkeypat
     assert shut_down == [None]
     with open(store, "rb") as handle:
         assert handle.read() == before
+
+
+def test_the_end_of_a_session_closes_a_window_whose_save_waits(qtbot, main_window, lock_holder):
+    # SIGTERM, Ctrl+C and logout: the Quit action refuses while a save runs, these do not.
+    window = main_window
+    pane = window.document_pane
+    store = open_settings(qtbot, window)
+    edit_theme(pane, "light")
+    holder = lock_holder(store)  # the save waits for this lock until cancelled
+    with open(store, "rb") as handle:
+        before = handle.read()
+    window.save_action.trigger()
+    assert pane.is_saving
+    window.quit_action.trigger()
+    assert window.isVisible()  # Quit asks to cancel the save first
+
+    window.close_when_safe()
+
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    assert not pane.is_saving
+    with open(store, "rb") as handle:
+        assert handle.read() == before  # the cancelled save wrote nothing
+    assert inspect_lock(store).pid == holder.pid
 
 
 def test_a_name_with_a_newline_and_markup_is_shown_on_one_line_as_it_is(qtbot, main_window):
