@@ -96,6 +96,31 @@ def test_cancel_check_works_while_another_thread_of_this_process_holds_the_lock(
     assert isinstance(outcome[0], LockCancelled)
 
 
+def test_hooks_never_hold_up_the_release_of_a_thread_holding_the_lock(data_path: Path) -> None:
+    lock = FileLock(data_path)
+    lock.acquire()
+    asked, released = threading.Event(), threading.Event()
+    seen_released: list[bool] = []
+
+    def on_wait(_info: LockInfo | None, _waited: float) -> None:
+        if not seen_released:
+            asked.set()
+            seen_released.append(released.wait(5))
+
+    def wait_then_release() -> None:
+        waiter = FileLock(data_path)
+        waiter.acquire(timeout=10, on_wait=on_wait)
+        waiter.release()
+
+    thread = threading.Thread(target=wait_then_release)
+    thread.start()
+    assert asked.wait(5)
+    lock.release()  # while the waiter's on_wait runs: it must not need the waiter to finish
+    released.set()
+    thread.join(10)
+    assert seen_released == [True]
+
+
 def test_on_wait_reports_the_holder_and_the_time_waited_throttled(
     data_path: Path, workers: StartWorker
 ) -> None:
@@ -243,6 +268,7 @@ def _every_error(tmp_path: Path) -> list[FileLockError]:
         LockChangedError("changed", path, None),
         CorruptJSONError("bad", path, lineno=3, colno=9),
         UnsupportedPlatformError("no O_NOFOLLOW", path),
+        NotDurableError("committed, not synced", path),
         NonFiniteNumberError("NaN", path, ("a", 0)),
         NotDurableError("written, not synced", path),
     ]
