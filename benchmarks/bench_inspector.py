@@ -490,10 +490,10 @@ def bench_ages(folder: Folder) -> list[tuple[str, str, str, str]]:
     # Scroll to the middle of the folder: locked rows are spread through it.
     window.table.scrollTo(window.model.index(folder.stores // 2, 0))
     QCoreApplication.processEvents()
-    visible = len(window._visible_rows())
+    visible = len(window.table.visible_rows())
     locked_visible = sum(
         1
-        for row in window._visible_rows()
+        for row in window.table.visible_rows()
         if (entry := window.model.entry_at(row)) is not None and entry.is_locked
     )
 
