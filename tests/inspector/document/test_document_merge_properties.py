@@ -38,6 +38,7 @@ from inspector.document.nodes import json_equal
 PROPERTY_SETTINGS = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+MODEL_SETTINGS = settings(PROPERTY_SETTINGS, max_examples=250)  # many draws per example
 SCALARS = ["x", "y", "", 0, 1, 1.0, -2.5, True, False, None]
 ITEM_SCALARS = ["x", "y", "z"]  # never equal to a base array item (those are ints >= 1000)
 
@@ -286,7 +287,7 @@ def modelled(base: Any, mine: ObjectEdits, theirs: ObjectEdits, side: Side | Non
 
 
 # -- properties against the model -----------------------------------------------------------
-@PROPERTY_SETTINGS
+@MODEL_SETTINGS
 @given(st.data())
 def test_merge_takes_every_one_sided_change_and_conflicts_exactly_where_both_differ(
     data: st.DataObject,
@@ -303,19 +304,14 @@ def test_merge_takes_every_one_sided_change_and_conflicts_exactly_where_both_dif
     else:
         assert result.merged is theirs  # a conflicted merge proposes nothing
 
-
-@PROPERTY_SETTINGS
-@given(st.data(), st.sampled_from(Side))
-def test_resolving_every_conflict_for_one_side_keeps_the_other_sides_other_changes(
-    data: st.DataObject, side: Side
-) -> None:
-    base, mine, theirs, mine_edits, theirs_edits = draw_case(data)
-    expected = modelled(base, mine_edits, theirs_edits, side)
-    choices = dict.fromkeys(expected.conflicts, side)
-    result = three_way_merge(base, mine, theirs, choices)
-    assert result.clean
-    assert {c.key for c in result.resolved} == set(choices)
-    assert json_equal(result.merged, expected.merged)
+    # Resolving every conflict for one side keeps the other side's other changes.
+    for side in Side:
+        resolved_model = modelled(base, mine_edits, theirs_edits, side)
+        choices = dict.fromkeys(expected.conflicts, side)
+        resolved = three_way_merge(base, mine, theirs, choices)
+        assert resolved.clean
+        assert {c.key for c in resolved.resolved} == set(choices)
+        assert json_equal(resolved.merged, resolved_model.merged)
 
 
 # -- properties for any documents -------------------------------------------------------------
