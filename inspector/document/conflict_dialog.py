@@ -9,7 +9,7 @@ running; the decision arrives through ``choice_made``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from html import escape
 from typing import Any
 
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.colours import WARNING_TEXT
 from inspector.document.choices import ConflictChoice, ConflictDecision
 from inspector.document.highlighter import JsonHighlighter
 from inspector.document.merge import ABSENT, ConflictKey, MergeConflict, Side
@@ -109,12 +110,6 @@ def _mark_lines(view: QPlainTextEdit, numbers: list[int]) -> None:
         view.centerCursor()
 
 
-_SAVE_TOOLTIP = (
-    "Save again: each entry above as you chose, every other change merged. The merge is made "
-    "against the file as it is when saving; if it changed again meanwhile, you are asked again."
-)
-
-
 def _nearest_line(
     lines: dict[tuple[str | int, ...], int], path: tuple[str | int, ...]
 ) -> int | None:
@@ -145,43 +140,57 @@ class ConflictDialog(QDialog):
         policy: SecretPolicy,
         sides: Mapping[ConflictKey, Side] | None = None,
         again: bool = False,
+        seen: Collection[ConflictKey] = (),
         parent: QWidget | None = None,
     ) -> None:
+        """``again``: the file changed while the person chose; ``sides`` are the choices that
+        still stand, ``seen`` the entries the dialog listed before."""
         super().__init__(parent)
         self.setObjectName("conflictDialog")
-        self.setWindowTitle(f"Conflicting changes in {file_name}")
+        self.setWindowTitle(self.tr("Conflicting changes in {name}").format(name=file_name))
         self.decision = ConflictDecision(ConflictChoice.CANCEL)
         self.conflicts = conflicts
         self.resize(920, 640)
         chosen = dict(sides or {})
 
         intro = QLabel(
-            f"<b>{escape(file_name)} was changed by another process while you were editing it."
-            "</b><br>Both of you changed the entries below, so nothing was written yet. Choose "
-            "whose version to keep for each; every other change — yours and theirs — is merged."
+            "<b>"
+            + self.tr("{name} was changed by another process while you were editing it.").format(
+                name=escape(file_name)
+            )
+            + "</b><br>"
+            + self.tr(
+                "Both of you changed the entries below, so nothing was written yet. Choose whose "
+                "version to keep for each; every other change — yours and theirs — is merged."
+            )
         )
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
         self.again_label = QLabel(
-            "<b>The file changed again while you were choosing.</b> “Theirs” is what is on disk "
-            "now; the entries marked <i>new</i> need your choice."
+            self.tr(
+                "<b>The file changed again while you were choosing.</b> “Theirs” is what is on "
+                "disk now; the entries marked <i>new</i> or <i>changed again</i> need your choice."
+            )
         )
         self.again_label.setWordWrap(True)
         self.again_label.setTextFormat(Qt.TextFormat.RichText)
-        self.again_label.setStyleSheet("color: #b45309;")
+        self.again_label.setStyleSheet(f"color: {WARNING_TEXT.for_palette().name()};")
         self.again_label.setVisible(again)
 
         table_bar = self._table_bar(len(conflicts))
 
-        self.conflict_table = self._conflict_table(conflicts, policy, chosen, again)
-        self.conflict_table.setAccessibleName("Entries changed on both sides")
+        self.conflict_table = self._conflict_table(conflicts, policy, chosen, again, seen)
+        # A name for screen readers: the table shows no label of its own.
+        self.conflict_table.setAccessibleName(self.tr("Entries changed on both sides"))
 
         panes = self._side_by_side(mine, theirs, conflicts, policy)
 
         self.buttons = self._decision_buttons()
         warning = QLabel(
-            "“Replace the whole file with my version” discards all of their changes, "
-            "not only those listed."
+            self.tr(
+                "“Replace the whole file with my version” discards all of their changes, "
+                "not only those listed."
+            )
         )
         warning.setWordWrap(True)
         warning.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -201,7 +210,10 @@ class ConflictDialog(QDialog):
         layout.addWidget(self.buttons)
         self.finished.connect(self._on_finished)
         self._update_save_button()
-        # The keyboard starts at the first entry to decide, not at "All mine".
+        self._focus_first_undecided(chosen)
+
+    def _focus_first_undecided(self, chosen: Mapping[ConflictKey, Side]) -> None:
+        """The keyboard starts at the first entry to decide, not at "All mine"."""
         undecided = [mine for key, (mine, _) in self._radios.items() if key not in chosen]
         first = undecided[0] if undecided else next(iter(self._radios.values()), (None,))[0]
         if first is not None:
@@ -213,36 +225,37 @@ class ConflictDialog(QDialog):
         """Both whole documents, the conflicting entries' lines marked."""
         self.mine_view = self._text_view(_pretty(mine, policy))
         self.theirs_view = self._text_view(_pretty(theirs, policy))
-        # Names for screen readers: the table and the views show no label of their own.
-        self.conflict_table.setAccessibleName(self.tr("Entries changed on both sides"))
+        # Names for screen readers: the views show no label of their own.
         self.mine_view.setAccessibleName(self.tr("Mine: your unsaved edit"))
         self.theirs_view.setAccessibleName(self.tr("Theirs: on disk when you saved"))
         mine_lines, theirs_lines = line_numbers(mine), line_numbers(theirs)
         paths = [conflict.path for conflict in conflicts]
         _mark_lines(self.mine_view, _lines_of(mine_lines, paths))
         _mark_lines(self.theirs_view, _lines_of(theirs_lines, paths))
-        self.mine_view.setAccessibleName("Mine: your unsaved edit")
-        self.theirs_view.setAccessibleName("Theirs: on disk when you saved")
         panes = QGridLayout()
-        panes.addWidget(self._caption("Mine — your unsaved edit"), 0, 0)
-        panes.addWidget(self._caption("Theirs — on disk when you saved"), 0, 1)
+        panes.addWidget(self._caption(self.tr("Mine — your unsaved edit")), 0, 0)
+        panes.addWidget(self._caption(self.tr("Theirs — on disk when you saved")), 0, 1)
         panes.addWidget(self.mine_view, 1, 0)
         panes.addWidget(self.theirs_view, 1, 1)
         return panes
 
     def _table_bar(self, count: int) -> QHBoxLayout:
-        self.all_mine_button = QPushButton("All mine")
+        self.all_mine_button = QPushButton(self.tr("All mine"))
         self.all_mine_button.setToolTip(
-            "Keep your version of every entry listed; their changes elsewhere are still merged."
+            self.tr(
+                "Keep your version of every entry listed; their changes elsewhere are still merged."
+            )
         )
-        self.all_theirs_button = QPushButton("All theirs")
+        self.all_theirs_button = QPushButton(self.tr("All theirs"))
         self.all_theirs_button.setToolTip(
-            "Keep their version of every entry listed; your changes elsewhere are still saved."
+            self.tr(
+                "Keep their version of every entry listed; your changes elsewhere are still saved."
+            )
         )
         self.all_mine_button.clicked.connect(lambda: self.choose_all(Side.MINE))
         self.all_theirs_button.clicked.connect(lambda: self.choose_all(Side.THEIRS))
         table_bar = QHBoxLayout()
-        table_bar.addWidget(QLabel(f"Changed on both sides ({count}):"))
+        table_bar.addWidget(QLabel(self.tr("Changed on both sides ({count}):").format(count=count)))
         table_bar.addStretch(1)
         table_bar.addWidget(self.all_mine_button)
         table_bar.addWidget(self.all_theirs_button)
@@ -250,16 +263,20 @@ class ConflictDialog(QDialog):
         return table_bar
 
     def _decision_buttons(self) -> QDialogButtonBox:
-        self.save_button = QPushButton("Save with these choices")
-        self.reload_button = QPushButton("Reload (drop my edits)")
-        self.reload_button.setToolTip("Discard your edits and show the file as it is on disk.")
-        self.replace_button = QPushButton("Replace the whole file with my version")
-        self.replace_button.setToolTip(
-            "Write your version exactly as it is. Every change the other process made is "
-            "discarded, also to entries not listed here."
+        self.save_button = QPushButton(self.tr("Save with these choices"))
+        self.reload_button = QPushButton(self.tr("Reload (drop my edits)"))
+        self.reload_button.setToolTip(
+            self.tr("Discard your edits and show the file as it is on disk.")
         )
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Keep editing; nothing is written.")
+        self.replace_button = QPushButton(self.tr("Replace the whole file with my version"))
+        self.replace_button.setToolTip(
+            self.tr(
+                "Write your version exactly as it is. Every change the other process made is "
+                "discarded, also to entries not listed here."
+            )
+        )
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Keep editing; nothing is written."))
         buttons = QDialogButtonBox()
         buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.reload_button, QDialogButtonBox.ButtonRole.ResetRole)
@@ -275,9 +292,12 @@ class ConflictDialog(QDialog):
         policy: SecretPolicy,
         chosen: dict[ConflictKey, Side],
         again: bool,
+        seen: Collection[ConflictKey],
     ) -> QTableWidget:
         table = QTableWidget(len(conflicts), 4)
-        table.setHorizontalHeaderLabels(["Entry", "Before", "Keep mine", "Keep theirs"])
+        table.setHorizontalHeaderLabels(
+            [self.tr("Entry"), self.tr("Before"), self.tr("Keep mine"), self.tr("Keep theirs")]
+        )
         table.verticalHeader().hide()
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -285,50 +305,75 @@ class ConflictDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self._radios: dict[ConflictKey, tuple[QRadioButton, QRadioButton]] = {}
         for row, conflict in enumerate(conflicts):
-            entry = conflict.path_text
+            mark = ""
             if again and conflict.key not in chosen:
-                entry += "   (new)"
-            entry_item = QTableWidgetItem(entry)
-            entry_item.setToolTip(escape(conflict.path_text))
-            if again and conflict.key not in chosen:
-                font = entry_item.font()
-                font.setBold(True)
-                entry_item.setFont(font)
-            table.setItem(row, self.ENTRY, entry_item)
-            before = _shown_value(conflict, conflict.base, policy)
-            before_item = QTableWidgetItem(_short(before))
-            before_item.setToolTip(f"Before either change: {_tooltip_text(before)}")
-            table.setItem(row, self.BEFORE, before_item)
-            group = QButtonGroup(table)
-            radios = []
-            for column, side, value, whose in (
-                (self.MINE, Side.MINE, conflict.mine, "Yours"),
-                (self.THEIRS, Side.THEIRS, conflict.theirs, "Theirs (on disk when you saved)"),
-            ):
-                text = _shown_value(conflict, value, policy)
-                radio = QRadioButton(_short(text))
-                radio.setToolTip(f"{whose}: {_tooltip_text(text)}")
-                # The cell's text alone ("guest") says nothing to a screen reader.
-                mine_or_theirs = "mine" if side is Side.MINE else "theirs"
-                radio.setAccessibleName(
-                    f"Keep {mine_or_theirs} for {conflict.path_text}: {_short(text, 200)}"
-                )
+                mark = self.tr("changed again") if conflict.key in seen else self.tr("new")
+            self._add_row(table, row, conflict, policy, mark)
+            for radio, side in zip(self._radios[conflict.key], Side, strict=True):
                 radio.setChecked(chosen.get(conflict.key) is side)
                 radio.toggled.connect(self._update_save_button)
-                group.addButton(radio)
-                table.setCellWidget(row, column, _padded(radio))
-                radios.append(radio)
-            if not conflict.path and conflict.theirs is ABSENT:
-                radios[1].setEnabled(False)
-                radios[1].setToolTip(
-                    "The file on disk is missing or not valid JSON: there is nothing of theirs "
-                    "to keep. Reload shows it."
-                )
-            self._radios[conflict.key] = (radios[0], radios[1])
         table.resizeRowsToContents()
         rows_height = sum(table.rowHeight(row) for row in range(min(len(conflicts), 6)))
         table.setFixedHeight(rows_height + header.sizeHint().height() + 2 * table.frameWidth())
         return table
+
+    def _add_row(
+        self,
+        table: QTableWidget,
+        row: int,
+        conflict: MergeConflict,
+        policy: SecretPolicy,
+        mark: str,
+    ) -> None:
+        """The entry, its value before, and a radio button with each side's value."""
+        entry_item = QTableWidgetItem(
+            f"{conflict.path_text}   ({mark})" if mark else conflict.path_text
+        )
+        entry_item.setToolTip(escape(conflict.path_text))
+        if mark:
+            font = entry_item.font()
+            font.setBold(True)
+            entry_item.setFont(font)
+        table.setItem(row, self.ENTRY, entry_item)
+        before = _shown_value(conflict, conflict.base, policy)
+        before_item = QTableWidgetItem(_short(before))
+        before_item.setToolTip(
+            self.tr("Before either change: {value}").format(value=_tooltip_text(before))
+        )
+        table.setItem(row, self.BEFORE, before_item)
+        group = QButtonGroup(table)
+        radios = []
+        for column, value, whose, name in (
+            (
+                self.MINE,
+                conflict.mine,
+                self.tr("Yours: {value}"),
+                self.tr("Keep mine for {entry}: {value}"),
+            ),
+            (
+                self.THEIRS,
+                conflict.theirs,
+                self.tr("Theirs (on disk when you saved): {value}"),
+                self.tr("Keep theirs for {entry}: {value}"),
+            ),
+        ):
+            text = _shown_value(conflict, value, policy)
+            radio = QRadioButton(_short(text))
+            radio.setToolTip(whose.format(value=_tooltip_text(text)))
+            # The cell's text alone ("guest") says nothing to a screen reader.
+            radio.setAccessibleName(name.format(entry=conflict.path_text, value=_short(text, 200)))
+            group.addButton(radio)
+            table.setCellWidget(row, column, _padded(radio))
+            radios.append(radio)
+        if not conflict.path and conflict.theirs is ABSENT:
+            radios[1].setEnabled(False)
+            radios[1].setToolTip(
+                self.tr(
+                    "The file on disk is missing or not valid JSON: there is nothing of theirs "
+                    "to keep. Reload shows it."
+                )
+            )
+        self._radios[conflict.key] = (radios[0], radios[1])
 
     @staticmethod
     def _caption(text: str) -> QLabel:
@@ -382,13 +427,17 @@ class ConflictDialog(QDialog):
     def _update_save_button(self) -> None:
         missing = len(self._radios) - len(self.sides())
         self.save_button.setEnabled(missing == 0)
-        if missing:
-            self.save_button.setToolTip(
-                f"Choose mine or theirs for {missing} more "
-                f"entr{'ies' if missing != 1 else 'y'} first."
-            )
+        if missing == 1:
+            tip = self.tr("Choose mine or theirs for 1 more entry first.")
+        elif missing:
+            tip = self.tr("Choose mine or theirs for {count} more entries first.")
         else:
-            self.save_button.setToolTip(_SAVE_TOOLTIP)
+            tip = self.tr(
+                "Save again: each entry above as you chose, every other change merged. The merge "
+                "is made against the file as it is when saving; if it changed again meanwhile, "
+                "you are asked again."
+            )
+        self.save_button.setToolTip(tip.format(count=missing))
 
     @Slot(QAbstractButton)
     def _on_clicked(self, button: QAbstractButton) -> None:

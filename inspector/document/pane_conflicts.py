@@ -37,6 +37,7 @@ class ConflictPresenter(QObject):
             policy=policy,
             sides=conflict.sides,
             again=conflict.again,
+            seen=[shown.key for shown in conflict.request.shown],
             parent=self._window,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

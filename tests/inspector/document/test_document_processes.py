@@ -333,6 +333,8 @@ def test_new_conflicts_while_the_dialog_is_open_bring_it_back_and_write_nothing(
     assert [c.key for c in again.conflicts] == [alice, bob]
     assert again.conflicts[0].theirs == "superuser"
     assert again.sides() == {bob: Side.MINE}  # the choice that still stands
+    entries = [again.conflict_table.item(row, again.ENTRY).text() for row in range(2)]
+    assert entries == ["alice.role   (changed again)", "bob.role"]
     assert not again.save_button.isEnabled()
     again.choose_side(alice, Side.THEIRS)
     with qtbot.waitSignal(pane.saved, timeout=10000):
