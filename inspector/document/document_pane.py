@@ -355,6 +355,9 @@ class DocumentPane(QWidget):
         except NotConvertibleError as error:
             self._report_error(f"Cannot convert {loaded.name} to UTF-8: {error}.")
             return False
+        policy = self._session.policy()
+        if policy.secret_file and not policy.revealed:  # as the raw view hides it
+            preview = "(The values of this file are secret: reveal them to see its text.)"
         if not self.convert_prompt(self, source, preview):
             return False
         return self._session.convert_to_utf8()

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from inspector.document.conversion import NotConvertibleError, convert_to_utf8
 from inspector.document.loader import load_document
 from inspector.document.nodes import JsonType, convert_value, json_equal, parse_scalar
 from inspector.document.parsing import classify_bytes, detect_indent
@@ -164,3 +165,27 @@ def test_parse_scalar() -> None:
     assert parse_scalar("hello", JsonType.NULL) == "hello"
     with pytest.raises(ValueError, match="not a number"):
         parse_scalar("true", JsonType.INTEGER)
+
+
+@pytest.mark.parametrize(
+    ("raw", "source", "document"),
+    [
+        ('{"a": "Café €"}'.encode("cp1252"), "Windows-1252 (Latin-1)", {"a": "Café €"}),
+        (b'{"a": "\x81\xe9"}', "ISO 8859-1 (Latin-1)", {"a": "\x81é"}),  # no cp1252 letter
+        ('[\n\t"ü"\n]'.encode("utf-32"), "UTF-32 (LE)", ["ü"]),
+        ('{"a": 1}'.encode("utf-16-be"), "UTF-16 (BE)", {"a": 1}),
+    ],
+    ids=["windows-1252", "iso-8859-1", "utf-32", "utf-16-be-no-bom"],
+)
+def test_conversion_reads_each_encoding(raw: bytes, source: str, document: Any) -> None:
+    converted = convert_to_utf8(raw)
+    assert (converted.source, converted.document) == (source, document)
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [(b'{"a": 1}', "UTF-8 text already"), (b"\xff\xfe\x00garbage", "is not valid JSON")],
+)
+def test_conversion_refuses_what_it_cannot_convert(raw: bytes, words: str) -> None:
+    with pytest.raises(NotConvertibleError, match=words):
+        convert_to_utf8(raw)

@@ -689,3 +689,22 @@ def test_a_file_changed_since_it_was_read_is_not_converted(
         assert pane.convert_to_utf8()
     assert "another program changed it since it was read" in pane.error_bar.text
     assert path.read_bytes() == newer  # theirs, untouched: never "Café" over "Zürich"
+
+
+def test_converting_a_secret_file_does_not_show_its_text_in_the_question(
+    pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = tmp_path / "app_secrets.json"
+    path.write_bytes(f'{{"token": "{SECRET}"}}'.encode("utf-16"))
+    previews: list[str] = []
+
+    def refuse(_pane: DocumentPane, _source: str, preview: str) -> bool:
+        previews.append(preview)
+        return False
+
+    pane.convert_prompt = refuse
+    open_and_wait(pane, str(path))
+    assert SECRET not in pane.raw_editor.toPlainText()
+    assert not pane.convert_to_utf8()
+    assert len(previews) == 1
+    assert SECRET not in previews[0]
