@@ -144,6 +144,9 @@ class ParsedLock:
     name: str | None = None
     #: False when the holder wrote that it could not take a kernel lock (``kernel-lock none``)
     kernel_lock: bool = True
+    #: the holder's start in clock ticks since boot, and that boot's identity
+    start_ticks: int | None = None
+    boot: str | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,44 @@ def _own_start_time() -> float:
     return _own_start[1]
 
 
+_own_ticks: tuple[int, int | None] | None = None
+_boot_id: list[str | None] = []
+
+
+def start_ticks(pid: int) -> int | None:
+    """When ``pid`` started, in clock ticks since boot (Linux ``/proc/<pid>/stat`` field 22).
+
+    Unlike a start time in seconds since the epoch (computed from the boot time, which moves
+    when the wall clock is stepped), this never changes for a process: equal ticks, same
+    process; different ticks, the PID was reused. None where it cannot be read.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat_file:
+            fields = stat_file.read().rsplit(b")", 1)[1].split()
+        return int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def this_boot() -> str | None:
+    """This boot's identity (Linux ``/proc/sys/kernel/random/boot_id``), or None."""
+    if not _boot_id:
+        try:
+            with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as boot_file:
+                _boot_id.append(boot_file.read().strip() or None)
+        except OSError:
+            _boot_id.append(None)
+    return _boot_id[0]
+
+
+def _own_start_ticks() -> int | None:
+    global _own_ticks  # noqa: PLW0603 - cached per PID, as the start time
+    pid = os.getpid()
+    if _own_ticks is None or _own_ticks[0] != pid:
+        _own_ticks = (pid, start_ticks(pid))
+    return _own_ticks[1]
+
+
 def _own_program() -> str:
     global _own_name  # noqa: PLW0603 - cached per PID, as the start time
     pid = os.getpid()
@@ -211,6 +252,8 @@ def new_lock_content(*, kernel_lock: bool = True) -> bytes:
         f"host {this_host()}",
         *([f"name {name}"] if name else []),
         f"started {_own_start_time():.6f}",
+        *([f"start-ticks {ticks}"] if (ticks := _own_start_ticks()) is not None else []),
+        *([f"boot {boot}"] if (boot := this_boot()) else []),
         f"created {time.time():.6f}",
         f"token {secrets.token_hex(8)}",
         *([] if kernel_lock else [f"kernel-lock {NO_KERNEL_LOCK}"]),
@@ -240,7 +283,13 @@ def parse_lock_content(content: bytes) -> ParsedLock:
         created=_float_or_none(facts.get("created")),
         name=facts.get("name") or None,
         kernel_lock=facts.get("kernel-lock") != NO_KERNEL_LOCK,
+        start_ticks=_int_or_none(facts.get("start-ticks")),
+        boot=facts.get("boot") or None,
     )
+
+
+def _int_or_none(text: str | None) -> int | None:
+    return int(text) if text is not None and text.isdigit() else None
 
 
 def _float_or_none(text: str | None) -> float | None:
@@ -313,11 +362,21 @@ def _judge_empty(fd: int, parsed: ParsedLock, age: float) -> Verdict:
         _platform.unlock(fd)
     elif kernel_lock_free is False:
         return Verdict(LockState.BEING_CREATED, "a live process is creating the lock", True, parsed)
-    if age <= EMPTY_LOCK_GRACE:
+    if -EMPTY_LOCK_GRACE <= age <= EMPTY_LOCK_GRACE:
         return Verdict(
             LockState.BEING_CREATED,
             "the lock file was just created and is still empty",
             None,
+            parsed,
+        )
+    if age < 0:
+        # Clock skew or a copied file: a creator writes its PID within microseconds, so an
+        # empty file dated in the future cannot be one being created now.
+        return Verdict(
+            LockState.STALE_DEAD_HOLDER,
+            f"the lock file is empty and dated {-age:.0f} s in the future: no creator is "
+            "writing it",
+            False,
             parsed,
         )
     return Verdict(
@@ -342,7 +401,18 @@ def _judge_by_pid(parsed: ParsedLock, *, lock_made: float, started: float | None
         return Verdict(LockState.HELD_ALIVE, f"PID {pid} exists (details hidden)", True, parsed)
     if status == psutil.STATUS_ZOMBIE:
         return Verdict(LockState.STALE_DEAD_HOLDER, f"PID {pid} has exited (zombie)", False, parsed)
-    if started is not None:
+    if parsed.boot is not None and this_boot() is not None and parsed.boot != this_boot():
+        return Verdict(
+            LockState.STALE_DEAD_HOLDER,
+            f"the lock was made before this machine restarted: PID {pid} is another process",
+            False,
+            parsed,
+        )
+    ticks = start_ticks(pid) if parsed.start_ticks is not None else None
+    if ticks is not None:
+        # Immune to wall-clock steps, which move every start time in seconds.
+        reused = ticks != parsed.start_ticks
+    elif started is not None:
         reused = abs(create_time - started) > PID_REUSE_TOLERANCE
     else:
         reused = create_time > lock_made + PID_REUSE_TOLERANCE

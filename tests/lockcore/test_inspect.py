@@ -265,6 +265,16 @@ def test_empty_fresh_lock_is_being_created_not_stale(data_path: Path) -> None:
     assert lock_path_of(data_path).exists()
 
 
+def test_empty_lock_dated_in_the_future_is_not_being_created(data_path: Path) -> None:
+    # Clock skew or a copied file: "being created" would last as long as the skew.
+    lock_path_of(data_path).touch()
+    back_date(lock_path_of(data_path), -3600)
+    info = inspect_read_only(data_path)
+    assert info.state is LockState.STALE_DEAD_HOLDER, info.reason
+    with FileLock(data_path, timeout=1.0):
+        assert lock_holder_pid(lock_path_of(data_path)) == os.getpid()
+
+
 # --- break_stale_lock ------------------------------------------------------------------------
 
 

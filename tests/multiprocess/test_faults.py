@@ -130,6 +130,35 @@ def test_holder_without_kernel_lock_is_judged_by_its_pid(
     assert lockcore.locked_update_json(data_path, increment, timeout=1.0) == {"count": 1}
 
 
+def rewrite_lock_line(data_path: Path, key: str, value: str) -> None:
+    lock_path = lock_path_of(data_path)
+    lines = [
+        f"{key} {value}" if line.split(" ", 1)[0] == key else line
+        for line in lock_path.read_text().split("\n")
+    ]
+    lock_path.write_text("\n".join(lines))
+
+
+def test_wall_clock_step_does_not_make_a_live_holder_look_like_a_reused_pid(
+    data_path: Path, tmp_path: Path, workers: StartWorker
+) -> None:
+    # Judged by PID (no kernel lock). Stepping the wall clock moves every process start time
+    # in seconds (psutil derives it from the boot time): as if the lock had recorded another.
+    prefix = strace_fault_prefix(None, "flock", "ENOLCK", tmp_path / "strace.log")
+    holder = workers("lockcore", "serve", data_path, prefix=prefix)
+    holder.hold()
+    started = float(lock_path_of(data_path).read_text().split("\nstarted ")[1].split()[0])
+    rewrite_lock_line(data_path, "started", f"{started + 3600:.6f}")
+    info = lockcore.inspect_lock(data_path)
+    assert info.state is LockState.HELD_ALIVE, info.reason
+    with pytest.raises(lockcore.LockTimeout):
+        lockcore.locked_update_json(data_path, increment, timeout=0.2)
+    # Another start in clock ticks since boot is another process: the PID was reused.
+    ticks = int(lock_path_of(data_path).read_text().split("\nstart-ticks ")[1].split()[0])
+    rewrite_lock_line(data_path, "start-ticks", str(ticks + 1))
+    assert lockcore.inspect_lock(data_path).state is LockState.STALE_DEAD_HOLDER
+
+
 needs_unshare = pytest.mark.skipif(
     shutil.which("unshare") is None
     or subprocess.run(["unshare", "--uts", "true"], check=False).returncode != 0,
