@@ -88,6 +88,7 @@ def write_atomic(
             _write_all(fd, data)
             if existing is not None:
                 _copy_permissions(fd, existing)
+                _copy_extended_attributes(path, fd)
             if durable:
                 os.fsync(fd)
         finally:
@@ -176,6 +177,42 @@ def _copy_permissions(fd: int, existing: os.stat_result) -> None:
         with contextlib.suppress(PermissionError):
             os.fchown(fd, existing.st_uid, existing.st_gid)
             os.fchmod(fd, stat.S_IMODE(existing.st_mode))  # chown clears setuid bits
+
+
+#: Extended attributes a writer may be refused (only root or a security module may set them);
+#: every other one — ``user.*``, and the POSIX ACLs ``system.posix_acl_*`` that the owner of
+#: the new file may always set — must be copied.
+_PRIVILEGED_XATTR_PREFIXES = ("trusted.", "security.")
+
+
+def _copy_extended_attributes(path: str, fd: int) -> None:
+    """Give the new file the old one's extended attributes, its POSIX ACL among them.
+
+    Without its ACL the new file would be governed by its mode alone, whose group bits show
+    the ACL's mask: a 0600 file readable by one named user (mode 0640) would become readable
+    by its whole group, and no longer by that user.
+    """
+    if not hasattr(os, "listxattr"):  # pragma: no cover - not Linux
+        return
+    try:
+        names = os.listxattr(path, follow_symlinks=False)
+    except OSError as error:
+        if error.errno in (errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOENT):
+            return  # this filesystem has none, or the file has just gone
+        raise
+    for name in names:
+        try:
+            value = os.getxattr(path, name, follow_symlinks=False)
+        except OSError as error:
+            if error.errno in (errno.ENODATA, errno.ENOENT):
+                continue  # removed meanwhile
+            raise
+        try:
+            os.setxattr(fd, name, value)
+        except PermissionError:
+            if not name.startswith(_PRIVILEGED_XATTR_PREFIXES):
+                raise
+            logger.warning("%s: the attribute %s could not be kept (not permitted)", path, name)
 
 
 @_interrupts.critical

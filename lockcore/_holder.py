@@ -209,8 +209,10 @@ def this_boot() -> str | None:
     """This boot's identity (Linux ``/proc/sys/kernel/random/boot_id``), or None."""
     if not _boot_id:
         try:
-            with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as boot_file:
-                _boot_id.append(boot_file.read().strip() or None)
+            # Binary: a text codec may need an import a process no longer can (it dropped its
+            # privileges, and the standard library is not readable by its new user).
+            with open("/proc/sys/kernel/random/boot_id", "rb") as boot_file:
+                _boot_id.append(boot_file.read().strip().decode("ascii") or None)
         except OSError:
             _boot_id.append(None)
     return _boot_id[0]

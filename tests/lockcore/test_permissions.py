@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from _procs import Worker
+
+import lockcore
 
 StartWorker = Callable[..., Worker]
 
@@ -44,3 +49,26 @@ def test_unreadable_data_file_raises_permission_error_and_releases_the_lock(
 
     assert outcome[:3] == ["error", "PermissionError", "False"], outcome
     assert sorted(os.listdir(shared_dir)) == ["store.json"], "the lock was left behind"
+
+
+@pytest.mark.skipif(shutil.which("setfacl") is None, reason="needs setfacl (package acl)")
+def test_acl_and_extended_attributes_survive_an_update(
+    shared_dir: Path, workers: StartWorker
+) -> None:
+    shared_dir.chmod(0o777)  # nobody may create the lock file
+    data_path = shared_dir / "store.json"
+    data_path.write_text('{"count": 1}')
+    data_path.chmod(0o600)
+    # Readable by nobody alone: the mode now shows the ACL's mask as group bits (0640).
+    subprocess.run(["setfacl", "-m", "u:nobody:r,g::---", str(data_path)], check=True)
+    os.setxattr(data_path, "user.origin", b"inventory")
+    acl = os.getxattr(data_path, "system.posix_acl_access")
+    mode = data_path.stat().st_mode
+
+    lockcore.locked_update_json(data_path, lambda data: {**data, "count": data["count"] + 1})
+
+    assert os.getxattr(data_path, "system.posix_acl_access") == acl, "the ACL was lost"
+    assert os.getxattr(data_path, "user.origin") == b"inventory"
+    assert data_path.stat().st_mode == mode
+    reader = workers("lockcore", "read", data_path, "--timeout", "1", "--as-nobody")
+    assert reader.expect("read", "error") == ["read", '{"count":', "2}"]
