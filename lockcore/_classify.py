@@ -302,12 +302,12 @@ class _Depth:
 
 
 _WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
-_STRING: Final = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
+_scanstring: Final = json.decoder.scanstring  # type: ignore[attr-defined]  # C, undeclared
 _NUMBER: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _LITERAL: Final = re.compile(r"true|false|null|NaN|-?Infinity")
 
 
-def _validate(text: str) -> _Depth | tuple[str, int]:  # noqa: PLR0912 - one JSON grammar
+def _validate(text: str) -> _Depth | tuple[str, int]:  # noqa: PLR0911, PLR0912 - a grammar
     """Check JSON syntax without building values or recursing: how deep it goes, or
     ``(message, offset)`` where it stops being JSON. Used only when Python refused the text."""
     stack: list[str] = []  # "{" or "["
@@ -333,14 +333,16 @@ def _validate(text: str) -> _Depth | tuple[str, int]:  # noqa: PLR0912 - one JSO
                         return after_key
                     position = after_key
                 continue
-            match = (
-                _STRING.match(text, position)
-                or _NUMBER.match(text, position)
-                or _LITERAL.match(text, position)
-            )
-            if match is None:
-                return "Expecting value", position
-            position = match.end()
+            if char == '"':
+                after_string = _string_end(text, position)
+                if isinstance(after_string, tuple):
+                    return after_string
+                position = after_string
+            else:
+                match = _NUMBER.match(text, position) or _LITERAL.match(text, position)
+                if match is None:
+                    return "Expecting value", position
+                position = match.end()
             expect_value = False
             continue
         position = _WHITESPACE.match(text, position).end()  # type: ignore[union-attr]
@@ -366,10 +368,21 @@ def _validate(text: str) -> _Depth | tuple[str, int]:  # noqa: PLR0912 - one JSO
 
 def _key(text: str, position: int) -> int | tuple[str, int]:
     """Where the value after ``"key" :`` begins, or ``(message, offset)`` of what is wrong."""
-    match = _STRING.match(text, position)
-    if match is None:
+    if text[position : position + 1] != '"':
         return "Expecting property name enclosed in double quotes", position
-    position = _WHITESPACE.match(text, match.end()).end()  # type: ignore[union-attr]
+    after_string = _string_end(text, position)
+    if isinstance(after_string, tuple):
+        return after_string
+    position = _WHITESPACE.match(text, after_string).end()  # type: ignore[union-attr]
     if text[position : position + 1] != ":":
         return "Expecting ':' delimiter", position
     return _WHITESPACE.match(text, position + 1).end()  # type: ignore[union-attr]
+
+
+def _string_end(text: str, position: int) -> int | tuple[str, int]:
+    """Where the string starting at ``position`` (its quote) ends, or where and why it breaks:
+    json's own string scanner, so that its words and places are json.loads's."""
+    try:
+        return int(_scanstring(text, position + 1, True)[1])
+    except json.JSONDecodeError as error:
+        return error.msg, error.pos

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lockcore import (
@@ -18,6 +18,7 @@ from lockcore import (
     locked_read_json,
     locked_update_json,
 )
+from lockcore._classify import _validate
 
 json_values = st.recursive(
     st.none()
@@ -147,3 +148,56 @@ def test_a_utf16_store_without_bom_is_not_mistaken_for_broken_utf8(tmp_path: Pat
     store.write_bytes('{"a": 1}'.encode("utf-16-le"))  # valid UTF-8 bytes, NULs between
     with pytest.raises(CorruptJSONError, match="UTF-16 text"):
         locked_read_json(store, on_corrupt="raise")
+
+
+json_ish = st.lists(
+    st.sampled_from(
+        [
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            " ",
+            "\n",
+            '"a"',
+            '"\\u00e9"',
+            '"x\\"y"',
+            "1",
+            "-0.5e3",
+            "01",
+            "true",
+            "null",
+            "nul",
+            "NaN",
+            "-Infinity",
+            '"',
+            "\\",
+            "\t",
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=500)
+@given(json_ish)
+def test_the_validator_for_what_python_refuses_agrees_with_json_loads(text: str) -> None:
+    """The hand-written syntax check (used only when Python refuses a text) accepts exactly
+    what json.loads accepts, and stops where it stops."""
+    verdict = _validate(text)
+    refused_at = _where_json_loads_refuses(text)
+    if refused_at is None:
+        assert not isinstance(verdict, tuple), f"refused {text!r}: {verdict}"
+    else:
+        assert isinstance(verdict, tuple), f"accepted {text!r}"
+        assert verdict[1] == refused_at, (text, verdict)
+
+
+def _where_json_loads_refuses(text: str) -> int | None:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return error.pos
+    return None
