@@ -129,7 +129,12 @@ def locked_read_json(
 
 
 def recover_interrupted_write(
-    path: str | os.PathLike[str], timeout: float = DEFAULT_TIMEOUT, *, durable: bool = True
+    path: str | os.PathLike[str],
+    timeout: float = DEFAULT_TIMEOUT,
+    *,
+    durable: bool = True,
+    cancel_check: CancelCheck | None = None,
+    on_wait: OnWait | None = None,
 ) -> bool:
     """Finish a legacy write that died between its unlink and its rename, under the lock.
 
@@ -139,10 +144,12 @@ def recover_interrupted_write(
     there is nothing to recover: the data file exists, or there is no temp file. Raises
     CorruptJSONError (``.path`` the temp file) when the temp file is not valid JSON, leaving both
     as they are, and FileNotFoundError when the folder is gone (it is never created).
-    ``locked_read_json`` and updates do the same on the way, silently.
+    ``cancel_check`` and ``on_wait`` watch the wait for the lock, as for
+    :meth:`FileLock.acquire`. ``locked_read_json`` and updates do the same on the way, silently.
     """
     path = os.fspath(path)
-    with FileLock(path, timeout, create_parents=False):
+    lock = FileLock(path, timeout, create_parents=False)
+    with lock.acquisition(cancel_check=cancel_check, on_wait=on_wait):
         if os.path.lexists(path):
             return False
         leftover = _atomic.legacy_leftover(path)

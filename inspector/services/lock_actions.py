@@ -19,7 +19,6 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from inspector.display import printable_name, printable_path
 from lockcore import (
-    FileLock,
     FileLockError,
     LockCancelled,
     LockInfo,
@@ -82,14 +81,9 @@ class LockActions(QObject):
         # Runs on the pool thread: only lockcore calls and a queued signal.
         name = printable_name(path)
         try:
-            # The wait is ours, so that shutdown can stop it: recover_interrupted_write then
-            # re-enters the lock this thread holds (lockcore's locks are re-entrant per thread).
-            lock = FileLock(path, create_parents=False)
-            lock.acquire(RECOVER_TIMEOUT, cancel_check=self._stopping.is_set)
-            try:
-                recovered = recover_interrupted_write(path, timeout=0)
-            finally:
-                lock.release()
+            recovered = recover_interrupted_write(
+                path, RECOVER_TIMEOUT, cancel_check=self._stopping.is_set
+            )
         except LockCancelled:
             return  # shutting down: nothing changed, and nobody is left to tell
         except LockTimeout as exc:

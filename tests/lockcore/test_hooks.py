@@ -247,6 +247,23 @@ def test_recover_leaves_an_existing_data_file_and_a_bad_temp_file_alone(data_pat
     assert temp.read_text() == "[2]"
 
 
+def test_recover_waits_with_the_same_hooks(data_path: Path, workers: StartWorker) -> None:
+    Path(str(data_path) + ".tmp").write_text("{}")
+    holder = workers("lockcore", "serve", data_path)
+    holder.hold()
+    heard: list[float] = []
+    with pytest.raises(LockCancelled):
+        recover_interrupted_write(
+            data_path,
+            timeout=-1,
+            on_wait=lambda _info, waited: heard.append(waited),
+            cancel_check=lambda: len(heard) >= 2,
+        )
+    assert not data_path.exists()  # nothing recovered while cancelled
+    holder.send("release")
+    holder.expect("released")
+
+
 def test_recover_never_creates_a_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         recover_interrupted_write(tmp_path / "gone" / "store.json")
