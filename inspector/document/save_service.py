@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 import errno
+import functools
 import json
 import logging
 import os
@@ -191,6 +192,11 @@ class DocumentService(QObject):
         self._closed = False
         self._next_request = 0
         self._job: _SaveJob | None = None
+        # Destroyed without shutdown() (its window deleted, not closed): a save still waiting
+        # for its lock is cancelled, as shutdown() does, instead of waiting on unseen. A list,
+        # not self: by then the Python side of this object may be gone.
+        self._last_save: list[_SaveJob] = []
+        self.destroyed.connect(functools.partial(_cancel_saves, self._last_save))
         self._load_finished.connect(self._on_load_finished)
         self._secrets_finished.connect(self.secrets_checked)
         self._save_finished.connect(self._on_save_finished)
@@ -252,6 +258,7 @@ class DocumentService(QObject):
             return False
         job = _SaveJob(request)
         self._job = job
+        self._last_save[:] = [job]
         self._start(lambda: self._run_save(job))
         return True
 
@@ -328,6 +335,11 @@ class DocumentService(QObject):
             message = describe_save_error(path, outcome)
             log.info("save of %s failed: %s", path, type(outcome).__name__)
             self.save_failed.emit(path, message)
+
+
+def _cancel_saves(jobs: list[_SaveJob]) -> None:
+    for job in jobs:
+        job.cancel.set()
 
 
 class _FolderGoneError(FileNotFoundError):

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 # test harness or a program embedding the window does) and reports which threads are left.
 _DESTROY_WITHOUT_CLOSING = textwrap.dedent(
     """
-    import gc, glob, sys, threading
+    import gc, glob, sys, threading, time
     from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop
     from PySide6.QtWidgets import QApplication
     from inspector.app import create_main_window
@@ -45,6 +45,10 @@ _DESTROY_WITHOUT_CLOSING = textwrap.dedent(
         del window  # the last reference
         gc.collect()
     app.processEvents()
+    # The threads have ended; the system forgets a thread a moment after it returned.
+    deadline = time.monotonic() + 5
+    while {"store-scanner", "inotify"} & thread_names() and time.monotonic() < deadline:
+        time.sleep(0.01)
     print("left:", " ".join(sorted(thread_names())), flush=True)
     """
 )
@@ -78,3 +82,60 @@ def test_a_window_destroyed_without_closing_stops_its_threads(
     assert destroyed == "window destroyed"
     assert "store-scanner" not in left.split()
     assert "inotify" not in left.split()
+
+
+# Opens a store, edits it and saves while another process holds its lock, then deletes the
+# window without closing it and exits.
+_DESTROY_WHILE_A_SAVE_WAITS = textwrap.dedent(
+    """
+    import sys
+    from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop
+    from PySide6.QtWidgets import QApplication
+    from inspector.app import create_main_window
+    from inspector.document.tree_model import VALUE_COLUMN
+
+    app = QApplication(sys.argv[:1])
+    store = sys.argv[1]
+    window = create_main_window(None)
+    window.open_folder(__import__("os").path.dirname(store), select=store)
+    window.show()
+    pane = window.document_pane
+    while pane.loaded is None:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    index = pane.model.index_for_json_path("theme").siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(index, "light")
+    window.save_action.trigger()
+    assert pane.is_saving
+    print("saving", flush=True)
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    """
+)
+
+
+def test_a_save_waiting_when_its_window_is_destroyed_is_cancelled(
+    tmp_path: Path, store_folder: str, lock_holder
+) -> None:
+    store = os.path.join(store_folder, "settings.json")
+    holder = lock_holder(store)
+    before = Path(store).read_bytes()
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
+    # Not cancelled, the save would wait for the lock for minutes, and the process with it.
+    result = subprocess.run(
+        [sys.executable, "-c", _DESTROY_WHILE_A_SAVE_WAITS, store],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["saving"]
+    holder.release()
+    assert Path(store).read_bytes() == before  # cancelled while waiting: nothing written
