@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QApplication
@@ -418,22 +419,32 @@ def test_a_store_asked_for_but_not_listed_is_not_selected_when_it_appears(qtbot,
     assert window.selected_entry() is None
 
 
-def test_a_utf16_store_is_the_same_in_the_table_and_the_pane(qtbot, main_window):
-    # What Windows PowerShell 5 writes: the table called it valid JSON, the pane "not UTF-8".
+@pytest.mark.parametrize(
+    ("raw", "health"),
+    [
+        # What Windows PowerShell 5 writes: the table called it valid JSON, the pane "not UTF-8".
+        ('{"written by": "PowerShell 5"}'.encode("utf-16"), StoreHealth.UTF16),
+        ('{"city": "Café"}'.encode("latin-1"), StoreHealth.NOT_UTF8),
+        # Valid JSON Python will not build: "corrupt" in both, before.
+        (b"[" * 5_000 + b"]" * 5_000, StoreHealth.TOO_LARGE_OR_DEEP),
+    ],
+    ids=["utf-16", "latin-1", "deep"],
+)
+def test_an_odd_store_is_the_same_in_the_table_and_the_pane(qtbot, main_window, raw, health):
     window = main_window
-    path = os.path.join(window.directory.folder, "windows.json")
+    path = os.path.join(window.directory.folder, "odd.json")
     with open(path, "wb") as handle:
-        handle.write('{"written by": "PowerShell 5"}'.encode("utf-16"))
-    qtbot.waitUntil(lambda: row_entry(window, "windows.json") is not None, timeout=3000)
+        handle.write(raw)
     qtbot.waitUntil(
-        lambda: row_entry(window, "windows.json").health is StoreHealth.UTF16, timeout=3000
+        lambda: (entry := row_entry(window, "odd.json")) is not None and entry.health is health,
+        timeout=3000,
     )
     row = window.model.row_of(path)
-    assert window.model.index(row, Column.HEALTH).data() == "UTF-16 text"
+    assert window.model.index(row, Column.HEALTH).data() == health.value
     pane = window.document_pane
     with qtbot.waitSignal(pane.document_loaded, timeout=5000):
         assert window.select_store(path)
-    assert "UTF-16 text" in pane.header.details.text()
-    assert "UTF-16 text" in pane.convert_bar.text
+    assert health.value in pane.header.details.text()
+    assert health.value in pane.convert_bar.text + pane.notice_bar.text
     assert pane.raw_editor.isReadOnly()
     assert not pane.is_dirty
