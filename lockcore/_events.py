@@ -34,6 +34,7 @@ import errno
 import os
 import select
 import struct
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -190,7 +191,9 @@ def _stat_data(path: str) -> _Data | None:
 class LockEventTracker:
     """Turns changes seen at stores into :class:`LockEvent`\\ s (see the module's docstring).
 
-    Not thread-safe: one change source drives it. ``clock`` gives event times (epoch seconds).
+    Not thread-safe: one change source drives it; only :meth:`note_broken` and
+    :meth:`cancel_broken` may be called from any thread (a break runs on a thread of its own).
+    ``clock`` gives event times (epoch seconds).
     """
 
     clock: Callable[[], float] = time.time
@@ -200,6 +203,7 @@ class LockEventTracker:
     stale_check_interval: float = 0.5
     _stores: dict[str, _Store] = field(default_factory=dict)
     _broken_by_us: set[str] = field(default_factory=set)
+    _broken_by_us_guard: threading.Lock = field(default_factory=threading.Lock)
     _last_stale_check: float = 0.0
 
     def prime(self, stores: Iterable[str], *, report_held: bool = False) -> list[LockEvent]:
@@ -225,7 +229,14 @@ class LockEventTracker:
 
     def note_broken(self, store: str) -> None:
         """This process is about to break ``store``'s lock: its going away is ``by_us``."""
-        self._broken_by_us.add(store)
+        with self._broken_by_us_guard:
+            self._broken_by_us.add(store)
+
+    def cancel_broken(self, store: str) -> None:
+        """The break announced by :meth:`note_broken` did not happen (refused, failed): the
+        lock's going away later is its holder's doing, not ours."""
+        with self._broken_by_us_guard:
+            self._broken_by_us.discard(store)
 
     def notice(self, store: str, *, locks_removed: int = 0) -> list[LockEvent]:
         """Look at ``store`` again and report what changed since the last look.
@@ -311,8 +322,9 @@ class LockEventTracker:
     def _end_event(self, store: str, state: _Store, lock: _Lock, now: float) -> LockEvent:
         started = lock.created if lock.created is not None else lock.seen_at
         duration = max(0.0, now - started)
-        by_us = store in self._broken_by_us
-        self._broken_by_us.discard(store)
+        with self._broken_by_us_guard:
+            by_us = store in self._broken_by_us
+            self._broken_by_us.discard(store)
         if state.stale or by_us:
             event = self._lock_event(EventKind.BROKEN, store, lock, now)
             return replace(event, duration_s=duration, by_us=by_us)

@@ -17,6 +17,7 @@ import pytest
 
 from lockcore import (
     EventKind,
+    HolderAliveError,
     LockEvent,
     LockEventTracker,
     break_stale_lock,
@@ -173,6 +174,26 @@ def test_a_killed_holder_is_reported_stale_then_broken(
     assert broken.event is EventKind.BROKEN
     assert broken.pid == child.pid
     assert broken.by_us
+
+
+def test_a_refused_break_cancelled_leaves_the_later_release_to_its_holder(
+    tmp_path: Path, stream: Callable[..., Stream]
+) -> None:
+    store = tmp_path / "jobs.json"
+    store.write_text("[]")
+    events = stream()
+    child = _hold_in_child(store)
+    events.next(EventKind.TAKEN, store=store)
+    events.tracker.note_broken(str(store))  # as the app does before it tries to break
+    with pytest.raises(HolderAliveError):
+        break_stale_lock(store, inspect_lock(store))
+    events.tracker.cancel_broken(str(store))  # the break was refused: the lock is still held
+    assert child.stdin is not None
+    child.stdin.write("go\n")
+    child.stdin.flush()
+    released = events.next(EventKind.BROKEN, EventKind.RELEASED, store=store)
+    assert released.event is EventKind.RELEASED
+    assert not released.by_us
 
 
 def test_a_stale_lock_broken_by_another_process_is_broken_not_released(
