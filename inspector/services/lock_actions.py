@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
@@ -33,6 +34,14 @@ log = logging.getLogger(__name__)
 RECOVER_TIMEOUT = 10.0
 
 
+class BreakNotes(Protocol):
+    """Who is told of our own breaks (the lock event stream, so that it says ``by_us``)."""
+
+    def note_broken(self, store: str) -> None: ...
+
+    def cancel_broken(self, store: str) -> None: ...
+
+
 class LockActions(QObject):
     """Performs lock repairs and reports their outcome."""
 
@@ -44,8 +53,11 @@ class LockActions(QObject):
     #: (path: str, ok: bool, message: str) a recovery finished; message is for the status bar.
     recover_finished = Signal(object, bool, str)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, *, break_notes: BreakNotes | None = None
+    ) -> None:
         super().__init__(parent)
+        self._break_notes = break_notes
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recover")
         self._stopping = threading.Event()  # asked by a recovery waiting for the lock
 
@@ -58,9 +70,14 @@ class LockActions(QObject):
 
     def _break(self, expected: LockInfo, force: bool) -> None:
         # Runs on its own thread: only lockcore calls and queued signals.
+        notes = self._break_notes
+        if notes is not None:  # before the lock goes: the stream may see it go at once
+            notes.note_broken(expected.path)
         try:
             break_stale_lock(expected.path, expected=expected, force=force)
         except Exception as exc:  # every outcome is reported: the dialog waits for one
+            if notes is not None:
+                notes.cancel_broken(expected.path)
             self._hand_over(self.break_finished, expected, exc)
             return
         self._hand_over(self.break_finished, expected, None)

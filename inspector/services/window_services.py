@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Slot
 
 from inspector.document.save_service import DocumentService
 from inspector.services.lock_actions import LockActions
+from inspector.services.lock_events import LockEventService
 from inspector.services.store_directory import StoreDirectory
 from inspector.services.watcher import ObserverFactory, default_observer_factory
 from inspector.settings import AppSettings
@@ -19,7 +20,8 @@ from lockcore import LockInfo, legacy_temp_path_for
 
 
 class WindowServices(QObject):
-    """The folder's stores, lock repairs, documents and settings of one window."""
+    """The folder's stores, its lock events, lock repairs, documents and settings of one
+    window."""
 
     def __init__(
         self,
@@ -32,7 +34,8 @@ class WindowServices(QObject):
         super().__init__(parent)
         self.settings = AppSettings() if settings is None else settings
         self.directory = StoreDirectory(self, poll=poll, observer_factory=observer_factory)
-        self.lock_actions = LockActions(self)
+        self.lock_events = LockEventService(self.directory, self)
+        self.lock_actions = LockActions(self, break_notes=self.lock_events)
         self.documents = DocumentService(self)
         self.lock_actions.break_finished.connect(self._on_break_finished)
         self.lock_actions.recover_finished.connect(self._on_recover_finished)
@@ -41,6 +44,7 @@ class WindowServices(QObject):
         """Stop watching and end every worker (a save waiting for its lock is cancelled; one
         already writing completes); safe to call twice."""
         self.directory.shutdown()
+        self.lock_events.shutdown()
         self.lock_actions.shutdown()
         self.documents.shutdown()
 

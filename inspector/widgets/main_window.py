@@ -42,6 +42,7 @@ from inspector.services.window_services import WindowServices
 from inspector.widgets.about_box import AboutBox
 from inspector.widgets.break_lock_dialog import BreakLockDialog, break_outcome
 from inspector.widgets.folder_state import FolderBanners, FolderStatusLabels
+from inspector.widgets.lock_events_dock import LockEventsDock
 from inspector.widgets.recent_menu import RecentFoldersMenu
 from inspector.widgets.store_filter_edit import StoreFilterEdit
 from inspector.widgets.store_table_view import StoreTableView
@@ -112,6 +113,10 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.setCentralWidget(self.splitter)
+
+        self.lock_events_dock = LockEventsDock(self.services.lock_events, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.lock_events_dock)
+        self.lock_events_dock.hide()
 
     def _action(
         self,
@@ -249,6 +254,8 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.subfolders_action)
         view_menu.addSeparator()
         view_menu.addAction(self.find_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.lock_events_dock.toggleViewAction())
 
         help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.addAction(self.about_action)
@@ -455,6 +462,7 @@ class MainWindow(QMainWindow):
                 return
             self._current_path = path
             self.document_pane.open_store(path)
+            self.lock_events_dock.set_selected_store(path)
         self._update_actions()
 
     @Slot(str)

@@ -78,10 +78,12 @@ def test_a_window_destroyed_without_closing_stops_its_threads(
     running, destroyed, left = result.stdout.splitlines()
     assert "store-scanner" in running.split()
     assert "inotify" in running.split()
+    assert "lock-events" in running.split()
     # Destroyed when it was let go, not only as the process ended; its threads went with it.
     assert destroyed == "window destroyed"
     assert "store-scanner" not in left.split()
     assert "inotify" not in left.split()
+    assert "lock-events" not in left.split()
 
 
 # Opens a store, edits it and saves while another process holds its lock, then deletes the

@@ -1,0 +1,117 @@
+"""The "Lock Events" dock: the folder's lock events as they happen (View ▸ Lock Events).
+
+It only shows what :class:`~inspector.services.lock_events.LockEventService` collected, through
+:class:`~inspector.models.lock_events.LockEventTableModel`; "Selected store only" narrows the
+list to the store selected in the window.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDockWidget,
+    QHBoxLayout,
+    QHeaderView,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.models.lock_events import Column, LockEventTableModel
+from inspector.services.lock_events import LockEventService
+
+
+class LockEventTableView(QTableView):
+    """The event list: follows the newest event while scrolled to the bottom."""
+
+    def __init__(self, model: LockEventTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setObjectName("lockEventTable")
+        self.setAccessibleName(self.tr("Lock events"))
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        # Fixed row heights: the view never asks the model to measure 50,000 rows.
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(Column.STORE, QHeaderView.ResizeMode.Stretch)
+        for column, characters in (
+            (Column.TIME, 14),
+            (Column.EVENT, 14),
+            (Column.HOLDER, 24),
+            (Column.DURATION, 11),
+            (Column.SIZE, 10),
+        ):
+            header.resizeSection(column, self.fontMetrics().averageCharWidth() * characters)
+        self._following = True
+        model.rowsAboutToBeInserted.connect(self._on_model_rows_about_to_be_inserted)
+        model.rowsInserted.connect(self._on_model_rows_inserted)
+
+    @property
+    def following(self) -> bool:
+        """Whether the view scrolls to each new event (it is scrolled to the bottom)."""
+        return self._following
+
+    @Slot(QModelIndex, int, int)
+    def _on_model_rows_about_to_be_inserted(self, _parent: QModelIndex, _f: int, _l: int) -> None:
+        bar = self.verticalScrollBar()
+        self._following = bar.value() >= bar.maximum()
+
+    @Slot(QModelIndex, int, int)
+    def _on_model_rows_inserted(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        if self._following:
+            self.scrollToBottom()
+
+
+class LockEventsDock(QDockWidget):
+    """The dock with the event list (and, in other tabs, views of the same events)."""
+
+    def __init__(self, service: LockEventService, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("Lock Events"), parent)
+        self.setObjectName("lockEventsDock")
+        self.service = service
+        self.model = LockEventTableModel(service, self)
+        self._selected_store: str | None = None
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        events_page = QWidget()
+        layout = QVBoxLayout(events_page)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        row = QHBoxLayout()
+        self.selected_only_box = QCheckBox(self.tr("Selected store only"))
+        self.selected_only_box.setToolTip(
+            self.tr("List only the events of the store selected in the table")
+        )
+        self.selected_only_box.toggled.connect(self._on_selected_only_box_toggled)
+        row.addWidget(self.selected_only_box)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.table = LockEventTableView(self.model)
+        layout.addWidget(self.table, 1)
+        self.tabs.addTab(events_page, self.tr("Events"))
+        self.setWidget(self.tabs)
+
+    def set_selected_store(self, store: str | None) -> None:
+        """The store selected in the window (None: none)."""
+        self._selected_store = store
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        only = self.selected_only_box.isChecked()
+        self.model.set_store_filter(self._selected_store if only else None)
+        if self.table.following:
+            self.table.scrollToBottom()
+
+    @Slot(bool)
+    def _on_selected_only_box_toggled(self, _checked: bool) -> None:
+        self._apply_filter()
