@@ -93,6 +93,7 @@ class DocumentPane(QWidget):
         self._secrets_present = False  # the shown version has values that can be masked
         self._raw_stale = False  # the raw tab is hidden and has not followed the document
         self._raw_source: str | None = None  # the file's own text, while the document is it
+        self._save_error_shown = False  # the error bar says why the last save failed
         self._conflicts = ConflictPresenter(self)
         self._build_actions()
         self._build_bars()
@@ -209,6 +210,7 @@ class DocumentPane(QWidget):
         session.conflict_found.connect(self._on_conflict_found)
         session.save_failed.connect(self._on_save_failed)
         session.save_ended_unwritten.connect(self._on_save_ended_unwritten)
+        session.presence_changed.connect(self._on_presence_changed)
 
     # -- the shell's interface ----------------------------------------------------------------
     @property
@@ -303,6 +305,7 @@ class DocumentPane(QWidget):
         self._raw_source = None
         self._secrets_present = False
         self.bars.hide_notes()
+        self._save_error_shown = False
         self._session.open(path)
         if self._session.path is None:
             self._show_placeholder(self.tr("Select a store to see its contents."))
@@ -437,7 +440,7 @@ class DocumentPane(QWidget):
         self._update_actions()
 
     def _show_kind_notes(self, loaded: LoadedDocument) -> None:
-        self.error_bar.hide()
+        self._hide_error()
         self.notice_bar.hide()
         self.convert_bar.hide()
         self.tabs.setTabEnabled(TREE_TAB, loaded.kind is DocumentKind.VALID)
@@ -477,6 +480,14 @@ class DocumentPane(QWidget):
             "merges your edits with its changes."
         )
         self.change_bar.show_message(f"<b>{changed}</b> {choices}", rich=True)
+
+    @Slot(bool)
+    def _on_presence_changed(self, present: bool) -> None:
+        # Either way a "changed on disk" note is out of date: the file went away (the error
+        # of a save that failed for it says so), or is back as it was.
+        self.change_bar.hide()
+        if present and self._save_error_shown:
+            self._hide_error()  # why the save failed holds no more; the edits are still unsaved
 
     @Slot()
     def _on_reload_requested(self) -> None:
@@ -599,7 +610,7 @@ class DocumentPane(QWidget):
     # -- saving -------------------------------------------------------------------------------
     @Slot()
     def _on_save_started(self) -> None:
-        self.error_bar.hide()
+        self._hide_error()
         self._refresh_raw()
         self.progress_bar.show_message(self.tr("Saving {name}…").format(name=self.file_name))
         self._update_actions()
@@ -615,7 +626,9 @@ class DocumentPane(QWidget):
 
     @Slot(object)
     def _on_saved(self, result: SaveResult) -> None:
-        self.error_bar.hide()
+        self._hide_error()
+        # What another process had changed on disk is merged into what was just written.
+        self.change_bar.hide()
         self.tabs.setTabEnabled(TREE_TAB, True)
         self._end_save()
         if result.quarantined_to:
@@ -638,6 +651,7 @@ class DocumentPane(QWidget):
     @Slot(str, str)
     def _on_save_failed(self, _path: str, message: str) -> None:
         self.error_bar.show_message(message)
+        self._save_error_shown = True
 
     @Slot(str)
     def _on_save_ended_unwritten(self, path: str) -> None:
@@ -659,8 +673,13 @@ class DocumentPane(QWidget):
         self._update_dirty()
         self._update_actions()
 
+    def _hide_error(self) -> None:
+        self.error_bar.hide()
+        self._save_error_shown = False
+
     def _report_error(self, message: str) -> None:
         self.error_bar.show_message(message)
+        self._save_error_shown = False
         self.status_message.emit(message)
 
     def _show_placeholder(self, text: str) -> None:

@@ -65,6 +65,8 @@ class EditSession(QObject):
     save_ended_unwritten = Signal(str)
     #: (LoadedDocument) whether the shown big document has secrets is now known (``secrets``)
     secrets_checked = Signal(object)
+    #: (present) the file went away while there are unsaved edits (False), or came back (True)
+    presence_changed = Signal(bool)
 
     def __init__(
         self,
@@ -92,6 +94,7 @@ class EditSession(QObject):
         self._load_in_flight = False
         self._reload_pending = False
         self._disk_version: LoadedDocument | None = None
+        self._missing_on_disk = False  # a check found no file while there were edits
         self._pending_conflict: SaveConflict | None = None
         self._revealed = False
         self._read_only_reason: str | None = None
@@ -182,6 +185,7 @@ class EditSession(QObject):
         self._loaded = None
         self._base = NO_DOCUMENT
         self._disk_version = None
+        self._missing_on_disk = False
         self._reload_pending = False
         self._pending_conflict = None
         self.undo_stack.clear()
@@ -247,7 +251,9 @@ class EditSession(QObject):
         if purpose is not _LoadPurpose.OPEN and self.is_saving:
             self._reload_pending = True
         elif purpose is not _LoadPurpose.OPEN and self.editing:
-            if self._loaded is None or loaded.raw != self._loaded.raw:
+            if self._note_presence(loaded):
+                pass  # gone (a deleted file, a vanished folder) is not another process's version
+            elif self._loaded is None or loaded.raw != self._loaded.raw:
                 self._disk_version = loaded  # not our own save, not a write that changed nothing
                 self._disk_request = request_id
                 self.status_message.emit(
@@ -258,6 +264,22 @@ class EditSession(QObject):
             self._shown_request = request_id
             self._show(loaded, follow=purpose is _LoadPurpose.FOLLOW)
         self._load_again_if_asked()
+
+    def _note_presence(self, loaded: LoadedDocument) -> bool:
+        """Say when the file went away or came back under the edits; True while it is gone."""
+        missing = loaded.kind is DocumentKind.MISSING
+        if missing != self._missing_on_disk:
+            self._missing_on_disk = missing
+            if missing:
+                self.status_message.emit(
+                    f"{loaded.name} is no longer on disk; your edits are kept (unsaved)."
+                )
+            else:
+                self.status_message.emit(
+                    f"{loaded.name} is on disk again; your edits are kept (unsaved)."
+                )
+            self.presence_changed.emit(not missing)
+        return missing
 
     @Slot(int, bool)
     def _on_secrets_checked(self, request_id: int, found: bool) -> None:
@@ -279,6 +301,7 @@ class EditSession(QObject):
         self._loaded = loaded
         self._base = loaded.document
         self._disk_version = None
+        self._missing_on_disk = False
         if unchanged:
             return
         self.undo_stack.clear()  # commands address rows of the old version
@@ -435,6 +458,8 @@ class EditSession(QObject):
             return
         self._loaded = result.written
         self._base = result.document
+        self._disk_version = None  # what was on disk is merged into what was written
+        self._missing_on_disk = False
         if result.merged:
             self.model.set_document(result.document)
             self.undo_stack.clear()

@@ -588,13 +588,16 @@ class StoreTableModel(QAbstractTableModel):
             if not at_end:
                 self._relayout()
             return
+        rows, row_of = self._rows, self._row_of
         for entry, key in zip(new, keys, strict=True):
             row = self._position_for(key)
             self.beginInsertRows(QModelIndex(), row, row)
-            self._rows.insert(row, entry)
+            rows.insert(row, entry)
             self._keys.insert(row, key)
+            # Right before rowsInserted: whoever it reaches asks row_of about the new row.
+            for moved in range(row, len(rows)):
+                row_of[rows[moved].path] = moved
             self.endInsertRows()
-        self._row_of = {entry.path: row for row, entry in enumerate(self._rows)}
 
     def _replace(self, row: int, entry: StoreEntry) -> int:
         """Put ``entry`` in ``row``, moving it if its sort key changed; returns its row now."""

@@ -25,6 +25,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QLabel,
     QMainWindow,
     QSplitter,
     QStyle,
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.display import printable_path
+from inspector.display import printable_name, printable_path
 from inspector.document import DocumentPane
 from inspector.models.store_table import StoreTableModel
 from inspector.resources import icon
@@ -71,6 +72,11 @@ class MainWindow(QMainWindow):
         self.about_box: AboutBox | None = None
         self._current_path: str | None = None
         self._select_when_listed: str | None = None
+        # While rows leave the table (filter, removal, vanished folder) Qt moves the current
+        # row to a neighbour, and while the window puts the selection back on the open store it
+        # changes it too: neither is the person choosing a store.
+        self._rows_leaving = False
+        self._following_document = False
         self._shut_down = False
         self._close_when_save_ends = False
 
@@ -97,11 +103,22 @@ class MainWindow(QMainWindow):
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.filter_edit.enter_table_requested.connect(self._on_filter_edit_enter_table_requested)
         left_layout.addWidget(self.filter_edit)
+        # Says which store the pane shows while no row stands for it (filtered out, gone).
+        self.hidden_store_label = QLabel()
+        self.hidden_store_label.setObjectName("hiddenStoreLabel")
+        self.hidden_store_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.hidden_store_label.setWordWrap(True)
+        self.hidden_store_label.hide()
+        left_layout.addWidget(self.hidden_store_label)
 
         self.banners = FolderBanners(self.directory)
         self.folder_banner = self.banners.folder_banner
         self.read_only_banner = self.banners.read_only_banner
         left_layout.addWidget(self.banners)
+        # Connected before the view's selection model is: the flag is up when it moves the
+        # current row off a row that leaves.
+        self.model.rowsAboutToBeRemoved.connect(self._on_model_rows_about_to_be_removed)
+        self.model.rowsRemoved.connect(self._on_model_rows_removed)
         self.table = StoreTableView(self.model)
         left_layout.addWidget(self.table, 1)
 
@@ -297,6 +314,8 @@ class MainWindow(QMainWindow):
         self.directory.scan_finished.connect(self._on_scan_finished)
         self.directory.entries_removed.connect(self._on_entries_updated)
         self.model.rowsInserted.connect(self._on_model_rows_inserted)
+        self.model.layoutChanged.connect(self._on_model_layout_changed)
+        self.directory.folder_available_changed.connect(self._on_folder_available_changed)
         self.lock_actions.break_finished.connect(self._on_lock_actions_break_finished)
         self.lock_actions.recover_finished.connect(self._on_recover_finished)
         self.document_pane.status_message.connect(self._on_status_message)
@@ -445,25 +464,72 @@ class MainWindow(QMainWindow):
     # -- slots -----------------------------------------------------------------------------
 
     @Slot(QModelIndex, QModelIndex)
-    def _on_current_row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+    def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._rows_leaving or self._following_document:
+            return  # not the person's choice: the document stays (see _follow_document)
         entry = self.model.entry_at(current.row()) if current.isValid() else None
         path = entry.path if entry is not None else None
-        if path != self._current_path:
-            if self._current_path is not None and not self.document_pane.can_close():
-                # Keep editing the open document: put the selection back where it was.
-                selection = self.table.selectionModel()
-                selection.blockSignals(True)
-                selection.setCurrentIndex(
-                    previous,
-                    QItemSelectionModel.SelectionFlag.ClearAndSelect
-                    | QItemSelectionModel.SelectionFlag.Rows,
-                )
-                selection.blockSignals(False)
-                return
+        if path != self._current_path and (
+            self._current_path is None or self.document_pane.can_close()
+        ):
             self._current_path = path
             self.document_pane.open_store(path)
             self.lock_events_dock.set_selected_store(path)
+        # Refused (unsaved edits kept), or rows changed while the prompt was open: the
+        # selection shows the store the pane shows.
+        self._follow_document()
         self._update_actions()
+
+    def _follow_document(self) -> None:
+        """Make the open store's row the current and only selected one; no row when it is not
+        listed (and say which store the pane shows then)."""
+        row = self.model.row_of(self._current_path) if self._current_path is not None else -1
+        selection = self.table.selectionModel()
+        self._following_document = True
+        try:
+            if row < 0:
+                if selection.currentIndex().isValid() or selection.hasSelection():
+                    selection.clear()
+            elif selection.currentIndex().row() != row or selection.selectedRows() != [
+                self.model.index(row, 0)
+            ]:
+                index = self.model.index(row, 0)
+                selection.setCurrentIndex(
+                    index,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                self.table.scrollTo(index)
+        finally:
+            self._following_document = False
+        self._update_hidden_store_label(listed=row >= 0)
+
+    def _update_hidden_store_label(self, *, listed: bool) -> None:
+        path = self._current_path
+        if path is None or listed:
+            self.hidden_store_label.hide()
+            return
+        name = printable_name(path)
+        if self.filter_edit.text():
+            text = self.tr("Showing {name} (hidden by the filter). Choose a row to show another.")
+        else:
+            text = self.tr("Showing {name} (not listed). Choose a row to show another store.")
+        self.hidden_store_label.setText(text.format(name=name))
+        self.hidden_store_label.show()
+
+    @Slot(QModelIndex, int, int)
+    def _on_model_rows_about_to_be_removed(self, _parent: QModelIndex, _f: int, _l: int) -> None:
+        self._rows_leaving = True
+
+    @Slot(QModelIndex, int, int)
+    def _on_model_rows_removed(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        self._rows_leaving = False
+        self._follow_document()
+        self._update_actions()
+
+    @Slot()
+    def _on_model_layout_changed(self) -> None:
+        self._follow_document()
 
     @Slot(str)
     def _on_filter_edit_text_changed(self, text: str) -> None:
@@ -476,6 +542,13 @@ class MainWindow(QMainWindow):
             self.tr("Lock Inspector — {folder}").format(folder=os.path.basename(shown) or shown)
             + "[*]"
         )
+
+    @Slot(bool)
+    def _on_folder_available_changed(self, _available: bool) -> None:
+        if self._current_path is not None:
+            # Gone with the folder, or back with it: the pane looks again (the listing does
+            # not report a store that comes back as changed).
+            self.document_pane.notify_disk_change(self._current_path)
 
     @Slot(bool, str)
     def _on_read_only_changed(self, read_only: bool, reason: str) -> None:
@@ -531,6 +604,10 @@ class MainWindow(QMainWindow):
     def _on_model_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
         if self._select_when_listed is not None and self.select_store(self._select_when_listed):
             self._select_when_listed = None
+        elif self._current_path is not None and self.table.currentIndex().row() != (
+            self.model.row_of(self._current_path)
+        ):
+            self._follow_document()  # the open store's row is back (filter cleared, folder back)
         # The first rows of a listing that goes on are painted now, while the scanner waits for
         # this batch to be taken in: painted later, they would compete with the rest of the
         # listing for the interpreter and slow both (10,000 stores: 180 ms -> 120 ms).
