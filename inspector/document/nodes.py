@@ -11,6 +11,7 @@ import enum
 import json
 import marshal
 import math
+import re
 import time
 from collections.abc import Iterator
 from itertools import islice
@@ -109,17 +110,29 @@ def _json_equal_walk(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def convert_value(value: Any, target: JsonType) -> Any:  # noqa: PLR0911 - one rule per target
-    """Convert a JSON value to ``target`` keeping as much of it as makes sense.
+class ConversionRefusedError(ValueError):
+    """A value cannot become another type without losing what it holds; says why."""
 
-    Strings that spell a number become that number, numbers become their text, containers keep
-    their members when switching between object and array (array items get keys "0", "1", ...).
+
+def convert_value(value: Any, target: JsonType) -> Any:  # noqa: PLR0911 - one rule per target
+    """``value`` as a ``target``, or :class:`ConversionRefusedError` when it would be lost.
+
+    A string that spells a number becomes that number, numbers become their text, an array
+    becomes an object keyed "0", "1", ..., a string holding a JSON object or array becomes it,
+    any other scalar becomes an array's only item.
+    What does not carry over ("hello world" as an integer, 2.5 as an integer, an object's keys
+    in an array) is refused rather than replaced by 0 or dropped: the person decides. ``null``
+    (nothing to lose) becomes any type's empty value, and any value may be made ``null``.
     """
     source = json_type_of(value)
     if source is target:
         return value
+    if target is JsonType.NULL:
+        return None  # asked for explicitly: the value is meant to go (undo brings it back)
+    if source is JsonType.NULL:
+        return _EMPTY[target]
     if target is JsonType.STRING:
-        if source.is_container or source is JsonType.BOOLEAN or source is JsonType.NULL:
+        if source.is_container or source is JsonType.BOOLEAN:
             return json.dumps(value, ensure_ascii=False)
         return str(value)
     if target is JsonType.INTEGER:
@@ -127,49 +140,110 @@ def convert_value(value: Any, target: JsonType) -> Any:  # noqa: PLR0911 - one r
     if target is JsonType.FLOAT:
         return _to_float(value)
     if target is JsonType.BOOLEAN:
-        if source is JsonType.STRING:
-            return value.strip().lower() in ("true", "yes", "on", "1")
-        return bool(value)
-    if target is JsonType.OBJECT:
-        if source is JsonType.ARRAY:
-            return {str(i): item for i, item in enumerate(value)}
-        return {}
-    if target is JsonType.ARRAY:
-        if source is JsonType.OBJECT:
-            return list(value.values())
-        return []
-    return None
+        return _to_bool(value)
+    return _to_container(value, target)
+
+
+_EMPTY: Final[dict[JsonType, Any]] = {
+    JsonType.STRING: "",
+    JsonType.INTEGER: 0,
+    JsonType.FLOAT: 0.0,
+    JsonType.BOOLEAN: False,
+    JsonType.OBJECT: {},
+    JsonType.ARRAY: [],
+}
+_TRUE_WORDS: Final = ("true", "yes", "on", "1")
+_FALSE_WORDS: Final = ("false", "no", "off", "0", "")
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _refuse(value: Any, target: JsonType, why: str) -> ConversionRefusedError:
+    return ConversionRefusedError(f"{_shown(value)} cannot be made {_article(target)}: {why}")
+
+
+def _article(target: JsonType) -> str:
+    return f"an {target.value}" if target.value[0] in "aeiou" else f"a {target.value}"
+
+
+def _number_in(value: Any, target: JsonType) -> int | float:
+    """The finite number a string, boolean or number stands for."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float):
+        number: Any = value
+    elif isinstance(value, str):
+        try:
+            number = parse_scalar(value, JsonType.FLOAT)
+        except ValueError as exc:
+            raise _refuse(value, target, "it is not a number") from exc
+    else:
+        raise _refuse(value, target, f"its {json_type_of(value).value} would be lost")
+    if isinstance(number, float) and not math.isfinite(number):
+        raise _refuse(value, target, "JSON has no NaN or Infinity")
+    return int(number) if isinstance(number, int) else float(number)
 
 
 def _to_int(value: Any) -> int:
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            try:
-                return _finite_int(float(value.strip()))
-            except ValueError:
-                return 0
-    if isinstance(value, float):
-        return _finite_int(value)
-    if isinstance(value, bool | int):
-        return int(value)
-    return 0
-
-
-def _finite_int(value: float) -> int:
-    return int(value) if math.isfinite(value) else 0
+    number = _number_in(value, JsonType.INTEGER)
+    if isinstance(number, float):
+        if not number.is_integer():
+            raise _refuse(value, JsonType.INTEGER, "it is not a whole number")
+        return int(number)
+    return number
 
 
 def _to_float(value: Any) -> float:
+    number = _number_in(value, JsonType.FLOAT)
+    try:
+        result = float(number)
+    except OverflowError as exc:
+        raise _refuse(value, JsonType.FLOAT, "it is too large for a float") from exc
+    if isinstance(number, int) and int(result) != number:
+        raise _refuse(value, JsonType.FLOAT, "a float would not hold all its digits")
+    return result
+
+
+def _to_bool(value: Any) -> bool:
     if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE_WORDS or word in _FALSE_WORDS:
+            return word in _TRUE_WORDS
+        raise _refuse(value, JsonType.BOOLEAN, "it is not true or false (or yes/no, 1/0)")
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, int | float):
+        raise _refuse(value, JsonType.BOOLEAN, "only 0 and 1 are false and true")
+    if not value:
+        return False  # an empty container: nothing is lost
+    raise _refuse(value, JsonType.BOOLEAN, "its members would be lost")
+
+
+def _to_container(value: Any, target: JsonType) -> Any:
+    if isinstance(value, str):
+        if not value.strip():
+            return _EMPTY[target]
         try:
-            return float(value.strip())
+            parsed = json.loads(value)
         except ValueError:
-            return 0.0
-    if isinstance(value, bool | int | float):
-        return float(value)
-    return 0.0
+            parsed = None
+        if json_type_of(parsed) is target:
+            return parsed  # the string spelled it: '{"a": 1}' becomes that object
+        if target is JsonType.ARRAY:
+            return [value]
+        raise _refuse(value, target, f"it is not the text of {_article(target)}")
+    if isinstance(value, list) and target is JsonType.OBJECT:
+        return {str(i): item for i, item in enumerate(value)}
+    if isinstance(value, dict) and target is JsonType.ARRAY:
+        if value:
+            raise _refuse(value, target, "the keys of its members would be lost")
+        return []
+    if target is JsonType.ARRAY:
+        return [value]  # its only item: nothing is lost
+    raise _refuse(value, target, f"the {json_type_of(value).value} would be lost")
 
 
 def parse_scalar(text: str, json_type: JsonType) -> Any:
@@ -188,6 +262,7 @@ def parse_scalar(text: str, json_type: JsonType) -> Any:
             number = None
         if isinstance(number, bool) or not isinstance(number, int | float):
             raise ValueError(f"{text!r} is not a number")
+        _refuse_unrepresentable(text, number)
         return number
     if json_type is JsonType.BOOLEAN:
         lowered = stripped.lower()
@@ -199,8 +274,26 @@ def parse_scalar(text: str, json_type: JsonType) -> Any:
             literal = json.loads(stripped)
         except json.JSONDecodeError:
             return text
+        if isinstance(literal, float):
+            _refuse_unrepresentable(text, literal)
         return literal
     raise ValueError(f"a {json_type.value} is edited through its members")
+
+
+_NONZERO_DIGIT_BEFORE_EXPONENT: Final = re.compile(r"^[^eE]*[1-9]")
+
+
+def _refuse_unrepresentable(text: str, number: float) -> None:
+    """Refuse what Python reads but JSON cannot write: ``NaN``, ``Infinity``, ``1e999`` (which
+    would be written as ``Infinity``, rejected by JavaScript, Go and jq) and ``1e-999`` (which
+    would be written as 0.0)."""
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ValueError(
+            f"{text.strip()!r} is not a finite number; JSON has no NaN or Infinity, and other "
+            "programs reject them"
+        )
+    if number == 0 and _NONZERO_DIGIT_BEFORE_EXPONENT.match(text.strip()):
+        raise ValueError(f"{text.strip()!r} is too small for a float: it would be saved as 0")
 
 
 def format_scalar(value: Any) -> str:

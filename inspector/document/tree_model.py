@@ -34,6 +34,7 @@ from inspector.document.commands import (
     ReplaceValueCommand,
 )
 from inspector.document.nodes import (
+    ConversionRefusedError,
     JsonNode,
     JsonType,
     convert_value,
@@ -330,7 +331,11 @@ class JsonTreeModel(LazyTreeModelBase):
         if target is node.json_type:
             return True
         old = node.to_json()
-        new = convert_value(old, target)
+        try:
+            new = convert_value(old, target)
+        except ConversionRefusedError as exc:
+            self.edit_rejected.emit(self.tr("Not changed: {reason}.").format(reason=exc))
+            return False
         label = format_json_path(node.json_path())
         self._undo_stack.push(
             ReplaceValueCommand(

@@ -9,7 +9,13 @@ import pytest
 
 from inspector.document.conversion import NotConvertibleError, convert_to_utf8
 from inspector.document.loader import load_document
-from inspector.document.nodes import JsonType, convert_value, json_equal, parse_scalar
+from inspector.document.nodes import (
+    ConversionRefusedError,
+    JsonType,
+    convert_value,
+    json_equal,
+    parse_scalar,
+)
 from inspector.document.parsing import classify_bytes, detect_indent
 from inspector.document.results import NO_DOCUMENT, DocumentKind
 from inspector.document.save_service import (
@@ -143,18 +149,71 @@ def test_json_equal_respects_types() -> None:
     ("value", "target", "expected"),
     [
         ("12", JsonType.INTEGER, 12),
-        ("x", JsonType.INTEGER, 0),
-        (2.7, JsonType.INTEGER, 2),
+        (" 3.0 ", JsonType.INTEGER, 3),
+        (2.0, JsonType.INTEGER, 2),
+        ("2.5", JsonType.FLOAT, 2.5),
+        (7, JsonType.FLOAT, 7.0),
         (3, JsonType.STRING, "3"),
         ({"a": 1}, JsonType.STRING, '{"a": 1}'),
         ("yes", JsonType.BOOLEAN, True),
+        (0, JsonType.BOOLEAN, False),
         ([1, 2], JsonType.OBJECT, {"0": 1, "1": 2}),
-        ({"a": 1}, JsonType.ARRAY, [1]),
+        ('{"a": [1]}', JsonType.OBJECT, {"a": [1]}),
+        ("[1, 2]", JsonType.ARRAY, [1, 2]),
+        ({}, JsonType.ARRAY, []),
+        (3, JsonType.ARRAY, [3]),
+        ("hello", JsonType.ARRAY, ["hello"]),
+        (None, JsonType.INTEGER, 0),
         ("x", JsonType.NULL, None),
     ],
 )
 def test_convert_value(value: Any, target: JsonType, expected: Any) -> None:
     assert json_equal(convert_value(value, target), expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "why"),
+    [
+        ("hello world", JsonType.INTEGER, "not a number"),
+        ("hello world", JsonType.FLOAT, "not a number"),
+        (2.7, JsonType.INTEGER, "not a whole number"),
+        ("2.7", JsonType.INTEGER, "not a whole number"),
+        ("NaN", JsonType.FLOAT, "not a number"),
+        (10**400, JsonType.FLOAT, "too large"),
+        (2**53 + 1, JsonType.FLOAT, "digits"),
+        ("maybe", JsonType.BOOLEAN, "not true or false"),
+        (5, JsonType.BOOLEAN, "only 0 and 1"),
+        ("hello", JsonType.OBJECT, "not the text of an object"),
+        (True, JsonType.OBJECT, "would be lost"),
+        ("[1]", JsonType.OBJECT, "not the text of an object"),
+        ({"a": 1}, JsonType.ARRAY, "keys"),
+        (3, JsonType.OBJECT, "would be lost"),
+        ([1], JsonType.INTEGER, "would be lost"),
+    ],
+)
+def test_convert_value_refuses_what_would_be_lost(value: Any, target: JsonType, why: str) -> None:
+    with pytest.raises(ConversionRefusedError, match=why):
+        convert_value(value, target)
+
+
+@pytest.mark.parametrize(
+    ("typed", "json_type"),
+    [
+        ("NaN", JsonType.FLOAT),
+        ("Infinity", JsonType.INTEGER),
+        ("-Infinity", JsonType.FLOAT),
+        ("1e999", JsonType.FLOAT),
+        ("-1E400", JsonType.INTEGER),
+        ("1e-999", JsonType.FLOAT),
+        ("NaN", JsonType.NULL),
+        ("1e999", JsonType.NULL),
+    ],
+)
+def test_parse_scalar_refuses_numbers_json_cannot_write(typed: str, json_type: JsonType) -> None:
+    with pytest.raises(ValueError, match=r"finite|too small"):
+        parse_scalar(typed, json_type)
+    assert parse_scalar("0e-999", JsonType.FLOAT) == 0.0  # a zero that is a zero
+    assert parse_scalar("-0.0", JsonType.FLOAT) == 0.0
 
 
 def test_parse_scalar() -> None:

@@ -107,6 +107,38 @@ def test_invalid_numbers_and_booleans_are_rejected(qtbot: Any, model: JsonTreeMo
     assert model.document()["sync"]["enabled"] is False
 
 
+def test_a_type_change_that_would_lose_the_value_is_refused_and_said(
+    qtbot: Any, qtmodeltester: Any, model: JsonTreeModel
+) -> None:
+    assert model.setData(value_index(model, "theme"), "hello world")
+    stack = stack_of(model)
+    edits = stack.count()
+    with qtbot.waitSignal(model.edit_rejected) as rejected:
+        assert not model.setData(value_index(model, "theme", column=TYPE_COLUMN), "integer")
+    assert model.document()["theme"] == "hello world"  # not 0
+    assert stack.count() == edits
+    assert rejected.args == [
+        'Not changed: "hello world" cannot be made an integer: it is not a number.'
+    ]
+    assert model.setData(value_index(model, "theme"), "42")
+    assert model.setData(value_index(model, "theme", column=TYPE_COLUMN), "integer")
+    assert model.document()["theme"] == 42  # it parses: converted
+    qtmodeltester.check(model)
+
+
+@pytest.mark.parametrize("typed", ["NaN", "Infinity", "1e999", "-1e999"])
+def test_typing_a_number_json_cannot_write_is_refused(
+    qtbot: Any, model: JsonTreeModel, typed: str
+) -> None:
+    with qtbot.waitSignal(model.edit_rejected) as rejected:
+        assert not model.setData(value_index(model, "counter"), typed)
+    assert "not a finite number" in rejected.args[0]
+    assert model.document()["counter"] == 0
+    with qtbot.waitSignal(model.edit_rejected):
+        assert not model.setData(value_index(model, "proxy"), typed)  # a null takes literals
+    assert model.document()["proxy"] is None
+
+
 def test_change_type(qtmodeltester: Any, model: JsonTreeModel) -> None:
     stack = stack_of(model)
     assert model.setData(value_index(model, "counter", column=TYPE_COLUMN), "string")
@@ -199,7 +231,7 @@ def test_scalar_document(qtmodeltester: Any, model: JsonTreeModel) -> None:
     root = model.index(0, 0)
     assert root.siblingAtColumn(VALUE_COLUMN).data() == "42"
     assert model.setData(root.siblingAtColumn(TYPE_COLUMN), JsonType.ARRAY.value)
-    assert model.document() == []
+    assert model.document() == [42]
     qtmodeltester.check(model)
 
 
