@@ -94,6 +94,7 @@ class DocumentPane(QWidget):
         self._raw_stale = False  # the raw tab is hidden and has not followed the document
         self._raw_source: str | None = None  # the file's own text, while the document is it
         self._save_error_shown = False  # the error bar says why the last save failed
+        self._opening_store = False  # open_store was called; its first version is not shown yet
         self._conflicts = ConflictPresenter(self)
         self._build_actions()
         self._build_bars()
@@ -306,6 +307,7 @@ class DocumentPane(QWidget):
         self._secrets_present = False
         self.bars.hide_notes()
         self._save_error_shown = False
+        self._opening_store = path is not None
         self._session.open(path)
         if self._session.path is None:
             self._show_placeholder(self.tr("Select a store to see its contents."))
@@ -419,6 +421,12 @@ class DocumentPane(QWidget):
         self._secrets_present = (loaded.kind.repairable and is_secret_file(loaded.path)) or bool(
             loaded.secrets
         )
+        if self._opening_store and loaded.kind is DocumentKind.VALID:
+            # Another store starts in the tree, whatever tab the last one needed (the raw text
+            # of a corrupt file): keys typed into the raw text of a document opened unawares
+            # replaced all of it. (A reload or a conversion of the same store stays put.)
+            self.tabs.setCurrentIndex(TREE_TAB)
+        self._opening_store = False
         self._show_kind_notes(loaded)
         self._raw_source = (
             (loaded.display_text or loaded.text) if loaded.kind is DocumentKind.VALID else None

@@ -218,8 +218,8 @@ def test_secrets_of_a_long_document_are_checked_after_it_is_shown(
     document["meta"]["api_token"] = "tok-LONG-SECRET"
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(document, handle, indent=2)
-    pane.tabs.setCurrentIndex(1)
     open_and_wait(pane, path)
+    pane.tabs.setCurrentIndex(1)  # a store opens in the tree
     qtbot.waitUntil(lambda: pane.loaded is not None and pane.loaded.secrets is True, timeout=5000)
     assert pane.reveal_action.isEnabled()
     assert pane.raw_editor.toPlainText() == HIDDEN_BIG_TEXT

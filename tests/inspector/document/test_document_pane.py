@@ -569,6 +569,7 @@ def test_read_only_disables_editing_and_saving_and_says_why(
     assert not pane.bars.read_only_bar.isVisible()
     assert pane.add_action.isEnabled()
     assert reason not in pane.add_action.toolTip()
+    pane.tabs.setCurrentIndex(1)  # the store opened again in the tree
     assert not pane.raw_editor.isReadOnly()
     edit_value(pane, "counter", value="7")
     assert pane.save_action.isEnabled()
