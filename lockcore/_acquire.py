@@ -1,8 +1,11 @@
 """Taking and giving back the lock file itself, between processes.
 
-A lock file is created with ``O_CREAT|O_EXCL|O_NOFOLLOW``, exactly as exclusive as the reviewed
-module's, so both kinds of process exclude each other; lockcore then takes the kernel lock on it
-for as long as it holds the lock, and writes its holder facts.
+A lock file is written in full first — holder facts and kernel lock on an unnamed file
+(``O_TMPFILE``) — then linked into place, which fails when the path exists exactly as the
+reviewed module's ``O_CREAT|O_EXCL|O_NOFOLLOW`` does, so both kinds of process exclude each
+other and nobody ever sees a lockcore lock file empty. (Without ``O_TMPFILE``: ``O_EXCL``
+creation, kernel lock, then content.) lockcore keeps the kernel lock for as long as it holds the
+lock.
 
 A waiter sleeps on inotify until the lock file in its way is unlinked, closed or modified — its
 holder releasing it or dying — and rechecks every 50 ms regardless. Without inotify it polls with

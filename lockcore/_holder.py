@@ -37,6 +37,10 @@ import psutil
 from lockcore import _interrupts, _platform
 
 LOCK_SUFFIX = ".lock"
+#: Set (non-empty) in the environment of every lockcore process whose stores are shared with
+#: processes in other PID namespaces (containers) that may run the reviewed module: their bare
+#: PIDs name processes this one cannot see, so they are never taken as proof of death.
+SHARED_PID_NAMESPACES_VARIABLE = "LOCKCORE_SHARED_PID_NAMESPACES"
 #: The value of a lock file's ``kernel-lock`` line when its holder could not take ``flock``.
 NO_KERNEL_LOCK = "none"
 FORMAT_MARKER = "lockcore 1"
@@ -352,6 +356,16 @@ def judge(  # noqa: PLR0911 - one verdict per kind of evidence
         return Verdict(
             LockState.HELD_OTHER_HOST,
             f"held on host {parsed.hostname}, which this machine cannot check",
+            None,
+            parsed,
+        )
+    if parsed.format is LockFormat.LEGACY and os.environ.get(SHARED_PID_NAMESPACES_VARIABLE):
+        if lease_expired:
+            return Verdict(LockState.STALE_DEAD_HOLDER, _lease_reason(age), None, parsed)
+        return Verdict(
+            LockState.HELD_OTHER_HOST,
+            f"PID {parsed.pid} cannot be checked: the store is shared with other PID namespaces "
+            f"({SHARED_PID_NAMESPACES_VARIABLE} is set), where a bare PID may name any process",
             None,
             parsed,
         )

@@ -203,3 +203,30 @@ def test_holder_in_its_own_pid_namespace_is_judged_by_the_kernel(
 
 
 assert existing_syscalls(["flock"])  # the strace helpers know flock on this architecture
+
+
+@needs_unshare
+def test_bare_pid_holder_in_another_pid_namespace_is_left_alone_when_declared(
+    data_path: Path, workers: StartWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A legacy holder in a container: its PID (3999991 there) names no process here. By
+    # default a bare PID means this namespace and such a lock is broken at once; a deployment
+    # that shares stores across PID namespaces declares it, and the live holder is left alone.
+    in_container = (
+        'echo 3999990 > /proc/sys/kernel/ns_last_pid && "$0" "$@"'  # the next PID: 3999991
+    )
+    prefix = ["unshare", "--pid", "--fork", "--mount-proc", "sh", "-c", in_container]
+    holder = workers("legacy", "serve", data_path, prefix=prefix)
+    holder.hold()
+    assert lock_path_of(data_path).read_text().strip() == "3999991"
+    assert not Path("/proc/3999991").exists()
+
+    monkeypatch.setenv("LOCKCORE_SHARED_PID_NAMESPACES", "1")
+    info = lockcore.inspect_lock(data_path)
+    assert info.state is LockState.HELD_OTHER_HOST, info.reason
+    with pytest.raises(lockcore.LockTimeout):
+        lockcore.locked_update_json(data_path, increment, timeout=0.2)
+    assert lock_path_of(data_path).read_text().strip() == "3999991"
+
+    monkeypatch.delenv("LOCKCORE_SHARED_PID_NAMESPACES")
+    assert lockcore.inspect_lock(data_path).state is LockState.STALE_DEAD_HOLDER
