@@ -138,7 +138,7 @@ def test_without_renameat2_a_write_replaces_the_file_with_os_replace(
 
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
-@pytest.mark.parametrize("without", ["", "renameat2,inotify"])
+@pytest.mark.parametrize("without", ["", "renameat2,inotify,tmpfile"])
 def test_processes_on_the_portable_paths_lose_no_update(
     data_path: Path, tmp_path: Path, without: str
 ) -> None:
@@ -164,7 +164,7 @@ for _ in range(100):
         subprocess.Popen(
             [
                 *("strace", "-f", "-qq", "-o", str(trace)),
-                *("-e", "trace=inotify_init1,renameat2"),
+                *("-e", "trace=inotify_init1,renameat2,linkat"),
                 *(sys.executable, "-c", code, str(data_path)),
             ],
             env=env,
@@ -190,6 +190,8 @@ for _ in range(100):
     if without:
         assert "inotify_init1" not in calls
         assert "RENAME_EXCHANGE" not in calls
+        assert "linkat" not in calls  # lock files made with O_EXCL, then written
     else:  # the switch is what differs: Linux's own paths are taken without it
         assert "inotify_init1" in calls
         assert "RENAME_EXCHANGE" in calls
+        assert "AT_SYMLINK_FOLLOW" in calls  # lock files linked into place complete
