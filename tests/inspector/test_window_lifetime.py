@@ -46,8 +46,8 @@ _DESTROY_WITHOUT_CLOSING = textwrap.dedent(
         gc.collect()
     app.processEvents()
     # The threads have ended; the system forgets a thread a moment after it returned.
-    deadline = time.monotonic() + 5
-    while {"store-scanner", "inotify"} & thread_names() and time.monotonic() < deadline:
+    ended, deadline = {"store-scanner", "inotify", "lock-events"}, time.monotonic() + 5
+    while ended & thread_names() and time.monotonic() < deadline:
         time.sleep(0.01)
     print("left:", " ".join(sorted(thread_names())), flush=True)
     """
