@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QMainWindow, QRadioButton, QStyleOptionViewItem
 
 from inspector.document import ConflictChoice, ConflictDecision, ConflictDialog, DocumentPane
-from inspector.document.conflict_dialog import line_numbers
+from inspector.document.conflict_dialog import SIDE_BY_SIDE_LIMIT, line_numbers
 from inspector.document.merge import ItemSpan, Side, three_way_merge
 from inspector.document.results import NO_DOCUMENT
 from inspector.document.secrets import SecretPolicy
@@ -206,6 +206,36 @@ def test_conflict_dialog_shortcuts_and_whole_file_replacement(qtbot: Any) -> Non
         dialog.open()
         qtbot.mouseClick(dialog.replace_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [ConflictDecision(ConflictChoice.REPLACE_FILE)]
+
+
+def test_conflict_dialog_for_long_documents_shows_the_table_only(qtbot: Any) -> None:
+    base = {"a": 1, "items": list(range(SIDE_BY_SIDE_LIMIT))}
+    mine, theirs = {**base, "a": 2}, {**base, "a": 3}
+    conflicts = tuple(three_way_merge(base, mine, theirs).conflicts)
+    dialog = ConflictDialog(
+        "big.json", mine=mine, theirs=theirs, conflicts=conflicts, policy=SecretPolicy()
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    # Laying out and highlighting every line would hold the GUI thread (seconds at 100,000).
+    assert not dialog.mine_view.isVisible()
+    assert not dialog.theirs_view.isVisible()
+    assert dialog.mine_view.toPlainText() == ""
+    assert "too many to show side by side" in dialog.side_by_side_note.text()
+    assert table_text(dialog) == "a | 1 | 2 | 3"
+
+    small = {"a": 1, "items": list(range(10))}
+    dialog = ConflictDialog(
+        "small.json",
+        mine={**small, "a": 2},
+        theirs={**small, "a": 3},
+        conflicts=conflicts,
+        policy=SecretPolicy(),
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.mine_view.isVisible()
 
 
 def test_every_keyboard_stop_of_the_conflict_dialog_is_named(qtbot: Any) -> None:
