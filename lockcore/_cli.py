@@ -1,25 +1,39 @@
-"""``python -m lockcore``: lock status and hand breaking for hosts without a display."""
+"""``python -m lockcore``: lock status and hand breaking for hosts without a display.
+
+Exit status, for monitoring checks: ``status`` gives 0 when every lock is free or held by a
+holder that is alive or cannot be checked, 1 when a lock is stale or unreadable (a person should
+look), 2 on a usage or I/O error. ``break`` gives 0 when the lock is gone, 1 when it refused or
+was not confirmed, 2 on a usage or I/O error. A reader that stops early (``| head``) ends the
+output quietly, with the status it would have had.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
 from lockcore import __version__
 from lockcore._break import break_stale_lock
 from lockcore._errors import FileLockError, HolderAliveError, LockChangedError
 from lockcore._events import LockEvent, watch_lock_events
-from lockcore._holder import LockInfo, LockState, inspect_lock, this_host
+from lockcore._holder import LOCK_SUFFIX, LockInfo, LockState, inspect_lock, this_host
 from lockcore._store_files import classify_store_file, list_stores
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
+#: ``status``: at least one lock is stale or unreadable
+EXIT_ATTENTION = 1
 EXIT_USAGE = 2
+#: Locks a person should look at: their holder is dead, or nobody can tell who holds them.
+_NEEDS_ATTENTION = (LockState.STALE_DEAD_HOLDER, LockState.UNREADABLE)
 
 
 def _stores(directory: str, *, recursive: bool) -> Iterable[str]:
@@ -53,47 +67,89 @@ def _as_json(info: LockInfo, now: float) -> dict[str, Any]:
     }
 
 
+def _stores_named(target: str, *, recursive: bool) -> list[str] | None:
+    """The stores ``target`` names: a folder's, or the one store of a file; None if neither."""
+    if os.path.isdir(target):
+        return list(_stores(target, recursive=recursive))
+    classified = classify_store_file(target)
+    if classified is None:
+        return None
+    store = classified[1]
+    if not (os.path.lexists(store) or os.path.lexists(store + LOCK_SUFFIX)):
+        return None
+    return [store]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def _status(args: argparse.Namespace, out: TextIO) -> int:
-    if not os.path.isdir(args.directory):
-        print(f"lockcore: {args.directory} is not a directory", file=sys.stderr)
+    stores = _stores_named(args.directory, recursive=args.recursive)
+    if stores is None:
+        print(f"lockcore: {args.directory} is neither a directory nor a store", file=sys.stderr)
         return EXIT_USAGE
     now = time.time()
-    infos = [inspect_lock(path) for path in _stores(args.directory, recursive=args.recursive)]
-    if args.json:
-        json.dump([_as_json(info, now) for info in infos], out, indent=2)
-        out.write("\n")
-        return EXIT_OK
+    infos = [inspect_lock(path) for path in stores]
+    code = EXIT_ATTENTION if any(info.state in _NEEDS_ATTENTION for info in infos) else EXIT_OK
+    base = args.directory if os.path.isdir(args.directory) else os.path.dirname(args.directory)
+    with _quiet_when_the_reader_stops():
+        if args.json:
+            json.dump([_as_json(info, now) for info in infos], out, indent=2)
+            out.write("\n")
+        else:
+            _print_table(infos, base or ".", now, out)
+        out.flush()
+    return code
+
+
+def _print_table(infos: list[LockInfo], base: str, now: float, out: TextIO) -> None:
     rows = [("FILE", "STATE", "PID", "PROCESS", "AGE", "WHY")]
     for info in infos:
         rows.append(
             (
-                os.path.relpath(info.path, args.directory),
+                _printable(os.path.relpath(info.path, base)),
                 info.state.value,
                 str(info.pid) if info.pid is not None else "-",
-                info.process_name or "-",
+                _printable(info.process_name or "-"),
                 _format_age(info.age(now)),
-                info.reason if info.is_locked else "",
+                _printable(info.reason) if info.is_locked else "",
             )
         )
     widths = [max(len(row[column]) for row in rows) for column in range(5)]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True)]
         print("  ".join([*cells, row[5]]).rstrip(), file=out)
-    locked = sum(info.is_locked for info in infos)
-    print(f"\n{len(infos)} stores, {locked} locked", file=out)
-    return EXIT_OK
+    counts = Counter(info.state for info in infos)
+    summary = ", ".join(f"{counts[state]} {state.value}" for state in LockState if counts[state])
+    print(f"\n{_plural(len(infos), 'store')}" + (f": {summary}" if summary else ""), file=out)
+
+
+@contextlib.contextmanager
+def _quiet_when_the_reader_stops() -> Iterator[None]:
+    """``lockcore status DIR | head``: the reader closed the pipe; stop without a traceback."""
+    try:
+        yield
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit: point it at nothing.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
 
 
 def _describe(info: LockInfo, now: float) -> str:
     alive = {True: "alive", False: "dead", None: "cannot be verified"}[info.holder_alive]
-    content = info.content.decode("ascii", "replace").rstrip()
+    # A garbage lock file must not drive the terminal: every line's control bytes escaped.
+    lines = info.content.decode("ascii", "backslashreplace").rstrip().split("\n")
+    content = "\n    ".join(_printable(line) for line in lines)
     return (
-        f"lock:    {info.lock_path}\n"
-        f"state:   {info.state.value} ({info.reason})\n"
-        f"holder:  {info.describe_holder()}, {alive}\n"
-        f"command: {' '.join(info.cmdline) or '-'}\n"
+        f"lock:    {_printable(info.lock_path)}\n"
+        f"state:   {info.state.value} ({_printable(info.reason)})\n"
+        f"holder:  {_printable(info.describe_holder())}, {alive}\n"
+        f"command: {_printable(' '.join(info.cmdline)) or '-'}\n"
         f"age:     {_format_age(info.age(now))}\n"
-        f"content:\n    " + content.replace("\n", "\n    ")
+        f"content:\n    " + content
     )
 
 
@@ -102,7 +158,10 @@ def _break(args: argparse.Namespace, out: TextIO) -> int:
     path = args.file if classified is None else classified[1]
     info = inspect_lock(path)
     if info.state is LockState.FREE:
-        print(f"{path} is not locked", file=out)
+        if not os.path.lexists(path):
+            print(f"lockcore: {_printable(path)}: no such store", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"{_printable(path)} is not locked", file=out)
         return EXIT_OK
     print(_describe(info, time.time()), file=out)
     force = False
@@ -119,12 +178,26 @@ def _break(args: argparse.Namespace, out: TextIO) -> int:
         print("nothing removed", file=out)
         return EXIT_REFUSED
     try:
-        break_stale_lock(path, info, force=force)
+        with _library_warnings_silenced():
+            break_stale_lock(path, info, force=force)
     except (LockChangedError, HolderAliveError) as error:
-        print(f"refused: {error}", file=out)
+        print(f"refused: {_printable(str(error))}", file=out)
         return EXIT_REFUSED
-    print(f"removed {info.lock_path}", file=out)
+    print(f"removed {_printable(info.lock_path)}", file=out)
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _library_warnings_silenced() -> Iterator[None]:
+    """The CLI says what it did itself; lockcore's log line would say it a second time (on
+    stderr, through logging's last-resort handler, when nothing configured logging)."""
+    library_logger = logging.getLogger("lockcore")
+    handler = logging.NullHandler()
+    library_logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        library_logger.removeHandler(handler)
 
 
 def _watch(args: argparse.Namespace, out: TextIO) -> int:
@@ -184,8 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    status = commands.add_parser("status", help="show the lock state of every store in DIR")
-    status.add_argument("directory", metavar="DIR")
+    status = commands.add_parser(
+        "status",
+        help="show the lock state of every store in DIR (or of one store); exit 1 if any is "
+        "stale or unreadable",
+    )
+    status.add_argument("directory", metavar="DIR|FILE")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.add_argument("-r", "--recursive", action="store_true", help="include subfolders")
     breaking = commands.add_parser("break", help="break the lock of FILE if its holder is dead")
@@ -213,5 +290,5 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _watch(args, out)
         return _break(args, out)
     except (OSError, FileLockError) as error:
-        print(f"lockcore: {error}", file=sys.stderr)
-        return EXIT_REFUSED
+        print(f"lockcore: {_printable(str(error))}", file=sys.stderr)
+        return EXIT_USAGE

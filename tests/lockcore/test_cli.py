@@ -41,7 +41,7 @@ def test_status_lists_every_store_with_its_lock(store: Path, workers) -> None:
     assert "held" in lines["settings.json"]
     assert str(holder.pid) in lines["settings.json"]
     assert "free" in lines["projects.json"]
-    assert "2 stores, 1 locked" in text
+    assert text.endswith("\n2 stores: 1 free, 1 held\n")
 
 
 def test_status_json_is_machine_readable(store: Path, workers) -> None:
@@ -147,3 +147,80 @@ def test_status_lists_the_stores_lockcore_lists(tmp_path: Path) -> None:
     listed = [os.path.basename(row["path"]) for row in json.loads(text)]
     assert listed == ["kept.json", "legacy.json"]
     assert listed == [os.path.basename(store) for store in list_stores(tmp_path)]
+
+
+# --- as a monitoring check (issue 9, §5) ---------------------------------------------------------
+
+
+def test_status_exit_code_says_whether_a_person_should_look(store: Path, workers) -> None:
+    holder = workers("lockcore", "serve", store / "settings.json")
+    holder.hold()
+    assert run("status", str(store))[0] == 0  # free or held by a live holder
+    holder.kill()
+    code, text = run("status", str(store))
+    assert code == 1  # a stale lock: not "locked", and not fine
+    assert text.endswith("\n2 stores: 1 free, 1 stale\n")
+    assert run("status", str(store), "--json")[0] == 1
+    (store / "projects.json.lock").write_bytes(b"\xff\xfe garbage")
+    code, text = run("status", str(store))
+    assert code == 1
+    assert text.endswith("\n2 stores: 1 stale, 1 unreadable\n")
+
+
+def test_status_of_one_store_file_and_plurals(store: Path) -> None:
+    code, text = run("status", str(store / "projects.json"))
+    assert code == 0
+    assert "projects.json" in text
+    assert "settings.json" not in text
+    assert text.endswith("\n1 store: 1 free\n")
+    assert run("status", str(store / "nope.json"))[0] == 2
+
+
+def test_status_into_a_reader_that_stops_early_is_quiet(tmp_path: Path) -> None:
+    for number in range(2000):
+        (tmp_path / f"store{number}.json").write_text("{}")
+    result = subprocess.run(
+        f"{sys.executable} -m lockcore status {tmp_path} --json | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+        check=False,
+    )
+    assert result.stdout == "[\n"
+    assert result.stderr == ""  # no "Broken pipe", no traceback
+
+
+def test_break_of_a_store_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
+    code, text = run("break", str(tmp_path / "nope.json"), "--yes")
+    assert code == 2
+    assert "not locked" not in text
+
+
+def test_break_escapes_control_bytes_of_a_garbage_lock(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text("{}")
+    Path(str(path) + ".lock").write_bytes(b"\x1b]0;owned\x07\x1b[2J\n\x9b31m")
+    code, text = run("break", str(path), "--yes")
+    assert code == 1  # unreadable: refused without --force
+    assert "\x1b" not in text
+    assert "\x07" not in text
+    assert "\\x1b]0;owned" in text
+
+
+def test_a_successful_break_says_so_once(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text("{}")
+    Path(str(path) + ".lock").write_text("999999999")
+    result = subprocess.run(
+        [sys.executable, "-m", "lockcore", "break", str(path), "--yes"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("removed") == 1
+    assert result.stderr == ""  # no log line repeating it
