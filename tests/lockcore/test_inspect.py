@@ -338,3 +338,47 @@ def test_break_with_force_removes_a_live_holders_lock(
     holder.send("release")
     holder.expect("released", "error")
     assert not lock_path_of(data_path).exists()
+
+
+def test_legacy_bare_pid_of_a_zombie_is_stale(data_path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])  # not reaped until the end
+    try:
+        stat_path = Path(f"/proc/{child.pid}/stat")
+        deadline = time.monotonic() + 10
+        while stat_path.read_bytes().rsplit(b")", 1)[1].split()[0] != b"Z":
+            assert time.monotonic() < deadline, "the child never became a zombie"
+            time.sleep(0.01)
+        lock_path_of(data_path).write_text(f"{child.pid}\n", encoding="ascii")
+        info = inspect_read_only(data_path)
+        assert info.state is LockState.STALE_DEAD_HOLDER
+        assert "zombie" in info.reason
+        assert info.holder_alive is False
+    finally:
+        child.wait()
+
+
+def test_judging_a_bare_pid_reads_proc_once_not_psutil(
+    data_path: Path, workers: StartWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A folder's legacy locks are judged by one read of /proc/<pid>/stat each (psutil read it
+    # three times and cost 40-140 us a lock); psutil is left the holder's name, remembered.
+    holder = workers("legacy", "serve", data_path)
+    holder.hold()
+    first = inspect_read_only(data_path)
+    assert first.state is LockState.HELD_ALIVE
+    asked: list[int] = []
+    real_process = lockcore._holder.psutil.Process
+
+    def counting_process(pid: int) -> object:
+        asked.append(pid)
+        return real_process(pid)
+
+    monkeypatch.setattr(lockcore._holder.psutil, "Process", counting_process)
+    again = inspect_read_only(data_path)
+    assert again.state is LockState.HELD_ALIVE
+    assert again.process_name == first.process_name
+    assert asked == []
+    # The start time is psutil's, so that the process facts remembered under it are found.
+    facts = lockcore._holder._proc_stat(holder.pid)
+    assert facts is not None
+    assert facts[2] == pytest.approx(real_process(holder.pid).create_time(), abs=1e-6)
