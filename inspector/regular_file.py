@@ -14,7 +14,7 @@ import io
 import os
 import stat
 
-__all__ = ["NotARegularFileError", "open_regular"]
+__all__ = ["NotARegularFileError", "open_regular", "open_regular_fd"]
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -51,3 +51,10 @@ def open_regular(path: str) -> io.FileIO:
         os.close(fd)
         raise NotARegularFileError(path, mode)
     return io.FileIO(fd, "rb", closefd=True)
+
+
+def open_regular_fd(path: str) -> int:
+    """Open ``path`` for reading as :func:`open_regular` does, returning the bare descriptor
+    (the caller ``fstat``-s it for what it needs, and closes it); the caller tells a file that
+    is not regular by ``fstat``, with :class:`NotARegularFileError` to say so."""
+    return os.open(path, _FLAGS)

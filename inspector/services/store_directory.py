@@ -42,7 +42,7 @@ from inspector.services.scanner import (
     StoreHealth,
     check_document,
     death_makes_an_event,
-    entry_from_listing,
+    entries_from_listing,
     inspect_store,
     is_leftover,
     list_folder,
@@ -53,6 +53,7 @@ from inspector.services.watcher import FolderWatcher, ObserverFactory, default_o
 
 __all__ = [
     "BATCH_SIZE",
+    "FIRST_BATCH_ROWS",
     "HEALTH_CHECK_LIMIT",
     "RECHECK_INTERVAL_MS",
     "StoreDirectory",
@@ -66,17 +67,18 @@ __all__ = [
 RECHECK_INTERVAL_MS = 1000
 #: Every this many rechecks, every lock is re-inspected (a safety net for missed events).
 FULL_RECHECK_EVERY = 10
-#: A listing hands its rows on when it is done or, if it takes longer, after FIRST_BATCH_DELAY
-#: seconds with what it has so far, then every BATCH_INTERVAL seconds (or on reaching BATCH_SIZE
-#: rows). Each batch costs the GUI a repaint of the table (~20 ms for 40 rows) whatever its size,
-#: and painting while the worker lists slows both (they share one interpreter): a folder listed
-#: within FIRST_BATCH_DELAY (10,000 local stores take about 0.1 s) is shown whole, in one go.
-FIRST_BATCH_DELAY = 0.1
+#: A listing hands on its first FIRST_BATCH_ROWS rows (in the order people read them: more than
+#: a screenful) as soon as they are made, then the rest when it is done or, in a folder that
+#: takes longer, every BATCH_INTERVAL seconds (or on reaching BATCH_SIZE rows). Each batch costs
+#: the GUI a repaint of the table (~20 ms for 40 rows) whatever its size, and painting while the
+#: worker lists slows both (they share one interpreter): after the first batch the worker waits
+#: (at most FIRST_BATCH_WAIT seconds) until the GUI has taken it in -- and painted it, see
+#: MainWindow --, and after the last one (at most LAST_BATCH_WAIT) before it checks documents.
+FIRST_BATCH_ROWS = 100
 BATCH_SIZE = 20000
 BATCH_INTERVAL = 0.25
-#: After a listing's first batch the worker waits (at most this long, seconds) until the GUI
-#: has taken it in -- and painted it, see MainWindow -- instead of competing with that paint.
 FIRST_BATCH_WAIT = 0.1
+LAST_BATCH_WAIT = 0.1
 #: The background health check reads documents for at most this long before it lets queued
 #: events through (seconds); it hands its results on every BATCH_INTERVAL.
 HEALTH_SLICE = 0.02
@@ -318,28 +320,23 @@ class _ScanWorker(QObject):
                 del self._entries[path]
             self.entries_removed.emit(self._generation, gone)
         defer = len(listing.names) > INLINE_HEALTH_LIMIT
-        cache = self._health_cache
-        known = self._entries
         ordered = listing.ordered()
-        self._apply(
-            (
-                (
-                    path,
-                    entry_from_listing(
-                        path,
-                        listing,
-                        cache,
-                        defer_document=defer,
-                        previous=known.get(path),
-                        reuse_lock=reuse_locks,
-                    ),
-                )
-                for path in ordered
+        handed_on = self._apply(
+            entries_from_listing(
+                ordered,
+                listing,
+                self._health_cache,
+                defer_document=defer,
+                known=self._entries,
+                reuse_lock=reuse_locks,
             ),
             listing=True,
         )
         self.scan_finished.emit(self._generation)
         if defer:
+            if handed_on:
+                # Not while the GUI takes in the last rows: both would take twice as long.
+                self.batch_shown.wait(LAST_BATCH_WAIT)
             # In the order the rows are read, so the rows on screen are completed first.
             has_data = listing.has_data
             self._health_queue.extend(path for path in ordered if path in has_data)
@@ -384,14 +381,16 @@ class _ScanWorker(QObject):
 
     def _apply(
         self, results: Iterable[tuple[str, StoreEntry | None]], *, listing: bool = False
-    ) -> None:
-        """Record fresh entries (None: the store is gone) and hand on what changed, batched."""
+    ) -> bool:
+        """Record fresh entries (None: the store is gone) and hand on what changed, batched;
+        whether any was handed on. ``listing``: the first rows go at once, in a small batch."""
         changed: list[StoreEntry] = []
         removed: list[str] = []
         entries = self._entries
         clock = time.monotonic
         first = listing
-        due = clock() + (FIRST_BATCH_DELAY if first else BATCH_INTERVAL)
+        due = clock() + BATCH_INTERVAL
+        handed_on = False
         for path, entry in results:
             if entry is None:
                 if entries.pop(path, None) is not None:
@@ -401,18 +400,26 @@ class _ScanWorker(QObject):
             if not entry.same_as(entries.get(path)):
                 entries[path] = entry
                 changed.append(entry)
-                if len(changed) >= BATCH_SIZE or clock() >= due:
-                    self.batch_shown.clear()
-                    self.entries_updated.emit(self._generation, changed, listing)
-                    if first:
-                        self.batch_shown.wait(FIRST_BATCH_WAIT)
-                        first = False
-                    changed = []
-                    due = clock() + BATCH_INTERVAL
+                if first:
+                    if len(changed) < FIRST_BATCH_ROWS:
+                        continue
+                elif len(changed) < BATCH_SIZE and clock() < due:
+                    continue
+                self.batch_shown.clear()
+                self.entries_updated.emit(self._generation, changed, listing)
+                handed_on = True
+                if first:
+                    self.batch_shown.wait(FIRST_BATCH_WAIT)
+                    first = False
+                changed = []
+                due = clock() + BATCH_INTERVAL
         if removed:
             self.entries_removed.emit(self._generation, removed)
         if changed:
+            self.batch_shown.clear()
             self.entries_updated.emit(self._generation, changed, False)
+            handed_on = True
+        return handed_on
 
 
 class StoreDirectory(QObject):
