@@ -175,12 +175,16 @@ class DocumentService(QObject):
     save_failed = Signal(str, str)
     #: (path) a save was cancelled while waiting; nothing was written
     save_cancelled = Signal(str)
+    #: (path, seconds) how long a save waited for the store's lock (until it held the lock and
+    #: had read the file; or, when it gave up, until then)
+    lock_waited = Signal(str, float)
 
     # Worker threads hand results over through these; they are queued to the GUI thread.
     _load_finished = Signal(int, object)
     _secrets_finished = Signal(int, bool)
     _save_finished = Signal(str, object)
     _save_waiting = Signal(str)
+    _lock_waited = Signal(str, float)
 
     _shared_pool: ClassVar[QThreadPool | None] = None
 
@@ -201,6 +205,7 @@ class DocumentService(QObject):
         self._secrets_finished.connect(self.secrets_checked)
         self._save_finished.connect(self._on_save_finished)
         self._save_waiting.connect(self._on_save_waiting)
+        self._lock_waited.connect(self.lock_waited)
         app = QCoreApplication.instance()
         if app is not None:  # a save waiting for a lock must not outlive the application
             app.aboutToQuit.connect(self._on_about_to_quit)
@@ -306,7 +311,9 @@ class DocumentService(QObject):
     def _run_save(self, job: _SaveJob) -> None:
         try:
             outcome: object = _save_in_worker(
-                job, lambda message: self._hand_over(self._save_waiting, message)
+                job,
+                lambda message: self._hand_over(self._save_waiting, message),
+                lambda waited: self._hand_over(self._lock_waited, job.request.path, waited),
             )
         except Exception as exc:  # turned into plain words on the GUI thread, never lost
             outcome = exc
@@ -342,20 +349,39 @@ def _cancel_saves(jobs: list[_SaveJob]) -> None:
         job.cancel.set()
 
 
+class _LockWaitReport:
+    """Tells ``report_wait`` once how long a save waited for its lock (called when the lock
+    is held, or when the save gave up waiting)."""
+
+    def __init__(self, started: float, report_wait: Callable[[float], None] | None) -> None:
+        self._started = started
+        self._report_wait = report_wait
+
+    def __call__(self) -> None:
+        if self._report_wait is not None:
+            self._report_wait(time.monotonic() - self._started)
+            self._report_wait = None
+
+
 class _FolderGoneError(FileNotFoundError):
     """The store's folder is gone: nothing is saved, and the folder is not made again."""
 
 
-def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _SaveCancelledError:
-    """Acquire, decide, write (or not); runs on a worker thread."""
+def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as one story
+    job: _SaveJob, report: Any, report_wait: Callable[[float], None] | None = None
+) -> SaveResult | SaveConflict | _SaveCancelledError:
+    """Acquire, decide, write (or not); runs on a worker thread. ``report_wait`` hears how
+    long the lock took (for the store's contention figures)."""
     request = job.request
     started = time.monotonic()
+    lock_taken = _LockWaitReport(started, report_wait)
     merged = False
     quarantined: list[str] = []
     conversion = None if request.convert_from is None else convert_to_utf8(request.convert_from)
 
     def updater(current: Any) -> Any:
         nonlocal merged
+        lock_taken()
         if job.cancel.is_set():
             raise _SaveCancelledError
         if conversion is not None:
@@ -420,6 +446,7 @@ def _save_in_worker(job: _SaveJob, report: Any) -> SaveResult | SaveConflict | _
     except LockCancelled:
         return _SaveCancelledError()
     except LockTimeout as exc:
+        lock_taken()  # not taken: how long it was waited for all the same
         raise _GaveUpWaitingError(request.path, exc.holder, time.monotonic() - started) from exc
     except _ConflictFoundError as conflict:
         return SaveConflict(request, conflict.theirs, conflict.conflicts, conflict.sides)

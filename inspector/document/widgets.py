@@ -119,12 +119,17 @@ class DocumentHeader(QWidget):
         text.setSpacing(1)
         text.addWidget(self.title)
         text.addWidget(self.details)
+        self._lines = text
         self._trailing = QHBoxLayout()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 4)
         layout.addLayout(text, 1)
         layout.addLayout(self._badges)
         layout.addLayout(self._trailing)
+
+    def add_line_widget(self, widget: QWidget) -> None:
+        """Put a line of its own under the facts (the lock's figures, say)."""
+        self._lines.addWidget(widget)
 
     def add_trailing_widget(self, widget: QWidget) -> None:
         """Put a control at the right end of the header (after the badges)."""

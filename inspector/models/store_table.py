@@ -46,7 +46,9 @@ from PySide6.QtGui import QColor, QIcon
 
 from inspector.colours import ERROR_TEXT, WARNING_TEXT
 from inspector.display import printable_path
+from inspector.models.lock_events import duration_text, holder_text
 from inspector.resources import icon
+from inspector.services.lock_figures import StoreFigures
 from inspector.services.store_directory import (
     StoreDirectory,
     StoreEntry,
@@ -97,6 +99,26 @@ class Column(enum.IntEnum):
     SIZE = 5
     MODIFIED = 6
     HEALTH = 7
+    # The lock's contention figures (from the lock event stream), hidden until asked for.
+    HOLDS_PER_MINUTE = 8
+    HOLD_P50 = 9
+    HOLD_P99 = 10
+    HOLD_MAX = 11
+    LAST_HOLDER = 12
+    LONGEST_WAIT = 13
+
+
+#: The columns of contention figures (shown through the header's context menu).
+FIGURE_COLUMNS = (
+    Column.HOLDS_PER_MINUTE,
+    Column.HOLD_P50,
+    Column.HOLD_P99,
+    Column.HOLD_MAX,
+    Column.LAST_HOLDER,
+    Column.LONGEST_WAIT,
+)
+#: Gives a store's contention figures (see set_figures_source).
+FiguresProvider = Callable[[str], StoreFigures]
 
 
 # The words the table shows are marked for pyside6-lupdate here (QT_TRANSLATE_NOOP gives back
@@ -110,6 +132,12 @@ _HEADERS = {
     Column.SIZE: QT_TRANSLATE_NOOP("StoreTableModel", "Size"),
     Column.MODIFIED: QT_TRANSLATE_NOOP("StoreTableModel", "Modified"),
     Column.HEALTH: QT_TRANSLATE_NOOP("StoreTableModel", "Health"),
+    Column.HOLDS_PER_MINUTE: QT_TRANSLATE_NOOP("StoreTableModel", "Holds/min"),
+    Column.HOLD_P50: QT_TRANSLATE_NOOP("StoreTableModel", "Hold p50"),
+    Column.HOLD_P99: QT_TRANSLATE_NOOP("StoreTableModel", "Hold p99"),
+    Column.HOLD_MAX: QT_TRANSLATE_NOOP("StoreTableModel", "Hold max"),
+    Column.LAST_HOLDER: QT_TRANSLATE_NOOP("StoreTableModel", "Last holder"),
+    Column.LONGEST_WAIT: QT_TRANSLATE_NOOP("StoreTableModel", "Our longest wait"),
 }
 
 #: The word shown for each lock state, and the icon beside it.
@@ -172,7 +200,17 @@ HEALTH_COLOURS = {
 }
 
 
-_NUMERIC = (Column.PID, Column.AGE, Column.SIZE)
+_NUMERIC = (
+    Column.PID,
+    Column.AGE,
+    Column.SIZE,
+    Column.HOLDS_PER_MINUTE,
+    Column.HOLD_P50,
+    Column.HOLD_P99,
+    Column.HOLD_MAX,
+    Column.LONGEST_WAIT,
+)
+_FIRST_FIGURE = int(Column.HOLDS_PER_MINUTE)
 _FILE_COLUMN = int(Column.FILE)
 _AGE_COLUMN = int(Column.AGE)
 _COLUMNS = tuple(Column)
@@ -287,6 +325,7 @@ class StoreTableModel(QAbstractTableModel):
         self._arrival: dict[str, int] = {}
         self._arrivals = itertools.count()
         self._visible_rows: VisibleRowsProvider | None = None
+        self._figures: FiguresProvider | None = None
         directory.entries_updated.connect(self._on_entries_updated)
         directory.entries_removed.connect(self._on_entries_removed)
         self._on_entries_updated(directory.entries())
@@ -331,6 +370,25 @@ class StoreTableModel(QAbstractTableModel):
         The view that shows this model provides it; the model only asks, it knows no widget.
         """
         self._visible_rows = provider
+
+    def set_figures_provider(self, provider: FiguresProvider | None) -> None:
+        """Where the figure columns get a store's contention figures (None: left empty)."""
+        self._figures = provider
+        self.refresh_figures(None)
+
+    @Slot(object)
+    def refresh_figures(self, paths: Iterable[str] | None) -> None:
+        """The figures of ``paths`` (None: of every store) changed: repaint their cells."""
+        if paths is None:
+            rows: Iterable[int] = range(len(self._rows))
+        else:
+            rows = [self._row_of[path] for path in paths if path in self._row_of]
+        for first, last in _runs(rows):
+            self.dataChanged.emit(
+                self.index(first, _FIRST_FIGURE),
+                self.index(last, _COLUMN_COUNT - 1),
+                [Qt.ItemDataRole.DisplayRole],
+            )
 
     # -- Qt model interface ----------------------------------------------------------------
 
@@ -391,6 +449,8 @@ class StoreTableModel(QAbstractTableModel):
     def _value(  # noqa: PLR0911 - one answer per role
         self, entry: StoreEntry, column: Column, role: int
     ) -> Any:
+        if column >= _FIRST_FIGURE:
+            return self._figure_value(entry, column, role)
         if role == _DISPLAY:
             return self._display(entry, column)
         if role == _DECORATION:
@@ -416,6 +476,35 @@ class StoreTableModel(QAbstractTableModel):
         self._relayout()
 
     # -- cell contents ---------------------------------------------------------------------
+
+    def _figure_value(  # noqa: PLR0911 - one answer per role and kind of figure
+        self, entry: StoreEntry, column: Column, role: int
+    ) -> Any:
+        if self._figures is None or role not in (_DISPLAY, SORT_ROLE, _ALIGNMENT, _TOOLTIP):
+            return None
+        if role == _ALIGNMENT:
+            return _RIGHT_ALIGNED if column in _NUMERIC else None
+        figures = self._figures(entry.path)
+        if column == Column.LAST_HOLDER:
+            holder = figures.last_holder
+            text = holder_text(holder) if holder is not None else ""
+            return text.casefold() if role == SORT_ROLE else text or None
+        if column == Column.HOLDS_PER_MINUTE:
+            value: float | None = figures.holds_per_minute
+        else:
+            value = {
+                Column.HOLD_P50: figures.hold_p50,
+                Column.HOLD_P99: figures.hold_p99,
+                Column.HOLD_MAX: figures.hold_max,
+                Column.LONGEST_WAIT: figures.longest_wait,
+            }[column]
+        if role == SORT_ROLE:
+            return -1.0 if value is None else value
+        if role == _TOOLTIP:
+            return None
+        if column == Column.HOLDS_PER_MINUTE:
+            return str(figures.holds_per_minute)
+        return duration_text(value)
 
     @staticmethod
     def _display(entry: StoreEntry, column: Column) -> str:  # noqa: PLR0911 - a case per column
@@ -522,6 +611,8 @@ class StoreTableModel(QAbstractTableModel):
             if info is not None and info.is_locked and info.created is not None:
                 return (1, -info.created, *tie)
             return (0, 0.0, *tie)
+        if column >= _FIRST_FIGURE:
+            return (self._figure_value(entry, Column(column), SORT_ROLE), *tie)
         return (self._sort_key(entry, Column(column)), *tie)
 
     # -- keeping the order -----------------------------------------------------------------

@@ -18,11 +18,13 @@ import functools
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance, Slot
 
 from inspector.display import printable_path
+from inspector.services.lock_figures import LockFigures, StoreFigures
 from inspector.services.store_directory import StoreDirectory
 from lockcore import LockEvent, LockEventTracker, watch_lock_events
 
@@ -152,6 +154,10 @@ class LockEventService(QObject):
     log_about_to_append = Signal(int)
     #: (count: int) they were appended
     log_appended = Signal(int)
+    #: () every event so far was dropped: another folder is watched now
+    events_cleared = Signal()
+    #: (stores: set[str]) these stores' figures (:meth:`figures`) changed
+    figures_changed = Signal(object)
     #: (folder: str) the stream watches ``folder`` now: every change from now on is reported
     watching = Signal(str)
     #: (message: str) for the status bar: the stream could not watch the folder
@@ -164,6 +170,7 @@ class LockEventService(QObject):
     ) -> None:
         super().__init__(parent)
         self.log = LockEventLog()
+        self._figures = LockFigures()
         self._stream: _Stream | None = None
         # The partial below (connected to destroyed) sees the stream of the moment through it.
         self._running: list[_Stream | None] = [None]
@@ -196,11 +203,13 @@ class LockEventService(QObject):
         """Watch ``folder`` (``recursive``: its subfolders too) from now on; the events kept
         so far are dropped."""
         self._stop_stream()
+        self._figures.clear()
         count = len(self.log)
         if count:
             self.log_about_to_drop.emit(count)
             self.log.clear()
             self.log_dropped.emit(count)
+        self.events_cleared.emit()
         self._start_stream(os.path.abspath(folder), recursive)
 
     def note_broken(self, store: str) -> None:
@@ -215,6 +224,17 @@ class LockEventService(QObject):
         tracker = self.tracker
         if tracker is not None:
             tracker.cancel_broken(store)
+
+    def figures(self, store: str, now: float | None = None) -> StoreFigures:
+        """``store``'s contention figures (holds per minute, hold times, last holder, our
+        longest wait) as of ``now`` (default: the time now)."""
+        return self._figures.figures(store, time.time() if now is None else now)
+
+    @Slot(str, float)
+    def note_lock_wait(self, store: str, seconds: float) -> None:
+        """One of our saves waited ``seconds`` for ``store``'s lock."""
+        if self._figures.record_wait(store, seconds):
+            self.figures_changed.emit({store})
 
     def events_of(self, stores: Sequence[str] | None = None) -> list[LockEvent]:
         """The events kept, oldest first; only those of ``stores`` when given."""
@@ -272,6 +292,7 @@ class LockEventService(QObject):
         self.log.extend(kept)
         self.log_appended.emit(len(kept))
         self.events_arrived.emit(batch)
+        self.figures_changed.emit(self._figures.add(batch))
 
     # -- slots ------------------------------------------------------------------------------
 

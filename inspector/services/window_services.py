@@ -39,6 +39,7 @@ class WindowServices(QObject):
         self.documents = DocumentService(self)
         self.lock_actions.break_finished.connect(self._on_break_finished)
         self.lock_actions.recover_finished.connect(self._on_recover_finished)
+        self.documents.lock_waited.connect(self.lock_events.note_lock_wait)
 
     def shutdown(self) -> None:
         """Stop watching and end every worker (a save waiting for its lock is cancelled; one

@@ -45,6 +45,7 @@ from inspector.widgets.break_lock_dialog import BreakLockDialog, break_outcome
 from inspector.widgets.folder_state import FolderBanners, FolderStatusLabels
 from inspector.widgets.lock_events_dock import LockEventsDock
 from inspector.widgets.recent_menu import RecentFoldersMenu
+from inspector.widgets.store_figures_line import StoreFiguresLine
 from inspector.widgets.store_filter_edit import StoreFilterEdit
 from inspector.widgets.store_table_view import StoreTableView
 from lockcore import LockInfo
@@ -68,6 +69,8 @@ class MainWindow(QMainWindow):
         self.lock_actions = services.lock_actions
         self._settings = services.settings
         self.model = StoreTableModel(self.directory, self)
+        self.model.set_figures_provider(services.lock_events.figures)
+        services.lock_events.figures_changed.connect(self.model.refresh_figures)
         self.break_lock_dialog: BreakLockDialog | None = None
         self.about_box: AboutBox | None = None
         self._current_path: str | None = None
@@ -134,6 +137,8 @@ class MainWindow(QMainWindow):
         self.lock_events_dock = LockEventsDock(self.services.lock_events, self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.lock_events_dock)
         self.lock_events_dock.hide()
+        self.figures_line = StoreFiguresLine(self.services.lock_events)
+        self.document_pane.header.add_line_widget(self.figures_line)
 
     def _action(
         self,
@@ -475,6 +480,7 @@ class MainWindow(QMainWindow):
             self._current_path = path
             self.document_pane.open_store(path)
             self.lock_events_dock.set_selected_store(path)
+            self.figures_line.set_store(path)
         # Refused (unsaved edits kept), or rows changed while the prompt was open: the
         # selection shows the store the pane shows.
         self._follow_document()

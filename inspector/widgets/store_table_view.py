@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtCore import QPoint, QSize, Qt, Slot
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
-from inspector.models.store_table import Column, StoreTableModel
+from inspector.models.store_table import FIGURE_COLUMNS, Column, StoreTableModel
 
 _COLUMN_WIDTHS = {
     Column.FILE: 140,
@@ -16,6 +16,12 @@ _COLUMN_WIDTHS = {
     Column.SIZE: 70,
     Column.MODIFIED: 72,
     Column.HEALTH: 186,
+    Column.HOLDS_PER_MINUTE: 72,
+    Column.HOLD_P50: 72,
+    Column.HOLD_P99: 72,
+    Column.HOLD_MAX: 72,
+    Column.LAST_HOLDER: 140,
+    Column.LONGEST_WAIT: 100,
 }
 
 
@@ -56,7 +62,37 @@ class StoreTableView(QTableView):
         for column, width in _COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # The contention figures are there for whoever asks: the header's context menu.
+        for column in FIGURE_COLUMNS:
+            header.setSectionHidden(column, True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._on_header_context_menu_requested)
+        self.header_menu: QMenu | None = None
         model.set_visible_rows_provider(self.visible_rows)
+
+    def column_menu(self) -> QMenu:
+        """The header's context menu: a checkable entry per column that may be hidden."""
+        menu = QMenu(self)
+        header = self.horizontalHeader()
+        model = self.model()
+        for column in Column:
+            if column == Column.FILE:
+                continue  # the one column a row cannot do without
+            title = model.headerData(column, Qt.Orientation.Horizontal)
+            action = menu.addAction(str(title))
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(column))
+            action.toggled.connect(
+                lambda shown, column=column: header.setSectionHidden(column, not shown)
+            )
+            if column == FIGURE_COLUMNS[0]:
+                menu.insertSeparator(action)
+        return menu
+
+    @Slot(QPoint)
+    def _on_header_context_menu_requested(self, position: QPoint) -> None:
+        self.header_menu = self.column_menu()
+        self.header_menu.popup(self.horizontalHeader().mapToGlobal(position))
 
     def visible_rows(self) -> range:
         """Rows shown right now (none while the view is hidden)."""

@@ -104,6 +104,12 @@ def test_columns_show_lock_state_holder_and_health(model):
         "Size",
         "Modified",
         "Health",
+        "Holds/min",
+        "Hold p50",
+        "Hold p99",
+        "Hold max",
+        "Last holder",
+        "Our longest wait",
     ]
     assert cell(model, 0, Column.LOCK) == "free"
     assert cell(model, 0, Column.PID) == ""
