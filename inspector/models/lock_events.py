@@ -13,7 +13,6 @@ import enum
 import os
 import socket
 import time
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -69,6 +68,17 @@ _EVENT_WORDS = {
     EventKind.CORRUPTED: QT_TRANSLATE_NOOP("LockEventTableModel", "corrupted"),
 }
 _ALARMING = {EventKind.STALE: WARNING_TEXT, EventKind.BROKEN: WARNING_TEXT}
+_ANSWERED_ROLES = frozenset(
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        STORE_ROLE,
+        EVENT_ROLE,
+    )
+)
 _LOCAL_HOST = socket.gethostname()
 
 
@@ -179,7 +189,8 @@ class LockEventTableModel(QAbstractTableModel):
     def data(  # noqa: PLR0911 - one answer per role reads best as a flat dispatch
         self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if not index.isValid():
+        # Called for a dozen roles per cell as rows stream in: the others leave at once.
+        if role not in _ANSWERED_ROLES or not index.isValid():
             return None
         event = self.event_at(index.row())
         if event is None:
@@ -190,9 +201,10 @@ class LockEventTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(event, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.EVENT:
-            if event.event is EventKind.CORRUPTED:
-                return ERROR_TEXT
-            return _ALARMING.get(event.event)
+            colour = (
+                ERROR_TEXT if event.event is EventKind.CORRUPTED else _ALARMING.get(event.event)
+            )
+            return None if colour is None else colour.for_palette()
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.DURATION, Column.SIZE):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == STORE_ROLE:
@@ -206,16 +218,20 @@ class LockEventTableModel(QAbstractTableModel):
     def _rows(self) -> LockEventLog | list[LockEvent]:
         return self._log if self._store is None else self._filtered
 
-    def _display(self, event: LockEvent, column: int) -> str:
-        texts: dict[int, Callable[[LockEvent], str]] = {
-            Column.TIME: lambda e: time_text(e.time),
-            Column.EVENT: event_word,
-            Column.STORE: lambda e: printable_path(self._relative(e.store)),
-            Column.HOLDER: holder_text,
-            Column.DURATION: lambda e: duration_text(e.duration_s),
-            Column.SIZE: lambda e: "" if e.size is None else f"{e.size:,}",
-        }
-        return texts[column](event) if column in texts else ""
+    def _display(self, event: LockEvent, column: int) -> str:  # noqa: PLR0911 - per column
+        if column == Column.TIME:
+            return time_text(event.time)
+        if column == Column.EVENT:
+            return event_word(event)
+        if column == Column.STORE:
+            return printable_path(self._relative(event.store))
+        if column == Column.HOLDER:
+            return holder_text(event)
+        if column == Column.DURATION:
+            return duration_text(event.duration_s)
+        if column == Column.SIZE:
+            return "" if event.size is None else f"{event.size:,}"
+        return ""
 
     def _tooltip(self, event: LockEvent, column: int) -> str:
         if column == Column.TIME:

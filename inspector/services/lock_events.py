@@ -14,6 +14,7 @@ counts or records events takes every one from ``events_arrived``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance, Slot
 
 from inspector.display import printable_path
+from inspector.services.event_history import EventHistory, write_csv, write_jsonl
 from inspector.services.lock_figures import LockFigures, StoreFigures
 from inspector.services.store_directory import StoreDirectory
 from lockcore import LockEvent, LockEventTracker, watch_lock_events
@@ -89,10 +91,12 @@ class _Stream:
         recursive: bool,
         wake: Callable[[], None],
         ready: Callable[[], None],
+        history: EventHistory | None = None,
     ) -> None:
         self.folder = folder
         self.recursive = recursive
         self.tracker = LockEventTracker()
+        self._history = history
         self._wake = wake
         self._ready = ready
         self._stop = threading.Event()
@@ -115,23 +119,63 @@ class _Stream:
 
     def _run(self) -> None:
         try:
+            self._restore()
             events = watch_lock_events(
                 self.folder,
                 recursive=self.recursive,
                 poll_interval=STOP_CHECK_INTERVAL,
-                should_stop=self._stop.is_set,
+                should_stop=self._should_stop,
                 on_ready=self._ready,
                 tracker=self.tracker,
             )
             for event in events:
-                with self._guard:
-                    was_empty = not self._inbox
-                    self._inbox.append(event)
-                if was_empty:
-                    self._wake()
+                self._collect([event])
+                self._record([event])
         except OSError as error:  # the folder vanished or cannot be listed
             self.failure = str(error)
             self._wake()
+        finally:
+            self._close_history()
+
+    def _collect(self, events: list[LockEvent]) -> None:
+        with self._guard:
+            was_empty = not self._inbox
+            self._inbox.extend(events)
+        if was_empty:
+            self._wake()
+
+    def _restore(self) -> None:
+        """The folder's history from earlier runs comes first (read here, off the GUI)."""
+        if self._history is not None:
+            kept = self._history.read(MAX_EVENTS)
+            if kept:
+                self._collect(kept)
+
+    def _record(self, events: list[LockEvent]) -> None:
+        if self._history is None:
+            return
+        try:
+            self._history.append(events)
+        except OSError as error:  # a full disk, say: the stream goes on, unrecorded
+            self.failure = f"the history could not be written: {error}"
+            self._close_history()
+            self._history = None
+            self._wake()
+
+    def _should_stop(self) -> bool:
+        # Asked every STOP_CHECK_INTERVAL even while nothing happens: the moment to flush.
+        if self._history is not None:
+            try:
+                self._history.flush()
+            except OSError:
+                self._record([])
+        return self._stop.is_set()
+
+    def _close_history(self) -> None:
+        if self._history is not None:
+            with contextlib.suppress(OSError):
+                self._history.flush()
+            self._history.close()
 
 
 class LockEventService(QObject):
@@ -158,17 +202,29 @@ class LockEventService(QObject):
     events_cleared = Signal()
     #: (stores: set[str]) these stores' figures (:meth:`figures`) changed
     figures_changed = Signal(object)
+    #: (path: str, count: int, error: str) an export ended: ``count`` events written to
+    #: ``path``, or ``error`` says why not
+    export_finished = Signal(str, int, str)
     #: (folder: str) the stream watches ``folder`` now: every change from now on is reported
     watching = Signal(str)
     #: (message: str) for the status bar: the stream could not watch the folder
     status_message = Signal(str)
     # (from the stream's thread) the inbox has events: queued to the GUI thread
     _inbox_filled = Signal()
+    # (from an export's thread) it ended
+    _export_ended = Signal(str, int, str)
 
     def __init__(
-        self, directory: StoreDirectory | None = None, parent: QObject | None = None
+        self,
+        directory: StoreDirectory | None = None,
+        parent: QObject | None = None,
+        *,
+        history_root: str | None = None,
     ) -> None:
+        """``history_root``: the app's data directory, where each folder's history is kept
+        across runs (see :mod:`.event_history`); None keeps none."""
         super().__init__(parent)
+        self._history_root = history_root
         self.log = LockEventLog()
         self._figures = LockFigures()
         self._stream: _Stream | None = None
@@ -179,6 +235,7 @@ class LockEventService(QObject):
         self._delivery_timer.setInterval(DELIVERY_INTERVAL_MS)
         self._delivery_timer.timeout.connect(self._on_delivery_timer_timeout)
         self._inbox_filled.connect(self._on_inbox_filled)
+        self._export_ended.connect(self.export_finished)
         self._directory = directory
         if directory is not None:
             directory.folder_changed.connect(self._on_directory_folder_changed)
@@ -243,6 +300,18 @@ class LockEventService(QObject):
         wanted = set(stores)
         return [event for event in self.log.events() if event.store in wanted]
 
+    def export(self, path: str) -> None:
+        """Write the events kept to ``path`` off the GUI thread: CSV when it ends in ``.csv``,
+        JSON Lines (``lockcore watch --json``'s format) otherwise; :attr:`export_finished`
+        tells how it went."""
+        events = self.log.events()
+        threading.Thread(
+            target=_export,
+            args=(events, path, functools.partial(_emit, self._export_ended)),
+            name="lock-events-export",
+            daemon=True,
+        ).start()
+
     def flush(self) -> None:
         """Take what the stream collected now, without waiting for the next delivery."""
         self._deliver()
@@ -255,9 +324,13 @@ class LockEventService(QObject):
     # -- helpers ----------------------------------------------------------------------------
 
     def _start_stream(self, folder: str, recursive: bool) -> None:
+        history = None
+        if self._history_root:
+            history = EventHistory(folder, self._history_root)
         self._stream = _Stream(
             folder,
             recursive=recursive,
+            history=history,
             wake=functools.partial(_emit, self._inbox_filled),
             ready=functools.partial(_emit, self.watching, folder),
         )
@@ -326,6 +399,16 @@ def _emit(signal: SignalInstance, *args: object) -> None:
         signal.emit(*args)
     except RuntimeError:  # the service is gone; its stream is being stopped
         log.debug("lock events dropped: their window is gone")
+
+
+def _export(events: list[LockEvent], path: str, done: Callable[..., None]) -> None:
+    writer = write_csv if path.lower().endswith(".csv") else write_jsonl
+    try:
+        count = writer(events, path)
+    except OSError as error:
+        done(path, 0, error.strerror or str(error))
+        return
+    done(path, count, "")
 
 
 def _stop_running(running: list[_Stream | None]) -> None:

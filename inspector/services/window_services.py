@@ -8,7 +8,7 @@ or a recovered write has the store looked at again.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, QStandardPaths, Slot
 
 from inspector.document.save_service import DocumentService
 from inspector.services.lock_actions import LockActions
@@ -34,7 +34,13 @@ class WindowServices(QObject):
         super().__init__(parent)
         self.settings = AppSettings() if settings is None else settings
         self.directory = StoreDirectory(self, poll=poll, observer_factory=observer_factory)
-        self.lock_events = LockEventService(self.directory, self)
+        self.lock_events = LockEventService(
+            self.directory,
+            self,
+            history_root=QStandardPaths.writableLocation(
+                QStandardPaths.StandardLocation.AppDataLocation
+            ),
+        )
         self.lock_actions = LockActions(self, break_notes=self.lock_events)
         self.documents = DocumentService(self)
         self.lock_actions.break_finished.connect(self._on_break_finished)

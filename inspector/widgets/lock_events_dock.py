@@ -7,11 +7,15 @@ list to the store selected in the window.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Slot
+import os
+
+from PySide6.QtCore import QModelIndex, Signal, Slot
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDockWidget,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QTableView,
@@ -20,8 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.display import printable_path
 from inspector.models.lock_events import Column, LockEventTableModel
 from inspector.services.lock_events import LockEventService
+from inspector.widgets.lock_timeline import LockTimeline
 
 
 class LockEventTableView(QTableView):
@@ -72,7 +78,12 @@ class LockEventTableView(QTableView):
 
 
 class LockEventsDock(QDockWidget):
-    """The dock with the event list (and, in other tabs, views of the same events)."""
+    """The dock with the event list and the timeline of the same events."""
+
+    #: (store: str) the user asked to see this store (clicked its lane)
+    store_requested = Signal(str)
+    #: (message: str) for the status bar (an export's outcome)
+    status_message = Signal(str)
 
     def __init__(self, service: LockEventService, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("Lock Events"), parent)
@@ -99,18 +110,59 @@ class LockEventsDock(QDockWidget):
         self.table = LockEventTableView(self.model)
         layout.addWidget(self.table, 1)
         self.tabs.addTab(events_page, self.tr("Events"))
+        self.timeline = LockTimeline(service)
+        self.timeline.store_clicked.connect(self.store_requested)
+        self.tabs.addTab(self.timeline, self.tr("Timeline"))
+        #: File ▸ Export Lock Events…: the events kept, as JSON Lines or CSV
+        self.export_action = QAction(self.tr("&Export Lock Events…"), self)
+        self.export_action.setStatusTip(
+            self.tr("Save the folder's lock events kept so far as JSON Lines or CSV")
+        )
+        self.export_action.triggered.connect(self._on_export_action_triggered)
+        service.export_finished.connect(self._on_service_export_finished)
         self.setWidget(self.tabs)
 
     def set_selected_store(self, store: str | None) -> None:
         """The store selected in the window (None: none)."""
         self._selected_store = store
         self._apply_filter()
+        self.timeline.set_selected_store(store)
 
     def _apply_filter(self) -> None:
         only = self.selected_only_box.isChecked()
         self.model.set_store_filter(self._selected_store if only else None)
         if self.table.following:
             self.table.scrollToBottom()
+
+    def export_to(self, path: str) -> None:
+        """Export the events kept to ``path`` (CSV for ``*.csv``, else JSON Lines)."""
+        self.status_message.emit(self.tr("Exporting lock events…"))
+        self.service.export(path)
+
+    @Slot()
+    def _on_export_action_triggered(self) -> None:
+        jsonl, csv = self.tr("JSON Lines (*.jsonl)"), self.tr("CSV (*.csv)")
+        path, chosen = QFileDialog.getSaveFileName(
+            self,
+            self.tr("Export Lock Events"),
+            os.path.join(os.path.expanduser("~"), "lock-events.jsonl"),
+            f"{jsonl};;{csv}",
+        )
+        if not path:
+            return
+        if chosen == csv and not path.lower().endswith(".csv"):
+            path += ".csv"
+        self.export_to(path)
+
+    @Slot(str, int, str)
+    def _on_service_export_finished(self, path: str, count: int, error: str) -> None:
+        shown = printable_path(path)
+        if error:
+            message = self.tr("Could not export lock events to {path}: {reason}")
+            self.status_message.emit(message.format(path=shown, reason=error))
+        else:
+            message = self.tr("Exported {count} lock events to {path}.")
+            self.status_message.emit(message.format(count=count, path=shown))
 
     @Slot(bool)
     def _on_selected_only_box_toggled(self, _checked: bool) -> None:

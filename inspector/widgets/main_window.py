@@ -137,6 +137,9 @@ class MainWindow(QMainWindow):
         self.lock_events_dock = LockEventsDock(self.services.lock_events, self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.lock_events_dock)
         self.lock_events_dock.hide()
+        self.lock_events_dock.store_requested.connect(self.select_store)
+        self.lock_events_dock.status_message.connect(self._on_status_message)
+        self.services.lock_events.status_message.connect(self._on_status_message)
         self.figures_line = StoreFiguresLine(self.services.lock_events)
         self.document_pane.header.add_line_widget(self.figures_line)
 
@@ -256,6 +259,8 @@ class MainWindow(QMainWindow):
         self.recent_menu = RecentFoldersMenu(self)
         self.recent_menu.folder_chosen.connect(self.open_folder)
         file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.lock_events_dock.export_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 

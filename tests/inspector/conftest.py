@@ -28,6 +28,14 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> str:
     return location
 
 
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: Any) -> str:
+    """Every test gets its own data directory (lock event history), never the user's."""
+    location = str(tmp_path_factory.mktemp("data"))
+    monkeypatch.setenv("XDG_DATA_HOME", location)
+    return location
+
+
 _HOLDER_CODE = textwrap.dedent(
     """
     import sys

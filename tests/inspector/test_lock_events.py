@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 
+from inspector.colours import WARNING_TEXT
 from inspector.models.lock_events import (
     EVENT_ROLE,
     Column,
@@ -261,5 +263,7 @@ def test_alarming_events_are_coloured(qtbot: Any, service: LockEventService) -> 
     service.log_about_to_append.emit(1)
     service.log.extend([LockEvent(0.0, EventKind.STALE, "/x.json", pid=1)])
     service.log_appended.emit(1)
-    assert model.index(0, Column.EVENT).data(Qt.ItemDataRole.ForegroundRole) is not None
+    colour = model.index(0, Column.EVENT).data(Qt.ItemDataRole.ForegroundRole)
+    assert isinstance(colour, QColor)
+    assert colour == WARNING_TEXT.for_palette()
     assert model.index(0, Column.TIME).data(Qt.ItemDataRole.ForegroundRole) is None

@@ -1,0 +1,180 @@
+"""GUI stalls while the Lock Events dock follows a writer storm live (issue 13's target: the
+longest stall at most 50 ms).
+
+Four writer processes update two stores (two writers each) through ``locked_update_json``
+as fast as they can for ``--seconds``; the app's lock event service follows the folder, and the
+dock is shown with the timeline (following live, the last minute and then the whole session),
+with the event table, or hidden (the stream and its batches only). The baseline is the same
+storm with nothing watching it: what the machine's load alone costs the GUI thread. A 5 ms timer on
+the GUI thread measures how late it fires: a stall is the time the GUI thread could not answer.
+
+    python benchmarks/bench_timeline.py [--seconds 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from inspector.services.lock_events import LockEventService  # noqa: E402
+from inspector.widgets.lock_events_dock import LockEventsDock  # noqa: E402
+
+WRITERS = 4
+STORES = 2
+TICK_MS = 5
+
+WRITER = """
+import sys, time, lockcore
+path, deadline = sys.argv[1], time.time() + float(sys.argv[2])
+count = 0
+while time.time() < deadline:
+    lockcore.locked_update_json(path, lambda d: {"n": d["n"] + 1, "pad": "x" * (d["n"] % 50)},
+                                durable=False)
+    count += 1
+print(count)
+"""
+
+
+def run(app: QApplication, seconds: float, mode: str) -> dict[str, float]:
+    folder = tempfile.mkdtemp(prefix="bench-timeline-")
+    stores = [os.path.join(folder, f"store-{n}.json") for n in range(STORES)]
+    for store in stores:
+        Path(store).write_text('{"n": 0}')
+    service = LockEventService()
+    dock = LockEventsDock(service)
+    dock.resize(1200, 360)
+    if mode == "no-stream":
+        pass
+    elif mode != "hidden":
+        dock.show()
+        dock.tabs.setCurrentIndex(0 if mode == "table" else 1)
+        if mode == "timeline-session":
+            dock.timeline.set_span(dock.timeline.span_box.count() - 1)
+    paints: list[float] = []
+    canvas = dock.timeline.canvas
+    paint = canvas.paintEvent
+
+    def timed_paint(event: object) -> None:
+        begun = time.perf_counter()
+        paint(event)  # type: ignore[arg-type]
+        paints.append((time.perf_counter() - begun) * 1000)
+
+    canvas.paintEvent = timed_paint  # type: ignore[method-assign]
+    watching: list[str] = []
+    service.watching.connect(watching.append)
+    if mode != "no-stream":
+        service.watch(folder, recursive=False)
+        while not watching:
+            app.processEvents()
+
+    gaps: list[float] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.nsecsElapsed()]
+
+    def tick() -> None:
+        now = clock.nsecsElapsed()
+        gaps.append((now - last[0]) / 1e6 - TICK_MS)
+        last[0] = now
+
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(TICK_MS)
+    timer.timeout.connect(tick)
+    timer.start()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, stores[n % STORES], str(seconds)],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(WRITERS)
+    ]
+    started = time.monotonic()
+    # The GUI thread runs its event loop as the app does (no busy loop competing with it),
+    # until the writers are done and what the stream collected last is delivered.
+    loop = QEventLoop()
+    finished: list[float] = []
+
+    def check_writers() -> None:
+        if any(writer.poll() is None for writer in writers):
+            return
+        if not finished:
+            finished.append(time.monotonic())
+        elif time.monotonic() - finished[0] > 0.5:
+            loop.quit()
+
+    poll = QTimer()
+    poll.setInterval(100)
+    poll.timeout.connect(check_writers)
+    poll.start()
+    loop.exec()
+    poll.stop()
+    elapsed = time.monotonic() - started
+    timer.stop()
+    updates = sum(int(writer.communicate()[0] or 0) for writer in writers)
+    events = len(service.log)
+    holds = sum(len(lane) for lane in dock.timeline.holds.lanes.values())
+    service.shutdown()
+    dock.deleteLater()
+    app.processEvents()
+    ordered = sorted(gaps)
+    return {
+        "updates": updates,
+        "events": events,
+        "holds": holds,
+        "elapsed": elapsed,
+        "max": ordered[-1] if ordered else 0.0,
+        "p99": ordered[int(len(ordered) * 0.99)] if ordered else 0.0,
+        "median": statistics.median(ordered) if ordered else 0.0,
+        "over50": sum(1 for gap in gaps if gap > 50),
+        "paint_max": max(paints, default=0.0),
+        "paints": len(paints),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of each storm")
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    print(
+        f"{WRITERS} writers on {STORES} stores for {args.seconds:.0f} s each; "
+        f"stall = how late a {TICK_MS} ms GUI timer fired (offscreen)"
+    )
+    print(
+        f"{'dock':20}{'updates':>9}{'holds':>8}{'max stall':>11}{'p99':>9}{'median':>9}"
+        f"{'>50ms':>7}{'max/base':>10}{'paints':>8}{'paint max':>11}"
+    )
+    baseline = None
+    for mode in ("no-stream", "hidden", "table", "timeline-minute", "timeline-session"):
+        figures = run(app, args.seconds, mode)
+        if baseline is None:
+            baseline = max(figures["max"], 0.1)
+        print(
+            f"{mode:20}{figures['updates']:9.0f}{figures['holds']:8.0f}"
+            f"{figures['max']:8.1f} ms{figures['p99']:6.1f} ms{figures['median']:6.1f} ms"
+            f"{figures['over50']:7.0f}{figures['max'] / baseline:9.2f}x"
+            f"{figures['paints']:8.0f}{figures['paint_max']:8.1f} ms"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,168 @@
+"""Holds rebuilt from the lock event stream, per store, for the timeline (plain Python).
+
+A hold begins with ``taken`` and ends with ``released`` or ``broken``; a ``stale`` in between
+marks when its holder was found dead, a ``written`` what it wrote (the data file's size before
+and after). A release the stream saw without its ``taken`` (a hold too short to see, or one
+held when watching began) becomes a hold ending then, as long as its measured duration.
+
+Holds of a store never overlap and come in time order, so each lane is a list sorted by start
+(and by end): the timeline finds what falls in the time it shows by bisection, never by
+walking every hold. Each store keeps its last :data:`MAX_HOLDS_PER_STORE` holds.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lockcore import EventKind, LockEvent
+
+__all__ = ["MAX_HOLDS_PER_STORE", "Hold", "HoldLane", "LockHolds"]
+
+#: How many holds each store keeps (the oldest go first, a tenth at a time).
+MAX_HOLDS_PER_STORE = 100_000
+
+
+@dataclass
+class Hold:
+    """One hold of a store's lock; ``end`` is None while it lasts."""
+
+    start: float
+    end: float | None = None
+    pid: int | None = None
+    process: str | None = None
+    host: str | None = None
+    #: when its holder was found dead (the stale period runs from there to its end)
+    stale_since: float | None = None
+    broken: bool = False
+    by_us: bool = False
+    #: the data file's size when the hold began (as last seen) and after its last write
+    size_before: int | None = None
+    size_after: int | None = None
+
+    @property
+    def wrote(self) -> bool:
+        return self.size_after is not None
+
+    def end_or(self, now: float) -> float:
+        return now if self.end is None else self.end
+
+
+class HoldLane:
+    """One store's holds, oldest first, with their starts for bisection."""
+
+    def __init__(self, store: str) -> None:
+        self.store = store
+        self.holds: list[Hold] = []
+        self.starts: list[float] = []
+        self.size: int | None = None  # the data file's last known size
+
+    def __len__(self) -> int:
+        return len(self.holds)
+
+    @property
+    def open_hold(self) -> Hold | None:
+        if self.holds and self.holds[-1].end is None:
+            return self.holds[-1]
+        return None
+
+    def first_ending_after(self, moment: float) -> int:
+        """The index of the first hold that ends after ``moment`` (or is still held)."""
+        # Holds do not overlap: the one before the first start after ``moment`` is the only
+        # earlier-starting one that can still last past it.
+        index = bisect.bisect_right(self.starts, moment)
+        if index > 0:
+            previous = self.holds[index - 1]
+            if previous.end is None or previous.end > moment:
+                return index - 1
+        return index
+
+    def first_starting_at_or_after(self, moment: float, low: int = 0) -> int:
+        return bisect.bisect_left(self.starts, moment, lo=low)
+
+    def measured_from(self, hold: Hold, start: float) -> None:
+        """The last hold began at ``start`` as its holder recorded it (earlier than the
+        watcher saw it), though not before the hold before it ended."""
+        if len(self.holds) > 1:
+            previous_end = self.holds[-2].end
+            if previous_end is not None:
+                start = max(start, previous_end)
+        if start < hold.start:
+            hold.start = start
+            self.starts[-1] = start
+
+    def append(self, hold: Hold) -> None:
+        # A hold measured back from its release may seem to begin before the last one ended:
+        # holds of one lock cannot overlap, so it began when that one ended.
+        if self.holds:
+            last = self.holds[-1]
+            floor = last.start if last.end is None else last.end
+            hold.start = max(hold.start, floor)
+        self.holds.append(hold)
+        self.starts.append(hold.start)
+        if len(self.holds) > MAX_HOLDS_PER_STORE:
+            drop = MAX_HOLDS_PER_STORE // 10
+            del self.holds[:drop]
+            del self.starts[:drop]
+
+
+class LockHolds:
+    """Every store's lane, fed with events in the order they happened."""
+
+    def __init__(self) -> None:
+        self.lanes: dict[str, HoldLane] = {}
+        self.first_time: float | None = None
+
+    def clear(self) -> None:
+        self.lanes.clear()
+        self.first_time = None
+
+    def add(self, events: Iterable[LockEvent]) -> None:
+        for event in events:
+            if self.first_time is None:
+                self.first_time = event.time
+            lane = self.lanes.get(event.store)
+            if lane is None:
+                lane = self.lanes[event.store] = HoldLane(event.store)
+            self._apply(lane, event)
+
+    @staticmethod
+    def _apply(lane: HoldLane, event: LockEvent) -> None:
+        kind = event.event
+        held = lane.open_hold
+        if kind is EventKind.TAKEN:
+            if held is not None:  # its end was never seen: it ended when this one began
+                held.end = event.time
+            lane.append(_hold_from(event, event.time, lane.size))
+        elif kind in (EventKind.RELEASED, EventKind.BROKEN):
+            if held is None:
+                length = event.duration_s or 0.0
+                held = _hold_from(event, event.time - length, lane.size)
+                lane.append(held)
+            held.end = max(event.time, held.start)
+            if event.duration_s is not None:
+                lane.measured_from(held, event.time - event.duration_s)
+            held.broken = kind is EventKind.BROKEN
+            held.by_us = event.by_us
+            if held.pid is None:
+                held.pid, held.process, held.host = event.pid, event.process, event.host
+        elif kind is EventKind.STALE:
+            if held is not None and held.stale_since is None:
+                held.stale_since = event.time
+        elif kind in (EventKind.WRITTEN, EventKind.CREATED):
+            if held is not None:
+                held.size_after = event.size
+            lane.size = event.size
+        elif kind is EventKind.REMOVED:
+            lane.size = None
+
+
+def _hold_from(event: LockEvent, start: float, size: int | None) -> Hold:
+    return Hold(
+        start=start,
+        pid=event.pid,
+        process=event.process,
+        host=event.host,
+        size_before=size,
+    )

@@ -1,0 +1,484 @@
+"""The lock timeline: one lane per store, a bar per hold, coloured by holder.
+
+It draws :class:`~inspector.services.lock_holds.LockHolds` (fed by the lock event service) and
+nothing else. Painting costs what the screen can show, not what happened: for each lane only the
+holds in the visible time range are looked at (found by bisection), and where many holds fall
+on one pixel column it draws that column once and jumps (by bisection again) to the first hold
+that starts on the next one. Thousands of holds a minute thus cost a few hundred rectangles a
+frame; no item per hold is ever made.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QPoint,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QHelpEvent,
+    QHideEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QShowEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QScrollBar,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.colours import ERROR_TEXT, contrast_ratio
+from inspector.display import printable_name
+from inspector.models.lock_events import duration_text, holder_text
+from inspector.services.lock_events import LockEventService
+from inspector.services.lock_holds import Hold, HoldLane, LockHolds
+from inspector.translation import QT_TRANSLATE_NOOP
+from lockcore import EventKind, LockEvent
+
+__all__ = ["SPANS", "LockTimeline", "LockTimelineCanvas", "holder_colour"]
+
+#: The time spans the timeline can show (seconds; None: the whole session), with their names.
+SPANS: tuple[tuple[float | None, str], ...] = (
+    (60.0, QT_TRANSLATE_NOOP("LockTimeline", "Last minute")),
+    (300.0, QT_TRANSLATE_NOOP("LockTimeline", "Last 5 minutes")),
+    (900.0, QT_TRANSLATE_NOOP("LockTimeline", "Last 15 minutes")),
+    (3600.0, QT_TRANSLATE_NOOP("LockTimeline", "Last hour")),
+    (None, QT_TRANSLATE_NOOP("LockTimeline", "Whole session")),
+)
+#: While following live, the timeline repaints this often (ms) -- only while it is shown.
+LIVE_REPAINT_MS = 200
+#: WCAG 2.1 (1.4.11): the least contrast of a graphical object against what is beside it.
+AA_GRAPHICS = 3.0
+_LANE_HEIGHT = 22
+_LANE_GAP = 4
+_AXIS_HEIGHT = 20
+_LABEL_WIDTH = 140
+_GOLDEN = 0.6180339887498949
+
+
+@lru_cache(maxsize=4096)
+def _holder_colour(pid: int | None, background: int) -> QColor:
+    base = QColor.fromRgba(background)
+    dark_background = base.lightness() < 128
+    if pid is None:
+        hue, saturation = 0.0, 0.0
+    else:
+        hue, saturation = (pid * _GOLDEN) % 1.0, 0.7
+    lightness = 0.62 if dark_background else 0.42
+    step = 0.04 if dark_background else -0.04
+    colour = QColor.fromHslF(hue, saturation, lightness)
+    # Lighter on dark views, darker on light ones, until the bar stands out enough.
+    while contrast_ratio(colour, base) < AA_GRAPHICS and 0.05 < lightness < 0.95:
+        lightness += step
+        colour = QColor.fromHslF(hue, saturation, lightness)
+    return colour
+
+
+def holder_colour(pid: int | None, background: QColor) -> QColor:
+    """The colour of ``pid``'s bars: the same for a PID every time (its hue from the PID), with
+    at least 3:1 contrast against ``background`` (grey when the holder is unknown)."""
+    return _holder_colour(pid, background.rgba())
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("LockTimeline", text)
+
+
+def size_change_text(hold: Hold) -> str:
+    """What the hold wrote: "812 → 840 bytes (+28)", or that it wrote nothing seen."""
+    if hold.size_after is None:
+        return _tr("wrote nothing the watcher saw")
+    if hold.size_before is None:
+        return _tr("wrote {after} bytes").format(after=f"{hold.size_after:,}")
+    change = hold.size_after - hold.size_before
+    return _tr("wrote {before} → {after} bytes ({change})").format(
+        before=f"{hold.size_before:,}", after=f"{hold.size_after:,}", change=f"{change:+,}"
+    )
+
+
+def hold_tooltip(hold: Hold, now: float) -> str:
+    """Holder, duration, and what the hold wrote."""
+    probe = LockEvent(hold.start, EventKind.TAKEN, "", pid=hold.pid, process=hold.process)
+    holder = holder_text(probe) or _tr("unknown holder")
+    length = duration_text(hold.end_or(now) - hold.start)
+    if hold.end is None:
+        length = _tr("{duration}, still held").format(duration=length)
+    lines = [holder, length, size_change_text(hold)]
+    if hold.stale_since is not None:
+        lines.append(
+            _tr("holder found dead after {duration}").format(
+                duration=duration_text(hold.stale_since - hold.start)
+            )
+        )
+    if hold.broken:
+        lines.append(_tr("broken by us") if hold.by_us else _tr("broken"))
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The time range on screen and where it is drawn."""
+
+    start: float
+    end: float
+    left: int
+    width: int
+
+    def x(self, moment: float) -> float:
+        return self.left + (moment - self.start) / (self.end - self.start) * self.width
+
+    def moment(self, x: float) -> float:
+        return self.start + (x - self.left) / self.width * (self.end - self.start)
+
+
+class LockTimelineCanvas(QWidget):
+    """Draws the lanes; the time range is set by :class:`LockTimeline`."""
+
+    #: (store: str) a lane was clicked
+    store_clicked = Signal(str)
+
+    def __init__(
+        self,
+        holds: LockHolds,
+        clock: Callable[[], float] = time.time,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.holds = holds
+        self.clock = clock
+        self.span: float | None = 60.0
+        self.end_time: float | None = None  # None: follow now
+        self.selected_store: str | None = None
+        self.setMouseTracking(True)
+        self.setMinimumHeight(_AXIS_HEIGHT + _LANE_HEIGHT + 2 * _LANE_GAP)
+        self.setAccessibleName(self.tr("Lock timeline"))
+        #: how many rectangles the last paint drew (for the benchmark and tests)
+        self.last_paint_bars = 0
+        self._stale_edge = QColor()
+
+    def sizeHint(self) -> QSize:
+        return QSize(600, _AXIS_HEIGHT + max(1, len(self.holds.lanes)) * _LANE_HEIGHT + 8)
+
+    # -- geometry ---------------------------------------------------------------------------
+
+    def lanes(self) -> list[HoldLane]:
+        return [self.holds.lanes[store] for store in sorted(self.holds.lanes)]
+
+    def frame(self) -> _Frame:
+        now = self.clock()
+        end = now if self.end_time is None else self.end_time
+        if self.span is None:
+            first = self.holds.first_time
+            start = min(first, end - 1.0) if first is not None else end - 60.0
+        else:
+            start = end - self.span
+        width = max(1, self.width() - _LABEL_WIDTH - 4)
+        return _Frame(start, max(end, start + 1e-3), _LABEL_WIDTH, width)
+
+    def lane_rect(self, index: int) -> QRect:
+        top = _AXIS_HEIGHT + index * (_LANE_HEIGHT + _LANE_GAP) + _LANE_GAP
+        return QRect(0, top, self.width(), _LANE_HEIGHT)
+
+    def hold_at(self, position: QPoint) -> tuple[HoldLane, Hold] | None:
+        """The hold drawn under ``position`` (within a pixel on either side), if any."""
+        lanes = self.lanes()
+        for index, lane in enumerate(lanes):
+            if not self.lane_rect(index).contains(position):
+                continue
+            frame = self.frame()
+            if position.x() < frame.left:
+                return None
+            pixel = (frame.end - frame.start) / frame.width
+            moment = frame.moment(position.x())
+            found = lane.first_ending_after(moment - pixel)
+            if found < len(lane):
+                hold = lane.holds[found]
+                if hold.start <= moment + pixel:
+                    return lane, hold
+            return None
+        return None
+
+    # -- painting ---------------------------------------------------------------------------
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        palette = self.palette()
+        background = palette.color(QPalette.ColorRole.Base)
+        painter.fillRect(self.rect(), background)
+        frame = self.frame()
+        now = self.clock()
+        self._paint_axis(painter, frame, palette)
+        bars = 0
+        # Stale: the bar striped with the view's own colour, over an error-coloured edge.
+        stale_brush = QBrush(background, Qt.BrushStyle.BDiagPattern)
+        self._stale_edge = ERROR_TEXT.for_palette(palette)
+        for index, lane in enumerate(self.lanes()):
+            rect = self.lane_rect(index)
+            if rect.top() > self.height():
+                break
+            if lane.store == self.selected_store:
+                painter.fillRect(rect, palette.color(QPalette.ColorRole.AlternateBase))
+            painter.setPen(palette.color(QPalette.ColorRole.Text))
+            painter.drawText(
+                QRect(4, rect.top(), _LABEL_WIDTH - 8, rect.height()),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                printable_name(lane.store),
+            )
+            bars += self._paint_lane(painter, lane, rect, frame, now, background, stale_brush)
+        painter.end()
+        self.last_paint_bars = bars
+
+    def _paint_axis(self, painter: QPainter, frame: _Frame, palette: QPalette) -> None:
+        painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+        length = frame.end - frame.start
+        # About one tick per 100 pixels, on a round number of seconds.
+        rough = length * 100 / frame.width
+        step = next(
+            (
+                s
+                for s in (0.1, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
+                if s >= rough
+            ),
+            3600.0 * math.ceil(rough / 3600),
+        )
+        tick = math.ceil(frame.start / step) * step
+        while tick <= frame.end:
+            x = round(frame.x(tick))
+            painter.drawLine(x, _AXIS_HEIGHT - 4, x, self.height())
+            label = time.strftime("%H:%M:%S", time.localtime(tick))
+            painter.drawText(x + 3, _AXIS_HEIGHT - 6, label)
+            tick += step
+
+    def _paint_lane(  # noqa: PLR0917 - the frame's facts, computed once per paint
+        self,
+        painter: QPainter,
+        lane: HoldLane,
+        rect: QRect,
+        frame: _Frame,
+        now: float,
+        background: QColor,
+        stale_brush: QBrush,
+    ) -> int:
+        holds = lane.holds
+        index = lane.first_ending_after(frame.start)
+        pixel = (frame.end - frame.start) / frame.width
+        top, height = rect.top(), rect.height()
+        drawn = 0
+        painter.setPen(Qt.PenStyle.NoPen)
+        count = len(holds)
+        while index < count:
+            hold = holds[index]
+            if hold.start > frame.end:
+                break
+            left = max(frame.x(hold.start), frame.left)
+            right = min(frame.x(hold.end_or(now)), frame.left + frame.width)
+            width = max(1.0, right - left)
+            painter.setBrush(holder_colour(hold.pid, background))
+            painter.drawRect(QRectF(left, top, width, height))
+            drawn += 1
+            if hold.stale_since is not None:
+                stale_left = max(frame.x(hold.stale_since), frame.left)
+                stale_width = max(1.0, right - stale_left)
+                painter.setBrush(stale_brush)
+                painter.drawRect(QRectF(stale_left, top, stale_width, height))
+                painter.fillRect(
+                    QRectF(stale_left, top + height - 3, stale_width, 3), self._stale_edge
+                )
+            # Every hold starting within this pixel column is covered by this bar: jump past.
+            next_moment = frame.moment(math.floor(left + width) + 1) - pixel * 0.001
+            index = lane.first_starting_at_or_after(next_moment, index + 1)
+        return drawn
+
+    # -- events -----------------------------------------------------------------------------
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            found = self.hold_at(event.pos())
+            if found is None:
+                QToolTip.hideText()
+                event.ignore()
+            else:
+                QToolTip.showText(event.globalPos(), hold_tooltip(found[1], self.clock()), self)
+            return True
+        return super().event(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        position = event.position().toPoint()
+        for index, lane in enumerate(self.lanes()):
+            if self.lane_rect(index).contains(position):
+                self.store_clicked.emit(lane.store)
+                return
+        super().mousePressEvent(event)
+
+
+class LockTimeline(QWidget):
+    """The timeline with its controls: the span shown, following live, and panning back."""
+
+    #: (store: str) a lane was clicked
+    store_clicked = Signal(str)
+
+    def __init__(
+        self,
+        service: LockEventService,
+        clock: Callable[[], float] = time.time,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.holds = LockHolds()
+        self.clock = clock
+        self.canvas = LockTimelineCanvas(self.holds, clock)
+        self.canvas.store_clicked.connect(self.store_clicked)
+        self.span_box = QComboBox()
+        self.span_box.setAccessibleName(self.tr("Time shown"))
+        for _seconds, name in SPANS:
+            self.span_box.addItem(_tr(name))
+        self.span_box.currentIndexChanged.connect(self._on_span_box_current_index_changed)
+        self.follow_box = QCheckBox(self.tr("Follow live"))
+        self.follow_box.setChecked(True)
+        self.follow_box.toggled.connect(self._on_follow_box_toggled)
+        self.scroll_bar = QScrollBar(Qt.Orientation.Horizontal)
+        self.scroll_bar.setAccessibleName(self.tr("Time"))
+        self.scroll_bar.valueChanged.connect(self._on_scroll_bar_value_changed)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel(self.tr("Show:")))
+        controls.addWidget(self.span_box)
+        controls.addWidget(self.follow_box)
+        controls.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(controls)
+        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.scroll_bar)
+        self._live_timer = QTimer(self)
+        self._live_timer.setInterval(LIVE_REPAINT_MS)
+        self._live_timer.timeout.connect(self._on_live_timer_timeout)
+        self._lane_count = 0
+        service.events_arrived.connect(self._on_service_events_arrived)
+        service.events_cleared.connect(self._on_service_events_cleared)
+        self._update_scroll_bar()
+
+    def set_selected_store(self, store: str | None) -> None:
+        self.canvas.selected_store = store
+        self.canvas.update()
+
+    def set_span(self, index: int) -> None:
+        self.span_box.setCurrentIndex(index)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _update_scroll_bar(self) -> None:
+        # In tenths of a second from the session's first event to now.
+        first = self.holds.first_time
+        now = self.clock()
+        span = self.canvas.span
+        total = 0 if first is None else max(0, int((now - first) * 10))
+        page = total if span is None else int(span * 10)
+        self.scroll_bar.blockSignals(True)
+        self.scroll_bar.setRange(0, max(0, total - page))
+        self.scroll_bar.setPageStep(max(1, page))
+        if self.canvas.end_time is None:
+            self.scroll_bar.setValue(self.scroll_bar.maximum())
+        self.scroll_bar.blockSignals(False)
+        self.scroll_bar.setEnabled(span is not None and total > page)
+
+    # -- events -----------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self.follow_box.isChecked():
+            self._live_timer.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._live_timer.stop()
+        super().hideEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        # Ctrl+wheel zooms through the spans; the wheel alone pans (scroll bar).
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            step = -1 if event.angleDelta().y() > 0 else 1
+            self.set_span(min(max(0, self.span_box.currentIndex() + step), len(SPANS) - 1))
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    # -- slots ------------------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_service_events_arrived(self, events: list[LockEvent]) -> None:
+        self.holds.add(events)
+        if len(self.holds.lanes) != self._lane_count:
+            self._lane_count = len(self.holds.lanes)
+            self.canvas.setMinimumHeight(self.canvas.sizeHint().height())
+        # Drawn at the next live tick (or now, when not following and the range is on show).
+        if not self.follow_box.isChecked() and self.isVisible():
+            self.canvas.update()
+
+    @Slot()
+    def _on_service_events_cleared(self) -> None:
+        self.holds.clear()
+        self._lane_count = 0
+        self.canvas.update()
+
+    @Slot()
+    def _on_live_timer_timeout(self) -> None:
+        self._update_scroll_bar()
+        self.canvas.update()
+
+    @Slot(int)
+    def _on_span_box_current_index_changed(self, index: int) -> None:
+        self.canvas.span = SPANS[index][0]
+        self._update_scroll_bar()
+        self.canvas.update()
+
+    @Slot(bool)
+    def _on_follow_box_toggled(self, follow: bool) -> None:
+        if follow:
+            self.canvas.end_time = None
+            if self.isVisible():
+                self._live_timer.start()
+        else:
+            self.canvas.end_time = self.clock()
+            self._live_timer.stop()
+        self._update_scroll_bar()
+        self.canvas.update()
+
+    @Slot(int)
+    def _on_scroll_bar_value_changed(self, value: int) -> None:
+        first = self.holds.first_time
+        if first is None or self.canvas.span is None:
+            return
+        if value >= self.scroll_bar.maximum():
+            if not self.follow_box.isChecked():
+                self.follow_box.setChecked(True)
+            return
+        if self.follow_box.isChecked():
+            self.follow_box.blockSignals(True)
+            self.follow_box.setChecked(False)
+            self.follow_box.blockSignals(False)
+            self._live_timer.stop()
+        self.canvas.end_time = first + value / 10 + self.canvas.span
+        self.canvas.update()

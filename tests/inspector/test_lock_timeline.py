@@ -1,0 +1,202 @@
+"""The lock timeline: holds rebuilt from events, their colours, and the painted lanes over a
+real writer storm."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QColor
+
+from inspector.colours import contrast_ratio
+from inspector.services.lock_events import LockEventService
+from inspector.services.lock_holds import LockHolds
+from inspector.widgets.lock_timeline import (
+    AA_GRAPHICS,
+    LockTimeline,
+    hold_tooltip,
+    holder_colour,
+)
+from lockcore import EventKind, LockEvent
+
+DEADLINE_MS = 10_000
+STORE = "/f/a.json"
+
+
+def _event(moment: float, kind: EventKind, **facts: Any) -> LockEvent:
+    return LockEvent(moment, kind, facts.pop("store", STORE), **facts)
+
+
+def test_a_hold_has_its_holder_length_stale_time_and_writes() -> None:
+    holds = LockHolds()
+    holds.add(
+        [
+            _event(100.0, EventKind.CREATED, size=10),
+            _event(101.0, EventKind.TAKEN, pid=7, process="sync"),
+            _event(101.5, EventKind.WRITTEN, pid=7, size=40),
+            _event(102.0, EventKind.STALE, pid=7),
+            _event(104.0, EventKind.BROKEN, pid=7, duration_s=3.0, by_us=True),
+            _event(105.0, EventKind.RELEASED, duration_s=0.25),  # one too short to see taken
+        ]
+    )
+    first, second = holds.lanes[STORE].holds
+    assert (first.start, first.end, first.pid, first.process) == (101.0, 104.0, 7, "sync")
+    assert (first.size_before, first.size_after) == (10, 40)
+    assert first.stale_since == 102.0
+    assert first.broken
+    assert first.by_us
+    assert (second.start, second.end) == (104.75, 105.0)
+    assert second.size_before == 40
+    assert second.size_after is None
+
+
+_kinds = st.sampled_from(list(EventKind))
+
+
+@st.composite
+def _event_sequences(draw: st.DrawFn) -> list[LockEvent]:
+    steps = draw(st.lists(st.floats(min_value=0, max_value=5, allow_nan=False), max_size=80))
+    moment = 1000.0
+    events = []
+    for step in steps:
+        moment += step
+        events.append(
+            _event(
+                moment,
+                draw(_kinds),
+                pid=draw(st.one_of(st.none(), st.integers(1, 5))),
+                duration_s=draw(st.one_of(st.none(), st.floats(0, 10, allow_nan=False))),
+                size=draw(st.one_of(st.none(), st.integers(0, 100))),
+            )
+        )
+    return events
+
+
+@given(_event_sequences(), st.floats(min_value=990, max_value=1500, allow_nan=False))
+def test_holds_never_overlap_and_bisection_finds_what_a_walk_finds(
+    events: list[LockEvent], moment: float
+) -> None:
+    holds = LockHolds()
+    holds.add(events)
+    now = events[-1].time if events else 1000.0
+    for lane in holds.lanes.values():
+        spans = [(hold.start, hold.end_or(now)) for hold in lane.holds]
+        assert lane.starts == [start for start, _end in spans]
+        for (start, end), (next_start, _next_end) in itertools.pairwise(spans):
+            assert start <= end <= next_start
+        walked = next(
+            (i for i, hold in enumerate(lane.holds) if hold.end is None or hold.end > moment),
+            len(lane.holds),
+        )
+        assert lane.first_ending_after(moment) == walked
+
+
+@given(st.integers(min_value=1, max_value=4_194_304))
+def test_a_holder_keeps_its_colour_and_stands_out_on_light_and_dark_views(pid: int) -> None:
+    for background in (QColor("#ffffff"), QColor("#f7f7f7"), QColor("#1e1e20")):
+        colour = holder_colour(pid, background)
+        assert colour == holder_colour(pid, background)
+        assert contrast_ratio(colour, background) >= AA_GRAPHICS
+    assert contrast_ratio(holder_colour(None, QColor("#ffffff")), QColor("#ffffff")) >= 3
+
+
+def _writer(store: Path, updates: int) -> list[str]:
+    code = (
+        "import lockcore, sys\n"
+        f"for _ in range({updates}):\n"
+        "    lockcore.locked_update_json(sys.argv[1], lambda d: {'n': d['n'] + 1}, durable=False)\n"
+    )
+    return [sys.executable, "-c", code, str(store)]
+
+
+def test_a_storm_is_drawn_in_a_bar_per_pixel_at_most_and_a_bar_tells_its_hold(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    service = LockEventService()
+    timeline = LockTimeline(service)
+    qtbot.addWidget(timeline)
+    timeline.resize(800, 200)
+    timeline.show()
+    stores = [tmp_path / "a.json", tmp_path / "b.json"]
+    for store in stores:
+        store.write_text('{"n": 0}')
+    with qtbot.waitSignal(service.watching, timeout=DEADLINE_MS):
+        service.watch(str(tmp_path), recursive=False)
+    writers = [subprocess.Popen(_writer(store, 200)) for store in stores for _ in range(2)]
+    for writer in writers:
+        assert writer.wait(60) == 0
+    qtbot.waitUntil(
+        lambda: all(len(timeline.holds.lanes.get(str(store), ())) >= 400 for store in stores),
+        timeout=DEADLINE_MS,
+    )
+    canvas = timeline.canvas
+    canvas.grab()  # paints it now
+    frame = canvas.frame()
+    # 800 holds in two lanes, drawn as at most one bar per pixel column per lane.
+    assert 0 < canvas.last_paint_bars <= 2 * (frame.width + 1)
+    # The whole session fits: the newest hold with a known holder is under the pointer.
+    timeline.set_span(timeline.span_box.count() - 1)
+    lane = timeline.holds.lanes[str(stores[0])]
+    hold = next(hold for hold in reversed(lane.holds) if hold.pid is not None)
+    assert hold.pid in {writer.pid for writer in writers}
+    frame = canvas.frame()
+    x = round(frame.x(hold.start))
+    found = canvas.hold_at(QPoint(x, canvas.lane_rect(0).center().y()))
+    assert found is not None
+    assert found[0] is lane
+    pixel = (frame.end - frame.start) / frame.width
+    assert found[1].start - pixel <= frame.moment(x) <= found[1].end_or(frame.end) + pixel
+    assert f"(PID {hold.pid})" in hold_tooltip(hold, frame.end)
+    assert "bytes" in hold_tooltip(hold, frame.end)
+    service.shutdown()
+
+
+def test_the_whole_session_is_one_bar_per_pixel_however_many_holds(qtbot: Any) -> None:
+    service = LockEventService()
+    now = 10_000.0
+    timeline = LockTimeline(service, clock=lambda: now)
+    qtbot.addWidget(timeline)
+    timeline.resize(600, 160)
+    timeline.show()
+    events = []
+    for number in range(50_000):
+        start = 10_000.0 - 50_000 * 0.002 + number * 0.002
+        events.append(_event(start, EventKind.TAKEN, pid=number % 4 + 1))
+        events.append(_event(start + 0.001, EventKind.RELEASED, duration_s=0.001))
+    timeline.holds.add(events)
+    timeline.set_span(timeline.span_box.count() - 1)
+    timeline.canvas.grab()  # paints it now
+    assert 0 < timeline.canvas.last_paint_bars <= timeline.canvas.frame().width + 1
+
+
+def test_clicking_a_lane_in_the_window_selects_its_store(
+    qtbot: Any, main_window: Any, store_folder: str
+) -> None:
+    from PySide6.QtCore import Qt
+
+    dock = main_window.lock_events_dock
+    dock.toggleViewAction().trigger()
+    dock.tabs.setCurrentWidget(dock.timeline)
+    events = main_window.services.lock_events
+    qtbot.waitUntil(lambda: events.tracker is not None, timeout=DEADLINE_MS)
+    store = str(Path(store_folder) / "projects.json")
+
+    def written() -> bool:
+        Path(store).write_text('{"projects": [1]}')
+        events.flush()
+        return store in dock.timeline.holds.lanes
+
+    qtbot.waitUntil(written, timeout=DEADLINE_MS)
+    canvas = dock.timeline.canvas
+    index = [lane.store for lane in canvas.lanes()].index(store)
+    qtbot.waitExposed(canvas)
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.lane_rect(index).center())
+    assert main_window.selected_entry() is not None
+    assert main_window.selected_entry().path == store
+    assert canvas.selected_store == store
