@@ -48,6 +48,7 @@ from lockcore._store_files import (
     legacy_temp_path_for,
     list_stores,
 )
+from lockcore._versions import StoreVersion, list_versions, read_version
 
 __version__ = "0.1.0"
 
@@ -76,6 +77,7 @@ __all__ = [
     "OnWait",
     "StoreFile",
     "StoreFileKind",
+    "StoreVersion",
     "UnsupportedPlatformError",
     "__version__",
     "break_stale_lock",
@@ -85,10 +87,12 @@ __all__ = [
     "inspect_lock",
     "legacy_temp_path_for",
     "list_stores",
+    "list_versions",
     "lock_path_for",
     "locked_read_json",
     "locked_update_json",
     "locked_write_json",
+    "read_version",
     "recover_interrupted_write",
     "watch_lock_events",
 ]

@@ -25,7 +25,9 @@ from lockcore._break import break_stale_lock
 from lockcore._errors import FileLockError, HolderAliveError, LockChangedError
 from lockcore._events import LockEvent, watch_lock_events
 from lockcore._holder import LOCK_SUFFIX, LockInfo, LockState, inspect_lock, this_host
-from lockcore._store_files import classify_store_file, list_stores
+from lockcore._json import locked_update_json
+from lockcore._store_files import StoreFileKind, classify_store_file, list_stores
+from lockcore._versions import list_versions, read_version
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -239,6 +241,75 @@ def _event_line(event: LockEvent, directory: str) -> str:
     return "  ".join(parts)
 
 
+#: ``lockcore restore`` keeps the version it replaces among this many, so a restore can be undone.
+RESTORE_KEEPS_VERSIONS = 20
+
+
+def _history(args: argparse.Namespace, out: TextIO) -> int:
+    """The kept versions and quarantined copies of FILE, newest first."""
+    path = _store_of(args.file)
+    versions = list_versions(path)
+    if args.json:
+        rows = [
+            {
+                "version": version.version_id,
+                "kind": "version" if version.kind is StoreFileKind.VERSION else "quarantine",
+                "saved_at": version.saved_at,
+                "replaced_at": version.replaced_at,
+                "size": version.size,
+                "program": version.program,
+                "path": version.path,
+            }
+            for version in versions
+        ]
+        out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    if not versions:
+        print(f"{_printable(path)}: no kept versions", file=out)
+        return EXIT_OK
+    print(f"{'VERSION':<40} {'SAVED':<19} {'SIZE':>10}  REPLACED BY", file=out)
+    for version in versions:
+        saved = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(version.saved_at))
+        who = (
+            "(quarantined corrupt bytes)"
+            if version.kind is StoreFileKind.QUARANTINE
+            else version.program or "-"
+        )
+        print(
+            f"{_printable(version.version_id):<40} {saved:<19} {version.size:>10}  "
+            f"{_printable(who)}",
+            file=out,
+        )
+    return EXIT_OK
+
+
+def _restore(args: argparse.Namespace, out: TextIO) -> int:
+    """Write a kept version back as a normal locked update, keeping the state it replaces."""
+    path = _store_of(args.file)
+    raw = read_version(path, args.version)
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        print(
+            f"lockcore: {args.version} is not valid JSON ({error}); not restored", file=sys.stderr
+        )
+        return EXIT_USAGE
+    locked_update_json(
+        path,
+        lambda _current: document,
+        indent="keep",
+        create_parents=False,
+        keep_versions=RESTORE_KEEPS_VERSIONS,
+    )
+    print(f"restored {_printable(path)} from {_printable(args.version)}", file=out)
+    return EXIT_OK
+
+
+def _store_of(target: str) -> str:
+    classified = classify_store_file(target)
+    return target if classified is None else classified[1]
+
+
 def _printable(text: str) -> str:
     """Control characters escaped: a file name or lock content must not drive the terminal."""
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
@@ -277,6 +348,17 @@ def build_parser() -> argparse.ArgumentParser:
     watching.add_argument("directory", metavar="DIR")
     watching.add_argument("--json", action="store_true", help="one JSON object per line")
     watching.add_argument("-r", "--recursive", action="store_true", help="include subfolders")
+    history = commands.add_parser(
+        "history", help="list the kept versions (and quarantined copies) of FILE, newest first"
+    )
+    history.add_argument("file", metavar="FILE", help="the data file")
+    history.add_argument("--json", action="store_true", help="machine-readable output")
+    restore = commands.add_parser(
+        "restore",
+        help="write VERSION of FILE back (a locked update; the current state is kept as a version)",
+    )
+    restore.add_argument("file", metavar="FILE", help="the data file")
+    restore.add_argument("version", metavar="VERSION", help="a version as 'history' lists it")
     return parser
 
 
@@ -288,6 +370,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _status(args, out)
         if args.command == "watch":
             return _watch(args, out)
+        if args.command == "history":
+            return _history(args, out)
+        if args.command == "restore":
+            return _restore(args, out)
         return _break(args, out)
     except (OSError, FileLockError) as error:
         print(f"lockcore: {_printable(str(error))}", file=sys.stderr)

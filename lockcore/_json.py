@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from lockcore import _atomic, _jsonedit
+from lockcore import _atomic, _jsonedit, _versions
 from lockcore._acquire import CancelCheck, OnWait
 from lockcore._classify import classify_json
 from lockcore._errors import CorruptJSONError, NonFiniteNumberError
@@ -170,16 +170,29 @@ def locked_write_json(
     *,
     durable: bool = True,
     create_parents: bool = True,
+    keep_versions: int = 0,
+    versions_max_bytes: int = _versions.DEFAULT_VERSIONS_MAX_BYTES,
 ) -> None:
     """Replace a JSON document atomically under its lock (not atomic with an earlier read).
 
     The whole file is written anew with ``indent``. NaN or ±Infinity anywhere in ``data``
     raises NonFiniteNumberError (JSON cannot carry them) and nothing is written; strings with
-    lone surrogates are written as ``\\ud800`` escapes.
+    lone surrogates are written as ``\\ud800`` escapes. ``keep_versions``: see
+    :func:`locked_update_json`.
     """
     path = os.fspath(path)
     raw = _serialize(path, data, indent)
     with FileLock(path, timeout, create_parents=create_parents) as lock:
+        if keep_versions > 0:
+            replaced = _atomic.read_bytes(path)
+            if replaced is not None and replaced != raw:
+                _versions.keep_version(
+                    path,
+                    replaced,
+                    keep=keep_versions,
+                    max_bytes=versions_max_bytes,
+                    durable=durable,
+                )
         _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
     if durable:
         _atomic.sync_directory(path)
@@ -199,6 +212,8 @@ def edit_json(
     cancel_check: CancelCheck | None = None,
     on_wait: OnWait | None = None,
     on_quarantine: OnQuarantine | None = None,
+    keep_versions: int = 0,
+    versions_max_bytes: int = _versions.DEFAULT_VERSIONS_MAX_BYTES,
 ) -> Iterator[Any]:
     """Hold the lock across read, change and write: ``with edit_json(p) as doc: doc["n"] += 1``.
 
@@ -220,6 +235,8 @@ def edit_json(
             cancel_check=cancel_check,
             on_wait=on_wait,
             on_quarantine=on_quarantine,
+            keep_versions=keep_versions,
+            versions_max_bytes=versions_max_bytes,
         ),
     ) as draft:
         yield draft.document
@@ -240,6 +257,8 @@ def locked_update_json(
     on_wait: OnWait | None = None,
     on_quarantine: OnQuarantine | None = None,
     on_commit: OnCommit | None = None,
+    keep_versions: int = 0,
+    versions_max_bytes: int = _versions.DEFAULT_VERSIONS_MAX_BYTES,
 ) -> Any:
     """Apply ``updater`` to the document under its lock and write what it returns.
 
@@ -267,6 +286,13 @@ def locked_update_json(
     ``on_commit``, if given, is called before the lock is released with the bytes the file
     holds when the update ends: those just written, or the original when nothing needed
     writing (so a caller can show exactly what is on disk without reading it again).
+
+    ``keep_versions=N`` (opt-in; 0, the default, keeps none) keeps the bytes a write replaces
+    as a version beside the store, under the lock and before the replace, with the store's
+    owner, mode, ACL and extended attributes; the oldest beyond N versions or beyond
+    ``versions_max_bytes`` in total are removed (a version larger than that is not kept). See
+    :func:`list_versions`, :func:`read_version`, ``lockcore history`` and ``lockcore restore``.
+    A corrupt file's bytes are kept as its quarantine copy instead.
     """
     with _transaction(
         path,
@@ -282,6 +308,8 @@ def locked_update_json(
             on_wait=on_wait,
             on_quarantine=on_quarantine,
             on_commit=on_commit,
+            keep_versions=keep_versions,
+            versions_max_bytes=versions_max_bytes,
         ),
     ) as draft:
         updated = updater(draft.document)
@@ -310,6 +338,8 @@ class _Options:
     on_wait: OnWait | None
     on_quarantine: OnQuarantine | None
     on_commit: OnCommit | None = None
+    keep_versions: int = 0
+    versions_max_bytes: int = _versions.DEFAULT_VERSIONS_MAX_BYTES
 
 
 @contextmanager
@@ -334,6 +364,14 @@ def _transaction(
         raw = _render(path, original if parsed else None, draft.document, indent)
         wrote = raw is not original and raw != original
         if wrote:
+            if options.keep_versions > 0 and parsed and original is not None:
+                _versions.keep_version(
+                    path,
+                    original,
+                    keep=options.keep_versions,
+                    max_bytes=options.versions_max_bytes,
+                    durable=durable,
+                )
             _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
         if options.on_commit is not None:
             options.on_commit(raw)

@@ -7,7 +7,9 @@ A store is a JSON data file ``X.json``. Beside it live, at times:
 * ``X.json.tmp`` -- the reviewed module's temp file; a complete one with no ``X.json`` beside it
   is the newest data of a legacy write that died between its unlink and its rename;
 * ``X.json.corrupt-<stamp>-<hex>`` -- the bytes of an unparseable file, kept when an update was
-  told to quarantine them (``on_corrupt="quarantine"``).
+  told to quarantine them (``on_corrupt="quarantine"``);
+* ``X.json.version-<stamp>-<hex>[-<program>]`` -- a version the store held before a write that
+  was told to keep versions (``keep_versions=N``), see :func:`lockcore.list_versions`.
 
 Programs that list, watch or clean a folder of stores ask here instead of spelling these names
 themselves, so that a change of name in lockcore cannot leave them behind.
@@ -25,6 +27,7 @@ from lockcore._holder import LOCK_SUFFIX
 DATA_SUFFIX = ".json"
 LEGACY_TEMP_SUFFIX = ".tmp"
 _QUARANTINE_MARK = ".corrupt-"
+_VERSION_MARK = ".version-"
 _LOCK_NAME_SUFFIX = DATA_SUFFIX + LOCK_SUFFIX
 _LEGACY_TEMP_NAME_SUFFIX = DATA_SUFFIX + LEGACY_TEMP_SUFFIX
 _TEMP_RE = re.compile(r"(?P<store>.+\.json)\.[0-9a-f]+\.tmp", re.DOTALL)
@@ -38,6 +41,7 @@ class StoreFileKind(enum.Enum):
     TEMP = "lockcore temp file"
     LEGACY_TEMP = "legacy temp file"
     QUARANTINE = "quarantined copy"
+    VERSION = "kept version"
 
 
 class StoreFile(NamedTuple):
@@ -80,6 +84,10 @@ def classify_store_file(  # noqa: PLR0911 - one return per kind of file
     if mark >= 0:
         store_name = name[: mark + len(DATA_SUFFIX)]
         return StoreFileKind.QUARANTINE, path[: len(path) - len(name)] + store_name
+    mark = name.find(DATA_SUFFIX + _VERSION_MARK)
+    if mark >= 0:
+        store_name = name[: mark + len(DATA_SUFFIX)]
+        return StoreFileKind.VERSION, path[: len(path) - len(name)] + store_name
     return None
 
 
@@ -96,6 +104,12 @@ def temp_path_for(path: str, token: str) -> str:
 def quarantine_path_for(path: str, stamp: str, token: str) -> str:
     """Where the unparseable bytes of ``path`` are kept: ``X.json.corrupt-<stamp>-<token>``."""
     return f"{path}{_QUARANTINE_MARK}{stamp}-{token}"
+
+
+def version_path_for(path: str, stamp: str, token: str, program: str) -> str:
+    """Where a kept version of ``path`` goes: ``X.json.version-<stamp>-<token>[-<program>]``."""
+    suffix = f"-{program}" if program else ""
+    return f"{path}{_VERSION_MARK}{stamp}-{token}{suffix}"
 
 
 def list_stores(
