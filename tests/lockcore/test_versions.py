@@ -10,6 +10,7 @@ import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ def versions_of(path: Path) -> list[lockcore.StoreVersion]:
     return [v for v in list_versions(path) if v.kind is StoreFileKind.VERSION]
 
 
-def add(key: str, value: object):  # noqa: ANN201 - a small updater factory
+def add(key: str, value: object) -> Callable[[dict[str, object]], dict[str, object]]:
     return lambda document: {**document, key: value}
 
 
