@@ -19,6 +19,11 @@ _INCLUDE_SUBFOLDERS = "view/include_subfolders"
 _WINDOW_GEOMETRY = "window/geometry"
 _SPLITTER_STATE = "window/splitter"
 _TABLE_HEADER_STATE = "window/table_header"
+_HISTORY_VERSIONS = "history/versions"
+_HISTORY_MAX_MIB = "history/max_mib"
+#: Versions every save keeps of a store, by default, and their total size in MiB.
+DEFAULT_HISTORY_VERSIONS = 20
+DEFAULT_HISTORY_MAX_MIB = 10
 
 
 class AppSettings:
@@ -72,6 +77,26 @@ class AppSettings:
     def include_subfolders(self, include: bool) -> None:
         self._settings.setValue(_INCLUDE_SUBFOLDERS, include)
 
+    # -- history ------------------------------------------------------------------------------
+
+    @property
+    def history_versions(self) -> int:
+        """How many versions of a store each save keeps beside it (0: none)."""
+        return self._count(_HISTORY_VERSIONS, DEFAULT_HISTORY_VERSIONS)
+
+    @history_versions.setter
+    def history_versions(self, count: int) -> None:
+        self._settings.setValue(_HISTORY_VERSIONS, max(0, count))
+
+    @property
+    def history_max_bytes(self) -> int:
+        """How many bytes those versions of one store may take in total."""
+        return self._count(_HISTORY_MAX_MIB, DEFAULT_HISTORY_MAX_MIB) * 1024 * 1024
+
+    @history_max_bytes.setter
+    def history_max_bytes(self, size: int) -> None:
+        self._settings.setValue(_HISTORY_MAX_MIB, max(0, size) // (1024 * 1024))
+
     # -- window layout (Qt's own opaque states; None: nothing kept) ---------------------------
 
     @property
@@ -102,6 +127,15 @@ class AppSettings:
 
     def _text(self, key: str) -> str:
         return str(self._settings.value(key, "") or "")
+
+    def _count(self, key: str, default: int) -> int:
+        """A non-negative whole number; ``default`` for anything else."""
+        value = self._settings.value(key, default)
+        try:
+            count = int(str(value))
+        except ValueError:
+            return default
+        return count if count >= 0 else default
 
     def _state(self, key: str) -> QByteArray | None:
         value = self._settings.value(key)

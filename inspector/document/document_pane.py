@@ -341,6 +341,25 @@ class DocumentPane(QWidget):
             return False
         return self._session.save()
 
+    def restore_version(self, document: Any, label: str) -> bool:
+        """Save a kept version's ``document`` over the store, merged with what changed on disk
+        meanwhile (see :meth:`EditSession.restore`); False when it cannot start."""
+        if self._session.path is None or self._session.is_saving:
+            return False
+        if self.is_dirty:
+            self._report_error(
+                self.tr("Not restored: save or revert your edits of {name} first.").format(
+                    name=self.file_name
+                )
+            )
+            return False
+        if self._session.read_only_reason is not None:
+            self.status_message.emit(
+                self.tr("Not restored: {reason}").format(reason=self._session.read_only_reason)
+            )
+            return False
+        return self._session.restore(document, label)
+
     def revert(self) -> None:
         """Drop unsaved edits and show the file as it is on disk now."""
         if self._session.path is None or self._session.is_saving:

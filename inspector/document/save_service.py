@@ -63,6 +63,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LOCK_WAIT: Final = 120.0
 """How long a save waits for the lock in total; negative waits until cancelled."""
+DEFAULT_KEEP_VERSIONS: Final = 20
+"""How many versions of a store every save by the app keeps beside it (lockcore's history)."""
+DEFAULT_VERSIONS_MAX_BYTES: Final = 10 * 1024 * 1024
+"""How many bytes those versions of one store may take in total."""
 
 
 class SaveMode(enum.Enum):
@@ -90,6 +94,11 @@ class SaveRequest:
     #: document as UTF-8 (``edited`` is not used) after keeping them beside the file, and only
     #: if the file holds exactly these bytes under the lock.
     convert_from: bytes | None = None
+    #: The bytes each write replaces are kept as versions beside the store (0: none).
+    keep_versions: int = DEFAULT_KEEP_VERSIONS
+    versions_max_bytes: int = DEFAULT_VERSIONS_MAX_BYTES
+    #: A restore of a kept version (the version in words): ``edited`` is its document.
+    restored_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,7 @@ class SaveResult:
     merged: bool = False
     quarantined_to: str | None = None
     converted_from: str | None = None  #: a conversion to UTF-8: the encoding read, in words
+    restored_from: str | None = None  #: a restore: the version restored, in words
 
 
 @dataclass(frozen=True)
@@ -442,6 +452,8 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
                 on_wait=on_wait,
                 on_quarantine=quarantined.append,
                 on_commit=on_disk.append,
+                keep_versions=request.keep_versions,
+                versions_max_bytes=request.versions_max_bytes,
             )
     except LockCancelled:
         return _SaveCancelledError()
@@ -466,6 +478,7 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
         merged=merged,
         quarantined_to=quarantined[-1] if quarantined else None,
         converted_from=None if conversion is None else conversion.source,
+        restored_from=request.restored_from,
     )
 
 

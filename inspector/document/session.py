@@ -24,7 +24,9 @@ from inspector.document.choices import ConflictChoice, ConflictDecision
 from inspector.document.parsing import DEFAULT_SIZE_LIMIT
 from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument
 from inspector.document.save_service import (
+    DEFAULT_KEEP_VERSIONS,
     DEFAULT_LOCK_WAIT,
+    DEFAULT_VERSIONS_MAX_BYTES,
     DocumentService,
     SaveConflict,
     SaveMode,
@@ -79,6 +81,9 @@ class EditSession(QObject):
         self.size_limit = size_limit
         #: Seconds a save waits for the lock before giving up (negative: until cancelled).
         self.lock_wait = DEFAULT_LOCK_WAIT
+        #: Versions every save keeps beside the store, and their total size (see lockcore).
+        self.keep_versions = DEFAULT_KEEP_VERSIONS
+        self.versions_max_bytes = DEFAULT_VERSIONS_MAX_BYTES
         #: Whether the view holds typed text not applied to the model (set by the view).
         self.has_unapplied_text: Callable[[], bool] = lambda: False
         self.undo_stack = QUndoStack(self)
@@ -339,6 +344,33 @@ class EditSession(QObject):
                 edited=self.model.document(),
                 repair=loaded.kind.repairable,
                 lock_wait=self.lock_wait,
+                keep_versions=self.keep_versions,
+                versions_max_bytes=self.versions_max_bytes,
+            )
+        )
+
+    def restore(self, document: Any, label: str) -> bool:
+        """Write a kept version's ``document`` back, as a save of it over the shown document
+        (``label``: the version in words, for the status line).
+
+        The shown document is the base, the version is "mine", the file now is "theirs": what
+        another process wrote meanwhile is merged in, and a conflict is asked about as for any
+        save, so a restore never silently discards a change. False when it cannot start (no
+        store, a save running, or unsaved edits, which a restore would drop).
+        """
+        loaded = self._loaded
+        if self._path is None or loaded is None or self.is_saving or self.is_dirty:
+            return False
+        return self._start_save(
+            SaveRequest(
+                path=self._path,
+                base=self._base,
+                edited=document,
+                repair=loaded.kind.repairable,
+                lock_wait=self.lock_wait,
+                keep_versions=self.keep_versions,
+                versions_max_bytes=self.versions_max_bytes,
+                restored_from=label,
             )
         )
 
@@ -460,7 +492,7 @@ class EditSession(QObject):
         self._base = result.document
         self._disk_version = None  # what was on disk is merged into what was written
         self._missing_on_disk = False
-        if result.merged:
+        if result.merged or result.restored_from is not None:
             self.model.set_document(result.document)
             self.undo_stack.clear()
         elif self.undo_stack.index() == self._saving_index:
@@ -534,7 +566,15 @@ def save_summary(result: SaveResult) -> str:
             "EditSession",
             "Converted {name} from {encoding} to UTF-8; its original bytes were kept as {kept}.",
         ).format(name=name, encoding=result.converted_from, kept=kept)
-    if result.merged:
+    if result.restored_from is not None:
+        message = QCoreApplication.translate(
+            "EditSession", "Restored {name} to its version of {version}"
+        ).format(name=name, version=result.restored_from)
+        if result.merged:
+            message += QCoreApplication.translate(
+                "EditSession", ", merged with changes another process made meanwhile"
+            )
+    elif result.merged:
         message = QCoreApplication.translate(
             "EditSession", "Saved {name}, merged with changes another process made meanwhile"
         ).format(name=name)

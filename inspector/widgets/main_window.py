@@ -43,6 +43,7 @@ from inspector.services.window_services import WindowServices
 from inspector.widgets.about_box import AboutBox
 from inspector.widgets.break_lock_dialog import BreakLockDialog, break_outcome
 from inspector.widgets.folder_state import FolderBanners, FolderStatusLabels
+from inspector.widgets.history_dock import HistoryDock, apply_history_settings
 from inspector.widgets.lock_events_dock import LockEventsDock
 from inspector.widgets.recent_menu import RecentFoldersMenu
 from inspector.widgets.store_figures_line import StoreFiguresLine
@@ -142,6 +143,10 @@ class MainWindow(QMainWindow):
         self.services.lock_events.status_message.connect(self._on_status_message)
         self.figures_line = StoreFiguresLine(self.services.lock_events)
         self.document_pane.header.add_line_widget(self.figures_line)
+        self.history_dock = HistoryDock(self.document_pane, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.history_dock)
+        self.history_dock.hide()
+        apply_history_settings(self.document_pane, self._settings)
 
     def _action(
         self,
@@ -283,6 +288,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.find_action)
         view_menu.addSeparator()
         view_menu.addAction(self.lock_events_dock.toggleViewAction())
+        view_menu.addAction(self.history_dock.toggleViewAction())
 
         help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.addAction(self.about_action)
@@ -398,6 +404,7 @@ class MainWindow(QMainWindow):
         if self.break_lock_dialog is not None:
             self.break_lock_dialog.close()
         self.document_pane.shutdown()
+        self.history_dock.shutdown()
         self.services.shutdown()
 
     # -- settings --------------------------------------------------------------------------
