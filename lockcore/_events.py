@@ -36,7 +36,7 @@ import select
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -44,7 +44,7 @@ from typing import Any
 from lockcore import _platform
 from lockcore._classify import JSONKind, classify_json
 from lockcore._holder import LockFormat, LockState, inspect_lock, lock_path_for, parse_lock_content
-from lockcore._store_files import StoreFileKind, classify_store_file, list_stores
+from lockcore._store_files import StoreFile, StoreFileKind, classify_store_file, list_stores
 
 
 class EventKind(enum.Enum):
@@ -187,6 +187,24 @@ def _stat_data(path: str) -> _Data | None:
     return _Data(status.st_ino, status.st_size, status.st_mtime_ns)
 
 
+def _read_up_to(fd: int, expected: int, limit: int) -> bytes:
+    """At most ``limit`` bytes of ``fd``, asked for in reads sized for the ``expected`` size:
+    ``os.read(fd, n)`` allocates n bytes first, and asking for the whole limit (16 MB) to read
+    a 100-byte document cost 40 times the read itself."""
+    wanted = min(expected + 1, limit)
+    first = os.read(fd, wanted)
+    if len(first) < wanted or wanted >= limit:  # a short read: the end of the file
+        return first
+    chunks, total = [first], len(first)
+    while total < limit:  # the file grew since it was stat-ed
+        chunk = os.read(fd, min(65536, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
 @dataclass
 class LockEventTracker:
     """Turns changes seen at stores into :class:`LockEvent`\\ s (see the module's docstring).
@@ -206,16 +224,29 @@ class LockEventTracker:
     _broken_by_us_guard: threading.Lock = field(default_factory=threading.Lock)
     _last_stale_check: float = 0.0
 
-    def prime(self, stores: Iterable[str], *, report_held: bool = False) -> list[LockEvent]:
+    def prime(
+        self,
+        stores: Iterable[str] | Mapping[str, Sequence[StoreFile]],
+        *,
+        report_held: bool = False,
+    ) -> list[LockEvent]:
         """Learn the current state of ``stores`` without reporting it as changes.
 
+        ``stores`` may be what :func:`list_stores` returned: then only the lock files it listed
+        are read (a folder of 10,000 stores has a few hundred), not one open per store.
         With ``report_held``, a lock held now is reported as ``taken`` (with ``reason``
         "held when watching began"), so a consumer starts knowing every holder.
         """
         events: list[LockEvent] = []
         now = self.clock()
+        listed = stores if isinstance(stores, Mapping) else None
+        lock_kind = StoreFileKind.LOCK
         for store in stores:
-            state = _Store(lock=_read_lock(lock_path_for(store), now), data=_stat_data(store))
+            if listed is None or any(file.kind is lock_kind for file in listed[store]):
+                lock = _read_lock(lock_path_for(store), now)
+            else:
+                lock = None
+            state = _Store(lock=lock, data=_stat_data(store))
             state.valid = self._check_document(store, state.data)[0]
             self._stores[store] = state
             if report_held and state.lock is not None:
@@ -364,7 +395,7 @@ class LockEventTracker:
         try:
             fd = os.open(store, flags)
             try:
-                raw = os.read(fd, self.document_limit + 1)
+                raw = _read_up_to(fd, data.size, self.document_limit + 1)
             finally:
                 os.close(fd)
         except OSError:

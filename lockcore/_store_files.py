@@ -137,15 +137,23 @@ def list_stores(
             continue
         with iterator:
             for item in iterator:
-                if item.is_dir(follow_symlinks=False):
-                    if recursive:
+                # By name first (no I/O): most entries of a big folder are stores' files.
+                classified = classify_store_file(item.name)
+                if classified is None or item.is_dir(follow_symlinks=False):
+                    if recursive and item.is_dir(follow_symlinks=False):
                         subfolders.append(item.path)
                     continue
-                classified = classify_store_file(item.path)
-                if classified is not None:
-                    kind, store = classified
-                    here.setdefault(store, []).append(StoreFile(item.path, kind, store))
+                kind, store_name = classified
+                store = os.path.join(directory, store_name)
+                files = here.get(store)
+                if files is None:
+                    here[store] = [StoreFile(item.path, kind, store)]
+                else:
+                    files.append(StoreFile(item.path, kind, store))
         for store in sorted(here):
-            found[store] = sorted(here[store])
+            files = here[store]
+            if len(files) > 1:
+                files.sort()
+            found[store] = files
         pending[0:0] = sorted(subfolders)
     return found
