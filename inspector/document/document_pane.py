@@ -14,7 +14,7 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -28,10 +28,12 @@ from inspector.display import printable_path
 from inspector.document.choices import ConflictDecision
 from inspector.document.conflict_dialog import ConflictDialog
 from inspector.document.conversion import NotConvertibleError, describe_conversion
+from inspector.document.find_bar import FindBar
 from inspector.document.nodes import format_json_path
 from inspector.document.pane_actions import ActionState, DocumentActions
 from inspector.document.pane_bars import MessageBars
 from inspector.document.pane_conflicts import ConflictPresenter
+from inspector.document.pane_find import PaneFinder
 from inspector.document.pane_header import header_content
 from inspector.document.pane_saving import save_and_wait
 from inspector.document.parsing import DEFAULT_SIZE_LIMIT
@@ -162,6 +164,34 @@ class DocumentPane(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.placeholder)
         self.stack.addWidget(self.tabs)
+        self._build_find()
+
+    def _build_find(self) -> None:
+        self.find_bar = FindBar()
+        self.finder = PaneFinder(
+            self.find_bar, self.tabs, self.tree_view, self._model, self.raw_editor, self
+        )
+        # Only while the focus is in this pane: the window's Ctrl+F filters the store list, and
+        # routes here (find_action) when the pane has the focus.
+        self.find_action = QAction(self.tr("Find in Document…"), self)
+        self.find_action.setObjectName("findInDocumentAction")
+        self.find_action.setToolTip(self.tr("Find keys and values in the document (Ctrl+F)"))
+        self.find_action.triggered.connect(self.finder.open)
+        self.find_next_action = QAction(self.tr("Find Next"), self)
+        self.find_next_action.setShortcut(QKeySequence.StandardKey.FindNext)
+        self.find_next_action.triggered.connect(lambda: self._step_find(backwards=False))
+        self.find_previous_action = QAction(self.tr("Find Previous"), self)
+        self.find_previous_action.setShortcut(QKeySequence.StandardKey.FindPrevious)
+        self.find_previous_action.triggered.connect(lambda: self._step_find(backwards=True))
+        for action in (self.find_next_action, self.find_previous_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+
+    def _step_find(self, *, backwards: bool) -> None:
+        if self.find_bar.isHidden():
+            self.finder.open()
+        self.find_bar.search_now()
+        self.finder.step(backwards)
 
     def _layout(self) -> None:
         layout = QVBoxLayout(self)
@@ -173,6 +203,7 @@ class DocumentPane(QWidget):
         top.addWidget(self.toolbar)
         layout.addLayout(top)
         layout.addWidget(self.bars)
+        layout.addWidget(self.find_bar)
         layout.addWidget(self.stack, 1)
 
     def _connect(self) -> None:
@@ -212,6 +243,7 @@ class DocumentPane(QWidget):
         session.save_failed.connect(self._on_save_failed)
         session.save_ended_unwritten.connect(self._on_save_ended_unwritten)
         session.presence_changed.connect(self._on_presence_changed)
+        self.finder.status_message.connect(self.status_message)
 
     # -- the shell's interface ----------------------------------------------------------------
     @property
@@ -417,6 +449,7 @@ class DocumentPane(QWidget):
     def shutdown(self) -> None:
         """Cancel a waiting save and let the workers finish (call before the pane goes away)."""
         self._conflicts.close()
+        self.finder.shutdown()
         self._session.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -458,6 +491,7 @@ class DocumentPane(QWidget):
         self._update_header()
         self._update_actions()
         self._update_dirty()
+        self.finder.document_changed()
         self.document_loaded.emit(loaded.path)
 
     @Slot(object)
@@ -608,6 +642,7 @@ class DocumentPane(QWidget):
         self.raw_editor.cancel_pending()  # the document moved on; stale typing must not win
         self._raw_source = None
         self._refresh_raw()
+        self.finder.document_changed()
         loaded = self._session.loaded
         if loaded is not None and loaded.kind.repairable:
             self.tabs.setTabEnabled(TREE_TAB, self._model.has_document)

@@ -675,6 +675,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_find_action_triggered(self) -> None:
+        focus = QApplication.focusWidget()
+        if focus is not None and self.document_pane.isAncestorOf(focus):
+            self.document_pane.find_action.trigger()  # Ctrl+F finds in the document shown
+            return
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_edit.selectAll()
 

@@ -1,0 +1,165 @@
+"""Find in a 20 MB document in the document pane: time to the first match shown, and the
+longest GUI stall meanwhile (the same 5 ms probe as ``bench_documents.py``), offscreen.
+
+Run: ``python benchmarks/bench_find.py [--mb 20]``. Prints, beside their baselines:
+
+- ``json.load`` of the file, and the bare search (:func:`find_in_document`, no GUI) over it;
+- in the pane: typing a rare word (one match, at the end), a frequent one (capped at
+  100,000 matches), stepping to the next match (F3), and going to a deep path — each the time
+  to the match shown in the tree and the longest event-loop stall (target: under 100 ms);
+- the same search in the raw view (the text searched, the match selected).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from bench_documents import StallProbe, make_document, time_json_load, wait_for
+from PySide6.QtWidgets import QApplication
+
+from inspector.document import DocumentPane
+from inspector.document.find import FindQuery, find_in_document
+
+
+def time_bare_search(document: object, text: str, runs: int) -> tuple[float, int]:
+    times, count = [], 0
+    for _ in range(runs):
+        gc.collect()
+        started = time.perf_counter()
+        count = len(find_in_document(document, FindQuery(text)).paths)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), count
+
+
+def time_find(
+    app: QApplication, pane: DocumentPane, probe: StallProbe, text: str
+) -> tuple[float, float, int]:
+    """(seconds from the text entered to the first match shown, longest stall, matches)."""
+    bar = pane.find_bar
+    bar.find_field.blockSignals(True)  # typing's pause timer is not what is measured
+    bar.find_field.setText(text)
+    bar.find_field.blockSignals(False)
+    gc.collect()
+    app.processEvents()
+    probe.start()
+    started = time.perf_counter()
+    pane.finder.search(bar.query())
+    wait_for(app, lambda: not pane.finder.searching)
+    view = pane.raw_editor if pane.tabs.currentIndex() == 1 else pane.tree_view
+    view.viewport().repaint()
+    elapsed = time.perf_counter() - started
+    return elapsed, probe.stop(), pane.finder.match_count
+
+
+def idle_stall(app: QApplication, probe: StallProbe, seconds: float) -> float:
+    """The longest stall with nothing running: what the machine's load alone costs."""
+    probe.start()
+    deadline = time.perf_counter() + seconds
+    wait_for(app, lambda: time.perf_counter() > deadline)
+    return probe.stop()
+
+
+def time_step(app: QApplication, pane: DocumentPane, probe: StallProbe) -> tuple[float, float]:
+    probe.start()
+    started = time.perf_counter()
+    pane.find_next_action.trigger()
+    pane.tree_view.viewport().repaint()
+    app.processEvents()
+    return time.perf_counter() - started, probe.stop()
+
+
+def time_go_to(
+    app: QApplication, pane: DocumentPane, probe: StallProbe, path: str
+) -> tuple[float, float]:
+    probe.start()
+    started = time.perf_counter()
+    assert pane.finder.go_to_path(path)
+    pane.tree_view.viewport().repaint()
+    app.processEvents()
+    return time.perf_counter() - started, probe.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=20.0, help="document size (default 20)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    document = make_document(int(args.mb * 1024 * 1024))
+    last = len(document["users"]) - 1
+    rare = document["users"][last]["email"]
+    with tempfile.TemporaryDirectory(prefix="bench-find-") as folder:
+        big = os.path.join(folder, "big.json")
+        with open(big, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2)
+        size = os.path.getsize(big)
+        load = time_json_load(big, args.runs)
+        bare_rare, _ = time_bare_search(document, rare, args.runs)
+        bare_frequent, _ = time_bare_search(document, "omega", args.runs)
+        del document
+
+        pane = DocumentPane()
+        pane.resize(1000, 700)
+        pane.show()
+        loaded: list[str] = []
+        pane.document_loaded.connect(loaded.append)
+        pane.open_store(big)
+        wait_for(app, lambda: bool(loaded))
+        wait_for(app, lambda: pane.loaded is not None and pane.loaded.secrets is not None)
+        pane.find_action.trigger()
+        probe = StallProbe()
+        idle = idle_stall(app, probe, 3.0)
+        rare_runs = [time_find(app, pane, probe, rare) for _ in range(args.runs)]
+        frequent_runs = [time_find(app, pane, probe, "omega") for _ in range(args.runs)]
+        step = time_step(app, pane, probe)
+        go_to = time_go_to(app, pane, probe, f"/users/{last - 1}/address/geo/lat")
+
+        pane.tabs.setCurrentIndex(1)
+        wait_for(app, lambda: not pane.raw_editor.is_loading)
+        raw_runs = [time_find(app, pane, probe, rare) for _ in range(args.runs)]
+        pane.shutdown()
+
+    def row(runs: list[tuple[float, float, int]]) -> tuple[str, str]:
+        seconds = statistics.median(r[0] for r in runs)
+        stall = max(r[1] for r in runs)
+        return (
+            f"{seconds * 1000:.0f} ms",
+            f"longest stall {stall * 1000:.0f} ms, {runs[0][2]:,} matches",
+        )
+
+    rows = [
+        ("document", f"{size / 1024 / 1024:.1f} MB", ""),
+        ("json.load (baseline)", f"{load * 1000:.0f} ms", f"median of {args.runs}"),
+        ("idle GUI (baseline)", f"{idle * 1000:.0f} ms", "longest stall in 3 s, nothing running"),
+        ("bare search, rare word", f"{bare_rare * 1000:.0f} ms",
+         f"find_in_document, no GUI; {bare_rare / load:.2f}x json.load"),
+        ("bare search, 'omega'", f"{bare_frequent * 1000:.0f} ms",
+         f"{bare_frequent / load:.2f}x json.load"),
+        ("pane: rare word → shown", *row(rare_runs)),
+        ("pane: 'omega' → first shown", *row(frequent_runs)),
+        ("pane: F3 to the next match", f"{step[0] * 1000:.0f} ms",
+         f"longest stall {step[1] * 1000:.0f} ms"),
+        ("pane: go to /users/…/lat", f"{go_to[0] * 1000:.0f} ms",
+         f"longest stall {go_to[1] * 1000:.0f} ms"),
+        ("raw view: rare word → selected", *row(raw_runs)),
+    ]  # fmt: skip
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'measure':<{width}}  {'value':>10}  note (stall target < 100 ms)")
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:>10}  {note}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""Ctrl+F in the main window: the store filter from the table, find in the document from the
+document pane."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from inspector.document import UnsavedChoice
+
+
+def test_ctrl_f_filters_stores_from_the_table_and_finds_in_the_document_from_the_pane(
+    qtbot, main_window
+):
+    window = main_window
+    pane = window.document_pane
+    pane.unsaved_prompt = lambda _parent: UnsavedChoice.DISCARD
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    store = os.path.join(window.directory.folder, "settings.json")
+    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+        assert window.select_store(store)
+
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.filter_edit.hasFocus()
+    assert pane.find_bar.isHidden()
+
+    pane.tree_view.setFocus()
+    qtbot.keyClick(pane.tree_view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert pane.find_bar.isVisible()
+    assert pane.find_bar.find_field.hasFocus()
+    assert not window.filter_edit.hasFocus()
+
+    qtbot.keyClicks(pane.find_bar.find_field, "theme")
+    qtbot.keyClick(pane.find_bar.find_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not pane.finder.searching and pane.finder.match_count == 1)
+    node = pane.model.node(pane.tree_view.currentIndex())
+    assert node is not None
+    assert node.json_path() == ("theme",)
+    assert window.filter_edit.text() == ""  # the store list stays as it was
