@@ -41,6 +41,14 @@ from lockcore._json import (
     recover_interrupted_write,
 )
 from lockcore._lock import FileLock
+from lockcore._schemas import (
+    SCHEMA_MAP_NAME,
+    SchemaCheck,
+    SchemaSource,
+    SchemaViolation,
+    check_schema,
+    find_schema,
+)
 from lockcore._store_files import (
     StoreFile,
     StoreFileKind,
@@ -53,6 +61,7 @@ from lockcore._versions import StoreVersion, list_versions, read_version
 __version__ = "0.1.0"
 
 __all__ = [
+    "SCHEMA_MAP_NAME",
     "CancelCheck",
     "CorruptJSONError",
     "EventKind",
@@ -75,15 +84,20 @@ __all__ = [
     "NotDurableError",
     "OnQuarantine",
     "OnWait",
+    "SchemaCheck",
+    "SchemaSource",
+    "SchemaViolation",
     "StoreFile",
     "StoreFileKind",
     "StoreVersion",
     "UnsupportedPlatformError",
     "__version__",
     "break_stale_lock",
+    "check_schema",
     "classify_json",
     "classify_store_file",
     "edit_json",
+    "find_schema",
     "inspect_lock",
     "legacy_temp_path_for",
     "list_stores",

@@ -2,7 +2,8 @@
 
 Exit status, for monitoring checks: ``status`` gives 0 when every lock is free or held by a
 holder that is alive or cannot be checked, 1 when a lock is stale or unreadable (a person should
-look), 2 on a usage or I/O error. ``break`` gives 0 when the lock is gone, 1 when it refused or
+look), 2 on a usage or I/O error, and with ``--schemas`` 3 when a store breaks its JSON Schema
+(or names one that cannot be used). ``break`` gives 0 when the lock is gone, 1 when it refused or
 was not confirmed, 2 on a usage or I/O error. A reader that stops early (``| head``) ends the
 output quietly, with the status it would have had.
 """
@@ -26,6 +27,7 @@ from lockcore._errors import FileLockError, HolderAliveError, LockChangedError
 from lockcore._events import LockEvent, watch_lock_events
 from lockcore._holder import LOCK_SUFFIX, LockInfo, LockState, inspect_lock, this_host
 from lockcore._json import locked_update_json
+from lockcore._schemas import SCHEMA_MAP_NAME, SchemaCheck, check_schema
 from lockcore._store_files import StoreFileKind, classify_store_file, list_stores
 from lockcore._versions import list_versions, read_version
 
@@ -34,6 +36,8 @@ EXIT_REFUSED = 1
 #: ``status``: at least one lock is stale or unreadable
 EXIT_ATTENTION = 1
 EXIT_USAGE = 2
+#: ``status --schemas``: a store breaks its schema, or its schema cannot be used
+EXIT_SCHEMA_ERRORS = 3
 #: Locks a person should look at: their holder is dead, or nobody can tell who holds them.
 _NEEDS_ATTENTION = (LockState.STALE_DEAD_HOLDER, LockState.UNREADABLE)
 
@@ -94,13 +98,22 @@ def _status(args: argparse.Namespace, out: TextIO) -> int:
     now = time.time()
     infos = [inspect_lock(path) for path in stores]
     code = EXIT_ATTENTION if any(info.state in _NEEDS_ATTENTION for info in infos) else EXIT_OK
+    checks = {info.path: _check_schema(info.path) for info in infos} if args.schemas else {}
+    if any(_schema_failed(check) for check in checks.values()):
+        code = EXIT_SCHEMA_ERRORS
     base = args.directory if os.path.isdir(args.directory) else os.path.dirname(args.directory)
     with _quiet_when_the_reader_stops():
         if args.json:
-            json.dump([_as_json(info, now) for info in infos], out, indent=2)
+            records = [_as_json(info, now) for info in infos]
+            for record in records:
+                if args.schemas:
+                    record["schema"] = _schema_json(checks[record["path"]])
+            json.dump(records, out, indent=2)
             out.write("\n")
         else:
             _print_table(infos, base or ".", now, out)
+            if args.schemas:
+                _print_schema_checks(checks, base or ".", out)
         out.flush()
     return code
 
@@ -125,6 +138,59 @@ def _print_table(infos: list[LockInfo], base: str, now: float, out: TextIO) -> N
     counts = Counter(info.state for info in infos)
     summary = ", ".join(f"{counts[state]} {state.value}" for state in LockState if counts[state])
     print(f"\n{_plural(len(infos), 'store')}" + (f": {summary}" if summary else ""), file=out)
+
+
+def _check_schema(path: str) -> SchemaCheck | str:
+    """The store's schema check, or why its content could not be checked."""
+    try:
+        with open(path, "rb") as handle:
+            document = json.loads(handle.read())
+    except FileNotFoundError:
+        return "missing"
+    except OSError as error:
+        return f"unreadable ({error.strerror or error})"
+    except ValueError:
+        return "not valid JSON"
+    return check_schema(path, document)
+
+
+def _schema_failed(check: SchemaCheck | str) -> bool:
+    """Errors, or a schema named but unusable; not a store without one, nor a web address."""
+    if isinstance(check, str):
+        return False  # the health column's business, not the schema's
+    if check.source is not None and check.source.not_fetched is not None:
+        return False
+    return bool(check.errors) or check.problem is not None
+
+
+def _schema_json(check: SchemaCheck | str) -> dict[str, Any]:
+    if isinstance(check, str):
+        return {"checked": False, "problem": check}
+    return {
+        "checked": check.valid is not None,
+        "schema": check.source.path if check.source is not None else None,
+        "found_by": check.source.how if check.source is not None else None,
+        "valid": check.valid,
+        "problem": check.problem,
+        "errors": [{"pointer": e.pointer, "message": e.message, "keyword": e.keyword}
+                   for e in check.errors],
+        "truncated": check.truncated,
+    }  # fmt: skip
+
+
+def _print_schema_checks(checks: dict[str, SchemaCheck | str], directory: str, out: TextIO) -> None:
+    print("\nSCHEMAS", file=out)
+    for path, check in checks.items():
+        name = _printable(os.path.relpath(path, directory))
+        if isinstance(check, str):
+            print(f"{name}: not checked: {check}", file=out)
+            continue
+        print(f"{name}: {check.summary()}", file=out)
+        for error in check.errors:
+            print(f"  {_printable(error.pointer) or '(root)'}: {_printable(error.message)}",
+                  file=out)  # fmt: skip
+    failing = sum(_schema_failed(check) for check in checks.values())
+    print(f"\n{_plural(len(checks), 'store')} checked, {failing} failing their schema", file=out)
 
 
 @contextlib.contextmanager
@@ -336,6 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("directory", metavar="DIR|FILE")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.add_argument("-r", "--recursive", action="store_true", help="include subfolders")
+    status.add_argument(
+        "--schemas",
+        action="store_true",
+        help="also check each store against its JSON Schema ($schema, X.schema.json or "
+        f"the folder's {SCHEMA_MAP_NAME}); exit {EXIT_SCHEMA_ERRORS} if one fails",
+    )
     breaking = commands.add_parser("break", help="break the lock of FILE if its holder is dead")
     breaking.add_argument("file", metavar="FILE", help="the data file (or its .lock)")
     breaking.add_argument(
