@@ -36,6 +36,7 @@ from inspector.document.pane_conflicts import ConflictPresenter
 from inspector.document.pane_find import PaneFinder
 from inspector.document.pane_header import header_content
 from inspector.document.pane_saving import save_and_wait
+from inspector.document.pane_schema import PaneSchema
 from inspector.document.parsing import DEFAULT_SIZE_LIMIT
 from inspector.document.prompts import (
     ConvertPrompt,
@@ -121,6 +122,8 @@ class DocumentPane(QWidget):
         self.reveal_action = self.document_actions.reveal
         self.reveal_button = self.document_actions.reveal_button
         self.header.add_trailing_widget(self.reveal_button)
+        self.schema = PaneSchema(self._model, lambda: self._session.path, self)
+        self.header.add_trailing_widget(self.schema.label)
 
     def _build_bars(self) -> None:
         self.bars = MessageBars()
@@ -244,6 +247,7 @@ class DocumentPane(QWidget):
         session.save_ended_unwritten.connect(self._on_save_ended_unwritten)
         session.presence_changed.connect(self._on_presence_changed)
         self.finder.status_message.connect(self.status_message)
+        self.schema.status_message.connect(self.status_message)
 
     # -- the shell's interface ----------------------------------------------------------------
     @property
@@ -340,6 +344,7 @@ class DocumentPane(QWidget):
         self.bars.hide_notes()
         self._save_error_shown = False
         self._opening_store = path is not None
+        self.schema.clear()
         self._session.open(path)
         if self._session.path is None:
             self._show_placeholder(self.tr("Select a store to see its contents."))
@@ -370,6 +375,9 @@ class DocumentPane(QWidget):
                     "saving."
                 ).format(error=self.raw_editor.error.describe())
             )
+            return False
+        if not self.schema.confirm_save(self):
+            self.status_message.emit(self.tr("Not saved: the document breaks its schema."))
             return False
         return self._session.save()
 
@@ -450,6 +458,7 @@ class DocumentPane(QWidget):
         """Cancel a waiting save and let the workers finish (call before the pane goes away)."""
         self._conflicts.close()
         self.finder.shutdown()
+        self.schema.shutdown()
         self._session.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -492,6 +501,7 @@ class DocumentPane(QWidget):
         self._update_actions()
         self._update_dirty()
         self.finder.document_changed()
+        self.schema.document_changed(at_once=True)
         self.document_loaded.emit(loaded.path)
 
     @Slot(object)
@@ -627,7 +637,14 @@ class DocumentPane(QWidget):
 
     @Slot(QPoint)
     def _on_tree_context_menu_requested(self, position: QPoint) -> None:
-        self.tree_view.popup_context_menu(position, [self.add_action, self.delete_action])
+        actions = [self.add_action, self.delete_action]
+        node = self._model.node(self.tree_view.indexAt(position))
+        from_schema = None if self._session.read_only_reason else (
+            self.schema.add_from_schema_menu(node, self.tree_view)
+        )  # fmt: skip
+        if from_schema is not None:
+            actions.append(from_schema.menuAction())
+        self.tree_view.popup_context_menu(position, actions)
 
     @Slot(QModelIndex, QModelIndex)
     def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
@@ -643,6 +660,7 @@ class DocumentPane(QWidget):
         self._raw_source = None
         self._refresh_raw()
         self.finder.document_changed()
+        self.schema.document_changed()
         loaded = self._session.loaded
         if loaded is not None and loaded.kind.repairable:
             self.tabs.setTabEnabled(TREE_TAB, self._model.has_document)

@@ -16,7 +16,8 @@ A document of tens of megabytes therefore shows its top level at once, and expan
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -24,7 +25,8 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QUndoStack
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QUndoStack
+from PySide6.QtWidgets import QApplication, QStyle
 
 from inspector.document.commands import (
     InsertEntryCommand,
@@ -35,6 +37,7 @@ from inspector.document.commands import (
 )
 from inspector.document.nodes import (
     ConversionRefusedError,
+    JsonKey,
     JsonNode,
     JsonType,
     convert_value,
@@ -56,6 +59,7 @@ from inspector.translation import QT_TRANSLATE_NOOP
 
 __all__ = [
     "ARRAY_INDEX_ROLE",
+    "CHOICES_ROLE",
     "FETCH_BATCH",
     "KEY_COLUMN",
     "TYPE_COLUMN",
@@ -74,6 +78,21 @@ The display role of an array item's key column stays empty: a text derived from 
 change for every later item on each insert, which a model must announce and which Qt's model
 tester rightly flags as changing neighbours' data.
 """
+CHOICES_ROLE = Qt.ItemDataRole.UserRole + 2
+"""The values a schema allows for an entry (value column), as text: the editor's drop-down."""
+
+
+class EntryHints(Protocol):
+    """What a schema says of each entry (see :class:`inspector.schema.SchemaHints`)."""
+
+    @property
+    def has_errors(self) -> bool: ...
+    def errors_at(self, path: tuple[JsonKey, ...]) -> Sequence[Any]: ...
+    def errors_below(self, path: tuple[JsonKey, ...]) -> bool: ...
+    def description(self, path: tuple[JsonKey, ...]) -> str | None: ...
+    def choices(self, path: tuple[JsonKey, ...]) -> list[str] | None: ...
+
+
 _HEADERS = (
     QT_TRANSLATE_NOOP("JsonTreeModel", "Key"),
     QT_TRANSLATE_NOOP("JsonTreeModel", "Value"),
@@ -113,6 +132,7 @@ class JsonTreeModel(LazyTreeModelBase):
         self._root_label = "(root)"
         self._policy = SecretPolicy()
         self._read_only = False
+        self._hints: EntryHints | None = None
 
     # -- document ---------------------------------------------------------------------------
     @property
@@ -150,6 +170,15 @@ class JsonTreeModel(LazyTreeModelBase):
         if read_only != self._read_only:
             self._read_only = read_only
             self._emit_all_changed()  # flags changed for every item
+
+    @property
+    def hints(self) -> EntryHints | None:
+        return self._hints
+
+    def set_hints(self, hints: EntryHints | None) -> None:
+        """Show a schema's errors (a marker and tooltip), descriptions and allowed values."""
+        self._hints = hints
+        self._emit_all_changed()
 
     # -- lookups --------------------------------------------------------------------------
     def index_for_json_path(self, *steps: str | int) -> QModelIndex:
@@ -227,7 +256,40 @@ class JsonTreeModel(LazyTreeModelBase):
             return self._tooltip(node, column, masked)
         if role == ARRAY_INDEX_ROLE and column == KEY_COLUMN and _is_array_item(node):
             return node.row()
+        if role == Qt.ItemDataRole.DecorationRole and column == KEY_COLUMN:
+            return self._schema_marker(node)
+        if role == CHOICES_ROLE and column == VALUE_COLUMN and self._hints is not None:
+            return None if masked else self._hints.choices(node.json_path())
         return None
+
+    def _schema_marker(self, node: JsonNode) -> QIcon | None:
+        hints = self._hints
+        if hints is None or not hints.has_errors:
+            return None
+        path = node.json_path()
+        if hints.errors_at(path):
+            return _marker(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        if hints.errors_below(path):
+            return _marker(QStyle.StandardPixmap.SP_MessageBoxInformation)
+        return None
+
+    def _schema_tooltip(self, node: JsonNode) -> str | None:
+        hints = self._hints
+        if hints is None:
+            return None
+        path = node.json_path()
+        lines = [
+            self.tr("Schema: {pointer}: {message}").format(
+                pointer=getattr(error, "pointer", "") or "/", message=getattr(error, "message", "")
+            )
+            for error in hints.errors_at(path)
+        ]
+        if not lines and hints.errors_below(path):
+            lines.append(self.tr("Schema: an entry inside breaks the schema"))
+        description = hints.description(path)
+        if description:
+            lines.append(description)
+        return "\n".join(lines) or None
 
     def _display(self, node: JsonNode, column: int, masked: bool) -> str:
         if column == KEY_COLUMN:
@@ -267,6 +329,13 @@ class JsonTreeModel(LazyTreeModelBase):
         return None
 
     def _tooltip(self, node: JsonNode, column: int, masked: bool) -> str | None:
+        tip = self._plain_tooltip(node, column, masked)
+        schema = self._schema_tooltip(node) if column != TYPE_COLUMN else None
+        if schema is None:
+            return tip
+        return schema if tip is None else f"{tip}\n{schema}"
+
+    def _plain_tooltip(self, node: JsonNode, column: int, masked: bool) -> str | None:
         path = format_json_path(node.json_path())
         if masked:
             return f"{path}: secret value hidden; use Reveal secrets to show or edit it"
@@ -348,10 +417,12 @@ class JsonTreeModel(LazyTreeModelBase):
         )
         return True
 
-    def insert_entry(self, near: AnyIndex, value: Any = "") -> QModelIndex:
+    def insert_entry(self, near: AnyIndex, value: Any = "", key: str | None = None) -> QModelIndex:
         """Add an entry: inside ``near`` when it is a container, else right after it.
 
-        Returns the new entry's key index (invalid when nothing could be added).
+        ``key``: the new member's key in an object (default: a new unique one); refused when
+        the object has it already. Returns the new entry's key index (invalid when nothing
+        could be added).
         """
         node = self.node(near)
         if self._read_only or node is None:
@@ -362,7 +433,13 @@ class JsonTreeModel(LazyTreeModelBase):
             parent, row = node.parent, node.row() + 1
         else:
             return QModelIndex()
-        key = _unique_key(parent) if parent.json_type is JsonType.OBJECT else None
+        if parent.json_type is not JsonType.OBJECT:
+            key = None
+        elif key is None:
+            key = _unique_key(parent)
+        elif parent.child_row_for_key(key) is not None:
+            self.edit_rejected.emit(self.tr("{key} is there already.").format(key=key))
+            return QModelIndex()
         self._undo_stack.push(InsertEntryCommand(self, self.row_path(parent), row, key, value))
         child = parent.child(row)
         return self.index_for_node(child) if child is not None else QModelIndex()
@@ -550,3 +627,9 @@ def _unique_key(parent: JsonNode) -> str:
         number += 1
         key = f"new_key_{number}"
     return key
+
+
+def _marker(pixmap: QStyle.StandardPixmap) -> QIcon | None:
+    """A standard icon of the application's style (None without a QApplication)."""
+    app = QApplication.instance()
+    return app.style().standardIcon(pixmap) if isinstance(app, QApplication) else None

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from inspector.document.nodes import JsonType, format_json_path
 from inspector.document.tree_model import (
     ARRAY_INDEX_ROLE,
+    CHOICES_ROLE,
     KEY_COLUMN,
     TYPE_COLUMN,
     VALUE_COLUMN,
@@ -79,6 +80,9 @@ class JsonItemDelegate(QStyledItemDelegate):
         if index.column() == TYPE_COLUMN:
             return [json_type.value for json_type in JsonType]
         if index.column() == VALUE_COLUMN:
+            allowed = index.data(CHOICES_ROLE)  # the schema's enum
+            if isinstance(allowed, list) and allowed:
+                return [str(choice) for choice in allowed]
             type_index = index.model().index(index.row(), TYPE_COLUMN, index.parent())
             type_text = type_index.data(Qt.ItemDataRole.DisplayRole)
             if type_text == JsonType.BOOLEAN.value:

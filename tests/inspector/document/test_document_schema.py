@@ -1,0 +1,187 @@
+"""Schema checks in the document pane, on real files: errors at their entries, descriptions,
+allowed values as a drop-down, defaults offered, and saving an invalid document asks first."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QStyleOptionViewItem
+
+from inspector.document import DocumentPane
+from inspector.document.tree_model import VALUE_COLUMN
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "theme": {"enum": ["dark", "light"], "description": "The colour scheme"},
+        "sync": {
+            "type": "object",
+            "properties": {
+                "interval": {"type": "integer", "minimum": 5, "description": "Seconds"},
+                "enabled": {"type": "boolean", "default": True},
+            },
+        },
+        "language": {"type": "string", "default": "en"},
+        "recent": {"type": "array", "items": {"type": "string"}},
+    },
+}
+DOCUMENT = {"theme": "blue", "sync": {"interval": 1}, "recent": ["/a", 7]}
+
+
+def write(path: Path, data: Any) -> str:
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> str:
+    write(tmp_path / "settings.schema.json", SCHEMA)
+    return write(tmp_path / "settings.json", DOCUMENT)
+
+
+def open_and_check(qtbot: Any, pane: DocumentPane, path: str) -> None:
+    with qtbot.waitSignal(pane.schema.checked, timeout=10000):
+        pane.open_store(path)
+
+
+def marker(pane: DocumentPane, *path: str | int) -> Any:
+    return pane.model.index_for_json_path(*path).data(Qt.ItemDataRole.DecorationRole)
+
+
+def tooltip(pane: DocumentPane, *path: str | int) -> str:
+    return str(pane.model.index_for_json_path(*path).data(Qt.ItemDataRole.ToolTipRole) or "")
+
+
+def test_errors_are_marked_at_their_entries_with_pointer_and_message(
+    qtbot: Any, pane: DocumentPane, store: str
+) -> None:
+    open_and_check(qtbot, pane, store)
+    assert pane.schema.label.text() == "schema: 3 errors"
+    assert pane.schema.label.isVisible()
+    for path in [("theme",), ("sync", "interval"), ("recent", 1)]:
+        assert marker(pane, *path) is not None, path
+    assert "Schema: /theme: " in tooltip(pane, "theme")
+    assert "is not one of" in tooltip(pane, "theme")
+    assert "Schema: /sync/interval: 1 is less than the minimum of 5" in tooltip(
+        pane, "sync", "interval"
+    )
+    assert "Schema: /recent/1: 7 is not of type" in tooltip(pane, "recent", 1)
+    assert marker(pane, "recent", 0) is None  # a valid entry has no marker
+    assert marker(pane, "sync") is not None  # a container shows that something inside is wrong
+    assert "an entry inside" in tooltip(pane, "sync")
+
+
+def test_descriptions_are_tooltips_and_enums_are_drop_downs(
+    qtbot: Any, pane: DocumentPane, store: str
+) -> None:
+    open_and_check(qtbot, pane, store)
+    assert "The colour scheme" in tooltip(pane, "theme")
+    assert "Seconds" in tooltip(pane, "sync", "interval")
+    value = pane.model.index_for_json_path("theme").siblingAtColumn(VALUE_COLUMN)
+    delegate = pane.tree_view.itemDelegate()
+    editor = delegate.createEditor(pane.tree_view.viewport(), QStyleOptionViewItem(), value)
+    try:
+        assert isinstance(editor, QComboBox)
+        assert [editor.itemText(i) for i in range(editor.count())] == ["dark", "light"]
+        editor.setCurrentText("light")
+        delegate.setModelData(editor, pane.model, value)
+    finally:
+        editor.deleteLater()
+    assert pane.model.document()["theme"] == "light"
+    qtbot.waitUntil(lambda: pane.schema.label.text() == "schema: 2 errors", timeout=10000)
+    assert marker(pane, "theme") is None
+
+
+def test_fixing_every_error_makes_it_valid(qtbot: Any, pane: DocumentPane, store: str) -> None:
+    open_and_check(qtbot, pane, store)
+    model = pane.model
+    for path, value in [(("theme",), "dark"), (("sync", "interval"), "30"), (("recent", 1), "")]:
+        index = model.index_for_json_path(*path).siblingAtColumn(VALUE_COLUMN)
+        if path == ("recent", 1):
+            type_index = index.siblingAtColumn(2)
+            assert model.setData(type_index, "string")
+        else:
+            assert model.setData(index, value)
+    qtbot.waitUntil(lambda: pane.schema.label.text() == "schema: valid", timeout=10000)
+    assert marker(pane, "sync") is None
+
+
+def test_saving_an_invalid_document_asks_first_and_never_blocks(
+    qtbot: Any, pane: DocumentPane, store: str
+) -> None:
+    open_and_check(qtbot, pane, store)
+    asked: list[str] = []
+    pane.schema.save_prompt = lambda _parent, check: asked.append(check.summary()) or False
+    value = pane.model.index_for_json_path("recent", 0).siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(value, "/c")
+    qtbot.waitUntil(lambda: not pane.schema.checking, timeout=10000)
+    assert not pane.save()
+    assert asked == ["schema: 3 errors"]
+    with open(store, encoding="utf-8") as handle:
+        assert json.load(handle) == DOCUMENT  # nothing written
+
+    pane.schema.save_prompt = lambda _parent, _check: True  # the person knows better
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.save()
+    with open(store, encoding="utf-8") as handle:
+        assert json.load(handle)["recent"] == ["/c", 7]
+
+
+def test_a_valid_document_saves_without_asking(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    write(tmp_path / "ok.schema.json", SCHEMA)
+    path = write(tmp_path / "ok.json", {"theme": "dark"})
+    open_and_check(qtbot, pane, path)
+    assert pane.schema.label.text() == "schema: valid"
+    pane.schema.save_prompt = lambda _parent, _check: pytest.fail("asked about a valid document")
+    value = pane.model.index_for_json_path("theme").siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(value, "light")
+    qtbot.waitUntil(lambda: not pane.schema.checking, timeout=10000)
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.save()
+
+
+def test_keys_the_schema_names_are_offered_with_their_defaults(
+    qtbot: Any, pane: DocumentPane, store: str
+) -> None:
+    open_and_check(qtbot, pane, store)
+    root = pane.model.node(pane.model.index(0, 0))
+    menu = pane.schema.add_from_schema_menu(root, pane)
+    assert menu is not None
+    assert [action.text() for action in menu.actions()] == ["language = en"]
+    menu.actions()[0].trigger()
+    assert pane.model.document()["language"] == "en"
+    sync = pane.model.node(pane.model.index_for_json_path("sync", "interval"))
+    sync_menu = pane.schema.add_from_schema_menu(sync, pane)  # its object's missing keys
+    assert sync_menu is not None
+    assert [action.text() for action in sync_menu.actions()] == ["enabled = true"]
+    sync_menu.actions()[0].trigger()
+    assert pane.model.document()["sync"] == {"interval": 1, "enabled": True}
+    pane.undo_stack.undo()
+    assert "enabled" not in pane.model.document()["sync"]
+
+
+def test_a_web_schema_is_not_fetched_and_said_so(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "web.json", {"$schema": "https://example.com/s.json", "a": 1})
+    open_and_check(qtbot, pane, path)
+    assert pane.schema.label.text() == "schema: not fetched (https://example.com/s.json)"
+    assert marker(pane, "a") is None
+
+
+def test_a_store_without_schema_shows_nothing(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "plain.json", {"a": 1})
+    open_and_check(qtbot, pane, path)
+    assert pane.schema.label.isHidden()
+    assert pane.schema.last_check is not None
+    assert pane.schema.last_check.source is None
+    assert os.path.exists(path)
