@@ -168,6 +168,7 @@ class DocumentPane(QWidget):
         self.stack.addWidget(self.placeholder)
         self.stack.addWidget(self.tabs)
         self._build_find()
+        self.schema.attach_raw(self.raw_editor, lambda: self.tabs.currentWidget() is self.raw_view)
 
     def _build_find(self) -> None:
         self.find_bar = FindBar()
@@ -599,6 +600,7 @@ class DocumentPane(QWidget):
     def _on_current_tab_changed(self, _index: int) -> None:
         if self._raw_stale:
             self._refresh_raw()
+        self.schema.update_raw_marks()
 
     @Slot(str, object, object)
     def _on_text_validated(self, text: str, document: Any, error: ParseError | None) -> None:

@@ -9,18 +9,26 @@ DIR --schemas`` checks a whole folder).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QMenu, QMessageBox, QWidget
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QColor, QHelpEvent, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QLabel, QMenu, QMessageBox, QTextEdit, QToolTip, QWidget
 
 from inspector.display import printable_path
 from inspector.document.nodes import JsonNode, JsonType, format_json_path, format_scalar
+from inspector.document.raw_editor import RawJsonEditor
 from inspector.document.tree_model import JsonTreeModel
 from inspector.schema import SchemaChecker, SchemaHints
+from inspector.schema.text_positions import locate_paths
 from lockcore import SchemaCheck
+
+_RAW_MARK_LIMIT = 5 * 1024 * 1024
+"""Schema errors are marked in raw texts up to this many characters (reading a longer text out
+of the editor, and finding entries in it, is not worth it for a read-only view)."""
 
 _SETTLE_MS = 300
 """A check starts once edits pause this long (not on every key typed)."""
@@ -60,6 +68,10 @@ class PaneSchema(QObject):
     status_message = Signal(str)
     #: (check) a check of the shown document finished (a SchemaCheck)
     checked = Signal(object)
+    #: () the raw view's marks were updated (after a check, or the raw view shown)
+    raw_marks_updated = Signal()
+    #: (generation, spans) from the worker that finds entries in the raw text
+    _located = Signal(int, object)
 
     def __init__(
         self,
@@ -84,6 +96,102 @@ class PaneSchema(QObject):
         self.label.hide()
         #: Asked before saving an invalid document; replaceable for tests.
         self.save_prompt: SchemaSavePrompt = ask_to_save_invalid
+        self._raw_editor: RawJsonEditor | None = None
+        self._raw_shown: Callable[[], bool] = lambda: False
+        self._raw_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schema-marks")
+        self._raw_generation = 0
+        self._raw_tips: list[tuple[int, int, str]] = []  # (start, end, message) in the text
+        self._located.connect(self._on_located)
+
+    def attach_raw(self, editor: RawJsonEditor, shown: Callable[[], bool]) -> None:
+        """Mark errors in ``editor`` too, while ``shown()`` (the raw tab is the current one)."""
+        self._raw_editor = editor
+        self._raw_shown = shown
+        editor.viewport().installEventFilter(self)
+
+    @property
+    def raw_marks(self) -> list[tuple[int, int, str]]:
+        """The marked spans of the raw text (UTF-16 positions) and their messages."""
+        return list(self._raw_tips)
+
+    def update_raw_marks(self) -> None:
+        """Find the entries with errors in the raw text (on a worker) and mark them."""
+        editor = self._raw_editor
+        if editor is None:
+            return
+        self._raw_generation += 1
+        check = self._check
+        if check is None or not check.errors or not self._raw_shown():
+            self._set_raw_marks({}, ())
+            return
+        text = editor.full_text()
+        if len(text) > _RAW_MARK_LIMIT:
+            self._set_raw_marks({}, ())
+            return
+        generation, errors = self._raw_generation, check.errors
+        paths = [tuple(error.path) for error in errors]
+        future = self._raw_pool.submit(locate_paths, text, paths)
+        future.add_done_callback(lambda done: self._deliver_located(generation, done, errors))
+
+    def _deliver_located(
+        self, generation: int, future: Future[dict[Any, tuple[int, int]]], errors: Any
+    ) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        with contextlib.suppress(RuntimeError):  # the pane went away meanwhile
+            self._located.emit(generation, (future.result(), errors))
+
+    @Slot(int, object)
+    def _on_located(self, generation: int, found: Any) -> None:
+        if generation == self._raw_generation:
+            spans, errors = found
+            self._set_raw_marks(spans, errors)
+
+    def _set_raw_marks(self, spans: dict[Any, tuple[int, int]], errors: Any) -> None:
+        editor = self._raw_editor
+        if editor is None:
+            return
+        document = editor.document()
+        last = document.characterCount() - 1
+        marks: list[QTextEdit.ExtraSelection] = []
+        tips: list[tuple[int, int, str]] = []
+        underline = QTextCharFormat()
+        underline.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
+        underline.setUnderlineColor(QColor("#d97706"))
+        for error in errors:
+            span = spans.get(tuple(error.path))
+            if span is None or span[1] > last:
+                continue
+            mark = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(document)
+            cursor.setPosition(span[0])
+            cursor.setPosition(span[1], QTextCursor.MoveMode.KeepAnchor)
+            mark.cursor = cursor
+            mark.format = underline
+            marks.append(mark)
+            tips.append((span[0], span[1], f"{error.pointer or '/'}: {error.message}"))
+        self._raw_tips = tips
+        editor.set_extra_marks(marks)
+        self.raw_marks_updated.emit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        editor = self._raw_editor
+        if (
+            editor is not None
+            and watched is editor.viewport()
+            and event.type() == QEvent.Type.ToolTip
+            and isinstance(event, QHelpEvent)
+        ):
+            position = editor.cursorForPosition(event.pos()).position()
+            messages = [tip for start, end, tip in self._raw_tips if start <= position <= end]
+            if messages:
+                QToolTip.showText(
+                    event.globalPos(),
+                    self.tr("Schema: {errors}").format(errors="\n".join(messages)),
+                    editor,
+                )
+                return True
+        return super().eventFilter(watched, event)
 
     @property
     def last_check(self) -> SchemaCheck | None:
@@ -153,6 +261,8 @@ class PaneSchema(QObject):
     def shutdown(self) -> None:
         self._timer.stop()
         self._checker.shutdown()
+        self._raw_generation += 1
+        self._raw_pool.shutdown(wait=False, cancel_futures=True)
 
     def _add(self, target: JsonNode, key: str, default: Any) -> None:
         index = self._model.insert_entry(self._model.index_for_node(target), default, key=key)
@@ -173,6 +283,7 @@ class PaneSchema(QObject):
 
     def _show(self, check: SchemaCheck | None) -> None:
         self._check = check
+        self.update_raw_marks()
         if check is None or check.source is None:
             self._model.set_hints(None)
             self.label.hide()

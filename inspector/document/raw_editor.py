@@ -81,6 +81,8 @@ class RawJsonEditor(QPlainTextEdit):
         self._load_timer.timeout.connect(self._on_load_timeout)
         self._error_pending = False  # decorate the error once all text is in
         self._go_to_error_pending = False
+        self._error_selections: list[QTextEdit.ExtraSelection] = []
+        self._extra_marks: list[QTextEdit.ExtraSelection] = []  # others' (schema errors)
         self.blockCountChanged.connect(self._on_block_count_changed)
         self.updateRequest.connect(self._on_update_request)
         self.textChanged.connect(self._on_text_changed)
@@ -177,7 +179,8 @@ class RawJsonEditor(QPlainTextEdit):
         self._error = error
         self._error_pending = self.is_loading and error is not None
         if self._error_pending:
-            self.setExtraSelections([])
+            self._error_selections = []
+            self.setExtraSelections(self._extra_marks)
             return
         selections: list[QTextEdit.ExtraSelection] = []
         if error is not None:
@@ -201,7 +204,13 @@ class RawJsonEditor(QPlainTextEdit):
             underline.setUnderlineColor(QColor("#dc2626"))
             mark.format = underline
             selections.append(mark)
-        self.setExtraSelections(selections)
+        self._error_selections = selections
+        self.setExtraSelections(selections + self._extra_marks)
+
+    def set_extra_marks(self, marks: list[QTextEdit.ExtraSelection]) -> None:
+        """Marks shown beside the parse error's (the schema's errors); [] removes them."""
+        self._extra_marks = list(marks)
+        self.setExtraSelections(self._error_selections + self._extra_marks)
 
     def go_to_error(self) -> None:
         self._go_to_error_pending = self.is_loading

@@ -185,3 +185,23 @@ def test_a_store_without_schema_shows_nothing(
     assert pane.schema.last_check is not None
     assert pane.schema.last_check.source is None
     assert os.path.exists(path)
+
+
+def test_errors_are_marked_in_the_raw_view_too(qtbot: Any, pane: DocumentPane, store: str) -> None:
+    open_and_check(qtbot, pane, store)
+    with qtbot.waitSignal(pane.schema.raw_marks_updated, timeout=10000):
+        pane.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: len(pane.schema.raw_marks) == 3, timeout=10000)
+    text = pane.raw_editor.toPlainText()
+    marked = {text[start:end]: message for start, end, message in pane.schema.raw_marks}
+    assert set(marked) == {'"theme": "blue"', '"interval": 1', "7"}
+    assert marked['"interval": 1'].startswith("/sync/interval: 1 is less than the minimum")
+    selections = pane.raw_editor.extraSelections()
+    assert len(selections) == 3
+    assert {s.cursor.selectedText() for s in selections} == set(marked)
+
+    value = pane.model.index_for_json_path("theme").siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(value, "dark")  # fixed: its mark goes
+    qtbot.waitUntil(lambda: len(pane.schema.raw_marks) == 2, timeout=10000)
+    text = pane.raw_editor.toPlainText()
+    assert {text[s:e] for s, e, _ in pane.schema.raw_marks} == {'"interval": 1', "7"}
