@@ -7,6 +7,9 @@ and falls back to the default for anything else.
 
 from __future__ import annotations
 
+import hashlib
+import os
+
 from PySide6.QtCore import QByteArray, QSettings
 
 #: How many folders File ▸ Open Recent remembers.
@@ -24,6 +27,17 @@ _HISTORY_MAX_MIB = "history/max_mib"
 #: Versions every save keeps of a store, by default, and their total size in MiB.
 DEFAULT_HISTORY_VERSIONS = 20
 DEFAULT_HISTORY_MAX_MIB = 10
+
+_ALERTS = "alerts"
+#: A lock held longer than this alerts (seconds), unless a folder says otherwise.
+DEFAULT_LONG_HOLD_SECONDS = 60.0
+
+
+def _folder_key(folder: str, name: str) -> str:
+    # A path as a key would be split at its slashes into groups: a digest names the folder
+    # (and "folder" keeps its path beside it, for whoever reads the file).
+    digest = hashlib.sha256(os.fsencode(folder)).hexdigest()[:24]
+    return f"{_ALERTS}/{digest}/{name}"
 
 
 class AppSettings:
@@ -96,6 +110,28 @@ class AppSettings:
     @history_max_bytes.setter
     def history_max_bytes(self, size: int) -> None:
         self._settings.setValue(_HISTORY_MAX_MIB, max(0, size) // (1024 * 1024))
+
+    # -- alerts, per folder (off until turned on) ----------------------------------------------
+
+    def alerts_enabled(self, folder: str) -> bool:
+        """Whether ``folder``'s stale, long-held and corrupt locks alert (off by default)."""
+        return self._settings.value(_folder_key(folder, "enabled"), False) in (True, "true")
+
+    def set_alerts_enabled(self, folder: str, enabled: bool) -> None:
+        self._settings.setValue(_folder_key(folder, "folder"), folder)
+        self._settings.setValue(_folder_key(folder, "enabled"), enabled)
+
+    def long_hold_threshold(self, folder: str) -> float:
+        """How long a lock of ``folder`` may be held before it alerts (seconds)."""
+        value = self._settings.value(_folder_key(folder, "long_hold_seconds"))
+        try:
+            return float(value) if value is not None else DEFAULT_LONG_HOLD_SECONDS
+        except (TypeError, ValueError):
+            return DEFAULT_LONG_HOLD_SECONDS
+
+    def set_long_hold_threshold(self, folder: str, seconds: float) -> None:
+        self._settings.setValue(_folder_key(folder, "folder"), folder)
+        self._settings.setValue(_folder_key(folder, "long_hold_seconds"), seconds)
 
     # -- window layout (Qt's own opaque states; None: nothing kept) ---------------------------
 

@@ -198,7 +198,7 @@ class LockEventService(QObject):
     log_about_to_append = Signal(int)
     #: (count: int) they were appended
     log_appended = Signal(int)
-    #: () every event so far was dropped: another folder is watched now
+    #: () every event so far was dropped: another folder (``folder``) is watched now
     events_cleared = Signal()
     #: (stores: set[str]) these stores' figures (:meth:`figures`) changed
     figures_changed = Signal(object)
@@ -266,8 +266,10 @@ class LockEventService(QObject):
             self.log_about_to_drop.emit(count)
             self.log.clear()
             self.log_dropped.emit(count)
-        self.events_cleared.emit()
         self._start_stream(os.path.abspath(folder), recursive)
+        # After the start: whoever follows the folder finds the new one in ``folder``. What the
+        # stream collects reaches the GUI thread later, through the event loop.
+        self.events_cleared.emit()
 
     def note_broken(self, store: str) -> None:
         """This process is about to break ``store``'s lock (from any thread): its going away

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Slot
 
 from inspector.document.save_service import DocumentService
 from inspector.services.lock_actions import LockActions
+from inspector.services.lock_alerts import LockAlerts
 from inspector.services.lock_events import LockEventService
 from inspector.services.store_directory import StoreDirectory
 from inspector.services.watcher import ObserverFactory, default_observer_factory
@@ -41,6 +42,7 @@ class WindowServices(QObject):
                 QStandardPaths.StandardLocation.AppDataLocation
             ),
         )
+        self.lock_alerts = LockAlerts(self.lock_events, self.settings, self)
         self.lock_actions = LockActions(self, break_notes=self.lock_events)
         self.documents = DocumentService(self)
         self.lock_actions.break_finished.connect(self._on_break_finished)

@@ -41,6 +41,7 @@ from inspector.resources import icon
 from inspector.services.store_directory import StoreEntry, StoreHealth
 from inspector.services.window_services import WindowServices
 from inspector.widgets.about_box import AboutBox
+from inspector.widgets.alert_presenter import AlertPresenter
 from inspector.widgets.break_lock_dialog import BreakLockDialog, break_outcome
 from inspector.widgets.folder_state import FolderBanners, FolderStatusLabels
 from inspector.widgets.history_dock import HistoryDock, apply_history_settings
@@ -140,6 +141,7 @@ class MainWindow(QMainWindow):
         self.lock_events_dock.hide()
         self.lock_events_dock.store_requested.connect(self.select_store)
         self.lock_events_dock.status_message.connect(self._on_status_message)
+        self.alert_presenter = AlertPresenter(self.services.lock_alerts, self, self.select_store)
         self.services.lock_events.status_message.connect(self._on_status_message)
         self.figures_line = StoreFiguresLine(self.services.lock_events)
         self.document_pane.header.add_line_widget(self.figures_line)
@@ -289,6 +291,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.lock_events_dock.toggleViewAction())
         view_menu.addAction(self.history_dock.toggleViewAction())
+        view_menu.addAction(self.alert_presenter.toggle_action)
 
         help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.addAction(self.about_action)
