@@ -88,6 +88,7 @@ class LazyTreeModelBase(QAbstractItemModel):
         child = parent_node.child(row) if parent_node is not None else None
         return self.createIndex(row, column, child) if child is not None else QModelIndex()
 
+    # QObject.parent() (no argument) is the other overload of this name; Qt models override both.
     def parent(self, index: AnyIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
         node = self.node(index)
         if node is None or node.parent is None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from typing import Any, Final
 
 PROBE_CHARS: Final = 64 * 1024
@@ -32,8 +33,8 @@ not enough to let the GUI thread in under load; sleeping hands the GIL over for 
 
 _WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
 _DECODER: Final = json.JSONDecoder()
-_scan_once = _DECODER.scan_once  # type: ignore[attr-defined]  # the C scanner
-_scanstring = json.decoder.scanstring  # type: ignore[attr-defined]  # C, undeclared
+_scan_once: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]  # the C scanner, undeclared in typeshed
+_scanstring = json.decoder.scanstring  # type: ignore[attr-defined]  # C, undeclared in typeshed
 
 
 class _NotJsonError(ValueError):
@@ -56,14 +57,14 @@ def loads_yielding(text: str) -> Any:
 
 
 def _skip(text: str, position: int) -> int:
-    return _WHITESPACE.match(text, position).end()  # type: ignore[union-attr]
+    return _WHITESPACE.match(text, position).end()  # type: ignore[union-attr]  # "[ \t\n\r]*" matches anywhere
 
 
 def _value(text: str, position: int, *, big: bool) -> tuple[Any, int]:
     """The value at ``position`` and where it ends; ``big``: it may well be big (probe it)."""
     opening = text[position : position + 1]
     if opening not in ("{", "["):
-        return _scan_once(text, position)  # type: ignore[no-any-return]
+        return _scan_once(text, position)
     if big:
         try:
             value, length = _scan_once(text[position : position + PROBE_CHARS], 0)
@@ -74,7 +75,7 @@ def _value(text: str, position: int, *, big: bool) -> tuple[Any, int]:
         if opening == "{":
             return _object(text, position + 1)
         return _array(text, position + 1)
-    return _scan_once(text, position)  # type: ignore[no-any-return]
+    return _scan_once(text, position)
 
 
 def _object(text: str, position: int) -> tuple[dict[str, Any], int]:
