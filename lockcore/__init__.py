@@ -24,14 +24,7 @@ from lockcore._errors import (
     UnsupportedPlatformError,
 )
 from lockcore._events import EventKind, LockEvent, LockEventTracker, watch_lock_events
-from lockcore._holder import (
-    LockFormat,
-    LockIdentity,
-    LockInfo,
-    LockState,
-    inspect_lock,
-    lock_path_for,
-)
+from lockcore._holder import inspect_lock, lock_path_for
 from lockcore._json import (
     OnQuarantine,
     edit_json,
@@ -41,6 +34,7 @@ from lockcore._json import (
     recover_interrupted_write,
 )
 from lockcore._lock import FileLock
+from lockcore._lockinfo import LockFormat, LockIdentity, LockInfo, LockState
 from lockcore._schemas import (
     SCHEMA_MAP_NAME,
     SchemaCheck,

@@ -32,14 +32,8 @@ from dataclasses import dataclass, field
 from lockcore import _atomic, _interrupts, _keepalive, _platform
 from lockcore._break import remove_if_unchanged
 from lockcore._errors import LockCancelled, LockLostError, LockTimeout
-from lockcore._holder import (
-    LockInfo,
-    LockState,
-    inspect_lock,
-    judge,
-    new_lock_content,
-    open_lock,
-)
+from lockcore._holder import inspect_lock, judge, new_lock_content, open_lock
+from lockcore._lockinfo import LockInfo, LockState
 
 logger = logging.getLogger("lockcore")
 

@@ -16,8 +16,6 @@ import time
 from lockcore import _platform
 from lockcore._errors import HolderAliveError, LockChangedError
 from lockcore._holder import (
-    LockInfo,
-    LockState,
     OpenLock,
     describe,
     inspect_lock,
@@ -26,6 +24,7 @@ from lockcore._holder import (
     open_lock,
     still_in_place,
 )
+from lockcore._lockinfo import LockInfo, LockState
 
 logger = logging.getLogger("lockcore")
 

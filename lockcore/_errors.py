@@ -13,7 +13,7 @@ import os
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from lockcore._holder import LockInfo
+    from lockcore._lockinfo import LockInfo
 
 
 _Error = TypeVar("_Error", bound="FileLockError")

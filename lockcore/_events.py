@@ -43,7 +43,8 @@ from typing import Any
 
 from lockcore import _platform
 from lockcore._classify import JSONKind, classify_json
-from lockcore._holder import LockFormat, LockState, inspect_lock, lock_path_for, parse_lock_content
+from lockcore._holder import inspect_lock, lock_path_for, parse_lock_content
+from lockcore._lockinfo import LockFormat, LockState
 from lockcore._store_files import StoreFile, StoreFileKind, classify_store_file, list_stores
 
 

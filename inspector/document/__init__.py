@@ -3,11 +3,36 @@
 ``DocumentPane`` is the widget the main window embeds; everything else here is its machinery:
 plain-Python tree nodes, the Qt tree model and its undo commands, the raw editor, secret
 masking, the three-way merge, and the service that loads and saves off the GUI thread.
+
+The names below are imported when first asked for, not with the package: the services import
+``inspector.document.save_service`` and must not run the pane's widget modules by doing so.
 """
 
-from inspector.document.choices import ConflictChoice, ConflictDecision
-from inspector.document.conflict_dialog import ConflictDialog
-from inspector.document.document_pane import DocumentPane
-from inspector.document.prompts import UnsavedChoice
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from inspector.document.choices import ConflictChoice, ConflictDecision
+    from inspector.document.conflict_dialog import ConflictDialog
+    from inspector.document.document_pane import DocumentPane
+    from inspector.document.prompts import UnsavedChoice
+
+_HOMES = {
+    "ConflictChoice": "inspector.document.choices",
+    "ConflictDecision": "inspector.document.choices",
+    "ConflictDialog": "inspector.document.conflict_dialog",
+    "DocumentPane": "inspector.document.document_pane",
+    "UnsavedChoice": "inspector.document.prompts",
+}
 
 __all__ = ["ConflictChoice", "ConflictDecision", "ConflictDialog", "DocumentPane", "UnsavedChoice"]
+
+
+def __getattr__(name: str) -> object:
+    try:
+        home = _HOMES[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return getattr(importlib.import_module(home), name)

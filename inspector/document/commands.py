@@ -7,22 +7,34 @@ or ``QModelIndex``: the stack replays them in order, so each path is valid when 
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from PySide6.QtGui import QUndoCommand
 
 from inspector.document.results import NO_DOCUMENT
-
-if TYPE_CHECKING:
-    from inspector.document.tree_model import JsonTreeModel, RowPath
+from inspector.document.tree_base import RowPath
 
 RAW_EDIT_COMMAND_ID = 0x4A53  # consecutive raw-text edits merge into one undo step
+
+
+class EditTarget(Protocol):
+    """What the commands change: the tree model (``JsonTreeModel``), which creates them."""
+
+    def apply_replace_value(self, path: RowPath, value: Any) -> None: ...
+
+    def apply_rename(self, path: RowPath, key: str) -> None: ...
+
+    def apply_insert(self, parent_path: RowPath, row: int, key: str | None, value: Any) -> None: ...
+
+    def apply_remove(self, parent_path: RowPath, row: int) -> None: ...
+
+    def apply_document(self, document: Any) -> None: ...
 
 
 class ReplaceValueCommand(QUndoCommand):
     """Change a value, its type, or both (containers keep their old members for undo)."""
 
-    def __init__(self, model: JsonTreeModel, path: RowPath, old: Any, new: Any, text: str) -> None:
+    def __init__(self, model: EditTarget, path: RowPath, old: Any, new: Any, text: str) -> None:
         super().__init__(text)
         self._model = model
         self._path = path
@@ -39,7 +51,7 @@ class ReplaceValueCommand(QUndoCommand):
 class RenameKeyCommand(QUndoCommand):
     """Rename an object member."""
 
-    def __init__(self, model: JsonTreeModel, path: RowPath, old: str, new: str) -> None:
+    def __init__(self, model: EditTarget, path: RowPath, old: str, new: str) -> None:
         super().__init__(f"Rename {old!r} to {new!r}")
         self._model = model
         self._path = path
@@ -57,7 +69,7 @@ class InsertEntryCommand(QUndoCommand):
     """Add a member to an object or an item to an array."""
 
     def __init__(
-        self, model: JsonTreeModel, parent_path: RowPath, row: int, key: str | None, value: Any
+        self, model: EditTarget, parent_path: RowPath, row: int, key: str | None, value: Any
     ) -> None:
         super().__init__(self._describe(row, key))
         self._model = model
@@ -102,7 +114,7 @@ class RemoveEntryCommand(InsertEntryCommand):
 class ReplaceDocumentCommand(QUndoCommand):
     """Replace the whole document, as an edit of the raw text does (may be NO_DOCUMENT)."""
 
-    def __init__(self, model: JsonTreeModel, old: Any, new: Any) -> None:
+    def __init__(self, model: EditTarget, old: Any, new: Any) -> None:
         super().__init__("Edit raw text")
         self._model = model
         self._old = old if old is NO_DOCUMENT else copy.deepcopy(old)

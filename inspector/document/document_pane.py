@@ -10,6 +10,7 @@ bars (``pane_bars``), the header's content (``pane_header``), the conflict dialo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -38,13 +39,7 @@ from inspector.document.pane_header import header_content
 from inspector.document.pane_saving import save_and_wait
 from inspector.document.pane_schema import PaneSchema
 from inspector.document.parsing import DEFAULT_SIZE_LIMIT
-from inspector.document.prompts import (
-    ConvertPrompt,
-    UnsavedChoice,
-    UnsavedPrompt,
-    ask_about_unsaved_edits,
-    ask_to_convert,
-)
+from inspector.document.prompts import UnsavedChoice, ask_about_unsaved_edits, ask_to_convert
 from inspector.document.raw_view import RawView, raw_content
 from inspector.document.results import DocumentKind, LoadedDocument, ParseError
 from inspector.document.save_service import DocumentService, SaveConflict, SaveResult
@@ -55,6 +50,11 @@ from inspector.document.tree_view import JsonTreeView
 from inspector.document.widgets import DocumentHeader
 
 TREE_TAB, RAW_TAB = 0, 1
+
+#: (pane) -> what to do with its unsaved edits before it closes
+UnsavedPrompt = Callable[["DocumentPane"], UnsavedChoice]
+#: (pane, source encoding, preview of the text read so) -> convert it to UTF-8?
+ConvertPrompt = Callable[["DocumentPane", str, str], bool]
 
 
 class DocumentPane(QWidget):
@@ -83,8 +83,12 @@ class DocumentPane(QWidget):
         super().__init__(parent)
         self.setObjectName("documentPane")
         #: Asked by :meth:`can_close` when there are unsaved edits; replaceable for tests.
-        self.unsaved_prompt: UnsavedPrompt = ask_about_unsaved_edits
-        self.convert_prompt: ConvertPrompt = ask_to_convert
+        self.unsaved_prompt: UnsavedPrompt = lambda pane: ask_about_unsaved_edits(
+            pane, pane.file_name
+        )
+        self.convert_prompt: ConvertPrompt = lambda pane, source, preview: ask_to_convert(
+            pane, pane.file_name, source, preview
+        )
         self._session = EditSession(self, size_limit=size_limit, service=service)
         self._session.has_unapplied_text = self._has_unapplied_text
         self._undo_stack = self._session.undo_stack
