@@ -34,7 +34,7 @@ from typing import Any, ClassVar, Final, Literal
 from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal, SignalInstance, Slot
 
 from inspector.collector import collector_paused
-from inspector.display import printable_name, printable_path
+from inspector.display import describe_holder, printable_name
 from inspector.document.conversion import NotConvertibleError, convert_to_utf8
 from inspector.document.loader import load_document
 from inspector.document.merge import ABSENT, ConflictKey, MergeConflict, Side, three_way_merge
@@ -53,7 +53,6 @@ from lockcore import (
     LockCancelled,
     LockInfo,
     LockLostError,
-    LockState,
     LockTimeout,
     lock_path_for,
     locked_update_json,
@@ -572,28 +571,6 @@ class _GaveUpWaitingError(LockTimeout):
 
 
 # -- plain words ----------------------------------------------------------------------------
-def describe_process(info: LockInfo) -> str:
-    """A holder's program as people know it: the script for interpreters ("sync.py")."""
-    for argument in info.cmdline[1:]:
-        if argument.endswith((".py", ".sh", ".js", ".rb", ".pl")):
-            return printable_name(argument)
-    if info.process_name:
-        return printable_path(info.process_name)
-    if info.cmdline:
-        return printable_name(info.cmdline[0])
-    return "unknown process"
-
-
-def describe_holder(info: LockInfo | None) -> str:
-    """ "PID 4711, sync.py" (with the host when it is another machine)."""
-    if info is None or info.pid is None:
-        return "another process"
-    text = f"PID {info.pid}, {describe_process(info)}"
-    if info.state is LockState.HELD_OTHER_HOST and info.hostname:
-        text += f" on {info.hostname}"
-    return text
-
-
 def waiting_message(path: str, holder: LockInfo | None, waited: float) -> str:
     """ "waiting for settings.json.lock held by PID 4711, sync.py, 3 s"."""
     lock_name = printable_name(lock_path_for(path))

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
-from inspector.display import printable_name, printable_path
+from inspector.display import describe_holder, printable_name, printable_path
 from lockcore import (
     FileLockError,
     LockCancelled,
@@ -106,11 +106,12 @@ class LockActions(QObject):
         except LockTimeout as exc:
             holder = exc.holder
             if holder is not None and holder.pid:
-                message = self.tr("Could not lock {name} (held by PID {pid}); nothing changed.")
+                message = self.tr("Could not lock {name} (held by {holder}); nothing changed.")
             else:
                 message = self.tr("Could not lock {name}; nothing changed.")
-            pid = holder.pid if holder is not None else None
-            self._report(path, ok=False, message=message.format(name=name, pid=pid))
+            self._report(
+                path, ok=False, message=message.format(name=name, holder=describe_holder(holder))
+            )
             return
         except (FileLockError, OSError, ValueError) as exc:
             message = self.tr("Could not recover {name}: {reason}").format(name=name, reason=exc)

@@ -33,8 +33,13 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.colours import ERROR_TEXT
-from inspector.display import printable_name, printable_path
-from inspector.models.store_table import LOCK_WORDS, format_age, format_time, lock_state_word
+from inspector.display import describe_holder, printable_name, printable_path
+from inspector.presentation import (
+    format_age,
+    format_time,
+    lock_icon_name,
+    lock_state_word,
+)
 from inspector.resources import icon
 from inspector.services.lock_actions import LockActions
 from lockcore import HolderAliveError, LockChangedError, LockInfo, LockState
@@ -57,8 +62,8 @@ def break_outcome(info: LockInfo, error: BaseException | None) -> str:
             now = QCoreApplication.translate("BreakLockDialog", "it is gone now")
         else:
             now = QCoreApplication.translate(
-                "BreakLockDialog", "it is now held by PID {pid}"
-            ).format(pid=current.pid)
+                "BreakLockDialog", "it is now held by {holder}"
+            ).format(holder=describe_holder(current))
         return QCoreApplication.translate(
             "BreakLockDialog",
             "The lock changed since this dialog opened ({now}). Nothing was removed.",
@@ -152,7 +157,7 @@ class BreakLockDialog(QDialog):
         layout.addWidget(self.outcome_label)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.break_button = QPushButton(icon(LOCK_WORDS[info.state][1]), self.tr("Break lock"))
+        self.break_button = QPushButton(icon(lock_icon_name(info.state)), self.tr("Break lock"))
         self.break_button.setEnabled(not self.needs_second_step)
         self.break_button.setAutoDefault(False)
         self.buttons.addButton(self.break_button, QDialogButtonBox.ButtonRole.DestructiveRole)
@@ -214,12 +219,10 @@ class BreakLockDialog(QDialog):
         )
         box = QVBoxLayout(frame)
         who = (
-            self.tr("PID {pid}").format(pid=info.pid)
+            describe_holder(info, with_host=False)
             if info.pid is not None
             else self.tr("The holder")
         )
-        if info.process_name:
-            who += f" ({info.process_name})"
         if info.state is LockState.HELD_OTHER_HOST:
             text = self.tr(
                 "⚠ This lock belongs to {holder} on another host ({host}). Whether it is "

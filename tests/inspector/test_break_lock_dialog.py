@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 
 import pytest
+from PySide6.QtWidgets import QFrame, QLabel
 
+from inspector.display import describe_holder, describe_process
 from inspector.services.lock_actions import LockActions
-from inspector.widgets.break_lock_dialog import BreakLockDialog
-from lockcore import LockInfo, LockState, inspect_lock
+from inspector.widgets.break_lock_dialog import BreakLockDialog, break_outcome
+from lockcore import LockChangedError, LockInfo, LockState, inspect_lock
 
 
 def open_dialog(qtbot, info: LockInfo) -> BreakLockDialog:
@@ -141,3 +143,18 @@ def test_a_break_under_way_is_shown_and_not_started_twice(qtbot, lock_holder, da
     assert not dialog.was_broken
     assert "Input/output error" in dialog.outcome_label.text()
     assert "Nothing was removed" in dialog.outcome_label.text()
+
+
+def test_the_holder_is_named_as_everywhere_else_in_the_app(qtbot, lock_holder, data_path):
+    """The warning and a refused break's outcome say "PID n, program", as the document pane's
+    waiting message and the recovery's refusal do (one function words the holder)."""
+    holder = lock_holder(data_path)
+    info = inspect_lock(data_path)
+    words = describe_holder(info)
+    assert words == f"PID {holder.pid}, {describe_process(info)}"
+    dialog = open_dialog(qtbot, info)
+    warning = dialog.findChild(QFrame, "breakLockWarning").findChild(QLabel)
+    assert f"⚠ {words} is still running and holds this lock." in warning.text()
+    changed = LockChangedError("changed", data_path, current=info)
+    assert f"it is now held by {words})" in break_outcome(info, changed)
+    holder.release()

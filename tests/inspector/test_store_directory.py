@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication
 from watchdog.observers.polling import PollingObserver
 
-from inspector.models.store_table import lock_word
+from inspector.presentation import lock_word
 from inspector.services import store_directory as store_directory_module
 from inspector.services.scanner import INLINE_HEALTH_LIMIT
 from inspector.services.store_directory import (

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QFormLayout, QLabel
 from inspector.app import create_main_window
 from inspector.document.pane_header import _KIND_WORDS
 from inspector.document.results import DocumentKind
-from inspector.models.store_table import HEALTH_WORDS, Column
+from inspector.models.store_table import Column
+from inspector.presentation import HEALTH_WORDS
 from inspector.services.scanner import StoreHealth
 from inspector.translation import install_translators
 from inspector.widgets.break_lock_dialog import BreakLockDialog

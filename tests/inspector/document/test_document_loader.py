@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from inspector.display import describe_holder
 from inspector.document.conversion import NotConvertibleError, convert_to_utf8
 from inspector.document.loader import load_document
 from inspector.document.nodes import (
@@ -20,7 +21,6 @@ from inspector.document.parsing import classify_bytes, detect_indent
 from inspector.document.results import NO_DOCUMENT, DocumentKind
 from inspector.document.save_service import (
     _GaveUpWaitingError,
-    describe_holder,
     describe_save_error,
     waiting_message,
 )
