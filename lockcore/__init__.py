@@ -23,7 +23,7 @@ from lockcore._errors import (
     NotDurableError,
     UnsupportedPlatformError,
 )
-from lockcore._events import EventKind, LockEvent, LockEventTracker, watch_lock_events
+from lockcore._events import EventKind, LockEvent, LockEventTracker
 from lockcore._holder import inspect_lock, lock_path_for
 from lockcore._json import (
     OnQuarantine,
@@ -51,6 +51,7 @@ from lockcore._store_files import (
     list_stores,
 )
 from lockcore._versions import StoreVersion, list_versions, read_version
+from lockcore._watch import watch_lock_events
 
 __version__ = "0.1.0"
 

@@ -24,13 +24,14 @@ from typing import Any, TextIO
 from lockcore import __version__
 from lockcore._break import break_stale_lock
 from lockcore._errors import FileLockError, HolderAliveError, LockChangedError
-from lockcore._events import LockEvent, watch_lock_events
+from lockcore._events import LockEvent
 from lockcore._holder import LOCK_SUFFIX, inspect_lock
 from lockcore._json import locked_update_json
 from lockcore._lockinfo import LockInfo, LockState, this_host
 from lockcore._schemas import SCHEMA_MAP_NAME, SchemaCheck, check_schema
 from lockcore._store_files import StoreFileKind, classify_store_file, list_stores
 from lockcore._versions import list_versions, read_version
+from lockcore._watch import watch_lock_events
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
