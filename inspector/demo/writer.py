@@ -108,7 +108,7 @@ def _run_legacy(path: str, parent: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one demo writer until it is stopped or its parent exits."""
-    parser = argparse.ArgumentParser(prog="python -m inspector.demo_writer")
+    parser = argparse.ArgumentParser(prog="python -m inspector.demo.writer")
     parser.add_argument("mode", choices=["update", "hold", "legacy"])
     parser.add_argument("path")
     parser.add_argument("--interval", type=float, default=3.0)

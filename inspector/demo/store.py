@@ -94,7 +94,7 @@ class DemoStore:
         command = [
             sys.executable,
             "-m",
-            "inspector.demo_writer",
+            "inspector.demo.writer",
             *args,
             "--parent",
             str(os.getpid()),
