@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from inspector.document.choices import ConflictChoice, ConflictDecision
     from inspector.document.conflict_dialog import ConflictDialog
-    from inspector.document.document_pane import DocumentPane
-    from inspector.document.prompts import UnsavedChoice
+    from inspector.document.pane.document_pane import DocumentPane
+    from inspector.document.pane.prompts import UnsavedChoice
 
 _HOMES = {
     "ConflictChoice": "inspector.document.choices",
     "ConflictDecision": "inspector.document.choices",
     "ConflictDialog": "inspector.document.conflict_dialog",
-    "DocumentPane": "inspector.document.document_pane",
-    "UnsavedChoice": "inspector.document.prompts",
+    "DocumentPane": "inspector.document.pane.document_pane",
+    "UnsavedChoice": "inspector.document.pane.prompts",
 }
 
 __all__ = ["ConflictChoice", "ConflictDecision", "ConflictDialog", "DocumentPane", "UnsavedChoice"]

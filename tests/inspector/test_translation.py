@@ -9,7 +9,7 @@ from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTranslator
 from PySide6.QtWidgets import QFormLayout, QLabel
 
 from inspector.app import create_main_window
-from inspector.document.pane_header import _KIND_WORDS
+from inspector.document.pane.header import _KIND_WORDS
 from inspector.document.results import DocumentKind
 from inspector.models.store_table import Column
 from inspector.presentation import HEALTH_WORDS

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtGui import QUndoStack
 
 from inspector.document import DocumentPane
-from inspector.document.pane_header import header_content
+from inspector.document.pane.header import header_content
 from inspector.document.parsing import DEFAULT_SIZE_LIMIT, RAW_EDIT_LIMIT, detect_indent
 from inspector.document.raw_view import HIDDEN_BIG_TEXT
 from inspector.document.results import DocumentKind, ParseError

@@ -29,17 +29,18 @@ from inspector.display import printable_path
 from inspector.document.choices import ConflictDecision
 from inspector.document.conflict_dialog import ConflictDialog
 from inspector.document.conversion import NotConvertibleError, describe_conversion
-from inspector.document.find_bar import FindBar
 from inspector.document.nodes import format_json_path
-from inspector.document.pane_actions import ActionState, DocumentActions
-from inspector.document.pane_bars import MessageBars
-from inspector.document.pane_conflicts import ConflictPresenter
-from inspector.document.pane_find import PaneFinder
-from inspector.document.pane_header import header_content
-from inspector.document.pane_saving import save_and_wait
-from inspector.document.pane_schema import PaneSchema
+from inspector.document.pane.actions import ActionState, DocumentActions
+from inspector.document.pane.bars import MessageBars
+from inspector.document.pane.conflicts import ConflictPresenter
+from inspector.document.pane.find import PaneFinder
+from inspector.document.pane.find_bar import FindBar
+from inspector.document.pane.header import header_content
+from inspector.document.pane.header_widget import DocumentHeader
+from inspector.document.pane.prompts import UnsavedChoice, ask_about_unsaved_edits, ask_to_convert
+from inspector.document.pane.saving import save_and_wait
+from inspector.document.pane.schema import PaneSchema
 from inspector.document.parsing import DEFAULT_SIZE_LIMIT
-from inspector.document.prompts import UnsavedChoice, ask_about_unsaved_edits, ask_to_convert
 from inspector.document.raw_view import RawView, raw_content
 from inspector.document.results import DocumentKind, LoadedDocument, ParseError
 from inspector.document.save_service import DocumentService, SaveConflict, SaveResult
@@ -47,7 +48,6 @@ from inspector.document.secrets import is_secret_file
 from inspector.document.session import EditSession, save_summary
 from inspector.document.tree_model import JsonTreeModel
 from inspector.document.tree_view import JsonTreeView
-from inspector.document.widgets import DocumentHeader
 
 TREE_TAB, RAW_TAB = 0, 1
 

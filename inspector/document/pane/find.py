@@ -30,8 +30,8 @@ from inspector.document.find import (
     parse_path,
     resolve_path,
 )
-from inspector.document.find_bar import FindBar
 from inspector.document.nodes import JsonKey
+from inspector.document.pane.find_bar import FindBar
 from inspector.document.results import NO_DOCUMENT
 from inspector.document.secrets import SecretPolicy
 from inspector.document.tree_model import JsonTreeModel

@@ -1,5 +1,5 @@
 """The document pane's find bar (drawing only): the text, where to look, the match count, and a
-box that jumps to a path. :class:`~inspector.document.pane_find.PaneFinder` does the finding."""
+box that jumps to a path. :class:`~inspector.document.pane.find.PaneFinder` does the finding."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from inspector.document.widgets import BarKind, MessageBar
+from inspector.document.pane.message_bar import BarKind, MessageBar
 
 
 class MessageBars(QWidget):
