@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 # Creates a window on a folder, waits for its rows, then destroys it without closing it (as a
 # test harness or a program embedding the window does) and reports which threads are left.
