@@ -53,8 +53,9 @@ TREE_TAB, RAW_TAB = 0, 1
 
 #: (pane) -> what to do with its unsaved edits before it closes
 UnsavedPrompt = Callable[["DocumentPane"], UnsavedChoice]
-#: (pane, source encoding, preview of the text read so) -> convert it to UTF-8?
-ConvertPrompt = Callable[["DocumentPane", str, str], bool]
+#: (pane, source encoding, preview of the text read so, answer): asks whether to convert it to
+#: UTF-8 and calls ``answer(yes)`` once, now or later (the default asks window-modally)
+ConvertPrompt = Callable[["DocumentPane", str, str, Callable[[bool], None]], None]
 
 
 class DocumentPane(QWidget):
@@ -86,8 +87,8 @@ class DocumentPane(QWidget):
         self.unsaved_prompt: UnsavedPrompt = lambda pane: ask_about_unsaved_edits(
             pane, pane.file_name
         )
-        self.convert_prompt: ConvertPrompt = lambda pane, source, preview: ask_to_convert(
-            pane, pane.file_name, source, preview
+        self.convert_prompt: ConvertPrompt = lambda pane, source, preview, answer: ask_to_convert(
+            pane, pane.file_name, source, preview, answer
         )
         self._session = EditSession(self, size_limit=size_limit, service=service)
         self._session.has_unapplied_text = self._has_unapplied_text
@@ -415,7 +416,9 @@ class DocumentPane(QWidget):
 
     def convert_to_utf8(self) -> bool:
         """Ask, then convert the shown file, which is not UTF-8, to UTF-8 (see
-        :meth:`EditSession.convert_to_utf8`); False when nothing was started."""
+        :meth:`EditSession.convert_to_utf8`); False when there is nothing to ask about. The
+        question does not block: the conversion starts when it is answered yes, if the pane
+        still shows the very version it asked about."""
         loaded = self._session.loaded
         if loaded is None or not self._session.can_convert:
             return False
@@ -427,9 +430,21 @@ class DocumentPane(QWidget):
         policy = self._session.policy()
         if policy.secret_file and not policy.revealed:  # as the raw view hides it
             preview = "(The values of this file are secret: reveal them to see its text.)"
-        if not self.convert_prompt(self, source, preview):
-            return False
-        return self._session.convert_to_utf8()
+
+        def answer(yes: bool) -> None:
+            if not yes:
+                return
+            if self._session.loaded is loaded and self._session.can_convert:
+                self._session.convert_to_utf8()
+            else:  # another version or store is shown now: what was asked about is gone
+                self.status_message.emit(
+                    self.tr("{name} changed while you were asked; nothing was converted.").format(
+                        name=loaded.name
+                    )
+                )
+
+        self.convert_prompt(self, source, preview, answer)
+        return True
 
     def cancel_save(self) -> None:
         """Stop a save that is waiting for the lock; nothing is written."""

@@ -6,6 +6,7 @@ They know nothing of the pane: each takes the widget to centre on and the file's
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -45,10 +46,18 @@ def ask_about_unsaved_edits(parent: QWidget, file_name: str) -> UnsavedChoice:
     return UnsavedChoice.CANCEL
 
 
-def ask_to_convert(parent: QWidget, file_name: str, source: str, preview: str) -> bool:
+def ask_to_convert(
+    parent: QWidget, file_name: str, source: str, preview: str, answer: Callable[[bool], None]
+) -> None:
     """The default question before converting to UTF-8 (tests replace ``pane.convert_prompt``):
-    the file read as ``source`` begins with ``preview``; is that right?"""
+    the file read as ``source`` begins with ``preview``; is that right?
+
+    Window-modal and opened with ``open()``, not ``exec()``: no event loop nested in the
+    caller's (see ``conflict_dialog.py``). ``answer`` is called once, when it is closed."""
     box = QMessageBox(parent)
+    box.setObjectName("convertQuestion")
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle(QCoreApplication.translate("ConvertPrompt", "Convert to UTF-8"))
     box.setTextFormat(Qt.TextFormat.PlainText)
@@ -66,8 +75,8 @@ def ask_to_convert(parent: QWidget, file_name: str, source: str, preview: str) -
         ).format(source=source, preview=shown, name=file_name)
     )
     box.setStandardButtons(QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
-    box.button(QMessageBox.StandardButton.Ok).setText(
-        QCoreApplication.translate("ConvertPrompt", "Convert")
-    )
+    convert = box.button(QMessageBox.StandardButton.Ok)
+    convert.setText(QCoreApplication.translate("ConvertPrompt", "Convert"))
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    return box.exec() == QMessageBox.StandardButton.Ok
+    box.finished.connect(lambda _result: answer(box.clickedButton() is convert))
+    box.open()

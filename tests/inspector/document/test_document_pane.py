@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from _documents import edit_value, read, read_bytes, write
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QMessageBox
 
 from inspector.document import DocumentPane, UnsavedChoice
 from inspector.document.parsing import YIELDING_PARSE_CHARS
@@ -246,9 +247,9 @@ def test_convert_to_utf8_keeps_the_letters_and_the_original_bytes(
     path.write_bytes(raw)
     asked: list[tuple[str, str]] = []
 
-    def agree(_pane: DocumentPane, shown_source: str, preview: str) -> bool:
+    def agree(_pane: DocumentPane, shown_source: str, preview: str, answer: Any) -> None:
         asked.append((shown_source, preview))
-        return True
+        answer(True)
 
     pane.convert_prompt = agree
     open_and_wait(pane, str(path))
@@ -283,9 +284,9 @@ def test_converting_is_asked_first_and_a_no_changes_nothing(
     path = tmp_path / "city.json"
     raw = '{"city": "Café"}'.encode("latin-1")
     path.write_bytes(raw)
-    pane.convert_prompt = lambda _pane, _source, _preview: False
+    pane.convert_prompt = lambda _pane, _source, _preview, answer: answer(False)
     open_and_wait(pane, str(path))
-    assert not pane.convert_to_utf8()
+    assert pane.convert_to_utf8()
     assert path.read_bytes() == raw
     assert list(tmp_path.glob("city.json.corrupt-*")) == []
     assert pane.raw_editor.isReadOnly()
@@ -297,7 +298,7 @@ def test_a_file_that_is_not_json_in_its_encoding_either_is_not_converted(
     path = tmp_path / "blob.json"
     raw = bytes(range(256))
     path.write_bytes(raw)
-    pane.convert_prompt = lambda _pane, _source, _preview: True
+    pane.convert_prompt = lambda _pane, _source, _preview, answer: answer(True)
     open_and_wait(pane, str(path))
     with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
         assert pane.convert_to_utf8()
@@ -682,7 +683,7 @@ def test_a_file_changed_since_it_was_read_is_not_converted(
 ) -> None:
     path = tmp_path / "city.json"
     path.write_bytes('{"city": "Café"}'.encode("latin-1"))
-    pane.convert_prompt = lambda _pane, _source, _preview: True
+    pane.convert_prompt = lambda _pane, _source, _preview, answer: answer(True)
     open_and_wait(pane, str(path))
     newer = '{"city": "Zürich"}'.encode("latin-1")  # another program wrote meanwhile
     path.write_bytes(newer)
@@ -699,13 +700,65 @@ def test_converting_a_secret_file_does_not_show_its_text_in_the_question(
     path.write_bytes(f'{{"token": "{SECRET}"}}'.encode("utf-16"))
     previews: list[str] = []
 
-    def refuse(_pane: DocumentPane, _source: str, preview: str) -> bool:
+    def refuse(_pane: DocumentPane, _source: str, preview: str, answer: Any) -> None:
         previews.append(preview)
-        return False
+        answer(False)
 
     pane.convert_prompt = refuse
     open_and_wait(pane, str(path))
     assert SECRET not in pane.raw_editor.toPlainText()
-    assert not pane.convert_to_utf8()
+    assert pane.convert_to_utf8()
     assert len(previews) == 1
     assert SECRET not in previews[0]
+
+
+def _reject_questions_later(pane: DocumentPane) -> QTimer:
+    """A safety net: a question opened with exec() would block the test until closed."""
+    timer = QTimer(pane)
+    timer.setSingleShot(True)
+    timer.timeout.connect(lambda: [box.reject() for box in pane.findChildren(QMessageBox)])
+    timer.start(3000)
+    return timer
+
+
+def test_the_convert_question_is_window_modal_and_nests_no_event_loop(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = tmp_path / "city.json"
+    raw = '{"city": "Café"}'.encode("latin-1")
+    path.write_bytes(raw)
+    open_and_wait(pane, str(path))
+    safety_net = _reject_questions_later(pane)
+    assert pane.convert_to_utf8()  # returns with the question open, unanswered
+    box = pane.findChild(QMessageBox, "convertQuestion")
+    assert box is not None
+    assert box.isVisible()
+    assert box.windowModality() == Qt.WindowModality.WindowModal
+    assert path.read_bytes() == raw  # nothing converted before the answer
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        box.button(QMessageBox.StandardButton.Ok).click()
+    safety_net.stop()
+    assert json.loads(path.read_bytes().decode("utf-8")) == {"city": "Café"}
+    qtbot.waitUntil(lambda: pane.findChild(QMessageBox, "convertQuestion") is None)
+
+
+def test_a_yes_after_another_store_opened_converts_nothing(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = tmp_path / "city.json"
+    raw = '{"city": "Café"}'.encode("latin-1")
+    path.write_bytes(raw)
+    other = tmp_path / "other.json"
+    other.write_text('{"n": 1}', encoding="utf-8")
+    answers: list[Any] = []
+    pane.convert_prompt = lambda _pane, _source, _preview, answer: answers.append(answer)
+    open_and_wait(pane, str(path))
+    assert pane.convert_to_utf8()
+    open_and_wait(pane, str(other))  # while the question is open
+    messages: list[str] = []
+    pane.status_message.connect(messages.append)
+    answers[0](True)
+    assert messages == ["city.json changed while you were asked; nothing was converted."]
+    assert path.read_bytes() == raw
+    assert list(tmp_path.glob("*.corrupt-*")) == []
+    assert not pane.is_saving
