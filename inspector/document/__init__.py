@@ -6,18 +6,13 @@ masking, the three-way merge, and the service that loads and saves off the GUI t
 
 The names below are imported when first asked for, not with the package: the services import
 ``inspector.document.save_service`` and must not run the pane's widget modules by doing so.
+Code that is type-checked imports them from their modules (a package importing its own widgets,
+even for types only, would close a cycle through every module that imports ``inspector.document``).
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from inspector.document.choices import ConflictChoice, ConflictDecision
-    from inspector.document.conflict_dialog import ConflictDialog
-    from inspector.document.pane.document_pane import DocumentPane
-    from inspector.document.pane.prompts import UnsavedChoice
 
 _HOMES = {
     "ConflictChoice": "inspector.document.choices",

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.document import DocumentPane
+from inspector.document.pane.document_pane import DocumentPane
 from inspector.models.history import Column, HistoryTableModel, describe_time
 from inspector.services.history import HistoryService
 from inspector.settings import AppSettings

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.display import printable_name, printable_path
-from inspector.document import DocumentPane
+from inspector.document.pane.document_pane import DocumentPane
 from inspector.models.store_table import StoreTableModel
 from inspector.resources import icon
 from inspector.services.store_directory import StoreEntry, StoreHealth

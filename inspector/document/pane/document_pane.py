@@ -3,9 +3,9 @@
 The pane draws and routes user input. Its :class:`EditSession` decides (what is shown, what the
 edits started from, when to follow the file, how to save), and the session's
 :class:`DocumentService` reads and writes on worker threads, so waiting for a lock never freezes
-the window. Its parts live beside it: the actions and toolbar (``pane_actions``), the message
-bars (``pane_bars``), the header's content (``pane_header``), the conflict dialog's handling
-(``pane_conflicts``).
+the window. Its parts live beside it in ``inspector.document.pane``: the actions and toolbar
+(``actions``), the message bars (``bars``), the header's content (``header``), the conflict
+dialog's handling (``conflicts``), find (``find``) and schema checks (``schema``).
 """
 
 from __future__ import annotations
