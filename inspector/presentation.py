@@ -1,8 +1,9 @@
 """How the app shows locks and stores to people: words, icons and colours, in one place.
 
-The store table, the break dialog, the lock actions and the document service all put the same
-facts into words; they take them from here, so that a holder, a lock state or an age reads the
-same everywhere. Nothing here does I/O or knows a widget.
+The store table and the break dialog put the same facts into words (a lock state, an age, a
+time, a store's health); they take them from here, so that each reads the same everywhere.
+Nothing here does I/O or knows a widget. The holder in words is ``inspector.display``'s
+(services use it too, and must not import this module, which imports the scanner's types).
 
 Words kept in tables are marked with ``QT_TRANSLATE_NOOP`` (in the context ``StoreTableModel``,
 where translators find them) and translated where shown, through :func:`translated`.
