@@ -202,6 +202,9 @@ class StoreTableModel(QAbstractTableModel):
         self._arrivals = itertools.count()
         self._visible_rows: VisibleRowsProvider | None = None
         self._figures: FiguresProvider | None = None
+        # The open document's schema verdict ("schema: 3 errors"), shown with its health; only
+        # the open document is checked, so the listing pays nothing for schemas.
+        self._schema_note: tuple[str, str] | None = None
         directory.entries_updated.connect(self._on_entries_updated)
         directory.entries_removed.connect(self._on_entries_removed)
         self._on_entries_updated(directory.entries())
@@ -239,6 +242,16 @@ class StoreTableModel(QAbstractTableModel):
             del self._hidden[entry.path]
         if coming:
             self._insert(coming)
+
+    def set_schema_note(self, path: str | None, note: str | None) -> None:
+        """Show ``note`` (the schema verdict of the store at ``path``) beside its health; the
+        note of the store shown before goes."""
+        old, self._schema_note = self._schema_note, (path, note) if path and note else None
+        for changed in {old[0] if old else None, path}:
+            row = self._row_of.get(changed) if changed else None
+            if row is not None:
+                cell = self.index(row, int(Column.HEALTH))
+                self.dataChanged.emit(cell, cell)
 
     def set_visible_rows_provider(self, provider: VisibleRowsProvider | None) -> None:
         """Which source rows can be seen, asked at each age tick (None: all of them).
@@ -327,6 +340,14 @@ class StoreTableModel(QAbstractTableModel):
     ) -> Any:
         if column >= _FIRST_FIGURE:
             return self._figure_value(entry, column, role)
+        note = self._schema_note
+        if (
+            note is not None
+            and column == Column.HEALTH
+            and role in (_DISPLAY, _TOOLTIP)
+            and entry.path == note[0]
+        ):
+            return f"{health_word(entry.health)}; {note[1]}"
         if role == _DISPLAY:
             return self._display(entry, column)
         if role == _DECORATION:

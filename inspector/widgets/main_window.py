@@ -50,7 +50,7 @@ from inspector.widgets.recent_menu import RecentFoldersMenu
 from inspector.widgets.store_figures_line import StoreFiguresLine
 from inspector.widgets.store_filter_edit import StoreFilterEdit
 from inspector.widgets.store_table_view import StoreTableView
-from lockcore import LockInfo
+from lockcore import LockInfo, SchemaCheck
 
 #: How long transient status-bar messages stay (ms).
 MESSAGE_TIMEOUT_MS = 8000
@@ -338,6 +338,7 @@ class MainWindow(QMainWindow):
         self.lock_actions.break_finished.connect(self._on_lock_actions_break_finished)
         self.lock_actions.recover_finished.connect(self._on_recover_finished)
         self.document_pane.status_message.connect(self._on_status_message)
+        self.document_pane.schema.checked.connect(self._on_schema_checked)
         self.document_pane.dirty_changed.connect(self._on_dirty_changed)
         self.document_pane.saved.connect(self._on_document_pane_save_ended)
         self.document_pane.save_ended_unwritten.connect(self._on_document_pane_save_ended)
@@ -684,6 +685,11 @@ class MainWindow(QMainWindow):
             return
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_edit.selectAll()
+
+    @Slot(object)
+    def _on_schema_checked(self, check: SchemaCheck) -> None:
+        note = check.summary() if check.source is not None else None
+        self.model.set_schema_note(self.document_pane.path, note)
 
     @Slot()
     def _on_about_action_triggered(self) -> None:

@@ -3,12 +3,14 @@ document pane."""
 
 from __future__ import annotations
 
+import json
 import os
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from inspector.document import UnsavedChoice
+from inspector.models.store_table import Column
 
 
 def test_ctrl_f_filters_stores_from_the_table_and_finds_in_the_document_from_the_pane(
@@ -41,3 +43,26 @@ def test_ctrl_f_filters_stores_from_the_table_and_finds_in_the_document_from_the
     assert node is not None
     assert node.json_path() == ("theme",)
     assert window.filter_edit.text() == ""  # the store list stays as it was
+
+
+def test_the_open_stores_schema_verdict_is_shown_with_its_health(qtbot, main_window):
+    window = main_window
+    pane = window.document_pane
+    pane.unsaved_prompt = lambda _parent: UnsavedChoice.DISCARD
+    folder = window.directory.folder
+    with open(os.path.join(folder, "settings.schema.json"), "w", encoding="utf-8") as handle:
+        json.dump({"type": "object", "required": ["must_have"]}, handle)
+    store = os.path.join(folder, "settings.json")
+    qtbot.waitUntil(lambda: window.model.row_of(os.path.join(folder, "settings.schema.json")) >= 0)
+    with qtbot.waitSignal(pane.schema.checked, timeout=10000):
+        assert window.select_store(store)
+
+    def health(path: str) -> str:
+        return window.model.index(window.model.row_of(path), int(Column.HEALTH)).data()
+
+    qtbot.waitUntil(lambda: health(store).endswith("; schema: 1 error"), timeout=5000)
+    assert "schema" not in health(os.path.join(folder, "settings.schema.json"))
+    other = os.path.join(folder, "settings.schema.json")
+    with qtbot.waitSignal(pane.schema.checked, timeout=10000):
+        assert window.select_store(other)  # a store without a schema of its own
+    qtbot.waitUntil(lambda: "schema" not in health(store), timeout=5000)
