@@ -183,17 +183,15 @@ def locked_write_json(
     path = os.fspath(path)
     raw = _serialize(path, data, indent)
     with FileLock(path, timeout, create_parents=create_parents) as lock:
-        if keep_versions > 0:
-            replaced = _atomic.read_bytes(path)
-            if replaced is not None and replaced != raw:
-                _versions.keep_version(
-                    path,
-                    replaced,
-                    keep=keep_versions,
-                    max_bytes=versions_max_bytes,
-                    durable=durable,
-                )
-        _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
+        replaced = _atomic.read_bytes(path) if keep_versions > 0 else None
+        with _versions.version_kept(
+            path,
+            None if replaced == raw else replaced,
+            keep=keep_versions,
+            max_bytes=versions_max_bytes,
+            durable=durable,
+        ):
+            _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
     if durable:
         _atomic.sync_directory(path)
 
@@ -364,15 +362,14 @@ def _transaction(
         raw = _render(path, original if parsed else None, draft.document, indent)
         wrote = raw is not original and raw != original
         if wrote:
-            if options.keep_versions > 0 and parsed and original is not None:
-                _versions.keep_version(
-                    path,
-                    original,
-                    keep=options.keep_versions,
-                    max_bytes=options.versions_max_bytes,
-                    durable=durable,
-                )
-            _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
+            with _versions.version_kept(
+                path,
+                original if parsed else None,
+                keep=options.keep_versions,
+                max_bytes=options.versions_max_bytes,
+                durable=durable,
+            ):
+                _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
         if options.on_commit is not None:
             options.on_commit(raw)
     if wrote and durable:

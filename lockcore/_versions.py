@@ -25,6 +25,7 @@ import secrets
 import stat
 import sys
 import time
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from lockcore import _atomic, _interrupts, _platform
@@ -152,27 +153,42 @@ def _parse_stamp(stamp: str, *, utc: bool, fallback: float) -> float:
     return seconds + (int(fraction) / 1e6 if fraction.isdigit() else 0.0)
 
 
-@_interrupts.critical
-def keep_version(
+@contextlib.contextmanager
+def version_kept(
     path: str,
-    data: bytes,
+    replaced: bytes | None,
     *,
     keep: int,
     max_bytes: int = DEFAULT_VERSIONS_MAX_BYTES,
     durable: bool,
-) -> str | None:
-    """Keep ``data`` (the bytes ``path`` holds now, about to be replaced) as a version of it,
-    then remove the oldest beyond ``keep`` and ``max_bytes``; call it under the store's lock.
+) -> Iterator[str | None]:
+    """Around the write that replaces ``path``: keep ``replaced`` (the bytes it holds now) as
+    a version first, yielding its path (None when nothing is kept: ``keep`` < 1, no bytes, or
+    more than ``max_bytes``); call it under the store's lock.
 
-    Returns the version's path, or None when nothing was kept (``keep`` < 1, or ``data``
-    alone exceeds ``max_bytes``). The directory is made durable by the caller's own
-    ``sync_directory`` after its replace.
+    When the write fails, the version goes too (the store still holds those bytes) and no
+    older version is removed; when it succeeds, the oldest beyond ``keep`` and ``max_bytes``
+    are. The directory is made durable by the caller's own ``sync_directory`` after its
+    replace.
     """
-    if keep < 1:
-        return None
-    if len(data) > max_bytes:
-        prune_versions(path, keep=keep, max_bytes=max_bytes)
-        return None
+    if keep < 1 or replaced is None:
+        yield None
+        return
+    version_path = None if len(replaced) > max_bytes else _write_version(path, replaced, durable)
+    try:
+        yield version_path
+    except BaseException:
+        if version_path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(version_path)
+        raise
+    prune_versions(path, keep=keep, max_bytes=max_bytes)
+
+
+@_interrupts.critical
+def _write_version(path: str, data: bytes, durable: bool) -> str | None:
+    """Write ``data`` beside ``path`` as a version with ``path``'s owner, mode, ACL,
+    extended attributes and mtime; None when ``path`` is gone."""
     try:
         existing = os.stat(path, follow_symlinks=False)
     except FileNotFoundError:
@@ -204,7 +220,6 @@ def keep_version(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(version_path)
         raise
-    prune_versions(path, keep=keep, max_bytes=max_bytes)
     return version_path
 
 

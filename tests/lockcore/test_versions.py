@@ -229,3 +229,23 @@ def test_cli_history_of_a_store_without_versions(tmp_path: Path) -> None:
     lockcore.locked_write_json(store, {})
 
     assert run("history", str(store)) == (0, f"{store}: no kept versions\n")
+
+
+def test_a_write_that_fails_keeps_no_version_and_removes_none(tmp_path: Path) -> None:
+    store = tmp_path / "settings.json"
+    lockcore.locked_write_json(store, {"n": 0})
+    lockcore.locked_update_json(store, add("n", 1), keep_versions=1)
+    (older,) = versions_of(store)
+    if shutil.which("chattr") is None:
+        pytest.skip("chattr is not installed")
+    marked = subprocess.run(["chattr", "+i", str(store)], capture_output=True, check=False)
+    if marked.returncode != 0:
+        pytest.skip(f"no immutable attribute here: {marked.stderr.decode().strip()}")
+    try:
+        with pytest.raises(PermissionError):  # replacing an immutable file: EPERM, even as root
+            lockcore.locked_update_json(store, add("n", 2), keep_versions=1)
+    finally:
+        subprocess.run(["chattr", "-i", str(store)], check=True)
+
+    assert versions_of(store) == [older]
+    assert json.loads(store.read_text()) == {"n": 1}
