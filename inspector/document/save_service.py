@@ -71,6 +71,11 @@ DEFAULT_VERSIONS_MAX_BYTES: Final = 10 * 1024 * 1024
 class SaveMode(enum.Enum):
     MERGE = "merge"  # write the edit, merged onto what another process wrote meanwhile
     REPLACE_FILE = "replace-file"  # write the edit as it is: the person chose to discard theirs
+    NEW_FILE = "new-file"  # a copy to another path: written only where no file is (Save As)
+
+
+class TargetExistsError(FileExistsError):
+    """A copy (:attr:`SaveMode.NEW_FILE`) found a file at its path: nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,11 @@ class DocumentService(QObject):
     save_failed = Signal(str, str)
     #: (path) a save was cancelled while waiting; nothing was written
     save_cancelled = Signal(str)
+    #: (path) a copy found a file at its path and wrote nothing (ask, then save with REPLACE)
+    save_target_exists = Signal(str)
+    #: (path) a save failed because of where the file is (its folder is gone, read-only or
+    #: not writable): another place may do; ``save_failed`` follows with the message
+    save_place_unwritable = Signal(str)
     #: (path, seconds) how long a save waited for the store's lock (until it held the lock and
     #: had read the file; or, when it gave up, until then)
     lock_waited = Signal(str, float)
@@ -347,7 +357,11 @@ class DocumentService(QObject):
             self.save_conflicted.emit(outcome)
         elif isinstance(outcome, _SaveCancelledError):
             self.save_cancelled.emit(path)
+        elif isinstance(outcome, TargetExistsError):
+            self.save_target_exists.emit(path)
         elif isinstance(outcome, BaseException):
+            if is_place_error(outcome):
+                self.save_place_unwritable.emit(path)
             message = describe_save_error(path, outcome)
             log.info("save of %s failed: %s", path, type(outcome).__name__)
             self.save_failed.emit(path, message)
@@ -376,6 +390,14 @@ class _FolderGoneError(FileNotFoundError):
     """The store's folder is gone: nothing is saved, and the folder is not made again."""
 
 
+def is_place_error(error: BaseException) -> bool:
+    """Whether a save failed because of where the file is, so that saving a copy elsewhere
+    is the way out: its folder vanished, or the file system or folder forbids writing."""
+    if isinstance(error, _FolderGoneError | PermissionError):
+        return True
+    return isinstance(error, OSError) and error.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
 def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as one story
     job: _SaveJob, report: Any, report_wait: Callable[[float], None] | None = None
 ) -> SaveResult | SaveConflict | _SaveCancelledError:
@@ -399,6 +421,10 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
             if not quarantined or _read_file(quarantined[-1]) != request.convert_from:
                 raise _ChangedSinceReadError
             return conversion.document
+        if request.mode is SaveMode.NEW_FILE:
+            if not isinstance(current, _FileAbsent):
+                raise TargetExistsError(errno.EEXIST, "a file is there", request.path)
+            return request.edited
         theirs = NO_DOCUMENT if isinstance(current, _FileAbsent) else current
         if request.mode is SaveMode.REPLACE_FILE or _same_document(theirs, request.base):
             unused.append(theirs)  # shares nothing with what is written
@@ -463,6 +489,10 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
         return SaveConflict(request, conflict.theirs, conflict.conflicts, conflict.sides)
     except _SaveCancelledError as cancelled:
         return cancelled
+    except CorruptJSONError as exc:
+        if request.mode is SaveMode.NEW_FILE:  # a file is there, even if not valid JSON
+            raise TargetExistsError(errno.EEXIST, "a file is there", request.path) from exc
+        raise
     except FileNotFoundError as exc:
         folder = os.path.dirname(request.path)
         if exc.filename == folder or not os.path.isdir(folder):

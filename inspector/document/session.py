@@ -19,7 +19,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
 from inspector.collector import release_frozen
-from inspector.display import printable_name
+from inspector.display import printable_name, printable_path
 from inspector.document.choices import ConflictChoice, ConflictDecision
 from inspector.document.parsing import DEFAULT_SIZE_LIMIT
 from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument
@@ -69,6 +69,13 @@ class EditSession(QObject):
     secrets_checked = Signal(object)
     #: (present) the file went away while there are unsaved edits (False), or came back (True)
     presence_changed = Signal(bool)
+    #: (path) a copy of the edit was written to ``path`` (see :meth:`save_copy`)
+    copy_saved = Signal(str)
+    #: (path) a copy found a file at ``path`` and wrote nothing; ask, then save_copy(overwrite)
+    copy_target_exists = Signal(str)
+    #: (path) a save failed because of where the file is (folder gone, read-only, no
+    #: permission): saving a copy elsewhere is the way out
+    place_unwritable = Signal(str)
 
     def __init__(
         self,
@@ -105,6 +112,7 @@ class EditSession(QObject):
         self._read_only_reason: str | None = None
         self._model_locked = False  # the model's read-only state, the folder's reason aside
         self._saving_index = -1  # the undo stack's index when the running save started
+        self._copy_target: str | None = None  # the path of the copy being saved (Save As)
         self.service.loaded.connect(self._on_loaded)
         self.service.secrets_checked.connect(self._on_secrets_checked)
         self.service.save_progress.connect(self._on_save_progress)
@@ -112,6 +120,8 @@ class EditSession(QObject):
         self.service.save_conflicted.connect(self._on_save_conflicted)
         self.service.save_failed.connect(self._on_save_failed)
         self.service.save_cancelled.connect(self._on_save_cancelled)
+        self.service.save_target_exists.connect(self._on_save_target_exists)
+        self.service.save_place_unwritable.connect(self.place_unwritable)
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -349,6 +359,37 @@ class EditSession(QObject):
             )
         )
 
+    def save_copy(self, target: str, *, overwrite: bool = False) -> bool:
+        """Write the document as it is in the editor to ``target``, through ``target``'s lock.
+
+        The shown store and its unsaved edits stay as they are: this is the way out when the
+        store cannot be written where it is (its folder vanished or became read-only), so it
+        runs in a read-only folder too. Without ``overwrite`` nothing is written where a file
+        exists (:attr:`copy_target_exists`); with it, that file is replaced (its bytes kept as
+        a version, or as a ``.corrupt-*`` copy when they are not valid JSON). False when it
+        cannot start.
+        """
+        loaded = self._loaded
+        if loaded is None or not self.model.has_document or self.is_saving:
+            return False
+        if self._path is not None and os.path.abspath(target) == os.path.abspath(self._path):
+            return self.save()
+        self._copy_target = target
+        return self._start_save(
+            SaveRequest(
+                path=target,
+                base=NO_DOCUMENT,
+                edited=self.model.document(),
+                mode=SaveMode.REPLACE_FILE if overwrite else SaveMode.NEW_FILE,
+                indent=loaded.indent if loaded.indent is not None else 2,
+                repair=overwrite,
+                lock_wait=self.lock_wait,
+                keep_versions=self.keep_versions,
+                versions_max_bytes=self.versions_max_bytes,
+            ),
+            in_read_only_folder=True,
+        )
+
     def restore(self, document: Any, label: str) -> bool:
         """Write a kept version's ``document`` back, as a save of it over the shown document
         (``label``: the version in words, for the status line).
@@ -448,8 +489,8 @@ class EditSession(QObject):
         self._pending_conflict = None
         self.service.shutdown()
 
-    def _start_save(self, request: SaveRequest) -> bool:
-        if self._read_only_reason is not None:
+    def _start_save(self, request: SaveRequest, *, in_read_only_folder: bool = False) -> bool:
+        if self._read_only_reason is not None and not in_read_only_folder:
             self.status_message.emit(
                 self.tr("Not saved: {reason}").format(reason=self._read_only_reason)
             )
@@ -474,6 +515,14 @@ class EditSession(QObject):
 
     @Slot(object)
     def _on_save_succeeded(self, result: SaveResult) -> None:
+        copy_target, self._copy_target = self._copy_target, None
+        if result.path == copy_target:
+            self._end_save()
+            self.status_message.emit(
+                self.tr("Saved a copy as {path}.").format(path=printable_path(result.path))
+            )
+            self.copy_saved.emit(result.path)
+            return
         if result.path != self._path or self._loaded is None:
             self._end_save()
             self.status_message.emit(
@@ -544,6 +593,15 @@ class EditSession(QObject):
         self.save_failed.emit(path, message)
         self.save_ended_unwritten.emit(path)
         self._load_again_if_asked()
+
+    @Slot(str)
+    def _on_save_target_exists(self, path: str) -> None:
+        self._end_save()
+        self.status_message.emit(
+            self.tr("Not saved: {path} already exists.").format(path=printable_path(path))
+        )
+        self.save_ended_unwritten.emit(path)
+        self.copy_target_exists.emit(path)  # last: the answer may start the next save
 
     @Slot(str)
     def _on_save_cancelled(self, path: str) -> None:

@@ -37,7 +37,13 @@ from inspector.document.pane.find import PaneFinder
 from inspector.document.pane.find_bar import FindBar
 from inspector.document.pane.header import header_content
 from inspector.document.pane.header_widget import DocumentHeader
-from inspector.document.pane.prompts import UnsavedChoice, ask_about_unsaved_edits, ask_to_convert
+from inspector.document.pane.prompts import (
+    UnsavedChoice,
+    ask_about_unsaved_edits,
+    ask_for_copy_path,
+    ask_to_convert,
+    ask_to_replace,
+)
 from inspector.document.pane.saving import save_and_wait
 from inspector.document.pane.schema import PaneSchema
 from inspector.document.parsing import DEFAULT_SIZE_LIMIT
@@ -56,6 +62,10 @@ UnsavedPrompt = Callable[["DocumentPane"], UnsavedChoice]
 #: (pane, source encoding, preview of the text read so, answer): asks whether to convert it to
 #: UTF-8 and calls ``answer(yes)`` once, now or later (the default asks window-modally)
 ConvertPrompt = Callable[["DocumentPane", str, str, Callable[[bool], None]], None]
+#: (pane) -> where to save a copy of its document (None: nowhere)
+CopyPathPrompt = Callable[["DocumentPane"], str | None]
+#: (pane, path) -> whether the file at ``path`` may be replaced by a copy
+ReplacePrompt = Callable[["DocumentPane", str], bool]
 
 
 class DocumentPane(QWidget):
@@ -89,6 +99,12 @@ class DocumentPane(QWidget):
         )
         self.convert_prompt: ConvertPrompt = lambda pane, source, preview, answer: ask_to_convert(
             pane, pane.file_name, source, preview, answer
+        )
+        self.copy_path_prompt: CopyPathPrompt = lambda pane: ask_for_copy_path(
+            pane, pane.path or ""
+        )
+        self.replace_prompt: ReplacePrompt = lambda pane, path: ask_to_replace(
+            pane, printable_path(path)
         )
         self._session = EditSession(self, size_limit=size_limit, service=service)
         self._session.has_unapplied_text = self._has_unapplied_text
@@ -126,6 +142,11 @@ class DocumentPane(QWidget):
         self.delete_action = self.document_actions.delete
         self.reveal_action = self.document_actions.reveal
         self.reveal_button = self.document_actions.reveal_button
+        # In the window's File menu (which gives it its shortcut), not the toolbar.
+        self.save_copy_action = QAction(self.tr("Save a Copy As…"), self)
+        self.save_copy_action.setToolTip(
+            self.tr("Write the document as edited to another file, through that file's lock")
+        )
         self.header.add_trailing_widget(self.reveal_button)
         self.schema = PaneSchema(self._model, lambda: self._session.path, self)
         self.header.add_trailing_widget(self.schema.label)
@@ -141,6 +162,14 @@ class DocumentPane(QWidget):
         self.notice_bar = self.bars.notice_bar
         self.convert_bar = self.bars.convert_bar
         self.convert_button = self.bars.convert_button
+        # The way out when the store cannot be written where it is (shown with those errors).
+        self.save_copy_button = self.error_bar.add_button(
+            self.tr("Save a Copy As…"), self._on_save_copy_clicked, "saveCopyButton"
+        )
+        self.save_copy_button.hide()
+        self.read_only_copy_button = self.bars.read_only_bar.add_button(
+            self.tr("Save a Copy As…"), self._on_save_copy_clicked, "readOnlySaveCopyButton"
+        )
 
     def _build_views(self) -> None:
         self.tree_view = JsonTreeView()
@@ -254,6 +283,10 @@ class DocumentPane(QWidget):
         session.presence_changed.connect(self._on_presence_changed)
         self.finder.status_message.connect(self.status_message)
         self.schema.status_message.connect(self.status_message)
+        session.copy_saved.connect(self._on_copy_saved)
+        session.copy_target_exists.connect(self._on_copy_target_exists)
+        session.place_unwritable.connect(self._on_place_unwritable)
+        self.save_copy_action.triggered.connect(self.save_copy_as)
 
     # -- the shell's interface ----------------------------------------------------------------
     @property
@@ -386,6 +419,56 @@ class DocumentPane(QWidget):
             self.status_message.emit(self.tr("Not saved: the document breaks its schema."))
             return False
         return self._session.save()
+
+    def save_copy_as(self) -> bool:
+        """Ask for a path, then save the document as edited there (see :meth:`save_copy`)."""
+        if not self._can_save_copy():
+            return False
+        target = self.copy_path_prompt(self)
+        return bool(target) and self.save_copy(str(target))
+
+    def save_copy(self, target: str, *, overwrite: bool = False) -> bool:
+        """Write the document as edited to ``target`` through its lock; this store and its
+        unsaved edits stay as they are. A file at ``target`` is replaced only when the person
+        says so (:attr:`replace_prompt`, asked under no lock when the save finds it)."""
+        if not self._can_save_copy():
+            return False
+        self.raw_editor.validate_now()
+        if self._raw_invalid and self.raw_editor.error is not None:
+            self._report_error(
+                self.tr("Not saved: the raw text is not valid JSON ({error}).").format(
+                    error=self.raw_editor.error.describe()
+                )
+            )
+            return False
+        return self._session.save_copy(target, overwrite=overwrite)
+
+    def _can_save_copy(self) -> bool:
+        return self._model.has_document and not self._session.is_saving
+
+    @Slot()
+    def _on_save_copy_clicked(self) -> None:
+        self.save_copy_as()
+
+    @Slot(str)
+    def _on_copy_saved(self, path: str) -> None:
+        self._end_save()
+        message = self.tr("Saved a copy as {path}.").format(path=printable_path(path))
+        if self.is_dirty:
+            message += " " + self.tr("{name} itself still has unsaved edits.").format(
+                name=self.file_name
+            )
+        self.notice_bar.show_message(message)
+
+    @Slot(str)
+    def _on_copy_target_exists(self, path: str) -> None:
+        if self.replace_prompt(self, path):
+            self.save_copy(path, overwrite=True)
+
+    @Slot(str)
+    def _on_place_unwritable(self, path: str) -> None:
+        if path == self._session.path:
+            self.save_copy_button.show()
 
     def restore_version(self, document: Any, label: str) -> bool:
         """Save a kept version's ``document`` over the store, merged with what changed on disk
@@ -776,9 +859,11 @@ class DocumentPane(QWidget):
 
     def _hide_error(self) -> None:
         self.error_bar.hide()
+        self.save_copy_button.hide()
         self._save_error_shown = False
 
     def _report_error(self, message: str) -> None:
+        self.save_copy_button.hide()
         self.error_bar.show_message(message)
         self._save_error_shown = False
         self.status_message.emit(message)
@@ -801,6 +886,7 @@ class DocumentPane(QWidget):
         self.header.set_badges(list(content.badges))
 
     def _update_actions(self) -> None:
+        self.save_copy_action.setEnabled(self._can_save_copy())
         current = self._model.node(self.tree_view.currentIndex())
         self.document_actions.update(
             ActionState(

@@ -80,3 +80,44 @@ def ask_to_convert(
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.finished.connect(lambda _result: answer(box.clickedButton() is convert))
     box.open()
+
+
+def ask_for_copy_path(parent: QWidget, start: str) -> str | None:
+    """The default Save a Copy As dialog (tests replace ``pane.copy_path_prompt``): the path
+    chosen, or None. It does not ask about replacing a file: the save asks when it finds one
+    (:func:`ask_to_replace`), so a file made meanwhile is never replaced unasked."""
+    from PySide6.QtWidgets import QFileDialog  # noqa: PLC0415 - only when asked
+
+    path, _filter = QFileDialog.getSaveFileName(
+        parent,
+        QCoreApplication.translate("CopyPathPrompt", "Save a Copy As"),
+        start,
+        QCoreApplication.translate("CopyPathPrompt", "JSON files (*.json);;All files (*)"),
+        options=QFileDialog.Option.DontConfirmOverwrite,
+    )
+    return path or None
+
+
+def ask_to_replace(parent: QWidget, shown_path: str) -> bool:
+    """The default question when a copy's path holds a file (tests replace
+    ``pane.replace_prompt``): replace it?"""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(QCoreApplication.translate("ReplacePrompt", "Replace file"))
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(
+        QCoreApplication.translate("ReplacePrompt", "{path} already exists. Replace it?").format(
+            path=shown_path
+        )
+    )
+    box.setInformativeText(
+        QCoreApplication.translate(
+            "ReplacePrompt", "Its current contents are kept beside it as a version."
+        )
+    )
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+    box.button(QMessageBox.StandardButton.Yes).setText(
+        QCoreApplication.translate("ReplacePrompt", "Replace")
+    )
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    return box.exec() == QMessageBox.StandardButton.Yes
