@@ -153,4 +153,5 @@ def _valid(path: str, raw: bytes, check: JSONCheck, mtime: float | None) -> Load
         secrets=secrets,
         display_text=display_text,
         bom=check.bom,
+        non_standard=check.reason if check.kind is JSONKind.NON_STANDARD else "",
     )

@@ -96,6 +96,9 @@ class LoadedDocument:
     encoding: str = "utf-8"
     #: whether the file begins with a byte order mark
     bom: bool = False
+    #: why a VALID document is non-standard JSON (lockcore's words: NaN, numbers a double
+    #: cannot hold, duplicate keys), "" when it is standard
+    non_standard: str = ""
 
     @property
     def name(self) -> str:

@@ -201,3 +201,91 @@ def _where_json_loads_refuses(text: str) -> int | None:
     except json.JSONDecodeError as error:
         return error.pos
     return None
+
+
+@pytest.mark.parametrize(
+    ("raw", "words", "out_of_range", "duplicates"),
+    [
+        (
+            b'{"big": 1e999, "minus": -1e999}',
+            "numbers too large for a double",
+            ("1e999", "-1e999"),
+            (),
+        ),
+        (b'{"tiny": 1e-999}', "numbers too small for a double", ("1e-999",), ()),
+        (b"[1" + b"0" * 400 + b".5]", "too large", ("1" + "0" * 400 + ".5",), ()),
+        (b'{"theme":"dark","theme":"light"}', 'duplicate key "theme"', (), ("theme",)),
+        (b'{"a": {"b": 1, "b": 2}, "c": [{"d": 1}]}', 'duplicate key "b"', (), ("b",)),
+        (b'{"a" \n : 1, "a": 2}', 'duplicate key "a"', (), ("a",)),
+    ],
+    ids=["overflow", "underflow", "long-mantissa", "duplicate", "nested-duplicate", "odd-spacing"],
+)
+@pytest.mark.parametrize("parse", [json.loads, lambda text: json.loads(text)], ids=["json", "own"])
+def test_what_a_double_or_a_dict_cannot_carry_is_non_standard(
+    raw: bytes, words: str, out_of_range: tuple[str, ...], duplicates: tuple[str, ...], parse: Any
+) -> None:
+    # json.loads is watched by hooks; another parse's document is walked: the same verdict.
+    check = classify_json(raw, parse=parse)
+    assert check.kind is JSONKind.NON_STANDARD
+    assert words in check.reason
+    assert check.out_of_range == out_of_range
+    assert check.duplicate_keys == duplicates
+    assert check.document == json.loads(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"url": "http://example.org", "at": "12:00", "n": 1}',
+        b'{"zero": 0.0, "also": 0e5, "tiny": 5e-300, "big": 1.7e308}',
+        b'{"a": {"a": {"a": 1}}, "b": [{"a": 1}, {"a": 2}]}',
+        b'{"note": "1e999 and \\"k\\": are text here"}',
+        b"[0.000, -0.0, 1e-10]",
+    ],
+    ids=["colons-in-strings", "in-range", "same-key-other-objects", "in-a-string", "zeros"],
+)
+@pytest.mark.parametrize("parse", [json.loads, lambda text: json.loads(text)], ids=["json", "own"])
+def test_what_a_double_and_a_dict_carry_stays_valid(raw: bytes, parse: Any) -> None:
+    check = classify_json(raw, parse=parse)
+    assert check.kind is JSONKind.VALID, check.reason
+    assert check.out_of_range == check.duplicate_keys == ()
+
+
+keys = st.text(alphabet='abc:" ', max_size=3)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False),
+    lambda children: (
+        st.lists(children, max_size=4) | st.lists(st.tuples(keys, children), max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _spell(value: Any) -> str:
+    """JSON text of a value where a list of pairs is an object that may repeat keys."""
+    if isinstance(value, list) and value and all(isinstance(item, tuple) for item in value):
+        return "{" + ", ".join(f"{json.dumps(k)}: {_spell(v)}" for k, v in value) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_spell(item) for item in value) + "]"
+    return json.dumps(value)
+
+
+def _repeats(value: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, list) and value and all(isinstance(item, tuple) for item in value):
+        names = [k for k, _ in value]
+        found |= {k for k in names if names.count(k) > 1}
+        for _, item in value:
+            found |= _repeats(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _repeats(item)
+    return found
+
+
+@given(json_values)
+def test_duplicate_keys_are_found_exactly(value: Any) -> None:
+    text = _spell(value)
+    for check in (classify_json(text), classify_json(text, parse=lambda text: json.loads(text))):
+        assert set(check.duplicate_keys) == _repeats(value)
+        assert (check.kind is JSONKind.NON_STANDARD) == bool(_repeats(value))

@@ -643,6 +643,13 @@ class DocumentPane(QWidget):
                 f"{loaded.name} is a symbolic link to {target}. Saving replaces the link with a "
                 f"regular file; {target} keeps what it holds now."
             )
+        elif loaded.non_standard:
+            # The table's words too; saving keeps every untouched literal and key as it is.
+            self.notice_bar.show_message(
+                self.tr(
+                    "{name} is {reason}. Saving keeps what you do not edit exactly as it is."
+                ).format(name=loaded.name, reason=loaded.non_standard)
+            )
 
     @Slot(object)
     def _on_changed_on_disk(self, loaded: LoadedDocument) -> None:

@@ -68,6 +68,8 @@ def header_content(
         if loaded.kind is not DocumentKind.MISSING:
             facts.append(describe_size(loaded.size))
         words = _KIND_WORDS.get(loaded.kind, loaded.kind.value)
+        if loaded.non_standard:  # as the store table says it
+            words = QT_TRANSLATE_NOOP("DocumentHeader", "non-standard JSON")
         if loaded.kind is DocumentKind.NOT_UTF8:
             words = _ENCODING_WORDS.get(loaded.encoding[:6].upper(), words)
         facts.append(_tr(words))

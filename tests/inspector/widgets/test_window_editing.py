@@ -224,3 +224,44 @@ def test_a_save_that_fails_on_a_vanished_folder_says_one_thing(qtbot, main_windo
     assert not pane.change_bar.isVisible()
     assert not pane.error_bar.isVisible()
     assert prompt.asked == 0  # the folder going and coming is not a change of store
+
+
+NON_STANDARD_STORE = (
+    b'{\n  "theme": "dark",\n  "theme": "light",\n  "limit": 1e999,\n  "floor": -1e999,\n'
+    b'  "epsilon": 1e-999,\n  "ratio": 1.50,\n  "n": 1\n}\n'
+)
+
+
+def test_a_non_standard_store_says_why_in_the_table_and_the_pane_and_keeps_its_bytes(
+    qtbot, main_window
+):
+    from inspector.models.store_table import Column
+    from inspector.services.store_directory import StoreHealth
+
+    window = main_window
+    pane = window.document_pane
+    path = store_path(window, "quirky.json")
+    with open(path, "wb") as handle:
+        handle.write(NON_STANDARD_STORE)
+    qtbot.waitUntil(
+        lambda: window.model.row_of(path) is not None
+        and window.model.index(window.model.row_of(path), Column.HEALTH).data()
+        == StoreHealth.NON_STANDARD.value,
+        timeout=5000,
+    )
+    health = window.model.index(window.model.row_of(path), Column.HEALTH)
+    reason = health.data(Qt.ItemDataRole.ToolTipRole)
+    assert 'duplicate key "theme"' in reason
+    assert "numbers too large or small for a double" in reason
+
+    open_store(qtbot, window, "quirky.json")
+    assert "non-standard JSON" in pane.header.details.text()
+    assert 'duplicate key "theme"' in pane.notice_bar.text
+    assert "1e999, -1e999, 1e-999" in pane.notice_bar.text
+
+    # An unrelated edit keeps every quirky literal and both occurrences of the key.
+    edit_value(pane, "n", 2)
+    with qtbot.waitSignal(pane.saved, timeout=5000):
+        assert pane.save()
+    with open(path, "rb") as handle:
+        assert handle.read() == NON_STANDARD_STORE.replace(b'"n": 1', b'"n": 2')
