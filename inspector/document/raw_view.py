@@ -196,6 +196,10 @@ class RawView(QWidget):
         self.status.setTextFormat(Qt.TextFormat.RichText)  # what it shows of files is escaped
         self.status.setObjectName("rawStatus")
         self.status.setContentsMargins(6, 3, 6, 3)
+        # Wrapped: one line of status ("Read-only: too large to edit as text; ...") was the
+        # pane's minimum width, so showing a big document's raw text pushed the splitter over
+        # the store table and cut its columns.
+        self.status.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, Qt
+from PySide6.QtWidgets import QApplication
 
 from inspector.document import UnsavedChoice
 from inspector.document.tree_model import VALUE_COLUMN
@@ -244,9 +245,11 @@ def test_a_non_standard_store_says_why_in_the_table_and_the_pane_and_keeps_its_b
     with open(path, "wb") as handle:
         handle.write(NON_STANDARD_STORE)
     qtbot.waitUntil(
-        lambda: window.model.row_of(path) is not None
-        and window.model.index(window.model.row_of(path), Column.HEALTH).data()
-        == StoreHealth.NON_STANDARD.value,
+        lambda: (
+            window.model.row_of(path) >= 0
+            and window.model.index(window.model.row_of(path), Column.HEALTH).data()
+            == StoreHealth.NON_STANDARD.value
+        ),
         timeout=5000,
     )
     health = window.model.index(window.model.row_of(path), Column.HEALTH)
@@ -265,3 +268,35 @@ def test_a_non_standard_store_says_why_in_the_table_and_the_pane_and_keeps_its_b
         assert pane.save()
     with open(path, "rb") as handle:
         assert handle.read() == NON_STANDARD_STORE.replace(b'"n": 1', b'"n": 2')
+
+
+def test_a_big_document_in_the_raw_tab_keeps_the_splitter_where_it_was(qtbot, main_window):
+    from inspector.document.document_pane import RAW_TAB
+
+    window = main_window
+    pane = window.document_pane
+    window.resize(1200, 800)
+    record = {"name": "server-00000", "host": "10.0.0.1", "ports": [80, 443]}
+    with open(store_path(window, "big.json"), "w", encoding="utf-8") as handle:
+        json.dump({f"k{i:06d}": record for i in range(12_000)}, handle, indent=2)  # ~1.4 MiB
+    qtbot.waitUntil(lambda: window.model.row_of(store_path(window, "big.json")) >= 0)
+    qtbot.waitUntil(lambda: window.splitter.sizes()[1] > 0)
+    sizes = window.splitter.sizes()
+
+    open_store(qtbot, window, "big.json")
+    pane.tabs.setCurrentIndex(RAW_TAB)
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=10_000)
+    # Its text shows once the secrets check (after loading, for a big document) found none.
+    qtbot.waitUntil(
+        lambda: "too large to edit as text" in pane.raw_view.status.text(), timeout=10_000
+    )
+
+    # The layouts the new text asks for are posted, a level at a time: carry them out.
+    for _level in range(12):
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        QApplication.processEvents()
+
+    # The read-only status line under the text was one unwrapped line as wide as the pane's
+    # minimum: the splitter moved over the store table.
+    assert window.splitter.sizes() == sizes
+    assert pane.minimumSizeHint().width() < sizes[1]
