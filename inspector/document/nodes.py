@@ -502,6 +502,19 @@ class JsonNode:
         self._pending = None
         self.fetched = 0
 
+    def release(self) -> None:
+        """Let go of this subtree: every built node drops its members, its JSON value and its
+        parent. A member and its parent refer to each other, a cycle only the cyclic collector
+        frees; until it ran, a dropped tree kept its whole document alive (measured: ~60 MiB of
+        a 10 MiB document after another store opened). Walks the built nodes only."""
+        pending = [self]
+        while pending:
+            node = pending.pop()
+            pending.extend(node._children)
+            node.clear_children()
+            node.parent = None
+            node.value = None
+
     def remove_child(self, row: int) -> JsonNode:
         child = self.children.pop(row)
         child.parent = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
 from inspector.collector import collector_paused
@@ -82,9 +83,13 @@ def detect_indent(text: str) -> int | None:
     return None if "\n" not in text.strip() else 2
 
 
-def check_secrets(document: Any, path: str) -> bool:
-    """Whether some value of ``document`` (read from ``path``) is secret, revealed or not."""
-    return has_secrets(document, SecretPolicy(secret_file=is_secret_file(path)))
+def check_secrets(
+    document: Any, path: str, *, superseded: Callable[[], bool] | None = None
+) -> bool:
+    """Whether some value of ``document`` (read from ``path``) is secret, revealed or not;
+    ``superseded`` stops a long walk early (see :func:`has_secrets`)."""
+    policy = SecretPolicy(secret_file=is_secret_file(path))
+    return has_secrets(document, policy, superseded=superseded)
 
 
 def text_has_secret_keys(text: str, piece: int = 128 * 1024, overlap: int = 512) -> bool:

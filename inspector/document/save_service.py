@@ -270,8 +270,13 @@ class DocumentService(QObject):
                 )
             self._hand_over(self._load_finished, request_id, loaded)
             if loaded.secrets is None and not self._closed:
-                found = check_secrets(loaded.document, path)
-                self._hand_over(self._secrets_finished, request_id, found)
+
+                def superseded() -> bool:
+                    return self._next_request != request_id or self._closed
+
+                found = check_secrets(loaded.document, path, superseded=superseded)
+                if not superseded():
+                    self._hand_over(self._secrets_finished, request_id, found)
 
         self._start(work)
         return request_id

@@ -12,6 +12,7 @@ import itertools
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import compress
 from typing import Any, Final
@@ -109,19 +110,29 @@ def _masked(value: Any, below_root: bool, policy: SecretPolicy, secret: bool) ->
     return MASK if secret or (policy.secret_file and below_root) else value
 
 
-def has_secrets(document: Any, policy: SecretPolicy, path: tuple[JsonKey, ...] = ()) -> bool:
-    """Whether any scalar in ``document`` is secret under ``policy`` (revealed or not)."""
+def has_secrets(
+    document: Any,
+    policy: SecretPolicy,
+    path: tuple[JsonKey, ...] = (),
+    *,
+    superseded: Callable[[], bool] | None = None,
+) -> bool:
+    """Whether any scalar in ``document`` is secret under ``policy`` (revealed or not).
+
+    ``superseded`` is asked now and then during a long walk: once it says True the walk stops
+    (the answer is then False, and meaningless) and lets go of the document.
+    """
     if policy.is_secret_path(path):
         return True
     if policy.secret_file:
         return isinstance(document, dict | list) and bool(document)
-    return _has_secret_key(document)
+    return _has_secret_key(document, superseded)
 
 
 _CONTAINER_TYPES: Final = frozenset({dict, list})
 
 
-def _has_secret_key(value: Any) -> bool:
+def _has_secret_key(value: Any, superseded: Callable[[], bool] | None = None) -> bool:
     # Gathers the distinct keys first and judges each once; the walk over members runs in C
     # (map/compress), which matters for documents of tens of megabytes (ten times faster).
     keys: set[str] = set()
@@ -132,6 +143,10 @@ def _has_secret_key(value: Any) -> bool:
             # Measured: without this, a worker walking a 20 MB document held the GIL for up to
             # 50 ms at a time and the GUI thread stalled; sleep(0) hands it over for sure.
             time.sleep(0)
+            if superseded is not None and superseded():
+                # Another document was opened meanwhile: walking on kept this one (hundreds
+                # of MiB for a 30 MiB file) alive for seconds after it was closed.
+                return False
         if isinstance(container, dict):
             keys.update(container)
             members: Any = container.values()

@@ -502,8 +502,13 @@ class JsonTreeModel(LazyTreeModelBase):
     def apply_document(self, document: Any) -> None:
         if document is NO_DOCUMENT or self._root is None:
             self.beginResetModel()
-            self._root = None if document is NO_DOCUMENT else JsonNode.from_json(document)
+            dropped, self._root = (
+                self._root,
+                None if document is NO_DOCUMENT else JsonNode.from_json(document),
+            )
             self.endResetModel()
+            if dropped is not None:
+                dropped.release()  # the document goes now, not at the next full collection
             return
         self._sync(self._root, document, self.createIndex(0, KEY_COLUMN, self._root))
 

@@ -55,3 +55,19 @@ def test_revealed_policy_masks_nothing() -> None:
     assert mask_document({"password": "pw"}, policy) == {"password": "pw"}
     assert has_secrets({"password": "pw"}, policy)
     assert not has_secrets({"user": "ana"}, SecretPolicy())
+
+
+def test_a_superseded_check_stops_walking_and_lets_go() -> None:
+    from inspector.document.secrets import has_secrets
+
+    document = [{"name": f"n{n}"} for n in range(20_000)] + [{"token": "abc"}]
+    asked: list[int] = []
+
+    def superseded() -> bool:
+        asked.append(1)
+        return True
+
+    assert has_secrets(document, SecretPolicy()) is True
+    # Another document opened: the walk stops at its first look, before the secret key.
+    assert has_secrets(document, SecretPolicy(), superseded=superseded) is False
+    assert asked == [1]

@@ -266,3 +266,38 @@ def test_large_document_builds_members_lazily(qtmodeltester: Any) -> None:
     assert tree.rowCount(items) == 300  # compared row by row: every row is known now
     assert tree.document() == changed
     qtmodeltester.check(tree)
+
+
+def test_a_dropped_document_is_freed_without_the_cyclic_collector(qtbot: Any) -> None:
+    import gc
+    import sys
+
+    from PySide6.QtWidgets import QTreeView
+
+    document = {f"k{n}": {"inner": [n, {"deep": n}]} for n in range(50)}
+    member = document["k7"]
+    references = sys.getrefcount(member)
+    stack = QUndoStack()
+    model = JsonTreeModel(stack)
+    view = QTreeView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        model.set_document(document)
+        # The root's member nodes are built (each refers to its parent, and keeps its own
+        # value until it is expanded in turn).
+        root = model.index(0, 0)
+        view.expand(root)
+        while model.canFetchMore(root):
+            model.fetchMore(root)
+        assert model.index(len(document) - 1, 0, root).isValid()  # builds the member nodes
+        assert sys.getrefcount(member) > references
+        model.set_document(NO_DOCUMENT)
+        # Held by a cycle until a full collection, a big document stayed in memory for
+        # seconds after another store opened.
+        assert sys.getrefcount(member) == references
+    finally:
+        if was_enabled:
+            gc.enable()
