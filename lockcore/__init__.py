@@ -33,6 +33,7 @@ from lockcore._json import (
     locked_write_json,
     recover_interrupted_write,
 )
+from lockcore._jsonedit import DuplicateKey, find_duplicate_keys, remove_duplicate_key
 from lockcore._lock import FileLock
 from lockcore._lockinfo import LockFormat, LockIdentity, LockInfo, LockState
 from lockcore._schemas import (
@@ -59,6 +60,7 @@ __all__ = [
     "SCHEMA_MAP_NAME",
     "CancelCheck",
     "CorruptJSONError",
+    "DuplicateKey",
     "EventKind",
     "FileLock",
     "FileLockError",
@@ -92,6 +94,7 @@ __all__ = [
     "classify_json",
     "classify_store_file",
     "edit_json",
+    "find_duplicate_keys",
     "find_schema",
     "inspect_lock",
     "legacy_temp_path_for",
@@ -103,5 +106,6 @@ __all__ = [
     "locked_write_json",
     "read_version",
     "recover_interrupted_write",
+    "remove_duplicate_key",
     "watch_lock_events",
 ]
