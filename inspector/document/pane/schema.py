@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QColor, QHelpEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QLabel, QMenu, QMessageBox, QTextEdit, QToolTip, QWidget
 
@@ -37,11 +37,15 @@ _SETTLE_MS = 300
 SchemaSavePrompt = Callable[[QWidget, SchemaCheck], bool]
 
 
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("PaneSchema", text)
+
+
 def ask_to_save_invalid(parent: QWidget, check: SchemaCheck) -> bool:
     """The default :data:`SchemaSavePrompt`: a question that defaults to not saving."""
     first = check.errors[0] if check.errors else None
     detail = (
-        QObject.tr(parent, "First: {pointer}: {message}").format(
+        _tr("First: {pointer}: {message}").format(
             pointer=first.pointer or "/", message=first.message
         )
         if first is not None
@@ -49,12 +53,12 @@ def ask_to_save_invalid(parent: QWidget, check: SchemaCheck) -> bool:
     )
     answer = QMessageBox.question(
         parent,
-        QObject.tr(parent, "Save despite schema errors?"),
-        QObject.tr(parent, "The document breaks its schema ({summary}). {detail}").format(
+        _tr("Save despite schema errors?"),
+        _tr("The document breaks its schema ({summary}). {detail}").format(
             summary=check.summary(), detail=detail
         )
         + "\n\n"
-        + QObject.tr(parent, "Save it anyway?"),
+        + _tr("Save it anyway?"),
         QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Cancel,
     )
