@@ -24,11 +24,14 @@ class SchemaChecker(QObject):
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schema")
         self._generation = 0
+        self._closed = False  # after shutdown: a late request is dropped, not an error
         self._finished.connect(self._on_finished)
 
     def check(self, path: str, document: Any) -> None:
         """Check ``document`` (the store at ``path`` as edited; not mutated meanwhile)."""
         self._generation += 1
+        if self._closed:
+            return
         generation = self._generation
         future = self._pool.submit(_check, path, document)
         future.add_done_callback(lambda done: self._deliver(generation, path, done))
@@ -38,6 +41,7 @@ class SchemaChecker(QObject):
         self._generation += 1
 
     def shutdown(self) -> None:
+        self._closed = True
         self.cancel()
         self._pool.shutdown(wait=False, cancel_futures=True)
 

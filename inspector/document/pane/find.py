@@ -81,6 +81,7 @@ class PaneFinder(QObject):
         self._model = model
         self._raw_editor = raw_editor
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="find")
+        self._closed = False  # after shutdown: a late search is not started
         self._generation = 0
         self._cancel = threading.Event()
         self._found: _Found | None = None
@@ -145,6 +146,8 @@ class PaneFinder(QObject):
             self._current = -1
             self._show_count()
             return
+        if self._closed:
+            return
         self._searching = True
         self._show_count()
         generation, cancel = self._generation, self._cancel
@@ -160,6 +163,7 @@ class PaneFinder(QObject):
 
     def shutdown(self) -> None:
         """Cancel a search under way; its result is dropped."""
+        self._closed = True
         self._cancel.set()
         self._generation += 1
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -104,6 +104,7 @@ class PaneSchema(QObject):
         self._raw_shown: Callable[[], bool] = lambda: False
         self._raw_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schema-marks")
         self._raw_generation = 0
+        self._raw_closed = False
         self._raw_tips: list[tuple[int, int, str]] = []  # (start, end, message) in the text
         self._located.connect(self._on_located)
 
@@ -129,7 +130,7 @@ class PaneSchema(QObject):
             self._set_raw_marks({}, ())
             return
         text = editor.full_text()
-        if len(text) > _RAW_MARK_LIMIT:
+        if len(text) > _RAW_MARK_LIMIT or self._raw_closed:
             self._set_raw_marks({}, ())
             return
         generation, errors = self._raw_generation, check.errors
@@ -266,6 +267,7 @@ class PaneSchema(QObject):
         self._timer.stop()
         self._checker.shutdown()
         self._raw_generation += 1
+        self._raw_closed = True
         self._raw_pool.shutdown(wait=False, cancel_futures=True)
 
     def _add(self, target: JsonNode, key: str, default: Any) -> None:

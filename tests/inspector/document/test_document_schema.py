@@ -205,3 +205,19 @@ def test_errors_are_marked_in_the_raw_view_too(qtbot: Any, pane: DocumentPane, s
     qtbot.waitUntil(lambda: len(pane.schema.raw_marks) == 2, timeout=10000)
     text = pane.raw_editor.toPlainText()
     assert {text[s:e] for s, e, _ in pane.schema.raw_marks} == {'"interval": 1', "7"}
+
+
+def test_a_document_shown_after_shutdown_starts_no_check_or_search(
+    qtbot: Any, pane: DocumentPane, store: str
+) -> None:
+    from inspector.document.find import FindQuery
+
+    open_and_check(qtbot, pane, store)
+    pane.find_action.trigger()
+    pane.shutdown()
+    # What a load finishing late does: neither may start work on a closed worker pool.
+    pane.schema.document_changed(at_once=True)
+    pane.finder.search(FindQuery("theme"))
+    pane.tabs.setCurrentIndex(1)
+    pane.schema.update_raw_marks()
+    assert not pane.finder.searching
