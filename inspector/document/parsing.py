@@ -18,7 +18,7 @@ from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument
 from inspector.document.secrets import SecretPolicy, has_secrets, is_secret_file, is_secret_key
 from inspector.document.text import LONG_LINE_CHARS, has_long_line
 from inspector.document.yielding_json import loads_yielding
-from lockcore import JSONCheck, JSONKind, classify_json
+from lockcore import JSONCheck, JSONKind, classify_json, find_duplicate_keys
 
 DEFAULT_SIZE_LIMIT: Final = 64 * 1024 * 1024
 """Files larger than this open as read-only raw text (no tree, no editing).
@@ -159,4 +159,6 @@ def _valid(path: str, raw: bytes, check: JSONCheck, mtime: float | None) -> Load
         display_text=display_text,
         bom=check.bom,
         non_standard=check.reason if check.kind is JSONKind.NON_STANDARD else "",
+        # Walks the text in Python: only when the verdict found repeated keys.
+        duplicate_keys=tuple(find_duplicate_keys(raw)) if check.duplicate_keys else (),
     )

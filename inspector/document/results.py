@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from inspector.display import printable_name
+from lockcore import DuplicateKey
 
 
 class _NoDocument:
@@ -99,6 +100,9 @@ class LoadedDocument:
     #: why a VALID document is non-standard JSON (lockcore's words: NaN, numbers a double
     #: cannot hold, duplicate keys), "" when it is standard
     non_standard: str = ""
+    #: keys that occur more than once in one object, where and with every occurrence's value
+    #: (lockcore.find_duplicate_keys); Python, and so the tree, holds only the last one
+    duplicate_keys: tuple[DuplicateKey, ...] = ()
 
     @property
     def name(self) -> str:

@@ -323,6 +323,7 @@ class EditSession(QObject):
         self.model.set_secret_policy(self.policy())
         self._set_model_read_only(loaded.kind is not DocumentKind.VALID)
         self.model.set_document(loaded.document, root_label=loaded.name)
+        self.model.set_duplicate_keys(loaded.duplicate_keys)
         if loaded.kind is DocumentKind.VALID:
             shown = (
                 self.tr("Reloaded {name} (changed on disk), {size}.")

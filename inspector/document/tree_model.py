@@ -16,6 +16,7 @@ A document of tens of megabytes therefore shows its top level at once, and expan
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -56,6 +57,7 @@ from inspector.document.tree_base import (
     RowPath,
 )
 from inspector.translation import QT_TRANSLATE_NOOP
+from lockcore import DuplicateKey
 
 __all__ = [
     "ARRAY_INDEX_ROLE",
@@ -133,6 +135,8 @@ class JsonTreeModel(LazyTreeModelBase):
         self._policy = SecretPolicy()
         self._read_only = False
         self._hints: EntryHints | None = None
+        # (object's path, key) -> every occurrence's value, for keys the file repeats
+        self._duplicates: dict[tuple[tuple[JsonKey, ...], str], tuple[Any, ...]] = {}
 
     # -- document ---------------------------------------------------------------------------
     @property
@@ -170,6 +174,29 @@ class JsonTreeModel(LazyTreeModelBase):
         if read_only != self._read_only:
             self._read_only = read_only
             self._emit_all_changed()  # flags changed for every item
+
+    def set_duplicate_keys(self, duplicates: Sequence[DuplicateKey]) -> None:
+        """Mark the entries whose key the file repeats in one object (a warning marker and a
+        tooltip with the earlier occurrences' values): the tree holds the last occurrence, the
+        one Python programs read; saving keeps the earlier ones' bytes as they are."""
+        self._duplicates = {(item.location, item.key): item.values for item in duplicates}
+        self._emit_all_changed()
+
+    def _duplicate_values(self, node: JsonNode) -> tuple[Any, ...] | None:
+        parent = node.parent
+        if not self._duplicates or parent is None or parent.json_type is not JsonType.OBJECT:
+            return None
+        return self._duplicates.get((parent.json_path(), node.key or ""))
+
+    def _duplicate_tooltip(self, node: JsonNode) -> str | None:
+        values = self._duplicate_values(node)
+        if values is None:
+            return None
+        earlier = ", ".join(_shown_briefly(value) for value in values[:-1])
+        return self.tr(
+            "Duplicate key: Python programs read only the last one. This is the last of {count} "
+            "in the file; the earlier value(s), kept as they are when saving: {earlier}"
+        ).format(count=len(values), earlier=earlier)
 
     @property
     def hints(self) -> EntryHints | None:
@@ -257,6 +284,8 @@ class JsonTreeModel(LazyTreeModelBase):
         if role == ARRAY_INDEX_ROLE and column == KEY_COLUMN and _is_array_item(node):
             return node.row()
         if role == Qt.ItemDataRole.DecorationRole and column == KEY_COLUMN:
+            if self._duplicate_values(node) is not None:
+                return _marker(QStyle.StandardPixmap.SP_MessageBoxWarning)
             return self._schema_marker(node)
         if role == CHOICES_ROLE and column == VALUE_COLUMN and self._hints is not None:
             return None if masked else self._hints.choices(node.json_path())
@@ -330,6 +359,9 @@ class JsonTreeModel(LazyTreeModelBase):
 
     def _tooltip(self, node: JsonNode, column: int, masked: bool) -> str | None:
         tip = self._plain_tooltip(node, column, masked)
+        duplicate = self._duplicate_tooltip(node) if column == KEY_COLUMN and not masked else None
+        if duplicate is not None:
+            tip = duplicate if tip is None else f"{tip}\n{duplicate}"
         schema = self._schema_tooltip(node) if column != TYPE_COLUMN else None
         if schema is None:
             return tip
@@ -620,6 +652,11 @@ class JsonTreeModel(LazyTreeModelBase):
                 )
                 stack.extend(child for child in node.built_children()[: node.fetched]
                              if child.fetched)  # fmt: skip
+
+
+def _shown_briefly(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else f"{text[:39]}…"
 
 
 def _is_array_item(node: JsonNode) -> bool:

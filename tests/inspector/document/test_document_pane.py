@@ -762,3 +762,37 @@ def test_a_yes_after_another_store_opened_converts_nothing(
     assert path.read_bytes() == raw
     assert list(tmp_path.glob("*.corrupt-*")) == []
     assert not pane.is_saving
+
+
+def test_a_repeated_key_is_marked_in_the_tree_and_every_occurrence_is_kept(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    from PySide6.QtGui import QIcon
+
+    from inspector.document.tree_model import KEY_COLUMN
+
+    raw = (
+        b'{\n    "theme": "dark",\n    "window": {"w": 1, "w": 2},\n    "n": 1,\n'
+        b'    "theme": "light"\n}\n'
+    )
+    path = tmp_path / "settings.json"
+    path.write_bytes(raw)
+    open_and_wait(pane, str(path))
+    model = pane.model
+
+    theme = model.index_for_json_path("theme").siblingAtColumn(KEY_COLUMN)
+    tip = theme.data(Qt.ItemDataRole.ToolTipRole)
+    assert "Duplicate key: Python programs read only the last one" in tip
+    assert '"dark"' in tip
+    assert isinstance(theme.data(Qt.ItemDataRole.DecorationRole), QIcon)
+    inner = model.index_for_json_path("window", "w").siblingAtColumn(KEY_COLUMN)
+    assert "last of 2" in inner.data(Qt.ItemDataRole.ToolTipRole)
+    plain = model.index_for_json_path("n").siblingAtColumn(KEY_COLUMN)
+    assert "Duplicate key" not in (plain.data(Qt.ItemDataRole.ToolTipRole) or "")
+    assert plain.data(Qt.ItemDataRole.DecorationRole) is None
+
+    # An unrelated edit keeps every occurrence byte for byte.
+    edit_value(pane, "n", value="2")
+    with qtbot.waitSignal(pane.saved, timeout=5000):
+        assert pane.save()
+    assert path.read_bytes() == raw.replace(b'"n": 1', b'"n": 2')
