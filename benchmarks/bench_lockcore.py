@@ -28,6 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 IMPLEMENTATIONS = ("legacy", "peer", "lockcore", "lockcore-durable")
+#: What the same work costs with nothing but the system calls it needs (issue 9, §6):
+#: "floor" is lockcore's own protocol stripped bare (O_EXCL lock file, inotify wait, read, temp
+#: file, rename); "floor-durable" adds the two fsyncs; "flock" is a kernel flock hand-off, the
+#: fastest wake-up the kernel offers (it cannot recover from nothing, and legacy cannot see it).
+FLOORS = ("floor", "floor-durable", "flock")
 
 
 # --- the contenders, behind one small interface ---------------------------------------------
@@ -38,7 +43,11 @@ class Contender:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        if name == "legacy":
+        if name in FLOORS:
+            durable = name == "floor-durable"
+            self._lock = _FlockFloor if name == "flock" else _ExclusiveFloor
+            self._update = lambda path, fn: _floor_update(path, fn, self._lock, durable=durable)
+        elif name == "legacy":
             from tests import legacy_file_lock as legacy
 
             self._lock = legacy.FileLock
@@ -86,6 +95,101 @@ def _peer_update(path: str, fn: Callable[[Any], Any]) -> Any:
             os.fsync(file.fileno())
         os.replace(temp_path, path)
         return data
+
+
+class _ExclusiveFloor:
+    """The bare protocol: O_EXCL lock file with the PID in it; a waiter sleeps on inotify."""
+
+    def __init__(self, path: str, _timeout: float = 30.0) -> None:
+        self.lock_path = path + ".lock"
+        self.fd = -1
+
+    def acquire(self) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+        while True:
+            try:
+                self.fd = os.open(self.lock_path, flags, 0o644)
+            except FileExistsError:
+                _wait_for_change(self.lock_path)
+                continue
+            os.write(self.fd, b"%d\n" % os.getpid())
+            return
+
+    def release(self) -> None:
+        os.unlink(self.lock_path)
+        os.close(self.fd)
+
+
+class _FlockFloor:
+    """A blocking kernel flock on a file that stays: the kernel wakes the next waiter itself."""
+
+    def __init__(self, path: str, _timeout: float = 30.0) -> None:
+        self.fd = os.open(path + ".flock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+
+    def acquire(self) -> None:
+        import fcntl
+
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        import fcntl
+
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+_inotify: list[Any] = []  # [libc, inotify descriptor], made once per process
+
+
+def _wait_for_change(path: str) -> None:
+    import ctypes
+    import select
+
+    if not _inotify:
+        libc = ctypes.CDLL(None, use_errno=True)
+        _inotify.extend([libc, libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)])
+    libc, fd = _inotify
+    watch = libc.inotify_add_watch(fd, os.fsencode(path), 0x400 | 0x8 | 0x4 | 0x2)
+    if watch < 0:
+        return
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    poller.poll(50)
+    libc.inotify_rm_watch(fd, watch)
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
+def _floor_update(path: str, fn: Callable[[Any], Any], lock_type: Any, *, durable: bool) -> Any:
+    lock = lock_type(path)
+    lock.acquire()
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            data = json.loads(os.read(fd, os.fstat(fd).st_size + 1))
+        finally:
+            os.close(fd)
+        raw = json.dumps(fn(data), indent=2).encode()
+        temp = f"{path}.{os.getpid()}.tmp"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        try:
+            os.write(fd, raw)
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(temp, path)
+    finally:
+        lock.release()
+    if durable:
+        directory = os.open(os.path.dirname(path), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    return data
 
 
 def _increment(data: Any) -> Any:
@@ -265,7 +369,7 @@ def main() -> None:
     args = parser.parse_args()
     seconds = 2.0 if args.quick else 4.0
     rounds = 60 if args.quick else 200
-    rows: dict[str, dict[str, Any]] = {name: {} for name in IMPLEMENTATIONS}
+    rows: dict[str, dict[str, Any]] = {name: {} for name in IMPLEMENTATIONS + FLOORS}
 
     with tempfile.TemporaryDirectory(prefix="bench-lockcore-") as directory:
 
@@ -275,7 +379,7 @@ def main() -> None:
                 json.dump({"count": 0}, file)
             return path
 
-        for name in IMPLEMENTATIONS:
+        for name in IMPLEMENTATIONS + FLOORS:
             print(f"measuring {name} ...", file=sys.stderr)
             row = rows[name]
             latencies = _handoff_pair(name, fresh(f"{name}-handoff"), rounds, hold=0.02)
@@ -288,7 +392,10 @@ def main() -> None:
             row["hammer_rate"], row["hammer_longest"] = rate, longest
             row["hammer_share"] = min(counts) / max(counts) if max(counts) else 0.0
             timeout = 2.0 if name == "legacy" else 30.0
-            row["recovery"] = _recovery(name, fresh(f"{name}-recovery"), timeout)
+            if name in FLOORS:
+                row["recovery"] = "-"  # a bare O_EXCL lock of a dead holder stays for ever
+            else:
+                row["recovery"] = _recovery(name, fresh(f"{name}-recovery"), timeout)
             row["uncontended"] = _uncontended(name, fresh(f"{name}-alone"), seconds / 2)
 
     _print_table(rows)
@@ -321,10 +428,19 @@ def _print_table(rows: dict[str, dict[str, Any]]) -> None:
         ("dead-holder recovery", "recovery", "ms"),
         ("uncontended updates", "uncontended", "rate"),
     ]
-    header = ["", "legacy", "peer (filelock)", "lockcore", "lockcore durable"]
+    header = [
+        "",
+        "legacy",
+        "peer (filelock)",
+        "lockcore",
+        "lockcore durable",
+        "floor",
+        "floor durable",
+        "flock",
+    ]
     table = [header]
     for label, key, kind in metrics:
-        table.append([label, *(fmt(rows[n][key], kind) for n in IMPLEMENTATIONS)])
+        table.append([label, *(fmt(rows[n][key], kind) for n in IMPLEMENTATIONS + FLOORS)])
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     print()
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
@@ -371,6 +487,35 @@ def _print_table(rows: dict[str, dict[str, Any]]) -> None:
     print()
     print("Ratios and targets (issue 2):")
     for label, value, target in checks:
+        print(f"  {label:<44} {value:>10}   target {target}")
+    floor, floor_durable, flock = rows["floor"], rows["floor-durable"], rows["flock"]
+    # Four processes thinking 1 ms between updates on this many cores can reach at most
+    # cores / (think + one update alone) updates per second, whatever the lock does.
+    cores = min(4, os.cpu_count() or 1)
+    ceiling = cores / (0.001 + 1 / fast["uncontended"])
+    floor_checks = [
+        ("hand-off p50, lockcore", _ms(fast["handoff_p50"]), "<= 0.25 ms"),
+        ("hand-off p50, O_EXCL+inotify floor", _ms(floor["handoff_p50"]), "-"),
+        ("hand-off p50, flock floor", _ms(flock["handoff_p50"]), "-"),
+        (
+            "uncontended time, lockcore / floor",
+            ratio(floor["uncontended"], fast["uncontended"]),
+            "<= 1.3",
+        ),
+        (
+            "uncontended time, durable / floor durable",
+            ratio(floor_durable["uncontended"], durable["uncontended"]),
+            "<= 1.15",
+        ),
+        (
+            "think-time rate, lockcore / machine ceiling",
+            ratio(fast["think_rate"], ceiling),
+            ">= 0.9",
+        ),
+    ]
+    print()
+    print(f"Beside the floors (issue 9; machine ceiling {ceiling:,.0f}/s on {cores} cores):")
+    for label, value, target in floor_checks:
         print(f"  {label:<44} {value:>10}   target {target}")
 
 

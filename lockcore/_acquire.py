@@ -279,7 +279,7 @@ def _try_create(lock_path: str) -> HeldLock | None:
                 os.close(fd)
                 return _try_create_named(lock_path)
             st = os.fstat(fd)
-            named_fd = _open_by_name(lock_path, st)
+            named_fd = _open_by_name(lock_path)
         except FileExistsError:
             os.close(fd)
             return None
@@ -295,18 +295,17 @@ def _try_create(lock_path: str) -> HeldLock | None:
     return HeldLock(lock_path, fd, st.st_dev, st.st_ino, named_fd)
 
 
-def _open_by_name(lock_path: str, st: os.stat_result) -> int:
-    """Our lock file opened through its name for writing, or -1 if it is no longer ours."""
+def _open_by_name(lock_path: str) -> int:
+    """Our lock file opened through its name for writing, or -1 if that fails.
+
+    Nobody can have replaced it since we linked it: breaking it takes our kernel lock. (A
+    person breaking it by force meanwhile would only make this descriptor another file's.)
+    """
     flags = os.O_WRONLY | _platform.NOFOLLOW | _platform.NONBLOCK | _platform.CLOEXEC
     try:
-        fd = os.open(lock_path, flags)
+        return os.open(lock_path, flags)
     except OSError:
         return -1
-    current = os.fstat(fd)
-    if (current.st_dev, current.st_ino) != (st.st_dev, st.st_ino):
-        os.close(fd)
-        return -1
-    return fd
 
 
 def _try_create_named(lock_path: str) -> HeldLock | None:

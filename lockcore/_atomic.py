@@ -44,8 +44,13 @@ def read_bytes(path: str) -> bytes | None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise OSError(errno.EINVAL, "not a regular file", path)
-        chunks = []
+        # One read of one byte more than the size says the whole file was read (we hold the
+        # lock: it is not growing); only a file that grew since fstat needs another.
         size = max(st.st_size, 1)
+        chunk = os.read(fd, size + 1)
+        if len(chunk) <= size:
+            return chunk
+        chunks = [chunk]
         while chunk := os.read(fd, size + 1):
             chunks.append(chunk)
         return b"".join(chunks)
@@ -69,10 +74,11 @@ def write_atomic(
     rename the directory holds by then — ours or a newer one — is made durable.
     """
     try:
-        existing: os.stat_result | None = os.stat(path)
+        existing: os.stat_result | None = os.lstat(path)
     except FileNotFoundError:
         existing = None
-    if existing is not None and os.path.islink(path):
+    if existing is not None and stat.S_ISLNK(existing.st_mode):
+        existing = _stat_or_none(path)  # the mode and owner to keep are the target's
         # Following it would let whoever can plant a link in a shared folder choose which file
         # a writer (often root) overwrites; replacing it keeps the protocol's one lock file per
         # path, as the reviewed module did. But it ends the link: say so.
@@ -105,6 +111,13 @@ def write_atomic(
 
 
 @_interrupts.critical
+def _stat_or_none(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+
+
 def sync_directory(path: str) -> None:
     """Make the latest rename of ``path`` durable (fsync its directory).
 

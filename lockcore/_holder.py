@@ -100,9 +100,26 @@ _own_name: tuple[int, str] | None = None
 MAX_NAME_CHARS = 80
 
 
+_own_pid = os.getpid()
+
+
+def _forget_pid_in_child() -> None:
+    global _own_pid  # noqa: PLW0603 - the child is another process
+    _own_pid = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pid_in_child)
+
+
+def own_pid() -> int:
+    """This process's PID, without a system call (refreshed after ``os.fork``)."""
+    return _own_pid
+
+
 def _own_start_time() -> float:
     global _own_start  # noqa: PLW0603 - cached per PID so that forked children recompute it
-    pid = os.getpid()
+    pid = _own_pid
     if _own_start is None or _own_start[0] != pid:
         _own_start = (pid, psutil.Process(pid).create_time())
     return _own_start[1]
@@ -142,7 +159,7 @@ def this_boot() -> str | None:
 
 def _own_start_ticks() -> int | None:
     global _own_ticks  # noqa: PLW0603 - cached per PID, as the start time
-    pid = os.getpid()
+    pid = _own_pid
     if _own_ticks is None or _own_ticks[0] != pid:
         _own_ticks = (pid, start_ticks(pid))
     return _own_ticks[1]
@@ -150,7 +167,7 @@ def _own_start_ticks() -> int | None:
 
 def _own_program() -> str:
     global _own_name  # noqa: PLW0603 - cached per PID, as the start time
-    pid = os.getpid()
+    pid = _own_pid
     if _own_name is None or _own_name[0] != pid:
         name, cmdline = _read_process_facts(pid)
         _own_name = (pid, recordable_name(_script_name(name, cmdline) or ""))
@@ -171,7 +188,7 @@ def new_lock_content(*, kernel_lock: bool = True) -> bytes:
     """
     name = _own_program()
     lines = [
-        str(os.getpid()),
+        str(_own_pid),
         FORMAT_MARKER,
         f"host {this_host()}",
         *([f"name {name}"] if name else []),
