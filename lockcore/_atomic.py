@@ -110,7 +110,6 @@ def write_atomic(
         raise
 
 
-@_interrupts.critical
 def _stat_or_none(path: str) -> os.stat_result | None:
     try:
         return os.stat(path)
@@ -118,6 +117,7 @@ def _stat_or_none(path: str) -> os.stat_result | None:
         return None
 
 
+@_interrupts.critical
 def sync_directory(path: str) -> None:
     """Make the latest rename of ``path`` durable (fsync its directory).
 

@@ -26,11 +26,13 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
-from types import CodeType, FrameType
-from typing import Any, TypeVar
+from collections.abc import Callable, Generator
+from types import CodeType, FrameType, TracebackType
+from typing import Any, Generic, ParamSpec, TypeVar
 
 _Function = TypeVar("_Function", bound=Callable[..., Any])
+_Yielded = TypeVar("_Yielded")
+_Params = ParamSpec("_Params")
 _Handler = Callable[[int, FrameType | None], Any]
 
 #: The signals whose Python handlers are deferred; each is checked only if the platform has it.
@@ -75,6 +77,73 @@ def critical(function: _Function) -> _Function:
 
     _protected_code.add(run_critical.__code__)
     return functools.wraps(function)(run_critical)  # type: ignore[return-value]
+
+
+class ProtectedContext(Generic[_Yielded]):
+    """``contextlib.contextmanager``'s object, with entry and exit as critical steps.
+
+    With contextlib's own, a signal at the first line of its ``__exit__`` leaves the generator
+    suspended where it yielded — inside its ``with FileLock`` — and the lock held until the
+    generator is collected; one right after its ``__enter__`` returns does the same.
+    """
+
+    __slots__ = ("_generator",)
+
+    def __init__(self, generator: Generator[_Yielded, None, None]) -> None:
+        self._generator = generator
+
+    def __enter__(self) -> _Yielded:
+        try:
+            value = next(self._generator)
+        except StopIteration:
+            raise RuntimeError("generator didn't yield") from None
+        try:
+            deliver_pending()
+        except BaseException:
+            self._generator.close()  # the block will not run: undo what the entry did
+            raise
+        return value
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        try:
+            if exc is None:
+                try:
+                    next(self._generator)
+                except StopIteration:
+                    return False
+                raise RuntimeError("generator didn't stop")
+            try:
+                self._generator.throw(exc)
+            except StopIteration as stopped:
+                return stopped is not exc
+            except BaseException as raised:
+                if raised is exc:
+                    return False
+                raise
+            raise RuntimeError("generator didn't stop after throw()")
+        finally:
+            deliver_pending()
+
+
+_protected_code.add(ProtectedContext.__enter__.__code__)
+_protected_code.add(ProtectedContext.__exit__.__code__)
+
+
+def protected_contextmanager(
+    function: Callable[_Params, Generator[_Yielded, None, None]],
+) -> Callable[_Params, ProtectedContext[_Yielded]]:
+    """``contextlib.contextmanager`` whose entry and exit no signal can cut short."""
+
+    @functools.wraps(function)
+    def make(*args: _Params.args, **kwargs: _Params.kwargs) -> ProtectedContext[_Yielded]:
+        return ProtectedContext(function(*args, **kwargs))
+
+    return make
 
 
 def interruptible(function: _Function) -> _Function:
@@ -151,13 +220,15 @@ def install() -> bool:
     global _installed  # noqa: PLW0603 - one dispatcher per process
     if _installed or not _on_main_thread():
         return False
-    _installed = True
     for signum in _WATCHED:
         handler = signal.getsignal(signum)
         if handler is _dispatch or not callable(handler):
             continue  # already ours, or the default action / ignored: nothing runs Python code
         _originals[signum] = handler
         signal.signal(signum, _dispatch)
+    # Only now: a signal that struck before the last swap ran its own handler and left this
+    # False, so that the next call finishes the job instead of believing it done.
+    _installed = True
     return True
 
 

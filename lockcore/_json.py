@@ -17,12 +17,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from lockcore import _atomic, _jsonedit, _versions
+from lockcore import _atomic, _interrupts, _jsonedit, _versions
 from lockcore._acquire import CancelCheck, OnWait
 from lockcore._classify import classify_json
 from lockcore._errors import CorruptJSONError, NonFiniteNumberError
@@ -196,7 +195,7 @@ def locked_write_json(
         _atomic.sync_directory(path)
 
 
-@contextmanager
+@_interrupts.protected_contextmanager
 def edit_json(
     path: str | os.PathLike[str],
     default: Default = None,
@@ -212,7 +211,7 @@ def edit_json(
     on_quarantine: OnQuarantine | None = None,
     keep_versions: int = 0,
     versions_max_bytes: int = _versions.DEFAULT_VERSIONS_MAX_BYTES,
-) -> Iterator[Any]:
+) -> Generator[Any, None, None]:
     """Hold the lock across read, change and write: ``with edit_json(p) as doc: doc["n"] += 1``.
 
     The document (or the default, when the file is missing) is yielded for changing in place,
@@ -340,14 +339,14 @@ class _Options:
     versions_max_bytes: int = _versions.DEFAULT_VERSIONS_MAX_BYTES
 
 
-@contextmanager
+@_interrupts.protected_contextmanager
 def _transaction(
     path: str | os.PathLike[str],
     default: Default,
     timeout: float,
     indent: int | KeepFormat | None,
     options: _Options,
-) -> Iterator[_Draft]:
+) -> Generator[_Draft, None, None]:
     """Lock, read, yield the draft; on a clean exit write what the draft holds, if it changed."""
     path = os.fspath(path)
     durable = options.durable
