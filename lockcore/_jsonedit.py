@@ -654,6 +654,9 @@ class DuplicateKey:
     location: tuple[str | int, ...]
     key: str
     values: tuple[Any, ...]
+    #: where each occurrence's key is in the text (without a BOM): (start, end) character
+    #: offsets of its quoted literal, for an editor to mark them
+    spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)
 
 
 def find_duplicate_keys(original: bytes) -> list[DuplicateKey]:
@@ -676,7 +679,12 @@ def find_duplicate_keys(original: bytes) -> list[DuplicateKey]:
         for step, members in reversed(occurrences.items()):
             pending.append((members[-1].value_start, (*location, step)))
         found.extend(
-            DuplicateKey(location, str(key), tuple(_member_value(editor, m) for m in members))
+            DuplicateKey(
+                location,
+                str(key),
+                tuple(_member_value(editor, m) for m in members),
+                tuple((m.start, _SCAN_STRING(editor.text, m.start + 1)[1]) for m in members),
+            )
             for key, members in occurrences.items()
             if len(members) > 1
         )

@@ -83,6 +83,7 @@ class RawJsonEditor(QPlainTextEdit):
         self._go_to_error_pending = False
         self._error_selections: list[QTextEdit.ExtraSelection] = []
         self._extra_marks: list[QTextEdit.ExtraSelection] = []  # others' (schema errors)
+        self._duplicate_spans: list[tuple[int, int]] = []  # keys a file repeats
         self.blockCountChanged.connect(self._on_block_count_changed)
         self.updateRequest.connect(self._on_update_request)
         self.textChanged.connect(self._on_text_changed)
@@ -163,6 +164,8 @@ class RawJsonEditor(QPlainTextEdit):
             self._full_text = None
             if self._error_pending:
                 self.show_error(self._error)
+            elif self._duplicate_spans:
+                self._show_selections()
             if self._go_to_error_pending:
                 self.go_to_error()
             self.loading_finished.emit()
@@ -180,7 +183,7 @@ class RawJsonEditor(QPlainTextEdit):
         self._error_pending = self.is_loading and error is not None
         if self._error_pending:
             self._error_selections = []
-            self.setExtraSelections(self._extra_marks)
+            self._show_selections()
             return
         selections: list[QTextEdit.ExtraSelection] = []
         if error is not None:
@@ -205,12 +208,38 @@ class RawJsonEditor(QPlainTextEdit):
             mark.format = underline
             selections.append(mark)
         self._error_selections = selections
-        self.setExtraSelections(selections + self._extra_marks)
+        self._show_selections()
 
     def set_extra_marks(self, marks: list[QTextEdit.ExtraSelection]) -> None:
         """Marks shown beside the parse error's (the schema's errors); [] removes them."""
         self._extra_marks = list(marks)
-        self.setExtraSelections(self._error_selections + self._extra_marks)
+        self._show_selections()
+
+    def set_duplicate_marks(self, spans: list[tuple[int, int]]) -> None:
+        """Mark repeated keys at these (start, end) character offsets of the text (a warning
+        background); [] removes them. Spans past the text put in so far wait for the rest."""
+        self._duplicate_spans = list(spans)
+        self._show_selections()
+
+    def duplicate_marks(self) -> list[QTextEdit.ExtraSelection]:
+        """The repeated keys' marks now shown."""
+        last = self.document().characterCount() - 1
+        marks = []
+        for start, end in self._duplicate_spans:
+            if end > last:
+                continue
+            mark = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(start)
+            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            mark.cursor = cursor
+            mark.format.setBackground(QColor(217, 119, 6, 70))
+            mark.format.setToolTip(self.tr("Duplicate key: Python programs read only the last one"))
+            marks.append(mark)
+        return marks
+
+    def _show_selections(self) -> None:
+        self.setExtraSelections(self._error_selections + self._extra_marks + self.duplicate_marks())
 
     def go_to_error(self) -> None:
         self._go_to_error_pending = self.is_loading

@@ -704,6 +704,21 @@ class DocumentPane(QWidget):
         )
         self.raw_view.show_content(content, saving=self._session.is_saving)
         self._raw_invalid = False
+        self._mark_raw_duplicates()
+
+    def _mark_raw_duplicates(self) -> None:
+        """Mark the keys the file repeats, while the raw text is the file's own (the places
+        lockcore found are in that text; an edited or re-indented text has others)."""
+        loaded = self._session.loaded
+        spans: list[tuple[int, int]] = []
+        if (
+            loaded is not None
+            and loaded.duplicate_keys
+            and self._raw_source is loaded.text
+            and self.raw_editor.full_text() == loaded.text
+        ):
+            spans = [span for item in loaded.duplicate_keys for span in item.spans]
+        self.raw_editor.set_duplicate_marks(spans)
 
     @Slot(int)
     def _on_current_tab_changed(self, _index: int) -> None:

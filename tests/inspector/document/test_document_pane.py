@@ -796,3 +796,23 @@ def test_a_repeated_key_is_marked_in_the_tree_and_every_occurrence_is_kept(
     with qtbot.waitSignal(pane.saved, timeout=5000):
         assert pane.save()
     assert path.read_bytes() == raw.replace(b'"n": 1', b'"n": 2')
+
+
+def test_repeated_keys_are_marked_in_the_raw_text(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    from inspector.document.pane.document_pane import RAW_TAB
+
+    raw = b'\xef\xbb\xbf{\n  "theme": "dark",\n  "n": 1,\n  "theme": "light"\n}\n'
+    path = tmp_path / "settings.json"
+    path.write_bytes(raw)
+    open_and_wait(pane, str(path))
+    pane.tabs.setCurrentIndex(RAW_TAB)
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading)
+    text = pane.raw_editor.toPlainText()
+    marked = [mark.cursor.selectedText() for mark in pane.raw_editor.duplicate_marks()]
+    assert marked == ['"theme"', '"theme"']
+    starts = sorted(mark.cursor.selectionStart() for mark in pane.raw_editor.duplicate_marks())
+    assert starts == [text.index('"theme"'), text.rindex('"theme"')]
+    shown = pane.raw_editor.extraSelections()
+    assert len([s for s in shown if s.cursor.selectedText() == '"theme"']) == 2
