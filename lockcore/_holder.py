@@ -24,18 +24,28 @@ whose it was. It is never evidence of anything.
 
 from __future__ import annotations
 
-import math
 import os
 import secrets
 import stat
 import time
 from dataclasses import dataclass
-from typing import Final
 
 import psutil
 
 from lockcore import _interrupts, _platform
 from lockcore._lockinfo import LockFormat, LockIdentity, LockInfo, LockState, this_host
+from lockcore._process import (
+    GONE,
+    own_pid,
+    own_start_ticks,
+    own_start_time,
+    proc_stat,
+    process_facts,
+    read_process_facts,
+    script_name,
+    start_ticks,
+    this_boot,
+)
 
 LOCK_SUFFIX = ".lock"
 #: Set (non-empty) in the environment of every lockcore process whose stores are shared with
@@ -52,14 +62,6 @@ PID_REUSE_TOLERANCE = 1.0
 #: A legacy creator writes its PID right after creating the file; an empty lock file older than
 #: this lost its creator between the two steps.
 EMPTY_LOCK_GRACE = 5.0
-#: How long the name and command line of one process (a PID with its start time) are reused
-#: before they are read again. Listing a folder inspects hundreds of locks held by a handful of
-#: processes; reading ``/proc`` for each was most of what inspecting cost. Only an ``exec`` by
-#: the holder changes them, and then the new name shows within this time.
-PROCESS_FACTS_TTL = 5.0
-#: Past this many remembered processes the memory is cleared (a long-running inspector sees
-#: holders come and go).
-PROCESS_FACTS_LIMIT = 4096
 
 
 @dataclass(frozen=True)
@@ -94,83 +96,17 @@ def lock_path_for(path: str | os.PathLike[str]) -> str:
     return os.fspath(path) + LOCK_SUFFIX
 
 
-_own_start: tuple[int, float] | None = None
 _own_name: tuple[int, str] | None = None
 #: The longest program name a lock file records.
 MAX_NAME_CHARS = 80
 
 
-_own_pid = os.getpid()
-
-
-def _forget_pid_in_child() -> None:
-    global _own_pid  # noqa: PLW0603 - the child is another process
-    _own_pid = os.getpid()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pid_in_child)
-
-
-def own_pid() -> int:
-    """This process's PID, without a system call (refreshed after ``os.fork``)."""
-    return _own_pid
-
-
-def _own_start_time() -> float:
-    global _own_start  # noqa: PLW0603 - cached per PID so that forked children recompute it
-    pid = _own_pid
-    if _own_start is None or _own_start[0] != pid:
-        _own_start = (pid, psutil.Process(pid).create_time())
-    return _own_start[1]
-
-
-_own_ticks: tuple[int, int | None] | None = None
-_boot_id: list[str | None] = []
-
-
-def start_ticks(pid: int) -> int | None:
-    """When ``pid`` started, in clock ticks since boot (Linux ``/proc/<pid>/stat`` field 22).
-
-    Unlike a start time in seconds since the epoch (computed from the boot time, which moves
-    when the wall clock is stepped), this never changes for a process: equal ticks, same
-    process; different ticks, the PID was reused. None where it cannot be read.
-    """
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat_file:
-            fields = stat_file.read().rsplit(b")", 1)[1].split()
-        return int(fields[19])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def this_boot() -> str | None:
-    """This boot's identity (Linux ``/proc/sys/kernel/random/boot_id``), or None."""
-    if not _boot_id:
-        try:
-            # Binary: a text codec may need an import a process no longer can (it dropped its
-            # privileges, and the standard library is not readable by its new user).
-            with open("/proc/sys/kernel/random/boot_id", "rb") as boot_file:
-                _boot_id.append(boot_file.read().strip().decode("ascii") or None)
-        except OSError:
-            _boot_id.append(None)
-    return _boot_id[0]
-
-
-def _own_start_ticks() -> int | None:
-    global _own_ticks  # noqa: PLW0603 - cached per PID, as the start time
-    pid = _own_pid
-    if _own_ticks is None or _own_ticks[0] != pid:
-        _own_ticks = (pid, start_ticks(pid))
-    return _own_ticks[1]
-
-
 def _own_program() -> str:
     global _own_name  # noqa: PLW0603 - cached per PID, as the start time
-    pid = _own_pid
+    pid = own_pid()
     if _own_name is None or _own_name[0] != pid:
-        name, cmdline = _read_process_facts(pid)
-        _own_name = (pid, recordable_name(_script_name(name, cmdline) or ""))
+        name, cmdline = read_process_facts(pid)
+        _own_name = (pid, recordable_name(script_name(name, cmdline) or ""))
     return _own_name[1]
 
 
@@ -188,12 +124,12 @@ def new_lock_content(*, kernel_lock: bool = True) -> bytes:
     """
     name = _own_program()
     lines = [
-        str(_own_pid),
+        str(own_pid()),
         FORMAT_MARKER,
         f"host {this_host()}",
         *([f"name {name}"] if name else []),
-        f"started {_own_start_time():.6f}",
-        *([f"start-ticks {ticks}"] if (ticks := _own_start_ticks()) is not None else []),
+        f"started {own_start_time():.6f}",
+        *([f"start-ticks {ticks}"] if (ticks := own_start_ticks()) is not None else []),
         *([f"boot {boot}"] if (boot := this_boot()) else []),
         f"created {time.time():.6f}",
         f"token {secrets.token_hex(8)}",
@@ -341,7 +277,7 @@ def _judge_empty(fd: int, parsed: ParsedLock, age: float) -> Verdict:
 def _judge_by_pid(parsed: ParsedLock, *, lock_made: float, started: float | None) -> Verdict:
     assert parsed.pid is not None
     pid = parsed.pid
-    facts = _proc_stat(pid)
+    facts = proc_stat(pid)
     if facts is None:
         # No /proc to read (not Linux, or it hides other users' processes): ask psutil.
         try:
@@ -350,12 +286,12 @@ def _judge_by_pid(parsed: ParsedLock, *, lock_made: float, started: float | None
                 zombie = process.status() == psutil.STATUS_ZOMBIE
                 create_time = process.create_time()
         except psutil.NoSuchProcess:
-            facts = _GONE
+            facts = GONE
         except psutil.AccessDenied:
             return Verdict(LockState.HELD_ALIVE, f"PID {pid} exists (details hidden)", True, parsed)
         else:
             facts = (zombie, None, create_time)
-    if facts is _GONE:
+    if facts is GONE:
         return Verdict(LockState.STALE_DEAD_HOLDER, f"PID {pid} no longer exists", False, parsed)
     zombie, ticks, create_time = facts
     if zombie:
@@ -388,99 +324,8 @@ def _judge_by_pid(parsed: ParsedLock, *, lock_made: float, started: float | None
     )
 
 
-#: What :func:`_proc_stat` says of a PID that does not exist.
-_GONE: Final = (True, None, 0.0)
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def _boot_time() -> float:
-    """psutil's boot time: the kernel's ``btime`` (whole seconds of the wall clock at boot, so
-    it moves when the clock is stepped), without reading ``/proc/stat``."""
-    if hasattr(time, "CLOCK_BOOTTIME"):
-        return float(math.floor(time.time() - time.clock_gettime(time.CLOCK_BOOTTIME)))
-    return psutil.boot_time()  # pragma: no cover - not Linux
-
-
-def _proc_stat(pid: int) -> tuple[bool, int | None, float] | None:
-    """``(zombie, start ticks, start time)`` of ``pid`` from one read of ``/proc/<pid>/stat``;
-    :data:`_GONE` when there is no such process; None when ``/proc`` cannot tell.
-
-    What psutil reads too, once instead of three times (psutil's ``Process``, ``status``,
-    ``create_time`` and :func:`start_ticks` each read the file): judging a folder's legacy locks
-    costs a read per lock. The start time is psutil's (ticks since boot plus its boot time),
-    so that it matches the ``started`` that lockcore's own lock files record.
-    """
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat_file:
-            content = stat_file.read()
-    except (FileNotFoundError, ProcessLookupError):
-        return _GONE if os.path.isdir("/proc/self") else None
-    except OSError:
-        return None
-    try:
-        fields = content.rsplit(b")", 1)[1].split()
-        ticks = int(fields[19])
-    except (IndexError, ValueError):
-        return None
-    return fields[0] in (b"Z", b"X"), ticks, ticks / _CLOCK_TICKS + _boot_time()
-
-
 def _lease_reason(age: float) -> str:
     return f"the holder cannot be verified and the lock is {age:.0f} s old, past its lease"
-
-
-_ProcessFacts = tuple[str | None, tuple[str, ...]]
-# (pid, start time) -> (when read, facts). Plain dict operations are atomic under the GIL, so
-# threads inspecting at once at worst both read /proc.
-_facts_memory: dict[tuple[int, float], tuple[float, _ProcessFacts]] = {}
-
-
-def process_facts(pid: int | None, started: float | None = None) -> _ProcessFacts:
-    """The name and command line of a local process, or what can be known of them.
-
-    With ``started`` (the process's start time, known from a verified judgment) the answer is
-    remembered for :data:`PROCESS_FACTS_TTL` seconds: a PID with the same start time is the
-    same process.
-    """
-    if pid is None or pid <= 0:
-        return None, ()
-    if started is None:
-        return _read_process_facts(pid)
-    key = (pid, started)
-    now = time.monotonic()
-    remembered = _facts_memory.get(key)
-    if remembered is not None and now - remembered[0] < PROCESS_FACTS_TTL:
-        return remembered[1]
-    facts = _read_process_facts(pid)
-    if len(_facts_memory) >= PROCESS_FACTS_LIMIT:
-        _facts_memory.clear()
-    _facts_memory[key] = (now, facts)
-    return facts
-
-
-def _read_process_facts(pid: int) -> _ProcessFacts:
-    try:
-        process = psutil.Process(pid)
-        with process.oneshot():
-            name = process.name()
-            try:
-                cmdline = tuple(process.cmdline())
-            except psutil.AccessDenied:
-                cmdline = ()
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-        return None, ()
-    return name, cmdline
-
-
-def _script_name(name: str | None, cmdline: tuple[str, ...]) -> str | None:
-    """``python3 sync.py`` is better known as ``sync.py``."""
-    if name and name.startswith("python") and len(cmdline) > 1:
-        for argument in cmdline[1:]:
-            if not argument.startswith("-"):
-                return os.path.basename(argument)
-            if argument in ("-c", "-m"):
-                break
-    return name
 
 
 @dataclass
@@ -540,7 +385,7 @@ def describe(path: str, lock_path: str, opened: OpenLock, verdict: Verdict, now:
         format=parsed.format,
         pid=parsed.pid,
         hostname=parsed.hostname,
-        process_name=_script_name(name, cmdline) or parsed.name,
+        process_name=script_name(name, cmdline) or parsed.name,
         cmdline=cmdline,
         holder_alive=verdict.holder_alive,
         created=parsed.created if parsed.created is not None else opened.st.st_mtime,

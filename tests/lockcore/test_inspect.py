@@ -20,6 +20,7 @@ from _procs import Worker, back_date, dead_pid, lock_holder_pid
 
 import lockcore._holder
 import lockcore._platform
+import lockcore._process
 from lockcore import (
     FileLock,
     HolderAliveError,
@@ -179,7 +180,7 @@ def test_holder_that_execs_another_program_shows_its_new_name(
 ) -> None:
     # The name and command line of a holder are remembered per process (PID and start time)
     # for a short while; an exec keeps both, so only that while may pass before the new name.
-    monkeypatch.setattr(lockcore._holder, "PROCESS_FACTS_TTL", 0.2)
+    monkeypatch.setattr(lockcore._process, "PROCESS_FACTS_TTL", 0.2)
     code = "import os, sys; sys.stdin.readline(); os.execvp('sleep', ['sleep', '120'])"
     holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE)
     try:
@@ -379,6 +380,6 @@ def test_judging_a_bare_pid_reads_proc_once_not_psutil(
     assert again.process_name == first.process_name
     assert asked == []
     # The start time is psutil's, so that the process facts remembered under it are found.
-    facts = lockcore._holder._proc_stat(holder.pid)
+    facts = lockcore._process.proc_stat(holder.pid)
     assert facts is not None
     assert facts[2] == pytest.approx(real_process(holder.pid).create_time(), abs=1e-6)
