@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
 from inspector.display import printable_path
 from inspector.models.lock_events import Column, LockEventTableModel
 from inspector.services.lock_events import LockEventService
+from inspector.services.store_openers import StoreOpeners
 from inspector.widgets.lock_timeline import LockTimeline
+from inspector.widgets.store_openers_page import StoreOpenersPage
 
 
 class LockEventTableView(QTableView):
@@ -85,7 +87,13 @@ class LockEventsDock(QDockWidget):
     #: (message: str) for the status bar (an export's outcome)
     status_message = Signal(str)
 
-    def __init__(self, service: LockEventService, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        service: LockEventService,
+        parent: QWidget | None = None,
+        *,
+        openers: StoreOpeners | None = None,
+    ) -> None:
         super().__init__(self.tr("Lock Events"), parent)
         self.setObjectName("lockEventsDock")
         self.service = service
@@ -113,6 +121,10 @@ class LockEventsDock(QDockWidget):
         self.timeline = LockTimeline(service)
         self.timeline.store_clicked.connect(self.store_requested)
         self.tabs.addTab(self.timeline, self.tr("Timeline"))
+        self.openers_page: StoreOpenersPage | None = None
+        if openers is not None:
+            self.openers_page = StoreOpenersPage(openers)
+            self.tabs.addTab(self.openers_page, self.tr("Open By"))
         #: File ▸ Export Lock Events…: the events kept, as JSON Lines or CSV
         self.export_action = QAction(self.tr("&Export Lock Events…"), self)
         self.export_action.setStatusTip(
@@ -127,6 +139,8 @@ class LockEventsDock(QDockWidget):
         self._selected_store = store
         self._apply_filter()
         self.timeline.set_selected_store(store)
+        if self.openers_page is not None:
+            self.openers_page.set_store(store)
 
     def _apply_filter(self) -> None:
         only = self.selected_only_box.isChecked()

@@ -1,0 +1,154 @@
+"""Who has a store open right now, and ending a holder's process (as ``lsof`` and Handle show,
+and ``kill`` does), off the GUI thread.
+
+Looking walks the process table with psutil and asks each process for its open files (a
+process we may not look into is skipped), so it runs on demand on a thread of its own. Ending a
+process is refused when the PID now names another process than the one shown (started at
+another time): a PID can be reused between looking and confirming. SIGTERM asks the process to
+end; SIGKILL, a separate and explicit step, ends it whatever it does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psutil
+from PySide6.QtCore import QObject, Signal, SignalInstance
+
+from lockcore import lock_path_for
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Opener", "ProcessChangedError", "StoreOpeners", "find_openers", "terminate"]
+
+
+@dataclass(frozen=True)
+class Opener:
+    """A process with one of a store's files open (or a lock's holder)."""
+
+    pid: int
+    name: str
+    cmdline: tuple[str, ...]
+    started: float
+    parent_pid: int | None
+    parent_name: str
+    #: which of the store's files it has open (its data file, its lock file)
+    files: tuple[str, ...]
+
+
+class ProcessChangedError(ProcessLookupError):
+    """The PID names another process now than the one shown (it ended; the PID was reused)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(f"PID {pid} is another process now")
+        self.pid = pid
+
+
+def describe(process: psutil.Process, files: tuple[str, ...] = ()) -> Opener:
+    """What is shown of ``process`` (psutil errors pass through)."""
+    with process.oneshot():
+        parent_pid = process.ppid() or None
+        parent_name = ""
+        if parent_pid is not None:
+            try:
+                parent_name = psutil.Process(parent_pid).name()
+            except psutil.Error:
+                parent_name = ""
+        return Opener(
+            pid=process.pid,
+            name=process.name(),
+            cmdline=tuple(process.cmdline()),
+            started=process.create_time(),
+            parent_pid=parent_pid,
+            parent_name=parent_name,
+            files=files,
+        )
+
+
+def find_openers(store: str) -> list[Opener]:
+    """The processes that have ``store``'s data or lock file open now, by PID."""
+    wanted = {os.path.realpath(path) for path in (store, lock_path_for(store))}
+    found: list[Opener] = []
+    for process in psutil.process_iter():
+        try:
+            files = tuple(
+                sorted({f.path for f in process.open_files() if os.path.realpath(f.path) in wanted})
+            )
+            if files:
+                found.append(describe(process, files))
+        except psutil.Error:  # gone meanwhile, or not ours to look into
+            continue
+    return sorted(found, key=lambda opener: opener.pid)
+
+
+def holder_details(pid: int) -> Opener | None:
+    """A lock holder's process as shown (None when no such process runs)."""
+    try:
+        return describe(psutil.Process(pid))
+    except psutil.Error:
+        return None
+
+
+def terminate(opener: Opener, *, kill: bool) -> None:
+    """Send SIGTERM (``kill``: SIGKILL) to ``opener``'s process, if that PID still names it.
+
+    Raises :class:`ProcessChangedError` when it does not, PermissionError when it is not ours.
+    """
+    try:
+        process = psutil.Process(opener.pid)
+        if abs(process.create_time() - opener.started) > 0.01:
+            raise ProcessChangedError(opener.pid)
+    except psutil.NoSuchProcess as error:
+        raise ProcessChangedError(opener.pid) from error
+    except psutil.AccessDenied as error:
+        raise PermissionError(f"not allowed to look at PID {opener.pid}") from error
+    os.kill(opener.pid, signal.SIGKILL if kill else signal.SIGTERM)
+
+
+class StoreOpeners(QObject):
+    """Runs :func:`find_openers` and :func:`terminate` on threads; reports through signals."""
+
+    #: (store: str, openers: list[Opener], error: str) a look at ``store`` ended
+    openers_found = Signal(str, object, str)
+    #: (opener: Opener, kill: bool, error: str) a signal was sent ("" ) or why not
+    terminate_finished = Signal(object, bool, str)
+
+    def look(self, store: str) -> None:
+        """Find who has ``store`` open, off the GUI thread."""
+        self._run(self._look, store)
+
+    def terminate(self, opener: Opener, *, kill: bool) -> None:
+        """Send SIGTERM (``kill``: SIGKILL) to ``opener``'s process, off the GUI thread."""
+        self._run(self._terminate, opener, kill)
+
+    @staticmethod
+    def _run(target: Callable[..., None], *args: object) -> None:
+        threading.Thread(target=target, args=args, name="store-openers", daemon=True).start()
+
+    def _look(self, store: str) -> None:
+        try:
+            openers = find_openers(store)
+        except (OSError, psutil.Error) as error:
+            _emit(self.openers_found, store, [], str(error))
+            return
+        _emit(self.openers_found, store, openers, "")
+
+    def _terminate(self, opener: Opener, kill: bool) -> None:
+        try:
+            terminate(opener, kill=kill)
+        except OSError as error:
+            _emit(self.terminate_finished, opener, kill, str(error))
+            return
+        _emit(self.terminate_finished, opener, kill, "")
+
+
+def _emit(signal_: SignalInstance, *args: object) -> None:
+    try:
+        signal_.emit(*args)
+    except RuntimeError:  # the window went while the thread ran
+        log.debug("store openers result dropped: its window is gone")

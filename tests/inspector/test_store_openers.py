@@ -1,0 +1,159 @@
+"""Who has a store open, and ending a holder: real child processes, real signals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from inspector.services.store_openers import (
+    Opener,
+    ProcessChangedError,
+    StoreOpeners,
+    find_openers,
+    holder_details,
+    terminate,
+)
+from inspector.widgets.store_openers_page import StoreOpenersPage
+
+DEADLINE_MS = 10_000
+
+# Opens the store and keeps it open; with "stubborn", SIGTERM is ignored (only SIGKILL ends it).
+_KEEPER = """
+import signal, sys
+if sys.argv[2] == "stubborn":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+handle = open(sys.argv[1], encoding="utf-8")
+print("open", flush=True)
+sys.stdin.readline()
+"""
+
+
+@pytest.fixture
+def keeper(tmp_path: Path) -> Iterator[Any]:
+    children: list[subprocess.Popen[str]] = []
+
+    def start(store: Path, mode: str = "plain") -> subprocess.Popen[str]:
+        child = subprocess.Popen(
+            [sys.executable, "-c", _KEEPER, str(store), mode],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        children.append(child)
+        assert child.stdout is not None
+        assert child.stdout.readline() == "open\n"
+        return child
+
+    yield start
+    for child in children:
+        if child.poll() is None:
+            child.kill()
+        child.wait(10)
+        for pipe in (child.stdin, child.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
+def test_the_processes_with_a_store_open_are_found_with_their_details(
+    tmp_path: Path, keeper: Any, lock_holder: Any
+) -> None:
+    store = tmp_path / "settings.json"
+    store.write_text("{}")
+    (tmp_path / "other.json").write_text("{}")
+    reader = keeper(store)
+    keeper(tmp_path / "other.json")  # another store's: not listed
+    holder = lock_holder(str(store))  # lockcore keeps the lock file open while it holds it
+    openers = {opener.pid: opener for opener in find_openers(str(store))}
+    assert set(openers) == {reader.pid, holder.pid}
+    mine = openers[reader.pid]
+    assert mine.files == (str(store),)
+    assert mine.cmdline[0] == sys.executable
+    assert mine.parent_pid is not None
+    assert mine.started > 0
+    assert openers[holder.pid].files == (str(store) + ".lock",)
+    details = holder_details(holder.pid)
+    assert details is not None
+    assert details.cmdline == openers[holder.pid].cmdline
+
+
+def test_sigterm_first_then_sigkill_and_never_a_reused_pid(tmp_path: Path, keeper: Any) -> None:
+    store = tmp_path / "settings.json"
+    store.write_text("{}")
+    stubborn = keeper(store, "stubborn")
+    (opener,) = find_openers(str(store))
+    someone_else = Opener(
+        opener.pid, opener.name, opener.cmdline, opener.started - 60, None, "", opener.files
+    )
+    with pytest.raises(ProcessChangedError):
+        terminate(someone_else, kill=True)  # that PID was another process when it was shown
+    assert stubborn.poll() is None
+    terminate(opener, kill=False)
+    with pytest.raises(subprocess.TimeoutExpired):
+        stubborn.wait(0.5)  # it ignores SIGTERM
+    terminate(opener, kill=True)
+    assert stubborn.wait(10) == -9
+    with pytest.raises(ProcessChangedError):
+        terminate(opener, kill=True)
+
+
+def _confirm(qtbot: Any, page: StoreOpenersPage, *, expected_button: str) -> None:
+    page.terminate_button.click()
+    box = page.confirmation
+    assert box is not None
+    confirm = next(b for b in box.buttons() if b.text() == expected_button)
+    with qtbot.waitSignal(page.openers.terminate_finished, timeout=DEADLINE_MS) as done:
+        confirm.click()
+    assert done.args[2] == ""
+
+
+def test_the_page_lists_openers_and_ends_one_in_two_explicit_steps(
+    qtbot: Any, tmp_path: Path, keeper: Any
+) -> None:
+    store = tmp_path / "jobs.json"
+    store.write_text("[]")
+    child = keeper(store, "stubborn")
+    page = StoreOpenersPage(StoreOpeners())
+    qtbot.addWidget(page)
+    page.set_store(str(store))
+    with qtbot.waitSignal(page.openers.openers_found, timeout=DEADLINE_MS):
+        page.look()
+    assert page.table.rowCount() == 1
+    assert f"PID {child.pid}" in page.table.item(0, 0).text()
+    assert "jobs.json" in page.table.item(0, 3).text()
+    page.table.selectRow(0)
+    assert page.terminate_button.text() == "Terminate Holder…"
+    # Cancelled: nothing is sent.
+    page.terminate_button.click()
+    assert page.confirmation is not None
+    page.confirmation.button(QMessageBox.StandardButton.Cancel).click()
+    assert child.poll() is None
+    _confirm(qtbot, page, expected_button="Send SIGTERM")
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=DEADLINE_MS)  # looked again
+    assert child.poll() is None  # it ignored SIGTERM
+    page.table.selectRow(0)
+    assert page.terminate_button.text() == "Kill Holder (SIGKILL)…"
+    _confirm(qtbot, page, expected_button="Kill")
+    assert child.wait(10) == -9
+    qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=DEADLINE_MS)
+    assert page.status.text() == "No process has it open."
+
+
+def test_the_window_looks_for_the_selected_store(
+    qtbot: Any, main_window: Any, store_folder: str, keeper: Any
+) -> None:
+    store = Path(store_folder) / "settings.json"
+    child = keeper(store)
+    page = main_window.lock_events_dock.openers_page
+    assert page is not None
+    tabs = main_window.lock_events_dock.tabs
+    assert tabs.tabText(tabs.indexOf(page)) == "Open By"
+    assert main_window.select_store(str(store))
+    with qtbot.waitSignal(page.openers.openers_found, timeout=DEADLINE_MS):
+        page.look_button.click()
+    assert [opener.pid for opener in page._shown] == [child.pid]
