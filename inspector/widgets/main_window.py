@@ -136,9 +136,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 2)
         self.setCentralWidget(self.splitter)
 
-        self.lock_events_dock = LockEventsDock(
-            self.services.lock_events, self, openers=self.services.store_openers
-        )
+        self.lock_events_dock = LockEventsDock(self.services.lock_events, self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.lock_events_dock)
         self.lock_events_dock.hide()
         self.lock_events_dock.store_requested.connect(self.select_store)

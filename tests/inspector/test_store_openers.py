@@ -142,18 +142,3 @@ def test_the_page_lists_openers_and_ends_one_in_two_explicit_steps(
     assert child.wait(10) == -9
     qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=DEADLINE_MS)
     assert page.status.text() == "No process has it open."
-
-
-def test_the_window_looks_for_the_selected_store(
-    qtbot: Any, main_window: Any, store_folder: str, keeper: Any
-) -> None:
-    store = Path(store_folder) / "settings.json"
-    child = keeper(store)
-    page = main_window.lock_events_dock.openers_page
-    assert page is not None
-    tabs = main_window.lock_events_dock.tabs
-    assert tabs.tabText(tabs.indexOf(page)) == "Open By"
-    assert main_window.select_store(str(store))
-    with qtbot.waitSignal(page.openers.openers_found, timeout=DEADLINE_MS):
-        page.look_button.click()
-    assert [opener.pid for opener in page._shown] == [child.pid]
