@@ -242,9 +242,10 @@ class LockEventTracker:
                 lock = _read_lock(lock_path_for(store), now)
             else:
                 lock = None
-            state = _Store(lock=lock, data=_stat_data(store))
-            state.valid = self._check_document(store, state.data)[0]
-            self._stores[store] = state
+            # Documents are not read here: a program that watches a folder it also lists (the
+            # app) would otherwise read and parse every document twice at startup. A store
+            # whose first write after this leaves invalid bytes is reported corrupted.
+            self._stores[store] = state = _Store(lock=lock, data=_stat_data(store))
             if report_held and state.lock is not None:
                 events.append(self._lock_event(EventKind.TAKEN, store, state.lock, now))
                 events[-1] = replace(events[-1], reason="held when watching began")
