@@ -335,7 +335,7 @@ def _history(args: argparse.Namespace, out: TextIO) -> int:
     if not versions:
         print(f"{_printable(path)}: no kept versions", file=out)
         return EXIT_OK
-    print(f"{'VERSION':<40} {'SAVED':<19} {'SIZE':>10}  REPLACED BY", file=out)
+    print(f"{'SAVED':<19} {'SIZE':>10}  {'REPLACED BY':<20} VERSION", file=out)
     for version in versions:
         saved = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(version.saved_at))
         who = (
@@ -344,8 +344,8 @@ def _history(args: argparse.Namespace, out: TextIO) -> int:
             else version.program or "-"
         )
         print(
-            f"{_printable(version.version_id):<40} {saved:<19} {version.size:>10}  "
-            f"{_printable(who)}",
+            f"{saved:<19} {version.size:>10}  {_printable(who):<20} "
+            f"{_printable(version.version_id)}",
             file=out,
         )
     return EXIT_OK

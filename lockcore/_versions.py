@@ -68,7 +68,9 @@ def program_name() -> str:
     if name == "__main__.py":
         name = os.path.basename(os.path.dirname(argv0))
     name = name.removesuffix(".py")
-    return _PROGRAM_UNSAFE.sub("_", name)[:_PROGRAM_MAX].strip("_")
+    if name.startswith("-"):  # ``python -c`` has "-c" for argv[0]
+        name = ""
+    return _PROGRAM_UNSAFE.sub("_", name)[:_PROGRAM_MAX].strip("_-") or "python"
 
 
 def list_versions(path: str | os.PathLike[str]) -> list[StoreVersion]:

@@ -68,7 +68,7 @@ class FolderBanners(QWidget):
         if read_only:
             self.read_only_banner.setText(
                 self.tr(
-                    "🔒 Read-only folder: {reason} The stores can be viewed; editing, saving, "
+                    "Read-only folder: {reason} The stores can be viewed; editing, saving, "
                     "recovering and breaking locks are disabled."
                 ).format(reason=reason)
             )

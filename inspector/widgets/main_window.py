@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self._shut_down = False
         self._close_when_save_ends = False
 
+        self._folder_to_remember: str | None = None
         self.setWindowTitle(self.tr("Lock Inspector"))
         self.setWindowIcon(icon("app"))
         self._build_central()
@@ -367,9 +368,10 @@ class MainWindow(QMainWindow):
         self._current_path = None
         self._select_when_listed = os.path.abspath(select) if select else None
         self.document_pane.open_store(None)
+        # Remembered once it is listed: a mistyped folder is reported, never made the last
+        # folder or a recent one.
+        self._folder_to_remember = folder
         self.directory.set_folder(folder, recursive=self.subfolders_action.isChecked())
-        self._settings.remember_folder(folder)
-        self.recent_menu.set_folders(self._settings.recent_folders)
 
     def selected_entry(self) -> StoreEntry | None:
         """The store of the current row, if any."""
@@ -563,13 +565,19 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_folder_changed(self, folder: str) -> None:
         shown = printable_path(folder)
-        self.setWindowTitle(
-            self.tr("Lock Inspector — {folder}").format(folder=os.path.basename(shown) or shown)
-            + "[*]"
-        )
+        # The folder alone: the platform appends the application's display name itself
+        # ("myfolder — Lock Inspector"), which a title of our own would say a second time.
+        self.setWindowTitle((os.path.basename(shown) or shown) + "[*]")
 
     @Slot(bool)
-    def _on_folder_available_changed(self, _available: bool) -> None:
+    def _on_folder_available_changed(self, available: bool) -> None:
+        if not available and self._folder_to_remember == self.directory.folder:
+            self._folder_to_remember = None
+            self._on_status_message(
+                self.tr("{folder} does not exist; it was not added to Open Recent.").format(
+                    folder=printable_path(self.directory.folder)
+                )
+            )
         if self._current_path is not None:
             # Gone with the folder, or back with it: the pane looks again (the listing does
             # not report a store that comes back as changed).
@@ -618,6 +626,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_scan_finished(self) -> None:
+        if self._folder_to_remember == self.directory.folder:
+            self._settings.remember_folder(self._folder_to_remember)
+            self.recent_menu.set_folders(self._settings.recent_folders)
+        self._folder_to_remember = None
         # Last chance (rows inserted among others are found only once all are in); a store
         # asked for that the listing did not bring (not a store, gone meanwhile) is not
         # selected later, when a file of that name happens to appear.

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import lockcore
+import lockcore._versions
 from lockcore import StoreFileKind, list_stores, list_versions, read_version
 from lockcore._cli import main
 
@@ -249,3 +250,16 @@ def test_a_write_that_fails_keeps_no_version_and_removes_none(tmp_path: Path) ->
 
     assert versions_of(store) == [older]
     assert json.loads(store.read_text()) == {"n": 1}
+
+
+def test_the_program_is_named_as_people_know_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    for argv0, expected in (
+        ("/usr/bin/sync-agent", "sync-agent"),
+        ("/srv/app/inventory.py", "inventory"),
+        ("/opt/inspector/__main__.py", "inspector"),
+        ("-c", "python"),
+        ("", "python"),
+        ("/tmp/we ird;name", "we_ird_name"),
+    ):
+        monkeypatch.setattr(sys, "argv", [argv0])
+        assert lockcore._versions.program_name() == expected

@@ -1,0 +1,88 @@
+"""Smaller expectations seen in use (issue 12): the window title says the app's name once; a
+mistyped folder is reported and not remembered; the read-only banner has no emoji; a read-only
+folder offers Save a Copy As."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from inspector.app import create_main_window
+from inspector.settings import AppSettings
+
+
+def test_the_title_is_the_folder_and_the_platform_adds_the_apps_name_once(
+    main_window: Any, store_folder: str
+) -> None:
+    title = main_window.windowTitle()
+
+    assert title == os.path.basename(store_folder) + "[*]"
+    assert "Lock Inspector" not in title  # the platform appends the display name itself
+
+
+def test_a_mistyped_folder_is_reported_and_never_remembered(
+    qtbot: Any, main_window: Any, store_folder: str, tmp_path: Path
+) -> None:
+    qtbot.waitUntil(lambda: AppSettings().last_folder == store_folder, timeout=5000)
+    typo = str(tmp_path / "stroes")
+    messages: list[str] = []
+    main_window.statusBar().messageChanged.connect(messages.append)
+
+    main_window.open_folder(typo)
+
+    qtbot.waitUntil(lambda: any("does not exist" in m for m in messages), timeout=5000)
+    settings = AppSettings()
+    assert settings.last_folder == store_folder
+    assert typo not in settings.recent_folders
+    assert typo not in [action.data() for action in main_window.recent_menu.actions()]
+
+
+def test_a_folder_that_exists_is_remembered_once_listed(
+    qtbot: Any, main_window: Any, tmp_path: Path
+) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.json").write_text("{}")
+
+    with qtbot.waitSignal(main_window.directory.scan_finished, timeout=5000):
+        main_window.open_folder(str(other))
+
+    assert AppSettings().last_folder == str(other)
+    assert AppSettings().recent_folders[0] == str(other)
+
+
+def test_read_only_banner_has_no_emoji_and_the_pane_offers_a_copy(
+    qtbot: Any, mount_tmpfs: Any, tmp_path: Path
+) -> None:
+    tmpfs = mount_tmpfs("1m")
+    store = str(tmpfs.path / "settings.json")
+    Path(store).write_text('{"theme": "dark"}\n')
+    tmpfs.remount_read_only()
+    window = create_main_window(str(tmpfs.path))
+    qtbot.addWidget(window)
+    window.show()
+    pane = window.document_pane
+    try:
+        qtbot.waitUntil(
+            lambda: window.model.rowCount() == 1 and window.read_only_banner.isVisible(),
+            timeout=5000,
+        )
+        # Characters outside the Basic Multilingual Plane are emoji here: without an emoji
+        # font they draw as an empty box.
+        assert all(ord(char) <= 0xFFFF for char in window.read_only_banner.text())
+        with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+            assert window.select_store(store)
+        qtbot.waitUntil(pane.read_only_copy_button.isVisible, timeout=5000)
+
+        target = str(tmp_path / "copy.json")
+        pane.copy_path_prompt = lambda _pane: target
+        with qtbot.waitSignal(pane.session.copy_saved, timeout=10000):
+            qtbot.mouseClick(pane.read_only_copy_button, Qt.MouseButton.LeftButton)
+        with open(target, encoding="utf-8") as handle:
+            assert json.load(handle) == {"theme": "dark"}
+    finally:
+        window.shutdown()
