@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QSize, Qt, Slot
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QMenu,
+    QStyle,
+    QTableView,
+    QWidget,
+)
 
 from inspector.models.store_table import FIGURE_COLUMNS, Column, StoreTableModel
+from inspector.presentation import LOCK_WORDS, translated
 
 _COLUMN_WIDTHS = {
     Column.FILE: 140,
@@ -61,6 +69,7 @@ class StoreTableView(QTableView):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for column, width in _COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
+        header.resizeSection(Column.LOCK, self.lock_column_width())
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # The contention figures are there for whoever asks: the header's context menu.
         for column in FIGURE_COLUMNS:
@@ -69,6 +78,20 @@ class StoreTableView(QTableView):
         header.customContextMenuRequested.connect(self._on_header_context_menu_requested)
         self.header_menu: QMenu | None = None
         model.set_visible_rows_provider(self.visible_rows)
+
+    def lock_column_width(self) -> int:
+        """Wide enough for the longest lock word in this font and language ("other host —
+        unverifiable" was cut to "other host — unverif…"), its icon and the cell's margins."""
+        metrics = self.fontMetrics()
+        longest = max(
+            metrics.horizontalAdvance(translated(word)) for word, _ in LOCK_WORDS.values()
+        )
+        icon_and_margins = (
+            self.iconSize().width()
+            + 4 * self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin)
+            + 16
+        )
+        return max(_COLUMN_WIDTHS[Column.LOCK], longest + icon_and_margins)
 
     def column_menu(self) -> QMenu:
         """The header's context menu: a checkable entry per column that may be hidden."""

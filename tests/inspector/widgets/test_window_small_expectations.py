@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from inspector.app import create_main_window
+from inspector.models.store_table import Column
 from inspector.settings import AppSettings
 
 
@@ -86,3 +87,11 @@ def test_read_only_banner_has_no_emoji_and_the_pane_offers_a_copy(
             assert json.load(handle) == {"theme": "dark"}
     finally:
         window.shutdown()
+
+
+def test_the_lock_column_shows_other_host_unverifiable_whole(main_window: Any) -> None:
+    table = main_window.table
+    text_width = table.fontMetrics().horizontalAdvance("other host — unverifiable")
+    available = table.horizontalHeader().sectionSize(Column.LOCK) - table.iconSize().width()
+
+    assert available > text_width + 8  # with the cell's margins around the text
