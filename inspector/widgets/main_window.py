@@ -47,6 +47,7 @@ from inspector.widgets.folder_state import FolderBanners, FolderStatusLabels
 from inspector.widgets.history_dock import HistoryDock, apply_history_settings
 from inspector.widgets.lock_events_dock import LockEventsDock
 from inspector.widgets.recent_menu import RecentFoldersMenu
+from inspector.widgets.shortcuts_dialog import ShortcutsDialog
 from inspector.widgets.store_figures_line import StoreFiguresLine
 from inspector.widgets.store_filter_edit import StoreFilterEdit
 from inspector.widgets.store_table_view import StoreTableView
@@ -298,6 +299,8 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.alert_presenter.toggle_action)
 
         help_menu = bar.addMenu(self.tr("&Help"))
+        self.shortcuts_action = help_menu.addAction(self.tr("&Keyboard Shortcuts"))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
         help_menu.addAction(self.about_action)
 
     def _build_toolbar(self) -> None:
@@ -707,6 +710,12 @@ class MainWindow(QMainWindow):
         self.model.set_schema_note(self.document_pane.path, note)
 
     @Slot()
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Help ▸ Keyboard Shortcuts: the shortcuts of this window's actions."""
+        self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.open()
+        return self.shortcuts_dialog
+
     def _on_about_action_triggered(self) -> None:
         self.about_box = AboutBox(self.version, self)
         self.about_box.open()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 
 from inspector.app import create_main_window
 from inspector.models.store_table import Column
@@ -95,3 +96,27 @@ def test_the_lock_column_shows_other_host_unverifiable_whole(main_window: Any) -
     available = table.horizontalHeader().sectionSize(Column.LOCK) - table.iconSize().width()
 
     assert available > text_width + 8  # with the cell's margins around the text
+
+
+def test_help_lists_the_keyboard_shortcuts_the_actions_really_have(
+    qtbot: Any, main_window: Any
+) -> None:
+    help_menu = next(
+        action.menu() for action in main_window.menuBar().actions() if "Help" in action.text()
+    )
+    entry = next(a for a in help_menu.actions() if "Keyboard Shortcuts" in a.text())
+
+    entry.trigger()
+
+    dialog = main_window.shortcuts_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    native = QKeySequence.SequenceFormat.NativeText
+    assert dialog.keys_for("Save a Copy As…") == QKeySequence(
+        QKeySequence.StandardKey.SaveAs
+    ).toString(native)
+    refresh = main_window.refresh_action
+    refresh_keys = refresh.shortcut().toString(native)
+    assert refresh_keys
+    assert dialog.keys_for(refresh.text().replace("&", "")) == refresh_keys
+    assert dialog.table.accessibleName()
+    dialog.close()
