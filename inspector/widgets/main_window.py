@@ -90,6 +90,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Lock Inspector"))
         self.setWindowIcon(icon("app"))
         self._build_central()
+        self._listed = False  # the folder shown has been listed once
+        self._update_empty_text()
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
@@ -564,6 +566,25 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_filter_edit_text_changed(self, text: str) -> None:
         self.model.set_filter_text(text)
+        self._update_empty_text()
+
+    def _update_empty_text(self) -> None:
+        """What the table says while it has no rows: what a new user can do next."""
+        if not self.directory.folder:
+            text = self.tr(
+                "Open a folder of JSON stores (File ▸ Open Folder…), or try the demo: "
+                "lock-inspector --demo"
+            )
+        elif not self._listed:
+            text = self.tr("Looking for JSON files…")
+        elif self.filter_edit.text():
+            text = self.tr("No store matches the filter.")
+        else:
+            text = self.tr(
+                "No JSON files here. Stores are files named *.json; they appear as soon as "
+                "one is created."
+            )
+        self.table.set_empty_text(text)
 
     @Slot(object)
     def _on_folder_changed(self, folder: str) -> None:
@@ -571,6 +592,8 @@ class MainWindow(QMainWindow):
         # The folder alone: the platform appends the application's display name itself
         # ("myfolder — Lock Inspector"), which a title of our own would say a second time.
         self.setWindowTitle((os.path.basename(shown) or shown) + "[*]")
+        self._listed = False
+        self._update_empty_text()
 
     @Slot(bool)
     def _on_folder_available_changed(self, available: bool) -> None:
@@ -629,6 +652,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_scan_finished(self) -> None:
+        self._listed = True
+        self._update_empty_text()
         if self._folder_to_remember == self.directory.folder:
             self._settings.remember_folder(self._folder_to_remember)
             self.recent_menu.set_folders(self._settings.recent_folders)

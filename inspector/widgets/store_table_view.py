@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QSize, Qt, Slot
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -78,6 +79,27 @@ class StoreTableView(QTableView):
         header.customContextMenuRequested.connect(self._on_header_context_menu_requested)
         self.header_menu: QMenu | None = None
         model.set_visible_rows_provider(self.visible_rows)
+        self._empty_text = ""
+
+    @property
+    def empty_text(self) -> str:
+        """What an empty table says, in its middle (what to do next)."""
+        return self._empty_text
+
+    def set_empty_text(self, text: str) -> None:
+        self._empty_text = text
+        self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._empty_text and self.model().rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            area = self.viewport().rect().adjusted(16, 16, -16, -16)
+            painter.drawText(
+                area, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), self._empty_text
+            )
+            painter.end()
 
     def lock_column_width(self) -> int:
         """Wide enough for the longest lock word in this font and language ("other host —

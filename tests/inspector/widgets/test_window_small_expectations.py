@@ -120,3 +120,30 @@ def test_help_lists_the_keyboard_shortcuts_the_actions_really_have(
     assert dialog.keys_for(refresh.text().replace("&", "")) == refresh_keys
     assert dialog.table.accessibleName()
     dialog.close()
+
+
+def test_empty_states_tell_a_new_user_what_to_do(
+    qtbot: Any, tmp_path: Path, isolated_settings: str
+) -> None:
+    window = create_main_window(None)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        assert "Open a folder" in window.table.empty_text
+        assert "--demo" in window.table.empty_text
+        window.table.viewport().grab()  # drawn without error
+
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        with qtbot.waitSignal(window.directory.scan_finished, timeout=5000):
+            window.open_folder(str(empty))
+        assert "No JSON files here" in window.table.empty_text
+        window.table.viewport().grab()
+
+        (empty / "a.json").write_text("{}")
+        qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
+        window.filter_edit.setText("zzz")
+        qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=5000)
+        assert "No store matches" in window.table.empty_text
+    finally:
+        window.shutdown()
