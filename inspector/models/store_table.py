@@ -63,6 +63,7 @@ from inspector.services.store_directory import (
     StoreEntry,
 )
 from inspector.translation import QT_TRANSLATE_NOOP
+from lockcore import LockState
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -193,6 +194,7 @@ class StoreTableModel(QAbstractTableModel):
         self._row_of: dict[str, int] = {}
         self._hidden: dict[str, StoreEntry] = {}  # entries the filter leaves out
         self._needle = ""  # the filter text, case-folded ("" lets everything through)
+        self._locked_only = False  # only stores whose lock is not free
         self._sort_column = -1  # -1: the order entries arrived in
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._keys: list[tuple[Any, ...]] = []  # the sort key of each row in _rows
@@ -232,6 +234,17 @@ class StoreTableModel(QAbstractTableModel):
         if needle == self._needle:
             return
         self._needle = needle
+        self._refilter()
+
+    def set_locked_only(self, locked_only: bool) -> None:
+        """Show only the stores whose lock is taken, stale, elsewhere or unreadable (not
+        free), with the filter text too; False shows them all again."""
+        if locked_only == self._locked_only:
+            return
+        self._locked_only = locked_only
+        self._refilter()
+
+    def _refilter(self) -> None:
         leaving = [row for row, entry in enumerate(self._rows) if not self._matches(entry)]
         for row in leaving:
             entry = self._rows[row]
@@ -431,6 +444,8 @@ class StoreTableModel(QAbstractTableModel):
         return "\n".join((entry.name, process, lock_word(entry), health_word(entry.health)))
 
     def _matches(self, entry: StoreEntry) -> bool:
+        if self._locked_only and entry.lock_state is LockState.FREE:
+            return False
         return not self._needle or self._needle in self._filter_text(entry).casefold()
 
     @staticmethod
@@ -611,7 +626,7 @@ class StoreTableModel(QAbstractTableModel):
 
     @Slot(object)
     def _on_entries_updated(self, entries: list[StoreEntry]) -> None:
-        if self._needle:
+        if self._needle or self._locked_only:
             entries = self._let_through(entries)
         new: list[StoreEntry] = []
         changed: set[int] = set()

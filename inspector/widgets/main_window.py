@@ -24,7 +24,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -111,7 +113,16 @@ class MainWindow(QMainWindow):
         self.filter_edit = StoreFilterEdit()
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.filter_edit.enter_table_requested.connect(self._on_filter_edit_enter_table_requested)
-        left_layout.addWidget(self.filter_edit)
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.filter_edit, 1)
+        self.locked_only_box = QCheckBox(self.tr("Locked only"))
+        self.locked_only_box.setObjectName("lockedOnlyBox")
+        self.locked_only_box.setToolTip(
+            self.tr("List only stores whose lock is held, stale, on another host or unreadable")
+        )
+        self.locked_only_box.toggled.connect(self._on_locked_only_box_toggled)
+        filter_row.addWidget(self.locked_only_box)
+        left_layout.addLayout(filter_row)
         # Says which store the pane shows while no row stands for it (filtered out, gone).
         self.hidden_store_label = QLabel()
         self.hidden_store_label.setObjectName("hiddenStoreLabel")
@@ -542,7 +553,7 @@ class MainWindow(QMainWindow):
             self.hidden_store_label.hide()
             return
         name = printable_name(path)
-        if self.filter_edit.text():
+        if self.filter_edit.text() or self.locked_only_box.isChecked():
             text = self.tr("Showing {name} (hidden by the filter). Choose a row to show another.")
         else:
             text = self.tr("Showing {name} (not listed). Choose a row to show another store.")
@@ -568,6 +579,11 @@ class MainWindow(QMainWindow):
         self.model.set_filter_text(text)
         self._update_empty_text()
 
+    @Slot(bool)
+    def _on_locked_only_box_toggled(self, checked: bool) -> None:
+        self.model.set_locked_only(checked)
+        self._update_empty_text()
+
     def _update_empty_text(self) -> None:
         """What the table says while it has no rows: what a new user can do next."""
         if not self.directory.folder:
@@ -577,7 +593,9 @@ class MainWindow(QMainWindow):
             )
         elif not self._listed:
             text = self.tr("Looking for JSON files…")
-        elif self.filter_edit.text():
+        elif self.locked_only_box.isChecked() and not self.filter_edit.text():
+            text = self.tr("No store is locked.")
+        elif self.filter_edit.text() or self.locked_only_box.isChecked():
             text = self.tr("No store matches the filter.")
         else:
             text = self.tr(

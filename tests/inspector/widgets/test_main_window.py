@@ -191,7 +191,10 @@ def test_settings_remember_folder_geometry_and_recent(qtbot, store_folder, tmp_p
     os.mkdir(other)
     window = create_main_window(store_folder)
     qtbot.addWidget(window)
-    window.open_folder(other)
+    # A folder is remembered once listed (a mistyped one never is).
+    qtbot.waitUntil(lambda: QSettings().value("folders/last") == store_folder, timeout=5000)
+    with qtbot.waitSignal(window.directory.scan_finished, timeout=5000):
+        window.open_folder(other)
     window.resize(700, 500)
     window.splitter.setSizes([500, 400])
     window.close()

@@ -147,3 +147,23 @@ def test_empty_states_tell_a_new_user_what_to_do(
         assert "No store matches" in window.table.empty_text
     finally:
         window.shutdown()
+
+
+def test_locked_only_lists_the_stores_whose_lock_is_taken(
+    qtbot: Any, main_window: Any, store_folder: str, lock_holder: Any, qtmodeltester: Any
+) -> None:
+    settings = os.path.join(store_folder, "settings.json")
+    qtbot.waitUntil(lambda: main_window.model.rowCount() == 4, timeout=5000)
+    holder = lock_holder(settings)
+    qtbot.waitUntil(lambda: main_window.model.row_of(settings) >= 0, timeout=5000)
+
+    main_window.locked_only_box.setChecked(True)
+
+    qtbot.waitUntil(lambda: main_window.model.rowCount() == 1, timeout=5000)
+    assert main_window.model.entry_at(0).path == settings
+    qtmodeltester.check(main_window.model)
+    holder.release()  # freed: it leaves the list
+    qtbot.waitUntil(lambda: main_window.model.rowCount() == 0, timeout=5000)
+    assert "No store is locked" in main_window.table.empty_text
+    main_window.locked_only_box.setChecked(False)
+    qtbot.waitUntil(lambda: main_window.model.rowCount() == 4, timeout=5000)
