@@ -32,6 +32,9 @@ A view lays out every announced row of an expanded node: 200 rows cost ~50 ms, 1
 class LazyTreeModelBase(QAbstractItemModel):
     """A tree of :class:`JsonNode` whose member rows are fetched in batches."""
 
+    column_count = 1
+    """The columns of every row (a subclass with more says so here and in ``columnCount``)."""
+
     def __init__(self, parent: QObject | None = None, *, fetch_batch: int = FETCH_BATCH) -> None:
         super().__init__(parent)
         self._root: JsonNode | None = None
@@ -80,12 +83,21 @@ class LazyTreeModelBase(QAbstractItemModel):
         column: int,
         parent: AnyIndex = QModelIndex(),  # noqa: B008
     ) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
+        # Views ask once per row while laying out an expanded node: checked here rather than
+        # by hasIndex(), which calls rowCount() and columnCount() back through Qt each time.
+        if row < 0 or not 0 <= column < self.column_count:
             return QModelIndex()
         if not parent.isValid():
-            return self.createIndex(row, column, self._root)
-        parent_node = self.node(parent)
-        child = parent_node.child(row) if parent_node is not None else None
+            root = self._root
+            return self.createIndex(row, column, root) if row == 0 and root else QModelIndex()
+        parent_node = parent.internalPointer()
+        if (
+            parent.column() != KEY_COLUMN
+            or not isinstance(parent_node, JsonNode)
+            or row >= parent_node.fetched
+        ):
+            return QModelIndex()
+        child = parent_node.child(row)
         return self.createIndex(row, column, child) if child is not None else QModelIndex()
 
     # QObject.parent() (no argument) is the other overload of this name; Qt models override both.
@@ -106,8 +118,10 @@ class LazyTreeModelBase(QAbstractItemModel):
     def hasChildren(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
         if not parent.isValid():
             return self._root is not None
-        node = self.node(parent)
-        return parent.column() == KEY_COLUMN and node is not None and node.child_count() > 0
+        if parent.column() != KEY_COLUMN:
+            return False
+        node = parent.internalPointer()  # asked once per row laid out: no detour via node()
+        return isinstance(node, JsonNode) and node.child_count() > 0
 
     def canFetchMore(self, parent: AnyIndex) -> bool:
         node = self.node(parent)

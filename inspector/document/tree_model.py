@@ -95,6 +95,11 @@ class EntryHints(Protocol):
     def choices(self, path: tuple[JsonKey, ...]) -> list[str] | None: ...
 
 
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+_SHOWN_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_EDITABLE_FLAGS = _SHOWN_FLAGS | Qt.ItemFlag.ItemIsEditable
+_CONTAINER_TYPES = frozenset((JsonType.OBJECT, JsonType.ARRAY))
+
 _HEADERS = (
     QT_TRANSLATE_NOOP("JsonTreeModel", "Key"),
     QT_TRANSLATE_NOOP("JsonTreeModel", "Value"),
@@ -227,8 +232,10 @@ class JsonTreeModel(LazyTreeModelBase):
         return self._policy.masks_member(node.member_keys(), node.parent is None)
 
     # -- QAbstractItemModel -----------------------------------------------------------------
+    column_count = len(_HEADERS)
+
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, ARG002
-        return len(_HEADERS)
+        return self.column_count
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -242,22 +249,25 @@ class JsonTreeModel(LazyTreeModelBase):
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        node = self.node(index)
-        if node is None:
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self._read_only or (not node.json_type.is_container and self._masks(node)):
-            return flags
+        # Views ask twice per row while laying out an expanded node (revealing item 24,908 of
+        # an array lays out every row before it): constant flags, no walk up the tree for
+        # containers, no enum arithmetic (``|`` on Qt flags runs Python code each time).
+        node = index.internalPointer() if index.isValid() else None
+        if not isinstance(node, JsonNode):
+            return _NO_FLAGS
+        if self._read_only:
+            return _SHOWN_FLAGS
         column = index.column()
-        editable = (
-            (column == KEY_COLUMN and node.parent is not None
-             and node.parent.json_type is JsonType.OBJECT)
-            or (column == VALUE_COLUMN and not node.json_type.is_container)
-            or column == TYPE_COLUMN
-        )  # fmt: skip
-        if editable:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
+        if node.json_type in _CONTAINER_TYPES:
+            if column == VALUE_COLUMN:
+                return _SHOWN_FLAGS  # a summary ("[3 items]"), edited through its members
+        elif self._masks(node):
+            return _SHOWN_FLAGS
+        if column == KEY_COLUMN:
+            parent = node.parent
+            renamable = parent is not None and parent.json_type is JsonType.OBJECT
+            return _EDITABLE_FLAGS if renamable else _SHOWN_FLAGS
+        return _EDITABLE_FLAGS
 
     def data(  # noqa: PLR0911 - one answer per role reads best as a flat dispatch
         self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole

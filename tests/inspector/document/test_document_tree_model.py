@@ -1,12 +1,15 @@
 """The JSON tree model: Qt's model tester before and after edits, undo/redo, live updates."""
 
+from collections import OrderedDict
+from enum import IntEnum
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QTreeView
 
-from inspector.document.nodes import JsonNode, JsonType
+from inspector.document.nodes import JsonNode, JsonType, json_type_of
 from inspector.document.results import NO_DOCUMENT
 from inspector.document.secrets import MASK, SecretPolicy
 from inspector.document.tree_model import (
@@ -301,3 +304,74 @@ def test_a_dropped_document_is_freed_without_the_cyclic_collector(qtbot: Any) ->
     finally:
         if was_enabled:
             gc.enable()
+
+
+class _CountingModel(JsonTreeModel):
+    """Counts what a view asks back through Qt: rowCount and columnCount."""
+
+    counted = 0
+
+    def rowCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
+        self.counted += 1
+        return super().rowCount(parent)
+
+    def columnCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
+        self.counted += 1
+        return super().columnCount(parent)
+
+
+def test_laying_out_a_long_array_asks_no_counts_per_row(qtbot: Any, qtmodeltester: Any) -> None:
+    """Revealing item 2,999 lays out every row before it; index() answering by itself (not
+    through hasIndex, which called rowCount and columnCount back each time) keeps that to a
+    few Python calls per row: the 20 MB find benchmark's reveal of item 24,908 hinged on it."""
+    stack = QUndoStack()
+    tree = _CountingModel(stack)
+    tree.set_document({"items": [{"id": i, "tags": ["a"]} for i in range(3000)]})
+    view = QTreeView()
+    qtbot.addWidget(view)
+    view.setModel(tree)
+    view.resize(600, 400)
+    view.show()
+    view.expand(tree.index(0, KEY_COLUMN))
+    qtbot.waitExposed(view)
+    deep = tree.index_for_json_path("items", 2999)
+    tree.counted = 0
+    view.expand(deep.parent())
+    view.setCurrentIndex(deep)
+    view.scrollTo(deep)
+    view.viewport().repaint()
+    assert tree.rowCount(deep.parent()) == 3000
+    assert view.visualRect(deep).isValid()  # laid out and shown
+    assert tree.counted < 300  # before: ~24,000 (eight per row laid out)
+    assert tree.index(3000, KEY_COLUMN, deep.parent()) == QModelIndex()
+    assert tree.index(0, 3, deep.parent()) == QModelIndex()
+    assert tree.index(0, KEY_COLUMN, deep.parent().siblingAtColumn(VALUE_COLUMN)) == QModelIndex()
+    qtmodeltester.check(tree)
+
+
+def test_flags_answer_per_column_type_and_secrecy(model: JsonTreeModel) -> None:
+    editable, shown = Qt.ItemFlag.ItemIsEditable, Qt.ItemFlag.ItemIsEnabled
+    recent = model.index_for_json_path("recent")
+    item = model.index_for_json_path("recent", 1)
+    secret = model.index_for_json_path("sync", "api_key")
+    assert model.flags(recent) & editable  # an object member's key is renamed
+    assert not model.flags(recent.siblingAtColumn(VALUE_COLUMN)) & editable  # a summary
+    assert model.flags(recent.siblingAtColumn(TYPE_COLUMN)) & editable
+    assert not model.flags(item) & editable  # an array item's key is its position
+    assert model.flags(item.siblingAtColumn(VALUE_COLUMN)) & editable
+    assert model.flags(secret.siblingAtColumn(VALUE_COLUMN)) == shown | Qt.ItemFlag.ItemIsSelectable
+    assert model.flags(QModelIndex()) == Qt.ItemFlag.NoItemFlags
+    model.set_read_only(True)
+    assert not model.flags(item.siblingAtColumn(VALUE_COLUMN)) & editable
+    assert model.flags(recent) & shown
+
+
+def test_json_type_of_subclasses_and_exact_types() -> None:
+    assert json_type_of(True) is JsonType.BOOLEAN
+    assert json_type_of(1) is JsonType.INTEGER
+    assert json_type_of(IntEnum("E", "A").A) is JsonType.INTEGER
+    assert json_type_of((1, 2)) is JsonType.ARRAY
+    assert json_type_of(OrderedDict()) is JsonType.OBJECT
+    assert json_type_of(None) is JsonType.NULL
+    with pytest.raises(TypeError):
+        json_type_of(b"bytes")
