@@ -133,6 +133,8 @@ class _Store:
     data: _Data | None = None
     valid: bool | None = None  # None: not checked (too big, unreadable) or no data file
     stale: bool = False
+    #: lock removals already reported (the lock was seen gone) whose event has not come yet
+    removals_ahead: int = 0
 
 
 _LOCK_READ_LIMIT = 4096
@@ -289,6 +291,13 @@ class LockEventTracker:
         if same and lock is not None and previous is not None:
             lock = replace(lock, seen_at=previous.seen_at)
         replaced = previous is not None and not same
+        # A look prompted by another event can find the lock gone before its removal event
+        # arrives: that removal is reported now, and its event, when it comes, is no new hold.
+        credit = min(state.removals_ahead, locks_removed)
+        state.removals_ahead -= credit
+        locks_removed -= credit
+        if replaced and not locks_removed:
+            state.removals_ahead += 1
         # Holds that began and ended between two looks: one per removal not accounted for.
         unseen = max(0, locks_removed - (1 if replaced else 0))
         events = [LockEvent(now, EventKind.TAKEN, store, reason=_TOO_SHORT) for _ in range(unseen)]
@@ -308,6 +317,11 @@ class LockEventTracker:
         if not same:
             state.stale = False
         return events
+
+    def events_lost(self) -> None:
+        """The change source lost events: removals it will report no longer match the looks."""
+        for state in self._stores.values():
+            state.removals_ahead = 0
 
     def forget(self, store: str) -> None:
         self._stores.pop(store, None)

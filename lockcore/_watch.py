@@ -184,6 +184,7 @@ def watch_lock_events(
             if source is not None:
                 changes, lost = source.read(poll_interval)
                 if lost:
+                    tracker.events_lost()
                     changes = _everything(top, recursive, tracker, changes)
             else:
                 time.sleep(poll_interval)

@@ -339,6 +339,24 @@ def test_event_json_names_only_known_facts() -> None:
     }
 
 
+def test_a_lock_seen_gone_before_its_removal_event_is_released_once(tmp_path: Path) -> None:
+    """A data file's event can make the tracker look after the lock went but before the lock's
+    removal event is read: the removal is reported then, and its event adds no phantom hold."""
+    store = tmp_path / "s.json"
+    store.write_text("{}", encoding="utf-8")
+    child = _hold_in_child(store)
+    tracker = LockEventTracker()
+    tracker.prime(list_stores(tmp_path))
+    assert child.stdin is not None
+    child.stdin.write("go\n")
+    child.stdin.flush()
+    assert child.wait(DEADLINE) == 0
+    looked = tracker.notice(str(store))  # prompted by the data file, say
+    assert [event.event for event in looked] == [EventKind.RELEASED]
+    assert looked[0].pid == child.pid
+    assert tracker.notice(str(store), locks_removed=1) == []  # the removal event, late
+
+
 def test_a_write_after_priming_that_leaves_bad_bytes_is_corrupted(tmp_path: Path) -> None:
     store = tmp_path / "small.json"
     store.write_text('{"n": 1}', encoding="utf-8")
