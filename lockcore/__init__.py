@@ -28,6 +28,7 @@ from lockcore._holder import inspect_lock, lock_path_for
 from lockcore._json import (
     OnQuarantine,
     edit_json,
+    json_update_bytes,
     locked_read_json,
     locked_update_json,
     locked_write_json,
@@ -97,6 +98,7 @@ __all__ = [
     "find_duplicate_keys",
     "find_schema",
     "inspect_lock",
+    "json_update_bytes",
     "legacy_temp_path_for",
     "list_stores",
     "list_versions",

@@ -14,6 +14,7 @@ Guarantees, for every process that uses these functions or the reviewed module o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -393,6 +394,29 @@ def _open_for_update(
     if raw is None:
         return None, _default_value(default), False
     return raw, data, True
+
+
+def json_update_bytes(
+    original: bytes | None,
+    document: Any,
+    indent: int | KeepFormat | None = "keep",
+    *,
+    path: str | os.PathLike[str] = "<document>",
+) -> bytes:
+    """The bytes ``locked_update_json`` writes when the file holds ``original`` (None: no
+    file) and the updater returns ``document``: ``original`` itself when nothing changes.
+
+    Pure (no file is touched), for showing what a save will write before it does. Bytes that
+    are not valid JSON are replaced as a quarantined file is (indent 2). Raises
+    NonFiniteNumberError (its ``.path`` is ``path``) as the update would.
+    """
+    path = os.fspath(path)
+    editable = None
+    if original is not None:
+        with contextlib.suppress(CorruptJSONError):
+            _parse(path, original)
+            editable = original
+    return _render(path, editable, document, indent)
 
 
 def _render(

@@ -46,6 +46,7 @@ from inspector.document.parsing import (
     detect_indent,
 )
 from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument
+from inspector.document.review import SaveReview, review_save
 from inspector.document.text import LONG_LINE_CHARS, has_long_line
 from lockcore import (
     CorruptJSONError,
@@ -179,6 +180,8 @@ class DocumentService(QObject):
     #: (request id, found) whether a big document that loaded with ``secrets=None`` has
     #: secret values (checked after it was handed over, so that it shows sooner)
     secrets_checked = Signal(int, bool)
+    #: (request id, SaveReview) what a save would write now (see :meth:`review`)
+    review_ready = Signal(int, object)
     #: (message) a save is waiting for the lock: who holds it and for how long we waited
     save_progress = Signal(str)
     #: (SaveResult) a save wrote the document
@@ -200,6 +203,7 @@ class DocumentService(QObject):
 
     # Worker threads hand results over through these; they are queued to the GUI thread.
     _load_finished = Signal(int, object)
+    _review_finished = Signal(int, object)
     _secrets_finished = Signal(int, bool)
     _save_finished = Signal(str, object)
     _save_waiting = Signal(str)
@@ -221,6 +225,7 @@ class DocumentService(QObject):
         self._last_save: list[_SaveJob] = []
         self.destroyed.connect(functools.partial(_cancel_saves, self._last_save))
         self._load_finished.connect(self._on_load_finished)
+        self._review_finished.connect(self.review_ready)
         self._secrets_finished.connect(self.secrets_checked)
         self._save_finished.connect(self._on_save_finished)
         self._save_waiting.connect(self._on_save_waiting)
@@ -250,6 +255,23 @@ class DocumentService(QObject):
     @property
     def is_saving(self) -> bool:
         return self._job is not None
+
+    def review(self, path: str, base: Any, edited: Any) -> int:
+        """Diff, on a worker, the file as it is now against what saving ``edited`` would write;
+        ``review_ready`` carries the returned request id and a SaveReview."""
+        self._next_request += 1
+        request_id = self._next_request
+
+        def work() -> None:
+            try:
+                result = review_save(path, base, edited)
+            except Exception as exc:  # the pane still gets an answer
+                log.exception("reviewing the save of %s failed", path)
+                result = SaveReview(path, "", f"Cannot review: {type(exc).__name__}: {exc}")
+            self._hand_over(self._review_finished, request_id, result)
+
+        self._start(work)
+        return request_id
 
     def load(self, path: str, size_limit: int = DEFAULT_SIZE_LIMIT) -> int:
         """Read ``path`` on a worker; ``loaded`` carries the returned request id and the result."""

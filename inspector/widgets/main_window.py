@@ -217,6 +217,12 @@ class MainWindow(QMainWindow):
             self._tips["save"],
         )
         self.save_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
+        self.review_action = self._action(
+            self.tr("Re&view Changes…"),
+            pane.review_action.trigger,
+            QKeySequence("Ctrl+Shift+S"),
+            pane.review_action.toolTip(),
+        )
         self.revert_action = self._action(
             self.tr("Re&vert"),
             self._on_revert_action_triggered,
@@ -294,6 +300,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.save_action)
+        edit_menu.addAction(self.review_action)
         edit_menu.addAction(self.revert_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.break_lock_action)
@@ -364,6 +371,7 @@ class MainWindow(QMainWindow):
         self.document_pane.save_ended_unwritten.connect(self._on_document_pane_save_ended)
         for action in (
             self.document_pane.save_action,
+            self.document_pane.review_action,
             self.document_pane.undo_action,
             self.document_pane.redo_action,
         ):
@@ -476,6 +484,7 @@ class MainWindow(QMainWindow):
         pane = self.document_pane
         # The pane's Save is enabled for unsaved edits, no save running, not read-only.
         self.save_action.setEnabled(writable and pane.save_action.isEnabled())
+        self.review_action.setEnabled(writable and pane.review_action.isEnabled())
         self.revert_action.setEnabled(has_document)
         for action, follows in (
             (self.undo_action, pane.undo_action),

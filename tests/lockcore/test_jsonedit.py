@@ -24,6 +24,7 @@ from lockcore import (
     _jsonedit,
     edit_json,
     find_duplicate_keys,
+    json_update_bytes,
     locked_update_json,
     locked_write_json,
     remove_duplicate_key,
@@ -648,3 +649,17 @@ def test_removing_a_duplicate_drops_that_member_alone(value: Any, indent: str, d
     positions = [i for i, (k, _v) in enumerate(members) if k == duplicate.key]
     del members[positions[occurrence]]
     assert _read_pairs(result) == expected
+
+
+def test_json_update_bytes_is_what_an_update_writes(tmp_path: Path) -> None:
+    path = tmp_path / "store.json"
+    path.write_bytes(CRLF)
+    new = {"a": 1, "b": "café", "c": "x/y", "d": [None]}
+    expected = json_update_bytes(CRLF, new)
+    locked_update_json(path, _set("d", [None]))
+    assert path.read_bytes() == expected
+    assert json_update_bytes(CRLF, json.loads(CRLF)) is CRLF  # nothing changes
+    assert json_update_bytes(None, {"a": 1}) == b'{\n  "a": 1\n}'  # a new file
+    assert json_update_bytes(b"{oops", {"a": 1}) == b'{\n  "a": 1\n}'  # replaced, as quarantined
+    with pytest.raises(NonFiniteNumberError):
+        json_update_bytes(CRLF, {"a": math.inf})

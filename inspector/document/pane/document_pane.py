@@ -49,6 +49,8 @@ from inspector.document.pane.schema import PaneSchema
 from inspector.document.parsing import DEFAULT_SIZE_LIMIT
 from inspector.document.raw_view import RawView, raw_content
 from inspector.document.results import DocumentKind, LoadedDocument, ParseError
+from inspector.document.review import SaveReview
+from inspector.document.review_dialog import ReviewPrompt, ask_to_save_after_review
 from inspector.document.save_service import DocumentService, SaveConflict, SaveResult
 from inspector.document.secrets import is_secret_file
 from inspector.document.session import EditSession, save_summary
@@ -106,6 +108,12 @@ class DocumentPane(QWidget):
         self.replace_prompt: ReplacePrompt = lambda pane, path: ask_to_replace(
             pane, printable_path(path)
         )
+        #: Shows what a save would write; True means save now (replaceable for tests).
+        self.review_prompt: ReviewPrompt = ask_to_save_after_review
+        #: Show Review changes before the first save of this pane (the application sets it).
+        self.review_before_first_save = False
+        self._reviewed = False  # a review was accepted in this pane's session
+        self._review_request = 0  # the review whose answer is awaited
         self._session = EditSession(self, size_limit=size_limit, service=service)
         self._session.has_unapplied_text = self._has_unapplied_text
         self._undo_stack = self._session.undo_stack
@@ -141,6 +149,11 @@ class DocumentPane(QWidget):
         self.add_action = self.document_actions.add
         self.delete_action = self.document_actions.delete
         self.reveal_action = self.document_actions.reveal
+        self.review_action = QAction(self.tr("Review Changes…"), self)
+        self.review_action.setToolTip(
+            self.tr("Show exactly what saving would write: the text diff against the file on disk")
+        )
+        self.review_action.setEnabled(False)
         self.reveal_button = self.document_actions.reveal_button
         # In the window's File menu (which gives it its shortcut), not the toolbar.
         self.save_copy_action = QAction(self.tr("Save a Copy As…"), self)
@@ -252,6 +265,8 @@ class DocumentPane(QWidget):
         self.undo_action.triggered.connect(self._undo_stack.undo)
         self.redo_action.triggered.connect(self._undo_stack.redo)
         self.reveal_action.toggled.connect(self._on_reveal_toggled)
+        self.review_action.triggered.connect(self._on_review_triggered)
+        self._service.review_ready.connect(self._on_review_ready)
         self.tree_view.customContextMenuRequested.connect(self._on_tree_context_menu_requested)
         self.tree_view.selectionModel().currentChanged.connect(self._on_current_changed)
         self.tabs.currentChanged.connect(self._on_current_tab_changed)
@@ -398,7 +413,13 @@ class DocumentPane(QWidget):
         self._session.notify_disk_change(path)
 
     def save(self) -> bool:
-        """Start saving the edits; False when there is nothing to save or it cannot start."""
+        """Start saving the edits; False when there is nothing to save or it cannot start.
+
+        With ``review_before_first_save``, the first save shows Review changes instead and
+        saves when the person says so.
+        """
+        if self.review_before_first_save and not self._reviewed:
+            return self.review_changes()
         if self._session.is_saving or self._session.loaded is None:
             return False
         if self._session.read_only_reason is not None:
@@ -488,6 +509,46 @@ class DocumentPane(QWidget):
             )
             return False
         return self._session.restore(document, label)
+
+    def review_changes(self) -> bool:
+        """Compute, off the GUI thread, the diff a save would write, then show it
+        (``review_prompt``); the save starts if the person accepts. False if nothing to review."""
+        path = self._session.path
+        if path is None or self._session.loaded is None or self._session.is_saving:
+            return False
+        if not self.is_dirty:
+            self.status_message.emit(
+                self.tr("{name}: no changes to save.").format(name=self.file_name)
+            )
+            return False
+        self.raw_editor.validate_now()
+        if self._raw_invalid and self.raw_editor.error is not None:
+            self._report_error(
+                self.tr("Not saved: the raw text is not valid JSON ({error}).").format(
+                    error=self.raw_editor.error.describe()
+                )
+            )
+            return False
+        self._review_request = self._service.review(
+            path, self._session.base, self._model.document()
+        )
+        self.status_message.emit(
+            self.tr("Comparing {name} with what saving would write…").format(name=self.file_name)
+        )
+        return True
+
+    @Slot()
+    def _on_review_triggered(self) -> None:
+        self.review_changes()
+
+    @Slot(int, object)
+    def _on_review_ready(self, request_id: int, review: SaveReview) -> None:
+        if request_id != self._review_request or review.path != self._session.path:
+            return  # another document is shown now, or a newer review was asked for
+        self._review_request = 0
+        if self.review_prompt(self, review):
+            self._reviewed = True
+            self.save()
 
     def revert(self) -> None:
         """Drop unsaved edits and show the file as it is on disk now."""
@@ -931,3 +992,4 @@ class DocumentPane(QWidget):
             self.dirty_changed.emit(dirty)
         self._update_header()
         self.save_action.setEnabled(dirty and self._session.editable)
+        self.review_action.setEnabled(self.save_action.isEnabled())

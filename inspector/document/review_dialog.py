@@ -1,0 +1,89 @@
+"""The Review changes dialog: shows a :class:`SaveReview` (computed on a worker); draws only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.display import printable_name
+from inspector.document.review import SaveReview
+
+
+class _DiffHighlighter(QSyntaxHighlighter):
+    """Removed lines red, added lines green, hunk headers blue."""
+
+    def __init__(self, document: Any) -> None:
+        super().__init__(document)
+        self._formats = {}
+        for prefix, colour in (("-", "#b00020"), ("+", "#1b7f1b"), ("@", "#1f5fbf")):
+            style = QTextCharFormat()
+            style.setForeground(QColor(colour))
+            self._formats[prefix] = style
+
+    def highlightBlock(self, text: str) -> None:
+        style = self._formats.get(text[:1])
+        if style is not None and not text.startswith(("---", "+++")):
+            self.setFormat(0, len(text), style)
+
+
+class ReviewDialog(QDialog):
+    """Shows a :class:`SaveReview`; accepted means "save now"."""
+
+    def __init__(self, review: SaveReview, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        name = printable_name(review.path)
+        self.setWindowTitle(self.tr("Review changes to {name}").format(name=name))
+        self.setObjectName("reviewChangesDialog")
+        layout = QVBoxLayout(self)
+        summary = review.note or (
+            self.tr("Saving writes exactly this (lines starting with - go, + come).")
+            if review.diff
+            else self.tr("Saving would not change the file.")
+        )
+        self.summary = QLabel(summary)
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.diff_view = QPlainTextEdit()
+        self.diff_view.setReadOnly(True)
+        self.diff_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.diff_view.setAccessibleName(self.tr("Changes the save will write"))
+        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        fixed.setStyleHint(QFont.StyleHint.Monospace)
+        self.diff_view.setFont(fixed)
+        # Carriage returns are shown as ␍: the text view would take them for line breaks.
+        self.diff_view.setPlainText(review.diff.replace("\r", "␍"))
+        self._highlighter = _DiffHighlighter(self.diff_view.document())
+        layout.addWidget(self.diff_view)
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton(
+            self.tr("Save"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.save_button.setEnabled(not review.unchanged)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(900, 600)
+
+
+ReviewPrompt = Callable[[QWidget, SaveReview], bool]
+"""Shows a review; True means "save now"."""
+
+
+def ask_to_save_after_review(parent: QWidget, review: SaveReview) -> bool:
+    """The default review prompt: a modal :class:`ReviewDialog`; True means save."""
+    dialog = ReviewDialog(review, parent)
+    try:
+        return dialog.exec() == QDialog.DialogCode.Accepted
+    finally:
+        dialog.deleteLater()
