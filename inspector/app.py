@@ -176,8 +176,6 @@ def create_main_window(
     set_application_identity()
     services = WindowServices(poll=poll, observer_factory=observer_factory)
     window = MainWindow(services, version=application_version())
-    # The first save of a session shows exactly what it will write (issue 10).
-    window.document_pane.review_before_first_save = True
     if directory:
         window.open_folder(directory, select=select)
     return window
