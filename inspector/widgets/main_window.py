@@ -220,7 +220,9 @@ class MainWindow(QMainWindow):
         self.review_action = self._action(
             self.tr("Re&view Changes…"),
             pane.review_action.trigger,
-            QKeySequence("Ctrl+Shift+S"),
+            # Ctrl+Shift+S (the choice) is Save Copy As (QKeySequence.SaveAs) on Linux;
+            # one shortcut with two owners would do nothing.
+            QKeySequence("Ctrl+Alt+S"),
             pane.review_action.toolTip(),
         )
         self.revert_action = self._action(
