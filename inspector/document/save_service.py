@@ -288,7 +288,9 @@ class DocumentService(QObject):
                 loaded = LoadedDocument(
                     path,
                     DocumentKind.UNREADABLE,
-                    message=f"Cannot open {printable_name(path)}: {type(exc).__name__}: {exc}.",
+                    message=QCoreApplication.translate(
+                        "DocumentService", "Cannot open {name}: {error}: {detail}."
+                    ).format(name=printable_name(path), error=type(exc).__name__, detail=exc),
                 )
             self._hand_over(self._load_finished, request_id, loaded)
             if loaded.secrets is None and not self._closed:
@@ -628,54 +630,89 @@ class _GaveUpWaitingError(LockTimeout):
 
 
 # -- plain words ----------------------------------------------------------------------------
+# These run on workers as well as on the GUI thread: QCoreApplication.translate is thread-safe.
+
+
 def waiting_message(path: str, holder: LockInfo | None, waited: float) -> str:
     """ "waiting for settings.json.lock held by PID 4711, sync.py, 3 s"."""
     lock_name = printable_name(lock_path_for(path))
-    return f"waiting for {lock_name} held by {describe_holder(holder)}, {int(waited)} s"
+    return QCoreApplication.translate(
+        "DocumentService", "waiting for {lock} held by {holder}, {seconds} s"
+    ).format(lock=lock_name, holder=describe_holder(holder), seconds=int(waited))
 
 
-def describe_save_error(  # noqa: PLR0911 - one sentence per kind of failure
-    path: str, error: BaseException
-) -> str:
+def describe_save_error(path: str, error: BaseException) -> str:
     """One or two plain sentences for a failed save; each says that nothing was written."""
     name = printable_name(path)
-    nothing = "Nothing was written."
+    nothing = QCoreApplication.translate("DocumentService", "Nothing was written.")
     if isinstance(error, _GaveUpWaitingError):
-        return (
-            f"Could not save {name}: {describe_holder(error.holder)} kept its lock for "
-            f"{int(error.waited)} s. {nothing} Try again when that program is done."
+        return QCoreApplication.translate(
+            "DocumentService",
+            "Could not save {name}: {holder} kept its lock for {seconds} s. {nothing} "
+            "Try again when that program is done.",
+        ).format(
+            name=name,
+            holder=describe_holder(error.holder),
+            seconds=int(error.waited),
+            nothing=nothing,
         )
     if isinstance(error, NotConvertibleError):
-        return f"Could not convert {name} to UTF-8: {error}. {nothing}"
+        return QCoreApplication.translate(
+            "DocumentService", "Could not convert {name} to UTF-8: {reason}. {nothing}"
+        ).format(name=name, reason=error, nothing=nothing)
     if isinstance(error, _ChangedSinceReadError):
-        return (
-            f"Could not convert {name} to UTF-8: another program changed it since it was read. "
-            f"{nothing} Reload it to see what it holds now."
-        )
+        return QCoreApplication.translate(
+            "DocumentService",
+            "Could not convert {name} to UTF-8: another program changed it since it was read. "
+            "{nothing} Reload it to see what it holds now.",
+        ).format(name=name, nothing=nothing)
     if isinstance(error, CorruptJSONError):
-        where = f" (line {error.lineno}, column {error.colno})" if error.lineno is not None else ""
-        return (
-            f"Could not save {name}: the file on disk is no longer valid JSON{where}; another "
-            f"program may have damaged it. {nothing} Reload to repair it in the raw view."
+        where = (
+            QCoreApplication.translate("DocumentService", " (line {line}, column {column})").format(
+                line=error.lineno, column=error.colno
+            )
+            if error.lineno is not None
+            else ""
         )
+        return QCoreApplication.translate(
+            "DocumentService",
+            "Could not save {name}: the file on disk is no longer valid JSON{where}; another "
+            "program may have damaged it. {nothing} Reload to repair it in the raw view.",
+        ).format(name=name, where=where, nothing=nothing)
+    reason = _failure_reason(error)
+    return QCoreApplication.translate(
+        "DocumentService", "Could not save {name}: {reason}. {nothing}"
+    ).format(name=name, reason=reason, nothing=nothing)
+
+
+def _failure_reason(error: BaseException) -> str:  # noqa: PLR0911 - one reason per failure
+    """Why a save failed, in a few words (what follows "Could not save settings.json: ")."""
     if isinstance(error, LockLostError):
-        return f"Could not save {name}: its lock was taken away during the save. {nothing}"
+        return QCoreApplication.translate(
+            "DocumentService", "its lock was taken away during the save"
+        )
     if isinstance(error, LockTimeout):
-        return f"Could not save {name}: the lock could not be acquired in time. {nothing}"
+        return QCoreApplication.translate(
+            "DocumentService", "the lock could not be acquired in time"
+        )
     if isinstance(error, PermissionError):
         # EACCES (mode bits) and EPERM (an immutable file, a sealed folder) alike.
         reason = error.strerror or ""
-        detail = f" ({reason.lower()})" if error.errno == errno.EPERM and reason else ""
-        return f"Could not save {name}: permission denied{detail}. {nothing}"
+        if error.errno == errno.EPERM and reason:
+            return QCoreApplication.translate(
+                "DocumentService", "permission denied ({reason})"
+            ).format(reason=reason.lower())
+        return QCoreApplication.translate("DocumentService", "permission denied")
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-        return f"Could not save {name}: the disk is full. {nothing}"
+        return QCoreApplication.translate("DocumentService", "the disk is full")
     if isinstance(error, _FolderGoneError):
-        return f"Could not save {name}: its folder no longer exists. {nothing}"
+        return QCoreApplication.translate("DocumentService", "its folder no longer exists")
     if isinstance(error, OSError) and error.errno == errno.EROFS:
-        return f"Could not save {name}: the file system is read-only. {nothing}"
+        return QCoreApplication.translate("DocumentService", "the file system is read-only")
     if isinstance(error, OSError):
-        reason = error.strerror or type(error).__name__
-        return f"Could not save {name}: {reason}. {nothing}"
+        return error.strerror or type(error).__name__
     if isinstance(error, FileLockError):
-        return f"Could not save {name}: {error}. {nothing}"
-    return f"Could not save {name}: unexpected {type(error).__name__}. {nothing}"
+        return str(error)
+    return QCoreApplication.translate("DocumentService", "unexpected {error}").format(
+        error=type(error).__name__
+    )
