@@ -136,6 +136,7 @@ def classify_bytes(path: str, raw: bytes, mtime: float | None = None) -> LoadedD
         long_lines=has_long_line(text),
         encoding=check.encoding,
         bom=check.bom,
+        not_utf8=check.reason if kind is DocumentKind.NOT_UTF8 else "",
     )
 
 

@@ -100,6 +100,9 @@ class LoadedDocument:
     #: why a VALID document is non-standard JSON (lockcore's words: NaN, numbers a double
     #: cannot hold, duplicate keys), "" when it is standard
     non_standard: str = ""
+    #: why a NOT_UTF8 file's text is not UTF-8 (lockcore's words: "UTF-16 text (LE, …)",
+    #: "not UTF-8 text: byte 0xe9 at …"), "" otherwise; the pane words its note around it
+    not_utf8: str = ""
     #: keys that occur more than once in one object, where and with every occurrence's value
     #: (lockcore.find_duplicate_keys); Python, and so the tree, holds only the last one
     duplicate_keys: tuple[DuplicateKey, ...] = ()

@@ -690,9 +690,13 @@ class DocumentPane(QWidget):
             self.tabs.setCurrentIndex(RAW_TAB)
         elif loaded.kind is DocumentKind.NOT_UTF8:
             # Nothing is broken and nothing is edited: the bytes are shown as read.
+            # loaded.message says the same in English (Qt-free parsing); the reason stays
+            # lockcore's words, as for non-standard JSON below.
             self.convert_bar.show_message(
-                f"{loaded.message} Shown read-only as read; Convert to UTF-8… makes it editable "
-                "and keeps the original bytes beside it."
+                self.tr(
+                    "{name} is {reason}. Shown read-only as read; Convert to UTF-8… makes it "
+                    "editable and keeps the original bytes beside it."
+                ).format(name=loaded.name, reason=loaded.not_utf8)
             )
             self.tabs.setCurrentIndex(RAW_TAB)
         elif loaded.kind in (DocumentKind.TOO_LARGE, DocumentKind.TOO_COMPLEX):
