@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel
 from inspector.app import create_main_window
 from inspector.document.pane.header import _KIND_WORDS
 from inspector.document.results import DocumentKind
+from inspector.document.save_service import DocumentService, SaveRequest
 from inspector.models.store_table import Column
 from inspector.presentation import HEALTH_WORDS
 from inspector.services.scanner import StoreHealth
@@ -37,6 +38,7 @@ _CONTEXTS = {
     "StoreDirectory",
     "DocumentPane",
     "EditSession",
+    "DocumentService",
 }
 _MARK = "[tr] "
 
@@ -145,6 +147,60 @@ def test_the_window_shows_its_words_translated(qtbot, qapp, store_folder, lock_h
         translated = [message for message in messages if message.startswith(_MARK)]
         assert any("no longer exists" in message for message in translated), messages
         assert any("is back" in message for message in translated), messages
+        window.shutdown()
+    finally:
+        qapp.removeTranslator(translator)
+
+
+def test_a_failed_save_and_a_wait_for_the_lock_are_reported_translated(
+    qtbot, qapp, tmp_path, lock_holder
+):
+    service = DocumentService()
+    translator = PseudoTranslator()
+    qapp.installTranslator(translator)
+    try:
+        gone = str(tmp_path / "gone" / "settings.json")  # its folder does not exist
+        request = SaveRequest(gone, base={}, edited={"a": 1})
+        with qtbot.waitSignal(service.save_failed, timeout=10000) as failed:
+            assert service.save(request)
+        message = failed.args[1]
+        assert message.startswith(_MARK), message
+        assert "its folder no longer exists" in message
+        assert message.count(_MARK) == 3, message  # the sentence, its reason, "Nothing was …"
+
+        path = str(tmp_path / "held.json")
+        with open(path, "w") as handle:
+            handle.write("{}")
+        holder = lock_holder(path)
+        progress: list[str] = []
+        service.save_progress.connect(progress.append)
+        with qtbot.waitSignal(service.save_failed, timeout=10000) as failed:
+            assert service.save(SaveRequest(path, base={}, edited={"a": 1}, lock_wait=0.5))
+        assert progress, "the save did not say that it waits"
+        assert _untranslated(progress) == []
+        assert failed.args[1].startswith(_MARK), failed.args
+        holder.kill()
+    finally:
+        qapp.removeTranslator(translator)
+        service.shutdown()
+
+
+def test_a_non_utf8_files_note_is_translated(qtbot, qapp, store_folder):
+    path = os.path.join(store_folder, "latin.json")
+    with open(path, "wb") as handle:
+        handle.write('{"city": "Café"}'.encode("latin-1"))
+    translator = PseudoTranslator()
+    qapp.installTranslator(translator)
+    try:
+        window = create_main_window(store_folder)
+        qtbot.addWidget(window)
+        qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=5000)
+        pane = window.document_pane
+        with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+            assert window.select_store(path)
+        note = pane.convert_bar.text
+        assert note.startswith(_MARK), note
+        assert "latin.json is not UTF-8 text: byte 0xe9" in note
         window.shutdown()
     finally:
         qapp.removeTranslator(translator)
