@@ -681,10 +681,12 @@ class DocumentPane(QWidget):
         self.tabs.setTabEnabled(TREE_TAB, loaded.kind is DocumentKind.VALID)
         if loaded.kind.repairable:
             repair = (
-                "Its lines are too long to repair here: use a text editor."
+                self.tr("Its lines are too long to repair here: use a text editor.")
                 if loaded.long_lines
-                else "Repair it in the raw view; saving keeps the damaged original beside it "
-                f"as {escape(loaded.name)}.corrupt-…"
+                else self.tr(
+                    "Repair it in the raw view; saving keeps the damaged original beside it "
+                    "as {name}.corrupt-…"
+                ).format(name=escape(loaded.name))
             )
             self.error_bar.show_message(f"<b>{escape(loaded.message)}</b> {repair}", rich=True)
             self.tabs.setCurrentIndex(RAW_TAB)
@@ -705,8 +707,10 @@ class DocumentPane(QWidget):
         elif loaded.link_target is not None:
             target = printable_path(loaded.link_target)
             self.notice_bar.show_message(
-                f"{loaded.name} is a symbolic link to {target}. Saving replaces the link with a "
-                f"regular file; {target} keeps what it holds now."
+                self.tr(
+                    "{name} is a symbolic link to {target}. Saving replaces the link with a "
+                    "regular file; {target} keeps what it holds now."
+                ).format(name=loaded.name, target=target)
             )
         elif loaded.non_standard:
             # The table's words too; saving keeps every untouched literal and key as it is.
