@@ -50,6 +50,7 @@ from inspector.services.scanner import (
     write_problem,
 )
 from inspector.services.watcher import FolderWatcher, ObserverFactory, default_observer_factory
+from lockcore import LockState
 
 __all__ = [
     "BATCH_SIZE",
@@ -439,6 +440,8 @@ class StoreDirectory(QObject):
     checks_finished = Signal()
     #: (stores: int, locked: int) counts for the status bar.
     summary_changed = Signal(int, int)
+    #: (stale) how many of the locked stores have a stale lock (holder dead) changed
+    stale_count_changed = Signal(int)
     #: (path: str) the data file of a store changed on disk (content, size or replaced).
     store_changed_on_disk = Signal(object)
     #: (message: str) something worth telling the user in the status bar.
@@ -467,6 +470,8 @@ class StoreDirectory(QObject):
         self._read_only_reason = ""
         self._entries: dict[str, StoreEntry] = {}
         self._locked: set[str] = set()
+        self._stale: set[str] = set()  # of those, the locks whose holder is dead
+        self._stale_count = 0
         self._summary = (-1, -1)
         self._rechecks = 0
         self._listing = False
@@ -558,6 +563,7 @@ class StoreDirectory(QObject):
             gone = list(self._entries)
             self._entries.clear()
             self._locked.clear()
+            self._stale.clear()
             self.entries_removed.emit(gone)
         self._folder = folder
         self._available = True
@@ -647,6 +653,7 @@ class StoreDirectory(QObject):
             self._record_changes([entry for entry in entries if entry.path in known], checked)
         known.update({entry.path: entry for entry in fresh})
         self._locked.update(entry.path for entry in fresh if entry.is_locked)
+        self._stale.update(entry.path for entry in fresh if _is_stale(entry))
         self.entries_updated.emit(entries)
         self._emit_summary()
 
@@ -661,6 +668,10 @@ class StoreDirectory(QObject):
                 locked.add(entry.path)
             else:
                 locked.discard(entry.path)
+            if _is_stale(entry):
+                self._stale.add(entry.path)
+            else:
+                self._stale.discard(entry.path)
             stamp_moved = old.data_stamp != entry.data_stamp and (
                 old.data_stamp is not None or not checked
             )
@@ -675,6 +686,7 @@ class StoreDirectory(QObject):
         gone = [path for path in paths if self._entries.pop(path, None) is not None]
         if gone:
             self._locked.difference_update(gone)
+            self._stale.difference_update(gone)
             self.entries_removed.emit(gone)
             for path in gone:
                 self.store_changed_on_disk.emit(path)
@@ -730,6 +742,18 @@ class StoreDirectory(QObject):
         if summary != self._summary:
             self._summary = summary
             self.summary_changed.emit(*summary)
+        if len(self._stale) != self._stale_count:
+            self._stale_count = len(self._stale)
+            self.stale_count_changed.emit(self._stale_count)
+
+    @property
+    def stale_count(self) -> int:
+        """How many of the listed stores have a stale lock (its holder is dead)."""
+        return self._stale_count
+
+
+def _is_stale(entry: StoreEntry) -> bool:
+    return entry.lock_state is LockState.STALE_DEAD_HOLDER
 
 
 def _stop_threads(thread: QThread, worker: _ScanWorker, watcher: FolderWatcher) -> None:

@@ -90,9 +90,12 @@ class FolderStatusLabels(QObject):
         for label in (self.folder_label, self.stores_label, self.locked_label, self.watch_label):
             label.setContentsMargins(6, 0, 6, 0)
             bar.addPermanentWidget(label)
+        self._locked = 0
+        self._stale = 0
         self._on_directory_summary_changed(0, 0)
         directory.folder_changed.connect(self._on_directory_folder_changed)
         directory.summary_changed.connect(self._on_directory_summary_changed)
+        directory.stale_count_changed.connect(self._on_directory_stale_count_changed)
         directory.watch_status_changed.connect(self.watch_label.setText)
 
     @Slot(object)
@@ -106,4 +109,18 @@ class FolderStatusLabels(QObject):
         self.stores_label.setText(
             self.tr("1 store") if stores == 1 else self.tr("{count} stores").format(count=stores)
         )
-        self.locked_label.setText(self.tr("{count} locked").format(count=locked))
+        self._locked = locked
+        self._show_lock_counts()
+
+    @Slot(int)
+    def _on_directory_stale_count_changed(self, stale: int) -> None:
+        self._stale = stale
+        self._show_lock_counts()
+
+    def _show_lock_counts(self) -> None:
+        """ "3 locked" — with "(1 stale)" when some holder is dead, the lock a person should
+        look at."""
+        text = self.tr("{count} locked").format(count=self._locked)
+        if self._stale:
+            text += " " + self.tr("({count} stale)").format(count=self._stale)
+        self.locked_label.setText(text)

@@ -167,3 +167,18 @@ def test_locked_only_lists_the_stores_whose_lock_is_taken(
     assert "No store is locked" in main_window.table.empty_text
     main_window.locked_only_box.setChecked(False)
     qtbot.waitUntil(lambda: main_window.model.rowCount() == 4, timeout=5000)
+
+
+def test_the_status_bar_counts_locked_and_stale_stores(
+    qtbot: Any, main_window: Any, store_folder: str, lock_holder: Any
+) -> None:
+    qtbot.waitUntil(lambda: main_window.model.rowCount() == 4, timeout=5000)
+    label = main_window.locked_label
+    held = lock_holder(os.path.join(store_folder, "settings.json"))
+    qtbot.waitUntil(lambda: label.text() == "1 locked", timeout=5000)
+
+    lock_holder(os.path.join(store_folder, "projects.json")).kill()  # its lock is left: stale
+
+    qtbot.waitUntil(lambda: label.text() == "2 locked (1 stale)", timeout=5000)
+    held.release()
+    qtbot.waitUntil(lambda: label.text() == "1 locked (1 stale)", timeout=5000)
