@@ -29,6 +29,7 @@ from typing import Any, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
     QModelRoleData,
     QModelRoleDataSpan,
@@ -63,7 +64,7 @@ from inspector.services.store_directory import (
     StoreEntry,
 )
 from inspector.translation import QT_TRANSLATE_NOOP
-from lockcore import LockState
+from lockcore import LockState, StoreFileKind, classify_store_file
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -456,7 +457,27 @@ class StoreTableModel(QAbstractTableModel):
     def _tooltip(entry: StoreEntry, column: Column) -> str | None:
         info = entry.lock
         if column == Column.FILE:
-            extra = "".join(f"\n  + {printable_path(leftover)}" for leftover in entry.leftovers)
+            # Kept versions (up to 20 a store) are counted, not listed: View > History has them.
+            versions = [
+                leftover
+                for leftover in entry.leftovers
+                if (classify_store_file(leftover) or (None,))[0] is StoreFileKind.VERSION
+            ]
+            extra = "".join(
+                f"\n  + {printable_path(leftover)}"
+                for leftover in entry.leftovers
+                if leftover not in versions
+            )
+            if versions:
+                count = len(versions)
+                words = (
+                    "1 kept version (View ▸ History)"
+                    if count == 1
+                    else "{count} kept versions (View ▸ History)"
+                )
+                extra += "\n  + " + QCoreApplication.translate("StoreTableModel", words).format(
+                    count=count
+                )
             return printable_path(entry.path) + extra
         if column == Column.LOCK:
             return lock_tooltip(entry)

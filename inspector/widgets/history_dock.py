@@ -164,9 +164,12 @@ class HistoryDock(QDockWidget):
             return
         self.model.set_versions(versions)
         if versions:
+            count = len(versions)
             self.status_label.setText(
-                self.tr(
-                    "%n kept version(s) of this store; select one to compare.", "", len(versions)
+                self.tr("1 kept version of this store; select it to compare.")
+                if count == 1
+                else self.tr("{count} kept versions of this store; select one to compare.").format(
+                    count=count
                 )
             )
         else:

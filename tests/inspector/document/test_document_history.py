@@ -188,3 +188,25 @@ def test_history_size_comes_from_the_settings(pane: DocumentPane, tmp_path: Any)
 
     assert pane.session.keep_versions == 3
     assert pane.session.versions_max_bytes == 2 * 1024 * 1024
+
+
+def test_the_table_counts_kept_versions_instead_of_listing_them(
+    qtbot: Any, main_window: Any, store_folder: str
+) -> None:
+    from PySide6.QtCore import Qt as QtRoles
+
+    from inspector.models.store_table import Column
+
+    store = os.path.join(store_folder, "settings.json")
+    for n in range(3):
+        locked_update_json(store, lambda d, n=n: {**d, "counter": n + 1}, keep_versions=5)
+    model = main_window.model
+
+    def tooltip() -> str:
+        row = model.row_of(store)
+        return model.index(row, Column.FILE).data(QtRoles.ItemDataRole.ToolTipRole) or ""
+
+    main_window.refresh_action.trigger()  # a full listing folds every file of the store in
+
+    qtbot.waitUntil(lambda: "3 kept versions" in tooltip(), timeout=5000)
+    assert ".version-" not in tooltip()
