@@ -228,6 +228,8 @@ class LockEventService(QObject):
         self.log = LockEventLog()
         self._figures = LockFigures()
         self._stream: _Stream | None = None
+        self._watched = ""  # the folder the running stream said it watches
+        self.watching.connect(self._on_watching)
         # The partial below (connected to destroyed) sees the stream of the moment through it.
         self._running: list[_Stream | None] = [None]
         self._delivery_timer = QTimer(self)
@@ -250,6 +252,11 @@ class LockEventService(QObject):
     def folder(self) -> str:
         """The folder watched ("" when none)."""
         return self._stream.folder if self._stream is not None else ""
+
+    @property
+    def is_watching(self) -> bool:
+        """Whether the stream watches :attr:`folder` now (``watching`` was delivered)."""
+        return bool(self._watched) and self._watched == self.folder
 
     @property
     def tracker(self) -> LockEventTracker | None:
@@ -338,7 +345,12 @@ class LockEventService(QObject):
         )
         self._running[0] = self._stream
 
+    @Slot(str)
+    def _on_watching(self, folder: str) -> None:
+        self._watched = folder
+
     def _stop_stream(self) -> None:
+        self._watched = ""
         stream, self._stream = self._stream, None
         self._running[0] = None
         if stream is not None:

@@ -18,20 +18,22 @@ DEADLINE_MS = 10_000
 
 
 def _writer(store: str, updates: int) -> list[str]:
+    """Updates that each hold the lock 20 ms: long enough for the stream to read every holder
+    on a busy machine (a bare update is often "too short to see", with no PID or duration)."""
     code = (
-        "import lockcore, sys\n"
+        "import lockcore, sys, time\n"
+        "def hold(document):\n"
+        "    time.sleep(0.02)\n"
+        "    return document\n"
         f"for _ in range({updates}):\n"
-        "    lockcore.locked_update_json(sys.argv[1], lambda d: d, durable=False)\n"
+        "    lockcore.locked_update_json(sys.argv[1], hold, durable=False)\n"
     )
     return [sys.executable, "-c", code, store]
 
 
 def _watching(qtbot: Any, window: Any) -> None:
     events = window.services.lock_events
-    qtbot.waitUntil(lambda: events.tracker is not None, timeout=DEADLINE_MS)
-    if not events.log:  # the stream's first look may still be under way
-        with qtbot.waitSignal(events.watching, timeout=DEADLINE_MS, raising=False):
-            pass
+    qtbot.waitUntil(lambda: events.is_watching, timeout=DEADLINE_MS)
 
 
 def test_figure_columns_are_hidden_until_asked_for_and_show_the_holds(
