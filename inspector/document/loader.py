@@ -69,6 +69,7 @@ def _too_large(path: str, raw: bytes, size: int, mtime: float, size_limit: int) 
         size=size,
         mtime=mtime,
         truncated=truncated,
+        size_limit=size_limit,
         secrets=is_secret_file(path) or text_has_secret_keys(text),
         message=(
             f"{printable_name(path)} is {describe_size(size)}, over the "

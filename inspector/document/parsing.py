@@ -137,6 +137,7 @@ def classify_bytes(path: str, raw: bytes, mtime: float | None = None) -> LoadedD
         encoding=check.encoding,
         bom=check.bom,
         not_utf8=check.reason if kind is DocumentKind.NOT_UTF8 else "",
+        problem=check.problem if kind is not DocumentKind.NOT_UTF8 else "",
     )
 
 

@@ -103,6 +103,11 @@ class LoadedDocument:
     #: why a NOT_UTF8 file's text is not UTF-8 (lockcore's words: "UTF-16 text (LE, …)",
     #: "not UTF-8 text: byte 0xe9 at …"), "" otherwise; the pane words its note around it
     not_utf8: str = ""
+    #: why a CORRUPT or TOO_COMPLEX file is not shown as a tree (lockcore's words), and for
+    #: TOO_LARGE the size limit it is over: the pane words its note from these (see
+    #: inspector.document.wording), ``message`` says the same in English for logs
+    problem: str = ""
+    size_limit: int = 0
     #: keys that occur more than once in one object, where and with every occurrence's value
     #: (lockcore.find_duplicate_keys); Python, and so the tree, holds only the last one
     duplicate_keys: tuple[DuplicateKey, ...] = ()

@@ -34,8 +34,8 @@ from inspector.document.save_service import (
     SaveResult,
 )
 from inspector.document.secrets import SecretPolicy, is_secret_file
-from inspector.document.text import describe_size
 from inspector.document.tree_model import JsonTreeModel
+from inspector.document.wording import kind_note, size_words
 
 
 class _LoadPurpose(enum.Enum):
@@ -330,11 +330,9 @@ class EditSession(QObject):
                 if follow
                 else self.tr("Opened {name}, {size}.")
             )
-            self.status_message.emit(
-                shown.format(name=loaded.name, size=describe_size(loaded.size))
-            )
+            self.status_message.emit(shown.format(name=loaded.name, size=size_words(loaded.size)))
         else:
-            self.status_message.emit(loaded.message)
+            self.status_message.emit(kind_note(loaded))
         self.shown.emit(loaded, follow)
 
     # -- saving ---------------------------------------------------------------------------------

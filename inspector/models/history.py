@@ -16,7 +16,7 @@ from PySide6.QtCore import (
 )
 
 from inspector.display import printable_path
-from inspector.document.text import describe_size
+from inspector.document.wording import size_words
 from lockcore import StoreFileKind, StoreVersion
 
 Index = QModelIndex | QPersistentModelIndex
@@ -81,7 +81,7 @@ class HistoryTableModel(QAbstractTableModel):
             if column == Column.SAVED:
                 return describe_time(version.saved_at)
             if column == Column.SIZE:
-                return describe_size(version.size)
+                return size_words(version.size)
             if version.kind is StoreFileKind.QUARANTINE:
                 return QCoreApplication.translate("HistoryTableModel", "(corrupt bytes kept)")
             return version.program or "-"

@@ -39,6 +39,7 @@ _CONTEXTS = {
     "DocumentPane",
     "EditSession",
     "DocumentService",
+    "DocumentWords",
 }
 _MARK = "[tr] "
 
@@ -206,6 +207,36 @@ def test_a_non_utf8_files_note_is_translated(qtbot, qapp, store_folder):
         qapp.removeTranslator(translator)
 
 
+def test_a_corrupt_files_note_and_its_size_are_translated(qtbot, qapp, store_folder):
+    path = os.path.join(store_folder, "damaged.json")
+    with open(path, "w") as handle:
+        handle.write('{"a": 1,')
+    translator = PseudoTranslator()
+    qapp.installTranslator(translator)
+    try:
+        window = create_main_window(store_folder)
+        qtbot.addWidget(window)
+        qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=5000)
+        pane = window.document_pane
+        messages: list[str] = []
+        pane.status_message.connect(messages.append)
+        with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+            assert window.select_store(path)
+        # The bar: the note (bold) and the repair advice, each translated.
+        note = pane.error_bar.text
+        assert note.startswith(f"<b>{_MARK}damaged.json is not valid JSON (line 1, column 9"), note
+        assert note.count(_MARK) == 2, note
+        # The status bar says the same.
+        assert any(
+            message.startswith(f"{_MARK}damaged.json is not valid JSON") for message in messages
+        ), messages
+        size = pane.header.details.text().split("  ·  ")[0]
+        assert size == f"{_MARK}8 bytes", size
+        window.shutdown()
+    finally:
+        qapp.removeTranslator(translator)
+
+
 def test_qt_translations_are_installed_for_the_users_language(qapp):
     translators = install_translators(qapp, QLocale(QLocale.Language.German))
     try:
@@ -222,3 +253,28 @@ def test_every_health_verdict_and_document_kind_has_its_word_for_translators():
     # translators never see it.
     assert {health: health.value for health in StoreHealth} == HEALTH_WORDS
     assert {kind: kind.value for kind in DocumentKind} == _KIND_WORDS
+
+
+def test_the_notes_worded_from_data_keep_the_loaders_english(tmp_path):
+    # Untranslated, what the pane and status bar show is the loader's English message.
+    from inspector.document.loader import load_document
+    from inspector.document.wording import kind_note
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    big = tmp_path / "big.json"
+    big.write_text('{"a": "' + "x" * 5000 + '"}')
+    corrupt = tmp_path / "corrupt.json"
+    corrupt.write_text('{"a": 1,\n "b": ')
+    loads = [
+        load_document(str(deep)),
+        load_document(str(big), size_limit=1024),
+        load_document(str(corrupt)),
+    ]
+    assert [loaded.kind for loaded in loads] == [
+        DocumentKind.TOO_COMPLEX,
+        DocumentKind.TOO_LARGE,
+        DocumentKind.CORRUPT,
+    ]
+    for loaded in loads:
+        assert kind_note(loaded) == loaded.message

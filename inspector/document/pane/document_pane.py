@@ -56,6 +56,7 @@ from inspector.document.secrets import is_secret_file
 from inspector.document.session import EditSession, save_summary
 from inspector.document.tree_model import JsonTreeModel
 from inspector.document.tree_view import JsonTreeView
+from inspector.document.wording import kind_note
 
 TREE_TAB, RAW_TAB = 0, 1
 
@@ -688,7 +689,8 @@ class DocumentPane(QWidget):
                     "as {name}.corrupt-…"
                 ).format(name=escape(loaded.name))
             )
-            self.error_bar.show_message(f"<b>{escape(loaded.message)}</b> {repair}", rich=True)
+            note = escape(kind_note(loaded))
+            self.error_bar.show_message(f"<b>{note}</b> {repair}", rich=True)
             self.tabs.setCurrentIndex(RAW_TAB)
         elif loaded.kind is DocumentKind.NOT_UTF8:
             # Nothing is broken and nothing is edited: the bytes are shown as read.
@@ -702,7 +704,7 @@ class DocumentPane(QWidget):
             )
             self.tabs.setCurrentIndex(RAW_TAB)
         elif loaded.kind in (DocumentKind.TOO_LARGE, DocumentKind.TOO_COMPLEX):
-            self.notice_bar.show_message(loaded.message)
+            self.notice_bar.show_message(kind_note(loaded))
             self.tabs.setCurrentIndex(RAW_TAB)
         elif loaded.link_target is not None:
             target = printable_path(loaded.link_target)

@@ -11,7 +11,7 @@ from inspector.colours import ERROR_TEXT, NEUTRAL_TEXT, SECRET_TEXT, WARNING_TEX
 from inspector.display import printable_name, printable_path
 from inspector.document.results import DocumentKind, LoadedDocument
 from inspector.document.secrets import is_secret_file
-from inspector.document.text import describe_size
+from inspector.document.wording import size_words
 from inspector.translation import QT_TRANSLATE_NOOP
 
 #: How the header names what was found (the enum's values are the same English).
@@ -66,7 +66,7 @@ def header_content(
     facts = []
     if loaded is not None:
         if loaded.kind is not DocumentKind.MISSING:
-            facts.append(describe_size(loaded.size))
+            facts.append(size_words(loaded.size))
         words = _KIND_WORDS.get(loaded.kind, loaded.kind.value)
         if loaded.non_standard:  # as the store table says it
             words = QT_TRANSLATE_NOOP("DocumentHeader", "non-standard JSON")

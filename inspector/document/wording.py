@@ -1,0 +1,62 @@
+"""The translated words for what the Qt-free reading modules found: sizes and file-kind notes.
+
+:mod:`inspector.document.parsing`, :mod:`~inspector.document.loader` and
+:mod:`~inspector.document.text` import no Qt; they return data (a kind, a line and column,
+lockcore's reason, sizes) and an English ``LoadedDocument.message`` for logs. What the pane and
+the status bar show is worded here, through ``QCoreApplication.translate`` in the context
+``DocumentWords`` with named placeholders; the English is the same as ``message``. lockcore's
+reasons (why a text is not JSON) stay lockcore's English words.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+from inspector.document.results import DocumentKind, LoadedDocument
+
+_CONTEXT = "DocumentWords"
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate(_CONTEXT, text)
+
+
+def size_words(size: int) -> str:
+    """``"812 bytes"``, ``"4.2 KiB"``, ``"20.0 MiB"``: :func:`text.describe_size`, translated."""
+    if size < 1024:
+        return _tr("{size} bytes").format(size=size)
+    if size < 1024 * 1024:
+        return _tr("{size} KiB").format(size=f"{size / 1024:.1f}")
+    return _tr("{size} MiB").format(size=f"{size / (1024 * 1024):.1f}")
+
+
+def kind_note(loaded: LoadedDocument) -> str:
+    """The sentence saying what a document that is not plain valid JSON is, translated.
+
+    Corrupt, too complex and too large files are worded from the document's data; other kinds
+    (missing, unreadable, not UTF-8) keep ``loaded.message``, as do documents read before the
+    data was kept."""
+    name = loaded.name
+    error = loaded.error
+    if loaded.kind is DocumentKind.CORRUPT and error is not None:
+        return _tr("{name} is not valid JSON (line {line}, column {column}: {reason}).").format(
+            name=name, line=error.line, column=error.column, reason=error.message
+        )
+    if loaded.kind is DocumentKind.TOO_COMPLEX:
+        if error is not None:
+            return _tr(
+                "{name} is valid JSON, too large/deep to edit here: {reason} (line {line}, "
+                "column {column}). Shown read-only."
+            ).format(name=name, reason=loaded.problem, line=error.line, column=error.column)
+        return _tr(
+            "{name} is valid JSON, too large/deep to edit here: {reason}. Shown read-only."
+        ).format(name=name, reason=loaded.problem)
+    if loaded.kind is DocumentKind.TOO_LARGE and loaded.size_limit:
+        note = _tr(
+            "{name} is {size}, over the {limit} limit for editing: shown read-only as raw text."
+        ).format(name=name, size=size_words(loaded.size), limit=size_words(loaded.size_limit))
+        if loaded.truncated:
+            shown = _tr("The first {size} are shown.").format(size=size_words(len(loaded.raw)))
+            note = f"{note} {shown}"
+        return note
+    return loaded.message
