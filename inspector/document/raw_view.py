@@ -26,6 +26,7 @@ from inspector.document.raw_editor import RawJsonEditor
 from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument, ParseError
 from inspector.document.secrets import SecretPolicy, has_secrets, mask_document
 from inspector.document.text import LONG_LINE_CHARS, shorten_long_lines
+from inspector.document.wording import cut_mark
 from inspector.translation import QT_TRANSLATE_NOOP
 
 HIDDEN_DAMAGED_TEXT = QT_TRANSLATE_NOOP(
@@ -107,7 +108,7 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
         if not policy.revealed and loaded.secrets is not False:  # secrets, or not known yet
             return RawContent(_tr(HIDDEN_BIG_TEXT), RawMode.HIDDEN_BIG)
         mode = RawMode.TOO_LARGE if loaded.kind is DocumentKind.TOO_LARGE else RawMode.BIG
-        text, shortened, _error = shorten_long_lines(loaded.text)
+        text, shortened, _error = shorten_long_lines(loaded.text, cut_mark=cut_mark)
         return RawContent(text, mode, shortened=shortened)
     if document is not NO_DOCUMENT:
         indent = loaded.indent if loaded.kind is DocumentKind.VALID else 2
@@ -128,13 +129,13 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
         mode = _UNEDITABLE_KINDS[loaded.kind]
         # The byte that is not UTF-8 is marked; a number too long for Python is no error.
         marked = loaded.error if mode is RawMode.NOT_UTF8 else None
-        text, shortened, error = shorten_long_lines(loaded.text, marked)
+        text, shortened, error = shorten_long_lines(loaded.text, marked, cut_mark)
         return RawContent(text, mode, error, shortened)
     if loaded.kind.repairable:
         if policy.secret_file and not policy.revealed:
             return RawContent(_tr(HIDDEN_DAMAGED_TEXT), RawMode.HIDDEN_DAMAGED)
         if loaded.long_lines:
-            text, shortened, error = shorten_long_lines(loaded.text, loaded.error)
+            text, shortened, error = shorten_long_lines(loaded.text, loaded.error, cut_mark)
             return RawContent(text, RawMode.DAMAGED_LONG, error, shortened)
         return RawContent(loaded.text, RawMode.DAMAGED, loaded.error)
     return RawContent("", RawMode.EMPTY)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Final
 
 from inspector.document.results import ParseError
@@ -27,17 +28,24 @@ def has_long_line(text: str) -> bool:
     return len(text) > LONG_LINE_CHARS and max(map(len, text.split("\n"))) > LONG_LINE_CHARS
 
 
-def _characters(count: int, which: str) -> str:
-    return f"{count:,} {which} character{'s' if count != 1 else ''}"
+CutMark = Callable[[int, bool], str]
+"""Words for characters left out of a shortened line: ``(count, earlier)`` -> the mark."""
+
+
+def english_cut_mark(count: int, earlier: bool) -> str:
+    """``"(1,234 more characters)"``, ``"(1 earlier character)"``: the English marks (the raw
+    view passes translated ones, see inspector.document.wording.cut_mark)."""
+    which = "earlier" if earlier else "more"
+    return f"({count:,} {which} character{'s' if count != 1 else ''})"
 
 
 def shorten_long_lines(
-    text: str, error: ParseError | None = None
+    text: str, error: ParseError | None = None, cut_mark: CutMark = english_cut_mark
 ) -> tuple[str, int, ParseError | None]:
     """``text`` with every line longer than :data:`LONG_LINE_CHARS` cut to that many characters
-    (saying how many are left out), for showing read-only text quickly; the line of ``error``
-    keeps the part around it. Returns the text, how many lines were cut, and where ``error``
-    is in the text returned."""
+    (saying, in ``cut_mark``'s words, how many are left out), for showing read-only text
+    quickly; the line of ``error`` keeps the part around it. Returns the text, how many lines
+    were cut, and where ``error`` is in the text returned."""
     if not has_long_line(text):
         return text, 0, error
     lines = text.split("\n")
@@ -52,8 +60,8 @@ def shorten_long_lines(
                 0, min(error.column - 1 - LONG_LINE_CHARS // 2, len(line) - LONG_LINE_CHARS)
             )
         end = start + LONG_LINE_CHARS
-        before = f"({_characters(start, 'earlier')}) … " if start else ""
-        after = f" … ({_characters(len(line) - end, 'more')})" if end < len(line) else ""
+        before = f"{cut_mark(start, True)} … " if start else ""
+        after = f" … {cut_mark(len(line) - end, False)}" if end < len(line) else ""
         lines[number] = before + line[start:end] + after
         if error is not None and error.line == number + 1:
             column = len(before) + error.column - start

@@ -60,3 +60,13 @@ def kind_note(loaded: LoadedDocument) -> str:
             note = f"{note} {shown}"
         return note
     return loaded.message
+
+
+def cut_mark(count: int, earlier: bool) -> str:
+    """The mark for ``count`` characters left out of a shortened line (before the part shown
+    when ``earlier``), as :func:`text.english_cut_mark`, translated."""
+    if earlier:
+        words = _tr("({count} earlier character)" if count == 1 else "({count} earlier characters)")
+    else:
+        words = _tr("({count} more character)" if count == 1 else "({count} more characters)")
+    return words.format(count=f"{count:,}")

@@ -278,3 +278,24 @@ def test_the_notes_worded_from_data_keep_the_loaders_english(tmp_path):
     ]
     for loaded in loads:
         assert kind_note(loaded) == loaded.message
+
+
+def test_a_shortened_lines_marks_are_translated(qapp, tmp_path):
+    from inspector.document.loader import load_document
+    from inspector.document.raw_view import raw_content
+    from inspector.document.secrets import SecretPolicy
+    from inspector.document.text import LONG_LINE_CHARS
+
+    path = tmp_path / "long.json"
+    path.write_text('{"a": "' + "x" * (LONG_LINE_CHARS * 3) + '", ]')  # corrupt at its end
+    loaded = load_document(str(path))
+    assert loaded.kind is DocumentKind.CORRUPT
+    assert loaded.long_lines
+    translator = PseudoTranslator()
+    qapp.installTranslator(translator)
+    try:
+        content = raw_content(loaded.document, loaded, SecretPolicy(), "")
+    finally:
+        qapp.removeTranslator(translator)
+    # The part around the error is shown; what was left out before it is said, translated.
+    assert f"{_MARK}(20,011 earlier characters) … " in content.text, content.text[:100]
