@@ -39,17 +39,28 @@ def load_document(path: str, size_limit: int = DEFAULT_SIZE_LIMIT) -> LoadedDocu
             path, DocumentKind.MISSING, message=f"{name} does not exist (any more)."
         )
     except NotARegularFileError as exc:
-        message = f"{name} is {exc.kind}, not a file: there is nothing to show."
-        return LoadedDocument(path, DocumentKind.UNREADABLE, message=message)
-    except PermissionError:
-        return LoadedDocument(
-            path, DocumentKind.UNREADABLE, message=f"Permission denied: cannot read {name}."
-        )
-    except OSError as exc:
         return LoadedDocument(
             path,
             DocumentKind.UNREADABLE,
-            message=f"Cannot read {name}: {exc.strerror or exc}.",
+            message=f"{name} is {exc.kind}, not a file: there is nothing to show.",
+            problem=exc.kind,
+            unreadable_because="not_regular",
+        )
+    except PermissionError:
+        return LoadedDocument(
+            path,
+            DocumentKind.UNREADABLE,
+            message=f"Permission denied: cannot read {name}.",
+            unreadable_because="permission",
+        )
+    except OSError as exc:
+        reason = str(exc.strerror or exc)
+        return LoadedDocument(
+            path,
+            DocumentKind.UNREADABLE,
+            message=f"Cannot read {name}: {reason}.",
+            problem=reason,
+            unreadable_because="os_error",
         )
     loaded = classify_bytes(path, raw, stat.st_mtime)
     with contextlib.suppress(OSError):  # not a link (EINVAL), or gone since

@@ -108,6 +108,9 @@ class LoadedDocument:
     #: inspector.document.wording), ``message`` says the same in English for logs
     problem: str = ""
     size_limit: int = 0
+    #: why an UNREADABLE file could not be read: "not_regular" (``problem`` says what it is,
+    #: e.g. "a named pipe"), "permission", or "os_error" (``problem`` is the system's words)
+    unreadable_because: str = ""
     #: keys that occur more than once in one object, where and with every occurrence's value
     #: (lockcore.find_duplicate_keys); Python, and so the tree, holds only the last one
     duplicate_keys: tuple[DuplicateKey, ...] = ()

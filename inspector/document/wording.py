@@ -33,9 +33,9 @@ def size_words(size: int) -> str:
 def kind_note(loaded: LoadedDocument) -> str:
     """The sentence saying what a document that is not plain valid JSON is, translated.
 
-    Corrupt, too complex and too large files are worded from the document's data; other kinds
-    (missing, unreadable, not UTF-8) keep ``loaded.message``, as do documents read before the
-    data was kept."""
+    Corrupt, too complex, too large, missing and unreadable files are worded from the
+    document's data (the words inside a reason are the system's or lockcore's); other kinds keep
+    ``loaded.message``, as do documents made without that data."""
     name = loaded.name
     error = loaded.error
     if loaded.kind is DocumentKind.CORRUPT and error is not None:
@@ -59,6 +59,25 @@ def kind_note(loaded: LoadedDocument) -> str:
             shown = _tr("The first {size} are shown.").format(size=size_words(len(loaded.raw)))
             note = f"{note} {shown}"
         return note
+    if loaded.kind in (DocumentKind.MISSING, DocumentKind.UNREADABLE):
+        return _unreadable_note(loaded)
+    return loaded.message
+
+
+def _unreadable_note(loaded: LoadedDocument) -> str:
+    """Why a missing or unreadable file shows nothing, translated."""
+    name = loaded.name
+    if loaded.kind is DocumentKind.MISSING:
+        return _tr("{name} does not exist (any more).").format(name=name)
+    because = loaded.unreadable_because
+    if because == "not_regular":
+        return _tr("{name} is {kind}, not a file: there is nothing to show.").format(
+            name=name, kind=loaded.problem
+        )
+    if because == "permission":
+        return _tr("Permission denied: cannot read {name}.").format(name=name)
+    if because == "os_error":
+        return _tr("Cannot read {name}: {reason}.").format(name=name, reason=loaded.problem)
     return loaded.message
 
 

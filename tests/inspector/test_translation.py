@@ -266,18 +266,47 @@ def test_the_notes_worded_from_data_keep_the_loaders_english(tmp_path):
     big.write_text('{"a": "' + "x" * 5000 + '"}')
     corrupt = tmp_path / "corrupt.json"
     corrupt.write_text('{"a": 1,\n "b": ')
+    pipe = tmp_path / "pipe.json"
+    os.mkfifo(pipe)
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
     loads = [
         load_document(str(deep)),
         load_document(str(big), size_limit=1024),
         load_document(str(corrupt)),
+        load_document(str(tmp_path / "gone.json")),
+        load_document(str(pipe)),
+        load_document(str(folder)),
     ]
     assert [loaded.kind for loaded in loads] == [
         DocumentKind.TOO_COMPLEX,
         DocumentKind.TOO_LARGE,
         DocumentKind.CORRUPT,
+        DocumentKind.MISSING,
+        DocumentKind.UNREADABLE,
+        DocumentKind.UNREADABLE,
     ]
     for loaded in loads:
         assert kind_note(loaded) == loaded.message
+
+
+def test_a_missing_or_unreadable_files_note_is_translated(qapp, tmp_path):
+    from inspector.document.loader import load_document
+    from inspector.document.wording import kind_note
+
+    pipe = tmp_path / "pipe.json"
+    os.mkfifo(pipe)
+    loads = [load_document(str(tmp_path / "gone.json")), load_document(str(pipe))]
+    translator = PseudoTranslator()
+    qapp.installTranslator(translator)
+    try:
+        notes = [kind_note(loaded) for loaded in loads]
+    finally:
+        qapp.removeTranslator(translator)
+    assert notes == [
+        f"{_MARK}gone.json does not exist (any more).",
+        f"{_MARK}pipe.json is a named pipe, not a file: there is nothing to show.",
+    ]
 
 
 def test_a_shortened_lines_marks_are_translated(qapp, tmp_path):
