@@ -141,13 +141,20 @@ def classify_bytes(path: str, raw: bytes, mtime: float | None = None) -> LoadedD
     )
 
 
+def indented_display_text(raw: bytes, text: str, document: Any, indent: int | None) -> str | None:
+    """The text the raw view shows for a compact document with long lines that can still be
+    edited as text: the document indented (saved compact again); None when the file's own text
+    is shown."""
+    if indent is None and LONG_LINE_CHARS < len(raw) <= RAW_EDIT_LIMIT and has_long_line(text):
+        return json.dumps(document, indent=2, ensure_ascii=False)
+    return None
+
+
 def _valid(path: str, raw: bytes, check: JSONCheck, mtime: float | None) -> LoadedDocument:
     text, document = check.text, check.document
     secrets = check_secrets(document, path) if len(text) <= INLINE_SECRETS_CHECK_CHARS else None
     indent = detect_indent(text)
-    display_text = None
-    if indent is None and LONG_LINE_CHARS < len(raw) <= RAW_EDIT_LIMIT and has_long_line(text):
-        display_text = json.dumps(document, indent=2, ensure_ascii=False)
+    display_text = indented_display_text(raw, text, document, indent)
     return LoadedDocument(
         path,
         DocumentKind.VALID,

@@ -22,7 +22,6 @@ from __future__ import annotations
 import enum
 import errno
 import functools
-import json
 import logging
 import os
 import threading
@@ -41,13 +40,12 @@ from inspector.document.merge import ABSENT, ConflictKey, MergeConflict, Side, t
 from inspector.document.nodes import json_equal
 from inspector.document.parsing import (
     DEFAULT_SIZE_LIMIT,
-    RAW_EDIT_LIMIT,
     check_secrets,
     detect_indent,
+    indented_display_text,
 )
 from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument
 from inspector.document.review import SaveReview, review_save
-from inspector.document.text import LONG_LINE_CHARS, has_long_line
 from lockcore import (
     CorruptJSONError,
     FileLockError,
@@ -595,9 +593,6 @@ def written_document(path: str, raw: bytes, document: Any) -> LoadedDocument:
     """The file as a save left it: its bytes and the document they hold (not parsed again)."""
     text = raw.decode("utf-8-sig")
     indent = detect_indent(text)
-    display_text = None
-    if indent is None and LONG_LINE_CHARS < len(raw) <= RAW_EDIT_LIMIT and has_long_line(text):
-        display_text = json.dumps(document, indent=2, ensure_ascii=False)
     return LoadedDocument(
         path,
         DocumentKind.VALID,
@@ -607,7 +602,7 @@ def written_document(path: str, raw: bytes, document: Any) -> LoadedDocument:
         size=len(raw),
         indent=indent,
         secrets=check_secrets(document, path),
-        display_text=display_text,
+        display_text=indented_display_text(raw, text, document, indent),
     )
 
 

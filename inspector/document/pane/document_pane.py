@@ -428,14 +428,7 @@ class DocumentPane(QWidget):
                 self.tr("Not saved: {reason}").format(reason=self._session.read_only_reason)
             )
             return False
-        self.raw_editor.validate_now()
-        if self._raw_invalid and self.raw_editor.error is not None:
-            self._report_error(
-                self.tr(
-                    "Not saved: the raw text is not valid JSON ({error}). Fix it or undo before "
-                    "saving."
-                ).format(error=self.raw_editor.error.describe())
-            )
+        if self._raw_text_refused(advise_fix=True):
             return False
         if not self.schema.confirm_save(self):
             self.status_message.emit(self.tr("Not saved: the document breaks its schema."))
@@ -455,15 +448,25 @@ class DocumentPane(QWidget):
         says so (:attr:`replace_prompt`, asked under no lock when the save finds it)."""
         if not self._can_save_copy():
             return False
-        self.raw_editor.validate_now()
-        if self._raw_invalid and self.raw_editor.error is not None:
-            self._report_error(
-                self.tr("Not saved: the raw text is not valid JSON ({error}).").format(
-                    error=self.raw_editor.error.describe()
-                )
-            )
+        if self._raw_text_refused():
             return False
         return self._session.save_copy(target, overwrite=overwrite)
+
+    def _raw_text_refused(self, *, advise_fix: bool = False) -> bool:
+        """Apply typing not yet taken in; True (and said) when the raw text is not valid JSON,
+        so that nothing is saved, copied or reviewed from it."""
+        self.raw_editor.validate_now()
+        error = self.raw_editor.error
+        if not self._raw_invalid or error is None:
+            return False
+        if advise_fix:
+            message = self.tr(
+                "Not saved: the raw text is not valid JSON ({error}). Fix it or undo before saving."
+            )
+        else:
+            message = self.tr("Not saved: the raw text is not valid JSON ({error}).")
+        self._report_error(message.format(error=error.describe()))
+        return True
 
     def _can_save_copy(self) -> bool:
         return self._model.has_document and not self._session.is_saving
@@ -522,13 +525,7 @@ class DocumentPane(QWidget):
                 self.tr("{name}: no changes to save.").format(name=self.file_name)
             )
             return False
-        self.raw_editor.validate_now()
-        if self._raw_invalid and self.raw_editor.error is not None:
-            self._report_error(
-                self.tr("Not saved: the raw text is not valid JSON ({error}).").format(
-                    error=self.raw_editor.error.describe()
-                )
-            )
+        if self._raw_text_refused():
             return False
         self._review_request = self._service.review(
             path, self._session.base, self._model.document()
