@@ -197,11 +197,16 @@ def document_health(path: str, size: int) -> tuple[StoreHealth, str]:
         raw = _read_at_most(path, size)
     except OSError as exc:
         return StoreHealth.UNREADABLE, f"{exc.strerror or exc}."
+    return _health_of(raw)
+
+
+def _health_of(raw: bytes) -> tuple[StoreHealth, str]:
+    """:func:`parse_health`, never raising: whatever a strange document makes parsing raise,
+    the row shows it and the listing goes on (as for locks: a 5000-digit integer once stopped
+    the listing of the whole folder)."""
     try:
         return parse_health(raw)
     except Exception as exc:
-        # As for locks: whatever a strange document makes parsing raise, the row shows it and
-        # the listing goes on (a 5000-digit integer once stopped it for the whole folder).
         return StoreHealth.UNREADABLE, f"Cannot be checked: {type(exc).__name__}: {exc}."
 
 
@@ -597,12 +602,7 @@ def _document_health_of(path: str, fd: int, st: os.stat_result) -> tuple[StoreHe
         raw = _read_fd_at_most(fd, st.st_size)
     except OSError as exc:
         return StoreHealth.UNREADABLE, f"{exc.strerror or exc}."
-    try:
-        return parse_health(raw)
-    except Exception as exc:
-        # As in document_health: whatever a strange document makes parsing raise, the row
-        # shows it and the listing goes on.
-        return StoreHealth.UNREADABLE, f"Cannot be checked: {type(exc).__name__}: {exc}."
+    return _health_of(raw)
 
 
 def _read_fd_at_most(fd: int, expected: int) -> bytes:
