@@ -131,6 +131,13 @@ def _hold_in_child(path: Path) -> subprocess.Popen[str]:
     return child
 
 
+def _let_go(child: subprocess.Popen[str]) -> None:
+    """Tell a child of :func:`_hold_in_child` to release its lock."""
+    assert child.stdin is not None
+    child.stdin.write("go\n")
+    child.stdin.flush()
+
+
 def test_a_hold_is_taken_then_released_with_its_holder_and_duration(
     tmp_path: Path, stream: Callable[..., Stream]
 ) -> None:
@@ -146,9 +153,7 @@ def test_a_hold_is_taken_then_released_with_its_holder_and_duration(
     start = time.monotonic()
     while time.monotonic() - start < held_for:
         time.sleep(0.01)  # the hold's length is what is measured, not a synchronisation
-    assert child.stdin is not None
-    child.stdin.write("go\n")
-    child.stdin.flush()
+    _let_go(child)
     released = events.next(EventKind.RELEASED, store=store)
     assert child.wait(DEADLINE) == 0
     assert released.pid == child.pid
@@ -190,9 +195,7 @@ def test_a_refused_break_cancelled_leaves_the_later_release_to_its_holder(
     with pytest.raises(HolderAliveError):
         break_stale_lock(store, inspect_lock(store))
     events.tracker.cancel_broken(str(store))  # the break was refused: the lock is still held
-    assert child.stdin is not None
-    child.stdin.write("go\n")
-    child.stdin.flush()
+    _let_go(child)
     released = events.next(EventKind.BROKEN, EventKind.RELEASED, store=store)
     assert released.event is EventKind.RELEASED
     assert not released.by_us
@@ -264,9 +267,7 @@ def test_without_inotify_holds_longer_than_a_look_are_still_seen(
     events = stream()
     child = _hold_in_child(store)
     assert events.next(EventKind.TAKEN, store=store).pid == child.pid
-    assert child.stdin is not None
-    child.stdin.write("go\n")
-    child.stdin.flush()
+    _let_go(child)
     assert events.next(EventKind.RELEASED, store=store).pid == child.pid
     child.wait(DEADLINE)
 
@@ -293,9 +294,7 @@ def test_cli_watch_prints_json_lines_until_interrupted(tmp_path: Path) -> None:
         record: dict[str, object] = {}
         while record.get("event") != "taken":
             record = json.loads(lines.get(timeout=DEADLINE))
-        assert child.stdin is not None
-        child.stdin.write("go\n")
-        child.stdin.flush()
+        _let_go(child)
         while record.get("event") != "released":
             record = json.loads(lines.get(timeout=DEADLINE))
         assert child.wait(DEADLINE) == 0
@@ -347,9 +346,7 @@ def test_a_lock_seen_gone_before_its_removal_event_is_released_once(tmp_path: Pa
     child = _hold_in_child(store)
     tracker = LockEventTracker()
     tracker.prime(list_stores(tmp_path))
-    assert child.stdin is not None
-    child.stdin.write("go\n")
-    child.stdin.flush()
+    _let_go(child)
     assert child.wait(DEADLINE) == 0
     looked = tracker.notice(str(store))  # prompted by the data file, say
     assert [event.event for event in looked] == [EventKind.RELEASED]
