@@ -120,6 +120,35 @@ def store_folder(tmp_path: Any) -> str:
     return folder
 
 
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture
+def app_script(tmp_path: Any) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``app_script(code, *args, config_home=None)`` runs ``code`` in a child Python from the
+    checkout, offscreen, with a home (and a config home: ``config_home`` or the home) of its
+    own, and returns what it printed and its exit status."""
+
+    def run(code: str, *args: str, config_home: Any = None) -> subprocess.CompletedProcess[str]:
+        env = dict(
+            os.environ,
+            QT_QPA_PLATFORM="offscreen",
+            HOME=str(tmp_path),
+            XDG_CONFIG_HOME=str(tmp_path if config_home is None else config_home),
+        )
+        return subprocess.run(
+            [sys.executable, "-c", code, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=_REPO,
+            timeout=60,
+            check=False,
+        )
+
+    return run
+
+
 @pytest.fixture
 def main_window(qtbot: Any, store_folder: str) -> Iterator[Any]:
     """The real main window on ``store_folder``, shut down cleanly afterwards."""

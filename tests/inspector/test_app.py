@@ -198,7 +198,7 @@ print(app.desktopFileName())
 """
 
 
-def test_the_last_folder_kept_under_the_old_names_is_reopened(tmp_path: Path) -> None:
+def test_the_last_folder_kept_under_the_old_names_is_reopened(tmp_path: Path, app_script) -> None:
     # Settings as builds before the application id left them, in a config home of its own.
     config = tmp_path / "config"
     last = tmp_path / "stores"
@@ -206,19 +206,8 @@ def test_the_last_folder_kept_under_the_old_names_is_reopened(tmp_path: Path) ->
     legacy = config / "LockInspector" / "lock-inspector.conf"
     legacy.parent.mkdir(parents=True)
     legacy.write_text(f"[folders]\nlast={last}\n")
-    env = dict(
-        os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(config)
-    )
     for _run in range(2):  # the second start reads the migrated copy
-        result = subprocess.run(
-            [sys.executable, "-c", _LAST_FOLDER_SCRIPT],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=REPO,
-            timeout=60,
-            check=False,
-        )
+        result = app_script(_LAST_FOLDER_SCRIPT, config_home=config)
         assert result.returncode == 0, result.stderr
         folder, settings_file, desktop_file_name = result.stdout.splitlines()
         assert folder == str(last)
@@ -270,22 +259,11 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def test_sigterm_while_a_save_waits_for_its_lock_quits(tmp_path, store_folder, lock_holder):
+def test_sigterm_while_a_save_waits_for_its_lock_quits(store_folder, lock_holder, app_script):
     store = os.path.join(store_folder, "settings.json")
     holder = lock_holder(store)
     before = Path(store).read_bytes()
-    env = dict(
-        os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path)
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", _SIGTERM_WHILE_SAVING, store],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
+    result = app_script(_SIGTERM_WHILE_SAVING, store)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["saving"]
     assert Path(store).read_bytes() == before  # cancelled while waiting: nothing written

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[3]
 
 # Creates a window on a folder, waits for its rows, then destroys it without closing it (as a
 # test harness or a program embedding the window does) and reports which threads are left.
@@ -56,23 +52,10 @@ _DESTROY_WITHOUT_CLOSING = textwrap.dedent(
 
 @pytest.mark.parametrize("how", ["deleteLater", "dropped"])
 def test_a_window_destroyed_without_closing_stops_its_threads(
-    tmp_path: Path, store_folder: str, how: str
+    tmp_path: Path, store_folder: str, how: str, app_script
 ) -> None:
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        HOME=str(tmp_path),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", _DESTROY_WITHOUT_CLOSING, store_folder, how],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
+    config = tmp_path / "config"
+    result = app_script(_DESTROY_WITHOUT_CLOSING, store_folder, how, config_home=config)
     assert "Destroyed while thread" not in result.stderr
     assert result.returncode == 0, result.stderr
     running, destroyed, left = result.stdout.splitlines()
@@ -116,27 +99,13 @@ _DESTROY_WHILE_A_SAVE_WAITS = textwrap.dedent(
 
 
 def test_a_save_waiting_when_its_window_is_destroyed_is_cancelled(
-    tmp_path: Path, store_folder: str, lock_holder
+    tmp_path: Path, store_folder: str, lock_holder, app_script
 ) -> None:
     store = os.path.join(store_folder, "settings.json")
     holder = lock_holder(store)
     before = Path(store).read_bytes()
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        HOME=str(tmp_path),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-    )
     # Not cancelled, the save would wait for the lock for minutes, and the process with it.
-    result = subprocess.run(
-        [sys.executable, "-c", _DESTROY_WHILE_A_SAVE_WAITS, store],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
+    result = app_script(_DESTROY_WHILE_A_SAVE_WAITS, store, config_home=tmp_path / "config")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["saving"]
     holder.release()
