@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QModelIndex, Signal, Slot
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QEvent, QModelIndex, Signal, Slot
+from PySide6.QtGui import QAction, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QStyle,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.display import printable_path
-from inspector.models.lock_events import Column, LockEventTableModel
+from inspector.models.lock_events import Column, LockEventTableModel, time_text
 from inspector.services.lock_events import LockEventService
 from inspector.services.store_openers import StoreOpeners
 from inspector.widgets.lock_timeline import LockTimeline
@@ -51,17 +52,40 @@ class LockEventTableView(QTableView):
         header = self.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(Column.STORE, QHeaderView.ResizeMode.Stretch)
+        self._size_columns()
+        self._following = True
+        model.rowsAboutToBeInserted.connect(self._on_model_rows_about_to_be_inserted)
+        model.rowsInserted.connect(self._on_model_rows_inserted)
+
+    def _size_columns(self) -> None:
+        """Widths from the font: Time exactly fits the widest time there is (every time has
+        the same shape, so no row needs measuring -- the log may hold 50,000); the others fit
+        typical texts and the person may widen them."""
+        metrics = self.fontMetrics()
+        header = self.horizontalHeader()
         for column, characters in (
-            (Column.TIME, 14),
             (Column.EVENT, 14),
             (Column.HOLDER, 24),
             (Column.DURATION, 11),
             (Column.SIZE, 10),
         ):
-            header.resizeSection(column, self.fontMetrics().averageCharWidth() * characters)
-        self._following = True
-        model.rowsAboutToBeInserted.connect(self._on_model_rows_about_to_be_inserted)
-        model.rowsInserted.connect(self._on_model_rows_inserted)
+            header.resizeSection(column, metrics.averageCharWidth() * characters)
+        header.resizeSection(Column.TIME, self.time_column_width(metrics))
+
+    def time_column_width(self, metrics: QFontMetrics) -> int:
+        """What a time ("09:42:05.123") needs in a cell, written with the widest digit, or
+        what the header's title needs if that is more."""
+        widest = max("0123456789", key=metrics.horizontalAdvance)
+        sample = "".join(widest if c.isdigit() else c for c in time_text(0.0))
+        # The item delegate's text margins (QCommonStyle: focus-frame margin + 1 on each side).
+        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1
+        cell = metrics.horizontalAdvance(sample) + 2 * margin + metrics.averageCharWidth()
+        return max(cell, self.horizontalHeader().sectionSizeHint(Column.TIME))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._size_columns()
 
     @property
     def following(self) -> bool:

@@ -1,0 +1,56 @@
+"""The Lock Events dock's event table: its columns fit what they show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+from PySide6.QtGui import QFont
+
+from inspector.models.lock_events import Column, LockEventTableModel
+from inspector.services.lock_events import LockEventService
+from inspector.widgets.lock_events_dock import LockEventTableView
+from lockcore import EventKind, LockEvent
+
+
+@pytest.fixture
+def service(qtbot: Any) -> Iterator[LockEventService]:
+    events = LockEventService()
+    yield events
+    events.shutdown()
+
+
+def _add(service: LockEventService, events: list[LockEvent]) -> None:
+    service.log_about_to_append.emit(len(events))
+    service.log.extend(events)
+    service.log_appended.emit(len(events))
+
+
+def _fits(view: LockEventTableView, column: int) -> bool:
+    """Whether every row's text of ``column`` fits its width (the delegate's own measure)."""
+    return view.sizeHintForColumn(column) <= view.horizontalHeader().sectionSize(column)
+
+
+@pytest.mark.parametrize("point_size", [9, 14, 22])
+def test_the_time_column_shows_whole_times(
+    qtbot: Any, service: LockEventService, point_size: int
+) -> None:
+    model = LockEventTableModel(service)
+    view = LockEventTableView(model)
+    qtbot.addWidget(view)
+    font = QFont(view.font())
+    font.setPointSize(point_size)
+    view.setFont(font)  # a font set after the view was made resizes the column too
+    # Times with wide digits (08:48:08.888 is wider than 11:11:11.111 in most fonts).
+    moments = [datetime(2026, 12, 5, 8, 48, 8, 888_000), datetime(2026, 12, 5, 9, 42, 5, 0)]
+    _add(service, [LockEvent(m.timestamp(), EventKind.TAKEN, "/x.json", pid=1) for m in moments])
+    view.resize(900, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    assert model.index(0, Column.TIME).data() == "08:48:08.888"
+    assert _fits(view, Column.TIME)
+    # Not much more either: the store's column gets the room.
+    width = view.horizontalHeader().sectionSize(Column.TIME)
+    assert width <= view.sizeHintForColumn(Column.TIME) + 2 * view.fontMetrics().averageCharWidth()
