@@ -10,23 +10,9 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QVBoxLayout, QWidget
 
-from inspector.colours import ERROR_TEXT, WARNING_TEXT
 from inspector.display import printable_path
+from inspector.document.pane.message_bar import BarKind, MessageBar
 from inspector.services.store_directory import StoreDirectory
-
-
-def _banner(name: str, background: str, border: str) -> QLabel:
-    """A hidden, word-wrapped notice."""
-    banner = QLabel()
-    banner.setTextFormat(Qt.TextFormat.PlainText)  # it shows folder names: never taken for markup
-    banner.setObjectName(name)
-    banner.setWordWrap(True)
-    banner.setStyleSheet(
-        f"#{name} {{ background: rgba({background}, 35); border: 1px solid {border};"
-        " border-radius: 4px; padding: 6px; }"
-    )
-    banner.hide()
-    return banner
 
 
 class FolderBanners(QWidget):
@@ -35,8 +21,9 @@ class FolderBanners(QWidget):
     def __init__(self, directory: StoreDirectory, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._directory = directory
-        self.folder_banner = _banner("folderBanner", "198, 40, 40", ERROR_TEXT.light)
-        self.read_only_banner = _banner("readOnlyBanner", "158, 93, 0", WARNING_TEXT.light)
+        # Plain text (they show folder names: never taken for markup), marked by an icon.
+        self.folder_banner = MessageBar(BarKind.ERROR, "folderBanner")
+        self.read_only_banner = MessageBar(BarKind.WARNING, "readOnlyBanner")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
@@ -55,24 +42,24 @@ class FolderBanners(QWidget):
         if available:
             self.folder_banner.hide()
             return
-        self.folder_banner.setText(
+        self.folder_banner.show_message(
             self.tr(
-                "⚠ The folder {folder} no longer exists. "
+                "The folder {folder} no longer exists. "
                 "Its stores will reappear as soon as it is back."
             ).format(folder=printable_path(self._directory.folder))
         )
-        self.folder_banner.show()
 
     @Slot(bool, str)
     def _on_directory_read_only_changed(self, read_only: bool, reason: str) -> None:
         if read_only:
-            self.read_only_banner.setText(
+            self.read_only_banner.show_message(
                 self.tr(
                     "Read-only folder: {reason} The stores can be viewed; editing, saving, "
                     "recovering and breaking locks are disabled."
                 ).format(reason=reason)
             )
-        self.read_only_banner.setVisible(read_only)
+        else:
+            self.read_only_banner.hide()
 
 
 class FolderStatusLabels(QObject):

@@ -94,7 +94,7 @@ _WINDOW_AS_NOBODY = (
     print(json.dumps({
         "rows": window.model.rowCount(),
         "selected": selected and entry is not None and entry.is_locked,
-        "banner": window.read_only_banner.text() if window.read_only_banner.isVisible() else "",
+        "banner": window.read_only_banner.text if window.read_only_banner.isVisible() else "",
         "break_enabled": window.break_lock_action.isEnabled(),
         "save_enabled": window.save_action.isEnabled(),
         "break_tip": window.break_lock_action.toolTip(),

@@ -377,8 +377,9 @@ class DocumentPane(QWidget):
         if reason is not None:
             self.raw_editor.validate_now()
             self.bars.read_only_bar.show_message(
-                f"<b>Read-only:</b> {escape(reason)} Viewing only; editing and saving are "
-                "disabled.",
+                self.tr(
+                    "<b>Read-only:</b> {reason} Viewing only; editing and saving are disabled."
+                ).format(reason=escape(reason)),
                 rich=True,
             )
         else:

@@ -1,34 +1,56 @@
-"""An inline notice with optional buttons, tinted by its kind (drawing only)."""
+"""An inline notice with optional buttons, tinted by its kind (drawing only).
+
+The kind is marked by an icon from the desktop's theme (the style's own when the theme has none),
+never by a symbol character: "⚠", "✖" or an emoji draw as an empty box, or in another colour
+and size, wherever the fonts lack them (issue 12).
+"""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QStyle,
     QWidget,
 )
 
+from inspector.translation import QT_TRANSLATE_NOOP
+
+_SP = QStyle.StandardPixmap
+
 
 class BarKind(enum.Enum):
-    INFO = ("#2563eb", "i")
-    WARNING = ("#d97706", "⚠")
-    ERROR = ("#dc2626", "✖")
-    PROGRESS = ("#0891b2", "⟳")
+    """(accent colour, freedesktop icon name, the style's icon if the theme has none, what the
+    icon says to a screen reader)"""
+
+    INFO = ("#2563eb", "dialog-information", _SP.SP_MessageBoxInformation,
+            QT_TRANSLATE_NOOP("MessageBar", "Information"))  # fmt: skip
+    WARNING = ("#d97706", "dialog-warning", _SP.SP_MessageBoxWarning,
+               QT_TRANSLATE_NOOP("MessageBar", "Warning"))  # fmt: skip
+    ERROR = ("#dc2626", "dialog-error", _SP.SP_MessageBoxCritical,
+             QT_TRANSLATE_NOOP("MessageBar", "Error"))  # fmt: skip
+    PROGRESS = ("#0891b2", "view-refresh", _SP.SP_BrowserReload,
+                QT_TRANSLATE_NOOP("MessageBar", "In progress"))  # fmt: skip
 
     @property
     def accent(self) -> str:
         return self.value[0]
 
+    def icon(self, widget: QWidget) -> QIcon:
+        """The theme's icon for this kind, else ``widget``'s style's."""
+        return QIcon.fromTheme(self.value[1], widget.style().standardIcon(self.value[2]))
+
     @property
-    def glyph(self) -> str:
-        return self.value[1]
+    def spoken(self) -> str:
+        """What the icon means, translated."""
+        return QCoreApplication.translate("MessageBar", self.value[3])
 
 
 class MessageBar(QFrame):
@@ -38,8 +60,10 @@ class MessageBar(QFrame):
         super().__init__(parent)
         self.setObjectName(object_name)
         self._kind = kind
-        self._glyph = QLabel()
-        self._glyph.setAlignment(Qt.AlignmentFlag.AlignTop)
+        #: The kind's icon (no text).
+        self.icon_label = QLabel()
+        self.icon_label.setObjectName(f"{object_name}Icon")
+        self.icon_label.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -48,7 +72,7 @@ class MessageBar(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 8, 6)
         layout.setSpacing(8)
-        layout.addWidget(self._glyph)
+        layout.addWidget(self.icon_label)
         layout.addWidget(self.label, 1)
         layout.addLayout(self._buttons)
         self.set_kind(kind)
@@ -65,9 +89,20 @@ class MessageBar(QFrame):
             f"{tint.blue()}, {tint.alpha()}); border: 1px solid {kind.accent}; "
             f"border-left: 4px solid {kind.accent}; border-radius: 4px; }}"
         )
-        self._glyph.setText(
-            f"<span style='color:{kind.accent}; font-weight:bold'>{kind.glyph}</span>"
+        self._show_icon()
+
+    def _show_icon(self) -> None:
+        # As tall as a line of the text beside it, sharp on a high-density screen.
+        side = self.label.fontMetrics().height()
+        self.icon_label.setPixmap(
+            self._kind.icon(self).pixmap(QSize(side, side), self.devicePixelRatioF())
         )
+        self.icon_label.setAccessibleName(self._kind.spoken)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._show_icon()
 
     def add_button(self, text: str, on_click: Callable[[], None], name: str = "") -> QPushButton:
         button = QPushButton(text)
