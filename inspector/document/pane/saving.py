@@ -1,10 +1,26 @@
-"""Waiting for a save to end while the event loop keeps running (closing with unsaved edits)."""
+"""The pane's part that writes: save, review, save a copy, restore a version, convert to
+UTF-8, and how each ends; and waiting for a save to end while the event loop keeps running
+(closing with unsaved edits)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from PySide6.QtCore import QEventLoop, QObject, SignalInstance
+from PySide6.QtCore import (
+    QEventLoop,
+    QObject,
+    SignalInstance,
+    Slot,
+)
+
+from inspector.display import printable_path
+from inspector.document.choices import ConflictDecision
+from inspector.document.conversion import NotConvertibleError, describe_conversion
+from inspector.document.pane.pane_state import TREE_TAB, PaneState
+from inspector.document.review import SaveReview
+from inspector.document.save_service import SaveConflict, SaveResult
+from inspector.document.session import save_summary
 
 
 def save_and_wait(
@@ -43,3 +59,239 @@ def save_and_wait(
         saved.disconnect(on_saved)
         ended_unwritten.disconnect(on_unwritten)
     return bool(outcome and outcome[0])
+
+
+class PaneSaving(PaneState):
+    """Starts the session's writes and shows how they end."""
+
+    def save(self) -> bool:
+        """Start saving the edits; False when there is nothing to save or it cannot start.
+
+        With ``review_before_first_save``, the first save shows Review changes instead and
+        saves when the person says so.
+        """
+        if self.review_before_first_save and not self._reviewed:
+            return self.review_changes()
+        if self._session.is_saving or self._session.loaded is None:
+            return False
+        if self._session.read_only_reason is not None:
+            self.status_message.emit(
+                self.tr("Not saved: {reason}").format(reason=self._session.read_only_reason)
+            )
+            return False
+        if self._raw_text_refused(advise_fix=True):
+            return False
+        if not self.schema.confirm_save(self):
+            self.status_message.emit(self.tr("Not saved: the document breaks its schema."))
+            return False
+        return self._session.save()
+
+    def save_copy_as(self) -> bool:
+        """Ask for a path, then save the document as edited there (see :meth:`save_copy`)."""
+        if not self._can_save_copy():
+            return False
+        target = self.copy_path_prompt(self)
+        return bool(target) and self.save_copy(str(target))
+
+    def save_copy(self, target: str, *, overwrite: bool = False) -> bool:
+        """Write the document as edited to ``target`` through its lock; this store and its
+        unsaved edits stay as they are. A file at ``target`` is replaced only when the person
+        says so (:attr:`replace_prompt`, asked under no lock when the save finds it)."""
+        if not self._can_save_copy():
+            return False
+        if self._raw_text_refused():
+            return False
+        return self._session.save_copy(target, overwrite=overwrite)
+
+    def _raw_text_refused(self, *, advise_fix: bool = False) -> bool:
+        """Apply typing not yet taken in; True (and said) when the raw text is not valid JSON,
+        so that nothing is saved, copied or reviewed from it."""
+        self.raw_editor.validate_now()
+        error = self.raw_editor.error
+        if not self._raw_invalid or error is None:
+            return False
+        if advise_fix:
+            message = self.tr(
+                "Not saved: the raw text is not valid JSON ({error}). Fix it or undo before saving."
+            )
+        else:
+            message = self.tr("Not saved: the raw text is not valid JSON ({error}).")
+        self._report_error(message.format(error=error.describe()))
+        return True
+
+    @Slot()
+    def _on_save_copy_clicked(self) -> None:
+        self.save_copy_as()
+
+    @Slot(str)
+    def _on_copy_saved(self, path: str) -> None:
+        self._end_save()
+        message = self.tr("Saved a copy as {path}.").format(path=printable_path(path))
+        if self.is_dirty:
+            message += " " + self.tr("{name} itself still has unsaved edits.").format(
+                name=self.file_name
+            )
+        self.notice_bar.show_message(message)
+
+    @Slot(str)
+    def _on_copy_target_exists(self, path: str) -> None:
+        if self.replace_prompt(self, path):
+            self.save_copy(path, overwrite=True)
+
+    @Slot(str)
+    def _on_place_unwritable(self, path: str) -> None:
+        if path == self._session.path:
+            self.save_copy_button.show()
+
+    def restore_version(self, document: Any, label: str) -> bool:
+        """Save a kept version's ``document`` over the store, merged with what changed on disk
+        meanwhile (see :meth:`EditSession.restore`); False when it cannot start."""
+        if self._session.path is None or self._session.is_saving:
+            return False
+        if self.is_dirty:
+            self._report_error(
+                self.tr("Not restored: save or revert your edits of {name} first.").format(
+                    name=self.file_name
+                )
+            )
+            return False
+        if self._session.read_only_reason is not None:
+            self.status_message.emit(
+                self.tr("Not restored: {reason}").format(reason=self._session.read_only_reason)
+            )
+            return False
+        return self._session.restore(document, label)
+
+    def review_changes(self) -> bool:
+        """Compute, off the GUI thread, the diff a save would write, then show it
+        (``review_prompt``); the save starts if the person accepts. False if nothing to review."""
+        path = self._session.path
+        if path is None or self._session.loaded is None or self._session.is_saving:
+            return False
+        if not self.is_dirty:
+            self.status_message.emit(
+                self.tr("{name}: no changes to save.").format(name=self.file_name)
+            )
+            return False
+        if self._raw_text_refused():
+            return False
+        self._review_request = self._service.review(
+            path, self._session.base, self._model.document()
+        )
+        self.status_message.emit(
+            self.tr("Comparing {name} with what saving would write…").format(name=self.file_name)
+        )
+        return True
+
+    @Slot()
+    def _on_review_triggered(self) -> None:
+        self.review_changes()
+
+    @Slot(int, object)
+    def _on_review_ready(self, request_id: int, review: SaveReview) -> None:
+        if request_id != self._review_request or review.path != self._session.path:
+            return  # another document is shown now, or a newer review was asked for
+        self._review_request = 0
+        if self.review_prompt(self, review):
+            self._reviewed = True
+            self.save()
+
+    def revert(self) -> None:
+        """Drop unsaved edits and show the file as it is on disk now."""
+        if self._session.path is None or self._session.is_saving:
+            return
+        self._discard_edits()
+        self.status_message.emit(self.tr("Reverted {name}.").format(name=self.file_name))
+        self._session.reload()
+
+    def convert_to_utf8(self) -> bool:
+        """Ask, then convert the shown file, which is not UTF-8, to UTF-8 (see
+        :meth:`EditSession.convert_to_utf8`); False when there is nothing to ask about. The
+        question does not block: the conversion starts when it is answered yes, if the pane
+        still shows the very version it asked about."""
+        loaded = self._session.loaded
+        if loaded is None or not self._session.can_convert:
+            return False
+        try:
+            source, preview = describe_conversion(loaded)
+        except NotConvertibleError as error:
+            self._report_error(f"Cannot convert {loaded.name} to UTF-8: {error}.")
+            return False
+        policy = self._session.policy()
+        if policy.secret_file and not policy.revealed:  # as the raw view hides it
+            preview = "(The values of this file are secret: reveal them to see its text.)"
+
+        def answer(yes: bool) -> None:
+            if not yes:
+                return
+            if self._session.loaded is loaded and self._session.can_convert:
+                self._session.convert_to_utf8()
+            else:  # another version or store is shown now: what was asked about is gone
+                self.status_message.emit(
+                    self.tr("{name} changed while you were asked; nothing was converted.").format(
+                        name=loaded.name
+                    )
+                )
+
+        self.convert_prompt(self, source, preview, answer)
+        return True
+
+    def cancel_save(self) -> None:
+        """Stop a save that is waiting for the lock; nothing is written."""
+        self._session.cancel_save()
+
+    # -- saving -------------------------------------------------------------------------------
+    @Slot()
+    def _on_save_started(self) -> None:
+        self._hide_error()
+        self._refresh_raw()
+        self.progress_bar.show_message(self.tr("Saving {name}…").format(name=self.file_name))
+        self._update_actions()
+
+    def _end_save(self) -> None:
+        self.progress_bar.hide()
+        self._refresh_raw()
+        self._update_actions()
+
+    @Slot(str)
+    def _on_save_progress(self, message: str) -> None:
+        self.progress_bar.show_message(message[:1].upper() + message[1:])
+
+    @Slot(object)
+    def _on_saved(self, result: SaveResult) -> None:
+        self._hide_error()
+        # What another process had changed on disk is merged into what was just written.
+        self.change_bar.hide()
+        self.tabs.setTabEnabled(TREE_TAB, True)
+        self._end_save()
+        if result.quarantined_to:
+            self.notice_bar.show_message(save_summary(result))
+        else:
+            self.notice_bar.hide()  # what it said (a symbolic link replaced) holds no more
+        self._update_header()
+        self._update_dirty()
+        self.saved.emit(result.path)
+
+    @Slot(object)
+    def _on_conflict_found(self, conflict: SaveConflict) -> None:
+        self._end_save()
+        self._conflicts.present(self.file_name, conflict, self._session.policy())
+
+    @Slot(object)
+    def _on_choice_made(self, decision: ConflictDecision) -> None:
+        self._session.resolve_conflict(decision)
+
+    @Slot(str, str)
+    def _on_save_failed(self, _path: str, message: str) -> None:
+        self.error_bar.show_message(message)
+        self._save_error_shown = True
+
+    @Slot(str)
+    def _on_save_ended_unwritten(self, path: str) -> None:
+        self._end_save()
+        self.save_ended_unwritten.emit(path)
+
+    def _save_and_wait(self) -> bool:
+        """Save and wait (the event loop keeps running) for the outcome; True when written."""
+        return save_and_wait(self, self.save, self.saved, self.save_ended_unwritten,
+                             nothing_to_save=lambda: not self.is_dirty)  # fmt: skip

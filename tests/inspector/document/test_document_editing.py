@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from inspector.document import DocumentPane
-from inspector.document.pane.document_pane import RAW_TAB, TREE_TAB
+from inspector.document.pane.pane_state import RAW_TAB, TREE_TAB
 
 
 def test_a_valid_document_opened_after_a_corrupt_one_opens_in_the_tree(

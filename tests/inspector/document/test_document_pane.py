@@ -801,7 +801,7 @@ def test_a_repeated_key_is_marked_in_the_tree_and_every_occurrence_is_kept(
 def test_repeated_keys_are_marked_in_the_raw_text(
     qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
 ) -> None:
-    from inspector.document.pane.document_pane import RAW_TAB
+    from inspector.document.pane.pane_state import RAW_TAB
 
     raw = b'\xef\xbb\xbf{\n  "theme": "dark",\n  "n": 1,\n  "theme": "light"\n}\n'
     path = tmp_path / "settings.json"

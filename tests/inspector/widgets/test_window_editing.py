@@ -271,7 +271,7 @@ def test_a_non_standard_store_says_why_in_the_table_and_the_pane_and_keeps_its_b
 
 
 def test_a_big_document_in_the_raw_tab_keeps_the_splitter_where_it_was(qtbot, main_window):
-    from inspector.document.pane.document_pane import RAW_TAB
+    from inspector.document.pane.pane_state import RAW_TAB
 
     window = main_window
     pane = window.document_pane

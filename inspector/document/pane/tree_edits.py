@@ -1,0 +1,77 @@
+"""The pane's part that edits the tree (add, delete, the context menu) and follows the undo
+stack."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Slot
+
+from inspector.document.nodes import format_json_path
+from inspector.document.pane.pane_state import TREE_TAB, PaneState
+
+
+class PaneTreeEdits(PaneState):
+    """Tree edits and what follows each step of the undo stack."""
+
+    # -- tree edits -------------------------------------------------------------------------
+    @Slot()
+    def _on_add_triggered(self) -> None:
+        current = self.tree_view.currentIndex()
+        if not current.isValid():
+            current = self._model.index(0, 0)
+        new_index = self._model.insert_entry(current)
+        if new_index.isValid():
+            self.tabs.setCurrentIndex(TREE_TAB)
+            self.tree_view.expand(new_index.parent())
+            self.tree_view.setCurrentIndex(new_index)
+            self.tree_view.scrollTo(new_index)
+            if self._model.flags(new_index) & Qt.ItemFlag.ItemIsEditable:
+                self.tree_view.edit(new_index)
+
+    @Slot()
+    def _on_delete_triggered(self) -> None:
+        current = self.tree_view.currentIndex()
+        node = self._model.node(current)
+        if node is not None and self._model.remove_entry(current):
+            self.status_message.emit(
+                self.tr("Deleted {entry}.").format(entry=format_json_path(node.json_path()))
+            )
+
+    @Slot(QPoint)
+    def _on_tree_context_menu_requested(self, position: QPoint) -> None:
+        actions = [self.add_action, self.delete_action]
+        node = self._model.node(self.tree_view.indexAt(position))
+        from_schema = None if self._session.read_only_reason else (
+            self.schema.add_from_schema_menu(node, self.tree_view)
+        )  # fmt: skip
+        if from_schema is not None:
+            actions.append(from_schema.menuAction())
+        self.tree_view.popup_context_menu(position, actions)
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self._update_actions()
+
+    @Slot(str)
+    def _on_edit_rejected(self, message: str) -> None:
+        self.status_message.emit(message)
+
+    @Slot(int)
+    def _on_index_changed(self, _index: int) -> None:
+        self.raw_editor.cancel_pending()  # the document moved on; stale typing must not win
+        self._raw_source = None
+        self._refresh_raw()
+        self.finder.document_changed()
+        self.schema.document_changed()
+        loaded = self._session.loaded
+        if loaded is not None and loaded.kind.repairable:
+            self.tabs.setTabEnabled(TREE_TAB, self._model.has_document)
+        self._update_actions()
+        self._update_dirty()
+
+    @Slot(bool)
+    def _on_can_undo_changed(self, _can: bool) -> None:
+        self._update_actions()
+
+    @Slot(bool)
+    def _on_clean_changed(self, _clean: bool) -> None:
+        self._update_dirty()
