@@ -11,8 +11,10 @@ follows a planted symlink, and never destroys bytes it cannot parse.
 from lockcore._acquire import CancelCheck, OnWait
 from lockcore._break import break_stale_lock
 from lockcore._classify import JSONCheck, JSONKind, classify_json
+from lockcore._duplicates import locked_remove_duplicate_key
 from lockcore._errors import (
     CorruptJSONError,
+    DuplicateKeyChangedError,
     FileLockError,
     HolderAliveError,
     LockCancelled,
@@ -62,6 +64,7 @@ __all__ = [
     "CancelCheck",
     "CorruptJSONError",
     "DuplicateKey",
+    "DuplicateKeyChangedError",
     "EventKind",
     "FileLock",
     "FileLockError",
@@ -104,6 +107,7 @@ __all__ = [
     "list_versions",
     "lock_path_for",
     "locked_read_json",
+    "locked_remove_duplicate_key",
     "locked_update_json",
     "locked_write_json",
     "read_version",

@@ -113,3 +113,21 @@ class NonFiniteNumberError(FileLockError, ValueError):
     ) -> None:
         super().__init__(message, path)
         self.location = location
+
+
+class DuplicateKeyChangedError(FileLockError, LookupError):
+    """A repeated key's occurrence was not removed: the file no longer holds that key's
+    occurrences as the caller saw them (another process changed, removed or repeated them, or
+    the file is gone); nothing was written. ``.location`` and ``.key`` say which key."""
+
+    def __init__(
+        self,
+        message: str,
+        path: str | os.PathLike[str],
+        *,
+        location: tuple[str | int, ...],
+        key: str,
+    ) -> None:
+        super().__init__(message, path)
+        self.location = location
+        self.key = key

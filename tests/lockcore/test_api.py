@@ -19,6 +19,7 @@ from _procs import Worker
 import lockcore
 from lockcore import (
     CorruptJSONError,
+    DuplicateKeyChangedError,
     FileLock,
     FileLockError,
     HolderAliveError,
@@ -78,6 +79,7 @@ def test_public_names_are_the_contract() -> None:
         (HolderAliveError, PermissionError),
         (LockChangedError, FileExistsError),
         (CorruptJSONError, ValueError),
+        (DuplicateKeyChangedError, LookupError),
     ],
 )
 def test_errors_subclass_the_base_and_their_builtin(error: type, builtin: type) -> None:

@@ -22,6 +22,7 @@ from _procs import Worker
 import lockcore
 from lockcore import (
     CorruptJSONError,
+    DuplicateKeyChangedError,
     FileLock,
     FileLockError,
     HolderAliveError,
@@ -288,6 +289,7 @@ def _every_error(tmp_path: Path) -> list[FileLockError]:
         NotDurableError("committed, not synced", path),
         NonFiniteNumberError("NaN", path, ("a", 0)),
         NotDurableError("written, not synced", path),
+        DuplicateKeyChangedError("changed", path, location=("a", 0), key="theme"),
     ]
 
 
