@@ -13,7 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.models.store_table import FIGURE_COLUMNS, Column, StoreTableModel
+from inspector.models.store_columns import FIGURE_COLUMNS, Column
+from inspector.models.store_table import StoreTableModel
 from inspector.presentation import LOCK_WORDS, translated
 
 _COLUMN_WIDTHS = {

@@ -24,7 +24,7 @@ from inspector.document.conflict_dialog import ConflictDialog
 from inspector.document.merge import three_way_merge
 from inspector.document.secrets import SecretPolicy
 from inspector.document.tree_model import TYPE_COLUMN, VALUE_COLUMN
-from inspector.models.store_table import Column
+from inspector.models.store_columns import Column
 from inspector.presentation import HEALTH_COLOURS
 from inspector.services.lock_actions import LockActions
 from inspector.services.store_directory import StoreHealth

@@ -12,7 +12,7 @@ from inspector.app import create_main_window
 from inspector.document.pane.header import _KIND_WORDS
 from inspector.document.results import DocumentKind
 from inspector.document.save_service import DocumentService, SaveRequest
-from inspector.models.store_table import Column
+from inspector.models.store_columns import Column
 from inspector.presentation import HEALTH_WORDS
 from inspector.services.scanner import StoreHealth
 from inspector.translation import install_translators

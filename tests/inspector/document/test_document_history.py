@@ -195,7 +195,7 @@ def test_the_table_counts_kept_versions_instead_of_listing_them(
 ) -> None:
     from PySide6.QtCore import Qt as QtRoles
 
-    from inspector.models.store_table import Column
+    from inspector.models.store_columns import Column
 
     store = os.path.join(store_folder, "settings.json")
     for n in range(3):

@@ -16,7 +16,8 @@ from PySide6.QtCore import (
 )
 
 from inspector.display import printable_path
-from inspector.models.store_table import SORT_ROLE, Column, StoreTableModel
+from inspector.models.store_columns import SORT_ROLE, Column
+from inspector.models.store_table import StoreTableModel
 from inspector.presentation import HEALTH_WORDS, format_age, format_size
 from inspector.services.store_directory import StoreEntry, StoreHealth
 from lockcore import LockFormat, LockInfo, LockState

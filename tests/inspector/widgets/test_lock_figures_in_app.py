@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from inspector.document.tree_model import VALUE_COLUMN
-from inspector.models.store_table import FIGURE_COLUMNS, Column
+from inspector.models.store_columns import FIGURE_COLUMNS, Column
 from inspector.widgets.store_figures_line import figures_text
 
 DEADLINE_MS = 10_000

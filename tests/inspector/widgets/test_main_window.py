@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from inspector.app import create_main_window
 from inspector.document import UnsavedChoice
 from inspector.document.tree_model import VALUE_COLUMN
-from inspector.models.store_table import Column
+from inspector.models.store_columns import Column
 from inspector.services.store_directory import StoreHealth
 from lockcore import LockState, inspect_lock
 

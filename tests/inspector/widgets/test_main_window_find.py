@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from inspector.document import UnsavedChoice
-from inspector.models.store_table import Column
+from inspector.models.store_columns import Column
 
 
 def test_ctrl_f_filters_stores_from_the_table_and_finds_in_the_document_from_the_pane(

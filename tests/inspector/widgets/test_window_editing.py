@@ -236,7 +236,7 @@ NON_STANDARD_STORE = (
 def test_a_non_standard_store_says_why_in_the_table_and_the_pane_and_keeps_its_bytes(
     qtbot, main_window
 ):
-    from inspector.models.store_table import Column
+    from inspector.models.store_columns import Column
     from inspector.services.store_directory import StoreHealth
 
     window = main_window

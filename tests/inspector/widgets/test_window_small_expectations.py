@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
 from inspector.app import create_main_window
-from inspector.models.store_table import Column
+from inspector.models.store_columns import Column
 from inspector.settings import AppSettings
 
 

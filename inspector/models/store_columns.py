@@ -1,0 +1,288 @@
+"""The store table's columns and what each cell of a row says, per column and role (the
+text, icon, tooltip, colour, alignment, sort value and filter text).
+
+:class:`StoreTableModel` (``store_table.py``) keeps the rows, their order and the filter; it
+answers ``data()`` through :class:`StoreCells`, a mixin that reads nothing but the entry, the
+contention figures and the open document's schema verdict.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import (
+    QCoreApplication,
+    Qt,
+)
+from PySide6.QtGui import QColor, QIcon
+
+from inspector.display import printable_path
+from inspector.models.lock_events import duration_text, holder_text
+from inspector.presentation import (
+    HEALTH_COLOURS,
+    STALE_LOCK_COLOUR,
+    format_age,
+    format_size,
+    format_time,
+    health_word,
+    lock_icon_name,
+    lock_tooltip,
+    lock_word,
+    process_label,
+    process_tooltip,
+)
+from inspector.resources import icon
+from inspector.services.lock_figures import StoreFigures
+from inspector.services.store_directory import (
+    StoreEntry,
+)
+from inspector.translation import QT_TRANSLATE_NOOP
+from lockcore import StoreFileKind, classify_store_file
+
+#: Role returning a value that sorts naturally (numbers as numbers, missing values first).
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: Role returning the text the filter searches: file, process, lock word and health.
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 2
+_ANSWERED_ROLES = frozenset(
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        SORT_ROLE,
+        FILTER_ROLE,
+    )
+)
+
+
+class Column(enum.IntEnum):
+    """The table's columns, in display order."""
+
+    FILE = 0
+    LOCK = 1
+    PID = 2
+    PROCESS = 3
+    AGE = 4
+    SIZE = 5
+    MODIFIED = 6
+    HEALTH = 7
+    # The lock's contention figures (from the lock event stream), hidden until asked for.
+    HOLDS_PER_MINUTE = 8
+    HOLD_P50 = 9
+    HOLD_P99 = 10
+    HOLD_MAX = 11
+    LAST_HOLDER = 12
+    LONGEST_WAIT = 13
+
+
+#: The columns of contention figures (shown through the header's context menu).
+FIGURE_COLUMNS = (
+    Column.HOLDS_PER_MINUTE,
+    Column.HOLD_P50,
+    Column.HOLD_P99,
+    Column.HOLD_MAX,
+    Column.LAST_HOLDER,
+    Column.LONGEST_WAIT,
+)
+#: Gives a store's contention figures (see set_figures_source).
+FiguresProvider = Callable[[str], StoreFigures]
+
+
+# The words the table shows are marked for pyside6-lupdate here (QT_TRANSLATE_NOOP gives back
+# the English) and translated where shown, through translated().
+_HEADERS = {
+    Column.FILE: QT_TRANSLATE_NOOP("StoreTableModel", "File"),
+    Column.LOCK: QT_TRANSLATE_NOOP("StoreTableModel", "Lock"),
+    Column.PID: QT_TRANSLATE_NOOP("StoreTableModel", "PID"),
+    Column.PROCESS: QT_TRANSLATE_NOOP("StoreTableModel", "Process"),
+    Column.AGE: QT_TRANSLATE_NOOP("StoreTableModel", "Lock age"),
+    Column.SIZE: QT_TRANSLATE_NOOP("StoreTableModel", "Size"),
+    Column.MODIFIED: QT_TRANSLATE_NOOP("StoreTableModel", "Modified"),
+    Column.HEALTH: QT_TRANSLATE_NOOP("StoreTableModel", "Health"),
+    Column.HOLDS_PER_MINUTE: QT_TRANSLATE_NOOP("StoreTableModel", "Holds/min"),
+    Column.HOLD_P50: QT_TRANSLATE_NOOP("StoreTableModel", "Hold p50"),
+    Column.HOLD_P99: QT_TRANSLATE_NOOP("StoreTableModel", "Hold p99"),
+    Column.HOLD_MAX: QT_TRANSLATE_NOOP("StoreTableModel", "Hold max"),
+    Column.LAST_HOLDER: QT_TRANSLATE_NOOP("StoreTableModel", "Last holder"),
+    Column.LONGEST_WAIT: QT_TRANSLATE_NOOP("StoreTableModel", "Our longest wait"),
+}
+
+
+_NUMERIC = (
+    Column.PID,
+    Column.AGE,
+    Column.SIZE,
+    Column.HOLDS_PER_MINUTE,
+    Column.HOLD_P50,
+    Column.HOLD_P99,
+    Column.HOLD_MAX,
+    Column.LONGEST_WAIT,
+)
+_FIRST_FIGURE = int(Column.HOLDS_PER_MINUTE)
+_FILE_COLUMN = int(Column.FILE)
+_AGE_COLUMN = int(Column.AGE)
+_COLUMNS = tuple(Column)
+_COLUMN_COUNT = len(_COLUMNS)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+class StoreCells:
+    """What each cell of a row says (mixed into :class:`StoreTableModel`)."""
+
+    _figures: FiguresProvider | None
+    _schema_note: tuple[str, str] | None
+
+    def _value(  # noqa: PLR0911 - one answer per role
+        self, entry: StoreEntry, column: Column, role: int
+    ) -> Any:
+        if column >= _FIRST_FIGURE:
+            return self._figure_value(entry, column, role)
+        note = self._schema_note
+        if (
+            note is not None
+            and column == Column.HEALTH
+            and role in (_DISPLAY, _TOOLTIP)
+            and entry.path == note[0]
+        ):
+            return f"{health_word(entry.health)}; {note[1]}"
+        if role == _DISPLAY:
+            return self._display(entry, column)
+        if role == _DECORATION:
+            return self._lock_icon(entry) if column == Column.LOCK else None
+        if role == _TOOLTIP:
+            return self._tooltip(entry, column)
+        if role == _FOREGROUND:
+            return self._foreground(entry, column)
+        if role == _ALIGNMENT:
+            return _RIGHT_ALIGNED if column in _NUMERIC else None
+        if role == SORT_ROLE:
+            return self._sort_key(entry, column)
+        if role == FILTER_ROLE:
+            return self._filter_text(entry)
+        return None
+
+    def _figure_value(  # noqa: PLR0911 - one answer per role and kind of figure
+        self, entry: StoreEntry, column: Column, role: int
+    ) -> Any:
+        if self._figures is None or role not in (_DISPLAY, SORT_ROLE, _ALIGNMENT, _TOOLTIP):
+            return None
+        if role == _ALIGNMENT:
+            return _RIGHT_ALIGNED if column in _NUMERIC else None
+        figures = self._figures(entry.path)
+        if column == Column.LAST_HOLDER:
+            holder = figures.last_holder
+            text = holder_text(holder) if holder is not None else ""
+            return text.casefold() if role == SORT_ROLE else text or None
+        if column == Column.HOLDS_PER_MINUTE:
+            value: float | None = figures.holds_per_minute
+        else:
+            value = {
+                Column.HOLD_P50: figures.hold_p50,
+                Column.HOLD_P99: figures.hold_p99,
+                Column.HOLD_MAX: figures.hold_max,
+                Column.LONGEST_WAIT: figures.longest_wait,
+            }[column]
+        if role == SORT_ROLE:
+            return -1.0 if value is None else value
+        if role == _TOOLTIP:
+            return None
+        if column == Column.HOLDS_PER_MINUTE:
+            return str(figures.holds_per_minute)
+        return duration_text(value)
+
+    @staticmethod
+    def _display(entry: StoreEntry, column: Column) -> str:  # noqa: PLR0911 - a case per column
+        info = entry.lock
+        if column == Column.FILE:
+            return entry.name
+        if column == Column.LOCK:
+            return lock_word(entry)
+        if column == Column.HEALTH:
+            return health_word(entry.health)
+        if column == Column.SIZE:
+            return format_size(entry.size)
+        if column == Column.MODIFIED:
+            return format_time(entry.mtime)
+        if info is None or not info.is_locked:
+            return ""
+        if column == Column.PID:
+            return "" if info.pid is None else str(info.pid)
+        if column == Column.PROCESS:
+            return process_label(info)
+        return format_age(info.age())  # Column.AGE
+
+    @staticmethod
+    def _filter_text(entry: StoreEntry) -> str:
+        info = entry.lock
+        process = process_label(info) if info is not None and info.is_locked else ""
+        return "\n".join((entry.name, process, lock_word(entry), health_word(entry.health)))
+
+    @staticmethod
+    def _lock_icon(entry: StoreEntry) -> QIcon:
+        return icon(lock_icon_name(entry.lock_state))
+
+    @staticmethod
+    def _tooltip(entry: StoreEntry, column: Column) -> str | None:
+        info = entry.lock
+        if column == Column.FILE:
+            # Kept versions (up to 20 a store) are counted, not listed: View > History has them.
+            versions = [
+                leftover
+                for leftover in entry.leftovers
+                if (classify_store_file(leftover) or (None,))[0] is StoreFileKind.VERSION
+            ]
+            extra = "".join(
+                f"\n  + {printable_path(leftover)}"
+                for leftover in entry.leftovers
+                if leftover not in versions
+            )
+            if versions:
+                count = len(versions)
+                words = (
+                    "1 kept version (View ▸ History)"
+                    if count == 1
+                    else "{count} kept versions (View ▸ History)"
+                )
+                extra += "\n  + " + QCoreApplication.translate("StoreTableModel", words).format(
+                    count=count
+                )
+            return printable_path(entry.path) + extra
+        if column == Column.LOCK:
+            return lock_tooltip(entry)
+        if column == Column.PROCESS and info is not None and info.is_locked:
+            return process_tooltip(info)
+        if column == Column.HEALTH:
+            return entry.health_detail or None
+        return None
+
+    @staticmethod
+    def _foreground(entry: StoreEntry, column: Column) -> QColor | None:
+        if column == Column.HEALTH and entry.health in HEALTH_COLOURS:
+            return HEALTH_COLOURS[entry.health].for_palette()
+        if column == Column.LOCK and entry.lock is not None and entry.lock.is_stale:
+            return STALE_LOCK_COLOUR.for_palette()
+        return None
+
+    @staticmethod
+    def _sort_key(entry: StoreEntry, column: Column) -> Any:
+        info = entry.lock
+        locked = info is not None and info.is_locked
+        if column == Column.PID:
+            return (info.pid or 0) if locked and info is not None else -1
+        if column == Column.AGE:
+            age = info.age() if locked and info is not None else None
+            return -1.0 if age is None else age
+        if column == Column.SIZE:
+            return -1 if entry.size is None else entry.size
+        if column == Column.MODIFIED:
+            return -1.0 if entry.mtime is None else entry.mtime
+        return StoreCells._display(entry, column).casefold()
