@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from html import escape
-from typing import Any, Final
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFontDatabase, QPalette, QTextCursor, QTextFormat
+from PySide6.QtGui import QFontDatabase, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -31,43 +31,24 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QTableWidget,
     QTableWidgetItem,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from inspector.colours import WARNING_TEXT
 from inspector.document.choices import ConflictChoice, ConflictDecision
+from inspector.document.conflict_text import (
+    SIDE_BY_SIDE_LIMIT,
+    entry_count_exceeds,
+    line_numbers,
+    lines_of,
+    mark_lines,
+    pretty_text,
+)
 from inspector.document.highlighter import JsonHighlighter
 from inspector.document.merge import ABSENT, ConflictKey, MergeConflict, Side
 from inspector.document.results import NO_DOCUMENT
 from inspector.document.secrets import MASK, SecretPolicy, mask_document
-
-SIDE_BY_SIDE_LIMIT: Final = 1_000
-"""Most entries a version may have to be shown whole: laying out and highlighting the text takes
-about 40-70 µs a line on the GUI thread (300,000 entries froze the dialog for 12 s)."""
-
-
-def _entry_count_exceeds(document: Any, limit: int) -> bool:
-    """Whether ``document`` has more than ``limit`` values (stops counting there)."""
-    pending = [document]
-    count = 0
-    while pending:
-        value = pending.pop()
-        count += 1
-        if count > limit:
-            return True
-        if isinstance(value, dict):
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-    return False
-
-
-def _pretty(document: Any, policy: SecretPolicy) -> str:
-    if document is NO_DOCUMENT or document is ABSENT:
-        return "(no valid JSON on disk)"
-    return json.dumps(mask_document(document, policy), indent=2, ensure_ascii=False)
 
 
 def _shown_value(conflict: MergeConflict, value: Any, policy: SecretPolicy) -> str:
@@ -91,55 +72,6 @@ def _short(text: str, limit: int = 40) -> str:
 
 def _tooltip_text(text: str, limit: int = 600) -> str:
     return escape(_short(text, limit))
-
-
-def line_numbers(document: Any) -> dict[tuple[str | int, ...], int]:
-    """The line (from 0) where each path starts in ``json.dumps(document, indent=2)``."""
-    lines: dict[tuple[str | int, ...], int] = {}
-
-    def walk(value: Any, path: tuple[str | int, ...], line: int) -> int:
-        """Record ``value`` starting at ``line``; return the number of lines after its first."""
-        lines[path] = line
-        if isinstance(value, dict) and value:
-            members: list[tuple[str | int, Any]] = list(value.items())
-        elif isinstance(value, list) and value:
-            members = list(enumerate(value))
-        else:
-            return 0
-        extra = 0
-        for step, member in members:
-            extra += 1 + walk(member, (*path, step), line + extra + 1)
-        return extra + 1  # the closing bracket
-
-    if document is not NO_DOCUMENT and document is not ABSENT:
-        walk(document, (), 0)
-    return lines
-
-
-def _mark_lines(view: QPlainTextEdit, numbers: list[int]) -> None:
-    selections: list[QTextEdit.ExtraSelection] = []
-    for number in numbers:
-        selection = QTextEdit.ExtraSelection()
-        selection.format.setBackground(QColor(217, 119, 6, 60))
-        selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
-        selection.cursor = QTextCursor(view.document().findBlockByNumber(number))
-        selections.append(selection)
-    view.setExtraSelections(selections)
-    if numbers:
-        view.setTextCursor(QTextCursor(view.document().findBlockByNumber(min(numbers))))
-        view.centerCursor()
-
-
-def _nearest_line(
-    lines: dict[tuple[str | int, ...], int], path: tuple[str | int, ...]
-) -> int | None:
-    """The line of ``path``, or of the nearest entry above it that the document has.
-
-    Conflict paths count array positions in the base, which a side may have shifted."""
-    for length in range(len(path), -1, -1):
-        if path[:length] in lines:
-            return lines[path[:length]]
-    return None
 
 
 class ConflictDialog(QDialog):
@@ -246,10 +178,10 @@ class ConflictDialog(QDialog):
         note instead (the table holds every conflicting entry's values)."""
         panes = QGridLayout()
         too_long = any(
-            _entry_count_exceeds(version, SIDE_BY_SIDE_LIMIT) for version in (mine, theirs)
+            entry_count_exceeds(version, SIDE_BY_SIDE_LIMIT) for version in (mine, theirs)
         )
-        self.mine_view = self._text_view("" if too_long else _pretty(mine, policy))
-        self.theirs_view = self._text_view("" if too_long else _pretty(theirs, policy))
+        self.mine_view = self._text_view("" if too_long else pretty_text(mine, policy))
+        self.theirs_view = self._text_view("" if too_long else pretty_text(theirs, policy))
         # Names for screen readers: the views show no label of their own.
         self.mine_view.setAccessibleName(self.tr("Mine: your unsaved edit"))
         self.theirs_view.setAccessibleName(self.tr("Theirs: on disk when you saved"))
@@ -270,8 +202,8 @@ class ConflictDialog(QDialog):
             return panes
         mine_lines, theirs_lines = line_numbers(mine), line_numbers(theirs)
         paths = [conflict.path for conflict in conflicts]
-        _mark_lines(self.mine_view, _lines_of(mine_lines, paths))
-        _mark_lines(self.theirs_view, _lines_of(theirs_lines, paths))
+        mark_lines(self.mine_view, lines_of(mine_lines, paths))
+        mark_lines(self.theirs_view, lines_of(theirs_lines, paths))
         panes.addWidget(self._caption(self.tr("Mine — your unsaved edit")), 0, 0)
         panes.addWidget(self._caption(self.tr("Theirs — on disk when you saved")), 0, 1)
         panes.addWidget(self.mine_view, 1, 0)
@@ -492,13 +424,6 @@ class ConflictDialog(QDialog):
     @Slot(int)
     def _on_finished(self, _result: int) -> None:
         self.choice_made.emit(self.decision)
-
-
-def _lines_of(
-    lines: dict[tuple[str | int, ...], int], paths: list[tuple[str | int, ...]]
-) -> list[int]:
-    found = (_nearest_line(lines, path) for path in paths)
-    return sorted({line for line in found if line is not None})
 
 
 def _padded(widget: QWidget) -> QWidget:

@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QMainWindow, QRadioButton, QStyleOptionViewItem
 
 from inspector.document import ConflictChoice, ConflictDecision, ConflictDialog, DocumentPane
-from inspector.document.conflict_dialog import SIDE_BY_SIDE_LIMIT, line_numbers
+from inspector.document.conflict_text import SIDE_BY_SIDE_LIMIT, line_numbers
 from inspector.document.merge import ItemSpan, Side, three_way_merge
 from inspector.document.results import NO_DOCUMENT
 from inspector.document.secrets import SecretPolicy
