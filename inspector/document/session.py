@@ -23,11 +23,11 @@ from inspector.display import printable_name, printable_path
 from inspector.document.choices import ConflictChoice, ConflictDecision
 from inspector.document.parsing import DEFAULT_SIZE_LIMIT
 from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument
-from inspector.document.save_service import (
+from inspector.document.save_service import DocumentService
+from inspector.document.save_types import (
     DEFAULT_KEEP_VERSIONS,
     DEFAULT_LOCK_WAIT,
     DEFAULT_VERSIONS_MAX_BYTES,
-    DocumentService,
     SaveConflict,
     SaveMode,
     SaveRequest,

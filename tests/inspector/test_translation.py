@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QFormLayout, QLabel
 from inspector.app import create_main_window
 from inspector.document.pane.header import _KIND_WORDS
 from inspector.document.results import DocumentKind
-from inspector.document.save_service import DocumentService, SaveRequest
+from inspector.document.save_service import DocumentService
+from inspector.document.save_types import SaveRequest
 from inspector.models.store_columns import Column
 from inspector.presentation import HEALTH_WORDS
 from inspector.services.scanner import StoreHealth

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QWidget
 
 from inspector.document.choices import ConflictDecision
 from inspector.document.conflict_dialog import ConflictDialog
-from inspector.document.save_service import SaveConflict
+from inspector.document.save_types import SaveConflict
 from inspector.document.secrets import SecretPolicy
 
 

@@ -19,7 +19,7 @@ from inspector.document.choices import ConflictDecision
 from inspector.document.conversion import NotConvertibleError, describe_conversion
 from inspector.document.pane.pane_state import TREE_TAB, PaneState
 from inspector.document.review import SaveReview
-from inspector.document.save_service import SaveConflict, SaveResult
+from inspector.document.save_types import SaveConflict, SaveResult
 from inspector.document.session import save_summary
 
 

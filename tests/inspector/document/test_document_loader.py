@@ -19,11 +19,8 @@ from inspector.document.nodes import (
 )
 from inspector.document.parsing import classify_bytes, detect_indent
 from inspector.document.results import NO_DOCUMENT, DocumentKind
-from inspector.document.save_service import (
-    _GaveUpWaitingError,
-    describe_save_error,
-    waiting_message,
-)
+from inspector.document.save_messages import describe_save_error, waiting_message
+from inspector.document.save_types import _GaveUpWaitingError
 from lockcore import CorruptJSONError, LockFormat, LockInfo, LockState
 
 

@@ -12,7 +12,7 @@ from inspector.document import DocumentPane
 from inspector.document.results import NO_DOCUMENT
 from inspector.document.review import CONTEXT_CHARS, SaveReview, text_diff
 from inspector.document.review_dialog import ReviewDialog
-from inspector.document.save_service import release_gradually
+from inspector.document.save_worker import release_gradually
 
 HAND_FORMATTED = (
     b'\xef\xbb\xbf{\r\n\t"theme": "dark",\r\n\t"ports": [80, 443],\r\n\t"ratio": 1.50,\r\n'

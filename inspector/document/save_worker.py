@@ -1,0 +1,250 @@
+"""A save on its worker thread: wait for the lock (cancellable, saying who holds it), decide
+from what is on disk now (write the edit, merge it onto theirs, or stop at a conflict), write;
+and the document a save leaves, handed back without parsing it again."""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from collections.abc import Callable
+from typing import Any, Final
+
+from inspector.collector import collector_paused
+from inspector.document.conversion import convert_to_utf8
+from inspector.document.merge import ABSENT, MergeConflict, Side, three_way_merge
+from inspector.document.nodes import json_equal
+from inspector.document.parsing import (
+    check_secrets,
+    detect_indent,
+    indented_display_text,
+)
+from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument
+from inspector.document.save_messages import (
+    waiting_message,
+)
+from inspector.document.save_types import (
+    SaveConflict,
+    SaveMode,
+    SaveResult,
+    TargetExistsError,
+    _ChangedSinceReadError,
+    _ConflictFoundError,
+    _FileAbsent,
+    _FolderGoneError,
+    _GaveUpWaitingError,
+    _SaveCancelledError,
+    _SaveJob,
+)
+from lockcore import (
+    CorruptJSONError,
+    LockCancelled,
+    LockInfo,
+    LockTimeout,
+    locked_update_json,
+)
+
+
+class _LockWaitReport:
+    """Tells ``report_wait`` once how long a save waited for its lock (called when the lock
+    is held, or when the save gave up waiting)."""
+
+    def __init__(self, started: float, report_wait: Callable[[float], None] | None) -> None:
+        self._started = started
+        self._report_wait = report_wait
+
+    def __call__(self) -> None:
+        if self._report_wait is not None:
+            self._report_wait(time.monotonic() - self._started)
+            self._report_wait = None
+
+
+def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as one story
+    job: _SaveJob, report: Any, report_wait: Callable[[float], None] | None = None
+) -> SaveResult | SaveConflict | _SaveCancelledError:
+    """Acquire, decide, write (or not); runs on a worker thread. ``report_wait`` hears how
+    long the lock took (for the store's contention figures)."""
+    request = job.request
+    started = time.monotonic()
+    lock_taken = _LockWaitReport(started, report_wait)
+    merged = False
+    quarantined: list[str] = []
+    conversion = None if request.convert_from is None else convert_to_utf8(request.convert_from)
+
+    def updater(current: Any) -> Any:
+        nonlocal merged
+        lock_taken()
+        if job.cancel.is_set():
+            raise _SaveCancelledError
+        if conversion is not None:
+            # lockcore kept the bytes it could not read beside the file: exactly the ones
+            # converted, or another process wrote meanwhile and nothing is written.
+            if not quarantined or _read_file(quarantined[-1]) != request.convert_from:
+                raise _ChangedSinceReadError
+            return conversion.document
+        if request.mode is SaveMode.NEW_FILE:
+            if not isinstance(current, _FileAbsent):
+                raise TargetExistsError(errno.EEXIST, "a file is there", request.path)
+            return request.edited
+        theirs = NO_DOCUMENT if isinstance(current, _FileAbsent) else current
+        if request.mode is SaveMode.REPLACE_FILE or _same_document(theirs, request.base):
+            unused.append(theirs)  # shares nothing with what is written
+            return request.edited
+        if theirs is NO_DOCUMENT or request.base is NO_DOCUMENT:
+            whole = MergeConflict((), _or_absent(request.base), request.edited, _or_absent(theirs))
+            # Mine is the only version to write (theirs is no valid JSON, or there was no base
+            # to merge from); the choice stands only for the "theirs" the person saw.
+            if request.sides.get(whole.key) is Side.MINE and _as_shown(whole, request.shown):
+                return request.edited
+            raise _ConflictFoundError(theirs, (whole,))
+        result = three_way_merge(request.base, request.edited, theirs, request.sides)
+        # A choice was made for the "theirs" the dialog showed; if that entry changed again
+        # since, the person has not decided about what is there now.
+        standing = {
+            c.key: request.sides[c.key] for c in result.resolved if _as_shown(c, request.shown)
+        }
+        if not result.clean or len(standing) < len(result.resolved):
+            raise _ConflictFoundError(theirs, tuple(result.found), standing)
+        merged = True
+        return result.merged
+
+    on_disk: list[bytes] = []  # what lockcore wrote (or left, when nothing changed)
+    unused: list[Any] = []  # the document read from disk, when the save did not need it
+    last_message = ""
+
+    def on_wait(holder: LockInfo | None, waited: float) -> None:
+        nonlocal last_message
+        message = waiting_message(request.path, holder, waited)
+        if message != last_message:
+            report(message)
+            last_message = message
+
+    try:
+        # The update builds a document of the file's size (a million containers at 50 MB):
+        # collections of the oldest generation would walk all of it holding the GIL, and the
+        # GUI thread would wait for them. Frozen afterwards, the collector never walks the
+        # document the pane now holds (as after a load; see inspector.collector).
+        with collector_paused(freeze=True):
+            written = locked_update_json(
+                request.path,
+                updater,
+                default=_FileAbsent(),
+                timeout=request.lock_wait,
+                indent=request.indent if conversion is None else conversion.indent,
+                on_corrupt="quarantine" if request.repair or conversion else "raise",
+                # A save must not bring back a folder that was removed (or a share that went away).
+                create_parents=False,
+                cancel_check=job.cancel.is_set,
+                on_wait=on_wait,
+                on_quarantine=quarantined.append,
+                on_commit=on_disk.append,
+                keep_versions=request.keep_versions,
+                versions_max_bytes=request.versions_max_bytes,
+            )
+    except LockCancelled:
+        return _SaveCancelledError()
+    except LockTimeout as exc:
+        lock_taken()  # not taken: how long it was waited for all the same
+        raise _GaveUpWaitingError(request.path, exc.holder, time.monotonic() - started) from exc
+    except _ConflictFoundError as conflict:
+        return SaveConflict(request, conflict.theirs, conflict.conflicts, conflict.sides)
+    except _SaveCancelledError as cancelled:
+        return cancelled
+    except CorruptJSONError as exc:
+        if request.mode is SaveMode.NEW_FILE:  # a file is there, even if not valid JSON
+            raise TargetExistsError(errno.EEXIST, "a file is there", request.path) from exc
+        raise
+    except FileNotFoundError as exc:
+        folder = os.path.dirname(request.path)
+        if exc.filename == folder or not os.path.isdir(folder):
+            raise _FolderGoneError(errno.ENOENT, "its folder no longer exists", folder) from exc
+        raise
+    while unused:
+        release_gradually(unused.pop())
+    return SaveResult(
+        request.path,
+        written,
+        written_document(request.path, on_disk[-1], written),
+        merged=merged,
+        quarantined_to=quarantined[-1] if quarantined else None,
+        converted_from=None if conversion is None else conversion.source,
+        restored_from=request.restored_from,
+    )
+
+
+def _read_file(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _as_shown(conflict: MergeConflict, shown: tuple[MergeConflict, ...]) -> bool:
+    """Whether ``conflict`` is one of ``shown`` with the same three versions."""
+    return any(
+        seen.key == conflict.key
+        and all(
+            _same_version(a, b)
+            for a, b in (
+                (seen.base, conflict.base),
+                (seen.mine, conflict.mine),
+                (seen.theirs, conflict.theirs),
+            )
+        )
+        for seen in shown
+    )
+
+
+def _same_version(a: Any, b: Any) -> bool:
+    if a is ABSENT or b is ABSENT:
+        return a is b
+    return json_equal(a, b)
+
+
+def release_gradually(document: Any) -> None:
+    """Free a document no one else refers to a piece at a time: freeing a 50 MB document in one
+    go is a single C call of a third of a second, during which no other thread runs. Anything
+    but a dict or a list (NO_DOCUMENT, a scalar) is left to the caller's reference."""
+    stack = [document] if isinstance(document, dict | list) else []
+    freed = 0
+    while stack:
+        container = stack.pop()
+        members = container.popitem if isinstance(container, dict) else container.pop
+        while container:
+            member = members()
+            value = member[1] if isinstance(container, dict) else member
+            if isinstance(value, dict | list) and len(value) > _RELEASE_WHOLE:
+                stack.append(value)  # its members are freed one by one too
+            del member, value
+            freed += 1
+            if freed % _RELEASE_WHOLE == 0:
+                time.sleep(0)  # hand the GIL over for sure
+
+
+_RELEASE_WHOLE: Final = 256
+"""Containers with up to this many members are freed in one go."""
+
+
+def written_document(path: str, raw: bytes, document: Any) -> LoadedDocument:
+    """The file as a save left it: its bytes and the document they hold (not parsed again)."""
+    text = raw.decode("utf-8-sig")
+    indent = detect_indent(text)
+    return LoadedDocument(
+        path,
+        DocumentKind.VALID,
+        raw=raw,
+        text=text,
+        document=document,
+        size=len(raw),
+        indent=indent,
+        secrets=check_secrets(document, path),
+        display_text=indented_display_text(raw, text, document, indent),
+    )
+
+
+def _or_absent(document: Any) -> Any:
+    return ABSENT if document is NO_DOCUMENT else document
+
+
+def _same_document(a: Any, b: Any) -> bool:
+    if a is NO_DOCUMENT or b is NO_DOCUMENT:
+        return a is b
+    return json_equal(a, b)
