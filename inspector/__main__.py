@@ -157,8 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             folder, store = folder_to_open(args.directory)
         window = create_main_window(folder, poll=args.poll, select=store)
         windows.append(window)
-        # The first save of a session shows exactly what it will write (issue 10).
-        window.document_pane.review_before_first_save = True
+        # The first save of a session shows exactly what it will write (issue 10), unless
+        # turned off in Edit ▸ Preferences.
+        window.pane_settings.follow_review_setting()
         if demo is not None:
             window.statusBar().showMessage(
                 QCoreApplication.translate(

@@ -37,6 +37,7 @@ __all__ = [
     "EventHistory",
     "event_from_json",
     "history_dir_for",
+    "history_file_bytes",
     "write_csv",
     "write_jsonl",
 ]
@@ -63,6 +64,12 @@ CSV_FIELDS = (
     "by_us",
 )
 _CURRENT = "events.jsonl"
+
+
+def history_file_bytes(total: int) -> int:
+    """The size past which the current file rotates, for a history of about ``total`` bytes
+    (the current file and :data:`KEEP_FILES` rotated ones)."""
+    return max(64 * 1024, total // (KEEP_FILES + 1))
 
 
 def history_dir_for(folder: str, data_dir: str | os.PathLike[str]) -> Path:

@@ -22,7 +22,7 @@ from inspector.services.alert_rules import (
     Notification,
 )
 from inspector.services.lock_events import LockEventService
-from inspector.settings import AppSettings
+from inspector.settings import ALERTS_ENABLED, LONG_HOLD_THRESHOLD, AppSettings
 from inspector.translation import QT_TRANSLATE_NOOP
 from lockcore import LockEvent
 
@@ -99,6 +99,7 @@ class LockAlerts(QObject):
         self._timer.timeout.connect(self._on_timer_timeout)
         events.events_cleared.connect(self._on_events_cleared)
         events.events_arrived.connect(self._on_events_arrived)
+        settings.changed.connect(self._on_settings_changed)
 
     @property
     def enabled(self) -> bool:
@@ -136,6 +137,12 @@ class LockAlerts(QObject):
         self.rules = AlertRules()
         self.coalescer = AlertCoalescer(window=self.coalescer.window)
         self._apply(bool(self._folder) and self._settings.alerts_enabled(self._folder))
+
+    @Slot(str, str)
+    def _on_settings_changed(self, name: str, folder: str) -> None:
+        # Preferences (or another window) changed this folder's switch or threshold: at once.
+        if folder and folder == self._folder and name in (ALERTS_ENABLED, LONG_HOLD_THRESHOLD):
+            self._apply(self._settings.alerts_enabled(folder))
 
     @Slot(object)
     def _on_events_arrived(self, events: list[LockEvent]) -> None:

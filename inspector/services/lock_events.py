@@ -25,7 +25,14 @@ from collections.abc import Callable, Iterable, Sequence
 from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance, Slot
 
 from inspector.display import printable_path
-from inspector.services.event_history import EventHistory, write_csv, write_jsonl
+from inspector.services.event_history import (
+    KEEP_FILES,
+    MAX_FILE_BYTES,
+    EventHistory,
+    history_file_bytes,
+    write_csv,
+    write_jsonl,
+)
 from inspector.services.lock_figures import LockFigures, StoreFigures
 from inspector.services.store_directory import StoreDirectory
 from lockcore import LockEvent, LockEventTracker, watch_lock_events
@@ -92,11 +99,15 @@ class _Stream:
         wake: Callable[[], None],
         ready: Callable[[], None],
         history: EventHistory | None = None,
+        recording: bool = True,
     ) -> None:
+        """``recording``: whether events go to ``history`` (see :meth:`set_history_limits`)."""
         self.folder = folder
         self.recursive = recursive
         self.tracker = LockEventTracker()
         self._history = history
+        #: Whether events go to ``history`` (read by the stream's thread: a bool flips whole).
+        self.recording = recording
         self._wake = wake
         self._ready = ready
         self._stop = threading.Event()
@@ -146,13 +157,20 @@ class _Stream:
 
     def _restore(self) -> None:
         """The folder's history from earlier runs comes first (read here, off the GUI)."""
-        if self._history is not None:
+        if self._history is not None and self.recording:
             kept = self._history.read(MAX_EVENTS)
             if kept:
                 self._collect(kept)
 
+    def set_history_limits(self, *, keep: bool, max_bytes: int) -> None:
+        """Record from the next event on, or not; the history's files rotate so that they
+        take about ``max_bytes`` (from any thread)."""
+        self.recording = keep
+        if self._history is not None:
+            self._history.max_file_bytes = history_file_bytes(max_bytes)
+
     def _record(self, events: list[LockEvent]) -> None:
-        if self._history is None:
+        if self._history is None or not self.recording:
             return
         try:
             self._history.append(events)
@@ -225,6 +243,8 @@ class LockEventService(QObject):
         across runs (see :mod:`.event_history`); None keeps none."""
         super().__init__(parent)
         self._history_root = history_root
+        self._keep_history = True
+        self._history_max_bytes = (KEEP_FILES + 1) * MAX_FILE_BYTES
         self.log = LockEventLog()
         self._figures = LockFigures()
         self._stream: _Stream | None = None
@@ -309,6 +329,15 @@ class LockEventService(QObject):
         wanted = set(stores)
         return [event for event in self.log.events() if event.store in wanted]
 
+    def set_history_limits(self, *, keep: bool, max_bytes: int) -> None:
+        """Whether the events are kept on disk (with a ``history_root``), and how many bytes
+        one folder's kept events may take; the running stream follows from its next event
+        (what it kept stays: turning it off forgets nothing)."""
+        self._keep_history = keep
+        self._history_max_bytes = max_bytes
+        if self._stream is not None:
+            self._stream.set_history_limits(keep=keep, max_bytes=max_bytes)
+
     def export(self, path: str) -> None:
         """Write the events kept to ``path`` off the GUI thread: CSV when it ends in ``.csv``,
         JSON Lines (``lockcore watch --json``'s format) otherwise; :attr:`export_finished`
@@ -335,11 +364,16 @@ class LockEventService(QObject):
     def _start_stream(self, folder: str, recursive: bool) -> None:
         history = None
         if self._history_root:
-            history = EventHistory(folder, self._history_root)
+            history = EventHistory(
+                folder,
+                self._history_root,
+                max_file_bytes=history_file_bytes(self._history_max_bytes),
+            )
         self._stream = _Stream(
             folder,
             recursive=recursive,
             history=history,
+            recording=self._keep_history,
             wake=functools.partial(_emit, self._inbox_filled),
             ready=functools.partial(_emit, self.watching, folder),
         )

@@ -16,7 +16,7 @@ from inspector.services.lock_alerts import LockAlerts
 from inspector.services.lock_events import LockEventService
 from inspector.services.store_directory import StoreDirectory
 from inspector.services.watcher import ObserverFactory, default_observer_factory
-from inspector.settings import AppSettings
+from inspector.settings import EVENT_HISTORY, AppSettings
 from lockcore import LockInfo, legacy_temp_path_for
 
 
@@ -48,6 +48,8 @@ class WindowServices(QObject):
         self.lock_actions.break_finished.connect(self._on_break_finished)
         self.lock_actions.recover_finished.connect(self._on_recover_finished)
         self.documents.lock_waited.connect(self.lock_events.note_lock_wait)
+        self._apply_event_history()
+        self.settings.changed.connect(self._on_settings_changed)
 
     def shutdown(self) -> None:
         """Stop watching and end every worker (a save waiting for its lock is cancelled; one
@@ -56,6 +58,17 @@ class WindowServices(QObject):
         self.lock_events.shutdown()
         self.lock_actions.shutdown()
         self.documents.shutdown()
+
+    def _apply_event_history(self) -> None:
+        self.lock_events.set_history_limits(
+            keep=self.settings.keep_event_history,
+            max_bytes=self.settings.event_history_max_bytes,
+        )
+
+    @Slot(str, str)
+    def _on_settings_changed(self, name: str, _folder: str) -> None:
+        if name == EVENT_HISTORY:
+            self._apply_event_history()
 
     @Slot(object, object)
     def _on_break_finished(self, expected: LockInfo, _error: BaseException | None) -> None:

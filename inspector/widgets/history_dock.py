@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 from inspector.document.pane.document_pane import DocumentPane
 from inspector.models.history import Column, HistoryTableModel, describe_time
 from inspector.services.history import HistoryService
-from inspector.settings import AppSettings
 from lockcore import StoreFileKind, StoreVersion
 
 
@@ -237,9 +236,3 @@ class HistoryDock(QDockWidget):
         return self.pane.session.policy().secret_file or (
             loaded is not None and loaded.secrets is not False
         )
-
-
-def apply_history_settings(pane: DocumentPane, settings: AppSettings) -> None:
-    """Every save of ``pane`` keeps as many versions as the settings say."""
-    pane.session.keep_versions = settings.history_versions
-    pane.session.versions_max_bytes = settings.history_max_bytes

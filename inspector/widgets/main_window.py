@@ -39,8 +39,10 @@ from inspector.widgets.about_box import AboutBox
 from inspector.widgets.alert_presenter import AlertPresenter
 from inspector.widgets.break_lock_dialog import BreakLockDialog
 from inspector.widgets.folder_state import FolderBanners, FolderStatusLabels
-from inspector.widgets.history_dock import HistoryDock, apply_history_settings
+from inspector.widgets.history_dock import HistoryDock
 from inspector.widgets.lock_events_dock import LockEventsDock
+from inspector.widgets.pane_settings import PaneSettings
+from inspector.widgets.preferences_dialog import PreferencesDialog
 from inspector.widgets.store_figures_line import StoreFiguresLine
 from inspector.widgets.store_filter_edit import StoreFilterEdit
 from inspector.widgets.store_table_view import StoreTableView
@@ -69,6 +71,7 @@ class MainWindow(WindowCommands, WindowStoreList):
         services.lock_events.figures_changed.connect(self.model.refresh_figures)
         self.break_lock_dialog: BreakLockDialog | None = None
         self.about_box: AboutBox | None = None
+        self.preferences_dialog: PreferencesDialog | None = None
         self._current_path: str | None = None
         self._select_when_listed: str | None = None
         # While rows leave the table (filter, removal, vanished folder) Qt moves the current
@@ -154,7 +157,8 @@ class MainWindow(WindowCommands, WindowStoreList):
         self.history_dock = HistoryDock(self.document_pane, self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.history_dock)
         self.history_dock.hide()
-        apply_history_settings(self.document_pane, self._settings)
+        # The pane follows the folder's settings (versions kept, schema checks).
+        self.pane_settings = PaneSettings(self._settings, self.directory, self.document_pane, self)
 
     def _build_status_bar(self) -> None:
         self.folder_status = FolderStatusLabels(self.directory, self.statusBar())

@@ -24,6 +24,7 @@ from inspector.resources import icon
 from inspector.services.store_directory import StoreHealth
 from inspector.widgets.about_box import AboutBox
 from inspector.widgets.break_lock_dialog import BreakLockDialog, break_outcome
+from inspector.widgets.preferences_dialog import PreferencesDialog
 from inspector.widgets.recent_menu import RecentFoldersMenu
 from inspector.widgets.shortcuts_dialog import ShortcutsDialog
 from inspector.widgets.window_state import WindowState
@@ -149,6 +150,15 @@ class WindowCommands(WindowState):
             self.tr("&About Lock Inspector"), self._on_about_action_triggered
         )
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.preferences_action = self._action(
+            self.tr("&Preferences…"),
+            self.show_preferences,
+            QKeySequence.StandardKey.Preferences,
+            self.tr("Settings of this folder and of the app"),
+        )
+        if self.preferences_action.shortcut().isEmpty():  # no platform-wide key (X11, Windows)
+            self.preferences_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -177,6 +187,8 @@ class WindowCommands(WindowState):
         edit_menu.addAction(self.recover_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.copy_path_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.preferences_action)
 
         view_menu = bar.addMenu(self.tr("&View"))
         view_menu.addAction(self.refresh_action)
@@ -264,6 +276,25 @@ class WindowCommands(WindowState):
         self.shortcuts_dialog = ShortcutsDialog(self)
         self.shortcuts_dialog.open()
         return self.shortcuts_dialog
+
+    @Slot()
+    def show_preferences(self) -> PreferencesDialog:
+        """Edit ▸ Preferences…: the shown folder's settings and the app's (window-modal, no
+        nested event loop; one at a time)."""
+        if self.preferences_dialog is not None:
+            self.preferences_dialog.raise_()
+            self.preferences_dialog.activateWindow()
+            return self.preferences_dialog
+        dialog = PreferencesDialog(self._settings, self.directory.folder, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(self._on_preferences_dialog_destroyed)
+        self.preferences_dialog = dialog
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def _on_preferences_dialog_destroyed(self) -> None:
+        self.preferences_dialog = None
 
     def _on_about_action_triggered(self) -> None:
         self.about_box = AboutBox(self.version, self)

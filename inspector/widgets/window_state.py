@@ -34,6 +34,8 @@ from inspector.widgets.break_lock_dialog import BreakLockDialog
 from inspector.widgets.folder_state import FolderBanners
 from inspector.widgets.history_dock import HistoryDock
 from inspector.widgets.lock_events_dock import LockEventsDock
+from inspector.widgets.pane_settings import PaneSettings
+from inspector.widgets.preferences_dialog import PreferencesDialog
 from inspector.widgets.recent_menu import RecentFoldersMenu
 from inspector.widgets.shortcuts_dialog import ShortcutsDialog
 from inspector.widgets.store_figures_line import StoreFiguresLine
@@ -76,6 +78,7 @@ class WindowState(QMainWindow):
     alert_presenter: AlertPresenter
     figures_line: StoreFiguresLine
     history_dock: HistoryDock
+    pane_settings: PaneSettings
     recent_menu: RecentFoldersMenu
     open_action: QAction
     quit_action: QAction
@@ -91,6 +94,8 @@ class WindowState(QMainWindow):
     subfolders_action: QAction
     find_action: QAction
     about_action: QAction
+    preferences_action: QAction
+    preferences_dialog: PreferencesDialog | None
     shortcuts_action: QAction
 
     def open_folder(self, folder: str, *, select: str | None = None) -> None:

@@ -94,6 +94,7 @@ class PaneSchema(QObject):
         self._timer.timeout.connect(self.check_now)
         self._check: SchemaCheck | None = None
         self._checking = False
+        self._enabled = True
         #: Shown in the pane's header: "schema: valid", "schema: 3 errors", ...
         self.label = QLabel()
         self.label.setObjectName("schemaStatus")
@@ -199,6 +200,23 @@ class PaneSchema(QObject):
         return super().eventFilter(watched, event)
 
     @property
+    def enabled(self) -> bool:
+        """Whether documents are checked (a folder's setting; on by default)."""
+        return self._enabled
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Check the shown document from now on, or stop: its marks, drop-downs and summary
+        go, and saving asks nothing."""
+        if enabled == self._enabled:
+            return
+        self._enabled = enabled
+        if enabled:
+            self.check_now()
+        else:
+            self.clear()
+            self.checked.emit(SchemaCheck(source=None))
+
+    @property
     def last_check(self) -> SchemaCheck | None:
         """The newest check of the shown document (None: none yet, or no document)."""
         return self._check
@@ -209,6 +227,8 @@ class PaneSchema(QObject):
 
     def document_changed(self, *, at_once: bool = False) -> None:
         """The shown document is new or was edited: check it (after a pause in editing)."""
+        if not self._enabled:
+            return
         if at_once:
             self.check_now()
         else:
@@ -218,7 +238,7 @@ class PaneSchema(QObject):
     def check_now(self) -> None:
         self._timer.stop()
         path = self._path_of_document()
-        if path is None or not self._model.has_document:
+        if path is None or not self._model.has_document or not self._enabled:
             self.clear()
             return
         self._checking = True

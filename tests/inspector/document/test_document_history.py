@@ -12,11 +12,10 @@ import textwrap
 from typing import Any
 
 from _documents import edit_value
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane
-from inspector.settings import AppSettings
-from inspector.widgets.history_dock import HistoryDock, apply_history_settings
+from inspector.widgets.history_dock import HistoryDock
 from lockcore import StoreFileKind, list_versions, locked_update_json, read_version
 
 _SET_KEY = textwrap.dedent(
@@ -176,18 +175,6 @@ def test_restore_refuses_while_there_are_unsaved_edits(
     assert pane.is_dirty
     assert "save or revert" in pane.error_bar.text.lower()
     assert read(store) == {"theme": "light"}
-
-
-def test_history_size_comes_from_the_settings(pane: DocumentPane, tmp_path: Any) -> None:
-    settings = AppSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    assert (settings.history_versions, settings.history_max_bytes) == (20, 10 * 1024 * 1024)
-    settings.history_versions = 3
-    settings.history_max_bytes = 2 * 1024 * 1024
-
-    apply_history_settings(pane, settings)
-
-    assert pane.session.keep_versions == 3
-    assert pane.session.versions_max_bytes == 2 * 1024 * 1024
 
 
 def test_the_table_counts_kept_versions_instead_of_listing_them(

@@ -221,3 +221,25 @@ def test_a_document_shown_after_shutdown_starts_no_check_or_search(
     pane.tabs.setCurrentIndex(1)
     pane.schema.update_raw_marks()
     assert not pane.finder.searching
+
+
+def test_checks_turned_off_drop_the_marks_and_saving_asks_nothing(
+    qtbot: Any, pane: DocumentPane, store: str
+) -> None:
+    open_and_check(qtbot, pane, store)
+    assert marker(pane, "sync") is not None
+    with qtbot.waitSignal(pane.schema.checked, timeout=10000) as cleared:
+        pane.schema.set_enabled(False)  # Preferences: the folder's schema checks off
+    assert cleared.args[0].source is None  # the table's "schema: N errors" goes too
+    assert marker(pane, "sync") is None
+    assert pane.schema.label.isHidden()
+    pane.schema.save_prompt = lambda _parent, _check: pytest.fail("asked with checks off")
+    value = pane.model.index_for_json_path("theme").siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(value, "green")
+    assert not pane.schema.checking  # an edit starts no check
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.save()
+
+    with qtbot.waitSignal(pane.schema.checked, timeout=10000):
+        pane.schema.set_enabled(True)
+    assert pane.schema.label.text() == "schema: 3 errors"

@@ -1,0 +1,336 @@
+"""Edit ▸ Preferences…: per-folder and app-wide settings, bounded, persisted, applied at once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTranslator
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLabel
+
+from inspector.document import DocumentPane
+from inspector.services.store_directory import StoreDirectory
+from inspector.settings import (
+    ALERTS_ENABLED,
+    HISTORY_VERSIONS,
+    REVIEW_FIRST_SAVE,
+    AppSettings,
+)
+from inspector.widgets.pane_settings import PaneSettings
+from inspector.widgets.preferences_dialog import PreferencesDialog
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> AppSettings:
+    """Settings in a file of the test's own (never the user's)."""
+    return AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+def test_folder_settings_fall_back_to_the_defaults_and_are_bounded(
+    qtbot: Any, settings: AppSettings
+) -> None:
+    one, other = "/srv/one", "/srv/other"
+    assert settings.folder_history_versions(one) == 20
+    assert settings.folder_history_max_bytes(one) == 10 * MIB
+    assert settings.schema_checks_enabled(one)
+    assert not settings.alerts_enabled(one)
+    assert settings.review_before_first_save
+    assert settings.keep_event_history
+    assert settings.event_history_max_bytes == 20 * MIB
+
+    with qtbot.waitSignal(settings.changed) as told:
+        settings.set_folder_history_versions(one, 3)
+    assert told.args == [HISTORY_VERSIONS, one]
+    settings.set_folder_history_max_bytes(one, 2 * MIB)
+    settings.set_schema_checks_enabled(one, False)
+    settings.history_versions = 7  # the default of folders without their own
+    assert (settings.folder_history_versions(one), settings.folder_history_versions(other)) == (
+        3,
+        7,
+    )
+    assert settings.folder_history_max_bytes(one) == 2 * MIB
+    assert not settings.schema_checks_enabled(one)
+    assert settings.schema_checks_enabled(other)
+
+    # Out of range is brought into range, never stored as given.
+    settings.set_folder_history_versions(one, -5)
+    settings.set_long_hold_threshold(one, 0.0)
+    settings.event_history_max_bytes = 0
+    assert settings.folder_history_versions(one) == 0
+    assert settings.long_hold_threshold(one) == 1.0
+    assert settings.event_history_max_bytes == 1 * MIB
+
+
+def _set_text(qtbot: Any, box: Any, text: str) -> None:
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClick(box, Qt.Key.Key_Backspace)
+    if text:
+        qtbot.keyClicks(box, text)
+
+
+def test_apply_writes_cancel_forgets_and_defaults_fill_the_fields(
+    qtbot: Any, settings: AppSettings
+) -> None:
+    folder = "/srv/shared"
+    dialog = PreferencesDialog(settings, folder)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.folder_group.title() == "This folder: shared"
+    assert not dialog.apply_button.isEnabled()  # nothing edited yet
+    assert not dialog.long_hold_box.isEnabled()  # alerts are off
+    told: list[tuple[str, str]] = []
+    settings.changed.connect(lambda name, where: told.append((name, where)))
+
+    _set_text(qtbot, dialog.versions_box, "5")
+    dialog.alerts_box.setChecked(True)
+    assert dialog.long_hold_box.isEnabled()
+    _set_text(qtbot, dialog.long_hold_box, "12")
+    dialog.event_history_box.setChecked(False)
+    assert not dialog.event_history_size_box.isEnabled()
+    assert dialog.apply_button.isEnabled()
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+
+    assert dialog.isVisible()  # Apply stays open
+    assert not dialog.apply_button.isEnabled()
+    assert settings.folder_history_versions(folder) == 5
+    assert settings.alerts_enabled(folder)
+    assert settings.long_hold_threshold(folder) == 12.0
+    assert not settings.keep_event_history
+    assert (ALERTS_ENABLED, folder) in told
+    again = AppSettings(QSettings(settings._settings.fileName(), QSettings.Format.IniFormat))
+    assert again.folder_history_versions(folder) == 5  # persisted
+
+    qtbot.mouseClick(dialog.defaults_button, Qt.MouseButton.LeftButton)
+    assert dialog.versions_box.value() == 20
+    assert not dialog.alerts_box.isChecked()
+    assert dialog.event_history_box.isChecked()
+    assert settings.folder_history_versions(folder) == 5  # only fields so far
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert settings.folder_history_versions(folder) == 5  # Cancel wrote nothing
+    assert settings.alerts_enabled(folder)
+
+
+def test_a_field_without_a_value_disables_ok_and_apply(qtbot: Any, settings: AppSettings) -> None:
+    dialog = PreferencesDialog(settings, "/srv/shared")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _set_text(qtbot, dialog.versions_size_box, "")  # " MiB" and no number
+    assert not dialog.versions_size_box.hasAcceptableInput()
+    assert not dialog.ok_button.isEnabled()
+    assert not dialog.apply_button.isEnabled()
+    assert not dialog.apply()
+    _set_text(qtbot, dialog.versions_size_box, "4")
+    assert dialog.ok_button.isEnabled()
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert settings.folder_history_max_bytes("/srv/shared") == 4 * MIB
+
+
+def test_without_a_folder_only_the_apps_settings_are_offered(
+    qtbot: Any, settings: AppSettings
+) -> None:
+    dialog = PreferencesDialog(settings, "")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.folder_group.isEnabled()
+    assert dialog.no_folder_label.isVisible()
+    dialog.review_box.setChecked(False)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert not settings.review_before_first_save
+    assert settings.folder_history_versions("") == 20  # nothing written for no folder
+
+
+def test_a_change_made_elsewhere_shows_in_the_open_dialog(
+    qtbot: Any, settings: AppSettings
+) -> None:
+    dialog = PreferencesDialog(settings, "/srv/shared")
+    qtbot.addWidget(dialog)
+    settings.set_alerts_enabled("/srv/shared", True)  # View ▸ Alerts, say
+    assert dialog.alerts_box.isChecked()
+    settings.set_alerts_enabled("/srv/elsewhere", False)
+    assert dialog.alerts_box.isChecked()
+
+
+def test_the_pane_follows_its_folders_settings_at_once(
+    qtbot: Any, settings: AppSettings, tmp_path: Path
+) -> None:
+    one, other = tmp_path / "one", tmp_path / "other"
+    one.mkdir()
+    other.mkdir()
+    settings.set_folder_history_versions(str(other), 2)
+    directory = StoreDirectory()
+    pane = DocumentPane()
+    qtbot.addWidget(pane)
+    follower = PaneSettings(settings, directory, pane)
+    try:
+        with qtbot.waitSignal(directory.folder_changed, timeout=5000):
+            directory.set_folder(str(one))
+        assert pane.session.keep_versions == 20
+        settings.set_folder_history_versions(str(one), 4)
+        settings.set_folder_history_max_bytes(str(one), 3 * MIB)
+        settings.set_schema_checks_enabled(str(one), False)
+        assert pane.session.keep_versions == 4
+        assert pane.session.versions_max_bytes == 3 * MIB
+        assert not pane.schema.enabled
+        settings.set_folder_history_versions(str(other), 9)  # not the folder shown
+        assert pane.session.keep_versions == 4
+
+        with qtbot.waitSignal(directory.folder_changed, timeout=5000):
+            directory.set_folder(str(other))
+        assert pane.session.keep_versions == 9
+        assert pane.schema.enabled
+
+        # Review before the first save: only once the application asks for it.
+        settings.review_before_first_save = True
+        assert not pane.review_before_first_save
+        follower.follow_review_setting()
+        assert pane.review_before_first_save
+        with qtbot.waitSignal(settings.changed) as told:
+            settings.review_before_first_save = False
+        assert told.args == [REVIEW_FIRST_SAVE, ""]
+        assert not pane.review_before_first_save
+    finally:
+        directory.shutdown()
+
+
+# Offscreen windows cannot be raised (a second Preferences… raises the open dialog).
+@pytest.mark.qt_log_ignore("This plugin does not support raise")
+def test_the_window_opens_preferences_with_ctrl_comma_and_applies_them_live(
+    qtbot: Any, main_window: Any, store_folder: str
+) -> None:
+    window = main_window
+    action = window.preferences_action
+    edit_menu = window.menuBar().actions()[1].menu()
+    assert action in edit_menu.actions()
+    assert QKeySequence("Ctrl+,") in action.shortcuts()
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.preferences_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert dialog.isModal()  # window-modal through open(), no nested event loop
+    assert dialog.folder == store_folder
+    assert window.show_preferences() is dialog  # one at a time
+
+    _set_text(qtbot, dialog.versions_box, "3")
+    dialog.schema_box.setChecked(False)
+    dialog.alerts_box.setChecked(True)
+    _set_text(qtbot, dialog.long_hold_box, "5")
+    dialog.event_history_box.setChecked(False)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: window.preferences_dialog is None, timeout=5000)  # closed, deleted
+    pane = window.document_pane
+    assert pane.session.keep_versions == 3
+    assert not pane.schema.enabled
+    alerts = window.services.lock_alerts
+    assert alerts.enabled
+    assert alerts.rules.threshold == 5.0
+    assert window.alert_presenter.toggle_action.isChecked()  # View ▸ Alerts follows
+    stream = window.services.lock_events._stream
+    assert stream is not None
+    assert not stream.recording
+
+
+def test_every_control_is_named_and_reached_by_tab(
+    qtbot: Any, settings: AppSettings, keyboard_stops: Any
+) -> None:
+    dialog = PreferencesDialog(settings, "/srv/shared")
+    qtbot.addWidget(dialog)
+    dialog.alerts_box.setChecked(True)  # the threshold's field takes focus too
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    stops = keyboard_stops.stops(dialog)
+    assert keyboard_stops.unnamed(stops) == []
+    for control in (
+        dialog.versions_box,
+        dialog.versions_size_box,
+        dialog.schema_box,
+        dialog.alerts_box,
+        dialog.long_hold_box,
+        dialog.review_box,
+        dialog.event_history_box,
+        dialog.event_history_size_box,
+        dialog.ok_button,
+        dialog.cancel_button,
+        dialog.apply_button if dialog.apply_button.isEnabled() else dialog.ok_button,
+        dialog.defaults_button,
+    ):
+        # A spin box is reached through its line edit.
+        assert control in stops or control.focusProxy() in stops, control.objectName()
+        assert control.accessibleName(), control.objectName()
+
+
+class _PseudoTranslator(QTranslator):
+    def translate(self, context: str, source: str, *_rest: object) -> str:
+        return f"[tr] {source}" if context == "PreferencesDialog" else ""
+
+    def isEmpty(self) -> bool:
+        return False
+
+
+def test_every_word_of_the_dialog_is_translated(qtbot: Any, qapp: Any, settings: Any) -> None:
+    translator = _PseudoTranslator()
+    qapp.installTranslator(translator)
+    try:
+        for folder in ("/srv/shared", ""):
+            dialog = PreferencesDialog(settings, folder)
+            qtbot.addWidget(dialog)
+            texts = [dialog.windowTitle()]
+            texts += [group.title() for group in dialog.findChildren(QGroupBox)]
+            texts += [box.text() for box in dialog.findChildren(QCheckBox)]
+            texts += [label.text() for label in dialog.findChildren(QLabel) if label.text()]
+            for form in dialog.findChildren(QFormLayout):
+                for row in range(form.rowCount()):
+                    field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+                    if field is not None and field.widget() is not None:
+                        widget = field.widget()
+                        texts += [widget.accessibleName(), widget.toolTip() or "[tr] "]
+            for button in dialog.buttons.buttons():
+                texts.append(button.accessibleName())
+            for box in (dialog.versions_size_box, dialog.long_hold_box):
+                texts.append(box.suffix().strip() and "[tr] " + box.suffix().strip())
+            assert len(texts) > 20
+            untranslated = [t for t in texts if not t.replace("&", "").startswith("[tr] ")]
+            assert untranslated == []
+    finally:
+        QCoreApplication.removeTranslator(translator)
+
+
+def test_the_event_history_records_only_while_kept(
+    qtbot: Any, tmp_path: Path, isolated_data_dir: str
+) -> None:
+    from inspector.services.event_history import history_dir_for
+    from inspector.services.lock_events import LockEventService
+
+    folder = tmp_path / "stores"
+    folder.mkdir()
+    service = LockEventService(history_root=isolated_data_dir)
+    service.set_history_limits(keep=False, max_bytes=5 * MIB)
+    try:
+        with qtbot.waitSignal(service.watching, timeout=10_000):
+            service.watch(str(folder), recursive=False)
+        (folder / "unkept.json").write_text("{}")
+        qtbot.waitUntil(
+            lambda: any(e.store.endswith("unkept.json") for e in service.log.events()),
+            timeout=10_000,
+        )
+        service.set_history_limits(keep=True, max_bytes=5 * MIB)
+        (folder / "kept.json").write_text("{}")
+        qtbot.waitUntil(
+            lambda: any(e.store.endswith("kept.json") for e in service.log.events()),
+            timeout=10_000,
+        )
+    finally:
+        service.shutdown()  # flushes the history
+    kept = history_dir_for(str(folder), isolated_data_dir) / "events.jsonl"
+    text = kept.read_text(encoding="utf-8")
+    assert os.path.join(str(folder), "kept.json") in text
+    assert "unkept.json" not in text
