@@ -340,8 +340,9 @@ class JsonNode:
     Until every member is built the container keeps its JSON value, which is shared with the
     caller and never mutated here.
 
-    ``fetched`` is the tree model's bookkeeping: how many member rows it has announced to views
-    (``fetchMore``); the node never changes it.
+    ``fetched`` and ``groups`` are the tree model's bookkeeping: how many member rows it has
+    announced to views (``fetchMore``), and the row groups it shows a long container's members
+    in (``None``: not grouped); the node only forgets them when its members are replaced.
     """
 
     __slots__ = (
@@ -350,6 +351,7 @@ class JsonNode:
         "_row_hint",
         "_unbuilt",
         "fetched",
+        "groups",
         "json_type",
         "key",
         "parent",
@@ -368,6 +370,7 @@ class JsonNode:
         self.value = value  # scalars only; containers keep children
         self.parent = parent
         self.fetched = 0
+        self.groups: Any = None  # the tree model's row groups of a long container
         self._children: list[JsonNode] = []  # the members built so far (a prefix)
         self._unbuilt: Any = _UNBUILT  # a container's JSON value until all members are built
         self._pending: Iterator[Any] | None = None  # the members not built yet
@@ -390,6 +393,7 @@ class JsonNode:
         self._unbuilt = _UNBUILT
         self._pending = None
         self.fetched = 0
+        self.groups = None
         if self.json_type.is_container:
             self.value = None
             if value:
@@ -524,6 +528,7 @@ class JsonNode:
         self._unbuilt = _UNBUILT
         self._pending = None
         self.fetched = 0
+        self.groups = None
 
     def release(self) -> None:
         """Let go of this subtree: every built node drops its members, its JSON value and its

@@ -51,10 +51,13 @@ from inspector.document.results import NO_DOCUMENT
 from inspector.document.secrets import MASK, SecretPolicy
 from inspector.document.tree_base import (
     FETCH_BATCH,
+    GROUP_SIZE,
     KEY_COLUMN,
     AnyIndex,
     LazyTreeModelBase,
+    RowGroup,
     RowPath,
+    group_of,
 )
 from inspector.translation import QT_TRANSLATE_NOOP
 from lockcore import DuplicateKey
@@ -63,11 +66,13 @@ __all__ = [
     "ARRAY_INDEX_ROLE",
     "CHOICES_ROLE",
     "FETCH_BATCH",
+    "GROUP_SIZE",
     "KEY_COLUMN",
     "TYPE_COLUMN",
     "VALUE_COLUMN",
     "AnyIndex",
     "JsonTreeModel",
+    "RowGroup",
     "RowPath",
 ]
 
@@ -133,8 +138,9 @@ class JsonTreeModel(LazyTreeModelBase):
         parent: QObject | None = None,
         *,
         fetch_batch: int = FETCH_BATCH,
+        group_size: int = GROUP_SIZE,
     ) -> None:
-        super().__init__(parent, fetch_batch=fetch_batch)
+        super().__init__(parent, fetch_batch=fetch_batch, group_size=group_size)
         self._undo_stack = undo_stack
         self._root_label = "(root)"
         self._policy = SecretPolicy()
@@ -254,7 +260,7 @@ class JsonTreeModel(LazyTreeModelBase):
         # containers, no enum arithmetic (``|`` on Qt flags runs Python code each time).
         node = index.internalPointer() if index.isValid() else None
         if not isinstance(node, JsonNode):
-            return _NO_FLAGS
+            return _SHOWN_FLAGS if isinstance(node, RowGroup) else _NO_FLAGS
         if self._read_only:
             return _SHOWN_FLAGS
         column = index.column()
@@ -274,7 +280,8 @@ class JsonTreeModel(LazyTreeModelBase):
     ) -> Any:
         node = self.node(index)
         if node is None:
-            return None
+            group = self.group(index)
+            return None if group is None else self._group_data(group, index.column(), role)
         column = index.column()
         masked = not node.json_type.is_container and self._masks(node)
         if role == Qt.ItemDataRole.DisplayRole:
@@ -299,6 +306,49 @@ class JsonTreeModel(LazyTreeModelBase):
             return self._schema_marker(node)
         if role == CHOICES_ROLE and column == VALUE_COLUMN and self._hints is not None:
             return None if masked else self._hints.choices(node.json_path())
+        return None
+
+    def _group_data(  # noqa: PLR0911 - one answer per role, as in data()
+        self, group: RowGroup, column: int, role: int
+    ) -> Any:
+        """A group row: its positions ("[1000 … 1999]"), how many members, errors inside."""
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            if column == KEY_COLUMN:
+                return f"[{group.start} … {group.last}]"
+            if column == VALUE_COLUMN:
+                if group.container.json_type is JsonType.OBJECT:
+                    return self.tr("{count} keys").format(count=f"{group.count:,}")
+                return self.tr("{count} items").format(count=f"{group.count:,}")
+            return ""
+        if role == Qt.ItemDataRole.ForegroundRole and column == VALUE_COLUMN:
+            return QGuiApplication.palette().placeholderText()
+        if role == Qt.ItemDataRole.ToolTipRole and column == KEY_COLUMN:
+            path = format_json_path(group.container.json_path())
+            return self.tr("{path}: members {first} to {last}").format(
+                path=path, first=group.start, last=group.last
+            )
+        if role == Qt.ItemDataRole.DecorationRole and column == KEY_COLUMN:
+            return self._group_schema_marker(group)
+        return None
+
+    def _group_schema_marker(self, group: RowGroup) -> QIcon | None:
+        """The information marker when an entry in the group breaks the schema."""
+        hints = self._hints
+        if hints is None or not hints.has_errors:
+            return None
+        container = group.container
+        path = container.json_path()
+        if not hints.errors_below(path):
+            return None
+        for position in range(group.start, group.start + group.count):
+            if container.json_type is JsonType.ARRAY:
+                step: JsonKey = position
+            else:
+                member = container.child(position)
+                step = member.key or "" if member is not None else ""
+            entry = (*path, step)
+            if hints.errors_at(entry) or hints.errors_below(entry):
+                return _marker(QStyle.StandardPixmap.SP_MessageBoxInformation)
         return None
 
     def _schema_marker(self, node: JsonNode) -> QIcon | None:
@@ -513,12 +563,16 @@ class JsonTreeModel(LazyTreeModelBase):
         node = self.node_at(path)
         node.key = key
         if self._shown(node):
-            index = self.createIndex(node.row(), KEY_COLUMN, node)
+            index = self._index_of(node)
             self.dataChanged.emit(index, index)
 
     def apply_insert(self, parent_path: RowPath, row: int, key: str | None, value: Any) -> None:
         parent = self.node_at(parent_path)
         parent_index = self.index_for_node(parent)
+        if parent.groups is not None:
+            self._insert_in_group(parent, row, JsonNode.from_json(value, key))
+            self._children_renumbered(parent, parent_index, row + 1)
+            return
         # Announced when it lands among the rows views know (or right after all of them).
         announce = row < parent.fetched or parent.fetched == parent.child_count()
         if announce:
@@ -532,6 +586,10 @@ class JsonTreeModel(LazyTreeModelBase):
     def apply_remove(self, parent_path: RowPath, row: int) -> None:
         parent = self.node_at(parent_path)
         parent_index = self.index_for_node(parent)
+        if parent.groups is not None:
+            self._remove_from_group(parent, parent_index, row)
+            self._children_renumbered(parent, parent_index, row)
+            return
         announce = row < parent.fetched
         if announce:
             self.beginRemoveRows(parent_index, row, row)
@@ -540,6 +598,48 @@ class JsonTreeModel(LazyTreeModelBase):
             parent.fetched -= 1
             self.endRemoveRows()
         self._children_renumbered(parent, parent_index, row)
+
+    def _insert_in_group(self, parent: JsonNode, row: int, child: JsonNode) -> None:
+        """Insert a member into the group it lands in; the groups after it start one later."""
+        group = group_of(parent, row)
+        local = row - group.start
+        # Announced when it lands among the rows views know (or right after all of them).
+        announce = local < group.fetched or group.fetched == group.count
+        if announce:
+            self.beginInsertRows(self._group_index(group), local, local)
+        parent.insert_child(row, child)
+        group.count += 1
+        for later in parent.groups[group.row + 1 :]:
+            later.start += 1
+        if announce:
+            group.fetched += 1
+            self.endInsertRows()
+
+    def _remove_from_group(self, parent: JsonNode, parent_index: QModelIndex, row: int) -> None:
+        """Remove a member from its group (and the group when it was its last member)."""
+        group = group_of(parent, row)
+        local = row - group.start
+        announce = local < group.fetched
+        if announce:
+            self.beginRemoveRows(self._group_index(group), local, local)
+        parent.remove_child(row)
+        group.count -= 1
+        for later in parent.groups[group.row + 1 :]:
+            later.start -= 1
+        if announce:
+            group.fetched -= 1
+            self.endRemoveRows()
+        if group.count:
+            return
+        self.beginRemoveRows(parent_index, group.row, group.row)
+        groups: list[RowGroup] = parent.groups
+        del groups[group.row]
+        for later in groups[group.row :]:
+            later.row -= 1
+        parent.fetched -= 1
+        if not groups:
+            parent.groups = None
+        self.endRemoveRows()
 
     def apply_document(self, document: Any) -> None:
         if document is NO_DOCUMENT or self._root is None:
@@ -562,19 +662,7 @@ class JsonTreeModel(LazyTreeModelBase):
         if pristine is not None and new_type is node.json_type and json_equal(pristine, value):
             return  # unchanged, and never shown: keep it unbuilt
         if node.json_type.is_container and new_type is node.json_type:
-            if node.fetched < node.child_count():
-                if node.fetched == 0:  # no view knows a member: nothing to move row by row
-                    node.set_json(value)
-                    self._row_changed(node, VALUE_COLUMN, VALUE_COLUMN)
-                    return
-                self._fetch(node, index, node.child_count())  # rows below are compared one by one
-            old_count = node.child_count()
-            if new_type is JsonType.OBJECT:
-                self._sync_object(node, value, index)
-            else:
-                self._sync_array(node, value, index)
-            if node.child_count() != old_count:
-                self._row_changed(node, VALUE_COLUMN, VALUE_COLUMN)
+            self._sync_container(node, value, index)
             return
         was_shown = node.fetched > 0  # probably expanded: show the new members too
         if node.fetched:
@@ -591,6 +679,47 @@ class JsonTreeModel(LazyTreeModelBase):
         elif node.json_type is not new_type or not json_equal(node.value, value):
             node.set_json(value)
             self._row_changed(node, VALUE_COLUMN, TYPE_COLUMN)
+
+    def _sync_container(self, node: JsonNode, value: Any, index: QModelIndex) -> None:
+        """Sync a container with a value of its own type: its members row by row."""
+        if node.groups is not None:
+            self._sync_grouped(node, value, index)
+            return
+        if node.fetched < node.child_count():
+            if node.fetched == 0:  # no view knows a member: nothing to move row by row
+                node.set_json(value)
+                self._row_changed(node, VALUE_COLUMN, VALUE_COLUMN)
+                return
+            self._fetch(node, index, node.child_count())  # rows below are compared one by one
+        old_count = node.child_count()
+        if node.json_type is JsonType.OBJECT:
+            self._sync_object(node, value, index)
+        else:
+            self._sync_array(node, value, index)
+        if node.child_count() != old_count:
+            self._row_changed(node, VALUE_COLUMN, VALUE_COLUMN)
+
+    def _sync_grouped(self, node: JsonNode, value: Any, index: QModelIndex) -> None:
+        """Sync a grouped container: member by member when its members are the same ones
+        (the same count, the same keys in order), else its groups are formed anew."""
+        children = node.children
+        if node.json_type is JsonType.OBJECT:
+            same = len(value) == len(children) and all(
+                child.key == key for child, key in zip(children, value, strict=False)
+            )
+            members = list(value.values()) if same else []
+        else:
+            same, members = len(value) == len(children), value
+        if not same:
+            self.beginRemoveRows(index, 0, node.fetched - 1)
+            node.clear_children()
+            self.endRemoveRows()
+            node.set_json(value)
+            self._fetch(node, index, self._fetch_batch)
+            self._row_changed(node, VALUE_COLUMN, VALUE_COLUMN)
+            return
+        for child, member in zip(children, members, strict=True):
+            self._sync(child, member, self._index_of(child))
 
     def _sync_object(self, node: JsonNode, value: dict[str, Any], index: QModelIndex) -> None:
         for row in reversed(range(node.child_count())):
@@ -639,12 +768,37 @@ class JsonTreeModel(LazyTreeModelBase):
     def _children_renumbered(self, parent: JsonNode, parent_index: QModelIndex, start: int) -> None:
         """The summary of ``parent`` changed; array items from ``start`` on changed position."""
         self._row_changed(parent, VALUE_COLUMN, VALUE_COLUMN)
+        groups: list[RowGroup] | None = parent.groups
+        if groups is not None:
+            self._groups_renumbered(parent, groups, start)
+            return
         if parent.json_type is JsonType.ARRAY and start < parent.fetched:
             self.dataChanged.emit(
                 self.index(start, KEY_COLUMN, parent_index),
                 self.index(parent.fetched - 1, KEY_COLUMN, parent_index),
                 [ARRAY_INDEX_ROLE],
             )
+
+    def _groups_renumbered(self, parent: JsonNode, groups: list[RowGroup], start: int) -> None:
+        """Groups from the one holding ``start`` on show other positions (and their array items
+        other indexes)."""
+        if not groups or not self._shown(parent):
+            return
+        first = group_of(parent, start)
+        self.dataChanged.emit(
+            self._group_index(first, KEY_COLUMN), self._group_index(groups[-1], VALUE_COLUMN)
+        )
+        if parent.json_type is not JsonType.ARRAY:
+            return
+        for group in groups[first.row :]:
+            local = max(start - group.start, 0)
+            if local < group.fetched:
+                group_index = self._group_index(group)
+                self.dataChanged.emit(
+                    self.index(local, KEY_COLUMN, group_index),
+                    self.index(group.fetched - 1, KEY_COLUMN, group_index),
+                    [ARRAY_INDEX_ROLE],
+                )
 
     def _emit_all_changed(self) -> None:
         if self._root is None:
@@ -653,15 +807,27 @@ class JsonTreeModel(LazyTreeModelBase):
         stack = [self._root]
         while stack:  # only announced rows: views have never seen the others
             node = stack.pop()
-            if node.fetched:
-                last = node.fetched - 1
-                first_child, last_child = node.child(0), node.child(last)
-                self.dataChanged.emit(
-                    self.createIndex(0, KEY_COLUMN, first_child),
-                    self.createIndex(last, TYPE_COLUMN, last_child),
-                )
+            if not node.fetched:
+                continue
+            parent_index = self._index_of(node)
+            self.dataChanged.emit(
+                self.index(0, KEY_COLUMN, parent_index),
+                self.index(node.fetched - 1, TYPE_COLUMN, parent_index),
+            )
+            if node.groups is None:
                 stack.extend(child for child in node.built_children()[: node.fetched]
                              if child.fetched)  # fmt: skip
+                continue
+            built = node.built_children()
+            for group in node.groups:
+                if group.fetched:
+                    group_index = self._group_index(group)
+                    self.dataChanged.emit(
+                        self.index(0, KEY_COLUMN, group_index),
+                        self.index(group.fetched - 1, TYPE_COLUMN, group_index),
+                    )
+                    members = built[group.start : group.start + group.fetched]
+                    stack.extend(child for child in members if child.fetched)
 
 
 def _shown_briefly(value: Any) -> str:
