@@ -7,6 +7,9 @@ Run: ``python benchmarks/bench_find.py [--mb 20]``. Prints, beside their baselin
 - in the pane: typing a rare word (one match, at the end), a frequent one (capped at
   100,000 matches), stepping to the next match (F3), and going to a deep path — each the time
   to the match shown in the tree and the longest event-loop stall (target: under 100 ms);
+- revealing an entry from a collapsed tree, what a person sees as the GUI stalling: a short
+  path (``/meta/source``, the baseline) beside the last user's deep path (item ~25,000 of
+  ``users``; long arrays show their items in groups of 1,000, so only one group is laid out);
 - the same search in the raw view (the text searched, the match selected).
 """
 
@@ -90,6 +93,23 @@ def time_go_to(
     return time.perf_counter() - started, probe.stop()
 
 
+def time_reveal(
+    app: QApplication, pane: DocumentPane, probe: StallProbe, path: str, runs: int
+) -> tuple[float, float]:
+    """(median seconds, longest stall) to show ``path`` starting from a collapsed tree."""
+    times, stalls = [], []
+    for _ in range(runs):
+        pane.tree_view.collapseAll()
+        pane.tree_view.scrollToTop()
+        pane.tree_view.viewport().repaint()
+        app.processEvents()
+        gc.collect()
+        elapsed, stall = time_go_to(app, pane, probe, path)
+        times.append(elapsed)
+        stalls.append(stall)
+    return statistics.median(times), max(stalls)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=20.0, help="document size (default 20)")
@@ -125,6 +145,8 @@ def main() -> None:
         frequent_runs = [time_find(app, pane, probe, "omega") for _ in range(args.runs)]
         step = time_step(app, pane, probe)
         go_to = time_go_to(app, pane, probe, f"/users/{last - 1}/address/geo/lat")
+        reveal_short = time_reveal(app, pane, probe, "/meta/source", args.runs)
+        reveal_deep = time_reveal(app, pane, probe, f"/users/{last}/email", args.runs)
 
         pane.tabs.setCurrentIndex(1)
         wait_for(app, lambda: not pane.raw_editor.is_loading)
@@ -153,6 +175,11 @@ def main() -> None:
          f"longest stall {step[1] * 1000:.0f} ms"),
         ("pane: go to /users/…/lat", f"{go_to[0] * 1000:.0f} ms",
          f"longest stall {go_to[1] * 1000:.0f} ms"),
+        ("reveal /meta/source (baseline)", f"{reveal_short[0] * 1000:.0f} ms",
+         f"longest stall {reveal_short[1] * 1000:.0f} ms, from a collapsed tree"),
+        (f"reveal /users/{last:,}/email", f"{reveal_deep[0] * 1000:.0f} ms",
+         f"longest stall {reveal_deep[1] * 1000:.0f} ms, "
+         f"{reveal_deep[1] / max(reveal_short[1], 1e-3):.1f}x the baseline's"),
         ("raw view: rare word → selected", *row(raw_runs)),
     ]  # fmt: skip
     width = max(len(name) for name, _, _ in rows)
