@@ -510,16 +510,22 @@ class JsonTreeModel(LazyTreeModelBase):
         return True
 
     def insert_entry(self, near: AnyIndex, value: Any = "", key: str | None = None) -> QModelIndex:
-        """Add an entry: inside ``near`` when it is a container, else right after it.
+        """Add an entry: inside ``near`` when it is a container, else right after it (after
+        the last member of a row group).
 
         ``key``: the new member's key in an object (default: a new unique one); refused when
         the object has it already. Returns the new entry's key index (invalid when nothing
         could be added).
         """
         node = self.node(near)
-        if self._read_only or node is None:
+        group = self.group(near)
+        if self._read_only:
             return QModelIndex()
-        if node.json_type.is_container:
+        if group is not None:
+            parent, row = group.container, group.start + group.count
+        elif node is None:
+            return QModelIndex()
+        elif node.json_type.is_container:
             parent, row = node, node.child_count()
         elif node.parent is not None:
             parent, row = node.parent, node.row() + 1
@@ -600,8 +606,11 @@ class JsonTreeModel(LazyTreeModelBase):
         self._children_renumbered(parent, parent_index, row)
 
     def _insert_in_group(self, parent: JsonNode, row: int, child: JsonNode) -> None:
-        """Insert a member into the group it lands in; the groups after it start one later."""
-        group = group_of(parent, row)
+        """Insert a member into the group it lands in; the groups after it start one later.
+
+        Between two groups it joins the earlier one: added after item 1999, it shows next to it.
+        """
+        group = group_of(parent, max(row - 1, 0))
         local = row - group.start
         # Announced when it lands among the rows views know (or right after all of them).
         announce = local < group.fetched or group.fetched == group.count

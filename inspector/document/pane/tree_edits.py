@@ -21,7 +21,10 @@ class PaneTreeEdits(PaneState):
         new_index = self._model.insert_entry(current)
         if new_index.isValid():
             self.tabs.setCurrentIndex(TREE_TAB)
-            self.tree_view.expand(new_index.parent())
+            ancestor = new_index.parent()
+            while ancestor.isValid():  # a new member of a row group: the container too
+                self.tree_view.expand(ancestor)
+                ancestor = ancestor.parent()
             self.tree_view.setCurrentIndex(new_index)
             self.tree_view.scrollTo(new_index)
             if self._model.flags(new_index) & Qt.ItemFlag.ItemIsEditable:

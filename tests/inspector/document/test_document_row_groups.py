@@ -329,3 +329,25 @@ def test_go_to_a_pointer_inside_a_group(
     current = pane.tree_view.currentIndex()
     assert path_of(pane.model, current) == ("records", 1000)
     assert current.row() == 0  # the first of its group
+
+
+def test_add_on_a_group_row_appends_to_that_group_and_shows_the_entry(
+    qtbot: Any, pane: DocumentPane, long_store: str, open_and_wait: Any
+) -> None:
+    open_and_wait(pane, long_store)
+    records = pane.model.index_for_json_path("records")
+    pane.tree_view.expand(records)
+    group = pane.model.index(1, 0, records)  # [1000 … 1999]
+    pane.tree_view.setCurrentIndex(group)
+    pane.tree_view.collapse(records)
+    pane.add_action.trigger()
+    current = pane.tree_view.currentIndex()
+    assert path_of(pane.model, current) == ("records", 2000)
+    assert current.parent() == group
+    assert pane.tree_view.isExpanded(records)
+    assert pane.tree_view.isExpanded(group)
+    assert pane.tree_view.visualRect(current).isValid()
+    pane.tree_view.closePersistentEditor(current.siblingAtColumn(VALUE_COLUMN))
+    assert pane.model.index(1, 0, records).data(DISPLAY) == "[1000 … 2000]"
+    assert pane.model.document()["records"][2000] == ""
+    assert pane.model.document()["records"][2001] == LONG["records"][2000]
