@@ -68,7 +68,9 @@ class PaneSaving(PaneState):
         """Start saving the edits; False when there is nothing to save or it cannot start.
 
         With ``review_before_first_save``, the first save shows Review changes instead and
-        saves when the person says so.
+        saves when the person says so. A document its schema finds errors in is saved once
+        the person says so too, asked without blocking (True: asked; a "no" ends the save
+        unwritten).
         """
         if self.review_before_first_save and not self._reviewed:
             return self.review_changes()
@@ -81,10 +83,32 @@ class PaneSaving(PaneState):
             return False
         if self._raw_text_refused(advise_fix=True):
             return False
-        if not self.schema.confirm_save(self):
-            self.status_message.emit(self.tr("Not saved: the document breaks its schema."))
-            return False
+        path = self._session.path
+        started: list[bool] = []
+
+        def on_answer(save_anyway: bool) -> None:
+            started.append(self._save_despite_schema(path, save_anyway=save_anyway))
+
+        if self.schema.ask_before_saving(self, on_answer):
+            return started[0] if started else True
         return self._session.save()
+
+    def _save_despite_schema(self, path: str | None, *, save_anyway: bool) -> bool:
+        """The answer to "save despite schema errors?" came: save if it was yes and the save
+        can still start (the same document, nothing else saving)."""
+        if (
+            save_anyway
+            and path is not None
+            and path == self._session.path
+            and not self._session.is_saving
+            and self._session.loaded is not None
+            and self._session.read_only_reason is None
+        ):
+            return self._session.save()
+        self.status_message.emit(self.tr("Not saved: the document breaks its schema."))
+        if path is not None:
+            self.save_ended_unwritten.emit(path)  # whoever waits for this save's end
+        return False
 
     def save_copy_as(self) -> bool:
         """Ask for a path, then save the document as edited there (see :meth:`save_copy`)."""

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QColor, QHelpEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QLabel, QMenu, QMessageBox, QTextEdit, QToolTip, QWidget
 
@@ -33,16 +33,22 @@ of the editor, and finding entries in it, is not worth it for a read-only view).
 _SETTLE_MS = 300
 """A check starts once edits pause this long (not on every key typed)."""
 
-#: Asked before saving a document its schema finds errors in: (parent, check) → save anyway?
-SchemaSavePrompt = Callable[[QWidget, SchemaCheck], bool]
+#: Asked before saving a document its schema finds errors in: (parent, check, answer) calls
+#: ``answer(save_anyway)`` once, now or later, and never blocks; returns the open question (or
+#: None), which is closed -- answered no -- when the document goes away.
+SchemaSavePrompt = Callable[[QWidget, SchemaCheck, Callable[[bool], None]], QWidget | None]
 
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("PaneSchema", text)
 
 
-def ask_to_save_invalid(parent: QWidget, check: SchemaCheck) -> bool:
-    """The default :data:`SchemaSavePrompt`: a question that defaults to not saving."""
+def ask_to_save_invalid(
+    parent: QWidget, check: SchemaCheck, answer: Callable[[bool], None]
+) -> QMessageBox:
+    """The default :data:`SchemaSavePrompt`: a window-modal question that defaults to not
+    saving, shown with ``open()`` (no nested event loop: the window goes on drawing, the
+    document goes on being watched)."""
     first = check.errors[0] if check.errors else None
     detail = (
         _tr("First: {pointer}: {message}").format(
@@ -51,8 +57,8 @@ def ask_to_save_invalid(parent: QWidget, check: SchemaCheck) -> bool:
         if first is not None
         else ""
     )
-    answer = QMessageBox.question(
-        parent,
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
         _tr("Save despite schema errors?"),
         _tr("The document breaks its schema ({summary}). {detail}").format(
             summary=check.summary(), detail=detail
@@ -60,9 +66,18 @@ def ask_to_save_invalid(parent: QWidget, check: SchemaCheck) -> bool:
         + "\n\n"
         + _tr("Save it anyway?"),
         QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
+        parent,
     )
-    return answer == QMessageBox.StandardButton.Save
+    box.setObjectName("schemaSaveQuestion")
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    save = box.button(QMessageBox.StandardButton.Save)
+    # Closed any way (Cancel, Escape, the window's close button, the document gone): no.
+    box.finished.connect(lambda _result: answer(box.clickedButton() is save))
+    box.open()
+    return box
 
 
 class PaneSchema(QObject):
@@ -101,6 +116,8 @@ class PaneSchema(QObject):
         self.label.hide()
         #: Asked before saving an invalid document; replaceable for tests.
         self.save_prompt: SchemaSavePrompt = ask_to_save_invalid
+        self._question: QWidget | None = None  # the save prompt's open question
+        self._answer: Callable[[bool], None] | None = None  # who waits for its answer
         self._raw_editor: RawJsonEditor | None = None
         self._raw_shown: Callable[[], bool] = lambda: False
         self._raw_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schema-marks")
@@ -244,13 +261,38 @@ class PaneSchema(QObject):
         self._checking = True
         self._checker.check(path, self._model.document())
 
-    def confirm_save(self, parent: QWidget) -> bool:
-        """Whether to go on saving: asks when the last check found errors (never refuses
-        outright: the person may know better than the schema)."""
+    @property
+    def question(self) -> QWidget | None:
+        """The open "save despite schema errors?" question, if one waits for its answer."""
+        return self._question
+
+    def ask_before_saving(self, parent: QWidget, answer: Callable[[bool], None]) -> bool:
+        """False when the last check found no errors (save at once); otherwise asks, without
+        blocking, and calls ``answer(save_anyway)`` once (never refuses outright: the person
+        may know better than the schema)."""
         check = self._check
         if check is None or not check.errors:
+            return False
+        self._drop_question()  # a question still open is answered no
+        self._answer = answer
+        question = self.save_prompt(parent, check, self._on_answered)
+        if self._answer is None:  # answered already (a prompt that decides at once)
             return True
-        return self.save_prompt(parent, check)
+        self._question = question
+        return True
+
+    def _on_answered(self, save_anyway: bool) -> None:
+        answer, self._answer = self._answer, None
+        self._question = None
+        if answer is not None:
+            answer(save_anyway)
+
+    def _drop_question(self) -> None:
+        """Close the open question, if any: the save it was about is not made."""
+        question, self._question = self._question, None
+        if question is not None:
+            question.close()  # deleted on close; its answer comes through _on_answered
+        self._on_answered(False)  # at most once: a no-op when that answered already
 
     def add_from_schema_menu(self, node: JsonNode | None, parent: QWidget) -> QMenu | None:
         """A menu of the keys the schema names for the object at (or holding) ``node`` that it
@@ -277,7 +319,9 @@ class PaneSchema(QObject):
         return menu
 
     def clear(self) -> None:
-        """No document is shown (or another one is coming): forget the last check."""
+        """No document is shown (or another one is coming): forget the last check (and a
+        question about saving the document despite it is answered no)."""
+        self._drop_question()
         self._timer.stop()
         self._checker.cancel()
         self._checking = False

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QStyleOptionViewItem
+from PySide6.QtWidgets import QComboBox, QMessageBox, QStyleOptionViewItem
 
 from inspector.document import DocumentPane
 from inspector.document.tree_model import VALUE_COLUMN
@@ -116,7 +116,9 @@ def test_saving_an_invalid_document_asks_first_and_never_blocks(
 ) -> None:
     open_and_check(qtbot, pane, store)
     asked: list[str] = []
-    pane.schema.save_prompt = lambda _parent, check: asked.append(check.summary()) or False
+    pane.schema.save_prompt = lambda _parent, check, answer: (
+        asked.append(check.summary()) or answer(False)
+    )
     value = pane.model.index_for_json_path("recent", 0).siblingAtColumn(VALUE_COLUMN)
     assert pane.model.setData(value, "/c")
     qtbot.waitUntil(lambda: not pane.schema.checking, timeout=10000)
@@ -125,7 +127,7 @@ def test_saving_an_invalid_document_asks_first_and_never_blocks(
     with open(store, encoding="utf-8") as handle:
         assert json.load(handle) == DOCUMENT  # nothing written
 
-    pane.schema.save_prompt = lambda _parent, _check: True  # the person knows better
+    pane.schema.save_prompt = lambda _parent, _check, answer: answer(True)  # knows better
     with qtbot.waitSignal(pane.saved, timeout=10000):
         assert pane.save()
     with open(store, encoding="utf-8") as handle:
@@ -139,7 +141,7 @@ def test_a_valid_document_saves_without_asking(
     path = write(tmp_path / "ok.json", {"theme": "dark"})
     open_and_check(qtbot, pane, path)
     assert pane.schema.label.text() == "schema: valid"
-    pane.schema.save_prompt = lambda _parent, _check: pytest.fail("asked about a valid document")
+    pane.schema.save_prompt = lambda *_args: pytest.fail("asked about a valid document")
     value = pane.model.index_for_json_path("theme").siblingAtColumn(VALUE_COLUMN)
     assert pane.model.setData(value, "light")
     qtbot.waitUntil(lambda: not pane.schema.checking, timeout=10000)
@@ -233,7 +235,7 @@ def test_checks_turned_off_drop_the_marks_and_saving_asks_nothing(
     assert cleared.args[0].source is None  # the table's "schema: N errors" goes too
     assert marker(pane, "sync") is None
     assert pane.schema.label.isHidden()
-    pane.schema.save_prompt = lambda _parent, _check: pytest.fail("asked with checks off")
+    pane.schema.save_prompt = lambda *_args: pytest.fail("asked with checks off")
     value = pane.model.index_for_json_path("theme").siblingAtColumn(VALUE_COLUMN)
     assert pane.model.setData(value, "green")
     assert not pane.schema.checking  # an edit starts no check
@@ -243,3 +245,64 @@ def test_checks_turned_off_drop_the_marks_and_saving_asks_nothing(
     with qtbot.waitSignal(pane.schema.checked, timeout=10000):
         pane.schema.set_enabled(True)
     assert pane.schema.label.text() == "schema: 3 errors"
+
+
+def _invalid_edit(qtbot: Any, pane: DocumentPane, store: str) -> None:
+    open_and_check(qtbot, pane, store)
+    value = pane.model.index_for_json_path("recent", 0).siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(value, "/c")
+    qtbot.waitUntil(lambda: not pane.schema.checking, timeout=10000)
+
+
+def _question(pane: DocumentPane) -> QMessageBox:
+    question = pane.schema.question
+    assert isinstance(question, QMessageBox)
+    return question
+
+
+def test_the_save_anyway_question_does_not_block_and_saves_on_yes(
+    qtbot: Any, pane: DocumentPane, store: str
+) -> None:
+    _invalid_edit(qtbot, pane, store)
+
+    assert pane.save()  # returns at once: the question is open, no event loop of its own
+    question = _question(pane)
+    assert question.isVisible()
+    assert question.windowModality() == Qt.WindowModality.WindowModal
+    assert "schema: 3 errors" in question.text()
+    assert question.defaultButton() is question.button(QMessageBox.StandardButton.Cancel)
+    with open(store, encoding="utf-8") as handle:
+        assert json.load(handle) == DOCUMENT  # nothing written while it is asked
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        qtbot.mouseClick(
+            question.button(QMessageBox.StandardButton.Save), Qt.MouseButton.LeftButton
+        )
+    assert pane.schema.question is None
+    with open(store, encoding="utf-8") as handle:
+        assert json.load(handle)["recent"] == ["/c", 7]
+
+
+def test_the_save_anyway_question_answered_no_ends_the_save_unwritten(
+    qtbot: Any, pane: DocumentPane, store: str
+) -> None:
+    _invalid_edit(qtbot, pane, store)
+    assert pane.save()
+    question = _question(pane)
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000) as ended:
+        qtbot.keyClick(question, Qt.Key.Key_Escape)
+    assert ended.args == [store]
+    assert pane.is_dirty
+    with open(store, encoding="utf-8") as handle:
+        assert json.load(handle) == DOCUMENT
+
+
+def test_the_save_anyway_question_closes_when_the_document_goes(
+    qtbot: Any, pane: DocumentPane, store: str, tmp_path: Path
+) -> None:
+    _invalid_edit(qtbot, pane, store)
+    assert pane.save()
+    question = _question(pane)
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+        pane.open_store(None)  # the window's own choice: the edits were asked about first
+    assert not question.isVisible()
+    assert pane.schema.question is None
