@@ -20,7 +20,7 @@ from inspector.document.conversion import NotConvertibleError, describe_conversi
 from inspector.document.pane.pane_state import TREE_TAB, PaneState
 from inspector.document.review import SaveReview
 from inspector.document.save_types import SaveConflict, SaveResult
-from inspector.document.session import save_summary
+from inspector.document.session_saving import save_summary
 
 
 def save_and_wait(
