@@ -18,7 +18,7 @@ from lockcore import (
     locked_read_json,
     locked_update_json,
 )
-from lockcore._classify import _validate
+from lockcore._json_syntax import _validate
 
 json_values = st.recursive(
     st.none()
