@@ -19,7 +19,7 @@ from PySide6.QtCore import QCoreApplication
 
 from inspector.colours import ERROR_TEXT, WARNING_TEXT
 from inspector.display import printable_path
-from inspector.services.scanner import StoreEntry, StoreHealth
+from inspector.services.store_entry import StoreEntry, StoreHealth
 from inspector.translation import QT_TRANSLATE_NOOP
 from lockcore import LockInfo, LockState
 

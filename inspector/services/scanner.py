@@ -15,35 +15,39 @@ costs no lock lookup at all. In a small folder each data file is also ``stat``-e
 spot. In a big one (over :data:`INLINE_HEALTH_LIMIT` stores) the data files' own facts -- size,
 time, health -- are left to a second pass (:func:`check_document`), which ``stat``-s and reads
 each anyway: every row and every lock is shown first, the document facts follow.
+
+A row is a :class:`~inspector.services.store_entry.StoreEntry`; reading a data file and judging
+it is ``store_health.py``'s.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import enum
 import os
-import stat
 from collections.abc import Iterable, Iterator
-from typing import Final
 
-from inspector.display import printable_name, printable_path
-from inspector.regular_file import NotARegularFileError, open_regular, open_regular_fd
+from inspector.display import printable_path
+from inspector.regular_file import open_regular_fd
+from inspector.services.store_entry import (
+    Stamp,
+    StoreEntry,
+    StoreHealth,
+)
+from inspector.services.store_health import (
+    _document_health_of,
+    missing_health,
+)
 from lockcore import (
-    JSONKind,
-    LockFormat,
     LockInfo,
     LockState,
     StoreFileKind,
-    classify_json,
     classify_store_file,
     inspect_lock,
     legacy_temp_path_for,
     lock_path_for,
 )
 
-#: Documents larger than this are not parsed to check their health (they are still listed).
-HEALTH_CHECK_LIMIT = 8 * 1024 * 1024
 #: Folders with at most this many stores get their documents checked while they are listed (a
 #: few ms); bigger folders are listed first and checked right after, in the background.
 INLINE_HEALTH_LIMIT = 256
@@ -51,108 +55,6 @@ INLINE_HEALTH_LIMIT = 256
 _LEFTOVER_KINDS = frozenset(
     (StoreFileKind.TEMP, StoreFileKind.LEGACY_TEMP, StoreFileKind.QUARANTINE)
 )
-
-Stamp = tuple[int, int, int]
-
-
-class StoreHealth(enum.Enum):
-    """What reading the data file found."""
-
-    VALID = "valid JSON"
-    NON_STANDARD = "non-standard JSON"  # NaN or Infinity: Python reads it, other programs not
-    CORRUPT = "corrupt"
-    TOO_LARGE_OR_DEEP = "valid JSON, too large/deep to edit here"
-    UTF16 = "UTF-16 text"
-    UTF32 = "UTF-32 text"
-    NOT_UTF8 = "not UTF-8"
-    RECOVERABLE = "interrupted write — recoverable"
-    MISSING = "missing"
-    UNREADABLE = "unreadable"
-    NOT_CHECKED = "large — not checked"
-    PENDING = "checking…"
-
-
-# Not frozen: a frozen dataclass pays object.__setattr__ per field, three times the cost of
-# building 10,000 rows. Entries are still snapshots -- replaced whole, never changed in place,
-# because the GUI thread holds the very objects the worker made.
-@dataclasses.dataclass(slots=True)
-class StoreEntry:
-    """A snapshot of one store: its lock, its data file and the files folded into its row."""
-
-    path: str  #: absolute path of the data file ``X.json`` (the row's identity; may hold
-    #: surrogate escapes for bytes that are not UTF-8 -- use it for I/O, not for display)
-    name: str  #: path relative to the watched folder, printable
-    lock: LockInfo | None  #: the lock; None when there is no lock file (free) or when it could
-    #: not be inspected (then ``lock_error`` says why)
-    lock_error: str  #: why the lock could not be inspected, else ""
-    size: int | None  #: data file size in bytes, None when missing or unreadable
-    mtime: float | None  #: data file modification time (epoch seconds)
-    health: StoreHealth
-    health_detail: str  #: a plain sentence: the parse error with line and column, ...
-    leftovers: tuple[str, ...]  #: temp and quarantine files of this store (absolute paths)
-    data_stamp: Stamp | None  #: (inode, size, mtime_ns) of the data file
-    lock_stamp: Stamp | None = None  #: (inode, size, mtime_ns) of the lock file when it was
-    #: inspected: while it stays the same, the lock file's content has not changed
-
-    @property
-    def is_locked(self) -> bool:
-        """Whether a lock file exists (held, stale, foreign, half-written or unreadable)."""
-        return self.lock is not None and self.lock.is_locked
-
-    @property
-    def lock_state(self) -> LockState | None:
-        """The lock's state: FREE without a lock file, None when it could not be inspected."""
-        if self.lock is not None:
-            return self.lock.state
-        return None if self.lock_error else LockState.FREE
-
-    def same_as(self, other: StoreEntry | None) -> bool:
-        """Whether ``other`` shows the same thing (ignoring when each lock was inspected)."""
-        if other is None:
-            return False
-        return (
-            self.path == other.path
-            and self.name == other.name
-            and self.lock_error == other.lock_error
-            and self.size == other.size
-            and self.mtime == other.mtime
-            and self.health is other.health
-            and self.health_detail == other.health_detail
-            and self.leftovers == other.leftovers
-            and self.data_stamp == other.data_stamp
-            and _lock_facts(self.lock) == _lock_facts(other.lock)
-        )
-
-
-def _lock_facts(info: LockInfo | None) -> tuple[object, ...] | None:
-    if info is None:
-        return None
-    return (
-        info.state,
-        info.format,
-        info.pid,
-        info.hostname,
-        info.process_name,
-        info.cmdline,
-        info.holder_alive,
-        info.created,
-        info.identity,
-        info.reason,
-    )
-
-
-def death_makes_an_event(info: LockInfo | None) -> bool:
-    """Whether the holder's death changes a file (so the watcher sees it without re-checks).
-
-    A lockcore holder keeps its lock file open for writing; when it dies the kernel closes that
-    descriptor, which inotify reports. A legacy holder closed its lock file long ago: its death
-    changes nothing on disk, so only looking again (by PID) finds out.
-    """
-    return (
-        info is not None
-        and info.format is LockFormat.LOCKCORE
-        and info.state in (LockState.HELD_ALIVE, LockState.STALE_DEAD_HOLDER)
-    )
 
 
 def store_path_for(path: str) -> str | None:
@@ -165,89 +67,6 @@ def is_leftover(path: str) -> bool:
     """Whether ``path`` is a temp or quarantine file of some store."""
     classified = classify_store_file(path)
     return classified is not None and classified[0] in _LEFTOVER_KINDS
-
-
-_HEALTH_OF_KIND: Final = {
-    JSONKind.VALID: StoreHealth.VALID,
-    JSONKind.NON_STANDARD: StoreHealth.NON_STANDARD,
-    JSONKind.INVALID: StoreHealth.CORRUPT,
-    JSONKind.TOO_LARGE_OR_DEEP: StoreHealth.TOO_LARGE_OR_DEEP,
-    JSONKind.NOT_UTF8: StoreHealth.NOT_UTF8,
-}
-
-
-def parse_health(raw: bytes) -> tuple[StoreHealth, str]:
-    """What a document's bytes are (lockcore's verdict, the one the document pane shows too),
-    with the reason in plain words."""
-    check = classify_json(raw)
-    if check.kind is JSONKind.VALID:
-        return StoreHealth.VALID, "Valid JSON."
-    if check.kind is JSONKind.OTHER_UNICODE:
-        health = StoreHealth.UTF32 if check.encoding.startswith("utf-32") else StoreHealth.UTF16
-    else:
-        health = _HEALTH_OF_KIND[check.kind]
-    return health, f"{check.reason[:1].upper()}{check.reason[1:]}."
-
-
-def document_health(path: str, size: int) -> tuple[StoreHealth, str]:
-    """Read and check the data file ``path`` of ``size`` bytes."""
-    if size > HEALTH_CHECK_LIMIT:
-        return StoreHealth.NOT_CHECKED, f"{size / 2**20:.1f} MiB: too large to check while listing."
-    try:
-        raw = _read_at_most(path, size)
-    except OSError as exc:
-        return StoreHealth.UNREADABLE, f"{exc.strerror or exc}."
-    return _health_of(raw)
-
-
-def _health_of(raw: bytes) -> tuple[StoreHealth, str]:
-    """:func:`parse_health`, never raising: whatever a strange document makes parsing raise,
-    the row shows it and the listing goes on (as for locks: a 5000-digit integer once stopped
-    the listing of the whole folder)."""
-    try:
-        return parse_health(raw)
-    except Exception as exc:
-        return StoreHealth.UNREADABLE, f"Cannot be checked: {type(exc).__name__}: {exc}."
-
-
-def _read_at_most(path: str, expected: int) -> bytes:
-    """The file's bytes, up to HEALTH_CHECK_LIMIT + 1, sized for the ``expected`` length.
-
-    ``read(n)`` allocates n bytes before it reads: asking for the limit (8 MB) to read a 100-byte
-    document cost more than everything else in a health check.
-    """
-    with open_regular(path) as handle:
-        chunks = []
-        wanted = min(expected, HEALTH_CHECK_LIMIT) + 1
-        total = 0
-        while total <= HEALTH_CHECK_LIMIT:
-            chunk = handle.read(wanted)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-            wanted = min(max(wanted, 65536), HEALTH_CHECK_LIMIT + 1 - total)
-    return b"".join(chunks)
-
-
-def missing_health(path: str) -> tuple[StoreHealth, str]:
-    """Health of a store whose data file is missing: is its legacy temp file a full document?"""
-    legacy_tmp = legacy_temp_path_for(path)
-    name = printable_name(legacy_tmp)
-    try:
-        raw = _read_at_most(legacy_tmp, 4096)
-    except FileNotFoundError:
-        return StoreHealth.MISSING, "The data file does not exist."
-    except OSError as exc:
-        return StoreHealth.MISSING, f"The data file does not exist; {name}: {exc.strerror}."
-    health, detail = parse_health(raw)
-    if health in (StoreHealth.VALID, StoreHealth.NON_STANDARD):  # what lockcore recovers
-        return (
-            StoreHealth.RECOVERABLE,
-            f"The data file is missing, but {name} holds a complete document from an "
-            "interrupted write.",
-        )
-    return StoreHealth.MISSING, f"The data file does not exist; {name} is not valid: {detail}"
 
 
 def inspect_store_lock(path: str) -> tuple[LockInfo | None, str]:
@@ -589,38 +408,6 @@ def _finish_entry(
         stamp,
         lock_stamp,
     )
-
-
-def _document_health_of(path: str, fd: int, st: os.stat_result) -> tuple[StoreHealth, str]:
-    """:func:`document_health` of the data file open on ``fd`` (-1: it could not be opened)."""
-    if fd < 0 or st.st_size > HEALTH_CHECK_LIMIT:
-        return document_health(path, st.st_size)  # says why it cannot be read, or too large
-    if not stat.S_ISREG(st.st_mode):
-        error = NotARegularFileError(path, st.st_mode)
-        return StoreHealth.UNREADABLE, f"{error.strerror}."
-    try:
-        raw = _read_fd_at_most(fd, st.st_size)
-    except OSError as exc:
-        return StoreHealth.UNREADABLE, f"{exc.strerror or exc}."
-    return _health_of(raw)
-
-
-def _read_fd_at_most(fd: int, expected: int) -> bytes:
-    """:func:`_read_at_most` from an open descriptor: one ``read`` when the file is as big as
-    ``fstat`` said (one byte more is asked, so that a short read is the end of the file)."""
-    wanted = min(expected, HEALTH_CHECK_LIMIT) + 1
-    first = os.read(fd, wanted)
-    if len(first) < wanted:
-        return first
-    chunks = [first]
-    total = len(first)
-    while total <= HEALTH_CHECK_LIMIT:
-        chunk = os.read(fd, min(65536, HEALTH_CHECK_LIMIT + 1 - total))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)
 
 
 def iter_scan(folder: str, *, recursive: bool = False) -> Iterator[StoreEntry]:

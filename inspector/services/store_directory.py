@@ -35,19 +35,23 @@ from shiboken6 import Shiboken
 from inspector.collector import collector_paused
 from inspector.display import printable_path
 from inspector.services.scanner import (
-    HEALTH_CHECK_LIMIT,
     INLINE_HEALTH_LIMIT,
-    Stamp,
-    StoreEntry,
-    StoreHealth,
     check_document,
-    death_makes_an_event,
     entries_from_listing,
     inspect_store,
     is_leftover,
     list_folder,
     store_path_for,
     write_problem,
+)
+from inspector.services.store_entry import (
+    Stamp,
+    StoreEntry,
+    StoreHealth,
+    death_makes_an_event,
+)
+from inspector.services.store_health import (
+    HEALTH_CHECK_LIMIT,
 )
 from inspector.services.watcher import FolderWatcher, ObserverFactory, default_observer_factory
 from lockcore import LockState

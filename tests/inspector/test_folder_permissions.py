@@ -22,7 +22,8 @@ import pytest
 
 from inspector.app import create_main_window
 from inspector.document.tree_model import VALUE_COLUMN
-from inspector.services.scanner import StoreHealth, write_problem
+from inspector.services.scanner import write_problem
+from inspector.services.store_entry import StoreHealth
 
 NOBODY = 65534
 

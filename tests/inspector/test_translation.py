@@ -15,7 +15,7 @@ from inspector.document.save_service import DocumentService
 from inspector.document.save_types import SaveRequest
 from inspector.models.store_columns import Column
 from inspector.presentation import HEALTH_WORDS
-from inspector.services.scanner import StoreHealth
+from inspector.services.store_entry import StoreHealth
 from inspector.translation import install_translators
 from inspector.widgets.break_lock_dialog import BreakLockDialog
 from lockcore import LockState, inspect_lock

@@ -425,16 +425,16 @@ assert store_directory_module.RECHECK_INTERVAL_MS <= 1000, "the tests above wait
 def test_a_document_that_did_not_change_is_not_read_again(
     qtbot, directory, store_folder, lock_holder, monkeypatch
 ):
-    from inspector.services import scanner
+    from inspector.services import store_health
 
     reads: list[bytes] = []
-    real = scanner.parse_health
+    real = store_health.parse_health
 
     def counting(raw):
         reads.append(raw)
         return real(raw)
 
-    monkeypatch.setattr(scanner, "parse_health", counting)
+    monkeypatch.setattr(store_health, "parse_health", counting)
     path = os.path.join(store_folder, "settings.json")
     holder = lock_holder(path)
     qtbot.waitUntil(lambda: directory.entry(path).is_locked, timeout=3000)
@@ -446,7 +446,7 @@ def test_a_document_that_did_not_change_is_not_read_again(
 
 
 def test_a_document_that_breaks_the_check_is_shown_not_fatal(tmp_path, monkeypatch):
-    from inspector.services import scanner
+    from inspector.services import store_health
 
     path = tmp_path / "odd.json"
     path.write_text("{}")
@@ -454,7 +454,7 @@ def test_a_document_that_breaks_the_check_is_shown_not_fatal(tmp_path, monkeypat
     def explode(_raw: bytes) -> None:
         raise TypeError("something no one foresaw")
 
-    monkeypatch.setattr(scanner, "parse_health", explode)
-    health, detail = scanner.document_health(str(path), 2)
+    monkeypatch.setattr(store_health, "parse_health", explode)
+    health, detail = store_health.document_health(str(path), 2)
     assert health is StoreHealth.UNREADABLE
     assert detail == "Cannot be checked: TypeError: something no one foresaw."

@@ -1,0 +1,116 @@
+"""One row of the store table as the scanner makes it: :class:`StoreEntry`, a snapshot of a
+store (its lock, its data file and the files folded into its row), and :class:`StoreHealth`,
+what reading its data file found."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+from lockcore import (
+    LockFormat,
+    LockInfo,
+    LockState,
+)
+
+Stamp = tuple[int, int, int]
+
+
+class StoreHealth(enum.Enum):
+    """What reading the data file found."""
+
+    VALID = "valid JSON"
+    NON_STANDARD = "non-standard JSON"  # NaN or Infinity: Python reads it, other programs not
+    CORRUPT = "corrupt"
+    TOO_LARGE_OR_DEEP = "valid JSON, too large/deep to edit here"
+    UTF16 = "UTF-16 text"
+    UTF32 = "UTF-32 text"
+    NOT_UTF8 = "not UTF-8"
+    RECOVERABLE = "interrupted write — recoverable"
+    MISSING = "missing"
+    UNREADABLE = "unreadable"
+    NOT_CHECKED = "large — not checked"
+    PENDING = "checking…"
+
+
+# Not frozen: a frozen dataclass pays object.__setattr__ per field, three times the cost of
+# building 10,000 rows. Entries are still snapshots -- replaced whole, never changed in place,
+# because the GUI thread holds the very objects the worker made.
+@dataclasses.dataclass(slots=True)
+class StoreEntry:
+    """A snapshot of one store: its lock, its data file and the files folded into its row."""
+
+    path: str  #: absolute path of the data file ``X.json`` (the row's identity; may hold
+    #: surrogate escapes for bytes that are not UTF-8 -- use it for I/O, not for display)
+    name: str  #: path relative to the watched folder, printable
+    lock: LockInfo | None  #: the lock; None when there is no lock file (free) or when it could
+    #: not be inspected (then ``lock_error`` says why)
+    lock_error: str  #: why the lock could not be inspected, else ""
+    size: int | None  #: data file size in bytes, None when missing or unreadable
+    mtime: float | None  #: data file modification time (epoch seconds)
+    health: StoreHealth
+    health_detail: str  #: a plain sentence: the parse error with line and column, ...
+    leftovers: tuple[str, ...]  #: temp and quarantine files of this store (absolute paths)
+    data_stamp: Stamp | None  #: (inode, size, mtime_ns) of the data file
+    lock_stamp: Stamp | None = None  #: (inode, size, mtime_ns) of the lock file when it was
+    #: inspected: while it stays the same, the lock file's content has not changed
+
+    @property
+    def is_locked(self) -> bool:
+        """Whether a lock file exists (held, stale, foreign, half-written or unreadable)."""
+        return self.lock is not None and self.lock.is_locked
+
+    @property
+    def lock_state(self) -> LockState | None:
+        """The lock's state: FREE without a lock file, None when it could not be inspected."""
+        if self.lock is not None:
+            return self.lock.state
+        return None if self.lock_error else LockState.FREE
+
+    def same_as(self, other: StoreEntry | None) -> bool:
+        """Whether ``other`` shows the same thing (ignoring when each lock was inspected)."""
+        if other is None:
+            return False
+        return (
+            self.path == other.path
+            and self.name == other.name
+            and self.lock_error == other.lock_error
+            and self.size == other.size
+            and self.mtime == other.mtime
+            and self.health is other.health
+            and self.health_detail == other.health_detail
+            and self.leftovers == other.leftovers
+            and self.data_stamp == other.data_stamp
+            and _lock_facts(self.lock) == _lock_facts(other.lock)
+        )
+
+
+def _lock_facts(info: LockInfo | None) -> tuple[object, ...] | None:
+    if info is None:
+        return None
+    return (
+        info.state,
+        info.format,
+        info.pid,
+        info.hostname,
+        info.process_name,
+        info.cmdline,
+        info.holder_alive,
+        info.created,
+        info.identity,
+        info.reason,
+    )
+
+
+def death_makes_an_event(info: LockInfo | None) -> bool:
+    """Whether the holder's death changes a file (so the watcher sees it without re-checks).
+
+    A lockcore holder keeps its lock file open for writing; when it dies the kernel closes that
+    descriptor, which inotify reports. A legacy holder closed its lock file long ago: its death
+    changes nothing on disk, so only looking again (by PID) finds out.
+    """
+    return (
+        info is not None
+        and info.format is LockFormat.LOCKCORE
+        and info.state in (LockState.HELD_ALIVE, LockState.STALE_DEAD_HOLDER)
+    )
