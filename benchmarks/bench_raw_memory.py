@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QApplication
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from inspector.document import DocumentPane
-from inspector.document.pane.document_pane import RAW_TAB
+from inspector.document.pane.pane_state import RAW_TAB
 
 MIB = 1024 * 1024
 
