@@ -28,14 +28,8 @@ class _Depth:
 
 
 _WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
-
-
 _scanstring: Final = json.decoder.scanstring  # type: ignore[attr-defined]  # C, undeclared
-
-
 _NUMBER: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
-
-
 _LITERAL: Final = re.compile(r"true|false|null|NaN|-?Infinity")
 
 

@@ -139,8 +139,6 @@ def _exponent_or_run(text: str) -> bool:
 
 
 _BIG_EXPONENT: Final = re.compile(r"[0-9][eE][-+]?[0-9]{3}")
-
-
 _DIGIT_RUN: Final = re.compile(r"[1-9][0-9]{299}")
 
 

@@ -19,12 +19,8 @@ from lockcore import (
 
 DEFAULT_LOCK_WAIT: Final = 120.0
 """How long a save waits for the lock in total; negative waits until cancelled."""
-
-
 DEFAULT_KEEP_VERSIONS: Final = 20
 """How many versions of a store every save by the app keeps beside it (lockcore's history)."""
-
-
 DEFAULT_VERSIONS_MAX_BYTES: Final = 10 * 1024 * 1024
 """How many bytes those versions of one store may take in total."""
 
