@@ -1,0 +1,395 @@
+"""The store directory's worker: on its own thread it owns the authoritative entries, lists the
+folder (handing rows on in batches, the first one small), checks documents and re-checks locks a
+time slice at a time, and looks again at what the watcher reports. See
+:class:`~inspector.services.store_directory.StoreDirectory` for the costs."""
+
+from __future__ import annotations
+
+import collections
+import os
+import stat
+import threading
+import time
+from collections.abc import Iterable
+
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
+
+from inspector.collector import collector_paused
+from inspector.display import printable_path
+from inspector.services.scanner import (
+    INLINE_HEALTH_LIMIT,
+    check_document,
+    entries_from_listing,
+    inspect_store,
+    is_leftover,
+    list_folder,
+    store_path_for,
+    write_problem,
+)
+from inspector.services.store_entry import (
+    Stamp,
+    StoreEntry,
+    StoreHealth,
+    death_makes_an_event,
+)
+
+#: How often locks whose holder can die silently are re-inspected, the folder's existence and
+#: write access are checked, and the observer's liveness too.
+RECHECK_INTERVAL_MS = 1000
+#: Every this many rechecks, every lock is re-inspected (a safety net for missed events).
+FULL_RECHECK_EVERY = 10
+
+
+#: A listing hands on its first FIRST_BATCH_ROWS rows (in the order people read them: more than
+#: a screenful) as soon as they are made, then the rest when it is done or, in a folder that
+#: takes longer, every BATCH_INTERVAL seconds (or on reaching BATCH_SIZE rows). Each batch costs
+#: the GUI a repaint of the table (~20 ms for 40 rows) whatever its size, and painting while the
+#: worker lists slows both (they share one interpreter): after the first batch the worker waits
+#: (at most FIRST_BATCH_WAIT seconds) until the GUI has taken it in -- and painted it, see
+#: MainWindow --, and after the last one (at most LAST_BATCH_WAIT) before it checks documents.
+FIRST_BATCH_ROWS = 100
+BATCH_SIZE = 20000
+BATCH_INTERVAL = 0.25
+FIRST_BATCH_WAIT = 0.1
+LAST_BATCH_WAIT = 0.1
+#: The background health check reads documents for at most this long before it lets queued
+#: events through (seconds); it hands its results on every BATCH_INTERVAL.
+HEALTH_SLICE = 0.02
+#: Likewise for re-checking locks.
+RECHECK_SLICE = 0.01
+
+
+class _ScanWorker(QObject):
+    """Owns the authoritative entries; every slot runs on the worker thread."""
+
+    # Lists travel as one Python object: a ``list`` signal argument is converted to a
+    # QVariantList and back, element by element (7 ms for 10,000 entries).
+    #: (generation, entries: list[StoreEntry], more: bool) new or changed entries; ``more``:
+    #: a listing hands on what it has so far, and goes on.
+    entries_updated = Signal(int, object, bool)
+    #: (generation, entries: list[StoreEntry]) what the document pass after a listing found.
+    entries_checked = Signal(int, object)
+    #: (generation, paths: list[str]) stores that no longer exist.
+    entries_removed = Signal(int, object)
+    #: (generation) a full scan listed every store.
+    scan_finished = Signal(int)
+    #: (generation) every document of the last full scan has been checked.
+    checks_finished = Signal(int)
+    #: (generation, available) the folder exists (again) or vanished.
+    folder_available = Signal(int, bool)
+    #: (generation, message) the folder exists but could not be listed.
+    scan_failed = Signal(int, str)
+    #: (generation, problem) why nothing can be written in the folder, "" when it can.
+    write_problem_changed = Signal(int, str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._generation = -1
+        self._folder = ""
+        self._recursive = False
+        self._available: bool | None = None
+        self._identity: tuple[int, int] | None = None
+        self._needs_scan = False
+        self._write_problem: str | None = None
+        self._entries: dict[str, StoreEntry] = {}
+        # data path -> (stamp, health, detail): a document that did not change is not re-read.
+        self._health_cache: dict[str, tuple[Stamp, StoreHealth, str]] = {}
+        self._health_queue: collections.deque[str] = collections.deque()
+        self._pending_paths: dict[str, None] = {}  # insertion-ordered set
+        self._health_results: list[StoreEntry] = []
+        self._health_emitted = 0.0
+        self._recheck_queue: dict[str, None] = {}  # insertion-ordered set
+        #: Set by the GUI thread once it has shown a batch (see _apply).
+        self.batch_shown = threading.Event()
+        # Parented timers move to the worker thread with the worker.
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
+        self._health_timer = QTimer(self)
+        self._health_timer.setSingleShot(True)
+        self._health_timer.setInterval(0)
+        self._health_timer.timeout.connect(self._on_health_timer_timeout)
+        self._recheck_timer = QTimer(self)
+        self._recheck_timer.setSingleShot(True)
+        self._recheck_timer.setInterval(0)
+        self._recheck_timer.timeout.connect(self._on_recheck_timer_timeout)
+
+    @Slot(int, str, bool)
+    def scan(self, generation: int, folder: str, recursive: bool) -> None:
+        """A full scan that inspects every lock again (opening a folder, F5)."""
+        if generation != self._generation:
+            self._generation = generation
+            self._folder = folder
+            self._recursive = recursive
+            self._available = None
+            self._identity = None
+            self._write_problem = None
+            self._entries.clear()
+            self._health_cache.clear()
+            self._pending_paths.clear()
+            self._recheck_queue.clear()
+        self._full_scan(reuse_locks=False)
+
+    @Slot(int, list)
+    def refresh(self, generation: int, paths: list[str]) -> None:
+        if generation != self._generation:
+            return
+        # Only collect here: every refresh request queued behind a slow look is merged into one
+        # round, so a storm of events costs one look per store, not one per event.
+        self._pending_paths.update(dict.fromkeys(paths))
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    @Slot(int, bool)
+    def recheck(self, generation: int, everything: bool) -> None:
+        if generation != self._generation:
+            return
+        if not self._check_available():
+            return
+        self._check_write_problem()
+        if self._needs_scan:
+            self._full_scan()
+            return
+        # Looked at a time slice at a time, so that a burst of events never waits behind the
+        # hundreds of locks of a big folder (each look asks the process table).
+        self._recheck_queue.update(
+            dict.fromkeys(
+                entry.path
+                for entry in self._entries.values()
+                if (entry.lock is not None or entry.lock_error)
+                and (everything or not death_makes_an_event(entry.lock))
+            )
+        )
+        if self._recheck_queue and not self._recheck_timer.isActive():
+            self._recheck_timer.start()
+
+    @Slot()
+    def _on_recheck_timer_timeout(self) -> None:
+        queue = self._recheck_queue
+        deadline = time.monotonic() + RECHECK_SLICE
+        looks: list[tuple[str, StoreEntry | None]] = []
+        while queue and time.monotonic() < deadline:
+            path = next(iter(queue))
+            del queue[path]
+            if path in self._entries:
+                looks.append(self._look_again(path))
+        self._apply(looks)
+        if queue:
+            self._recheck_timer.start()
+
+    @Slot()
+    def stop_timers(self) -> None:
+        """Stop every timer; runs on the worker thread as it finishes (timers belong to it)."""
+        for timer in (self._refresh_timer, self._health_timer, self._recheck_timer):
+            timer.stop()
+
+    # -- internals -------------------------------------------------------------------------
+
+    @Slot()
+    def _on_refresh_timer_timeout(self) -> None:
+        paths = list(self._pending_paths)
+        self._pending_paths.clear()
+        touched: dict[str, set[str]] = {}
+        needs_full_scan = False
+        for path in paths:
+            store = store_path_for(path)
+            if store is not None and self._in_scope(store):
+                touched.setdefault(store, set()).add(path)
+            elif os.path.normpath(path) == os.path.normpath(self._folder):
+                needs_full_scan = True
+            elif self._recursive:
+                # A subfolder appeared, vanished or moved: its stores come and go with it.
+                needs_full_scan = True
+        if needs_full_scan:
+            self._full_scan()
+            return
+        if not self._available:
+            return
+        self._apply(self._look_again(store, touched[store]) for store in touched)
+
+    def _look_again(self, path: str, touched: Iterable[str] = ()) -> tuple[str, StoreEntry | None]:
+        old = self._entries.get(path)
+        candidates = set(old.leftovers) if old is not None else set()
+        candidates.update(p for p in touched if is_leftover(p))
+        name = old.name if old is not None else printable_path(os.path.relpath(path, self._folder))
+        return path, inspect_store(path, name, candidates, self._health_cache)
+
+    def _in_scope(self, store: str) -> bool:
+        directory = os.path.dirname(store)
+        if self._recursive:
+            return os.path.commonpath([directory, self._folder]) == os.path.normpath(self._folder)
+        return os.path.normpath(directory) == os.path.normpath(self._folder)
+
+    def _check_available(self) -> bool:
+        try:
+            st = os.stat(self._folder)
+        except OSError:
+            identity = None
+        else:
+            identity = (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
+        if (
+            identity is not None
+            and self._identity is not None
+            and identity != self._identity
+            and self._available
+        ):
+            # Removed and made again between two looks (a share dropped and came back): what
+            # was watched is gone, so everything starts over as if it had vanished.
+            self._set_available(available=False)
+        self._identity = identity
+        if (identity is not None) != self._available:
+            self._set_available(available=identity is not None)
+        return identity is not None
+
+    def _set_available(self, *, available: bool) -> None:
+        self._available = available
+        self.folder_available.emit(self._generation, available)
+        if available:
+            self._needs_scan = True
+            return
+        self._health_queue.clear()
+        self._write_problem = None
+        if self._entries:
+            gone = list(self._entries)
+            self._entries.clear()
+            self._health_cache.clear()
+            self.entries_removed.emit(self._generation, gone)
+
+    def _check_write_problem(self) -> None:
+        problem = write_problem(self._folder)
+        if problem != self._write_problem:
+            self._write_problem = problem
+            self.write_problem_changed.emit(self._generation, problem)
+
+    def _full_scan(self, *, reuse_locks: bool = True) -> None:
+        self._health_queue.clear()
+        self._health_results = []
+        self._needs_scan = False
+        if not self._check_available():
+            self.scan_finished.emit(self._generation)
+            self.checks_finished.emit(self._generation)
+            return
+        self._needs_scan = False
+        self._check_write_problem()
+        with collector_paused():
+            self._list(reuse_locks=reuse_locks)
+
+    def _list(self, *, reuse_locks: bool) -> None:
+        try:
+            listing = list_folder(self._folder, recursive=self._recursive)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            message = QCoreApplication.translate(
+                "StoreDirectory", "Cannot list {folder}: {reason}."
+            ).format(folder=printable_path(self._folder), reason=reason)
+            self.scan_failed.emit(self._generation, message)
+            self.scan_finished.emit(self._generation)
+            self.checks_finished.emit(self._generation)
+            return
+        gone = [path for path in self._entries if path not in listing.names]
+        if gone:
+            for path in gone:
+                del self._entries[path]
+            self.entries_removed.emit(self._generation, gone)
+        defer = len(listing.names) > INLINE_HEALTH_LIMIT
+        ordered = listing.ordered()
+        handed_on = self._apply(
+            entries_from_listing(
+                ordered,
+                listing,
+                self._health_cache,
+                defer_document=defer,
+                known=self._entries,
+                reuse_lock=reuse_locks,
+            ),
+            listing=True,
+        )
+        self.scan_finished.emit(self._generation)
+        if defer:
+            if handed_on:
+                # Not while the GUI takes in the last rows: both would take twice as long.
+                self.batch_shown.wait(LAST_BATCH_WAIT)
+            # In the order the rows are read, so the rows on screen are completed first.
+            has_data = listing.has_data
+            self._health_queue.extend(path for path in ordered if path in has_data)
+        if self._health_queue:
+            self._health_timer.start()
+        else:
+            self.checks_finished.emit(self._generation)
+
+    @Slot()
+    def _on_health_timer_timeout(self) -> None:
+        results = self._health_results
+        gone: list[str] = []
+        entries = self._entries
+        queue = self._health_queue
+        deadline = time.monotonic() + HEALTH_SLICE
+        while queue and time.monotonic() < deadline:
+            path = queue.popleft()
+            entry = entries.get(path)
+            if entry is None:
+                continue
+            checked = check_document(entry, self._health_cache)
+            if checked is entry:
+                continue
+            if checked is None:
+                del entries[path]
+                self._health_cache.pop(path, None)
+                gone.append(path)
+            elif not checked.same_as(entry):
+                entries[path] = checked
+                results.append(checked)
+        if gone:
+            self.entries_removed.emit(self._generation, gone)
+        now = time.monotonic()
+        if results and (not queue or now - self._health_emitted >= BATCH_INTERVAL):
+            self._health_emitted = now
+            self.entries_checked.emit(self._generation, results)
+            self._health_results = []
+        if queue:
+            self._health_timer.start()
+        else:
+            self.checks_finished.emit(self._generation)
+
+    def _apply(
+        self, results: Iterable[tuple[str, StoreEntry | None]], *, listing: bool = False
+    ) -> bool:
+        """Record fresh entries (None: the store is gone) and hand on what changed, batched;
+        whether any was handed on. ``listing``: the first rows go at once, in a small batch."""
+        changed: list[StoreEntry] = []
+        removed: list[str] = []
+        entries = self._entries
+        clock = time.monotonic
+        first = listing
+        due = clock() + BATCH_INTERVAL
+        handed_on = False
+        for path, entry in results:
+            if entry is None:
+                if entries.pop(path, None) is not None:
+                    removed.append(path)
+                    self._health_cache.pop(path, None)
+                continue
+            if not entry.same_as(entries.get(path)):
+                entries[path] = entry
+                changed.append(entry)
+                if first:
+                    if len(changed) < FIRST_BATCH_ROWS:
+                        continue
+                elif len(changed) < BATCH_SIZE and clock() < due:
+                    continue
+                self.batch_shown.clear()
+                self.entries_updated.emit(self._generation, changed, listing)
+                handed_on = True
+                if first:
+                    self.batch_shown.wait(FIRST_BATCH_WAIT)
+                    first = False
+                changed = []
+                due = clock() + BATCH_INTERVAL
+        if removed:
+            self.entries_removed.emit(self._generation, removed)
+        if changed:
+            self.batch_shown.clear()
+            self.entries_updated.emit(self._generation, changed, False)
+            handed_on = True
+        return handed_on
