@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMenu,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -92,6 +93,8 @@ class DocumentPane(PaneSaving, PaneShowing, PaneTreeEdits):
         #: Show Review changes before the first save of this pane (the application sets it).
         self.review_before_first_save = False
         self._reviewed = False  # a review was accepted in this pane's session
+        #: Add's menu of the keys the schema names, while offered (see PaneTreeEdits).
+        self.add_menu: QMenu | None = None
         self._review_request = 0  # the review whose answer is awaited
         self._session = EditSession(self, size_limit=size_limit, service=service)
         self._session.has_unapplied_text = self._has_unapplied_text

@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import (
     QLabel,
+    QMenu,
     QPushButton,
     QStackedWidget,
     QTabWidget,
@@ -76,6 +77,7 @@ class PaneState(QWidget):
     review_prompt: ReviewPrompt
     review_before_first_save: bool
     _reviewed: bool
+    add_menu: QMenu | None
     _review_request: int
     _session: EditSession
     _undo_stack: QUndoStack

@@ -3,7 +3,9 @@ stack."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Slot
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
 
 from inspector.document.nodes import format_json_path
 from inspector.document.pane.pane_state import TREE_TAB, PaneState
@@ -18,6 +20,36 @@ class PaneTreeEdits(PaneState):
         current = self.tree_view.currentIndex()
         if not current.isValid():
             current = self._model.index(0, 0)
+        if self._session.read_only_reason is None:
+            offered = self.schema.add_from_schema_menu(self._model.node(current), self)
+            if offered is not None:
+                self._offer_schema_keys(offered, current)
+                return
+        self._add_new_entry(current)
+
+    def _offer_schema_keys(self, menu: QMenu, current: QModelIndex) -> None:
+        """Add, where the schema names keys the object lacks: a menu of those keys, each with
+        its default, after a plain new key (Enter picks that one). Popped up, not exec()'d: no
+        event loop of its own."""
+        if self.add_menu is not None:
+            self.add_menu.deleteLater()
+        self.add_menu = menu
+        menu.setTitle(self.tr("Add"))
+        menu.setObjectName("addEntryMenu")
+        new_key = QAction(self.tr("New Key"), menu)
+        new_key.setToolTip(self.tr("An entry with a new key of your own"))
+        near = QPersistentModelIndex(current)  # rows may come and go while the menu is open
+        new_key.triggered.connect(lambda _checked=False: self._add_new_entry(near))
+        first = menu.actions()[0]
+        menu.insertAction(first, new_key)
+        menu.insertSection(first, self.tr("From the schema"))
+        self.tabs.setCurrentIndex(TREE_TAB)
+        rect = self.tree_view.visualRect(current)
+        where = rect.bottomLeft() if rect.isValid() else QPoint(0, 0)
+        menu.setActiveAction(new_key)
+        menu.popup(self.tree_view.viewport().mapToGlobal(where))
+
+    def _add_new_entry(self, current: QModelIndex | QPersistentModelIndex) -> None:
         new_index = self._model.insert_entry(current)
         if new_index.isValid():
             self.tabs.setCurrentIndex(TREE_TAB)

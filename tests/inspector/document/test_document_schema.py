@@ -306,3 +306,68 @@ def test_the_save_anyway_question_closes_when_the_document_goes(
         pane.open_store(None)  # the window's own choice: the edits were asked about first
     assert not question.isVisible()
     assert pane.schema.question is None
+
+
+# A popped-up menu, offscreen: the platform can neither raise it nor give it the keyboard.
+@pytest.mark.qt_log_ignore(
+    "This plugin does not support raise", "This plugin does not support grabbing"
+)
+def test_add_offers_the_keys_the_schema_names_with_their_defaults(
+    qtbot: Any, pane: DocumentPane, store: str
+) -> None:
+    # Defaults were offered only in the tree's context menu ("Add from Schema"): the toolbar's
+    # Add, and its key, offered a bare new key.
+    open_and_check(qtbot, pane, store)
+    sync = pane.model.index_for_json_path("sync", "interval")
+    pane.tree_view.setCurrentIndex(sync)
+
+    pane.add_action.trigger()
+
+    menu = pane.add_menu
+    assert menu is not None
+    assert menu.isVisible()  # popped up: the call returned, no event loop of its own
+    texts = [action.text() for action in menu.actions() if not action.isSeparator()]
+    assert texts == ["New Key", "enabled = true"]
+    assert menu.activeAction().text() == "New Key"  # Enter adds a key of one's own
+    assert pane.model.document()["sync"] == {"interval": 1}  # nothing added before a choice
+    with qtbot.waitSignal(menu.aboutToHide, timeout=5000):
+        qtbot.keyClick(menu, Qt.Key.Key_Down)
+        qtbot.keyClick(menu, Qt.Key.Key_Return)
+    assert pane.model.document()["sync"] == {"interval": 1, "enabled": True}
+    pane.undo_stack.undo()  # one step
+    assert pane.model.document()["sync"] == {"interval": 1}
+
+
+def test_add_with_nothing_the_schema_offers_adds_a_new_key_at_once(
+    qtbot: Any, pane: DocumentPane, store: str
+) -> None:
+    open_and_check(qtbot, pane, store)
+    pane.tree_view.setCurrentIndex(pane.model.index_for_json_path("recent", 0))  # an array
+
+    pane.add_action.trigger()
+
+    assert pane.add_menu is None
+    assert len(pane.model.document()["recent"]) == 3
+
+
+# A popped-up menu, offscreen: the platform can neither raise it nor give it the keyboard.
+@pytest.mark.qt_log_ignore(
+    "This plugin does not support raise", "This plugin does not support grabbing"
+)
+def test_new_key_in_the_add_menu_adds_a_key_of_ones_own(
+    qtbot: Any, pane: DocumentPane, store: str
+) -> None:
+    open_and_check(qtbot, pane, store)
+    pane.tree_view.setCurrentIndex(pane.model.index_for_json_path("theme"))
+    pane.add_action.trigger()
+    menu = pane.add_menu
+    assert menu is not None
+    assert [a.text() for a in menu.actions() if not a.isSeparator()] == [
+        "New Key",
+        "language = en",
+    ]
+    menu.actions()[0].trigger()
+    menu.hide()
+    document = pane.model.document()
+    assert len(document) == len(DOCUMENT) + 1
+    assert "language" not in document
