@@ -7,10 +7,14 @@ other and nobody ever sees a lockcore lock file empty. (Without ``O_TMPFILE``: `
 creation, kernel lock, then content.) lockcore keeps the kernel lock for as long as it holds the
 lock.
 
-A waiter sleeps on inotify until the lock file in its way is unlinked, closed or modified — its
-holder releasing it or dying — and rechecks every 50 ms regardless. Without inotify it polls with
-exponential backoff from 50 µs to a 2 ms cap, with jitter so that waiters do not wake in
-lockstep. Each wake-up judges the current holder, so a dead holder's lock is broken at once.
+A waiter keeps its own lock file ready while it waits — unnamed, kernel-locked, invisible to
+everyone — so that when the lock is freed it only writes the content and links the file into
+place: making a file's inode (a journal transaction on ext4) is done before the wait, not on the
+hand-off's path. A waiter sleeps on inotify until the lock file in its way is unlinked, closed
+or modified — its holder releasing it or dying — and rechecks every 50 ms regardless. Without
+inotify it polls with exponential backoff from 50 µs to a 2 ms cap, with jitter so that waiters
+do not wake in lockstep. Each wake-up judges the current holder, so a dead holder's lock is
+broken at once.
 
 A caller may watch the wait (:class:`WaitHooks`): its ``cancel_check`` is asked at every wake-up
 (so within ~50 ms) and stops the wait with LockCancelled; its ``on_wait`` hears who holds the
@@ -32,7 +36,7 @@ from dataclasses import dataclass, field
 from lockcore import _atomic, _interrupts, _keepalive, _platform
 from lockcore._break import remove_if_unchanged
 from lockcore._errors import LockCancelled, LockLostError, LockTimeout
-from lockcore._holder import inspect_lock, judge, new_lock_content, open_lock
+from lockcore._holder import inspect_lock, judge, new_lock_content, new_lock_token, open_lock
 from lockcore._lockinfo import LockInfo, LockState
 
 logger = logging.getLogger("lockcore")
@@ -160,10 +164,11 @@ def acquire_lock_file(
     retried_after_deadline = False
     found_stale = False
     watch: _platform.ReleaseWatch | None = None
+    maker = _LockMaker(lock_path)
     try:
         while True:
             try:
-                held = _try_create(lock_path)
+                held = maker.try_create()
             except FileNotFoundError:
                 _make_folder(path, lock_path, create_parents=create_parents)
                 continue
@@ -192,6 +197,7 @@ def acquire_lock_file(
             watch.wait(lock_path, delay)
             attempt += 1
     finally:
+        maker.close()
         if watch is not None:
             watch.close()
 
@@ -237,6 +243,11 @@ def _lock_in_the_way(lock_path: str, stale_after: float | None) -> tuple[bool, b
         )
         if verdict.state is not LockState.STALE_DEAD_HOLDER:
             return True, False
+        if os.fstat(opened.fd).st_nlink == 0:
+            # Unlinked already: its holder let go (a holder unlinks before dropping its kernel
+            # lock, so we saw it free) or another breaker was first. Not a death of ours to
+            # clean up after: try again at once.
+            return False, False
         if remove_if_unchanged(lock_path, opened):
             logger.warning("broke the stale lock %s: %s", lock_path, verdict.reason)
             return False, True
@@ -254,45 +265,98 @@ def _timeout(path: str, lock_path: str, stale_after: float | None) -> LockTimeou
     return LockTimeout(f"could not lock {path} in time: {why}", path, holder=holder)
 
 
-def _try_create(lock_path: str) -> HeldLock | None:
-    """Create the lock file exclusively, as the reviewed module does; None if it exists.
+class _LockMaker:
+    """Creates the lock file for one acquisition, keeping a spare between attempts.
 
     The lock file is written in full — content and kernel lock — as an unnamed file, then
     linked into place, which fails if the path exists exactly as ``O_CREAT|O_EXCL`` does and
     never follows a symlink planted there. So a lockcore lock is never seen empty, and a
     creator killed at any point leaves either nothing or a complete lock whose free kernel
-    lock proves it dead at once. Where unnamed files are not available the file is created
-    with ``O_EXCL`` and written at once; the kernel lock is taken before the content is
-    written, so an empty lockcore file is always being created by a live process.
+    lock proves it dead at once.
+
+    When the link fails (the lock is taken) the unnamed file is kept, kernel lock and all, for
+    the next attempt: a waiter woken by a release rewrites the content (its ``created`` stamp,
+    and the mtime legacy processes judge age by, become the moment of taking) and links it.
+    Where unnamed files are not available the file is created with ``O_EXCL`` and written at
+    once; the kernel lock is taken before the content is written, so an empty lockcore file
+    is always being created by a live process.
     """
-    directory = os.path.dirname(lock_path) or "."
-    with _keepalive.descriptor_guard():
-        fd = _platform.open_unnamed(directory)
+
+    def __init__(self, lock_path: str) -> None:
+        self.lock_path = lock_path
+        self.directory = os.path.dirname(lock_path) or "."
+        #: the unnamed file kept between attempts (-1: none yet), with its facts
+        self.spare_fd = -1
+        self.spare_stat: os.stat_result | None = None
+        self.spare_kernel_locked = False
+        self.spare_length = 0
+        self.spare_token = ""
+
+    def try_create(self) -> HeldLock | None:
+        """Take the lock file if it does not exist; None if it does."""
+        with _keepalive.descriptor_guard():
+            if self.spare_fd < 0 and not self._make_spare():
+                return _try_create_named(self.lock_path)
+            fd = self.spare_fd
+            content = new_lock_content(kernel_lock=self.spare_kernel_locked, token=self.spare_token)
+            linked = False
+            try:
+                os.pwrite(fd, content, 0)
+                if len(content) < self.spare_length:
+                    os.ftruncate(fd, len(content))
+                self.spare_length = len(content)
+                linked = _platform.link_unnamed(fd, self.lock_path)
+                if not linked:
+                    self._drop_spare()
+                    return _try_create_named(self.lock_path)
+                named_fd = _open_by_name(self.lock_path)
+            except FileExistsError:
+                return None  # kept for the next attempt
+            except BaseException:
+                if linked:  # ours, and still flocked by us: nobody can have replaced it
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(self.lock_path)
+                self._drop_spare()
+                raise
+            st = self.spare_stat
+            assert st is not None
+            # From a spare, which a forked child closes, to a held lock, which it closes too.
+            self.spare_fd = -1
+            _keepalive.register(fd)
+            _keepalive.unregister_companion(fd)
+            if named_fd >= 0:
+                _keepalive.register_companion(named_fd)
+        return HeldLock(self.lock_path, fd, st.st_dev, st.st_ino, named_fd)
+
+    def _make_spare(self) -> bool:
+        """Open and kernel-lock a new unnamed file; False where this filesystem has none."""
+        fd = _platform.open_unnamed(self.directory)
         if fd is None:
-            return _try_create_named(lock_path)
-        linked = False
+            return False
+        _keepalive.register_companion(fd)
         try:
-            kernel_locked = _platform.lock_exclusive(fd)
-            os.write(fd, new_lock_content(kernel_lock=kernel_locked))
-            linked = _platform.link_unnamed(fd, lock_path)
-            if not linked:
-                os.close(fd)
-                return _try_create_named(lock_path)
-            st = os.fstat(fd)
-            named_fd = _open_by_name(lock_path)
-        except FileExistsError:
-            os.close(fd)
-            return None
+            self.spare_kernel_locked = _platform.lock_exclusive(fd)
+            self.spare_stat = os.fstat(fd)
         except BaseException:
-            if linked:  # ours, and still flocked by us: nobody can have replaced it
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(lock_path)
+            _keepalive.unregister_companion(fd)
             os.close(fd)
             raise
-        _keepalive.register(fd)
-        if named_fd >= 0:
-            _keepalive.register_companion(named_fd)
-    return HeldLock(lock_path, fd, st.st_dev, st.st_ino, named_fd)
+        self.spare_fd = fd
+        self.spare_length = 0
+        self.spare_token = new_lock_token()
+        return True
+
+    def close(self) -> None:
+        """Let go of the spare, if any (it never had a name: nothing to remove)."""
+        if self.spare_fd >= 0:
+            with _keepalive.descriptor_guard():
+                self._drop_spare()
+
+    def _drop_spare(self) -> None:
+        fd, self.spare_fd = self.spare_fd, -1
+        if fd >= 0:
+            _keepalive.unregister_companion(fd)
+            os.close(fd)
 
 
 def _open_by_name(lock_path: str) -> int:

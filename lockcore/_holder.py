@@ -116,26 +116,47 @@ def recordable_name(name: str) -> str:
     return shown.strip()
 
 
-def new_lock_content(*, kernel_lock: bool = True) -> bytes:
-    """The content of a lock file this process is about to hold.
+_own_facts: tuple[int, bytes] | None = None
+
+
+def _own_fact_lines() -> bytes:
+    """The lines of our lock files that never change for this process (cached per PID)."""
+    global _own_facts  # noqa: PLW0603 - cached per PID, as the start time
+    pid = own_pid()
+    if _own_facts is None or _own_facts[0] != pid:
+        name = _own_program()
+        lines = [
+            str(pid),
+            FORMAT_MARKER,
+            f"host {this_host()}",
+            *([f"name {name}"] if name else []),
+            f"started {own_start_time():.6f}",
+            *([f"start-ticks {ticks}"] if (ticks := own_start_ticks()) is not None else []),
+            *([f"boot {boot}"] if (boot := this_boot()) else []),
+        ]
+        _own_facts = (pid, ("\n".join(lines) + "\n").encode("ascii"))
+    return _own_facts[1]
+
+
+def new_lock_token() -> str:
+    """A fresh ``token``: tells two lock files of one holder apart."""
+    return secrets.token_hex(8)
+
+
+def new_lock_content(*, kernel_lock: bool = True, token: str | None = None) -> bytes:
+    """The content of a lock file this process is about to hold, stamped now.
 
     ``kernel_lock=False`` (the filesystem refused ``flock``) is written down as
     ``kernel-lock none``, so that judges know a free kernel lock proves nothing here.
+    ``token`` is the lock file's own (a fresh one by default).
     """
-    name = _own_program()
-    lines = [
-        str(own_pid()),
-        FORMAT_MARKER,
-        f"host {this_host()}",
-        *([f"name {name}"] if name else []),
-        f"started {own_start_time():.6f}",
-        *([f"start-ticks {ticks}"] if (ticks := own_start_ticks()) is not None else []),
-        *([f"boot {boot}"] if (boot := this_boot()) else []),
-        f"created {time.time():.6f}",
-        f"token {secrets.token_hex(8)}",
-        *([] if kernel_lock else [f"kernel-lock {NO_KERNEL_LOCK}"]),
-    ]
-    return ("\n".join(lines) + "\n").encode("ascii")
+    stamp = b"created %.6f\ntoken %s\n" % (
+        time.time(),
+        (token or new_lock_token()).encode("ascii"),
+    )
+    if not kernel_lock:
+        stamp += f"kernel-lock {NO_KERNEL_LOCK}\n".encode("ascii")
+    return _own_fact_lines() + stamp
 
 
 def parse_lock_content(content: bytes) -> ParsedLock:

@@ -15,7 +15,8 @@ import threading
 INTERVAL = 15.0
 
 _held: set[int] = set()
-#: Other descriptors of held lock files (no kernel lock on them), closed in forked children.
+#: Other descriptors a forked child must not keep: held lock files opened again by name (no
+#: kernel lock on them), and the unnamed, kernel-locked lock files waiters keep ready.
 _companions: set[int] = set()
 _guard = threading.Lock()
 #: Held from the moment a lock descriptor is opened until it is registered, and from its

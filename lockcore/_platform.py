@@ -264,8 +264,10 @@ _RELEASE_EVENTS = (
 
 # Closing an inotify instance that has ever had a watch waits for an RCU grace period (about
 # 3 ms measured here) — more than a whole update. So instances are pooled and reused, never
-# closed: one per thread that waits at the same moment.
-_idle_instances: list[int] = []
+# closed: one per thread that waits at the same moment. Each comes with the watch its last wait
+# left behind (or -1): a waiter woken by a release tries to take the lock at once and leaves the
+# tidying (removing the watch, reading the events) to the next wait, off the hand-off's path.
+_idle_instances: list[tuple[int, int]] = []
 _idle_guard = threading.Lock()
 
 
@@ -274,7 +276,7 @@ def _forget_instances_in_child() -> None:
     # may have been held by a thread that does not exist in the child.
     global _idle_guard  # noqa: PLW0603 - see above
     _idle_guard = threading.Lock()
-    for fd in _idle_instances:
+    for fd, _watch in _idle_instances:
         os.close(fd)
     _idle_instances.clear()
 
@@ -292,9 +294,11 @@ class ReleaseWatch:
 
     def __init__(self) -> None:
         self._fd = -1
+        #: the watch the last wait left in place (-1: none): removed before the next one
+        self._left_watch = -1
         with _idle_guard:
             if _idle_instances:
-                self._fd = _idle_instances.pop()
+                self._fd, self._left_watch = _idle_instances.pop()
                 return
         if _libc is not None and hasattr(_libc, "inotify_init1") and "inotify" not in WITHOUT:
             self._fd = _libc.inotify_init1(_IN_NONBLOCK | _IN_CLOEXEC)
@@ -305,26 +309,33 @@ class ReleaseWatch:
 
     @_interrupts.interruptible
     def wait(self, path: str, timeout: float) -> None:
-        """Return when ``path`` changes, or after ``timeout`` seconds, whichever is first."""
+        """Return when ``path`` changes, or after ``timeout`` seconds, whichever is first.
+
+        Returns as soon as the change is seen: the watch and its events are cleared at the
+        start of the next wait (or by the next user of the instance), not on the way out.
+        """
         if self._fd < 0 or _libc is None:
             time.sleep(timeout)
             return
+        self._tidy()
         watch = _libc.inotify_add_watch(self._fd, os.fsencode(path), _RELEASE_EVENTS)
         if watch < 0:
             if ctypes.get_errno() == errno.ENOENT:
                 return  # already gone: the caller tries again at once
             time.sleep(timeout)
             return
-        try:
-            # poll, not select: select cannot watch a descriptor numbered 1024 or above.
-            poller = select.poll()
-            poller.register(self._fd, select.POLLIN)
-            poller.poll(max(0, int(timeout * 1000)))
-        finally:
-            _libc.inotify_rm_watch(self._fd, watch)
-            self._drain()
+        self._left_watch = watch
+        # poll, not select: select cannot watch a descriptor numbered 1024 or above.
+        poller = select.poll()
+        poller.register(self._fd, select.POLLIN)
+        poller.poll(max(0, int(timeout * 1000)))
 
-    def _drain(self) -> None:
+    def _tidy(self) -> None:
+        """Remove the last wait's watch, then read every event queued so far."""
+        if self._left_watch >= 0 and _libc is not None:
+            # Fails harmlessly when the kernel removed it already (its file was deleted).
+            _libc.inotify_rm_watch(self._fd, self._left_watch)
+            self._left_watch = -1
         with contextlib.suppress(BlockingIOError):
             while os.read(self._fd, 4096):
                 pass
@@ -333,5 +344,5 @@ class ReleaseWatch:
         """Give the instance back to the pool for the next waiter."""
         if self._fd >= 0:
             with _idle_guard:
-                _idle_instances.append(self._fd)
+                _idle_instances.append((self._fd, self._left_watch))
             self._fd = -1

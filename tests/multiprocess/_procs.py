@@ -34,8 +34,10 @@ _SYSCALL_NUMBERS = {
         "renameat": 264,
         "renameat2": 316,
         "flock": 73,
+        "poll": 7,
+        "ppoll": 271,
     },
-    "aarch64": {"unlinkat": 35, "renameat": 38, "renameat2": 276, "flock": 32},
+    "aarch64": {"unlinkat": 35, "renameat": 38, "renameat2": 276, "flock": 32, "ppoll": 73},
 }
 REMOVAL_SYSCALLS = ("unlink", "unlinkat", "rename", "renameat", "renameat2")
 RENAME_SYSCALLS = ("rename", "renameat", "renameat2")
