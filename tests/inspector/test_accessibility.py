@@ -219,6 +219,35 @@ def test_every_keyboard_stop_of_the_conflict_dialog_is_named(qtbot, keyboard_sto
     assert keyboard_stops.unnamed(stops) == [], described
 
 
+def test_every_control_of_the_preferences_dialog_is_named_and_reached_by_tab(
+    qtbot, main_window, keyboard_stops
+):
+    dialog = main_window.show_preferences()
+    dialog.alerts_box.setChecked(True)  # the threshold's field takes focus too
+    qtbot.waitExposed(dialog)
+    stops = keyboard_stops.stops(dialog)
+    described = [*map(keyboard_stops.describe, stops)]
+    assert keyboard_stops.unnamed(stops) == [], described
+    for control in (
+        dialog.versions_box,
+        dialog.versions_size_box,
+        dialog.schema_box,
+        dialog.alerts_box,
+        dialog.long_hold_box,
+        dialog.review_box,
+        dialog.event_history_box,
+        dialog.event_history_size_box,
+        dialog.ok_button,
+        dialog.cancel_button,
+        dialog.apply_button,
+        dialog.defaults_button,
+    ):
+        # A spin box is reached through its line edit, which has the box's name too.
+        assert control in stops or control.focusProxy() in stops, control.objectName()
+        assert control.accessibleName(), control.objectName()
+    dialog.reject()
+
+
 def test_the_tree_cell_editors_are_named_after_their_entry(qtbot, main_window):
     window = main_window
     pane = window.document_pane

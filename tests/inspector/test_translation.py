@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTranslator
-from PySide6.QtWidgets import QFormLayout, QLabel
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLabel
 
 from inspector.app import create_main_window
 from inspector.document.pane.header import _KIND_WORDS
@@ -18,6 +18,7 @@ from inspector.presentation import HEALTH_WORDS
 from inspector.services.store_entry import StoreHealth
 from inspector.translation import install_translators
 from inspector.widgets.break_lock_dialog import BreakLockDialog
+from inspector.widgets.preferences_dialog import PreferencesDialog
 from lockcore import LockState, inspect_lock
 
 #: The contexts of the app's own code that these tests cover.
@@ -41,6 +42,8 @@ _CONTEXTS = {
     "EditSession",
     "DocumentService",
     "DocumentWords",
+    "PreferencesDialog",
+    "MessageBar",
 }
 _MARK = "[tr] "
 
@@ -149,6 +152,41 @@ def test_the_window_shows_its_words_translated(qtbot, qapp, store_folder, lock_h
         translated = [message for message in messages if message.startswith(_MARK)]
         assert any("no longer exists" in message for message in translated), messages
         assert any("is back" in message for message in translated), messages
+        window.shutdown()
+    finally:
+        qapp.removeTranslator(translator)
+
+
+def test_the_preferences_dialog_and_the_bars_icons_are_translated(
+    qtbot, qapp, store_folder, tmp_path
+):
+    translator = PseudoTranslator()
+    qapp.installTranslator(translator)
+    try:
+        window = create_main_window(store_folder)
+        qtbot.addWidget(window)
+        assert not _untranslated([window.preferences_action.text()])
+        for folder in (store_folder, ""):
+            dialog = PreferencesDialog(window.services.settings, folder, window)
+            qtbot.addWidget(dialog)
+            texts = [dialog.windowTitle()]
+            texts += [group.title() for group in dialog.findChildren(QGroupBox)]
+            texts += [box.text() for box in dialog.findChildren(QCheckBox)]
+            texts += [label.text() for label in dialog.findChildren(QLabel) if label.text()]
+            for form in dialog.findChildren(QFormLayout):
+                for row in range(form.rowCount()):
+                    field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+                    if field is not None and field.widget() is not None:
+                        texts += [field.widget().accessibleName(), field.widget().toolTip()]
+            texts += [button.accessibleName() for button in dialog.buttons.buttons()]
+            texts += [dialog.versions_size_box.suffix().strip(), dialog.long_hold_box.suffix()]
+            texts.append(dialog.versions_box.specialValueText())
+            assert len(texts) > 20
+            assert _untranslated([text.strip() for text in texts]) == []
+        # What the message bars' icons say to a screen reader.
+        bars = window.document_pane.bars
+        names = [bar.icon_label.accessibleName() for bar in (bars.error_bar, bars.notice_bar)]
+        assert _untranslated(names) == []
         window.shutdown()
     finally:
         qapp.removeTranslator(translator)

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTranslator
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLabel
 
 from inspector.document import DocumentPane
 from inspector.services.store_directory import StoreDirectory
@@ -239,71 +238,6 @@ def test_the_window_opens_preferences_with_ctrl_comma_and_applies_them_live(
     assert not stream.recording
 
 
-def test_every_control_is_named_and_reached_by_tab(
-    qtbot: Any, settings: AppSettings, keyboard_stops: Any
-) -> None:
-    dialog = PreferencesDialog(settings, "/srv/shared")
-    qtbot.addWidget(dialog)
-    dialog.alerts_box.setChecked(True)  # the threshold's field takes focus too
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    stops = keyboard_stops.stops(dialog)
-    assert keyboard_stops.unnamed(stops) == []
-    for control in (
-        dialog.versions_box,
-        dialog.versions_size_box,
-        dialog.schema_box,
-        dialog.alerts_box,
-        dialog.long_hold_box,
-        dialog.review_box,
-        dialog.event_history_box,
-        dialog.event_history_size_box,
-        dialog.ok_button,
-        dialog.cancel_button,
-        dialog.apply_button if dialog.apply_button.isEnabled() else dialog.ok_button,
-        dialog.defaults_button,
-    ):
-        # A spin box is reached through its line edit.
-        assert control in stops or control.focusProxy() in stops, control.objectName()
-        assert control.accessibleName(), control.objectName()
-
-
-class _PseudoTranslator(QTranslator):
-    def translate(self, context: str, source: str, *_rest: object) -> str:
-        return f"[tr] {source}" if context == "PreferencesDialog" else ""
-
-    def isEmpty(self) -> bool:
-        return False
-
-
-def test_every_word_of_the_dialog_is_translated(qtbot: Any, qapp: Any, settings: Any) -> None:
-    translator = _PseudoTranslator()
-    qapp.installTranslator(translator)
-    try:
-        for folder in ("/srv/shared", ""):
-            dialog = PreferencesDialog(settings, folder)
-            qtbot.addWidget(dialog)
-            texts = [dialog.windowTitle()]
-            texts += [group.title() for group in dialog.findChildren(QGroupBox)]
-            texts += [box.text() for box in dialog.findChildren(QCheckBox)]
-            texts += [label.text() for label in dialog.findChildren(QLabel) if label.text()]
-            for form in dialog.findChildren(QFormLayout):
-                for row in range(form.rowCount()):
-                    field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
-                    if field is not None and field.widget() is not None:
-                        widget = field.widget()
-                        texts += [widget.accessibleName(), widget.toolTip() or "[tr] "]
-            for button in dialog.buttons.buttons():
-                texts.append(button.accessibleName())
-            for box in (dialog.versions_size_box, dialog.long_hold_box):
-                texts.append(box.suffix().strip() and "[tr] " + box.suffix().strip())
-            assert len(texts) > 20
-            untranslated = [t for t in texts if not t.replace("&", "").startswith("[tr] ")]
-            assert untranslated == []
-    finally:
-        QCoreApplication.removeTranslator(translator)
-
-
 def test_the_event_history_records_only_while_kept(
     qtbot: Any, tmp_path: Path, isolated_data_dir: str
 ) -> None:
@@ -334,3 +268,46 @@ def test_the_event_history_records_only_while_kept(
     text = kept.read_text(encoding="utf-8")
     assert os.path.join(str(folder), "kept.json") in text
     assert "unkept.json" not in text
+
+
+# The launcher on a store, with review-before-the-first-save set as argv[2] says: once its
+# window shows the store, what the pane does, and what it does once Preferences turns it over.
+_REVIEW_AS_SET = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from inspector.__main__ import main
+from inspector.app import set_application_identity
+from inspector.settings import AppSettings
+from inspector.widgets.main_window import MainWindow
+
+set_application_identity()
+review = sys.argv[2] == "on"
+stored = AppSettings()
+stored.review_before_first_save = review
+stored.sync()
+
+def when_shown():
+    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+    if not windows or windows[0].document_pane.loaded is None:
+        QTimer.singleShot(20, when_shown)
+        return
+    window = windows[0]
+    print("review", window.document_pane.review_before_first_save, flush=True)
+    window.services.settings.review_before_first_save = not review  # as Preferences does
+    print("then", window.document_pane.review_before_first_save, flush=True)
+    QApplication.quit()
+
+QTimer.singleShot(0, when_shown)
+sys.exit(main(sys.argv[1:2]))
+"""
+
+
+@pytest.mark.parametrize("review", ["on", "off"])
+def test_the_app_reviews_the_first_save_as_the_setting_says(
+    store_folder: str, app_script: Any, review: str
+) -> None:
+    result = app_script(_REVIEW_AS_SET, os.path.join(store_folder, "settings.json"), review)
+    assert result.returncode == 0, result.stderr
+    on = review == "on"
+    assert result.stdout.splitlines() == [f"review {on}", f"then {not on}"]
