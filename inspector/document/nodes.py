@@ -340,6 +340,12 @@ class JsonNode:
     Until every member is built the container keeps its JSON value, which is shared with the
     caller and never mutated here.
 
+    A container also keeps the JSON value it was built from (or last made equal to, see
+    :meth:`now_equals`, or last gave out) until something inside it changes (:meth:`changed`):
+    :meth:`to_json` returns that value as it is, so asking for the document after an edit
+    rebuilds only the containers on the edited entry's path, not every member node built so far
+    (the find bar asks on the GUI thread after each edit).
+
     ``fetched`` and ``groups`` are the tree model's bookkeeping: how many member rows it has
     announced to views (``fetchMore``), and the row groups it shows a long container's members
     in (``None``: not grouped); the node only forgets them when its members are replaced.
@@ -347,13 +353,14 @@ class JsonNode:
 
     __slots__ = (
         "_children",
+        "_key",
         "_pending",
         "_row_hint",
+        "_source",
         "_unbuilt",
         "fetched",
         "groups",
         "json_type",
-        "key",
         "parent",
         "value",
     )
@@ -365,7 +372,7 @@ class JsonNode:
         value: Any = None,
         parent: JsonNode | None = None,
     ) -> None:
-        self.key = key  # object member key; None for array items and the root
+        self._key = key  # object member key; None for array items and the root
         self.json_type = json_type
         self.value = value  # scalars only; containers keep children
         self.parent = parent
@@ -375,6 +382,18 @@ class JsonNode:
         self._unbuilt: Any = _UNBUILT  # a container's JSON value until all members are built
         self._pending: Iterator[Any] | None = None  # the members not built yet
         self._row_hint = 0  # where this node was last found among its siblings
+        self._source: Any = _UNBUILT  # a container's JSON value while nothing in it changed
+
+    @property
+    def key(self) -> str | None:
+        """The object member's key; None for array items and the root."""
+        return self._key
+
+    @key.setter
+    def key(self, key: str | None) -> None:
+        if key != self._key and self.parent is not None:
+            self.parent.changed()  # renamed: the object it is in is another one now
+        self._key = key
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -394,8 +413,10 @@ class JsonNode:
         self._pending = None
         self.fetched = 0
         self.groups = None
+        self._source = _UNBUILT
         if self.json_type.is_container:
             self.value = None
+            self._source = value
             if value:
                 self._unbuilt = value
         else:
@@ -439,6 +460,21 @@ class JsonNode:
         self._unbuilt = _UNBUILT
         self._pending = None
         self._children = children
+        self.changed()
+
+    def changed(self) -> None:
+        """Something in this node changed (a member added, removed, moved, renamed, a value):
+        it and every container above it no longer equal the JSON they were built from."""
+        node: JsonNode | None = self
+        while node is not None:
+            node._source = _UNBUILT
+            node = node.parent
+
+    def now_equals(self, value: Any) -> None:
+        """This node was just made equal to ``value`` (which nobody mutates): :meth:`to_json`
+        may return it. The containers above it are the caller's to mark (:meth:`changed`)."""
+        if self.json_type.is_container:
+            self._source = value
 
     @property
     def built(self) -> bool:
@@ -462,7 +498,13 @@ class JsonNode:
         return None if self._unbuilt is _UNBUILT or self._children else self._unbuilt
 
     def to_json(self) -> Any:
-        """The JSON value this node stands for (unbuilt parts are shared, not copied)."""
+        """The JSON value this node stands for (unchanged and unbuilt parts are shared, not
+        copied: do not mutate it). A container keeps what it built until it changes again."""
+        if self._source is _UNBUILT and self.json_type.is_container:
+            self._source = self._rebuilt_json()
+        return self.value if self._source is _UNBUILT else self._source
+
+    def _rebuilt_json(self) -> Any:
         pending = self._unbuilt
         if pending is not _UNBUILT:
             if not self._children:
@@ -475,9 +517,7 @@ class JsonNode:
             return [child.to_json() for child in self._children] + list(pending[built:])
         if self.json_type is JsonType.OBJECT:
             return {child.key: child.to_json() for child in self._children}
-        if self.json_type is JsonType.ARRAY:
-            return [child.to_json() for child in self._children]
-        return self.value
+        return [child.to_json() for child in self._children]
 
     # -- tree navigation --------------------------------------------------------------------
     def child(self, row: int) -> JsonNode | None:
@@ -519,6 +559,7 @@ class JsonNode:
         if self.json_type is JsonType.ARRAY:
             child.key = None
         self.children.insert(row, child)
+        self.changed()
 
     def clear_children(self) -> None:
         """Drop every member (without building the ones never built)."""
@@ -527,6 +568,7 @@ class JsonNode:
         self._children = []
         self._unbuilt = _UNBUILT
         self._pending = None
+        self._source = _UNBUILT
         self.fetched = 0
         self.groups = None
 
@@ -546,6 +588,7 @@ class JsonNode:
     def remove_child(self, row: int) -> JsonNode:
         child = self.children.pop(row)
         child.parent = None
+        self.changed()
         return child
 
     def display_key(self) -> str:

@@ -155,7 +155,8 @@ class JsonTreeModel(LazyTreeModelBase):
         return self._root is not None
 
     def document(self) -> Any:
-        """The current document (a fresh copy), or ``NO_DOCUMENT``."""
+        """The current document, or ``NO_DOCUMENT``: shared with the tree (do not mutate it);
+        only the containers changed since it was last asked for are built anew."""
         return NO_DOCUMENT if self._root is None else self._root.to_json()
 
     def set_document(self, document: Any, root_label: str | None = None) -> None:
@@ -564,6 +565,8 @@ class JsonTreeModel(LazyTreeModelBase):
     def apply_replace_value(self, path: RowPath, value: Any) -> None:
         node = self.node_at(path)
         self._sync(node, value, self.index_for_node(node))
+        if node.parent is not None:
+            node.parent.changed()
 
     def apply_rename(self, path: RowPath, key: str) -> None:
         node = self.node_at(path)
@@ -665,7 +668,13 @@ class JsonTreeModel(LazyTreeModelBase):
 
     # -- in-place synchronisation -------------------------------------------------------------
     def _sync(self, node: JsonNode, value: Any, index: QModelIndex) -> None:
-        """Make ``node`` equal ``value`` with the fewest row changes (index: node, column 0)."""
+        """Make ``node`` equal ``value`` with the fewest row changes (index: node, column 0);
+        then the node hands out ``value`` itself as its JSON (the containers above are the
+        caller's to mark changed)."""
+        self._sync_rows(node, value, index)
+        node.now_equals(value)
+
+    def _sync_rows(self, node: JsonNode, value: Any, index: QModelIndex) -> None:
         new_type = json_type_of(value)
         pristine = node.unbuilt_value()
         if pristine is not None and new_type is node.json_type and json_equal(pristine, value):
