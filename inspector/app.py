@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QObject, QSettings, Qt, Slot
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from inspector import APPLICATION_ID, application_version
 from inspector.colours import is_dark
 from inspector.resources import icon
 from inspector.services.watcher import ObserverFactory, default_observer_factory
 from inspector.services.window_services import WindowServices
+from inspector.settings import COLOUR_SCHEME, AppSettings
 from inspector.translation import install_translators
 from inspector.widgets.main_window import MainWindow
 
@@ -68,49 +69,95 @@ def high_contrast_requested(app: QGuiApplication) -> bool:
     return bool(preference == Qt.ContrastPreference.HighContrast)
 
 
+def light_palette() -> QPalette:
+    """Fusion's own light palette, used when light colours are chosen on a dark desktop."""
+    style = QStyleFactory.create("Fusion")
+    return style.standardPalette() if style is not None else QPalette()
+
+
 def palette_for_scheme(
-    scheme: Qt.ColorScheme, desktop_palette: QPalette, *, high_contrast: bool
+    scheme: Qt.ColorScheme,
+    desktop_palette: QPalette,
+    *,
+    high_contrast: bool,
+    chosen: bool = False,
 ) -> QPalette | None:
     """The palette the app sets for ``scheme``, or None to keep the desktop's own.
 
-    Only one case calls for ours: a dark scheme while the desktop's palette is light (Fusion
-    with no platform theme to give dark colours). A palette the desktop chose (high contrast,
-    or a colour scheme of the user's) is never replaced.
+    Following the desktop, only one case calls for ours: a dark scheme while the desktop's
+    palette is light (Fusion with no platform theme to give dark colours). With a scheme
+    ``chosen`` in Preferences, light colours on a dark desktop too. A high-contrast palette
+    is never replaced.
     """
-    if high_contrast or scheme != Qt.ColorScheme.Dark or is_dark(desktop_palette):
+    if high_contrast or is_dark(desktop_palette) == (scheme == Qt.ColorScheme.Dark):
         return None
-    return dark_palette()
+    if scheme == Qt.ColorScheme.Dark:
+        return dark_palette()
+    return light_palette() if chosen and scheme == Qt.ColorScheme.Light else None
 
 
-def apply_color_scheme(app: QApplication, scheme: Qt.ColorScheme) -> None:
-    """Use the desktop's palette, with dark colours of our own only for a dark ``scheme``
-    that the desktop's palette does not follow (see :func:`palette_for_scheme`)."""
+def apply_color_scheme(app: QApplication, scheme: Qt.ColorScheme, *, chosen: bool = False) -> None:
+    """Use the desktop's palette, with colours of our own only for a dark ``scheme`` that the
+    desktop's palette does not follow, or a light one ``chosen`` on a dark desktop (see
+    :func:`palette_for_scheme`)."""
     app.setPalette(QPalette())  # a palette with no roles set: back to the desktop's own
-    chosen = palette_for_scheme(scheme, app.palette(), high_contrast=high_contrast_requested(app))
-    if chosen is not None:
-        app.setPalette(chosen)
+    palette = palette_for_scheme(
+        scheme, app.palette(), high_contrast=high_contrast_requested(app), chosen=chosen
+    )
+    if palette is not None:
+        app.setPalette(palette)
+
+
+_SCHEMES = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
+
+
+def set_colour_scheme(app: QApplication, name: str) -> None:
+    """Use the colours ``name`` says (one of :data:`~inspector.settings.COLOUR_SCHEMES`):
+    the desktop's light or dark ("system"), or always light or always dark."""
+    follower = app.findChild(_PaletteFollower)
+    if follower is None:
+        follower = _PaletteFollower(app)
+    follower.set_chosen(_SCHEMES.get(name))
 
 
 class _PaletteFollower(QObject):
     """Re-applies the palette when the system switches between light and dark, or between
-    normal and high contrast."""
+    normal and high contrast; a scheme chosen in Preferences stays."""
 
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
         self._app = app
+        self._chosen: Qt.ColorScheme | None = None
         hints = app.styleHints()
         hints.colorSchemeChanged.connect(self._on_color_scheme_changed)
         accessibility = getattr(hints, "accessibility", None)
         if accessibility is not None:
             accessibility().contrastPreferenceChanged.connect(self._on_contrast_preference_changed)
 
+    def set_chosen(self, scheme: Qt.ColorScheme | None) -> None:
+        """Always ``scheme``'s colours; None: the system's."""
+        self._chosen = scheme
+        hints = self._app.styleHints()
+        # Where the platform can, its own parts (title bars, dialogs) follow too.
+        if scheme is None:
+            hints.unsetColorScheme()
+        else:
+            hints.setColorScheme(scheme)
+        self._apply(hints.colorScheme())
+
+    def _apply(self, system: Qt.ColorScheme) -> None:
+        chosen = self._chosen
+        apply_color_scheme(
+            self._app, system if chosen is None else chosen, chosen=chosen is not None
+        )
+
     @Slot(Qt.ColorScheme)
     def _on_color_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
-        apply_color_scheme(self._app, scheme)
+        self._apply(scheme)
 
     @Slot()
     def _on_contrast_preference_changed(self) -> None:
-        apply_color_scheme(self._app, self._app.styleHints().colorScheme())
+        self._apply(self._app.styleHints().colorScheme())
 
 
 def set_application_identity() -> None:
@@ -154,8 +201,7 @@ def configure_application(app: QApplication) -> None:
     QGuiApplication.setDesktopFileName(APPLICATION_ID)
     app.setWindowIcon(icon("app"))
     app.setStyle("Fusion")
-    apply_color_scheme(app, app.styleHints().colorScheme())
-    _PaletteFollower(app)
+    set_colour_scheme(app, AppSettings().colour_scheme)
 
 
 def create_main_window(
@@ -175,6 +221,14 @@ def create_main_window(
     """
     set_application_identity()
     services = WindowServices(poll=poll, observer_factory=observer_factory)
+    settings = services.settings
+
+    def on_settings_changed(name: str, _folder: str) -> None:
+        app = QApplication.instance()
+        if name == COLOUR_SCHEME and isinstance(app, QApplication):
+            set_colour_scheme(app, settings.colour_scheme)  # Preferences: at once
+
+    settings.changed.connect(on_settings_changed)
     window = MainWindow(services, version=application_version())
     if directory:
         window.open_folder(directory, select=select)

@@ -43,6 +43,10 @@ DEFAULT_LONG_HOLD_SECONDS = 60.0
 #: What a long-hold threshold may be (seconds): from a second to a day.
 LONG_HOLD_SECONDS_RANGE = (1.0, 86400.0)
 
+_COLOUR_SCHEME = "view/colour_scheme"
+#: The colours the app may use: the desktop's light or dark ("system"), or always one of them.
+COLOUR_SCHEMES = ("system", "light", "dark")
+
 _REVIEW_FIRST_SAVE = "saving/review_first_save"
 _EVENT_HISTORY_KEEP = "lock_events/keep_history"
 _EVENT_HISTORY_MAX_MIB = "lock_events/history_max_mib"
@@ -58,6 +62,7 @@ ALERTS_ENABLED = "alerts_enabled"
 LONG_HOLD_THRESHOLD = "long_hold_threshold"
 REVIEW_FIRST_SAVE = "review_first_save"
 EVENT_HISTORY = "event_history"
+COLOUR_SCHEME = "colour_scheme"
 
 
 def _folder_key(folder: str, name: str) -> str:
@@ -127,6 +132,17 @@ class AppSettings(QObject):
     @include_subfolders.setter
     def include_subfolders(self, include: bool) -> None:
         self._settings.setValue(_INCLUDE_SUBFOLDERS, include)
+
+    @property
+    def colour_scheme(self) -> str:
+        """One of :data:`COLOUR_SCHEMES` ("system" by default, and for anything else)."""
+        value = self._text(_COLOUR_SCHEME)
+        return value if value in COLOUR_SCHEMES else "system"
+
+    @colour_scheme.setter
+    def colour_scheme(self, scheme: str) -> None:
+        self._settings.setValue(_COLOUR_SCHEME, scheme if scheme in COLOUR_SCHEMES else "system")
+        self.changed.emit(COLOUR_SCHEME, "")
 
     # -- versions kept of each store: a folder's own, else the app's default -----------------
 

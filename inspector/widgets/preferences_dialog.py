@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from inspector.display import printable_path
 from inspector.settings import (
+    COLOUR_SCHEMES,
     DEFAULT_EVENT_HISTORY_MAX_MIB,
     DEFAULT_HISTORY_MAX_MIB,
     DEFAULT_HISTORY_VERSIONS,
@@ -97,6 +99,7 @@ class PreferencesDialog(QDialog):
             _editor(box).textChanged.connect(self._on_field_edited)
         for check in (self.schema_box, self.alerts_box, self.review_box, self.event_history_box):
             check.toggled.connect(self._on_field_edited)
+        self.colours_box.currentIndexChanged.connect(self._on_field_edited)
         settings.changed.connect(self._on_settings_changed)
 
     def _build_folder_group(self) -> QGroupBox:
@@ -144,6 +147,17 @@ class PreferencesDialog(QDialog):
         app_group = QGroupBox(self.tr("All folders"))
         app_group.setObjectName("appSettingsGroup")
         app_form = QFormLayout(app_group)
+        self.colours_box = QComboBox()
+        self.colours_box.setObjectName("colourSchemeBox")
+        words = {
+            "system": self.tr("As the desktop (light or dark)"),
+            "light": self.tr("Light"),
+            "dark": self.tr("Dark"),
+        }
+        for scheme in COLOUR_SCHEMES:
+            self.colours_box.addItem(words[scheme], scheme)
+        self.colours_box.setAccessibleName(self.tr("Colours"))
+        app_form.addRow(self.tr("&Colours:"), self.colours_box)
         self.review_box = QCheckBox(self.tr("&Review changes before the first save of a session"))
         self.review_box.setObjectName("reviewFirstSaveBox")
         self.review_box.setAccessibleName(
@@ -210,6 +224,7 @@ class PreferencesDialog(QDialog):
                 settings.set_schema_checks_enabled(folder, self.schema_box.isChecked())
                 settings.set_long_hold_threshold(folder, self.long_hold_box.value())
                 settings.set_alerts_enabled(folder, self.alerts_box.isChecked())
+            settings.colour_scheme = str(self.colours_box.currentData())
             settings.review_before_first_save = self.review_box.isChecked()
             settings.event_history_max_bytes = self.event_history_size_box.value() * _MIB
             settings.keep_event_history = self.event_history_box.isChecked()
@@ -227,6 +242,7 @@ class PreferencesDialog(QDialog):
         self.schema_box.setChecked(True)
         self.alerts_box.setChecked(False)
         self.long_hold_box.setValue(DEFAULT_LONG_HOLD_SECONDS)
+        self.colours_box.setCurrentIndex(COLOUR_SCHEMES.index("system"))
         self.review_box.setChecked(True)
         self.event_history_box.setChecked(True)
         self.event_history_size_box.setValue(DEFAULT_EVENT_HISTORY_MAX_MIB)
@@ -266,6 +282,7 @@ class PreferencesDialog(QDialog):
             self.schema_box.setChecked(settings.schema_checks_enabled(folder))
             self.alerts_box.setChecked(bool(folder) and settings.alerts_enabled(folder))
             self.long_hold_box.setValue(settings.long_hold_threshold(folder))
+            self.colours_box.setCurrentIndex(COLOUR_SCHEMES.index(settings.colour_scheme))
             self.review_box.setChecked(settings.review_before_first_save)
             self.event_history_box.setChecked(settings.keep_event_history)
             self.event_history_size_box.setValue(settings.event_history_max_bytes // _MIB)

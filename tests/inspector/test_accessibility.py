@@ -234,6 +234,7 @@ def test_every_control_of_the_preferences_dialog_is_named_and_reached_by_tab(
         dialog.schema_box,
         dialog.alerts_box,
         dialog.long_hold_box,
+        dialog.colours_box,
         dialog.review_box,
         dialog.event_history_box,
         dialog.event_history_size_box,

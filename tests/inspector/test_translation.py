@@ -181,6 +181,7 @@ def test_the_preferences_dialog_and_the_bars_icons_are_translated(
             texts += [button.accessibleName() for button in dialog.buttons.buttons()]
             texts += [dialog.versions_size_box.suffix().strip(), dialog.long_hold_box.suffix()]
             texts.append(dialog.versions_box.specialValueText())
+            texts += [dialog.colours_box.itemText(i) for i in range(dialog.colours_box.count())]
             assert len(texts) > 20
             assert _untranslated([text.strip() for text in texts]) == []
         # What the message bars' icons say to a screen reader.

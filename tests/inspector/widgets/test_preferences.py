@@ -311,3 +311,60 @@ def test_the_app_reviews_the_first_save_as_the_setting_says(
     assert result.returncode == 0, result.stderr
     on = review == "on"
     assert result.stdout.splitlines() == [f"review {on}", f"then {not on}"]
+
+
+def test_colours_chosen_in_preferences_apply_at_once_and_stay(
+    qtbot: Any, qapp: Any, main_window: Any
+) -> None:
+    from PySide6.QtGui import QPalette
+
+    from inspector.app import set_colour_scheme
+
+    original = qapp.palette()
+
+    def base_is_dark() -> bool:
+        return qapp.palette().color(QPalette.ColorRole.Base).lightness() < 128
+
+    settings = main_window.services.settings
+    assert settings.colour_scheme == "system"
+    try:
+        assert not base_is_dark()  # offscreen: the desktop's light palette
+        dialog = main_window.show_preferences()
+        assert dialog.colours_box.currentData() == "system"
+        dialog.colours_box.setCurrentIndex(dialog.colours_box.findData("dark"))
+        qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+        assert settings.colour_scheme == "dark"
+        assert base_is_dark()
+        # The desktop says light again (a theme change): the chosen dark stays.
+        qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+        assert base_is_dark()
+        dialog.colours_box.setCurrentIndex(dialog.colours_box.findData("system"))
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        assert not base_is_dark()
+    finally:
+        set_colour_scheme(qapp, "system")
+        qapp.setPalette(original)
+
+
+def test_light_colours_chosen_replace_a_dark_desktop_palette() -> None:
+    from PySide6.QtGui import QPalette
+
+    from inspector.app import dark_palette, palette_for_scheme
+
+    dark_desktop = dark_palette()
+    light = Qt.ColorScheme.Light
+    # Following the desktop, its dark palette stays; chosen light, ours replaces it.
+    assert palette_for_scheme(light, dark_desktop, high_contrast=False) is None
+    ours = palette_for_scheme(light, dark_desktop, high_contrast=False, chosen=True)
+    assert ours is not None
+    assert ours.color(QPalette.ColorRole.Base).lightness() > 128
+    assert palette_for_scheme(light, dark_desktop, high_contrast=True, chosen=True) is None
+
+
+def test_an_unknown_colour_scheme_is_the_desktops(settings: AppSettings) -> None:
+    settings._settings.setValue("view/colour_scheme", "purple")
+    assert settings.colour_scheme == "system"
+    settings.colour_scheme = "neon"
+    assert settings.colour_scheme == "system"
+    settings.colour_scheme = "light"
+    assert settings.colour_scheme == "light"
