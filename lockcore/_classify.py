@@ -31,8 +31,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from lockcore import _pieces
 from lockcore._json_syntax import _longest_integer, _validate
-from lockcore._jsonedit import _gc_paused
+from lockcore._jsonedit import _gc_paused, loads_in_pieces
 from lockcore._nonstandard import (
     _PAUSE_COLLECTOR_CHARS,
     _WATCHFUL,
@@ -134,11 +135,10 @@ def classify_json(data: bytes | str, *, parse: Parse = json.loads) -> JSONCheck:
         if wide is not None:
             return _other_unicode(data, wide, bom=False)
     has_bom = data.startswith(codecs.BOM_UTF8)
-    body = data[len(codecs.BOM_UTF8) :] if has_bom else data
     try:
-        text = body.decode("utf-8")
+        text = _pieces.decode_utf8(data, len(codecs.BOM_UTF8) if has_bom else 0)
     except UnicodeDecodeError as error:
-        return _not_utf8(data, len(data) - len(body) + error.start)
+        return _not_utf8(data, error.start)
     return _classify_text(text, parse, encoding="utf-8", bom=has_bom)
 
 
@@ -207,11 +207,16 @@ def _not_utf8(data: bytes, offset: int) -> JSONCheck:
 
 
 def _classify_text(text: str, parse: Parse, *, encoding: str, bom: bool) -> JSONCheck:
-    watched = parse is json.loads
+    # lockcore's own parses are watched by hooks (cheap) instead of searched afterwards (a
+    # walk of the document and regular expressions over the text cost twice the parse).
+    in_pieces = parse is loads_in_pieces
+    watched = parse is json.loads or in_pieces
     try:
         if watched:
             try:
-                if len(text) < _PAUSE_COLLECTOR_CHARS:
+                if in_pieces:
+                    document = loads_in_pieces(text, _WATCHFUL)
+                elif len(text) < _PAUSE_COLLECTOR_CHARS:
                     document = _WATCHFUL.decode(text)
                 else:
                     # The hooks' pair lists add garbage-collector passes to the millions of
@@ -220,7 +225,7 @@ def _classify_text(text: str, parse: Parse, *, encoding: str, bom: bool) -> JSON
                         document = _WATCHFUL.decode(text)
                 suspect = False
             except _CloserLookNeededError:
-                document, suspect = json.loads(text), True
+                document, suspect = parse(text), True
         else:
             document = parse(text)
     except json.JSONDecodeError as error:
@@ -233,7 +238,7 @@ def _classify_text(text: str, parse: Parse, *, encoding: str, bom: bool) -> JSON
     if not watched:
         findings = _non_standard_findings(text, document)
     elif suspect or _has_literal(text):  # else nothing to look for: the common case, kept short
-        findings = _second_parse(text) if suspect else _Findings()
+        findings = _second_parse(text, in_pieces=in_pieces) if suspect else _Findings()
         findings.literals = _non_standard_literals(text, document) if _has_literal(text) else ()
     if findings:
         return JSONCheck(

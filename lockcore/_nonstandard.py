@@ -8,8 +8,12 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from dataclasses import dataclass
 from typing import Any, Final
+
+from lockcore import _pieces
+from lockcore._jsonedit import loads_in_pieces
 
 
 @dataclass(slots=True)
@@ -59,6 +63,7 @@ _ZERO_RUN: Final = "0" * 300
 
 
 _PAUSE_COLLECTOR_CHARS: Final = 64 * 1024
+_HAND_OVER_EVERY: Final = 1024
 
 
 class _CloserLookNeededError(Exception):
@@ -99,7 +104,7 @@ def _non_standard_findings(text: str, document: Any) -> _Findings:
     zero float, fewer entries than the text has colons -- is the text parsed a second time
     with hooks that see each number's literal and each object's keys.
     """
-    colons = text.count(":")  # every key is followed by one: an upper bound of the keys
+    colons = _pieces.count(text, ":")  # every key is followed by one: an upper bound of the keys
     if type(document) is dict and colons == len(document):
         # A flat object whose text has no colon but its keys' (the common settings store):
         # no duplicates; only its own values can be out of range.
@@ -119,22 +124,23 @@ def _non_standard_findings(text: str, document: Any) -> _Findings:
     maybe_duplicates = entries < colons and _fewer_entries_than_keys(text, entries)
     if not (maybe_overflow or maybe_underflow or maybe_duplicates):
         return _Findings(literals)
-    findings = _second_parse(text)
+    findings = _second_parse(text, in_pieces=len(text) > _PAUSE_COLLECTOR_CHARS)
     findings.literals = literals
     return findings
 
 
 def _has_literal(text: str) -> bool:
-    return "NaN" in text or "Infinity" in text  # "-Infinity" contains "Infinity"
+    # "-Infinity" contains "Infinity"
+    return _pieces.contains(text, "NaN") or _pieces.contains(text, "Infinity")
 
 
 def _exponent_or_run(text: str) -> bool:
     """Whether ``text`` may spell a number out of a double's range: an exponent of 3 digits
     or more, or a run of 300 digits."""
     return (
-        _BIG_EXPONENT.search(text) is not None
-        or _ZERO_RUN in text
-        or _DIGIT_RUN.search(text) is not None
+        _pieces.search(_BIG_EXPONENT, text)
+        or _pieces.contains(text, _ZERO_RUN)
+        or _pieces.search(_DIGIT_RUN, text)
     )
 
 
@@ -148,8 +154,8 @@ def _fewer_entries_than_keys(text: str, entries: int) -> bool:
     The text has more colons than entries: tell keys' colons from those in strings by the
     usual spellings (``"key":``, ``"key" :``); any other spacing is checked by the parse.
     """
-    keys = text.count('":') + text.count('" :')
-    return keys != entries or _ODD_KEY_SPACING.search(text) is not None
+    keys = _pieces.count(text, '":') + _pieces.count(text, '" :')
+    return keys != entries or _pieces.search(_ODD_KEY_SPACING, text)
 
 
 _ODD_KEY_SPACING: Final = re.compile(r'"(?:[\t\r\n]| [ \t\r\n])[ \t\r\n]*:')
@@ -163,8 +169,12 @@ def _walk_containers(document: Any) -> tuple[int, bool, bool]:
     """
     entries, infinite, zero = 0, False, False
     pending = [document]
+    walked = 0
     while pending:
         value = pending.pop()
+        walked += 1
+        if walked % _HAND_OVER_EVERY == 0:
+            time.sleep(0)  # hand the GIL over for sure (a GUI thread may wait for it)
         if type(value) is dict:
             entries += len(value)
             items: Any = value.values()
@@ -184,9 +194,10 @@ def _walk_containers(document: Any) -> tuple[int, bool, bool]:
     return entries, infinite, zero
 
 
-def _second_parse(text: str) -> _Findings:
+def _second_parse(text: str, *, in_pieces: bool = False) -> _Findings:
     """Parse again, seeing each float's literal and each object's keys: which literals leave a
-    double's range and which keys occur twice in one object."""
+    double's range and which keys occur twice in one object (``in_pieces``: letting other
+    threads run meanwhile, see :func:`loads_in_pieces`)."""
     large: dict[str, None] = {}
     small: dict[str, None] = {}
     duplicates: dict[str, None] = {}
@@ -211,7 +222,10 @@ def _second_parse(text: str) -> _Findings:
 
     decoder = json.JSONDecoder(parse_float=parse_float, object_pairs_hook=object_from_pairs)
     try:
-        decoder.decode(text)
+        if in_pieces:
+            loads_in_pieces(text, decoder)
+        else:
+            decoder.decode(text)
     except (ValueError, RecursionError):  # parsed once already: not expected, never fatal
         return _Findings()
     return _Findings(
@@ -246,4 +260,6 @@ def _non_standard_literals(text: str, document: Any) -> tuple[str, ...]:
             pending.extend(value)
     found_literals = [literal for literal in ("NaN", "Infinity", "-Infinity") if literal in found]
     # An infinity read from 1e999 is not the literal: keep a literal only if the text has it.
-    return tuple(literal for literal in found_literals if literal.lstrip("-") in text)
+    return tuple(
+        literal for literal in found_literals if _pieces.contains(text, literal.lstrip("-"))
+    )

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from lockcore import (
     CorruptJSONError,
     JSONKind,
+    _jsonedit,
     classify_json,
     locked_read_json,
     locked_update_json,
@@ -208,6 +209,17 @@ def _own_parse(text: str) -> Any:
     return json.loads(text)
 
 
+@pytest.fixture
+def every_container_big(monkeypatch: pytest.MonkeyPatch) -> None:
+    """lockcore's parse in pieces walks every container member by member, as it walks those
+    of a document of megabytes."""
+    monkeypatch.setattr(_jsonedit, "PROBE_CHARS", 2)
+
+
+_PARSES = [json.loads, _own_parse, _jsonedit.loads_in_pieces]
+_PARSE_IDS = ["json", "own", "in-pieces"]
+
+
 @pytest.mark.parametrize(
     ("raw", "words", "out_of_range", "duplicates"),
     [
@@ -225,7 +237,8 @@ def _own_parse(text: str) -> Any:
     ],
     ids=["overflow", "underflow", "long-mantissa", "duplicate", "nested-duplicate", "odd-spacing"],
 )
-@pytest.mark.parametrize("parse", [json.loads, _own_parse], ids=["json", "own"])
+@pytest.mark.usefixtures("every_container_big")
+@pytest.mark.parametrize("parse", _PARSES, ids=_PARSE_IDS)
 def test_what_a_double_or_a_dict_cannot_carry_is_non_standard(
     raw: bytes, words: str, out_of_range: tuple[str, ...], duplicates: tuple[str, ...], parse: Any
 ) -> None:
@@ -249,7 +262,8 @@ def test_what_a_double_or_a_dict_cannot_carry_is_non_standard(
     ],
     ids=["colons-in-strings", "in-range", "same-key-other-objects", "in-a-string", "zeros"],
 )
-@pytest.mark.parametrize("parse", [json.loads, _own_parse], ids=["json", "own"])
+@pytest.mark.usefixtures("every_container_big")
+@pytest.mark.parametrize("parse", _PARSES, ids=_PARSE_IDS)
 def test_what_a_double_and_a_dict_carry_stays_valid(raw: bytes, parse: Any) -> None:
     check = classify_json(raw, parse=parse)
     assert check.kind is JSONKind.VALID, check.reason
@@ -291,6 +305,13 @@ def _repeats(value: Any) -> set[str]:
 @given(json_values)
 def test_duplicate_keys_are_found_exactly(value: Any) -> None:
     text = _spell(value)
-    for check in (classify_json(text), classify_json(text, parse=_own_parse)):
+    checks = [classify_json(text, parse=parse) for parse in (json.loads, _own_parse)]
+    saved, _jsonedit.PROBE_CHARS = _jsonedit.PROBE_CHARS, 2  # every container walked
+    try:
+        checks.append(classify_json(text, parse=_jsonedit.loads_in_pieces))
+    finally:
+        _jsonedit.PROBE_CHARS = saved
+    for check in checks:
         assert set(check.duplicate_keys) == _repeats(value)
         assert (check.kind is JSONKind.NON_STANDARD) == bool(_repeats(value))
+        assert check.document == json.loads(text)
