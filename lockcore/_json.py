@@ -49,7 +49,13 @@ def _default_value(default: Default) -> Any:
 
 
 def _parse(path: str, raw: bytes) -> Any:
-    """The document in ``raw``, or CorruptJSONError saying what the bytes are instead.
+    """The document in ``raw``, or CorruptJSONError saying what the bytes are instead."""
+    return _parse_text(path, raw)[0]
+
+
+def _parse_text(path: str, raw: bytes) -> tuple[Any, str]:
+    """(the document in ``raw``, ``raw`` decoded without its BOM), or CorruptJSONError saying
+    what the bytes are instead.
 
     Non-standard JSON (NaN, Infinity) is returned, as Python's json module and the reviewed
     module accept it. Valid JSON this Python cannot parse (an integer longer than
@@ -64,7 +70,7 @@ def _parse(path: str, raw: bytes) -> Any:
         raise CorruptJSONError(
             f"{path} is {check.reason}", path, lineno=check.line, colno=check.column
         )
-    return check.document
+    return check.document, check.text
 
 
 def _serialize(path: str, data: Any, indent: int | None, *, allow_nan: bool = False) -> bytes:
@@ -78,27 +84,39 @@ def _non_finite(path: str, error: _jsonedit.NonFiniteValueError) -> NonFiniteNum
     return NonFiniteNumberError(f"not written to {path}: {error}", path, location=error.location)
 
 
-def _load_locked(path: str, *, durable: bool) -> tuple[bytes | None, Any]:
-    """Read the data file under our lock: (raw bytes or None, parsed document or None).
+@dataclass(frozen=True)
+class _Loaded:
+    raw: bytes | None  # None: no file
+    document: Any = None
+    text: str | None = None  # ``raw`` decoded without its BOM, when the parse decoded it
 
-    When the file is missing but a legacy writer died after writing ``X.json.tmp``, that temp
-    file holds the newest complete data: put it in place rather than start from the default.
+
+def _load_locked(path: str, *, durable: bool, parsed: tuple[bytes, Any] | None = None) -> _Loaded:
+    """Read the data file under our lock: its bytes, document and text (see ``_Loaded``).
+
+    ``parsed``: the caller's ``(bytes, document)``; when the file holds those bytes, their
+    document is taken, not parsed again. When the file is missing but a legacy writer died
+    after writing ``X.json.tmp``, that temp file holds the newest complete data: put it in
+    place rather than start from the default.
     """
     raw = _atomic.read_bytes(path)
     if raw is not None:
-        return raw, _parse(path, raw)
+        if parsed is not None and raw == parsed[0]:
+            return _Loaded(raw, parsed[1])
+        document, text = _parse_text(path, raw)
+        return _Loaded(raw, document, text)
     leftover = _atomic.legacy_leftover(path)
     if leftover is None:
-        return None, None
+        return _Loaded(None)
     temp_path, leftover_raw = leftover
     try:
-        data = _parse(temp_path, leftover_raw)
+        data, text = _parse_text(temp_path, leftover_raw)
     except CorruptJSONError:
         logger.warning("%s is missing and %s is not valid JSON; left it alone", path, temp_path)
-        return None, None
+        return _Loaded(None)
     _atomic.adopt_leftover(temp_path, path, durable=durable)
     logger.warning("recovered %s from %s, left by an interrupted legacy write", path, temp_path)
-    return leftover_raw, data
+    return _Loaded(leftover_raw, data, text)
 
 
 def locked_read_json(
@@ -119,13 +137,13 @@ def locked_read_json(
     path = os.fspath(path)
     with FileLock(path, timeout, create_parents=create_parents):
         try:
-            raw, data = _load_locked(path, durable=True)
+            loaded = _load_locked(path, durable=True)
         except CorruptJSONError as error:
             if on_corrupt == "raise":
                 raise
             logger.warning("%s; returning the default and leaving the file untouched", error)
             return _default_value(default)
-    return _default_value(default) if raw is None else data
+    return _default_value(default) if loaded.raw is None else loaded.document
 
 
 def recover_interrupted_write(
@@ -257,6 +275,7 @@ def locked_update_json(
     on_commit: OnCommit | None = None,
     keep_versions: int = 0,
     versions_max_bytes: int = _versions.DEFAULT_VERSIONS_MAX_BYTES,
+    parsed: tuple[bytes, Any] | None = None,
 ) -> Any:
     """Apply ``updater`` to the document under its lock and write what it returns.
 
@@ -291,6 +310,13 @@ def locked_update_json(
     ``versions_max_bytes`` in total are removed (a version larger than that is not kept). See
     :func:`list_versions`, :func:`read_version`, ``lockcore history`` and ``lockcore restore``.
     A corrupt file's bytes are kept as its quarantine copy instead.
+
+    ``parsed=(raw, document)``: the caller's own parse of bytes it read before (a program that
+    shows a document and saves an edit of it). When the file still holds exactly ``raw``,
+    ``document`` -- which must be what ``raw`` parses to -- is handed to the updater as it is
+    (the very object, not a copy) instead of parsing the file again, which takes seconds for
+    tens of megabytes. The bytes written do not depend on it: edits are still applied to the
+    file's own text.
     """
     with _transaction(
         path,
@@ -308,6 +334,7 @@ def locked_update_json(
             on_commit=on_commit,
             keep_versions=keep_versions,
             versions_max_bytes=versions_max_bytes,
+            parsed=parsed,
         ),
     ) as draft:
         updated = updater(draft.document)
@@ -338,6 +365,7 @@ class _Options:
     on_commit: OnCommit | None = None
     keep_versions: int = 0
     versions_max_bytes: int = _versions.DEFAULT_VERSIONS_MAX_BYTES
+    parsed: tuple[bytes, Any] | None = None
 
 
 @_interrupts.protected_contextmanager
@@ -356,10 +384,10 @@ def _transaction(
     )
     # A with block, not acquire() then try: a signal between those two would keep the lock.
     with lock.acquisition(cancel_check=options.cancel_check, on_wait=options.on_wait):
-        original, document, parsed = _open_for_update(path, default, options)
+        original, document, parsed, text = _open_for_update(path, default, options)
         draft = _Draft(path, document)
         yield draft
-        raw = _render(path, original if parsed else None, draft.document, indent)
+        raw = _render(path, original if parsed else None, draft.document, indent, text=text)
         wrote = raw is not original and raw != original
         if wrote:
             with _versions.version_kept(
@@ -378,10 +406,11 @@ def _transaction(
 
 def _open_for_update(
     path: str, default: Default, options: _Options
-) -> tuple[bytes | None, Any, bool]:
-    """(the file's bytes or None, the document or the default, whether the bytes parsed)."""
+) -> tuple[bytes | None, Any, bool, str | None]:
+    """(the file's bytes or None, the document or the default, whether the bytes parsed, their
+    text when the parse decoded it)."""
     try:
-        raw, data = _load_locked(path, durable=options.durable)
+        loaded = _load_locked(path, durable=options.durable, parsed=options.parsed)
     except CorruptJSONError as error:
         if options.on_corrupt != "quarantine":
             raise
@@ -390,10 +419,10 @@ def _open_for_update(
         logger.warning("%s; kept the original bytes in %s", error, copy_path)
         if options.on_quarantine is not None:
             options.on_quarantine(copy_path)
-        return bad, _default_value(default), False
-    if raw is None:
-        return None, _default_value(default), False
-    return raw, data, True
+        return bad, _default_value(default), False, None
+    if loaded.raw is None:
+        return None, _default_value(default), False, None
+    return loaded.raw, loaded.document, True, loaded.text
 
 
 def json_update_bytes(
@@ -411,29 +440,35 @@ def json_update_bytes(
     NonFiniteNumberError (its ``.path`` is ``path``) as the update would.
     """
     path = os.fspath(path)
-    editable = None
+    editable, text = None, None
     if original is not None:
         with contextlib.suppress(CorruptJSONError):
-            _parse(path, original)
+            text = _parse_text(path, original)[1]
             editable = original
-    return _render(path, editable, document, indent)
+    return _render(path, editable, document, indent, text=text)
 
 
 def _render(
-    path: str, editable: bytes | None, document: Any, indent: int | KeepFormat | None
+    path: str,
+    editable: bytes | None,
+    document: Any,
+    indent: int | KeepFormat | None,
+    *,
+    text: str | None = None,
 ) -> bytes:
     """The bytes the file is to hold: ``editable`` (the file's valid JSON, None when missing
-    or corrupt) edited in place when ``indent`` is "keep", or the whole document anew."""
+    or corrupt) edited in place when ``indent`` is "keep", or the whole document anew.
+    ``text``: ``editable`` decoded, when a parse has it (not decoded again)."""
     if editable is None:
         return _serialize(path, document, NEW_FILE_INDENT if indent == "keep" else indent)
     try:
         if indent == "keep":
-            return _jsonedit.apply_edit(editable, document)
+            return _jsonedit.apply_edit(editable, document, text)
         try:
             return _jsonedit.serialize(document, indent)
         except _jsonedit.NonFiniteValueError:
             # Refused only when the NaN/Infinity is new: one the file already has is kept.
-            _jsonedit.apply_edit(editable, document)
+            _jsonedit.apply_edit(editable, document, text)
             return _jsonedit.serialize(document, indent, allow_nan=True)
     except _jsonedit.NonFiniteValueError as error:
         raise _non_finite(path, error) from error

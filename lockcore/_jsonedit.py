@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+from lockcore import _pieces
+
 BOM = b"\xef\xbb\xbf"
 
 # The C scanner behind json.loads: one value from an offset -> (value, end offset). typeshed
@@ -87,15 +89,17 @@ def serialize(document: Any, indent: int | str | None, *, allow_nan: bool = Fals
     return _escape_surrogates(text).encode()
 
 
-def apply_edit(original: bytes, document: Any) -> bytes:
+def apply_edit(original: bytes, document: Any, text: str | None = None) -> bytes:
     """``original`` (valid JSON in UTF-8) edited to hold ``document``, keeping its format.
 
-    Returns ``original`` itself (the same object) when nothing changed. Raises
-    NonFiniteValueError when a new or changed value is NaN or ±Infinity (untouched ones in
-    the file are kept), TypeError for what json.dumps cannot serialise.
+    ``text``: ``original`` decoded, without its BOM, when the caller has it already (a parse
+    decoded it): not decoded again. Returns ``original`` itself (the same object) when nothing
+    changed. Raises NonFiniteValueError when a new or changed value is NaN or ±Infinity
+    (untouched ones in the file are kept), TypeError for what json.dumps cannot serialise.
     """
     bom = BOM if original.startswith(BOM) else b""
-    text = original[len(bom) :].decode("utf-8")
+    if text is None:
+        text = _pieces.decode_utf8(original, len(bom))
     editor = _Editor(text)
     start = editor.skip(0)
     with _gc_paused():
@@ -107,7 +111,7 @@ def apply_edit(original: bytes, document: Any) -> bytes:
             return bom + serialize(document, unit)
     if not editor.splices:
         return original
-    return bom + editor.result().encode("utf-8")
+    return editor.result_bytes(original, len(bom))
 
 
 @contextmanager
@@ -269,6 +273,31 @@ class _Editor:
             position = end
         pieces.append(self.text[position:])
         return "".join(pieces)
+
+    def result_bytes(self, original: bytes, offset: int) -> bytes:
+        """The edited text encoded: ``original`` (``self.text`` encoded, after ``offset``
+        bytes of BOM) with the splices. Untouched spans of an ASCII text are the original's
+        bytes (its characters are its bytes); others are encoded a piece at a time. Never one
+        C call over the whole text: a worker saving it holds the GIL meanwhile."""
+        text = self.text
+        is_ascii = text.isascii()
+
+        def span(start: int, end: int) -> list[bytes]:
+            if is_ascii:
+                return [original[offset + start : offset + end]]
+            return [
+                text[position : min(position + _pieces.PIECE, end)].encode("utf-8")
+                for position in range(start, end, _pieces.PIECE)
+            ]
+
+        pieces: list[bytes] = [original[:offset]]
+        position = 0
+        for start, end, replacement in sorted(self.splices, key=lambda splice: splice[0]):
+            pieces += span(position, start)
+            pieces.append(replacement.encode("utf-8"))
+            position = end
+        pieces += span(position, len(text))
+        return b"".join(pieces)
 
     def skip(self, position: int) -> int:
         return _WHITESPACE.match(self.text, position).end()  # type: ignore[union-attr]
@@ -572,48 +601,68 @@ def _keys(values: list[Any]) -> list[Any]:
     return keys
 
 
-def loads_in_pieces(text: str) -> Any:
-    """``json.loads(text)``, letting other threads run while it parses a big text.
+def loads_in_pieces(text: str, decoder: json.JSONDecoder | None = None) -> Any:
+    """``json.loads(text)`` (or ``decoder.decode(text)``), letting other threads run while it
+    parses a big text.
 
     The C scanner parses one member at a time; containers too big for one probe are walked
     member by member, and the GIL is handed over every 1,024 members, so no single call holds
     it for long (an application's GUI thread waits for it while a worker saves). The result is
     what ``json.loads`` returns (same scanner; for a duplicate key the last value, at the first
     key's place); on anything unexpected it defers to ``json.loads``, whose error is then raised.
+    A ``decoder``'s hooks (``parse_float``, ``object_pairs_hook``, ...) are called as its own
+    ``decode`` calls them, also for the big objects walked here; what they raise is raised.
     """
+    scan: _Scan = _SCAN
+    pairs_hook: _PairsHook = dict
+    if decoder is not None:
+        scan = json.scanner.make_scanner(decoder)  # type: ignore[arg-type]
+        if decoder.object_pairs_hook is not None:
+            pairs_hook = decoder.object_pairs_hook
     try:
         with _gc_paused():
             position = _skip(text, 0)
-            value, position = _piece(text, position, probe=True)
+            value, position = _piece(text, position, scan, pairs_hook, probe=True)
         if _skip(text, position) == len(text):
             return value
     except (StopIteration, ValueError, IndexError, RecursionError):
         pass
-    return json.loads(text)
+    return json.loads(text) if decoder is None else decoder.decode(text)
 
 
 def _skip(text: str, position: int) -> int:
     return _WHITESPACE.match(text, position).end()  # type: ignore[union-attr]
 
 
-def _piece(text: str, position: int, *, probe: bool) -> tuple[Any, int]:
+_Scan = Callable[[str, int], tuple[Any, int]]
+_PairsHook = Callable[[list[tuple[str, Any]]], Any]  # dict, or a decoder's hook
+
+
+def _piece(
+    text: str, position: int, scan: _Scan, pairs_hook: _PairsHook, *, probe: bool
+) -> tuple[Any, int]:
     opening = text[position]
     if opening not in "{[" or not probe:
-        return _SCAN(text, position)
+        return scan(text, position)
     try:
-        value, length = _SCAN(text[position : position + PROBE_CHARS], 0)
+        value, length = scan(text[position : position + PROBE_CHARS], 0)
     except (StopIteration, ValueError):  # does not fit in the probe: walk it
-        return _walk(text, position + 1, is_object=opening == "{")
+        return _walk(text, position + 1, scan, pairs_hook, is_object=opening == "{")
     return value, position + length
 
 
-def _walk(text: str, position: int, *, is_object: bool) -> tuple[Any, int]:
+def _walk(
+    text: str, position: int, scan: _Scan, pairs_hook: _PairsHook, *, is_object: bool
+) -> tuple[Any, int]:
     """The object or array whose first member (or closer) is at or after ``position``."""
     closer = "}" if is_object else "]"
-    members: dict[str, Any] | list[Any] = {} if is_object else []
+    # An object is built as a dict at once, or for a decoder's own hook from its (key, value)
+    # pairs, as the scanner does.
+    members: Any = {} if is_object and pairs_hook is dict else []
+    add_pair = members.__setitem__ if isinstance(members, dict) else None
     position = _skip(text, position)
     if text[position] == closer:
-        return members, position + 1
+        return (pairs_hook(members) if is_object and add_pair is None else members), position + 1
     probe, count = True, 0
     while True:
         if is_object:
@@ -625,17 +674,19 @@ def _walk(text: str, position: int, *, is_object: bool) -> tuple[Any, int]:
                 raise ValueError("not JSON")
             position = _skip(text, position + 1)
         start = position
-        value, position = _piece(text, start, probe=probe)
+        value, position = _piece(text, start, scan, pairs_hook, probe=probe)
         probe = position - start >= PROBE_CHARS
-        if is_object:
-            members[key] = value  # type: ignore[call-overload]
+        if add_pair is not None:
+            add_pair(key, value)
         else:
-            members.append(value)  # type: ignore[union-attr]
+            members.append((key, value) if is_object else value)
         count += 1
         if count % _HAND_OVER_EVERY == 0:
             time.sleep(0)
         position = _skip(text, position)
         if text[position] == closer:
+            if is_object and add_pair is None:
+                return pairs_hook(members), position + 1
             return members, position + 1
         if text[position] != ",":
             raise ValueError("not JSON")
