@@ -60,6 +60,13 @@ class SaveRequest:
     versions_max_bytes: int = DEFAULT_VERSIONS_MAX_BYTES
     #: A restore of a kept version (the version in words): ``edited`` is its document.
     restored_from: str | None = None
+    #: The bytes ``base`` was read from: while the file still holds them, the save takes
+    #: ``base`` as what is on disk instead of parsing the file again (seconds at 50 MB, with
+    #: the GIL held in long stretches) and comparing it with ``base``.
+    base_raw: bytes | None = None
+    #: Whether ``base`` has secret values, when known: a base without any lets the save check
+    #: only what the edit changed, not the whole document it writes.
+    base_secrets: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from inspector.document.save_messages import (
 from inspector.document.save_types import (
     SaveConflict,
     SaveMode,
+    SaveRequest,
     SaveResult,
     TargetExistsError,
     _ChangedSinceReadError,
@@ -36,6 +37,8 @@ from inspector.document.save_types import (
     _SaveCancelledError,
     _SaveJob,
 )
+from inspector.document.secrets import is_secret_file, is_secret_key
+from inspector.document.text import decode_utf8_sig
 from lockcore import (
     CorruptJSONError,
     LockCancelled,
@@ -88,7 +91,8 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
             return request.edited
         theirs = NO_DOCUMENT if isinstance(current, _FileAbsent) else current
         if request.mode is SaveMode.REPLACE_FILE or _same_document(theirs, request.base):
-            unused.append(theirs)  # shares nothing with what is written
+            if theirs is not request.base:  # the session's base stays whole
+                unused.append(theirs)  # shares nothing with what is written
             return request.edited
         if theirs is NO_DOCUMENT or request.base is NO_DOCUMENT:
             whole = MergeConflict((), _or_absent(request.base), request.edited, _or_absent(theirs))
@@ -140,6 +144,7 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
                 on_commit=on_disk.append,
                 keep_versions=request.keep_versions,
                 versions_max_bytes=request.versions_max_bytes,
+                parsed=_base_as_read(request),
             )
     except LockCancelled:
         return _SaveCancelledError()
@@ -161,10 +166,13 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
         raise
     while unused:
         release_gradually(unused.pop())
+    secrets = None
+    if request.base_secrets is False and written is request.edited:
+        secrets = edit_has_secrets(written, request.base, request.path)
     return SaveResult(
         request.path,
         written,
-        written_document(request.path, on_disk[-1], written),
+        written_document(request.path, on_disk[-1], written, secrets),
         merged=merged,
         quarantined_to=quarantined[-1] if quarantined else None,
         converted_from=None if conversion is None else conversion.source,
@@ -223,9 +231,11 @@ _RELEASE_WHOLE: Final = 256
 """Containers with up to this many members are freed in one go."""
 
 
-def written_document(path: str, raw: bytes, document: Any) -> LoadedDocument:
+def written_document(
+    path: str, raw: bytes, document: Any, secrets: bool | None = None
+) -> LoadedDocument:
     """The file as a save left it: its bytes and the document they hold (not parsed again)."""
-    text = raw.decode("utf-8-sig")
+    text = decode_utf8_sig(raw)
     indent = detect_indent(text)
     return LoadedDocument(
         path,
@@ -235,9 +245,47 @@ def written_document(path: str, raw: bytes, document: Any) -> LoadedDocument:
         document=document,
         size=len(raw),
         indent=indent,
-        secrets=check_secrets(document, path),
+        secrets=check_secrets(document, path) if secrets is None else secrets,
         display_text=indented_display_text(raw, text, document, indent),
     )
+
+
+def edit_has_secrets(edited: Any, base: Any, path: str) -> bool:
+    """:func:`check_secrets` of ``edited``, an edit of ``base``, which has no secret values.
+
+    What ``edited`` shares with ``base`` -- the very objects: the editor copies only what was
+    changed -- has none, so only the rest is walked (checking a whole 50 MB document took over
+    a second of each save).
+    """
+    if is_secret_file(path):
+        return check_secrets(edited, path)
+    keys: set[str] = set()  # the keys of every object the edit changed
+    fresh: list[Any] = []  # values not in base at all: checked whole
+    pending: list[tuple[Any, Any]] = [(edited, base)]
+    walked = 0
+    while pending:
+        new, old = pending.pop()
+        walked += 1
+        if walked % _RELEASE_WHOLE == 0:
+            time.sleep(0)  # hand the GIL over for sure
+        if new is old:
+            continue
+        if isinstance(new, dict) and isinstance(old, dict):
+            keys.update(new)
+            pending += [(value, old.get(key, ABSENT)) for key, value in new.items()]
+        elif isinstance(new, list) and isinstance(old, list):
+            pending += zip(new, old, strict=False)
+            fresh += new[len(old) :]
+        elif isinstance(new, dict | list):
+            fresh.append(new)
+    return any(map(is_secret_key, keys)) or check_secrets(fresh, path)
+
+
+def _base_as_read(request: SaveRequest) -> tuple[bytes, Any] | None:
+    """The base and the bytes it was read from, for lockcore to take instead of a parse."""
+    if request.base_raw is None or request.base is NO_DOCUMENT or request.convert_from:
+        return None
+    return request.base_raw, request.base
 
 
 def _or_absent(document: Any) -> Any:
@@ -245,6 +293,8 @@ def _or_absent(document: Any) -> Any:
 
 
 def _same_document(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
     if a is NO_DOCUMENT or b is NO_DOCUMENT:
         return a is b
     return json_equal(a, b)

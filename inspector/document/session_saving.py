@@ -44,6 +44,8 @@ class SessionSaving(SessionLoading):
                 lock_wait=self.lock_wait,
                 keep_versions=self.keep_versions,
                 versions_max_bytes=self.versions_max_bytes,
+                base_raw=self._base_raw(),
+                base_secrets=self._base_secrets(),
             )
         )
 
@@ -100,8 +102,24 @@ class SessionSaving(SessionLoading):
                 keep_versions=self.keep_versions,
                 versions_max_bytes=self.versions_max_bytes,
                 restored_from=label,
+                base_raw=self._base_raw(),
+                base_secrets=self._base_secrets(),
             )
         )
+
+    def _base_raw(self) -> bytes | None:
+        """The bytes the base was read from (or written as), when the shown version is it."""
+        loaded = self._loaded
+        if loaded is None or loaded.kind is not DocumentKind.VALID:
+            return None
+        return loaded.raw if loaded.document is self._base else None
+
+    def _base_secrets(self) -> bool | None:
+        """Whether the base has secret values, when the shown version is it and that is known."""
+        loaded = self._loaded
+        if loaded is None or loaded.document is not self._base:
+            return None
+        return loaded.secrets
 
     @property
     def can_convert(self) -> bool:

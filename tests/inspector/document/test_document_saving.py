@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import difflib
+import json
 import os
 from typing import Any
 
-from _documents import edit_value
+from _documents import edit_value, read_bytes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inspector.document import DocumentPane
+from inspector.document.parsing import check_secrets
 from inspector.document.results import NO_DOCUMENT
 from inspector.document.review import CONTEXT_CHARS, SaveReview, text_diff
 from inspector.document.review_dialog import ReviewDialog
-from inspector.document.save_worker import release_gradually
+from inspector.document.save_worker import edit_has_secrets, release_gradually
+from inspector.document.text import decode_utf8_sig
+from lockcore import _json as lockcore_json
 
 HAND_FORMATTED = (
     b'\xef\xbb\xbf{\r\n\t"theme": "dark",\r\n\t"ports": [80, 443],\r\n\t"ratio": 1.50,\r\n'
@@ -136,3 +142,87 @@ def test_a_long_compact_line_is_reviewed_as_its_changed_span() -> None:
     assert removed.endswith('1,1],"b":"dark"}')
     assert added.endswith('1,1],"b":"light"}')
     assert len(diff) < 2 * (CONTEXT_CHARS * 2 + 200)
+
+
+def test_a_save_of_an_unchanged_file_takes_the_shown_document_without_parsing_it_again(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any, monkeypatch: Any
+) -> None:
+    # Parsing a 50 MB file again (and comparing it with the base) was most of a save's time,
+    # with the GIL held in long stretches: the file holds the bytes the base was read from.
+    path = _hand_formatted_store(tmp_path)
+    open_and_wait(pane, path)
+    assert pane.loaded is not None
+    base = pane.loaded.document
+    parses: list[bytes] = []
+    real_parse = lockcore_json._parse_text
+
+    def counted(path: str, raw: bytes) -> Any:
+        parses.append(raw)
+        return real_parse(path, raw)
+
+    monkeypatch.setattr(lockcore_json, "_parse_text", counted)
+    edit_value(pane, "theme", value="light")
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.save()
+    assert parses == []
+    assert base == json.loads(HAND_FORMATTED.decode("utf-8-sig"))  # left whole
+    saved = HAND_FORMATTED.replace(b'"dark"', b'"light"')
+    assert read_bytes(path) == saved
+    # Another process writes: the next save reads what is on disk and merges onto it.
+    with open(path, "wb") as handle:
+        handle.write(saved.replace(b"80, 443", b"8080, 443"))
+    edit_value(pane, "ratio", value="2")
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.save()
+    assert len(parses) == 1
+    assert read_bytes(path) == saved.replace(b"80, 443", b"8080, 443").replace(b"1.50", b"2")
+
+
+_SECRETLESS = st.recursive(
+    st.none() | st.integers() | st.text(alphabet="abc", max_size=3),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(["name", "port", "items", "a"]), children, max_size=4)
+    ),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(base=_SECRETLESS, data=st.data())
+def test_secrets_of_an_edit_are_found_in_what_it_changed(base: Any, data: st.DataObject) -> None:
+    # A save checks only what an edit changed when the base has no secrets; the answer is
+    # that of a walk of the whole document.
+    edited = data.draw(_edit_sharing(base))
+    for path in ("/tmp/settings.json", "/tmp/my-secrets.json"):
+        assert edit_has_secrets(edited, base, path) == check_secrets(edited, path)
+
+
+@st.composite
+def _edit_sharing(draw: st.DrawFn, base: Any) -> Any:
+    """An edit of ``base`` as the tree model makes one: changed containers are new objects,
+    untouched members are shared."""
+    if isinstance(base, dict) and base and draw(st.booleans()):
+        edited = dict(base)
+        key = draw(st.sampled_from(sorted(base)))
+        edited[key] = draw(_edit_sharing(base[key]))
+        if draw(st.booleans()):
+            edited[draw(st.sampled_from(["password", "apiKey", "port", "new"]))] = draw(_SECRETLESS)
+        return edited
+    if isinstance(base, list) and base and draw(st.booleans()):
+        edited_list = list(base)
+        index = draw(st.integers(0, len(base) - 1))
+        edited_list[index] = draw(_edit_sharing(base[index]))
+        if draw(st.booleans()):
+            edited_list.append({"token": 1} if draw(st.booleans()) else [draw(_SECRETLESS)])
+        return edited_list
+    return draw(st.sampled_from([base, {"secret": base}, [base], 5]))
+
+
+@settings(max_examples=200)
+@given(text=st.text(alphabet="a,é€😀\n"), piece=st.integers(1, 9), bom=st.booleans())
+def test_decoding_a_saved_file_in_pieces_is_decoding_it_at_once(
+    text: str, piece: int, bom: bool
+) -> None:
+    raw = (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+    assert decode_utf8_sig(raw, piece) == text
