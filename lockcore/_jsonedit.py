@@ -32,10 +32,12 @@ deletion rewrites only the items it touches.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import gc
 import json
 import json.decoder
+import json.encoder
 import json.scanner
 import marshal
 import math
@@ -57,6 +59,8 @@ _SCAN: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
     json.JSONDecoder()  # type: ignore[arg-type]
 )
 _SCAN_STRING: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+_ENCODE: Callable[[str], str] = json.encoder.encode_basestring
+_ENCODE_ASCII: Callable[[str], str] = json.encoder.encode_basestring_ascii
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _INDENT = re.compile(r"[ \t]*")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -102,7 +106,9 @@ def apply_edit(original: bytes, document: Any, text: str | None = None) -> bytes
         text = _pieces.decode_utf8(original, len(bom))
     editor = _Editor(text)
     start = editor.skip(0)
-    with _gc_paused():
+    # A small text's few containers give the collector nothing to do: no pause (its cost
+    # was a twentieth of a small store's edit).
+    with _gc_paused() if len(text) > PROBE_CHARS else contextlib.nullcontext():
         try:
             editor.edit_value(start, document, ())
         except RecursionError:
@@ -235,7 +241,7 @@ class _Big:
 _BIG = _Big()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Member:
     start: int  # the key (objects) or the value (arrays)
     value_start: int
@@ -311,36 +317,46 @@ class _Editor:
         member by member too, so that no single C call holds the GIL for long (a GUI thread
         waits on it while a worker saves).
         """
-        text = self.text
+        # Locals, not attributes, in this loop: it runs once per member of every container
+        # on the way to a change (a small store's update spends most of its time here).
+        text, style, whitespace = self.text, self.style, _WHITESPACE.match
         is_object = text[open_at] == "{"
         closer = "}" if is_object else "]"
         container = _Container(open_at, -1)
+        members = container.members
         probe = True
-        position = self.skip(open_at + 1)
+        position = whitespace(text, open_at + 1).end()  # type: ignore[union-attr]
         if text[position] == closer:
             container.close = position
             return container
+        key: str | None = None
         while True:
             start = position
-            key: str | None = None
             if is_object:
                 key, key_end = _SCAN_STRING(text, position + 1)
-                position = self.skip(self.skip(key_end) + 1)  # past ":"
-                if self.style.key_separator is None:
-                    self.style.key_separator = text[key_end:position]
-            member = self.scan_member(start, position, key, probe=probe)
-            probe = member.end - member.value_start >= PROBE_CHARS
-            container.members.append(member)
-            if len(container.members) % _HAND_OVER_EVERY == 0:
+                colon = whitespace(text, key_end).end()  # type: ignore[union-attr]
+                position = whitespace(text, colon + 1).end()  # type: ignore[union-attr]
+                if style.key_separator is None:
+                    style.key_separator = text[key_end:position]
+            if probe and text[position] in "{[":
+                member = self.scan_member(start, position, key, probe=True)
+                end = member.end
+                probe = end - position >= PROBE_CHARS
+            else:
+                value, end = _SCAN(text, position)
+                member = _Member(start, position, end, key, value)
+            members.append(member)
+            if len(members) % _HAND_OVER_EVERY == 0:
                 time.sleep(0)
-            position = self.skip(member.end)
+            position = whitespace(text, end).end()  # type: ignore[union-attr]
             if text[position] == closer:
                 container.close = position
                 return container
-            after_comma = self.skip(position + 1)
-            gap = text[member.end : after_comma]
-            if self.style.item_separator is None and "\n" not in gap:
-                self.style.item_separator = gap
+            after_comma = whitespace(text, position + 1).end()  # type: ignore[union-attr]
+            if style.item_separator is None:
+                gap = text[end:after_comma]
+                if "\n" not in gap:
+                    style.item_separator = gap
             position = after_comma
 
     def scan_member(self, start: int, value_start: int, key: str | None, *, probe: bool) -> _Member:
@@ -484,6 +500,9 @@ class _Editor:
         self, value: Any, multiline: bool, indent: str, location: tuple[str | int, ...]
     ) -> str:
         style = self.style
+        scalar = _scalar_text(value, ascii_only=style.ensure_ascii)
+        if scalar is not None:
+            return _escape_surrogates(scalar)
         try:
             if multiline:
                 text = _dumps(
@@ -581,6 +600,24 @@ class _Editor:
         key = _escape_surrogates(json.dumps(entry.key, ensure_ascii=self.style.ensure_ascii))
         value = self.render(entry.value, multiline, indent, (*location, entry.key))
         return key + self.style.key_sep() + value
+
+
+_CONSTANTS: dict[Any, str] = {None: "null", True: "true", False: "false"}
+
+
+def _scalar_text(value: Any, *, ascii_only: bool) -> str | None:
+    """What ``json.dumps`` writes for a string, an int, a finite float or a constant, without
+    building an encoder (a third of a small store's edit); None for anything else."""
+    kind = type(value)
+    if kind is str:
+        return _ENCODE_ASCII(value) if ascii_only else _ENCODE(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    if kind is bool or value is None:
+        return _CONSTANTS[value]
+    return None
 
 
 def _match(old: list[Any], new: list[Any]) -> Sequence[tuple[str, int, int, int, int]]:

@@ -690,3 +690,18 @@ def test_json_update_bytes_is_what_an_update_writes(tmp_path: Path) -> None:
     assert json_update_bytes(b"{oops", {"a": 1}) == b'{\n  "a": 1\n}'  # replaced, as quarantined
     with pytest.raises(NonFiniteNumberError):
         json_update_bytes(CRLF, {"a": math.inf})
+
+
+@given(
+    value=st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    ascii_only=st.booleans(),
+)
+def test_a_changed_scalar_is_spelt_as_json_dumps_spells_it(value: Any, ascii_only: bool) -> None:
+    # Small stores' edits write scalars without building an encoder: the same text.
+    assert _jsonedit._scalar_text(value, ascii_only=ascii_only) == json.dumps(
+        value, ensure_ascii=ascii_only
+    )
