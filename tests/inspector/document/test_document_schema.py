@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QMessageBox, QStyleOptionViewItem
 
-from inspector.document import DocumentPane
+from inspector.document import DocumentPane, UnsavedChoice
 from inspector.document.tree_model import VALUE_COLUMN
 
 SCHEMA: dict[str, Any] = {
@@ -371,3 +371,30 @@ def test_new_key_in_the_add_menu_adds_a_key_of_ones_own(
     document = pane.model.document()
     assert len(document) == len(DOCUMENT) + 1
     assert "language" not in document
+
+
+@pytest.mark.parametrize("save_anyway", [True, False])
+def test_closing_with_edits_the_schema_rejects_asks_and_follows_the_answer(
+    qtbot: Any, pane: DocumentPane, store: str, save_anyway: bool
+) -> None:
+    # Closing waits for the save in an event loop; the schema's question is answered in it.
+    _invalid_edit(qtbot, pane, store)
+    pane.unsaved_prompt = lambda _pane: UnsavedChoice.SAVE
+    answered: list[bool] = []
+
+    def answer() -> None:  # runs in the wait's event loop, the question open
+        question = _question(pane)
+        answered.append(save_anyway)
+        if save_anyway:
+            qtbot.mouseClick(
+                question.button(QMessageBox.StandardButton.Save), Qt.MouseButton.LeftButton
+            )
+        else:
+            question.reject()  # Cancel, Esc, the close button
+
+    QTimer.singleShot(0, answer)
+    assert pane.can_close() is save_anyway  # a "no" ends the wait: nothing written, kept
+    assert answered == [save_anyway]
+    assert pane.is_dirty is not save_anyway
+    with open(store, encoding="utf-8") as handle:
+        assert (json.load(handle)["recent"] == ["/c", 7]) is save_anyway
