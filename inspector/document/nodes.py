@@ -356,6 +356,13 @@ class JsonNode:
     ``fetched`` and ``groups`` are the tree model's bookkeeping: how many member rows it has
     announced to views (``fetchMore``), and the row groups it shows a long container's members
     in (``None``: not grouped); the node only forgets them when its members are replaced.
+
+    A key the file repeats in one object (``{"theme": "dark", "theme": "light"}``) has one
+    member node per occurrence: the document holds the last (what ``json.loads``, and so
+    Python and JavaScript programs, read); the earlier ones are *shadowed* members beside it,
+    shown but not part of the document (``to_json`` and key lookups skip them), and so is
+    everything inside them. ``occurrence`` is a shadowed member's place among the key's
+    occurrences (0: first in the text); None for every other node.
     """
 
     __slots__ = (
@@ -368,7 +375,10 @@ class JsonNode:
         "fetched",
         "groups",
         "json_type",
+        "occurrence",
         "parent",
+        "shadowed",
+        "shadowed_rows",
         "value",
     )
 
@@ -385,6 +395,10 @@ class JsonNode:
         self.parent = parent
         self.fetched = 0
         self.groups: Any = None  # the tree model's row groups of a long container
+        self.occurrence: int | None = None
+        #: an earlier occurrence of a repeated key, or inside one: read-only, not in the document
+        self.shadowed: bool = parent.shadowed if parent is not None else False
+        self.shadowed_rows = 0  # members that are earlier occurrences (not in the document)
         self._children: list[JsonNode] = []  # the members built so far (a prefix)
         self._unbuilt: Any = _UNBUILT  # a container's JSON value until all members are built
         self._pending: Iterator[Any] | None = None  # the members not built yet
@@ -416,6 +430,7 @@ class JsonNode:
         """Replace this node's type, value and members with ``value``; key and parent stay."""
         self.json_type = json_type_of(value)
         self._children = []
+        self.shadowed_rows = 0
         self._unbuilt = _UNBUILT
         self._pending = None
         self.fetched = 0
@@ -473,6 +488,7 @@ class JsonNode:
         self._unbuilt = _UNBUILT
         self._pending = None
         self._children = children
+        self.shadowed_rows = sum(1 for child in children if child.occurrence is not None)
         self.changed()
 
     def changed(self) -> None:
@@ -529,7 +545,7 @@ class JsonNode:
                 return result
             return [child.to_json() for child in self._children] + list(pending[built:])
         if self.json_type is JsonType.OBJECT:
-            return {child.key: child.to_json() for child in self._children}
+            return {child.key: child.to_json() for child in self._children if not child.shadowed}
         return [child.to_json() for child in self._children]
 
     # -- tree navigation --------------------------------------------------------------------
@@ -562,16 +578,29 @@ class JsonNode:
         raise LookupError("node is not among its parent's children")
 
     def child_row_for_key(self, key: str) -> int | None:
+        """The row of the member ``key`` of the document (never a shadowed occurrence)."""
         for position, child in enumerate(self.children):
-            if child.key == key:
+            if child.key == key and not child.shadowed:
                 return position
         return None
+
+    @classmethod
+    def occurrence_of(cls, key: str, value: Any, occurrence: int) -> JsonNode:
+        """A node for an earlier occurrence of the repeated ``key`` (see the class), to be
+        inserted among its object's members with :meth:`insert_child`."""
+        node = cls(key, JsonType.NULL)
+        node.shadowed = True
+        node.occurrence = occurrence
+        node.set_json(value)
+        return node
 
     def insert_child(self, row: int, child: JsonNode) -> None:
         child.parent = self
         if self.json_type is JsonType.ARRAY:
             child.key = None
         self.children.insert(row, child)
+        if child.occurrence is not None:
+            self.shadowed_rows += 1
         self.changed()
 
     def clear_children(self) -> None:
@@ -579,6 +608,7 @@ class JsonNode:
         for child in self._children:
             child.parent = None
         self._children = []
+        self.shadowed_rows = 0
         self._unbuilt = _UNBUILT
         self._pending = None
         self._source = _UNBUILT
@@ -601,6 +631,8 @@ class JsonNode:
     def remove_child(self, row: int) -> JsonNode:
         child = self.children.pop(row)
         child.parent = None
+        if child.occurrence is not None:
+            self.shadowed_rows -= 1
         self.changed()
         return child
 
@@ -639,7 +671,7 @@ class JsonNode:
 
     def summary(self) -> str:
         """The value column text for containers ("{3 keys}", "[0 items]") and scalars."""
-        count = self.child_count()
+        count = self.child_count() - self.shadowed_rows  # the document's members
         if self.json_type is JsonType.OBJECT:
             return "{1 key}" if count == 1 else f"{{{count} keys}}"
         if self.json_type is JsonType.ARRAY:

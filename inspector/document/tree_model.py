@@ -146,8 +146,10 @@ class JsonTreeModel(LazyTreeModelBase):
         self._policy = SecretPolicy()
         self._read_only = False
         self._hints: EntryHints | None = None
-        # (object's path, key) -> every occurrence's value, for keys the file repeats
-        self._duplicates: dict[tuple[tuple[JsonKey, ...], str], tuple[Any, ...]] = {}
+        # (object's path, key) -> the key the file repeats there, with every occurrence's value
+        self._duplicates: dict[tuple[tuple[JsonKey, ...], str], DuplicateKey] = {}
+        # the objects that hold rows of earlier occurrences (by id: nodes are not hashable)
+        self._shadow_parents: dict[int, JsonNode] = {}
 
     # -- document ---------------------------------------------------------------------------
     @property
@@ -188,27 +190,188 @@ class JsonTreeModel(LazyTreeModelBase):
             self._emit_all_changed()  # flags changed for every item
 
     def set_duplicate_keys(self, duplicates: Sequence[DuplicateKey]) -> None:
-        """Mark the entries whose key the file repeats in one object (a warning marker and a
-        tooltip with the earlier occurrences' values): the tree holds the last occurrence, the
-        one Python programs read; saving keeps the earlier ones' bytes as they are."""
-        self._duplicates = {(item.location, item.key): item.values for item in duplicates}
+        """Show every occurrence of each key the file repeats in one object, each marked.
+
+        The last occurrence is the document's member (the one ``json.loads``, JavaScript and
+        most JSON readers use); each earlier one is a read-only row just above it ("theme (1 of
+        2, ignored by most readers)"), kept byte for byte when saving. Not undoable:
+        call it when a version of the file is shown (the undo stack is cleared then), as rows
+        come and go.
+        """
+        self._remove_shadowed()
+        self._duplicates = {(item.location, item.key): item for item in duplicates}
+        for item in duplicates:
+            self._add_shadowed(item)
         self._emit_all_changed()
 
-    def _duplicate_values(self, node: JsonNode) -> tuple[Any, ...] | None:
+    def occurrence_at(self, index: AnyIndex) -> tuple[DuplicateKey, int] | None:
+        """The repeated key whose occurrence ``index`` shows, and which occurrence it is (0:
+        the first in the text; the last is the document's member); None for other entries."""
+        node = self.node(index)
+        return None if node is None else self._occurrence(node)
+
+    def _occurrence(self, node: JsonNode) -> tuple[DuplicateKey, int] | None:
         parent = node.parent
         if not self._duplicates or parent is None or parent.json_type is not JsonType.OBJECT:
             return None
-        return self._duplicates.get((parent.json_path(), node.key or ""))
+        if node.shadowed and node.occurrence is None:
+            return None  # inside an earlier occurrence: no path of the document leads here
+        item = self._duplicates.get((parent.json_path(), node.key or ""))
+        if item is None:
+            return None
+        return item, len(item.values) - 1 if node.occurrence is None else node.occurrence
+
+    def _live_node(self, location: tuple[JsonKey, ...]) -> JsonNode | None:
+        """The document's node at ``location`` (last occurrences all the way), if any."""
+        node = self._root
+        for step in location:
+            if node is None:
+                return None
+            if isinstance(step, int):
+                node = node.child(step) if node.json_type is JsonType.ARRAY else None
+            elif node.json_type is JsonType.OBJECT:
+                row = node.child_row_for_key(step)
+                node = None if row is None else node.children[row]
+            else:
+                return None
+        return node
+
+    def _add_shadowed(self, item: DuplicateKey) -> None:
+        parent = self._live_node(item.location)
+        if parent is None or parent.json_type is not JsonType.OBJECT:
+            return
+        row = parent.child_row_for_key(item.key)  # builds every member of the object
+        if row is None:
+            return
+        self._shadow_parents[id(parent)] = parent
+        occurrences = [
+            JsonNode.occurrence_of(item.key, value, occurrence)
+            for occurrence, value in enumerate(item.values[:-1])
+        ]
+        if parent.groups is not None:
+            for offset, occurrence_node in enumerate(occurrences):
+                self._insert_in_group(parent, row + offset, occurrence_node)
+            return
+        count = len(occurrences)
+        # Announced when they land among the rows views know (or after all of them).
+        announce = row < parent.fetched or parent.fetched == parent.child_count()
+        shown = announce and self._shown(parent)
+        if shown:
+            self.beginInsertRows(self._index_of(parent), row, row + count - 1)
+        for offset, occurrence_node in enumerate(occurrences):
+            parent.insert_child(row + offset, occurrence_node)
+        if announce:
+            parent.fetched += count
+        if shown:
+            self.endInsertRows()
+
+    def _restore_shadowed_below(self, node: JsonNode) -> None:
+        """``node``'s members were replaced (no view knew them): its earlier occurrences, and
+        those of the objects inside it, come back where they were."""
+        if not self._duplicates:
+            return
+        path = node.json_path()
+        for item in self._duplicates.values():
+            if item.location[: len(path)] == path:
+                self._add_shadowed(item)
+
+    def _remove_shadowed(self) -> None:
+        parents, self._shadow_parents = self._shadow_parents, {}
+        for parent in parents.values():
+            if not self._attached(parent):
+                continue
+            for row in reversed(range(parent.built_count)):
+                if parent.built_children()[row].occurrence is None:
+                    continue
+                if parent.groups is not None:
+                    self._remove_from_group(parent, self._index_of(parent), row)
+                    continue
+                announce = row < parent.fetched
+                shown = announce and self._shown(parent)
+                if shown:
+                    self.beginRemoveRows(self._index_of(parent), row, row)
+                parent.remove_child(row)
+                if announce:
+                    parent.fetched -= 1
+                if shown:
+                    self.endRemoveRows()
+
+    def _attached(self, node: JsonNode) -> bool:
+        while node.parent is not None:
+            node = node.parent
+        return node is self._root
+
+    def _occurrence_label(self, node: JsonNode) -> str | None:
+        found = self._occurrence(node)
+        if found is None:
+            return None
+        item, occurrence = found
+        count = len(item.values)
+        place = {"key": node.key or "", "place": occurrence + 1, "count": count}
+        if occurrence == count - 1:
+            return self.tr(
+                "{key} ({place} of {count}, read by Python, JS and most readers)"
+            ).format(**place)
+        return self.tr("{key} ({place} of {count}, ignored by most readers)").format(**place)
+
+    def _orphaned(self, node: JsonNode) -> bool:
+        """Whether ``node`` is an earlier occurrence of a key the edited document no longer
+        has (deleted or renamed): saving then removes every occurrence of it."""
+        parent = node.parent
+        return (
+            node.occurrence is not None
+            and parent is not None
+            and parent.child_row_for_key(node.key or "") is None
+        )
+
+    def _occurrences_changed(self, parent: JsonNode) -> None:
+        """The members of ``parent`` changed: its earlier occurrences' marks may have (their
+        labels do not: Qt's model tester rightly wants neighbours' text unchanged by a row
+        insertion or removal, so only the font and tooltip say "goes with its key")."""
+        if not parent.shadowed_rows or not self._shown(parent):
+            return
+        for child in parent.built_children():
+            if child.occurrence is not None and self._shown(child):
+                index = self._index_of(child)
+                self.dataChanged.emit(index, index)
 
     def _duplicate_tooltip(self, node: JsonNode) -> str | None:
-        values = self._duplicate_values(node)
-        if values is None:
+        found = self._occurrence(node)
+        if found is None:
             return None
-        earlier = ", ".join(_shown_briefly(value) for value in values[:-1])
-        return self.tr(
-            "Duplicate key: Python programs read only the last one. This is the last of {count} "
-            "in the file; the earlier value(s), kept as they are when saving: {earlier}"
-        ).format(count=len(values), earlier=earlier)
+        item, occurrence = found
+        count = len(item.values)
+        lines = [
+            self.tr(
+                "Duplicate key: this object has {count} members named {key}. Python, "
+                "JavaScript and most JSON readers use only the last one; the others are kept "
+                "as they are when saving."
+            ).format(count=count, key=_shown_briefly(item.key))
+        ]
+        if occurrence < count - 1:
+            lines.append(
+                self.tr(
+                    "This is occurrence {place} of {count}: shown read-only, it is not what "
+                    "programs read."
+                ).format(place=occurrence + 1, count=count)
+            )
+            if self._orphaned(node):
+                lines.append(
+                    self.tr(
+                        "Its key was deleted or renamed in your edits: saving removes every "
+                        "occurrence of it."
+                    )
+                )
+        else:
+            earlier = ", ".join(_shown_briefly(value) for value in item.values[:-1])
+            lines.append(
+                self.tr(
+                    "This is the last of {count}, the one programs read; the earlier value(s): "
+                    "{earlier}."
+                ).format(count=count, earlier=earlier)
+            )
+        lines.append(self.tr("Remove This Occurrence takes one out of the file."))
+        return "\n".join(lines)
 
     @property
     def hints(self) -> EntryHints | None:
@@ -262,7 +425,7 @@ class JsonTreeModel(LazyTreeModelBase):
         node = index.internalPointer() if index.isValid() else None
         if not isinstance(node, JsonNode):
             return _SHOWN_FLAGS if isinstance(node, RowGroup) else _NO_FLAGS
-        if self._read_only:
+        if self._read_only or node.shadowed:
             return _SHOWN_FLAGS
         column = index.column()
         if node.json_type in _CONTAINER_TYPES:
@@ -302,9 +465,9 @@ class JsonTreeModel(LazyTreeModelBase):
         if role == ARRAY_INDEX_ROLE and column == KEY_COLUMN and _is_array_item(node):
             return node.row()
         if role == Qt.ItemDataRole.DecorationRole and column == KEY_COLUMN:
-            if self._duplicate_values(node) is not None:
+            if self._duplicates and self._occurrence(node) is not None:
                 return _marker(QStyle.StandardPixmap.SP_MessageBoxWarning)
-            return self._schema_marker(node)
+            return None if node.shadowed else self._schema_marker(node)
         if role == CHOICES_ROLE and column == VALUE_COLUMN and self._hints is not None:
             return None if masked else self._hints.choices(node.json_path())
         return None
@@ -385,7 +548,10 @@ class JsonTreeModel(LazyTreeModelBase):
         if column == KEY_COLUMN:
             if node.parent is None:
                 return self._root_label
-            return "" if _is_array_item(node) else node.display_key()
+            if _is_array_item(node):
+                return ""
+            label = self._occurrence_label(node) if self._duplicates else None
+            return node.display_key() if label is None else label
         if column == VALUE_COLUMN:
             if masked:
                 return MASK
@@ -398,8 +564,10 @@ class JsonTreeModel(LazyTreeModelBase):
     def _foreground(self, node: JsonNode, column: int, masked: bool) -> QBrush | None:
         palette = QGuiApplication.palette()
         dim = palette.placeholderText()
-        if column == TYPE_COLUMN or (
-            column == VALUE_COLUMN and (masked or node.json_type.is_container)
+        if (
+            node.shadowed
+            or column == TYPE_COLUMN
+            or (column == VALUE_COLUMN and (masked or node.json_type.is_container))
         ):
             return dim
         if column == VALUE_COLUMN:
@@ -408,6 +576,11 @@ class JsonTreeModel(LazyTreeModelBase):
         return None
 
     def _font(self, node: JsonNode, column: int, masked: bool) -> QFont | None:
+        if column == KEY_COLUMN and node.occurrence is not None:
+            font = QFont()
+            font.setItalic(True)  # an earlier occurrence: not part of the document
+            font.setStrikeOut(self._orphaned(node))  # and it goes when saving
+            return font
         if column == KEY_COLUMN and node.parent is None:
             font = QFont()
             font.setBold(True)
@@ -423,7 +596,7 @@ class JsonTreeModel(LazyTreeModelBase):
         duplicate = self._duplicate_tooltip(node) if column == KEY_COLUMN and not masked else None
         if duplicate is not None:
             tip = duplicate if tip is None else f"{tip}\n{duplicate}"
-        schema = self._schema_tooltip(node) if column != TYPE_COLUMN else None
+        schema = self._schema_tooltip(node) if column != TYPE_COLUMN and not node.shadowed else None
         if schema is None:
             return tip
         return schema if tip is None else f"{tip}\n{schema}"
@@ -532,6 +705,9 @@ class JsonTreeModel(LazyTreeModelBase):
             parent, row = node.parent, node.row() + 1
         else:
             return QModelIndex()
+        if parent.shadowed:
+            self.edit_rejected.emit(self._not_in_document())
+            return QModelIndex()
         if parent.json_type is not JsonType.OBJECT:
             key = None
         elif key is None:
@@ -548,11 +724,20 @@ class JsonTreeModel(LazyTreeModelBase):
         node = self.node(index)
         if self._read_only or node is None or node.parent is None:
             return False
+        if node.shadowed:
+            self.edit_rejected.emit(self._not_in_document())
+            return False
         parent_path = self.row_path(node.parent)
         self._undo_stack.push(
             RemoveEntryCommand(self, parent_path, node.row(), node.key, node.to_json())
         )
         return True
+
+    def _not_in_document(self) -> str:
+        return self.tr(
+            "Not changed: an earlier occurrence of a repeated key is not part of the document "
+            "(programs read the last one). Use Remove This Occurrence to take it out of the file."
+        )
 
     def replace_document(self, document: Any) -> None:
         """Replace the whole document as one undoable edit (what a raw-text edit does)."""
@@ -574,6 +759,8 @@ class JsonTreeModel(LazyTreeModelBase):
         if self._shown(node):
             index = self._index_of(node)
             self.dataChanged.emit(index, index)
+        if node.parent is not None:
+            self._occurrences_changed(node.parent)
 
     def apply_insert(self, parent_path: RowPath, row: int, key: str | None, value: Any) -> None:
         parent = self.node_at(parent_path)
@@ -591,6 +778,7 @@ class JsonTreeModel(LazyTreeModelBase):
             parent.fetched += 1
             self.endInsertRows()
         self._children_renumbered(parent, parent_index, row + 1)
+        self._occurrences_changed(parent)
 
     def apply_remove(self, parent_path: RowPath, row: int) -> None:
         parent = self.node_at(parent_path)
@@ -607,6 +795,7 @@ class JsonTreeModel(LazyTreeModelBase):
             parent.fetched -= 1
             self.endRemoveRows()
         self._children_renumbered(parent, parent_index, row)
+        self._occurrences_changed(parent)
 
     def _insert_in_group(self, parent: JsonNode, row: int, child: JsonNode) -> None:
         """Insert a member into the group it lands in; the groups after it start one later.
@@ -655,6 +844,7 @@ class JsonTreeModel(LazyTreeModelBase):
 
     def apply_document(self, document: Any) -> None:
         if document is NO_DOCUMENT or self._root is None:
+            self._shadow_parents = {}  # the old tree goes, and its occurrence rows with it
             self.beginResetModel()
             dropped, self._root = (
                 self._root,
@@ -706,6 +896,7 @@ class JsonTreeModel(LazyTreeModelBase):
         if node.fetched < node.child_count():
             if node.fetched == 0:  # no view knows a member: nothing to move row by row
                 node.set_json(value)
+                self._restore_shadowed_below(node)
                 self._row_changed(node, VALUE_COLUMN, VALUE_COLUMN)
                 return
             self._fetch(node, index, node.child_count())  # rows below are compared one by one
@@ -720,7 +911,8 @@ class JsonTreeModel(LazyTreeModelBase):
     def _sync_grouped(self, node: JsonNode, value: Any, index: QModelIndex) -> None:
         """Sync a grouped container: member by member when its members are the same ones
         (the same count, the same keys in order), else its groups are formed anew."""
-        children = node.children
+        # Rows of earlier occurrences are not the document's members: matched around them.
+        children = [child for child in node.children if not child.shadowed]
         if node.json_type is JsonType.OBJECT:
             same = len(value) == len(children) and all(
                 child.key == key for child, key in zip(children, value, strict=False)
@@ -733,6 +925,7 @@ class JsonTreeModel(LazyTreeModelBase):
             node.clear_children()
             self.endRemoveRows()
             node.set_json(value)
+            self._restore_shadowed_below(node)
             self._fetch(node, index, self._fetch_batch)
             self._row_changed(node, VALUE_COLUMN, VALUE_COLUMN)
             return
@@ -740,13 +933,19 @@ class JsonTreeModel(LazyTreeModelBase):
             self._sync(child, member, self._index_of(child))
 
     def _sync_object(self, node: JsonNode, value: dict[str, Any], index: QModelIndex) -> None:
+        # Rows of earlier occurrences stay where they are (set_duplicate_keys places them):
+        # the document's members are matched around them.
         for row in reversed(range(node.child_count())):
-            if node.children[row].key not in value:
+            child = node.children[row]
+            if not child.shadowed and child.key not in value:
                 self.beginRemoveRows(index, row, row)
                 node.remove_child(row)
                 node.fetched -= 1
                 self.endRemoveRows()
-        for position, (key, member) in enumerate(value.items()):
+        position = 0
+        for key, member in value.items():
+            while position < node.child_count() and node.children[position].shadowed:
+                position += 1
             if position < node.child_count() and node.children[position].key == key:
                 child = node.children[position]
             else:
@@ -756,12 +955,15 @@ class JsonTreeModel(LazyTreeModelBase):
                     node.insert_child(position, JsonNode.from_json(member, key))
                     node.fetched += 1
                     self.endInsertRows()
+                    position += 1
                     continue
                 self.beginMoveRows(index, existing, existing, index, position)
                 child = node.children.pop(existing)
                 node.children.insert(position, child)
                 self.endMoveRows()
             self._sync(child, member, self.createIndex(position, KEY_COLUMN, child))
+            position += 1
+        self._occurrences_changed(node)
 
     def _sync_array(self, node: JsonNode, value: list[Any], index: QModelIndex) -> None:
         common = min(node.child_count(), len(value))

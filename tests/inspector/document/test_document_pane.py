@@ -782,7 +782,7 @@ def test_a_repeated_key_is_marked_in_the_tree_and_every_occurrence_is_kept(
 
     theme = model.index_for_json_path("theme").siblingAtColumn(KEY_COLUMN)
     tip = theme.data(Qt.ItemDataRole.ToolTipRole)
-    assert "Duplicate key: Python programs read only the last one" in tip
+    assert "Python, JavaScript and most JSON readers use only the last one" in tip
     assert '"dark"' in tip
     assert isinstance(theme.data(Qt.ItemDataRole.DecorationRole), QIcon)
     inner = model.index_for_json_path("window", "w").siblingAtColumn(KEY_COLUMN)
