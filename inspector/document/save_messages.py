@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 
 from PySide6.QtCore import QCoreApplication
 
@@ -15,6 +16,7 @@ from inspector.document.save_types import (
 )
 from lockcore import (
     CorruptJSONError,
+    DuplicateKeyChangedError,
     FileLockError,
     LockInfo,
     LockLostError,
@@ -58,6 +60,12 @@ def describe_save_error(path: str, error: BaseException) -> str:
             "Could not convert {name} to UTF-8: another program changed it since it was read. "
             "{nothing} Reload it to see what it holds now.",
         ).format(name=name, nothing=nothing)
+    if isinstance(error, DuplicateKeyChangedError):
+        return QCoreApplication.translate(
+            "DocumentService",
+            "Could not remove the occurrence of {key} from {name}: another program changed that "
+            "key's occurrences since the file was shown. {nothing} It is shown as it is now.",
+        ).format(key=json.dumps(error.key, ensure_ascii=False), name=name, nothing=nothing)
     if isinstance(error, CorruptJSONError):
         where = (
             QCoreApplication.translate("DocumentService", " (line {line}, column {column})").format(

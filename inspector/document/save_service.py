@@ -52,6 +52,7 @@ from inspector.document.save_types import (
     is_place_error,
 )
 from inspector.document.save_worker import (
+    _remove_in_worker,
     _save_in_worker,
 )
 
@@ -243,8 +244,9 @@ class DocumentService(QObject):
 
     # -- worker side ----------------------------------------------------------------------
     def _run_save(self, job: _SaveJob) -> None:
+        save = _save_in_worker if job.request.remove_occurrence is None else _remove_in_worker
         try:
-            outcome: object = _save_in_worker(
+            outcome: object = save(
                 job,
                 lambda message: self._hand_over(self._save_waiting, message),
                 lambda waited: self._hand_over(self._lock_waited, job.request.path, waited),

@@ -13,6 +13,7 @@ from typing import Any, Final, Literal
 from inspector.document.merge import ConflictKey, MergeConflict, Side
 from inspector.document.results import LoadedDocument
 from lockcore import (
+    DuplicateKey,
     LockInfo,
     LockTimeout,
 )
@@ -67,6 +68,13 @@ class SaveRequest:
     #: Whether ``base`` has secret values, when known: a base without any lets the save check
     #: only what the edit changed, not the whole document it writes.
     base_secrets: bool | None = None
+    #: Removing one occurrence of a key the file repeats (the key as the file was shown, and
+    #: which occurrence, 0 first): a byte edit of the file under its lock, done only if the
+    #: key still has those occurrences (``base`` and ``edited`` are not used).
+    remove_occurrence: tuple[DuplicateKey, int] | None = None
+    #: The file shown repeats keys: the written file's repeated keys are listed again (the
+    #: search walks the whole text, so only then).
+    repeated_keys: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,8 @@ class SaveResult:
     quarantined_to: str | None = None
     converted_from: str | None = None  #: a conversion to UTF-8: the encoding read, in words
     restored_from: str | None = None  #: a restore: the version restored, in words
+    #: a removed occurrence of a repeated key: (the key, which occurrence, 0 first)
+    removed_occurrence: tuple[DuplicateKey, int] | None = None
 
 
 @dataclass(frozen=True)

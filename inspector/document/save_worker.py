@@ -4,6 +4,7 @@ and the document a save leaves, handed back without parsing it again."""
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import time
@@ -16,6 +17,7 @@ from inspector.document.merge import ABSENT, MergeConflict, Side, three_way_merg
 from inspector.document.nodes import json_equal
 from inspector.document.parsing import (
     check_secrets,
+    classify_bytes,
     detect_indent,
     indented_display_text,
 )
@@ -44,6 +46,8 @@ from lockcore import (
     LockCancelled,
     LockInfo,
     LockTimeout,
+    find_duplicate_keys,
+    locked_remove_duplicate_key,
     locked_update_json,
 )
 
@@ -169,14 +173,67 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
     secrets = None
     if request.base_secrets is False and written is request.edited:
         secrets = edit_has_secrets(written, request.base, request.path)
+    on_disk_now = written_document(request.path, on_disk[-1], written, secrets)
+    if request.repeated_keys:
+        on_disk_now = dataclasses.replace(
+            on_disk_now, duplicate_keys=tuple(find_duplicate_keys(on_disk[-1]))
+        )
     return SaveResult(
         request.path,
         written,
-        written_document(request.path, on_disk[-1], written, secrets),
+        on_disk_now,
         merged=merged,
         quarantined_to=quarantined[-1] if quarantined else None,
         converted_from=None if conversion is None else conversion.source,
         restored_from=request.restored_from,
+    )
+
+
+def _remove_in_worker(
+    job: _SaveJob, report: Any, report_wait: Callable[[float], None] | None = None
+) -> SaveResult | _SaveCancelledError:
+    """Remove one occurrence of a repeated key from the file, under its lock (lockcore checks
+    that the key still has the occurrences shown); runs on a worker thread."""
+    request = job.request
+    assert request.remove_occurrence is not None
+    duplicate, occurrence = request.remove_occurrence
+    started = time.monotonic()
+    reported = [""]
+
+    def on_wait(holder: LockInfo | None, waited: float) -> None:
+        message = waiting_message(request.path, holder, waited)
+        if message != reported[0]:
+            report(message)
+            reported[0] = message
+
+    try:
+        raw = locked_remove_duplicate_key(
+            request.path,
+            duplicate,
+            occurrence,
+            timeout=request.lock_wait,
+            cancel_check=job.cancel.is_set,
+            on_wait=on_wait,
+            keep_versions=request.keep_versions,
+            versions_max_bytes=request.versions_max_bytes,
+        )
+    except LockCancelled:
+        return _SaveCancelledError()
+    except LockTimeout as exc:
+        if report_wait is not None:
+            report_wait(time.monotonic() - started)
+        raise _GaveUpWaitingError(request.path, exc.holder, time.monotonic() - started) from exc
+    except FileNotFoundError as exc:
+        folder = os.path.dirname(request.path)
+        if not os.path.isdir(folder):
+            raise _FolderGoneError(errno.ENOENT, "its folder no longer exists", folder) from exc
+        raise
+    written = classify_bytes(request.path, raw)  # its repeated keys as they are now, too
+    return SaveResult(
+        request.path,
+        written.document,
+        written,
+        removed_occurrence=request.remove_occurrence,
     )
 
 

@@ -72,6 +72,7 @@ class EditSession(SessionSaving):
         self._model_locked = False  # the model's read-only state, the folder's reason aside
         self._saving_index = -1  # the undo stack's index when the running save started
         self._copy_target: str | None = None  # the path of the copy being saved (Save As)
+        self._removing = False  # the running save removes an occurrence of a repeated key
         self.service.loaded.connect(self._on_loaded)
         self.service.secrets_checked.connect(self._on_secrets_checked)
         self.service.save_progress.connect(self._on_save_progress)

@@ -4,6 +4,7 @@ answer, and what each outcome makes of the session."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from typing import Any
 
@@ -19,6 +20,7 @@ from inspector.document.save_types import (
     SaveResult,
 )
 from inspector.document.session_loading import SessionLoading
+from lockcore import DuplicateKey
 
 
 class SessionSaving(SessionLoading):
@@ -46,6 +48,7 @@ class SessionSaving(SessionLoading):
                 versions_max_bytes=self.versions_max_bytes,
                 base_raw=self._base_raw(),
                 base_secrets=self._base_secrets(),
+                repeated_keys=bool(loaded.duplicate_keys),
             )
         )
 
@@ -120,6 +123,44 @@ class SessionSaving(SessionLoading):
         if loaded is None or loaded.document is not self._base:
             return None
         return loaded.secrets
+
+    def remove_occurrence(self, duplicate: DuplicateKey, occurrence: int) -> bool:
+        """Start removing one occurrence (0: the first in the text) of a key the shown file
+        repeats, from the file itself, through its lock: lockcore removes exactly that
+        member's bytes, and nothing if the key's occurrences on disk are no longer those shown
+        (then the file is shown as it is). Then the file is shown as written. Refused (False,
+        with a status message) while there are unsaved edits, which it would bypass."""
+        loaded = self._loaded
+        if (
+            self._path is None
+            or loaded is None
+            or loaded.kind is not DocumentKind.VALID
+            or self.is_saving
+            or duplicate not in loaded.duplicate_keys
+        ):
+            return False
+        if self.editing:
+            self.status_message.emit(
+                self.tr(
+                    "Save or revert your edits first: removing an occurrence of {key} changes "
+                    "the file on disk."
+                ).format(key=json.dumps(duplicate.key, ensure_ascii=False))
+            )
+            return False
+        self._removing = True
+        started = self._start_save(
+            SaveRequest(
+                path=self._path,
+                base=self._base,
+                edited=self._base,
+                lock_wait=self.lock_wait,
+                keep_versions=self.keep_versions,
+                versions_max_bytes=self.versions_max_bytes,
+                remove_occurrence=(duplicate, occurrence),
+            )
+        )
+        self._removing = started
+        return started
 
     @property
     def can_convert(self) -> bool:
@@ -235,7 +276,8 @@ class SessionSaving(SessionLoading):
                 self.tr("Saved {name}.").format(name=printable_name(result.path))
             )
             return
-        if result.converted_from is not None:
+        self._removing = False
+        if result.converted_from is not None or result.removed_occurrence is not None:
             # A new document, not an edit of the shown one: shown as if just opened.
             self._show(result.written, follow=False)
             self._end_save()
@@ -249,7 +291,8 @@ class SessionSaving(SessionLoading):
         self._missing_on_disk = False
         if result.merged or result.restored_from is not None:
             self.model.set_document(result.document)
-            self.undo_stack.clear()
+            self.undo_stack.clear()  # first: the rows of repeated keys may change
+            self.model.set_duplicate_keys(result.written.duplicate_keys)
         elif self.undo_stack.index() == self._saving_index:
             # The stack is where it was when the save began, so the model holds what was
             # written (compared by index: comparing documents froze the GUI for 1.5 s at 50 MB).
@@ -294,6 +337,9 @@ class SessionSaving(SessionLoading):
 
     @Slot(str, str)
     def _on_save_failed(self, path: str, message: str) -> None:
+        if self._removing:  # the file may not be what is shown any more: show it as it is
+            self._removing = False
+            self._reload_pending = True
         self._end_save()
         self.status_message.emit(message)
         self.save_failed.emit(path, message)
@@ -311,6 +357,7 @@ class SessionSaving(SessionLoading):
 
     @Slot(str)
     def _on_save_cancelled(self, path: str) -> None:
+        self._removing = False
         self._end_save()
         self.status_message.emit(
             self.tr("Save of {name} cancelled; nothing was written.").format(
@@ -324,6 +371,18 @@ class SessionSaving(SessionLoading):
 def save_summary(result: SaveResult) -> str:
     """ "Saved settings.json, merged with …; the damaged original was kept as …"."""
     name = printable_name(result.path)
+    if result.removed_occurrence is not None:
+        duplicate, occurrence = result.removed_occurrence
+        return QCoreApplication.translate(
+            "EditSession",
+            "Removed occurrence {place} of {count} of {key} ({value}) from {name}.",
+        ).format(
+            place=occurrence + 1,
+            count=len(duplicate.values),
+            key=json.dumps(duplicate.key, ensure_ascii=False),
+            value=_briefly(duplicate.values[occurrence]),
+            name=name,
+        )
     if result.converted_from is not None:
         kept = printable_name(result.quarantined_to or "")
         return QCoreApplication.translate(
@@ -349,3 +408,8 @@ def save_summary(result: SaveResult) -> str:
             "EditSession", "; the damaged original was kept as {name}"
         ).format(name=printable_name(result.quarantined_to))
     return message + "."
+
+
+def _briefly(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else f"{text[:39]}…"

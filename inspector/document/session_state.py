@@ -86,6 +86,7 @@ class SessionState(QObject):
     _model_locked: bool
     _saving_index: int
     _copy_target: str | None
+    _removing: bool
 
     # -- state ---------------------------------------------------------------------------------
     @property

@@ -22,6 +22,7 @@ class ActionState:
     can_undo: bool
     can_redo: bool
     read_only: bool = False  # the folder forbids changes (undoing too: it edits the document)
+    can_remove_occurrence: bool = False  # the current entry is an occurrence of a repeated key
 
 
 class DocumentActions(QObject):
@@ -67,6 +68,15 @@ class DocumentActions(QObject):
         )
         self.delete.setShortcut(QKeySequence.StandardKey.Delete)
         self.delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        # Not an edit of the document but of the file (the document holds only the last
+        # occurrence of a repeated key): written at once, through the lock, after a question.
+        self.remove_occurrence = QAction(self.tr("Remove This Occurrence…"), parent)
+        self.remove_occurrence.setToolTip(
+            self.tr("Remove the selected occurrence of a repeated key from the file")
+        )
+        self.remove_occurrence.setShortcut(QKeySequence("Shift+Del"))
+        self.remove_occurrence.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.remove_occurrence.setEnabled(False)
         self.reveal = QAction(self.tr("Reveal secrets"), parent)
         self.reveal.setCheckable(True)
         self.reveal.setToolTip(self.tr("Show values that look secret (passwords, tokens, keys)"))
@@ -134,6 +144,7 @@ class DocumentActions(QObject):
         self.revert.setEnabled(state.has_path and not state.saving)
         self.add.setEnabled(state.editable)
         self.delete.setEnabled(state.editable and state.can_delete)
+        self.remove_occurrence.setEnabled(state.editable and state.can_remove_occurrence)
         self.reveal.setEnabled(state.can_reveal)
         self.undo.setEnabled(state.can_undo and not state.saving and not state.read_only)
         self.redo.setEnabled(state.can_redo and not state.saving and not state.read_only)

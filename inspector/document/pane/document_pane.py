@@ -37,6 +37,7 @@ from inspector.document.pane.header_widget import DocumentHeader
 from inspector.document.pane.pane_state import (
     ConvertPrompt,
     CopyPathPrompt,
+    RemoveOccurrencePrompt,
     ReplacePrompt,
     UnsavedPrompt,
 )
@@ -45,6 +46,7 @@ from inspector.document.pane.prompts import (
     ask_about_unsaved_edits,
     ask_for_copy_path,
     ask_to_convert,
+    ask_to_remove_occurrence,
     ask_to_replace,
 )
 from inspector.document.pane.saving import PaneSaving
@@ -81,6 +83,9 @@ class DocumentPane(PaneSaving, PaneShowing, PaneTreeEdits):
         )
         self.convert_prompt: ConvertPrompt = lambda pane, source, preview, answer: ask_to_convert(
             pane, pane.file_name, source, preview, answer
+        )
+        self.remove_occurrence_prompt: RemoveOccurrencePrompt = lambda pane, what, answer: (
+            ask_to_remove_occurrence(pane, pane.file_name, what, answer)
         )
         self.copy_path_prompt: CopyPathPrompt = lambda pane: ask_for_copy_path(
             pane, pane.path or ""
@@ -130,6 +135,7 @@ class DocumentPane(PaneSaving, PaneShowing, PaneTreeEdits):
         self.redo_action = self.document_actions.redo
         self.add_action = self.document_actions.add
         self.delete_action = self.document_actions.delete
+        self.remove_occurrence_action = self.document_actions.remove_occurrence
         self.reveal_action = self.document_actions.reveal
         self.review_action = QAction(self.tr("Review Changes…"), self)
         self.review_action.setToolTip(
@@ -171,6 +177,7 @@ class DocumentPane(PaneSaving, PaneShowing, PaneTreeEdits):
         self.tree_view.setModel(self._model)
         self.tree_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree_view.addAction(self.delete_action)
+        self.tree_view.addAction(self.remove_occurrence_action)
         self.raw_view = RawView()
         self.raw_editor = self.raw_view.editor
         self.raw_status = self.raw_view.status
@@ -244,6 +251,7 @@ class DocumentPane(PaneSaving, PaneShowing, PaneTreeEdits):
         self.revert_action.triggered.connect(self._on_revert_triggered)
         self.add_action.triggered.connect(self._on_add_triggered)
         self.delete_action.triggered.connect(self._on_delete_triggered)
+        self.remove_occurrence_action.triggered.connect(self._on_remove_occurrence_triggered)
         self.undo_action.triggered.connect(self._undo_stack.undo)
         self.redo_action.triggered.connect(self._undo_stack.redo)
         self.reveal_action.toggled.connect(self._on_reveal_toggled)

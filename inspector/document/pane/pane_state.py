@@ -50,6 +50,9 @@ UnsavedPrompt = Callable[["PaneState"], "UnsavedChoice"]
 #: (pane, source encoding, preview of the text read so, answer): asks whether to convert it to
 #: UTF-8 and calls ``answer(yes)`` once, now or later (the default asks window-modally)
 ConvertPrompt = Callable[["PaneState", str, str, Callable[[bool], None]], None]
+#: (pane, what would be removed in words, answer): asks whether to remove an occurrence of a
+#: repeated key from the file and calls ``answer(yes)`` once (the default asks window-modally)
+RemoveOccurrencePrompt = Callable[["PaneState", str, Callable[[bool], None]], None]
 #: (pane) -> where to save a copy of its document (None: nowhere)
 CopyPathPrompt = Callable[["PaneState"], str | None]
 #: (pane, path) -> whether the file at ``path`` may be replaced by a copy
@@ -72,6 +75,7 @@ class PaneState(QWidget):
 
     unsaved_prompt: UnsavedPrompt
     convert_prompt: ConvertPrompt
+    remove_occurrence_prompt: RemoveOccurrencePrompt
     copy_path_prompt: CopyPathPrompt
     replace_prompt: ReplacePrompt
     review_prompt: ReviewPrompt
@@ -100,6 +104,7 @@ class PaneState(QWidget):
     redo_action: QAction
     add_action: QAction
     delete_action: QAction
+    remove_occurrence_action: QAction
     reveal_action: QAction
     review_action: QAction
     save_copy_action: QAction
@@ -228,6 +233,9 @@ class PaneState(QWidget):
                 has_path=self._session.path is not None,
                 saving=self.is_saving,
                 can_delete=current is not None and current.parent is not None,
+                can_remove_occurrence=(
+                    self._model.occurrence_at(self.tree_view.currentIndex()) is not None
+                ),
                 can_reveal=self._secrets_present or self._revealed,
                 can_undo=self._undo_stack.canUndo(),
                 can_redo=self._undo_stack.canRedo(),

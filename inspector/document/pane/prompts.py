@@ -121,3 +121,38 @@ def ask_to_replace(parent: QWidget, shown_path: str) -> bool:
     )
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def ask_to_remove_occurrence(
+    parent: QWidget, file_name: str, what: str, answer: Callable[[bool], None]
+) -> None:
+    """The default question before removing an occurrence of a repeated key from the file
+    (tests replace ``pane.remove_occurrence_prompt``); ``what`` says which, in words.
+
+    Window-modal and opened with ``open()``, not ``exec()``: no event loop nested in the
+    caller's. ``answer`` is called once, when it is closed."""
+    box = QMessageBox(parent)
+    box.setObjectName("removeOccurrenceQuestion")
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(
+        QCoreApplication.translate(
+            "RemoveOccurrencePrompt", "Remove an occurrence from {name}"
+        ).format(name=file_name)
+    )
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(what)
+    box.setInformativeText(
+        QCoreApplication.translate(
+            "RemoveOccurrencePrompt",
+            "It is written to the file at once, through its lock (not an undoable edit); the "
+            "file as it was is kept in its history when versions are kept.",
+        )
+    )
+    box.setStandardButtons(QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
+    remove = box.button(QMessageBox.StandardButton.Ok)
+    remove.setText(QCoreApplication.translate("RemoveOccurrencePrompt", "Remove"))
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.finished.connect(lambda _result: answer(box.clickedButton() is remove))
+    box.open()

@@ -3,6 +3,8 @@ stack."""
 
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
@@ -71,9 +73,66 @@ class PaneTreeEdits(PaneState):
                 self.tr("Deleted {entry}.").format(entry=format_json_path(node.json_path()))
             )
 
+    @Slot()
+    def _on_remove_occurrence_triggered(self) -> None:
+        self.remove_occurrence(self.tree_view.currentIndex())
+
+    def remove_occurrence(self, index: QModelIndex | QPersistentModelIndex) -> bool:
+        """Ask, then remove from the file the occurrence of a repeated key that ``index``
+        shows (see :meth:`EditSession.remove_occurrence`); False when it shows none. The
+        question does not block: the removal starts when it is answered yes, if the pane
+        still shows the very version it asked about."""
+        found = self._model.occurrence_at(index)
+        loaded = self._session.loaded
+        if found is None or loaded is None:
+            return False
+        duplicate, occurrence = found
+        count = len(duplicate.values)
+        value = json.dumps(duplicate.values[occurrence], ensure_ascii=False)
+        if len(value) > 60:
+            value = value[:59] + "…"
+        if occurrence == count - 1:
+            then = self.tr(
+                "It is the one programs read now; after it is gone they read occurrence "
+                "{previous} ({value})."
+            ).format(
+                previous=count - 1,
+                value=json.dumps(duplicate.values[-2], ensure_ascii=False)[:60],
+            )
+        else:
+            then = self.tr("Programs do not read it; what they read stays as it is.")
+        what = self.tr(
+            "Remove occurrence {place} of {count} of {key} at {where} ({value}) from the file? "
+            "Exactly its text goes; everything else stays byte for byte. {then}"
+        ).format(
+            place=occurrence + 1,
+            count=count,
+            key=json.dumps(duplicate.key, ensure_ascii=False),
+            where=format_json_path(duplicate.location),
+            value=value,
+            then=then,
+        )
+
+        def answer(yes: bool) -> None:
+            if not yes:
+                return
+            if self._session.loaded is loaded:
+                self._session.remove_occurrence(duplicate, occurrence)
+            else:  # another version or store is shown now: what was asked about is gone
+                self.status_message.emit(
+                    self.tr("{name} changed while you were asked; nothing was removed.").format(
+                        name=loaded.name
+                    )
+                )
+
+        self.remove_occurrence_prompt(self, what, answer)
+        return True
+
     @Slot(QPoint)
     def _on_tree_context_menu_requested(self, position: QPoint) -> None:
         actions = [self.add_action, self.delete_action]
+        if self._model.occurrence_at(self.tree_view.indexAt(position)) is not None:
+            actions.append(self.remove_occurrence_action)
         node = self._model.node(self.tree_view.indexAt(position))
         from_schema = None if self._session.read_only_reason else (
             self.schema.add_from_schema_menu(node, self.tree_view)
