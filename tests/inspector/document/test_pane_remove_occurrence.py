@@ -171,3 +171,24 @@ def test_a_change_by_another_process_while_waiting_stops_the_removal(
         lambda: _row(pane, 0).siblingAtColumn(VALUE_COLUMN).data() == "dim", timeout=10000
     )
     assert not pane.is_saving
+
+
+def test_after_a_save_the_occurrences_are_still_known_and_removable(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, open_and_wait: Any
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(RAW)
+    open_and_wait(pane, str(path))
+    pane.remove_occurrence_prompt = _answer_yes([])
+    pane.model.setData(pane.model.index(2, VALUE_COLUMN, pane.model.index(0, 0)), "2")
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.save()
+    saved = RAW.replace(b'"n": 1', b'"n": 2')
+    assert path.read_bytes() == saved
+    loaded = pane._session.loaded
+    assert loaded is not None
+    assert [d.key for d in loaded.duplicate_keys] == ["theme"]  # the raw view marks them too
+
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.remove_occurrence(_row(pane, 0))
+    assert path.read_bytes() == saved.replace(b'  "theme": "dark",\n', b"")
