@@ -1,10 +1,12 @@
 """The folder's lock events, live: lockcore's event stream run for the shown folder.
 
-The same stream ``lockcore watch`` prints (:func:`lockcore.watch_lock_events`) runs on a thread
-of its own ("lock-events") for the folder the window shows, recursively when the window includes
-subfolders. The thread only collects; the GUI thread takes what it collected at most every
+The same stream ``lockcore watch`` prints (:func:`lockcore.watch_lock_events`) runs in a child
+process of its own (:mod:`.lock_event_process`) for the folder the window shows, recursively when
+the window includes subfolders: a storm's thousands of lock-file reads never take the interpreter
+lock the GUI thread needs. The child sends what it collected at most every
 :data:`DELIVERY_INTERVAL_MS`, so a storm of thousands of holds a second costs the GUI a few
-batches a second, not one signal per event.
+batches a second, not one signal per event. It starts and stops with the service, and is started
+again at once if it dies.
 
 The events are kept in a bounded list (:class:`LockEventLog`, the last :data:`MAX_EVENTS`), in
 the order they happened; models adapt it through the ``log_*`` signals, which follow Qt's own
@@ -14,28 +16,33 @@ counts or records events takes every one from ``events_arrived``.
 
 from __future__ import annotations
 
-import contextlib
 import functools
+import json
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, SignalInstance, Slot
+from shiboken6 import Shiboken
 
 from inspector.display import printable_path
 from inspector.services.event_history import (
     KEEP_FILES,
     MAX_FILE_BYTES,
-    EventHistory,
     history_file_bytes,
     write_csv,
     write_jsonl,
 )
+from inspector.services.lock_event_process import MAX_RESTARTS, read_messages
 from inspector.services.lock_figures import LockFigures, StoreFigures
 from inspector.services.store_directory import StoreDirectory
-from lockcore import LockEvent, LockEventTracker, watch_lock_events
+from lockcore import EventKind, LockEvent
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +50,13 @@ __all__ = ["DELIVERY_INTERVAL_MS", "MAX_EVENTS", "LockEventLog", "LockEventServi
 
 #: How many events are kept in memory; the oldest go first.
 MAX_EVENTS = 50_000
-#: The GUI takes what the stream collected at most this often (ms).
+#: The child process sends what the stream collected at most this often (ms).
 DELIVERY_INTERVAL_MS = 100
-#: How often the stream's thread asks whether it should stop (seconds): the longest a window's
-#: closing waits for it.
-STOP_CHECK_INTERVAL = 0.2
+#: How long stopping waits for the child to end by itself, then for it to die once killed (ms).
+STOP_WAIT_MS = 2000
+#: The module the child process runs, and where the packages it imports are.
+CHILD_MODULE = "inspector.services.lock_event_process"
+_SOURCE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
 
 
 class LockEventLog:
@@ -84,116 +93,186 @@ class LockEventLog:
         self._events.clear()
 
 
-class _Stream:
-    """One run of the event stream for one folder, on its own thread (no Qt here).
+class _Stream(QObject):
+    """One run of the event stream for one folder, in a child process (see
+    :mod:`.lock_event_process`), started again at once if it dies; read on the GUI thread.
 
-    Events are collected into ``inbox``; ``wake`` is called when the inbox stops being empty
-    (from the stream's thread), so the GUI is told once per batch, not once per event.
+    ``arrived`` says that events (:meth:`take`) or a :attr:`failure` wait; ``ready`` that the
+    folder is watched. A break this process makes is told here (:meth:`note_broken`, from any
+    thread) and its lock's going away, when the child reports it, becomes "broken (by us)".
     """
+
+    arrived = Signal()
+    ready = Signal()
 
     def __init__(
         self,
         folder: str,
         *,
         recursive: bool,
-        wake: Callable[[], None],
-        ready: Callable[[], None],
-        history: EventHistory | None = None,
+        history_root: str | None,
         recording: bool = True,
+        max_bytes: int = (KEEP_FILES + 1) * MAX_FILE_BYTES,
     ) -> None:
-        """``recording``: whether events go to ``history`` (see :meth:`set_history_limits`)."""
+        """``recording``, ``max_bytes``: see :meth:`set_history_limits`."""
+        super().__init__()
         self.folder = folder
         self.recursive = recursive
-        self.tracker = LockEventTracker()
-        self._history = history
-        #: Whether events go to ``history`` (read by the stream's thread: a bool flips whole).
-        self.recording = recording
-        self._wake = wake
-        self._ready = ready
-        self._stop = threading.Event()
-        self._guard = threading.Lock()
-        self._inbox: list[LockEvent] = []
         self.failure = ""
-        self._thread = threading.Thread(target=self._run, name="lock-events", daemon=True)
-        self._thread.start()
+        self._history_root = history_root
+        #: Whether events go to the history.
+        self.recording = recording
+        self._max_file_bytes = history_file_bytes(max_bytes)
+        self._inbox: list[LockEvent] = []
+        self._output = bytearray()
+        self._stopping = False
+        self._quick_deaths = 0
+        self._started = 0.0
+        self._guard = threading.Lock()
+        self._broken_by_us: dict[str, float] = {}  # store -> when the break was announced
+        self._process: QProcess | None = None
+        self._start_process(first=True)
+
+    @property
+    def pid(self) -> int:
+        """The child's process ID (0 while none runs)."""
+        process = self._process
+        return int(process.processId()) if process is not None else 0
 
     def take(self) -> list[LockEvent]:
-        with self._guard:
-            taken, self._inbox = self._inbox, []
+        taken, self._inbox = self._inbox, []
         return taken
 
-    def stop(self) -> None:
-        """Ask the thread to end and wait for it (at most about STOP_CHECK_INTERVAL)."""
-        self._stop.set()
-        if self._thread is not threading.current_thread():
-            self._thread.join()
+    def read_now(self) -> None:
+        """Take in what the child has sent so far, without waiting for the event loop."""
+        process = self._process
+        if process is not None and process.state() is QProcess.ProcessState.Running:
+            process.waitForReadyRead(0)
+            self._on_output()
 
-    def _run(self) -> None:
-        try:
-            self._restore()
-            events = watch_lock_events(
-                self.folder,
-                recursive=self.recursive,
-                poll_interval=STOP_CHECK_INTERVAL,
-                should_stop=self._should_stop,
-                on_ready=self._ready,
-                tracker=self.tracker,
-            )
-            for event in events:
-                self._collect([event])
-                self._record([event])
-        except OSError as error:  # the folder vanished or cannot be listed
-            self.failure = str(error)
-            self._wake()
-        finally:
-            self._close_history()
-
-    def _collect(self, events: list[LockEvent]) -> None:
+    def note_broken(self, store: str) -> None:
         with self._guard:
-            was_empty = not self._inbox
-            self._inbox.extend(events)
-        if was_empty:
-            self._wake()
+            self._broken_by_us[store] = time.time()
 
-    def _restore(self) -> None:
-        """The folder's history from earlier runs comes first (read here, off the GUI)."""
-        if self._history is not None and self.recording:
-            kept = self._history.read(MAX_EVENTS)
-            if kept:
-                self._collect(kept)
+    def cancel_broken(self, store: str) -> None:
+        with self._guard:
+            self._broken_by_us.pop(store, None)
 
     def set_history_limits(self, *, keep: bool, max_bytes: int) -> None:
         """Record from the next event on, or not; the history's files rotate so that they
-        take about ``max_bytes`` (from any thread)."""
+        take about ``max_bytes``."""
         self.recording = keep
-        if self._history is not None:
-            self._history.max_file_bytes = history_file_bytes(max_bytes)
+        self._max_file_bytes = history_file_bytes(max_bytes)
+        process = self._process
+        if process is not None and process.state() is not QProcess.ProcessState.NotRunning:
+            command = {"keep": keep, "max_file_bytes": self._max_file_bytes}
+            process.write(json.dumps(command).encode("ascii") + b"\n")
 
-    def _record(self, events: list[LockEvent]) -> None:
-        if self._history is None or not self.recording:
+    def stop(self) -> None:
+        """End the child: its standard input closes, and it ends within about a tenth of a
+        second (killed if it has not within STOP_WAIT_MS)."""
+        self._stopping = True
+        process, self._process = self._process, None
+        if process is None or not Shiboken.isValid(process):
             return
-        try:
-            self._history.append(events)
-        except OSError as error:  # a full disk, say: the stream goes on, unrecorded
-            self.failure = f"the history could not be written: {error}"
-            self._close_history()
-            self._history = None
-            self._wake()
+        if process.state() is not QProcess.ProcessState.NotRunning:
+            process.closeWriteChannel()
+            if not process.waitForFinished(STOP_WAIT_MS):
+                process.kill()
+                process.waitForFinished(STOP_WAIT_MS)
+        process.deleteLater()
 
-    def _should_stop(self) -> bool:
-        # Asked every STOP_CHECK_INTERVAL even while nothing happens: the moment to flush.
-        if self._history is not None:
-            try:
-                self._history.flush()
-            except OSError:
-                self._record([])
-        return self._stop.is_set()
+    def _start_process(self, *, first: bool) -> None:
+        config = {
+            "folder": self.folder,
+            "recursive": self.recursive,
+            # After a restart the consumer knows the holders and the history already.
+            "report_held": first,
+            "restore": first,
+            "restore_limit": MAX_EVENTS,
+            "history_root": self._history_root,
+            "recording": self.recording,
+            "max_file_bytes": self._max_file_bytes,
+        }
+        process = QProcess()
+        process.setProgram(sys.executable)
+        # ensure_ascii: a folder name that is not UTF-8 travels as \udcXX escapes, which a
+        # QString argument can carry (lone surrogates it cannot).
+        process.setArguments(["-m", CHILD_MODULE, json.dumps(config, ensure_ascii=True)])
+        environment = QProcessEnvironment.systemEnvironment()
+        # The child imports the same inspector and lockcore as this process.
+        paths = [_SOURCE_ROOT, environment.value("PYTHONPATH", "")]
+        environment.insert("PYTHONPATH", os.pathsep.join(path for path in paths if path))
+        process.setProcessEnvironment(environment)
+        process.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
+        process.readyReadStandardOutput.connect(self._on_output)
+        process.finished.connect(self._on_finished)
+        self._output.clear()
+        self._process = process
+        self._started = time.monotonic()
+        process.start()
 
-    def _close_history(self) -> None:
-        if self._history is not None:
-            with contextlib.suppress(OSError):
-                self._history.flush()
-            self._history.close()
+    @Slot()
+    def _on_output(self) -> None:
+        process = self._process
+        if process is None:
+            return
+        self._output += process.readAllStandardOutput().data()
+        before = (len(self._inbox), self.failure)
+        read_messages(self._output, self._take_message)
+        if (len(self._inbox), self.failure) != before:
+            self.arrived.emit()
+
+    def _take_message(self, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "events":
+            self._inbox.extend(self._mark_ours(message[1]))
+        elif kind == "ready":
+            self.ready.emit()
+        elif kind == "failure":
+            self.failure = message[1]
+
+    def _mark_ours(self, events: list[LockEvent]) -> list[LockEvent]:
+        """The end of a lock this process announced it breaks, as "broken (by us)"."""
+        with self._guard:
+            if not self._broken_by_us:
+                return events
+            marked: list[LockEvent] = []
+            for event in events:
+                announced = self._broken_by_us.get(event.store)
+                if (
+                    announced is not None
+                    and event.event in (EventKind.RELEASED, EventKind.BROKEN)
+                    and not event.reason  # not a hold too short to see
+                    and event.time >= announced
+                ):
+                    del self._broken_by_us[event.store]
+                    marked.append(replace(event, event=EventKind.BROKEN, by_us=True))
+                else:
+                    marked.append(event)
+            return marked
+
+    @Slot(int, QProcess.ExitStatus)
+    def _on_finished(self, exit_code: int, status: QProcess.ExitStatus) -> None:
+        if self._stopping:
+            return
+        self._on_output()  # what it sent before it ended
+        failed = status is QProcess.ExitStatus.NormalExit and exit_code == 1 and self.failure
+        if failed:  # the folder vanished: whoever follows it starts a new stream when it is back
+            return
+        if time.monotonic() - self._started < 1.0:
+            self._quick_deaths += 1
+        else:
+            self._quick_deaths = 0
+        if self._quick_deaths > MAX_RESTARTS:
+            self.failure = "the lock event process keeps ending"
+            self.arrived.emit()
+            return
+        log.warning("the lock event process ended (%s); starting it again", exit_code)
+        old = self._process
+        self._start_process(first=False)
+        if old is not None:
+            old.deleteLater()
 
 
 class LockEventService(QObject):
@@ -227,8 +306,6 @@ class LockEventService(QObject):
     watching = Signal(str)
     #: (message: str) for the status bar: the stream could not watch the folder
     status_message = Signal(str)
-    # (from the stream's thread) the inbox has events: queued to the GUI thread
-    _inbox_filled = Signal()
     # (from an export's thread) it ended
     _export_ended = Signal(str, int, str)
 
@@ -252,11 +329,6 @@ class LockEventService(QObject):
         self.watching.connect(self._on_watching)
         # The partial below (connected to destroyed) sees the stream of the moment through it.
         self._running: list[_Stream | None] = [None]
-        self._delivery_timer = QTimer(self)
-        self._delivery_timer.setSingleShot(True)
-        self._delivery_timer.setInterval(DELIVERY_INTERVAL_MS)
-        self._delivery_timer.timeout.connect(self._on_delivery_timer_timeout)
-        self._inbox_filled.connect(self._on_inbox_filled)
         self._export_ended.connect(self.export_finished)
         self._directory = directory
         if directory is not None:
@@ -279,9 +351,9 @@ class LockEventService(QObject):
         return bool(self._watched) and self._watched == self.folder
 
     @property
-    def tracker(self) -> LockEventTracker | None:
-        """The tracker of the running stream (None when nothing is watched)."""
-        return self._stream.tracker if self._stream is not None else None
+    def process_id(self) -> int:
+        """The process ID of the child that runs the stream (0 when none runs)."""
+        return self._stream.pid if self._stream is not None else 0
 
     def watch(self, folder: str, *, recursive: bool) -> None:
         """Watch ``folder`` (``recursive``: its subfolders too) from now on; the events kept
@@ -301,15 +373,15 @@ class LockEventService(QObject):
     def note_broken(self, store: str) -> None:
         """This process is about to break ``store``'s lock (from any thread): its going away
         is reported ``by_us``."""
-        tracker = self.tracker
-        if tracker is not None:
-            tracker.note_broken(store)
+        stream = self._stream
+        if stream is not None:
+            stream.note_broken(store)
 
     def cancel_broken(self, store: str) -> None:
         """The break announced by :meth:`note_broken` did not happen (from any thread)."""
-        tracker = self.tracker
-        if tracker is not None:
-            tracker.cancel_broken(store)
+        stream = self._stream
+        if stream is not None:
+            stream.cancel_broken(store)
 
     def figures(self, store: str, now: float | None = None) -> StoreFigures:
         """``store``'s contention figures (holds per minute, hold times, last holder, our
@@ -351,32 +423,27 @@ class LockEventService(QObject):
         ).start()
 
     def flush(self) -> None:
-        """Take what the stream collected now, without waiting for the next delivery."""
+        """Take what the stream has sent now, without waiting for the event loop."""
+        if self._stream is not None:
+            self._stream.read_now()
         self._deliver()
 
     def shutdown(self) -> None:
-        """Stop the stream and end its thread; safe to call twice."""
-        self._delivery_timer.stop()
+        """Stop the stream and end its process; safe to call twice."""
         self._stop_stream()
 
     # -- helpers ----------------------------------------------------------------------------
 
     def _start_stream(self, folder: str, recursive: bool) -> None:
-        history = None
-        if self._history_root:
-            history = EventHistory(
-                folder,
-                self._history_root,
-                max_file_bytes=history_file_bytes(self._history_max_bytes),
-            )
         self._stream = _Stream(
             folder,
             recursive=recursive,
-            history=history,
+            history_root=self._history_root,
             recording=self._keep_history,
-            wake=functools.partial(_emit, self._inbox_filled),
-            ready=functools.partial(_emit, self.watching, folder),
+            max_bytes=self._history_max_bytes,
         )
+        self._stream.arrived.connect(self._deliver)
+        self._stream.ready.connect(functools.partial(self.watching.emit, folder))
         self._running[0] = self._stream
 
     @Slot(str)
@@ -416,15 +483,6 @@ class LockEventService(QObject):
         self.figures_changed.emit(self._figures.add(batch))
 
     # -- slots ------------------------------------------------------------------------------
-
-    @Slot()
-    def _on_inbox_filled(self) -> None:
-        if not self._delivery_timer.isActive():
-            self._delivery_timer.start()
-
-    @Slot()
-    def _on_delivery_timer_timeout(self) -> None:
-        self._deliver()
 
     @Slot(object)
     def _on_directory_folder_changed(self, folder: str) -> None:

@@ -183,7 +183,7 @@ def test_export_from_the_window_writes_what_the_dock_lists(
     file_menu = main_window.menuBar().actions()[0].menu()
     assert export in file_menu.actions()
     events = main_window.services.lock_events
-    qtbot.waitUntil(lambda: events.tracker is not None, timeout=DEADLINE_MS)
+    qtbot.waitUntil(lambda: events.is_watching, timeout=DEADLINE_MS)
     store = Path(store_folder) / "projects.json"
 
     def written() -> bool:

@@ -200,7 +200,7 @@ def test_the_window_follows_its_folder_and_subfolders(
     nested.mkdir()
     main_window.subfolders_action.trigger()
     qtbot.waitUntil(lambda: main_window.directory.recursive, timeout=DEADLINE_MS)
-    qtbot.waitUntil(lambda: events.tracker is not None, timeout=DEADLINE_MS)
+    qtbot.waitUntil(lambda: events.is_watching, timeout=DEADLINE_MS)
     store = nested / "deep.json"
     qtbot.waitUntil(lambda: _write_and_seen(store, events), timeout=DEADLINE_MS)
     assert events.events_of([str(store)])[0].event is EventKind.CREATED

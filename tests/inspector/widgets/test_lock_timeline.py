@@ -184,7 +184,7 @@ def test_clicking_a_lane_in_the_window_selects_its_store(
     dock.toggleViewAction().trigger()
     dock.tabs.setCurrentWidget(dock.timeline)
     events = main_window.services.lock_events
-    qtbot.waitUntil(lambda: events.tracker is not None, timeout=DEADLINE_MS)
+    qtbot.waitUntil(lambda: events.is_watching, timeout=DEADLINE_MS)
     store = str(Path(store_folder) / "projects.json")
 
     def written() -> bool:
