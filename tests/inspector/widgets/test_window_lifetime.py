@@ -13,9 +13,16 @@ import pytest
 _DESTROY_WITHOUT_CLOSING = textwrap.dedent(
     """
     import gc, glob, sys, threading, time
+    import psutil
     from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop
     from PySide6.QtWidgets import QApplication
     from inspector.app import create_main_window
+
+    def child_runs(pid):
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
 
     def thread_names():
         # Qt names the OS threads it starts; Python's threads are named only on its side.
@@ -33,6 +40,8 @@ _DESTROY_WITHOUT_CLOSING = textwrap.dedent(
     while window.model.rowCount() < 4:
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
     print("running:", " ".join(sorted(thread_names())), flush=True)
+    stream = window.services.lock_events.process_id
+    print("stream:", "running" if child_runs(stream) else "not running", flush=True)
     if how == "deleteLater":
         window.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
@@ -42,10 +51,11 @@ _DESTROY_WITHOUT_CLOSING = textwrap.dedent(
         gc.collect()
     app.processEvents()
     # The threads have ended; the system forgets a thread a moment after it returned.
-    ended, deadline = {"store-scanner", "inotify", "lock-events"}, time.monotonic() + 5
+    ended, deadline = {"store-scanner", "inotify"}, time.monotonic() + 5
     while ended & thread_names() and time.monotonic() < deadline:
         time.sleep(0.01)
     print("left:", " ".join(sorted(thread_names())), flush=True)
+    print("stream:", "running" if child_runs(stream) else "not running", flush=True)
     """
 )
 
@@ -58,15 +68,16 @@ def test_a_window_destroyed_without_closing_stops_its_threads(
     result = app_script(_DESTROY_WITHOUT_CLOSING, store_folder, how, config_home=config)
     assert "Destroyed while thread" not in result.stderr
     assert result.returncode == 0, result.stderr
-    running, destroyed, left = result.stdout.splitlines()
+    running, stream_before, destroyed, left, stream_after = result.stdout.splitlines()
     assert "store-scanner" in running.split()
     assert "inotify" in running.split()
-    assert "lock-events" in running.split()
-    # Destroyed when it was let go, not only as the process ended; its threads went with it.
+    assert stream_before == "stream: running"  # the lock event stream's child process
+    # Destroyed when it was let go, not only as the process ended; its threads and its child
+    # process went with it.
     assert destroyed == "window destroyed"
     assert "store-scanner" not in left.split()
     assert "inotify" not in left.split()
-    assert "lock-events" not in left.split()
+    assert stream_after == "stream: not running"
 
 
 # Opens a store, edits it and saves while another process holds its lock, then deletes the
