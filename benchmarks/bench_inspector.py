@@ -716,6 +716,7 @@ def main() -> int:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
 
     began = time.perf_counter()
+    load_before = os.getloadavg()[0]
     folder = Folder(args.stores)
     try:
         rows: list[tuple[str, str, str, str]] = []
@@ -733,7 +734,8 @@ def main() -> int:
     print(
         f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
         f"{len(folder.locked_numbers())} locks held by {HOLDERS} live processes; "
-        f"ran in {time.perf_counter() - began:.0f} s"
+        f"ran in {time.perf_counter() - began:.0f} s; load average {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after (other work running makes every ratio worse)"
     )
     print_table(rows)
     del app

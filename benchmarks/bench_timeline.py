@@ -156,7 +156,8 @@ def main() -> int:
     assert isinstance(app, QApplication)
     print(
         f"{WRITERS} writers on {STORES} stores for {args.seconds:.0f} s each; "
-        f"stall = how late a {TICK_MS} ms GUI timer fired (offscreen)"
+        f"stall = how late a {TICK_MS} ms GUI timer fired (offscreen); "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     print(
         f"{'dock':20}{'updates':>9}{'holds':>8}{'max stall':>11}{'p99':>9}{'median':>9}"
