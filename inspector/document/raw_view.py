@@ -166,7 +166,7 @@ _STATUS = {
     RawMode.HIDDEN_DAMAGED: QT_TRANSLATE_NOOP(
         "RawView", "This file's values are secret; reveal them to repair its text."
     ),
-    RawMode.EDIT: QT_TRANSLATE_NOOP("RawView", "✔ Valid JSON"),
+    RawMode.EDIT: QT_TRANSLATE_NOOP("RawView", "Valid JSON"),
     RawMode.EMPTY: "",
     RawMode.DAMAGED: "",
     RawMode.DAMAGED_LONG: QT_TRANSLATE_NOOP(
@@ -257,7 +257,7 @@ class RawView(QWidget):
     def update_status(self) -> None:
         error = self.editor.error
         if error is not None:
-            where = self.tr("✖ Line {line}, column {column}:").format(
+            where = self.tr("Line {line}, column {column}:").format(
                 line=error.line, column=error.column
             )
             self.status.setText(

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from inspector.colours import ERROR_TEXT
 from inspector.display import describe_holder, printable_name, printable_path
+from inspector.document.pane.message_bar import BarKind, MessageBar
 from inspector.presentation import (
     format_age,
     format_time,
@@ -210,14 +210,10 @@ class BreakLockDialog(QDialog):
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
 
-    def _warning_frame(self, info: LockInfo) -> QFrame:
-        frame = QFrame()
-        frame.setObjectName("breakLockWarning")
-        frame.setStyleSheet(
-            "#breakLockWarning { background: rgba(224, 138, 0, 40);"
-            " border: 1px solid #e08a00; border-radius: 4px; }"
-        )
-        box = QVBoxLayout(frame)
+    def _warning_frame(self, info: LockInfo) -> MessageBar:
+        """The risk, in a warning bar (its icon, not a symbol character, says "warning"; plain
+        text: a process's name is never taken for markup)."""
+        frame = MessageBar(BarKind.WARNING, "breakLockWarning")
         who = (
             describe_holder(info, with_host=False)
             if info.pid is not None
@@ -225,21 +221,19 @@ class BreakLockDialog(QDialog):
         )
         if info.state is LockState.HELD_OTHER_HOST:
             text = self.tr(
-                "⚠ This lock belongs to {holder} on another host ({host}). Whether it is "
+                "This lock belongs to {holder} on another host ({host}). Whether it is "
                 "still running cannot be checked from here."
             ).format(holder=who, host=info.hostname)
         elif info.holder_alive:
-            text = self.tr("⚠ {holder} is still running and holds this lock.").format(holder=who)
+            text = self.tr("{holder} is still running and holds this lock.").format(holder=who)
         else:
             subject = self.tr("the holder") if info.pid is None else who
-            text = self.tr("⚠ Whether {holder} is alive cannot be verified.").format(holder=subject)
+            text = self.tr("Whether {holder} is alive cannot be verified.").format(holder=subject)
         text += " " + self.tr(
             "Breaking the lock lets another writer in while the holder may still be writing: "
             "one of their updates can be lost."
         )
-        label = QLabel(text)
-        label.setWordWrap(True)
-        box.addWidget(label)
+        frame.show_message(text)
         return frame
 
     @Slot(bool)

@@ -77,3 +77,43 @@ def test_the_pane_read_only_bar_is_translated(qtbot: Any, qapp: Any) -> None:
         assert pane.bars.read_only_bar.icon_label.accessibleName() == "[tr] Information"
     finally:
         QCoreApplication.removeTranslator(translator)
+
+
+def test_the_break_lock_warning_is_a_warning_bar_without_symbols(
+    qtbot: Any, tmp_path: Any, lock_holder: Any
+) -> None:
+    from inspector.services.lock_actions import LockActions
+    from inspector.widgets.break_lock_dialog import BreakLockDialog
+    from lockcore import inspect_lock
+
+    store = str(tmp_path / "settings.json")
+    with open(store, "w", encoding="utf-8") as handle:
+        handle.write("{}")
+    lock_holder(store)  # alive: the dialog warns
+    dialog = BreakLockDialog(inspect_lock(store), LockActions())
+    qtbot.addWidget(dialog)
+    warning = dialog.findChild(MessageBar, "breakLockWarning")
+    assert warning is not None
+    assert "is still running and holds this lock" in warning.text
+    assert not warning.icon_label.pixmap().isNull()
+    assert [_symbols(text) for text in _drawn_marks(warning)] == [[], []]
+
+
+def test_the_raw_views_status_says_valid_or_where_without_symbols(
+    qtbot: Any, tmp_path: Any
+) -> None:
+    store = str(tmp_path / "settings.json")
+    with open(store, "w", encoding="utf-8") as handle:
+        handle.write('{"a": 1}')
+    pane = DocumentPane()
+    qtbot.addWidget(pane)
+    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+        pane.open_store(store)
+    pane.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: "Valid JSON" in pane.raw_status.text(), timeout=5000)
+    assert _symbols(pane.raw_status.text()) == []
+    pane.raw_editor.setPlainText('{"a": }')
+    pane.raw_editor.validate_now()
+    assert "Line 1, column" in pane.raw_status.text()
+    assert _symbols(pane.raw_status.text()) == []
+    pane.shutdown()

@@ -672,7 +672,7 @@ def test_notices_take_markup_only_where_they_escaped_the_file_parts(
     pane.tabs.setCurrentIndex(1)
     status = pane.raw_view.status
     assert status.textFormat() is Qt.TextFormat.RichText
-    assert "✖ Line 1, column 7" in status.text()
+    assert "Line 1, column 7" in status.text()
     # A plain message (a save's outcome) is shown as plain text, whatever the name holds.
     pane.notice_bar.show_message(f"Saved {os.path.basename(store)}.")
     assert pane.notice_bar.label.textFormat() is Qt.TextFormat.PlainText

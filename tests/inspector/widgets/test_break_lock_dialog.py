@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from PySide6.QtWidgets import QFrame, QLabel
 
 from inspector.display import describe_holder, describe_process
+from inspector.document.pane.message_bar import MessageBar
 from inspector.services.lock_actions import LockActions
 from inspector.widgets.break_lock_dialog import BreakLockDialog, break_outcome
 from lockcore import LockChangedError, LockInfo, LockState, inspect_lock
@@ -153,8 +153,8 @@ def test_the_holder_is_named_as_everywhere_else_in_the_app(qtbot, lock_holder, d
     words = describe_holder(info)
     assert words == f"PID {holder.pid}, {describe_process(info)}"
     dialog = open_dialog(qtbot, info)
-    warning = dialog.findChild(QFrame, "breakLockWarning").findChild(QLabel)
-    assert f"⚠ {words} is still running and holds this lock." in warning.text()
+    warning = dialog.findChild(MessageBar, "breakLockWarning")
+    assert f"{words} is still running and holds this lock." in warning.text
     changed = LockChangedError("changed", data_path, current=info)
     assert f"it is now held by {words})" in break_outcome(info, changed)
     holder.release()
