@@ -26,11 +26,18 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.display import printable_path
-from inspector.models.lock_events import Column, LockEventTableModel, time_text
+from inspector.models.lock_events import (
+    Column,
+    LockEventTableModel,
+    duration_text,
+    event_word,
+    time_text,
+)
 from inspector.services.lock_events import LockEventService
 from inspector.services.store_openers import StoreOpeners
 from inspector.widgets.lock_timeline import LockTimeline
 from inspector.widgets.store_openers_page import StoreOpenersPage
+from lockcore import EventKind, LockEvent
 
 
 class LockEventTableView(QTableView):
@@ -58,29 +65,36 @@ class LockEventTableView(QTableView):
         model.rowsInserted.connect(self._on_model_rows_inserted)
 
     def _size_columns(self) -> None:
-        """Widths from the font: Time exactly fits the widest time there is (every time has
-        the same shape, so no row needs measuring -- the log may hold 50,000); the others fit
-        typical texts and the person may widen them."""
+        """Widths from the font, measured on the longest texts each column can show (no row
+        is measured: the log may hold 50,000): the time, every event's word, a hold of 99
+        minutes, a size of a gigabyte. The holder gets room for a typical one, the store the
+        rest; the person may widen any."""
         metrics = self.fontMetrics()
         header = self.horizontalHeader()
-        for column, characters in (
-            (Column.EVENT, 14),
-            (Column.HOLDER, 24),
-            (Column.DURATION, 11),
-            (Column.SIZE, 10),
+        header.resizeSection(Column.HOLDER, metrics.averageCharWidth() * 24)
+        events = [
+            LockEvent(0.0, kind, "", by_us=by_us) for kind in EventKind for by_us in (False, True)
+        ]
+        for column, samples in (
+            (Column.TIME, [time_text(0.0)]),
+            (Column.EVENT, [event_word(event) for event in events]),
+            (Column.DURATION, [duration_text(s) for s in (0.9999, 59.999, 5999.0)]),
+            (Column.SIZE, [f"{999_999_999:,}"]),
         ):
-            header.resizeSection(column, metrics.averageCharWidth() * characters)
-        header.resizeSection(Column.TIME, self.time_column_width(metrics))
+            header.resizeSection(column, self.column_width(column, samples, metrics))
 
-    def time_column_width(self, metrics: QFontMetrics) -> int:
-        """What a time ("09:42:05.123") needs in a cell, written with the widest digit, or
-        what the header's title needs if that is more."""
+    def column_width(self, column: int, samples: list[str], metrics: QFontMetrics) -> int:
+        """What the widest of ``samples`` needs in a cell of ``column`` (digits written as the
+        widest digit), or what the header's title needs if that is more."""
         widest = max("0123456789", key=metrics.horizontalAdvance)
-        sample = "".join(widest if c.isdigit() else c for c in time_text(0.0))
+        text_width = max(
+            metrics.horizontalAdvance("".join(widest if c.isdigit() else c for c in sample))
+            for sample in samples
+        )
         # The item delegate's text margins (QCommonStyle: focus-frame margin + 1 on each side).
         margin = self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1
-        cell = metrics.horizontalAdvance(sample) + 2 * margin + metrics.averageCharWidth()
-        return max(cell, self.horizontalHeader().sectionSizeHint(Column.TIME))
+        cell = text_width + 2 * margin + metrics.averageCharWidth()
+        return max(cell, self.horizontalHeader().sectionSizeHint(column))
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -54,3 +54,31 @@ def test_the_time_column_shows_whole_times(
     # Not much more either: the store's column gets the room.
     width = view.horizontalHeader().sectionSize(Column.TIME)
     assert width <= view.sizeHintForColumn(Column.TIME) + 2 * view.fontMetrics().averageCharWidth()
+
+
+@pytest.mark.parametrize("point_size", [9, 14, 22])
+def test_event_duration_and_size_columns_show_their_longest_texts(
+    qtbot: Any, service: LockEventService, point_size: int
+) -> None:
+    model = LockEventTableModel(service)
+    view = LockEventTableView(model)
+    qtbot.addWidget(view)
+    font = QFont(view.font())
+    font.setPointSize(point_size)
+    view.setFont(font)
+    moment = datetime(2026, 12, 5, 9, 42, 5).timestamp()
+    _add(
+        service,
+        [
+            LockEvent(moment, EventKind.BROKEN, "/x.json", pid=1, by_us=True, duration_s=5999.0),
+            LockEvent(moment, EventKind.CORRUPTED, "/x.json", size=999_999_999),
+            LockEvent(moment, EventKind.RELEASED, "/x.json", pid=1, duration_s=0.9999),
+        ],
+    )
+    view.resize(1200, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    assert model.index(0, Column.EVENT).data() == "broken (by us)"
+    assert model.index(0, Column.DURATION).data() == "99 min 59 s"
+    for column in (Column.EVENT, Column.DURATION, Column.SIZE):
+        assert _fits(view, column), column.name
