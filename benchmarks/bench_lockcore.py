@@ -496,7 +496,7 @@ def _measure_floors(directory: str, *, quick: bool) -> dict[str, Any]:
     figures["handoffs"] = handoffs
     print("measuring uncontended updates beside their floors ...", file=sys.stderr)
     figures["alone"] = _interleaved_uncontended(
-        ("lockcore", "floor", "lockcore-durable", "floor-durable"),
+        ("lockcore", "floor", "lockcore-durable", "floor-durable", "legacy"),
         directory,
         repeats=5 if quick else 15,
         batch_seconds=0.15 if quick else 0.25,
@@ -529,6 +529,7 @@ def _print_floors(figures: dict[str, Any]) -> None:
     update = {name: _median(values) for name, values in alone.items()}
     fast_ratio = _median(_paired_ratios(alone["lockcore"], alone["floor"]))
     durable_ratio = _median(_paired_ratios(alone["lockcore-durable"], alone["floor-durable"]))
+    legacy_ratio = _median(_paired_ratios(alone["lockcore"], alone["legacy"]))
     measured_ratio = _median(_paired_ratios(think["lockcore"], think[OWN_STORES]))
     # What 4 processes can reach on this machine with a perfect lock: each update needs the
     # think time plus the critical section on a core, and the critical sections one at a time.
@@ -565,6 +566,13 @@ def _print_floors(figures: dict[str, Any]) -> None:
             f"{_ms(update['floor-durable'])} (with 2 fsyncs)",
             f"{durable_ratio:.2f}x",
             "<= 1.15x",
+        ),
+        (
+            "  the same, beside legacy",
+            _ms(update["lockcore"]),
+            f"{_ms(update['legacy'])} (legacy, no fsync)",
+            f"{legacy_ratio:.2f}x",
+            "-",
         ),
         (
             "4 procs, 1 ms think: updates",
