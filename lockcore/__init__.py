@@ -47,6 +47,7 @@ from lockcore._schemas import (
     check_schema,
     find_schema,
 )
+from lockcore._spellings import number_spellings
 from lockcore._store_files import (
     StoreFile,
     StoreFileKind,
@@ -110,6 +111,7 @@ __all__ = [
     "locked_remove_duplicate_key",
     "locked_update_json",
     "locked_write_json",
+    "number_spellings",
     "read_version",
     "recover_interrupted_write",
     "remove_duplicate_key",

@@ -18,7 +18,13 @@ from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument
 from inspector.document.secrets import SecretPolicy, has_secrets, is_secret_file, is_secret_key
 from inspector.document.text import LONG_LINE_CHARS, has_long_line
 from inspector.document.yielding_json import loads_yielding
-from lockcore import JSONCheck, JSONKind, classify_json, find_duplicate_keys
+from lockcore import (
+    JSONCheck,
+    JSONKind,
+    classify_json,
+    find_duplicate_keys,
+    number_spellings,
+)
 
 DEFAULT_SIZE_LIMIT: Final = 64 * 1024 * 1024
 """Files larger than this open as read-only raw text (no tree, no editing).
@@ -31,6 +37,10 @@ YIELDING_PARSE_CHARS: Final = 256 * 1024
 """Texts longer than this are parsed so that other threads (the GUI) keep running meanwhile."""
 
 INLINE_SECRETS_CHECK_CHARS: Final = 1024 * 1024
+INLINE_SPELLINGS_CHARS: Final = 8 * 1024 * 1024
+"""Texts up to this size are searched for numbers spelt otherwise than Python writes them
+(``1.50``) as they load; a bigger one's tree shows Python's spelling (the search walks the
+containers on the way to each such number in Python: seconds at 50 MB)."""
 """Up to this size a load says whether the document has secrets; past it, a second step does."""
 
 RAW_EDIT_LIMIT: Final = 1024 * 1024
@@ -170,4 +180,7 @@ def _valid(path: str, raw: bytes, check: JSONCheck, mtime: float | None) -> Load
         non_standard=check.reason if check.kind is JSONKind.NON_STANDARD else "",
         # Walks the text in Python: only when the verdict found repeated keys.
         duplicate_keys=tuple(find_duplicate_keys(raw)) if check.duplicate_keys else (),
+        number_spellings=(
+            tuple(number_spellings(text).items()) if len(text) <= INLINE_SPELLINGS_CHARS else ()
+        ),
     )

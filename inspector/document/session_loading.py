@@ -148,6 +148,7 @@ class SessionLoading(SessionState):
         self._set_model_read_only(loaded.kind is not DocumentKind.VALID)
         self.model.set_document(loaded.document, root_label=loaded.name)
         self.model.set_duplicate_keys(loaded.duplicate_keys)
+        self.model.set_number_spellings(loaded.number_spellings)
         if loaded.kind is DocumentKind.VALID:
             shown = (
                 self.tr("Reloaded {name} (changed on disk), {size}.")

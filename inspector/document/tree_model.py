@@ -17,6 +17,7 @@ A document of tens of megabytes therefore shows its top level at once, and expan
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -104,6 +105,7 @@ _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 _SHOWN_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _EDITABLE_FLAGS = _SHOWN_FLAGS | Qt.ItemFlag.ItemIsEditable
 _CONTAINER_TYPES = frozenset((JsonType.OBJECT, JsonType.ARRAY))
+_NUMBER_TYPES = frozenset((JsonType.INTEGER, JsonType.FLOAT))
 
 _HEADERS = (
     QT_TRANSLATE_NOOP("JsonTreeModel", "Key"),
@@ -149,6 +151,8 @@ class JsonTreeModel(LazyTreeModelBase):
         # (object's path, key) -> the key the file repeats there, with every occurrence's value
         self._duplicates: dict[tuple[tuple[JsonKey, ...], str], DuplicateKey] = {}
         # the objects that hold rows of earlier occurrences (by id: nodes are not hashable)
+        # place -> (the file's spelling of the number there, the value it spells)
+        self._spellings: dict[tuple[JsonKey, ...], tuple[str, Any]] = {}
         self._shadow_parents: dict[int, JsonNode] = {}
 
     # -- document ---------------------------------------------------------------------------
@@ -203,6 +207,23 @@ class JsonTreeModel(LazyTreeModelBase):
         for item in duplicates:
             self._add_shadowed(item)
         self._emit_all_changed()
+
+    def set_number_spellings(self, spellings: Sequence[tuple[tuple[JsonKey, ...], str]]) -> None:
+        """Show numbers as the file spells them (``1.50``, ``1E22``, ``1e999``), not as Python
+        writes their value (``1.5``, ``1e+22``, ``Infinity``): ``spellings`` holds (place,
+        text) for each number whose text differs (lockcore.number_spellings). A number edited
+        to another value shows what the save will write; set it when a version of the file is
+        shown."""
+        self._spellings = {place: (text, json.loads(text)) for place, text in spellings}
+        self._emit_all_changed()
+
+    def _value_text(self, node: JsonNode) -> str:
+        """The value column's text: the file's own spelling of a number it holds unchanged."""
+        if self._spellings and node.json_type in _NUMBER_TYPES and not node.shadowed:
+            spelt = self._spellings.get(node.json_path())
+            if spelt is not None and _same_number(spelt[1], node.value):
+                return spelt[0]
+        return node.summary()
 
     def occurrence_at(self, index: AnyIndex) -> tuple[DuplicateKey, int] | None:
         """The repeated key whose occurrence ``index`` shows, and which occurrence it is (0:
@@ -454,7 +475,7 @@ class JsonTreeModel(LazyTreeModelBase):
             if column == KEY_COLUMN:
                 return node.key if node.key is not None else node.display_key()
             if column == VALUE_COLUMN:
-                return MASK if masked else node.summary()
+                return MASK if masked else self._value_text(node)
             return node.json_type.value
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._foreground(node, column, masked)
@@ -555,7 +576,7 @@ class JsonTreeModel(LazyTreeModelBase):
         if column == VALUE_COLUMN:
             if masked:
                 return MASK
-            text = node.summary()
+            text = self._value_text(node)
             if node.json_type is JsonType.STRING:
                 text = text.replace("\r", "").replace("\n", " ⏎ ")
             return text
@@ -1053,6 +1074,18 @@ class JsonTreeModel(LazyTreeModelBase):
 def _shown_briefly(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 40 else f"{text[:39]}…"
+
+
+def _same_number(spelt: Any, value: Any) -> bool:
+    """Whether ``value`` is the number the file spelt (JSON types strict: 1 is not 1.0, -0.0
+    is not 0.0): the save then keeps the file's spelling."""
+    if type(spelt) is not type(value):
+        return False
+    if isinstance(spelt, float):
+        if math.isnan(spelt):
+            return math.isnan(value)
+        return bool(spelt == value) and math.copysign(1.0, spelt) == math.copysign(1.0, value)
+    return bool(spelt == value)
 
 
 def _is_array_item(node: JsonNode) -> bool:

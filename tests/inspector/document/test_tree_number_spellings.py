@@ -1,0 +1,69 @@
+"""Issue 10: the tree shows a number as the file spells it (``1.50``, ``1E22``, ``1e999``,
+``-0``), not as Python writes its value (``1.5``, ``1e+22``, ``Infinity``, ``0``); an edited
+number shows what the save will write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from inspector.document import DocumentPane
+from inspector.document.tree_model import VALUE_COLUMN
+
+RAW = (
+    b'{\n  "ratio": 1.50,\n  "big": 1E22,\n  "huge": 1e999,\n  "zero": -0,\n'
+    b'  "list": [1.0e3, 2.5],\n  "n": 2\n}\n'
+)
+
+
+def _value(pane: DocumentPane, *path: str | int) -> str:
+    return pane.model.index_for_json_path(*path).siblingAtColumn(VALUE_COLUMN).data()
+
+
+def test_untouched_numbers_show_the_files_spelling(
+    qtbot: Any, qtmodeltester: Any, pane: DocumentPane, tmp_path: Path, open_and_wait: Any
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(RAW)
+    open_and_wait(pane, str(path))
+    qtmodeltester.check(pane.model)
+
+    shown = {key: _value(pane, key) for key in ("ratio", "big", "huge", "zero", "n")}
+    assert shown == {"ratio": "1.50", "big": "1E22", "huge": "1e999", "zero": "-0", "n": "2"}
+    assert [_value(pane, "list", i) for i in range(2)] == ["1.0e3", "2.5"]
+    edit_role = pane.model.index_for_json_path("ratio").siblingAtColumn(VALUE_COLUMN)
+    assert edit_role.data(Qt.ItemDataRole.EditRole) == "1.50"
+
+    # An edited number shows what the save writes; back to its value, the file's spelling.
+    ratio = pane.model.index_for_json_path("ratio").siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(ratio, "2.5")
+    assert _value(pane, "ratio") == "2.5"
+    pane.undo_action.trigger()
+    assert _value(pane, "ratio") == "1.50"
+    assert pane.model.setData(ratio, "1.5")  # the same value as the file's: nothing to write
+    assert _value(pane, "ratio") == "1.50"
+
+    # A save of another entry keeps the spellings, in the file and in the tree.
+    n = pane.model.index_for_json_path("n").siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(n, "3")
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.save()
+    assert path.read_bytes() == RAW.replace(b'"n": 2', b'"n": 3')
+    assert _value(pane, "big") == "1E22"
+    assert _value(pane, "n") == "3"
+    qtmodeltester.check(pane.model)
+
+
+def test_a_new_version_of_the_file_brings_its_spellings(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, open_and_wait: Any
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(RAW)
+    open_and_wait(pane, str(path))
+    with qtbot.waitSignal(pane.document_loaded, timeout=10000):
+        path.write_bytes(RAW.replace(b"1.50", b"1.250").replace(b"1E22", b"1e22"))
+        pane.notify_disk_change(str(path))
+    assert _value(pane, "ratio") == "1.250"
+    assert _value(pane, "big") == "1e22"
