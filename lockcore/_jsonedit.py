@@ -312,10 +312,9 @@ class _Editor:
     def scan(self, open_at: int) -> _Container:
         """Every member of the object or array opening at ``open_at``, with its span.
 
-        A member that may be big (the first, and any after a big sibling: siblings tend to be
-        alike) is first parsed from a slice of PROBE_CHARS; if it does not fit, it is scanned
-        member by member too, so that no single C call holds the GIL for long (a GUI thread
-        waits on it while a worker saves).
+        A member that is an object or an array is first parsed from a slice (see
+        :func:`_probe`); if it does not fit, it is scanned member by member too, so that no
+        single C call holds the GIL for long (a GUI thread waits on it while a worker saves).
         """
         # Locals, not attributes, in this loop: it runs once per member of every container
         # on the way to a change (a small store's update spends most of its time here).
@@ -324,7 +323,7 @@ class _Editor:
         closer = "}" if is_object else "]"
         container = _Container(open_at, -1)
         members = container.members
-        probe = True
+        limit = PROBE_CHARS
         position = whitespace(text, open_at + 1).end()  # type: ignore[union-attr]
         if text[position] == closer:
             container.close = position
@@ -338,13 +337,13 @@ class _Editor:
                 position = whitespace(text, colon + 1).end()  # type: ignore[union-attr]
                 if style.key_separator is None:
                     style.key_separator = text[key_end:position]
-            if probe and text[position] in "{[":
-                member = self.scan_member(start, position, key, probe=True)
+            if text[position] in "{[":
+                member = self.scan_member(start, position, key, limit)
                 end = member.end
-                probe = end - position >= PROBE_CHARS
             else:
                 value, end = _SCAN(text, position)
                 member = _Member(start, position, end, key, value)
+            limit = _next_limit(end - position)
             members.append(member)
             if len(members) % _HAND_OVER_EVERY == 0:
                 time.sleep(0)
@@ -359,16 +358,13 @@ class _Editor:
                     style.item_separator = gap
             position = after_comma
 
-    def scan_member(self, start: int, value_start: int, key: str | None, *, probe: bool) -> _Member:
-        text = self.text
-        if probe and text[value_start] in "{[":
-            try:
-                value, length = _SCAN(text[value_start : value_start + PROBE_CHARS], 0)
-            except (StopIteration, ValueError):  # does not fit in the probe: big
-                nested = self.scan(value_start)
-                return _Member(start, value_start, nested.close + 1, key, _BIG, nested)
-            return _Member(start, value_start, value_start + length, key, value)
-        value, end = _SCAN(text, value_start)
+    def scan_member(self, start: int, value_start: int, key: str | None, limit: int) -> _Member:
+        """The member whose object or array value starts at ``value_start``."""
+        probed = _probe(_SCAN, self.text, value_start, limit)
+        if probed is None:  # too big for a probe
+            nested = self.scan(value_start)
+            return _Member(start, value_start, nested.close + 1, key, _BIG, nested)
+        value, end = probed
         return _Member(start, value_start, end, key, value)
 
     # -- deciding what changed ---------------------------------------------------------------
@@ -659,7 +655,7 @@ def loads_in_pieces(text: str, decoder: json.JSONDecoder | None = None) -> Any:
     try:
         with _gc_paused():
             position = _skip(text, 0)
-            value, position = _piece(text, position, scan, pairs_hook, probe=True)
+            value, position = _piece(text, position, scan, pairs_hook, PROBE_CHARS)
         if _skip(text, position) == len(text):
             return value
     except (StopIteration, ValueError, IndexError, RecursionError):
@@ -676,16 +672,37 @@ _PairsHook = Callable[[list[tuple[str, Any]]], Any]  # dict, or a decoder's hook
 
 
 def _piece(
-    text: str, position: int, scan: _Scan, pairs_hook: _PairsHook, *, probe: bool
+    text: str, position: int, scan: _Scan, pairs_hook: _PairsHook, limit: int
 ) -> tuple[Any, int]:
     opening = text[position]
-    if opening not in "{[" or not probe:
+    if opening not in "{[":
         return scan(text, position)
-    try:
-        value, length = scan(text[position : position + PROBE_CHARS], 0)
-    except (StopIteration, ValueError):  # does not fit in the probe: walk it
+    probed = _probe(scan, text, position, limit)
+    if probed is None:  # too big for a probe: walk it
         return _walk(text, position + 1, scan, pairs_hook, is_object=opening == "{")
-    return value, position + length
+    return probed
+
+
+def _probe(scan: _Scan, text: str, position: int, limit: int) -> tuple[Any, int] | None:
+    """(the object or array at ``position``, where it ends), parsed in one C call if it is no
+    longer than PROBE_CHARS, else None.
+
+    Tried on a slice of ``limit`` characters first (about twice its previous sibling: siblings
+    tend to be alike, and copying a slice costs little next to parsing it), then on one of
+    PROBE_CHARS. Parsing from the text itself would parse a value of any size in one call.
+    """
+    for size in (limit, PROBE_CHARS) if limit < PROBE_CHARS else (PROBE_CHARS,):
+        try:
+            value, length = scan(text[position : position + size], 0)
+        except (StopIteration, ValueError):  # it does not end in the slice
+            continue
+        return value, position + length
+    return None
+
+
+def _next_limit(sibling_length: int) -> int:
+    """The first probe's size for a member after a sibling of ``sibling_length``."""
+    return min(PROBE_CHARS, 2 * sibling_length + 256)
 
 
 def _walk(
@@ -700,7 +717,7 @@ def _walk(
     position = _skip(text, position)
     if text[position] == closer:
         return (pairs_hook(members) if is_object and add_pair is None else members), position + 1
-    probe, count = True, 0
+    limit, count = PROBE_CHARS, 0
     while True:
         if is_object:
             if text[position] != '"':
@@ -711,8 +728,8 @@ def _walk(
                 raise ValueError("not JSON")
             position = _skip(text, position + 1)
         start = position
-        value, position = _piece(text, start, scan, pairs_hook, probe=probe)
-        probe = position - start >= PROBE_CHARS
+        value, position = _piece(text, start, scan, pairs_hook, limit)
+        limit = _next_limit(position - start)
         if add_pair is not None:
             add_pair(key, value)
         else:

@@ -705,3 +705,19 @@ def test_a_changed_scalar_is_spelt_as_json_dumps_spells_it(value: Any, ascii_onl
     assert _jsonedit._scalar_text(value, ascii_only=ascii_only) == json.dumps(
         value, ensure_ascii=ascii_only
     )
+
+
+def test_a_big_member_after_a_small_one_is_walked_not_parsed_at_once() -> None:
+    # Every object or array is probed, after small siblings too; one too big for the probe
+    # is walked member by member, so that no C call parses it whole (holding the GIL: a
+    # 50 MB member after a small one stalled the GUI for seconds).
+    document = {"meta": {"v": 1}, "tags": [1, 2], "users": list(range(400)), "n": 1}
+    text = json.dumps(document)
+    saved = _jsonedit.PROBE_CHARS
+    _jsonedit.PROBE_CHARS = 100
+    try:
+        members = _jsonedit._Editor(text).scan(0).members
+        assert _jsonedit.loads_in_pieces(text) == document
+    finally:
+        _jsonedit.PROBE_CHARS = saved
+    assert [member.nested is not None for member in members] == [False, False, True, False]
