@@ -15,6 +15,8 @@ pane follows (``window_store_list``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import (
     Qt,
     QTimer,
@@ -81,6 +83,10 @@ class MainWindow(WindowCommands, WindowStoreList):
         self._following_document = False
         self._shut_down = False
         self._close_when_save_ends = False
+        self._after_document_goes: Callable[[], None] | None = None  # see _when_document_may_go
+        self._closing_asked = False  # the request waiting for the pane's answer is a close
+        self._close_allowed = False  # the pane's document may go: closing goes ahead
+        self._in_close_event = False
 
         self._folder_to_remember: str | None = None
         self.setWindowTitle(self.tr("Lock Inspector"))
@@ -273,8 +279,22 @@ class MainWindow(WindowCommands, WindowStoreList):
     # -- events ----------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._shut_down and not self.document_pane.can_close():
-            event.ignore()
-            return
+        if not self._shut_down and not self._close_allowed:
+            # The pane is asked whether its document may go; the answer may come later (the
+            # person is asked, a save they chose waits for its lock): the window stays open
+            # until then and closes itself on a yes.
+            self._in_close_event = True
+            try:
+                self._when_document_may_go(self._on_close_allowed, closing=True)
+            finally:
+                self._in_close_event = False
+            if not self._close_allowed:
+                event.ignore()
+                return
         self.shutdown()
         event.accept()
+
+    def _on_close_allowed(self) -> None:
+        self._close_allowed = True
+        if not self._in_close_event:  # the answer came later: close now
+            self.close()

@@ -9,6 +9,7 @@ the store list that the document pane follows (``window_store_list.py``).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from PySide6.QtCore import (
     QItemSelectionModel,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QSplitter,
 )
 
+from inspector.display import printable_name
 from inspector.document.pane.document_pane import DocumentPane
 from inspector.models.store_table import StoreTableModel
 from inspector.services.lock_actions import LockActions
@@ -67,6 +69,10 @@ class WindowState(QMainWindow):
     _folder_to_remember: str | None
     _listed: bool
     _tips: dict[str, str]
+    _after_document_goes: Callable[[], None] | None
+    _closing_asked: bool
+    _close_allowed: bool
+    _in_close_event: bool
     filter_edit: StoreFilterEdit
     locked_only_box: QCheckBox
     hidden_store_label: QLabel
@@ -101,8 +107,12 @@ class WindowState(QMainWindow):
     def open_folder(self, folder: str, *, select: str | None = None) -> None:
         """Show the stores of ``folder`` and remember it as the last and a recent folder;
         ``select``: a store of it to make current as soon as it is listed."""
-        if self._current_path is not None and not self.document_pane.can_close():
-            return
+        if self._current_path is not None:
+            self._when_document_may_go(lambda: self._show_folder(folder, select))
+        else:
+            self._show_folder(folder, select)
+
+    def _show_folder(self, folder: str, select: str | None) -> None:
         folder = os.path.abspath(folder)
         self._current_path = None
         self._select_when_listed = os.path.abspath(select) if select else None
@@ -176,3 +186,67 @@ class WindowState(QMainWindow):
     @Slot(str)
     def _on_status_message(self, message: str) -> None:
         self._show_message(message)
+
+    def _follow_document(self) -> None:
+        """Make the open store's row the current and only selected one; no row when it is not
+        listed (and say which store the pane shows then)."""
+        row = self.model.row_of(self._current_path) if self._current_path is not None else -1
+        selection = self.table.selectionModel()
+        self._following_document = True
+        try:
+            if row < 0:
+                if selection.currentIndex().isValid() or selection.hasSelection():
+                    selection.clear()
+            elif selection.currentIndex().row() != row or selection.selectedRows() != [
+                self.model.index(row, 0)
+            ]:
+                index = self.model.index(row, 0)
+                selection.setCurrentIndex(
+                    index,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                self.table.scrollTo(index)
+        finally:
+            self._following_document = False
+        self._update_hidden_store_label(listed=row >= 0)
+
+    def _update_hidden_store_label(self, *, listed: bool) -> None:
+        path = self._current_path
+        if path is None or listed:
+            self.hidden_store_label.hide()
+            return
+        name = printable_name(path)
+        if self.filter_edit.text() or self.locked_only_box.isChecked():
+            text = self.tr("Showing {name} (hidden by the filter). Choose a row to show another.")
+        else:
+            text = self.tr("Showing {name} (not listed). Choose a row to show another store.")
+        self.hidden_store_label.setText(text.format(name=name))
+        self.hidden_store_label.show()
+
+    # -- letting the open document go ---------------------------------------------------------
+
+    def _when_document_may_go(self, action: Callable[[], None], *, closing: bool = False) -> None:
+        """Run ``action`` (show another store or folder, close the window) once the pane's
+        document may go -- at once without unsaved edits, else when the person has answered
+        (and a save they chose has ended) -- and not at all when it stays. Nothing waits in a
+        nested event loop. Asked again before the answer is in, the latest request is the one
+        run; but a close, once asked for, is not replaced by another store."""
+        if self._closing_asked and not closing:
+            return
+        self._after_document_goes = action
+        self._closing_asked = closing
+        if self.document_pane.close_pending:
+            return  # its answer runs the latest request
+        self.document_pane.close_when_ready(self._on_document_may_go)
+
+    def _on_document_may_go(self, may_go: bool) -> None:
+        action, self._after_document_goes = self._after_document_goes, None
+        self._closing_asked = False
+        if may_go and action is not None:
+            action()
+            return
+        # Refused (the edits stay), or rows changed while the person was asked: the selection
+        # shows the store the pane shows.
+        self._follow_document()
+        self._update_actions()

@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import (
-    QItemSelectionModel,
     QModelIndex,
     Qt,
     Slot,
 )
 
-from inspector.display import printable_name, printable_path
+from inspector.display import printable_path
 from inspector.services.store_directory import StoreEntry
 from inspector.widgets.window_state import WindowState
 from lockcore import SchemaCheck
@@ -27,54 +26,23 @@ class WindowStoreList(WindowState):
             return  # not the person's choice: the document stays (see _follow_document)
         entry = self.model.entry_at(current.row()) if current.isValid() else None
         path = entry.path if entry is not None else None
-        if path != self._current_path and (
-            self._current_path is None or self.document_pane.can_close()
-        ):
-            self._current_path = path
-            self.document_pane.open_store(path)
-            self.lock_events_dock.set_selected_store(path)
-            self.figures_line.set_store(path)
-        # Refused (unsaved edits kept), or rows changed while the prompt was open: the
+        if path != self._current_path:
+            if self._current_path is None:
+                self._show_store(path)
+            else:
+                self._when_document_may_go(lambda: self._show_store(path))
+        # Until the person has answered about unsaved edits (or when they keep them), the
         # selection shows the store the pane shows.
         self._follow_document()
         self._update_actions()
 
-    def _follow_document(self) -> None:
-        """Make the open store's row the current and only selected one; no row when it is not
-        listed (and say which store the pane shows then)."""
-        row = self.model.row_of(self._current_path) if self._current_path is not None else -1
-        selection = self.table.selectionModel()
-        self._following_document = True
-        try:
-            if row < 0:
-                if selection.currentIndex().isValid() or selection.hasSelection():
-                    selection.clear()
-            elif selection.currentIndex().row() != row or selection.selectedRows() != [
-                self.model.index(row, 0)
-            ]:
-                index = self.model.index(row, 0)
-                selection.setCurrentIndex(
-                    index,
-                    QItemSelectionModel.SelectionFlag.ClearAndSelect
-                    | QItemSelectionModel.SelectionFlag.Rows,
-                )
-                self.table.scrollTo(index)
-        finally:
-            self._following_document = False
-        self._update_hidden_store_label(listed=row >= 0)
-
-    def _update_hidden_store_label(self, *, listed: bool) -> None:
-        path = self._current_path
-        if path is None or listed:
-            self.hidden_store_label.hide()
-            return
-        name = printable_name(path)
-        if self.filter_edit.text() or self.locked_only_box.isChecked():
-            text = self.tr("Showing {name} (hidden by the filter). Choose a row to show another.")
-        else:
-            text = self.tr("Showing {name} (not listed). Choose a row to show another store.")
-        self.hidden_store_label.setText(text.format(name=name))
-        self.hidden_store_label.show()
+    def _show_store(self, path: str | None) -> None:
+        self._current_path = path
+        self.document_pane.open_store(path)
+        self.lock_events_dock.set_selected_store(path)
+        self.figures_line.set_store(path)
+        self._follow_document()
+        self._update_actions()
 
     @Slot(QModelIndex, int, int)
     def _on_model_rows_about_to_be_removed(self, _parent: QModelIndex, _f: int, _l: int) -> None:

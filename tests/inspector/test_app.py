@@ -245,7 +245,7 @@ def when_shown():
         QTimer.singleShot(20, when_shown)
         return
     # The edit is unsaved once the save is cancelled: the question about it is answered here.
-    pane.unsaved_prompt = lambda _pane: UnsavedChoice.DISCARD
+    pane.unsaved_prompt = lambda _pane, answer: answer(UnsavedChoice.DISCARD)
     pane.review_before_first_save = False  # about the save itself, not Review Changes
     index = pane.model.index_for_json_path("theme").siblingAtColumn(VALUE_COLUMN)
     assert pane.model.setData(index, "light")

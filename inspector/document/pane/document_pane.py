@@ -8,7 +8,8 @@ the window. Its parts live beside it in ``inspector.document.pane``: the actions
 dialog's handling (``conflicts``), find (``find``) and schema checks (``schema``). The pane
 class itself is its construction and the shell's verbs; its signals, widgets, state and shared
 updates are ``pane_state``'s, and its behaviour is in three mixins: what the session shows
-(``showing``), tree edits (``tree_edits``), and saving with its kin (``saving``).
+(``showing``), tree edits (``tree_edits``), saving with its kin (``saving``), and letting the
+document go (``closing``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 from inspector.display import printable_path
 from inspector.document.pane.actions import DocumentActions
 from inspector.document.pane.bars import MessageBars
+from inspector.document.pane.closing import CLOSE_SAVE_WAIT, PaneClosing
 from inspector.document.pane.conflicts import ConflictPresenter
 from inspector.document.pane.find import PaneFinder
 from inspector.document.pane.find_bar import FindBar
@@ -42,14 +44,12 @@ from inspector.document.pane.pane_state import (
     UnsavedPrompt,
 )
 from inspector.document.pane.prompts import (
-    UnsavedChoice,
     ask_about_unsaved_edits,
     ask_for_copy_path,
     ask_to_convert,
     ask_to_remove_occurrence,
     ask_to_replace,
 )
-from inspector.document.pane.saving import PaneSaving
 from inspector.document.pane.schema import PaneSchema
 from inspector.document.pane.showing import PaneShowing
 from inspector.document.pane.tree_edits import PaneTreeEdits
@@ -61,7 +61,7 @@ from inspector.document.session import EditSession
 from inspector.document.tree_view import JsonTreeView
 
 
-class DocumentPane(PaneSaving, PaneShowing, PaneTreeEdits):
+class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
     """Shows one JSON store; the app shell calls :meth:`open_store` and friends.
 
     Built here; its parts are mixins over :class:`PaneState` (one concern each)."""
@@ -77,10 +77,15 @@ class DocumentPane(PaneSaving, PaneShowing, PaneTreeEdits):
         own)."""
         super().__init__(parent)
         self.setObjectName("documentPane")
-        #: Asked by :meth:`can_close` when there are unsaved edits; replaceable for tests.
-        self.unsaved_prompt: UnsavedPrompt = lambda pane: ask_about_unsaved_edits(
-            pane, pane.file_name
+        #: Asked by :meth:`close_when_ready` when there are unsaved edits; replaceable for
+        #: tests.
+        self.unsaved_prompt: UnsavedPrompt = lambda pane, answer: ask_about_unsaved_edits(
+            pane, pane.file_name, answer
         )
+        #: Seconds letting the document go waits for the save it started (see PaneClosing).
+        self.close_save_wait = CLOSE_SAVE_WAIT
+        self._close_answers = []  # who waits to hear whether the document may go
+        self._close_save_timer = None  # runs while a save started by a close is awaited
         self.convert_prompt: ConvertPrompt = lambda pane, source, preview, answer: ask_to_convert(
             pane, pane.file_name, source, preview, answer
         )
@@ -292,6 +297,8 @@ class DocumentPane(PaneSaving, PaneShowing, PaneTreeEdits):
         session.copy_target_exists.connect(self._on_copy_target_exists)
         session.place_unwritable.connect(self._on_place_unwritable)
         self.save_copy_action.triggered.connect(self.save_copy_as)
+        self.saved.connect(self._on_saved_before_close)
+        self.save_ended_unwritten.connect(self._on_unwritten_before_close)
 
     def set_read_only(self, reason: str | None) -> None:
         """Forbid editing and saving and say why (a read-only folder); None allows them again.
@@ -343,21 +350,6 @@ class DocumentPane(PaneSaving, PaneShowing, PaneTreeEdits):
         """The watched file changed on disk: follow it, or offer a reload if there are edits."""
         self._session.notify_disk_change(path)
 
-    def can_close(self) -> bool:
-        """Whether the shown document may go away; asks about unsaved edits first."""
-        if self._session.is_saving:
-            self.status_message.emit(f"{self.file_name} is being saved; cancel the save first.")
-            return False
-        if not self.is_dirty:
-            return True
-        choice = self.unsaved_prompt(self)
-        if choice is UnsavedChoice.DISCARD:
-            self._discard_edits()
-            return True
-        if choice is UnsavedChoice.CANCEL:
-            return False
-        return self._save_and_wait()
-
     def set_secrets_revealed(self, revealed: bool) -> None:
         if revealed == self._revealed:
             return
@@ -369,6 +361,8 @@ class DocumentPane(PaneSaving, PaneShowing, PaneTreeEdits):
 
     def shutdown(self) -> None:
         """Cancel a waiting save and let the workers finish (call before the pane goes away)."""
+        self._stop_close_save_timer()
+        self._close_answers = []  # nobody is left to hear whether the document may go
         self._conflicts.close()
         self.finder.shutdown()
         self.schema.shutdown()

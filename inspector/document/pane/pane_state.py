@@ -45,8 +45,9 @@ from inspector.document.tree_view import JsonTreeView
 
 TREE_TAB, RAW_TAB = 0, 1
 
-#: (pane) -> what to do with its unsaved edits before it closes
-UnsavedPrompt = Callable[["PaneState"], "UnsavedChoice"]
+#: (pane, answer): asks what to do with its unsaved edits before it lets its document go, and
+#: calls ``answer(choice)`` once, now or later (the default asks window-modally)
+UnsavedPrompt = Callable[["PaneState", Callable[["UnsavedChoice"], None]], None]
 #: (pane, source encoding, preview of the text read so, answer): asks whether to convert it to
 #: UTF-8 and calls ``answer(yes)`` once, now or later (the default asks window-modally)
 ConvertPrompt = Callable[["PaneState", str, str, Callable[[bool], None]], None]

@@ -20,9 +20,16 @@ class UnsavedChoice(enum.Enum):
     CANCEL = "cancel"
 
 
-def ask_about_unsaved_edits(parent: QWidget, file_name: str) -> UnsavedChoice:
-    """The default prompt: a message box (tests replace ``pane.unsaved_prompt``)."""
+def ask_about_unsaved_edits(
+    parent: QWidget, file_name: str, answer: Callable[[UnsavedChoice], None]
+) -> None:
+    """The default prompt (tests replace ``pane.unsaved_prompt``): a message box, window-modal
+    and opened with ``open()``, not ``exec()``: no event loop nested in the caller's (see
+    ``conflict_dialog.py``). ``answer`` is called once, when it is closed (Escape: cancel)."""
     box = QMessageBox(parent)
+    box.setObjectName("unsavedEditsQuestion")
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(QCoreApplication.translate("UnsavedPrompt", "Unsaved edits"))
     box.setTextFormat(Qt.TextFormat.PlainText)
@@ -38,12 +45,21 @@ def ask_about_unsaved_edits(parent: QWidget, file_name: str) -> UnsavedChoice:
         | QMessageBox.StandardButton.Cancel
     )
     box.setDefaultButton(QMessageBox.StandardButton.Save)
-    answer = box.exec()
-    if answer == QMessageBox.StandardButton.Save:
-        return UnsavedChoice.SAVE
-    if answer == QMessageBox.StandardButton.Discard:
-        return UnsavedChoice.DISCARD
-    return UnsavedChoice.CANCEL
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    choices = {
+        QMessageBox.StandardButton.Save: UnsavedChoice.SAVE,
+        QMessageBox.StandardButton.Discard: UnsavedChoice.DISCARD,
+    }
+
+    def on_finished(_result: int) -> None:
+        clicked = box.clickedButton()
+        button = (
+            QMessageBox.StandardButton.NoButton if clicked is None else box.standardButton(clicked)
+        )
+        answer(choices.get(button, UnsavedChoice.CANCEL))
+
+    box.finished.connect(on_finished)
+    box.open()
 
 
 def ask_to_convert(

@@ -1,16 +1,11 @@
 """The pane's part that writes: save, review, save a copy, restore a version, convert to
-UTF-8, and how each ends; and waiting for a save to end while the event loop keeps running
-(closing with unsaved edits)."""
+UTF-8, and how each ends."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
-    QEventLoop,
-    QObject,
-    SignalInstance,
     Slot,
 )
 
@@ -21,44 +16,6 @@ from inspector.document.pane.pane_state import TREE_TAB, PaneState
 from inspector.document.review import SaveReview
 from inspector.document.save_types import SaveConflict, SaveResult
 from inspector.document.session_saving import save_summary
-
-
-def save_and_wait(
-    owner: QObject,
-    start_save: Callable[[], bool],
-    saved: SignalInstance,
-    ended_unwritten: SignalInstance,
-    *,
-    nothing_to_save: Callable[[], bool],
-) -> bool:
-    """Start a save and wait for ``saved`` or ``ended_unwritten``; True when it was written.
-
-    A local event loop, not a sleep: the window keeps drawing, the save's worker reports
-    progress, and the user can cancel the wait for the lock. When the save does not start,
-    the answer is ``nothing_to_save()``.
-    """
-    outcome: list[bool] = []
-    loop = QEventLoop(owner)
-
-    def on_saved(_path: str) -> None:
-        outcome.append(True)
-        loop.quit()
-
-    def on_unwritten(_path: str) -> None:
-        outcome.append(False)
-        loop.quit()
-
-    saved.connect(on_saved)
-    ended_unwritten.connect(on_unwritten)
-    try:
-        if not start_save():
-            return nothing_to_save()
-        if not outcome:
-            loop.exec()
-    finally:
-        saved.disconnect(on_saved)
-        ended_unwritten.disconnect(on_unwritten)
-    return bool(outcome and outcome[0])
 
 
 class PaneSaving(PaneState):
@@ -219,6 +176,8 @@ class PaneSaving(PaneState):
         if self.review_prompt(self, review):
             self._reviewed = True
             self.save()
+        else:  # the save asked for ends here: whoever awaits its outcome (a close) hears it
+            self.save_ended_unwritten.emit(review.path)
 
     def revert(self) -> None:
         """Drop unsaved edits and show the file as it is on disk now."""
@@ -314,8 +273,3 @@ class PaneSaving(PaneState):
     def _on_save_ended_unwritten(self, path: str) -> None:
         self._end_save()
         self.save_ended_unwritten.emit(path)
-
-    def _save_and_wait(self) -> bool:
-        """Save and wait (the event loop keeps running) for the outcome; True when written."""
-        return save_and_wait(self, self.save, self.saved, self.save_ended_unwritten,
-                             nothing_to_save=lambda: not self.is_dirty)  # fmt: skip

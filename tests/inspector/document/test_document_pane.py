@@ -22,6 +22,13 @@ from inspector.document.tree_model import TYPE_COLUMN, VALUE_COLUMN
 SECRET = "sk-live-SECRET-4711"
 
 
+def may_close(pane: DocumentPane) -> bool | None:
+    """What :meth:`DocumentPane.close_when_ready` answers at once (None: not yet)."""
+    answers: list[bool] = []
+    pane.close_when_ready(answers.append)
+    return answers[0] if answers else None
+
+
 def save_and_wait(qtbot: Any, pane: DocumentPane) -> None:
     with qtbot.waitSignal(pane.saved, timeout=10000):
         assert pane.save()
@@ -31,7 +38,7 @@ def test_empty_pane(pane: DocumentPane) -> None:
     pane.open_store(None)
     assert pane.placeholder.isVisible()
     assert not pane.is_dirty
-    assert pane.can_close()
+    assert may_close(pane) is True
 
 
 def test_open_shows_tree_and_raw(pane: DocumentPane, store: str, open_and_wait: Any) -> None:
@@ -222,7 +229,7 @@ def test_a_non_utf8_file_opens_read_only_and_unmodified(
     assert "read-only" in pane.header.badge_texts()
     assert not pane.save_action.isEnabled()
     assert not pane.document_actions.undo.isEnabled()
-    assert pane.can_close()  # no "unsaved edits" question
+    assert may_close(pane) is True  # no "unsaved edits" question
     pane.revert()
     qtbot.waitUntil(lambda: pane.loaded is not None and pane.loaded.kind is DocumentKind.NOT_UTF8)
     assert not pane.is_dirty
@@ -397,30 +404,33 @@ def test_revert_discards_edits_and_reloads(
     assert not pane.is_dirty
 
 
-def test_can_close_asks_through_an_injectable_prompt(
+def test_letting_the_document_go_asks_through_an_injectable_prompt(
     qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
 ) -> None:
     open_and_wait(pane, store)
-    assert pane.can_close()
+    assert may_close(pane) is True
     asked: list[str] = []
 
     def answer(choice: UnsavedChoice) -> Any:
-        def prompt(prompted: DocumentPane) -> UnsavedChoice:
+        def prompt(prompted: DocumentPane, reply: Any) -> None:
             asked.append(prompted.file_name)
-            return choice
+            reply(choice)
 
         return prompt
 
     edit_value(pane, "theme", value="light")
     pane.unsaved_prompt = answer(UnsavedChoice.CANCEL)
-    assert not pane.can_close()
+    assert may_close(pane) is False
     assert pane.is_dirty
     pane.unsaved_prompt = answer(UnsavedChoice.SAVE)
-    assert pane.can_close()
+    answers: list[bool] = []
+    pane.close_when_ready(answers.append)
+    assert answers == []  # the save is under way; the answer comes with its outcome
+    qtbot.waitUntil(lambda: answers == [True], timeout=10000)
     assert read(store)["theme"] == "light"
     edit_value(pane, "theme", value="discarded")
     pane.unsaved_prompt = answer(UnsavedChoice.DISCARD)
-    assert pane.can_close()
+    assert may_close(pane) is True
     assert not pane.is_dirty
     assert read(store)["theme"] == "light"
     assert asked == ["settings.json"] * 3

@@ -287,7 +287,9 @@ def test_status_bar_says_how_the_folder_is_watched(main_window):
 
 def open_settings(qtbot, window):
     pane = window.document_pane
-    pane.unsaved_prompt = lambda _parent: UnsavedChoice.DISCARD  # closing must not ask
+    pane.unsaved_prompt = lambda _parent, answer: answer(
+        UnsavedChoice.DISCARD
+    )  # closing must not ask
     store = os.path.join(window.directory.folder, "settings.json")
     with qtbot.waitSignal(pane.document_loaded, timeout=5000):
         assert window.select_store(store)

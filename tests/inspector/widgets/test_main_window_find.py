@@ -18,7 +18,7 @@ def test_ctrl_f_filters_stores_from_the_table_and_finds_in_the_document_from_the
 ):
     window = main_window
     pane = window.document_pane
-    pane.unsaved_prompt = lambda _parent: UnsavedChoice.DISCARD
+    pane.unsaved_prompt = lambda _parent, answer: answer(UnsavedChoice.DISCARD)
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
     store = os.path.join(window.directory.folder, "settings.json")
@@ -48,7 +48,7 @@ def test_ctrl_f_filters_stores_from_the_table_and_finds_in_the_document_from_the
 def test_the_open_stores_schema_verdict_is_shown_with_its_health(qtbot, main_window):
     window = main_window
     pane = window.document_pane
-    pane.unsaved_prompt = lambda _parent: UnsavedChoice.DISCARD
+    pane.unsaved_prompt = lambda _parent, answer: answer(UnsavedChoice.DISCARD)
     folder = window.directory.folder
     with open(os.path.join(folder, "settings.schema.json"), "w", encoding="utf-8") as handle:
         json.dump({"type": "object", "required": ["must_have"]}, handle)

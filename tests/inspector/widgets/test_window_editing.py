@@ -57,9 +57,9 @@ class PromptRecorder:
         self.answer = answer
         self.asked = 0
 
-    def __call__(self, _pane):
+    def __call__(self, _pane, answer):
         self.asked += 1
-        return self.answer
+        answer(self.answer)
 
 
 def test_typing_a_filter_never_changes_the_open_document(qtbot, main_window):
