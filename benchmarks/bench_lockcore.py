@@ -561,18 +561,18 @@ def _print_floors(figures: dict[str, Any]) -> None:
             "<= 1.3x",
         ),
         (
+            "  beside legacy",
+            _ms(update["lockcore"]),
+            f"{_ms(update['legacy'])} (legacy, no fsync)",
+            f"{legacy_ratio:.2f}x",
+            "-",
+        ),
+        (
             "uncontended update, durable",
             _ms(update["lockcore-durable"]),
             f"{_ms(update['floor-durable'])} (with 2 fsyncs)",
             f"{durable_ratio:.2f}x",
             "<= 1.15x",
-        ),
-        (
-            "  the same, beside legacy",
-            _ms(update["lockcore"]),
-            f"{_ms(update['legacy'])} (legacy, no fsync)",
-            f"{legacy_ratio:.2f}x",
-            "-",
         ),
         (
             "4 procs, 1 ms think: updates",
