@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from bisect import bisect_right
+from collections.abc import Iterator
 
 from lockcore._jsonedit import _BIG, _SCAN, BOM, _Container, _Editor
 
@@ -28,6 +30,8 @@ from lockcore._jsonedit import _BIG, _SCAN, BOM, _Container, _Editor
 _CANDIDATE = re.compile(r"\.\d|[eE][-+]?\d|-0(?![\d.eE])")
 _TOKEN = re.compile(r"[-+.\deE]*")
 _NUMBER_CHARS = frozenset("-+.0123456789eE")
+_PIECE = 1024 * 1024
+_OVERLAP = 4  # longer than any candidate ("e+1")
 MAX_SPELLINGS = 100_000
 """At most this many places are reported (an editor shows far fewer at a time)."""
 
@@ -49,7 +53,7 @@ def number_spellings(original: bytes | str) -> dict[tuple[str | int, ...], str]:
     found: dict[tuple[str | int, ...], str] = {}
     last_token = -1
     try:
-        for match in _CANDIDATE.finditer(text):
+        for match in _candidates(text):
             start = match.start()
             while start > 0 and text[start - 1] in _NUMBER_CHARS:
                 start -= 1
@@ -66,6 +70,17 @@ def number_spellings(original: bytes | str) -> dict[tuple[str | int, ...], str]:
     except (StopIteration, ValueError, IndexError, RecursionError):
         return {}  # not valid JSON after all
     return found
+
+
+def _candidates(text: str) -> Iterator[re.Match[str]]:
+    """The candidates' matches in order, searched a piece at a time: one C search over a big
+    text would hold the GIL throughout (an application's GUI thread waits for it). Pieces
+    overlap by a few characters so that no candidate is cut in two (one found twice is
+    skipped by its caller)."""
+    for position in range(0, len(text), _PIECE):
+        if position:
+            time.sleep(0)  # hand the GIL over for sure
+        yield from _CANDIDATE.finditer(text, max(position - _OVERLAP, 0), position + _PIECE)
 
 
 def _respelt(spelling: str) -> bool:

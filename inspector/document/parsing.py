@@ -39,8 +39,8 @@ YIELDING_PARSE_CHARS: Final = 256 * 1024
 INLINE_SECRETS_CHECK_CHARS: Final = 1024 * 1024
 INLINE_SPELLINGS_CHARS: Final = 8 * 1024 * 1024
 """Texts up to this size are searched for numbers spelt otherwise than Python writes them
-(``1.50``) as they load; a bigger one's tree shows Python's spelling (the search walks the
-containers on the way to each such number in Python: seconds at 50 MB)."""
+(``1.50``) as they load; a bigger one after it is shown (the search walks the containers on
+the way to each such number in Python: seconds at 50 MB), see ``DocumentService.load``."""
 """Up to this size a load says whether the document has secrets; past it, a second step does."""
 
 RAW_EDIT_LIMIT: Final = 1024 * 1024
@@ -181,6 +181,6 @@ def _valid(path: str, raw: bytes, check: JSONCheck, mtime: float | None) -> Load
         # Walks the text in Python: only when the verdict found repeated keys.
         duplicate_keys=tuple(find_duplicate_keys(raw)) if check.duplicate_keys else (),
         number_spellings=(
-            tuple(number_spellings(text).items()) if len(text) <= INLINE_SPELLINGS_CHARS else ()
+            tuple(number_spellings(text).items()) if len(text) <= INLINE_SPELLINGS_CHARS else None
         ),
     )

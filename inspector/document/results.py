@@ -115,8 +115,9 @@ class LoadedDocument:
     #: (lockcore.find_duplicate_keys); Python, and so the tree, holds only the last one
     duplicate_keys: tuple[DuplicateKey, ...] = ()
     #: (place, text) of each number the file spells otherwise than Python writes it ("1.50",
-    #: "1E22", "1e999"; lockcore.number_spellings), for the tree to show the file's spelling
-    number_spellings: tuple[tuple[tuple[str | int, ...], str], ...] = ()
+    #: "1E22", "1e999"; lockcore.number_spellings), for the tree to show the file's spelling;
+    #: None: not known yet (a big text is searched after it is shown)
+    number_spellings: tuple[tuple[tuple[str | int, ...], str], ...] | None = ()
 
     @property
     def name(self) -> str:

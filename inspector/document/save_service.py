@@ -55,6 +55,7 @@ from inspector.document.save_worker import (
     _remove_in_worker,
     _save_in_worker,
 )
+from lockcore import number_spellings
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,9 @@ class DocumentService(QObject):
     #: (request id, found) whether a big document that loaded with ``secrets=None`` has
     #: secret values (checked after it was handed over, so that it shows sooner)
     secrets_checked = Signal(int, bool)
+    #: (request id, spellings) where a big document that loaded with ``number_spellings=None``
+    #: spells numbers otherwise than Python writes them (searched after it was handed over)
+    spellings_found = Signal(int, object)
     #: (request id, SaveReview) what a save would write now (see :meth:`review`)
     review_ready = Signal(int, object)
     #: (message) a save is waiting for the lock: who holds it and for how long we waited
@@ -92,6 +96,7 @@ class DocumentService(QObject):
     _load_finished = Signal(int, object)
     _review_finished = Signal(int, object)
     _secrets_finished = Signal(int, bool)
+    _spellings_finished = Signal(int, object)
     _save_finished = Signal(str, object)
     _save_waiting = Signal(str)
     _lock_waited = Signal(str, float)
@@ -114,6 +119,7 @@ class DocumentService(QObject):
         self._load_finished.connect(self._on_load_finished)
         self._review_finished.connect(self.review_ready)
         self._secrets_finished.connect(self.secrets_checked)
+        self._spellings_finished.connect(self.spellings_found)
         self._save_finished.connect(self._on_save_finished)
         self._save_waiting.connect(self._on_save_waiting)
         self._lock_waited.connect(self.lock_waited)
@@ -180,14 +186,18 @@ class DocumentService(QObject):
                     ).format(name=printable_name(path), error=type(exc).__name__, detail=exc),
                 )
             self._hand_over(self._load_finished, request_id, loaded)
+
+            def superseded() -> bool:
+                return self._next_request != request_id or self._closed
+
             if loaded.secrets is None and not self._closed:
-
-                def superseded() -> bool:
-                    return self._next_request != request_id or self._closed
-
                 found = check_secrets(loaded.document, path, superseded=superseded)
                 if not superseded():
                     self._hand_over(self._secrets_finished, request_id, found)
+            if loaded.number_spellings is None and not superseded():
+                spellings = tuple(number_spellings(loaded.text).items())
+                if not superseded():
+                    self._hand_over(self._spellings_finished, request_id, spellings)
 
         self._start(work)
         return request_id

@@ -75,6 +75,7 @@ class EditSession(SessionSaving):
         self._removing = False  # the running save removes an occurrence of a repeated key
         self.service.loaded.connect(self._on_loaded)
         self.service.secrets_checked.connect(self._on_secrets_checked)
+        self.service.spellings_found.connect(self._on_spellings_found)
         self.service.save_progress.connect(self._on_save_progress)
         self.service.save_succeeded.connect(self._on_save_succeeded)
         self.service.save_conflicted.connect(self._on_save_conflicted)

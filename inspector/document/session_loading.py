@@ -130,6 +130,18 @@ class SessionLoading(SessionState):
             self._loaded = dataclasses.replace(loaded, secrets=found)
             self.secrets_checked.emit(self._loaded)
 
+    @Slot(int, object)
+    def _on_spellings_found(
+        self, request_id: int, spellings: tuple[tuple[tuple[str | int, ...], str], ...]
+    ) -> None:
+        disk = self._disk_version
+        if disk is not None and request_id == self._disk_request:
+            self._disk_version = dataclasses.replace(disk, number_spellings=spellings)
+        loaded = self._loaded
+        if loaded is not None and request_id == self._shown_request:
+            self._loaded = dataclasses.replace(loaded, number_spellings=spellings)
+            self.model.set_number_spellings(spellings)
+
     def _show(self, loaded: LoadedDocument, *, follow: bool) -> None:
         unchanged = (
             follow
@@ -148,7 +160,7 @@ class SessionLoading(SessionState):
         self._set_model_read_only(loaded.kind is not DocumentKind.VALID)
         self.model.set_document(loaded.document, root_label=loaded.name)
         self.model.set_duplicate_keys(loaded.duplicate_keys)
-        self.model.set_number_spellings(loaded.number_spellings)
+        self.model.set_number_spellings(loaded.number_spellings or ())
         if loaded.kind is DocumentKind.VALID:
             shown = (
                 self.tr("Reloaded {name} (changed on disk), {size}.")

@@ -106,6 +106,7 @@ _SHOWN_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _EDITABLE_FLAGS = _SHOWN_FLAGS | Qt.ItemFlag.ItemIsEditable
 _CONTAINER_TYPES = frozenset((JsonType.OBJECT, JsonType.ARRAY))
 _NUMBER_TYPES = frozenset((JsonType.INTEGER, JsonType.FLOAT))
+_UNPARSED = object()
 
 _HEADERS = (
     QT_TRANSLATE_NOOP("JsonTreeModel", "Key"),
@@ -151,8 +152,9 @@ class JsonTreeModel(LazyTreeModelBase):
         # (object's path, key) -> the key the file repeats there, with every occurrence's value
         self._duplicates: dict[tuple[tuple[JsonKey, ...], str], DuplicateKey] = {}
         # the objects that hold rows of earlier occurrences (by id: nodes are not hashable)
-        # place -> (the file's spelling of the number there, the value it spells)
-        self._spellings: dict[tuple[JsonKey, ...], tuple[str, Any]] = {}
+        # place -> the file's spelling of the number there; the values they spell, once shown
+        self._spellings: dict[tuple[JsonKey, ...], str] = {}
+        self._spelt_values: dict[tuple[JsonKey, ...], Any] = {}
         self._shadow_parents: dict[int, JsonNode] = {}
 
     # -- document ---------------------------------------------------------------------------
@@ -214,15 +216,21 @@ class JsonTreeModel(LazyTreeModelBase):
         text) for each number whose text differs (lockcore.number_spellings). A number edited
         to another value shows what the save will write; set it when a version of the file is
         shown."""
-        self._spellings = {place: (text, json.loads(text)) for place, text in spellings}
+        self._spellings = dict(spellings)
+        self._spelt_values = {}
         self._emit_all_changed()
 
     def _value_text(self, node: JsonNode) -> str:
         """The value column's text: the file's own spelling of a number it holds unchanged."""
         if self._spellings and node.json_type in _NUMBER_TYPES and not node.shadowed:
-            spelt = self._spellings.get(node.json_path())
-            if spelt is not None and _same_number(spelt[1], node.value):
-                return spelt[0]
+            place = node.json_path()
+            spelling = self._spellings.get(place)
+            if spelling is not None:
+                value = self._spelt_values.get(place, _UNPARSED)
+                if value is _UNPARSED:  # parsed when first shown (up to 100,000 are known)
+                    value = self._spelt_values[place] = json.loads(spelling)
+                if _same_number(value, node.value):
+                    return spelling
         return node.summary()
 
     def occurrence_at(self, index: AnyIndex) -> tuple[DuplicateKey, int] | None:

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lockcore import number_spellings
+from lockcore import _spellings, number_spellings
 
 
 def test_each_respelt_number_is_found_with_its_place() -> None:
@@ -101,3 +101,15 @@ def test_exactly_the_respelt_numbers_are_found(document: Any) -> None:
     expected: dict[Any, str] = {}
     text = _render(document, (), expected)
     assert number_spellings(text) == expected
+
+
+@given(_documents(), st.integers(1, 9))
+def test_a_text_searched_in_small_pieces_gives_the_same(document: Any, piece: int) -> None:
+    expected: dict[Any, str] = {}
+    text = _render(document, (), expected)
+    whole = _spellings._PIECE
+    _spellings._PIECE = piece  # a candidate cut in two at every possible place
+    try:
+        assert number_spellings(text) == expected
+    finally:
+        _spellings._PIECE = whole

@@ -67,3 +67,22 @@ def test_a_new_version_of_the_file_brings_its_spellings(
         pane.notify_disk_change(str(path))
     assert _value(pane, "ratio") == "1.250"
     assert _value(pane, "big") == "1e22"
+
+
+def test_a_big_files_spellings_come_after_it_is_shown(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, open_and_wait: Any, monkeypatch: Any
+) -> None:
+    import inspector.document.parsing
+
+    monkeypatch.setattr(inspector.document.parsing, "INLINE_SPELLINGS_CHARS", 10)
+    path = tmp_path / "settings.json"
+    path.write_bytes(RAW)
+    open_and_wait(pane, str(path))
+    loaded = pane._session.loaded
+    assert loaded is not None
+    # Shown first (with Python's spelling, for a moment), then searched on the worker.
+    qtbot.waitUntil(lambda: _value(pane, "ratio") == "1.50", timeout=10000)
+    assert _value(pane, "huge") == "1e999"
+    loaded = pane._session.loaded
+    assert loaded is not None
+    assert dict(loaded.number_spellings or ())[("big",)] == "1E22"
