@@ -3,9 +3,9 @@ else a message in the window's status bar. Clicking a notification selects its s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import cast
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QSystemTrayIcon
 
@@ -17,16 +17,20 @@ NOTIFICATION_MS = 10_000
 
 
 class AlertPresenter(QObject):
-    """Presents ``alerts``' notifications for ``window``; owns the switch for the folder
-    (:attr:`toggle_action`, for the View menu)."""
+    """Presents ``alerts``' notifications for ``window`` (its parent); owns the switch for the
+    folder (:attr:`toggle_action`, for the View menu).
 
-    def __init__(
-        self, alerts: LockAlerts, window: QMainWindow, select_store: Callable[[str], object]
-    ) -> None:
+    It keeps no Python reference to the window (a bound method is one): the window keeps this
+    child alive, so one back would make a reference cycle, and a window in a cycle is not
+    destroyed when it is let go but by the garbage collector, later, tearing its widgets'
+    wrappers down in no particular order -- which crashed in ``gc.collect()``."""
+
+    #: (store: str) a notification about ``store`` was clicked: the window selects it
+    store_activated = Signal(str)
+
+    def __init__(self, alerts: LockAlerts, window: QMainWindow) -> None:
         super().__init__(window)
         self._alerts = alerts
-        self._window = window
-        self._select_store = select_store
         self._store = ""
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
@@ -45,6 +49,9 @@ class AlertPresenter(QObject):
         alerts.enabled_changed.connect(self._on_alerts_enabled_changed)
         alerts.notification_ready.connect(self._on_alerts_notification_ready)
 
+    def _window(self) -> QMainWindow:
+        return cast(QMainWindow, self.parent())
+
     @property
     def last_store(self) -> str:
         """The store of the last notification shown ("" before the first)."""
@@ -53,10 +60,11 @@ class AlertPresenter(QObject):
     def activate_last(self) -> None:
         """What a click on the last notification does: select its store, show the window."""
         if self._store:
-            self._select_store(self._store)
-        self._window.showNormal()
-        self._window.raise_()
-        self._window.activateWindow()
+            self.store_activated.emit(self._store)
+        window = self._window()
+        window.showNormal()
+        window.raise_()
+        window.activateWindow()
 
     @Slot(bool)
     def _on_toggle_action_toggled(self, checked: bool) -> None:
@@ -78,7 +86,7 @@ class AlertPresenter(QObject):
             )
             return
         first_line = message.splitlines()[0] if message else title
-        self._window.statusBar().showMessage(f"{title}: {first_line}", NOTIFICATION_MS)
+        self._window().statusBar().showMessage(f"{title}: {first_line}", NOTIFICATION_MS)
 
     @Slot()
     def _on_tray_message_clicked(self) -> None:

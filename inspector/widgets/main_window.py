@@ -92,6 +92,8 @@ class MainWindow(WindowCommands, WindowStoreList):
         self.setWindowTitle(self.tr("Lock Inspector"))
         self.setWindowIcon(icon("app"))
         self._build_central()
+        self.alert_presenter = AlertPresenter(self.services.lock_alerts, self)
+        self.alert_presenter.store_activated.connect(self.select_store)
         self._listed = False  # the folder shown has been listed once
         self._update_empty_text()
         self._build_actions()
@@ -156,7 +158,6 @@ class MainWindow(WindowCommands, WindowStoreList):
         self.lock_events_dock.hide()
         self.lock_events_dock.store_requested.connect(self.select_store)
         self.lock_events_dock.status_message.connect(self._on_status_message)
-        self.alert_presenter = AlertPresenter(self.services.lock_alerts, self, self.select_store)
         self.services.lock_events.status_message.connect(self._on_status_message)
         self.figures_line = StoreFiguresLine(self.services.lock_events)
         self.document_pane.header.add_line_widget(self.figures_line)
