@@ -10,6 +10,7 @@ end; SIGKILL, a separate and explicit step, ends it whatever it does.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 import psutil
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
-from lockcore import lock_path_for
+from lockcore import LockState, inspect_lock, lock_path_for
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ class Opener:
     parent_name: str
     #: which of the store's files it has open (its data file, its lock file)
     files: tuple[str, ...]
+    #: the lock file names it as the lock's live holder (on this host)
+    holds_lock: bool = False
 
 
 class ProcessChangedError(ProcessLookupError):
@@ -49,7 +52,9 @@ class ProcessChangedError(ProcessLookupError):
         self.pid = pid
 
 
-def describe(process: psutil.Process, files: tuple[str, ...] = ()) -> Opener:
+def describe(
+    process: psutil.Process, files: tuple[str, ...] = (), *, holds_lock: bool = False
+) -> Opener:
     """What is shown of ``process`` (psutil errors pass through)."""
     with process.oneshot():
         parent_pid = process.ppid() or None
@@ -67,11 +72,15 @@ def describe(process: psutil.Process, files: tuple[str, ...] = ()) -> Opener:
             parent_pid=parent_pid,
             parent_name=parent_name,
             files=files,
+            holds_lock=holds_lock,
         )
 
 
 def find_openers(store: str) -> list[Opener]:
-    """The processes that have ``store``'s data or lock file open now, by PID."""
+    """The processes that have ``store``'s data or lock file open now, by PID, and the lock's
+    live holder on this host (marked :attr:`Opener.holds_lock`) even when it keeps no file
+    open: a legacy writer closes its lock file once it has written its PID into it."""
+    holder = _live_local_holder(store)
     wanted = {os.path.realpath(path) for path in (store, lock_path_for(store))}
     found: list[Opener] = []
     for process in psutil.process_iter():
@@ -80,10 +89,22 @@ def find_openers(store: str) -> list[Opener]:
                 sorted({f.path for f in process.open_files() if os.path.realpath(f.path) in wanted})
             )
             if files:
-                found.append(describe(process, files))
+                found.append(describe(process, files, holds_lock=process.pid == holder))
         except psutil.Error:  # gone meanwhile, or not ours to look into
             continue
+    if holder is not None and all(opener.pid != holder for opener in found):
+        with contextlib.suppress(psutil.Error):  # it let go meanwhile
+            found.append(describe(psutil.Process(holder), holds_lock=True))
     return sorted(found, key=lambda opener: opener.pid)
+
+
+def _live_local_holder(store: str) -> int | None:
+    """The PID of the process that holds ``store``'s lock, when it runs on this host."""
+    try:
+        info = inspect_lock(store)
+    except (OSError, ValueError):
+        return None
+    return info.pid if info.state is LockState.HELD_ALIVE else None
 
 
 def holder_details(pid: int) -> Opener | None:

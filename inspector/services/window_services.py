@@ -15,6 +15,7 @@ from inspector.services.lock_actions import LockActions
 from inspector.services.lock_alerts import LockAlerts
 from inspector.services.lock_events import LockEventService
 from inspector.services.store_directory import StoreDirectory
+from inspector.services.store_openers import StoreOpeners
 from inspector.services.watcher import ObserverFactory, default_observer_factory
 from inspector.settings import EVENT_HISTORY, AppSettings
 from lockcore import LockInfo, legacy_temp_path_for
@@ -43,6 +44,7 @@ class WindowServices(QObject):
             ),
         )
         self.lock_alerts = LockAlerts(self.lock_events, self.settings, self)
+        self.store_openers = StoreOpeners(self)
         self.lock_actions = LockActions(self, break_notes=self.lock_events)
         self.documents = DocumentService(self)
         self.lock_actions.break_finished.connect(self._on_break_finished)

@@ -180,6 +180,15 @@ class LockEventsDock(QDockWidget):
         if self.openers_page is not None:
             self.openers_page.set_store(store)
 
+    def show_openers(self) -> None:
+        """Show the Open By tab and look who has the selected store open now."""
+        if self.openers_page is None:
+            return
+        self.show()
+        self.raise_()
+        self.tabs.setCurrentWidget(self.openers_page)
+        self.openers_page.look()
+
     def _apply_filter(self) -> None:
         only = self.selected_only_box.isChecked()
         self.model.set_store_filter(self._selected_store if only else None)

@@ -153,7 +153,9 @@ class MainWindow(WindowCommands, WindowStoreList):
         self.splitter.setStretchFactor(1, 2)
         self.setCentralWidget(self.splitter)
 
-        self.lock_events_dock = LockEventsDock(self.services.lock_events, self)
+        self.lock_events_dock = LockEventsDock(
+            self.services.lock_events, self, openers=self.services.store_openers
+        )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.lock_events_dock)
         self.lock_events_dock.hide()
         self.lock_events_dock.store_requested.connect(self.select_store)

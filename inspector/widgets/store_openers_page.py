@@ -28,6 +28,16 @@ def _process_text(opener: Opener) -> str:
     return printable_path(f"{opener.name} (PID {opener.pid})")
 
 
+def _started_text(opener: Opener) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(opener.started))
+
+
+def _parent_text(opener: Opener) -> str:
+    if not opener.parent_pid:
+        return ""
+    return printable_path(f"{opener.parent_name} (PID {opener.parent_pid})")
+
+
 class StoreOpenersPage(QWidget):
     """Lists the processes with the selected store's data or lock file open (on demand)."""
 
@@ -103,15 +113,16 @@ class StoreOpenersPage(QWidget):
         self._shown = openers
         self.table.setRowCount(len(openers))
         for row, opener in enumerate(openers):
-            started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(opener.started))
-            parent = (
-                printable_path(f"{opener.parent_name} (PID {opener.parent_pid})")
-                if opener.parent_pid
-                else ""
-            )
             files = ", ".join(printable_name(path) for path in opener.files)
+            if opener.holds_lock:
+                files = (
+                    self.tr("{files}; holds the lock").format(files=files)
+                    if files
+                    else self.tr("holds the lock")
+                )
             command = printable_path(shlex.join(opener.cmdline))
-            for column, text in enumerate((_process_text(opener), started, parent, files, command)):
+            texts = (_process_text(opener), _started_text(opener), _parent_text(opener))
+            for column, text in enumerate((*texts, files, command)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(row, column, item)
@@ -161,7 +172,13 @@ class StoreOpenersPage(QWidget):
             confirm = box.addButton(self.tr("Send SIGTERM"), QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setInformativeText(printable_path(shlex.join(opener.cmdline)))
+        box.setInformativeText(
+            self.tr("Command line: {command}\nStarted: {started}\nParent: {parent}").format(
+                command=printable_path(shlex.join(opener.cmdline)),
+                started=_started_text(opener),
+                parent=_parent_text(opener) or self.tr("none"),
+            )
+        )
 
         def answered() -> None:
             if box.clickedButton() is confirm:

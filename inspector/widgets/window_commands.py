@@ -123,6 +123,13 @@ class WindowCommands(WindowState):
             self.tr("Copy the selected store's full path"),
         )
         self.table.addAction(self.copy_path_action)
+        self.show_openers_action = self._action(
+            self.tr("Show &Who Has It Open"),
+            self._on_show_openers_action_triggered,
+            QKeySequence("Ctrl+Shift+O"),
+            self.tr("List the processes that have the selected store's file or lock file open"),
+        )
+        self.table.addAction(self.show_openers_action)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
         self.refresh_action = self._action(
@@ -197,6 +204,7 @@ class WindowCommands(WindowState):
         view_menu.addAction(self.find_action)
         view_menu.addSeparator()
         view_menu.addAction(self.lock_events_dock.toggleViewAction())
+        view_menu.addAction(self.show_openers_action)
         view_menu.addAction(self.history_dock.toggleViewAction())
         view_menu.addAction(self.alert_presenter.toggle_action)
 
@@ -306,6 +314,11 @@ class WindowCommands(WindowState):
         if entry is not None:
             QApplication.clipboard().setText(printable_path(entry.path))
             self._show_message(self.tr("Copied {path}").format(path=printable_path(entry.path)))
+
+    @Slot()
+    def _on_show_openers_action_triggered(self) -> None:
+        if self.selected_entry() is not None:
+            self.lock_events_dock.show_openers()
 
     @Slot()
     def _on_break_lock_action_triggered(self) -> None:

@@ -96,6 +96,7 @@ class WindowState(QMainWindow):
     break_lock_action: QAction
     recover_action: QAction
     copy_path_action: QAction
+    show_openers_action: QAction
     refresh_action: QAction
     subfolders_action: QAction
     find_action: QAction
@@ -148,6 +149,7 @@ class WindowState(QMainWindow):
         writable = not read_only
         self.break_lock_action.setEnabled(writable and entry is not None and entry.is_locked)
         self.copy_path_action.setEnabled(entry is not None)
+        self.show_openers_action.setEnabled(entry is not None)
         self.recover_action.setEnabled(
             writable and entry is not None and entry.health is StoreHealth.RECOVERABLE
         )

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from inspector.services.store_openers import (
     Opener,
@@ -142,3 +143,87 @@ def test_the_page_lists_openers_and_ends_one_in_two_explicit_steps(
     assert child.wait(10) == -9
     qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=DEADLINE_MS)
     assert page.status.text() == "No process has it open."
+
+
+@pytest.fixture
+def legacy_holder() -> Iterator[Any]:
+    """Start the demo's legacy writer: it writes its PID into the lock file and closes it."""
+    children: list[subprocess.Popen[str]] = []
+
+    def start(store: Path) -> subprocess.Popen[str]:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "inspector.demo.writer", "legacy", str(store)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        children.append(child)
+        assert child.stdout is not None
+        assert child.stdout.readline() == "held\n"
+        return child
+
+    yield start
+    for child in children:
+        if child.poll() is None:
+            child.kill()
+        child.wait(10)
+        if child.stdout is not None:
+            child.stdout.close()
+
+
+def test_a_lock_holder_with_no_file_open_is_listed_as_the_holder(
+    tmp_path: Path, legacy_holder: Any, lock_holder: Any
+) -> None:
+    legacy_store = tmp_path / "legacy.json"
+    legacy_store.write_text("{}")
+    legacy = legacy_holder(legacy_store)
+    (opener,) = find_openers(str(legacy_store))
+    assert (opener.pid, opener.files, opener.holds_lock) == (legacy.pid, (), True)
+    assert "inspector.demo.writer" in opener.cmdline
+    # lockcore's holder keeps its lock file open: listed once, with the file, as the holder.
+    store = tmp_path / "settings.json"
+    store.write_text("{}")
+    holder = lock_holder(str(store))
+    (opener,) = find_openers(str(store))
+    assert (opener.pid, opener.files, opener.holds_lock) == (
+        holder.pid,
+        (str(store) + ".lock",),
+        True,
+    )
+
+
+def test_the_window_shows_who_has_the_selected_store_open(
+    qtbot: Any, main_window: Any, store_folder: str, keeper: Any, lock_holder: Any
+) -> None:
+    window = main_window
+    store = Path(store_folder) / "settings.json"
+    reader = keeper(store)  # only the data file open
+    holder = lock_holder(str(store))
+    action = window.show_openers_action
+    assert action.shortcut().toString() == "Ctrl+Shift+O"
+    view_menu = window.menuBar().actions()[2].menu()
+    assert action in view_menu.actions()
+    assert action in window.table.actions()  # the table's context menu
+    assert not action.isEnabled()  # no store selected
+    assert window.select_store(str(store))
+    assert action.isEnabled()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=DEADLINE_MS)
+    window.table.setFocus()
+    page = window.lock_events_dock.openers_page
+    with qtbot.waitSignal(window.services.store_openers.openers_found, timeout=DEADLINE_MS):
+        qtbot.keyClick(
+            window.table,
+            Qt.Key.Key_O,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
+    assert window.lock_events_dock.isVisible()
+    assert window.lock_events_dock.tabs.currentWidget() is page
+    files_by_pid = {
+        opener.pid: page.table.item(row, 3).text() for row, opener in enumerate(page._shown)
+    }
+    assert files_by_pid == {
+        reader.pid: "settings.json",
+        holder.pid: "settings.json.lock; holds the lock",
+    }
+    for row, opener in enumerate(page._shown):
+        assert f"(PID {opener.pid})" in page.table.item(row, 0).text()

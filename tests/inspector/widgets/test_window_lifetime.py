@@ -42,6 +42,10 @@ _DESTROY_WITHOUT_CLOSING = textwrap.dedent(
     print("running:", " ".join(sorted(thread_names())), flush=True)
     stream = window.services.lock_events.process_id
     print("stream:", "running" if child_runs(stream) else "not running", flush=True)
+    if how == "dropped while looking":  # a store open, Open By looking on its thread
+        import os
+        window.select_store(os.path.join(folder, "settings.json"))
+        window.show_openers_action.trigger()
     if how == "deleteLater":
         window.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
@@ -64,7 +68,7 @@ _DESTROY_WITHOUT_CLOSING = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("how", ["deleteLater", "dropped"])
+@pytest.mark.parametrize("how", ["deleteLater", "dropped", "dropped while looking"])
 def test_a_window_destroyed_without_closing_stops_its_threads(
     tmp_path: Path, store_folder: str, how: str, app_script
 ) -> None:
