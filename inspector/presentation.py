@@ -163,11 +163,15 @@ def process_label(info: LockInfo) -> str:
     return info.process_name or "?"
 
 
-def lock_tooltip(entry: StoreEntry) -> str | None:
-    """Why the lock is in its state, or why it could not be inspected."""
+def lock_tooltip(entry: StoreEntry) -> str:
+    """The lock's word whole (the column may elide it), then why the lock is in its state, or
+    why it could not be inspected."""
     if entry.lock is None:
-        return entry.lock_error or translated(_NO_LOCK_FILE)
-    return entry.lock.reason or None
+        reason = entry.lock_error or translated(_NO_LOCK_FILE)
+    else:
+        reason = entry.lock.reason
+    word = lock_word(entry)
+    return f"{word}\n{reason}" if reason else word
 
 
 def process_tooltip(info: LockInfo) -> str | None:

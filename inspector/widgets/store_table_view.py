@@ -18,14 +18,14 @@ from inspector.models.store_table import StoreTableModel
 from inspector.presentation import LOCK_WORDS, translated
 
 _COLUMN_WIDTHS = {
-    Column.FILE: 140,
+    Column.FILE: 130,
     Column.LOCK: 150,
     Column.PID: 52,
-    Column.PROCESS: 104,
+    Column.PROCESS: 96,
     Column.AGE: 62,
     Column.SIZE: 70,
     Column.MODIFIED: 72,
-    Column.HEALTH: 186,
+    Column.HEALTH: 160,
     Column.HOLDS_PER_MINUTE: 72,
     Column.HOLD_P50: 72,
     Column.HOLD_P99: 72,
@@ -33,6 +33,11 @@ _COLUMN_WIDTHS = {
     Column.LAST_HOLDER: 140,
     Column.LONGEST_WAIT: 100,
 }
+
+#: The columns shown at first fit in this many pixels together: the table's width in a
+#: 1,320 px window with the document pane open (its 860 px less margins, frame and scroll
+#: bar). A longer word than fits is elided; its tooltip has it whole.
+DEFAULT_COLUMNS_WIDTH = 840
 
 
 class StoreTableView(QTableView):
@@ -104,7 +109,9 @@ class StoreTableView(QTableView):
 
     def lock_column_width(self) -> int:
         """Wide enough for the longest lock word in this font and language ("other host —
-        unverifiable" was cut to "other host — unverif…"), its icon and the cell's margins."""
+        unverifiable" was cut to "other host — unverif…"), its icon and the cell's margins --
+        as long as the columns shown at first still fit in :data:`DEFAULT_COLUMNS_WIDTH` (a
+        wider Lock column pushed Health off the table's right edge)."""
         metrics = self.fontMetrics()
         longest = max(
             metrics.horizontalAdvance(translated(word)) for word, _ in LOCK_WORDS.values()
@@ -114,7 +121,13 @@ class StoreTableView(QTableView):
             + 4 * self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin)
             + 16
         )
-        return max(_COLUMN_WIDTHS[Column.LOCK], longest + icon_and_margins)
+        others = sum(
+            width
+            for column, width in _COLUMN_WIDTHS.items()
+            if column != Column.LOCK and column not in FIGURE_COLUMNS
+        )
+        room = DEFAULT_COLUMNS_WIDTH - others
+        return max(_COLUMN_WIDTHS[Column.LOCK], min(room, longest + icon_and_margins))
 
     def column_menu(self) -> QMenu:
         """The header's context menu: a checkable entry per column that may be hidden."""

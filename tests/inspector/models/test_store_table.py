@@ -279,7 +279,10 @@ def test_every_lock_state_has_a_word_and_an_icon(qapp, qtmodeltester, directory,
     directory.initial = [make_entry("x.json", state)]
     model = StoreTableModel(directory)
     qtmodeltester.check(model)
-    assert cell(model, 0, Column.LOCK)
+    word = cell(model, 0, Column.LOCK)
+    assert word
+    # A narrow column elides the word: its tooltip has it whole.
+    assert cell(model, 0, Column.LOCK, Qt.ItemDataRole.ToolTipRole).split("\n")[0] == word
     assert not cell(model, 0, Column.LOCK, Qt.ItemDataRole.DecorationRole).isNull()
 
 
@@ -287,7 +290,8 @@ def test_uninspectable_lock_is_shown_as_unknown(qapp, directory):
     directory.initial = [make_entry("x.json", lock=None, lock_error="Cannot read the lock: EIO.")]
     model = StoreTableModel(directory)
     assert cell(model, 0, Column.LOCK) == "unknown"
-    assert cell(model, 0, Column.LOCK, Qt.ItemDataRole.ToolTipRole) == "Cannot read the lock: EIO."
+    tooltip = "unknown\nCannot read the lock: EIO."
+    assert cell(model, 0, Column.LOCK, Qt.ItemDataRole.ToolTipRole) == tooltip
     assert cell(model, 0, Column.PID) == ""
 
 
