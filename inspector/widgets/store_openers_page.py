@@ -72,6 +72,7 @@ class StoreOpenersPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)  # one line a process; the tooltip has a cell whole
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         row = QHBoxLayout()
@@ -126,6 +127,8 @@ class StoreOpenersPage(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(row, column, item)
+        for column in range(self.table.columnCount() - 1):  # the command line takes the rest
+            self.table.resizeColumnToContents(column)
         self._update_buttons()
 
     @Slot()
@@ -195,6 +198,8 @@ class StoreOpenersPage(QWidget):
         self._show(openers)
         if error:
             self.status.setText(self.tr("Could not look: {reason}").format(reason=error))
+        elif len(openers) == 1:
+            self.status.setText(self.tr("1 process"))
         elif openers:
             self.status.setText(self.tr("{count} processes").format(count=len(openers)))
         else:

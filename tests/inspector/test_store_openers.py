@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -125,6 +128,7 @@ def test_the_page_lists_openers_and_ends_one_in_two_explicit_steps(
     with qtbot.waitSignal(page.openers.openers_found, timeout=DEADLINE_MS):
         page.look()
     assert page.table.rowCount() == 1
+    assert page.status.text() == "1 process"
     assert f"PID {child.pid}" in page.table.item(0, 0).text()
     assert "jobs.json" in page.table.item(0, 3).text()
     page.table.selectRow(0)
@@ -132,6 +136,15 @@ def test_the_page_lists_openers_and_ends_one_in_two_explicit_steps(
     # Cancelled: nothing is sent.
     page.terminate_button.click()
     assert page.confirmation is not None
+    # It says who: the PID, and then the command line, start time and parent.
+    assert f"(PID {child.pid})" in page.confirmation.text()
+    who = page.confirmation.informativeText()
+    assert "jobs.json" in who  # the command line
+    started = time.strftime(
+        "%Y-%m-%d %H:%M:%S", time.localtime(psutil.Process(child.pid).create_time())
+    )
+    assert f"Started: {started}" in who
+    assert f"(PID {os.getpid()})" in who  # its parent: this test
     page.confirmation.button(QMessageBox.StandardButton.Cancel).click()
     assert child.poll() is None
     _confirm(qtbot, page, expected_button="Send SIGTERM")
