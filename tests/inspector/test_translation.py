@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTranslator
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLabel
 
 from inspector.app import create_main_window
+from inspector.document import DocumentPane
 from inspector.document.pane.header import _KIND_WORDS
 from inspector.document.results import DocumentKind
 from inspector.document.save_service import DocumentService
@@ -224,6 +225,33 @@ def test_a_failed_save_and_a_wait_for_the_lock_are_reported_translated(
     finally:
         qapp.removeTranslator(translator)
         service.shutdown()
+
+
+def test_closing_while_saving_is_refused_in_translated_words(
+    qtbot, qapp, store_folder, lock_holder
+):
+    path = os.path.join(store_folder, "settings.json")
+    translator = PseudoTranslator()
+    qapp.installTranslator(translator)
+    pane = DocumentPane()
+    qtbot.addWidget(pane)
+    try:
+        with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+            pane.open_store(path)
+        lock_holder(path)  # the save waits for the lock
+        pane.add_action.trigger()  # an edit to save
+        assert pane.save()
+        assert pane.is_saving
+        messages: list[str] = []
+        pane.status_message.connect(messages.append)
+        assert not pane.can_close()
+        assert messages
+        assert _untranslated(messages) == []
+        with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+            pane.cancel_save()
+    finally:
+        pane.shutdown()
+        qapp.removeTranslator(translator)
 
 
 def test_a_non_utf8_files_note_is_translated(qtbot, qapp, store_folder):
