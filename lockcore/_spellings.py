@@ -7,11 +7,12 @@ text of every number it does not change; an editor that shows ``1.5`` for a file
 shows something the file does not hold. This finds those numbers and their place.
 
 How, cheaply: a regular expression (one C pass over the text) finds the few places that can be
-such a spelling (an exponent, a fraction ending in 0, ``-0``, ``0.0000…``, a run of 17 or more
-digits); only those are looked at, by walking down from the top to the value that holds each
-(the containers on the way are scanned member by member, as a format-keeping edit does, and
-each once). A text without any costs the one pass. A place inside a string, a key, or an
-earlier occurrence of a repeated key is not a number of the document and is left out.
+such a spelling (an exponent, a fraction ending in 0, ``-0``, ``0.0000…``, 16 or more
+digits), a piece of text at a time; only those are looked at, by walking down from the top to
+the value that holds each (the containers on the way are scanned member by member, as a
+format-keeping edit does, and each once). A text without any costs the one pass. A place
+inside a string, a key, or an earlier occurrence of a repeated key is not a number of the
+document and is left out.
 """
 
 from __future__ import annotations
@@ -24,14 +25,25 @@ from collections.abc import Iterator
 
 from lockcore._jsonedit import _BIG, _SCAN, BOM, _Container, _Editor
 
-#: Where a number Python could write otherwise begins or continues: a fraction, an exponent,
-#: or a minus zero (an integer is written as spelt, but -0 as 0). A pattern anchored on a
-#: literal character: the C search skips everything else fast.
-_CANDIDATE = re.compile(r"\.\d|[eE][-+]?\d|-0(?![\d.eE])")
+#: Where a number Python could write otherwise is (a superset: each is checked). repr() writes
+#: the shortest text that reads back the same double: without an exponent from 1e-4 up to 1e16,
+#: without trailing zeros; json writes -0 as 0. So a number is written otherwise only with an
+#: exponent, a fraction ending in 0 (but X.0), 16 or more digits, a value under 1e-4 (0.0000…),
+#: or as -0. Anchored on literal characters ("." mostly): the C search skips the rest fast, and
+#: the canonical fractions most data holds ("12.5") are never looked at in Python.
+_SIXTEEN_DIGITS = "|".join(rf"(?<=\d{{{k}}}\.)\d{{{16 - k}}}" for k in range(1, 16))
+#: One pattern per first character, each beginning with that literal character: the C search
+#: then skips to it fast (an alternation of several would test every character of the text).
+_CANDIDATES = (
+    re.compile(rf"\.(?:\d+0(?!\d)|\d{{16}}|(?<=\d{{16}}\.)|{_SIXTEEN_DIGITS}|(?<=(?<!\d)0\.)0000)"),
+    re.compile(r"e[-+]?\d"),
+    re.compile(r"E[-+]?\d"),
+    re.compile(r"-0(?![\d.eE])"),
+)
 _TOKEN = re.compile(r"[-+.\deE]*")
 _NUMBER_CHARS = frozenset("-+.0123456789eE")
 _PIECE = 1024 * 1024
-_OVERLAP = 4  # longer than any candidate ("e+1")
+_OVERLAP = 32  # longer than any candidate with what it looks behind at (17 digits and a ".")
 MAX_SPELLINGS = 100_000
 """At most this many places are reported (an editor shows far fewer at a time)."""
 
@@ -53,8 +65,8 @@ def number_spellings(original: bytes | str) -> dict[tuple[str | int, ...], str]:
     found: dict[tuple[str | int, ...], str] = {}
     last_token = -1
     try:
-        for match in _candidates(text):
-            start = match.start()
+        for candidate in _candidates(text):
+            start = candidate
             while start > 0 and text[start - 1] in _NUMBER_CHARS:
                 start -= 1
             if start <= last_token:
@@ -72,15 +84,20 @@ def number_spellings(original: bytes | str) -> dict[tuple[str | int, ...], str]:
     return found
 
 
-def _candidates(text: str) -> Iterator[re.Match[str]]:
-    """The candidates' matches in order, searched a piece at a time: one C search over a big
-    text would hold the GIL throughout (an application's GUI thread waits for it). Pieces
-    overlap by a few characters so that no candidate is cut in two (one found twice is
-    skipped by its caller)."""
+def _candidates(text: str) -> Iterator[int]:
+    """Where the candidates' matches begin, in order, searched a piece at a time: one C search
+    over a big text would hold the GIL throughout (an application's GUI thread waits for it).
+    Pieces overlap by a few characters so that no candidate is cut in two (one found twice is
+    skipped by the caller)."""
     for position in range(0, len(text), _PIECE):
         if position:
             time.sleep(0)  # hand the GIL over for sure
-        yield from _CANDIDATE.finditer(text, max(position - _OVERLAP, 0), position + _PIECE)
+        first, end = max(position - _OVERLAP, 0), position + _PIECE
+        starts = [
+            match.start() for pattern in _CANDIDATES for match in pattern.finditer(text, first, end)
+        ]
+        starts.sort()
+        yield from starts
 
 
 def _respelt(spelling: str) -> bool:

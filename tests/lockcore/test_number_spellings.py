@@ -43,7 +43,9 @@ def _spelt_number(draw: Any) -> tuple[str, Any]:
     """A number's text, in one of the spellings hand-written files have."""
     mantissa = draw(st.integers(-(10**6), 10**6))
     zeros = "0" * draw(st.integers(0, 2))
-    form = draw(st.sampled_from(["int", "fraction", "exponent", "minus zero", "long"]))
+    form = draw(
+        st.sampled_from(["int", "fraction", "exponent", "minus zero", "long", "digits", "tiny"])
+    )
     if form == "int":
         text = str(mantissa)
     elif form == "fraction":
@@ -54,8 +56,14 @@ def _spelt_number(draw: Any) -> tuple[str, Any]:
         )
     elif form == "minus zero":
         text = draw(st.sampled_from(["-0", "-0.0", "0", "-0.00"]))
-    else:
+    elif form == "long":
         text = f"{mantissa}.{draw(st.integers(10**15, 10**17))}"
+    elif form == "digits":  # 14 to 18 digits around the point, wherever it is
+        digits = str(draw(st.integers(10**13, 10**18 - 1)))
+        point = draw(st.integers(1, len(digits) - 1))
+        text = f"{digits[:point]}.{digits[point:]}"
+    else:  # around 1e-4, where repr() turns to an exponent
+        text = f"0.{'0' * draw(st.integers(2, 5))}{draw(st.integers(1, 999))}"
     return text, json.loads(text)
 
 
