@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from inspector.display import describe_holder
+from inspector.document import nodes
 from inspector.document.conversion import NotConvertibleError, convert_to_utf8
 from inspector.document.loader import load_document
 from inspector.document.nodes import (
@@ -133,6 +134,17 @@ def test_save_errors_in_plain_words(error: BaseException, words: str) -> None:
     assert words in message
     assert message.endswith(".") or "Reload" in message
     assert "Nothing was written" in message
+
+
+def test_json_equal_takes_one_object_as_equal_without_serialising_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # After a merged save the model compares the merge with the document it shows: members
+    # the merge shares with it are one object, not serialised twice (seconds at 50 MB).
+    shared = [{"id": i, "tags": ["a", "b"]} for i in range(100)]
+    monkeypatch.setattr(nodes, "marshal", None)  # any serialising would fail
+    assert json_equal({"users": shared, "n": 1}, {"users": shared, "n": 1})
+    assert json_equal(shared, shared)
 
 
 def test_json_equal_respects_types() -> None:
