@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import os
+import sys
 import time
 from collections.abc import Callable
 from typing import Any, Final
@@ -114,6 +115,8 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
         if not result.clean or len(standing) < len(result.resolved):
             raise _ConflictFoundError(theirs, tuple(result.found), standing)
         merged = True
+        if result.merged is not theirs:
+            unused.append(theirs)  # what the merge shares with it stays whole
         return result.merged
 
     on_disk: list[bytes] = []  # what lockcore wrote (or left, when nothing changed)
@@ -265,23 +268,34 @@ def _same_version(a: Any, b: Any) -> bool:
 
 
 def release_gradually(document: Any) -> None:
-    """Free a document no one else refers to a piece at a time: freeing a 50 MB document in one
-    go is a single C call of a third of a second, during which no other thread runs. Anything
-    but a dict or a list (NO_DOCUMENT, a scalar) is left to the caller's reference."""
+    """Free a document a piece at a time: freeing a 50 MB document in one go is a single C call
+    of a third of a second, during which no other thread runs. ``document`` itself is emptied
+    (no one else may use it); a member that something else refers to too (a merge shares
+    members of "theirs") is let go of, and left whole. Anything but a dict or a list
+    (NO_DOCUMENT, a scalar) is left to the caller's reference."""
     stack = [document] if isinstance(document, dict | list) else []
     freed = 0
     while stack:
         container = stack.pop()
-        members = container.popitem if isinstance(container, dict) else container.pop
         while container:
-            member = members()
-            value = member[1] if isinstance(container, dict) else member
-            if isinstance(value, dict | list) and len(value) > _RELEASE_WHOLE:
+            if isinstance(container, dict):
+                _, value = container.popitem()
+            else:
+                value = container.pop()
+            # Only ``value`` and getrefcount's argument refer to it: no one else has it.
+            if (
+                isinstance(value, dict | list)
+                and len(value) > _RELEASE_WHOLE
+                and sys.getrefcount(value) == _OWN_REFERENCES
+            ):
                 stack.append(value)  # its members are freed one by one too
-            del member, value
+            del value
             freed += 1
             if freed % _RELEASE_WHOLE == 0:
                 time.sleep(0)  # hand the GIL over for sure
+
+
+_OWN_REFERENCES: Final = 2
 
 
 _RELEASE_WHOLE: Final = 256

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from typing import Any
+from typing import Any, SupportsIndex
 
 from _documents import edit_value, read_bytes
 from hypothesis import given, settings
@@ -44,12 +44,29 @@ def test_a_one_value_save_changes_one_line_and_shows_the_bytes_on_disk(
     assert not pane.is_dirty
 
 
+class _CountedPops(list[Any]):
+    pops = 0
+
+    def pop(self, index: SupportsIndex = -1) -> Any:
+        _CountedPops.pops += 1
+        return super().pop(index)
+
+
 def test_a_document_is_released_a_piece_at_a_time() -> None:
-    big = list(range(1000))
-    document = {"small": {"a": 1}, "big": big, "records": [{"id": i} for i in range(600)]}
+    document = {"small": {"a": 1}, "big": _CountedPops(range(1000)), "records": [{"id": 1}] * 600}
     release_gradually(document)
     assert document == {}
-    assert big == []  # a big member is emptied member by member, not freed in one go
+    assert _CountedPops.pops == 1000  # a big member is emptied member by member, not at once
+
+
+def test_releasing_leaves_what_another_document_shares_whole() -> None:
+    # A merge shares members of "theirs": releasing theirs must not empty them.
+    shared = [{"id": i} for i in range(600)]
+    merged = {"users": shared, "n": 2}
+    theirs = {"users": shared, "n": 1, "other": list(range(1000))}
+    release_gradually(theirs)
+    assert theirs == {}
+    assert merged == {"users": [{"id": i} for i in range(600)], "n": 2}
 
 
 def test_releasing_leaves_what_is_not_a_container_alone() -> None:
