@@ -244,7 +244,9 @@ def test_closing_while_saving_is_refused_in_translated_words(
         assert pane.is_saving
         messages: list[str] = []
         pane.status_message.connect(messages.append)
-        assert not pane.can_close()
+        answers: list[bool] = []
+        pane.close_when_ready(answers.append)
+        assert answers == [False]
         assert messages
         assert _untranslated(messages) == []
         with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):

@@ -73,7 +73,12 @@ class PaneClosing(PaneSaving):
         timer.setSingleShot(True)
         timer.timeout.connect(self._on_close_save_timer_timeout)
         self._close_save_timer = timer
-        if not self.save() or not (self.is_saving or self._review_request):
+        started = self.save()
+        # Under way: saving, or asked first (Review Changes, "save despite schema errors?"),
+        # whose answer ends in the save's signals.
+        if not started or not (
+            self.is_saving or self._review_request or self.schema.question is not None
+        ):
             # It did not start (read-only, invalid raw text, a schema refusal, nothing to
             # save): the document may go only if nothing is left unsaved.
             self._stop_close_save_timer()

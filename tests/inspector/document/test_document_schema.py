@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QMessageBox, QStyleOptionViewItem
 
 from inspector.document import DocumentPane, UnsavedChoice
@@ -377,24 +377,20 @@ def test_new_key_in_the_add_menu_adds_a_key_of_ones_own(
 def test_closing_with_edits_the_schema_rejects_asks_and_follows_the_answer(
     qtbot: Any, pane: DocumentPane, store: str, save_anyway: bool
 ) -> None:
-    # Closing waits for the save in an event loop; the schema's question is answered in it.
+    # Letting the document go waits for the save it starts; the schema's question comes first.
     _invalid_edit(qtbot, pane, store)
-    pane.unsaved_prompt = lambda _pane: UnsavedChoice.SAVE
-    answered: list[bool] = []
-
-    def answer() -> None:  # runs in the wait's event loop, the question open
-        question = _question(pane)
-        answered.append(save_anyway)
-        if save_anyway:
-            qtbot.mouseClick(
-                question.button(QMessageBox.StandardButton.Save), Qt.MouseButton.LeftButton
-            )
-        else:
-            question.reject()  # Cancel, Esc, the close button
-
-    QTimer.singleShot(0, answer)
-    assert pane.can_close() is save_anyway  # a "no" ends the wait: nothing written, kept
-    assert answered == [save_anyway]
+    pane.unsaved_prompt = lambda _pane, choose: choose(UnsavedChoice.SAVE)
+    answers: list[bool] = []
+    pane.close_when_ready(answers.append)
+    question = _question(pane)
+    assert answers == []  # not answered while the question is open
+    if save_anyway:
+        qtbot.mouseClick(
+            question.button(QMessageBox.StandardButton.Save), Qt.MouseButton.LeftButton
+        )
+    else:
+        question.reject()  # Cancel, Esc, the close button
+    qtbot.waitUntil(lambda: answers == [save_anyway], timeout=10000)  # a "no" keeps it
     assert pane.is_dirty is not save_anyway
     with open(store, encoding="utf-8") as handle:
         assert (json.load(handle)["recent"] == ["/c", 7]) is save_anyway
