@@ -10,15 +10,15 @@ No Qt here: :mod:`inspector.document.review_dialog` shows the result.
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass
 from typing import Any, Final
 
 from inspector.display import printable_name
-from inspector.document.merge import three_way_merge
+from inspector.document.merge import Side, three_way_merge
 from inspector.document.nodes import json_equal
+from inspector.document.parsing import parse_text
 from inspector.document.results import NO_DOCUMENT
-from lockcore import FileLockError, json_update_bytes
+from lockcore import FileLockError, classify_json, json_update_bytes
 
 LONG_LINE_CHARS: Final = 10_000
 """Texts with longer lines (compact JSON) are shown as the changed span with some context."""
@@ -68,18 +68,26 @@ def _what_the_save_writes(on_disk: bytes | None, base: Any, edited: Any) -> tupl
     """(the document the save's updater would return, a note), as the save decides it."""
     if on_disk is None:
         return edited, "The file does not exist (any more): saving creates it."
-    try:
-        theirs = json.loads(on_disk.decode("utf-8-sig"))
-    except (ValueError, RecursionError):
+    # Parsed (and decoded) a piece at a time, as a load is: json.loads of a big file is one
+    # C call that holds the GIL, and the GUI thread waits for it.
+    check = classify_json(on_disk, parse=parse_text)
+    if not check.kind.parsed:
         return edited, "The file on disk is not valid JSON: saving replaces it (a copy is kept)."
+    theirs = check.document
     if base is NO_DOCUMENT or json_equal(theirs, base):
         return edited, ""
     result = three_way_merge(base, edited, theirs)
     if not result.clean:
+        # What saving writes if the person keeps their own version of every conflicting entry
+        # (the save asks first): the diff shows their changes, and the note names the entries.
+        mine = {conflict.key: Side.MINE for conflict in result.conflicts}
         count = len(result.conflicts)
-        return NO_DOCUMENT, (
+        shown = ", ".join(conflict.path_text for conflict in result.conflicts[:5])
+        more = f" and {count - 5} more" if count > 5 else ""
+        return three_way_merge(base, edited, theirs, mine).merged, (
             f"The file changed on disk since you opened it, and {count} of your changes "
-            f"conflict{'s' if count == 1 else ''} with that: saving will ask what to keep."
+            f"conflict{'s' if count == 1 else ''} with that ({shown}{more}): saving will ask "
+            "what to keep. Shown: what saving writes if you keep yours."
         )
     return result.merged, "The file changed on disk: your changes are merged onto that."
 

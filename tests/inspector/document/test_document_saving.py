@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from inspector.document import DocumentPane
 from inspector.document.parsing import check_secrets
 from inspector.document.results import NO_DOCUMENT
-from inspector.document.review import CONTEXT_CHARS, SaveReview, text_diff
+from inspector.document.review import CONTEXT_CHARS, SaveReview, review_save, text_diff
 from inspector.document.review_dialog import ReviewDialog
 from inspector.document.save_worker import edit_has_secrets, release_gradually
 from inspector.document.text import decode_utf8_sig
@@ -243,3 +243,25 @@ def test_decoding_a_saved_file_in_pieces_is_decoding_it_at_once(
 ) -> None:
     raw = (b"\xef\xbb\xbf" if bom else b"") + text.encode()
     assert decode_utf8_sig(raw, piece) == text
+
+
+def test_a_review_of_a_conflicting_change_shows_what_keeping_mine_writes(tmp_path: Any) -> None:
+    # The example: I set alice.role; another process set alice.role and bob.role and
+    # added carol. The review names the conflict and diffs what saving with mine writes
+    # (their other changes kept), instead of an empty diff.
+    path = os.path.join(str(tmp_path), "users.json")
+    base = {"alice": {"role": "owner"}, "bob": {"role": "editor"}}
+    theirs = {"alice": {"role": "root"}, "bob": {"role": "viewer2"}, "carol": {"role": "x"}}
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(theirs, handle, indent=2)
+    mine = {"alice": {"role": "guest"}, "bob": {"role": "editor"}}
+    review = review_save(path, base, mine)
+    assert "1 of your changes conflicts" in review.note
+    assert "alice.role" in review.note
+    assert "if you keep yours" in review.note
+    changed = [
+        line
+        for line in review.diff.splitlines()
+        if line[:1] in "+-" and line[:3] not in ("---", "+++")
+    ]
+    assert changed == ['-    "role": "root"', '+    "role": "guest"']
