@@ -8,6 +8,7 @@ watch real processes through ``strace`` and read the real lock files they leave.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from _lockimpls import load_impl
-from _procs import Worker, wait_until_in_syscall
+from _procs import Worker, wait_until, wait_until_in_syscall
 
 from lockcore import _acquire, _holder
 
@@ -132,3 +133,40 @@ def test_a_release_seen_while_judging_is_not_taken_for_a_death(
     assert released.is_set()
     assert orphan.exists(), "a release was taken for a dead holder and its directory swept"
     assert not caplog.records
+
+
+@pytest.mark.slow
+def test_a_legacy_writer_gets_its_turns_between_hammering_lockcore_writers(
+    data_path: Path, workers: StartWorker
+) -> None:
+    # The reviewed module polls an O_EXCL create every 50 ms. Faster lockcore hand-offs leave
+    # it shorter free windows; it must still make progress, within its own timeout, while two
+    # lockcore writers update without a pause.
+    lockcore = load_impl("lockcore")
+    lockcore.locked_write_json(str(data_path), {"count": 0})
+    hammer_seconds = 8.0
+    hammers = [
+        workers(
+            "lockcore", "hammer", data_path, "--duration", str(hammer_seconds), "--timeout", "30"
+        )
+        for _ in range(2)
+    ]
+    legacy = workers(
+        "legacy", "increment", data_path, "--repeat", "5", "--timeout", "10", "--barrier"
+    )
+    for hammer in hammers:
+        hammer.send("go")
+    hammering_since = time.monotonic()
+    wait_until(
+        lambda: lockcore.locked_read_json(str(data_path))["count"] >= 20, 10, "the hammers ran"
+    )
+    legacy.send("go")
+
+    outcome = legacy.expect("done", "error", timeout=30)
+    assert outcome[0] == "done", outcome
+    legacy_ended = float(outcome[3])
+    assert legacy_ended < hammering_since + hammer_seconds, (
+        "legacy only ran once the hammers stopped"
+    )
+    counts = [int(hammer.expect("done", timeout=40)[1]) for hammer in hammers]
+    assert json.loads(data_path.read_text())["count"] == sum(counts) + 5
