@@ -202,31 +202,20 @@ def entry_from_listing(
         lock_stamp = None
     if defer_document and path in listing.has_data:
         if previous is not None and previous.data_stamp is not None:
-            return StoreEntry(
-                path,
-                listing.names[path],
-                lock,
-                lock_error,
-                previous.size,
-                previous.mtime,
-                previous.health,
-                previous.health_detail,
-                leftovers,
-                previous.data_stamp,
-                lock_stamp,
+            return previous.relisted(
+                name=listing.names[path],
+                lock=lock,
+                lock_error=lock_error,
+                leftovers=leftovers,
+                lock_stamp=lock_stamp,
             )
-        return StoreEntry(
+        return StoreEntry.unchecked(
             path,
             listing.names[path],
-            lock,
-            lock_error,
-            None,
-            None,
-            StoreHealth.PENDING,
-            "Not checked yet.",
-            leftovers,
-            None,
-            lock_stamp,
+            lock=lock,
+            lock_error=lock_error,
+            leftovers=leftovers,
+            lock_stamp=lock_stamp,
         )
     return _finish_entry(
         path,
@@ -260,7 +249,7 @@ def entries_from_listing(
         listing.has_lock,
         listing.leftovers,
     )
-    pending, not_checked = StoreHealth.PENDING, "Not checked yet."
+    unchecked = StoreEntry.unchecked
     for path in paths:
         previous = known.get(path)
         if (
@@ -270,12 +259,7 @@ def entries_from_listing(
             and path not in has_lock
             and path not in leftovers
         ):
-            yield (
-                path,
-                StoreEntry(
-                    path, names[path], None, "", None, None, pending, not_checked, (), None, None
-                ),
-            )
+            yield path, unchecked(path, names[path])
             continue
         yield (
             path,
@@ -360,8 +344,15 @@ def _finish_entry(
         if not lock_exists and not leftovers:
             return None
         health, detail = missing_health(path)
-        return StoreEntry(
-            path, name, lock, lock_error, None, None, health, detail, leftovers, None, lock_stamp
+        return StoreEntry.without_document(
+            path,
+            name,
+            lock=lock,
+            lock_error=lock_error,
+            health=health,
+            health_detail=detail,
+            leftovers=leftovers,
+            lock_stamp=lock_stamp,
         )
     except OSError:
         fd = -1  # it exists but cannot be opened (permission): stat it, say why it cannot be read
@@ -370,18 +361,15 @@ def _finish_entry(
     except OSError as exc:
         if fd >= 0:
             os.close(fd)
-        return StoreEntry(
+        return StoreEntry.without_document(
             path,
             name,
-            lock,
-            lock_error,
-            None,
-            None,
-            StoreHealth.UNREADABLE,
-            f"{exc.strerror or exc}.",
-            leftovers,
-            None,
-            lock_stamp,
+            lock=lock,
+            lock_error=lock_error,
+            health=StoreHealth.UNREADABLE,
+            health_detail=f"{exc.strerror or exc}.",
+            leftovers=leftovers,
+            lock_stamp=lock_stamp,
         )
     try:
         stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
@@ -395,18 +383,16 @@ def _finish_entry(
     finally:
         if fd >= 0:
             os.close(fd)
-    return StoreEntry(
+    return StoreEntry.with_document(
         path,
         name,
-        lock,
-        lock_error,
-        st.st_size,
-        st.st_mtime,
-        health,
-        detail,
-        leftovers,
-        stamp,
-        lock_stamp,
+        lock=lock,
+        lock_error=lock_error,
+        st=st,
+        health=health,
+        health_detail=detail,
+        leftovers=leftovers,
+        lock_stamp=lock_stamp,
     )
 
 

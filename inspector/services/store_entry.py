@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import os
 
 from lockcore import (
     LockFormat,
@@ -14,6 +15,9 @@ from lockcore import (
 )
 
 Stamp = tuple[int, int, int]
+
+#: The detail of an entry whose data file was not looked at yet.
+NOT_CHECKED = "Not checked yet."
 
 
 class StoreHealth(enum.Enum):
@@ -54,6 +58,79 @@ class StoreEntry:
     data_stamp: Stamp | None  #: (inode, size, mtime_ns) of the data file
     lock_stamp: Stamp | None = None  #: (inode, size, mtime_ns) of the lock file when it was
     #: inspected: while it stays the same, the lock file's content has not changed
+
+    # One factory per source of an entry, so that no caller lines up eleven arguments by
+    # position: callers name the facts, each factory calls the class positionally once. (A
+    # dataclass called with eleven keywords took five times as long as positionally; the
+    # listing's loop calls ``unchecked(path, name)`` 10,000 times: see
+    # benchmarks/bench_inspector.py --only entries.)
+
+    @classmethod
+    def unchecked(
+        cls,
+        path: str,
+        name: str,
+        *,
+        lock: LockInfo | None = None,
+        lock_error: str = "",
+        leftovers: tuple[str, ...] = (),
+        lock_stamp: Stamp | None = None,
+    ) -> StoreEntry:
+        """A listed store whose data file is not looked at yet (``PENDING``: no size, time or
+        stamp until the document pass). Without the optional facts: a free store with no
+        leftovers, what most of a big folder is."""
+        return cls(path, name, lock, lock_error, None, None, StoreHealth.PENDING, NOT_CHECKED,
+                   leftovers, None, lock_stamp)  # fmt: skip
+
+    def relisted(
+        self,
+        *,
+        name: str,
+        lock: LockInfo | None,
+        lock_error: str,
+        leftovers: tuple[str, ...],
+        lock_stamp: Stamp | None,
+    ) -> StoreEntry:
+        """This store listed again: its lock and files as found now, the document's facts of
+        this entry kept until the document pass looks again."""
+        return StoreEntry(self.path, name, lock, lock_error, self.size, self.mtime, self.health,
+                          self.health_detail, leftovers, self.data_stamp, lock_stamp)  # fmt: skip
+
+    @classmethod
+    def without_document(
+        cls,
+        path: str,
+        name: str,
+        *,
+        lock: LockInfo | None,
+        lock_error: str,
+        health: StoreHealth,
+        health_detail: str,
+        leftovers: tuple[str, ...],
+        lock_stamp: Stamp | None,
+    ) -> StoreEntry:
+        """A store whose data file could not be looked at (missing, unreadable): ``health``
+        says why; no size, time or stamp."""
+        return cls(path, name, lock, lock_error, None, None, health, health_detail, leftovers,
+                   None, lock_stamp)  # fmt: skip
+
+    @classmethod
+    def with_document(
+        cls,
+        path: str,
+        name: str,
+        *,
+        lock: LockInfo | None,
+        lock_error: str,
+        st: os.stat_result,
+        health: StoreHealth,
+        health_detail: str,
+        leftovers: tuple[str, ...],
+        lock_stamp: Stamp | None,
+    ) -> StoreEntry:
+        """A store whose data file was ``stat``-ed (``st``) and judged (``health``)."""
+        return cls(path, name, lock, lock_error, st.st_size, st.st_mtime, health, health_detail,
+                   leftovers, (st.st_ino, st.st_size, st.st_mtime_ns), lock_stamp)  # fmt: skip
 
     @property
     def is_locked(self) -> bool:
