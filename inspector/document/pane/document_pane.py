@@ -92,11 +92,11 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         self.remove_occurrence_prompt: RemoveOccurrencePrompt = lambda pane, what, answer: (
             ask_to_remove_occurrence(pane, pane.file_name, what, answer)
         )
-        self.copy_path_prompt: CopyPathPrompt = lambda pane: ask_for_copy_path(
-            pane, pane.path or ""
+        self.copy_path_prompt: CopyPathPrompt = lambda pane, answer: ask_for_copy_path(
+            pane, pane.path or "", answer
         )
-        self.replace_prompt: ReplacePrompt = lambda pane, path: ask_to_replace(
-            pane, printable_path(path)
+        self.replace_prompt: ReplacePrompt = lambda pane, path, answer: ask_to_replace(
+            pane, printable_path(path), answer
         )
         #: Shows what a save would write; True means save now (replaceable for tests).
         self.review_prompt: ReviewPrompt = ask_to_save_after_review

@@ -54,10 +54,12 @@ ConvertPrompt = Callable[["PaneState", str, str, Callable[[bool], None]], None]
 #: (pane, what would be removed in words, answer): asks whether to remove an occurrence of a
 #: repeated key from the file and calls ``answer(yes)`` once (the default asks window-modally)
 RemoveOccurrencePrompt = Callable[["PaneState", str, Callable[[bool], None]], None]
-#: (pane) -> where to save a copy of its document (None: nowhere)
-CopyPathPrompt = Callable[["PaneState"], str | None]
-#: (pane, path) -> whether the file at ``path`` may be replaced by a copy
-ReplacePrompt = Callable[["PaneState", str], bool]
+#: (pane, answer): asks where to save a copy of its document and calls ``answer(path)`` once,
+#: now or later (None: nowhere; the default asks window-modally)
+CopyPathPrompt = Callable[["PaneState", Callable[[str | None], None]], None]
+#: (pane, path, answer): asks whether the file at ``path`` may be replaced by a copy and calls
+#: ``answer(yes)`` once, now or later (the default asks window-modally)
+ReplacePrompt = Callable[["PaneState", str, Callable[[bool], None]], None]
 
 
 class PaneState(QWidget):

@@ -98,26 +98,41 @@ def ask_to_convert(
     box.open()
 
 
-def ask_for_copy_path(parent: QWidget, start: str) -> str | None:
-    """The default Save a Copy As dialog (tests replace ``pane.copy_path_prompt``): the path
-    chosen, or None. It does not ask about replacing a file: the save asks when it finds one
+def ask_for_copy_path(parent: QWidget, start: str, answer: Callable[[str | None], None]) -> None:
+    """The default Save a Copy As dialog (tests replace ``pane.copy_path_prompt``), window-modal
+    and opened with ``open()`` (no nested event loop); ``answer`` gets the path chosen, or None,
+    once it is closed. It does not ask about replacing a file: the save asks when it finds one
     (:func:`ask_to_replace`), so a file made meanwhile is never replaced unasked."""
-    from PySide6.QtWidgets import QFileDialog  # noqa: PLC0415 - only when asked
+    from PySide6.QtWidgets import QDialog, QFileDialog  # noqa: PLC0415 - only when asked
 
-    path, _filter = QFileDialog.getSaveFileName(
+    dialog = QFileDialog(
         parent,
         QCoreApplication.translate("CopyPathPrompt", "Save a Copy As"),
         start,
         QCoreApplication.translate("CopyPathPrompt", "JSON files (*.json);;All files (*)"),
-        options=QFileDialog.Option.DontConfirmOverwrite,
     )
-    return path or None
+    dialog.setObjectName("copyPathDialog")
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setOption(QFileDialog.Option.DontConfirmOverwrite)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def on_finished(result: int) -> None:
+        chosen = dialog.selectedFiles() if result == QDialog.DialogCode.Accepted else []
+        answer(chosen[0] if chosen and chosen[0] else None)
+
+    dialog.finished.connect(on_finished)
+    dialog.open()
 
 
-def ask_to_replace(parent: QWidget, shown_path: str) -> bool:
+def ask_to_replace(parent: QWidget, shown_path: str, answer: Callable[[bool], None]) -> None:
     """The default question when a copy's path holds a file (tests replace
-    ``pane.replace_prompt``): replace it?"""
+    ``pane.replace_prompt``): replace it? Window-modal and opened with ``open()`` (no nested
+    event loop); ``answer(yes)`` is called once, when it is closed."""
     box = QMessageBox(parent)
+    box.setObjectName("replaceQuestion")
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(QCoreApplication.translate("ReplacePrompt", "Replace file"))
     box.setTextFormat(Qt.TextFormat.PlainText)
@@ -132,11 +147,11 @@ def ask_to_replace(parent: QWidget, shown_path: str) -> bool:
         )
     )
     box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
-    box.button(QMessageBox.StandardButton.Yes).setText(
-        QCoreApplication.translate("ReplacePrompt", "Replace")
-    )
+    replace = box.button(QMessageBox.StandardButton.Yes)
+    replace.setText(QCoreApplication.translate("ReplacePrompt", "Replace"))
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    return box.exec() == QMessageBox.StandardButton.Yes
+    box.finished.connect(lambda _result: answer(box.clickedButton() is replace))
+    box.open()
 
 
 def ask_to_remove_occurrence(

@@ -68,11 +68,17 @@ class PaneSaving(PaneState):
         return False
 
     def save_copy_as(self) -> bool:
-        """Ask for a path, then save the document as edited there (see :meth:`save_copy`)."""
+        """Ask for a path, then save the document as edited there (see :meth:`save_copy`);
+        False when there is nothing to copy. The question does not block: the copy starts when
+        a path is chosen."""
         if not self._can_save_copy():
             return False
-        target = self.copy_path_prompt(self)
-        return bool(target) and self.save_copy(str(target))
+        self.copy_path_prompt(self, self._on_copy_path_chosen)
+        return True
+
+    def _on_copy_path_chosen(self, target: str | None) -> None:
+        if target:
+            self.save_copy(target)
 
     def save_copy(self, target: str, *, overwrite: bool = False) -> bool:
         """Write the document as edited to ``target`` through its lock; this store and its
@@ -116,8 +122,11 @@ class PaneSaving(PaneState):
 
     @Slot(str)
     def _on_copy_target_exists(self, path: str) -> None:
-        if self.replace_prompt(self, path):
-            self.save_copy(path, overwrite=True)
+        def answer(yes: bool) -> None:
+            if yes:
+                self.save_copy(path, overwrite=True)
+
+        self.replace_prompt(self, path, answer)
 
     @Slot(str)
     def _on_place_unwritable(self, path: str) -> None:

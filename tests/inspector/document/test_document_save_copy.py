@@ -34,7 +34,7 @@ def test_a_copy_is_written_elsewhere_and_the_store_keeps_its_edits(
     os.mkdir(os.path.dirname(target))
     open_and_wait(pane, store)
     edit_value(pane, "theme", value="light")
-    pane.copy_path_prompt = lambda _pane: target
+    pane.copy_path_prompt = lambda _pane, answer: answer(target)
 
     with qtbot.waitSignal(pane.session.copy_saved, timeout=10000):
         assert pane.save_copy_as()
@@ -56,9 +56,9 @@ def test_an_existing_file_is_replaced_only_when_the_person_says_so(
     asked: list[str] = []
     answers = [False, True]
 
-    def replace_prompt(_pane: DocumentPane, path: str) -> bool:
+    def replace_prompt(_pane: DocumentPane, path: str, answer: Any) -> None:
         asked.append(path)
-        return answers.pop(0)
+        answer(answers.pop(0))
 
     pane.replace_prompt = replace_prompt
 
@@ -108,7 +108,7 @@ def test_a_vanished_folder_offers_save_a_copy_as_in_the_error_bar(
     assert pane.save_copy_button.isVisible()
 
     target = str(tmp_path / "rescued.json")
-    pane.copy_path_prompt = lambda _pane: target
+    pane.copy_path_prompt = lambda _pane, answer: answer(target)
     with qtbot.waitSignal(pane.session.copy_saved, timeout=10000):
         qtbot.mouseClick(pane.save_copy_button, Qt.MouseButton.LeftButton)
     assert read(target) == {"theme": "light"}
@@ -130,7 +130,7 @@ def test_a_folder_that_became_read_only_offers_save_a_copy_as(
     assert pane.save_copy_button.isVisible()
 
     target = str(tmp_path / "rescued.json")
-    pane.copy_path_prompt = lambda _pane: target
+    pane.copy_path_prompt = lambda _pane, answer: answer(target)
     with qtbot.waitSignal(pane.session.copy_saved, timeout=10000):
         qtbot.mouseClick(pane.save_copy_button, Qt.MouseButton.LeftButton)
     assert read(target) == {"theme": "light"}
@@ -150,3 +150,43 @@ def test_other_save_errors_do_not_offer_a_copy(
 
     assert pane.error_bar.isVisible()
     assert not pane.save_copy_button.isVisible()
+
+
+def test_the_real_questions_are_answered_later_and_nest_no_event_loop(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any, tmp_path: Any
+) -> None:
+    """The default path dialog and replace question are window-modal and opened with open():
+    the call that asked returns while they are shown, and the copy follows the answers."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    target = str(tmp_path / "existing.json")
+    write(target, {"mine": "keep me"})
+    open_and_wait(pane, store)
+    edit_value(pane, "theme", value="light")
+
+    def ask_and_choose_the_target() -> None:
+        assert pane.save_copy_as()  # returns while the dialog is open
+        dialog = pane.findChild(QFileDialog, "copyPathDialog")
+        assert dialog is not None
+        assert dialog.isVisible()
+        dialog.selectFile(target)
+        dialog.accept()
+
+    def replace_question() -> Any:
+        box = pane.findChild(QMessageBox, "replaceQuestion")
+        return box if box is not None and box.isVisible() else None
+
+    with qtbot.waitSignal(pane.session.copy_target_exists, timeout=10000):
+        ask_and_choose_the_target()
+    qtbot.waitUntil(lambda: replace_question() is not None)
+    replace_question().button(QMessageBox.StandardButton.Cancel).click()
+    qtbot.waitUntil(lambda: replace_question() is None)
+    assert read(target) == {"mine": "keep me"}  # "no": nothing written
+
+    with qtbot.waitSignal(pane.session.copy_target_exists, timeout=10000):
+        ask_and_choose_the_target()
+    qtbot.waitUntil(lambda: replace_question() is not None)
+    with qtbot.waitSignal(pane.session.copy_saved, timeout=10000):
+        replace_question().button(QMessageBox.StandardButton.Yes).click()
+    assert read(target)["theme"] == "light"
+    assert pane.is_dirty  # the store itself keeps its edits

@@ -83,7 +83,7 @@ def test_read_only_banner_has_no_emoji_and_the_pane_offers_a_copy(
         qtbot.waitUntil(pane.read_only_copy_button.isVisible, timeout=5000)
 
         target = str(tmp_path / "copy.json")
-        pane.copy_path_prompt = lambda _pane: target
+        pane.copy_path_prompt = lambda _pane, answer: answer(target)
         with qtbot.waitSignal(pane.session.copy_saved, timeout=10000):
             qtbot.mouseClick(pane.read_only_copy_button, Qt.MouseButton.LeftButton)
         with open(target, encoding="utf-8") as handle:
