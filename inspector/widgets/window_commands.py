@@ -236,10 +236,20 @@ class WindowCommands(WindowState):
 
     @Slot()
     def _on_open_action_triggered(self) -> None:
+        # Window-modal and opened with open(), not the static getExistingDirectory: that nests
+        # an event loop (see conflict_dialog.py); the folder opens when one is chosen.
         start = self.directory.folder or os.path.expanduser("~")
-        folder = QFileDialog.getExistingDirectory(
-            self, self.tr("Open Folder of JSON Stores"), start
-        )
+        dialog = QFileDialog(self, self.tr("Open Folder of JSON Stores"), start)
+        dialog.setObjectName("openFolderDialog")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self._on_open_folder_dialog_file_selected)
+        dialog.open()
+
+    @Slot(str)
+    def _on_open_folder_dialog_file_selected(self, folder: str) -> None:
         if folder:
             self.open_folder(folder)
 

@@ -3,7 +3,8 @@ the unsaved edits with the real question, which never nests an event loop: the c
 returns at once, the window keeps running while the question is open, and what was asked for
 happens when it is answered (after the save, when the person chose to save).
 
-The question is the application's own message box, answered by clicking its buttons.
+The question is the application's own message box, answered by clicking its buttons. The Open
+Folder dialog is opened the same way.
 """
 
 from __future__ import annotations
@@ -179,3 +180,23 @@ def test_closing_gives_up_waiting_for_a_save_after_a_while_and_says_so(
     assert read(settings)["theme"] == "light"
     assert window.isVisible()  # the close was given up; it is not done behind the person's back
     assert window.close()  # and asked again, nothing is left to ask about
+
+
+def test_open_folder_asks_for_the_folder_without_a_nested_event_loop(qtbot, main_window, tmp_path):
+    from PySide6.QtWidgets import QFileDialog
+
+    window = main_window
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "elsewhere.json").write_text('{"x": 1}', encoding="utf-8")
+
+    window.open_action.trigger()  # returns while the dialog is open
+
+    dialog = window.findChild(QFileDialog, "openFolderDialog")
+    assert dialog is not None
+    assert dialog.isVisible()
+    dialog.setDirectory(str(tmp_path))
+    dialog.selectFile(str(other))
+    dialog.accept()
+    qtbot.waitUntil(lambda: window.directory.folder == str(other), timeout=5000)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
