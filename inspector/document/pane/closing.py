@@ -84,7 +84,21 @@ class PaneClosing(PaneSaving):
             self._stop_close_save_timer()
             self._answer_close(not self.is_dirty)
             return
-        timer.start(max(0, round(self.close_save_wait * 1000)))
+        if self.schema.question is None:
+            self._start_close_save_timer()
+        # else: the wait for the save starts with the save (the question's time is not the
+        # lock's, however long the person takes to answer)
+
+    def _start_close_save_timer(self) -> None:
+        timer = self._close_save_timer
+        if timer is not None and not timer.isActive():
+            timer.start(max(0, round(self.close_save_wait * 1000)))
+
+    def _save_despite_schema(self, path: str | None, *, save_anyway: bool) -> bool:
+        started = super()._save_despite_schema(path, save_anyway=save_anyway)
+        if started:
+            self._start_close_save_timer()  # a close waits for this save: from now on
+        return started
 
     def _stop_close_save_timer(self) -> None:
         if self._close_save_timer is not None:
