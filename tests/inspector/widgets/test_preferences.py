@@ -368,3 +368,27 @@ def test_an_unknown_colour_scheme_is_the_desktops(settings: AppSettings) -> None
     assert settings.colour_scheme == "system"
     settings.colour_scheme = "light"
     assert settings.colour_scheme == "light"
+
+
+def test_the_versions_kept_set_in_preferences_bound_the_next_saves(
+    qtbot: Any, main_window: Any, store_folder: str
+) -> None:
+    from inspector.document.tree_model import VALUE_COLUMN
+    from lockcore import StoreFileKind, list_versions
+
+    store = os.path.join(store_folder, "settings.json")
+    pane = main_window.document_pane
+    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+        assert main_window.select_store(store)
+    dialog = main_window.show_preferences()
+    _set_text(qtbot, dialog.versions_box, "2")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    for counter in range(1, 5):
+        index = pane.model.index_for_json_path("counter").siblingAtColumn(VALUE_COLUMN)
+        assert pane.model.setData(index, str(counter))
+        with qtbot.waitSignal(pane.saved, timeout=10000):
+            assert pane.save()
+
+    kept = [v for v in list_versions(store) if v.kind is StoreFileKind.VERSION]
+    assert len(kept) == 2  # four saves, the two newest replaced versions kept
