@@ -136,8 +136,16 @@ class SessionSaving(SessionLoading):
             or loaded is None
             or loaded.kind is not DocumentKind.VALID
             or self.is_saving
-            or duplicate not in loaded.duplicate_keys
         ):
+            return False
+        if duplicate not in loaded.duplicate_keys:  # the rows are older than the file
+            self.status_message.emit(
+                self.tr(
+                    "Nothing removed: {name} no longer has these occurrences of {key} (a save "
+                    "removed the key, or another program changed them). Reload to see it as it "
+                    "is."
+                ).format(name=self.file_name, key=json.dumps(duplicate.key, ensure_ascii=False))
+            )
             return False
         if self.editing:
             self.status_message.emit(

@@ -192,3 +192,25 @@ def test_after_a_save_the_occurrences_are_still_known_and_removable(
     with qtbot.waitSignal(pane.saved, timeout=10000):
         assert pane.remove_occurrence(_row(pane, 0))
     assert path.read_bytes() == saved.replace(b'  "theme": "dark",\n', b"")
+
+
+def test_occurrences_of_a_key_a_save_deleted_are_not_removed_again(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, open_and_wait: Any
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(RAW)
+    open_and_wait(pane, str(path))
+    pane.remove_occurrence_prompt = _answer_yes([])
+    messages: list[str] = []
+    pane.status_message.connect(messages.append)
+    assert pane.model.remove_entry(_row(pane, 1))  # the key "theme": every occurrence goes
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.save()
+    assert path.read_bytes() == b'{\n  "n": 1\n}\n'
+
+    earlier = _row(pane, 0)  # still shown, struck through, until the file is shown again
+    assert earlier.data(Qt.ItemDataRole.FontRole).strikeOut()
+    assert pane.remove_occurrence(earlier)
+    assert any("Nothing removed: settings.json no longer has" in m for m in messages)
+    assert not pane.is_saving
+    assert path.read_bytes() == b'{\n  "n": 1\n}\n'
