@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QApplication
 
@@ -214,3 +215,31 @@ def test_occurrences_of_a_key_a_save_deleted_are_not_removed_again(
     assert any("Nothing removed: settings.json no longer has" in m for m in messages)
     assert not pane.is_saving
     assert path.read_bytes() == b'{\n  "n": 1\n}\n'
+
+
+# A popup menu asks the platform to raise it and grab the keyboard; offscreen cannot.
+@pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing the keyboard)")
+def test_the_context_menu_of_an_occurrence_offers_to_remove_it(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, open_and_wait: Any
+) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    path = tmp_path / "settings.json"
+    path.write_bytes(RAW)
+    open_and_wait(pane, str(path))
+
+    def menu_for(row: int) -> list[str]:
+        for old in pane.tree_view.findChildren(QMenu):
+            old.close()
+            old.deleteLater()
+        index = _row(pane, row)
+        pane.tree_view.scrollTo(index)
+        position = pane.tree_view.visualRect(index).center()
+        pane._on_tree_context_menu_requested(position)
+        menus = [menu for menu in pane.tree_view.findChildren(QMenu) if menu.isVisible()]
+        assert len(menus) == 1
+        return [action.text() for action in menus[0].actions()]
+
+    assert "Remove This Occurrence…" in menu_for(0)
+    assert "Remove This Occurrence…" in menu_for(1)
+    assert "Remove This Occurrence…" not in menu_for(2)
