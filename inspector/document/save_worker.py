@@ -50,6 +50,7 @@ from lockcore import (
     find_duplicate_keys,
     locked_remove_duplicate_key,
     locked_update_json,
+    number_spellings,
 )
 
 
@@ -232,6 +233,10 @@ def _remove_in_worker(
             raise _FolderGoneError(errno.ENOENT, "its folder no longer exists", folder) from exc
         raise
     written = classify_bytes(request.path, raw)  # its repeated keys as they are now, too
+    if written.number_spellings is None:  # a big file: searched here (on this worker) too
+        written = dataclasses.replace(
+            written, number_spellings=tuple(number_spellings(written.text).items())
+        )
     return SaveResult(
         request.path,
         written.document,

@@ -243,3 +243,23 @@ def test_the_context_menu_of_an_occurrence_offers_to_remove_it(
     assert "Remove This Occurrence…" in menu_for(0)
     assert "Remove This Occurrence…" in menu_for(1)
     assert "Remove This Occurrence…" not in menu_for(2)
+
+
+def test_after_a_removal_the_files_number_spellings_are_shown(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, open_and_wait: Any, monkeypatch: Any
+) -> None:
+    import inspector.document.parsing
+
+    monkeypatch.setattr(inspector.document.parsing, "INLINE_SPELLINGS_CHARS", 10)  # "big"
+    path = tmp_path / "settings.json"
+    path.write_bytes(b'{"ratio": 1.50, "theme": "dark", "theme": "light"}')
+    open_and_wait(pane, str(path))
+    pane.remove_occurrence_prompt = _answer_yes([])
+    ratio = pane.model.index_for_json_path("ratio").siblingAtColumn(VALUE_COLUMN)
+    qtbot.waitUntil(lambda: ratio.data() == "1.50", timeout=10000)
+
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.remove_occurrence(_row(pane, 1))
+    assert path.read_bytes() == b'{"ratio": 1.50, "theme": "light"}'
+    ratio = pane.model.index_for_json_path("ratio").siblingAtColumn(VALUE_COLUMN)
+    assert ratio.data() == "1.50"
