@@ -122,7 +122,7 @@ class PreferencesDialog(QDialog):
         self.versions_size_box.setToolTip(
             self.tr("The oldest versions of a store go first once they take more than this")
         )
-        folder_form.addRow(self.tr("Their &size, at most:"), self.versions_size_box)
+        folder_form.addRow(self.tr("Their si&ze, at most:"), self.versions_size_box)
         self.schema_box = QCheckBox(self.tr("Check documents against their JSON &Schema"))
         self.schema_box.setObjectName("schemaChecksBox")
         self.schema_box.setAccessibleName(self.tr("Check documents against their JSON Schema"))

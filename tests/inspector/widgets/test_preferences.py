@@ -392,3 +392,15 @@ def test_the_versions_kept_set_in_preferences_bound_the_next_saves(
 
     kept = [v for v in list_versions(store) if v.kind is StoreFileKind.VERSION]
     assert len(kept) == 2  # four saves, the two newest replaced versions kept
+
+
+def test_every_alt_key_of_the_dialog_is_its_own(qtbot: Any, settings: AppSettings) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    dialog = PreferencesDialog(settings, "/srv/shared")
+    qtbot.addWidget(dialog)
+    texts = [button.text() for button in dialog.findChildren(QAbstractButton)]
+    texts += [label.text() for label in dialog.findChildren(QLabel)]
+    keys = [text[text.index("&") + 1].lower() for text in texts if "&" in text]
+    assert len(keys) >= 9
+    assert sorted(keys) == sorted(set(keys))  # "&Schema" and "&size" both took Alt+S
