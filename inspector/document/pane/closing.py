@@ -27,6 +27,7 @@ class PaneClosing(PaneSaving):
 
     close_save_wait: float
     _close_answers: list[CloseAnswer]
+    _close_save_awaited: bool
     _close_save_timer: QTimer | None
 
     def close_when_ready(self, then: CloseAnswer) -> None:
@@ -34,9 +35,10 @@ class PaneClosing(PaneSaving):
 
         With nothing unsaved ``then(True)`` is called at once. Unsaved edits are asked about
         (:attr:`unsaved_prompt`); on "Save" the save starts and ``then`` is called when its
-        outcome arrives, or with False after :attr:`close_save_wait` seconds (the save goes on;
-        a status message says so). Asked again while an answer is pending, ``then`` hears the
-        same answer.
+        outcome arrives, or with False after :attr:`close_save_wait` seconds of saving (the save
+        goes on; a status message says so; a question the save asks first, such as Review
+        Changes, takes the time the person needs). Asked again while an answer is pending,
+        ``then`` hears the same answer.
         """
         self._close_answers.append(then)
         if len(self._close_answers) > 1:
@@ -69,10 +71,7 @@ class PaneClosing(PaneSaving):
             self._save_before_close()
 
     def _save_before_close(self) -> None:
-        timer = QTimer(self)
-        timer.setSingleShot(True)
-        timer.timeout.connect(self._on_close_save_timer_timeout)
-        self._close_save_timer = timer
+        self._close_save_awaited = True
         started = self.save()
         # Under way: saving, or asked first (Review Changes, "save despite schema errors?"),
         # whose answer ends in the save's signals.
@@ -81,43 +80,44 @@ class PaneClosing(PaneSaving):
         ):
             # It did not start (read-only, invalid raw text, a schema refusal, nothing to
             # save): the document may go only if nothing is left unsaved.
-            self._stop_close_save_timer()
+            self._close_save_awaited = False
             self._answer_close(not self.is_dirty)
             return
-        if self.schema.question is None:
+        if self.is_saving:
             self._start_close_save_timer()
-        # else: the wait for the save starts with the save (the question's time is not the
-        # lock's, however long the person takes to answer)
+        # else the wait is bounded from when the save starts (_on_save_started_before_close)
 
     def _start_close_save_timer(self) -> None:
-        timer = self._close_save_timer
-        if timer is not None and not timer.isActive():
-            timer.start(max(0, round(self.close_save_wait * 1000)))
-
-    def _save_despite_schema(self, path: str | None, *, save_anyway: bool) -> bool:
-        started = super()._save_despite_schema(path, save_anyway=save_anyway)
-        if started:
-            self._start_close_save_timer()  # a close waits for this save: from now on
-        return started
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.timeout.connect(self._on_close_save_timer_timeout)
+        timer.start(max(0, round(self.close_save_wait * 1000)))
+        self._close_save_timer = timer
 
     def _stop_close_save_timer(self) -> None:
+        self._close_save_awaited = False
         if self._close_save_timer is not None:
             self._close_save_timer.stop()
             self._close_save_timer.deleteLater()
             self._close_save_timer = None
+
+    @Slot()
+    def _on_save_started_before_close(self) -> None:
+        if self._close_save_awaited and self._close_save_timer is None:
+            self._start_close_save_timer()
 
     # The outcome is passed on once the save's signal has been handled everywhere: the session
     # finishes its own work after emitting it (it may load the file again), and whoever waits
     # may show another store or close the window.
     @Slot(str)
     def _on_saved_before_close(self, _path: str) -> None:
-        if self._close_save_timer is not None:
+        if self._close_save_awaited:
             self._stop_close_save_timer()
             QTimer.singleShot(0, self, lambda: self._answer_close(True))
 
     @Slot(str)
     def _on_unwritten_before_close(self, _path: str) -> None:
-        if self._close_save_timer is not None:
+        if self._close_save_awaited:
             self._stop_close_save_timer()
             QTimer.singleShot(0, self, lambda: self._answer_close(False))
 

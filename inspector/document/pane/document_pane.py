@@ -85,7 +85,8 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         #: Seconds letting the document go waits for the save it started (see PaneClosing).
         self.close_save_wait = CLOSE_SAVE_WAIT
         self._close_answers = []  # who waits to hear whether the document may go
-        self._close_save_timer = None  # runs while a save started by a close is awaited
+        self._close_save_awaited = False  # a save started by letting the document go
+        self._close_save_timer = None  # bounds the wait for it, from when it started
         self.convert_prompt: ConvertPrompt = lambda pane, source, preview, answer: ask_to_convert(
             pane, pane.file_name, source, preview, answer
         )
@@ -298,6 +299,7 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         session.place_unwritable.connect(self._on_place_unwritable)
         self.save_copy_action.triggered.connect(self.save_copy_as)
         self.saved.connect(self._on_saved_before_close)
+        session.save_started.connect(self._on_save_started_before_close)
         self.save_ended_unwritten.connect(self._on_unwritten_before_close)
 
     def set_read_only(self, reason: str | None) -> None:

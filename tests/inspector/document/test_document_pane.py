@@ -436,6 +436,27 @@ def test_letting_the_document_go_asks_through_an_injectable_prompt(
     assert asked == ["settings.json"] * 3
 
 
+def test_a_close_that_saves_after_review_changes_bounds_the_save_not_the_review(
+    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
+) -> None:
+    open_and_wait(pane, store)
+    edit_value(pane, "theme", value="light")
+    pane.review_before_first_save = True
+    pane.close_save_wait = 0.0  # a wait begun before the save (while reviewing) ends at once
+
+    def review(_parent: Any, _review: Any) -> bool:
+        pane.close_save_wait = 10.0  # the wait for the save, from its start, is ample
+        return True
+
+    pane.review_prompt = review
+    pane.unsaved_prompt = lambda _pane, choose: choose(UnsavedChoice.SAVE)
+    answers: list[bool] = []
+    pane.close_when_ready(answers.append)
+    qtbot.waitUntil(lambda: answers != [], timeout=10000)
+    assert answers == [True]
+    assert read(store)["theme"] == "light"
+
+
 def save_fails_and_writes_nothing(
     qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any, break_it: Any
 ) -> str:
