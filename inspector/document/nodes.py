@@ -339,6 +339,9 @@ _UNBUILT: Final = _Unbuilt()
 
 _PAUSE_COLLECTOR_FROM: Final = 1000
 """Building this many member nodes at once pauses the cyclic collector."""
+_NOT_PAUSED: Final = contextlib.nullcontext()
+_BUILD_AHEAD: Final = 1000
+"""An array member asked for this far past the members built is built alone (holes between)."""
 
 
 class JsonNode:
@@ -402,7 +405,9 @@ class JsonNode:
         #: an earlier occurrence of a repeated key, or inside one: read-only, not in the document
         self.shadowed: bool = parent.shadowed if parent is not None else False
         self.shadowed_rows = 0  # members that are earlier occurrences (not in the document)
-        self._children: list[JsonNode] = []  # the members built so far (a prefix)
+        # The members built so far: a prefix, in an array with holes (None) for members skipped
+        # on the way to one far ahead (revealing item 24,908 builds that one, not the others).
+        self._children: list[JsonNode | None] = []
         self._unbuilt: Any = _UNBUILT  # a container's JSON value until all members are built
         self._pending: Iterator[Any] | None = None  # the members not built yet
         self._row_hint = 0  # where this node was last found among its siblings
@@ -448,9 +453,12 @@ class JsonNode:
             self.value = value
 
     def _build_until(self, count: int) -> None:
-        """Build member nodes until at least ``count`` exist (or all do)."""
+        """Build member nodes until at least ``count`` exist (or all do), holes included."""
         pending = self._unbuilt
         if pending is _UNBUILT or count <= len(self._children):
+            return
+        if self.json_type is JsonType.ARRAY:
+            self._build_array_until(pending, count)
             return
         if self._pending is None:
             self._pending = iter(pending.items() if self.json_type is JsonType.OBJECT else pending)
@@ -461,7 +469,7 @@ class JsonNode:
         # thread (measured: 160-760 ms to build 25,000 items of a 20 MB document, 15-20 ms with
         # the collector paused). A node and its parent refer to each other, but release() breaks
         # that cycle when the tree is dropped.
-        with collector_paused() if wanted >= _PAUSE_COLLECTOR_FROM else contextlib.nullcontext():
+        with collector_paused() if wanted >= _PAUSE_COLLECTOR_FROM else _NOT_PAUSED:
             if self.json_type is JsonType.OBJECT:
                 self._children.extend(
                     JsonNode.from_json(v, str(k), self) for k, v in islice(self._pending, wanted)
@@ -470,27 +478,58 @@ class JsonNode:
                 self._children.extend(
                     JsonNode.from_json(v, None, self) for v in islice(self._pending, wanted)
                 )
+        self._hint_rows(first)
+        if len(self._children) >= len(pending):
+            self._unbuilt = _UNBUILT
+            self._pending = None
+
+    def _build_array_until(self, pending: list[Any], count: int) -> None:
+        first = len(self._children)
+        members = pending[first:count]
+        with collector_paused() if len(members) >= _PAUSE_COLLECTOR_FROM else _NOT_PAUSED:
+            self._children.extend(JsonNode.from_json(v, None, self) for v in members)
+        self._hint_rows(first)
+        if len(self._children) >= len(pending):
+            self._fill_holes()
+
+    def _fill_holes(self) -> None:
+        """Build the array members skipped so far: every member exists then."""
+        holes = [position for position, child in enumerate(self._children) if child is None]
+        with collector_paused() if len(holes) >= _PAUSE_COLLECTOR_FROM else _NOT_PAUSED:
+            for position in holes:
+                self._build_hole(position)
+        self._unbuilt = _UNBUILT
+
+    def _hint_rows(self, first: int) -> None:
         # Each new member knows its row: the first row() of item 24,908 would otherwise scan
         # the array from the start (measured: a third of a second revealing a deep match).
         children = self._children
         for position in range(first, len(children)):
-            children[position]._row_hint = position
-        if len(self._children) >= len(pending):
-            self._unbuilt = _UNBUILT
-            self._pending = None
+            child = children[position]
+            if child is not None:
+                child._row_hint = position
+
+    def _build_hole(self, row: int) -> JsonNode:
+        """Build the array member at ``row``, skipped so far (a hole)."""
+        node = JsonNode.from_json(self._unbuilt[row], None, self)
+        node._row_hint = row
+        self._children[row] = node
+        return node
 
     @property
     def children(self) -> list[JsonNode]:
         """The member nodes (all built now if they were not yet)."""
         if self._unbuilt is not _UNBUILT:
             self._build_until(len(self._unbuilt))
-        return self._children
+            if self._unbuilt is not _UNBUILT:  # an array's holes, its last member built already
+                self._fill_holes()
+        return self._children  # type: ignore[return-value]  # no holes once all are built
 
     @children.setter
     def children(self, children: list[JsonNode]) -> None:
         self._unbuilt = _UNBUILT
         self._pending = None
-        self._children = children
+        self._children = list[JsonNode | None](children)
         self.shadowed_rows = sum(1 for child in children if child.occurrence is not None)
         self.changed()
 
@@ -516,11 +555,18 @@ class JsonNode:
     @property
     def built_count(self) -> int:
         """How many member nodes exist so far."""
-        return len(self._children)
+        return len(self.built_children())
 
     def built_children(self) -> list[JsonNode]:
-        """The member nodes built so far, in order (a prefix of :attr:`children`); do not mutate."""
-        return self._children
+        """The member nodes built so far, in order (not positions: an array may skip some);
+        do not mutate."""
+        if self.json_type is JsonType.OBJECT or self._unbuilt is _UNBUILT:
+            return self._children  # type: ignore[return-value]  # no holes: the list itself
+        return [child for child in self._children if child is not None]
+
+    def built_child(self, row: int) -> JsonNode | None:
+        """The member at ``row`` if its node exists (None if not built yet)."""
+        return self._children[row] if 0 <= row < len(self._children) else None
 
     def unbuilt_value(self) -> Any:
         """The JSON value of a container none of whose members is built yet (else ``None``).
@@ -543,23 +589,33 @@ class JsonNode:
                 return pending
             built = len(self._children)  # a built prefix, possibly edited, then the rest
             if self.json_type is JsonType.OBJECT:
-                result = {child.key: child.to_json() for child in self._children}
+                result = {child.key: child.to_json() for child in self.built_children()}
                 result.update(islice(pending.items(), built, None))
                 return result
-            return [child.to_json() for child in self._children] + list(pending[built:])
+            return [
+                pending[position] if child is None else child.to_json()
+                for position, child in enumerate(self._children)
+            ] + list(pending[built:])
+        members = self.built_children()
         if self.json_type is JsonType.OBJECT:
-            return {child.key: child.to_json() for child in self._children if not child.shadowed}
-        return [child.to_json() for child in self._children]
+            return {child.key: child.to_json() for child in members if not child.shadowed}
+        return [child.to_json() for child in members]
 
     # -- tree navigation --------------------------------------------------------------------
     def child(self, row: int) -> JsonNode | None:
-        """The member at ``row``, building members up to it (not beyond) if needed."""
-        if 0 <= row < len(self._children):
-            return self._children[row]
-        if 0 <= row < self.child_count():
-            self._build_until(row + 1)
-            return self._children[row]
-        return None
+        """The member at ``row``, building members up to it (not beyond) if needed; in an array,
+        far ahead of the members built, that one only (the others are holes until asked for)."""
+        children = self._children
+        if 0 <= row < len(children):
+            child = children[row]
+            return self._build_hole(row) if child is None else child
+        if not 0 <= row < self.child_count():
+            return None
+        if self.json_type is JsonType.ARRAY and row - len(children) > _BUILD_AHEAD:
+            children.extend([None] * (row - len(children) + 1))
+            return self._build_hole(row)
+        self._build_until(row + 1)
+        return children[row]
 
     def child_count(self) -> int:
         if self._unbuilt is not _UNBUILT:
@@ -608,7 +664,7 @@ class JsonNode:
 
     def clear_children(self) -> None:
         """Drop every member (without building the ones never built)."""
-        for child in self._children:
+        for child in self.built_children():
             child.parent = None
         self._children = []
         self.shadowed_rows = 0
@@ -626,7 +682,7 @@ class JsonNode:
         pending = [self]
         while pending:
             node = pending.pop()
-            pending.extend(node._children)
+            pending.extend(node.built_children())
             node.clear_children()
             node.parent = None
             node.value = None

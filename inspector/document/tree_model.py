@@ -310,7 +310,8 @@ class JsonTreeModel(LazyTreeModelBase):
             if not self._attached(parent):
                 continue
             for row in reversed(range(parent.built_count)):
-                if parent.built_children()[row].occurrence is None:
+                child = parent.built_child(row)
+                if child is None or child.occurrence is None:
                     continue
                 if parent.groups is not None:
                     self._remove_from_group(parent, self._index_of(parent), row)
@@ -1064,19 +1065,29 @@ class JsonTreeModel(LazyTreeModelBase):
                 self.index(node.fetched - 1, TYPE_COLUMN, parent_index),
             )
             if node.groups is None:
-                stack.extend(child for child in node.built_children()[: node.fetched]
-                             if child.fetched)  # fmt: skip
-                continue
-            built = node.built_children()
-            for group in node.groups:
-                if group.fetched:
-                    group_index = self._group_index(group)
-                    self.dataChanged.emit(
-                        self.index(0, KEY_COLUMN, group_index),
-                        self.index(group.fetched - 1, TYPE_COLUMN, group_index),
-                    )
-                    members = built[group.start : group.start + group.fetched]
-                    stack.extend(child for child in members if child.fetched)
+                rows = range(node.fetched)
+            else:
+                rows = range(0)
+                for group in node.groups:
+                    if group.fetched:
+                        group_index = self._group_index(group)
+                        self.dataChanged.emit(
+                            self.index(0, KEY_COLUMN, group_index),
+                            self.index(group.fetched - 1, TYPE_COLUMN, group_index),
+                        )
+                        shown = range(group.start, group.start + group.fetched)
+                        stack.extend(self._opened(node, shown))
+            stack.extend(self._opened(node, rows))
+
+    @staticmethod
+    def _opened(node: JsonNode, rows: range) -> list[JsonNode]:
+        """The members at ``rows`` (built ones) that have rows announced themselves."""
+        found = []
+        for row in rows:
+            child = node.built_child(row)
+            if child is not None and child.fetched:
+                found.append(child)
+        return found
 
 
 def _shown_briefly(value: Any) -> str:

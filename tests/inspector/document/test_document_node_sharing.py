@@ -1,6 +1,6 @@
 """The tree hands out the JSON it holds without walking what did not change (the find bar asks
-for the document on the GUI thread after every edit), and builds long arrays' members without
-setting off the cyclic collector."""
+for the document on the GUI thread after every edit), builds an array member far ahead without
+the ones before it, and builds long arrays' members without setting off the cyclic collector."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PySide6.QtGui import QUndoStack
 
-from inspector.document import DocumentPane
+from inspector.document import DocumentPane, nodes
 from inspector.document.nodes import JsonNode, JsonType, json_equal
 from inspector.document.tree_model import TYPE_COLUMN, VALUE_COLUMN, JsonTreeModel
 
@@ -114,6 +114,54 @@ def test_building_thousands_of_members_runs_no_collection() -> None:
     assert len(collections) <= 1
 
 
+def test_an_array_member_far_ahead_is_built_alone() -> None:
+    document = {"items": [{"n": n, "tags": [n]} for n in range(5000)]}
+    root = JsonNode.from_json(document)
+    items = root.child(0)
+    assert items is not None
+    deep = items.child(4000)
+    assert deep is not None
+    assert items.built_count == 1  # before: 4,001 (every member up to it)
+    assert deep.json_path() == ("items", 4000)
+    assert deep.row() == 4000
+    assert items.child(4001) is not None  # next to it: built in order
+    assert items.built_count == 2
+    assert items.child(10) is not None  # a skipped one, when asked for
+    assert items.built_count == 3
+    assert items.to_json() == document["items"]
+    edited = deep.child(1)
+    assert edited is not None
+    edited.child(0).value = -1  # type: ignore[union-attr]  # an edit (as the model makes it)
+    edited.child(0).changed()  # type: ignore[union-attr]
+    expected = json.loads(json.dumps(document["items"]))
+    expected[4000]["tags"] = [-1]
+    assert items.to_json() == expected  # the members never built, from the JSON they hold
+    assert root.to_json() == {"items": expected}
+    assert [child.row() for child in items.children] == list(range(5000))  # all built now
+    assert [child.to_json() for child in items.children] == expected
+    assert items.built_count == 5000
+
+
+def test_edits_beside_members_never_built(qtmodeltester: Any) -> None:
+    document = {"items": [f"v{n}" for n in range(5000)]}
+    stack = QUndoStack()
+    model = JsonTreeModel(stack)
+    model.set_document(document)
+    deep = model.index_for_json_path("items", 4321)
+    assert model.setData(deep.siblingAtColumn(VALUE_COLUMN), "changed")
+    assert model.document()["items"][4321] == "changed"
+    assert model.document()["items"][:4321] == document["items"][:4321]
+    model.set_read_only(True)  # every shown row changes: the built ones are walked
+    model.set_read_only(False)
+    model.insert_entry(model.index_for_json_path("items", 4321), "new")
+    assert model.document()["items"][4322] == "new"
+    assert model.document()["items"][4323] == document["items"][4322]
+    stack.undo()
+    stack.undo()
+    assert model.document() == document
+    qtmodeltester.check(model)  # at the end: attached, it walks every row on each signal
+
+
 # -- the JSON handed out always equals the tree, whatever the edits ----------------------------
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=3),
@@ -139,22 +187,31 @@ def all_nodes(node: JsonNode) -> list[JsonNode]:
     while pending:
         current = pending.pop()
         found.append(current)
-        pending.extend(current.children)
+        pending.extend(current.built_children())  # what a person opened (holes stay)
     return found
 
 
-@settings(max_examples=60, deadline=None)
+ACTIONS = ["set", "insert", "remove", "rename", "undo", "redo", "ask", "open"]
+
+
+@settings(max_examples=150, deadline=None)
 @given(
     document=st.dictionaries(st.text("xyz", min_size=1, max_size=2), json_values, max_size=4),
     steps=st.lists(
-        st.tuples(st.sampled_from(["set", "insert", "remove", "rename", "undo", "redo", "ask"]),
-                  st.integers(0, 10_000), json_values),
+        st.tuples(st.sampled_from(ACTIONS), st.integers(0, 10_000), json_values),
         max_size=12,
     ),
 )  # fmt: skip
 def test_the_json_handed_out_equals_the_tree_after_any_edits(
     qapp: Any, document: dict[str, Any], steps: list[tuple[str, int, Any]]
 ) -> None:
+    # Members two ahead of the built ones are built alone (holes between), as 1,000 ahead are.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(nodes, "_BUILD_AHEAD", 1)
+        check_edits(document, steps)
+
+
+def check_edits(document: dict[str, Any], steps: list[tuple[str, int, Any]]) -> None:
     stack = QUndoStack()
     model = JsonTreeModel(stack)
     model.set_document(document)
@@ -178,6 +235,10 @@ def test_the_json_handed_out_equals_the_tree_after_any_edits(
             stack.undo()
         elif action == "redo":
             stack.redo()
+        elif action == "open" and node.child_count():  # as find reveals a member
+            member = node.child(pick % node.child_count())
+            assert member is not None
+            model.index_for_node(member)
         else:
             model.document()
         assert json_equal(model.document(), fresh_json(root))
