@@ -69,6 +69,8 @@ _WATCH_ENDED = IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT | IN_IGNORED
 _EVENT = struct.Struct("iIII")
 #: Pause after each read so that events arrive in bulk (seconds).
 GATHER_SECONDS = 0.005
+#: The pause while events keep coming (more were waiting after the last pause): a storm.
+STORM_GATHER_SECONDS = 0.05
 _BUFFER = 256 * 1024
 
 
@@ -232,6 +234,7 @@ class LeanInotifySource:
         poller = select.poll()
         poller.register(self._fd, select.POLLIN)
         poller.register(self._wake_read, select.POLLIN)
+        storm = False
         while True:
             ready = {fd for fd, _ in poller.poll()}
             if self._wake_read in ready:
@@ -239,10 +242,14 @@ class LeanInotifySource:
             batch = self._parse(os.read(self._fd, _BUFFER), root)
             if not self._hand_on(batch, root, listener):
                 return
-            # Let the next events gather in the kernel's queue for a moment: under a storm
-            # this thread then wakes (and takes the GIL) a few hundred times a second at
-            # most, instead of once per handful of events.
-            time.sleep(GATHER_SECONDS)
+            # Let the next events gather in the kernel's queue for a moment. A lone change is
+            # handed on at once; in a storm (events were waiting again after the last pause)
+            # this thread wakes some twenty times a second: each wake takes the interpreter
+            # lock, and on a loaded machine a thread that holds it may wait for a CPU while
+            # the GUI thread waits for it (issue 11 §6). The watcher coalesces for longer
+            # than that anyway, and the kernel's queue holds far more than a pause brings.
+            time.sleep(STORM_GATHER_SECONDS if storm else GATHER_SECONDS)
+            storm = bool(poller.poll(0))
 
     def _hand_on(self, batch: _Batch, root: int, listener: ChangeListener) -> bool:
         """Watch the subfolders that came and tell the listener; False once watching ended."""

@@ -57,6 +57,11 @@ LAST_BATCH_WAIT = 0.1
 HEALTH_SLICE = 0.02
 #: Likewise for re-checking locks.
 RECHECK_SLICE = 0.01
+#: Stores the watcher reports are looked at in rounds at least this far apart (seconds): a
+#: lone change at once, a storm's in some ten rounds a second, each round every store that
+#: changed since the last. Each look takes the interpreter lock for every system call it makes,
+#: and on a loaded machine each time the GUI thread may wait for it (issue 11 §6).
+REFRESH_ROUND_GAP = 0.1
 
 
 class _ScanWorker(QObject):
@@ -96,6 +101,7 @@ class _ScanWorker(QObject):
         self._health_cache: dict[str, tuple[Stamp, StoreHealth, str]] = {}
         self._health_queue: collections.deque[str] = collections.deque()
         self._pending_paths: dict[str, None] = {}  # insertion-ordered set
+        self._last_round = 0.0  # when the last round of looks began (monotonic)
         self._health_results: list[StoreEntry] = []
         self._health_emitted = 0.0
         self._recheck_queue: dict[str, None] = {}  # insertion-ordered set
@@ -139,7 +145,8 @@ class _ScanWorker(QObject):
         # round, so a storm of events costs one look per store, not one per event.
         self._pending_paths.update(dict.fromkeys(paths))
         if not self._refresh_timer.isActive():
-            self._refresh_timer.start()
+            wait = self._last_round + REFRESH_ROUND_GAP - time.monotonic()
+            self._refresh_timer.start(max(0, round(wait * 1000)))
 
     @Slot(int, bool)
     def recheck(self, generation: int, everything: bool) -> None:
@@ -188,6 +195,7 @@ class _ScanWorker(QObject):
 
     @Slot()
     def _on_refresh_timer_timeout(self) -> None:
+        self._last_round = time.monotonic()
         paths = list(self._pending_paths)
         self._pending_paths.clear()
         touched: dict[str, set[str]] = {}
