@@ -180,3 +180,24 @@ def test_messages_are_read_whole_however_the_pipe_cuts_them() -> None:
         read_messages(buffer, read.append)
     assert read == [("ready",), ("events", events)]
     assert buffer == b""
+
+
+def test_the_child_starts_without_qt() -> None:
+    """What the child imports: lockcore and the history, never Qt (0.36 s to start instead of
+    1.6 s on a loaded machine); the services' names are still there for whoever asks."""
+    probe = (
+        "import sys\n"
+        f"import {CHILD_MODULE}\n"
+        "print(sorted(m for m in sys.modules if m.startswith('PySide6')))\n"
+        "from inspector.services import FolderWatcher, StoreDirectory\n"
+        "print(StoreDirectory.__name__, FolderWatcher.__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=_REPO,
+        env={**os.environ, "PYTHONPATH": str(_REPO)},
+    )
+    assert result.stdout.splitlines() == ["[]", "StoreDirectory FolderWatcher"]
