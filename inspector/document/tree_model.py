@@ -891,14 +891,18 @@ class JsonTreeModel(LazyTreeModelBase):
         """Make ``node`` equal ``value`` with the fewest row changes (index: node, column 0);
         then the node hands out ``value`` itself as its JSON (the containers above are the
         caller's to mark changed)."""
+        pristine = node.unbuilt_value()
+        if (
+            pristine is not None
+            and json_type_of(value) is node.json_type
+            and json_equal(pristine, value)
+        ):
+            return  # unchanged, and never shown: keep it unbuilt, and the JSON it hands out
         self._sync_rows(node, value, index)
         node.now_equals(value)
 
     def _sync_rows(self, node: JsonNode, value: Any, index: QModelIndex) -> None:
         new_type = json_type_of(value)
-        pristine = node.unbuilt_value()
-        if pristine is not None and new_type is node.json_type and json_equal(pristine, value):
-            return  # unchanged, and never shown: keep it unbuilt
         if node.json_type.is_container and new_type is node.json_type:
             self._sync_container(node, value, index)
             return
@@ -949,7 +953,9 @@ class JsonTreeModel(LazyTreeModelBase):
             )
             members = list(value.values()) if same else []
         else:
-            same, members = len(value) == len(children), value
+            # the same items, some added or dropped at the end (a log that grew): groups kept,
+            # unless few enough for plain rows now
+            same, members = len(value) > self._group_size, value[: len(children)]
         if not same:
             self.beginRemoveRows(index, 0, node.fetched - 1)
             node.clear_children()
@@ -959,8 +965,73 @@ class JsonTreeModel(LazyTreeModelBase):
             self._fetch(node, index, self._fetch_batch)
             self._row_changed(node, VALUE_COLUMN, VALUE_COLUMN)
             return
+        count, touched = len(children), len(node.groups) - 1  # the last group may change
+        if node.json_type is JsonType.ARRAY and len(value) < count:
+            self._truncate_groups(node, index, len(value))
+            children = children[: len(value)]
         for child, member in zip(children, members, strict=True):
             self._sync(child, member, self._index_of(child))
+        if node.json_type is JsonType.ARRAY and len(value) > len(children):
+            self._append_to_groups(node, index, value[len(children) :])
+        if len(value) != count:
+            self._row_changed(node, VALUE_COLUMN, VALUE_COLUMN)  # "[N items]"
+            groups = node.groups
+            if groups and self._shown(node):  # labels and counts from the last group before
+                first = groups[min(touched, len(groups) - 1)]
+                self.dataChanged.emit(
+                    self._group_index(first), self._group_index(groups[-1], VALUE_COLUMN)
+                )
+
+    def _truncate_groups(self, node: JsonNode, index: QModelIndex, length: int) -> None:
+        """Drop a grouped array's members from ``length`` on (a file that got shorter): the
+        last groups shrink or go; the others and their open rows stay."""
+        groups: list[RowGroup] = node.groups
+        while node.child_count() > length:
+            last = groups[-1]
+            keep = max(length - last.start, 0)
+            dropped = range(last.start + keep, last.start + last.count)
+            if keep == 0:
+                self.beginRemoveRows(index, last.row, last.row)
+            elif keep < last.fetched:
+                self.beginRemoveRows(self._group_index(last), keep, last.fetched - 1)
+            for row in reversed(dropped):
+                node.remove_child(row)
+            announced = keep == 0 or keep < last.fetched
+            last.count, last.fetched = keep, min(keep, last.fetched)
+            if keep == 0:
+                groups.pop()
+                node.fetched -= 1
+            if announced:
+                self.endRemoveRows()
+        if not groups:
+            node.groups = None
+
+    def _append_to_groups(self, node: JsonNode, index: QModelIndex, values: list[Any]) -> None:
+        """Add members at the end of a grouped array (a file that grew): the last group fills
+        up to the group size, then new groups follow; rows already open stay open."""
+        taken = 0
+        while taken < len(values):
+            last = node.groups[-1]
+            if last.count >= self._group_size:
+                group = RowGroup(node, last.row + 1, last.start + last.count, 0)
+                self.beginInsertRows(index, group.row, group.row)
+                node.groups.append(group)
+                node.fetched += 1
+                self.endInsertRows()
+                continue
+            batch = values[taken : taken + self._group_size - last.count]
+            announce = last.fetched == last.count  # rows shown up to its end: show these too
+            if announce:
+                self.beginInsertRows(
+                    self._group_index(last), last.count, last.count + len(batch) - 1
+                )
+            for value in batch:
+                node.insert_child(node.child_count(), JsonNode.from_json(value, None))
+            last.count += len(batch)
+            if announce:
+                last.fetched = last.count
+                self.endInsertRows()
+            taken += len(batch)
 
     def _sync_object(self, node: JsonNode, value: dict[str, Any], index: QModelIndex) -> None:
         # Rows of earlier occurrences stay where they are (set_duplicate_keys places them):

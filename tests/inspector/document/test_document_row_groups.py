@@ -187,12 +187,29 @@ def test_following_the_file_keeps_groups_or_forms_them_anew(qtmodeltester: Any) 
     model.set_document(changed)  # the same members: value by value, rows stay
     assert deep.isValid()
     assert model.index(deep.row(), VALUE_COLUMN, deep.parent()).data(DISPLAY) == "-1"
-    longer = {"items": [*changed["items"], {"n": 35}, {"n": 36}]}
-    model.set_document(longer)  # other members: groups formed anew
     items = model.index_for_json_path("items")
-    assert labels(model, items) == ["[0 … 9]", "[10 … 19]", "[20 … 29]", "[30 … 36]"]
+    longer = {"items": [*changed["items"], *({"n": n} for n in range(35, 48))]}
+    model.set_document(longer)  # grown at the end: the last group fills, a new one follows
+    assert labels(model, items) == ["[0 … 9]", "[10 … 19]", "[20 … 29]", "[30 … 39]", "[40 … 47]"]
+    assert items.siblingAtColumn(VALUE_COLUMN).data(DISPLAY) == "[48 items]"
+    assert deep.isValid()  # an open row stays open
     assert model.document() == longer
+    shorter = {"items": longer["items"][:22]}
+    model.set_document(shorter)  # shorter: the last groups shrink or go
+    assert labels(model, items) == ["[0 … 9]", "[10 … 19]", "[20 … 21]"]
+    assert not deep.isValid()  # item 25 is gone
+    assert model.document() == shorter
+    model.set_document({"settings": {f"k{n}": n for n in range(25)}})
+    settings = model.index_for_json_path("settings")
+    model.fetchMore(settings)
+    assert model.index_for_json_path("settings", "k24").parent().row() == 2  # built, shown
+    reordered = {"settings": {f"k{n}": n for n in reversed(range(25))}}
+    model.set_document(reordered)  # other members (another key order): formed anew
+    assert labels(model, settings) == ["[0 … 9]", "[10 … 19]", "[20 … 24]"]
+    assert model.index_for_json_path("settings", "k24").parent().row() == 0
+    assert model.document() == reordered
     model.set_document({"items": [1, 2, 3]})  # short now: plain rows
+    items = model.index_for_json_path("items")
     model.fetchMore(items)
     assert model.rowCount(items) == 3
     assert items.siblingAtColumn(VALUE_COLUMN).data(DISPLAY) == "[3 items]"
