@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
@@ -534,12 +535,15 @@ class JsonTreeModel(LazyTreeModelBase):
         path = container.json_path()
         if not hints.errors_below(path):
             return None
-        for position in range(group.start, group.start + group.count):
-            if container.json_type is JsonType.ARRAY:
-                step: JsonKey = position
-            else:
-                member = container.child(position)
-                step = member.key or "" if member is not None else ""
+        positions = range(group.start, group.start + group.count)
+        steps: Iterable[JsonKey]
+        if container.json_type is JsonType.ARRAY:
+            steps = positions
+        elif not container.shadowed_rows:  # its keys from its JSON: no member node is built
+            steps = islice(container.to_json(), group.start, group.start + group.count)
+        else:
+            steps = ((container.child(position) or container).key or "" for position in positions)
+        for step in steps:
             entry = (*path, step)
             if hints.errors_at(entry) or hints.errors_below(entry):
                 return _marker(QStyle.StandardPixmap.SP_MessageBoxInformation)

@@ -217,15 +217,18 @@ def test_following_the_file_keeps_groups_or_forms_them_anew(qtmodeltester: Any) 
 
 
 class _Hints:
-    """Schema hints with one error at ``items[23]`` (what :class:`SchemaHints` answers)."""
+    """Schema hints with one error at ``error`` (what :class:`SchemaHints` answers)."""
 
     has_errors = True
 
+    def __init__(self, error: tuple[JsonKey, ...] = ("items", 23)) -> None:
+        self.error = error
+
     def errors_at(self, path: tuple[JsonKey, ...]) -> list[str]:
-        return ["bad"] if path == ("items", 23) else []
+        return ["bad"] if path == self.error else []
 
     def errors_below(self, path: tuple[JsonKey, ...]) -> bool:
-        return path in ((), ("items",))
+        return path == self.error[: len(path)] and path != self.error
 
     def description(self, path: tuple[JsonKey, ...]) -> str | None:  # noqa: ARG002
         return None
@@ -244,6 +247,20 @@ def test_a_group_holding_a_schema_error_is_marked(qtbot: Any, qtmodeltester: Any
     marked = [model.index(row, 0, items).data(decoration) is not None for row in range(4)]
     assert marked == [False, False, True, False]
     assert model.index_for_json_path("items", 23).data(decoration) is not None
+
+
+def test_a_long_objects_group_is_marked_without_building_its_members(qtbot: Any) -> None:
+    model = JsonTreeModel(QUndoStack(), group_size=10)
+    model.set_document({"settings": {f"key{n:02}": n for n in range(25)}})
+    model.set_hints(_Hints(("settings", "key23")))
+    settings = model.index_for_json_path("settings")
+    model.fetchMore(settings)
+    decoration = Qt.ItemDataRole.DecorationRole
+    marked = [model.index(row, 0, settings).data(decoration) is not None for row in range(3)]
+    assert marked == [False, False, True]
+    node = model.node(settings)
+    assert node is not None
+    assert node.built_count == 0  # before: the 25 members up to the marked group's end
 
 
 class _CountingModel(JsonTreeModel):
