@@ -40,8 +40,8 @@ INLINE_SECRETS_CHECK_CHARS: Final = 1024 * 1024
 INLINE_SPELLINGS_CHARS: Final = 1024 * 1024
 """Texts up to this size are searched for numbers spelt otherwise than Python writes them
 (``1.50``) as they load; a bigger one after it is shown (the search walks the containers on
-the way to each such number in Python: ~2 s for 5 MB with a respelt number in every record),
-see ``DocumentService.load``."""
+the way to each such number in Python: ~2.5 s for 10 MB with a respelt number in every
+record, benchmarks/bench_spellings.py), see ``DocumentService.load``."""
 """Up to this size a load says whether the document has secrets; past it, a second step does."""
 
 RAW_EDIT_LIMIT: Final = 1024 * 1024
