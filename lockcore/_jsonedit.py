@@ -283,20 +283,22 @@ class _Editor:
     def result_bytes(self, original: bytes, offset: int) -> bytes:
         """The edited text encoded: ``original`` (``self.text`` encoded, after ``offset``
         bytes of BOM) with the splices. Untouched spans of an ASCII text are the original's
-        bytes (its characters are its bytes); others are encoded a piece at a time. Never one
-        C call over the whole text: a worker saving it holds the GIL meanwhile."""
+        bytes (its characters are its bytes; views, not copies: the join is the one copy);
+        others are encoded a piece at a time. Never one C call over the whole text but that
+        join: a worker saving it holds the GIL meanwhile."""
         text = self.text
         is_ascii = text.isascii()
+        view = memoryview(original)
 
-        def span(start: int, end: int) -> list[bytes]:
+        def span(start: int, end: int) -> list[bytes | memoryview]:
             if is_ascii:
-                return [original[offset + start : offset + end]]
+                return [view[offset + start : offset + end]]
             return [
                 text[position : min(position + _pieces.PIECE, end)].encode("utf-8")
                 for position in range(start, end, _pieces.PIECE)
             ]
 
-        pieces: list[bytes] = [original[:offset]]
+        pieces: list[bytes | memoryview] = [original[:offset]]
         position = 0
         for start, end, replacement in sorted(self.splices, key=lambda splice: splice[0]):
             pieces += span(position, start)
