@@ -13,6 +13,7 @@ value has the default. Whatever Edit ▸ Preferences (or anything else) changes 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Signal
@@ -47,6 +48,14 @@ _COLOUR_SCHEME = "view/colour_scheme"
 #: The colours the app may use: the desktop's light or dark ("system"), or always one of them.
 COLOUR_SCHEMES = ("system", "light", "dark")
 
+_RECHECK_SECONDS = "folders/recheck_seconds"
+#: How often, by default, the locks whose holder can die without a file changing (legacy
+#: holders) are looked at again, with the folder's existence and write access (seconds); and
+#: what may be set: a fifth of a second at the most often (each look stats every such lock),
+#: a minute at the least.
+DEFAULT_RECHECK_SECONDS = 1.0
+RECHECK_SECONDS_RANGE = (0.2, 60.0)
+
 _REVIEW_FIRST_SAVE = "saving/review_first_save"
 _EVENT_HISTORY_KEEP = "lock_events/keep_history"
 _EVENT_HISTORY_MAX_MIB = "lock_events/history_max_mib"
@@ -63,6 +72,7 @@ LONG_HOLD_THRESHOLD = "long_hold_threshold"
 REVIEW_FIRST_SAVE = "review_first_save"
 EVENT_HISTORY = "event_history"
 COLOUR_SCHEME = "colour_scheme"
+RECHECK_INTERVAL = "recheck_interval"
 
 
 def _folder_key(folder: str, name: str) -> str:
@@ -143,6 +153,24 @@ class AppSettings(QObject):
     def colour_scheme(self, scheme: str) -> None:
         self._settings.setValue(_COLOUR_SCHEME, scheme if scheme in COLOUR_SCHEMES else "system")
         self.changed.emit(COLOUR_SCHEME, "")
+
+    @property
+    def recheck_seconds(self) -> float:
+        """How often locks and the folder are looked at again (seconds), in
+        :data:`RECHECK_SECONDS_RANGE`."""
+        value = self._settings.value(_RECHECK_SECONDS, DEFAULT_RECHECK_SECONDS)
+        try:
+            seconds = float(str(value))
+        except ValueError:
+            return DEFAULT_RECHECK_SECONDS
+        if math.isnan(seconds):
+            return DEFAULT_RECHECK_SECONDS
+        return _clamp(seconds, RECHECK_SECONDS_RANGE)
+
+    @recheck_seconds.setter
+    def recheck_seconds(self, seconds: float) -> None:
+        self._settings.setValue(_RECHECK_SECONDS, _clamp(float(seconds), RECHECK_SECONDS_RANGE))
+        self.changed.emit(RECHECK_INTERVAL, "")
 
     # -- versions kept of each store: a folder's own, else the app's default -----------------
 

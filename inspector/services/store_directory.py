@@ -14,9 +14,10 @@ How much work each kind of change costs (see issue 4, "inspector at scale and un
 - Watcher events are merged per store while the worker is busy, so a storm of writes costs one
   look per store per round, not one per event; a document whose (inode, size, mtime_ns) stamp did
   not change is never read again.
-- Once a second the worker looks again at the locks whose holder could die without any file
-  changing (legacy holders, half-made locks); the rest only every tenth second, as a safety net,
-  or every second when the folder is polled and deaths are not seen as events.
+- Once a second (or as often as :meth:`StoreDirectory.set_recheck_interval` says: Edit ▸
+  Preferences) the worker looks again at the locks whose holder could die without any file
+  changing (legacy holders, half-made locks); the rest only every tenth time, as a safety net,
+  or every time when the folder is polled and deaths are not seen as events.
 
 The worker is ``scan_worker.py``'s; this module is the GUI side that asks it and keeps the copy
 of its entries the models read.
@@ -185,6 +186,16 @@ class StoreDirectory(QObject):
     def watcher(self) -> FolderWatcher:
         """The watcher of the folder (its status, its mode)."""
         return self._watcher
+
+    @property
+    def recheck_interval_ms(self) -> int:
+        """How often locks and the folder are looked at again (milliseconds)."""
+        return self._recheck_timer.interval()
+
+    def set_recheck_interval(self, milliseconds: int) -> None:
+        """Look at locks and the folder again every ``milliseconds`` from now on (a running
+        timer starts its wait anew)."""
+        self._recheck_timer.setInterval(max(1, milliseconds))
 
     def entries(self) -> list[StoreEntry]:
         """The current entries, in no particular order."""

@@ -17,7 +17,7 @@ from inspector.services.lock_events import LockEventService
 from inspector.services.store_directory import StoreDirectory
 from inspector.services.store_openers import StoreOpeners
 from inspector.services.watcher import ObserverFactory, default_observer_factory
-from inspector.settings import EVENT_HISTORY, AppSettings
+from inspector.settings import EVENT_HISTORY, RECHECK_INTERVAL, AppSettings
 from lockcore import LockInfo, legacy_temp_path_for
 
 
@@ -51,6 +51,7 @@ class WindowServices(QObject):
         self.lock_actions.recover_finished.connect(self._on_recover_finished)
         self.documents.lock_waited.connect(self.lock_events.note_lock_wait)
         self._apply_event_history()
+        self._apply_recheck_interval()
         self.settings.changed.connect(self._on_settings_changed)
 
     def shutdown(self) -> None:
@@ -67,10 +68,15 @@ class WindowServices(QObject):
             max_bytes=self.settings.event_history_max_bytes,
         )
 
+    def _apply_recheck_interval(self) -> None:
+        self.directory.set_recheck_interval(round(self.settings.recheck_seconds * 1000))
+
     @Slot(str, str)
     def _on_settings_changed(self, name: str, _folder: str) -> None:
         if name == EVENT_HISTORY:
             self._apply_event_history()
+        elif name == RECHECK_INTERVAL:
+            self._apply_recheck_interval()
 
     @Slot(object, object)
     def _on_break_finished(self, expected: LockInfo, _error: BaseException | None) -> None:

@@ -37,10 +37,12 @@ from inspector.settings import (
     DEFAULT_HISTORY_MAX_MIB,
     DEFAULT_HISTORY_VERSIONS,
     DEFAULT_LONG_HOLD_SECONDS,
+    DEFAULT_RECHECK_SECONDS,
     EVENT_HISTORY_MAX_MIB_RANGE,
     HISTORY_MAX_MIB_RANGE,
     HISTORY_VERSIONS_RANGE,
     LONG_HOLD_SECONDS_RANGE,
+    RECHECK_SECONDS_RANGE,
     AppSettings,
 )
 
@@ -158,6 +160,20 @@ class PreferencesDialog(QDialog):
             self.colours_box.addItem(words[scheme], scheme)
         self.colours_box.setAccessibleName(self.tr("Colours"))
         app_form.addRow(self.tr("&Colours:"), self.colours_box)
+        self.recheck_box = QDoubleSpinBox()
+        self.recheck_box.setObjectName("recheckSecondsBox")
+        self.recheck_box.setRange(*RECHECK_SECONDS_RANGE)
+        self.recheck_box.setDecimals(1)
+        self.recheck_box.setSingleStep(0.5)
+        self.recheck_box.setSuffix(self.tr(" s"))
+        _name(self.recheck_box, self.tr("Check locks and the folder again every"))
+        self.recheck_box.setToolTip(
+            self.tr(
+                "How often locks whose holder can die unseen (legacy programs) are checked "
+                "again, and whether the folder is still there and writable"
+            )
+        )
+        app_form.addRow(self.tr("Check locks and the folder again &every:"), self.recheck_box)
         self.review_box = QCheckBox(self.tr("&Review changes before the first save of a session"))
         self.review_box.setObjectName("reviewFirstSaveBox")
         self.review_box.setAccessibleName(
@@ -225,6 +241,7 @@ class PreferencesDialog(QDialog):
                 settings.set_long_hold_threshold(folder, self.long_hold_box.value())
                 settings.set_alerts_enabled(folder, self.alerts_box.isChecked())
             settings.colour_scheme = str(self.colours_box.currentData())
+            settings.recheck_seconds = self.recheck_box.value()
             settings.review_before_first_save = self.review_box.isChecked()
             settings.event_history_max_bytes = self.event_history_size_box.value() * _MIB
             settings.keep_event_history = self.event_history_box.isChecked()
@@ -243,6 +260,7 @@ class PreferencesDialog(QDialog):
         self.alerts_box.setChecked(False)
         self.long_hold_box.setValue(DEFAULT_LONG_HOLD_SECONDS)
         self.colours_box.setCurrentIndex(COLOUR_SCHEMES.index("system"))
+        self.recheck_box.setValue(DEFAULT_RECHECK_SECONDS)
         self.review_box.setChecked(True)
         self.event_history_box.setChecked(True)
         self.event_history_size_box.setValue(DEFAULT_EVENT_HISTORY_MAX_MIB)
@@ -258,6 +276,7 @@ class PreferencesDialog(QDialog):
             self.versions_box,
             self.versions_size_box,
             self.long_hold_box,
+            self.recheck_box,
             self.event_history_size_box,
         )
 
@@ -283,6 +302,7 @@ class PreferencesDialog(QDialog):
             self.alerts_box.setChecked(bool(folder) and settings.alerts_enabled(folder))
             self.long_hold_box.setValue(settings.long_hold_threshold(folder))
             self.colours_box.setCurrentIndex(COLOUR_SCHEMES.index(settings.colour_scheme))
+            self.recheck_box.setValue(settings.recheck_seconds)
             self.review_box.setChecked(settings.review_before_first_save)
             self.event_history_box.setChecked(settings.keep_event_history)
             self.event_history_size_box.setValue(settings.event_history_max_bytes // _MIB)

@@ -404,3 +404,73 @@ def test_every_alt_key_of_the_dialog_is_its_own(qtbot: Any, settings: AppSetting
     keys = [text[text.index("&") + 1].lower() for text in texts if "&" in text]
     assert len(keys) >= 9
     assert sorted(keys) == sorted(set(keys))  # "&Schema" and "&size" both took Alt+S
+
+
+def _lock_word(window: Any, store: str) -> str:
+    from inspector.models.store_columns import Column
+
+    model = window.model
+    row = model.row_of(store)
+    return str(model.index(row, Column.LOCK).data()) if row >= 0 else ""
+
+
+def test_locks_are_checked_again_as_often_as_preferences_say(
+    qtbot: Any, main_window: Any, store_folder: str, tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+
+    window = main_window
+    directory = window.services.directory
+    settings = window.services.settings
+    assert settings.recheck_seconds == 1.0
+    assert directory.recheck_interval_ms == 1000
+    dialog = window.show_preferences()
+    assert dialog.recheck_box.value() == 1.0
+    _set_text(qtbot, dialog.recheck_box, "30")
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    assert settings.recheck_seconds == 30.0
+    assert directory.recheck_interval_ms == 30_000
+
+    # A legacy holder: a live process whose PID is in the lock file, which it does not keep
+    # open. Its death changes no file: only looking again finds it dead.
+    store = os.path.join(store_folder, "settings.json")
+    holder = subprocess.Popen(["sleep", "600"])
+    try:
+        made = tmp_path / "legacy.lock"
+        made.write_text(f"{holder.pid}\n")
+        os.rename(made, store + ".lock")
+        qtbot.waitUntil(lambda: _lock_word(window, store) == "held", timeout=10_000)
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(10)
+        # Every 30 s: not in the next few (the default, every second, would have seen it).
+        with qtbot.assertNotEmitted(directory.stale_count_changed, wait=3000):
+            pass
+        assert _lock_word(window, store) == "held"
+
+        _set_text(qtbot, dialog.recheck_box, "0.5")
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        assert directory.recheck_interval_ms == 500
+        qtbot.waitUntil(lambda: _lock_word(window, store) == "stale — holder dead", timeout=10_000)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait(10)
+
+    # Kept: the next window (the next run) checks as often.
+    from inspector.services.window_services import WindowServices
+
+    services = WindowServices(settings=AppSettings())
+    try:
+        assert services.directory.recheck_interval_ms == 500
+    finally:
+        services.shutdown()
+
+
+def test_the_recheck_interval_is_bounded(settings: AppSettings) -> None:
+    settings.recheck_seconds = 0.01
+    assert settings.recheck_seconds == 0.2
+    settings.recheck_seconds = 3600
+    assert settings.recheck_seconds == 60.0
+    settings._settings.setValue("folders/recheck_seconds", "often")
+    assert settings.recheck_seconds == 1.0
