@@ -28,6 +28,7 @@ _INCLUDE_SUBFOLDERS = "view/include_subfolders"
 _WINDOW_GEOMETRY = "window/geometry"
 _SPLITTER_STATE = "window/splitter"
 _TABLE_HEADER_STATE = "window/table_header"
+_HIDDEN_COLUMNS = "view/hidden_columns"
 _HISTORY_VERSIONS = "history/versions"
 _HISTORY_MAX_MIB = "history/max_mib"
 #: Versions every save keeps of a store, by default, and their total size in MiB.
@@ -73,6 +74,7 @@ REVIEW_FIRST_SAVE = "review_first_save"
 EVENT_HISTORY = "event_history"
 COLOUR_SCHEME = "colour_scheme"
 RECHECK_INTERVAL = "recheck_interval"
+HIDDEN_COLUMNS = "hidden_columns"
 
 
 def _folder_key(folder: str, name: str) -> str:
@@ -171,6 +173,27 @@ class AppSettings(QObject):
     def recheck_seconds(self, seconds: float) -> None:
         self._settings.setValue(_RECHECK_SECONDS, _clamp(float(seconds), RECHECK_SECONDS_RANGE))
         self.changed.emit(RECHECK_INTERVAL, "")
+
+    @property
+    def hidden_columns(self) -> list[str] | None:
+        """The store table's columns hidden, by name (see the table's ``column_key``); None
+        when never chosen: the table's own default."""
+        if not self._settings.contains(_HIDDEN_COLUMNS):
+            return None
+        value = self._settings.value(_HIDDEN_COLUMNS)
+        if value is None or value == "":  # how an empty list comes back from some backends
+            return []
+        if isinstance(value, str):  # QSettings gives a bare string for one-element lists
+            return [value]
+        return [str(v) for v in value] if isinstance(value, list) else None
+
+    @hidden_columns.setter
+    def hidden_columns(self, names: list[str]) -> None:
+        names = list(dict.fromkeys(names))
+        if names == self.hidden_columns:
+            return  # the header menu and the dialog follow each other: no echo
+        self._settings.setValue(_HIDDEN_COLUMNS, names)
+        self.changed.emit(HIDDEN_COLUMNS, "")
 
     # -- versions kept of each store: a folder's own, else the app's default -----------------
 

@@ -32,6 +32,7 @@ from inspector.presentation import (
     lock_word,
     process_label,
     process_tooltip,
+    translated,
 )
 from inspector.resources import icon
 from inspector.services.lock_figures import StoreFigures
@@ -88,6 +89,28 @@ FIGURE_COLUMNS = (
     Column.LAST_HOLDER,
     Column.LONGEST_WAIT,
 )
+#: The columns hidden until someone shows them (header menu, Edit ▸ Preferences).
+DEFAULT_HIDDEN_COLUMNS = FIGURE_COLUMNS
+#: The columns that may be hidden: all but the file's, which a row cannot do without.
+HIDEABLE_COLUMNS = tuple(column for column in Column if column != Column.FILE)
+
+
+def column_key(column: Column) -> str:
+    """The column's name in the settings file (it stays when columns are added or moved)."""
+    return column.name.lower()
+
+
+def columns_from_keys(keys: list[str]) -> list[Column]:
+    """The hideable columns named by ``keys``, in table order (unknown names are ignored)."""
+    wanted = set(keys)
+    return [column for column in HIDEABLE_COLUMNS if column_key(column) in wanted]
+
+
+def column_title(column: Column) -> str:
+    """The column's header, translated."""
+    return translated(_HEADERS[column])
+
+
 #: Gives a store's contention figures (see set_figures_source).
 FiguresProvider = Callable[[str], StoreFigures]
 

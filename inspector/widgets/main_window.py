@@ -40,6 +40,7 @@ from inspector.services.window_services import WindowServices
 from inspector.widgets.about_box import AboutBox
 from inspector.widgets.alert_presenter import AlertPresenter
 from inspector.widgets.break_lock_dialog import BreakLockDialog
+from inspector.widgets.column_settings import ColumnSettings
 from inspector.widgets.folder_state import FolderBanners, FolderStatusLabels
 from inspector.widgets.history_dock import HistoryDock
 from inspector.widgets.lock_events_dock import LockEventsDock
@@ -102,6 +103,7 @@ class MainWindow(WindowCommands, WindowStoreList):
         self._build_status_bar()
         self._connect_services()
         self._restore_settings()
+        self.column_settings = ColumnSettings(self._settings, self.table, self)
         self._update_actions()
 
     # -- construction ----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
@@ -31,6 +32,14 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.display import printable_path
+from inspector.models.store_columns import (
+    DEFAULT_HIDDEN_COLUMNS,
+    HIDEABLE_COLUMNS,
+    Column,
+    column_key,
+    column_title,
+    columns_from_keys,
+)
 from inspector.settings import (
     COLOUR_SCHEMES,
     DEFAULT_EVENT_HISTORY_MAX_MIB,
@@ -92,6 +101,7 @@ class PreferencesDialog(QDialog):
         layout.addWidget(self.no_folder_label)
         layout.addWidget(self._build_folder_group())
         layout.addWidget(self._build_app_group())
+        layout.addWidget(self._build_columns_group())
         layout.addStretch(1)
         layout.addWidget(self._build_buttons())
         self._show_folder()
@@ -99,7 +109,8 @@ class PreferencesDialog(QDialog):
         for box in self._spin_boxes():
             # The text, not the value: a text that is no value (emptied) changes no value.
             _editor(box).textChanged.connect(self._on_field_edited)
-        for check in (self.schema_box, self.alerts_box, self.review_box, self.event_history_box):
+        checks = (self.schema_box, self.alerts_box, self.review_box, self.event_history_box)
+        for check in (*checks, *self.column_boxes.values()):
             check.toggled.connect(self._on_field_edited)
         self.colours_box.currentIndexChanged.connect(self._on_field_edited)
         settings.changed.connect(self._on_settings_changed)
@@ -197,6 +208,23 @@ class PreferencesDialog(QDialog):
                         self.event_history_size_box)  # fmt: skip
         return app_group
 
+    def _build_columns_group(self) -> QGroupBox:
+        group = QGroupBox(self.tr("Columns of the store &table"))
+        group.setObjectName("tableColumnsGroup")
+        group.setToolTip(self.tr("The table's header menu shows and hides them too"))
+        grid = QGridLayout(group)
+        per_column = (len(HIDEABLE_COLUMNS) + 2) // 3  # three side by side, read downwards
+        #: One check box per column that may be hidden (all but File), in the table's order.
+        self.column_boxes: dict[Column, QCheckBox] = {}
+        for place, column in enumerate(HIDEABLE_COLUMNS):
+            title = column_title(column)
+            box = QCheckBox(title.replace("&", "&&"))
+            box.setObjectName(f"columnBox_{column_key(column)}")
+            box.setAccessibleName(self.tr("Show the column {title}").format(title=title))
+            grid.addWidget(box, place % per_column, place // per_column)
+            self.column_boxes[column] = box
+        return group
+
     def _build_buttons(self) -> QDialogButtonBox:
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
@@ -243,6 +271,11 @@ class PreferencesDialog(QDialog):
             settings.colour_scheme = str(self.colours_box.currentData())
             settings.recheck_seconds = self.recheck_box.value()
             settings.review_before_first_save = self.review_box.isChecked()
+            settings.hidden_columns = [
+                column_key(column)
+                for column, box in self.column_boxes.items()
+                if not box.isChecked()
+            ]
             settings.event_history_max_bytes = self.event_history_size_box.value() * _MIB
             settings.keep_event_history = self.event_history_box.isChecked()
             settings.sync()
@@ -264,6 +297,7 @@ class PreferencesDialog(QDialog):
         self.review_box.setChecked(True)
         self.event_history_box.setChecked(True)
         self.event_history_size_box.setValue(DEFAULT_EVENT_HISTORY_MAX_MIB)
+        self._show_hidden_columns(DEFAULT_HIDDEN_COLUMNS)
 
     def accept(self) -> None:
         if self.apply():
@@ -306,9 +340,17 @@ class PreferencesDialog(QDialog):
             self.review_box.setChecked(settings.review_before_first_save)
             self.event_history_box.setChecked(settings.keep_event_history)
             self.event_history_size_box.setValue(settings.event_history_max_bytes // _MIB)
+            hidden = settings.hidden_columns
+            self._show_hidden_columns(
+                DEFAULT_HIDDEN_COLUMNS if hidden is None else columns_from_keys(hidden)
+            )
         finally:
             self._loading = False
         self._update_buttons(edited=False)
+
+    def _show_hidden_columns(self, hidden: tuple[Column, ...] | list[Column]) -> None:
+        for column, box in self.column_boxes.items():
+            box.setChecked(column not in hidden)
 
     def _valid(self) -> bool:
         return all(box.hasAcceptableInput() for box in self._spin_boxes())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QSize, Qt, Slot
+from collections.abc import Iterable
+
+from PySide6.QtCore import QPoint, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -13,7 +15,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.models.store_columns import FIGURE_COLUMNS, Column
+from inspector.models.store_columns import (
+    DEFAULT_HIDDEN_COLUMNS,
+    FIGURE_COLUMNS,
+    HIDEABLE_COLUMNS,
+    Column,
+)
 from inspector.models.store_table import StoreTableModel
 from inspector.presentation import LOCK_WORDS, translated
 
@@ -44,6 +51,9 @@ class StoreTableView(QTableView):
     """One row per store, selected a whole row at a time, sorted by file name at first.
 
     It tells ``model`` which rows are on screen, so that lock ages repaint only there."""
+
+    #: (hidden: list[Column]) someone showed or hid a column through the header's menu
+    columns_chosen = Signal(object)
 
     def __init__(self, model: StoreTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,7 +89,7 @@ class StoreTableView(QTableView):
         header.resizeSection(Column.LOCK, self.lock_column_width())
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # The contention figures are there for whoever asks: the header's context menu.
-        for column in FIGURE_COLUMNS:
+        for column in DEFAULT_HIDDEN_COLUMNS:
             header.setSectionHidden(column, True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_header_context_menu_requested)
@@ -129,24 +139,38 @@ class StoreTableView(QTableView):
         room = DEFAULT_COLUMNS_WIDTH - others
         return max(_COLUMN_WIDTHS[Column.LOCK], min(room, longest + icon_and_margins))
 
+    def hidden_columns(self) -> list[Column]:
+        """The columns hidden now, in table order."""
+        header = self.horizontalHeader()
+        return [column for column in HIDEABLE_COLUMNS if header.isSectionHidden(column)]
+
+    def set_hidden_columns(self, hidden: Iterable[Column]) -> None:
+        """Hide these columns and show every other (the file's is always shown)."""
+        hidden = set(hidden)
+        header = self.horizontalHeader()
+        for column in HIDEABLE_COLUMNS:
+            header.setSectionHidden(column, column in hidden)
+
     def column_menu(self) -> QMenu:
         """The header's context menu: a checkable entry per column that may be hidden."""
         menu = QMenu(self)
         header = self.horizontalHeader()
         model = self.model()
-        for column in Column:
-            if column == Column.FILE:
-                continue  # the one column a row cannot do without
+        for column in HIDEABLE_COLUMNS:
             title = model.headerData(column, Qt.Orientation.Horizontal)
             action = menu.addAction(str(title))
             action.setCheckable(True)
             action.setChecked(not header.isSectionHidden(column))
             action.toggled.connect(
-                lambda shown, column=column: header.setSectionHidden(column, not shown)
+                lambda shown, column=column: self._show_column_chosen(column, shown)
             )
             if column == FIGURE_COLUMNS[0]:
                 menu.insertSeparator(action)
         return menu
+
+    def _show_column_chosen(self, column: Column, shown: bool) -> None:
+        self.horizontalHeader().setSectionHidden(column, not shown)
+        self.columns_chosen.emit(self.hidden_columns())
 
     @Slot(QPoint)
     def _on_header_context_menu_requested(self, position: QPoint) -> None:
