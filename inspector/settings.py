@@ -224,6 +224,13 @@ class AppSettings(QObject):
         """How many versions each save keeps of a store of ``folder``."""
         return self._count(_folder_key(folder, HISTORY_VERSIONS), self.history_versions)
 
+    def folder_history_is_own(self, folder: str) -> bool:
+        """Whether ``folder`` has a count or size of versions of its own (else: the default)."""
+        return any(
+            self._settings.contains(_folder_key(folder, name))
+            for name in (HISTORY_VERSIONS, "history_max_mib")
+        )
+
     def set_folder_history_versions(self, folder: str, count: int) -> None:
         count = int(_clamp(count, HISTORY_VERSIONS_RANGE))
         self._set_for_folder(folder, HISTORY_VERSIONS, count)

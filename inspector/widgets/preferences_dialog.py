@@ -185,6 +185,27 @@ class PreferencesDialog(QDialog):
             )
         )
         app_form.addRow(self.tr("Check locks and the folder again &every:"), self.recheck_box)
+        self.default_versions_box = _spin_box(
+            HISTORY_VERSIONS_RANGE, "", self.tr("Versions kept of each store, by default")
+        )
+        self.default_versions_box.setObjectName("defaultHistoryVersionsBox")
+        self.default_versions_box.setSpecialValueText(self.tr("None"))
+        self.default_versions_box.setToolTip(
+            self.tr("For the folders whose own number was never set")
+        )
+        app_form.addRow(self.tr("Versions kept of each store, by &default:"),
+                        self.default_versions_box)  # fmt: skip
+        self.default_versions_size_box = _spin_box(
+            HISTORY_MAX_MIB_RANGE,
+            self.tr(" MiB"),
+            self.tr("Size of a store's versions at most, by default"),
+        )
+        self.default_versions_size_box.setObjectName("defaultHistoryMaxMibBox")
+        self.default_versions_size_box.setToolTip(
+            self.tr("For the folders whose own size was never set")
+        )
+        app_form.addRow(self.tr("Their size at most, &by default:"),
+                        self.default_versions_size_box)  # fmt: skip
         self.review_box = QCheckBox(self.tr("&Review changes before the first save of a session"))
         self.review_box.setObjectName("reviewFirstSaveBox")
         self.review_box.setAccessibleName(
@@ -262,9 +283,18 @@ class PreferencesDialog(QDialog):
         settings, folder = self._settings, self._folder
         self._loading = True  # the settings' announcements are ours: the fields are right
         try:
+            settings.history_versions = self.default_versions_box.value()
+            settings.history_max_bytes = self.default_versions_size_box.value() * _MIB
+            folder_history = (self.versions_box.value(), self.versions_size_box.value())
+            # A folder that follows the default keeps following it (a new default applies to
+            # it) unless its own fields were changed.
+            if folder and (
+                settings.folder_history_is_own(folder)
+                or folder_history != self._loaded_folder_history
+            ):
+                settings.set_folder_history_versions(folder, folder_history[0])
+                settings.set_folder_history_max_bytes(folder, folder_history[1] * _MIB)
             if folder:
-                settings.set_folder_history_versions(folder, self.versions_box.value())
-                settings.set_folder_history_max_bytes(folder, self.versions_size_box.value() * _MIB)
                 settings.set_schema_checks_enabled(folder, self.schema_box.isChecked())
                 settings.set_long_hold_threshold(folder, self.long_hold_box.value())
                 settings.set_alerts_enabled(folder, self.alerts_box.isChecked())
@@ -281,7 +311,7 @@ class PreferencesDialog(QDialog):
             settings.sync()
         finally:
             self._loading = False
-        self._update_buttons(edited=False)
+        self._load()  # what applies now (a folder following a new default shows it)
         self.applied.emit()
         return True
 
@@ -293,6 +323,8 @@ class PreferencesDialog(QDialog):
         self.alerts_box.setChecked(False)
         self.long_hold_box.setValue(DEFAULT_LONG_HOLD_SECONDS)
         self.colours_box.setCurrentIndex(COLOUR_SCHEMES.index("system"))
+        self.default_versions_box.setValue(DEFAULT_HISTORY_VERSIONS)
+        self.default_versions_size_box.setValue(DEFAULT_HISTORY_MAX_MIB)
         self.recheck_box.setValue(DEFAULT_RECHECK_SECONDS)
         self.review_box.setChecked(True)
         self.event_history_box.setChecked(True)
@@ -311,6 +343,8 @@ class PreferencesDialog(QDialog):
             self.versions_size_box,
             self.long_hold_box,
             self.recheck_box,
+            self.default_versions_box,
+            self.default_versions_size_box,
             self.event_history_size_box,
         )
 
@@ -330,12 +364,18 @@ class PreferencesDialog(QDialog):
         settings, folder = self._settings, self._folder
         self._loading = True
         try:
-            self.versions_box.setValue(settings.folder_history_versions(folder))
-            self.versions_size_box.setValue(settings.folder_history_max_bytes(folder) // _MIB)
+            self._loaded_folder_history = (
+                settings.folder_history_versions(folder),
+                settings.folder_history_max_bytes(folder) // _MIB,
+            )
+            self.versions_box.setValue(self._loaded_folder_history[0])
+            self.versions_size_box.setValue(self._loaded_folder_history[1])
             self.schema_box.setChecked(settings.schema_checks_enabled(folder))
             self.alerts_box.setChecked(bool(folder) and settings.alerts_enabled(folder))
             self.long_hold_box.setValue(settings.long_hold_threshold(folder))
             self.colours_box.setCurrentIndex(COLOUR_SCHEMES.index(settings.colour_scheme))
+            self.default_versions_box.setValue(settings.history_versions)
+            self.default_versions_size_box.setValue(settings.history_max_bytes // _MIB)
             self.recheck_box.setValue(settings.recheck_seconds)
             self.review_box.setChecked(settings.review_before_first_save)
             self.event_history_box.setChecked(settings.keep_event_history)

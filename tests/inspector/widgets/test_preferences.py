@@ -542,3 +542,35 @@ def test_columns_hidden_before_they_were_a_setting_become_the_setting(
     dialog = PreferencesDialog(settings, "")
     qtbot.addWidget(dialog)
     assert not dialog.column_boxes[Column.MODIFIED].isChecked()
+
+
+def test_the_default_versions_kept_apply_to_folders_without_their_own(
+    qtbot: Any, main_window: Any, store_folder: str
+) -> None:
+    window = main_window
+    settings = window.services.settings
+    session = window.document_pane.session
+    dialog = window.show_preferences()
+    assert (dialog.default_versions_box.value(), dialog.default_versions_size_box.value()) == (
+        20,
+        10,
+    )
+    _set_text(qtbot, dialog.default_versions_box, "5")
+    _set_text(qtbot, dialog.default_versions_size_box, "4")
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    assert (settings.history_versions, settings.history_max_bytes) == (5, 4 * MIB)
+    # The folder shown has no number of its own: it follows the new default, and says so.
+    assert not settings.folder_history_is_own(store_folder)
+    assert (session.keep_versions, session.versions_max_bytes) == (5, 4 * MIB)
+    assert (dialog.versions_box.value(), dialog.versions_size_box.value()) == (5, 4)
+
+    # Once the folder has its own, a new default leaves it alone.
+    _set_text(qtbot, dialog.versions_box, "3")
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    _set_text(qtbot, dialog.default_versions_box, "7")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert settings.history_versions == 7
+    assert settings.folder_history_versions(store_folder) == 3
+    assert settings.folder_history_versions("/srv/another") == 7
+    assert session.keep_versions == 3
+    assert AppSettings().history_versions == 7  # kept
