@@ -279,7 +279,7 @@ def test_the_tree_cell_editors_are_named_after_their_entry(qtbot, main_window):
 def test_json_syntax_and_value_colours_reach_wcag_aa():
     # The raw view's highlighting and the tree's value colours, (light, dark) pairs.
     from inspector.document.highlighter import _COLOURS as SYNTAX
-    from inspector.document.tree_model import _VALUE_COLOURS as VALUES
+    from inspector.document.tree_cells import _VALUE_COLOURS as VALUES
 
     for light, dark in [*SYNTAX.values(), *VALUES.values()]:
         for shade, palette in ((light, _light_palette()), (dark, dark_palette())):
