@@ -215,7 +215,8 @@ class _Stream(QObject):
     @Slot()
     def _on_output(self) -> None:
         process = self._process
-        if process is None:
+        # Not valid: dropped with its owner, without stop() (its destructor ends the child).
+        if process is None or not Shiboken.isValid(process):
             return
         self._output += process.readAllStandardOutput().data()
         before = (len(self._inbox), self.failure)
@@ -254,7 +255,8 @@ class _Stream(QObject):
 
     @Slot(int, QProcess.ExitStatus)
     def _on_finished(self, exit_code: int, status: QProcess.ExitStatus) -> None:
-        if self._stopping:
+        process = self._process
+        if self._stopping or process is None or not Shiboken.isValid(process):
             return
         self._on_output()  # what it sent before it ended
         failed = status is QProcess.ExitStatus.NormalExit and exit_code == 1 and self.failure
@@ -325,6 +327,7 @@ class LockEventService(QObject):
         self.log = LockEventLog()
         self._figures = LockFigures()
         self._stream: _Stream | None = None
+        self._pending: tuple[str, bool] | None = None  # (folder, recursive) to watch later
         self._watched = ""  # the folder the running stream said it watches
         self.watching.connect(self._on_watching)
         # The partial below (connected to destroyed) sees the stream of the moment through it.
@@ -333,6 +336,7 @@ class LockEventService(QObject):
         self._directory = directory
         if directory is not None:
             directory.folder_changed.connect(self._on_directory_folder_changed)
+            directory.scan_finished.connect(self._on_directory_scan_finished)
             directory.folder_available_changed.connect(self._on_directory_folder_available_changed)
         # Destroyed without shutdown() (a window deleted or dropped): the thread still ends
         # first. Not a bound method: by then the Python side of this object may be gone.
@@ -342,8 +346,11 @@ class LockEventService(QObject):
 
     @property
     def folder(self) -> str:
-        """The folder watched ("" when none)."""
-        return self._stream.folder if self._stream is not None else ""
+        """The folder watched, or to be watched once the window's listing is done ("" when
+        none)."""
+        if self._stream is not None:
+            return self._stream.folder
+        return self._pending[0] if self._pending is not None else ""
 
     @property
     def is_watching(self) -> bool:
@@ -355,20 +362,31 @@ class LockEventService(QObject):
         """The process ID of the child that runs the stream (0 when none runs)."""
         return self._stream.pid if self._stream is not None else 0
 
-    def watch(self, folder: str, *, recursive: bool) -> None:
+    def watch(self, folder: str, *, recursive: bool, start: bool = True) -> None:
         """Watch ``folder`` (``recursive``: its subfolders too) from now on; the events kept
-        so far are dropped."""
+        so far are dropped. ``start=False``: only once :meth:`start_pending` is called (the
+        folder is :attr:`folder` already)."""
         self._stop_stream()
+        self._pending = None
         self._figures.clear()
         count = len(self.log)
         if count:
             self.log_about_to_drop.emit(count)
             self.log.clear()
             self.log_dropped.emit(count)
-        self._start_stream(os.path.abspath(folder), recursive)
+        if start:
+            self._start_stream(os.path.abspath(folder), recursive)
+        else:
+            self._pending = (os.path.abspath(folder), recursive)
         # After the start: whoever follows the folder finds the new one in ``folder``. What the
         # stream collects reaches the GUI thread later, through the event loop.
         self.events_cleared.emit()
+
+    def start_pending(self) -> None:
+        """Start the stream that :meth:`watch` was told not to start yet (if any)."""
+        pending, self._pending = self._pending, None
+        if pending is not None and self._stream is None:
+            self._start_stream(*pending)
 
     def note_broken(self, store: str) -> None:
         """This process is about to break ``store``'s lock (from any thread): its going away
@@ -430,6 +448,7 @@ class LockEventService(QObject):
 
     def shutdown(self) -> None:
         """Stop the stream and end its process; safe to call twice."""
+        self._pending = None
         self._stop_stream()
 
     # -- helpers ----------------------------------------------------------------------------
@@ -487,7 +506,14 @@ class LockEventService(QObject):
     @Slot(object)
     def _on_directory_folder_changed(self, folder: str) -> None:
         recursive = self._directory.recursive if self._directory is not None else False
-        self.watch(folder, recursive=recursive)
+        # Started once the window's listing is done: the child's start and its own listing of
+        # the folder would take a CPU from the listing the user waits for (2 cores: the first
+        # screenful and the complete table came about a third sooner in bench_inspector).
+        self.watch(folder, recursive=recursive, start=False)
+
+    @Slot()
+    def _on_directory_scan_finished(self) -> None:
+        self.start_pending()
 
     @Slot(bool)
     def _on_directory_folder_available_changed(self, available: bool) -> None:

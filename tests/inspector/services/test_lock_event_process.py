@@ -201,3 +201,40 @@ def test_the_child_starts_without_qt() -> None:
         env={**os.environ, "PYTHONPATH": str(_REPO)},
     )
     assert result.stdout.splitlines() == ["[]", "StoreDirectory FolderWatcher"]
+
+
+def test_a_windows_stream_starts_once_its_listing_is_done(qtbot: Any, tmp_path: Path) -> None:
+    """The child's start and its own listing would take a CPU from the listing the user waits
+    for: it starts when the window's scan has finished, with the folder known before."""
+    from inspector.services.store_directory import StoreDirectory
+
+    (tmp_path / "settings.json").write_text("{}")
+    directory = StoreDirectory()
+    service = LockEventService(directory)
+    try:
+        with qtbot.waitSignal(directory.scan_finished, timeout=DEADLINE_MS):
+            directory.set_folder(str(tmp_path))
+            assert service.folder == str(tmp_path)
+            assert service.process_id == 0  # not while the window lists the folder
+        assert _running(service.process_id)
+        qtbot.waitUntil(lambda: service.is_watching, timeout=DEADLINE_MS)
+    finally:
+        service.shutdown()
+        directory.shutdown()
+
+
+def test_a_stream_shut_down_before_the_listing_ends_never_starts(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    from inspector.services.store_directory import StoreDirectory
+
+    directory = StoreDirectory()
+    service = LockEventService(directory)
+    try:
+        with qtbot.waitSignal(directory.scan_finished, timeout=DEADLINE_MS):
+            directory.set_folder(str(tmp_path))
+            service.shutdown()
+        assert service.process_id == 0
+    finally:
+        service.shutdown()
+        directory.shutdown()
