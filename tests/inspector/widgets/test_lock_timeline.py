@@ -149,7 +149,13 @@ def test_a_storm_is_drawn_in_a_bar_per_pixel_at_most_and_a_bar_tells_its_hold(
     # The whole session fits: the newest hold with a known holder is under the pointer.
     timeline.set_span(timeline.span_box.count() - 1)
     lane = timeline.holds.lanes[str(stores[0])]
-    hold = next(hold for hold in reversed(lane.holds) if hold.pid is not None)
+    # The newest hold whose holder and write were seen (a hold shorter than the stream can see
+    # has neither: its write may be reported after its release).
+    hold = next(
+        hold
+        for hold in reversed(lane.holds)
+        if hold.pid is not None and hold.size_after is not None
+    )
     assert hold.pid in {writer.pid for writer in writers}
     frame = canvas.frame()
     x = round(frame.x(hold.start))
