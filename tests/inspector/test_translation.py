@@ -398,3 +398,55 @@ def test_a_shortened_lines_marks_are_translated(qapp, tmp_path):
         qapp.removeTranslator(translator)
     # The part around the error is shown; what was left out before it is said, translated.
     assert f"{_MARK}(20,011 earlier characters) … " in content.text, content.text[:100]
+
+
+class LexicalTranslator(QTranslator):
+    """Translates only under the class each text is written in, as pyside6-lupdate files it:
+    the mixins a class is assembled from, not the class of the object that shows the text.
+    (PySide6's ``tr`` tries each class of the object in turn while a text is untranslated.)"""
+
+    def __init__(self, contexts: set[str]) -> None:
+        super().__init__()
+        self.contexts = contexts
+
+    def translate(self, context: str, source: str, *_disambiguation_and_count: object) -> str:
+        # Elsewhere the text as it is, which is what Qt gives for a text no translator has.
+        return f"{_MARK}{source}" if context in self.contexts else source
+
+    def isEmpty(self) -> bool:
+        return False
+
+
+def test_a_mixins_words_are_found_under_the_class_they_are_written_in(
+    qtbot, qapp, store_folder, lock_holder
+):
+    path = os.path.join(store_folder, "settings.json")
+    # "… is being saved; cancel the save first." is said by PaneClosing, "Saving …" by
+    # PaneSaving, the window's empty-table words by WindowStoreList: no "DocumentPane" or
+    # "MainWindow" context here.
+    translator = LexicalTranslator({"PaneClosing", "PaneSaving", "WindowStoreList"})
+    qapp.installTranslator(translator)
+    pane = DocumentPane()
+    qtbot.addWidget(pane)
+    try:
+        with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+            pane.open_store(path)
+        lock_holder(path)  # the save waits for the lock
+        pane.add_action.trigger()  # an edit to save
+        assert pane.save()
+        qtbot.waitUntil(lambda: pane.progress_bar.text != "", timeout=5000)
+        assert pane.progress_bar.text.startswith(_MARK)  # "Saving settings.json…"
+        messages: list[str] = []
+        pane.status_message.connect(messages.append)
+        pane.close_when_ready(lambda _may_go: None)
+        assert messages
+        assert _untranslated(messages) == []
+        with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+            pane.cancel_save()
+        window = create_main_window(store_folder)
+        qtbot.addWidget(window)
+        assert window.table.empty_text.startswith(_MARK)  # "Looking for JSON files…"
+        window.shutdown()
+    finally:
+        pane.shutdown()
+        qapp.removeTranslator(translator)
