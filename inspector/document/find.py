@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from inspector.collector import collector_paused
-from inspector.document.nodes import JsonKey, format_scalar
+from inspector.document.json_values import format_scalar
+from inspector.document.nodes import JsonKey
 from inspector.document.secrets import SecretPolicy, is_secret_key
 
 MATCH_LIMIT: Final = 100_000

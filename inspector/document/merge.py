@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any, Final, NamedTuple
 
-from inspector.document.nodes import JsonKey, JsonType, format_json_path, json_equal, json_type_of
+from inspector.document.json_values import JsonType, json_equal, json_type_of
+from inspector.document.nodes import JsonKey, format_json_path
 
 
 class _Absent:

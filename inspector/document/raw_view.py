@@ -20,7 +20,7 @@ from PySide6.QtCore import QCoreApplication, Qt, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from inspector.colours import ERROR_TEXT, SUCCESS_TEXT
-from inspector.document.nodes import json_equal
+from inspector.document.json_values import json_equal
 from inspector.document.parsing import RAW_EDIT_LIMIT, parse_json_text
 from inspector.document.raw_editor import RawJsonEditor
 from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument, ParseError

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from inspector.display import printable_name
+from inspector.document.json_values import json_equal
 from inspector.document.merge import Side, three_way_merge
-from inspector.document.nodes import json_equal
 from inspector.document.parsing import parse_text
 from inspector.document.results import NO_DOCUMENT
 from lockcore import FileLockError, classify_json, json_update_bytes

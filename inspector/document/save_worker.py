@@ -14,8 +14,8 @@ from typing import Any, Final
 
 from inspector.collector import collector_paused
 from inspector.document.conversion import convert_to_utf8
+from inspector.document.json_values import json_equal
 from inspector.document.merge import ABSENT, MergeConflict, Side, three_way_merge
-from inspector.document.nodes import json_equal
 from inspector.document.parsing import (
     check_secrets,
     classify_bytes,

@@ -15,12 +15,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from inspector.document.nodes import (
-    JsonKey,
-    JsonNode,
-    JsonType,
-    format_json_path,
-)
+from inspector.document.json_values import JsonType
+from inspector.document.nodes import JsonKey, JsonNode, format_json_path
 from inspector.document.secrets import MASK
 from inspector.document.tree_base import (
     KEY_COLUMN,

@@ -8,11 +8,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from inspector.document.nodes import (
-    JsonKey,
-    JsonNode,
-    JsonType,
-)
+from inspector.document.json_values import JsonType
+from inspector.document.nodes import JsonKey, JsonNode
 from inspector.document.tree_base import (
     AnyIndex,
 )

@@ -33,16 +33,14 @@ from inspector.document.commands import (
     ReplaceDocumentCommand,
     ReplaceValueCommand,
 )
-from inspector.document.nodes import (
+from inspector.document.json_values import (
     ConversionRefusedError,
-    JsonKey,
-    JsonNode,
     JsonType,
     convert_value,
-    format_json_path,
     json_equal,
     parse_scalar,
 )
+from inspector.document.nodes import JsonKey, JsonNode, format_json_path
 from inspector.document.results import NO_DOCUMENT
 from inspector.document.secrets import SecretPolicy
 from inspector.document.tree_base import (

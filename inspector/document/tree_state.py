@@ -18,11 +18,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QUndoStack
 
-from inspector.document.nodes import (
-    JsonKey,
-    JsonNode,
-    JsonType,
-)
+from inspector.document.json_values import JsonType
+from inspector.document.nodes import JsonKey, JsonNode
 from inspector.document.secrets import SecretPolicy
 from inspector.document.tree_base import (
     KEY_COLUMN,

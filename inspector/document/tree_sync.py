@@ -10,12 +10,8 @@ from PySide6.QtCore import (
     QModelIndex,
 )
 
-from inspector.document.nodes import (
-    JsonNode,
-    JsonType,
-    json_equal,
-    json_type_of,
-)
+from inspector.document.json_values import JsonType, json_equal, json_type_of
+from inspector.document.nodes import JsonNode
 from inspector.document.results import NO_DOCUMENT
 from inspector.document.tree_base import (
     KEY_COLUMN,

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.document.nodes import JsonType, format_json_path
+from inspector.document.json_values import JsonType
+from inspector.document.nodes import format_json_path
 from inspector.document.tree_model import (
     ARRAY_INDEX_ROLE,
     CHOICES_ROLE,

@@ -14,7 +14,8 @@ import re
 from functools import lru_cache
 from typing import Any, Final
 
-from inspector.document.nodes import JsonKey, format_scalar
+from inspector.document.json_values import format_scalar
+from inspector.document.nodes import JsonKey
 from lockcore import SchemaCheck, SchemaViolation
 
 _MAX_REF_DEPTH: Final = 32

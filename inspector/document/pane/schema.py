@@ -19,7 +19,8 @@ from PySide6.QtGui import QAction, QColor, QHelpEvent, QTextCharFormat, QTextCur
 from PySide6.QtWidgets import QLabel, QMenu, QMessageBox, QTextEdit, QToolTip, QWidget
 
 from inspector.display import printable_path
-from inspector.document.nodes import JsonNode, JsonType, format_json_path, format_scalar
+from inspector.document.json_values import JsonType, format_scalar
+from inspector.document.nodes import JsonNode, format_json_path
 from inspector.document.raw_editor import RawJsonEditor
 from inspector.document.tree_model import JsonTreeModel
 from inspector.schema import SchemaChecker, SchemaHints

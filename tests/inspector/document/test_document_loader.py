@@ -8,16 +8,16 @@ from typing import Any
 import pytest
 
 from inspector.display import describe_holder
-from inspector.document import nodes
+from inspector.document import json_values
 from inspector.document.conversion import NotConvertibleError, convert_to_utf8
-from inspector.document.loader import load_document
-from inspector.document.nodes import (
+from inspector.document.json_values import (
     ConversionRefusedError,
     JsonType,
     convert_value,
     json_equal,
     parse_scalar,
 )
+from inspector.document.loader import load_document
 from inspector.document.parsing import classify_bytes, detect_indent
 from inspector.document.results import NO_DOCUMENT, DocumentKind
 from inspector.document.save_messages import describe_save_error, waiting_message
@@ -142,7 +142,7 @@ def test_json_equal_takes_one_object_as_equal_without_serialising_it(
     # After a merged save the model compares the merge with the document it shows: members
     # the merge shares with it are one object, not serialised twice (seconds at 50 MB).
     shared = [{"id": i, "tags": ["a", "b"]} for i in range(100)]
-    monkeypatch.setattr(nodes, "marshal", None)  # any serialising would fail
+    monkeypatch.setattr(json_values, "marshal", None)  # any serialising would fail
     assert json_equal({"users": shared, "n": 1}, {"users": shared, "n": 1})
     assert json_equal(shared, shared)
 

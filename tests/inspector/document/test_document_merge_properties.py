@@ -24,6 +24,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inspector.document.json_values import json_equal
 from inspector.document.merge import (
     ABSENT,
     ConflictKey,
@@ -33,7 +34,6 @@ from inspector.document.merge import (
     Side,
     three_way_merge,
 )
-from inspector.document.nodes import json_equal
 
 PROPERTY_SETTINGS = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]

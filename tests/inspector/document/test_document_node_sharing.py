@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from PySide6.QtGui import QUndoStack
 
 from inspector.document import DocumentPane, nodes
-from inspector.document.nodes import JsonNode, JsonType, json_equal
+from inspector.document.json_values import JsonType, json_equal
+from inspector.document.nodes import JsonNode
 from inspector.document.tree_model import TYPE_COLUMN, VALUE_COLUMN, JsonTreeModel
 
 

@@ -9,7 +9,8 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QTreeView
 
-from inspector.document.nodes import JsonNode, JsonType, json_type_of
+from inspector.document.json_values import JsonType, json_type_of
+from inspector.document.nodes import JsonNode
 from inspector.document.results import NO_DOCUMENT
 from inspector.document.secrets import MASK, SecretPolicy
 from inspector.document.tree_model import (
