@@ -11,6 +11,7 @@ follows a planted symlink, and never destroys bytes it cannot parse.
 from lockcore._acquire import CancelCheck, OnWait
 from lockcore._break import break_stale_lock
 from lockcore._classify import JSONCheck, JSONKind, classify_json
+from lockcore._duplicate_text import DuplicateKey, find_duplicate_keys, remove_duplicate_key
 from lockcore._duplicates import locked_remove_duplicate_key
 from lockcore._errors import (
     CorruptJSONError,
@@ -36,7 +37,6 @@ from lockcore._json import (
     locked_write_json,
     recover_interrupted_write,
 )
-from lockcore._jsonedit import DuplicateKey, find_duplicate_keys, remove_duplicate_key
 from lockcore._lock import FileLock
 from lockcore._lockinfo import LockFormat, LockIdentity, LockInfo, LockState
 from lockcore._schemas import (

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from lockcore import _pieces
+from lockcore._json_pieces import _gc_paused, loads_in_pieces
 from lockcore._json_syntax import _longest_integer, _validate
-from lockcore._jsonedit import _gc_paused, loads_in_pieces
 from lockcore._nonstandard import (
     _PAUSE_COLLECTOR_CHARS,
     _WATCHFUL,

@@ -16,7 +16,7 @@ import marshal
 import os
 from typing import Any
 
-from lockcore import _atomic, _json, _jsonedit, _versions
+from lockcore import _atomic, _duplicate_text, _json, _versions
 from lockcore._acquire import CancelCheck, OnWait
 from lockcore._errors import DuplicateKeyChangedError
 from lockcore._lock import DEFAULT_TIMEOUT, FileLock
@@ -24,7 +24,7 @@ from lockcore._lock import DEFAULT_TIMEOUT, FileLock
 
 def locked_remove_duplicate_key(
     path: str | os.PathLike[str],
-    duplicate: _jsonedit.DuplicateKey,
+    duplicate: _duplicate_text.DuplicateKey,
     occurrence: int,
     timeout: float = DEFAULT_TIMEOUT,
     *,
@@ -65,7 +65,7 @@ def locked_remove_duplicate_key(
         current = next(
             (
                 found
-                for found in _jsonedit.find_duplicate_keys(original)
+                for found in _duplicate_text.find_duplicate_keys(original)
                 if found.location == duplicate.location and found.key == duplicate.key
             ),
             None,
@@ -74,7 +74,7 @@ def locked_remove_duplicate_key(
             raise _changed(path, duplicate, "the key no longer occurs more than once there")
         if not _same_values(current.values, duplicate.values):
             raise _changed(path, duplicate, "another program changed its occurrences")
-        raw = _jsonedit.remove_duplicate_key(
+        raw = _duplicate_text.remove_duplicate_key(
             original, duplicate.location, duplicate.key, occurrence
         )
         with _versions.version_kept(
@@ -96,7 +96,9 @@ def _same_values(seen: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
         return seen == now
 
 
-def _changed(path: str, duplicate: _jsonedit.DuplicateKey, why: str) -> DuplicateKeyChangedError:
+def _changed(
+    path: str, duplicate: _duplicate_text.DuplicateKey, why: str
+) -> DuplicateKeyChangedError:
     where = "".join(f"[{step!r}]" for step in duplicate.location)
     which = f"key {duplicate.key!r} in {where}" if where else f"key {duplicate.key!r}"
     return DuplicateKeyChangedError(

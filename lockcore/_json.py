@@ -22,7 +22,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from lockcore import _atomic, _interrupts, _jsonedit, _versions
+from lockcore import _atomic, _interrupts, _json_pieces, _json_write, _jsonedit, _versions
 from lockcore._acquire import CancelCheck, OnWait
 from lockcore._classify import classify_json
 from lockcore._errors import CorruptJSONError, NonFiniteNumberError
@@ -65,7 +65,7 @@ def _parse_text(path: str, raw: bytes) -> tuple[Any, str]:
     # A big file is parsed a member at a time, so that other threads of the program (a GUI)
     # are not held up for the whole parse (json.loads holds the GIL: ~1 s at 50 MB).
     big = len(raw) > _PARSE_IN_PIECES_OVER
-    check = classify_json(raw, parse=_jsonedit.loads_in_pieces if big else json.loads)
+    check = classify_json(raw, parse=_json_pieces.loads_in_pieces if big else json.loads)
     if not check.kind.parsed:
         raise CorruptJSONError(
             f"{path} is {check.reason}", path, lineno=check.line, colno=check.column
@@ -75,12 +75,12 @@ def _parse_text(path: str, raw: bytes) -> tuple[Any, str]:
 
 def _serialize(path: str, data: Any, indent: int | None, *, allow_nan: bool = False) -> bytes:
     try:
-        return _jsonedit.serialize(data, indent, allow_nan=allow_nan)
-    except _jsonedit.NonFiniteValueError as error:
+        return _json_write.serialize(data, indent, allow_nan=allow_nan)
+    except _json_write.NonFiniteValueError as error:
         raise _non_finite(path, error) from error
 
 
-def _non_finite(path: str, error: _jsonedit.NonFiniteValueError) -> NonFiniteNumberError:
+def _non_finite(path: str, error: _json_write.NonFiniteValueError) -> NonFiniteNumberError:
     return NonFiniteNumberError(f"not written to {path}: {error}", path, location=error.location)
 
 
@@ -465,10 +465,10 @@ def _render(
         if indent == "keep":
             return _jsonedit.apply_edit(editable, document, text)
         try:
-            return _jsonedit.serialize(document, indent)
-        except _jsonedit.NonFiniteValueError:
+            return _json_write.serialize(document, indent)
+        except _json_write.NonFiniteValueError:
             # Refused only when the NaN/Infinity is new: one the file already has is kept.
             _jsonedit.apply_edit(editable, document, text)
-            return _jsonedit.serialize(document, indent, allow_nan=True)
-    except _jsonedit.NonFiniteValueError as error:
+            return _json_write.serialize(document, indent, allow_nan=True)
+    except _json_write.NonFiniteValueError as error:
         raise _non_finite(path, error) from error

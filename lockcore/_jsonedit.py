@@ -28,13 +28,16 @@ occurrence and earlier ones stay untouched bytes; deleting the key deletes every
 Array edits: equal lengths compare item by item; otherwise the common prefix and suffix are
 kept and the middle is matched with ``difflib`` (small middles) so that an insertion or a
 deletion rewrites only the items it touches.
+
+Beside it: ``_json_pieces.py`` (the C scanner, and parsing a big text a piece at a time),
+``_json_write.py`` (a whole document or a scalar written anew) and ``_duplicate_text.py``
+(finding and removing repeated keys with this module's member scan).
 """
 
 from __future__ import annotations
 
 import contextlib
 import difflib
-import gc
 import json
 import json.decoder
 import json.encoder
@@ -43,54 +46,34 @@ import marshal
 import math
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from lockcore import _pieces
+from lockcore import _json_pieces, _pieces
+from lockcore._json_pieces import (
+    _HAND_OVER_EVERY,
+    _SCAN,
+    _SCAN_STRING,
+    _WHITESPACE,
+    _gc_paused,
+    _next_limit,
+    _probe,
+)
+from lockcore._json_write import (
+    NonFiniteValueError,
+    _dumps,
+    _escape_surrogates,
+    _scalar_text,
+    serialize,
+)
 
 BOM = b"\xef\xbb\xbf"
 
-# The C scanner behind json.loads: one value from an offset -> (value, end offset). typeshed
-# types make_scanner as the class it is in pure Python and omits scanstring.
-_SCAN: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
-    json.JSONDecoder()  # type: ignore[arg-type]
-)
-_SCAN_STRING: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
-_ENCODE: Callable[[str], str] = json.encoder.encode_basestring
-_ENCODE_ASCII: Callable[[str], str] = json.encoder.encode_basestring_ascii
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
 _INDENT = re.compile(r"[ \t]*")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _MATCH_LIMIT = 2000  # array middles longer than this are replaced, not matched item by item
-PROBE_CHARS = 64 * 1024
 _STYLE_CHARS = 64 * 1024  # the file's style is learnt from its start (never a scan of all of it)
-"""A container longer than this is walked member by member, never parsed in one C call."""
-_HAND_OVER_EVERY = 1024
-"""Members between two ``time.sleep(0)``, which hands the GIL to other threads for sure."""
-
-
-class NonFiniteValueError(ValueError):
-    """A new value holds NaN or ±Infinity, which JSON cannot carry; ``.location`` finds it."""
-
-    def __init__(self, location: tuple[str | int, ...]) -> None:
-        where = "".join(f"[{part!r}]" for part in location) or "the document"
-        super().__init__(f"{where} is not a finite number (NaN or Infinity); JSON cannot hold it")
-        self.location = location
-
-
-def serialize(document: Any, indent: int | str | None, *, allow_nan: bool = False) -> bytes:
-    """The whole document written anew (an explicit indent, or a new file), as ``json.dumps``
-    with ``ensure_ascii=False`` but lone surrogates as ``\\ud800`` escapes. NaN or ±Infinity
-    raise NonFiniteValueError unless ``allow_nan``."""
-    separators = (",", ": ") if indent is not None else (", ", ": ")
-    if allow_nan:
-        text = json.dumps(document, indent=indent, separators=separators, ensure_ascii=False)
-    else:
-        text = _dumps(document, indent, separators, ensure_ascii=False)
-    return _escape_surrogates(text).encode()
 
 
 def apply_edit(original: bytes, document: Any, text: str | None = None) -> bytes:
@@ -108,7 +91,7 @@ def apply_edit(original: bytes, document: Any, text: str | None = None) -> bytes
     start = editor.skip(0)
     # A small text's few containers give the collector nothing to do: no pause (its cost
     # was a twentieth of a small store's edit).
-    with _gc_paused() if len(text) > PROBE_CHARS else contextlib.nullcontext():
+    with _gc_paused() if len(text) > _json_pieces.PROBE_CHARS else contextlib.nullcontext():
         try:
             editor.edit_value(start, document, ())
         except RecursionError:
@@ -118,19 +101,6 @@ def apply_edit(original: bytes, document: Any, text: str | None = None) -> bytes
     if not editor.splices:
         return original
     return editor.result_bytes(original, len(bom))
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector while the scanner builds containers (parsing JSON creates no
-    cycles, and collections triggered by allocation dominate parse time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _same(old: Any, new: Any) -> bool:  # noqa: PLR0911 - one answer per JSON type
@@ -152,48 +122,6 @@ def _same(old: Any, new: Any) -> bool:  # noqa: PLR0911 - one answer per JSON ty
         except ValueError:  # a subclass or another type marshal refuses: compare closer
             return False
     return bool(old == new)
-
-
-def _escape_surrogates(text: str) -> str:
-    if _SURROGATE.search(text) is None:
-        return text
-    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-
-
-def _dumps(
-    value: Any, indent: int | str | None, separators: tuple[str, str], *, ensure_ascii: bool
-) -> str:
-    try:
-        return json.dumps(
-            value,
-            indent=indent,
-            separators=separators,
-            ensure_ascii=ensure_ascii,
-            allow_nan=False,
-        )
-    except ValueError as error:
-        location = _non_finite_location(value, ())
-        if location is None:
-            raise
-        raise NonFiniteValueError(location) from error
-
-
-def _non_finite_location(
-    value: Any, location: tuple[str | int, ...]
-) -> tuple[str | int, ...] | None:
-    if isinstance(value, float) and not math.isfinite(value):
-        return location
-    if isinstance(value, dict):
-        items: Any = value.items()
-    elif isinstance(value, list | tuple):
-        items = enumerate(value)
-    else:
-        return None
-    for key, item in items:
-        found = _non_finite_location(item, (*location, key))
-        if found is not None:
-            return found
-    return None
 
 
 @dataclass
@@ -325,7 +253,7 @@ class _Editor:
         closer = "}" if is_object else "]"
         container = _Container(open_at, -1)
         members = container.members
-        limit = PROBE_CHARS
+        limit = _json_pieces.PROBE_CHARS
         position = whitespace(text, open_at + 1).end()  # type: ignore[union-attr]
         if text[position] == closer:
             container.close = position
@@ -600,24 +528,6 @@ class _Editor:
         return key + self.style.key_sep() + value
 
 
-_CONSTANTS: dict[Any, str] = {None: "null", True: "true", False: "false"}
-
-
-def _scalar_text(value: Any, *, ascii_only: bool) -> str | None:
-    """What ``json.dumps`` writes for a string, an int, a finite float or a constant, without
-    building an encoder (a third of a small store's edit); None for anything else."""
-    kind = type(value)
-    if kind is str:
-        return _ENCODE_ASCII(value) if ascii_only else _ENCODE(value)
-    if kind is int:
-        return int.__repr__(value)
-    if kind is float and math.isfinite(value):
-        return float.__repr__(value)
-    if kind is bool or value is None:
-        return _CONSTANTS[value]
-    return None
-
-
 def _match(old: list[Any], new: list[Any]) -> Sequence[tuple[str, int, int, int, int]]:
     """difflib opcodes between two array middles, by exact serialised identity."""
     if not old or not new or len(old) > _MATCH_LIMIT or len(new) > _MATCH_LIMIT:
@@ -634,211 +544,3 @@ def _keys(values: list[Any]) -> list[Any]:
         except ValueError:
             keys.append(object())  # matches nothing: compared as changed
     return keys
-
-
-def loads_in_pieces(text: str, decoder: json.JSONDecoder | None = None) -> Any:
-    """``json.loads(text)`` (or ``decoder.decode(text)``), letting other threads run while it
-    parses a big text.
-
-    The C scanner parses one member at a time; containers too big for one probe are walked
-    member by member, and the GIL is handed over every 1,024 members, so no single call holds
-    it for long (an application's GUI thread waits for it while a worker saves). The result is
-    what ``json.loads`` returns (same scanner; for a duplicate key the last value, at the first
-    key's place); on anything unexpected it defers to ``json.loads``, whose error is then raised.
-    A ``decoder``'s hooks (``parse_float``, ``object_pairs_hook``, ...) are called as its own
-    ``decode`` calls them, also for the big objects walked here; what they raise is raised.
-    """
-    scan: _Scan = _SCAN
-    pairs_hook: _PairsHook = dict
-    if decoder is not None:
-        scan = json.scanner.make_scanner(decoder)  # type: ignore[arg-type]
-        if decoder.object_pairs_hook is not None:
-            pairs_hook = decoder.object_pairs_hook
-    try:
-        with _gc_paused():
-            position = _skip(text, 0)
-            value, position = _piece(text, position, scan, pairs_hook, PROBE_CHARS)
-        if _skip(text, position) == len(text):
-            return value
-    except (StopIteration, ValueError, IndexError, RecursionError):
-        pass
-    return json.loads(text) if decoder is None else decoder.decode(text)
-
-
-def _skip(text: str, position: int) -> int:
-    return _WHITESPACE.match(text, position).end()  # type: ignore[union-attr]
-
-
-_Scan = Callable[[str, int], tuple[Any, int]]
-_PairsHook = Callable[[list[tuple[str, Any]]], Any]  # dict, or a decoder's hook
-
-
-def _piece(
-    text: str, position: int, scan: _Scan, pairs_hook: _PairsHook, limit: int
-) -> tuple[Any, int]:
-    opening = text[position]
-    if opening not in "{[":
-        return scan(text, position)
-    probed = _probe(scan, text, position, limit)
-    if probed is None:  # too big for a probe: walk it
-        return _walk(text, position + 1, scan, pairs_hook, is_object=opening == "{")
-    return probed
-
-
-def _probe(scan: _Scan, text: str, position: int, limit: int) -> tuple[Any, int] | None:
-    """(the object or array at ``position``, where it ends), parsed in one C call if it is no
-    longer than PROBE_CHARS, else None.
-
-    Tried on a slice of ``limit`` characters first (about twice its previous sibling: siblings
-    tend to be alike, and copying a slice costs little next to parsing it), then on one of
-    PROBE_CHARS. Parsing from the text itself would parse a value of any size in one call.
-    """
-    for size in (limit, PROBE_CHARS) if limit < PROBE_CHARS else (PROBE_CHARS,):
-        try:
-            value, length = scan(text[position : position + size], 0)
-        except (StopIteration, ValueError):  # it does not end in the slice
-            continue
-        return value, position + length
-    return None
-
-
-def _next_limit(sibling_length: int) -> int:
-    """The first probe's size for a member after a sibling of ``sibling_length``."""
-    return min(PROBE_CHARS, 2 * sibling_length + 256)
-
-
-def _walk(
-    text: str, position: int, scan: _Scan, pairs_hook: _PairsHook, *, is_object: bool
-) -> tuple[Any, int]:
-    """The object or array whose first member (or closer) is at or after ``position``."""
-    closer = "}" if is_object else "]"
-    # An object is built as a dict at once, or for a decoder's own hook from its (key, value)
-    # pairs, as the scanner does.
-    members: Any = {} if is_object and pairs_hook is dict else []
-    add_pair = members.__setitem__ if isinstance(members, dict) else None
-    position = _skip(text, position)
-    if text[position] == closer:
-        return (pairs_hook(members) if is_object and add_pair is None else members), position + 1
-    limit, count = PROBE_CHARS, 0
-    while True:
-        if is_object:
-            if text[position] != '"':
-                raise ValueError("not JSON")
-            key, position = _SCAN_STRING(text, position + 1)
-            position = _skip(text, position)
-            if text[position] != ":":
-                raise ValueError("not JSON")
-            position = _skip(text, position + 1)
-        start = position
-        value, position = _piece(text, start, scan, pairs_hook, limit)
-        limit = _next_limit(position - start)
-        if add_pair is not None:
-            add_pair(key, value)
-        else:
-            members.append((key, value) if is_object else value)
-        count += 1
-        if count % _HAND_OVER_EVERY == 0:
-            time.sleep(0)
-        position = _skip(text, position)
-        if text[position] == closer:
-            if is_object and add_pair is None:
-                return pairs_hook(members), position + 1
-            return members, position + 1
-        if text[position] != ",":
-            raise ValueError("not JSON")
-        position = _skip(text, position + 1)
-
-
-@dataclass(frozen=True)
-class DuplicateKey:
-    """A key that occurs more than once in one object of a JSON text.
-
-    ``location`` is the object's place as Python reads the document (the last occurrence of
-    each key on the way); ``values`` holds each occurrence's value in the text's order -- the
-    last is the one ``json.loads`` keeps.
-    """
-
-    location: tuple[str | int, ...]
-    key: str
-    values: tuple[Any, ...]
-    #: where each occurrence's key is in the text (without a BOM): (start, end) character
-    #: offsets of its quoted literal, for an editor to mark them
-    spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)
-
-
-def find_duplicate_keys(original: bytes) -> list[DuplicateKey]:
-    """Every key that occurs more than once in one object of ``original`` (valid JSON in
-    UTF-8), in the text's order. Objects inside a shadowed occurrence are not looked into (no
-    path reaches them). Walks the whole text in Python: ask when ``classify_json`` reported
-    duplicate keys."""
-    editor = _Editor(_text_of(original))
-    found: list[DuplicateKey] = []
-    pending: list[tuple[int, tuple[str | int, ...]]] = [(editor.skip(0), ())]
-    while pending:
-        start, location = pending.pop()
-        if editor.text[start] not in "{[":
-            continue
-        container = editor.scan(start)
-        is_object = editor.text[start] == "{"
-        occurrences: dict[str | int, list[_Member]] = {}
-        for index, member in enumerate(container.members):
-            occurrences.setdefault(member.key if is_object else index, []).append(member)  # type: ignore[arg-type]
-        for step, members in reversed(occurrences.items()):
-            pending.append((members[-1].value_start, (*location, step)))
-        found.extend(
-            DuplicateKey(
-                location,
-                str(key),
-                tuple(_member_value(editor, m) for m in members),
-                tuple((m.start, _SCAN_STRING(editor.text, m.start + 1)[1]) for m in members),
-            )
-            for key, members in occurrences.items()
-            if len(members) > 1
-        )
-    return found
-
-
-def remove_duplicate_key(
-    original: bytes, location: tuple[str | int, ...], key: str, occurrence: int
-) -> bytes:
-    """``original`` without the ``occurrence``-th (from 0, in the text's order) of the
-    members named ``key`` of the object at ``location`` (see :class:`DuplicateKey`): exactly
-    that member's bytes and one separator go, every other byte stays.
-
-    Raises KeyError when the object has no such occurrence, or ``location`` leads nowhere.
-    """
-    bom = BOM if original.startswith(BOM) else b""
-    editor = _Editor(_text_of(original))
-    start = editor.skip(0)
-    for step in location:
-        if editor.text[start] not in "{[":
-            raise KeyError(location)
-        members = editor.scan(start).members
-        if isinstance(step, str):
-            matching = [member for member in members if member.key == step]
-        else:
-            matching = members[step : step + 1] if step >= 0 else []
-        if not matching:
-            raise KeyError(location)
-        start = matching[-1].value_start
-    if editor.text[start] != "{":
-        raise KeyError(location)
-    container = editor.scan(start)
-    indices = [index for index, member in enumerate(container.members) if member.key == key]
-    if not 0 <= occurrence < len(indices):
-        raise KeyError(key)
-    gone = indices[occurrence]
-    editor.rearrange(
-        container, [index for index in range(len(container.members)) if index != gone], location
-    )
-    return bom + editor.result().encode("utf-8")
-
-
-def _text_of(original: bytes) -> str:
-    return original[len(BOM) if original.startswith(BOM) else 0 :].decode("utf-8")
-
-
-def _member_value(editor: _Editor, member: _Member) -> Any:
-    if member.value is _BIG:
-        return json.loads(editor.text[member.value_start : member.end])
-    return member.value

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from lockcore import _pieces
-from lockcore._jsonedit import loads_in_pieces
+from lockcore._json_pieces import loads_in_pieces
 
 
 @dataclass(slots=True)

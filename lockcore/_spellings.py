@@ -23,7 +23,8 @@ import time
 from bisect import bisect_right
 from collections.abc import Iterator
 
-from lockcore._jsonedit import _BIG, _SCAN, BOM, _Container, _Editor, _gc_paused
+from lockcore._json_pieces import _SCAN, _gc_paused
+from lockcore._jsonedit import _BIG, BOM, _Container, _Editor
 
 #: Where a number Python could write otherwise is (a superset: each is checked). repr() writes
 #: the shortest text that reads back the same double: without an exponent from 1e-4 up to 1e16,

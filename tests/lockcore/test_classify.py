@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from lockcore import (
     CorruptJSONError,
     JSONKind,
-    _jsonedit,
+    _json_pieces,
     classify_json,
     locked_read_json,
     locked_update_json,
@@ -213,10 +213,10 @@ def _own_parse(text: str) -> Any:
 def every_container_big(monkeypatch: pytest.MonkeyPatch) -> None:
     """lockcore's parse in pieces walks every container member by member, as it walks those
     of a document of megabytes."""
-    monkeypatch.setattr(_jsonedit, "PROBE_CHARS", 2)
+    monkeypatch.setattr(_json_pieces, "PROBE_CHARS", 2)
 
 
-_PARSES = [json.loads, _own_parse, _jsonedit.loads_in_pieces]
+_PARSES = [json.loads, _own_parse, _json_pieces.loads_in_pieces]
 _PARSE_IDS = ["json", "own", "in-pieces"]
 
 
@@ -306,11 +306,11 @@ def _repeats(value: Any) -> set[str]:
 def test_duplicate_keys_are_found_exactly(value: Any) -> None:
     text = _spell(value)
     checks = [classify_json(text, parse=parse) for parse in (json.loads, _own_parse)]
-    saved, _jsonedit.PROBE_CHARS = _jsonedit.PROBE_CHARS, 2  # every container walked
+    saved, _json_pieces.PROBE_CHARS = _json_pieces.PROBE_CHARS, 2  # every container walked
     try:
-        checks.append(classify_json(text, parse=_jsonedit.loads_in_pieces))
+        checks.append(classify_json(text, parse=_json_pieces.loads_in_pieces))
     finally:
-        _jsonedit.PROBE_CHARS = saved
+        _json_pieces.PROBE_CHARS = saved
     for check in checks:
         assert set(check.duplicate_keys) == _repeats(value)
         assert (check.kind is JSONKind.NON_STANDARD) == bool(_repeats(value))

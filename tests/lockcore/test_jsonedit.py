@@ -21,6 +21,8 @@ from lockcore import (
     DuplicateKey,
     FileLockError,
     NonFiniteNumberError,
+    _json_pieces,
+    _json_write,
     _jsonedit,
     edit_json,
     find_duplicate_keys,
@@ -426,12 +428,12 @@ def _edited(draw: st.DrawFn, document: Any) -> Any:
 def _every_container_big() -> Iterator[None]:
     """Walk every container member by member, as documents of megabytes are (so that the
     GIL is handed over between members): the bytes written must not depend on it."""
-    saved = _jsonedit.PROBE_CHARS
-    _jsonedit.PROBE_CHARS = 2
+    saved = _json_pieces.PROBE_CHARS
+    _json_pieces.PROBE_CHARS = 2
     try:
         yield
     finally:
-        _jsonedit.PROBE_CHARS = saved
+        _json_pieces.PROBE_CHARS = saved
 
 
 def _parse(raw: bytes) -> Any:
@@ -519,15 +521,15 @@ def test_parsing_in_pieces_is_json_loads(document: Any, style: dict[str, Any], c
     # every container that way must give what json.loads gives, and fail where it fails.
     text = _format(document, {**style, "bom": False}).decode()
     with _every_container_big():
-        assert _strictly_equal(_jsonedit.loads_in_pieces(text), json.loads(text))
+        assert _strictly_equal(_json_pieces.loads_in_pieces(text), json.loads(text))
         broken = text[: len(text) - cut] + text[len(text) - cut + 1 :] if cut < len(text) else ""
         try:
             expected: Any = json.loads(broken)
         except ValueError as error:
             with pytest.raises(type(error), match=re.escape(str(error))):
-                _jsonedit.loads_in_pieces(broken)
+                _json_pieces.loads_in_pieces(broken)
         else:
-            assert _strictly_equal(_jsonedit.loads_in_pieces(broken), expected)
+            assert _strictly_equal(_json_pieces.loads_in_pieces(broken), expected)
 
 
 def test_a_big_file_is_edited_in_place_too(tmp_path: Path) -> None:
@@ -702,7 +704,7 @@ def test_json_update_bytes_is_what_an_update_writes(tmp_path: Path) -> None:
 )
 def test_a_changed_scalar_is_spelt_as_json_dumps_spells_it(value: Any, ascii_only: bool) -> None:
     # Small stores' edits write scalars without building an encoder: the same text.
-    assert _jsonedit._scalar_text(value, ascii_only=ascii_only) == json.dumps(
+    assert _json_write._scalar_text(value, ascii_only=ascii_only) == json.dumps(
         value, ensure_ascii=ascii_only
     )
 
@@ -713,11 +715,11 @@ def test_a_big_member_after_a_small_one_is_walked_not_parsed_at_once() -> None:
     # 50 MB member after a small one stalled the GUI for seconds).
     document = {"meta": {"v": 1}, "tags": [1, 2], "users": list(range(400)), "n": 1}
     text = json.dumps(document)
-    saved = _jsonedit.PROBE_CHARS
-    _jsonedit.PROBE_CHARS = 100
+    saved = _json_pieces.PROBE_CHARS
+    _json_pieces.PROBE_CHARS = 100
     try:
         members = _jsonedit._Editor(text).scan(0).members
-        assert _jsonedit.loads_in_pieces(text) == document
+        assert _json_pieces.loads_in_pieces(text) == document
     finally:
-        _jsonedit.PROBE_CHARS = saved
+        _json_pieces.PROBE_CHARS = saved
     assert [member.nested is not None for member in members] == [False, False, True, False]
