@@ -16,6 +16,7 @@ from lockcore._duplicates import locked_remove_duplicate_key
 from lockcore._errors import (
     CorruptJSONError,
     DuplicateKeyChangedError,
+    FileChangedError,
     FileLockError,
     HolderAliveError,
     LockCancelled,
@@ -39,6 +40,7 @@ from lockcore._json import (
 )
 from lockcore._lock import FileLock
 from lockcore._lockinfo import LockFormat, LockIdentity, LockInfo, LockState
+from lockcore._replace import locked_replace_bytes
 from lockcore._schemas import (
     SCHEMA_MAP_NAME,
     SchemaCheck,
@@ -67,6 +69,7 @@ __all__ = [
     "DuplicateKey",
     "DuplicateKeyChangedError",
     "EventKind",
+    "FileChangedError",
     "FileLock",
     "FileLockError",
     "HolderAliveError",
@@ -109,6 +112,7 @@ __all__ = [
     "lock_path_for",
     "locked_read_json",
     "locked_remove_duplicate_key",
+    "locked_replace_bytes",
     "locked_update_json",
     "locked_write_json",
     "number_spellings",

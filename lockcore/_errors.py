@@ -131,3 +131,9 @@ class DuplicateKeyChangedError(FileLockError, LookupError):
         super().__init__(message, path)
         self.location = location
         self.key = key
+
+
+class FileChangedError(FileLockError, RuntimeError):
+    """A write of whole bytes (:func:`locked_replace_bytes`) found other bytes in the file than
+    those the caller expected, read under the lock: another process changed, removed or
+    created it meanwhile. Nothing was written."""

@@ -20,6 +20,7 @@ import lockcore
 from lockcore import (
     CorruptJSONError,
     DuplicateKeyChangedError,
+    FileChangedError,
     FileLock,
     FileLockError,
     HolderAliveError,
@@ -80,6 +81,7 @@ def test_public_names_are_the_contract() -> None:
         (LockChangedError, FileExistsError),
         (CorruptJSONError, ValueError),
         (DuplicateKeyChangedError, LookupError),
+        (FileChangedError, RuntimeError),
     ],
 )
 def test_errors_subclass_the_base_and_their_builtin(error: type, builtin: type) -> None:

@@ -23,6 +23,7 @@ import lockcore
 from lockcore import (
     CorruptJSONError,
     DuplicateKeyChangedError,
+    FileChangedError,
     FileLock,
     FileLockError,
     HolderAliveError,
@@ -290,6 +291,7 @@ def _every_error(tmp_path: Path) -> list[FileLockError]:
         NonFiniteNumberError("NaN", path, ("a", 0)),
         NotDurableError("written, not synced", path),
         DuplicateKeyChangedError("changed", path, location=("a", 0), key="theme"),
+        FileChangedError("holds other bytes", path),
     ]
 
 

@@ -1,0 +1,65 @@
+"""Replacing a store's bytes with exactly the caller's, under its lock, only if the file still
+holds the bytes the caller started from (a compare-and-swap).
+
+An editor that lets a person type the file's text (indentation, spacing, a number's spelling,
+a repeated key taken out) must write those very bytes: a document-level update cannot, because
+the document it hands over is the same as before. Under the lock the file is read as it is now
+and compared with ``expected``; only when they are equal is ``data`` written, the way of every
+lockcore write: atomically, durably, keeping the file's owner, mode, ACL and extended
+attributes, and the replaced bytes as a version when asked.
+"""
+
+from __future__ import annotations
+
+import os
+
+from lockcore import _atomic, _json, _versions
+from lockcore._acquire import CancelCheck, OnWait
+from lockcore._errors import FileChangedError
+from lockcore._lock import DEFAULT_TIMEOUT, FileLock
+
+
+def locked_replace_bytes(
+    path: str | os.PathLike[str],
+    data: bytes,
+    *,
+    expected: bytes | None,
+    timeout: float = DEFAULT_TIMEOUT,
+    durable: bool = True,
+    stale_after: float | None = None,
+    cancel_check: CancelCheck | None = None,
+    on_wait: OnWait | None = None,
+    keep_versions: int = 0,
+    versions_max_bytes: int = _versions.DEFAULT_VERSIONS_MAX_BYTES,
+) -> bytes:
+    """Write ``data`` as the whole file, under its lock, if the file holds exactly
+    ``expected`` (None: if there is no file); returns ``data``.
+
+    ``data`` must be valid JSON (UTF-8, with or without a BOM): CorruptJSONError otherwise,
+    and nothing is written. Raises FileChangedError, writing nothing, when the file read under
+    the lock is not ``expected``. Writing what the file already holds writes nothing.
+    ``timeout``, ``cancel_check``, ``on_wait``, ``durable``, ``stale_after``,
+    ``keep_versions`` and ``versions_max_bytes`` are those of :func:`locked_update_json`. The
+    folder is never created.
+    """
+    path = os.fspath(path)
+    _json._parse(path, data)  # CorruptJSONError: a store is never given bytes that are not JSON
+    lock = FileLock(path, timeout, stale_after=stale_after, create_parents=False)
+    with lock.acquisition(cancel_check=cancel_check, on_wait=on_wait):
+        original = _atomic.read_bytes(path)
+        if original != expected:
+            now = "is no longer there" if original is None else "holds other bytes than expected"
+            if expected is None and original is not None:
+                now = "exists now"
+            raise FileChangedError(
+                f"nothing written to {path}: it {now} (another process changed it)", path
+            )
+        if original == data:
+            return data
+        with _versions.version_kept(
+            path, original, keep=keep_versions, max_bytes=versions_max_bytes, durable=durable
+        ):
+            _atomic.write_atomic(path, data, durable=durable, before_replace=lock.verify)
+    if durable:
+        _atomic.sync_directory(path)
+    return data
