@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from PySide6.QtGui import QUndoCommand
 
+from inspector.document.json_values import json_equal
 from inspector.document.results import NO_DOCUMENT
 from inspector.document.tree_base import RowPath
 
@@ -112,13 +113,34 @@ class RemoveEntryCommand(InsertEntryCommand):
 
 
 class ReplaceDocumentCommand(QUndoCommand):
-    """Replace the whole document, as an edit of the raw text does (may be NO_DOCUMENT)."""
+    """Replace the whole document, as an edit of the raw text does (may be NO_DOCUMENT).
 
-    def __init__(self, model: EditTarget, old: Any, new: Any) -> None:
+    ``new_text`` is the text the person typed, when it is to be saved as typed (the raw view
+    showed the file's own text), and ``old_text`` the text it was typed over: a change of
+    only formatting (indentation, a number's spelling, a repeated key taken out) is an edit
+    too, though the document stays equal. Typing back to ``old_text`` makes the step obsolete.
+    """
+
+    def __init__(
+        self,
+        model: EditTarget,
+        old: Any,
+        new: Any,
+        *,
+        old_text: str | None = None,
+        new_text: str | None = None,
+    ) -> None:
         super().__init__("Edit raw text")
         self._model = model
         self._old = old if old is NO_DOCUMENT else copy.deepcopy(old)
         self._new = new if new is NO_DOCUMENT else copy.deepcopy(new)
+        self._old_text = old_text
+        self._new_text = new_text
+
+    @property
+    def new_text(self) -> str | None:
+        """The text typed, to be saved as typed; None: the document is what counts."""
+        return self._new_text
 
     def id(self) -> int:
         return RAW_EDIT_COMMAND_ID
@@ -127,6 +149,13 @@ class ReplaceDocumentCommand(QUndoCommand):
         if not isinstance(other, ReplaceDocumentCommand):
             return False
         self._new = other._new
+        self._new_text = other._new_text
+        if (
+            self._new_text is not None
+            and self._new_text == self._old_text
+            and _same_json(self._old, self._new)
+        ):
+            self.setObsolete(True)  # typed back to where it started: no step (clean again)
         return True
 
     def redo(self) -> None:
@@ -138,3 +167,9 @@ class ReplaceDocumentCommand(QUndoCommand):
         self._model.apply_document(
             self._old if self._old is NO_DOCUMENT else copy.deepcopy(self._old)
         )
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    if a is NO_DOCUMENT or b is NO_DOCUMENT:
+        return a is b
+    return json_equal(a, b)

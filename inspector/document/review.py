@@ -40,8 +40,17 @@ class SaveReview:
         return not self.diff and not self.note
 
 
-def review_save(path: str, base: Any, edited: Any) -> SaveReview:
-    """Read ``path`` and diff it against what saving ``edited`` (edited from ``base``) writes."""
+def review_save(  # noqa: PLR0911 - one return per way a save ends
+    path: str,
+    base: Any,
+    edited: Any,
+    typed: bytes | None = None,
+    typed_over: bytes | None = None,
+) -> SaveReview:
+    """Read ``path`` and diff it against what saving ``edited`` (edited from ``base``) writes.
+
+    ``typed``: the raw text as typed over the file's bytes ``typed_over``, which the save
+    writes as they are while the file still holds ``typed_over``."""
     name = printable_name(path)
     try:
         with open(path, "rb") as handle:
@@ -50,7 +59,26 @@ def review_save(path: str, base: Any, edited: Any) -> SaveReview:
         on_disk = None
     except OSError as error:
         return SaveReview(path, "", f"Cannot read {name}: {error.strerror or error}.")
+    typed_note = ""
+    if typed is not None:
+        if on_disk is not None and on_disk == typed_over:
+            if typed == on_disk:
+                return SaveReview(path, "", "")
+            return SaveReview(path, text_diff(name, _text(on_disk), _text(typed)))
+        if json_equal(edited, base):
+            return SaveReview(
+                path,
+                "",
+                "The file changed on disk since you edited its text, and your edit changes "
+                "only its formatting: saving will refuse to write it (nothing of theirs is "
+                "lost). Revert to see their version.",
+            )
+        typed_note = (
+            "The file changed on disk since you edited its text: your formatting cannot be "
+            "kept; only the values you changed are saved. "
+        )
     target, note = _what_the_save_writes(on_disk, base, edited)
+    note = (typed_note + note).strip()
     if target is NO_DOCUMENT:
         return SaveReview(path, "", note)
     try:

@@ -13,6 +13,7 @@ from inspector.document.save_types import (
     _ChangedSinceReadError,
     _FolderGoneError,
     _GaveUpWaitingError,
+    _TypedTextChangedError,
 )
 from lockcore import (
     CorruptJSONError,
@@ -35,7 +36,7 @@ def waiting_message(path: str, holder: LockInfo | None, waited: float) -> str:
     ).format(lock=lock_name, holder=describe_holder(holder), seconds=int(waited))
 
 
-def describe_save_error(path: str, error: BaseException) -> str:
+def describe_save_error(path: str, error: BaseException) -> str:  # noqa: PLR0911 - one per failure
     """One or two plain sentences for a failed save; each says that nothing was written."""
     name = printable_name(path)
     nothing = QCoreApplication.translate("DocumentService", "Nothing was written.")
@@ -59,6 +60,14 @@ def describe_save_error(path: str, error: BaseException) -> str:
             "DocumentService",
             "Could not convert {name} to UTF-8: another program changed it since it was read. "
             "{nothing} Reload it to see what it holds now.",
+        ).format(name=name, nothing=nothing)
+    if isinstance(error, _TypedTextChangedError):
+        return QCoreApplication.translate(
+            "DocumentService",
+            "Not saved: {name} was changed on disk by another program since you edited its "
+            "text, and your edit changes only its formatting (spacing, number spellings, "
+            "repeated keys), which cannot be merged with their change. {nothing} Your text is "
+            "kept: copy it, then Revert to see their version and apply your formatting again.",
         ).format(name=name, nothing=nothing)
     if isinstance(error, DuplicateKeyChangedError):
         return QCoreApplication.translate(

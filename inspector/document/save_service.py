@@ -54,6 +54,7 @@ from inspector.document.save_types import (
 from inspector.document.save_worker import (
     _remove_in_worker,
     _save_in_worker,
+    _typed_in_worker,
 )
 from lockcore import number_spellings
 
@@ -149,15 +150,23 @@ class DocumentService(QObject):
     def is_saving(self) -> bool:
         return self._job is not None
 
-    def review(self, path: str, base: Any, edited: Any) -> int:
-        """Diff, on a worker, the file as it is now against what saving ``edited`` would write;
+    def review(
+        self,
+        path: str,
+        base: Any,
+        edited: Any,
+        typed: bytes | None = None,
+        typed_over: bytes | None = None,
+    ) -> int:
+        """Diff, on a worker, the file as it is now against what saving ``edited`` would write
+        (``typed``: the raw text as typed over ``typed_over``, see :func:`review_save`);
         ``review_ready`` carries the returned request id and a SaveReview."""
         self._next_request += 1
         request_id = self._next_request
 
         def work() -> None:
             try:
-                result = review_save(path, base, edited)
+                result = review_save(path, base, edited, typed, typed_over)
             except Exception as exc:  # the pane still gets an answer
                 log.exception("reviewing the save of %s failed", path)
                 result = SaveReview(path, "", f"Cannot review: {type(exc).__name__}: {exc}")
@@ -254,7 +263,11 @@ class DocumentService(QObject):
 
     # -- worker side ----------------------------------------------------------------------
     def _run_save(self, job: _SaveJob) -> None:
-        save = _save_in_worker if job.request.remove_occurrence is None else _remove_in_worker
+        save: Callable[..., object] = _save_in_worker
+        if job.request.remove_occurrence is not None:
+            save = _remove_in_worker
+        elif job.request.typed is not None:
+            save = _typed_in_worker
         try:
             outcome: object = save(
                 job,

@@ -75,6 +75,11 @@ class SaveRequest:
     #: The file shown repeats keys: the written file's repeated keys are listed again (the
     #: search walks the whole text, so only then).
     repeated_keys: bool = False
+    #: The raw text as the person typed it (encoded as the file is): written as the whole
+    #: file, under the lock, only if the file still holds ``base_raw``. If it does not, an
+    #: edit that changes the document is saved as a document (merged, or a conflict), and an
+    #: edit of only the text's formatting is refused (``edited`` is the typed text's document).
+    typed: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,11 @@ class SaveResult:
     restored_from: str | None = None  #: a restore: the version restored, in words
     #: a removed occurrence of a repeated key: (the key, which occurrence, 0 first)
     removed_occurrence: tuple[DuplicateKey, int] | None = None
+    #: the raw text was written exactly as typed
+    as_typed: bool = False
+    #: the raw text could not be written as typed (the file changed on disk meanwhile): its
+    #: document was saved merged, and its formatting (spacing, spellings) is not in the file
+    formatting_dropped: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,11 @@ class SaveConflict:
 
 class _FileAbsent:
     """The updater's "document" when the file is missing or was quarantined."""
+
+
+class _TypedTextChangedError(Exception):
+    """Raw text that changes only formatting was not written: the file changed on disk since
+    the text was typed over it (merging formatting is not possible)."""
 
 
 class _ChangedSinceReadError(Exception):

@@ -39,16 +39,19 @@ from inspector.document.save_types import (
     _GaveUpWaitingError,
     _SaveCancelledError,
     _SaveJob,
+    _TypedTextChangedError,
 )
 from inspector.document.secrets import is_secret_file, is_secret_key
 from inspector.document.text import decode_utf8_sig
 from lockcore import (
     CorruptJSONError,
+    FileChangedError,
     LockCancelled,
     LockInfo,
     LockTimeout,
     find_duplicate_keys,
     locked_remove_duplicate_key,
+    locked_replace_bytes,
     locked_update_json,
     number_spellings,
 )
@@ -243,6 +246,66 @@ def _remove_in_worker(
         written,
         removed_occurrence=request.remove_occurrence,
     )
+
+
+def _typed_in_worker(
+    job: _SaveJob, report: Any, report_wait: Callable[[float], None] | None = None
+) -> SaveResult | SaveConflict | _SaveCancelledError:
+    """Write the raw text as typed, under the lock, if the file still holds the bytes it was
+    typed over; runs on a worker thread. If another process changed the file meanwhile, its
+    change is never overwritten: an edit that changes the document is saved as a document
+    edit (merged onto theirs, or a conflict), and an edit of only formatting is refused."""
+    request = job.request
+    assert request.typed is not None
+    started = time.monotonic()
+    reported = [""]
+
+    def on_wait(holder: LockInfo | None, waited: float) -> None:
+        message = waiting_message(request.path, holder, waited)
+        if message != reported[0]:
+            report(message)
+            reported[0] = message
+
+    try:
+        raw = locked_replace_bytes(
+            request.path,
+            request.typed,
+            expected=request.base_raw,
+            timeout=request.lock_wait,
+            cancel_check=job.cancel.is_set,
+            on_wait=on_wait,
+            keep_versions=request.keep_versions,
+            versions_max_bytes=request.versions_max_bytes,
+        )
+    except LockCancelled:
+        return _SaveCancelledError()
+    except LockTimeout as exc:
+        if report_wait is not None:
+            report_wait(time.monotonic() - started)
+        raise _GaveUpWaitingError(request.path, exc.holder, time.monotonic() - started) from exc
+    except FileChangedError as exc:
+        if _same_document(request.edited, request.base):
+            raise _TypedTextChangedError(str(exc)) from exc
+        # Their change and the document of mine are merged as for a tree edit; the conflict,
+        # if any, is answered as a document edit too (the request has no typed text any more).
+        as_document = dataclasses.replace(request, typed=None)
+        outcome = _save_in_worker(_SaveJob(as_document, job.cancel), report, report_wait)
+        if isinstance(outcome, SaveResult):
+            return dataclasses.replace(outcome, formatting_dropped=True)
+        return outcome
+    except FileNotFoundError as exc:
+        folder = os.path.dirname(request.path)
+        if not os.path.isdir(folder):
+            raise _FolderGoneError(errno.ENOENT, "its folder no longer exists", folder) from exc
+        raise
+    if report_wait is not None:
+        report_wait(time.monotonic() - started)
+    written = classify_bytes(request.path, raw)  # its repeated keys and spellings as typed
+    if written.number_spellings is None:  # a big file: searched here (on this worker) too
+        written = dataclasses.replace(
+            written, number_spellings=tuple(number_spellings(written.text).items())
+        )
+    return SaveResult(request.path, written.document, written, as_typed=True)
 
 
 def _read_file(path: str) -> bytes:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, Slot
 
 from inspector.display import printable_name, printable_path
 from inspector.document.choices import ConflictChoice, ConflictDecision
+from inspector.document.commands import ReplaceDocumentCommand
 from inspector.document.results import NO_DOCUMENT, DocumentKind
 from inspector.document.save_types import (
     SaveConflict,
@@ -20,6 +21,7 @@ from inspector.document.save_types import (
     SaveResult,
 )
 from inspector.document.session_loading import SessionLoading
+from inspector.document.text import editor_text, typed_bytes
 from lockcore import DuplicateKey
 
 
@@ -37,6 +39,7 @@ class SessionSaving(SessionLoading):
                 self.tr("{name}: no changes to save.").format(name=self.file_name)
             )
             return False
+        base_raw = self._base_raw()
         return self._start_save(
             SaveRequest(
                 path=self._path,
@@ -46,11 +49,39 @@ class SessionSaving(SessionLoading):
                 lock_wait=self.lock_wait,
                 keep_versions=self.keep_versions,
                 versions_max_bytes=self.versions_max_bytes,
-                base_raw=self._base_raw(),
+                base_raw=base_raw,
                 base_secrets=self._base_secrets(),
                 repeated_keys=bool(loaded.duplicate_keys),
+                typed=self.typed_bytes(),
             )
         )
+
+    def typed_text(self) -> str | None:
+        """The raw text the person typed, when the edits end with typing it over the file's
+        own text: a save writes it as typed. None: the edits are the document's (a tree edit
+        came last, or the raw view showed a text of its own, not the file's)."""
+        index = self.undo_stack.index()
+        if index == 0 or self.undo_stack.isClean():
+            return None
+        command = self.undo_stack.command(index - 1)
+        return command.new_text if isinstance(command, ReplaceDocumentCommand) else None
+
+    def types_over_file_text(self, old_text: str) -> bool:
+        """Whether text typed over ``old_text`` (the raw view's, as its editor holds it) is
+        to be saved as typed: ``old_text`` is the file's own text, or what was typed before.
+        Not a text the view made itself (re-indented after a tree edit, or a compact file's
+        long lines indented): saving that as typed would rewrite the whole file."""
+        loaded = self._loaded
+        if loaded is None or loaded.kind is not DocumentKind.VALID or loaded.display_text:
+            return False
+        if self.undo_stack.isClean():
+            return self._base_raw() is not None and old_text == editor_text(loaded.text)
+        return self.typed_text() == old_text
+
+    def typed_bytes(self) -> bytes | None:
+        """:meth:`typed_text` as the save writes it (the file's BOM and line breaks), or None."""
+        typed, base_raw = self.typed_text(), self._base_raw()
+        return None if typed is None or base_raw is None else typed_bytes(typed, base_raw)
 
     def save_copy(self, target: str, *, overwrite: bool = False) -> bool:
         """Write the document as it is in the editor to ``target``, through ``target``'s lock.
@@ -109,6 +140,10 @@ class SessionSaving(SessionLoading):
                 base_secrets=self._base_secrets(),
             )
         )
+
+    def base_raw(self) -> bytes | None:
+        """The bytes the edits started from (the file as shown), when the file was valid."""
+        return self._base_raw()
 
     def _base_raw(self) -> bytes | None:
         """The bytes the base was read from (or written as), when the shown version is it."""
@@ -293,7 +328,7 @@ class SessionSaving(SessionLoading):
             self.saved.emit(result)
             self._load_again_if_asked()
             return
-        self._loaded = result.written
+        shown_before, self._loaded = self._loaded, result.written
         self._base = result.document
         self._disk_version = None  # what was on disk is merged into what was written
         self._missing_on_disk = False
@@ -301,6 +336,16 @@ class SessionSaving(SessionLoading):
             self.model.set_document(result.document)
             self.undo_stack.clear()  # first: the rows of repeated keys may change
             self.model.set_duplicate_keys(result.written.duplicate_keys)
+        elif result.as_typed and (
+            result.written.duplicate_keys != shown_before.duplicate_keys
+            or result.written.number_spellings != shown_before.number_spellings
+        ):
+            # The typed text took out (or repeated) a key, or spelled a number otherwise: the
+            # tree shows the file as it is now, as after a merge.
+            self.model.set_document(result.document)
+            self.undo_stack.clear()  # first: the rows of repeated keys change
+            self.model.set_duplicate_keys(result.written.duplicate_keys)
+            self.model.set_number_spellings(result.written.number_spellings or ())
         elif self.undo_stack.index() == self._saving_index:
             # The stack is where it was when the save began, so the model holds what was
             # written (compared by index: comparing documents froze the GUI for 1.5 s at 50 MB).
@@ -405,6 +450,13 @@ def save_summary(result: SaveResult) -> str:
             message += QCoreApplication.translate(
                 "EditSession", ", merged with changes another process made meanwhile"
             )
+    elif result.formatting_dropped:
+        message = QCoreApplication.translate(
+            "EditSession",
+            "Saved {name}, merged with changes another process made meanwhile; your raw "
+            "text's formatting (spacing, number spellings, repeated keys) could not be kept "
+            "because the file changed, only the values you changed were saved",
+        ).format(name=name)
     elif result.merged:
         message = QCoreApplication.translate(
             "EditSession", "Saved {name}, merged with changes another process made meanwhile"

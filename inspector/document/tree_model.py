@@ -346,12 +346,22 @@ class JsonTreeModel(TreeSync, TreeCells):
             "(programs read the last one). Use Remove This Occurrence to take it out of the file."
         )
 
-    def replace_document(self, document: Any) -> None:
-        """Replace the whole document as one undoable edit (what a raw-text edit does)."""
+    def replace_document(
+        self, document: Any, *, text: str | None = None, old_text: str | None = None
+    ) -> None:
+        """Replace the whole document as one undoable edit (what a raw-text edit does).
+
+        With ``text`` (what was typed over ``old_text``), a text that means the same document
+        is an edit too: saving writes the text as typed (see ReplaceDocumentCommand)."""
         old = self.document()
-        if old is not NO_DOCUMENT and document is not NO_DOCUMENT and json_equal(old, document):
+        same = old is not NO_DOCUMENT and document is not NO_DOCUMENT and json_equal(old, document)
+        if same and (text is None or text == old_text):
             return
-        self._undo_stack.push(ReplaceDocumentCommand(self, old, document))
+        self._undo_stack.push(
+            ReplaceDocumentCommand(
+                self, old, document, old_text=old_text if text is not None else None, new_text=text
+            )
+        )
 
 
 def _unique_key(parent: JsonNode) -> str:

@@ -36,7 +36,7 @@ from inspector.document.pane.prompts import (
 from inspector.document.pane.schema import PaneSchema
 from inspector.document.raw_editor import RawJsonEditor
 from inspector.document.raw_view import RawView, raw_content
-from inspector.document.results import LoadedDocument
+from inspector.document.results import DocumentKind, LoadedDocument
 from inspector.document.review_dialog import ReviewPrompt
 from inspector.document.save_service import DocumentService
 from inspector.document.session import EditSession
@@ -277,6 +277,19 @@ class PaneState(QWidget):
         self.raw_view.show_content(content, saving=self._session.is_saving)
         self._raw_invalid = False
         self._mark_raw_duplicates()
+
+    def _file_text_if_clean(self) -> str | None:
+        """The file's own text (as loaded or last saved) while there are no edits: what the
+        raw view shows then, rather than a text it made or one typed and undone."""
+        loaded = self._session.loaded
+        if (
+            self._undo_stack.isClean()
+            and loaded is not None
+            and loaded.kind is DocumentKind.VALID
+            and loaded.document is self._session.base
+        ):
+            return loaded.display_text or loaded.text
+        return None
 
     def _mark_raw_duplicates(self) -> None:
         """Mark the keys the file repeats, while the raw text is the file's own (the places

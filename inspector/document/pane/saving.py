@@ -166,7 +166,11 @@ class PaneSaving(PaneState):
         if self._raw_text_refused():
             return False
         self._review_request = self._service.review(
-            path, self._session.base, self._model.document()
+            path,
+            self._session.base,
+            self._model.document(),
+            self._session.typed_bytes(),
+            self._session.base_raw(),
         )
         self.status_message.emit(
             self.tr("Comparing {name} with what saving would write…").format(name=self.file_name)
@@ -255,6 +259,8 @@ class PaneSaving(PaneState):
         # What another process had changed on disk is merged into what was just written.
         self.change_bar.hide()
         self.tabs.setTabEnabled(TREE_TAB, True)
+        # The raw view shows the file as written (typing over it is then saved as typed).
+        self._raw_source = self._file_text_if_clean() or self._raw_source
         self._end_save()
         if result.quarantined_to:
             self.notice_bar.show_message(save_summary(result))

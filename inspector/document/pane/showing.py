@@ -12,6 +12,7 @@ from inspector.display import printable_path
 from inspector.document.pane.pane_state import RAW_TAB, TREE_TAB, PaneState
 from inspector.document.results import DocumentKind, LoadedDocument, ParseError
 from inspector.document.secrets import is_secret_file
+from inspector.document.text import editor_text
 from inspector.document.wording import kind_note
 
 
@@ -154,7 +155,11 @@ class PaneShowing(PaneState):
             self._raw_invalid = text != self.raw_view.content.text
         else:
             self._raw_invalid = False
-            self._model.replace_document(document)  # parsed by the editor: never twice
+            # Typed over the file's own text, the text itself is the edit (a change of only
+            # spacing or spellings too), saved as typed; parsed by the editor: never twice.
+            old_text = editor_text(self.raw_view.content.text)
+            typed = text if self._session.types_over_file_text(old_text) else None
+            self._model.replace_document(document, text=typed, old_text=old_text)
         self.raw_view.update_status()
         self._update_dirty()
         self._update_actions()

@@ -152,7 +152,9 @@ class PaneTreeEdits(PaneState):
     @Slot(int)
     def _on_index_changed(self, _index: int) -> None:
         self.raw_editor.cancel_pending()  # the document moved on; stale typing must not win
-        self._raw_source = None
+        # The text this step stands for: what was typed, or the file's own once clean again
+        # (an undone reformat means the same document, so the typed text would stay shown).
+        self._raw_source = self._session.typed_text() or self._file_text_if_clean()
         self._refresh_raw()
         self.finder.document_changed()
         self.schema.document_changed()

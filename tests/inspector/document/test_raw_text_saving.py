@@ -1,0 +1,197 @@
+"""Raw-text edits that do not change the parsed document are edits too (issue 10: a save writes
+what the person changed, and never loses another process's change): reformatting, a number's
+spelling, a repeated key's occurrence taken out are saved exactly as typed, under the lock,
+only over the bytes they were typed over."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from _documents import read_bytes
+
+from inspector.document import DocumentPane
+from inspector.document.pane.pane_state import RAW_TAB
+from inspector.document.review import SaveReview
+
+CRLF_SETTINGS = (
+    b'\xef\xbb\xbf{\r\n\t"theme": "dark",\r\n\t"ratio": 1.5,\r\n\t"theme": "light"\r\n}\r\n'
+)
+
+_UPDATE = textwrap.dedent(
+    """
+    import json, sys
+    from lockcore import locked_update_json
+
+    def change(document):
+        document.update(json.loads(sys.argv[2]))
+        return document
+
+    locked_update_json(sys.argv[1], change, timeout=30)
+    """
+)
+
+
+def update_in_other_process(path: str, changes: dict[str, Any]) -> None:
+    """Another process sets top-level keys through lockcore (keeping the file's format)."""
+    subprocess.run(
+        [sys.executable, "-c", _UPDATE, path, json.dumps(changes)], check=True, timeout=60
+    )
+
+
+def open_raw(qtbot: Any, pane: DocumentPane, path: str) -> None:
+    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+        pane.open_store(path)
+    pane.tabs.setCurrentIndex(RAW_TAB)
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=5000)
+
+
+def type_raw(pane: DocumentPane, text: str) -> None:
+    """Replace the raw text as a person does (select all, type), then pause (validation)."""
+    editor = pane.raw_editor
+    editor.setFocus()
+    editor.selectAll()
+    editor.insertPlainText(text)
+    editor.validate_now()
+
+
+def save_with_ctrl_s(qtbot: Any, pane: DocumentPane) -> None:
+    """What Ctrl+S does: the Save action, which is enabled only with something to save."""
+    assert pane.save_action.isEnabled(), "Save is disabled: the edit would be lost"
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        pane.save_action.trigger()
+
+
+def test_a_reformat_only_edit_is_dirty_and_saved_exactly_as_typed(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "settings.json")
+    Path(path).write_bytes(b'{\n  "ratio": 1.5,\n  "servers": [80, 443]\n}\n')
+    open_raw(qtbot, pane, path)
+    typed = '{\n    "ratio": 1.50,\n    "servers": [\n        80,\n        443\n    ]\n}\n'
+
+    type_raw(pane, typed)
+
+    assert pane.is_dirty
+    assert pane.header.title.text().endswith("•")  # the dirty mark (the window title: *)
+    save_with_ctrl_s(qtbot, pane)
+    assert read_bytes(path) == typed.encode()
+    assert not pane.is_dirty
+    assert pane.raw_editor.toPlainText() == typed
+
+
+def test_the_file_bom_and_line_breaks_stay_and_a_deleted_occurrence_is_saved(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "settings.json")
+    Path(path).write_bytes(CRLF_SETTINGS)
+    open_raw(qtbot, pane, path)
+    assert pane.loaded is not None
+    assert len(pane.loaded.duplicate_keys) == 1
+    shown = pane.raw_editor.toPlainText()
+    assert shown == CRLF_SETTINGS[3:].decode().replace("\r\n", "\n")
+
+    type_raw(pane, shown.replace('\t"theme": "dark",\n', ""))  # the ignored occurrence goes
+
+    assert pane.is_dirty
+    save_with_ctrl_s(qtbot, pane)
+    assert read_bytes(path) == CRLF_SETTINGS.replace(b'\t"theme": "dark",\r\n', b"")
+    assert pane.loaded is not None
+    assert pane.loaded.duplicate_keys == ()
+    assert not pane.is_dirty
+
+
+def test_undo_back_to_the_loaded_text_is_clean_and_shows_that_text(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "settings.json")
+    original = '{\n  "ratio": 1.5\n}\n'
+    Path(path).write_text(original, encoding="utf-8")
+    open_raw(qtbot, pane, path)
+
+    type_raw(pane, '{"ratio": 1.5}\n')
+    assert pane.is_dirty
+    pane.undo_action.trigger()
+
+    assert not pane.is_dirty
+    assert not pane.save_action.isEnabled()
+    assert pane.raw_editor.toPlainText() == original
+    # Typing the loaded text back is no edit either.
+    type_raw(pane, '{"ratio": 1.50}\n')
+    assert pane.is_dirty
+    type_raw(pane, original)
+    assert not pane.is_dirty
+    assert read_bytes(path) == original.encode()
+
+
+def test_a_formatting_edit_over_a_file_another_process_changed_is_refused_and_kept(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "settings.json")
+    Path(path).write_bytes(b'{\n  "counter": 1,\n  "ratio": 1.5\n}\n')
+    open_raw(qtbot, pane, path)
+    typed = '{\n  "counter": 1,\n  "ratio": 1.50\n}\n'
+    type_raw(pane, typed)
+    update_in_other_process(path, {"counter": 2})
+    theirs = read_bytes(path)
+    assert theirs == b'{\n  "counter": 2,\n  "ratio": 1.5\n}\n'
+    failures: list[str] = []
+    pane.session.save_failed.connect(lambda _path, message: failures.append(message))
+
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+        assert pane.save()
+
+    assert read_bytes(path) == theirs  # nothing of theirs lost
+    assert len(failures) == 1
+    assert "changed on disk" in failures[0]
+    assert "formatting" in failures[0]
+    assert pane.error_bar.isVisible()
+    assert pane.is_dirty  # the person's text is still there to copy or redo
+    assert pane.raw_editor.toPlainText() == typed
+
+
+def test_a_raw_edit_of_values_over_a_changed_file_is_merged_and_says_formatting_was_lost(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "settings.json")
+    Path(path).write_bytes(b'{\n  "counter": 1,\n  "ratio": 1.5,\n  "theme": "dark"\n}\n')
+    open_raw(qtbot, pane, path)
+    type_raw(pane, '{"counter": 1, "ratio": 1.50, "theme": "light"}\n')
+    update_in_other_process(path, {"counter": 2})
+    messages: list[str] = []
+    pane.status_message.connect(messages.append)
+
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.save()
+
+    assert json.loads(read_bytes(path)) == {"counter": 2, "ratio": 1.5, "theme": "light"}
+    assert read_bytes(path) == b'{\n  "counter": 2,\n  "ratio": 1.5,\n  "theme": "light"\n}\n'
+    assert any("merged" in m and "formatting" in m and "could not be kept" in m for m in messages)
+    assert not pane.is_dirty
+
+
+def test_review_changes_shows_the_diff_of_a_reformat(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "settings.json")
+    Path(path).write_bytes(b'{\n  "ratio": 1.5\n}\n')
+    open_raw(qtbot, pane, path)
+    type_raw(pane, '{\n  "ratio": 1.50\n}\n')
+    reviews: list[SaveReview] = []
+
+    def review(_parent: Any, shown: SaveReview) -> bool:
+        reviews.append(shown)
+        return False
+
+    pane.review_prompt = review
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+        assert pane.review_changes()
+
+    assert len(reviews) == 1
+    assert '-  "ratio": 1.5\n' in reviews[0].diff
+    assert '+  "ratio": 1.50\n' in reviews[0].diff
+    assert read_bytes(path) == b'{\n  "ratio": 1.5\n}\n'
