@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from _documents import read_bytes
+from _documents import edit_value, read_bytes
 
 from inspector.document import DocumentPane
 from inspector.document.pane.pane_state import RAW_TAB
@@ -195,3 +195,24 @@ def test_review_changes_shows_the_diff_of_a_reformat(
     assert '-  "ratio": 1.5\n' in reviews[0].diff
     assert '+  "ratio": 1.50\n' in reviews[0].diff
     assert read_bytes(path) == b'{\n  "ratio": 1.5\n}\n'
+
+
+def test_typing_over_a_text_the_view_made_after_a_tree_edit_keeps_the_file_format(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    """After a tree edit the raw view shows the document serialised by the view, not the file's
+    text: typing over it is a document edit, so the save changes only the values (saving the
+    view's text as typed would rewrite every line of the file)."""
+    path = str(tmp_path / "settings.json")
+    original = b'{\r\n\t"ratio": 1.50,\r\n\t"theme": "dark",\r\n\t"port": 80\r\n}\r\n'
+    Path(path).write_bytes(original)
+    open_raw(qtbot, pane, path)
+    edit_value(pane, "theme", value="light")
+    shown = pane.raw_editor.toPlainText()
+    assert '"ratio": 1.5,' in shown  # the view's own serialisation
+
+    type_raw(pane, shown.replace('"port": 80', '"port": 443'))
+    save_with_ctrl_s(qtbot, pane)
+
+    expected = original.replace(b'"dark"', b'"light"').replace(b"80", b"443")
+    assert read_bytes(path) == expected
