@@ -120,6 +120,13 @@ class PaneShowing(PaneState):
             "Reload to see its version (your edits are dropped), or keep editing: saving "
             "merges your edits with its changes."
         )
+        if self._session.typed_text() is not None:
+            # Text typed over the file's is written as typed only over the bytes it was typed
+            # over: now a save can keep its values, never its formatting.
+            choices += " " + self.tr(
+                "The formatting of your raw text (spacing, number spellings, repeated keys) "
+                "cannot be merged: only the values you changed can be saved."
+            )
         self.change_bar.show_message(f"<b>{changed}</b> {choices}", rich=True)
 
     @Slot(bool)

@@ -216,3 +216,18 @@ def test_typing_over_a_text_the_view_made_after_a_tree_edit_keeps_the_file_forma
 
     expected = original.replace(b'"dark"', b'"light"').replace(b"80", b"443")
     assert read_bytes(path) == expected
+
+
+def test_the_changed_on_disk_bar_says_typed_formatting_cannot_be_merged(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "settings.json")
+    Path(path).write_bytes(b'{\n  "counter": 1,\n  "ratio": 1.5\n}\n')
+    open_raw(qtbot, pane, path)
+    type_raw(pane, '{\n  "counter": 1,\n  "ratio": 1.50\n}\n')
+    update_in_other_process(path, {"counter": 2})
+
+    pane.notify_disk_change(path)
+
+    qtbot.waitUntil(pane.change_bar.isVisible, timeout=5000)
+    assert "formatting of your raw text" in pane.change_bar.label.text()
