@@ -112,6 +112,9 @@ class SaveConflict:
     """Every entry both sides changed differently (those already decided included)."""
     sides: Mapping[ConflictKey, Side] = field(default_factory=dict)
     """Choices the person made before that still stand (their "theirs" has not changed)."""
+    #: the raw text typed could not be written as typed (the file changed on disk): this is
+    #: the merge of its document, and a save after the choices keeps its values only
+    formatting_dropped: bool = False
 
     @property
     def again(self) -> bool:

@@ -290,7 +290,7 @@ def _typed_in_worker(
         # if any, is answered as a document edit too (the request has no typed text any more).
         as_document = dataclasses.replace(request, typed=None)
         outcome = _save_in_worker(_SaveJob(as_document, job.cancel), report, report_wait)
-        if isinstance(outcome, SaveResult):
+        if isinstance(outcome, SaveResult | SaveConflict):
             return dataclasses.replace(outcome, formatting_dropped=True)
         return outcome
     except FileNotFoundError as exc:

@@ -382,6 +382,11 @@ class SessionSaving(SessionLoading):
                 else self.tr("Not saved: {name} has {count} conflicting changes ({where}).")
             )
         nothing = self.tr("Nothing was written.")
+        if conflict.formatting_dropped:
+            nothing += " " + self.tr(
+                "It changed since you edited its raw text: its formatting (spacing, number "
+                "spellings, repeated keys) cannot be kept, only the values you changed."
+            )
         self.status_message.emit(
             message.format(name=self.file_name, count=count, where=where) + " " + nothing
         )

@@ -231,3 +231,26 @@ def test_the_changed_on_disk_bar_says_typed_formatting_cannot_be_merged(
 
     qtbot.waitUntil(pane.change_bar.isVisible, timeout=5000)
     assert "formatting of your raw text" in pane.change_bar.label.text()
+
+
+def test_a_raw_value_edit_that_conflicts_shows_the_conflict_and_says_formatting_is_lost(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "settings.json")
+    Path(path).write_bytes(b'{\n  "theme": "dark",\n  "ratio": 1.5\n}\n')
+    open_raw(qtbot, pane, path)
+    type_raw(pane, '{\n    "theme": "light",\n    "ratio": 1.50\n}\n')
+    update_in_other_process(path, {"theme": "blue"})
+    theirs = read_bytes(path)
+    messages: list[str] = []
+    pane.status_message.connect(messages.append)
+
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+        assert pane.save()
+
+    assert read_bytes(path) == theirs
+    dialog = pane.conflict_dialog
+    assert dialog is not None
+    assert any("conflicting change" in m and "formatting" in m for m in messages)
+    dialog.reject()
+    assert pane.is_dirty
