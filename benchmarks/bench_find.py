@@ -13,7 +13,14 @@ Run: ``python benchmarks/bench_find.py [--mb 20]``. Prints, beside their baselin
   and the same deep path in a second pane whose tree does not group (what it did before);
 - for each find, the longest time the GUI thread spent showing a match (``_show_current``: the
   reveal), apart from the longest stall overall (the search on its worker contends for the GIL);
-- the same search in the raw view (the text searched, the match selected).
+- a plain search on a worker thread with no pane (:func:`find_in_document` in a thread): the
+  longest GUI stall meanwhile beside the idle baseline's, and the longest CPU time the worker
+  ran (holding the interpreter lock) between two hand-overs (``time.sleep(0)``) -- what a
+  pane's tree search can not do better than;
+- the same searches in the raw view (the text searched on the worker, the match selected), of
+  an ASCII text and of one with a character beyond the BMP at its start (every position then
+  counted in UTF-16 units), and F3 there; beside them the ``toPlainText()`` copy of the text
+  that the GUI thread made before each raw search until 2026-12 (the stall it caused).
 """
 
 from __future__ import annotations
@@ -25,7 +32,9 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
+import types
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -34,6 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_documents import StallProbe, make_document, time_json_load, wait_for
 from PySide6.QtWidgets import QApplication
 
+import inspector.document.find as find_module
 from inspector.document import DocumentPane
 from inspector.document.find import FindQuery, find_in_document
 
@@ -46,6 +56,68 @@ def time_bare_search(document: object, text: str, runs: int) -> tuple[float, int
         count = len(find_in_document(document, FindQuery(text)).paths)
         times.append(time.perf_counter() - started)
     return statistics.median(times), count
+
+
+class HandOverTimer:
+    """The longest CPU time the search's thread spent between two ``time.sleep(0)`` (GIL
+    hand-overs): how long it can hold the lock, whatever else the machine runs meanwhile.
+    Measured from outside: the find module's ``time`` is replaced while it is in use."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._last: dict[int, float] = {}  # per thread: its CPU time at its last hand-over
+        self._saved = find_module.time
+
+    def _sleep(self, seconds: float) -> None:
+        now, thread = time.thread_time(), threading.get_ident()
+        if thread in self._last:
+            self.longest = max(self.longest, now - self._last[thread])
+        time.sleep(seconds)
+        self._last[thread] = time.thread_time()
+
+    def __enter__(self) -> HandOverTimer:
+        self.longest, self._last = 0.0, {}
+        find_module.time = types.SimpleNamespace(sleep=self._sleep)  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        find_module.time = self._saved
+
+
+def time_worker_search(
+    app: QApplication, probe: StallProbe, document: object, text: str, runs: int
+) -> tuple[float, float, float]:
+    """(median seconds, longest GUI stall, longest hold between hand-overs) of a search on a
+    plain thread while the GUI thread idles: no pane, no reveal."""
+    times, stalls, holds = [], [], []
+    for _ in range(runs):
+        gc.collect()
+        with HandOverTimer() as hand_over:
+            thread = threading.Thread(target=find_in_document, args=(document, FindQuery(text)))
+            probe.start()
+            started = time.perf_counter()
+            thread.start()
+            wait_for(app, lambda: not thread.is_alive())  # noqa: B023 - waited for here
+            times.append(time.perf_counter() - started)
+            stalls.append(probe.stop())
+            holds.append(hand_over.longest)
+    return statistics.median(times), max(stalls), max(holds)
+
+
+def time_plain_text_copy(pane: DocumentPane, runs: int) -> float:
+    """What each raw search cost the GUI thread before: copying the editor's text out."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        pane.raw_editor.toPlainText()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def time_raw_find(
+    app: QApplication, pane: DocumentPane, probe: StallProbe, text: str, runs: int
+) -> list[tuple[float, float, int]]:
+    return [time_find(app, pane, probe, text) for _ in range(runs)]
 
 
 class RevealTimer:
@@ -109,7 +181,8 @@ def time_step(app: QApplication, pane: DocumentPane, probe: StallProbe) -> tuple
     probe.start()
     started = time.perf_counter()
     pane.find_next_action.trigger()
-    pane.tree_view.viewport().repaint()
+    view = pane.raw_editor if pane.tabs.currentIndex() == 1 else pane.tree_view
+    view.viewport().repaint()
     app.processEvents()
     return time.perf_counter() - started, probe.stop()
 
@@ -160,16 +233,23 @@ def main() -> None:
         load = time_json_load(big, args.runs)
         bare_rare, _ = time_bare_search(document, rare, args.runs)
         bare_frequent, _ = time_bare_search(document, "omega", args.runs)
+        probe = StallProbe()
+        idle = idle_stall(app, probe, 3.0)
+        worker_rare = time_worker_search(app, probe, document, rare, args.runs)
+        worker_frequent = time_worker_search(app, probe, document, "omega", args.runs)
+        document["meta"]["source"] = "bench \U0001f600"  # a character beyond the BMP, first
+        emoji = os.path.join(folder, "emoji.json")
+        with open(emoji, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2, ensure_ascii=False)
         del document
 
         pane = open_pane(app, big)
         pane.find_action.trigger()
-        probe = StallProbe()
-        idle = idle_stall(app, probe, 3.0)
         reveal_timer = RevealTimer(pane)
-        rare_runs = [time_find(app, pane, probe, rare) for _ in range(args.runs)]
-        rare_reveal, reveal_timer.longest = reveal_timer.longest, 0.0
-        frequent_runs = [time_find(app, pane, probe, "omega") for _ in range(args.runs)]
+        with HandOverTimer() as tree_hand_over:
+            rare_runs = [time_find(app, pane, probe, rare) for _ in range(args.runs)]
+            rare_reveal, reveal_timer.longest = reveal_timer.longest, 0.0
+            frequent_runs = [time_find(app, pane, probe, "omega") for _ in range(args.runs)]
         frequent_reveal = reveal_timer.longest
         step = time_step(app, pane, probe)
         go_to = time_go_to(app, pane, probe, f"/users/{last - 1}/address/geo/lat")
@@ -183,8 +263,21 @@ def main() -> None:
 
         pane.tabs.setCurrentIndex(1)
         wait_for(app, lambda: not pane.raw_editor.is_loading)
-        raw_runs = [time_find(app, pane, probe, rare) for _ in range(args.runs)]
+        raw_copy = time_plain_text_copy(pane, args.runs)
+        with HandOverTimer() as raw_hand_over:
+            raw_runs = time_raw_find(app, pane, probe, rare, args.runs)
+            raw_frequent = time_raw_find(app, pane, probe, "omega", args.runs)
+        raw_step = time_step(app, pane, probe)
         pane.shutdown()
+        pane.deleteLater()
+
+        emoji_pane = open_pane(app, emoji)
+        emoji_pane.find_action.trigger()
+        emoji_pane.tabs.setCurrentIndex(1)
+        wait_for(app, lambda: not emoji_pane.raw_editor.is_loading)
+        with HandOverTimer() as emoji_hand_over:
+            emoji_runs = time_raw_find(app, emoji_pane, probe, rare, args.runs)
+        emoji_pane.shutdown()
 
     def row(runs: list[tuple[float, float, int]], reveal: float | None = None) -> tuple[str, str]:
         seconds = statistics.median(r[0] for r in runs)
@@ -205,6 +298,8 @@ def main() -> None:
          f"{bare_frequent / load:.2f}x json.load"),
         ("pane: rare word → shown", *row(rare_runs, rare_reveal)),
         ("pane: 'omega' → first shown", *row(frequent_runs, frequent_reveal)),
+        ("  pane's search holds the GIL", f"≤ {tree_hand_over.longest * 1000:.0f} ms",
+         "between hand-overs, on the worker"),
         ("pane: F3 to the next match", f"{step[0] * 1000:.0f} ms",
          f"longest stall {step[1] * 1000:.0f} ms"),
         ("pane: go to /users/…/lat", f"{go_to[0] * 1000:.0f} ms",
@@ -217,7 +312,23 @@ def main() -> None:
         ("  the same, tree without groups", f"{reveal_flat[0] * 1000:.0f} ms",
          f"longest stall {reveal_flat[1] * 1000:.0f} ms, "
          f"{reveal_flat[1] / max(reveal_short[1], 1e-3):.1f}x the baseline's (before)"),
+        ("worker, no pane: rare word", f"{worker_rare[0] * 1000:.0f} ms",
+         f"longest stall {worker_rare[1] * 1000:.0f} ms (idle {idle * 1000:.0f} ms); "
+         f"worker holds the GIL ≤ {worker_rare[2] * 1000:.0f} ms between hand-overs"),
+        ("worker, no pane: 'omega'", f"{worker_frequent[0] * 1000:.0f} ms",
+         f"longest stall {worker_frequent[1] * 1000:.0f} ms; "
+         f"holds ≤ {worker_frequent[2] * 1000:.0f} ms"),
+        ("raw: toPlainText() (before)", f"{raw_copy * 1000:.0f} ms",
+         "the copy each raw search made on the GUI thread before"),
         ("raw view: rare word → selected", *row(raw_runs)),
+        ("raw view: 'omega' → first selected", *row(raw_frequent)),
+        ("  raw search holds the GIL", f"≤ {raw_hand_over.longest * 1000:.0f} ms",
+         "between hand-overs, on the worker"),
+        ("raw view: F3 to the next match", f"{raw_step[0] * 1000:.0f} ms",
+         f"longest stall {raw_step[1] * 1000:.0f} ms"),
+        ("raw view, text with an emoji: rare", *row(emoji_runs)),
+        ("  its search holds the GIL", f"≤ {emoji_hand_over.longest * 1000:.0f} ms",
+         "between hand-overs (positions counted in UTF-16 units)"),
     ]  # fmt: skip
     width = max(len(name) for name, _, _ in rows)
     print(f"{'measure':<{width}}  {'value':>10}  note (stall target < 100 ms)")

@@ -25,8 +25,11 @@ from inspector.document.secrets import SecretPolicy, is_secret_key
 MATCH_LIMIT: Final = 100_000
 """At most this many matches are listed (a one-letter search of 20 MB matches millions)."""
 
-_HAND_OVER_EVERY: Final = 4096
-"""Entries walked between two ``time.sleep(0)``: the worker hands the GIL to the GUI thread."""
+_HAND_OVER_EVERY: Final = 1024
+"""Entries walked (or members of one array or object put on the walk's stack) between two
+``time.sleep(0)``, where the worker hands the GIL to the GUI thread: ~4 ms of a loaded core
+(4096 ran 17-19 ms, and putting a 25,000-item array's members on the stack in one go ~10 ms;
+``benchmarks/bench_find.py`` measures the longest run between two)."""
 
 
 class FindScope(enum.Enum):
@@ -116,20 +119,23 @@ def _find_in_document(
             time.sleep(0)  # let the GUI thread take the GIL now
         hit = look_at_keys and key is not None and matches(key)
         if isinstance(value, dict):
-            stack.extend(
-                (
-                    member,
-                    (*path, name),
-                    name,
-                    masked or secret_file or (hiding and is_secret_key(name)),
+            members = list(value.items())
+            for first, last in _slices_backwards(len(members)):
+                stack.extend(
+                    (
+                        member,
+                        (*path, name),
+                        name,
+                        masked or secret_file or (hiding and is_secret_key(name)),
+                    )
+                    for name, member in reversed(members[first:last])
                 )
-                for name, member in reversed(value.items())
-            )
         elif isinstance(value, list):
-            stack.extend(
-                (member, (*path, position), None, masked or secret_file)
-                for position, member in reversed(list(enumerate(value)))
-            )
+            for first, last in _slices_backwards(len(value)):
+                stack.extend(
+                    (value[position], (*path, position), None, masked or secret_file)
+                    for position in range(last - 1, first - 1, -1)
+                )
         elif look_at_values and not hit and not masked:
             hit = matches(format_scalar(value))
         if hit:
@@ -137,6 +143,18 @@ def _find_in_document(
             if len(found) >= limit:
                 return FindResult(query, tuple(found), truncated=True)
     return FindResult(query, tuple(found))
+
+
+def _slices_backwards(length: int) -> Iterator[tuple[int, int]]:
+    """``(first, last)`` slices of ``range(length)``, the last slice first, handing the GIL
+    over between two: a long array's members go on the walk's stack a slice at a time."""
+    last = length
+    while last > 0:
+        first = max(last - _HAND_OVER_EVERY, 0)
+        yield first, last
+        last = first
+        if last:
+            time.sleep(0)  # let the GUI thread take the GIL now
 
 
 @dataclass(frozen=True)
@@ -153,27 +171,46 @@ def find_in_text(
     """Where the text occurs in ``text`` (keys and values alike), and whether the list was cut.
 
     Positions are in UTF-16 code units, which is what a ``QTextCursor`` counts: a character
-    beyond the Basic Multilingual Plane is one Python character but two Qt ones.
+    beyond the Basic Multilingual Plane is one Python character but two Qt ones. Every step
+    (the scan and the counting) goes a chunk at a time, handing the interpreter lock over in
+    between: a worker searching 20 MB must not hold it for more than a few milliseconds.
     """
     if not query.text:
         return (), False
     flags = 0 if query.case_sensitive else re.IGNORECASE
     pattern = re.compile(re.escape(query.text), flags)
-    astral = re.compile("[\U00010000-\U0010ffff]")
-    needs_shift = not text.isascii() and astral.search(text) is not None
+    positions = _Utf16Positions(text)
     found: list[TextMatch] = []
-    shift, counted_to = 0, 0
     for start, end in _spans(pattern, text):
-        if needs_shift:
-            shift += len(astral.findall(text, counted_to, start))
-            inside = len(astral.findall(text, start, end))
-            counted_to = start
-            found.append(TextMatch(start + shift, end + shift + inside))
-        else:
-            found.append(TextMatch(start, end))
+        found.append(TextMatch(positions.at(start), positions.at(end)))
         if len(found) >= limit:
             return tuple(found), True
     return tuple(found), False
+
+
+_ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
+
+
+class _Utf16Positions:
+    """Converts indexes into a Python string to UTF-16 positions, counting the characters
+    beyond the BMP a chunk at a time; indexes must be asked for in increasing order."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._plain = text.isascii()  # O(1): CPython knows it
+        self._index = 0  # counted up to here
+        self._shift = 0  # astral characters before _index
+
+    def at(self, index: int) -> int:
+        if self._plain:
+            return index
+        while self._index < index:
+            end = min(self._index + _TEXT_CHUNK, index)
+            self._shift += len(_ASTRAL.findall(self._text, self._index, end))
+            self._index = end
+            if end < index:
+                time.sleep(0)  # let the GUI thread take the GIL now
+        return index + self._shift
 
 
 _TEXT_CHUNK: Final = 256 * 1024

@@ -30,6 +30,15 @@ _CHUNK_CHARS = 64 * 1024
 _HIGHLIGHTED_CHUNK_CHARS = 32 * 1024
 
 
+def _is_plain_text(text: str) -> bool:
+    """Whether Qt's plain text of a document set to ``text`` is ``text`` itself: Qt turns a
+    CR LF into one line break, a lone CR and the Unicode line and paragraph separators into LF,
+    and a no-break space into a space. An ASCII text only needs the (fast) look for a CR."""
+    if "\r" in text:
+        return False
+    return text.isascii() or not any(mark in text for mark in ("\xa0", "\u2028", "\u2029"))
+
+
 class _LineNumberArea(QWidget):
     def __init__(self, editor: RawJsonEditor) -> None:
         super().__init__(editor)
@@ -74,6 +83,13 @@ class RawJsonEditor(QPlainTextEdit):
         self._validate_timer.setInterval(_VALIDATE_DELAY_MS)
         self._validate_timer.timeout.connect(self._on_validate_timeout)
         self._full_text: str | None = None  # the whole text while it is still being put in
+        # The text set_json_text was given, while the editor holds exactly it (no change since
+        # and Qt's plain text of it is the same string): full_text() returns it instead of
+        # copying 20 MB out of the document with toPlainText() on the GUI thread (~200 ms).
+        # Any change to the document drops it, even the highlighter's re-formatting (which
+        # Qt reports as a change): a highlighted text is at most _HIGHLIGHT_LIMIT long, cheap
+        # to copy, and the long ones this is for are never highlighted.
+        self._text_set: str | None = None
         self._loaded_up_to = 0
         self._chunk_chars = _CHUNK_CHARS
         self._load_timer = QTimer(self)
@@ -105,7 +121,10 @@ class RawJsonEditor(QPlainTextEdit):
         return self._full_text is not None
 
     def full_text(self) -> str:
-        """The editor's whole text, including chunks not put in yet."""
+        """The editor's whole text (as ``toPlainText`` gives it), including chunks not put in
+        yet."""
+        if self._text_set is not None:
+            return self._text_set
         return self._full_text if self._full_text is not None else self.toPlainText()
 
     def set_json_text(self, text: str, *, highlight: bool = True) -> None:
@@ -118,6 +137,7 @@ class RawJsonEditor(QPlainTextEdit):
         self._validate_timer.stop()
         self._load_timer.stop()
         self._full_text = None
+        self._text_set = text if _is_plain_text(text) else None
         highlight = highlight and len(text) <= _HIGHLIGHT_LIMIT
         self._chunk_chars = _HIGHLIGHTED_CHUNK_CHARS if highlight else _CHUNK_CHARS
         first = self._chunk_end(text, 0)
@@ -338,6 +358,8 @@ class RawJsonEditor(QPlainTextEdit):
     # -- validation ----------------------------------------------------------------------------
     @Slot()
     def _on_text_changed(self) -> None:
+        if not self._setting_text:
+            self._text_set = None  # typed over: the document holds another text now
         if not self._setting_text and not self.isReadOnly() and not self.is_loading:
             self._validate_timer.start()
 

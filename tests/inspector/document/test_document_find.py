@@ -292,3 +292,170 @@ def test_the_chunked_text_search_finds_what_one_scan_finds(text: str, needle: st
     finally:
         find_module._TEXT_CHUNK = saved
     assert spans == expected
+
+
+# -- find in the raw view: the text the editor was given, searched on the worker -------------
+EMOJI = {
+    "a": "\U0001f600\U0001f600 needle",
+    "b": ["\U0001f389", "Needle", "caf\u00e9"],
+    "c": {"needle": "x\U0001f680"},
+}
+
+
+@pytest.fixture
+def emoji_store(tmp_path: Any) -> str:
+    path = os.path.join(str(tmp_path), "emoji.json")
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        json.dump(EMOJI, handle, indent=2, ensure_ascii=False)
+    return path
+
+
+def show_raw_and_find(qtbot: Any, pane: DocumentPane, text: str) -> None:
+    pane.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=10000)
+    pane.find_action.trigger()
+    type_and_find(qtbot, pane, text)
+
+
+def selected(pane: DocumentPane) -> str:
+    return pane.raw_editor.textCursor().selectedText()
+
+
+def test_raw_find_selects_the_right_spans_after_characters_beyond_the_bmp(
+    qtbot: Any, pane: DocumentPane, emoji_store: str, open_and_wait: Any
+) -> None:
+    open_and_wait(pane, emoji_store)
+    show_raw_and_find(qtbot, pane, "needle")
+    bar = pane.find_bar
+    assert pane.finder.match_count == 3
+    assert (selected(pane), bar.count_label.text()) == ("needle", "1 of 3")
+    cursor = pane.raw_editor.textCursor()
+    before = pane.raw_editor.toPlainText().encode("utf-16-le")[: 2 * cursor.selectionStart()]
+    assert before.decode("utf-16-le").endswith('"\U0001f600\U0001f600 ')
+    qtbot.keyClick(bar.find_field, Qt.Key.Key_Return)
+    assert (selected(pane), bar.count_label.text()) == ("Needle", "2 of 3")
+    pane.raw_editor.setFocus()
+    qtbot.keyClick(pane.raw_editor, Qt.Key.Key_F3)
+    assert (selected(pane), bar.count_label.text()) == ("needle", "3 of 3")
+    qtbot.keyClick(pane.raw_editor, Qt.Key.Key_F3)  # wraps to the first
+    assert (selected(pane), bar.count_label.text()) == ("needle", "1 of 3")
+    qtbot.keyClick(pane.raw_editor, Qt.Key.Key_F3, Qt.KeyboardModifier.ShiftModifier)
+    assert (selected(pane), bar.count_label.text()) == ("needle", "3 of 3")  # and back
+    bar.case_box.setChecked(True)
+    qtbot.waitUntil(lambda: not pane.finder.searching)
+    assert pane.finder.match_count == 2
+    type_and_find(qtbot, pane, "Needle")
+    assert (selected(pane), bar.count_label.text()) == ("Needle", "1 of 1")
+    type_and_find(qtbot, pane, "\U0001f680")
+    assert (selected(pane), bar.count_label.text()) == ("\U0001f680", "1 of 1")
+
+
+def test_raw_find_in_a_crlf_file_selects_what_was_found(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    path = os.path.join(str(tmp_path), "crlf.json")
+    text = json.dumps(EMOJI, indent=2, ensure_ascii=False).replace("\n", "\r\n")
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    open_and_wait(pane, path)
+    show_raw_and_find(qtbot, pane, "needle")
+    assert pane.finder.match_count == 3
+    for expected in ("Needle", "needle", "needle"):
+        pane.finder.step()
+        assert selected(pane) == expected
+
+
+def test_raw_find_searches_the_text_as_typed(
+    qtbot: Any, pane: DocumentPane, emoji_store: str, open_and_wait: Any
+) -> None:
+    open_and_wait(pane, emoji_store)
+    show_raw_and_find(qtbot, pane, "typed here")
+    assert pane.finder.match_count == 0
+    cursor = pane.raw_editor.textCursor()
+    cursor.setPosition(1)
+    pane.raw_editor.setTextCursor(cursor)
+    qtbot.keyClicks(pane.raw_editor, '"k": "typed here",')
+    # The typed text is checked after a pause, and the matches found again in it.
+    qtbot.waitUntil(lambda: pane.finder.match_count == 1 and not pane.finder.searching)
+    pane.finder.step()
+    assert (selected(pane), pane.find_bar.count_label.text()) == ("typed here", "1 of 1")
+
+
+def test_the_raw_editor_hands_out_the_text_it_was_given_without_copying_it(
+    qtbot: Any,
+) -> None:
+    from inspector.document.raw_editor import RawJsonEditor
+
+    editor = RawJsonEditor()
+    qtbot.addWidget(editor)
+    text = json.dumps({"k": ["\U0001f600 v"] * 20_000}, indent=2, ensure_ascii=False)
+    editor.set_json_text(text, highlight=False)  # as a long text is shown
+    qtbot.waitUntil(lambda: not editor.is_loading, timeout=20000)
+    assert editor.full_text() is text  # no 20 MB toPlainText() copy on the GUI thread
+    crlf = text.replace("\n", "\r\n")
+    editor.set_json_text(crlf, highlight=False)  # Qt's plain text of it has plain line breaks
+    qtbot.waitUntil(lambda: not editor.is_loading, timeout=20000)
+    assert editor.full_text() == editor.toPlainText() == text
+    for highlight in (False, True):
+        editor.set_json_text("{}", highlight=highlight)
+        editor.textCursor().insertText(" ")  # any change: the text given is no longer it
+        assert editor.full_text() == " {}"
+
+
+@given(
+    st.text(alphabet="abAB\U0001f600\r\n", max_size=60),
+    st.text(alphabet="abAB", min_size=1, max_size=3),
+)
+def test_raw_find_positions_are_utf16_units_across_chunks(text: str, needle: str) -> None:
+    import inspector.document.find as find_module
+
+    saved = find_module._TEXT_CHUNK
+    find_module._TEXT_CHUNK = 3  # counting goes a few characters at a time
+    try:
+        spans, _ = find_in_text(text, FindQuery(needle))
+    finally:
+        find_module._TEXT_CHUNK = saved
+    utf16 = text.encode("utf-16-le")
+    assert [utf16[2 * s.start : 2 * s.end].decode("utf-16-le").lower() for s in spans] == [
+        needle.lower()
+    ] * len(spans)
+
+
+def _paths_in_document_order(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every entry's path, parent before its members, members in order (recursive: small)."""
+    paths = [path]
+    if isinstance(value, dict):
+        for name, member in value.items():
+            paths += _paths_in_document_order(member, (*path, name))
+    elif isinstance(value, list):
+        for position, member in enumerate(value):
+            paths += _paths_in_document_order(member, (*path, position))
+    return paths
+
+
+@given(st.recursive(st.none() | st.integers() | st.just("x"),
+                    lambda inner: st.lists(inner, max_size=7)
+                    | st.dictionaries(st.text(alphabet="xy", max_size=3), inner, max_size=7),
+                    max_leaves=40))  # fmt: skip
+def test_the_tree_search_hands_over_in_slices_and_keeps_document_order(document: Any) -> None:
+    import inspector.document.find as find_module
+
+    saved = find_module._HAND_OVER_EVERY
+    find_module._HAND_OVER_EVERY = 2  # long arrays and objects go on the stack in slices
+    try:
+        found = find_in_document(document, FindQuery("x")).paths
+    finally:
+        find_module._HAND_OVER_EVERY = saved
+    expected = [
+        path
+        for path in _paths_in_document_order(document)
+        if (path and isinstance(path[-1], str) and "x" in path[-1])
+        or _value_at(document, path) == "x"
+    ]
+    assert list(found) == expected
+
+
+def _value_at(document: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        document = document[step]
+    return document
