@@ -90,6 +90,7 @@ class RawJsonEditor(QPlainTextEdit):
         # Qt reports as a change): a highlighted text is at most _HIGHLIGHT_LIMIT long, cheap
         # to copy, and the long ones this is for are never highlighted.
         self._text_set: str | None = None
+        self._text_set_is_plain = True
         self._loaded_up_to = 0
         self._chunk_chars = _CHUNK_CHARS
         self._load_timer = QTimer(self)
@@ -123,9 +124,17 @@ class RawJsonEditor(QPlainTextEdit):
     def full_text(self) -> str:
         """The editor's whole text (as ``toPlainText`` gives it), including chunks not put in
         yet."""
-        if self._text_set is not None:
+        if self._text_set is not None and self._text_set_is_plain:
             return self._text_set
         return self._full_text if self._full_text is not None else self.toPlainText()
+
+    def search_text(self) -> str:
+        """The whole text to search without copying it out of the document: the text it was
+        given while unchanged, whose CR LF line breaks Qt counts as one position each (the
+        search's positions count them so), else Qt's plain text."""
+        if self._text_set is not None:
+            return self._text_set
+        return self.full_text()
 
     def set_json_text(self, text: str, *, highlight: bool = True) -> None:
         """Show ``text`` (from the document, not the user): no validation signal.
@@ -137,7 +146,8 @@ class RawJsonEditor(QPlainTextEdit):
         self._validate_timer.stop()
         self._load_timer.stop()
         self._full_text = None
-        self._text_set = text if _is_plain_text(text) else None
+        self._text_set = text
+        self._text_set_is_plain = _is_plain_text(text)
         highlight = highlight and len(text) <= _HIGHLIGHT_LIMIT
         self._chunk_chars = _HIGHLIGHTED_CHUNK_CHARS if highlight else _CHUNK_CHARS
         first = self._chunk_end(text, 0)
@@ -161,7 +171,10 @@ class RawJsonEditor(QPlainTextEdit):
         if end >= len(text):
             return len(text)
         newline = text.rfind("\n", start, end)
-        return newline + 1 if newline > start else end
+        if newline > start:
+            return newline + 1
+        # A CR LF split between two chunks would become two line breaks in the editor.
+        return end - 1 if text[end - 1] == "\r" and text[end] == "\n" else end
 
     @Slot()
     def _on_load_timeout(self) -> None:

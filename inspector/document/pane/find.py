@@ -199,8 +199,8 @@ class PaneFinder(QObject):
         return self._tabs.currentIndex() == 1 or not self._model.has_document
 
     def _raw_editor_text(self) -> str:
-        full_text = getattr(self._raw_editor, "full_text", None)
-        return str(full_text()) if callable(full_text) else self._raw_editor.toPlainText()
+        search_text = getattr(self._raw_editor, "search_text", None)
+        return str(search_text()) if callable(search_text) else self._raw_editor.toPlainText()
 
     # -- showing ---------------------------------------------------------------------------------
     def _show_count(self) -> None:

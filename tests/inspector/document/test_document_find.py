@@ -363,6 +363,17 @@ def test_raw_find_in_a_crlf_file_selects_what_was_found(
     for expected in ("Needle", "needle", "needle"):
         pane.finder.step()
         assert selected(pane) == expected
+    # Shown as a long text is (not highlighted), the editor's text is searched as given, CR
+    # LF and all, and each CR LF before a match counted as Qt's one line break.
+    pane.raw_editor.set_json_text(text, highlight=False)
+    assert pane.raw_editor.search_text() is text
+    type_and_find(qtbot, pane, "x\U0001f680")
+    assert (selected(pane), pane.find_bar.count_label.text()) == ("x\U0001f680", "1 of 1")
+    type_and_find(qtbot, pane, "needle")
+    assert selected(pane) == "needle"
+    for expected in ("Needle", "needle", "needle", "Needle"):  # wrapping around
+        pane.finder.step()
+        assert selected(pane) == expected
 
 
 def test_raw_find_searches_the_text_as_typed(
@@ -396,6 +407,7 @@ def test_the_raw_editor_hands_out_the_text_it_was_given_without_copying_it(
     editor.set_json_text(crlf, highlight=False)  # Qt's plain text of it has plain line breaks
     qtbot.waitUntil(lambda: not editor.is_loading, timeout=20000)
     assert editor.full_text() == editor.toPlainText() == text
+    assert editor.search_text() is crlf  # searched as given: a CR LF counted as one position
     for highlight in (False, True):
         editor.set_json_text("{}", highlight=highlight)
         editor.textCursor().insertText(" ")  # any change: the text given is no longer it
@@ -406,7 +418,7 @@ def test_the_raw_editor_hands_out_the_text_it_was_given_without_copying_it(
     st.text(alphabet="abAB\U0001f600\r\n", max_size=60),
     st.text(alphabet="abAB", min_size=1, max_size=3),
 )
-def test_raw_find_positions_are_utf16_units_across_chunks(text: str, needle: str) -> None:
+def test_raw_find_positions_are_qt_positions_across_chunks(text: str, needle: str) -> None:
     import inspector.document.find as find_module
 
     saved = find_module._TEXT_CHUNK
@@ -415,10 +427,11 @@ def test_raw_find_positions_are_utf16_units_across_chunks(text: str, needle: str
         spans, _ = find_in_text(text, FindQuery(needle))
     finally:
         find_module._TEXT_CHUNK = saved
-    utf16 = text.encode("utf-16-le")
+    utf16 = text.replace("\r\n", "\n").encode("utf-16-le")  # as a QTextDocument holds it
     assert [utf16[2 * s.start : 2 * s.end].decode("utf-16-le").lower() for s in spans] == [
         needle.lower()
     ] * len(spans)
+    assert len(spans) == text.lower().count(needle.lower())
 
 
 def _paths_in_document_order(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
