@@ -8,10 +8,13 @@ The objects built here (rows, JSON values) hold no reference cycles: reference c
 them whether or not the collector runs.
 
 :func:`collector_paused` nests and works from any thread: the collector runs again when the last
-pause ends. With ``freeze`` everything alive at that moment is then moved to the collector's
-permanent generation (``gc.freeze``), so a new big document is never walked by it at all; the
-price is that cyclic garbage alive at that moment is not collected either -- until
-:func:`release_frozen` (called when that document is closed) hands it all back.
+pause ends -- lockcore's too, which pauses it while it parses or edits a big document, maybe in
+another thread: the pause itself is lockcore's (:func:`lockcore.collector_paused`), one for the
+process, and this module adds the freeze. With ``freeze`` everything alive at that moment is
+then moved to the collector's permanent generation (``gc.freeze``), so a new big document is
+never walked by it at all; the price is that cyclic garbage alive at that moment is not
+collected either -- until :func:`release_frozen` (called when that document is closed) hands
+it all back.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import gc
 import threading
 from collections.abc import Iterator
 
+import lockcore
+
 __all__ = ["collector_paused", "release_frozen"]
 
 
@@ -29,27 +34,22 @@ class _CollectorPause:
         self._lock = threading.Lock()
         self._pausers = 0
         self._freeze = False
-        self._was_enabled = True
 
     @contextlib.contextmanager
     def paused(self, *, freeze: bool) -> Iterator[None]:
-        with self._lock:
-            self._pausers += 1
-            self._freeze = self._freeze or freeze
-            if self._pausers == 1:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-        try:
-            yield
-        finally:
+        with lockcore.collector_paused():
             with self._lock:
-                self._pausers -= 1
-                if self._pausers == 0:
-                    if self._freeze:
-                        gc.freeze()
-                    self._freeze = False
-                    if self._was_enabled:
-                        gc.enable()
+                self._pausers += 1
+                self._freeze = self._freeze or freeze
+            try:
+                yield
+            finally:
+                with self._lock:
+                    self._pausers -= 1
+                    if self._pausers == 0:
+                        if self._freeze:
+                            gc.freeze()
+                        self._freeze = False
 
     def release_frozen(self) -> None:
         with self._lock:

@@ -11,6 +11,7 @@ follows a planted symlink, and never destroys bytes it cannot parse.
 from lockcore._acquire import CancelCheck, OnWait
 from lockcore._break import break_stale_lock
 from lockcore._classify import JSONCheck, JSONKind, classify_json
+from lockcore._collector import collector_paused
 from lockcore._duplicate_text import DuplicateKey, find_duplicate_keys, remove_duplicate_key
 from lockcore._duplicates import locked_remove_duplicate_key
 from lockcore._errors import (
@@ -101,6 +102,7 @@ __all__ = [
     "check_schema",
     "classify_json",
     "classify_store_file",
+    "collector_paused",
     "edit_json",
     "find_duplicate_keys",
     "find_schema",

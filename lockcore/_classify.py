@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from lockcore import _pieces
-from lockcore._json_pieces import _gc_paused, loads_in_pieces
+from lockcore._collector import collector_paused
+from lockcore._json_pieces import loads_in_pieces
 from lockcore._json_syntax import _longest_integer, _validate
 from lockcore._nonstandard import (
     _PAUSE_COLLECTOR_CHARS,
@@ -221,7 +222,7 @@ def _classify_text(text: str, parse: Parse, *, encoding: str, bom: bool) -> JSON
                 else:
                     # The hooks' pair lists add garbage-collector passes to the millions of
                     # containers a big text makes; a parse makes no cycles to collect.
-                    with _gc_paused():
+                    with collector_paused():
                         document = _WATCHFUL.decode(text)
                 suspect = False
             except _CloserLookNeededError:

@@ -5,16 +5,16 @@ one call (tests lower it through this module)."""
 
 from __future__ import annotations
 
-import gc
 import json
 import json.decoder
 import json.encoder
 import json.scanner
 import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
+
+from lockcore._collector import collector_paused
 
 # The C scanner behind json.loads: one value from an offset -> (value, end offset). typeshed
 # types make_scanner as the class it is in pure Python and omits scanstring.
@@ -29,19 +29,6 @@ PROBE_CHARS = 64 * 1024
 """A container longer than this is walked member by member, never parsed in one C call."""
 _HAND_OVER_EVERY = 1024
 """Members between two ``time.sleep(0)``, which hands the GIL to other threads for sure."""
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector while the scanner builds containers (parsing JSON creates no
-    cycles, and collections triggered by allocation dominate parse time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def loads_in_pieces(text: str, decoder: json.JSONDecoder | None = None) -> Any:
@@ -63,7 +50,7 @@ def loads_in_pieces(text: str, decoder: json.JSONDecoder | None = None) -> Any:
         if decoder.object_pairs_hook is not None:
             pairs_hook = decoder.object_pairs_hook
     try:
-        with _gc_paused():
+        with collector_paused():
             position = _skip(text, 0)
             value, position = _piece(text, position, scan, pairs_hook, PROBE_CHARS)
         if _skip(text, position) == len(text):

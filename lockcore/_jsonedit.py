@@ -52,12 +52,12 @@ from itertools import pairwise
 from typing import Any
 
 from lockcore import _json_pieces, _pieces
+from lockcore._collector import collector_paused
 from lockcore._json_pieces import (
     _HAND_OVER_EVERY,
     _SCAN,
     _SCAN_STRING,
     _WHITESPACE,
-    _gc_paused,
     _next_limit,
     _probe,
 )
@@ -91,7 +91,7 @@ def apply_edit(original: bytes, document: Any, text: str | None = None) -> bytes
     start = editor.skip(0)
     # A small text's few containers give the collector nothing to do: no pause (its cost
     # was a twentieth of a small store's edit).
-    with _gc_paused() if len(text) > _json_pieces.PROBE_CHARS else contextlib.nullcontext():
+    with collector_paused() if len(text) > _json_pieces.PROBE_CHARS else contextlib.nullcontext():
         try:
             editor.edit_value(start, document, ())
         except RecursionError:

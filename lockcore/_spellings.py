@@ -23,7 +23,8 @@ import time
 from bisect import bisect_right
 from collections.abc import Iterator
 
-from lockcore._json_pieces import _SCAN, _gc_paused
+from lockcore._collector import collector_paused
+from lockcore._json_pieces import _SCAN
 from lockcore._jsonedit import _BIG, BOM, _Container, _Editor
 
 #: Where a number Python could write otherwise is (a superset: each is checked). repr() writes
@@ -64,7 +65,7 @@ def number_spellings(original: bytes | str) -> dict[tuple[str | int, ...], str]:
         text = original
     # The scans build objects that make no cycles: collections they would set off walk every
     # object the program has, with the GIL held (most of a second at 10 MB).
-    with _gc_paused():
+    with collector_paused():
         try:
             return _search(text)
         except (StopIteration, ValueError, IndexError, RecursionError):

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+import lockcore
 from inspector.collector import collector_paused, release_frozen
 
 
@@ -73,3 +74,32 @@ def test_what_was_frozen_is_handed_back_to_the_collector():
         assert gc.get_freeze_count() > 0
     release_frozen()
     assert gc.get_freeze_count() == 0
+
+
+def _paused_in_another_thread(pause) -> tuple[threading.Event, threading.Event, threading.Thread]:
+    inside, leave = threading.Event(), threading.Event()
+
+    def other_thread() -> None:
+        with pause():
+            inside.set()
+            leave.wait(10)
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    assert inside.wait(10)
+    return inside, leave, thread
+
+
+@pytest.mark.parametrize("first", ["app", "lockcore"])
+def test_the_apps_pause_and_lockcores_are_one_whichever_ends_first(first: str) -> None:
+    # lockcore pauses the collector while it edits a big document on a save worker; the app's
+    # pause on the GUI thread ended in the middle of it and turned the collector back on, and
+    # its full collections over the 50 MB document stalled the GUI 0.3-0.5 s during a save.
+    pauses = {"app": collector_paused, "lockcore": lockcore.collector_paused}
+    second = "lockcore" if first == "app" else "app"
+    with pauses[first]():
+        _inside, leave, thread = _paused_in_another_thread(pauses[second])
+    assert not gc.isenabled(), f"{first}'s pause ended in the middle of {second}'s"
+    leave.set()
+    thread.join(10)
+    assert gc.isenabled()
