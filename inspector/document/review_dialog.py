@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import (
     QDialog,
@@ -76,14 +77,22 @@ class ReviewDialog(QDialog):
         self.resize(900, 600)
 
 
-ReviewPrompt = Callable[[QWidget, SaveReview], bool]
-"""Shows a review; True means "save now"."""
+#: Shows a review: (parent, review, answer) calls ``answer(save_now)`` once, now or later, and
+#: never blocks; returns the open dialog (or None), which is closed -- answered no -- when the
+#: document goes away.
+ReviewPrompt = Callable[[QWidget, SaveReview, Callable[[bool], None]], QWidget | None]
 
 
-def ask_to_save_after_review(parent: QWidget, review: SaveReview) -> bool:
-    """The default review prompt: a modal :class:`ReviewDialog`; True means save."""
+def ask_to_save_after_review(
+    parent: QWidget, review: SaveReview, answer: Callable[[bool], None]
+) -> ReviewDialog:
+    """The default :data:`ReviewPrompt`: a window-modal :class:`ReviewDialog` opened with
+    ``open()``, not ``exec()`` (no event loop nested in the caller's, see
+    ``conflict_dialog.py``). ``answer(True)`` on Save; closed any other way (Cancel, Escape,
+    the window's close button, the document gone): ``answer(False)``."""
     dialog = ReviewDialog(review, parent)
-    try:
-        return dialog.exec() == QDialog.DialogCode.Accepted
-    finally:
-        dialog.deleteLater()
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.finished.connect(lambda result: answer(result == QDialog.DialogCode.Accepted))
+    dialog.open()
+    return dialog

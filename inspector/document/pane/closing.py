@@ -76,7 +76,10 @@ class PaneClosing(PaneSaving):
         # Under way: saving, or asked first (Review Changes, "save despite schema errors?"),
         # whose answer ends in the save's signals.
         if not started or not (
-            self.is_saving or self._review_request or self.schema.question is not None
+            self.is_saving
+            or self._review_request
+            or self._review_answer is not None
+            or self.schema.question is not None
         ):
             # It did not start (read-only, invalid raw text, a schema refusal, nothing to
             # save): the document may go only if nothing is left unsaved.

@@ -99,7 +99,8 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         self.replace_prompt: ReplacePrompt = lambda pane, path, answer: ask_to_replace(
             pane, printable_path(path), answer
         )
-        #: Shows what a save would write; True means save now (replaceable for tests).
+        #: Shows what a save would write and answers whether to save now, without blocking
+        #: (replaceable for tests).
         self.review_prompt: ReviewPrompt = ask_to_save_after_review
         #: Show Review changes before the first save of this pane (the application sets it).
         self.review_before_first_save = False
@@ -107,6 +108,8 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         #: Add's menu of the keys the schema names, while offered (see PaneTreeEdits).
         self.add_menu: QMenu | None = None
         self._review_request = 0  # the review whose answer is awaited
+        self._review_question = None  # the open Review changes dialog
+        self._review_answer = None  # continues the save once the review is answered
         self._session = EditSession(self, size_limit=size_limit, service=service)
         self._session.has_unapplied_text = self._has_unapplied_text
         self._undo_stack = self._session.undo_stack
@@ -339,6 +342,7 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         self._save_error_shown = False
         self._opening_store = path is not None
         self.schema.clear()
+        self._drop_review_question()
         self._session.open(path)
         if self._session.path is None:
             self._show_placeholder(self.tr("Select a store to see its contents."))
@@ -366,6 +370,7 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         self._stop_close_save_timer()
         self._close_answers = []  # nobody is left to hear whether the document may go
         self._conflicts.close()
+        self._drop_review_question()
         self.finder.shutdown()
         self.schema.shutdown()
         self._session.shutdown()

@@ -86,6 +86,8 @@ class PaneState(QWidget):
     _reviewed: bool
     add_menu: QMenu | None
     _review_request: int
+    _review_question: QWidget | None
+    _review_answer: Callable[[bool], None] | None
     _session: EditSession
     _undo_stack: QUndoStack
     _model: JsonTreeModel

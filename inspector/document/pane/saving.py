@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import (
-    Slot,
-)
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QWidget
 
-from inspector.display import printable_path
+from inspector.display import printable_name, printable_path
 from inspector.document.choices import ConflictDecision
 from inspector.document.conversion import NotConvertibleError, describe_conversion
 from inspector.document.pane.pane_state import TREE_TAB, PaneState
@@ -154,7 +153,9 @@ class PaneSaving(PaneState):
 
     def review_changes(self) -> bool:
         """Compute, off the GUI thread, the diff a save would write, then show it
-        (``review_prompt``); the save starts if the person accepts. False if nothing to review."""
+        (``review_prompt``, which does not block); the save starts if the person accepts, and
+        ends unwritten otherwise or when the document goes meanwhile. False if nothing to
+        review."""
         path = self._session.path
         if path is None or self._session.loaded is None or self._session.is_saving:
             return False
@@ -181,16 +182,53 @@ class PaneSaving(PaneState):
     def _on_review_triggered(self) -> None:
         self.review_changes()
 
+    @property
+    def review_question(self) -> QWidget | None:
+        """The open Review changes dialog, if one waits for its answer."""
+        return self._review_question
+
     @Slot(int, object)
     def _on_review_ready(self, request_id: int, review: SaveReview) -> None:
         if request_id != self._review_request or review.path != self._session.path:
             return  # another document is shown now, or a newer review was asked for
         self._review_request = 0
-        if self.review_prompt(self, review):
+        self._drop_review_question()  # one review open at a time
+
+        def on_answer(save_now: bool) -> None:
+            self._save_after_review(review.path, save_now=save_now)
+
+        # Asked without blocking (no nested event loop): the save goes on from the answer.
+        self._review_answer = on_answer
+        question = self.review_prompt(self, review, self._on_review_answered)
+        if self._review_answer is not None:  # not answered at once: it is open
+            self._review_question = question
+
+    def _on_review_answered(self, save_now: bool) -> None:
+        answer, self._review_answer = self._review_answer, None
+        self._review_question = None
+        if answer is not None:  # at most once
+            answer(save_now)
+
+    def _drop_review_question(self) -> None:
+        """Close the open Review changes dialog, if any: the save it was about is not made."""
+        question, self._review_question = self._review_question, None
+        if question is not None:
+            question.close()  # deleted on close; its answer comes through _on_review_answered
+        self._on_review_answered(False)  # a no-op when that answered already
+
+    def _save_after_review(self, path: str, *, save_now: bool) -> None:
+        """The review of ``path`` was answered: save if it was yes and ``path`` is still the
+        document shown; otherwise the save asked for ends here, and whoever awaits its outcome
+        (a close) hears it."""
+        if save_now and path == self._session.path and self._session.loaded is not None:
             self._reviewed = True
             self.save()
-        else:  # the save asked for ends here: whoever awaits its outcome (a close) hears it
-            self.save_ended_unwritten.emit(review.path)
+            return
+        if save_now:
+            self.status_message.emit(
+                self.tr("Not saved: {name} is no longer shown.").format(name=printable_name(path))
+            )
+        self.save_ended_unwritten.emit(path)
 
     def revert(self) -> None:
         """Drop unsaved edits and show the file as it is on disk now."""

@@ -444,9 +444,9 @@ def test_a_close_that_saves_after_review_changes_bounds_the_save_not_the_review(
     pane.review_before_first_save = True
     pane.close_save_wait = 0.0  # a wait begun before the save (while reviewing) ends at once
 
-    def review(_parent: Any, _review: Any) -> bool:
+    def review(_parent: Any, _review: Any, answer: Any) -> None:
         pane.close_save_wait = 10.0  # the wait for the save, from its start, is ample
-        return True
+        answer(True)
 
     pane.review_prompt = review
     pane.unsaved_prompt = lambda _pane, choose: choose(UnsavedChoice.SAVE)

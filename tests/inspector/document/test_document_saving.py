@@ -89,9 +89,9 @@ def test_review_changes_shows_the_exact_diff_then_saves_it(
     edit_value(pane, "theme", value="light")
     reviews: list[SaveReview] = []
 
-    def accept(_parent: Any, review: SaveReview) -> bool:
+    def accept(_parent: Any, review: SaveReview, answer: Any) -> None:
         reviews.append(review)
-        return True
+        answer(True)
 
     pane.review_prompt = accept
     with qtbot.waitSignal(pane.saved, timeout=10000):
@@ -119,9 +119,9 @@ def test_the_first_save_is_reviewed_and_a_declined_review_writes_nothing(
     answers = [False, True]
     asked: list[SaveReview] = []
 
-    def answer(_parent: Any, review: SaveReview) -> bool:
+    def answer(_parent: Any, review: SaveReview, save_now: Any) -> None:
         asked.append(review)
-        return answers.pop(0)
+        save_now(answers.pop(0))
 
     pane.review_prompt = answer
     assert pane.save()  # reviewed first: declined

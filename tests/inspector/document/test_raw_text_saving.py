@@ -183,9 +183,9 @@ def test_review_changes_shows_the_diff_of_a_reformat(
     type_raw(pane, '{\n  "ratio": 1.50\n}\n')
     reviews: list[SaveReview] = []
 
-    def review(_parent: Any, shown: SaveReview) -> bool:
+    def review(_parent: Any, shown: SaveReview, answer: Any) -> None:
         reviews.append(shown)
-        return False
+        answer(False)
 
     pane.review_prompt = review
     with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
