@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QEvent, QModelIndex, Signal, Slot
+from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -202,18 +202,30 @@ class LockEventsDock(QDockWidget):
 
     @Slot()
     def _on_export_action_triggered(self) -> None:
+        """Ask where to export, in a window-modal dialog opened with ``open()``, not the static
+        ``getSaveFileName`` (no event loop nested in the caller's, see ``conflict_dialog.py``):
+        the export starts when a file is chosen; Cancel does nothing."""
         jsonl, csv = self.tr("JSON Lines (*.jsonl)"), self.tr("CSV (*.csv)")
-        path, chosen = QFileDialog.getSaveFileName(
+        dialog = QFileDialog(
             self,
             self.tr("Export Lock Events"),
             os.path.join(os.path.expanduser("~"), "lock-events.jsonl"),
             f"{jsonl};;{csv}",
         )
-        if not path:
-            return
-        if chosen == csv and not path.lower().endswith(".csv"):
-            path += ".csv"
-        self.export_to(path)
+        dialog.setObjectName("exportLockEventsDialog")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def on_file_selected(path: str) -> None:
+            if not path:
+                return
+            if dialog.selectedNameFilter() == csv and not path.lower().endswith(".csv"):
+                path += ".csv"
+            self.export_to(path)
+
+        dialog.fileSelected.connect(on_file_selected)
+        dialog.open()
 
     @Slot(str, int, str)
     def _on_service_export_finished(self, path: str, count: int, error: str) -> None:
