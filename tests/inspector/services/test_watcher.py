@@ -416,7 +416,18 @@ def test_a_kernel_queue_overflow_makes_the_whole_folder_looked_at_again(
         assert messages
         assert "came faster than they could be followed" in messages[0]
         assert watcher.is_watching, "the watch goes on after the loss"
-        write_and_see(qtbot, watcher, tmp_path / "after.json")
+        # A write after the loss is reported: by its name, or -- when the storm's tail fills
+        # the 16-event queue again and the write's events are dropped with it (seen 1 run in
+        # 6) -- by another reported loss whose rescan covers the whole folder.
+        after, losses = tmp_path / "after.json", len(messages)
+        with qtbot.waitSignal(
+            watcher.paths_changed,
+            timeout=5000,
+            check_params_cb=lambda paths: (
+                str(after) in paths or (len(messages) > losses and str(tmp_path) in paths)
+            ),
+        ):
+            after.write_text("{}")
     finally:
         watcher.stop()
 
