@@ -125,14 +125,7 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
 
     on_disk: list[bytes] = []  # what lockcore wrote (or left, when nothing changed)
     unused: list[Any] = []  # the document read from disk, when the save did not need it
-    last_message = ""
-
-    def on_wait(holder: LockInfo | None, waited: float) -> None:
-        nonlocal last_message
-        message = waiting_message(request.path, holder, waited)
-        if message != last_message:
-            report(message)
-            last_message = message
+    on_wait = _wait_reporter(request.path, report)
 
     try:
         # The update builds a document of the file's size (a million containers at 50 MB):
@@ -171,9 +164,7 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
             raise TargetExistsError(errno.EEXIST, "a file is there", request.path) from exc
         raise
     except FileNotFoundError as exc:
-        folder = os.path.dirname(request.path)
-        if exc.filename == folder or not os.path.isdir(folder):
-            raise _FolderGoneError(errno.ENOENT, "its folder no longer exists", folder) from exc
+        _raise_if_folder_gone(request.path, exc)
         raise
     while unused:
         release_gradually(unused.pop())
@@ -205,13 +196,7 @@ def _remove_in_worker(
     assert request.remove_occurrence is not None
     duplicate, occurrence = request.remove_occurrence
     started = time.monotonic()
-    reported = [""]
-
-    def on_wait(holder: LockInfo | None, waited: float) -> None:
-        message = waiting_message(request.path, holder, waited)
-        if message != reported[0]:
-            report(message)
-            reported[0] = message
+    on_wait = _wait_reporter(request.path, report)
 
     try:
         raw = locked_remove_duplicate_key(
@@ -231,15 +216,9 @@ def _remove_in_worker(
             report_wait(time.monotonic() - started)
         raise _GaveUpWaitingError(request.path, exc.holder, time.monotonic() - started) from exc
     except FileNotFoundError as exc:
-        folder = os.path.dirname(request.path)
-        if not os.path.isdir(folder):
-            raise _FolderGoneError(errno.ENOENT, "its folder no longer exists", folder) from exc
+        _raise_if_folder_gone(request.path, exc)
         raise
-    written = classify_bytes(request.path, raw)  # its repeated keys as they are now, too
-    if written.number_spellings is None:  # a big file: searched here (on this worker) too
-        written = dataclasses.replace(
-            written, number_spellings=tuple(number_spellings(written.text).items())
-        )
+    written = _as_written(request.path, raw)  # its repeated keys as they are now, too
     return SaveResult(
         request.path,
         written.document,
@@ -258,13 +237,7 @@ def _typed_in_worker(
     request = job.request
     assert request.typed is not None
     started = time.monotonic()
-    reported = [""]
-
-    def on_wait(holder: LockInfo | None, waited: float) -> None:
-        message = waiting_message(request.path, holder, waited)
-        if message != reported[0]:
-            report(message)
-            reported[0] = message
+    on_wait = _wait_reporter(request.path, report)
 
     try:
         raw = locked_replace_bytes(
@@ -294,18 +267,44 @@ def _typed_in_worker(
             return dataclasses.replace(outcome, formatting_dropped=True)
         return outcome
     except FileNotFoundError as exc:
-        folder = os.path.dirname(request.path)
-        if not os.path.isdir(folder):
-            raise _FolderGoneError(errno.ENOENT, "its folder no longer exists", folder) from exc
+        _raise_if_folder_gone(request.path, exc)
         raise
     if report_wait is not None:
         report_wait(time.monotonic() - started)
-    written = classify_bytes(request.path, raw)  # its repeated keys and spellings as typed
-    if written.number_spellings is None:  # a big file: searched here (on this worker) too
+    written = _as_written(request.path, raw)  # its repeated keys and spellings as typed
+    return SaveResult(request.path, written.document, written, as_typed=True)
+
+
+def _wait_reporter(path: str, report: Any) -> Callable[[LockInfo | None, float], None]:
+    """An ``on_wait`` for lockcore that reports the waiting message whenever its words change."""
+    last_message = ""
+
+    def on_wait(holder: LockInfo | None, waited: float) -> None:
+        nonlocal last_message
+        message = waiting_message(path, holder, waited)
+        if message != last_message:
+            report(message)
+            last_message = message
+
+    return on_wait
+
+
+def _raise_if_folder_gone(path: str, error: FileNotFoundError) -> None:
+    """Raise _FolderGoneError (from ``error``) when it is the store's folder that is gone."""
+    folder = os.path.dirname(path)
+    if error.filename == folder or not os.path.isdir(folder):
+        raise _FolderGoneError(errno.ENOENT, "its folder no longer exists", folder) from error
+
+
+def _as_written(path: str, raw: bytes) -> LoadedDocument:
+    """The bytes a save wrote, classified as a load would, their number spellings found even
+    for a big file (here, on the save's worker: the pane shows them at once)."""
+    written = classify_bytes(path, raw)
+    if written.number_spellings is None:
         written = dataclasses.replace(
             written, number_spellings=tuple(number_spellings(written.text).items())
         )
-    return SaveResult(request.path, written.document, written, as_typed=True)
+    return written
 
 
 def _read_file(path: str) -> bytes:
