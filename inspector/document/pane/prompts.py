@@ -26,13 +26,8 @@ def ask_about_unsaved_edits(
     """The default prompt (tests replace ``pane.unsaved_prompt``): a message box, window-modal
     and opened with ``open()``, not ``exec()``: no event loop nested in the caller's (see
     ``conflict_dialog.py``). ``answer`` is called once, when it is closed (Escape: cancel)."""
-    box = QMessageBox(parent)
-    box.setObjectName("unsavedEditsQuestion")
-    box.setWindowModality(Qt.WindowModality.WindowModal)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.setIcon(QMessageBox.Icon.Warning)
+    box = _window_modal_box(parent, "unsavedEditsQuestion", QMessageBox.Icon.Warning)
     box.setWindowTitle(QCoreApplication.translate("UnsavedPrompt", "Unsaved edits"))
-    box.setTextFormat(Qt.TextFormat.PlainText)
     box.setText(
         QCoreApplication.translate("UnsavedPrompt", "{name} has unsaved edits.").format(
             name=file_name
@@ -70,13 +65,8 @@ def ask_to_convert(
 
     Window-modal and opened with ``open()``, not ``exec()``: no event loop nested in the
     caller's (see ``conflict_dialog.py``). ``answer`` is called once, when it is closed."""
-    box = QMessageBox(parent)
-    box.setObjectName("convertQuestion")
-    box.setWindowModality(Qt.WindowModality.WindowModal)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.setIcon(QMessageBox.Icon.Question)
+    box = _window_modal_box(parent, "convertQuestion", QMessageBox.Icon.Question)
     box.setWindowTitle(QCoreApplication.translate("ConvertPrompt", "Convert to UTF-8"))
-    box.setTextFormat(Qt.TextFormat.PlainText)
     box.setText(
         QCoreApplication.translate(
             "ConvertPrompt", "Convert {name} from {source} to UTF-8?"
@@ -90,12 +80,12 @@ def ask_to_convert(
             "it: the original bytes are kept beside it as {name}.corrupt-….",
         ).format(source=source, preview=shown, name=file_name)
     )
-    box.setStandardButtons(QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
-    convert = box.button(QMessageBox.StandardButton.Ok)
-    convert.setText(QCoreApplication.translate("ConvertPrompt", "Convert"))
-    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    box.finished.connect(lambda _result: answer(box.clickedButton() is convert))
-    box.open()
+    _open_yes_or_cancel(
+        box,
+        QMessageBox.StandardButton.Ok,
+        QCoreApplication.translate("ConvertPrompt", "Convert"),
+        answer,
+    )
 
 
 def ask_for_copy_path(parent: QWidget, start: str, answer: Callable[[str | None], None]) -> None:
@@ -129,13 +119,8 @@ def ask_to_replace(parent: QWidget, shown_path: str, answer: Callable[[bool], No
     """The default question when a copy's path holds a file (tests replace
     ``pane.replace_prompt``): replace it? Window-modal and opened with ``open()`` (no nested
     event loop); ``answer(yes)`` is called once, when it is closed."""
-    box = QMessageBox(parent)
-    box.setObjectName("replaceQuestion")
-    box.setWindowModality(Qt.WindowModality.WindowModal)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.setIcon(QMessageBox.Icon.Warning)
+    box = _window_modal_box(parent, "replaceQuestion", QMessageBox.Icon.Warning)
     box.setWindowTitle(QCoreApplication.translate("ReplacePrompt", "Replace file"))
-    box.setTextFormat(Qt.TextFormat.PlainText)
     box.setText(
         QCoreApplication.translate("ReplacePrompt", "{path} already exists. Replace it?").format(
             path=shown_path
@@ -146,12 +131,12 @@ def ask_to_replace(parent: QWidget, shown_path: str, answer: Callable[[bool], No
             "ReplacePrompt", "Its current contents are kept beside it as a version."
         )
     )
-    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
-    replace = box.button(QMessageBox.StandardButton.Yes)
-    replace.setText(QCoreApplication.translate("ReplacePrompt", "Replace"))
-    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    box.finished.connect(lambda _result: answer(box.clickedButton() is replace))
-    box.open()
+    _open_yes_or_cancel(
+        box,
+        QMessageBox.StandardButton.Yes,
+        QCoreApplication.translate("ReplacePrompt", "Replace"),
+        answer,
+    )
 
 
 def ask_to_remove_occurrence(
@@ -162,17 +147,12 @@ def ask_to_remove_occurrence(
 
     Window-modal and opened with ``open()``, not ``exec()``: no event loop nested in the
     caller's. ``answer`` is called once, when it is closed."""
-    box = QMessageBox(parent)
-    box.setObjectName("removeOccurrenceQuestion")
-    box.setWindowModality(Qt.WindowModality.WindowModal)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.setIcon(QMessageBox.Icon.Question)
+    box = _window_modal_box(parent, "removeOccurrenceQuestion", QMessageBox.Icon.Question)
     box.setWindowTitle(
         QCoreApplication.translate(
             "RemoveOccurrencePrompt", "Remove an occurrence from {name}"
         ).format(name=file_name)
     )
-    box.setTextFormat(Qt.TextFormat.PlainText)
     box.setText(what)
     box.setInformativeText(
         QCoreApplication.translate(
@@ -181,9 +161,38 @@ def ask_to_remove_occurrence(
             "file as it was is kept in its history when versions are kept.",
         )
     )
-    box.setStandardButtons(QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
-    remove = box.button(QMessageBox.StandardButton.Ok)
-    remove.setText(QCoreApplication.translate("RemoveOccurrencePrompt", "Remove"))
+    _open_yes_or_cancel(
+        box,
+        QMessageBox.StandardButton.Ok,
+        QCoreApplication.translate("RemoveOccurrencePrompt", "Remove"),
+        answer,
+    )
+
+
+def _window_modal_box(parent: QWidget, name: str, icon: QMessageBox.Icon) -> QMessageBox:
+    """A message box for one question: window-modal (opened with ``open()``, not ``exec()``:
+    no event loop nested in the caller's, see ``conflict_dialog.py``), deleted when closed,
+    its texts plain (a file name is never markup)."""
+    box = QMessageBox(parent)
+    box.setObjectName(name)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setIcon(icon)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box
+
+
+def _open_yes_or_cancel(
+    box: QMessageBox,
+    yes: QMessageBox.StandardButton,
+    yes_text: str,
+    answer: Callable[[bool], None],
+) -> None:
+    """Open ``box`` with ``yes`` (worded ``yes_text``) and Cancel, Cancel the default;
+    ``answer(True)`` once it is closed by ``yes``, ``answer(False)`` closed any other way."""
+    box.setStandardButtons(yes | QMessageBox.StandardButton.Cancel)
+    button = box.button(yes)
+    button.setText(yes_text)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    box.finished.connect(lambda _result: answer(box.clickedButton() is remove))
+    box.finished.connect(lambda _result: answer(box.clickedButton() is button))
     box.open()
