@@ -77,10 +77,15 @@ def locked_remove_duplicate_key(
         raw = _duplicate_text.remove_duplicate_key(
             original, duplicate.location, duplicate.key, occurrence
         )
-        with _versions.version_kept(
-            path, original, keep=keep_versions, max_bytes=versions_max_bytes, durable=durable
-        ):
-            _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
+        _versions.replace_keeping_version(
+            path,
+            original,
+            raw,
+            keep=keep_versions,
+            max_bytes=versions_max_bytes,
+            durable=durable,
+            before_replace=lock.verify,
+        )
     if durable:
         _atomic.sync_directory(path)
     return raw

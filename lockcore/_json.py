@@ -202,14 +202,15 @@ def locked_write_json(
     raw = _serialize(path, data, indent)
     with FileLock(path, timeout, create_parents=create_parents) as lock:
         replaced = _atomic.read_bytes(path) if keep_versions > 0 else None
-        with _versions.version_kept(
+        _versions.replace_keeping_version(
             path,
             None if replaced == raw else replaced,
+            raw,
             keep=keep_versions,
             max_bytes=versions_max_bytes,
             durable=durable,
-        ):
-            _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
+            before_replace=lock.verify,
+        )
     if durable:
         _atomic.sync_directory(path)
 
@@ -390,14 +391,15 @@ def _transaction(
         raw = _render(path, original if parsed else None, draft.document, indent, text=text)
         wrote = raw is not original and raw != original
         if wrote:
-            with _versions.version_kept(
+            _versions.replace_keeping_version(
                 path,
                 original if parsed else None,
+                raw,
                 keep=options.keep_versions,
                 max_bytes=options.versions_max_bytes,
                 durable=durable,
-            ):
-                _atomic.write_atomic(path, raw, durable=durable, before_replace=lock.verify)
+                before_replace=lock.verify,
+            )
         if options.on_commit is not None:
             options.on_commit(raw)
     if wrote and durable:

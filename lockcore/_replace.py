@@ -56,10 +56,15 @@ def locked_replace_bytes(
             )
         if original == data:
             return data
-        with _versions.version_kept(
-            path, original, keep=keep_versions, max_bytes=versions_max_bytes, durable=durable
-        ):
-            _atomic.write_atomic(path, data, durable=durable, before_replace=lock.verify)
+        _versions.replace_keeping_version(
+            path,
+            original,
+            data,
+            keep=keep_versions,
+            max_bytes=versions_max_bytes,
+            durable=durable,
+            before_replace=lock.verify,
+        )
     if durable:
         _atomic.sync_directory(path)
     return data

@@ -25,7 +25,7 @@ import secrets
 import stat
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from lockcore import _atomic, _interrupts, _platform
@@ -153,6 +153,24 @@ def _parse_stamp(stamp: str, *, utc: bool, fallback: float) -> float:
     except ValueError:
         return fallback
     return seconds + (int(fraction) / 1e6 if fraction.isdigit() else 0.0)
+
+
+def replace_keeping_version(
+    path: str,
+    replaced: bytes | None,
+    data: bytes,
+    *,
+    keep: int,
+    max_bytes: int = DEFAULT_VERSIONS_MAX_BYTES,
+    durable: bool,
+    before_replace: Callable[[], None],
+) -> None:
+    """Every locked write's last step, under the store's lock: keep ``replaced`` as a version
+    (see :func:`version_kept`), then replace ``path`` with ``data`` atomically
+    (``before_replace``: the lock's check that it is still ours). The caller syncs the
+    directory after releasing the lock."""
+    with version_kept(path, replaced, keep=keep, max_bytes=max_bytes, durable=durable):
+        _atomic.write_atomic(path, data, durable=durable, before_replace=before_replace)
 
 
 @contextlib.contextmanager
