@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
+from inspector.app import share_interpreter_with_gui
 from inspector.document import DocumentPane
 
 WORDS = [
@@ -238,6 +239,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    share_interpreter_with_gui()  # as the app does (inspector.app.configure_application)
     assert isinstance(app, QApplication)
     with tempfile.TemporaryDirectory(prefix="bench-documents-") as folder:
         big = os.path.join(folder, "big.json")

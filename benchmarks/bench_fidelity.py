@@ -107,7 +107,10 @@ def time_app_save(path: str, runs: int, *, theirs: bool = False) -> tuple[float,
     ``theirs``: another process changes the file between the open and the save."""
     from PySide6.QtWidgets import QApplication
 
+    from inspector.app import share_interpreter_with_gui
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    share_interpreter_with_gui()  # as the app does (inspector.app.configure_application)
     assert isinstance(app, QApplication)
     probe = StallProbe()
     opens: list[float] = []

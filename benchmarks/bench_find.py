@@ -45,6 +45,7 @@ from bench_documents import StallProbe, make_document, time_json_load, wait_for
 from PySide6.QtWidgets import QApplication
 
 import inspector.document.find as find_module
+from inspector.app import share_interpreter_with_gui
 from inspector.document import DocumentPane
 from inspector.document.find import FindQuery, find_in_document
 
@@ -222,6 +223,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    share_interpreter_with_gui()  # as the app does (inspector.app.configure_application)
     assert isinstance(app, QApplication)
     document = make_document(int(args.mb * 1024 * 1024))
     last = len(document["users"]) - 1

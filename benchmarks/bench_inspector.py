@@ -55,7 +55,7 @@ import psutil  # noqa: E402 - QT_QPA_PLATFORM must be set before Qt is imported
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from inspector.app import create_main_window  # noqa: E402
+from inspector.app import create_main_window, share_interpreter_with_gui  # noqa: E402
 from inspector.widgets.main_window import MainWindow  # noqa: E402
 from lockcore import LockState  # noqa: E402
 
@@ -773,6 +773,7 @@ def main() -> int:
 
     RECURSIVE[0] = args.recursive
     app = QApplication(sys.argv[:1])
+    share_interpreter_with_gui()  # as the app does (inspector.app.configure_application)
     settings_dir = tempfile.mkdtemp(prefix="bench-inspector-settings-")
     QCoreApplication.setOrganizationName("LockInspectorBench")
     QCoreApplication.setApplicationName("lock-inspector-bench")

@@ -35,7 +35,7 @@ _CHILD = textwrap.dedent(
     import os, sys, time
     from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication, QMainWindow
-    from inspector.app import create_main_window
+    from inspector.app import create_main_window, share_interpreter_with_gui
 
     mode, folder, settings_dir = sys.argv[1], sys.argv[2], sys.argv[3]
     QCoreApplication.setOrganizationName("bench-quit")
@@ -43,6 +43,7 @@ _CHILD = textwrap.dedent(
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
     app = QApplication(sys.argv[:1])
+    share_interpreter_with_gui()  # as the app does (inspector.app.configure_application)
 
     def run_until(condition, seconds=10.0):
         deadline = time.monotonic() + seconds

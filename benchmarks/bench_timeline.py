@@ -29,6 +29,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from inspector.app import share_interpreter_with_gui  # noqa: E402
 from inspector.services.lock_events import LockEventService  # noqa: E402
 from inspector.widgets.lock_events_dock import LockEventsDock  # noqa: E402
 
@@ -153,6 +154,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each storm")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    share_interpreter_with_gui()  # as the app does (inspector.app.configure_application)
     assert isinstance(app, QApplication)
     print(
         f"{WRITERS} writers on {STORES} stores for {args.seconds:.0f} s each; "

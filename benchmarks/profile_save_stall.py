@@ -102,10 +102,12 @@ def main() -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from inspector.app import share_interpreter_with_gui
     from inspector.document import DocumentPane
     from inspector.document.tree_model import VALUE_COLUMN
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    share_interpreter_with_gui()  # as the app does (inspector.app.configure_application)
     assert isinstance(app, QApplication)
     recorder = _Recorder()
     for module, name in [

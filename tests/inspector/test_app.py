@@ -81,6 +81,16 @@ def test_configure_application_sets_identity_and_icon(qapp):
     assert not qapp.windowIcon().isNull()
 
 
+def test_configure_application_lets_the_gui_thread_have_the_interpreter_back_soon(qapp):
+    default = sys.getswitchinterval()
+    try:
+        configure_application(qapp)
+        # CPython's 5 ms made every Python call of a paint wait that long behind a worker.
+        assert sys.getswitchinterval() <= 0.0005
+    finally:
+        sys.setswitchinterval(default)
+
+
 def test_every_lock_icon_exists(qapp):
     names = {path.stem for path in ICON_DIR.glob("*.svg")}
     assert {
