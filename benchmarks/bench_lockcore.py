@@ -1,6 +1,6 @@
 """lockcore against the reviewed legacy module and a careful filelock-based peer, in one run.
 
-Run: python benchmarks/bench_lockcore.py [--quick] [--floors-only]
+Run: python benchmarks/bench_lockcore.py [--quick] [--floors-only] [--syscalls]
 
 Then, beside the floors of the same work (issue 9, §6), measured interleaved so that a machine
 loaded by other work weighs on every contender alike: hand-offs alternate lockcore, the bare
@@ -18,11 +18,15 @@ comparable between processes.
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
 import json
 import multiprocessing as mp
 import os
+import re
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,8 +41,10 @@ sys.path.insert(0, str(ROOT))
 IMPLEMENTATIONS = ("legacy", "peer", "lockcore", "lockcore-durable")
 #: What the same work costs with nothing but the system calls it needs (issue 9, §6):
 #: "floor" is lockcore's own protocol stripped bare (O_EXCL lock file, inotify wait, read, temp
-#: file, rename); "floor-durable" adds the two fsyncs; "flock" is a kernel flock hand-off, the
-#: fastest wake-up the kernel offers (it cannot recover from nothing, and legacy cannot see it).
+#: file, then the cheapest atomic replace: a swap and an unlink where the kernel can swap, as
+#: lockcore does); "floor-durable" adds the two fsyncs (and renames: a swap saves nothing once
+#: the file is fsynced); "flock" is a kernel flock hand-off, the fastest wake-up the kernel
+#: offers (it cannot recover from nothing, and legacy cannot see it).
 FLOORS = ("floor", "floor-durable", "flock")
 #: lockcore's own update, each process on a store of its own: the same think time and critical
 #: section as lockcore's contended run with nobody ever waiting -- what a perfect lock would
@@ -203,7 +209,10 @@ def _floor_update(path: str, fn: Callable[[Any], Any], lock_type: Any, *, durabl
                 os.fsync(fd)
         finally:
             os.close(fd)
-        os.rename(temp, path)
+        if durable or not _exchange(temp, path):
+            os.rename(temp, path)
+        else:
+            os.unlink(temp)  # now holds the old bytes
     finally:
         lock.release()
     if durable:
@@ -213,6 +222,31 @@ def _floor_update(path: str, fn: Callable[[Any], Any], lock_type: Any, *, durabl
         finally:
             os.close(directory)
     return data
+
+
+_renameat2: list[Any] = []  # [libc's renameat2 or None], looked up once per process
+
+
+def _exchange(first: str, second: str) -> bool:
+    """Swap two paths atomically (``renameat2(RENAME_EXCHANGE)``); False where impossible.
+
+    The cheapest atomic replace ext4 offers without fsync: a ``rename`` over an existing file
+    makes ext4 write the new file out at once (``auto_da_alloc``), ~0.1 ms on this disk, which
+    lockcore avoids by swapping. A floor that renamed would charge itself that write and
+    flatter lockcore.
+    """
+    if not _renameat2:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+        _renameat2.append(getattr(libc, "renameat2", None))
+    function = _renameat2[0]
+    if function is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return bool(
+        function(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0
+    )
 
 
 def _increment(data: Any) -> Any:
@@ -482,6 +516,14 @@ def _paired_ratios(top: list[float], bottom: list[float]) -> list[float]:
     return [a / b for a, b in zip(top, bottom, strict=True) if b]
 
 
+def _ratio_with_spread(ratios: list[float]) -> str:
+    """The median of paired ratios, with their interquartile range: how far to trust it."""
+    if len(ratios) < 4:
+        return f"{_median(ratios):.2f}x"
+    low, _, high = statistics.quantiles(ratios, n=4)
+    return f"{_median(ratios):.2f}x ({low:.2f}-{high:.2f})"
+
+
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -527,9 +569,9 @@ def _print_floors(figures: dict[str, Any]) -> None:
     p50 = {name: _percentile(values, 0.5) for name, values in handoffs.items()}
     p99 = {name: _percentile(values, 0.99) for name, values in handoffs.items()}
     update = {name: _median(values) for name, values in alone.items()}
-    fast_ratio = _median(_paired_ratios(alone["lockcore"], alone["floor"]))
-    durable_ratio = _median(_paired_ratios(alone["lockcore-durable"], alone["floor-durable"]))
-    legacy_ratio = _median(_paired_ratios(alone["lockcore"], alone["legacy"]))
+    fast_ratios = _paired_ratios(alone["lockcore"], alone["floor"])
+    durable_ratios = _paired_ratios(alone["lockcore-durable"], alone["floor-durable"])
+    legacy_ratios = _paired_ratios(alone["lockcore"], alone["legacy"])
     measured_ratio = _median(_paired_ratios(think["lockcore"], think[OWN_STORES]))
     # What 4 processes can reach on this machine with a perfect lock: each update needs the
     # think time plus the critical section on a core, and the critical sections one at a time.
@@ -557,21 +599,21 @@ def _print_floors(figures: dict[str, Any]) -> None:
             "uncontended update",
             _ms(update["lockcore"]),
             f"{_ms(update['floor'])} (bare syscalls)",
-            f"{fast_ratio:.2f}x",
+            _ratio_with_spread(fast_ratios),
             "<= 1.3x",
         ),
         (
             "  beside legacy",
             _ms(update["lockcore"]),
             f"{_ms(update['legacy'])} (legacy, no fsync)",
-            f"{legacy_ratio:.2f}x",
+            _ratio_with_spread(legacy_ratios),
             "-",
         ),
         (
             "uncontended update, durable",
             _ms(update["lockcore-durable"]),
             f"{_ms(update['floor-durable'])} (with 2 fsyncs)",
-            f"{durable_ratio:.2f}x",
+            _ratio_with_spread(durable_ratios),
             "<= 1.15x",
         ),
         (
@@ -608,8 +650,68 @@ def _print_floors(figures: dict[str, Any]) -> None:
         "what 4 processes reach with a perfect lock\nwhen every core is free for them. Other "
         "work on the machine takes cores too, so the next row measures that ceiling as the\n"
         "machine is now: the same 4 processes, same work, each on a store of its own, "
-        "alternating with lockcore's runs."
+        "alternating with lockcore's runs.\nUncontended ratios are medians of ratios taken batch "
+        "by batch, with their interquartile range in brackets."
     )
+
+
+# --- system calls per update, counted with strace (issue 9, §6) ----------------------------------
+
+#: Stat'ed (and missing) around the counted updates, so that the log shows where they begin and
+#: end: the interpreter's start, the imports and the warm-up updates are not counted.
+_MARK_START = "/nonexistent-bench-lockcore-counting-starts"
+_MARK_END = "/nonexistent-bench-lockcore-counting-ends"
+SYSCALL_CONTENDERS = ("lockcore", "floor", "lockcore-durable", "floor-durable", "legacy")
+
+
+def _syscall_child(name: str, updates: int, directory: str) -> None:
+    """Run in a child under strace: warm up, then ``updates`` updates between two marks."""
+    contender = Contender(name)
+    path = os.path.join(directory, f"syscalls-{name}.json")
+    with open(path, "w", encoding="utf-8") as file:
+        json.dump({"count": 0}, file)
+    for _ in range(20):
+        contender.update(path, _increment)
+    with contextlib.suppress(OSError):
+        os.stat(_MARK_START)
+    for _ in range(updates):
+        contender.update(path, _increment)
+    with contextlib.suppress(OSError):
+        os.stat(_MARK_END)
+
+
+def _count_syscalls(name: str, updates: int, directory: str) -> collections.Counter[str]:
+    """System calls per ``updates`` uncontended updates of ``name``, every thread counted."""
+    log = os.path.join(directory, f"{name}.strace")
+    command = [sys.executable, str(Path(__file__).resolve()), "--syscall-child", name]
+    command += [str(updates), directory]
+    subprocess.run(["strace", "-f", "-qq", "-o", log, *command], check=True)
+    counts: collections.Counter[str] = collections.Counter()
+    counting = False
+    with open(log, encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            if _MARK_START in line:
+                counting = True
+            elif _MARK_END in line:
+                break
+            elif counting and (call := re.match(r"\d+\s+(\w+)\(", line)):
+                counts[call.group(1)] += 1
+    return counts
+
+
+def _print_syscalls(updates: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-lockcore-syscalls-") as directory:
+        counts = {name: _count_syscalls(name, updates, directory) for name in SYSCALL_CONTENDERS}
+    print(f"System calls per uncontended update (strace -f, mean of {updates} after 20 warm-up):")
+    for name, counted in counts.items():
+        each = ", ".join(f"{call} {n / updates:g}" for call, n in counted.most_common())
+        print(f"  {name:<17} {sum(counted.values()) / updates:5.1f}: {each}")
+    for ours, floor in (("lockcore", "floor"), ("lockcore-durable", "floor-durable")):
+        extra = counts[ours] - counts[floor]
+        fewer = counts[floor] - counts[ours]
+        beyond = ", ".join(f"+{n / updates:g} {call}" for call, n in extra.most_common())
+        beyond += "".join(f", -{n / updates:g} {call}" for call, n in fewer.most_common())
+        print(f"  {ours} beyond {floor}: {beyond or 'nothing'}")
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -632,7 +734,20 @@ def main() -> None:
         action="store_true",
         help="only lockcore beside its floors (issue 9 §6), not the legacy/peer table",
     )
+    parser.add_argument(
+        "--syscalls",
+        action="store_true",
+        help="only count the system calls of one uncontended update (needs strace)",
+    )
+    parser.add_argument("--syscall-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.syscall_child:
+        name, updates, directory = args.syscall_child
+        _syscall_child(name, int(updates), directory)
+        return
+    if args.syscalls:
+        _print_syscalls(200)
+        return
     seconds = 2.0 if args.quick else 4.0
     rounds = 60 if args.quick else 200
     rows: dict[str, dict[str, Any]] = {name: {} for name in IMPLEMENTATIONS}
