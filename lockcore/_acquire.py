@@ -66,10 +66,6 @@ class WaitHooks:
     started: float = field(default_factory=time.monotonic)
     _next_report: float | None = None
 
-    @property
-    def active(self) -> bool:
-        return self.cancel_check is not None or self.on_wait is not None
-
     @_interrupts.interruptible  # the caller's code runs here, and nothing is held yet
     def waiting(self) -> None:
         """Called at each wake-up of a wait: raise LockCancelled, or report when it is time."""

@@ -13,12 +13,11 @@ import contextlib
 import errno
 import logging
 import os
-import secrets
 import stat
 import time
 from collections.abc import Callable
 
-from lockcore import _interrupts, _platform
+from lockcore import _interrupts, _platform, _tokens
 from lockcore._errors import NotDurableError
 from lockcore._store_files import (
     StoreFileKind,
@@ -165,7 +164,7 @@ def _create_temp(path: str, *, private: bool) -> tuple[str, int]:
     mode = 0o600 if private else 0o666
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _platform.NOFOLLOW | _platform.CLOEXEC
     for _attempt in range(100):
-        temp_path = temp_path_for(path, secrets.token_hex(6))
+        temp_path = temp_path_for(path, _tokens.token_hex(6))
         try:
             return temp_path, os.open(temp_path, flags, mode)
         except FileExistsError:
@@ -234,7 +233,7 @@ def quarantine(path: str, data: bytes, *, durable: bool) -> str:
     stamp = time.strftime("%Y%m%dT%H%M%S")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _platform.NOFOLLOW | _platform.CLOEXEC
     for _attempt in range(100):
-        copy_path = quarantine_path_for(path, stamp, secrets.token_hex(3))
+        copy_path = quarantine_path_for(path, stamp, _tokens.token_hex(3))
         try:
             fd = os.open(copy_path, flags, 0o600)
         except FileExistsError:

@@ -25,14 +25,13 @@ whose it was. It is never evidence of anything.
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 import time
 from dataclasses import dataclass
 
 import psutil
 
-from lockcore import _interrupts, _platform
+from lockcore import _interrupts, _platform, _tokens
 from lockcore._lockinfo import LockFormat, LockIdentity, LockInfo, LockState, this_host
 from lockcore._process import (
     GONE,
@@ -140,7 +139,7 @@ def _own_fact_lines() -> bytes:
 
 def new_lock_token() -> str:
     """A fresh ``token``: tells two lock files of one holder apart."""
-    return secrets.token_hex(8)
+    return _tokens.token_hex(8)
 
 
 def new_lock_content(*, kernel_lock: bool = True, token: str | None = None) -> bytes:

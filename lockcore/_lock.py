@@ -90,6 +90,24 @@ def _real_directory(directory: str) -> str:
     return os.path.realpath(directory)
 
 
+#: The slot of each absolute lock path seen (a relative one depends on the working folder):
+#: every update makes a FileLock, and finding its slot anew cost more than taking a mutex.
+_slots_by_path: dict[str, _ProcessSlot] = {}
+_SLOTS_BY_PATH_LIMIT = 4096
+
+
+def _slot_of(lock_path: str) -> _ProcessSlot:
+    slot = _slots_by_path.get(lock_path)
+    if slot is None:
+        directory, name = os.path.split(os.path.abspath(lock_path))
+        slot = _slot_for(os.path.join(_real_directory(directory), name))
+        if os.path.isabs(lock_path):
+            if len(_slots_by_path) >= _SLOTS_BY_PATH_LIMIT:
+                _slots_by_path.clear()
+            _slots_by_path[lock_path] = slot
+    return slot
+
+
 def _main_thread_ident() -> int | None:
     return threading.main_thread().ident
 
@@ -126,8 +144,7 @@ class FileLock:
         self.timeout = timeout
         self.stale_after = stale_after
         self.create_parents = create_parents
-        directory, name = os.path.split(os.path.abspath(self.lock_path))
-        self._slot = _slot_for(os.path.join(_real_directory(directory), name))
+        self._slot = _slot_of(self.lock_path)
 
     @property
     def is_locked(self) -> bool:
@@ -158,7 +175,11 @@ class FileLock:
         """
         installed_here = _interrupts.install()
         try:
-            hooks = WaitHooks(self.path, cancel_check, on_wait, self.stale_after)
+            hooks = (
+                None
+                if cancel_check is None and on_wait is None
+                else WaitHooks(self.path, cancel_check, on_wait, self.stale_after)
+            )
             self._acquire(self.timeout if timeout is None else timeout, hooks)
         except BaseException:
             if installed_here and _interrupts.main_thread_holds == 0:
@@ -182,7 +203,7 @@ class FileLock:
         between those two would leave the lock held with nothing to release it."""
         return _Acquisition(self, cancel_check, on_wait)
 
-    def _acquire(self, timeout: float, hooks: WaitHooks) -> None:
+    def _acquire(self, timeout: float, hooks: WaitHooks | None) -> None:
         slot = self._slot
         me = threading.get_ident()
         if slot.owner == me:
@@ -197,7 +218,7 @@ class FileLock:
                 deadline,
                 stale_after=self.stale_after,
                 create_parents=self.create_parents,
-                hooks=hooks if hooks.active else None,
+                hooks=hooks,
             )
         except BaseException:
             slot.mutex.release()
@@ -207,7 +228,7 @@ class FileLock:
         if me == _main_thread_ident():
             _interrupts.main_thread_holds += 1
 
-    def _take_slot(self, deadline: float | None, hooks: WaitHooks) -> None:
+    def _take_slot(self, deadline: float | None, hooks: WaitHooks | None) -> None:
         """Become the one thread of this process that may touch the lock file."""
         mutex = self._slot.mutex
         while True:
@@ -220,7 +241,7 @@ class FileLock:
                     self.path,
                     holder=inspect_lock(self.path),
                 )
-            if hooks.active:
+            if hooks is not None:
                 # The caller hears of the wait, and may cancel it, at least every 50 ms.
                 if mutex.acquire(False):
                     return

@@ -1,0 +1,88 @@
+"""What one uncontended update asks of the kernel (issue 9, §6), counted with ``strace``.
+
+A child process updates a store many times under ``strace -f``; only the calls between two
+marks (a ``stat`` of a path that does not exist) are counted, so the interpreter's start, the
+imports and the first updates (which make the keep-alive thread and learn the filesystem) are
+not. These are counts, not timings: the same on a loaded machine as on a quiet one.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+UPDATES = 50
+_MARK_START = "/nonexistent-lockcore-test-counting-starts"
+_MARK_END = "/nonexistent-lockcore-test-counting-ends"
+
+_CHILD = f"""
+import contextlib, os, sys
+import lockcore
+
+path, durable = sys.argv[1], sys.argv[2] == "durable"
+
+def increment(document):
+    document["count"] = document.get("count", 0) + 1
+    return document
+
+for _ in range(20):
+    lockcore.locked_update_json(path, increment, default=dict, durable=durable)
+with contextlib.suppress(OSError):
+    os.stat({_MARK_START!r})
+for _ in range({UPDATES}):
+    lockcore.locked_update_json(path, increment, default=dict, durable=durable)
+with contextlib.suppress(OSError):
+    os.stat({_MARK_END!r})
+"""
+
+
+def _syscalls_per_update(tmp_path: Path, *, durable: bool) -> dict[str, float]:
+    store = tmp_path / "store.json"
+    store.write_text('{"count": 0}', encoding="utf-8")
+    log = tmp_path / "strace.log"
+    mode = "durable" if durable else "fast"
+    subprocess.run(
+        ["strace", "-f", "-qq", "-o", str(log), sys.executable, "-c", _CHILD, str(store), mode],
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    counts: collections.Counter[str] = collections.Counter()
+    counting = False
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if _MARK_START in line:
+            counting = True
+        elif _MARK_END in line:
+            break
+        elif counting and (call := re.match(r"\d+\s+(\w+)\(", line)):
+            counts[call.group(1)] += 1
+    assert counting, "the child never reached its first mark"
+    return {name: count / UPDATES for name, count in counts.items()}
+
+
+@pytest.mark.parametrize("durable", [False, True], ids=["fast", "durable"])
+def test_an_update_asks_the_kernel_for_no_random_bytes_of_its_own(
+    tmp_path: Path, durable: bool
+) -> None:
+    # The lock file's token and the temp file's name come from random bytes drawn a block at
+    # a time (one getrandom per hundreds of names), not one getrandom each.
+    per_update = _syscalls_per_update(tmp_path, durable=durable)
+    assert per_update.get("getrandom", 0) <= 1 / UPDATES, per_update
+
+
+def test_a_durable_update_syncs_the_new_file_and_its_directory_once_each(tmp_path: Path) -> None:
+    per_update = _syscalls_per_update(tmp_path, durable=True)
+    syncs = per_update.get("fsync", 0) + per_update.get("fdatasync", 0)
+    assert syncs == 2, per_update
+
+
+def test_an_update_without_fsync_syncs_nothing(tmp_path: Path) -> None:
+    per_update = _syscalls_per_update(tmp_path, durable=False)
+    assert per_update.get("fsync", 0) + per_update.get("fdatasync", 0) == 0, per_update
