@@ -40,21 +40,44 @@ def read_bytes(path: str) -> bytes | None:
     except FileNotFoundError:
         return None
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", path)
-        # One read of one byte more than the size says the whole file was read (we hold the
-        # lock: it is not growing); only a file that grew since fstat needs another.
-        size = max(st.st_size, 1)
-        chunk = os.read(fd, size + 1)
-        if len(chunk) <= size:
-            return chunk
-        chunks = [chunk]
-        while chunk := os.read(fd, size + 1):
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return _read_all(path, fd, os.fstat(fd))
     finally:
         os.close(fd)
+
+
+@_interrupts.critical
+def read_bytes_and_status(path: str) -> tuple[bytes | None, os.stat_result | None]:
+    """The data file's bytes (None when it does not exist), with its status as ``os.lstat``
+    gives it, for :func:`write_atomic` (None when unknown: a symbolic link, whose target's
+    bytes were read). One open, not an open and a later ``lstat`` (issue 9, §6)."""
+    try:
+        fd = os.open(path, _READ_FLAGS | _platform.NOFOLLOW)
+    except FileNotFoundError:
+        return None, None
+    except OSError as error:
+        if error.errno != errno.ELOOP:
+            raise
+        return read_bytes(path), None  # a symbolic link: read what it points to
+    try:
+        st = os.fstat(fd)
+        return _read_all(path, fd, st), st
+    finally:
+        os.close(fd)
+
+
+def _read_all(path: str, fd: int, st: os.stat_result) -> bytes:
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", path)
+    # One read of one byte more than the size says the whole file was read (we hold the
+    # lock: it is not growing); only a file that grew since fstat needs another.
+    size = max(st.st_size, 1)
+    chunk = os.read(fd, size + 1)
+    if len(chunk) <= size:
+        return chunk
+    chunks = [chunk]
+    while chunk := os.read(fd, size + 1):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @_interrupts.critical
@@ -64,18 +87,24 @@ def write_atomic(
     *,
     durable: bool,
     before_replace: Callable[[], None] = lambda: None,
+    status: os.stat_result | None = None,
 ) -> None:
     """Replace ``path`` with ``data``; ``before_replace`` may veto by raising (nothing written).
+
+    ``status``: ``path``'s ``os.lstat`` as read under the same lock (by
+    :func:`read_bytes_and_status`), whose owner, mode and kind are kept; None: look now.
 
     With ``durable`` the new bytes are on disk before they replace the old ones; the rename
     itself becomes durable only with :func:`sync_directory`, which the caller runs after
     releasing its lock: the lock need not be held while the disk catches up, and whichever
     rename the directory holds by then — ours or a newer one — is made durable.
     """
-    try:
-        existing: os.stat_result | None = os.lstat(path)
-    except FileNotFoundError:
-        existing = None
+    existing = status
+    if existing is None:
+        try:
+            existing = os.lstat(path)
+        except FileNotFoundError:
+            existing = None
     if existing is not None and stat.S_ISLNK(existing.st_mode):
         existing = _stat_or_none(path)  # the mode and owner to keep are the target's
         # Following it would let whoever can plant a link in a shared folder choose which file

@@ -89,6 +89,8 @@ class _Loaded:
     raw: bytes | None  # None: no file
     document: Any = None
     text: str | None = None  # ``raw`` decoded without its BOM, when the parse decoded it
+    #: the file's ``os.lstat`` from the read (None: unknown), for the write under the same lock
+    status: os.stat_result | None = None
 
 
 def _load_locked(path: str, *, durable: bool, parsed: tuple[bytes, Any] | None = None) -> _Loaded:
@@ -99,12 +101,12 @@ def _load_locked(path: str, *, durable: bool, parsed: tuple[bytes, Any] | None =
     after writing ``X.json.tmp``, that temp file holds the newest complete data: put it in
     place rather than start from the default.
     """
-    raw = _atomic.read_bytes(path)
+    raw, status = _atomic.read_bytes_and_status(path)
     if raw is not None:
         if parsed is not None and raw == parsed[0]:
-            return _Loaded(raw, parsed[1])
+            return _Loaded(raw, parsed[1], status=status)
         document, text = _parse_text(path, raw)
-        return _Loaded(raw, document, text)
+        return _Loaded(raw, document, text, status)
     leftover = _atomic.legacy_leftover(path)
     if leftover is None:
         return _Loaded(None)
@@ -385,7 +387,7 @@ def _transaction(
     )
     # A with block, not acquire() then try: a signal between those two would keep the lock.
     with lock.acquisition(cancel_check=options.cancel_check, on_wait=options.on_wait):
-        original, document, parsed, text = _open_for_update(path, default, options)
+        original, document, parsed, text, status = _open_for_update(path, default, options)
         draft = _Draft(path, document)
         yield draft
         raw = _render(path, original if parsed else None, draft.document, indent, text=text)
@@ -399,6 +401,7 @@ def _transaction(
                 max_bytes=options.versions_max_bytes,
                 durable=durable,
                 before_replace=lock.verify,
+                status=status,
             )
         if options.on_commit is not None:
             options.on_commit(raw)
@@ -408,9 +411,9 @@ def _transaction(
 
 def _open_for_update(
     path: str, default: Default, options: _Options
-) -> tuple[bytes | None, Any, bool, str | None]:
+) -> tuple[bytes | None, Any, bool, str | None, os.stat_result | None]:
     """(the file's bytes or None, the document or the default, whether the bytes parsed, their
-    text when the parse decoded it)."""
+    text when the parse decoded it, the file's ``lstat`` when the read learnt it)."""
     try:
         loaded = _load_locked(path, durable=options.durable, parsed=options.parsed)
     except CorruptJSONError as error:
@@ -421,10 +424,10 @@ def _open_for_update(
         logger.warning("%s; kept the original bytes in %s", error, copy_path)
         if options.on_quarantine is not None:
             options.on_quarantine(copy_path)
-        return bad, _default_value(default), False, None
+        return bad, _default_value(default), False, None, None
     if loaded.raw is None:
-        return None, _default_value(default), False, None
-    return loaded.raw, loaded.document, True, loaded.text
+        return None, _default_value(default), False, None, None
+    return loaded.raw, loaded.document, True, loaded.text, loaded.status
 
 
 def json_update_bytes(

@@ -164,13 +164,17 @@ def replace_keeping_version(
     max_bytes: int = DEFAULT_VERSIONS_MAX_BYTES,
     durable: bool,
     before_replace: Callable[[], None],
+    status: os.stat_result | None = None,
 ) -> None:
     """Every locked write's last step, under the store's lock: keep ``replaced`` as a version
     (see :func:`version_kept`), then replace ``path`` with ``data`` atomically
-    (``before_replace``: the lock's check that it is still ours). The caller syncs the
-    directory after releasing the lock."""
+    (``before_replace``: the lock's check that it is still ours; ``status``: ``path``'s
+    ``lstat`` read under this lock, if known). The caller syncs the directory after releasing
+    the lock."""
     with version_kept(path, replaced, keep=keep, max_bytes=max_bytes, durable=durable):
-        _atomic.write_atomic(path, data, durable=durable, before_replace=before_replace)
+        _atomic.write_atomic(
+            path, data, durable=durable, before_replace=before_replace, status=status
+        )
 
 
 @contextlib.contextmanager

@@ -44,6 +44,7 @@ with contextlib.suppress(OSError):
 
 
 def _syscalls_per_update(tmp_path: Path, *, durable: bool) -> dict[str, float]:
+    """Each system call's count per update; ``"<name> store"``: those naming the data file."""
     store = tmp_path / "store.json"
     store.write_text('{"count": 0}', encoding="utf-8")
     log = tmp_path / "strace.log"
@@ -63,6 +64,8 @@ def _syscalls_per_update(tmp_path: Path, *, durable: bool) -> dict[str, float]:
             break
         elif counting and (call := re.match(r"\d+\s+(\w+)\(", line)):
             counts[call.group(1)] += 1
+            if f'"{store}"' in line:
+                counts[f"{call.group(1)} store"] += 1
     assert counting, "the child never reached its first mark"
     return {name: count / UPDATES for name, count in counts.items()}
 
@@ -86,3 +89,13 @@ def test_a_durable_update_syncs_the_new_file_and_its_directory_once_each(tmp_pat
 def test_an_update_without_fsync_syncs_nothing(tmp_path: Path) -> None:
     per_update = _syscalls_per_update(tmp_path, durable=False)
     assert per_update.get("fsync", 0) + per_update.get("fdatasync", 0) == 0, per_update
+
+
+@pytest.mark.parametrize("durable", [False, True], ids=["fast", "durable"])
+def test_an_update_looks_at_the_data_file_once(tmp_path: Path, durable: bool) -> None:
+    # Its owner, mode and kind (a symbolic link or not) come from the descriptor it was read
+    # through, under the same lock: no lstat of it again before the write.
+    per_update = _syscalls_per_update(tmp_path, durable=durable)
+    looks = {call: n for call, n in per_update.items() if call.endswith(" store")}
+    assert looks.get("newfstatat store", 0) + looks.get("lstat store", 0) == 0, looks
+    assert looks.get("openat store", 0) == 1, looks
