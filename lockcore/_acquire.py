@@ -123,17 +123,18 @@ class HeldLock:
 
     def release(self) -> None:
         """Remove our lock file — only ours — then drop the kernel lock."""
-        with _keepalive.descriptor_guard():
-            _keepalive.unregister(self.fd)
-            try:
-                if self.is_still_ours():
-                    os.unlink(self.lock_path)
-                else:
-                    logger.warning(
-                        "the lock %s was no longer ours at release; left it in place",
-                        self.lock_path,
-                    )
-            finally:
+        try:
+            # First of all: the unlink is what wakes the next holder; the bookkeeping waits.
+            if self.is_still_ours():
+                os.unlink(self.lock_path)
+            else:
+                logger.warning(
+                    "the lock %s was no longer ours at release; left it in place",
+                    self.lock_path,
+                )
+        finally:
+            with _keepalive.descriptor_guard():
+                _keepalive.unregister(self.fd)
                 if self.named_fd >= 0:
                     _keepalive.unregister_companion(self.named_fd)
                     os.close(self.named_fd)
