@@ -31,12 +31,12 @@ _HIGHLIGHTED_CHUNK_CHARS = 32 * 1024
 
 
 def _is_plain_text(text: str) -> bool:
-    """Whether Qt's plain text of a document set to ``text`` is ``text`` itself: Qt turns a
-    CR LF into one line break, a lone CR and the Unicode line and paragraph separators into LF,
-    and a no-break space into a space. An ASCII text only needs the (fast) look for a CR."""
+    """Whether the editor's text (see :meth:`RawJsonEditor.editor_text`) of a document set to
+    ``text`` is ``text`` itself: Qt makes a CR LF, a lone CR and U+2029 PARAGRAPH SEPARATOR
+    each a line break of its own. An ASCII text only needs the (fast) look for a CR."""
     if "\r" in text:
         return False
-    return text.isascii() or not any(mark in text for mark in ("\xa0", "\u2028", "\u2029"))
+    return text.isascii() or "\u2029" not in text
 
 
 class _LineNumberArea(QWidget):
@@ -122,11 +122,20 @@ class RawJsonEditor(QPlainTextEdit):
         return self._full_text is not None
 
     def full_text(self) -> str:
-        """The editor's whole text (as ``toPlainText`` gives it), including chunks not put in
+        """The editor's whole text (see :meth:`editor_text`), including chunks not put in
         yet."""
         if self._text_set is not None and self._text_set_is_plain:
             return self._text_set
-        return self._full_text if self._full_text is not None else self.toPlainText()
+        return self._full_text if self._full_text is not None else self.editor_text()
+
+    def editor_text(self) -> str:
+        """The text the editor holds, every character as typed, line breaks as LF.
+
+        Not ``toPlainText()``: that also turns each no-break space into a space and each
+        U+2028 LINE SEPARATOR into a line break, so that typing anywhere in a file would change
+        the strings holding them. Qt's raw text keeps them; only its line breaks (U+2029
+        between blocks) are turned into LF."""
+        return self.document().toRawText().replace("\u2029", "\n")
 
     def search_text(self) -> str:
         """The whole text to search without copying it out of the document: the text it was
@@ -378,7 +387,7 @@ class RawJsonEditor(QPlainTextEdit):
 
     @Slot()
     def _on_validate_timeout(self) -> None:
-        text = self.toPlainText()
+        text = self.editor_text()
         document, error = parse_json_text(text)
         self.show_error(error)
         self.text_validated.emit(text, document, error)

@@ -23,6 +23,7 @@ from inspector.colours import ERROR_TEXT, SUCCESS_TEXT
 from inspector.document.json_values import json_equal
 from inspector.document.parsing import RAW_EDIT_LIMIT, parse_json_text
 from inspector.document.raw_editor import RawJsonEditor
+from inspector.document.raw_text import ShownText, shown_text
 from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument, ParseError
 from inspector.document.secrets import SecretPolicy, has_secrets, mask_document
 from inspector.document.text import LONG_LINE_CHARS, shorten_long_lines
@@ -96,7 +97,9 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
 ) -> RawContent:
     """What the raw view shows for ``document`` (the model's, or NO_DOCUMENT).
 
-    ``current_text`` is kept when it means ``document`` (``text_is_document``: known to).
+    ``current_text`` (as the editor shows text, see inspector.document.raw_text) is kept when
+    it means ``document`` (``text_is_document``: known to). The texts of editable modes are
+    shown texts; read-only ones are the file's as Qt shows it.
     """
     if loaded is None:
         return RawContent("", RawMode.EMPTY)
@@ -114,13 +117,13 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
         indent = loaded.indent if loaded.kind is DocumentKind.VALID else 2
         if not policy.revealed and has_secrets(document, policy):
             masked = mask_document(document, policy)
-            return RawContent(_document_text(masked, indent), RawMode.MASKED)
+            return RawContent(shown_text(_document_text(masked, indent)), RawMode.MASKED)
         if text_is_document:
             return RawContent(current_text, RawMode.EDIT)
         parsed, _error = parse_json_text(current_text)
         if parsed is not NO_DOCUMENT and json_equal(parsed, document):
             return RawContent(current_text, RawMode.EDIT)
-        return RawContent(_document_text(document, indent), RawMode.EDIT)
+        return RawContent(shown_text(_document_text(document, indent)), RawMode.EDIT)
     if loaded.kind in _UNEDITABLE_KINDS:
         # Shown as read, never editable: saving a Latin-1 text decoded with U+FFFD would
         # destroy the bytes it stands for (converting is an explicit action of the pane).
@@ -137,7 +140,8 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
         if loaded.long_lines:
             text, shortened, error = shorten_long_lines(loaded.text, loaded.error, cut_mark)
             return RawContent(text, RawMode.DAMAGED_LONG, error, shortened)
-        return RawContent(loaded.text, RawMode.DAMAGED, loaded.error)
+        shown = ShownText.of(loaded.text)
+        return RawContent(shown.text, RawMode.DAMAGED, shown.error_shown(loaded.error))
     return RawContent("", RawMode.EMPTY)
 
 

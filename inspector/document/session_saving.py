@@ -13,7 +13,9 @@ from PySide6.QtCore import QCoreApplication, Slot
 from inspector.display import printable_name, printable_path
 from inspector.document.choices import ConflictChoice, ConflictDecision
 from inspector.document.commands import ReplaceDocumentCommand
-from inspector.document.results import NO_DOCUMENT, DocumentKind
+from inspector.document.parsing import RAW_EDIT_LIMIT
+from inspector.document.raw_text import ShownText, shown_text, typed_bytes
+from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument
 from inspector.document.save_types import (
     SaveConflict,
     SaveMode,
@@ -21,12 +23,13 @@ from inspector.document.save_types import (
     SaveResult,
 )
 from inspector.document.session_loading import SessionLoading
-from inspector.document.text import editor_text, typed_bytes
 from lockcore import DuplicateKey
 
 
 class SessionSaving(SessionLoading):
     """Starts saves through the service and takes in how they end."""
+
+    _file_shown: ShownText | None = None  # the last file_shown_text, for the version it is of
 
     # -- saving ---------------------------------------------------------------------------------
     def save(self) -> bool:
@@ -66,6 +69,27 @@ class SessionSaving(SessionLoading):
         command = self.undo_stack.command(index - 1)
         return command.new_text if isinstance(command, ReplaceDocumentCommand) else None
 
+    def file_shown_text(self, loaded: LoadedDocument | None = None) -> str | None:
+        """The text the raw view shows for the file itself (``loaded``, by default the shown
+        version): its own text as the editor shows it (see inspector.document.raw_text), or
+        the indented text it shows for a compact file with long lines; the file's text as it
+        is when too long to edit as text. None when the file has no valid document."""
+        loaded = self._loaded if loaded is None else loaded
+        if loaded is None or loaded.kind is not DocumentKind.VALID:
+            return None
+        if loaded.display_text:
+            return shown_text(loaded.display_text)
+        if loaded.size > RAW_EDIT_LIMIT:
+            return loaded.text  # read-only, shown as Qt shows it: not copied on the GUI thread
+        return self.file_shown(loaded).text
+
+    def file_shown(self, loaded: LoadedDocument) -> ShownText:
+        """``loaded``'s text and its shown text (kept for the version last asked about)."""
+        shown = self._file_shown
+        if shown is None or shown.source is not loaded.text:
+            shown = self._file_shown = ShownText.of(loaded.text)
+        return shown
+
     def types_over_file_text(self, old_text: str) -> bool:
         """Whether text typed over ``old_text`` (the raw view's, as its editor holds it) is
         to be saved as typed: ``old_text`` is the file's own text, or what was typed before.
@@ -75,7 +99,7 @@ class SessionSaving(SessionLoading):
         if loaded is None or loaded.kind is not DocumentKind.VALID or loaded.display_text:
             return False
         if self.undo_stack.isClean():
-            return self._base_raw() is not None and old_text == editor_text(loaded.text)
+            return self._base_raw() is not None and old_text == self.file_shown_text(loaded)
         return self.typed_text() == old_text
 
     def typed_bytes(self) -> bytes | None:

@@ -84,20 +84,3 @@ def shorten_long_lines(
             column = len(before) + error.column - start
             error = dataclasses.replace(error, column=column)
     return "\n".join(lines), cut, error
-
-
-def editor_text(text: str) -> str:
-    """``text`` as a text editor holds it: every line break a ``\\n`` (QPlainTextEdit turns
-    ``\\r\\n`` and ``\\r`` into its own line breaks and hands them back as ``\\n``)."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def typed_bytes(text: str, file_bytes: bytes) -> bytes:
-    """The bytes of ``text`` typed in an editor over a file that held ``file_bytes``: UTF-8,
-    with the file's byte order mark if it had one, and its line breaks (``\\r\\n`` when most
-    of its lines ended so; the editor shows every line break as ``\\n``)."""
-    crlf = file_bytes.count(b"\r\n")
-    if crlf and crlf >= file_bytes.count(b"\n") - crlf:
-        text = text.replace("\n", "\r\n")
-    bom = codecs.BOM_UTF8 if file_bytes.startswith(codecs.BOM_UTF8) else b""
-    return bom + text.encode("utf-8", errors="surrogatepass")

@@ -34,6 +34,7 @@ from inspector.document.pane.prompts import (
     UnsavedChoice,
 )
 from inspector.document.pane.schema import PaneSchema
+from inspector.document.parsing import RAW_EDIT_LIMIT
 from inspector.document.raw_editor import RawJsonEditor
 from inspector.document.raw_view import RawView, raw_content
 from inspector.document.results import DocumentKind, LoadedDocument
@@ -290,21 +291,23 @@ class PaneState(QWidget):
             and loaded.kind is DocumentKind.VALID
             and loaded.document is self._session.base
         ):
-            return loaded.display_text or loaded.text
+            return self._session.file_shown_text(loaded)
         return None
 
     def _mark_raw_duplicates(self) -> None:
         """Mark the keys the file repeats, while the raw text is the file's own (the places
-        lockcore found are in that text; an edited or re-indented text has others)."""
+        lockcore found are in that text, moved to where the editor shows them; an edited or
+        re-indented text has others)."""
         loaded = self._session.loaded
         spans: list[tuple[int, int]] = []
-        if (
-            loaded is not None
-            and loaded.duplicate_keys
-            and self._raw_source is loaded.text
-            and self.raw_editor.full_text() == loaded.text
-        ):
-            spans = [span for item in loaded.duplicate_keys for span in item.spans]
+        if loaded is not None and loaded.duplicate_keys and not loaded.display_text:
+            found = [span for item in loaded.duplicate_keys for span in item.spans]
+            if self._raw_source is loaded.text and self.raw_editor.full_text() == loaded.text:
+                spans = found  # a long text, shown as it is
+            elif loaded.size <= RAW_EDIT_LIMIT:
+                shown = self._session.file_shown(loaded)
+                if self._raw_source == shown.text and self.raw_editor.full_text() == shown.text:
+                    spans = [(shown.to_shown(start), shown.to_shown(end)) for start, end in found]
         self.raw_editor.set_duplicate_marks(spans)
 
     def _can_save_copy(self) -> bool:

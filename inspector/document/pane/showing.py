@@ -12,7 +12,6 @@ from inspector.display import printable_path
 from inspector.document.pane.pane_state import RAW_TAB, TREE_TAB, PaneState
 from inspector.document.results import DocumentKind, LoadedDocument, ParseError
 from inspector.document.secrets import is_secret_file
-from inspector.document.text import editor_text
 from inspector.document.wording import kind_note
 
 
@@ -43,9 +42,7 @@ class PaneShowing(PaneState):
             self.tabs.setCurrentIndex(TREE_TAB)
         self._opening_store = False
         self._show_kind_notes(loaded)
-        self._raw_source = (
-            (loaded.display_text or loaded.text) if loaded.kind is DocumentKind.VALID else None
-        )
+        self._raw_source = self._session.file_shown_text(loaded)
         self._refresh_raw()
         if not follow and self._model.has_document:
             root = self._model.index(0, 0)
@@ -164,7 +161,7 @@ class PaneShowing(PaneState):
             self._raw_invalid = False
             # Typed over the file's own text, the text itself is the edit (a change of only
             # spacing or spellings too), saved as typed; parsed by the editor: never twice.
-            old_text = editor_text(self.raw_view.content.text)
+            old_text = self.raw_view.content.text
             typed = text if self._session.types_over_file_text(old_text) else None
             self._model.replace_document(document, text=typed, old_text=old_text)
         self.raw_view.update_status()

@@ -1,0 +1,192 @@
+"""The Raw tab saves exactly what the person typed and nothing else (issue 10): line endings
+of every untouched line, line and paragraph separators inside strings, no-break spaces, a BOM
+and a missing final newline stay byte for byte; only the typed span changes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from _documents import edit_value, read_bytes
+from PySide6.QtCore import Qt
+
+from inspector.document import DocumentPane
+from inspector.document.pane.pane_state import RAW_TAB
+
+
+def open_raw(qtbot: Any, pane: DocumentPane, path: Path) -> None:
+    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+        pane.open_store(str(path))
+    pane.tabs.setCurrentIndex(RAW_TAB)
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=5000)
+
+
+def retype_in_raw(qtbot: Any, pane: DocumentPane, old: str, new: str) -> None:
+    """Put the cursor before the only ``old`` of the raw text, delete it with Delete key
+    presses and type ``new``, as a person does; then wait for the pause's validation."""
+    editor = pane.raw_editor
+    text = editor.toPlainText()
+    assert text.count(old) == 1, text
+    editor.setFocus()
+    cursor = editor.textCursor()
+    cursor.setPosition(text.index(old))
+    editor.setTextCursor(cursor)
+    for _ in old:
+        qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    with qtbot.waitSignal(editor.text_validated, timeout=5000):
+        qtbot.keyClicks(editor, new)
+
+
+def save(qtbot: Any, pane: DocumentPane) -> None:
+    assert pane.save_action.isEnabled(), "nothing to save: the edit was lost"
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        pane.save_action.trigger()
+
+
+def edit_and_save(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, original: bytes, *, old: str, new: str
+) -> bytes:
+    path = tmp_path / "settings.json"
+    path.write_bytes(original)
+    open_raw(qtbot, pane, path)
+    retype_in_raw(qtbot, pane, old, new)
+    save(qtbot, pane)
+    return read_bytes(str(path))
+
+
+def test_mixed_line_endings_stay_on_every_line_but_the_edited_value(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    original = b'{\r\n  "a": 1,\n  "b": 22,\r\n  "c": 3,\r\n  "d": 4\r\n}\n'
+
+    written = edit_and_save(qtbot, pane, tmp_path, original, old="22", new="23")
+
+    assert written == original.replace(b"22", b"23")
+
+
+def test_a_lone_carriage_return_between_members_stays(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    original = b'{"a": 1,\r"b": 22,\r\n"c": [true,\rfalse]}'
+
+    written = edit_and_save(qtbot, pane, tmp_path, original, old="22", new="7")
+
+    assert written == original.replace(b"22", b"7")
+
+
+def test_a_new_line_typed_takes_the_line_ending_of_the_line_it_is_typed_in(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    original = b'{\n  "a": 1,\r\n  "b": 2\n}\n'
+    path = tmp_path / "settings.json"
+    path.write_bytes(original)
+    open_raw(qtbot, pane, path)
+    editor = pane.raw_editor
+    cursor = editor.textCursor()
+    cursor.setPosition(editor.toPlainText().index('"a": 1,') + len('"a": 1,'))
+    editor.setTextCursor(cursor)
+    editor.setFocus()
+
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    with qtbot.waitSignal(editor.text_validated, timeout=5000):
+        qtbot.keyClicks(editor, '"z": 0,')
+    save(qtbot, pane)
+
+    assert read_bytes(str(path)) == b'{\n  "a": 1,\r\n"z": 0,\r\n  "b": 2\n}\n'
+
+
+def test_line_and_paragraph_separators_in_a_string_round_trip_and_are_shown_escaped(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    original = '{\n  "note": "one\u2028two\u2029three",\n  "n": 10\n}\n'.encode()
+    path = tmp_path / "settings.json"
+    path.write_bytes(original)
+    open_raw(qtbot, pane, path)
+
+    shown = pane.raw_editor.toPlainText()
+    assert '"one\\u2028two\\u2029three"' in shown  # a visible mark, the same JSON string
+    assert pane.raw_editor.blockCount() == 5  # the four lines and the empty one after
+    retype_in_raw(qtbot, pane, "10", "11")
+    assert pane.raw_editor.error is None
+    assert pane.model.document()["note"] == "one\u2028two\u2029three"
+    save(qtbot, pane)
+
+    assert read_bytes(str(path)) == original.replace(b"10", b"11")
+
+
+def test_a_separator_escape_the_person_edits_is_saved_as_typed(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    original = '{"note": "one\u2028two", "n": 1}'.encode()
+
+    written = edit_and_save(qtbot, pane, tmp_path, original, old="\\u2028", new="\\u0020")
+
+    assert written == b'{"note": "one\\u0020two", "n": 1}'
+
+
+def test_a_no_break_space_in_a_string_is_kept(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    original = '{"name": "Jean\xa0Dupont", "n": 1}\n'.encode()
+
+    written = edit_and_save(qtbot, pane, tmp_path, original, old="1", new="2")
+
+    assert written == original.replace(b"1", b"2")
+
+
+def test_bom_tabs_and_no_final_newline_stay(qtbot: Any, pane: DocumentPane, tmp_path: Path) -> None:
+    original = b'\xef\xbb\xbf{\r\n\t"a": "x",\r\n\t"b": 1.50\n}'
+
+    written = edit_and_save(qtbot, pane, tmp_path, original, old='"x"', new='"y"')
+
+    assert written == original.replace(b'"x"', b'"y"')
+
+
+def test_edits_far_apart_keep_the_line_endings_between_them(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    lines = [f'  "k{i}": {i},' + ("\r\n" if i % 3 else "\n") for i in range(40)]
+    original = ("{\n" + "".join(lines) + '  "last": 0\n}\n').encode()
+    path = tmp_path / "settings.json"
+    path.write_bytes(original)
+    open_raw(qtbot, pane, path)
+
+    retype_in_raw(qtbot, pane, '"k1": 1,', '"k1": 100,')
+    retype_in_raw(qtbot, pane, '"k38": 38,', '"k38": 380,')
+    save(qtbot, pane)
+
+    expected = original.replace(b'"k1": 1,', b'"k1": 100,').replace(b'"k38": 38,', b'"k38": 380,')
+    assert read_bytes(str(path)) == expected
+
+
+def test_duplicate_keys_are_marked_in_a_crlf_file(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(b'{\r\n  "theme": "dark",\r\n  "n": 1,\r\n  "theme": "light"\r\n}\r\n')
+    open_raw(qtbot, pane, path)
+
+    marks = pane.raw_editor.extraSelections()
+    marked = [mark.cursor.selectedText() for mark in marks]
+    assert marked == ['"theme"', '"theme"']
+
+
+def test_separators_in_a_document_the_view_writes_after_a_tree_edit_stay_valid_json(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes('{"note": "a\u2029b\u2028c", "n": 1}'.encode())
+    open_raw(qtbot, pane, path)
+    edit_value(pane, "n", value="2")  # the raw view now shows a text of its own
+
+    shown = pane.raw_editor.toPlainText()
+    assert "\\u2029" in shown
+    assert pane.raw_editor.error is None
+    retype_in_raw(qtbot, pane, "\"n\": 2", "\"n\": 3")
+
+    assert pane.raw_editor.error is None
+    assert not pane.raw_view.content.mode.read_only
+    assert pane.model.document() == {"note": "a\u2029b\u2028c", "n": 3}
+    save(qtbot, pane)
+    assert json.loads(read_bytes(str(path))) == {"note": "a\u2029b\u2028c", "n": 3}
