@@ -131,6 +131,30 @@ class ShownText:
             return shown_start
         return shown_start + self._shown_lengths[unit] + past - source_length
 
+    def _escape_unescaped(self, typed: str, old_end: int, new_end: int) -> tuple[int, int] | None:
+        """The ends (old, new) of a span ending at ``old_end`` / ``new_end`` taken over the
+        escape after it when ``typed`` no longer reads it as one: a backslash typed before it
+        escapes its backslash (``\\u2028`` is a backslash and ``u2028``), so the separator
+        must not be written raw. Only backslashes may lie between the span and the escape."""
+        at = old_end
+        while at < len(self.text) and self.text[at] == "\\":
+            unit = bisect.bisect_left(self._shown_starts, at)
+            if (
+                unit < len(self._shown_starts)
+                and self._shown_starts[unit] == at
+                and self._shown_lengths[unit] > 1
+            ):
+                typed_at = new_end + (at - old_end)
+                run = typed_at
+                while run > 0 and typed[run - 1] == "\\":
+                    run -= 1
+                if (typed_at - run) % 2 == 0:
+                    return None
+                length = self._shown_lengths[unit]
+                return at + length, typed_at + length
+            at += 1
+        return None
+
     def error_shown(self, error: ParseError | None) -> ParseError | None:
         """``error`` (found in ``source``) at its place in ``text``: a line counts its LFs,
         a column the characters before it on its line (an escape's six)."""
@@ -161,7 +185,7 @@ class ShownText:
             return self.source
         pieces: list[str] = []
         at = 0
-        spans = self._widened(changed_spans(self.text, typed))
+        spans = self._widened(changed_spans(self.text, typed), typed)
         for old_start, old_end, new_start, new_end in spans:
             start = self.to_source(old_start)
             end = self.to_source(old_end, end=True)
@@ -171,9 +195,10 @@ class ShownText:
         pieces.append(self.source[at:])
         return "".join(pieces)
 
-    def _widened(self, spans: list[Span]) -> list[Span]:
+    def _widened(self, spans: list[Span], typed: str) -> list[Span]:
         """``spans`` with a start or end inside an escape moved to the escape's edge (the
-        characters added are the same in both texts), overlapping ones joined."""
+        characters added are the same in both texts), and over an escape the typed text no
+        longer reads as one; overlapping ones joined."""
         widened: list[Span] = []
         for span in spans:
             old_start, old_end, new_start, new_end = span
@@ -183,6 +208,9 @@ class ShownText:
             around = self.unit_around(old_end)
             if around is not None:
                 old_end, new_end = around[1], new_end + (around[1] - old_end)
+            escape = self._escape_unescaped(typed, old_end, new_end)
+            if escape is not None:
+                old_end, new_end = escape
             if widened and widened[-1][1] >= old_start:
                 previous = widened.pop()
                 old_start, new_start = previous[0], previous[2]
