@@ -183,7 +183,7 @@ def test_separators_in_a_document_the_view_writes_after_a_tree_edit_stay_valid_j
     shown = pane.raw_editor.toPlainText()
     assert "\\u2029" in shown
     assert pane.raw_editor.error is None
-    retype_in_raw(qtbot, pane, "\"n\": 2", "\"n\": 3")
+    retype_in_raw(qtbot, pane, '"n": 2', '"n": 3')
 
     assert pane.raw_editor.error is None
     assert not pane.raw_view.content.mode.read_only
