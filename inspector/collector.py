@@ -15,6 +15,10 @@ then moved to the collector's permanent generation (``gc.freeze``), so a new big
 never walked by it at all; the price is that cyclic garbage alive at that moment is not
 collected either -- until :func:`release_frozen` (called when that document is closed) hands
 it all back.
+
+:func:`freeze_survivors` does the same for data that grows a little at a time and lives long
+(the lock event log, the timeline's holds): the young generations are collected first, so that
+only what is still alive is moved out of the collector's reach.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from collections.abc import Iterator
 
 import lockcore
 
-__all__ = ["collector_paused", "release_frozen"]
+__all__ = ["collector_paused", "freeze_survivors", "release_frozen"]
 
 
 class _CollectorPause:
@@ -69,3 +73,14 @@ def release_frozen() -> None:
     """Hand what a ``freeze`` moved out of the collector's reach back to it (nothing happens
     while a pause is on: a freeze follows it anyway)."""
     _pause.release_frozen()
+
+
+def freeze_survivors() -> None:
+    """Collect the young generations, then move everything alive to the permanent generation
+    (``gc.freeze``), for whoever just added many long-lived objects that hold no cycles: no
+    collection walks them again (until :func:`release_frozen`). During a pause (maybe another
+    thread building a big document) the young generations are left as they are: collecting
+    them would walk what the pause keeps the collector from walking."""
+    if gc.isenabled():
+        gc.collect(1)
+    gc.freeze()

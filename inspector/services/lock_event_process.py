@@ -7,9 +7,12 @@ a thread that waited for a CPU (issues 11 §6 and 13). Here :func:`main` runs lo
 (:func:`lockcore.watch_lock_events`) in a child process started with ``python -m`` (a new
 interpreter, never a fork of the Qt process), records the folder's history, and sends what it saw
 to its parent in batches, at most every :data:`BATCH_INTERVAL` seconds, through its standard
-output: each message a 4-byte length and a pickle. :class:`EventProcess` starts it with
-``QProcess`` and reads those messages on the GUI thread as they come (a few a second), so the
-window's process holds no thread for the stream at all.
+output: each message a 4-byte length, a byte saying what it holds (events, or a word for the
+parent) and a pickle; a batch travels as messages of at most :data:`MESSAGE_EVENTS` events, so
+that the parent can take a storm's batch in slices of a few milliseconds each, one slice per
+turn of its event loop (:mod:`.lock_event_stream`). The parent starts the child with
+``QProcess`` and reads those messages on the GUI thread as they come, so the window's process
+holds no thread for the stream at all.
 
 The child ends when its standard input closes: when the parent asks it to stop, and when the
 parent dies (even by SIGKILL), since the pipe closes with it. A child that dies (killed, crashed)
@@ -27,19 +30,35 @@ import select
 import struct
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from inspector.services.event_history import EventHistory
 from lockcore import LockEvent, watch_lock_events
 
-__all__ = ["BATCH_INTERVAL", "MAX_RESTARTS", "main", "read_messages"]
+__all__ = [
+    "BATCH_INTERVAL",
+    "MAX_RESTARTS",
+    "MESSAGE_EVENTS",
+    "decode_message",
+    "is_events_message",
+    "main",
+    "read_frames",
+    "read_messages",
+]
 
 #: The child sends what it collected at most this often (seconds): the GUI's wake-ups per second.
 BATCH_INTERVAL = 0.1
 #: A child that keeps dying within a second of its start is given up after this many restarts.
 MAX_RESTARTS = 3
+#: A batch travels in messages of at most this many events: the parent takes one or a few per
+#: turn of its event loop (about a millisecond of its work each), never a storm's whole batch.
+MESSAGE_EVENTS = 200
 _LENGTH = struct.Struct("<I")
+#: The first byte of a message: it holds events (the parent takes those in slices) ...
+_EVENTS = b"E"
+#: ... or a word for the parent ("ready", "failure"), which it reads at once.
+_WORD = b"W"
 
 
 # -- the child ------------------------------------------------------------------------------
@@ -59,8 +78,18 @@ class _Sender:
         self._sent = 0.0
 
     def send(self, message: tuple[Any, ...]) -> None:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        self._out.write(_LENGTH.pack(len(data)) + data)
+        """Send a word to the parent: ``("ready",)`` or ``("failure", why)``."""
+        self._write([_frame(_WORD, message)])
+
+    def send_events(self, events: list[LockEvent]) -> None:
+        """Send ``events`` in messages of at most MESSAGE_EVENTS (one write)."""
+        self._write(
+            _frame(_EVENTS, ("events", events[start : start + MESSAGE_EVENTS]))
+            for start in range(0, len(events), MESSAGE_EVENTS)
+        )
+
+    def _write(self, frames: Iterable[bytes]) -> None:
+        self._out.write(b"".join(frames))
         self._out.flush()
 
     def add(self, event: LockEvent) -> None:
@@ -76,7 +105,7 @@ class _Sender:
         self._sent = time.monotonic()
         batch, self._inbox = self._inbox, []
         if batch:
-            self.send(("events", batch))
+            self.send_events(batch)
             self._record(batch)
         if self._history is not None:
             try:
@@ -157,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         if history is not None and config["restore"] and sender.recording:
             kept = history.read(config["restore_limit"])
             if kept:
-                sender.send(("events", kept))
+                sender.send_events(kept)
 
         def should_stop() -> bool:
             # Asked at least every BATCH_INTERVAL, events or not: the moment to send them.
@@ -188,9 +217,15 @@ def main(argv: list[str] | None = None) -> int:
 # -- the parent -----------------------------------------------------------------------------
 
 
-def read_messages(buffer: bytearray, handle: Callable[[tuple[Any, ...]], None]) -> None:
-    """Hand every complete message at the start of ``buffer`` to ``handle`` and remove it from
-    ``buffer`` (what is left is the start of a message still coming)."""
+def _frame(kind: bytes, message: tuple[Any, ...]) -> bytes:
+    data = kind + pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return _LENGTH.pack(len(data)) + data
+
+
+def read_frames(buffer: bytearray, handle: Callable[[bytes], None]) -> None:
+    """Hand every complete message at the start of ``buffer`` to ``handle``, still encoded
+    (see :func:`is_events_message`, :func:`decode_message`), and remove it from ``buffer``
+    (what is left is the start of a message still coming)."""
     offset = 0
     size = len(buffer)
     while size - offset >= _LENGTH.size:
@@ -198,10 +233,27 @@ def read_messages(buffer: bytearray, handle: Callable[[tuple[Any, ...]], None]) 
         end = offset + _LENGTH.size + length
         if end > size:
             break
-        # Trusted: written by our own child, through a pipe no one else holds.
-        handle(pickle.loads(memoryview(buffer)[offset + _LENGTH.size : end]))  # noqa: S301
+        handle(bytes(buffer[offset + _LENGTH.size : end]))
         offset = end
     del buffer[:offset]
+
+
+def is_events_message(frame: bytes) -> bool:
+    """Whether the encoded message ``frame`` holds events (rather than a word)."""
+    return frame[:1] == _EVENTS
+
+
+def decode_message(frame: bytes) -> tuple[Any, ...]:
+    """The message ``frame`` encodes: ``("events", [LockEvent, ...])``, ``("ready",)`` or
+    ``("failure", why)``."""
+    # Trusted: written by our own child, through a pipe no one else holds.
+    return pickle.loads(memoryview(frame)[1:])  # type: ignore[no-any-return]  # noqa: S301
+
+
+def read_messages(buffer: bytearray, handle: Callable[[tuple[Any, ...]], None]) -> None:
+    """Hand every complete message at the start of ``buffer`` to ``handle``, decoded, and
+    remove it from ``buffer``."""
+    read_frames(buffer, lambda frame: handle(decode_message(frame)))
 
 
 if __name__ == "__main__":

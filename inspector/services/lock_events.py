@@ -1,62 +1,63 @@
 """The folder's lock events, live: lockcore's event stream run for the shown folder.
 
 The same stream ``lockcore watch`` prints (:func:`lockcore.watch_lock_events`) runs in a child
-process of its own (:mod:`.lock_event_process`) for the folder the window shows, recursively when
-the window includes subfolders: a storm's thousands of lock-file reads never take the interpreter
-lock the GUI thread needs. The child sends what it collected at most every
-:data:`DELIVERY_INTERVAL_MS`, so a storm of thousands of holds a second costs the GUI a few
-batches a second, not one signal per event. It starts and stops with the service, and is started
-again at once if it dies.
+process of its own (:mod:`.lock_event_process`, read through :mod:`.lock_event_stream`) for the
+folder the window shows, recursively when the window includes subfolders: a storm's thousands
+of lock-file reads never take the interpreter lock the GUI thread needs. The child sends what it
+collected at most every :data:`DELIVERY_INTERVAL_MS`, so a storm of thousands of holds a second
+costs the GUI a few batches a second, not one signal per event. It starts and stops with the
+service, and is started again at once if it dies.
+
+A batch is handed on in slices (the child's messages, at most
+:data:`~.lock_event_process.MESSAGE_EVENTS` events each), as many per turn of the event loop
+as fit in :data:`SLICE_SECONDS`; the rest waits for the next turn, so that paints and input are
+answered between slices. A storm's batch took 20-30 ms of the GUI thread in one go (a history of
+50,000 events restored at start, far more).
 
 The events are kept in a bounded list (:class:`LockEventLog`, the last :data:`MAX_EVENTS`), in
 the order they happened; models adapt it through the ``log_*`` signals, which follow Qt's own
 "about to change / changed" pattern so that a model can tell its views before rows go. Whoever
-counts or records events takes every one from ``events_arrived``.
+counts or records events takes every one from ``events_arrived``. What a turn delivered is then
+moved out of the cyclic garbage collector's reach (:func:`inspector.collector.freeze_survivors`):
+the log, the timeline's holds and the figures are tens of thousands of objects that live long and
+hold no cycles, and each collection of the oldest generation walked them all -- during a storm,
+a stall of 120-260 ms every few seconds, the largest by far.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
-from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, SignalInstance, Slot
-from shiboken6 import Shiboken
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance, Slot
 
+from inspector.collector import freeze_survivors
 from inspector.display import printable_path
-from inspector.services.event_history import (
-    KEEP_FILES,
-    MAX_FILE_BYTES,
-    history_file_bytes,
-    write_csv,
-    write_jsonl,
-)
-from inspector.services.lock_event_process import MAX_RESTARTS, read_messages
+from inspector.services.event_history import KEEP_FILES, MAX_FILE_BYTES, write_csv, write_jsonl
+from inspector.services.lock_event_stream import MAX_EVENTS, EventStream
 from inspector.services.lock_figures import LockFigures, StoreFigures
 from inspector.services.store_directory import StoreDirectory
-from lockcore import EventKind, LockEvent
+from lockcore import LockEvent
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DELIVERY_INTERVAL_MS", "MAX_EVENTS", "LockEventLog", "LockEventService"]
+__all__ = [
+    "DELIVERY_INTERVAL_MS",
+    "MAX_EVENTS",
+    "SLICE_SECONDS",
+    "LockEventLog",
+    "LockEventService",
+]
 
-#: How many events are kept in memory; the oldest go first.
-MAX_EVENTS = 50_000
 #: The child process sends what the stream collected at most this often (ms).
 DELIVERY_INTERVAL_MS = 100
-#: How long stopping waits for the child to end by itself, then for it to die once killed (ms).
-STOP_WAIT_MS = 2000
-#: The module the child process runs, and where the packages it imports are.
-CHILD_MODULE = "inspector.services.lock_event_process"
-_SOURCE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
+#: One turn of the event loop hands on slices of events until this much time went by (seconds);
+#: what is left waits for the next turn.
+SLICE_SECONDS = 0.004
 
 
 class LockEventLog:
@@ -91,190 +92,6 @@ class LockEventLog:
 
     def clear(self) -> None:
         self._events.clear()
-
-
-class _Stream(QObject):
-    """One run of the event stream for one folder, in a child process (see
-    :mod:`.lock_event_process`), started again at once if it dies; read on the GUI thread.
-
-    ``arrived`` says that events (:meth:`take`) or a :attr:`failure` wait; ``ready`` that the
-    folder is watched. A break this process makes is told here (:meth:`note_broken`, from any
-    thread) and its lock's going away, when the child reports it, becomes "broken (by us)".
-    """
-
-    arrived = Signal()
-    ready = Signal()
-
-    def __init__(
-        self,
-        folder: str,
-        *,
-        recursive: bool,
-        history_root: str | None,
-        recording: bool = True,
-        max_bytes: int = (KEEP_FILES + 1) * MAX_FILE_BYTES,
-    ) -> None:
-        """``recording``, ``max_bytes``: see :meth:`set_history_limits`."""
-        super().__init__()
-        self.folder = folder
-        self.recursive = recursive
-        self.failure = ""
-        self._history_root = history_root
-        #: Whether events go to the history.
-        self.recording = recording
-        self._max_file_bytes = history_file_bytes(max_bytes)
-        self._inbox: list[LockEvent] = []
-        self._output = bytearray()
-        self._stopping = False
-        self._quick_deaths = 0
-        self._started = 0.0
-        self._guard = threading.Lock()
-        self._broken_by_us: dict[str, float] = {}  # store -> when the break was announced
-        self._process: QProcess | None = None
-        self._start_process(first=True)
-
-    @property
-    def pid(self) -> int:
-        """The child's process ID (0 while none runs)."""
-        process = self._process
-        return int(process.processId()) if process is not None else 0
-
-    def take(self) -> list[LockEvent]:
-        taken, self._inbox = self._inbox, []
-        return taken
-
-    def read_now(self) -> None:
-        """Take in what the child has sent so far, without waiting for the event loop."""
-        process = self._process
-        if process is not None and process.state() is QProcess.ProcessState.Running:
-            process.waitForReadyRead(0)
-            self._on_output()
-
-    def note_broken(self, store: str) -> None:
-        with self._guard:
-            self._broken_by_us[store] = time.time()
-
-    def cancel_broken(self, store: str) -> None:
-        with self._guard:
-            self._broken_by_us.pop(store, None)
-
-    def set_history_limits(self, *, keep: bool, max_bytes: int) -> None:
-        """Record from the next event on, or not; the history's files rotate so that they
-        take about ``max_bytes``."""
-        self.recording = keep
-        self._max_file_bytes = history_file_bytes(max_bytes)
-        process = self._process
-        if process is not None and process.state() is not QProcess.ProcessState.NotRunning:
-            command = {"keep": keep, "max_file_bytes": self._max_file_bytes}
-            process.write(json.dumps(command).encode("ascii") + b"\n")
-
-    def stop(self) -> None:
-        """End the child: its standard input closes, and it ends within about a tenth of a
-        second (killed if it has not within STOP_WAIT_MS)."""
-        self._stopping = True
-        process, self._process = self._process, None
-        if process is None or not Shiboken.isValid(process):
-            return
-        if process.state() is not QProcess.ProcessState.NotRunning:
-            process.closeWriteChannel()
-            if not process.waitForFinished(STOP_WAIT_MS):
-                process.kill()
-                process.waitForFinished(STOP_WAIT_MS)
-        process.deleteLater()
-
-    def _start_process(self, *, first: bool) -> None:
-        config = {
-            "folder": self.folder,
-            "recursive": self.recursive,
-            # After a restart the consumer knows the holders and the history already.
-            "report_held": first,
-            "restore": first,
-            "restore_limit": MAX_EVENTS,
-            "history_root": self._history_root,
-            "recording": self.recording,
-            "max_file_bytes": self._max_file_bytes,
-        }
-        process = QProcess()
-        process.setProgram(sys.executable)
-        # ensure_ascii: a folder name that is not UTF-8 travels as \udcXX escapes, which a
-        # QString argument can carry (lone surrogates it cannot).
-        process.setArguments(["-m", CHILD_MODULE, json.dumps(config, ensure_ascii=True)])
-        environment = QProcessEnvironment.systemEnvironment()
-        # The child imports the same inspector and lockcore as this process.
-        paths = [_SOURCE_ROOT, environment.value("PYTHONPATH", "")]
-        environment.insert("PYTHONPATH", os.pathsep.join(path for path in paths if path))
-        process.setProcessEnvironment(environment)
-        process.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
-        process.readyReadStandardOutput.connect(self._on_output)
-        process.finished.connect(self._on_finished)
-        self._output.clear()
-        self._process = process
-        self._started = time.monotonic()
-        process.start()
-
-    @Slot()
-    def _on_output(self) -> None:
-        process = self._process
-        # Not valid: dropped with its owner, without stop() (its destructor ends the child).
-        if process is None or not Shiboken.isValid(process):
-            return
-        self._output += process.readAllStandardOutput().data()
-        before = (len(self._inbox), self.failure)
-        read_messages(self._output, self._take_message)
-        if (len(self._inbox), self.failure) != before:
-            self.arrived.emit()
-
-    def _take_message(self, message: tuple[Any, ...]) -> None:
-        kind = message[0]
-        if kind == "events":
-            self._inbox.extend(self._mark_ours(message[1]))
-        elif kind == "ready":
-            self.ready.emit()
-        elif kind == "failure":
-            self.failure = message[1]
-
-    def _mark_ours(self, events: list[LockEvent]) -> list[LockEvent]:
-        """The end of a lock this process announced it breaks, as "broken (by us)"."""
-        with self._guard:
-            if not self._broken_by_us:
-                return events
-            marked: list[LockEvent] = []
-            for event in events:
-                announced = self._broken_by_us.get(event.store)
-                if (
-                    announced is not None
-                    and event.event in (EventKind.RELEASED, EventKind.BROKEN)
-                    and not event.reason  # not a hold too short to see
-                    and event.time >= announced
-                ):
-                    del self._broken_by_us[event.store]
-                    marked.append(replace(event, event=EventKind.BROKEN, by_us=True))
-                else:
-                    marked.append(event)
-            return marked
-
-    @Slot(int, QProcess.ExitStatus)
-    def _on_finished(self, exit_code: int, status: QProcess.ExitStatus) -> None:
-        process = self._process
-        if self._stopping or process is None or not Shiboken.isValid(process):
-            return
-        self._on_output()  # what it sent before it ended
-        failed = status is QProcess.ExitStatus.NormalExit and exit_code == 1 and self.failure
-        if failed:  # the folder vanished: whoever follows it starts a new stream when it is back
-            return
-        if time.monotonic() - self._started < 1.0:
-            self._quick_deaths += 1
-        else:
-            self._quick_deaths = 0
-        if self._quick_deaths > MAX_RESTARTS:
-            self.failure = "the lock event process keeps ending"
-            self.arrived.emit()
-            return
-        log.warning("the lock event process ended (%s); starting it again", exit_code)
-        old = self._process
-        self._start_process(first=False)
-        if old is not None:
-            old.deleteLater()
 
 
 class LockEventService(QObject):
@@ -326,12 +143,17 @@ class LockEventService(QObject):
         self._history_max_bytes = (KEEP_FILES + 1) * MAX_FILE_BYTES
         self.log = LockEventLog()
         self._figures = LockFigures()
-        self._stream: _Stream | None = None
+        self._stream: EventStream | None = None
+        # Hands on what one turn of the event loop left of the stream's events.
+        self._next_slices = QTimer(self)
+        self._next_slices.setSingleShot(True)
+        self._next_slices.setInterval(0)
+        self._next_slices.timeout.connect(self._on_next_slices_timeout)
         self._pending: tuple[str, bool] | None = None  # (folder, recursive) to watch later
         self._watched = ""  # the folder the running stream said it watches
         self.watching.connect(self._on_watching)
         # The partial below (connected to destroyed) sees the stream of the moment through it.
-        self._running: list[_Stream | None] = [None]
+        self._running: list[EventStream | None] = [None]
         self._export_ended.connect(self.export_finished)
         self._directory = directory
         if directory is not None:
@@ -441,10 +263,11 @@ class LockEventService(QObject):
         ).start()
 
     def flush(self) -> None:
-        """Take what the stream has sent now, without waiting for the event loop."""
+        """Take all the stream has sent by now, without waiting for the event loop."""
         if self._stream is not None:
             self._stream.read_now()
-        self._deliver()
+        self._next_slices.stop()
+        self._deliver(None)
 
     def shutdown(self) -> None:
         """Stop the stream and end its process; safe to call twice."""
@@ -454,14 +277,14 @@ class LockEventService(QObject):
     # -- helpers ----------------------------------------------------------------------------
 
     def _start_stream(self, folder: str, recursive: bool) -> None:
-        self._stream = _Stream(
+        self._stream = EventStream(
             folder,
             recursive=recursive,
             history_root=self._history_root,
             recording=self._keep_history,
             max_bytes=self._history_max_bytes,
         )
-        self._stream.arrived.connect(self._deliver)
+        self._stream.arrived.connect(self._on_stream_arrived)
         self._stream.ready.connect(functools.partial(self.watching.emit, folder))
         self._running[0] = self._stream
 
@@ -471,22 +294,46 @@ class LockEventService(QObject):
 
     def _stop_stream(self) -> None:
         self._watched = ""
+        self._next_slices.stop()
         stream, self._stream = self._stream, None
         self._running[0] = None
         if stream is not None:
             stream.stop()
 
-    def _deliver(self) -> None:
+    @Slot()
+    def _on_stream_arrived(self) -> None:
+        if not self._next_slices.isActive():  # else the next turn takes them, in order
+            self._deliver(SLICE_SECONDS)
+
+    @Slot()
+    def _on_next_slices_timeout(self) -> None:
+        self._deliver(SLICE_SECONDS)
+
+    def _deliver(self, budget: float | None) -> None:
+        """Hand on what the stream sent, a slice at a time, until ``budget`` seconds went by
+        (None: all of it); what is left waits for the next turn of the event loop."""
         stream = self._stream
         if stream is None:
             return
-        batch = stream.take()
         if stream.failure:
             message = self.tr("Lock events of {folder} are not followed: {reason}")
             self.status_message.emit(
                 message.format(folder=printable_path(stream.folder), reason=stream.failure)
             )
             stream.failure = ""
+        if not stream.has_events:
+            return
+        started = time.perf_counter()
+        # A slot may watch another folder meanwhile: this stream's events are then dropped.
+        while self._stream is stream and stream.has_events:
+            self._deliver_slice(stream.take_message())
+            if budget is not None and time.perf_counter() - started >= budget:
+                break
+        freeze_survivors()
+        if self._stream is stream and stream.has_events:
+            self._next_slices.start()
+
+    def _deliver_slice(self, batch: list[LockEvent]) -> None:
         if not batch:
             return
         kept = batch[-self.log.limit :]
@@ -543,7 +390,7 @@ def _export(events: list[LockEvent], path: str, done: Callable[..., None]) -> No
     done(path, count, "")
 
 
-def _stop_running(running: list[_Stream | None]) -> None:
+def _stop_running(running: list[EventStream | None]) -> None:
     stream = running[0]
     running[0] = None
     if stream is not None:

@@ -17,7 +17,8 @@ import psutil
 import pytest
 
 from inspector.services.lock_event_process import read_messages
-from inspector.services.lock_events import CHILD_MODULE, LockEventService
+from inspector.services.lock_event_stream import CHILD_MODULE
+from inspector.services.lock_events import LockEventService
 from lockcore import EventKind, LockEvent
 
 DEADLINE_MS = 10_000
