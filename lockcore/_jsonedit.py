@@ -211,22 +211,25 @@ class _Editor:
     def result_bytes(self, original: bytes, offset: int) -> bytes:
         """The edited text encoded: ``original`` (``self.text`` encoded, after ``offset``
         bytes of BOM) with the splices. Untouched spans of an ASCII text are the original's
-        bytes (its characters are its bytes; views, not copies: the join is the one copy);
-        others are encoded a piece at a time. Never one C call over the whole text but that
-        join: a worker saving it holds the GIL meanwhile."""
+        bytes (its characters are its bytes), others are encoded; either way a piece at a time,
+        each piece a ``bytes`` of its own: ``bytes.join`` copies a big result with the GIL
+        released only when every piece is exactly ``bytes`` (views of ``original`` kept it
+        held for the whole 50 MB copy, and a worker saving it stalled the GUI thread)."""
         text = self.text
         is_ascii = text.isascii()
-        view = memoryview(original)
 
-        def span(start: int, end: int) -> list[bytes | memoryview]:
+        def span(start: int, end: int) -> list[bytes]:
             if is_ascii:
-                return [view[offset + start : offset + end]]
+                return [
+                    original[offset + position : offset + min(position + _pieces.PIECE, end)]
+                    for position in range(start, end, _pieces.PIECE)
+                ]
             return [
                 text[position : min(position + _pieces.PIECE, end)].encode("utf-8")
                 for position in range(start, end, _pieces.PIECE)
             ]
 
-        pieces: list[bytes | memoryview] = [original[:offset]]
+        pieces: list[bytes] = [original[:offset]]
         position = 0
         for start, end, replacement in sorted(self.splices, key=lambda splice: splice[0]):
             pieces += span(position, start)

@@ -61,8 +61,10 @@ def _moved(error: UnicodeDecodeError, data: bytes, offset: int) -> UnicodeDecode
 
 def encode_utf8(text: str, *, piece: int = PIECE) -> bytes:
     """``text.encode("utf-8")`` (lone surrogates raise UnicodeEncodeError, as there)."""
-    if text.isascii() or len(text) <= piece:
-        return text.encode("utf-8")  # an ASCII text is copied, not encoded: fast
+    if len(text) <= piece:
+        return text.encode("utf-8")
+    # Pieces, also of an ASCII text (copied, not encoded): bytes.join lets go of the GIL while
+    # it copies them, one encode of the whole text would hold it throughout.
     return b"".join(
         text[position : position + piece].encode("utf-8") for position in range(0, len(text), piece)
     )
