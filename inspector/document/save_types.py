@@ -68,6 +68,10 @@ class SaveRequest:
     #: Whether ``base`` has secret values, when known: a base without any lets the save check
     #: only what the edit changed, not the whole document it writes.
     base_secrets: bool | None = None
+    #: ``base_raw`` is standard JSON that spells every number as Python writes it: when the
+    #: save writes over those very bytes, what it writes is so too (an edit adds no NaN, no
+    #: repeated key, no other spelling), so neither is searched for in the written text.
+    base_plain: bool = False
     #: Removing one occurrence of a key the file repeats (the key as the file was shown, and
     #: which occurrence, 0 first): a byte edit of the file under its lock, done only if the
     #: key still has those occurrences (``base`` and ``edited`` are not used).

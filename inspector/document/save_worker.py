@@ -4,6 +4,7 @@ and the document a save leaves, handed back without parsing it again."""
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import errno
 import os
@@ -46,9 +47,11 @@ from inspector.document.text import decode_utf8_sig
 from lockcore import (
     CorruptJSONError,
     FileChangedError,
+    JSONKind,
     LockCancelled,
     LockInfo,
     LockTimeout,
+    classify_json,
     find_duplicate_keys,
     locked_remove_duplicate_key,
     locked_replace_bytes,
@@ -80,11 +83,12 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
     started = time.monotonic()
     lock_taken = _LockWaitReport(started, report_wait)
     merged = False
+    over_base_bytes = False
     quarantined: list[str] = []
     conversion = None if request.convert_from is None else convert_to_utf8(request.convert_from)
 
     def updater(current: Any) -> Any:
-        nonlocal merged
+        nonlocal merged, over_base_bytes
         lock_taken()
         if job.cancel.is_set():
             raise _SaveCancelledError
@@ -99,6 +103,7 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
                 raise TargetExistsError(errno.EEXIST, "a file is there", request.path)
             return request.edited
         theirs = NO_DOCUMENT if isinstance(current, _FileAbsent) else current
+        over_base_bytes = theirs is request.base  # lockcore took it: the file held base_raw
         if request.mode is SaveMode.REPLACE_FILE or _same_document(theirs, request.base):
             if theirs is not request.base:  # the session's base stays whole
                 unused.append(theirs)  # shares nothing with what is written
@@ -171,7 +176,8 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
     secrets = None
     if request.base_secrets is False and written is request.edited:
         secrets = edit_has_secrets(written, request.base, request.path)
-    on_disk_now = written_document(request.path, on_disk[-1], written, secrets)
+    plain = request.base_plain and over_base_bytes and written is request.edited
+    on_disk_now = written_document(request.path, on_disk[-1], written, secrets, plain=plain)
     if request.repeated_keys:
         on_disk_now = dataclasses.replace(
             on_disk_now, duplicate_keys=tuple(find_duplicate_keys(on_disk[-1]))
@@ -370,11 +376,21 @@ _RELEASE_WHOLE: Final = 256
 
 
 def written_document(
-    path: str, raw: bytes, document: Any, secrets: bool | None = None
+    path: str, raw: bytes, document: Any, secrets: bool | None = None, *, plain: bool = False
 ) -> LoadedDocument:
-    """The file as a save left it: its bytes and the document they hold (not parsed again)."""
+    """The file as a save left it: its bytes and the document they hold (not parsed again),
+    with what a load would say of them: a byte order mark, why it is non-standard JSON, and
+    the numbers it spells otherwise than Python (searched here, on the save's worker, also in
+    a big text: the tree shows them at once). ``plain``: the save edited a file known to have
+    neither, which an edit does not add: not searched for."""
     text = decode_utf8_sig(raw)
     indent = detect_indent(text)
+    non_standard = ""
+    spellings: tuple[tuple[tuple[str | int, ...], str], ...] = ()
+    if not plain:
+        check = classify_json(text, parse=lambda _text: document)  # no parse: a search
+        non_standard = check.reason if check.kind is JSONKind.NON_STANDARD else ""
+        spellings = tuple(number_spellings(text).items())
     return LoadedDocument(
         path,
         DocumentKind.VALID,
@@ -385,6 +401,9 @@ def written_document(
         indent=indent,
         secrets=check_secrets(document, path) if secrets is None else secrets,
         display_text=indented_display_text(raw, text, document, indent),
+        bom=raw.startswith(codecs.BOM_UTF8),
+        non_standard=non_standard,
+        number_spellings=spellings,
     )
 
 

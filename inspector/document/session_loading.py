@@ -138,7 +138,12 @@ class SessionLoading(SessionState):
         if disk is not None and request_id == self._disk_request:
             self._disk_version = dataclasses.replace(disk, number_spellings=spellings)
         loaded = self._loaded
-        if loaded is not None and request_id == self._shown_request:
+        # Not after a save: the document it left has the spellings of what it wrote.
+        if (
+            loaded is not None
+            and request_id == self._shown_request
+            and loaded.number_spellings is None
+        ):
             self._loaded = dataclasses.replace(loaded, number_spellings=spellings)
             self.model.set_number_spellings(spellings)
 

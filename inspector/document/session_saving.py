@@ -54,6 +54,9 @@ class SessionSaving(SessionLoading):
                 versions_max_bytes=self.versions_max_bytes,
                 base_raw=base_raw,
                 base_secrets=self._base_secrets(),
+                base_plain=base_raw is not None
+                and not loaded.non_standard
+                and loaded.number_spellings == (),
                 repeated_keys=bool(loaded.duplicate_keys),
                 typed=self.typed_bytes(),
             )
@@ -356,10 +359,13 @@ class SessionSaving(SessionLoading):
         self._base = result.document
         self._disk_version = None  # what was on disk is merged into what was written
         self._missing_on_disk = False
+        spellings = result.written.number_spellings
         if result.merged or result.restored_from is not None:
             self.model.set_document(result.document)
             self.undo_stack.clear()  # first: the rows of repeated keys may change
             self.model.set_duplicate_keys(result.written.duplicate_keys)
+            # The text merged onto is theirs: its numbers as that text spells them.
+            self.model.set_number_spellings(spellings or ())
         elif result.as_typed and (
             result.written.duplicate_keys != shown_before.duplicate_keys
             or result.written.number_spellings != shown_before.number_spellings
@@ -370,15 +376,21 @@ class SessionSaving(SessionLoading):
             self.undo_stack.clear()  # first: the rows of repeated keys change
             self.model.set_duplicate_keys(result.written.duplicate_keys)
             self.model.set_number_spellings(result.written.number_spellings or ())
-        elif self.undo_stack.index() == self._saving_index:
-            # The stack is where it was when the save began, so the model holds what was
-            # written (compared by index: comparing documents froze the GUI for 1.5 s at 50 MB).
-            self.undo_stack.setClean()
         else:
-            # An undo during the save (the undo stack itself is not locked, only the actions
-            # that drive it) moved the document away from what was written: no state of the
-            # stack is what is on disk now.
-            self.undo_stack.resetClean()
+            if self.undo_stack.index() == self._saving_index:
+                # The stack is where it was when the save began, so the model holds what was
+                # written (compared by index: comparing documents froze the GUI for 1.5 s at
+                # 50 MB).
+                self.undo_stack.setClean()
+            else:
+                # An undo during the save (the undo stack itself is not locked, only the
+                # actions that drive it) moved the document away from what was written: no
+                # state of the stack is what is on disk now.
+                self.undo_stack.resetClean()
+            if spellings != shown_before.number_spellings:
+                # A spelt number moved (an item inserted before it) or was replaced: its place
+                # in the tree is where the file has it now.
+                self.model.set_number_spellings(spellings or ())
         self._end_save()
         self.status_message.emit(save_summary(result))
         self.saved.emit(result)

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane
 from inspector.document.tree_model import VALUE_COLUMN
+from lockcore import locked_replace_bytes
 
 RAW = (
     b'{\n  "ratio": 1.50,\n  "big": 1E22,\n  "huge": 1e999,\n  "zero": -0,\n'
@@ -86,3 +87,66 @@ def test_a_big_files_spellings_come_after_it_is_shown(
     loaded = pane._session.loaded
     assert loaded is not None
     assert dict(loaded.number_spellings or ())[("big",)] == "1E22"
+
+
+def test_a_merged_save_shows_the_spellings_of_what_it_wrote(
+    qtbot: Any, qtmodeltester: Any, pane: DocumentPane, tmp_path: Path, open_and_wait: Any
+) -> None:
+    """Another process spelt a number its own way; the save merged onto its text, which keeps
+    that spelling: the tree shows it too, not Python's."""
+    path = tmp_path / "settings.json"
+    path.write_bytes(b'{"ratio": 1.50, "n": 2, "m": 1}')
+    open_and_wait(pane, str(path))
+    n = pane.model.index_for_json_path("n").siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(n, "3")
+    locked_replace_bytes(
+        str(path), b'{"ratio": 1.50, "n": 2, "m": 1E3}', expected=b'{"ratio": 1.50, "n": 2, "m": 1}'
+    )
+    with qtbot.waitSignal(pane.session.saved, timeout=10000) as saved:
+        assert pane.save()
+    assert saved.args[0].merged
+    assert path.read_bytes() == b'{"ratio": 1.50, "n": 3, "m": 1E3}'
+    assert [_value(pane, key) for key in ("ratio", "n", "m")] == ["1.50", "3", "1E3"]
+    assert pane.loaded is not None
+    assert dict(pane.loaded.number_spellings or ()) == {("ratio",): "1.50", ("m",): "1E3"}
+    qtmodeltester.check(pane.model)
+
+
+def test_the_document_a_save_leaves_is_the_file_as_written(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, open_and_wait: Any
+) -> None:
+    """After an ordinary save the pane's version of the file still says what the file is: its
+    byte order mark, its non-standard values (the header says so) and its number spellings
+    (what the tree shows when the version is shown again)."""
+    path = tmp_path / "settings.json"
+    path.write_bytes(b'\xef\xbb\xbf{"x": NaN, "ratio": 1.50, "n": 2}')
+    open_and_wait(pane, str(path))
+    assert "non-standard JSON" in pane.header.details.text()
+    n = pane.model.index_for_json_path("n").siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(n, "3")
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.save()
+    assert path.read_bytes() == b'\xef\xbb\xbf{"x": NaN, "ratio": 1.50, "n": 3}'
+    loaded = pane.loaded
+    assert loaded is not None
+    assert loaded.bom
+    assert "NaN" in loaded.non_standard
+    assert dict(loaded.number_spellings or ()) == {("ratio",): "1.50"}
+    assert "non-standard JSON" in pane.header.details.text()
+    assert _value(pane, "ratio") == "1.50"
+
+
+def test_a_save_that_takes_the_last_non_standard_value_out_says_the_file_is_standard(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, open_and_wait: Any
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(b'{"x": NaN, "n": 2}')
+    open_and_wait(pane, str(path))
+    x = pane.model.index_for_json_path("x").siblingAtColumn(VALUE_COLUMN)
+    assert pane.model.setData(x, "1")
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        assert pane.save()
+    assert path.read_bytes() == b'{"x": 1, "n": 2}'
+    assert pane.loaded is not None
+    assert pane.loaded.non_standard == ""
+    assert "non-standard JSON" not in pane.header.details.text()
