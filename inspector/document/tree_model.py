@@ -151,9 +151,10 @@ class JsonTreeModel(TreeSync, TreeCells):
         return self._read_only
 
     def set_read_only(self, read_only: bool) -> None:
-        if read_only != self._read_only:
-            self._read_only = read_only
-            self._emit_all_changed()  # flags changed for every item
+        # No dataChanged: only editability changes, which views ask flags() for when an edit
+        # begins, and nothing drawn depends on it. Announcing every row made each save repaint
+        # the tree twice, its start's paint competing for the GIL with the save's worker.
+        self._read_only = read_only
 
     @property
     def hints(self) -> EntryHints | None:
