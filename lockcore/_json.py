@@ -93,18 +93,23 @@ class _Loaded:
     status: os.stat_result | None = None
 
 
-def _load_locked(path: str, *, durable: bool, parsed: tuple[bytes, Any] | None = None) -> _Loaded:
+Parsed = tuple[bytes, Any] | tuple[bytes, Any, str]
+"""A caller's own parse: ``(bytes, document)`` or ``(bytes, document, text)``."""
+
+
+def _load_locked(path: str, *, durable: bool, parsed: Parsed | None = None) -> _Loaded:
     """Read the data file under our lock: its bytes, document and text (see ``_Loaded``).
 
-    ``parsed``: the caller's ``(bytes, document)``; when the file holds those bytes, their
-    document is taken, not parsed again. When the file is missing but a legacy writer died
-    after writing ``X.json.tmp``, that temp file holds the newest complete data: put it in
-    place rather than start from the default.
+    ``parsed``: the caller's ``(bytes, document[, text])``; when the file holds those bytes,
+    their document (and text) is taken, not parsed (or decoded) again. When the file is
+    missing but a legacy writer died after writing ``X.json.tmp``, that temp file holds the
+    newest complete data: put it in place rather than start from the default.
     """
     raw, status = _atomic.read_bytes_and_status(path)
     if raw is not None:
         if parsed is not None and raw == parsed[0]:
-            return _Loaded(raw, parsed[1], status=status)
+            _raw, document, *decoded = parsed
+            return _Loaded(raw, document, decoded[0] if decoded else None, status)
         document, text = _parse_text(path, raw)
         return _Loaded(raw, document, text, status)
     leftover = _atomic.legacy_leftover(path)
@@ -278,7 +283,7 @@ def locked_update_json(
     on_commit: OnCommit | None = None,
     keep_versions: int = 0,
     versions_max_bytes: int = _versions.DEFAULT_VERSIONS_MAX_BYTES,
-    parsed: tuple[bytes, Any] | None = None,
+    parsed: Parsed | None = None,
 ) -> Any:
     """Apply ``updater`` to the document under its lock and write what it returns.
 
@@ -319,7 +324,8 @@ def locked_update_json(
     ``document`` -- which must be what ``raw`` parses to -- is handed to the updater as it is
     (the very object, not a copy) instead of parsing the file again, which takes seconds for
     tens of megabytes. The bytes written do not depend on it: edits are still applied to the
-    file's own text.
+    file's own text. ``parsed=(raw, document, text)`` also hands over ``raw`` decoded (without
+    its BOM), which the edit then does not decode again (a 50 MB string built holding the GIL).
     """
     with _transaction(
         path,
@@ -368,7 +374,7 @@ class _Options:
     on_commit: OnCommit | None = None
     keep_versions: int = 0
     versions_max_bytes: int = _versions.DEFAULT_VERSIONS_MAX_BYTES
-    parsed: tuple[bytes, Any] | None = None
+    parsed: Parsed | None = None
 
 
 @_interrupts.protected_contextmanager

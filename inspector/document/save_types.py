@@ -65,13 +65,16 @@ class SaveRequest:
     #: ``base`` as what is on disk instead of parsing the file again (seconds at 50 MB, with
     #: the GIL held in long stretches) and comparing it with ``base``.
     base_raw: bytes | None = None
+    #: ``base_raw`` decoded (without its BOM), which the save then does not decode again
+    base_text: str | None = None
     #: Whether ``base`` has secret values, when known: a base without any lets the save check
     #: only what the edit changed, not the whole document it writes.
     base_secrets: bool | None = None
-    #: ``base_raw`` is standard JSON that spells every number as Python writes it: when the
+    #: ``base_raw`` is standard JSON / spells every number as Python writes it: when the
     #: save writes over those very bytes, what it writes is so too (an edit adds no NaN, no
-    #: repeated key, no other spelling), so neither is searched for in the written text.
-    base_plain: bool = False
+    #: repeated key, no other spelling), and the written text is not searched for them.
+    base_standard: bool = False
+    base_plain_numbers: bool = False
     #: Removing one occurrence of a key the file repeats (the key as the file was shown, and
     #: which occurrence, 0 first): a byte edit of the file under its lock, done only if the
     #: key still has those occurrences (``base`` and ``edited`` are not used).

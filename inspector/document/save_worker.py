@@ -176,8 +176,15 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
     secrets = None
     if request.base_secrets is False and written is request.edited:
         secrets = edit_has_secrets(written, request.base, request.path)
-    plain = request.base_plain and over_base_bytes and written is request.edited
-    on_disk_now = written_document(request.path, on_disk[-1], written, secrets, plain=plain)
+    edit_of_base = over_base_bytes and written is request.edited
+    on_disk_now = written_document(
+        request.path,
+        on_disk[-1],
+        written,
+        secrets,
+        standard=edit_of_base and request.base_standard,
+        plain_numbers=edit_of_base and request.base_plain_numbers,
+    )
     if request.repeated_keys:
         on_disk_now = dataclasses.replace(
             on_disk_now, duplicate_keys=tuple(find_duplicate_keys(on_disk[-1]))
@@ -376,21 +383,27 @@ _RELEASE_WHOLE: Final = 256
 
 
 def written_document(
-    path: str, raw: bytes, document: Any, secrets: bool | None = None, *, plain: bool = False
+    path: str,
+    raw: bytes,
+    document: Any,
+    secrets: bool | None = None,
+    *,
+    standard: bool = False,
+    plain_numbers: bool = False,
 ) -> LoadedDocument:
     """The file as a save left it: its bytes and the document they hold (not parsed again),
     with what a load would say of them: a byte order mark, why it is non-standard JSON, and
     the numbers it spells otherwise than Python (searched here, on the save's worker, also in
-    a big text: the tree shows them at once). ``plain``: the save edited a file known to have
-    neither, which an edit does not add: not searched for."""
+    a big text: the tree shows them at once). ``standard``, ``plain_numbers``: the save edited
+    a file known to have no non-standard value / no such spelling, which an edit does not add:
+    not searched for."""
     text = decode_utf8_sig(raw)
     indent = detect_indent(text)
     non_standard = ""
-    spellings: tuple[tuple[tuple[str | int, ...], str], ...] = ()
-    if not plain:
+    if not standard:
         check = classify_json(text, parse=lambda _text: document)  # no parse: a search
         non_standard = check.reason if check.kind is JSONKind.NON_STANDARD else ""
-        spellings = tuple(number_spellings(text).items())
+    spellings = () if plain_numbers else tuple(number_spellings(text).items())
     return LoadedDocument(
         path,
         DocumentKind.VALID,
@@ -438,11 +451,14 @@ def edit_has_secrets(edited: Any, base: Any, path: str) -> bool:
     return any(map(is_secret_key, keys)) or check_secrets(fresh, path)
 
 
-def _base_as_read(request: SaveRequest) -> tuple[bytes, Any] | None:
-    """The base and the bytes it was read from, for lockcore to take instead of a parse."""
+def _base_as_read(request: SaveRequest) -> tuple[bytes, Any] | tuple[bytes, Any, str] | None:
+    """The base, the bytes it was read from and their text, for lockcore to take instead of a
+    parse and a decode."""
     if request.base_raw is None or request.base is NO_DOCUMENT or request.convert_from:
         return None
-    return request.base_raw, request.base
+    if request.base_text is None:
+        return request.base_raw, request.base
+    return request.base_raw, request.base, request.base_text
 
 
 def _or_absent(document: Any) -> Any:

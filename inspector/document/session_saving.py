@@ -53,10 +53,10 @@ class SessionSaving(SessionLoading):
                 keep_versions=self.keep_versions,
                 versions_max_bytes=self.versions_max_bytes,
                 base_raw=base_raw,
+                base_text=loaded.text if base_raw is not None else None,
                 base_secrets=self._base_secrets(),
-                base_plain=base_raw is not None
-                and not loaded.non_standard
-                and loaded.number_spellings == (),
+                base_standard=base_raw is not None and not loaded.non_standard,
+                base_plain_numbers=base_raw is not None and loaded.number_spellings == (),
                 repeated_keys=bool(loaded.duplicate_keys),
                 typed=self.typed_bytes(),
             )

@@ -24,6 +24,7 @@ from lockcore import (
     _json_pieces,
     _json_write,
     _jsonedit,
+    _pieces,
     edit_json,
     find_duplicate_keys,
     json_update_bytes,
@@ -507,6 +508,23 @@ def test_an_update_takes_the_callers_parse_of_bytes_still_on_disk(tmp_path: Path
     locked_update_json(path, rename, parsed=(TABS, shown))
     assert seen[1] is not shown
     assert seen[1] == {**shown, "name": "api"}
+
+
+def test_an_update_takes_the_callers_text_of_bytes_still_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The program also has the bytes decoded: the edit works on that text, no decode again
+    # (building a 50 MB string holds the GIL, and the program's GUI thread waits).
+    path = tmp_path / "store.json"
+    path.write_bytes(TABS)
+
+    def decode_again(*_args: Any, **_kwargs: Any) -> str:
+        raise AssertionError("the bytes were decoded again")
+
+    monkeypatch.setattr(_pieces, "decode_utf8", decode_again)
+    shown = json.loads(TABS)
+    locked_update_json(path, _set("name", "api"), parsed=(TABS, shown, TABS.decode()))
+    assert path.read_bytes() == TABS.replace(b'"web"', b'"api"')
 
 
 def test_an_edit_reuses_the_text_a_parse_decoded() -> None:
