@@ -6,7 +6,8 @@ paths to a Qt signal (a queued connection carries it to the GUI thread). Bursts 
 write is a create, several modifies, a close and a rename -- are folded into one batch per path
 by a short timer, so the inspector looks at each file once per burst.
 
-Which source: on Linux our lean inotify reader (:mod:`.inotify`); where inotify is missing,
+Which source: on Linux our lean inotify reader (:mod:`.inotify`), which moves to a child process
+once the folder is listed (:mod:`.process_source`); where inotify is missing,
 watchdog's native observer for the platform (FSEvents, kqueue, ReadDirectoryChangesW); and
 polling when asked (``--poll``), when that native observer cannot start, or when inotify cannot
 be used. A network share (NFS, SMB, sshfs, 9p, ...) reports only changes made by this machine,
@@ -26,6 +27,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from inspector.services import inotify
 from inspector.services.change_source import ChangeSource, SourceFactory
+from inspector.services.process_source import ProcessChangeSource
 from inspector.services.watchdog_source import POLL_INTERVAL, watchdog_observer_factory
 from inspector.translation import QT_TRANSLATE_NOOP
 
@@ -61,11 +63,12 @@ ObserverFactory = SourceFactory
 
 
 def default_observer_factory(poll: bool, recursive: bool) -> ChangeSource:
-    """watchdog's polling observer when ``poll``; else the lean inotify source where inotify
-    exists (see inotify.py), and watchdog's native observer for the platform where not."""
+    """watchdog's polling observer when ``poll``; else the lean inotify reader where inotify
+    exists (see inotify.py) -- in a child process once the folder is listed (see
+    process_source.py) --, and watchdog's native observer for the platform where not."""
     if poll or not inotify.available():
         return watchdog_observer_factory(poll, recursive)
-    return inotify.LeanInotifySource()
+    return ProcessChangeSource()
 
 
 def _unescape_mount_field(field: str) -> str:
@@ -283,6 +286,11 @@ class FolderWatcher(QObject):
     def is_polling(self) -> bool:
         """Whether the folder is polled (asked for, a network filesystem, or inotify failed)."""
         return self._source is not None and self._polling
+
+    @property
+    def source(self) -> ChangeSource | None:
+        """The change source watching :attr:`folder` now (None when not watching)."""
+        return self._source
 
     @property
     def status(self) -> str:

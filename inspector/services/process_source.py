@@ -1,0 +1,250 @@
+"""A change source whose inotify reader runs in a child process (:mod:`.watch_process`), so that
+a writer storm's events never take the interpreter lock the GUI thread paints with (issue 11 §6).
+
+:class:`ProcessChangeSource` is a :class:`~.change_source.ChangeSource` like any other. It watches
+with an in-process reader (:class:`~.inotify.LeanInotifySource`) from the moment it starts -- so
+that listing a folder never waits for a new interpreter -- and starts the child
+:data:`HANDOVER_DELAY_MS` later, when the listing of even a big folder is mostly done; once the
+child watches, the in-process reader stops (both watched for a moment: nothing falls between
+them). The child's reports are read on the GUI thread, a few messages a second in a storm.
+
+The child starts and stops with the source (so with the window's watcher), and ends by itself when
+this process dies. A child that dies under us (killed, crashed) is replaced at once by an
+in-process reader which, once it watches, reports the events as lost (a rescan finds what changed
+while nobody watched); then a new child starts and takes over again. A child that keeps dying is
+given up after :data:`MAX_RESTARTS` quick deaths, and one that cannot watch leaves the in-process
+reader in charge (which reports its own failures).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Slot
+from shiboken6 import Shiboken
+
+from inspector.services.change_source import ChangeListener
+from inspector.services.inotify import LeanInotifySource
+from inspector.services.lock_event_process import read_messages
+
+__all__ = ["CHILD_MODULE", "HANDOVER_DELAY_MS", "MAX_RESTARTS", "ProcessChangeSource"]
+
+#: The module the child process runs, and where the packages it imports are.
+CHILD_MODULE = "inspector.services.watch_process"
+_SOURCE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
+#: How long after the source starts the child is started (ms): a new interpreter starting on the
+#: same CPUs does not slow the listing that follows opening a folder.
+HANDOVER_DELAY_MS = 500
+#: A child that keeps dying within a second of its start is given up after this many restarts.
+MAX_RESTARTS = 3
+
+
+class _LossAfterReady:
+    """The listener of an in-process reader started because the child died: once it watches,
+    the changes made while nobody did are reported as lost."""
+
+    def __init__(self, listener: ChangeListener) -> None:
+        self._listener = listener
+        self.on_paths = listener.on_paths
+        self.on_events_lost = listener.on_events_lost
+        self.on_failed = listener.on_failed
+
+    def on_ready(self) -> None:
+        self._listener.on_events_lost()
+
+
+class ProcessChangeSource(QObject):
+    """Watches a folder from a child process (see the module docstring). Made and used on the
+    GUI thread: the child's reports reach the listener there."""
+
+    kind = "inotify"
+
+    def __init__(self, handover_delay_ms: int = HANDOVER_DELAY_MS) -> None:
+        super().__init__()
+        self._folder = ""
+        self._recursive = False
+        self._listener: ChangeListener | None = None
+        self._local: LeanInotifySource | None = None  # the in-process reader, while it watches
+        self._retired: list[LeanInotifySource] = []  # stopped readers, joined in join()
+        self._process: QProcess | None = None
+        self._output = bytearray()
+        self._child_watching = False
+        self._stopped = False
+        self._ended = False  # the folder went: nothing is watched any more
+        self._started_at = 0.0
+        self._quick_deaths = 0
+        self._handover = QTimer(self)
+        self._handover.setSingleShot(True)
+        self._handover.setInterval(handover_delay_ms)
+        self._handover.timeout.connect(self._start_child)
+
+    # -- ChangeSource -----------------------------------------------------------------------
+
+    def start(self, folder: str, listener: ChangeListener, *, recursive: bool) -> bool:
+        """Watch in this process at once (raises its ``OSError``); the child follows."""
+        if self._listener is not None:
+            raise RuntimeError("a source watches once; make a new one")
+        local = LeanInotifySource()
+        ready = local.start(folder, listener, recursive=recursive)
+        self._folder, self._recursive = folder, recursive
+        self._listener, self._local = listener, local
+        self._handover.start()
+        return ready
+
+    def stop(self) -> None:
+        """Stop the in-process reader and ask the child to end (its standard input closes)."""
+        self._stopped = True
+        self._handover.stop()
+        self._retire_local()
+        process = self._process
+        if (
+            process is not None
+            and Shiboken.isValid(process)
+            and process.state() is not QProcess.ProcessState.NotRunning
+        ):
+            process.closeWriteChannel()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the readers to end and for the child to exit (killed if it does not)."""
+        wait = 2.0 if timeout is None else timeout
+        for reader in self._retired:
+            reader.join(wait)
+        self._retired.clear()
+        process, self._process = self._process, None
+        if process is None or not Shiboken.isValid(process):
+            return
+        milliseconds = round(wait * 1000)
+        if process.state() is not QProcess.ProcessState.NotRunning and not (
+            process.waitForFinished(milliseconds)
+        ):
+            process.kill()
+            process.waitForFinished(milliseconds)
+        process.deleteLater()
+
+    def is_alive(self) -> bool:
+        if self._stopped or self._ended:
+            return False
+        if self._local is not None and self._local.is_alive():
+            return True
+        return self._child_watching
+
+    # -- the child ----------------------------------------------------------------------------
+
+    @property
+    def child_pid(self) -> int:
+        """The child's process ID (0 while none runs)."""
+        process = self._process
+        if process is None or not Shiboken.isValid(process):
+            return 0
+        return int(process.processId())
+
+    @property
+    def child_watching(self) -> bool:
+        """Whether the child does the watching (the in-process reader has stopped)."""
+        return self._child_watching
+
+    @Slot()
+    def _start_child(self) -> None:
+        if self._stopped or self._ended:
+            return
+        config = {"folder": self._folder, "recursive": self._recursive}
+        process = QProcess(self)
+        process.setProgram(sys.executable)
+        # ensure_ascii: a folder name that is not UTF-8 travels as \udcXX escapes, which a
+        # QString argument can carry (lone surrogates it cannot).
+        process.setArguments(["-m", CHILD_MODULE, json.dumps(config, ensure_ascii=True)])
+        environment = QProcessEnvironment.systemEnvironment()
+        # The child imports the same inspector as this process.
+        paths = [_SOURCE_ROOT, environment.value("PYTHONPATH", "")]
+        environment.insert("PYTHONPATH", os.pathsep.join(path for path in paths if path))
+        process.setProcessEnvironment(environment)
+        process.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
+        process.readyReadStandardOutput.connect(self._on_output)
+        process.finished.connect(self._on_finished)
+        process.errorOccurred.connect(self._on_error)
+        self._output.clear()
+        self._process = process
+        self._started_at = time.monotonic()
+        process.start()
+
+    @Slot()
+    def _on_output(self) -> None:
+        process = self._process
+        # Not valid: dropped with its owner, without stop() (its destructor ends the child).
+        if process is None or not Shiboken.isValid(process):
+            return
+        self._output += process.readAllStandardOutput().data()
+        read_messages(self._output, self._take_message)
+
+    def _take_message(self, message: tuple[Any, ...]) -> None:
+        listener = self._listener
+        if listener is None or self._stopped:
+            return
+        kind = message[0]
+        if kind == "paths":
+            listener.on_paths(message[1])
+        elif kind == "lost":
+            listener.on_events_lost()
+        elif kind == "ready" and not self._child_watching:
+            # Both watch now: the in-process reader can go, nothing falls between the two.
+            self._child_watching = True
+            self._retire_local()
+            if self._recursive:
+                listener.on_ready()  # whoever waits for the subfolders' watches waits no more
+        elif kind == "ended":
+            self._ended = True  # is_alive() says so: whoever checks starts watching again
+        elif kind == "failed" and not self._child_watching:
+            # It cannot watch what this process can: the in-process reader stays in charge.
+            self._quick_deaths = MAX_RESTARTS + 1
+
+    @Slot(QProcess.ProcessError)
+    def _on_error(self, error: QProcess.ProcessError) -> None:
+        if error is QProcess.ProcessError.FailedToStart:  # no interpreter to run: stay here
+            self._quick_deaths = MAX_RESTARTS + 1
+
+    @Slot(int, QProcess.ExitStatus)
+    def _on_finished(self, _exit_code: int, _status: QProcess.ExitStatus) -> None:
+        process = self._process
+        if self._stopped or process is None or not Shiboken.isValid(process):
+            return
+        self._on_output()  # what it sent before it ended
+        was_watching, self._child_watching = self._child_watching, False
+        self._process = None
+        process.deleteLater()
+        if self._ended:
+            return
+        if was_watching:
+            self._watch_in_process()
+        if time.monotonic() - self._started_at < 1.0:
+            self._quick_deaths += 1
+        elif self._quick_deaths <= MAX_RESTARTS:
+            self._quick_deaths = 0
+        if self._quick_deaths <= MAX_RESTARTS and not self._ended:
+            self._start_child()
+
+    def _watch_in_process(self) -> None:
+        """The child died while it watched: watch here again at once; the loss is reported
+        once this reader watches everything."""
+        listener = self._listener
+        assert listener is not None
+        local = LeanInotifySource()
+        try:
+            ready = local.start(self._folder, _LossAfterReady(listener), recursive=self._recursive)
+        except OSError as error:
+            self._ended = True
+            listener.on_failed(error)
+            return
+        self._local = local
+        if ready:
+            listener.on_events_lost()
+
+    def _retire_local(self) -> None:
+        local, self._local = self._local, None
+        if local is not None:
+            local.stop()
+            self._retired.append(local)

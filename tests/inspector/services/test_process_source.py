@@ -1,0 +1,224 @@
+"""The folder's inotify reader moves to a child process once the folder is listed: started and
+stopped with the watcher (and its window), replaced when killed without a change going unseen,
+gone when the app is killed -- with real processes and real SIGKILLs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
+
+from inspector.services.process_source import CHILD_MODULE, ProcessChangeSource
+from inspector.services.store_directory import StoreDirectory
+from inspector.services.watcher import FolderWatcher
+
+DEADLINE_MS = 10_000
+_REPO = Path(__file__).resolve().parents[3]
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _inotify_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "inotify"]
+
+
+def _child_source(qtbot: Any, watcher: FolderWatcher) -> ProcessChangeSource:
+    """The watcher's source, once its child watches."""
+    qtbot.waitUntil(
+        lambda: isinstance(watcher.source, ProcessChangeSource) and watcher.source.child_watching,
+        timeout=DEADLINE_MS,
+    )
+    source = watcher.source
+    assert isinstance(source, ProcessChangeSource)
+    return source
+
+
+@pytest.fixture
+def directory(qtbot: Any, tmp_path: Path) -> Any:
+    (tmp_path / "settings.json").write_text("{}")
+    service = StoreDirectory()
+    with qtbot.waitSignal(service.scan_finished, timeout=DEADLINE_MS):
+        service.set_folder(str(tmp_path))
+    yield service
+    service.shutdown()
+
+
+def test_the_folder_is_watched_from_a_child_process_that_stops_with_the_directory(
+    qtbot: Any, tmp_path: Path, directory: StoreDirectory
+) -> None:
+    source = _child_source(qtbot, directory.watcher)
+    pid = source.child_pid
+    child = psutil.Process(pid)
+    assert child.ppid() == os.getpid()
+    assert CHILD_MODULE in child.cmdline()
+    # No reader is left in this process: what changes is heard from the child alone.
+    qtbot.waitUntil(lambda: not _inotify_threads(), timeout=DEADLINE_MS)
+    store = tmp_path / "new.json"
+    with qtbot.waitSignal(directory.entries_updated, timeout=DEADLINE_MS):
+        store.write_text('{"a": 1}')
+    qtbot.waitUntil(lambda: directory.entry(str(store)) is not None, timeout=DEADLINE_MS)
+    assert directory.watcher.status == "watching (inotify)"
+    directory.shutdown()
+    assert not _running(pid)
+
+
+def test_a_directory_dropped_without_shutdown_ends_its_child(qtbot: Any, tmp_path: Path) -> None:
+    service = StoreDirectory()
+    with qtbot.waitSignal(service.scan_finished, timeout=DEADLINE_MS):
+        service.set_folder(str(tmp_path))
+    pid = _child_source(qtbot, service.watcher).child_pid
+    service.deleteLater()
+    del service
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not _running(pid)
+
+
+def test_a_killed_child_is_replaced_and_changes_made_meanwhile_are_seen(
+    qtbot: Any, tmp_path: Path, directory: StoreDirectory
+) -> None:
+    source = _child_source(qtbot, directory.watcher)
+    killed = source.child_pid
+    os.kill(killed, signal.SIGKILL)
+    # Made while no reader may be watching: the rescan after the loss finds it.
+    early = tmp_path / "early.json"
+    early.write_text("[]")
+    qtbot.waitUntil(lambda: directory.entry(str(early)) is not None, timeout=DEADLINE_MS)
+    qtbot.waitUntil(
+        lambda: source.child_watching and source.child_pid not in (0, killed),
+        timeout=DEADLINE_MS,
+    )
+    assert directory.watcher.source is source
+    assert source.is_alive()
+    later = tmp_path / "later.json"
+    later.write_text("[]")
+    qtbot.waitUntil(lambda: directory.entry(str(later)) is not None, timeout=DEADLINE_MS)
+    qtbot.waitUntil(lambda: not _inotify_threads(), timeout=DEADLINE_MS)
+
+
+def test_a_child_killed_while_it_starts_is_started_again(qtbot: Any, tmp_path: Path) -> None:
+    watcher = FolderWatcher(observer_factory=lambda _p, _r: ProcessChangeSource(0))
+    try:
+        watcher.start(str(tmp_path))
+        source = watcher.source
+        assert isinstance(source, ProcessChangeSource)
+        qtbot.waitUntil(lambda: source.child_pid != 0, timeout=DEADLINE_MS)
+        first = source.child_pid
+        os.kill(first, signal.SIGKILL)
+        qtbot.waitUntil(
+            lambda: source.child_watching and source.child_pid not in (0, first),
+            timeout=DEADLINE_MS,
+        )
+        with qtbot.waitSignal(
+            watcher.paths_changed,
+            timeout=DEADLINE_MS,
+            check_params_cb=lambda paths: str(tmp_path / "a.json") in paths,
+        ):
+            (tmp_path / "a.json").write_text("{}")
+    finally:
+        watcher.stop()
+
+
+def test_the_folder_removed_under_the_child_is_noticed(qtbot: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "stores"
+    folder.mkdir()
+    watcher = FolderWatcher(observer_factory=lambda _p, _r: ProcessChangeSource(0))
+    try:
+        watcher.start(str(folder))
+        source = _child_source(qtbot, watcher)
+        pid = source.child_pid
+        folder.rmdir()
+        qtbot.waitUntil(lambda: not watcher.check_alive(), timeout=DEADLINE_MS)
+        qtbot.waitUntil(lambda: not _running(pid), timeout=DEADLINE_MS)
+    finally:
+        watcher.stop()
+
+
+def test_the_child_ends_when_the_app_is_killed(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QCoreApplication, QTimer\n"
+        "from inspector.services.process_source import ProcessChangeSource\n"
+        "from inspector.services.watcher import FolderWatcher\n"
+        "app = QCoreApplication([])\n"
+        "watcher = FolderWatcher(observer_factory=lambda _p, _r: ProcessChangeSource(0))\n"
+        "watcher.start(sys.argv[1])\n"
+        "def tell():\n"
+        "    if watcher.source.child_watching:\n"
+        "        print(watcher.source.child_pid, flush=True)\n"
+        "    else:\n"
+        "        QTimer.singleShot(10, tell)\n"
+        "tell()\n"
+        "app.exec()\n"
+    )
+    app = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=_REPO,
+        env={**os.environ, "PYTHONPATH": str(_REPO), "QT_QPA_PLATFORM": "offscreen"},
+    )
+    try:
+        assert app.stdout is not None
+        child = int(app.stdout.readline())
+        assert psutil.Process(child).ppid() == app.pid
+    finally:
+        app.send_signal(signal.SIGKILL)
+        app.wait()
+        if app.stdout is not None:
+            app.stdout.close()
+    # Orphaned, it sees its standard input close and ends within a moment (polled: an orphan's
+    # exit is not ours to wait for).
+    deadline = time.monotonic() + DEADLINE_MS / 1000
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(child)
+
+
+def test_the_child_reports_paths_and_ends_when_its_input_closes(tmp_path: Path) -> None:
+    from inspector.services.lock_event_process import read_messages
+
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            CHILD_MODULE,
+            json.dumps({"folder": str(tmp_path), "recursive": False}),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=_REPO,
+        env={**os.environ, "PYTHONPATH": str(_REPO)},
+    )
+    assert child.stdin is not None
+    assert child.stdout is not None
+    messages: list[tuple[Any, ...]] = []
+    buffer = bytearray()
+
+    def read_until(done: Any) -> None:
+        while not done():
+            data = os.read(child.stdout.fileno(), 65536)  # type: ignore[union-attr]
+            assert data, messages
+            buffer.extend(data)
+            read_messages(buffer, messages.append)
+
+    read_until(lambda: ("ready",) in messages)
+    (tmp_path / "a.json").write_text("{}")
+    read_until(lambda: any(m[0] == "paths" and str(tmp_path / "a.json") in m[1] for m in messages))
+    child.stdin.close()
+    assert child.wait(DEADLINE_MS / 1000) == 0
+    child.stdout.close()
