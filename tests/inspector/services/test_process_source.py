@@ -222,3 +222,51 @@ def test_the_child_reports_paths_and_ends_when_its_input_closes(tmp_path: Path) 
     child.stdin.close()
     assert child.wait(DEADLINE_MS / 1000) == 0
     child.stdout.close()
+
+
+def test_after_an_overflow_the_child_reports_what_changed_not_a_loss(
+    tmp_path: Path, inotify_overflow: Any
+) -> None:
+    from inspector.services.lock_event_process import read_messages
+
+    (tmp_path / "kept.json").write_text("{}")
+    messages: list[tuple[Any, ...]] = []
+    buffer = bytearray()
+    # (The queue is small only while the child makes its inotify instance: the limit is
+    # system-wide.)
+    with inotify_overflow.small_queue(16):
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                CHILD_MODULE,
+                json.dumps({"folder": str(tmp_path), "recursive": False}),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=_REPO,
+            env={**os.environ, "PYTHONPATH": str(_REPO)},
+        )
+        assert child.stdout is not None
+        while ("ready",) not in messages:
+            data = os.read(child.stdout.fileno(), 65536)
+            assert data, messages
+            buffer.extend(data)
+            read_messages(buffer, messages.append)
+    assert child.stdin is not None
+    try:
+        inotify_overflow.create_files(tmp_path, 2_000)  # far more events than 16
+        created = {str(tmp_path / f"f{number}.txt") for number in range(2_000)}
+        reported: set[str] = set()
+        while not created <= reported and ("lost",) not in messages:
+            data = os.read(child.stdout.fileno(), 65536)
+            assert data, messages[-3:]
+            buffer.extend(data)
+            read_messages(buffer, messages.append)
+            reported.update(path for kind, *rest in messages if kind == "paths" for path in rest[0])
+        assert ("lost",) not in messages
+        assert str(tmp_path / "kept.json") not in reported  # unchanged: not reported
+    finally:
+        child.stdin.close()
+        child.wait(DEADLINE_MS / 1000)
+        child.stdout.close()
