@@ -152,7 +152,9 @@ class ProcessChangeSource(QObject):
     def _start_child(self) -> None:
         if self._stopped or self._ended:
             return
-        config = {"folder": self._folder, "recursive": self._recursive}
+        # Looking at stores is the child's too when whoever listens takes their entries.
+        looks = bool(getattr(self._listener, "wants_looks", False))
+        config = {"folder": self._folder, "recursive": self._recursive, "look": looks}
         process = QProcess(self)
         process.setProgram(sys.executable)
         # ensure_ascii: a folder name that is not UTF-8 travels as \udcXX escapes, which a
@@ -188,6 +190,8 @@ class ProcessChangeSource(QObject):
         kind = message[0]
         if kind == "paths":
             listener.on_paths(message[1])
+        elif kind == "looked":
+            listener.on_looked(message[1])  # type: ignore[attr-defined]  # it wants_looks
         elif kind == "lost":
             listener.on_events_lost()
         elif kind == "ready" and not self._child_watching:

@@ -148,6 +148,13 @@ class _ScanWorker(QObject):
             wait = self._last_round + REFRESH_ROUND_GAP - time.monotonic()
             self._refresh_timer.start(max(0, round(wait * 1000)))
 
+    @Slot(int, object)
+    def take_looked(self, generation: int, looked: list[tuple[str, StoreEntry | None]]) -> None:
+        """Take in the entries of stores the watcher's child process looked at (None: gone)."""
+        if generation != self._generation or not self._available:
+            return
+        self._apply(looked)
+
     @Slot(int, bool)
     def recheck(self, generation: int, everything: bool) -> None:
         if generation != self._generation:

@@ -11,6 +11,9 @@ How much work each kind of change costs (see issue 4, "inspector at scale and un
   handed on in batches, the first one small so that rows appear at once. In a big folder the
   documents are checked afterwards, a time slice at a time, so watcher events are never queued
   behind thousands of reads.
+- In a storm no thread of this process reads a file: the watcher's child process reads the
+  events and looks at the stores that changed (:mod:`.watch_process`); the worker only takes the
+  entries in (once the child has taken over, half a second after a folder is opened).
 - Watcher events are merged per store while the worker is busy, so a storm of writes costs one
   look per store per round, not one per event; a document whose (inode, size, mtime_ns) stamp did
   not change is never read again.
@@ -96,6 +99,7 @@ class StoreDirectory(QObject):
     _scan_requested = Signal(int, str, bool)
     _refresh_requested = Signal(int, list)
     _recheck_requested = Signal(int, bool)
+    _looked_arrived = Signal(int, object)
 
     def __init__(
         self,
@@ -125,6 +129,7 @@ class StoreDirectory(QObject):
         self._scan_requested.connect(self._worker.scan)
         self._refresh_requested.connect(self._worker.refresh)
         self._recheck_requested.connect(self._worker.recheck)
+        self._looked_arrived.connect(self._worker.take_looked)
         self._worker.entries_updated.connect(self._on_entries_updated)
         self._worker.entries_checked.connect(self._on_entries_checked)
         self._worker.entries_removed.connect(self._on_entries_removed)
@@ -138,8 +143,11 @@ class StoreDirectory(QObject):
         self._thread.finished.connect(self._worker.stop_timers, Qt.ConnectionType.DirectConnection)
         self._thread.start()
 
-        self._watcher = FolderWatcher(self, poll=poll, observer_factory=observer_factory)
+        self._watcher = FolderWatcher(
+            self, poll=poll, observer_factory=observer_factory, looks=True
+        )
         self._watcher.paths_changed.connect(self._on_paths_changed)
+        self._watcher.stores_looked.connect(self._on_stores_looked)
         self._watcher.watch_failed.connect(self.status_message)
         self._watcher.fell_back_to_polling.connect(self.status_message)
         self._watcher.events_lost.connect(self.status_message)
@@ -257,6 +265,11 @@ class StoreDirectory(QObject):
     @Slot(list)
     def _on_paths_changed(self, paths: list[str]) -> None:
         self._refresh_requested.emit(self._generation, paths)
+
+    @Slot(object)
+    def _on_stores_looked(self, looked: list[tuple[str, StoreEntry | None]]) -> None:
+        # Looked at by the watching child process: the worker only takes the entries in.
+        self._looked_arrived.emit(self._generation, looked)
 
     @Slot()
     def _on_watcher_ready(self) -> None:

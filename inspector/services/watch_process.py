@@ -19,6 +19,13 @@ window a look at the stores that changed, not a rescan of every store in the win
 (some 100 ms of the interpreter lock at 10,000 stores, several times a second in a storm).
 With subfolders the loss itself is reported, and the window rescans.
 
+Asked to (``look``, a single folder), the child also looks at the stores that changed, as the
+window's scanner would (:func:`.scanner.inspect_store`: the lock judged, the document read and
+checked), in rounds at least :data:`LOOK_ROUND_GAP` apart, and sends the finished entries
+(``("looked", [(store, entry or None), ...])``): in a storm the window's process then only takes
+in rows, and no thread of it reads a file (issue 11 §6). Paths that are no store of the folder
+are still sent as paths.
+
 Messages: ``("paths", [path, ...])``, ``("lost",)`` (the kernel dropped events), ``("ready",)``
 (every folder asked for is watched), ``("failed", errno, words)`` (watching cannot start or go
 on), ``("ended",)`` (the folder itself was removed or moved away). The child ends when its
@@ -36,14 +43,22 @@ import select
 import struct
 import sys
 import threading
+import time
 from typing import Any
 
+from inspector.display import printable_path
 from inspector.services.inotify import LeanInotifySource
+from inspector.services.scanner import inspect_store, is_leftover, list_folder, store_path_for
+from inspector.services.store_entry import Stamp, StoreEntry, StoreHealth
 
 __all__ = ["main"]
 
 #: How often the child checks that its reader still runs (seconds).
 ALIVE_CHECK_SECONDS = 0.5
+#: Stores are looked at in rounds at least this far apart (seconds): a lone change at once, a
+#: storm's in some ten rounds a second, each round every store that changed since the last (the
+#: window's scanner does the same, see scan_worker.REFRESH_ROUND_GAP).
+LOOK_ROUND_GAP = 0.1
 _LENGTH = struct.Struct("<I")
 
 
@@ -80,15 +95,25 @@ class _Forwarder:
     def __init__(self, out: Any, folder: str) -> None:
         self._out = out
         self._lock = threading.Lock()
-        self._folder = folder
+        self.folder = folder
         self._stamps: Stamps | None = None
         self._stamps_lock = threading.Lock()
+        #: Set once the main thread looks at the stores: paths wait in ``pending`` for it.
+        self.looking = False
+        self.pending: dict[str, None] = {}  # insertion-ordered set, under ``_lock``
+        self.wake_read, self._wake_write = os.pipe()
+
+    def take_pending(self) -> list[str]:
+        with self._lock:
+            paths = list(self.pending)
+            self.pending.clear()
+        return paths
 
     def keep_stamps(self) -> None:
         """Take the folder's stamps now (it is watched already: whatever changes after this is
         either reported or differs at the next overflow)."""
         with self._stamps_lock, contextlib.suppress(OSError):
-            self._stamps = folder_stamps(self._folder)
+            self._stamps = folder_stamps(self.folder)
 
     def send(self, message: tuple[Any, ...]) -> None:
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
@@ -97,7 +122,14 @@ class _Forwarder:
             self._out.flush()
 
     def on_paths(self, paths: list[str]) -> None:
-        self.send(("paths", paths))
+        if not self.looking:
+            self.send(("paths", paths))
+            return
+        with self._lock:
+            wake = not self.pending
+            self.pending.update(dict.fromkeys(paths))
+        if wake:
+            os.write(self._wake_write, b"x")
 
     def on_events_lost(self) -> None:
         changed: list[str] | None = None
@@ -105,7 +137,7 @@ class _Forwarder:
             before = self._stamps
             if before is not None:
                 try:
-                    after: Stamps | None = folder_stamps(self._folder)
+                    after: Stamps | None = folder_stamps(self.folder)
                 except OSError:  # the folder went (the reader sees that too)
                     after = None
                 self._stamps = after
@@ -114,7 +146,7 @@ class _Forwarder:
         if changed is None:
             self.send(("lost",))
         elif changed:
-            self.send(("paths", changed))
+            self.on_paths(changed)
 
     def on_ready(self) -> None:
         self.send(("ready",))
@@ -123,8 +155,73 @@ class _Forwarder:
         self.send(("failed", error.errno, error.strerror or str(error)))
 
 
+class _Looker:
+    """Looks at the stores of one folder that changed, as the window's scanner would."""
+
+    def __init__(self, folder: str) -> None:
+        self._folder = os.path.normpath(folder)
+        self._health_cache: dict[str, tuple[Stamp, StoreHealth, str]] = {}
+        # store -> its temp and quarantine files, as listed now and reported since.
+        listing = list_folder(folder)
+        self._leftovers = {store: set(paths) for store, paths in listing.leftovers.items()}
+
+    def look(self, paths: list[str]) -> tuple[list[tuple[str, StoreEntry | None]], list[str]]:
+        """(store, fresh entry or None) for each store ``paths`` belong to; and the paths
+        that belong to no store of the folder."""
+        touched: dict[str, set[str]] = {}
+        others: list[str] = []
+        for path in paths:
+            store = store_path_for(path)
+            if store is None or os.path.dirname(store) != self._folder:
+                others.append(path)
+            else:
+                touched.setdefault(store, set()).add(path)
+        looked: list[tuple[str, StoreEntry | None]] = []
+        for store, changed in touched.items():
+            candidates = self._leftovers.get(store, set())
+            candidates.update(path for path in changed if is_leftover(path))
+            name = printable_path(os.path.basename(store))
+            entry = inspect_store(store, name, candidates, self._health_cache)
+            if entry is None or not entry.leftovers:
+                self._leftovers.pop(store, None)
+            else:
+                self._leftovers[store] = set(entry.leftovers)
+            if entry is None:
+                self._health_cache.pop(store, None)
+            looked.append((store, entry))
+        return looked, others
+
+
+def _look_until_stopped(source: LeanInotifySource, forwarder: _Forwarder, stdin: int) -> int:
+    """Look at what the reader reports, a round at a time, until the parent goes (0) or
+    watching ends (1)."""
+    looker = _Looker(forwarder.folder)
+    forwarder.looking = True
+    forwarder.on_paths([])  # wake the loop once: paths may have come before looking began
+    last_round = 0.0
+    while source.is_alive():
+        due = last_round + LOOK_ROUND_GAP - time.monotonic() if forwarder.pending else None
+        timeout = ALIVE_CHECK_SECONDS if due is None else max(0.0, due)
+        readable = select.select([stdin, forwarder.wake_read], [], [], timeout)[0]
+        if stdin in readable and not os.read(stdin, 4096):
+            return 0  # the parent asked us to stop, or died
+        if forwarder.wake_read in readable:
+            os.read(forwarder.wake_read, 4096)
+        if not forwarder.pending or time.monotonic() < last_round + LOOK_ROUND_GAP:
+            continue
+        last_round = time.monotonic()
+        looked, others = looker.look(forwarder.take_pending())
+        if looked:
+            forwarder.send(("looked", looked))
+        if others:
+            forwarder.send(("paths", others))
+    forwarder.send(("ended",))
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Watch the folder described by the JSON in ``argv[0]`` (``folder``, ``recursive``) and
+    """Watch the folder described by the JSON in ``argv[0]`` (``folder``, ``recursive``,
+    ``look``: look at the stores that changed, a single folder only) and
     report to standard output until standard input closes (0), or until watching ends or fails
     (1, after saying so)."""
     config = json.loads((sys.argv[1:] if argv is None else argv)[0])
@@ -140,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     stdin = sys.stdin.fileno()
     try:
+        if config.get("look") and not recursive:
+            return _look_until_stopped(source, forwarder, stdin)
         while source.is_alive():
             if select.select([stdin], [], [], ALIVE_CHECK_SECONDS)[0] and not os.read(stdin, 4096):
                 return 0  # the parent asked us to stop, or died

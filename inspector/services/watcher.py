@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from inspector.services import inotify
 from inspector.services.change_source import ChangeSource, SourceFactory
 from inspector.services.process_source import ProcessChangeSource
+from inspector.services.store_entry import StoreEntry
 from inspector.services.watchdog_source import POLL_INTERVAL, watchdog_observer_factory
 from inspector.translation import QT_TRANSLATE_NOOP
 
@@ -185,6 +186,9 @@ class _SignalBridge(QObject):
     watching = Signal(int)
     #: (start: int, error: OSError) the source of that start cannot go on (out of watches).
     watch_failed = Signal(int, object)
+    #: (start: int, looked: list[tuple[str, StoreEntry | None]]) stores the source of that
+    #: start looked at itself.
+    stores_looked = Signal(int, object)
 
     def __init__(self) -> None:
         super().__init__()
@@ -210,9 +214,12 @@ class _SignalBridge(QObject):
 class _HandToBridge:
     """The listener of a source: on the source's thread, only hands its reports to the bridge."""
 
-    def __init__(self, bridge: _SignalBridge, start: int) -> None:
+    def __init__(self, bridge: _SignalBridge, start: int, *, wants_looks: bool) -> None:
         self._bridge = bridge  # a Python reference keeps the bridge alive while we run
         self._start = start  # which FolderWatcher.start this source belongs to
+        #: Whether a source that can look at the stores that changed (the watching child
+        #: process) sends their entries (:meth:`on_looked`) instead of their paths.
+        self.wants_looks = wants_looks
 
     def on_paths(self, paths: list[str]) -> None:
         self._bridge.add(*paths)
@@ -225,6 +232,9 @@ class _HandToBridge:
 
     def on_failed(self, error: OSError) -> None:
         self._bridge.watch_failed.emit(self._start, error)
+
+    def on_looked(self, looked: list[tuple[str, StoreEntry | None]]) -> None:
+        self._bridge.stores_looked.emit(self._start, looked)
 
 
 class FolderWatcher(QObject):
@@ -243,6 +253,9 @@ class FolderWatcher(QObject):
     events_lost = Signal(str)
     #: () every folder asked for is watched (see :attr:`is_ready`).
     ready = Signal()
+    #: (looked: list[tuple[str, StoreEntry | None]]) stores of the folder the source looked
+    #: at itself, each with its fresh entry (None: nothing of it is left); only with ``looks``.
+    stores_looked = Signal(object)
 
     def __init__(
         self,
@@ -251,12 +264,16 @@ class FolderWatcher(QObject):
         poll: bool = False,
         observer_factory: ObserverFactory = default_observer_factory,
         mountinfo: str = MOUNTINFO,
+        looks: bool = False,
     ) -> None:
         """``observer_factory`` makes the change sources: :func:`default_observer_factory`, or
         ``watchdog_source.watchdog_observer_factory`` for watchdog's native observer (what runs
-        where inotify is missing) on any platform."""
+        where inotify is missing) on any platform. ``looks``: whoever listens takes
+        :attr:`stores_looked` too, so a source that can look at the stores that changed (the
+        watching child process of a single folder) reports their entries, not their paths."""
         super().__init__(parent)
         self.poll = poll
+        self._looks = looks
         self._factory = observer_factory
         self._mountinfo = mountinfo
         self._bridge = _SignalBridge()
@@ -264,6 +281,7 @@ class FolderWatcher(QObject):
         self._bridge.events_lost.connect(self._on_events_lost)
         self._bridge.watching.connect(self._on_source_ready)
         self._bridge.watch_failed.connect(self._on_source_failed)
+        self._bridge.stores_looked.connect(self._on_stores_looked)
         self._source: ChangeSource | None = None
         self._starts = 0  # tells a stopped source's late reports from the current one's
         self._ready = False
@@ -384,6 +402,11 @@ class FolderWatcher(QObject):
         if start == self._starts and self._source is not None:
             self._fall_back_to_polling(self._source.kind, error)
 
+    @Slot(int, object)
+    def _on_stores_looked(self, start: int, looked: list[tuple[str, StoreEntry | None]]) -> None:
+        if start == self._starts and self._source is not None:
+            self.stores_looked.emit(looked)
+
     def _set_ready(self) -> None:
         if not self._ready:
             self._ready = True
@@ -399,7 +422,9 @@ class FolderWatcher(QObject):
         self._source = source
         try:
             return source.start(
-                folder, _HandToBridge(self._bridge, self._starts), recursive=recursive
+                folder,
+                _HandToBridge(self._bridge, self._starts, wants_looks=self._looks),
+                recursive=recursive,
             )
         except BaseException:
             self._stop_source()

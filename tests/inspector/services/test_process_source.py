@@ -270,3 +270,51 @@ def test_after_an_overflow_the_child_reports_what_changed_not_a_loss(
         child.stdin.close()
         child.wait(DEADLINE_MS / 1000)
         child.stdout.close()
+
+
+def test_once_the_child_watches_it_looks_at_the_stores_itself(
+    qtbot: Any,
+    tmp_path: Path,
+    directory: StoreDirectory,
+    monkeypatch: pytest.MonkeyPatch,
+    lock_holder: Any,
+) -> None:
+    from inspector.services import scan_worker
+    from lockcore import LockState
+
+    looked_here: list[str] = []
+    real = scan_worker.inspect_store
+
+    def recording(path: str, *rest: Any) -> Any:
+        looked_here.append(path)
+        return real(path, *rest)
+
+    monkeypatch.setattr(scan_worker, "inspect_store", recording)
+    _child_source(qtbot, directory.watcher)
+    store = tmp_path / "settings.json"
+    store.write_text('{"changed": true}')
+    st = os.stat(store)
+
+    def shown(state: LockState) -> bool:
+        entry = directory.entry(str(store))
+        return (
+            entry is not None
+            and entry.data_stamp == (st.st_ino, st.st_size, st.st_mtime_ns)
+            and entry.lock_state is state
+        )
+
+    qtbot.waitUntil(lambda: shown(LockState.FREE), timeout=DEADLINE_MS)
+    holder = lock_holder(str(store))
+    qtbot.waitUntil(lambda: shown(LockState.HELD_ALIVE), timeout=DEADLINE_MS)
+    entry = directory.entry(str(store))
+    assert entry is not None
+    assert entry.lock is not None
+    assert entry.lock.pid == holder.pid
+    holder.release()
+    qtbot.waitUntil(lambda: shown(LockState.FREE), timeout=DEADLINE_MS)
+    gone = tmp_path / "projects.json"
+    gone.write_text("[]")
+    qtbot.waitUntil(lambda: directory.entry(str(gone)) is not None, timeout=DEADLINE_MS)
+    gone.unlink()
+    qtbot.waitUntil(lambda: directory.entry(str(gone)) is None, timeout=DEADLINE_MS)
+    assert looked_here == []  # every look was the child's
