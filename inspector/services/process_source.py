@@ -97,7 +97,8 @@ class ProcessChangeSource(QObject):
         return ready
 
     def stop(self) -> None:
-        """Stop the in-process reader and ask the child to end (its standard input closes)."""
+        """Stop the in-process reader and end the child. It writes no file and holds no lock,
+        so it is killed: one still starting would notice its input closing only once started."""
         self._stopped = True
         self._handover.stop()
         self._retire_local()
@@ -107,10 +108,10 @@ class ProcessChangeSource(QObject):
             and Shiboken.isValid(process)
             and process.state() is not QProcess.ProcessState.NotRunning
         ):
-            process.closeWriteChannel()
+            process.kill()
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait for the readers to end and for the child to exit (killed if it does not)."""
+        """Wait for the readers to end and for the child to be gone."""
         wait = 2.0 if timeout is None else timeout
         for reader in self._retired:
             reader.join(wait)
@@ -118,12 +119,8 @@ class ProcessChangeSource(QObject):
         process, self._process = self._process, None
         if process is None or not Shiboken.isValid(process):
             return
-        milliseconds = round(wait * 1000)
-        if process.state() is not QProcess.ProcessState.NotRunning and not (
-            process.waitForFinished(milliseconds)
-        ):
-            process.kill()
-            process.waitForFinished(milliseconds)
+        if process.state() is not QProcess.ProcessState.NotRunning:
+            process.waitForFinished(round(wait * 1000))
         process.deleteLater()
 
     def is_alive(self) -> bool:
