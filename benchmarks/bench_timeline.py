@@ -7,6 +7,9 @@ dock is shown with the timeline (following live, the last minute and then the wh
 with the event table, or hidden (the stream and its batches only). The baseline is the same
 storm with nothing watching it: what the machine's load alone costs the GUI thread. A 5 ms timer on
 the GUI thread measures how late it fires: a stall is the time the GUI thread could not answer.
+Beside the stalls, two figures the machine's load moves far less: the CPU the GUI thread used
+(per second of storm; the baseline's is the timer's own) and the longest collection of the
+garbage collector's oldest generation in the GUI's process (each one a stall of its own).
 
     python benchmarks/bench_timeline.py [--seconds 60]
 """
@@ -14,6 +17,7 @@ the GUI thread measures how late it fires: a stall is the time the GUI thread co
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import subprocess
@@ -91,6 +95,19 @@ def run(app: QApplication, seconds: float, mode: str) -> dict[str, float]:
         gaps.append((now - last[0]) / 1e6 - TICK_MS)
         last[0] = now
 
+    full_collections: list[float] = []
+    collecting = [0.0]
+
+    def on_collection(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            collecting[0] = time.perf_counter()
+        else:
+            full_collections.append((time.perf_counter() - collecting[0]) * 1000)
+
+    gc.callbacks.append(on_collection)
+    cpu_started = time.thread_time()
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.setInterval(TICK_MS)
@@ -127,6 +144,8 @@ def run(app: QApplication, seconds: float, mode: str) -> dict[str, float]:
     loop.exec()
     poll.stop()
     elapsed = time.monotonic() - started
+    gui_cpu = time.thread_time() - cpu_started
+    gc.callbacks.remove(on_collection)
     timer.stop()
     updates = sum(int(writer.communicate()[0] or 0) for writer in writers)
     events = len(service.log)
@@ -146,6 +165,8 @@ def run(app: QApplication, seconds: float, mode: str) -> dict[str, float]:
         "over50": sum(1 for gap in gaps if gap > 50),
         "paint_max": max(paints, default=0.0),
         "paints": len(paints),
+        "gui_cpu": gui_cpu / elapsed * 1000,
+        "gc_max": max(full_collections, default=0.0),
     }
 
 
@@ -163,7 +184,8 @@ def main() -> int:
     )
     print(
         f"{'dock':20}{'updates':>9}{'holds':>8}{'max stall':>11}{'p99':>9}{'median':>9}"
-        f"{'>50ms':>7}{'max/base':>10}{'paints':>8}{'paint max':>11}"
+        f"{'>50ms':>7}{'max/base':>10}{'paints':>8}{'paint max':>11}{'GUI CPU/s':>11}"
+        f"{'full gc max':>13}"
     )
     baseline = None
     for mode in ("no-stream", "hidden", "table", "timeline-minute", "timeline-session"):
@@ -175,6 +197,7 @@ def main() -> int:
             f"{figures['max']:8.1f} ms{figures['p99']:6.1f} ms{figures['median']:6.1f} ms"
             f"{figures['over50']:7.0f}{figures['max'] / baseline:9.2f}x"
             f"{figures['paints']:8.0f}{figures['paint_max']:8.1f} ms"
+            f"{figures['gui_cpu']:8.0f} ms{figures['gc_max']:10.1f} ms"
         )
     return 0
 

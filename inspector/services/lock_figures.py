@@ -70,8 +70,11 @@ class LockFigures:
     def add(self, events: Iterable[LockEvent]) -> set[str]:
         """Count ``events``; returns the stores whose figures changed."""
         changed: set[str] = set()
+        tallies = self._tallies
         for event in events:
-            tally = self._tallies.setdefault(event.store, _Tally())
+            tally = tallies.get(event.store)
+            if tally is None:  # (not setdefault: it would build a tally for every event)
+                tally = tallies[event.store] = _Tally()
             if event.event in _HOLD_ENDS:
                 tally.ends.append(event.time)
                 _forget_before(tally.ends, event.time - RATE_WINDOW)

@@ -24,7 +24,7 @@ __all__ = ["MAX_HOLDS_PER_STORE", "Hold", "HoldLane", "LockHolds"]
 MAX_HOLDS_PER_STORE = 100_000
 
 
-@dataclass
+@dataclass(slots=True)
 class Hold:
     """One hold of a store's lock; ``end`` is None while it lasts."""
 
