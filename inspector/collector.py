@@ -38,6 +38,9 @@ class _CollectorPause:
         self._lock = threading.Lock()
         self._pausers = 0
         self._freeze = False
+        # How many full collections there had been when the frozen objects were handed back
+        # (None: none were since the last freeze_survivors).
+        self._released_at: int | None = None
 
     @contextlib.contextmanager
     def paused(self, *, freeze: bool) -> Iterator[None]:
@@ -59,6 +62,19 @@ class _CollectorPause:
         with self._lock:
             if self._pausers == 0:
                 gc.unfreeze()
+                self._released_at = _full_collections()
+
+    def freeze_survivors(self) -> None:
+        with self._lock:
+            if self._released_at is not None:
+                if _full_collections() == self._released_at:
+                    # What was handed back waits for the collector's next full walk, which
+                    # frees its garbage: frozen again before that, it would never be freed.
+                    return
+                self._released_at = None
+        if gc.isenabled():
+            gc.collect(1)
+        gc.freeze()
 
 
 _pause = _CollectorPause()
@@ -80,7 +96,11 @@ def freeze_survivors() -> None:
     (``gc.freeze``), for whoever just added many long-lived objects that hold no cycles: no
     collection walks them again (until :func:`release_frozen`). During a pause (maybe another
     thread building a big document) the young generations are left as they are: collecting
-    them would walk what the pause keeps the collector from walking."""
-    if gc.isenabled():
-        gc.collect(1)
-    gc.freeze()
+    them would walk what the pause keeps the collector from walking. After
+    :func:`release_frozen`, nothing is frozen until the collector has walked what it handed
+    back once (and freed its garbage)."""
+    _pause.freeze_survivors()
+
+
+def _full_collections() -> int:
+    return int(gc.get_stats()[-1]["collections"])

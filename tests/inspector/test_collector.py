@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 
 import pytest
 
 import lockcore
-from inspector.collector import collector_paused, release_frozen
+from inspector.collector import collector_paused, freeze_survivors, release_frozen
 
 
 @pytest.fixture(autouse=True)
@@ -103,3 +104,39 @@ def test_the_apps_pause_and_lockcores_are_one_whichever_ends_first(first: str) -
     leave.set()
     thread.join(10)
     assert gc.isenabled()
+
+
+class _Node:
+    """Holds a reference to itself: only the collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_survivors_frozen_are_out_of_the_collectors_reach_until_released() -> None:
+    gc.collect()  # what an earlier test released is walked: survivors can be frozen
+    node = _Node()
+    alive = weakref.ref(node)
+    freeze_survivors()  # (the lock event stream, after delivering events)
+    del node
+    gc.collect()
+    assert alive() is not None, "frozen: the collector does not walk it"
+    release_frozen()
+    gc.collect()
+    assert alive() is None
+
+
+def test_what_was_released_is_walked_once_before_survivors_are_frozen_again() -> None:
+    gc.collect()  # what an earlier test released is walked: survivors can be frozen
+    node = _Node()
+    alive = weakref.ref(node)
+    freeze_survivors()
+    del node
+    release_frozen()  # (a document closed)
+    freeze_survivors()  # events keep arriving before the collector's next full walk
+    assert alive() is not None
+    gc.collect()
+    assert alive() is None, "freezing it again would have kept its garbage forever"
+    kept = _Node()
+    freeze_survivors()  # after that walk, survivors are frozen again
+    assert not any(thing is kept for thing in gc.get_objects())
