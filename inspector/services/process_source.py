@@ -30,7 +30,7 @@ from shiboken6 import Shiboken
 
 from inspector.services.change_source import ChangeListener
 from inspector.services.inotify import LeanInotifySource
-from inspector.services.lock_event_process import read_messages
+from inspector.services.watch_process import read_messages
 
 __all__ = ["CHILD_MODULE", "HANDOVER_DELAY_MS", "MAX_RESTARTS", "ProcessChangeSource"]
 

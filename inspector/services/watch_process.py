@@ -7,8 +7,8 @@ times a second, and on a loaded machine a thread preempted while it holds the lo
 thread wait until it gets a CPU back (issue 11 §6). Here :func:`main` runs the same reader
 (:class:`~.inotify.LeanInotifySource`) in a child process started with ``python -m`` (a new
 interpreter, never a fork of the Qt process, importing no Qt), and sends each of its reports to the
-parent through standard output as one message: a 4-byte length and a pickle, as the lock event
-process sends its own (:func:`.lock_event_process.read_messages` reads both).
+parent through standard output as one message: a 4-byte length and a pickle
+(:func:`read_messages` reads them).
 
 When the kernel's queue overflows (a storm's reader waiting for a CPU on a loaded machine can fall
 a quarter of a second behind, which is all a queue of 16,384 events holds), the child of a single
@@ -44,6 +44,7 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from inspector.display import printable_path
@@ -51,7 +52,7 @@ from inspector.services.inotify import LeanInotifySource
 from inspector.services.scanner import inspect_store, is_leftover, list_folder, store_path_for
 from inspector.services.store_entry import Stamp, StoreEntry, StoreHealth
 
-__all__ = ["main"]
+__all__ = ["main", "read_messages"]
 
 #: How often the child checks that its reader still runs (seconds).
 ALIVE_CHECK_SECONDS = 0.5
@@ -248,6 +249,22 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         source.stop()
         source.join(1.0)
+
+
+def read_messages(buffer: bytearray, handle: Callable[[tuple[Any, ...]], None]) -> None:
+    """Parent side: hand every complete message at the start of ``buffer`` to ``handle`` and
+    remove it from ``buffer`` (what is left is the start of a message still coming)."""
+    offset = 0
+    size = len(buffer)
+    while size - offset >= _LENGTH.size:
+        (length,) = _LENGTH.unpack_from(buffer, offset)
+        end = offset + _LENGTH.size + length
+        if end > size:
+            break
+        # Trusted: written by our own child, through a pipe no one else holds.
+        handle(pickle.loads(memoryview(buffer)[offset + _LENGTH.size : end]))  # noqa: S301
+        offset = end
+    del buffer[:offset]
 
 
 if __name__ == "__main__":

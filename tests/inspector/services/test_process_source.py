@@ -190,7 +190,7 @@ def test_the_child_ends_when_the_app_is_killed(tmp_path: Path) -> None:
 
 
 def test_the_child_reports_paths_and_ends_when_its_input_closes(tmp_path: Path) -> None:
-    from inspector.services.lock_event_process import read_messages
+    from inspector.services.watch_process import read_messages
 
     child = subprocess.Popen(
         [
@@ -227,7 +227,7 @@ def test_the_child_reports_paths_and_ends_when_its_input_closes(tmp_path: Path) 
 def test_after_an_overflow_the_child_reports_what_changed_not_a_loss(
     tmp_path: Path, inotify_overflow: Any
 ) -> None:
-    from inspector.services.lock_event_process import read_messages
+    from inspector.services.watch_process import read_messages
 
     (tmp_path / "kept.json").write_text("{}")
     messages: list[tuple[Any, ...]] = []
