@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from _documents import edit_value, read_bytes
 from PySide6.QtCore import Qt
 
@@ -190,3 +191,42 @@ def test_separators_in_a_document_the_view_writes_after_a_tree_edit_stay_valid_j
     assert pane.model.document() == {"note": "a\u2029b\u2028c", "n": 3}
     save(qtbot, pane)
     assert json.loads(read_bytes(str(path))) == {"note": "a\u2029b\u2028c", "n": 3}
+
+
+_MEMBERS = ['"name": "x"', '"port": 8080', '"list": [80, 443]']
+
+
+def _indented(indent: str, newline: str = "\n", members: list[str] = _MEMBERS) -> bytes:
+    inner = ("," + newline).join(indent + member for member in members)
+    return ("{" + newline + inner + newline + "}" + newline).encode()
+
+
+ROUND_TRIP_FILES = {
+    "4-space": _indented("    "),
+    "tab": _indented("\t"),
+    "CR LF": _indented("  ", "\r\n"),
+    "BOM": b"\xef\xbb\xbf" + _indented("  "),
+    "compact": b'{"name":"x","port":8080,"list":[80,443]}',
+    "no final newline": _indented("  ").rstrip(b"\n"),
+    "number spellings": _indented("  ", members=[*_MEMBERS, '"r": 1.50', '"e": 1E3', '"z": -0']),
+    "string spellings": _indented("  ", members=[*_MEMBERS, '"s": "\\u00e9\\/"']),
+    "repeated keys": _indented("  ", members=[*_MEMBERS, '"name": "y"']),
+    "non-standard numbers": _indented(
+        "  ", members=[*_MEMBERS, '"n": NaN', '"i": -Infinity', '"h": 1e999']
+    ),
+    "lone surrogate": _indented("  ", members=[*_MEMBERS, '"s": "\\ud800"']),
+    "separators": _indented("  ", members=[*_MEMBERS, '"s": "a\u2028b\u2029"']),
+    "no-break space": _indented("  ", members=[*_MEMBERS, '"s": "a\xa0b"']),
+    "mixed endings": b'{\r\n  "name": "x",\n  "port": 8080,\r\n  "list": [80,\r443]\n}\r\n',
+}
+
+
+@pytest.mark.parametrize("name", list(ROUND_TRIP_FILES))
+def test_a_one_value_edit_through_the_raw_tab_changes_only_that_value(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, name: str
+) -> None:
+    original = ROUND_TRIP_FILES[name]
+
+    written = edit_and_save(qtbot, pane, tmp_path, original, old="8080", new="8081")
+
+    assert written == original.replace(b"8080", b"8081")
