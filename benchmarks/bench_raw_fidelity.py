@@ -1,6 +1,8 @@
 """What keeping a file's own bytes under the Raw tab costs (inspector.document.raw_text).
 
-Run: ``python benchmarks/bench_raw_fidelity.py [--mib 20] [--rounds 5]``
+Run: ``python benchmarks/bench_raw_fidelity.py [--mib 20] [--rounds 5] [--gui-only]
+[--no-separators]`` (``--gui-only --no-separators`` also runs on the code before this mapping,
+for a baseline of part 2).
 
 1. The mapping alone, on a text of RAW_EDIT_LIMIT (the largest the Raw tab edits; mixed CR LF
    and LF line endings, U+2028 in strings): writing two edits far apart over the file's text
@@ -36,13 +38,14 @@ from inspector.document.raw_view import RawMode
 MIB = 1024 * 1024
 
 
-def mixed_text(size: int) -> str:
+def mixed_text(size: int, *, separators: bool = True) -> str:
     """An indented JSON object of about ``size`` characters: every third line ends in LF, the
-    others in CR LF, and every tenth value holds a raw U+2028."""
+    others in CR LF, and every tenth value holds a raw U+2028 (with ``separators``)."""
     lines = ["{\r\n"]
     total, number = 3, 0
     while total < size:
-        value = f"line {number}\u2028more" if number % 10 == 0 else f"value {number}"
+        separator = "\u2028" if separators else " "
+        value = f"line {number}{separator}more" if number % 10 == 0 else f"value {number}"
         line = f'  "k{number:07d}": "{value}",' + ("\n" if number % 3 == 0 else "\r\n")
         lines.append(line)
         total += len(line)
@@ -109,6 +112,7 @@ class StallMeter:
 
     def stop(self) -> float:
         self._timer.stop()
+        self._tick()  # work done since the last tick without the event loop running is a gap too
         return self.longest
 
     def _tick(self) -> None:
@@ -143,7 +147,7 @@ def open_raw(pane: DocumentPane, path: str) -> None:
     )
 
 
-def gui(folder: str, mib: float) -> None:
+def gui(folder: str, mib: float, *, separators: bool) -> None:
     pane = DocumentPane()
     pane.resize(900, 700)
     pane.show()
@@ -160,7 +164,8 @@ def gui(folder: str, mib: float) -> None:
     )
     small = os.path.join(folder, "edit.json")
     with open(small, "wb") as handle:
-        handle.write(mixed_text(RAW_EDIT_LIMIT - 64 * 1024).encode())  # separators: 3 bytes
+        # (a separator is 3 bytes: well under the limit)
+        handle.write(mixed_text(RAW_EDIT_LIMIT - 64 * 1024, separators=separators).encode())
     open_raw(pane, small)
     editor = pane.raw_editor
     if editor.isReadOnly():
@@ -192,6 +197,11 @@ def main() -> None:
     parser.add_argument("--mib", type=float, default=20.0)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--gui-only", action="store_true", help="only part 2 (any version)")
+    parser.add_argument(
+        "--no-separators",
+        action="store_true",
+        help="edit a file without U+2028 (the app before this could not save one at all)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication([])
@@ -200,7 +210,7 @@ def main() -> None:
         mapping(args.rounds, RAW_EDIT_LIMIT, "largest raw-editable text")
         mapping(max(1, args.rounds // 2), int(args.mib * MIB), "never done: a big text")
     with tempfile.TemporaryDirectory(prefix="bench-raw-fidelity-") as folder:
-        gui(folder, args.mib)
+        gui(folder, args.mib, separators=not args.no_separators)
     del app
     print(f"load average {os.getloadavg()[0]:.1f} (2 cores shared: ratios, not absolute times)")
 

@@ -81,6 +81,26 @@ class RawContent:
     shortened: int = 0  # read-only text: how many too-long lines are shown cut
 
 
+class _LastSecretsAnswer:
+    """:func:`has_secrets` of the last document asked about, answered again without a walk
+    while the model hands out the very same object (it does until the next edit): the raw view
+    is refreshed as a save starts and as it ends, and a walk over a megabyte document with tens
+    of thousands of distinct keys takes ~100 ms of the GUI thread."""
+
+    def __init__(self) -> None:
+        self._asked: tuple[Any, SecretPolicy, bool] | None = None
+
+    def answer(self, document: Any, policy: SecretPolicy) -> bool:
+        asked = self._asked
+        if asked is not None and asked[0] is document and asked[1] == policy:
+            return asked[2]
+        secrets = has_secrets(document, policy)
+        self._asked = (document, policy, secrets)  # held: its id is not reused meanwhile
+        return secrets
+
+
+_SECRETS = _LastSecretsAnswer()
+
 _UNEDITABLE_KINDS = {
     DocumentKind.NOT_UTF8: RawMode.NOT_UTF8,
     DocumentKind.TOO_COMPLEX: RawMode.TOO_COMPLEX,
@@ -115,7 +135,7 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
         return RawContent(text, mode, shortened=shortened)
     if document is not NO_DOCUMENT:
         indent = loaded.indent if loaded.kind is DocumentKind.VALID else 2
-        if not policy.revealed and has_secrets(document, policy):
+        if not policy.revealed and _SECRETS.answer(document, policy):
             masked = mask_document(document, policy)
             return RawContent(shown_text(_document_text(masked, indent)), RawMode.MASKED)
         if text_is_document:

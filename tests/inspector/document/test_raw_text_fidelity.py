@@ -14,6 +14,8 @@ from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane
 from inspector.document.pane.pane_state import RAW_TAB
+from inspector.document.raw_view import RawMode
+from inspector.document.tree_model import KEY_COLUMN
 
 
 def open_raw(qtbot: Any, pane: DocumentPane, path: Path) -> None:
@@ -230,3 +232,21 @@ def test_a_one_value_edit_through_the_raw_tab_changes_only_that_value(
     written = edit_and_save(qtbot, pane, tmp_path, original, old="8080", new="8081")
 
     assert written == original.replace(b"8080", b"8081")
+
+
+def test_a_key_renamed_to_a_secret_name_in_the_tree_masks_the_raw_text(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    """The raw view answers "does it hold secrets?" again without a walk only for the very
+    document it asked about: an edit makes another one."""
+    path = tmp_path / "settings.json"
+    path.write_bytes(b'{"user": {"name": "ana"}, "n": 1}')
+    open_raw(qtbot, pane, path)
+    assert pane.raw_view.content.mode is RawMode.EDIT
+    pane.raw_view.show_content(pane.raw_view.content)  # asked again: the same document
+
+    index = pane.model.index_for_json_path("user", "name").siblingAtColumn(KEY_COLUMN)
+    assert pane.model.setData(index, "password")
+
+    assert pane.raw_view.content.mode is RawMode.MASKED
+    assert "ana" not in pane.raw_editor.toPlainText()
