@@ -250,3 +250,23 @@ def test_a_key_renamed_to_a_secret_name_in_the_tree_masks_the_raw_text(
 
     assert pane.raw_view.content.mode is RawMode.MASKED
     assert "ana" not in pane.raw_editor.toPlainText()
+
+
+def test_the_error_of_a_damaged_file_is_marked_where_it_is_after_separators_and_cr_lf(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    """The error's line and column are the parser's, in the file's text; the editor shows a
+    U+2029 as its escape, not as a line break that moved every later line down."""
+    path = tmp_path / "settings.json"
+    path.write_bytes('{"a": "x\u2029y",\r\n "b": "p\u2028q", "c": }\r\n'.encode())
+    open_raw(qtbot, pane, path)
+
+    error = pane.raw_editor.error
+    assert error is not None
+    marked = [
+        selection.cursor.selectedText()
+        for selection in pane.raw_editor.extraSelections()
+        if selection.cursor.hasSelection()
+    ]
+    assert marked == ["}"]
+    assert (error.line, error.column) == (2, 24)  # the escape is six columns
