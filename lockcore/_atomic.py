@@ -55,9 +55,10 @@ def read_bytes_and_status(path: str) -> tuple[bytes | None, os.stat_result | Non
     except FileNotFoundError:
         return None, None
     except OSError as error:
-        if error.errno != errno.ELOOP:
+        # A symbolic link (ELOOP; FreeBSD says EMLINK): read what it points to.
+        if error.errno not in (errno.ELOOP, errno.EMLINK):
             raise
-        return read_bytes(path), None  # a symbolic link: read what it points to
+        return read_bytes(path), None
     try:
         st = os.fstat(fd)
         return _read_all(path, fd, st), st
