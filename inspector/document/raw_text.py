@@ -457,6 +457,22 @@ def _blocks_of_path(
     return blocks
 
 
+def qt_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` (offsets of ``text``) where Qt's document set to ``text`` has them: there a
+    CR LF is one position (every other line break, even U+2029, is one character as in the
+    text). One pass over the text however many spans, without copying it."""
+    if "\r\n" not in text:
+        return list(spans)
+    shifted = list(spans)
+    at = before = 0  # CR LFs before offset ``at``
+    for index in sorted(range(len(spans)), key=lambda number: spans[number][0]):
+        start, end = spans[index]
+        before += text.count("\r\n", at, start)
+        at = start
+        shifted[index] = (start - before, end - before - text.count("\r\n", start, end))
+    return shifted
+
+
 def typed_bytes(typed: str, file_bytes: bytes) -> bytes:
     """The bytes to write when ``typed`` (the raw editor's text) was typed over the shown text
     of a file holding ``file_bytes`` (UTF-8, perhaps with a BOM): the file's bytes with only

@@ -36,6 +36,7 @@ from inspector.document.pane.prompts import (
 from inspector.document.pane.schema import PaneSchema
 from inspector.document.parsing import RAW_EDIT_LIMIT
 from inspector.document.raw_editor import RawJsonEditor
+from inspector.document.raw_text import qt_spans
 from inspector.document.raw_view import RawView, raw_content
 from inspector.document.results import DocumentKind, LoadedDocument
 from inspector.document.review_dialog import ReviewPrompt
@@ -302,9 +303,12 @@ class PaneState(QWidget):
         spans: list[tuple[int, int]] = []
         if loaded is not None and loaded.duplicate_keys and not loaded.display_text:
             found = [span for item in loaded.duplicate_keys for span in item.spans]
-            if self._raw_source is loaded.text and self.raw_editor.full_text() == loaded.text:
-                spans = found  # a long text, shown as it is
-            elif loaded.size <= RAW_EDIT_LIMIT:
+            if loaded.size > RAW_EDIT_LIMIT:
+                # A long text, shown read-only as it is (not a copy: no lines cut), where Qt
+                # counts a CR LF as one position; its text is not copied out of the editor.
+                if self.raw_editor.search_text() is loaded.text:
+                    spans = qt_spans(loaded.text, found)
+            else:
                 shown = self._session.file_shown(loaded)
                 if self._raw_source == shown.text and self.raw_editor.full_text() == shown.text:
                     spans = [(shown.to_shown(start), shown.to_shown(end)) for start, end in found]

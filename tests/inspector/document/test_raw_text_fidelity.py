@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane
 from inspector.document.pane.pane_state import RAW_TAB
+from inspector.document.parsing import RAW_EDIT_LIMIT
 from inspector.document.raw_view import RawMode
 from inspector.document.tree_model import KEY_COLUMN
 
@@ -270,3 +271,24 @@ def test_the_error_of_a_damaged_file_is_marked_where_it_is_after_separators_and_
     ]
     assert marked == ["}"]
     assert (error.line, error.column) == (2, 24)  # the escape is six columns
+
+
+def test_duplicate_keys_are_marked_in_a_long_read_only_crlf_file(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = tmp_path / "big.json"
+    members = "".join(f'  "k{number:06d}": "{"v" * 40}",\r\n' for number in range(25_000))
+    path.write_bytes(
+        ('{\r\n  "theme": "dark",\r\n' + members + '  "theme": "light"\r\n}\r\n').encode()
+    )
+    assert path.stat().st_size > RAW_EDIT_LIMIT
+    with qtbot.waitSignal(pane.document_loaded, timeout=20000):
+        pane.open_store(str(path))
+    pane.tabs.setCurrentIndex(RAW_TAB)
+    qtbot.waitUntil(
+        lambda: pane.raw_view.content.mode is RawMode.BIG and not pane.raw_editor.is_loading,
+        timeout=20000,
+    )
+
+    marked = [mark.cursor.selectedText() for mark in pane.raw_editor.extraSelections()]
+    assert marked == ['"theme"', '"theme"']
