@@ -292,3 +292,21 @@ def test_duplicate_keys_are_marked_in_a_long_read_only_crlf_file(
 
     marked = [mark.cursor.selectedText() for mark in pane.raw_editor.extraSelections()]
     assert marked == ['"theme"', '"theme"']
+
+
+def test_after_undo_and_redo_a_save_still_changes_only_the_typed_value(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    original = b'{\r\n  "a": "x",\n  "b": 1\r\n}\r\n'
+    path = tmp_path / "settings.json"
+    path.write_bytes(original)
+    open_raw(qtbot, pane, path)
+    retype_in_raw(qtbot, pane, '"b": 1', '"b": 5')
+
+    pane.undo_action.trigger()
+    assert not pane.is_dirty
+    assert pane.raw_editor.toPlainText() == '{\n  "a": "x",\n  "b": 1\n}\n'
+    pane.redo_action.trigger()
+    save(qtbot, pane)
+
+    assert read_bytes(str(path)) == original.replace(b'"b": 1', b'"b": 5')
