@@ -323,6 +323,12 @@ class RawJsonEditor(QPlainTextEdit):
             self.undo_requested.emit()
         elif event.matches(QKeySequence.StandardKey.Redo):
             self.redo_requested.emit()
+        elif event.matches(QKeySequence.StandardKey.InsertLineSeparator):
+            # Shift+Enter would insert U+2028 LINE SEPARATOR, which the editor's text keeps
+            # (see editor_text): not JSON whitespace, so a person's line break made the text
+            # invalid. It is a line break here, as Enter.
+            plain = event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
+            super().keyPressEvent(QKeyEvent(event.type(), event.key(), plain, event.text()))
         else:
             super().keyPressEvent(event)
 

@@ -310,3 +310,26 @@ def test_after_undo_and_redo_a_save_still_changes_only_the_typed_value(
     save(qtbot, pane)
 
     assert read_bytes(str(path)) == original.replace(b'"b": 1', b'"b": 5')
+
+
+def test_shift_enter_types_a_line_break_not_a_line_separator(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    original = b'{\r\n  "a": 1,\r\n  "b": 2\r\n}\r\n'
+    path = tmp_path / "settings.json"
+    path.write_bytes(original)
+    open_raw(qtbot, pane, path)
+    editor = pane.raw_editor
+    cursor = editor.textCursor()
+    cursor.setPosition(editor.toPlainText().index('"a": 1,') + len('"a": 1,'))
+    editor.setTextCursor(cursor)
+    editor.setFocus()
+
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    with qtbot.waitSignal(editor.text_validated, timeout=5000):
+        qtbot.keyClicks(editor, '"z": 0,')
+
+    assert "\u2028" not in editor.editor_text()
+    assert editor.error is None
+    save(qtbot, pane)
+    assert read_bytes(str(path)) == b'{\r\n  "a": 1,\r\n"z": 0,\r\n  "b": 2\r\n}\r\n'
