@@ -193,12 +193,11 @@ class _Looker:
         return looked, others
 
 
-def _look_until_stopped(source: LeanInotifySource, forwarder: _Forwarder, stdin: int) -> int:
+def _look_until_stopped(
+    source: LeanInotifySource, forwarder: _Forwarder, looker: _Looker, stdin: int
+) -> int:
     """Look at what the reader reports, a round at a time, until the parent goes (0) or
     watching ends (1)."""
-    looker = _Looker(forwarder.folder)
-    forwarder.looking = True
-    forwarder.on_paths([])  # wake the loop once: paths may have come before looking began
     last_round = 0.0
     while source.is_alive():
         due = last_round + LOOK_ROUND_GAP - time.monotonic() if forwarder.pending else None
@@ -229,17 +228,26 @@ def main(argv: list[str] | None = None) -> int:
     folder, recursive = config["folder"], config["recursive"]
     forwarder = _Forwarder(sys.stdout.buffer, folder)
     source = LeanInotifySource()
+    looker: _Looker | None = None
     try:
-        if source.start(folder, forwarder, recursive=recursive):
+        ready = source.start(folder, forwarder, recursive=recursive)
+        if not recursive:
             forwarder.keep_stamps()
+            if config.get("look"):
+                # Made before the parent hears "ready" and stops its own reader: a folder that
+                # cannot be listed now is a failure to watch, not a child dying later.
+                looker = _Looker(folder)
+                forwarder.looking = True
+        if ready:
             forwarder.on_ready()
     except OSError as error:
+        source.stop()
         forwarder.on_failed(error)
         return 1
     stdin = sys.stdin.fileno()
     try:
-        if config.get("look") and not recursive:
-            return _look_until_stopped(source, forwarder, stdin)
+        if looker is not None:
+            return _look_until_stopped(source, forwarder, looker, stdin)
         while source.is_alive():
             if select.select([stdin], [], [], ALIVE_CHECK_SECONDS)[0] and not os.read(stdin, 4096):
                 return 0  # the parent asked us to stop, or died
