@@ -166,6 +166,9 @@ def _valid(path: str, raw: bytes, check: JSONCheck, mtime: float | None) -> Load
     secrets = check_secrets(document, path) if len(text) <= INLINE_SECRETS_CHECK_CHARS else None
     indent = detect_indent(text)
     display_text = indented_display_text(raw, text, document, indent)
+    # Looked for here, on the loader's thread: a text that long is shown read-only with its
+    # long lines cut, and looking (a split of 20 MB) took ~90 ms of the GUI thread.
+    long_lines = has_long_line(text) if len(raw) > RAW_EDIT_LIMIT else None
     return LoadedDocument(
         path,
         DocumentKind.VALID,
@@ -177,6 +180,7 @@ def _valid(path: str, raw: bytes, check: JSONCheck, mtime: float | None) -> Load
         indent=indent,
         secrets=secrets,
         display_text=display_text,
+        long_lines=long_lines,
         bom=check.bom,
         non_standard=check.reason if check.kind is JSONKind.NON_STANDARD else "",
         # Walks the text in Python: only when the verdict found repeated keys.

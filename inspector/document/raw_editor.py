@@ -137,6 +137,14 @@ class RawJsonEditor(QPlainTextEdit):
         between blocks) are turned into LF."""
         return self.document().toRawText().replace("\u2029", "\n")
 
+    def holds_text(self, text: str) -> bool:
+        """Whether the editor shows ``text`` now (putting it in again would change nothing):
+        while it holds the text it was given, that text is compared, not copied out of Qt's
+        document (20 MB with CR LFs: ~200 ms of the GUI thread)."""
+        if self._text_set is not None:
+            return text is self._text_set or text == self._text_set
+        return text == self.full_text()
+
     def search_text(self) -> str:
         """The whole text to search without copying it out of the document: the text it was
         given while unchanged, whose CR LF line breaks Qt counts as one position each (the

@@ -98,8 +98,48 @@ class _LastSecretsAnswer:
         self._asked = (document, policy, secrets)  # held: its id is not reused meanwhile
         return secrets
 
+    def forget(self) -> None:
+        self._asked = None
+
 
 _SECRETS = _LastSecretsAnswer()
+
+
+class _LastShortened:
+    """:func:`shorten_long_lines` of the last read-only text shown, given again while it is the
+    very same text: looking for a long line in 20 MB takes ~90 ms of the GUI thread, and the
+    raw view is refreshed on every switch to its tab and when the secrets check ends."""
+
+    def __init__(self) -> None:
+        self._last: tuple[str, ParseError | None, tuple[str, int, ParseError | None]] | None = None
+
+    def of(
+        self, loaded: LoadedDocument, error: ParseError | None
+    ) -> tuple[str, int, ParseError | None]:
+        """``loaded``'s text with its long lines cut (see shorten_long_lines)."""
+        text = loaded.text
+        if loaded.long_lines is False:  # known to have none (the loader looked): as it is
+            return text, 0, error
+        last = self._last
+        if last is not None and last[0] is text and last[1] == error:
+            return last[2]
+        shortened = shorten_long_lines(text, error, cut_mark)
+        self._last = (text, error, shortened)
+        return shortened
+
+    def forget(self) -> None:
+        self._last = None
+
+
+_SHORTENED = _LastShortened()
+
+
+def forget_shown_texts() -> None:
+    """Let go of the text and document the raw view's answers were kept for: another version
+    or store is shown now, and a 20 MB text held for nothing is 20-80 MB."""
+    _SHORTENED.forget()
+    _SECRETS.forget()
+
 
 _UNEDITABLE_KINDS = {
     DocumentKind.NOT_UTF8: RawMode.NOT_UTF8,
@@ -131,7 +171,7 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
         if not policy.revealed and loaded.secrets is not False:  # secrets, or not known yet
             return RawContent(_tr(HIDDEN_BIG_TEXT), RawMode.HIDDEN_BIG)
         mode = RawMode.TOO_LARGE if loaded.kind is DocumentKind.TOO_LARGE else RawMode.BIG
-        text, shortened, _error = shorten_long_lines(loaded.text, cut_mark=cut_mark)
+        text, shortened, _error = _SHORTENED.of(loaded, None)
         return RawContent(text, mode, shortened=shortened)
     if document is not NO_DOCUMENT:
         indent = loaded.indent if loaded.kind is DocumentKind.VALID else 2
@@ -152,13 +192,13 @@ def raw_content(  # noqa: PLR0911 - one return per case of what the file holds
         mode = _UNEDITABLE_KINDS[loaded.kind]
         # The byte that is not UTF-8 is marked; a number too long for Python is no error.
         marked = loaded.error if mode is RawMode.NOT_UTF8 else None
-        text, shortened, error = shorten_long_lines(loaded.text, marked, cut_mark)
+        text, shortened, error = _SHORTENED.of(loaded, marked)
         return RawContent(text, mode, error, shortened)
     if loaded.kind.repairable:
         if policy.secret_file and not policy.revealed:
             return RawContent(_tr(HIDDEN_DAMAGED_TEXT), RawMode.HIDDEN_DAMAGED)
         if loaded.long_lines:
-            text, shortened, error = shorten_long_lines(loaded.text, loaded.error, cut_mark)
+            text, shortened, error = _SHORTENED.of(loaded, loaded.error)
             return RawContent(text, RawMode.DAMAGED_LONG, error, shortened)
         shown = ShownText.of(loaded.text)
         return RawContent(shown.text, RawMode.DAMAGED, shown.error_shown(loaded.error))
@@ -245,7 +285,7 @@ class RawView(QWidget):
         self._saving = saving
         editor = self.editor
         previous, self._content = self._content, content
-        if content.text != editor.full_text() or content.mode.highlight != previous.mode.highlight:
+        if not editor.holds_text(content.text) or content.mode.highlight != previous.mode.highlight:
             bar = editor.verticalScrollBar()
             position, scroll = editor.textCursor().position(), bar.value()
             editor.set_json_text(content.text, highlight=content.mode.highlight)

@@ -83,7 +83,9 @@ class LoadedDocument:
     indent: int | None = 2  # the file's own indentation, kept when saving
     truncated: bool = False
     #: a text that does not parse has a line too long to edit here (see LONG_LINE_CHARS)
-    long_lines: bool = False
+    #: (a valid text too long to edit as text: the raw view shows it read-only, long lines cut);
+    #: None: not looked for (the raw view looks when it shows the text)
+    long_lines: bool | None = None
     #: the document indented for the raw view, when the file holds it as compact JSON on lines
     #: too long to show (saving still writes it compact, as the file has it)
     display_text: str | None = None

@@ -10,6 +10,7 @@ from PySide6.QtCore import Slot
 
 from inspector.display import printable_path
 from inspector.document.pane.pane_state import RAW_TAB, TREE_TAB, PaneState
+from inspector.document.raw_view import forget_shown_texts
 from inspector.document.results import DocumentKind, LoadedDocument, ParseError
 from inspector.document.secrets import is_secret_file
 from inspector.document.wording import kind_note
@@ -25,6 +26,7 @@ class PaneShowing(PaneState):
     @Slot(object, bool)
     def _on_shown(self, loaded: LoadedDocument, follow: bool) -> None:
         self._raw_invalid = False
+        forget_shown_texts()  # what the raw view kept of the version shown before
         self.change_bar.hide()
         if loaded.kind in (DocumentKind.MISSING, DocumentKind.UNREADABLE):
             self._show_placeholder(loaded.message)
