@@ -14,11 +14,16 @@ changes the file first, so the save parses and merges). Prints:
 A long C call holds the GIL for its whole length, so it stalls the GUI thread as much as work
 on that thread would; ``--calls`` also lists every C call of the worker over ``--gap`` ms
 (``sys.setprofile``: slower, and calls of the JSON scanner object are not seen).
+
+``--stacks``: when the GUI timer has not ticked for ``--gap`` ms, every thread's Python stack
+is printed at that moment (``faulthandler``'s own thread prints it, without the GIL): the
+thread in the middle of a C call, or the threads taking turns at the GIL, are named there.
 """
 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import functools
 import json
 import os
@@ -96,6 +101,7 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=80.0, help="ms: gaps and stretches shown")
     parser.add_argument("--theirs", action="store_true", help="another process writes first")
     parser.add_argument("--calls", action="store_true", help="trace the worker's C calls")
+    parser.add_argument("--stacks", action="store_true", help="every thread's stack at a gap")
     args = parser.parse_args()
     longest = args.gap / 1000
 
@@ -138,7 +144,11 @@ def main() -> None:
         now = time.perf_counter()
         if now - last[0] > longest:
             gaps.append((last[0], now))
+            if args.stacks:
+                print(f"-- the gap above ended at {now - started:.2f} s", flush=True)
         last[0] = now
+        if args.stacks:  # re-armed on every tick: it fires only when a tick is late
+            faulthandler.dump_traceback_later(longest, file=sys.stdout)
 
     timer = QTimer()
     timer.setInterval(2)
@@ -169,9 +179,13 @@ def main() -> None:
         recorder.hand_overs.clear()
         started = last[0] = time.perf_counter()
         timer.start()
+        if args.stacks:
+            print("every thread's stack at each GUI gap:", flush=True)
+        tick()
         assert pane.save()
         wait_for(app, lambda: bool(saved), timeout=600)
         timer.stop()
+        faulthandler.cancel_dump_traceback_later()
         print(f"save: {time.perf_counter() - started:.2f} s; load average {os.getloadavg()[0]:.1f}")
         pane.shutdown()
 
