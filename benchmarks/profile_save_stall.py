@@ -121,6 +121,9 @@ def main() -> None:
         (_jsonedit, "apply_edit"),
         (_atomic, "write_atomic"),
         (save_worker, "written_document"),
+        (save_worker, "classify_json"),
+        (save_worker, "number_spellings"),
+        (save_worker, "three_way_merge"),
         (save_worker, "release_gradually"),
     ]:
         recorder.wrap(module, name)

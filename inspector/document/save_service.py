@@ -109,6 +109,12 @@ class DocumentService(QObject):
         self._pool = self._worker_pool()
         self._running = 0  # this service's jobs still on a worker
         self._idle = threading.Condition()
+        # A save and the searches that follow a big load (secrets, number spellings) run one
+        # at a time: together they take turns at the GIL with the GUI thread too, each of its
+        # Python calls waiting behind both (a 50 MB save opened right after loading began
+        # with 90-140 ms stalls while the search of the file still ran). A save waits for the
+        # searches to end (a second or two at 50 MB), the searches of a reload for the save.
+        self._heavy = threading.Lock()
         self._closed = False
         self._next_request = 0
         self._job: _SaveJob | None = None
@@ -199,14 +205,17 @@ class DocumentService(QObject):
             def superseded() -> bool:
                 return self._next_request != request_id or self._closed
 
-            if loaded.secrets is None and not self._closed:
-                found = check_secrets(loaded.document, path, superseded=superseded)
-                if not superseded():
-                    self._hand_over(self._secrets_finished, request_id, found)
-            if loaded.number_spellings is None and not superseded():
-                spellings = tuple(number_spellings(loaded.text).items())
-                if not superseded():
-                    self._hand_over(self._spellings_finished, request_id, spellings)
+            if loaded.secrets is not None and loaded.number_spellings is not None:
+                return
+            with self._heavy:
+                if loaded.secrets is None and not self._closed:
+                    found = check_secrets(loaded.document, path, superseded=superseded)
+                    if not superseded():
+                        self._hand_over(self._secrets_finished, request_id, found)
+                if loaded.number_spellings is None and not superseded():
+                    spellings = tuple(number_spellings(loaded.text).items())
+                    if not superseded():
+                        self._hand_over(self._spellings_finished, request_id, spellings)
 
         self._start(work)
         return request_id
@@ -269,11 +278,12 @@ class DocumentService(QObject):
         elif job.request.typed is not None:
             save = _typed_in_worker
         try:
-            outcome: object = save(
-                job,
-                lambda message: self._hand_over(self._save_waiting, message),
-                lambda waited: self._hand_over(self._lock_waited, job.request.path, waited),
-            )
+            with self._heavy:
+                outcome: object = save(
+                    job,
+                    lambda message: self._hand_over(self._save_waiting, message),
+                    lambda waited: self._hand_over(self._lock_waited, job.request.path, waited),
+                )
         except Exception as exc:  # turned into plain words on the GUI thread, never lost
             outcome = exc
         self._hand_over(self._save_finished, job.request.path, outcome)

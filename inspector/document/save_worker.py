@@ -182,7 +182,9 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
         on_disk[-1],
         written,
         secrets,
-        standard=edit_of_base and request.base_standard,
+        # After a merge, what the other process added is not looked for (a walk of the whole
+        # document: seconds at 50 MB, on top of the merge's own parse); the next load says it.
+        standard=request.base_standard and (edit_of_base or merged),
         plain_numbers=edit_of_base and request.base_plain_numbers,
     )
     if request.repeated_keys:
