@@ -333,3 +333,20 @@ def test_shift_enter_types_a_line_break_not_a_line_separator(
     assert editor.error is None
     save(qtbot, pane)
     assert read_bytes(str(path)) == b'{\r\n  "a": 1,\r\n"z": 0,\r\n  "b": 2\r\n}\r\n'
+
+
+def test_find_in_the_raw_text_selects_what_was_found_after_separators_and_cr_lf(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes('{\r\n  "a": "x\u2029y\u2028z needle",\r\n  "needle": 1\r\n}\r\n'.encode())
+    open_raw(qtbot, pane, path)
+    pane.find_action.trigger()
+    pane.find_bar.find_field.setText("needle")
+    pane.find_bar.search_now()
+    qtbot.waitUntil(lambda: not pane.finder.searching, timeout=10000)
+
+    assert pane.finder.match_count == 2
+    for _ in range(2):
+        assert pane.raw_editor.textCursor().selectedText() == "needle"
+        pane.finder.step()
