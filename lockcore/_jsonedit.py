@@ -30,29 +30,27 @@ kept and the middle is matched with ``difflib`` (small middles) so that an inser
 deletion rewrites only the items it touches.
 
 Beside it: ``_json_pieces.py`` (the C scanner, and parsing a big text a piece at a time),
-``_json_write.py`` (a whole document or a scalar written anew) and ``_duplicate_text.py``
-(finding and removing repeated keys with this module's member scan).
+``_json_compare.py`` (whether a value changed, exactly; matching array items),
+``_json_style.py`` (the file's style, which what is added copies), ``_json_write.py`` (a whole
+document or a scalar written anew) and ``_duplicate_text.py`` (finding and removing repeated
+keys with this module's member scan).
 """
 
 from __future__ import annotations
 
 import contextlib
-import difflib
 import json
 import json.decoder
 import json.encoder
 import json.scanner
-import marshal
-import math
-import re
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
 from lockcore import _json_pieces, _pieces
 from lockcore._collector import collector_paused
+from lockcore._json_compare import _match, _same
 from lockcore._json_pieces import (
     _HAND_OVER_EVERY,
     _SCAN,
@@ -61,6 +59,7 @@ from lockcore._json_pieces import (
     _next_limit,
     _probe,
 )
+from lockcore._json_style import _INDENT, _Style
 from lockcore._json_write import (
     NonFiniteValueError,
     _dumps,
@@ -70,10 +69,6 @@ from lockcore._json_write import (
 )
 
 BOM = b"\xef\xbb\xbf"
-
-_INDENT = re.compile(r"[ \t]*")
-_MATCH_LIMIT = 2000  # array middles longer than this are replaced, not matched item by item
-_STYLE_CHARS = 64 * 1024  # the file's style is learnt from its start (never a scan of all of it)
 
 
 def apply_edit(original: bytes, document: Any, text: str | None = None) -> bytes:
@@ -101,65 +96,6 @@ def apply_edit(original: bytes, document: Any, text: str | None = None) -> bytes
     if not editor.splices:
         return original
     return editor.result_bytes(original, len(bom))
-
-
-def _same(old: Any, new: Any) -> bool:  # noqa: PLR0911 - one answer per JSON type
-    """True when ``new`` serialises exactly as ``old``: strict about types and -0.0."""
-    if old is new:
-        return True
-    kind = type(old)
-    if kind is not type(new):
-        return False
-    if kind is float:
-        if math.isnan(old):
-            return math.isnan(new)
-        return bool(old == new) and math.copysign(1.0, old) == math.copysign(1.0, new)
-    if kind is dict or kind is list:
-        if old != new:  # also when NaN is inside: the walk then compares item by item
-            return False
-        try:
-            return marshal.dumps(old, 2) == marshal.dumps(new, 2)
-        except ValueError:  # a subclass or another type marshal refuses: compare closer
-            return False
-    return bool(old == new)
-
-
-@dataclass
-class _Style:
-    """How the file writes what we add: learnt from the file, first sighting wins."""
-
-    multiline: bool
-    newline: str
-    unit: str  # one level of indentation
-    key_separator: str | None = None
-    item_separator: str | None = None
-    ensure_ascii: bool = False
-
-    @classmethod
-    def detect(cls, text: str) -> _Style:
-        first = text.find("\n", 0, _STYLE_CHARS)
-        # One line (perhaps with a final newline): compact style.
-        if first < 0 or not text[first : first + _STYLE_CHARS].strip():
-            return cls(multiline=False, newline="\n", unit="  ", ensure_ascii=_ascii_only(text))
-        newline = "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
-        start = first + 1
-        unit = text[start : _INDENT.match(text, start).end()]  # type: ignore[union-attr]
-        return cls(multiline=True, newline=newline, unit=unit, ensure_ascii=_ascii_only(text))
-
-    def key_sep(self) -> str:
-        if self.key_separator is not None:
-            return self.key_separator
-        return ":" if self.item_separator == "," else ": "
-
-    def item_sep(self) -> str:
-        if self.item_separator is not None:
-            return self.item_separator
-        return "," if self.key_separator == ":" else ", "
-
-
-def _ascii_only(text: str) -> bool:
-    """Escape what we add when the file spells everything non-ASCII as ``\\uXXXX``."""
-    return text.isascii() and text.find("\\u", 0, _STYLE_CHARS) >= 0
 
 
 class _Big:
@@ -529,21 +465,3 @@ class _Editor:
         key = _escape_surrogates(json.dumps(entry.key, ensure_ascii=self.style.ensure_ascii))
         value = self.render(entry.value, multiline, indent, (*location, entry.key))
         return key + self.style.key_sep() + value
-
-
-def _match(old: list[Any], new: list[Any]) -> Sequence[tuple[str, int, int, int, int]]:
-    """difflib opcodes between two array middles, by exact serialised identity."""
-    if not old or not new or len(old) > _MATCH_LIMIT or len(new) > _MATCH_LIMIT:
-        return [("replace", 0, len(old), 0, len(new))]
-    matcher = difflib.SequenceMatcher(None, _keys(old), _keys(new), autojunk=False)
-    return matcher.get_opcodes()
-
-
-def _keys(values: list[Any]) -> list[Any]:
-    keys: list[Any] = []
-    for value in values:
-        try:
-            keys.append((type(value).__name__, marshal.dumps(value, 2)))
-        except ValueError:
-            keys.append(object())  # matches nothing: compared as changed
-    return keys
