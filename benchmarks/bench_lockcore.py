@@ -1,6 +1,6 @@
 """lockcore against the reviewed legacy module and a careful filelock-based peer, in one run.
 
-Run: python benchmarks/bench_lockcore.py [--quick] [--floors-only] [--syscalls]
+Run: python benchmarks/bench_lockcore.py [--quick] [--floors-only] [--uncontended-only] [--syscalls]
 
 Then, beside the floors of the same work (issue 9, §6), measured interleaved so that a machine
 loaded by other work weighs on every contender alike: hand-offs alternate lockcore, the bare
@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -578,10 +578,37 @@ def _handoff_steps(
     out.send((releases, acquires))
 
 
+#: The contenders of the uncontended runs, in their interleaving order.
+UNCONTENDED = ("lockcore", "floor", "lockcore-durable", "floor-durable", "legacy")
+
+
+@overload
 def _interleaved_uncontended(
-    names: tuple[str, ...], directory: str, repeats: int, batch_seconds: float
-) -> dict[str, list[float]]:
-    """Seconds per uncontended update of each contender, in short batches taken in turn."""
+    names: tuple[str, ...],
+    directory: str,
+    repeats: int,
+    batch_seconds: float,
+    *,
+    cpu: Literal[False] = False,
+) -> dict[str, list[float]]: ...
+
+
+@overload
+def _interleaved_uncontended(
+    names: tuple[str, ...],
+    directory: str,
+    repeats: int,
+    batch_seconds: float,
+    *,
+    cpu: Literal[True],
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]: ...
+
+
+def _interleaved_uncontended(
+    names: tuple[str, ...], directory: str, repeats: int, batch_seconds: float, *, cpu: bool = False
+) -> Any:
+    """Seconds per uncontended update of each contender, in short batches taken in turn;
+    with ``cpu``, also the user CPU seconds per update of each batch."""
     contenders = {name: Contender(name) for name in names}
     paths = {}
     for name in names:
@@ -589,11 +616,13 @@ def _interleaved_uncontended(
         with open(paths[name], "w", encoding="utf-8") as file:
             json.dump({"count": 0}, file)
     per_update: dict[str, list[float]] = {name: [] for name in names}
+    user_per_update: dict[str, list[float]] = {name: [] for name in names}
     for turn in range(repeats):
         for offset in range(len(names)):
             name = names[(turn + offset) % len(names)]
             contender, path = contenders[name], paths[name]
             count = 0
+            user_before = os.times().user
             began = time.perf_counter()
             end = began + batch_seconds
             while True:
@@ -603,7 +632,8 @@ def _interleaved_uncontended(
                 if now >= end:
                     break
             per_update[name].append((now - began) / count)
-    return per_update
+            user_per_update[name].append((os.times().user - user_before) / count)
+    return (per_update, user_per_update) if cpu else per_update
 
 
 def _paired_ratios(top: list[float], bottom: list[float]) -> list[float]:
@@ -635,7 +665,7 @@ def _measure_floors(directory: str, *, quick: bool) -> dict[str, Any]:
     figures["handoffs"] = handoffs
     print("measuring uncontended updates beside their floors ...", file=sys.stderr)
     figures["alone"] = _interleaved_uncontended(
-        ("lockcore", "floor", "lockcore-durable", "floor-durable", "legacy"),
+        UNCONTENDED,
         directory,
         repeats=5 if quick else 15,
         batch_seconds=0.15 if quick else 0.25,
@@ -761,6 +791,32 @@ def _print_floors(figures: dict[str, Any]) -> None:
     )
 
 
+def _print_uncontended(*, quick: bool) -> None:
+    """The uncontended rows of the floors' table alone, with the user CPU time per update."""
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="bench-lockcore-alone-") as directory:
+        alone, user = _interleaved_uncontended(
+            UNCONTENDED, directory, repeats=5 if quick else 15, batch_seconds=0.25, cpu=True
+        )
+    load_after = os.getloadavg()
+    print(
+        f"Uncontended updates, {len(alone['lockcore'])} interleaved batches each; load average "
+        f"{load_before[0]:.1f} before, {load_after[0]:.1f} after"
+    )
+    for name in UNCONTENDED:
+        print(
+            f"  {name:<17} {_median(alone[name]) * 1e6:7.1f} us/update, "
+            f"user CPU {_median(user[name]) * 1e6:5.1f} us/update"
+        )
+    pairs = (
+        ("uncontended update / floor (<= 1.3x)", "lockcore", "floor"),
+        ("uncontended update / legacy", "lockcore", "legacy"),
+        ("durable update / durable floor (<= 1.15x)", "lockcore-durable", "floor-durable"),
+    )
+    for label, top, bottom in pairs:
+        print(f"  {label:<42} {_ratio_with_spread(_paired_ratios(alone[top], alone[bottom]))}")
+
+
 # --- system calls per update, counted with strace (issue 9, §6) ----------------------------------
 
 #: Stat'ed (and missing) around the counted updates, so that the log shows where they begin and
@@ -841,6 +897,11 @@ def main() -> None:
         help="only lockcore beside its floors (issue 9 §6), not the legacy/peer table",
     )
     parser.add_argument(
+        "--uncontended-only",
+        action="store_true",
+        help="only uncontended updates beside their floors and legacy (about 20 s)",
+    )
+    parser.add_argument(
         "--syscalls",
         action="store_true",
         help="only count the system calls of one uncontended update (needs strace)",
@@ -853,6 +914,9 @@ def main() -> None:
         return
     if args.syscalls:
         _print_syscalls(200)
+        return
+    if args.uncontended_only:
+        _print_uncontended(quick=args.quick)
         return
     seconds = 2.0 if args.quick else 4.0
     rounds = 60 if args.quick else 200

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from lockcore import _json_pieces, _pieces
+from lockcore import _json_pieces, _jsonedit_flat, _pieces
 from lockcore._collector import collector_paused
 from lockcore._json_compare import _match, _same
 from lockcore._json_pieces import (
@@ -82,6 +82,16 @@ def apply_edit(original: bytes, document: Any, text: str | None = None) -> bytes
     bom = BOM if original.startswith(BOM) else b""
     if text is None:
         text = _pieces.decode_utf8(original, len(bom))
+    if len(text) <= _jsonedit_flat.FLAT_MAX_CHARS:
+        # A small flat object json.dumps wrote: the same bytes as below, from one json.dumps.
+        edited = _jsonedit_flat.edit_flat(text, document)
+        if edited is not None:
+            return original if edited == text else bom + edited.encode()
+    return _edit_text(original, bom, text, document)
+
+
+def _edit_text(original: bytes, bom: bytes, text: str, document: Any) -> bytes:
+    """:func:`apply_edit` by the general walk (``text``: ``original`` decoded, after ``bom``)."""
     editor = _Editor(text)
     start = editor.skip(0)
     # A small text's few containers give the collector nothing to do: no pause (its cost
