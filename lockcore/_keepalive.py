@@ -29,25 +29,32 @@ _thread: threading.Thread | None = None
 
 def _touch_while_held() -> None:
     global _thread  # noqa: PLW0603 - the thread ends itself once nothing is held
-    while True:
-        _wake.wait(INTERVAL)
-        _wake.clear()
+    try:
+        while True:
+            _wake.wait(INTERVAL)
+            _wake.clear()
+            with _guard:
+                descriptors = list(_held)
+                if not descriptors:
+                    _thread = None
+                    return
+            for fd in descriptors:
+                # A descriptor released meanwhile may be closed or reused: touching is harmless.
+                with contextlib.suppress(OSError):
+                    os.utime(fd)
+    finally:
+        # However it ends, the thread says so: register() then starts another, without asking
+        # is_alive() of this one on every lock taken (issue 9 §6).
         with _guard:
-            descriptors = list(_held)
-            if not descriptors:
+            if _thread is threading.current_thread():
                 _thread = None
-                return
-        for fd in descriptors:
-            # A descriptor released meanwhile may be closed or reused: touching is harmless.
-            with contextlib.suppress(OSError):
-                os.utime(fd)
 
 
 def register(fd: int) -> None:
     global _thread  # noqa: PLW0603 - one keep-alive thread per process, started on first use
     with _guard:
         _held.add(fd)
-        if _thread is None or not _thread.is_alive():
+        if _thread is None:
             _thread = threading.Thread(
                 target=_touch_while_held, name="lockcore-keepalive", daemon=True
             )
