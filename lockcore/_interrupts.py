@@ -253,6 +253,33 @@ def uninstall() -> None:
             _raw_signal.signal(signum, original)
 
 
+def keep_installed() -> bool:
+    """Put the dispatcher in place and keep it there, as a held lock does, until
+    :func:`stop_keeping`; returns whether it is kept (only the main thread's can be).
+
+    For a durable update, whose directory sync follows the release: without it the dispatcher
+    was taken away at the release and put back for the sync, two more ``rt_sigaction`` calls
+    (and their Python) on every durable update (issue 9 §6).
+    """
+    global main_thread_holds  # noqa: PLW0603 - counted with the locks the main thread holds
+    if not _on_main_thread():
+        return False
+    install()
+    main_thread_holds += 1
+    return True
+
+
+def stop_keeping(kept: bool) -> None:
+    """End a :func:`keep_installed`; the dispatcher goes once the main thread holds no lock."""
+    global main_thread_holds  # noqa: PLW0603 - see keep_installed
+    if not kept:
+        return
+    # A child forked meanwhile counts from 0 (it holds nothing): never below.
+    main_thread_holds = max(0, main_thread_holds - 1)
+    if main_thread_holds == 0:
+        uninstall()
+
+
 def deliver_pending() -> None:
     """Run the handlers held back, unless an outer protected function is still running.
 

@@ -45,6 +45,7 @@ with contextlib.suppress(OSError):
 
 def _syscalls_per_update(tmp_path: Path, *, durable: bool) -> dict[str, float]:
     """Each system call's count per update; ``"<name> store"``: those naming the data file."""
+    tmp_path.mkdir(exist_ok=True)
     store = tmp_path / "store.json"
     store.write_text('{"count": 0}', encoding="utf-8")
     log = tmp_path / "strace.log"
@@ -99,3 +100,11 @@ def test_an_update_looks_at_the_data_file_once(tmp_path: Path, durable: bool) ->
     looks = {call: n for call, n in per_update.items() if call.endswith(" store")}
     assert looks.get("newfstatat store", 0) + looks.get("lstat store", 0) == 0, looks
     assert looks.get("openat store", 0) == 1, looks
+
+
+def test_a_durable_update_swaps_the_signal_dispatcher_in_and_out_once(tmp_path: Path) -> None:
+    # The dispatcher stays in place from the lock to the directory sync after the release:
+    # not taken away at the release and put back for the sync (two rt_sigaction more).
+    fast = _syscalls_per_update(tmp_path / "fast", durable=False)
+    durable = _syscalls_per_update(tmp_path / "durable", durable=True)
+    assert 0 < durable.get("rt_sigaction", 0) == fast.get("rt_sigaction", 0), (fast, durable)
