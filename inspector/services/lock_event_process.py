@@ -245,9 +245,12 @@ def is_events_message(frame: bytes) -> bool:
 
 def decode_message(frame: bytes) -> tuple[Any, ...]:
     """The message ``frame`` encodes: ``("events", [LockEvent, ...])``, ``("ready",)`` or
-    ``("failure", why)``."""
+    ``("failure", why)``; or, from a child that sends no kind byte (the folder's watching
+    child, :mod:`.watch_process`), whatever its pickle holds."""
+    # A pickle (protocol 2 and later) starts with its PROTO opcode, never with a kind byte.
+    start = 1 if frame[:1] in (_EVENTS, _WORD) else 0
     # Trusted: written by our own child, through a pipe no one else holds.
-    return pickle.loads(memoryview(frame)[1:])  # type: ignore[no-any-return]  # noqa: S301
+    return pickle.loads(memoryview(frame)[start:])  # type: ignore[no-any-return]  # noqa: S301
 
 
 def read_messages(buffer: bytearray, handle: Callable[[tuple[Any, ...]], None]) -> None:
