@@ -188,7 +188,7 @@ class ProcessChangeSource(QObject):
         if kind == "paths":
             listener.on_paths(message[1])
         elif kind == "looked":
-            listener.on_looked(message[1])  # type: ignore[attr-defined]  # it wants_looks
+            listener.on_looked(message[1], message[2])  # type: ignore[attr-defined]
         elif kind == "lost":
             listener.on_events_lost()
         elif kind == "ready" and not self._child_watching:

@@ -102,6 +102,11 @@ class _ScanWorker(QObject):
         self._health_queue: collections.deque[str] = collections.deque()
         self._pending_paths: dict[str, None] = {}  # insertion-ordered set
         self._last_round = 0.0  # when the last round of looks began (monotonic)
+        # store -> when this worker last began to look at it (monotonic: the same clock in every
+        # process), and when the last full scan began: a look the watching child began earlier
+        # is older than what is known here, and is not taken.
+        self._looked_at: dict[str, float] = {}
+        self._scan_began = 0.0
         self._health_results: list[StoreEntry] = []
         self._health_emitted = 0.0
         self._recheck_queue: dict[str, None] = {}  # insertion-ordered set
@@ -121,7 +126,7 @@ class _ScanWorker(QObject):
         self._recheck_timer.setInterval(0)
         self._recheck_timer.timeout.connect(self._on_recheck_timer_timeout)
 
-    @Slot(int, str, bool)
+    @Slot(int, object, bool)
     def scan(self, generation: int, folder: str, recursive: bool) -> None:
         """A full scan that inspects every lock again (opening a folder, F5)."""
         if generation != self._generation:
@@ -133,11 +138,12 @@ class _ScanWorker(QObject):
             self._write_problem = None
             self._entries.clear()
             self._health_cache.clear()
+            self._looked_at.clear()
             self._pending_paths.clear()
             self._recheck_queue.clear()
         self._full_scan(reuse_locks=False)
 
-    @Slot(int, list)
+    @Slot(int, object)
     def refresh(self, generation: int, paths: list[str]) -> None:
         if generation != self._generation:
             return
@@ -148,12 +154,17 @@ class _ScanWorker(QObject):
             wait = self._last_round + REFRESH_ROUND_GAP - time.monotonic()
             self._refresh_timer.start(max(0, round(wait * 1000)))
 
-    @Slot(int, object)
-    def take_looked(self, generation: int, looked: list[tuple[str, StoreEntry | None]]) -> None:
-        """Take in the entries of stores the watcher's child process looked at (None: gone)."""
-        if generation != self._generation or not self._available:
+    @Slot(int, float, object)
+    def take_looked(
+        self, generation: int, began: float, looked: list[tuple[str, StoreEntry | None]]
+    ) -> None:
+        """Take in the entries of stores the watcher's child process began to look at at
+        ``began`` (monotonic; None: gone), but not where this worker looked later (a break's
+        refresh, a re-check): the child's older look would undo what is known to be newer."""
+        if generation != self._generation or not self._available or began < self._scan_began:
             return
-        self._apply(looked)
+        looked_at = self._looked_at
+        self._apply((path, entry) for path, entry in looked if looked_at.get(path, 0.0) <= began)
 
     @Slot(int, bool)
     def recheck(self, generation: int, everything: bool) -> None:
@@ -187,6 +198,7 @@ class _ScanWorker(QObject):
             path = next(iter(queue))
             del queue[path]
             if path in self._entries:
+                self._looked_at[path] = time.monotonic()
                 looks.append(self._look_again(path))
         self._apply(looks)
         if queue:
@@ -221,6 +233,8 @@ class _ScanWorker(QObject):
             return
         if not self._available:
             return
+        began = self._last_round
+        self._looked_at.update(dict.fromkeys(touched, began))
         self._apply(self._look_again(store, touched[store]) for store in touched)
 
     def _look_again(self, path: str, touched: Iterable[str] = ()) -> tuple[str, StoreEntry | None]:
@@ -278,6 +292,7 @@ class _ScanWorker(QObject):
             self.write_problem_changed.emit(self._generation, problem)
 
     def _full_scan(self, *, reuse_locks: bool = True) -> None:
+        self._scan_began = time.monotonic()
         self._health_queue.clear()
         self._health_results = []
         self._needs_scan = False
@@ -345,6 +360,7 @@ class _ScanWorker(QObject):
             entry = entries.get(path)
             if entry is None:
                 continue
+            self._looked_at[path] = time.monotonic()
             checked = check_document(entry, self._health_cache)
             if checked is entry:
                 continue

@@ -96,10 +96,12 @@ class StoreDirectory(QObject):
     #: (description: str) how the folder is watched now ("inotify", "polling: ...", ...).
     watch_status_changed = Signal(str)
 
-    _scan_requested = Signal(int, str, bool)
-    _refresh_requested = Signal(int, list)
+    # Paths travel as Python objects: a QString cannot carry the lone surrogates a name that is
+    # not UTF-8 decodes to (a str or list argument dropped them, and such a folder "vanished").
+    _scan_requested = Signal(int, object, bool)
+    _refresh_requested = Signal(int, object)
     _recheck_requested = Signal(int, bool)
-    _looked_arrived = Signal(int, object)
+    _looked_arrived = Signal(int, float, object)
 
     def __init__(
         self,
@@ -262,14 +264,14 @@ class StoreDirectory(QObject):
 
     # -- slots ------------------------------------------------------------------------------
 
-    @Slot(list)
+    @Slot(object)
     def _on_paths_changed(self, paths: list[str]) -> None:
         self._refresh_requested.emit(self._generation, paths)
 
-    @Slot(object)
-    def _on_stores_looked(self, looked: list[tuple[str, StoreEntry | None]]) -> None:
+    @Slot(float, object)
+    def _on_stores_looked(self, began: float, looked: list[tuple[str, StoreEntry | None]]) -> None:
         # Looked at by the watching child process: the worker only takes the entries in.
-        self._looked_arrived.emit(self._generation, looked)
+        self._looked_arrived.emit(self._generation, began, looked)
 
     @Slot()
     def _on_watcher_ready(self) -> None:

@@ -22,7 +22,8 @@ With subfolders the loss itself is reported, and the window rescans.
 Asked to (``look``, a single folder), the child also looks at the stores that changed, as the
 window's scanner would (:func:`.scanner.inspect_store`: the lock judged, the document read and
 checked), in rounds at least :data:`LOOK_ROUND_GAP` apart, and sends the finished entries
-(``("looked", [(store, entry or None), ...])``): in a storm the window's process then only takes
+(``("looked", began, [(store, entry or None), ...])``, ``began`` the round's
+``time.monotonic()``): in a storm the window's process then only takes
 in rows, and no thread of it reads a file (issue 11 §6). Paths that are no store of the folder
 are still sent as paths.
 
@@ -212,7 +213,9 @@ def _look_until_stopped(
         last_round = time.monotonic()
         looked, others = looker.look(forwarder.take_pending())
         if looked:
-            forwarder.send(("looked", looked))
+            # When the look began (CLOCK_MONOTONIC, the parent's clock too): the parent keeps
+            # what it looked at later itself.
+            forwarder.send(("looked", last_round, looked))
         if others:
             forwarder.send(("paths", others))
     forwarder.send(("ended",))

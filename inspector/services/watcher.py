@@ -186,9 +186,9 @@ class _SignalBridge(QObject):
     watching = Signal(int)
     #: (start: int, error: OSError) the source of that start cannot go on (out of watches).
     watch_failed = Signal(int, object)
-    #: (start: int, looked: list[tuple[str, StoreEntry | None]]) stores the source of that
-    #: start looked at itself.
-    stores_looked = Signal(int, object)
+    #: (start: int, began: float, looked: list[tuple[str, StoreEntry | None]]) stores the
+    #: source of that start began to look at itself at ``began`` (``time.monotonic()``).
+    stores_looked = Signal(int, float, object)
 
     def __init__(self) -> None:
         super().__init__()
@@ -233,15 +233,16 @@ class _HandToBridge:
     def on_failed(self, error: OSError) -> None:
         self._bridge.watch_failed.emit(self._start, error)
 
-    def on_looked(self, looked: list[tuple[str, StoreEntry | None]]) -> None:
-        self._bridge.stores_looked.emit(self._start, looked)
+    def on_looked(self, began: float, looked: list[tuple[str, StoreEntry | None]]) -> None:
+        self._bridge.stores_looked.emit(self._start, began, looked)
 
 
 class FolderWatcher(QObject):
     """Watches a folder (and its subfolders when asked) and reports coalesced path batches."""
 
-    #: (paths: list[str]) files or folders that changed during the last burst, each once.
-    paths_changed = Signal(list)
+    #: (paths: list[str]) files or folders that changed during the last burst, each once (a
+    #: Python list: a QVariantList would drop the lone surrogates of names not UTF-8).
+    paths_changed = Signal(object)
     #: (message: str) watching could not start (folder gone, ...).
     watch_failed = Signal(str)
     #: (message: str) the usual source cannot be used here (limit reached, network filesystem,
@@ -253,9 +254,10 @@ class FolderWatcher(QObject):
     events_lost = Signal(str)
     #: () every folder asked for is watched (see :attr:`is_ready`).
     ready = Signal()
-    #: (looked: list[tuple[str, StoreEntry | None]]) stores of the folder the source looked
-    #: at itself, each with its fresh entry (None: nothing of it is left); only with ``looks``.
-    stores_looked = Signal(object)
+    #: (began: float, looked: list[tuple[str, StoreEntry | None]]) stores of the folder the
+    #: source began to look at itself at ``began`` (``time.monotonic()``, the same clock in
+    #: every process), each with its entry (None: nothing of it is left); only with ``looks``.
+    stores_looked = Signal(float, object)
 
     def __init__(
         self,
@@ -402,10 +404,12 @@ class FolderWatcher(QObject):
         if start == self._starts and self._source is not None:
             self._fall_back_to_polling(self._source.kind, error)
 
-    @Slot(int, object)
-    def _on_stores_looked(self, start: int, looked: list[tuple[str, StoreEntry | None]]) -> None:
+    @Slot(int, float, object)
+    def _on_stores_looked(
+        self, start: int, began: float, looked: list[tuple[str, StoreEntry | None]]
+    ) -> None:
         if start == self._starts and self._source is not None:
-            self.stores_looked.emit(looked)
+            self.stores_looked.emit(began, looked)
 
     def _set_ready(self) -> None:
         if not self._ready:

@@ -318,3 +318,57 @@ def test_once_the_child_watches_it_looks_at_the_stores_itself(
     gone.unlink()
     qtbot.waitUntil(lambda: directory.entry(str(gone)) is None, timeout=DEADLINE_MS)
     assert looked_here == []  # every look was the child's
+
+
+def test_a_folder_whose_name_is_not_utf8_is_watched_from_the_child(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    folder = os.path.join(os.fsencode(tmp_path), b"caf\xe9-\xff")
+    os.mkdir(folder)
+    shown = os.fsdecode(folder)  # lone surrogates for the bytes that are not UTF-8
+    service = StoreDirectory()
+    try:
+        with qtbot.waitSignal(service.scan_finished, timeout=DEADLINE_MS):
+            service.set_folder(shown)
+        _child_source(qtbot, service.watcher)
+        store = os.path.join(folder, b"d\xe9j\xe0.json")
+        with open(store, "w", encoding="utf-8") as handle:
+            handle.write("{}")
+        qtbot.waitUntil(lambda: service.entry(os.fsdecode(store)) is not None, timeout=DEADLINE_MS)
+    finally:
+        service.shutdown()
+
+
+def test_a_look_the_child_began_before_this_process_looked_does_not_undo_it(
+    qtbot: Any, tmp_path: Path, lock_holder: Any
+) -> None:
+    from inspector.services.scan_worker import _ScanWorker
+    from inspector.services.scanner import inspect_store
+    from lockcore import LockState
+
+    store = str(tmp_path / "settings.json")
+    Path(store).write_text("{}")
+    worker = _ScanWorker()  # not on a thread: its timers run in this test's event loop
+    try:
+        worker.scan(1, str(tmp_path), False)
+        qtbot.waitUntil(lambda: store in worker._entries, timeout=DEADLINE_MS)
+        child_began = time.monotonic()
+        child_saw = inspect_store(store, "settings.json", set(), None)  # free, then
+        holder = lock_holder(store)
+        worker.refresh(1, [store + ".lock"])  # this process looks after the lock was taken
+        qtbot.waitUntil(
+            lambda: worker._entries[store].lock_state is LockState.HELD_ALIVE,
+            timeout=DEADLINE_MS,
+        )
+        updates: list[Any] = []
+        worker.entries_updated.connect(lambda _g, entries, _more: updates.extend(entries))
+        worker.take_looked(1, child_began, [(store, child_saw)])  # arrives late
+        assert worker._entries[store].lock_state is LockState.HELD_ALIVE
+        assert updates == []
+        holder.release()
+        later = time.monotonic()
+        worker.take_looked(1, later, [(store, inspect_store(store, "settings.json", set(), None))])
+        assert worker._entries[store].lock_state is LockState.FREE
+        assert [entry.lock_state for entry in updates] == [LockState.FREE]
+    finally:
+        worker.stop_timers()

@@ -458,3 +458,29 @@ def test_a_document_that_breaks_the_check_is_shown_not_fatal(tmp_path, monkeypat
     health, detail = store_health.document_health(str(path), 2)
     assert health is StoreHealth.UNREADABLE
     assert detail == "Cannot be checked: TypeError: something no one foresaw."
+
+
+def test_a_folder_and_stores_whose_names_are_not_utf8_are_listed_and_followed(qtbot, tmp_path):
+    from inspector.services.inotify import LeanInotifySource
+
+    folder = os.path.join(os.fsencode(tmp_path), b"caf\xe9")
+    os.mkdir(folder)
+    listed = os.path.join(folder, b"a\xff.json")
+    with open(listed, "w", encoding="utf-8") as handle:
+        handle.write("{}")
+    # The reader in this process (the watching child takes over later; its own test is in
+    # test_process_source.py).
+    service = StoreDirectory(observer_factory=lambda _poll, _recursive: LeanInotifySource())
+    messages: list[str] = []
+    service.status_message.connect(messages.append)
+    try:
+        with qtbot.waitSignal(service.scan_finished, timeout=5000):
+            service.set_folder(os.fsdecode(folder))
+        assert service.entry(os.fsdecode(listed)) is not None, messages
+        written = os.path.join(folder, b"b\xfe.json")
+        with open(written, "w", encoding="utf-8") as handle:
+            handle.write("[]")
+        qtbot.waitUntil(lambda: service.entry(os.fsdecode(written)) is not None, timeout=5000)
+        assert messages == []
+    finally:
+        service.shutdown()
