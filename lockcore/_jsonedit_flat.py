@@ -17,6 +17,7 @@ both over generated documents and edits.
 from __future__ import annotations
 
 import json
+import json.encoder
 import math
 import re
 from typing import Any
@@ -28,7 +29,30 @@ _SCALAR_TYPES = (str, int, bool, type(None))
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _INDENT = re.compile(r"\{\n([ \t]+)\"")
 _decode = json.JSONDecoder().raw_decode
-_compact = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# The C encoder json.dumps(ensure_ascii=False) builds on every call, built once (json.dumps
+# spent more time making it than encoding a small store). No circular-reference markers: a
+# flat object holds no container that could hold it.
+_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+_COMPACT_CHUNKS: Any = (
+    None
+    if _c_make_encoder is None
+    else _c_make_encoder(
+        None, _refuse, json.encoder.encode_basestring, None, ": ", ", ", False, False, False
+    )
+)
+
+
+def _compact(document: dict[str, Any]) -> str:
+    """``json.dumps(document, ensure_ascii=False)`` of a flat object."""
+    if _COMPACT_CHUNKS is None:  # pragma: no cover - a Python without the C accelerator
+        return json.dumps(document, ensure_ascii=False, allow_nan=False)
+    return "".join(_COMPACT_CHUNKS(document, 0))
 
 
 def _is_flat(document: dict[Any, Any]) -> bool:
