@@ -24,6 +24,7 @@ import json
 import multiprocessing as mp
 import os
 import re
+import resource
 import signal
 import statistics
 import subprocess
@@ -622,7 +623,7 @@ def _interleaved_uncontended(
             name = names[(turn + offset) % len(names)]
             contender, path = contenders[name], paths[name]
             count = 0
-            user_before = os.times().user
+            user_before = resource.getrusage(resource.RUSAGE_SELF).ru_utime
             began = time.perf_counter()
             end = began + batch_seconds
             while True:
@@ -632,7 +633,8 @@ def _interleaved_uncontended(
                 if now >= end:
                     break
             per_update[name].append((now - began) / count)
-            user_per_update[name].append((os.times().user - user_before) / count)
+            user_time = resource.getrusage(resource.RUSAGE_SELF).ru_utime - user_before
+            user_per_update[name].append(user_time / count)
     return (per_update, user_per_update) if cpu else per_update
 
 
