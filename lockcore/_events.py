@@ -11,8 +11,10 @@ What can be known, and what is inferred:
   format) is read from the lock file when it is seen; ``duration_s`` of a release is measured
   from when the lock was first seen (or from the time the lockcore holder recorded in it).
   A hold that starts and ends between two looks is still reported as a ``taken`` and a
-  ``released`` when the change source reports both names (inotify does), with what could be
-  read of its holder (maybe nothing) and no duration.
+  ``released`` (reason "too short to see", no holder, no duration) when the change source
+  reports each lock removal (inotify does). Events come in the order things happened, so
+  ``taken`` and ``released`` alternate per store: the release of the hold seen last time, then
+  each too-short hold's ``taken`` and ``released``, then the ``taken`` of the lock held now.
 * ``stale``: a held lock whose holder is judged dead (:func:`lockcore.inspect_lock`), checked
   every :attr:`LockEventTracker.stale_check_interval` seconds; ``since`` is when the lock was
   made.
@@ -20,7 +22,9 @@ What can be known, and what is inferred:
   released it). A break made by this process through :meth:`LockEventTracker.note_broken`
   says ``by_us``.
 * ``written``: the data file was replaced or changed (inode, size or time); ``pid`` is the holder
-  of the lock at that moment, or the holder whose release came with the write.
+  of the lock at that moment, or the holder whose release came with the write. A write seen
+  along with too-short holds is reported inside the last of them (its bytes are what is there
+  now), with no ``pid``.
 * ``created`` / ``removed``: the data file appeared / went away. ``corrupted``: a write left bytes
   that are not valid JSON (checked for files up to :attr:`LockEventTracker.document_limit`).
 """
@@ -300,16 +304,30 @@ class LockEventTracker:
             state.removals_ahead += 1
         # Holds that began and ended between two looks: one per removal not accounted for.
         unseen = max(0, locks_removed - (1 if replaced else 0))
-        events = [LockEvent(now, EventKind.TAKEN, store, reason=_TOO_SHORT) for _ in range(unseen)]
+        # In the order they happened: the hold seen last time ended first, then each unseen
+        # hold came and went, then the lock held now (if new) was taken. Consumers pair each
+        # taken with the next release of the store, so one out of place makes phantom holds.
+        events: list[LockEvent] = []
         if replaced and previous is not None and not previous.content:
             # It went away before it said whose it was.
             events.append(self._lock_event(EventKind.TAKEN, store, previous, now))
-        events += self._data_events(store, state, data, previous if replaced else lock, now)
+        # What was written since the last look is the work of the last hold that ended since
+        # (its bytes are what is there now); with no hold ended, of the holder now.
+        if unseen:
+            data_events = self._data_events(store, state, data, None, now)
+        else:
+            data_events = self._data_events(store, state, data, previous if replaced else lock, now)
         if replaced and previous is not None:
+            if not unseen:
+                events += data_events
             events.append(self._end_event(store, state, previous, now))
-        events += [
-            LockEvent(now, EventKind.RELEASED, store, reason=_TOO_SHORT) for _ in range(unseen)
-        ]
+        for remaining in range(unseen, 0, -1):
+            events.append(LockEvent(now, EventKind.TAKEN, store, reason=_TOO_SHORT))
+            if remaining == 1:
+                events += data_events
+            events.append(LockEvent(now, EventKind.RELEASED, store, reason=_TOO_SHORT))
+        if not replaced and not unseen:
+            events += data_events
         newly_readable = not same or (previous is not None and not previous.content)
         if lock is not None and lock.content and newly_readable:
             events.append(self._lock_event(EventKind.TAKEN, store, lock, now))

@@ -243,6 +243,88 @@ def test_every_update_of_a_writer_is_a_hold_and_a_write(
     assert writes[-1].size == len(b'{"n": 40}')
 
 
+def _assert_holds_in_order(events: list[LockEvent], store: Path) -> list[LockEvent]:
+    """The store's ``taken`` and ``released`` alternate (a consumer pairs each taken with the
+    next release), its events' times never go back, and measured durations are not negative.
+    Returns the store's releases."""
+    mine = [event for event in events if event.store == str(store)]
+    times = [event.time for event in mine]
+    assert times == sorted(times)
+    ends = (EventKind.RELEASED, EventKind.BROKEN)
+    bounds = [event for event in mine if event.event is EventKind.TAKEN or event.event in ends]
+    kinds = [event.event.value for event in bounds]
+    expected = ["taken" if n % 2 == 0 else "released" for n in range(len(bounds))]
+    assert kinds == expected
+    released = [event for event in bounds if event.event in ends]
+    assert all(event.duration_s is None or event.duration_s >= 0 for event in released)
+    return released
+
+
+def test_many_quick_updates_come_out_as_alternating_holds(
+    tmp_path: Path, stream: Callable[..., Stream]
+) -> None:
+    """Holds too short to see each come out as their own taken+released, in time order between
+    the holds that were seen: one hold per update, never a taken after a taken."""
+    store = tmp_path / "counter.json"
+    store.write_text('{"n": 0}')
+    events = stream()
+    updates = 150
+    code = (
+        "import lockcore\n"
+        f"for _ in range({updates}):\n"
+        f"    lockcore.locked_update_json({str(store)!r}, lambda d: {{'n': d['n'] + 1}},"
+        " durable=False)\n"
+    )
+    child = _start([sys.executable, "-c", code])
+    assert child.wait(60) == 0
+    for _ in range(updates):
+        events.next(EventKind.RELEASED, store=store)
+    events.stop()
+    while not events.events.empty():
+        events.seen.append(events.events.get_nowait())
+    released = _assert_holds_in_order(events.seen, store)
+    assert len(released) == updates
+    seen_holders = {event.pid for event in events.seen if event.pid is not None}
+    assert seen_holders <= {child.pid}
+    writes = [event for event in events.seen if event.event is EventKind.WRITTEN]
+    assert writes[-1].size == len(f'{{"n": {updates}}}'.encode())
+
+
+def test_holds_too_short_to_see_are_reported_between_the_seen_ones(tmp_path: Path) -> None:
+    """A look that finds a seen hold gone, three holds come and gone, and a new one held:
+    the seen hold's release, three too-short pairs (the write in the last), the new taken."""
+    store = tmp_path / "s.json"
+    store.write_text('{"n": 0}', encoding="utf-8")
+    tracker = LockEventTracker()
+    tracker.prime(list_stores(tmp_path))
+    first = _hold_in_child(store)
+    began = tracker.notice(str(store))
+    assert [(event.event, event.pid) for event in began] == [(EventKind.TAKEN, first.pid)]
+    _let_go(first)
+    assert first.wait(DEADLINE) == 0
+    for _ in range(3):
+        locked_update_json(store, lambda document: {"n": document["n"] + 1}, durable=False)
+    second = _hold_in_child(store)
+    looked = tracker.notice(str(store), locks_removed=4)
+    taken, released, written = EventKind.TAKEN, EventKind.RELEASED, EventKind.WRITTEN
+    assert [event.event for event in looked] == [
+        *[released, taken, released, taken, released],
+        *[taken, written, released, taken],
+    ]
+    assert looked[0].pid == first.pid
+    assert looked[-1].pid == second.pid
+    assert [event.reason for event in looked[1:7:2]] == ["too short to see"] * 3
+    assert looked[6].size == len(b'{"n": 3}')
+    _let_go(second)
+    assert second.wait(DEADLINE) == 0
+    for _ in range(2):  # no hold seen before them: only too-short ones and the release
+        locked_update_json(store, lambda document: {"n": document["n"] + 1}, durable=False)
+    again = tracker.notice(str(store), locks_removed=3)
+    assert [event.event for event in again] == [released, taken, released, taken, written, released]
+    assert again[0].pid == second.pid
+    _assert_holds_in_order([*began, *looked, *again], store)
+
+
 def test_created_written_corrupted_removed(tmp_path: Path, stream: Callable[..., Stream]) -> None:
     store = tmp_path / "new.json"
     events = stream()
