@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
 from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QColor,
@@ -39,6 +45,30 @@ def _is_plain_text(text: str) -> bool:
     return text.isascii() or "\u2029" not in text
 
 
+DocumentCheck = Callable[[Any], object]
+"""Work on a parsed document that may run on the check's worker thread (see
+:meth:`RawJsonEditor.set_check_preparation`); its result is not used."""
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A typed text checked on the worker thread, for the text of ``generation``."""
+
+    generation: int
+    text: str
+    document: Any
+    error: ParseError | None
+
+
+def _check(
+    generation: int, text: str, prepare: DocumentCheck | None
+) -> _Checked:  # on the worker thread
+    document, error = parse_json_text(text)
+    if prepare is not None and error is None:
+        prepare(document)
+    return _Checked(generation, text, document, error)
+
+
 class _LineNumberArea(QWidget):
     def __init__(self, editor: RawJsonEditor) -> None:
         super().__init__(editor)
@@ -54,6 +84,11 @@ class _LineNumberArea(QWidget):
 class RawJsonEditor(QPlainTextEdit):
     """Edits JSON as text; validates after a pause in typing and marks the first error.
 
+    The check after a pause parses on a worker thread (a megabyte text takes 100-200 ms, a
+    stall of the window on the GUI thread); its result comes back by signal and is dropped
+    when the text changed again meanwhile (a generation count). :meth:`validate_now` (before
+    a save or an undo) parses at once, on the calling thread.
+
     Undo of text edits is left to the document's ``QUndoStack``: the pane turns each valid text
     into one (merging) undo command.
     """
@@ -61,6 +96,7 @@ class RawJsonEditor(QPlainTextEdit):
     #: (text, document, error or None) the user changed the text and paused: the document it
     #: parses to (NO_DOCUMENT when it does not), or where it breaks -- parsed once, here
     text_validated = Signal(str, object, object)
+    _checked = Signal(object)  # a _Checked, from the worker thread
     #: () Ctrl+Z reached the editor (no window shortcut took it): undo on the document's stack
     undo_requested = Signal()
     #: () Ctrl+Shift+Z / Ctrl+Y reached the editor: redo on the document's stack
@@ -82,6 +118,14 @@ class RawJsonEditor(QPlainTextEdit):
         self._validate_timer.setSingleShot(True)
         self._validate_timer.setInterval(_VALIDATE_DELAY_MS)
         self._validate_timer.timeout.connect(self._on_validate_timeout)
+        # The text's generation: every change of the text (and cancel_pending) counts one, so
+        # a check's result for an older text is recognised and dropped.
+        self._generation = 0
+        self._checking: int | None = None  # the generation a worker is checking
+        self._check_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="raw-check")
+        self._closed = False
+        self._prepare_check: Callable[[], DocumentCheck | None] | None = None
+        self._checked.connect(self._on_checked)
         self._full_text: str | None = None  # the whole text while it is still being put in
         # The text set_json_text was given, while the editor holds exactly it (no change since
         # and Qt's plain text of it is the same string): full_text() returns it instead of
@@ -113,8 +157,29 @@ class RawJsonEditor(QPlainTextEdit):
 
     @property
     def has_pending_edit(self) -> bool:
-        """Whether typed text has not been validated yet."""
-        return self._validate_timer.isActive()
+        """Whether typed text has not been validated yet (waiting for the pause to end, or
+        being checked on the worker thread)."""
+        return self._validate_timer.isActive() or self._checking == self._generation
+
+    @property
+    def is_checking(self) -> bool:
+        """Whether the typed text is being checked on the worker thread now."""
+        return self._checking == self._generation
+
+    def set_check_preparation(self, prepare: Callable[[], DocumentCheck | None] | None) -> None:
+        """Have more done with each valid typed document on the worker thread, after parsing:
+        ``prepare`` is called on the GUI thread as a check starts and returns the work (or
+        None), which must be safe off the GUI thread (read the document, never change it). The
+        pane has the secrets walk done there, which takes ~100 ms on a megabyte of keys."""
+        self._prepare_check = prepare
+
+    def shutdown(self) -> None:
+        """Drop a check under way (its result is never applied) and start no more."""
+        self._closed = True
+        self._generation += 1
+        self._checking = None
+        self._validate_timer.stop()
+        self._check_pool.shutdown(wait=False, cancel_futures=True)
 
     @property
     def is_loading(self) -> bool:
@@ -221,10 +286,15 @@ class RawJsonEditor(QPlainTextEdit):
             self.loading_finished.emit()
 
     def validate_now(self) -> ParseError | None:
-        """Validate at once (e.g. before saving), emitting ``text_validated`` if text changed."""
-        if self._validate_timer.isActive():
+        """Validate at once (e.g. before saving), emitting ``text_validated`` if text changed
+        (also when a check of it is under way: its result is then dropped)."""
+        if self._validate_timer.isActive() or self.is_checking:
             self._validate_timer.stop()
-            self._on_validate_timeout()
+            self._checking = None
+            self._generation += 1  # the worker's result, if it comes, is for an older call
+            text = self.editor_text()
+            document, error = parse_json_text(text)
+            self._apply_check(text, document, error)
         return self._error
 
     def show_error(self, error: ParseError | None) -> None:
@@ -306,8 +376,11 @@ class RawJsonEditor(QPlainTextEdit):
         self.centerCursor()
 
     def cancel_pending(self) -> None:
-        """Forget that typed text awaits validation (the document changed under it)."""
+        """Forget that typed text awaits validation (the document changed under it): a check
+        under way is dropped too."""
         self._validate_timer.stop()
+        self._generation += 1
+        self._checking = None
 
     # -- undo keys belong to the document's stack ----------------------------------------------
     def event(self, event: QEvent) -> bool:
@@ -394,6 +467,7 @@ class RawJsonEditor(QPlainTextEdit):
     # -- validation ----------------------------------------------------------------------------
     @Slot()
     def _on_text_changed(self) -> None:
+        self._generation += 1  # a check of the text before this change is out of date
         if not self._setting_text:
             self._text_set = None  # typed over: the document holds another text now
         if not self._setting_text and not self.isReadOnly() and not self.is_loading:
@@ -401,7 +475,29 @@ class RawJsonEditor(QPlainTextEdit):
 
     @Slot()
     def _on_validate_timeout(self) -> None:
+        if self._closed:
+            return
+        generation = self._generation
         text = self.editor_text()
-        document, error = parse_json_text(text)
+        prepare = self._prepare_check() if self._prepare_check is not None else None
+        self._checking = generation
+        future = self._check_pool.submit(_check, generation, text, prepare)
+        future.add_done_callback(self._deliver)
+
+    def _deliver(self, future: Future[_Checked]) -> None:
+        """On the worker thread: hand the result to the GUI thread."""
+        if future.cancelled() or future.exception() is not None:
+            return
+        with contextlib.suppress(RuntimeError):  # the editor went away meanwhile
+            self._checked.emit(future.result())
+
+    @Slot(object)
+    def _on_checked(self, checked: _Checked) -> None:
+        if checked.generation != self._generation or self._checking != checked.generation:
+            return  # typed again, replaced or cancelled meanwhile: a newer check decides
+        self._checking = None
+        self._apply_check(checked.text, checked.document, checked.error)
+
+    def _apply_check(self, text: str, document: Any, error: ParseError | None) -> None:
         self.show_error(error)
         self.text_validated.emit(text, document, error)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from inspector.colours import ERROR_TEXT, SUCCESS_TEXT
 from inspector.document.json_values import json_equal
 from inspector.document.parsing import RAW_EDIT_LIMIT, parse_json_text
-from inspector.document.raw_editor import RawJsonEditor
+from inspector.document.raw_editor import DocumentCheck, RawJsonEditor
 from inspector.document.raw_text import ShownText, shown_text
 from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument, ParseError
 from inspector.document.secrets import SecretPolicy, has_secrets, mask_document
@@ -89,17 +89,26 @@ class _LastSecretsAnswer:
 
     def __init__(self) -> None:
         self._asked: tuple[Any, SecretPolicy, bool] | None = None
+        # The answer for a typed document, found on the raw editor's worker thread before the
+        # pane takes the document (a slot of its own: the GUI thread's answers do not push it
+        # out meanwhile). Each slot is replaced by one assignment, atomic for other threads.
+        self._prepared: tuple[Any, SecretPolicy, bool] | None = None
 
     def answer(self, document: Any, policy: SecretPolicy) -> bool:
-        asked = self._asked
-        if asked is not None and asked[0] is document and asked[1] == policy:
-            return asked[2]
+        for known in (self._asked, self._prepared):
+            if known is not None and known[0] is document and known[1] == policy:
+                return known[2]
         secrets = has_secrets(document, policy)
         self._asked = (document, policy, secrets)  # held: its id is not reused meanwhile
         return secrets
 
+    def prepare(self, document: Any, policy: SecretPolicy) -> None:
+        """Find the answer for ``document`` now (on a worker thread), for :meth:`answer`."""
+        self._prepared = (document, policy, has_secrets(document, policy))
+
     def forget(self) -> None:
         self._asked = None
+        self._prepared = None
 
 
 _SECRETS = _LastSecretsAnswer()
@@ -132,6 +141,15 @@ class _LastShortened:
 
 
 _SHORTENED = _LastShortened()
+
+
+def secrets_preparation(policy: SecretPolicy) -> DocumentCheck | None:
+    """The secrets walk of a typed document under ``policy``, to run on the raw editor's worker
+    thread (see RawJsonEditor.set_check_preparation): the raw view then answers at once whether
+    to mask it. None when the text is shown revealed (no walk is needed)."""
+    if policy.revealed:
+        return None
+    return lambda document: _SECRETS.prepare(document, policy)
 
 
 def forget_shown_texts() -> None:

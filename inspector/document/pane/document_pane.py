@@ -54,7 +54,7 @@ from inspector.document.pane.schema import PaneSchema
 from inspector.document.pane.showing import PaneShowing
 from inspector.document.pane.tree_edits import PaneTreeEdits
 from inspector.document.parsing import DEFAULT_SIZE_LIMIT
-from inspector.document.raw_view import RawView
+from inspector.document.raw_view import RawView, secrets_preparation
 from inspector.document.review_dialog import ReviewPrompt, ask_to_save_after_review
 from inspector.document.save_service import DocumentService
 from inspector.document.session import EditSession
@@ -189,6 +189,8 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         self.tree_view.addAction(self.remove_occurrence_action)
         self.raw_view = RawView()
         self.raw_editor = self.raw_view.editor
+        # The typed document's secrets walk runs beside its parse, off the GUI thread.
+        self.raw_editor.set_check_preparation(lambda: secrets_preparation(self._session.policy()))
         self.raw_status = self.raw_view.status
 
         self.tabs = QTabWidget()
@@ -373,6 +375,7 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         self._drop_review_question()
         self.finder.shutdown()
         self.schema.shutdown()
+        self.raw_editor.shutdown()
         self._session.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:

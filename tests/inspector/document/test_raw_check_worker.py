@@ -1,0 +1,166 @@
+"""The raw text's check after a typing pause runs off the GUI thread (a megabyte text stalled
+the window 200-350 ms, issue 10): the parse and the secrets walk on a worker, the result handed
+back by signal, a result for text typed over meanwhile never applied, and the parsed document
+handed on to the tree as it is (issue 11 §2)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from inspector.document import DocumentPane, raw_editor, raw_view
+from inspector.document.pane.pane_state import RAW_TAB
+from inspector.document.raw_editor import RawJsonEditor
+
+
+class GatedParse:
+    """``parse_json_text`` recording which thread parses what; a worker's first parse waits
+    for :meth:`release` (the GUI thread's never waits: the code before this change parsed
+    there, and must fail these tests, not hang)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *, gated: bool) -> None:
+        self.calls: list[tuple[str, bool]] = []  # (text, on the GUI thread)
+        self.started = threading.Event()
+        self._gate = threading.Event()
+        if not gated:
+            self._gate.set()
+        self._original = raw_editor.parse_json_text
+        self._gui_thread = threading.get_ident()
+        monkeypatch.setattr(raw_editor, "parse_json_text", self)
+
+    def release(self) -> None:
+        self._gate.set()
+
+    def __call__(self, text: str) -> Any:
+        on_gui = threading.get_ident() == self._gui_thread
+        self.calls.append((text, on_gui))
+        self.started.set()
+        if not on_gui:
+            self._gate.wait(timeout=10)
+        return self._original(text)
+
+
+@pytest.fixture
+def editor(qtbot: Any) -> Any:
+    widget = RawJsonEditor()
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.set_json_text('{"a": 1}')
+    yield widget
+    widget.shutdown()
+
+
+def type_at_end(qtbot: Any, editor: RawJsonEditor, text: str) -> None:
+    editor.setFocus()
+    cursor = editor.textCursor()
+    cursor.setPosition(editor.document().characterCount() - 2)  # before the closing brace
+    editor.setTextCursor(cursor)
+    qtbot.keyClicks(editor, text)
+
+
+def validated(editor: RawJsonEditor) -> list[str]:
+    texts: list[str] = []
+    editor.text_validated.connect(lambda text, _document, _error: texts.append(text))
+    return texts
+
+
+def test_the_check_after_a_pause_parses_on_another_thread_than_the_gui(
+    qtbot: Any, editor: RawJsonEditor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parse = GatedParse(monkeypatch, gated=False)
+    with qtbot.waitSignal(editor.text_validated, timeout=5000) as signal:
+        type_at_end(qtbot, editor, ', "b": 2')
+    assert signal.args is not None
+    assert signal.args[0] == '{"a": 1, "b": 2}'
+    assert signal.args[1] == {"a": 1, "b": 2}
+    assert parse.calls == [('{"a": 1, "b": 2}', False)]  # before: parsed on the GUI thread
+
+
+def test_a_check_of_text_typed_over_meanwhile_is_never_applied(
+    qtbot: Any, editor: RawJsonEditor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parse = GatedParse(monkeypatch, gated=True)
+    texts = validated(editor)
+    type_at_end(qtbot, editor, ', "b": 2')
+    qtbot.waitUntil(parse.started.is_set, timeout=5000)  # the pause ended: a check under way
+    type_at_end(qtbot, editor, "0")  # typed again before its result came back
+    parse.release()
+    qtbot.waitUntil(lambda: bool(texts), timeout=5000)
+    qtbot.waitUntil(lambda: not editor.has_pending_edit, timeout=5000)
+    # before: the older text was applied first (its document became an undo step)
+    assert texts == ['{"a": 1, "b": 20}']
+    assert editor.error is None
+
+
+def test_a_check_under_way_is_dropped_when_the_document_moves_on(
+    qtbot: Any, editor: RawJsonEditor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parse = GatedParse(monkeypatch, gated=True)
+    texts = validated(editor)
+    type_at_end(qtbot, editor, ', "b": 2')
+    qtbot.waitUntil(parse.started.is_set, timeout=5000)
+    assert editor.has_pending_edit  # still typed and not applied
+    editor.cancel_pending()  # an undo of the document elsewhere (the pane does this)
+    finished: list[bool] = []
+    editor._check_pool.submit(lambda: None).add_done_callback(lambda _f: finished.append(True))
+    parse.release()
+    qtbot.waitUntil(lambda: bool(finished), timeout=5000)  # the worker has delivered its result
+    with qtbot.assertNotEmitted(editor.text_validated, wait=100):
+        pass  # its queued signal reached the GUI thread and was dropped
+    assert texts == []  # before: applied as it was parsed, on the GUI thread
+
+
+def test_validate_now_applies_text_still_being_checked_at_once(
+    qtbot: Any, editor: RawJsonEditor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parse = GatedParse(monkeypatch, gated=True)
+    texts = validated(editor)
+    type_at_end(qtbot, editor, ', "b": 2')
+    qtbot.waitUntil(parse.started.is_set, timeout=5000)
+    editor.validate_now()  # a save asked: the typed text is applied before it goes on
+    assert texts == ['{"a": 1, "b": 2}']
+    assert not editor.has_pending_edit
+    parse.release()
+    with qtbot.assertNotEmitted(editor.text_validated, wait=200):
+        pass  # the worker's result for the same text is not applied a second time
+
+
+def test_the_pane_takes_the_typed_document_without_walking_it_on_the_gui_thread(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"theme": "dark", "counter": 1}\n')
+    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+        pane.open_store(str(path))
+    pane.tabs.setCurrentIndex(RAW_TAB)
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=5000)
+    gui_thread = threading.get_ident()
+    walks: list[tuple[Any, bool]] = []  # (document, on the GUI thread)
+    original = raw_view.has_secrets
+
+    def recorded(document: Any, *args: Any, **kwargs: Any) -> bool:
+        walks.append((document, threading.get_ident() == gui_thread))
+        return original(document, *args, **kwargs)
+
+    monkeypatch.setattr(raw_view, "has_secrets", recorded)
+    parsed: list[Any] = []
+    editor = pane.raw_editor
+    editor.text_validated.connect(lambda _text, document, _error: parsed.append(document))
+    editor.setFocus()
+    cursor = editor.textCursor()
+    cursor.setPosition(editor.toPlainText().index("1"))
+    editor.setTextCursor(cursor)
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    qtbot.keyClicks(editor, "7")
+    qtbot.waitUntil(lambda: pane.undo_stack.count() == 1, timeout=5000)
+    assert parsed == [{"theme": "dark", "counter": 7}]
+    # handed on as parsed: the tree holds the very document (before: a deep copy)
+    assert pane.model.document() is parsed[0]
+    # its secrets walk ran beside the parse (before: on the GUI thread, ~100 ms a megabyte)
+    typed_walks = [on_gui for document, on_gui in walks if document is parsed[0]]
+    assert typed_walks == [False]
+    assert pane.raw_view.content.text == '{"theme": "dark", "counter": 7}\n'
