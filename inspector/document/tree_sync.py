@@ -152,6 +152,18 @@ class TreeSync(TreeDuplicates):
     def _sync_grouped(self, node: JsonNode, value: Any, index: QModelIndex) -> None:
         """Sync a grouped container: member by member when its members are the same ones
         (the same count, the same keys in order), else its groups are formed anew."""
+        if not node.built:
+            # Some members not built yet (nor shown): only the built ones are synced, the
+            # others taken from ``value`` when built; keys compared without building nodes.
+            if node.json_type is JsonType.OBJECT:
+                if list(node.to_json()) != list(value):
+                    self._regroup(node, value, index)
+                    return
+                self._sync_built_members(node, value)
+                return
+            if len(value) == node.child_count():
+                self._sync_built_members(node, value)
+                return
         # Rows of earlier occurrences are not the document's members: matched around them.
         children = [child for child in node.children if not child.shadowed]
         if node.json_type is JsonType.OBJECT:
@@ -164,13 +176,7 @@ class TreeSync(TreeDuplicates):
             # unless few enough for plain rows now
             same, members = len(value) > self._group_size, value[: len(children)]
         if not same:
-            self.beginRemoveRows(index, 0, node.fetched - 1)
-            node.clear_children()
-            self.endRemoveRows()
-            node.set_json(value)
-            self._restore_shadowed_below(node)
-            self._fetch(node, index, self._fetch_batch)
-            self._row_changed(node, VALUE_COLUMN, VALUE_COLUMN)
+            self._regroup(node, value, index)
             return
         count, touched = len(children), len(node.groups) - 1  # the last group may change
         if node.json_type is JsonType.ARRAY and len(value) < count:
@@ -188,6 +194,27 @@ class TreeSync(TreeDuplicates):
                 self.dataChanged.emit(
                     self._group_index(first), self._group_index(groups[-1], VALUE_COLUMN)
                 )
+
+    def _sync_built_members(self, node: JsonNode, value: Any) -> None:
+        """Sync a container's built members with theirs in ``value`` (the same members, in
+        place); the members not built yet are ``value``'s from now on."""
+        members = list(value.values()) if isinstance(value, dict) else value
+        built = node.built_members()
+        # First: a view reading rows while the built ones change (dataChanged) builds more,
+        # which must come from ``value`` already.
+        node.take_unbuilt_from(value)
+        for position, child in built:
+            self._sync(child, members[position], self._index_of(child))
+
+    def _regroup(self, node: JsonNode, value: Any, index: QModelIndex) -> None:
+        """Form a grouped container's groups anew from ``value`` (other members)."""
+        self.beginRemoveRows(index, 0, node.fetched - 1)
+        node.clear_children()
+        self.endRemoveRows()
+        node.set_json(value)
+        self._restore_shadowed_below(node)
+        self._fetch(node, index, self._fetch_batch)
+        self._row_changed(node, VALUE_COLUMN, VALUE_COLUMN)
 
     def _truncate_groups(self, node: JsonNode, index: QModelIndex, length: int) -> None:
         """Drop a grouped array's members from ``length`` on (a file that got shorter): the

@@ -385,3 +385,59 @@ def test_add_on_a_group_row_appends_to_that_group_and_shows_the_entry(
     assert pane.model.index(1, 0, records).data(DISPLAY) == "[1000 … 2000]"
     assert pane.model.document()["records"][2000] == ""
     assert pane.model.document()["records"][2001] == LONG["records"][2000]
+
+
+def members_built(model: JsonTreeModel, *path: JsonKey) -> int:
+    node = model.node(model.index_for_json_path(*path))
+    assert node is not None
+    return node.built_count
+
+
+@pytest.mark.parametrize(
+    "document", [{f"k{n:03d}": f"v{n}" for n in range(40)}, [f"v{n}" for n in range(40)]]
+)
+@pytest.mark.parametrize("tested", [False, True], ids=["counted", "model-tested"])
+def test_a_raw_edit_of_a_long_container_builds_only_the_members_shown(
+    qtmodeltester: Any, document: Any, tested: bool
+) -> None:
+    # A raw edit of a megabyte object built all its 35,000 member nodes to sync them (~100 ms
+    # of the GUI thread each time); the members never shown are taken from the new document.
+    # (Qt's model tester reads rows that views would not: the count is checked without it.)
+    if tested:
+        model = grouped_model(qtmodeltester, {"big": document})
+    else:
+        stack = QUndoStack()
+        model = JsonTreeModel(stack, fetch_batch=4, group_size=10)
+        model._test_stack = stack  # type: ignore[attr-defined]  # keep the stack alive
+        model.set_document({"big": document})
+    big = model.index_for_json_path("big")
+    while model.canFetchMore(big):
+        model.fetchMore(big)  # its groups shown
+    first_group = model.index(0, 0, big)
+    model.fetchMore(first_group)  # the first 4 members shown (built as a view reads them)
+    assert [model.index(row, 0, first_group).isValid() for row in range(4)] == [True] * 4
+    shown_before = members_built(model, "big")
+    assert shown_before < len(document)
+    is_object = isinstance(document, dict)
+    edited = dict(document) if is_object else list(document)
+    changed = ["k001", "k035"] if is_object else [1, 35]  # one shown, one never built
+    for place in changed:
+        edited[place] = "typed"  # type: ignore[index]
+    model.replace_document({"big": edited})
+    if not tested:
+        assert members_built(model, "big") == shown_before  # before: all 40 built
+    assert model.document() == {"big": edited}
+    shown = model.index(1, VALUE_COLUMN, first_group)
+    assert shown.data(DISPLAY) == "typed"  # the shown member changed on screen
+    expand_all_groups(model, big)
+    rows = {
+        path_of(model, model.index(row, 0, model.index(3, 0, big)))[-1]: model.index(
+            row, VALUE_COLUMN, model.index(3, 0, big)
+        ).data(DISPLAY)
+        for row in range(model.rowCount(model.index(3, 0, big)))
+    }
+    assert rows[changed[1]] == "typed"  # built later: from the edited document
+    stack_of(model).undo()
+    assert model.document() == {"big": document}
+    stack_of(model).redo()
+    assert model.document() == {"big": edited}
