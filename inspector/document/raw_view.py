@@ -20,7 +20,7 @@ from PySide6.QtCore import QCoreApplication, Qt, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from inspector.colours import ERROR_TEXT, SUCCESS_TEXT
-from inspector.document.json_values import json_equal
+from inspector.document.json_values import forget_comparison, json_equal
 from inspector.document.parsing import RAW_EDIT_LIMIT, parse_json_text
 from inspector.document.raw_editor import DocumentCheck, RawJsonEditor
 from inspector.document.raw_text import ShownText, shown_text
@@ -157,6 +157,7 @@ def forget_shown_texts() -> None:
     or store is shown now, and a 20 MB text held for nothing is 20-80 MB."""
     _SHORTENED.forget()
     _SECRETS.forget()
+    forget_comparison()
 
 
 _UNEDITABLE_KINDS = {

@@ -15,6 +15,7 @@ document go (``closing``).
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.display import printable_path
+from inspector.document.json_values import compare_ahead
 from inspector.document.pane.actions import DocumentActions
 from inspector.document.pane.bars import MessageBars
 from inspector.document.pane.closing import CLOSE_SAVE_WAIT, PaneClosing
@@ -54,7 +56,9 @@ from inspector.document.pane.schema import PaneSchema
 from inspector.document.pane.showing import PaneShowing
 from inspector.document.pane.tree_edits import PaneTreeEdits
 from inspector.document.parsing import DEFAULT_SIZE_LIMIT
+from inspector.document.raw_editor import DocumentCheck
 from inspector.document.raw_view import RawView, secrets_preparation
+from inspector.document.results import NO_DOCUMENT
 from inspector.document.review_dialog import ReviewPrompt, ask_to_save_after_review
 from inspector.document.save_service import DocumentService
 from inspector.document.session import EditSession
@@ -189,8 +193,9 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         self.tree_view.addAction(self.remove_occurrence_action)
         self.raw_view = RawView()
         self.raw_editor = self.raw_view.editor
-        # The typed document's secrets walk runs beside its parse, off the GUI thread.
-        self.raw_editor.set_check_preparation(lambda: secrets_preparation(self._session.policy()))
+        # The typed document's secrets walk, and its comparison with the tree's, run beside
+        # its parse, off the GUI thread.
+        self.raw_editor.set_check_preparation(self._prepare_raw_check)
         self.raw_status = self.raw_view.status
 
         self.tabs = QTabWidget()
@@ -366,6 +371,20 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         self._session.set_revealed(revealed)
         self._refresh_raw()
         self._update_actions()
+
+    def _prepare_raw_check(self) -> DocumentCheck:
+        """What the raw editor's worker does with a typed document beside parsing it (on the
+        GUI thread, as the check starts: the tree's document and the policy now)."""
+        shown = self._model.document()
+        secrets = secrets_preparation(self._session.policy())
+
+        def prepare(document: Any) -> None:  # on the worker thread
+            if shown is not NO_DOCUMENT:
+                compare_ahead(shown, document)
+            if secrets is not None:
+                secrets(document)
+
+        return prepare
 
     def shutdown(self) -> None:
         """Cancel a waiting save and let the workers finish (call before the pane goes away)."""

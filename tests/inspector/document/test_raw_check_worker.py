@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from inspector.document import DocumentPane, raw_editor, raw_view
+from inspector.document import DocumentPane, json_values, raw_editor, raw_view
 from inspector.document.pane.pane_state import RAW_TAB
 from inspector.document.raw_editor import RawJsonEditor
 
@@ -164,3 +164,44 @@ def test_the_pane_takes_the_typed_document_without_walking_it_on_the_gui_thread(
     typed_walks = [on_gui for document, on_gui in walks if document is parsed[0]]
     assert typed_walks == [False]
     assert pane.raw_view.content.text == '{"theme": "dark", "counter": 7}\n'
+
+
+def test_the_pane_compares_the_typed_document_with_the_trees_off_the_gui_thread(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"theme": "dark", "counter": 1}\n')
+    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+        pane.open_store(str(path))
+    pane.tabs.setCurrentIndex(RAW_TAB)
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=5000)
+    gui_thread = threading.get_ident()
+    parsed: list[Any] = []
+    walks: list[bool] = []  # each walk comparing the typed document: on the GUI thread?
+    original = json_values._json_equal_walk
+
+    def recorded(a: Any, b: Any) -> bool:
+        if parsed and b is parsed[0]:
+            walks.append(threading.get_ident() == gui_thread)
+        return original(a, b)
+
+    monkeypatch.setattr(json_values, "_json_equal_walk", recorded)
+    editor = pane.raw_editor
+    # recorded from the parse on: the worker parses, then compares
+    real_parse = raw_editor.parse_json_text
+
+    def parse(text: str) -> Any:
+        document, error = real_parse(text)
+        parsed.append(document)
+        return document, error
+
+    monkeypatch.setattr(raw_editor, "parse_json_text", parse)
+    editor.setFocus()
+    cursor = editor.textCursor()
+    cursor.setPosition(editor.toPlainText().index("1"))
+    editor.setTextCursor(cursor)
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    qtbot.keyClicks(editor, "7")
+    qtbot.waitUntil(lambda: pane.undo_stack.count() == 1, timeout=5000)
+    assert pane.model.document() == {"theme": "dark", "counter": 7}
+    assert walks == [False]  # before: [True], compared on the GUI thread
