@@ -83,7 +83,11 @@ class InsertEntryCommand(QUndoCommand):
         self._parent_path = parent_path
         self._row = row
         self._key = key
-        self._value = copy.deepcopy(value)
+        self._value = self._held(value)
+
+    @staticmethod
+    def _held(value: Any) -> Any:
+        return copy.deepcopy(value)  # the caller's: it may change it later
 
     @staticmethod
     def _describe(row: int, key: str | None) -> str:
@@ -104,6 +108,10 @@ class InsertEntryCommand(QUndoCommand):
 
 class RemoveEntryCommand(InsertEntryCommand):
     """Delete a member or an item (undo puts it back where it was): an insert played backwards."""
+
+    @staticmethod
+    def _held(value: Any) -> Any:
+        return value  # the document's own member: shared (deleting a big one copied all of it)
 
     @staticmethod
     def _describe(row: int, key: str | None) -> str:

@@ -82,3 +82,14 @@ def test_a_value_inserted_from_outside_is_the_callers_to_change() -> None:
     stack.undo()
     stack.redo()
     assert model.document() == {"list": [{"kept": [1]}]}
+
+
+def test_undoing_a_delete_puts_back_the_very_member_deleted() -> None:
+    big = [{"n": n} for n in range(1000)]
+    model, stack = new_model({"big": big, "small": 1})
+    assert model.remove_entry(model.index_for_json_path("big"))
+    assert model.document() == {"small": 1}
+    stack.undo()
+    assert model.document()["big"] is big  # before: a deep copy of all of it
+    assert model.document() == {"big": big, "small": 1}
+    assert list(model.document()) == ["big", "small"]
