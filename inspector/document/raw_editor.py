@@ -87,7 +87,8 @@ class RawJsonEditor(QPlainTextEdit):
     The check after a pause parses on a worker thread (a megabyte text takes 100-200 ms, a
     stall of the window on the GUI thread); its result comes back by signal and is dropped
     when the text changed again meanwhile (a generation count). :meth:`validate_now` (before
-    a save or an undo) parses at once, on the calling thread.
+    an undo) parses at once, on the calling thread; :meth:`check_at_once` starts the worker's
+    check without waiting for the pause (before a save of a long text).
 
     Undo of text edits is left to the document's ``QUndoStack``: the pane turns each valid text
     into one (merging) undo command.
@@ -296,6 +297,13 @@ class RawJsonEditor(QPlainTextEdit):
             document, error = parse_json_text(text)
             self._apply_check(text, document, error)
         return self._error
+
+    def check_at_once(self) -> None:
+        """Start the check of typed text now, on the worker thread, instead of after the
+        pause (its result comes as ``text_validated``); nothing when no check waits."""
+        if self._validate_timer.isActive():
+            self._validate_timer.stop()
+            self._on_validate_timeout()
 
     def show_error(self, error: ParseError | None) -> None:
         """Mark ``error`` (a wavy underline at its position and the line tinted)."""

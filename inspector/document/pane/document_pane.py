@@ -114,6 +114,7 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         self._review_request = 0  # the review whose answer is awaited
         self._review_question = None  # the open Review changes dialog
         self._review_answer = None  # continues the save once the review is answered
+        self._after_check = None  # a save waiting for the typed text's check (see PaneSaving)
         self._session = EditSession(self, size_limit=size_limit, service=service)
         self._session.has_unapplied_text = self._has_unapplied_text
         self._undo_stack = self._session.undo_stack
@@ -277,6 +278,8 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         self.tree_view.selectionModel().currentChanged.connect(self._on_current_changed)
         self.tabs.currentChanged.connect(self._on_current_tab_changed)
         self.raw_editor.text_validated.connect(self._on_text_validated)
+        # After the pane took the typed document in: a save that waited for it goes on.
+        self.raw_editor.text_validated.connect(self._resume_after_check_soon)
         self.raw_editor.undo_requested.connect(self.undo_action.trigger)
         self.raw_editor.redo_requested.connect(self.redo_action.trigger)
         self._undo_stack.canUndoChanged.connect(self._on_can_undo_changed)

@@ -9,6 +9,7 @@ class, one concern each: what the session shows (``showing.py``), tree edits
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QUndoStack
@@ -64,6 +65,17 @@ CopyPathPrompt = Callable[["PaneState", Callable[[str | None], None]], None]
 ReplacePrompt = Callable[["PaneState", str, Callable[[bool], None]], None]
 
 
+@dataclass(frozen=True, slots=True)
+class PendingAfterCheck:
+    """A save (or copy, or review) asked for while typed raw text was still to be checked: it
+    goes on once the check is applied, if the same store is still shown."""
+
+    path: str | None
+    action: Callable[[], bool]
+    #: whether it is the store's own save (its end is told through ``save_ended_unwritten``)
+    is_save: bool
+
+
 class PaneState(QWidget):
     """The document pane's signals, widgets and state (built by :class:`DocumentPane`)."""
 
@@ -90,6 +102,7 @@ class PaneState(QWidget):
     _review_request: int
     _review_question: QWidget | None
     _review_answer: Callable[[bool], None] | None
+    _after_check: PendingAfterCheck | None
     _session: EditSession
     _undo_stack: QUndoStack
     _model: JsonTreeModel

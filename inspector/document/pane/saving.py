@@ -3,18 +3,23 @@ UTF-8, and how each ends."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QWidget
 
 from inspector.display import printable_name, printable_path
 from inspector.document.choices import ConflictDecision
 from inspector.document.conversion import NotConvertibleError, describe_conversion
-from inspector.document.pane.pane_state import TREE_TAB, PaneState
+from inspector.document.pane.pane_state import TREE_TAB, PaneState, PendingAfterCheck
 from inspector.document.review import SaveReview
 from inspector.document.save_types import SaveConflict, SaveResult
 from inspector.document.session_saving import save_summary
+
+#: Typed raw text at least this long (characters) is checked on the raw editor's worker before
+#: a save, not parsed at once on the GUI thread (a megabyte: ~150 ms, a stall of the window).
+CHECK_FIRST_CHARS = 128 * 1024
 
 
 class PaneSaving(PaneState):
@@ -30,13 +35,10 @@ class PaneSaving(PaneState):
         """
         if self.review_before_first_save and not self._reviewed:
             return self.review_changes()
-        if self._session.is_saving or self._session.loaded is None:
+        if not self._save_can_start():
             return False
-        if self._session.read_only_reason is not None:
-            self.status_message.emit(
-                self.tr("Not saved: {reason}").format(reason=self._session.read_only_reason)
-            )
-            return False
+        if self._checked_first(self.save, is_save=True):
+            return True
         if self._raw_text_refused(advise_fix=True):
             return False
         path = self._session.path
@@ -48,6 +50,18 @@ class PaneSaving(PaneState):
         if self.schema.ask_before_saving(self, on_answer):
             return started[0] if started else True
         return self._session.save()
+
+    def _save_can_start(self) -> bool:
+        """Whether a save of the store can start now (said in the status line when not
+        because the folder is read-only)."""
+        if self._session.is_saving or self._session.loaded is None:
+            return False
+        if self._session.read_only_reason is not None:
+            self.status_message.emit(
+                self.tr("Not saved: {reason}").format(reason=self._session.read_only_reason)
+            )
+            return False
+        return True
 
     def _save_despite_schema(self, path: str | None, *, save_anyway: bool) -> bool:
         """The answer to "save despite schema errors?" came: save if it was yes and the save
@@ -85,9 +99,47 @@ class PaneSaving(PaneState):
         says so (:attr:`replace_prompt`, asked under no lock when the save finds it)."""
         if not self._can_save_copy():
             return False
+        if self._checked_first(lambda: self.save_copy(target, overwrite=overwrite)):
+            return True
         if self._raw_text_refused():
             return False
         return self._session.save_copy(target, overwrite=overwrite)
+
+    def _checked_first(self, action: Callable[[], bool], *, is_save: bool = False) -> bool:
+        """True when typed raw text too long to parse here at once (:data:`CHECK_FIRST_CHARS`)
+        is still to be checked: its check starts now on the raw editor's worker, and
+        ``action`` is called again once the pane has taken the checked text in."""
+        editor = self.raw_editor
+        if not editor.has_pending_edit or editor.document().characterCount() < CHECK_FIRST_CHARS:
+            return False
+        self._after_check = PendingAfterCheck(self._session.path, action, is_save)
+        editor.check_at_once()
+        self.status_message.emit(
+            self.tr("Checking the typed text of {name} before saving…").format(name=self.file_name)
+        )
+        return True
+
+    @Slot()
+    def _resume_after_check_soon(self) -> None:
+        # In the next turn: every slot of the check's signal (the pane taking the typed
+        # document in, the undo step it makes) has run by then.
+        if self._after_check is not None:
+            QTimer.singleShot(0, self, self._resume_after_check)
+
+    def _resume_after_check(self) -> None:
+        pending = self._after_check
+        if pending is None:
+            return
+        if self.raw_editor.has_pending_edit and pending.path == self._session.path:
+            self.raw_editor.check_at_once()  # typed again meanwhile: that text is saved
+            return
+        self._after_check = None
+        if pending.path != self._session.path:
+            if pending.is_save and pending.path is not None:
+                self.save_ended_unwritten.emit(pending.path)  # another store is shown now
+            return
+        if not pending.action() and pending.is_save and pending.path is not None:
+            self.save_ended_unwritten.emit(pending.path)  # whoever waits for this save's end
 
     def _raw_text_refused(self, *, advise_fix: bool = False) -> bool:
         """Apply typing not yet taken in; True (and said) when the raw text is not valid JSON,
@@ -159,6 +211,8 @@ class PaneSaving(PaneState):
         path = self._session.path
         if path is None or self._session.loaded is None or self._session.is_saving:
             return False
+        if self._checked_first(self.review_changes):
+            return True
         if not self.is_dirty:
             self.status_message.emit(
                 self.tr("{name}: no changes to save.").format(name=self.file_name)

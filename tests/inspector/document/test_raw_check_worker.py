@@ -5,6 +5,7 @@ handed on to the tree as it is (issue 11 §2)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane, json_values, raw_editor, raw_view
+from inspector.document.pane import saving
 from inspector.document.pane.pane_state import RAW_TAB
 from inspector.document.raw_editor import RawJsonEditor
 
@@ -205,3 +207,54 @@ def test_the_pane_compares_the_typed_document_with_the_trees_off_the_gui_thread(
     qtbot.waitUntil(lambda: pane.undo_stack.count() == 1, timeout=5000)
     assert pane.model.document() == {"theme": "dark", "counter": 7}
     assert walks == [False]  # before: [True], compared on the GUI thread
+
+
+def open_long_store_in_raw_tab(qtbot: Any, pane: DocumentPane, path: Path) -> str:
+    """A store of ~300 KB, long enough for a save to check typed text on the worker; its
+    text."""
+    document = {"counter": 1, "items": [{"n": n, "name": f"item-{n}"} for n in range(6000)]}
+    text = json.dumps(document, indent=2) + "\n"
+    assert len(text) > saving.CHECK_FIRST_CHARS
+    path.write_text(text)
+    with qtbot.waitSignal(pane.document_loaded, timeout=10000):
+        pane.open_store(str(path))
+    pane.tabs.setCurrentIndex(RAW_TAB)
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=10000)
+    return text
+
+
+def retype_counter(qtbot: Any, editor: RawJsonEditor, text: str, new: str) -> None:
+    editor.setFocus()
+    cursor = editor.textCursor()
+    cursor.setPosition(text.index('"counter": 1') + len('"counter": '))
+    editor.setTextCursor(cursor)
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    qtbot.keyClicks(editor, new)
+
+
+def test_a_save_right_after_typing_in_a_long_text_checks_it_on_the_worker(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "long.json"
+    text = open_long_store_in_raw_tab(qtbot, pane, path)
+    parse = GatedParse(monkeypatch, gated=False)
+    retype_counter(qtbot, pane.raw_editor, text, "7")
+    assert pane.raw_editor.has_pending_edit  # Ctrl+S before the pause ended
+    with qtbot.waitSignal(pane.saved, timeout=20000):
+        assert pane.save()
+    assert path.read_text() == text.replace('"counter": 1', '"counter": 7', 1)
+    # before: parsed at once on the GUI thread (a megabyte stalled the window ~150 ms)
+    assert [on_gui for _text, on_gui in parse.calls] == [False]
+
+
+def test_a_save_waiting_for_the_check_of_text_that_is_not_json_ends_unwritten(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = tmp_path / "long.json"
+    text = open_long_store_in_raw_tab(qtbot, pane, path)
+    retype_counter(qtbot, pane.raw_editor, text, "x")
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=20000) as ended:
+        assert pane.save()
+    assert ended.args == [str(path)]
+    assert pane.raw_editor.error is not None
+    assert path.read_text() == text  # nothing written
