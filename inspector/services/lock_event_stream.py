@@ -14,16 +14,14 @@ from __future__ import annotations
 import collections
 import json
 import logging
-import os
-import sys
 import threading
 import time
 from dataclasses import replace
-from pathlib import Path
 
-from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
+from PySide6.QtCore import QObject, QProcess, Signal, Slot
 from shiboken6 import Shiboken
 
+from inspector.services.child_process import configure_python_child
 from inspector.services.event_history import KEEP_FILES, MAX_FILE_BYTES, history_file_bytes
 from inspector.services.lock_event_process import (
     MAX_RESTARTS,
@@ -41,9 +39,8 @@ __all__ = ["CHILD_MODULE", "MAX_EVENTS", "EventStream"]
 MAX_EVENTS = 50_000
 #: How long stopping waits for the child to end by itself, then for it to die once killed (ms).
 STOP_WAIT_MS = 2000
-#: The module the child process runs, and where the packages it imports are.
+#: The module the child process runs (see inspector.services.child_process).
 CHILD_MODULE = "inspector.services.lock_event_process"
-_SOURCE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
 
 
 class EventStream(QObject):
@@ -160,16 +157,7 @@ class EventStream(QObject):
             "max_file_bytes": self._max_file_bytes,
         }
         process = QProcess()
-        process.setProgram(sys.executable)
-        # ensure_ascii: a folder name that is not UTF-8 travels as \udcXX escapes, which a
-        # QString argument can carry (lone surrogates it cannot).
-        process.setArguments(["-m", CHILD_MODULE, json.dumps(config, ensure_ascii=True)])
-        environment = QProcessEnvironment.systemEnvironment()
-        # The child imports the same inspector and lockcore as this process.
-        paths = [_SOURCE_ROOT, environment.value("PYTHONPATH", "")]
-        environment.insert("PYTHONPATH", os.pathsep.join(path for path in paths if path))
-        process.setProcessEnvironment(environment)
-        process.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
+        configure_python_child(process, CHILD_MODULE, config)
         process.readyReadStandardOutput.connect(self._on_output)
         process.finished.connect(self._on_finished)
         self._output.clear()

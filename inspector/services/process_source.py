@@ -18,25 +18,21 @@ reader in charge (which reports its own failures).
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Slot
+from PySide6.QtCore import QObject, QProcess, QTimer, Slot
 from shiboken6 import Shiboken
 
 from inspector.services.change_source import ChangeListener
+from inspector.services.child_process import configure_python_child
 from inspector.services.inotify import LeanInotifySource
 from inspector.services.watch_process import read_messages
 
 __all__ = ["CHILD_MODULE", "HANDOVER_DELAY_MS", "MAX_RESTARTS", "ProcessChangeSource"]
 
-#: The module the child process runs, and where the packages it imports are.
+#: The module the child process runs (see inspector.services.child_process).
 CHILD_MODULE = "inspector.services.watch_process"
-_SOURCE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
 #: How long after the source starts the child is started (ms): a new interpreter starting on the
 #: same CPUs does not slow the listing that follows opening a folder.
 HANDOVER_DELAY_MS = 500
@@ -153,16 +149,7 @@ class ProcessChangeSource(QObject):
         looks = bool(getattr(self._listener, "wants_looks", False))
         config = {"folder": self._folder, "recursive": self._recursive, "look": looks}
         process = QProcess(self)
-        process.setProgram(sys.executable)
-        # ensure_ascii: a folder name that is not UTF-8 travels as \udcXX escapes, which a
-        # QString argument can carry (lone surrogates it cannot).
-        process.setArguments(["-m", CHILD_MODULE, json.dumps(config, ensure_ascii=True)])
-        environment = QProcessEnvironment.systemEnvironment()
-        # The child imports the same inspector as this process.
-        paths = [_SOURCE_ROOT, environment.value("PYTHONPATH", "")]
-        environment.insert("PYTHONPATH", os.pathsep.join(path for path in paths if path))
-        process.setProcessEnvironment(environment)
-        process.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
+        configure_python_child(process, CHILD_MODULE, config)
         process.readyReadStandardOutput.connect(self._on_output)
         process.finished.connect(self._on_finished)
         process.errorOccurred.connect(self._on_error)
