@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import errno
+import functools
 import os
 import sys
 import time
@@ -210,29 +211,14 @@ def _remove_in_worker(
     request = job.request
     assert request.remove_occurrence is not None
     duplicate, occurrence = request.remove_occurrence
-    started = time.monotonic()
-    on_wait = _wait_reporter(request.path, report)
-
-    try:
-        raw = locked_remove_duplicate_key(
-            request.path,
-            duplicate,
-            occurrence,
-            timeout=request.lock_wait,
-            cancel_check=job.cancel.is_set,
-            on_wait=on_wait,
-            keep_versions=request.keep_versions,
-            versions_max_bytes=request.versions_max_bytes,
-        )
-    except LockCancelled:
-        return _SaveCancelledError()
-    except LockTimeout as exc:
-        if report_wait is not None:
-            report_wait(time.monotonic() - started)
-        raise _GaveUpWaitingError(request.path, exc.holder, time.monotonic() - started) from exc
-    except FileNotFoundError as exc:
-        _raise_if_folder_gone(request.path, exc)
-        raise
+    raw = _write_locked(
+        job,
+        report,
+        report_wait,
+        functools.partial(locked_remove_duplicate_key, request.path, duplicate, occurrence),
+    )
+    if isinstance(raw, _SaveCancelledError):
+        return raw
     written = _as_written(request.path, raw)  # its repeated keys as they are now, too
     return SaveResult(
         request.path,
@@ -251,26 +237,15 @@ def _typed_in_worker(
     edit (merged onto theirs, or a conflict), and an edit of only formatting is refused."""
     request = job.request
     assert request.typed is not None
-    started = time.monotonic()
-    on_wait = _wait_reporter(request.path, report)
-
     try:
-        raw = locked_replace_bytes(
-            request.path,
-            request.typed,
-            expected=request.base_raw,
-            timeout=request.lock_wait,
-            cancel_check=job.cancel.is_set,
-            on_wait=on_wait,
-            keep_versions=request.keep_versions,
-            versions_max_bytes=request.versions_max_bytes,
+        raw = _write_locked(
+            job,
+            report,
+            report_wait,
+            functools.partial(
+                locked_replace_bytes, request.path, request.typed, expected=request.base_raw
+            ),
         )
-    except LockCancelled:
-        return _SaveCancelledError()
-    except LockTimeout as exc:
-        if report_wait is not None:
-            report_wait(time.monotonic() - started)
-        raise _GaveUpWaitingError(request.path, exc.holder, time.monotonic() - started) from exc
     except FileChangedError as exc:
         if _same_document(request.edited, request.base):
             raise _TypedTextChangedError(str(exc)) from exc
@@ -281,13 +256,43 @@ def _typed_in_worker(
         if isinstance(outcome, SaveResult | SaveConflict):
             return dataclasses.replace(outcome, formatting_dropped=True)
         return outcome
+    if isinstance(raw, _SaveCancelledError):
+        return raw
+    written = _as_written(request.path, raw)  # its repeated keys and spellings as typed
+    return SaveResult(request.path, written.document, written, as_typed=True)
+
+
+def _write_locked(
+    job: _SaveJob,
+    report: Any,
+    report_wait: Callable[[float], None] | None,
+    write: Callable[..., bytes],
+) -> bytes | _SaveCancelledError:
+    """``write(**lock options)``: one of lockcore's byte-level writes under the request's lock
+    options, with how long it waited reported. A cancel is returned; a timeout or a vanished
+    folder is raised as a save reports them; anything else (a changed file) propagates."""
+    request = job.request
+    started = time.monotonic()
+    try:
+        raw = write(
+            timeout=request.lock_wait,
+            cancel_check=job.cancel.is_set,
+            on_wait=_wait_reporter(request.path, report),
+            keep_versions=request.keep_versions,
+            versions_max_bytes=request.versions_max_bytes,
+        )
+    except LockCancelled:
+        return _SaveCancelledError()
+    except LockTimeout as exc:
+        if report_wait is not None:
+            report_wait(time.monotonic() - started)
+        raise _GaveUpWaitingError(request.path, exc.holder, time.monotonic() - started) from exc
     except FileNotFoundError as exc:
         _raise_if_folder_gone(request.path, exc)
         raise
     if report_wait is not None:
         report_wait(time.monotonic() - started)
-    written = _as_written(request.path, raw)  # its repeated keys and spellings as typed
-    return SaveResult(request.path, written.document, written, as_typed=True)
+    return raw
 
 
 def _wait_reporter(path: str, report: Any) -> Callable[[LockInfo | None, float], None]:
