@@ -27,12 +27,12 @@ import json
 import os
 import pickle
 import select
-import struct
 import sys
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from inspector.services.child_frames import frame, read_frames
 from inspector.services.event_history import EventHistory
 from lockcore import LockEvent, watch_lock_events
 
@@ -43,7 +43,6 @@ __all__ = [
     "decode_message",
     "is_events_message",
     "main",
-    "read_frames",
     "read_messages",
 ]
 
@@ -54,7 +53,6 @@ MAX_RESTARTS = 3
 #: A batch travels in messages of at most this many events: the parent takes one or a few per
 #: turn of its event loop (about a millisecond of its work each), never a storm's whole batch.
 MESSAGE_EVENTS = 200
-_LENGTH = struct.Struct("<I")
 #: The first byte of a message: it holds events (the parent takes those in slices) ...
 _EVENTS = b"E"
 #: ... or a word for the parent ("ready", "failure"), which it reads at once.
@@ -218,24 +216,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _frame(kind: bytes, message: tuple[Any, ...]) -> bytes:
-    data = kind + pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return _LENGTH.pack(len(data)) + data
-
-
-def read_frames(buffer: bytearray, handle: Callable[[bytes], None]) -> None:
-    """Hand every complete message at the start of ``buffer`` to ``handle``, still encoded
-    (see :func:`is_events_message`, :func:`decode_message`), and remove it from ``buffer``
-    (what is left is the start of a message still coming)."""
-    offset = 0
-    size = len(buffer)
-    while size - offset >= _LENGTH.size:
-        (length,) = _LENGTH.unpack_from(buffer, offset)
-        end = offset + _LENGTH.size + length
-        if end > size:
-            break
-        handle(bytes(buffer[offset + _LENGTH.size : end]))
-        offset = end
-    del buffer[:offset]
+    return frame(kind + pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def is_events_message(frame: bytes) -> bool:
@@ -256,7 +237,7 @@ def decode_message(frame: bytes) -> tuple[Any, ...]:
 def read_messages(buffer: bytearray, handle: Callable[[tuple[Any, ...]], None]) -> None:
     """Hand every complete message at the start of ``buffer`` to ``handle``, decoded, and
     remove it from ``buffer``."""
-    read_frames(buffer, lambda frame: handle(decode_message(frame)))
+    read_frames(buffer, lambda data: handle(decode_message(data)))
 
 
 if __name__ == "__main__":

@@ -21,13 +21,13 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, QProcess, Signal, Slot
 from shiboken6 import Shiboken
 
+from inspector.services.child_frames import read_frames
 from inspector.services.child_process import configure_python_child
 from inspector.services.event_history import KEEP_FILES, MAX_FILE_BYTES, history_file_bytes
 from inspector.services.lock_event_process import (
     MAX_RESTARTS,
     decode_message,
     is_events_message,
-    read_frames,
 )
 from lockcore import EventKind, LockEvent
 

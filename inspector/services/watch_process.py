@@ -41,7 +41,6 @@ import json
 import os
 import pickle
 import select
-import struct
 import sys
 import threading
 import time
@@ -49,6 +48,7 @@ from collections.abc import Callable
 from typing import Any
 
 from inspector.display import printable_path
+from inspector.services.child_frames import frame, read_frames
 from inspector.services.inotify import LeanInotifySource
 from inspector.services.scanner import inspect_store, is_leftover, list_folder, store_path_for
 from inspector.services.store_entry import Stamp, StoreEntry, StoreHealth
@@ -61,7 +61,6 @@ ALIVE_CHECK_SECONDS = 0.5
 #: storm's in some ten rounds a second, each round every store that changed since the last (the
 #: window's scanner does the same, see scan_worker.REFRESH_ROUND_GAP).
 LOOK_ROUND_GAP = 0.1
-_LENGTH = struct.Struct("<I")
 
 
 Stamps = dict[str, tuple[int, int, int] | None]
@@ -118,9 +117,9 @@ class _Forwarder:
             self._stamps = folder_stamps(self.folder)
 
     def send(self, message: tuple[Any, ...]) -> None:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        data = frame(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
         with self._lock, contextlib.suppress(OSError):  # the parent is gone: we end anyway
-            self._out.write(_LENGTH.pack(len(data)) + data)
+            self._out.write(data)
             self._out.flush()
 
     def on_paths(self, paths: list[str]) -> None:
@@ -265,17 +264,8 @@ def main(argv: list[str] | None = None) -> int:
 def read_messages(buffer: bytearray, handle: Callable[[tuple[Any, ...]], None]) -> None:
     """Parent side: hand every complete message at the start of ``buffer`` to ``handle`` and
     remove it from ``buffer`` (what is left is the start of a message still coming)."""
-    offset = 0
-    size = len(buffer)
-    while size - offset >= _LENGTH.size:
-        (length,) = _LENGTH.unpack_from(buffer, offset)
-        end = offset + _LENGTH.size + length
-        if end > size:
-            break
-        # Trusted: written by our own child, through a pipe no one else holds.
-        handle(pickle.loads(memoryview(buffer)[offset + _LENGTH.size : end]))  # noqa: S301
-        offset = end
-    del buffer[:offset]
+    # Trusted: written by our own child, through a pipe no one else holds.
+    read_frames(buffer, lambda message: handle(pickle.loads(message)))  # noqa: S301
 
 
 if __name__ == "__main__":
