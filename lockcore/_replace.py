@@ -31,6 +31,8 @@ def locked_replace_bytes(
     on_wait: OnWait | None = None,
     keep_versions: int = 0,
     versions_max_bytes: int = _versions.DEFAULT_VERSIONS_MAX_BYTES,
+    quarantine: bool = False,
+    on_quarantine: _json.OnQuarantine | None = None,
 ) -> bytes:
     """Write ``data`` as the whole file, under its lock, if the file holds exactly
     ``expected`` (None: if there is no file); returns ``data``.
@@ -41,6 +43,12 @@ def locked_replace_bytes(
     ``timeout``, ``cancel_check``, ``on_wait``, ``durable``, ``stale_after``,
     ``keep_versions`` and ``versions_max_bytes`` are those of :func:`locked_update_json`. The
     folder is never created.
+
+    ``quarantine=True``: ``expected`` is not valid JSON (a damaged file the caller repaired by
+    typing over it). Its bytes are kept as ``<path>.corrupt-<time>-<id>`` beside the file, as
+    ``locked_update_json(on_corrupt="quarantine")`` keeps them (never pruned, kept whatever
+    ``keep_versions`` says, and not as a version), under the lock and before the replace;
+    ``on_quarantine`` is told the copy's path.
     """
     path = os.fspath(path)
     _json._parse(path, data)  # CorruptJSONError: a store is never given bytes that are not JSON
@@ -56,6 +64,11 @@ def locked_replace_bytes(
             )
         if original == data:
             return data
+        if quarantine and original is not None:
+            copy_path = _atomic.quarantine(path, original, durable=durable)
+            if on_quarantine is not None:
+                on_quarantine(copy_path)
+            original = None  # kept as the quarantine copy: not as a version too
         _versions.replace_keeping_version(
             path,
             original,

@@ -83,7 +83,8 @@ class SaveRequest:
     #: search walks the whole text, so only then).
     repeated_keys: bool = False
     #: The raw text as the person typed it (encoded as the file is): written as the whole
-    #: file, under the lock, only if the file still holds ``base_raw``. If it does not, an
+    #: file, under the lock, only if the file still holds ``base_raw`` (with ``repair``: the
+    #: damaged bytes it was typed over, kept as a ``.corrupt-*`` copy). If it does not, an
     #: edit that changes the document is saved as a document (merged, or a conflict), and an
     #: edit of only the text's formatting is refused (``edited`` is the typed text's document).
     typed: bytes | None = None

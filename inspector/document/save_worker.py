@@ -237,13 +237,19 @@ def _typed_in_worker(
     edit (merged onto theirs, or a conflict), and an edit of only formatting is refused."""
     request = job.request
     assert request.typed is not None
+    quarantined: list[str] = []  # a repaired damaged file: where its bytes were kept
     try:
         raw = _write_locked(
             job,
             report,
             report_wait,
             functools.partial(
-                locked_replace_bytes, request.path, request.typed, expected=request.base_raw
+                locked_replace_bytes,
+                request.path,
+                request.typed,
+                expected=request.base_raw,
+                quarantine=request.repair,
+                on_quarantine=quarantined.append,
             ),
         )
     except FileChangedError as exc:
@@ -259,7 +265,13 @@ def _typed_in_worker(
     if isinstance(raw, _SaveCancelledError):
         return raw
     written = _as_written(request.path, raw)  # its repeated keys and spellings as typed
-    return SaveResult(request.path, written.document, written, as_typed=True)
+    return SaveResult(
+        request.path,
+        written.document,
+        written,
+        as_typed=True,
+        quarantined_to=quarantined[-1] if quarantined else None,
+    )
 
 
 def _write_locked(

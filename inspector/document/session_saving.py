@@ -43,6 +43,7 @@ class SessionSaving(SessionLoading):
             )
             return False
         base_raw = self._base_raw()
+        typed = self.typed_bytes()
         return self._start_save(
             SaveRequest(
                 path=self._path,
@@ -52,13 +53,15 @@ class SessionSaving(SessionLoading):
                 lock_wait=self.lock_wait,
                 keep_versions=self.keep_versions,
                 versions_max_bytes=self.versions_max_bytes,
-                base_raw=base_raw,
+                # Typed text is written only over the bytes it was typed over: a damaged
+                # file's own, when the person repaired it as text.
+                base_raw=base_raw if typed is None else self.typed_over(),
                 base_text=loaded.text if base_raw is not None else None,
                 base_secrets=self._base_secrets(),
                 base_standard=base_raw is not None and not loaded.non_standard,
                 base_plain_numbers=base_raw is not None and loaded.number_spellings == (),
                 repeated_keys=bool(loaded.duplicate_keys),
-                typed=self.typed_bytes(),
+                typed=typed,
             )
         )
 
@@ -99,16 +102,32 @@ class SessionSaving(SessionLoading):
         Not a text the view made itself (re-indented after a tree edit, or a compact file's
         long lines indented): saving that as typed would rewrite the whole file."""
         loaded = self._loaded
-        if loaded is None or loaded.kind is not DocumentKind.VALID or loaded.display_text:
+        if loaded is None or loaded.display_text or self.typed_over() is None:
             return False
         if self.undo_stack.isClean():
-            return self._base_raw() is not None and old_text == self.file_shown_text(loaded)
+            # A damaged file's text is shown as the editor shows the file's own text (see
+            # inspector.document.raw_view): repairing it is typing over the file's bytes too.
+            shown = (
+                self.file_shown(loaded).text
+                if loaded.kind.repairable
+                else self.file_shown_text(loaded)
+            )
+            return old_text == shown
         return self.typed_text() == old_text
+
+    def typed_over(self) -> bytes | None:
+        """The bytes raw text is typed over, when the shown version is the file as read or
+        written: its valid JSON (the bytes the base was read from), or a damaged file's
+        bytes, which the person repairs as text (a save keeps them as a ``.corrupt-*`` copy)."""
+        loaded = self._loaded
+        if loaded is not None and loaded.kind.repairable and loaded.document is self._base:
+            return loaded.raw
+        return self._base_raw()
 
     def typed_bytes(self) -> bytes | None:
         """:meth:`typed_text` as the save writes it (the file's BOM and line breaks), or None."""
-        typed, base_raw = self.typed_text(), self._base_raw()
-        return None if typed is None or base_raw is None else typed_bytes(typed, base_raw)
+        typed, typed_over = self.typed_text(), self.typed_over()
+        return None if typed is None or typed_over is None else typed_bytes(typed, typed_over)
 
     def save_copy(self, target: str, *, overwrite: bool = False) -> bool:
         """Write the document as it is in the editor to ``target``, through ``target``'s lock.
@@ -167,10 +186,6 @@ class SessionSaving(SessionLoading):
                 base_secrets=self._base_secrets(),
             )
         )
-
-    def base_raw(self) -> bytes | None:
-        """The bytes the edits started from (the file as shown), when the file was valid."""
-        return self._base_raw()
 
     def _base_raw(self) -> bytes | None:
         """The bytes the base was read from (or written as), when the shown version is it."""

@@ -93,3 +93,47 @@ def test_the_folder_is_never_created(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         locked_replace_bytes(store, TYPED, expected=None)
     assert not store.parent.exists()
+
+
+DAMAGED = b'\xef\xbb\xbf{\r\n\t"ratio": 1.50,\r\n\t"theme": \r\n}\r\n'
+REPAIRED = b'\xef\xbb\xbf{\r\n\t"ratio": 1.50,\r\n\t"theme": "dark"\r\n}\r\n'
+
+
+@pytest.mark.parametrize("keep_versions", [0, 3])
+def test_a_repaired_damaged_file_keeps_its_bytes_as_a_quarantine_copy(
+    tmp_path: Path, keep_versions: int
+) -> None:
+    store = tmp_path / "settings.json"
+    store.write_bytes(DAMAGED)
+    told: list[str] = []
+
+    written = locked_replace_bytes(
+        store,
+        REPAIRED,
+        expected=DAMAGED,
+        keep_versions=keep_versions,
+        quarantine=True,
+        on_quarantine=told.append,
+    )
+
+    assert written == REPAIRED
+    assert store.read_bytes() == REPAIRED
+    [copy] = told
+    assert Path(copy).parent == tmp_path
+    assert Path(copy).name.startswith("settings.json.corrupt-")
+    assert Path(copy).read_bytes() == DAMAGED
+    # Kept once, as the quarantine copy (never pruned), not also as a version.
+    assert [version.kind.name for version in list_versions(store)] == ["QUARANTINE"]
+
+
+def test_a_repair_over_changed_bytes_quarantines_nothing(tmp_path: Path) -> None:
+    store = tmp_path / "settings.json"
+    store.write_bytes(b'{"theme": "light"}')
+    told: list[str] = []
+    with pytest.raises(FileChangedError):
+        locked_replace_bytes(
+            store, REPAIRED, expected=DAMAGED, quarantine=True, on_quarantine=told.append
+        )
+    assert told == []
+    assert store.read_bytes() == b'{"theme": "light"}'
+    assert list(tmp_path.glob("*.corrupt-*")) == []

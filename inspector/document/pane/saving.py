@@ -225,7 +225,7 @@ class PaneSaving(PaneState):
             self._session.base,
             self._model.document(),
             self._session.typed_bytes(),
-            self._session.base_raw(),
+            self._session.typed_over(),
         )
         self.status_message.emit(
             self.tr("Comparing {name} with what saving would write…").format(name=self.file_name)

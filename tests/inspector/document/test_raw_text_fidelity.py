@@ -350,3 +350,29 @@ def test_find_in_the_raw_text_selects_what_was_found_after_separators_and_cr_lf(
     for _ in range(2):
         assert pane.raw_editor.textCursor().selectedText() == "needle"
         pane.finder.step()
+
+
+def test_a_repaired_damaged_file_is_saved_exactly_as_typed(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    """Repairing a damaged file in the Raw tab is typing over its bytes like any raw edit:
+    the file gets the text as typed (its BOM, tabs, CR LFs, spellings and raw U+2028 kept),
+    not the document re-serialised; the damaged bytes are kept as a ``.corrupt-*`` copy."""
+    path = tmp_path / "settings.json"
+    damaged = (
+        '\ufeff{\r\n\t"ratio": 1.50,\r\n\t"note": "a\u2028b",\r\n\t"theme": ,\r\n\t"big": 1E3\r\n}'
+    ).encode()
+    path.write_bytes(damaged)
+    open_raw(qtbot, pane, path)
+    assert pane.loaded is not None
+    assert pane.loaded.kind.repairable
+
+    retype_in_raw(qtbot, pane, '"theme": ,', '"theme": "dark",')
+    qtbot.waitUntil(lambda: pane.model.has_document, timeout=5000)
+    save(qtbot, pane)
+
+    assert read_bytes(str(path)) == damaged.replace(b'"theme": ,', b'"theme": "dark",')
+    [copy] = tmp_path.glob("settings.json.corrupt-*")
+    assert copy.read_bytes() == damaged
+    assert "damaged original was kept" in pane.notice_bar.text
+    assert not pane.is_dirty
