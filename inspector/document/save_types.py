@@ -106,7 +106,9 @@ class SaveResult:
     #: the raw text was written exactly as typed
     as_typed: bool = False
     #: the raw text could not be written as typed (the file changed on disk meanwhile): its
-    #: document was saved merged, and its formatting (spacing, spellings) is not in the file
+    #: document was saved merged, and its formatting (spacing, spellings) is not in the file.
+    #: False after such a merge when the text had no formatting of its own: it changed values
+    #: only, each typed as a document edit writes it.
     formatting_dropped: bool = False
 
 

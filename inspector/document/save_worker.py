@@ -48,12 +48,14 @@ from inspector.document.text import decode_utf8_sig
 from lockcore import (
     CorruptJSONError,
     FileChangedError,
+    FileLockError,
     JSONKind,
     LockCancelled,
     LockInfo,
     LockTimeout,
     classify_json,
     find_duplicate_keys,
+    json_update_bytes,
     locked_remove_duplicate_key,
     locked_replace_bytes,
     locked_update_json,
@@ -260,7 +262,10 @@ def _typed_in_worker(
         as_document = dataclasses.replace(request, typed=None)
         outcome = _save_in_worker(_SaveJob(as_document, job.cancel), report, report_wait)
         if isinstance(outcome, SaveResult | SaveConflict):
-            return dataclasses.replace(outcome, formatting_dropped=True)
+            # Said only when true: text that changes values, each spelt as a document edit
+            # writes it, has no formatting of its own to lose.
+            dropped = not _typed_as_a_document_edit_writes(request)
+            return dataclasses.replace(outcome, formatting_dropped=dropped)
         return outcome
     if isinstance(raw, _SaveCancelledError):
         return raw
@@ -272,6 +277,19 @@ def _typed_in_worker(
         as_typed=True,
         quarantined_to=quarantined[-1] if quarantined else None,
     )
+
+
+def _typed_as_a_document_edit_writes(request: SaveRequest) -> bool:
+    """Whether the typed text is exactly what a document edit of the bytes it was typed over
+    writes (values changed, spelt and laid out as lockcore writes them into the file's own
+    text): then saving it as a document edit, merged onto another's change, keeps all of it."""
+    if request.typed is None or request.base_raw is None:
+        return False
+    try:
+        as_edit = json_update_bytes(request.base_raw, request.edited, path=request.path)
+    except (FileLockError, ValueError, TypeError):  # a NaN typed, say: not what an edit writes
+        return False
+    return as_edit == request.typed
 
 
 def _write_locked(

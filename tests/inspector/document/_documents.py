@@ -1,9 +1,12 @@
-"""Small helpers the document tests share: reading and writing stores, editing a value."""
+"""Small helpers the document tests share: reading and writing stores, editing a value,
+retyping raw text with key presses."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane
 from inspector.document.tree_model import VALUE_COLUMN
@@ -27,3 +30,19 @@ def read_bytes(path: str) -> bytes:
 def edit_value(pane: DocumentPane, *path: str | int, value: str) -> None:
     index = pane.model.index_for_json_path(*path).siblingAtColumn(VALUE_COLUMN)
     assert pane.model.setData(index, value)
+
+
+def retype_in_raw(qtbot: Any, pane: DocumentPane, old: str, new: str) -> None:
+    """Put the cursor before the only ``old`` of the raw text, delete it with Delete key
+    presses and type ``new``, as a person does; then wait for the pause's validation."""
+    editor = pane.raw_editor
+    text = editor.toPlainText()
+    assert text.count(old) == 1, text
+    editor.setFocus()
+    cursor = editor.textCursor()
+    cursor.setPosition(text.index(old))
+    editor.setTextCursor(cursor)
+    for _ in old:
+        qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    with qtbot.waitSignal(editor.text_validated, timeout=5000):
+        qtbot.keyClicks(editor, new)

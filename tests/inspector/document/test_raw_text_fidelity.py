@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _documents import edit_value, read_bytes
+from _documents import edit_value, read_bytes, retype_in_raw
 from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane
@@ -24,22 +24,6 @@ def open_raw(qtbot: Any, pane: DocumentPane, path: Path) -> None:
         pane.open_store(str(path))
     pane.tabs.setCurrentIndex(RAW_TAB)
     qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=5000)
-
-
-def retype_in_raw(qtbot: Any, pane: DocumentPane, old: str, new: str) -> None:
-    """Put the cursor before the only ``old`` of the raw text, delete it with Delete key
-    presses and type ``new``, as a person does; then wait for the pause's validation."""
-    editor = pane.raw_editor
-    text = editor.toPlainText()
-    assert text.count(old) == 1, text
-    editor.setFocus()
-    cursor = editor.textCursor()
-    cursor.setPosition(text.index(old))
-    editor.setTextCursor(cursor)
-    for _ in old:
-        qtbot.keyClick(editor, Qt.Key.Key_Delete)
-    with qtbot.waitSignal(editor.text_validated, timeout=5000):
-        qtbot.keyClicks(editor, new)
 
 
 def save(qtbot: Any, pane: DocumentPane) -> None:

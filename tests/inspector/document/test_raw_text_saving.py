@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from _documents import edit_value, read_bytes
+from _documents import edit_value, read_bytes, retype_in_raw
 
 from inspector.document import DocumentPane
 from inspector.document.pane.pane_state import RAW_TAB
@@ -171,6 +171,32 @@ def test_a_raw_edit_of_values_over_a_changed_file_is_merged_and_says_formatting_
     assert json.loads(read_bytes(path)) == {"counter": 2, "ratio": 1.5, "theme": "light"}
     assert read_bytes(path) == b'{\n  "counter": 2,\n  "ratio": 1.5,\n  "theme": "light"\n}\n'
     assert any("merged" in m and "formatting" in m and "could not be kept" in m for m in messages)
+    assert not pane.is_dirty
+
+
+def test_a_raw_value_edit_merged_over_a_changed_file_does_not_say_formatting_was_lost(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    """A raw edit of a value, typed as a document edit writes it, has no formatting of its
+    own: merged onto another process's change, all of it is in the file, and the status line
+    says it was merged, not that formatting could not be kept."""
+    path = str(tmp_path / "settings.json")
+    Path(path).write_bytes(
+        b'{\r\n\t"counter": 1,\r\n\t"ratio": 1.50,\r\n\t"theme": "dark"\r\n}\r\n'
+    )
+    open_raw(qtbot, pane, path)
+    retype_in_raw(qtbot, pane, '"dark"', '"light"')
+    update_in_other_process(path, {"counter": 2})
+    messages: list[str] = []
+    pane.status_message.connect(messages.append)
+
+    save_with_ctrl_s(qtbot, pane)
+
+    assert read_bytes(path) == (
+        b'{\r\n\t"counter": 2,\r\n\t"ratio": 1.50,\r\n\t"theme": "light"\r\n}\r\n'
+    )
+    saved = [m for m in messages if m.startswith("Saved")]
+    assert saved == ["Saved settings.json, merged with changes another process made meanwhile."]
     assert not pane.is_dirty
 
 
