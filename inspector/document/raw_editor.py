@@ -28,6 +28,10 @@ from inspector.document.parsing import parse_json_text
 from inspector.document.results import ParseError
 
 _VALIDATE_DELAY_MS = 300
+#: Typed text at least this long (characters) is checked on the editor's worker before what
+#: waits for it (an undo, a save), never parsed at once on the GUI thread: a megabyte takes
+#: ~150 ms to parse, a stall of the window.
+CHECK_ON_WORKER_CHARS = 128 * 1024
 _HIGHLIGHT_LIMIT = 2 * 1024 * 1024  # past this many characters, highlighting costs too much
 # Text is put in the editor a chunk per event-loop turn: laying out a megabyte of text takes
 # about 0.2 s, and highlighting it another second, which in one go would freeze the window.
@@ -86,9 +90,10 @@ class RawJsonEditor(QPlainTextEdit):
 
     The check after a pause parses on a worker thread (a megabyte text takes 100-200 ms, a
     stall of the window on the GUI thread); its result comes back by signal and is dropped
-    when the text changed again meanwhile (a generation count). :meth:`validate_now` (before
-    an undo) parses at once, on the calling thread; :meth:`check_at_once` starts the worker's
-    check without waiting for the pause (before a save of a long text).
+    when the text changed again meanwhile (a generation count). :meth:`validate_now` parses at
+    once, on the calling thread; :meth:`check_at_once` starts the worker's check without
+    waiting for the pause (before a save of a long text); :meth:`when_checked` (before an
+    undo, or the folder turning read-only) does either, by the text's length.
 
     Undo of text edits is left to the document's ``QUndoStack``: the pane turns each valid text
     into one (merging) undo command.
@@ -127,6 +132,8 @@ class RawJsonEditor(QPlainTextEdit):
         self._closed = False
         self._prepare_check: Callable[[], DocumentCheck | None] | None = None
         self._checked.connect(self._on_checked)
+        # What waits for the worker's check of typed text to be applied (see when_checked)
+        self._after_check: list[Callable[[], None]] = []
         self._full_text: str | None = None  # the whole text while it is still being put in
         # The text set_json_text was given, while the editor holds exactly it (no change since
         # and Qt's plain text of it is the same string): full_text() returns it instead of
@@ -177,6 +184,7 @@ class RawJsonEditor(QPlainTextEdit):
     def shutdown(self) -> None:
         """Drop a check under way (its result is never applied) and start no more."""
         self._closed = True
+        self._after_check.clear()
         self._generation += 1
         self._checking = None
         self._validate_timer.stop()
@@ -298,6 +306,22 @@ class RawJsonEditor(QPlainTextEdit):
             self._apply_check(text, document, error)
         return self._error
 
+    def when_checked(self, action: Callable[[], None] | None = None) -> bool:
+        """Have typed text not yet validated applied (``text_validated``), then call
+        ``action``. Text of :data:`CHECK_ON_WORKER_CHARS` or more is checked on the worker,
+        not parsed here: ``action`` runs once that result is applied, and True says it waits
+        (dropped if the document moves on first, see :meth:`cancel_pending`). Otherwise as
+        :meth:`validate_now`, and ``action`` runs at once (False)."""
+        if self.has_pending_edit and self.document().characterCount() >= CHECK_ON_WORKER_CHARS:
+            if action is not None:
+                self._after_check.append(action)
+            self.check_at_once()  # under way already, if the pause had ended
+            return True
+        self.validate_now()
+        if action is not None:
+            action()
+        return False
+
     def check_at_once(self) -> None:
         """Start the check of typed text now, on the worker thread, instead of after the
         pause (its result comes as ``text_validated``); nothing when no check waits."""
@@ -389,6 +413,7 @@ class RawJsonEditor(QPlainTextEdit):
         self._validate_timer.stop()
         self._generation += 1
         self._checking = None
+        self._after_check.clear()  # what waited was for the text now gone
 
     # -- undo keys belong to the document's stack ----------------------------------------------
     def event(self, event: QEvent) -> bool:
@@ -408,8 +433,9 @@ class RawJsonEditor(QPlainTextEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Undo):
-            self.validate_now()  # typing not yet validated becomes the step that is undone
-            self.undo_requested.emit()
+            # Typing not yet validated becomes the step that is undone (a long text checked
+            # on the worker first: the undo comes once it is a step).
+            self.when_checked(self.undo_requested.emit)
         elif event.matches(QKeySequence.StandardKey.Redo):
             self.redo_requested.emit()
         elif event.matches(QKeySequence.StandardKey.InsertLineSeparator):
@@ -504,7 +530,12 @@ class RawJsonEditor(QPlainTextEdit):
         if checked.generation != self._generation or self._checking != checked.generation:
             return  # typed again, replaced or cancelled meanwhile: a newer check decides
         self._checking = None
+        # Taken first: the pane taking the text in moves the document on, which cancels
+        # what is pending (see cancel_pending), and what waited was for this very text.
+        waiting, self._after_check = self._after_check, []
         self._apply_check(checked.text, checked.document, checked.error)
+        for action in waiting:
+            action()
 
     def _apply_check(self, text: str, document: Any, error: ParseError | None) -> None:
         self.show_error(error)

@@ -269,8 +269,8 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         self.add_action.triggered.connect(self._on_add_triggered)
         self.delete_action.triggered.connect(self._on_delete_triggered)
         self.remove_occurrence_action.triggered.connect(self._on_remove_occurrence_triggered)
-        self.undo_action.triggered.connect(self._undo_stack.undo)
-        self.redo_action.triggered.connect(self._undo_stack.redo)
+        self.undo_action.triggered.connect(self._on_undo_triggered)
+        self.redo_action.triggered.connect(self._on_redo_triggered)
         self.reveal_action.toggled.connect(self._on_reveal_toggled)
         self.review_action.triggered.connect(self._on_review_triggered)
         self._service.review_ready.connect(self._on_review_ready)
@@ -315,6 +315,18 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         session.save_started.connect(self._on_save_started_before_close)
         self.save_ended_unwritten.connect(self._on_unwritten_before_close)
 
+    @Slot()
+    def _on_undo_triggered(self) -> None:
+        # Raw typing not yet applied is the step undone (the window's Ctrl+Z comes here, not
+        # through the editor); a long text is checked on the editor's worker first.
+        self.raw_editor.when_checked(self._undo_stack.undo)
+
+    @Slot()
+    def _on_redo_triggered(self) -> None:
+        # Raw typing not yet applied is kept as a step (then there is nothing to redo), not
+        # dropped when the redone step replaces the text.
+        self.raw_editor.when_checked(self._undo_stack.redo)
+
     def set_read_only(self, reason: str | None) -> None:
         """Forbid editing and saving and say why (a read-only folder); None allows them again.
 
@@ -326,7 +338,9 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         if reason == self._session.read_only_reason:
             return
         if reason is not None:
-            self.raw_editor.validate_now()
+            # Typing not yet applied becomes an unsaved edit (a long text once the worker has
+            # checked it: parsed here, a megabyte stalled the window ~120 ms).
+            self.raw_editor.when_checked()
             self.bars.read_only_bar.show_message(
                 self.tr(
                     "<b>Read-only:</b> {reason} Viewing only; editing and saving are disabled."

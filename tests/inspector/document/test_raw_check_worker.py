@@ -258,3 +258,86 @@ def test_a_save_waiting_for_the_check_of_text_that_is_not_json_ends_unwritten(
     assert ended.args == [str(path)]
     assert pane.raw_editor.error is not None
     assert path.read_text() == text  # nothing written
+
+
+def test_ctrl_z_right_after_typing_in_a_long_text_checks_it_on_the_worker(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl+Z before the typing pause ended: the typed text becomes the step undone, checked
+    on the raw editor's worker as a save checks it (parsed here, a megabyte stalled the
+    window ~120 ms), and the undo comes once it is a step."""
+    path = tmp_path / "long.json"
+    text = open_long_store_in_raw_tab(qtbot, pane, path)
+    parse = GatedParse(monkeypatch, gated=False)
+    editor = pane.raw_editor
+    retype_counter(qtbot, editor, text, "7")
+    assert editor.has_pending_edit
+
+    qtbot.keyClick(editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+
+    qtbot.waitUntil(pane.undo_stack.canRedo, timeout=10000)
+    assert pane.undo_stack.index() == 0
+    assert pane.model.document()["counter"] == 1
+    qtbot.waitUntil(lambda: not editor.is_loading, timeout=10000)
+    assert editor.toPlainText() == text
+    assert not pane.is_dirty
+    # before: [True], parsed at once on the GUI thread
+    assert [on_gui for _text, on_gui in parse.calls] == [False]
+    pane.undo_stack.redo()
+    assert pane.model.document()["counter"] == 7  # the typed step, as typed
+
+
+def test_the_windows_undo_right_after_raw_typing_undoes_that_typing(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    """The window's Undo (Ctrl+Z, Edit > Undo) triggers the pane's action, not the editor's
+    key handling: typing not yet applied is the step undone there too, not dropped while the
+    step before it is undone."""
+    path = tmp_path / "settings.json"
+    path.write_text('{\n  "theme": "dark",\n  "counter": 1\n}\n')
+    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+        pane.open_store(str(path))
+    pane.tabs.setCurrentIndex(RAW_TAB)
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=5000)
+    editor = pane.raw_editor
+    editor.setFocus()
+    cursor = editor.textCursor()
+    cursor.setPosition(editor.toPlainText().index("dark"))
+    editor.setTextCursor(cursor)
+    with qtbot.waitSignal(editor.text_validated, timeout=5000):
+        qtbot.keyClicks(editor, "x")  # a first step: "xdark"
+    cursor.setPosition(editor.toPlainText().index("1"))
+    editor.setTextCursor(cursor)
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    qtbot.keyClicks(editor, "7")
+    assert editor.has_pending_edit
+
+    pane.undo_action.trigger()  # what the window's Ctrl+Z does
+
+    assert pane.model.document() == {"theme": "dark", "counter": 1}
+    assert not editor.has_pending_edit
+    pane.undo_stack.redo()
+    # the typing is part of the raw step undone (before: "7" was silently dropped)
+    assert pane.model.document() == {"theme": "xdark", "counter": 7}
+
+
+def test_a_folder_turning_read_only_checks_long_typed_text_on_the_worker(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typing not yet applied when the folder turns read-only becomes an unsaved edit, checked
+    on the worker for a long text (before: parsed at once on the GUI thread)."""
+    path = tmp_path / "long.json"
+    text = open_long_store_in_raw_tab(qtbot, pane, path)
+    parse = GatedParse(monkeypatch, gated=False)
+    editor = pane.raw_editor
+    retype_counter(qtbot, editor, text, "7")
+    assert editor.has_pending_edit
+
+    pane.set_read_only("The folder is on a read-only filesystem.")
+
+    assert editor.isReadOnly()
+    qtbot.waitUntil(lambda: pane.model.document()["counter"] == 7, timeout=10000)
+    assert not editor.has_pending_edit
+    assert pane.is_dirty
+    assert [on_gui for _text, on_gui in parse.calls] == [False]
+    assert path.read_text() == text  # nothing written
