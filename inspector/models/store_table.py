@@ -26,6 +26,7 @@ Built for folders of many thousands of stores, where every call from C++ into Py
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
@@ -73,6 +74,9 @@ SCATTERED_INSERT_LIMIT = 32
 
 #: Changed rows are announced in runs of at most this many rows (see _emit_rows_changed).
 CHANGED_RUN_LIMIT = 16
+
+_path_of = operator.attrgetter("path")
+_name_of = operator.attrgetter("name")
 
 #: Gives the source rows someone can see now (see set_visible_rows_provider).
 VisibleRowsProvider = Callable[[], Iterable[int]]
@@ -269,10 +273,15 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
             return False
         return not self._needle or self._needle in self._filter_text(entry).casefold()
 
-    def _order_keys(self, entries: list[StoreEntry]) -> list[tuple[Any, ...]]:
-        """:meth:`_order_key` of each entry (the sort by file, the usual one, in one go)."""
+    def _order_keys(
+        self, entries: list[StoreEntry], paths: list[str] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """:meth:`_order_key` of each entry (the sort by file, the usual one, in one go, with
+        no Python code run per row); ``paths``: theirs, when known."""
         if self._sort_column == _FILE_COLUMN:
-            return [(entry.name.casefold(), entry.path) for entry in entries]
+            if paths is None:
+                paths = list(map(_path_of, entries))
+            return list(zip(map(str.casefold, map(_name_of, entries)), paths, strict=True))
         return [self._order_key(entry) for entry in entries]
 
     def _order_key(self, entry: StoreEntry) -> tuple[Any, ...]:
@@ -341,20 +350,25 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
         )
         self.layoutChanged.emit()
 
-    def _insert(self, new: list[StoreEntry]) -> None:
-        keys = self._order_keys(new)
+    def _insert(self, new: list[StoreEntry], paths: list[str] | None = None) -> None:
+        """Insert new rows where the order puts them; ``paths``: theirs, when known."""
+        if paths is None:
+            paths = list(map(_path_of, new))
+        keys = self._order_keys(new, paths)
         order = sorted(
             range(len(new)),
             key=keys.__getitem__,
             reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
         )
-        new = [new[i] for i in order]
-        keys = [keys[i] for i in order]
+        if order != list(range(len(order))):  # a listing's rows come in the usual order
+            new = [new[i] for i in order]
+            keys = [keys[i] for i in order]
+            paths = [paths[i] for i in order]
         at_end = not self._keys or not self._goes_before(keys[0], self._keys[-1])
         if at_end or len(new) > SCATTERED_INSERT_LIMIT:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-            self._row_of.update(zip([entry.path for entry in new], itertools.count(first)))
+            self._row_of.update(zip(paths, itertools.count(first)))
             self._rows.extend(new)
             self._keys.extend(keys)
             self.endInsertRows()
@@ -408,6 +422,12 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
     def _on_entries_updated(self, entries: list[StoreEntry]) -> None:
         if self._needle or self._locked_only:
             entries = self._let_through(entries)
+        paths = list(map(_path_of, entries))
+        if self._row_of.keys().isdisjoint(paths):
+            # Only new rows (a listing's batch): taken in bulk, no Python code run per row.
+            if entries:
+                self._insert(entries, paths)
+            return
         new: list[StoreEntry] = []
         changed: set[int] = set()
         row_of, rows = self._row_of, self._rows

@@ -6,6 +6,7 @@ time slice at a time, and looks again at what the watcher reports. See
 from __future__ import annotations
 
 import collections
+import operator
 import os
 import stat
 import threading
@@ -18,8 +19,10 @@ from inspector.collector import collector_paused
 from inspector.display import printable_path
 from inspector.services.scanner import (
     INLINE_HEALTH_LIMIT,
+    Listing,
     check_document,
     entries_from_listing,
+    fresh_entries,
     inspect_store,
     is_leftover,
     list_folder,
@@ -52,6 +55,8 @@ BATCH_SIZE = 20000
 BATCH_INTERVAL = 0.25
 FIRST_BATCH_WAIT = 0.1
 LAST_BATCH_WAIT = 0.1
+#: A first listing's rows are made this many at a time (the clock is looked at between two).
+_LISTING_CHUNK = 4096
 #: The background health check reads documents for at most this long before it lets queued
 #: events through (seconds); it hands its results on every BATCH_INTERVAL.
 HEALTH_SLICE = 0.02
@@ -62,6 +67,9 @@ RECHECK_SLICE = 0.01
 #: changed since the last. Each look takes the interpreter lock for every system call it makes,
 #: and on a loaded machine each time the GUI thread may wait for it (issue 11 §6).
 REFRESH_ROUND_GAP = 0.1
+
+
+_path_of = operator.attrgetter("path")
 
 
 class _ScanWorker(QObject):
@@ -324,17 +332,20 @@ class _ScanWorker(QObject):
             self.entries_removed.emit(self._generation, gone)
         defer = len(listing.names) > INLINE_HEALTH_LIMIT
         ordered = listing.ordered()
-        handed_on = self._apply(
-            entries_from_listing(
-                ordered,
-                listing,
-                self._health_cache,
-                defer_document=defer,
-                known=self._entries,
-                reuse_lock=reuse_locks,
-            ),
-            listing=True,
-        )
+        if defer and not self._entries:
+            handed_on = self._hand_on_fresh(ordered, listing)
+        else:
+            handed_on = self._apply(
+                entries_from_listing(
+                    ordered,
+                    listing,
+                    self._health_cache,
+                    defer_document=defer,
+                    known=self._entries,
+                    reuse_lock=reuse_locks,
+                ),
+                listing=True,
+            )
         self.scan_finished.emit(self._generation)
         if defer:
             if handed_on:
@@ -382,6 +393,38 @@ class _ScanWorker(QObject):
             self._health_timer.start()
         else:
             self.checks_finished.emit(self._generation)
+
+    def _hand_on_fresh(self, paths: list[str], listing: Listing) -> bool:
+        """Hand on the rows of a big folder listed for the first time (nothing known: every
+        row is new), as :meth:`_apply` does -- the first screenful at once, the rest in
+        batches -- but made and recorded a chunk at a time, not one row at a time: whether
+        any was handed on."""
+        entries = self._entries
+        made = fresh_entries(paths[:FIRST_BATCH_ROWS], listing, self._health_cache)
+        entries.update(zip(map(_path_of, made), made, strict=True))
+        handed_on = bool(made)
+        if made:
+            self.batch_shown.clear()
+            self.entries_updated.emit(self._generation, made, True)
+            self.batch_shown.wait(FIRST_BATCH_WAIT)
+        batch: list[StoreEntry] = []
+        due = time.monotonic() + BATCH_INTERVAL
+        for start in range(FIRST_BATCH_ROWS, len(paths), _LISTING_CHUNK):
+            made = fresh_entries(paths[start : start + _LISTING_CHUNK], listing, self._health_cache)
+            entries.update(zip(map(_path_of, made), made, strict=True))
+            batch += made
+            more = start + _LISTING_CHUNK < len(paths)
+            if more and batch and (len(batch) >= BATCH_SIZE or time.monotonic() >= due):
+                self.batch_shown.clear()
+                self.entries_updated.emit(self._generation, batch, True)
+                handed_on = True
+                batch = []
+                due = time.monotonic() + BATCH_INTERVAL
+        if batch:
+            self.batch_shown.clear()
+            self.entries_updated.emit(self._generation, batch, False)
+            handed_on = True
+        return handed_on
 
     def _apply(
         self, results: Iterable[tuple[str, StoreEntry | None]], *, listing: bool = False

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import os
 from collections.abc import Iterable, Iterator
 
@@ -272,6 +273,33 @@ def entries_from_listing(
                 reuse_lock=reuse_lock,
             ),
         )
+
+
+def fresh_entries(
+    paths: list[str],
+    listing: Listing,
+    health_cache: dict[str, tuple[Stamp, StoreHealth, str]] | None,
+) -> list[StoreEntry]:
+    """The entries of ``paths`` (in that order) in a folder listed for the first time, the
+    documents left to :func:`check_document`: what :func:`entries_from_listing` gives with
+    ``defer_document`` and nothing known, stores that vanished since the listing left out.
+
+    Made in bulk: the free stores between two others (a lock, leftovers, no data file) are
+    made in one go, and only those others one at a time -- in a big folder that is a few
+    hundred of 100,000.
+    """
+    names = listing.names
+    others = (names.keys() - listing.has_data) | listing.has_lock | listing.leftovers.keys()
+    made: list[StoreEntry] = []
+    start = 0
+    for position in itertools.compress(itertools.count(), map(others.__contains__, paths)):
+        made += StoreEntry.unchecked_many(paths[start:position], names)
+        entry = entry_from_listing(paths[position], listing, health_cache, defer_document=True)
+        if entry is not None:
+            made.append(entry)
+        start = position + 1
+    made += StoreEntry.unchecked_many(paths[start:], names)
+    return made
 
 
 def check_document(

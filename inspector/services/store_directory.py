@@ -29,6 +29,8 @@ of its entries the models read.
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import os
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
@@ -314,13 +316,19 @@ class StoreDirectory(QObject):
         """Take in new entries; ``checked``: they come from the document pass after a listing,
         which completes entries -- that is a change on disk only where a known stamp moved."""
         known = self._entries
-        # A listing brings thousands of new stores at once: they are taken in bulk.
-        fresh = [entry for entry in entries if entry.path not in known]
-        if len(fresh) < len(entries):
+        # A listing brings thousands of new stores at once: they are taken in bulk, with no
+        # Python code run per row (only the few with a lock are looked at one by one).
+        paths = list(map(_path_of, entries))
+        if known.keys().isdisjoint(paths):
+            fresh, fresh_paths = entries, paths
+        else:
+            fresh = [entry for entry in entries if entry.path not in known]
             self._record_changes([entry for entry in entries if entry.path in known], checked)
-        known.update({entry.path: entry for entry in fresh})
-        self._locked.update(entry.path for entry in fresh if entry.is_locked)
-        self._stale.update(entry.path for entry in fresh if _is_stale(entry))
+            fresh_paths = list(map(_path_of, fresh))
+        known.update(zip(fresh_paths, fresh, strict=True))
+        with_lock = list(itertools.compress(fresh, map(_lock_of, fresh)))
+        self._locked.update(entry.path for entry in with_lock if entry.is_locked)
+        self._stale.update(entry.path for entry in with_lock if _is_stale(entry))
         self.entries_updated.emit(entries)
         self._emit_summary()
 
@@ -417,6 +425,10 @@ class StoreDirectory(QObject):
     def stale_count(self) -> int:
         """How many of the listed stores have a stale lock (its holder is dead)."""
         return self._stale_count
+
+
+_path_of = operator.attrgetter("path")
+_lock_of = operator.attrgetter("lock")
 
 
 def _is_stale(entry: StoreEntry) -> bool:

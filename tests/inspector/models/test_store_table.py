@@ -375,3 +375,22 @@ def test_every_health_has_its_words_and_they_are_the_enums() -> None:
     assert {health: HEALTH_WORDS[health] for health in StoreHealth} == {
         health: health.value for health in StoreHealth
     }
+
+
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+def test_a_batch_of_new_rows_in_any_order_lands_sorted(qtmodeltester, directory, order):
+    model = StoreTableModel(directory)
+    model.sort(Column.FILE, order)
+    names = [f"{'S' if n % 3 else 's'}{(n * 7919) % 500:03d}.json" for n in range(500)]
+    directory.entries_updated.emit([make_entry(name) for name in names[:100]])
+    directory.entries_updated.emit([make_entry(name) for name in names[100:]])
+    shown = [model.entry_at(row).name for row in range(model.rowCount())]
+    expected = sorted(
+        names,
+        key=lambda name: (name.casefold(), f"/stores/{name}"),
+        reverse=order == Qt.SortOrder.DescendingOrder,
+    )
+    assert shown == expected
+    for row in range(model.rowCount()):
+        assert model.row_of(model.entry_at(row).path) == row
+    qtmodeltester.check(model)
