@@ -9,14 +9,17 @@ No Qt here: :mod:`inspector.document.review_dialog` shows the result.
 
 from __future__ import annotations
 
+import collections
 import difflib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from inspector.display import printable_name
 from inspector.document.json_values import json_equal
 from inspector.document.merge import Side, three_way_merge
 from inspector.document.parsing import parse_text
+from inspector.document.raw_text import shown_text
 from inspector.document.results import NO_DOCUMENT
 from lockcore import FileLockError, classify_json, json_update_bytes
 
@@ -26,6 +29,35 @@ CONTEXT_CHARS: Final = 300
 SHOWN_CHARS: Final = 20_000
 _BLOCK: Final = 64 * 1024
 
+#: How a line ending is shown where it is marked (see :class:`DiffMarks`).
+ENDING_MARKS: Final = {"\r\n": "␍␊", "\n": "␊", "\r": "␍"}
+#: Raw U+2028 / U+2029 shown so in a diff whose lines also hold their escapes as written.
+RAW_SEPARATOR_MARKS: Final = {"\u2028": "⟨U+2028⟩", "\u2029": "⟨U+2029⟩"}
+_LINE: Final = re.compile("[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_SEPARATOR: Final = re.compile("[\u2028\u2029]")
+_SEPARATOR_ESCAPE: Final = re.compile(r"\\u202[89]", re.IGNORECASE)
+NO_FINAL_NEWLINE: Final = "\\ No newline at end of file\n"
+
+
+@dataclass(frozen=True)
+class DiffMarks:
+    """What the diff's text marks, for the legend beside it.
+
+    A diff shows each line of the file as one line, whatever its ending (CR LF, LF, or a lone
+    CR, all line breaks as in the Raw tab): an ending other than ``usual_ending`` is marked
+    at the line's end (:data:`ENDING_MARKS`), so a change of only a line ending shows. A raw
+    U+2028 / U+2029 in a string is shown as its escape, as the Raw tab shows it
+    (``separators`` "escaped"), or, where the diff also has such escapes written as escapes,
+    as :data:`RAW_SEPARATOR_MARKS` ("marked"), so the two never look alike."""
+
+    usual_ending: str | None = None  # None: every line break is marked (a changed span)
+    endings: tuple[str, ...] = ()  # the endings marked, of ENDING_MARKS' keys
+    separators: str = ""  # "", "escaped" or "marked"
+
+    @property
+    def any(self) -> bool:
+        return bool(self.endings or self.separators)
+
 
 @dataclass(frozen=True)
 class SaveReview:
@@ -34,6 +66,7 @@ class SaveReview:
     path: str
     diff: str  # "" when the save would write nothing new
     note: str = ""  # a merge, a conflict, or why there is no diff
+    marks: DiffMarks = field(default_factory=DiffMarks)  # what the diff's text marks
 
     @property
     def unchanged(self) -> bool:
@@ -64,7 +97,8 @@ def review_save(  # noqa: PLR0911 - one return per way a save ends
         if on_disk is not None and on_disk == typed_over:
             if typed == on_disk:
                 return SaveReview(path, "", "")
-            return SaveReview(path, text_diff(name, _text(on_disk), _text(typed)))
+            diff, marks = marked_diff(name, _text(on_disk), _text(typed))
+            return SaveReview(path, diff, marks=marks)
         if json_equal(edited, base):
             return SaveReview(
                 path,
@@ -89,7 +123,8 @@ def review_save(  # noqa: PLR0911 - one return per way a save ends
         return SaveReview(path, "", note)
     old_text = _text(on_disk or b"")
     new_text = _text(written)
-    return SaveReview(path, text_diff(name, old_text, new_text), note)
+    diff, marks = marked_diff(name, old_text, new_text)
+    return SaveReview(path, diff, note, marks)
 
 
 def _what_the_save_writes(on_disk: bytes | None, base: Any, edited: Any) -> tuple[Any, str]:
@@ -125,29 +160,103 @@ def _text(raw: bytes) -> str:
 
 
 def text_diff(name: str, old: str, new: str) -> str:
-    """A unified diff of two texts; with lines too long to show, the changed span instead."""
-    old_lines = old.splitlines(keepends=True)
-    new_lines = new.splitlines(keepends=True)
+    """A unified diff of two texts; with lines too long to show, the changed span instead
+    (see :func:`marked_diff`)."""
+    return marked_diff(name, old, new)[0]
+
+
+def marked_diff(name: str, old: str, new: str) -> tuple[str, DiffMarks]:
+    """A unified diff of two texts, and what its text marks (see :class:`DiffMarks`); with
+    lines too long to show, the changed span instead.
+
+    Lines are the file's: split at CR LF, LF and lone CR only (as the Raw tab shows them),
+    not at U+2028 / U+2029 or the other characters ``str.splitlines`` breaks at."""
+    old_lines = _LINE.findall(old)
+    new_lines = _LINE.findall(new)
     if max(map(len, old_lines + new_lines), default=0) <= LONG_LINE_CHARS:
-        lines = difflib.unified_diff(
-            old_lines, new_lines, f"{name} (on disk)", f"{name} (after saving)"
+        lines = list(
+            difflib.unified_diff(
+                old_lines, new_lines, f"{name} (on disk)", f"{name} (after saving)"
+            )
         )
-        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+        headers, body = lines[:2], lines[2:]
+        usual = _usual_ending(old_lines + new_lines)
+        separators = _separator_style("".join(body))
+        marked: set[str] = set()
+        shown = []
+        for line in body:
+            if line.startswith("@@"):
+                shown.append(line)
+                continue
+            text, ending = _split_ending(line)
+            if ending and ending != usual:
+                marked.add(ending)
+                text += ENDING_MARKS[ending]
+            shown.append(_shown_separators(text, separators) + "\n")
+            if not ending:
+                shown.append(NO_FINAL_NEWLINE)
+        marks = DiffMarks(usual, tuple(e for e in ENDING_MARKS if e in marked), separators)
+        return "".join(headers + shown), marks
     start = _common_prefix(old, new)
     end = _common_suffix(old, new, start)
     before = max(0, start - CONTEXT_CHARS)
+    old_span = old[before : len(old) - end + CONTEXT_CHARS]
+    new_span = new[before : len(new) - end + CONTEXT_CHARS]
+    separators = _separator_style(old_span + new_span)
 
-    def span(text: str, stop: int) -> str:
-        shown = text[before : stop + CONTEXT_CHARS]
+    def span(shown: str) -> str:
         if len(shown) > SHOWN_CHARS:
             shown = shown[:SHOWN_CHARS] + f"… ({len(shown) - SHOWN_CHARS:,} more characters)"
-        return shown.replace("\n", "⏎")
+        return _shown_separators(_LINE_BREAK.sub(_ending_mark, shown), separators)
 
+    endings = {ending.group() for ending in _LINE_BREAK.finditer(old_span + new_span)}
+    marks = DiffMarks(None, tuple(e for e in ENDING_MARKS if e in endings), separators)
     return (
         f"--- {name} (on disk)\n+++ {name} (after saving)\n"
         f"@@ characters {before + 1:,} onwards (long lines: the changed span) @@\n"
-        f"-{span(old, len(old) - end)}\n+{span(new, len(new) - end)}\n"
-    )
+        f"-{span(old_span)}\n+{span(new_span)}\n"
+    ), marks
+
+
+_LINE_BREAK: Final = re.compile("\r\n|\r|\n")
+
+
+def _ending_mark(match: re.Match[str]) -> str:
+    return ENDING_MARKS[match.group()]
+
+
+def _split_ending(line: str) -> tuple[str, str]:
+    for ending in ("\r\n", "\n", "\r"):
+        if line.endswith(ending):
+            return line[: -len(ending)], ending
+    return line, ""
+
+
+def _usual_ending(lines: list[str]) -> str:
+    """The most common line ending of ``lines`` (LF when none has one, or on a tie)."""
+    counts = collections.Counter(_split_ending(line)[1] for line in lines)
+    counts.pop("", None)
+    if not counts:
+        return "\n"
+    most = max(counts.values())
+    return "\n" if counts["\n"] == most else max(counts, key=counts.__getitem__)
+
+
+def _separator_style(text: str) -> str:
+    """How raw separators in ``text`` (the diff's lines) are shown: "" when there are none,
+    "escaped" as the Raw tab shows them, or "marked" where the text also holds their escapes
+    written as escapes (which would look the same)."""
+    if text.isascii() or not _SEPARATOR.search(text):
+        return ""
+    return "marked" if _SEPARATOR_ESCAPE.search(text) else "escaped"
+
+
+def _shown_separators(text: str, style: str) -> str:
+    if not style or text.isascii():
+        return text
+    if style == "marked":
+        return _SEPARATOR.sub(lambda match: RAW_SEPARATOR_MARKS[match.group()], text)
+    return shown_text(text)  # the Raw tab's escapes (see inspector.document.raw_text)
 
 
 def _common_prefix(a: str, b: str) -> int:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.display import printable_name
-from inspector.document.review import SaveReview
+from inspector.document.review import ENDING_MARKS, RAW_SEPARATOR_MARKS, DiffMarks, SaveReview
 
 
 class _DiffHighlighter(QSyntaxHighlighter):
@@ -61,10 +61,17 @@ class ReviewDialog(QDialog):
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         fixed.setStyleHint(QFont.StyleHint.Monospace)
         self.diff_view.setFont(fixed)
-        # Carriage returns are shown as ␍: the text view would take them for line breaks.
+        # The review marks line endings and separators itself (see DiffMarks); a carriage
+        # return in a diff from elsewhere is shown as ␍ all the same: the text view would
+        # take it for a line break.
         self.diff_view.setPlainText(review.diff.replace("\r", "␍"))
         self._highlighter = _DiffHighlighter(self.diff_view.document())
         layout.addWidget(self.diff_view)
+        self.legend = QLabel(self._legend(review.marks))
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.PlainText)
+        self.legend.setVisible(review.marks.any)
+        layout.addWidget(self.legend)
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton(
             self.tr("Save"), QDialogButtonBox.ButtonRole.AcceptRole
@@ -75,6 +82,48 @@ class ReviewDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(900, 600)
+
+    def _legend(self, marks: DiffMarks) -> str:
+        """What the marks in the diff stand for (only those it uses)."""
+        names = {
+            "\r\n": self.tr("CR LF"),
+            "\n": self.tr("LF"),
+            "\r": self.tr("a lone CR"),
+        }
+        parts = []
+        if marks.endings:
+            listed = ", ".join(
+                self.tr("{mark} {ending}").format(mark=ENDING_MARKS[ending], ending=names[ending])
+                for ending in marks.endings
+            )
+            if marks.usual_ending is None:
+                parts.append(
+                    self.tr("Line breaks are shown as marks: {listed}.").format(listed=listed)
+                )
+            else:
+                parts.append(
+                    self.tr(
+                        "A line ending other than this file's usual {usual} is marked at the "
+                        "line's end: {listed}."
+                    ).format(usual=names[marks.usual_ending], listed=listed)
+                )
+        if marks.separators == "escaped":
+            parts.append(
+                self.tr(
+                    "\\u2028 and \\u2029 are line and paragraph separators in strings, shown "
+                    "as their escapes as in the Raw tab."
+                )
+            )
+        elif marks.separators == "marked":
+            parts.append(
+                self.tr(
+                    "{line} and {paragraph} are line and paragraph separators written as such "
+                    "in strings; \\u2028 and \\u2029 are escapes written in the file."
+                ).format(
+                    line=RAW_SEPARATOR_MARKS["\u2028"], paragraph=RAW_SEPARATOR_MARKS["\u2029"]
+                )
+            )
+        return " ".join(parts)
 
 
 #: Shows a review: (parent, review, answer) calls ``answer(save_now)`` once, now or later, and
