@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _procs import Worker, back_date, dead_pid, lock_holder_pid
+from _procs import Worker, back_date, dead_pid, lock_holder_pid, wait_until
 
 import lockcore._holder
 import lockcore._platform
@@ -192,10 +192,11 @@ def test_holder_that_execs_another_program_shows_its_new_name(
         assert holder.stdin is not None
         holder.stdin.write(b"exec\n")
         holder.stdin.close()
-        deadline = time.monotonic() + 10
-        while inspect_lock(data_path).process_name != "sleep":
-            assert time.monotonic() < deadline, "the new program's name never showed"
-            time.sleep(0.05)
+        wait_until(
+            lambda: inspect_lock(data_path).process_name == "sleep",
+            10,
+            "the new program's name showed",
+        )
         after = inspect_lock(data_path)
         assert after.state is LockState.HELD_ALIVE
         assert after.cmdline == ("sleep", "120")
@@ -345,10 +346,11 @@ def test_legacy_bare_pid_of_a_zombie_is_stale(data_path: Path) -> None:
     child = subprocess.Popen([sys.executable, "-c", "pass"])  # not reaped until the end
     try:
         stat_path = Path(f"/proc/{child.pid}/stat")
-        deadline = time.monotonic() + 10
-        while stat_path.read_bytes().rsplit(b")", 1)[1].split()[0] != b"Z":
-            assert time.monotonic() < deadline, "the child never became a zombie"
-            time.sleep(0.01)
+        wait_until(
+            lambda: stat_path.read_bytes().rsplit(b")", 1)[1].split()[0] == b"Z",
+            10,
+            "the child became a zombie",
+        )
         lock_path_of(data_path).write_text(f"{child.pid}\n", encoding="ascii")
         info = inspect_read_only(data_path)
         assert info.state is LockState.STALE_DEAD_HOLDER

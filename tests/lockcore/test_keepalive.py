@@ -8,16 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
+from _procs import wait_until
 
 from lockcore import FileLock, _keepalive
-
-
-def wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}")
-        time.sleep(0.01)
 
 
 @pytest.fixture
