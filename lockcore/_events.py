@@ -285,6 +285,14 @@ class LockEventTracker:
         lock = _read_lock(lock_path_for(store), now)
         data = _stat_data(store)
         previous = state.lock
+        # A look prompted by another event can find the lock gone (or the next holder's lock
+        # there) before its removal event arrives: that removal is reported then, and its
+        # event, when it comes, is no new hold. Credited first: the lock seen last time, held
+        # still, is not taken for another one because of it (a phantom release and taken,
+        # and the credit left over would swallow a later hold too short to see).
+        credit = min(state.removals_ahead, locks_removed)
+        state.removals_ahead -= credit
+        locks_removed -= credit
         same = (
             lock is not None
             and previous is not None
@@ -295,11 +303,6 @@ class LockEventTracker:
         if same and lock is not None and previous is not None:
             lock = replace(lock, seen_at=previous.seen_at)
         replaced = previous is not None and not same
-        # A look prompted by another event can find the lock gone before its removal event
-        # arrives: that removal is reported now, and its event, when it comes, is no new hold.
-        credit = min(state.removals_ahead, locks_removed)
-        state.removals_ahead -= credit
-        locks_removed -= credit
         if replaced and not locks_removed:
             state.removals_ahead += 1
         # Holds that began and ended between two looks: one per removal not accounted for.
