@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -194,26 +196,73 @@ for number in range(int(sys.argv[2])):
 """
 
 
+def _inotify_instances() -> set[str]:
+    """The inotify instances this process holds (as their /proc/self/fd entries)."""
+    held = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/self/fd/{fd}") == "anon_inode:inotify":
+                held.add(fd)
+    return held
+
+
 class InotifyOverflow:
     """Drives a real inotify queue overflow: a small queue, then more events than it holds."""
 
     @contextlib.contextmanager
     def small_queue(self, events: int) -> Iterator[None]:
-        """inotify instances made inside hold ``events`` events. The limit is system-wide but
-        read when an instance is made, so it is lowered only around the start of the watcher
-        under test and restored at once (needs root; skips otherwise)."""
+        """The first inotify instance this process makes inside holds ``events`` events.
+
+        The limit is system-wide, read when an instance is made: any other process's instance
+        made meanwhile gets the small queue too, and overflows (the lock event stream of a test
+        running beside this one lost holds that way under load). So it is lowered only until
+        this process has a new inotify instance (watched for from a thread), then restored at
+        once, not at the end of the block (needs root; skips otherwise). A watcher in a child
+        process is overflowed with :meth:`stopped` instead, with no lowered limit."""
         try:
             with open(QUEUE_LIMIT, encoding="ascii") as handle:
                 original = handle.read().strip()
+        except OSError as error:
+            pytest.skip(f"cannot read {QUEUE_LIMIT}: {error}")
+        before = _inotify_instances()
+        restored = threading.Event()
+        guard = threading.Lock()
+
+        def restore() -> None:
+            with guard:
+                if not restored.is_set():
+                    with open(QUEUE_LIMIT, "w", encoding="ascii") as handle:
+                        handle.write(original)
+                    restored.set()
+
+        def restore_once_made() -> None:
+            while not restored.is_set() and not _inotify_instances() - before:
+                time.sleep(0.0002)
+            restore()
+
+        try:
             with open(QUEUE_LIMIT, "w", encoding="ascii") as handle:
                 handle.write(str(events))
         except OSError as error:
             pytest.skip(f"cannot lower {QUEUE_LIMIT}: {error}")
+        watcher = threading.Thread(target=restore_once_made, name="inotify-limit", daemon=True)
+        watcher.start()
         try:
             yield
         finally:
-            with open(QUEUE_LIMIT, "w", encoding="ascii") as handle:
-                handle.write(original)
+            restore()
+            watcher.join()
+
+    @staticmethod
+    @contextlib.contextmanager
+    def stopped(pid: int) -> Iterator[None]:
+        """The process ``pid`` stopped (SIGSTOP) for the block, then continued (SIGCONT): its
+        inotify queue fills while it reads nothing."""
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(pid, signal.SIGCONT)
 
     @staticmethod
     def create_files(folder: Any, count: int) -> None:

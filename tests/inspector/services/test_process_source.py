@@ -232,31 +232,31 @@ def test_after_an_overflow_the_child_reports_what_changed_not_a_loss(
     (tmp_path / "kept.json").write_text("{}")
     messages: list[tuple[Any, ...]] = []
     buffer = bytearray()
-    # (The queue is small only while the child makes its inotify instance: the limit is
-    # system-wide.)
-    with inotify_overflow.small_queue(16):
-        child = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                CHILD_MODULE,
-                json.dumps({"folder": str(tmp_path), "recursive": False}),
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            cwd=_REPO,
-            env={**os.environ, "PYTHONPATH": str(_REPO)},
-        )
-        assert child.stdout is not None
-        while ("ready",) not in messages:
-            data = os.read(child.stdout.fileno(), 65536)
-            assert data, messages
-            buffer.extend(data)
-            read_messages(buffer, messages.append)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            CHILD_MODULE,
+            json.dumps({"folder": str(tmp_path), "recursive": False}),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=_REPO,
+        env={**os.environ, "PYTHONPATH": str(_REPO)},
+    )
+    assert child.stdout is not None
+    while ("ready",) not in messages:
+        data = os.read(child.stdout.fileno(), 65536)
+        assert data, messages
+        buffer.extend(data)
+        read_messages(buffer, messages.append)
     assert child.stdin is not None
     try:
-        inotify_overflow.create_files(tmp_path, 2_000)  # far more events than 16
-        created = {str(tmp_path / f"f{number}.txt") for number in range(2_000)}
+        # The child reads nothing while stopped: 40,000 events overflow its queue of the
+        # system's usual 16,384 (no lowered limit, which other processes would get too).
+        with inotify_overflow.stopped(child.pid):
+            inotify_overflow.create_files(tmp_path, 20_000)
+        created = {str(tmp_path / f"f{number}.txt") for number in range(20_000)}
         reported: set[str] = set()
         while not created <= reported and ("lost",) not in messages:
             data = os.read(child.stdout.fileno(), 65536)

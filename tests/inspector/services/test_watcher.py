@@ -545,6 +545,31 @@ class LossCollector(Collector):
         self.lost.set()
 
 
+def _queue_limit() -> str:
+    with open("/proc/sys/fs/inotify/max_queued_events", encoding="ascii") as handle:
+        return handle.read().strip()
+
+
+@pytest.mark.parametrize(
+    "factory", [lean_inotify_factory, watchdog_observer_factory], ids=["lean", "watchdog"]
+)
+def test_the_lowered_queue_limit_is_restored_as_soon_as_the_watch_is_made(
+    qtbot, tmp_path, inotify_overflow, factory
+):
+    """The limit is system-wide: while it is low, every inotify instance made by any process
+    gets the small queue (a lock event stream of a test running beside lost holds to it).
+    It is back the moment the watcher under test has its instance, inside the block."""
+    original = _queue_limit()
+    watcher = FolderWatcher(observer_factory=factory)
+    try:
+        with inotify_overflow.small_queue(16):
+            assert watcher.start(str(tmp_path))
+            # before: 16 until the block ended, however long the rest of it took
+            qtbot.waitUntil(lambda: _queue_limit() == original, timeout=5000)
+    finally:
+        watcher.stop()
+
+
 def test_after_an_overflow_subfolders_made_meanwhile_are_watched(tmp_path, inotify_overflow):
     folder = tmp_path / "watched"
     folder.mkdir()
