@@ -207,7 +207,50 @@ def _not_utf8(data: bytes, offset: int) -> JSONCheck:
     )
 
 
+#: JSON's whitespace, all of it (what json.loads skips around a document).
+_JSON_SPACE: Final = " \t\n\r"
+#: The watchful decoder's C scanner itself (set by JSONDecoder.__init__; typeshed omits it).
+_scan_watchfully: Final[Callable[[str, int], tuple[Any, int]]] = _WATCHFUL.scan_once  # type: ignore[attr-defined]
+
+
+def _plainly_valid(text: str) -> Any:
+    """The document of a short text that is plainly valid JSON -- an object or array, parsed
+    whole by the watchful hooks without an alarm, and without the letters of ``NaN`` or
+    ``Infinity`` -- else :data:`_NOT_PLAIN`: then the full classification says what it is.
+
+    What the full path concludes for such a text too, without its steps (a parse through
+    ``JSONDecoder.decode`` and its two whitespace matches, the literal search in pieces): a
+    small store's classification took 2.6 µs, 1.6 of them json.loads; now 2.0 (issue 11 §6).
+    Whatever does not fit (leading whitespace, a scalar, an error) is parsed again by the full
+    path, so a refusal's reason and place stay its own.
+    """
+    if text[:1] not in _OPENERS or len(text) >= _PAUSE_COLLECTOR_CHARS:
+        return _NOT_PLAIN
+    try:
+        document, end = _scan_watchfully(text, 0)
+    except (_CloserLookNeededError, StopIteration, ValueError, RecursionError):
+        return _NOT_PLAIN
+    if end != len(text) and text[end:].strip(_JSON_SPACE):
+        return _NOT_PLAIN
+    if "NaN" in text or "Infinity" in text:
+        return _NOT_PLAIN
+    return document
+
+
+_OPENERS: Final = frozenset("{[")
+#: :func:`_plainly_valid`'s "no" (None is a document).
+_NOT_PLAIN: Final = object()
+
+
 def _classify_text(text: str, parse: Parse, *, encoding: str, bom: bool) -> JSONCheck:
+    if parse is json.loads:
+        document = _plainly_valid(text)
+        if document is not _NOT_PLAIN:
+            return JSONCheck(JSONKind.VALID, document, text, encoding, bom)
+    return _classify_text_fully(text, parse, encoding=encoding, bom=bom)
+
+
+def _classify_text_fully(text: str, parse: Parse, *, encoding: str, bom: bool) -> JSONCheck:
     # lockcore's own parses are watched by hooks (cheap) instead of searched afterwards (a
     # walk of the document and regular expressions over the text cost twice the parse).
     in_pieces = parse is loads_in_pieces

@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from lockcore import (
     CorruptJSONError,
     JSONKind,
+    _classify,
     _json_pieces,
     classify_json,
     locked_read_json,
@@ -315,3 +317,59 @@ def test_duplicate_keys_are_found_exactly(value: Any) -> None:
         assert set(check.duplicate_keys) == _repeats(value)
         assert (check.kind is JSONKind.NON_STANDARD) == bool(_repeats(value))
         assert check.document == json.loads(text)
+
+
+# -- the plain path: a short object or array parsed whole is valid without further steps ----
+
+_PLAIN_SPELLINGS = st.sampled_from(
+    ["NaN", "Infinity", "-Infinity", "1e999", "-1e999", "1e-999", "-0.0", "1.50", "0e5"]
+)
+
+
+@st.composite
+def _texts_near_json(draw: st.DrawFn) -> bytes:
+    """Valid JSON of every shape, with what the plain path must leave to the full one: spellings
+    JSON or a double cannot carry, repeated keys, whitespace around, and corruptions."""
+    value = draw(json_values)
+    text = _spell(value)
+    if draw(st.booleans()) and text[:1] in "{[" and len(text) > 2:
+        # Another member spelt a way json.dumps never writes (NaN, 1e999, ...).
+        inner = f"{draw(_PLAIN_SPELLINGS)}"
+        text = text[0] + (f'"k": {inner}, ' if text[0] == "{" else f"{inner}, ") + text[1:]
+    text = draw(st.sampled_from(["", " ", "\n", "\t\r\n"])) + text
+    text += draw(st.sampled_from(["", " ", "\n", " x", ",", "]", "}"]))
+    data = text.encode("utf-8")
+    how = draw(st.sampled_from(["as is", "as is", "as is", "cut", "byte", "utf-16", "bom"]))
+    if how == "cut":
+        data = data[: draw(st.integers(0, max(0, len(data) - 1)))]
+    elif how == "byte":
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + bytes([draw(st.integers(0, 255))]) + data[at:]
+    elif how == "utf-16":
+        data = text.encode("utf-16-le")
+    elif how == "bom":
+        data = b"\xef\xbb\xbf" + data
+    return data
+
+
+def _every_field(check: Any) -> tuple[Any, ...]:
+    # repr, not ==: NaN is unequal to itself, and 1 == 1.0 == True would hide a difference.
+    fields = [field for field in type(check).__slots__ if field != "document"]
+    return (*[repr(getattr(check, field)) for field in fields], repr(check.document))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_texts_near_json())
+def test_the_plain_path_classifies_exactly_as_the_full_one(raw: bytes) -> None:
+    """classify_json tries a short object or array as plainly valid JSON first (issue 11 §6):
+    whatever it concludes, or leaves to the full classification, is the full one's verdict."""
+    full_path = _classify._classify_text_fully
+    with mock.patch.object(_classify, "_classify_text", full_path):
+        expected = classify_json(raw)
+    assert _every_field(classify_json(raw)) == _every_field(expected)
+    # The text the app hands over (already decoded) too.
+    if expected.encoding == "utf-8" and not expected.bom and expected.kind is not JSONKind.NOT_UTF8:
+        text = raw.decode("utf-8")
+        assert _every_field(classify_json(text)) == _every_field(
+            full_path(text, json.loads, encoding="utf-8", bom=False)
+        )
