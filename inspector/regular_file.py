@@ -14,9 +14,11 @@ import io
 import os
 import stat
 
-__all__ = ["NotARegularFileError", "open_regular", "open_regular_fd"]
+__all__ = ["READ_FLAGS", "NotARegularFileError", "open_regular"]
 
-_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+#: ``os.open`` flags that never wait (a named pipe opens at once) and are not inherited; the
+#: caller tells a file that is not regular by ``fstat``, with :class:`NotARegularFileError`.
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
@@ -41,7 +43,7 @@ class NotARegularFileError(OSError):
 def open_regular(path: str) -> io.FileIO:
     """Open ``path`` for reading (unbuffered); raises :class:`NotARegularFileError` for
     anything but a regular file, and ``OSError`` as ``open`` does."""
-    fd = os.open(path, _FLAGS)
+    fd = os.open(path, READ_FLAGS)
     try:
         mode = os.fstat(fd).st_mode
     except BaseException:
@@ -51,10 +53,3 @@ def open_regular(path: str) -> io.FileIO:
         os.close(fd)
         raise NotARegularFileError(path, mode)
     return io.FileIO(fd, "rb", closefd=True)
-
-
-def open_regular_fd(path: str) -> int:
-    """Open ``path`` for reading as :func:`open_regular` does, returning the bare descriptor
-    (the caller ``fstat``-s it for what it needs, and closes it); the caller tells a file that
-    is not regular by ``fstat``, with :class:`NotARegularFileError` to say so."""
-    return os.open(path, _FLAGS)

@@ -29,7 +29,7 @@ import os
 from collections.abc import Iterable, Iterator
 
 from inspector.display import printable_path
-from inspector.regular_file import open_regular_fd
+from inspector.regular_file import READ_FLAGS
 from inspector.services.store_entry import (
     Stamp,
     StoreEntry,
@@ -366,7 +366,7 @@ def _finish_entry(
     # One open for the stamp and the bytes (open, fstat, read, close): a separate stat and an
     # open that fstat-s again cost six system calls a document.
     try:
-        fd = open_regular_fd(path)
+        fd = os.open(path, READ_FLAGS)
     except FileNotFoundError:
         lock_exists = lock is not None or lock_error or os.path.lexists(lock_path_for(path))
         if not lock_exists and not leftovers:

@@ -108,25 +108,26 @@ def missing_health(path: str) -> tuple[StoreHealth, str]:
 
 def _document_health_of(path: str, fd: int, st: os.stat_result) -> tuple[StoreHealth, str]:
     """:func:`document_health` of the data file open on ``fd`` (-1: it could not be opened)."""
-    if fd < 0 or st.st_size > HEALTH_CHECK_LIMIT:
-        return document_health(path, st.st_size)  # says why it cannot be read, or too large
-    if not stat.S_ISREG(st.st_mode):
-        error = NotARegularFileError(path, st.st_mode)
-        return StoreHealth.UNREADABLE, f"{error.strerror}."
-    try:
-        raw = _read_fd_at_most(fd, st.st_size)
-    except OSError as exc:
-        return StoreHealth.UNREADABLE, f"{exc.strerror or exc}."
-    return _health_of(raw)
+    size = st.st_size
+    if fd >= 0 and size <= HEALTH_CHECK_LIMIT and stat.S_ISREG(st.st_mode):
+        # One read when the file is as big as fstat said (one byte more is asked, so that a
+        # short read is the end of the file): what nearly every document of a folder costs.
+        try:
+            raw = os.read(fd, size + 1)
+            if len(raw) > size:
+                raw = _read_on(fd, raw)
+        except OSError as exc:
+            return StoreHealth.UNREADABLE, f"{exc.strerror or exc}."
+        return _health_of(raw)
+    if fd < 0 or size > HEALTH_CHECK_LIMIT:
+        return document_health(path, size)  # says why it cannot be read, or too large
+    error = NotARegularFileError(path, st.st_mode)
+    return StoreHealth.UNREADABLE, f"{error.strerror}."
 
 
-def _read_fd_at_most(fd: int, expected: int) -> bytes:
-    """:func:`_read_at_most` from an open descriptor: one ``read`` when the file is as big as
-    ``fstat`` said (one byte more is asked, so that a short read is the end of the file)."""
-    wanted = min(expected, HEALTH_CHECK_LIMIT) + 1
-    first = os.read(fd, wanted)
-    if len(first) < wanted:
-        return first
+def _read_on(fd: int, first: bytes) -> bytes:
+    """``first`` and what follows it on ``fd`` (a file that grew since its ``fstat``), up to
+    HEALTH_CHECK_LIMIT + 1 bytes in all."""
     chunks = [first]
     total = len(first)
     while total <= HEALTH_CHECK_LIMIT:
