@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -363,13 +365,22 @@ def _every_field(check: Any) -> tuple[Any, ...]:
 def test_the_plain_path_classifies_exactly_as_the_full_one(raw: bytes) -> None:
     """classify_json tries a short object or array as plainly valid JSON first (issue 11 §6):
     whatever it concludes, or leaves to the full classification, is the full one's verdict."""
-    full_path = _classify._classify_text_fully
-    with mock.patch.object(_classify, "_classify_text", full_path):
+    with _full_path_only():
         expected = classify_json(raw)
     assert _every_field(classify_json(raw)) == _every_field(expected)
-    # The text the app hands over (already decoded) too.
+    # A text already decoded (as the app's editor hands over) too.
     if expected.encoding == "utf-8" and not expected.bom and expected.kind is not JSONKind.NOT_UTF8:
         text = raw.decode("utf-8")
-        assert _every_field(classify_json(text)) == _every_field(
-            full_path(text, json.loads, encoding="utf-8", bom=False)
-        )
+        with _full_path_only():
+            expected = classify_json(text)
+        assert _every_field(classify_json(text)) == _every_field(expected)
+
+
+@contextlib.contextmanager
+def _full_path_only() -> Iterator[None]:
+    """classify_json as it was before the plain path: no bytes start one, no text is one."""
+    with (
+        mock.patch.object(_classify, "_BYTE_OPENERS", frozenset()),
+        mock.patch.object(_classify, "_plainly_valid", return_value=_classify._NOT_PLAIN),
+    ):
+        yield
