@@ -336,23 +336,28 @@ class StoreDirectory(QObject):
         """Take in new versions of known entries; tell which changed on disk."""
         known = self._entries
         locked = self._locked
+        stale = self._stale
+        pending = StoreHealth.PENDING
         for entry in entries:
-            old = known[entry.path]
-            known[entry.path] = entry
-            if entry.is_locked:
-                locked.add(entry.path)
-            else:
-                locked.discard(entry.path)
-            if _is_stale(entry):
-                self._stale.add(entry.path)
-            else:
-                self._stale.discard(entry.path)
+            path = entry.path
+            old = known[path]
+            known[path] = entry
+            # The document pass hands on its entries with their locks as they were (the very
+            # objects): whether the store is locked or stale cannot have changed then.
+            if entry.lock is not old.lock or entry.lock_error != old.lock_error:
+                if entry.is_locked:
+                    locked.add(path)
+                else:
+                    locked.discard(path)
+                if _is_stale(entry):
+                    stale.add(path)
+                else:
+                    stale.discard(path)
             stamp_moved = old.data_stamp != entry.data_stamp and (
                 old.data_stamp is not None or not checked
             )
-            pending = old.health is StoreHealth.PENDING
-            if stamp_moved or (old.health is not entry.health and not pending):
-                self.store_changed_on_disk.emit(entry.path)
+            if stamp_moved or (old.health is not entry.health and old.health is not pending):
+                self.store_changed_on_disk.emit(path)
 
     @Slot(int, object)
     def _on_entries_removed(self, generation: int, paths: list[str]) -> None:
