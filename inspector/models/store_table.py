@@ -50,10 +50,13 @@ from inspector.models.store_columns import (
     _FILE_COLUMN,
     _FIRST_FIGURE,
     _HEADERS,
+    ALL_ENTRY_COLUMNS,
     SORT_ROLE,
     Column,
     FiguresProvider,
     StoreCells,
+    changed_columns,
+    column_runs,
 )
 from inspector.presentation import (
     translated,
@@ -429,32 +432,47 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
                 self._insert(entries, paths)
             return
         new: list[StoreEntry] = []
-        changed: set[int] = set()
+        changed: dict[int, int] = {}  # row -> its columns that changed (changed_columns)
         row_of, rows = self._row_of, self._rows
         # Sorted by file (as usual), a row keeps its place while its name does: no sort key is
         # made (the document pass after a listing brings every row again, 10,000 keys).
         in_place_by_name = self._sort_column == _FILE_COLUMN
+        # Which cells changed is worked out for the rows someone can see (the others are not
+        # painted, and a listing's document pass brings 10,000 of them).
+        visible = self._visible_range()
         for entry in entries:
             row = row_of.get(entry.path)
             if row is None:
                 new.append(entry)
-            elif self._sort_column < 0 or (in_place_by_name and rows[row].name == entry.name):
+                continue
+            old = rows[row]
+            columns = changed_columns(old, entry) if row in visible else ALL_ENTRY_COLUMNS
+            if self._sort_column < 0 or (in_place_by_name and old.name == entry.name):
                 rows[row] = entry
-                changed.add(row)
             else:
                 moved_from = row
                 row = self._replace(row, entry)
                 if row != moved_from:
                     # Rows between moved by one: the rows changed earlier in this batch with
-                    # them. Announce those at once and start a fresh set.
-                    for first, last in _runs(changed):
-                        self._emit_rows_changed(first, last)
-                    changed = set()
-                changed.add(row)
-        for first, last in _runs(changed):
-            self._emit_rows_changed(first, last)
+                    # them. Announce those at once and start afresh.
+                    self._emit_rows_changed(changed)
+                    changed = {}
+                    columns = ALL_ENTRY_COLUMNS
+            if columns:
+                changed[row] = changed.get(row, 0) | columns
+        self._emit_rows_changed(changed)
         if new:
             self._insert(new)
+
+    def _visible_range(self) -> range:
+        """The rows someone can see (all of them when no view said)."""
+        if self._visible_rows is None:
+            return range(len(self._rows))
+        visible = self._visible_rows()
+        if isinstance(visible, range):
+            return visible
+        shown = list(visible)
+        return range(min(shown), max(shown) + 1) if shown else range(0)
 
     def _let_through(self, entries: list[StoreEntry]) -> list[StoreEntry]:
         """The entries the filter shows; the others are kept aside and leave the table."""
@@ -472,13 +490,24 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
         self._remove_rows(leaving)
         return shown
 
-    def _emit_rows_changed(self, first: int, last: int) -> None:
-        # Announced in short runs: Qt 6 repaints just the rows of a short range (nothing when
-        # they are scrolled away), but the whole viewport for a long one -- and a full repaint
-        # of 40 rows costs more than announcing thousands of short runs.
-        for top in range(first, last + 1, CHANGED_RUN_LIMIT):
-            bottom = min(last, top + CHANGED_RUN_LIMIT - 1)
-            self.dataChanged.emit(self.index(top, 0), self.index(bottom, _COLUMN_COUNT - 1))
+    def _emit_rows_changed(self, changed: dict[int, int]) -> None:
+        """Announce the cells that changed: ``changed`` maps a row to its columns that did
+        (a :func:`changed_columns` mask)."""
+        by_columns: dict[int, list[int]] = {}
+        for row, columns in changed.items():
+            by_columns.setdefault(columns, []).append(row)
+        for columns, rows in by_columns.items():
+            spans = column_runs(columns)
+            for first, last in _runs(rows):
+                # Announced in short runs: Qt 6 repaints just the cells of a small range
+                # (nothing when they are scrolled away), but the whole viewport for a range of
+                # more than a couple of hundred cells -- and a full repaint of 40 rows costs
+                # more than announcing thousands of short runs. Only the entry's columns that
+                # changed: the figure columns follow the figures (refresh_figures).
+                for top in range(first, last + 1, CHANGED_RUN_LIMIT):
+                    bottom = min(last, top + CHANGED_RUN_LIMIT - 1)
+                    for left, right in spans:
+                        self.dataChanged.emit(self.index(top, left), self.index(bottom, right))
 
     @Slot(object)
     def _on_entries_removed(self, paths: list[str]) -> None:
