@@ -187,19 +187,46 @@ def reap_orphan_temps(path: str) -> list[str]:
     return removed
 
 
+#: This process's temp name for each store it writes: one unpredictable name, used by every
+#: write of that store (a fresh one only when it is taken), not a new one per write. Every
+#: name ever made stays in the kernel's dentry cache once unlinked, as a negative entry;
+#: millions of them (one per update) lengthen the hash chains that each new name's ``O_CREAT``
+#: lookup walks in full -- ~4 us of every update on a machine that had made 17 million (issue 9
+#: §6). A name is only ever taken under the store's lock, and ``O_EXCL|O_NOFOLLOW`` still
+#: refuses whatever another process plants at it (a planted name just makes us draw another).
+_temp_names: dict[str, str] = {}
+_TEMP_NAMES_LIMIT = 4096
+
+
 def _create_temp(path: str, *, private: bool) -> tuple[str, int]:
     # Replacing an existing file: start private (0600) so a secrets file is never readable by
     # others for an instant, then take the old file's mode. A new file: 0666 less the umask,
     # as open() would give it.
     mode = 0o600 if private else 0o666
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _platform.NOFOLLOW | _platform.CLOEXEC
+    temp_path = _temp_names.get(path)
     for _attempt in range(100):
-        temp_path = temp_path_for(path, _tokens.token_hex(6))
+        if temp_path is None:
+            temp_path = temp_path_for(path, _tokens.token_hex(6))
         try:
-            return temp_path, os.open(temp_path, flags, mode)
+            fd = os.open(temp_path, flags, mode)
         except FileExistsError:
+            temp_path = None
             continue
+        if len(_temp_names) >= _TEMP_NAMES_LIMIT:
+            _temp_names.clear()
+        _temp_names[path] = temp_path
+        return temp_path, fd
     raise FileExistsError(f"could not create a temp file beside {path}")
+
+
+def _forget_temp_names_in_child() -> None:
+    # A forked child names its temp files afresh, as it draws its random bytes afresh.
+    _temp_names.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_temp_names_in_child)
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -75,6 +75,41 @@ def test_the_names_lockcore_makes_are_the_names_it_classifies(tmp_path: Path) ->
     assert legacy_temp_path_for(path) == str(path) + ".tmp"
 
 
+def test_a_process_writes_a_store_through_one_temp_name_and_draws_another_when_it_is_taken(
+    tmp_path: Path,
+) -> None:
+    """One unpredictable temp name per store and process, not one per write (each name made
+    stays in the kernel's dentry cache: issue 9 §6); a file or link planted at it is left alone
+    and the write goes through a fresh name."""
+    path = tmp_path / "s.json"
+    path.write_bytes(b"{}")
+    seen: list[str] = []
+
+    def spy() -> None:
+        seen.extend(
+            name
+            for name in os.listdir(tmp_path)
+            if name.endswith(".tmp") and not (tmp_path / name).is_symlink()
+        )
+
+    for count in range(3):
+        _atomic.write_atomic(str(path), b'{"n": %d}' % count, durable=False, before_replace=spy)
+    assert len(seen) == 3
+    assert len(set(seen)) == 1
+    assert classify_store_file(seen[0]) == (StoreFileKind.TEMP, "s.json")
+
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious")
+    (tmp_path / seen[0]).symlink_to(victim)  # someone who saw the name plants a link there
+    _atomic.write_atomic(str(path), b'{"n": 9}', durable=False, before_replace=spy)
+    assert seen[3] != seen[0]
+    assert victim.read_bytes() == b"precious"
+    assert (tmp_path / seen[0]).is_symlink()
+    assert path.read_bytes() == b'{"n": 9}'
+    _atomic.write_atomic(str(path), b'{"n": 10}', durable=False, before_replace=spy)
+    assert seen[4] == seen[3]  # the fresh name is the store's from now on
+
+
 def test_list_stores_groups_each_stores_files(tmp_path: Path) -> None:
     locked_write_json(tmp_path / "a.json", {})
     (tmp_path / "a.json.corrupt-20250101T000000-aaaaaa").write_bytes(b"{")
