@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import logging
 import os
 import random
@@ -279,11 +280,22 @@ class _LockMaker:
     is always being created by a live process.
     """
 
+    __slots__ = (
+        "lock_path",
+        "spare_fd",
+        "spare_kept",
+        "spare_kernel_locked",
+        "spare_length",
+        "spare_stat",
+        "spare_token",
+    )
+
     def __init__(self, lock_path: str) -> None:
         self.lock_path = lock_path
-        self.directory = os.path.dirname(lock_path) or "."
         #: the unnamed file kept between attempts (-1: none yet), with its facts
         self.spare_fd = -1
+        #: whether the spare outlived the attempt that made it (and is a keep-alive companion)
+        self.spare_kept = False
         self.spare_stat: os.stat_result | None = None
         self.spare_kernel_locked = False
         self.spare_length = 0
@@ -308,7 +320,11 @@ class _LockMaker:
                     return _try_create_named(self.lock_path)
                 named_fd = _open_by_name(self.lock_path)
             except FileExistsError:
-                return None  # kept for the next attempt
+                # Kept for the next attempt: from now on a forked child must close it too.
+                if not self.spare_kept:
+                    _keepalive.register_companion(fd)
+                    self.spare_kept = True
+                return None
             except BaseException:
                 if linked:  # ours, and still flocked by us: nobody can have replaced it
                     with contextlib.suppress(FileNotFoundError):
@@ -318,27 +334,34 @@ class _LockMaker:
             st = self.spare_stat
             assert st is not None
             # From a spare, which a forked child closes, to a held lock, which it closes too.
+            # (A spare made and linked in this one call never left the descriptor guard, which
+            # fork waits for: no child can have seen it.)
             self.spare_fd = -1
             _keepalive.register(fd)
-            _keepalive.unregister_companion(fd)
+            if self.spare_kept:
+                _keepalive.unregister_companion(fd)
+                self.spare_kept = False
             if named_fd >= 0:
                 _keepalive.register_companion(named_fd)
         return HeldLock(self.lock_path, fd, st.st_dev, st.st_ino, named_fd)
 
     def _make_spare(self) -> bool:
-        """Open and kernel-lock a new unnamed file; False where this filesystem has none."""
-        fd = _platform.open_unnamed(self.directory)
+        """Open and kernel-lock a new unnamed file; False where this filesystem has none.
+
+        Call it holding the descriptor guard: the spare becomes a keep-alive companion (closed
+        by a forked child) only if it outlives this attempt (see :meth:`try_create`).
+        """
+        fd = _platform.open_unnamed(_directory_of(self.lock_path))
         if fd is None:
             return False
-        _keepalive.register_companion(fd)
         try:
             self.spare_kernel_locked = _platform.lock_exclusive(fd)
             self.spare_stat = os.fstat(fd)
         except BaseException:
-            _keepalive.unregister_companion(fd)
             os.close(fd)
             raise
         self.spare_fd = fd
+        self.spare_kept = False
         self.spare_length = 0
         self.spare_token = new_lock_token()
         return True
@@ -352,8 +375,16 @@ class _LockMaker:
     def _drop_spare(self) -> None:
         fd, self.spare_fd = self.spare_fd, -1
         if fd >= 0:
-            _keepalive.unregister_companion(fd)
+            if self.spare_kept:
+                _keepalive.unregister_companion(fd)
+                self.spare_kept = False
             os.close(fd)
+
+
+@functools.lru_cache(maxsize=1024)
+def _directory_of(lock_path: str) -> str:
+    # Asked on every lock taken; os.path.dirname is ~50 bytecodes (issue 9 §6).
+    return os.path.dirname(lock_path) or "."
 
 
 def _open_by_name(lock_path: str) -> int:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dis
 import functools
+import operator
 import os
 import signal
 import sys
@@ -210,8 +211,28 @@ def _run_original(signum: int, frame: FrameType | None) -> None:
         handler(signum, frame)
 
 
+#: The main thread's ident (the forking thread's in a forked child, which is its main thread):
+#: asked on every lock taken and given back, where ``threading.current_thread() is
+#: threading.main_thread()`` made three Python calls each time (issue 9 §6).
+_main_thread_ident: int | None = threading.main_thread().ident
+
+
 def _on_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
+    return threading.get_ident() == _main_thread_ident
+
+
+def on_main_thread(ident: int) -> bool:
+    """Whether the thread ``ident`` (a ``threading.get_ident()``) is the main thread."""
+    return ident == _main_thread_ident
+
+
+#: install()'s last look at the handlers, as one tuple (replaced whole, never half-updated by
+#: an interrupted install): the handler of each signal of ``_WATCHED``, and the positions of
+#: those that run Python code. Programs rarely change their handlers, so each lock taken looks
+#: them all up in one C call and compares identities, instead of judging seven handlers one by
+#: one in Python and again at the release (~250 bytecodes of every lock; issue 9 §6).
+_plan: tuple[tuple[Any, ...], tuple[int, ...]] = (tuple(object() for _ in _WATCHED), ())
+_getsignal = _raw_signal.getsignal
 
 
 def install() -> bool:
@@ -222,15 +243,21 @@ def install() -> bool:
     Call it first thing in a protected function, before changing any state: a signal that
     arrives before it is in place only interrupts a step that has not begun.
     """
-    global _installed  # noqa: PLW0603 - one dispatcher per process
-    if _installed or not _on_main_thread():
+    global _installed, _plan  # noqa: PLW0603 - one dispatcher per process
+    if _installed or threading.get_ident() != _main_thread_ident:
         return False
-    for signum in _WATCHED:
-        handler = _raw_signal.getsignal(signum)
-        if handler is _dispatch or not callable(handler):
-            continue  # already ours, or the default action / ignored: nothing runs Python code
-        _originals[signum] = handler
-        _raw_signal.signal(signum, _dispatch)
+    handlers = tuple(map(_getsignal, _WATCHED))
+    seen, python_handled = _plan
+    if not all(map(operator.is_, handlers, seen)):
+        # The default action and "ignored" run no Python code: nothing to hold back.
+        python_handled = tuple(i for i, handler in enumerate(handlers) if callable(handler))
+        _plan = (handlers, python_handled)
+    for index in python_handled:
+        handler = handlers[index]
+        if handler is not _dispatch:  # not already ours
+            signum = _WATCHED[index]
+            _originals[signum] = handler
+            _raw_signal.signal(signum, _dispatch)
     # Only now: a signal that struck before the last swap ran its own handler and left this
     # False, so that the next call finishes the job instead of believing it done.
     _installed = True
@@ -244,12 +271,15 @@ def uninstall() -> None:
     unchanged whenever no lock is held. A handler replaced meanwhile is left alone.
     """
     global _installed  # noqa: PLW0603 - one dispatcher per process
-    if not _installed or not _on_main_thread():
+    if not _installed or threading.get_ident() != _main_thread_ident:
         return
     _installed = False
-    for signum in _WATCHED:
+    # The signals the completed install() found handled in Python: every one it put the
+    # dispatcher in front of (or found it in front of already).
+    for index in _plan[1]:
+        signum = _WATCHED[index]
         original = _originals.get(signum)
-        if original is not None and _raw_signal.getsignal(signum) is _dispatch:
+        if original is not None and _getsignal(signum) is _dispatch:
             _raw_signal.signal(signum, original)
 
 
@@ -300,9 +330,11 @@ _interruptible_code.add(deliver_pending.__code__)
 
 def _reset_in_child() -> None:
     # The child inherits the parent's handlers (and our dispatcher) but none of its critical
-    # steps are running in it any more, and it holds no lock.
-    global main_thread_holds  # noqa: PLW0603 - see above
+    # steps are running in it any more, and it holds no lock. Its only thread, the one that
+    # forked, is its main thread (threading says so too).
+    global main_thread_holds, _main_thread_ident  # noqa: PLW0603 - see above
     main_thread_holds = 0
+    _main_thread_ident = threading.get_ident()
     _pending.clear()
 
 

@@ -409,7 +409,14 @@ def _transaction(
     kept = durable and _interrupts.keep_installed()
     try:
         # A with block, not acquire() then try: a signal between those two would keep the lock.
-        with lock.acquisition(cancel_check=options.cancel_check, on_wait=options.on_wait):
+        # Without hooks the lock itself is the context manager (acquisition()'s wrapper adds a
+        # layer of calls, and nothing else, to every update).
+        hooked = options.cancel_check is not None or options.on_wait is not None
+        with (
+            lock.acquisition(cancel_check=options.cancel_check, on_wait=options.on_wait)
+            if hooked
+            else lock
+        ):
             original, document, parsed, text, status = _open_for_update(path, default, options)
             draft = _Draft(path, document)
             yield draft

@@ -108,10 +108,6 @@ def _slot_of(lock_path: str) -> _ProcessSlot:
     return slot
 
 
-def _main_thread_ident() -> int | None:
-    return threading.main_thread().ident
-
-
 def _deadline(timeout: float) -> float | None:
     if timeout < 0:
         return None
@@ -139,8 +135,8 @@ class FileLock:
         stale_after: float | None = None,
         create_parents: bool = True,
     ) -> None:
-        self.path = os.fspath(path)
-        self.lock_path = lock_path_for(self.path)
+        self.path = path = os.fspath(path)
+        self.lock_path = lock_path_for(path)
         self.timeout = timeout
         self.stale_after = stale_after
         self.create_parents = create_parents
@@ -210,7 +206,9 @@ class FileLock:
             slot.depth += 1
             return
         deadline = _deadline(timeout)
-        self._take_slot(deadline, hooks)
+        # Free at once (no other thread of ours holds it), the usual case: no wait to set up.
+        if not slot.mutex.acquire(False):
+            self._take_slot(deadline, hooks)
         try:
             slot.held = acquire_lock_file(
                 self.path,
@@ -225,7 +223,7 @@ class FileLock:
             raise
         slot.owner = me
         slot.depth = 1
-        if me == _main_thread_ident():
+        if _interrupts.on_main_thread(me):
             _interrupts.main_thread_holds += 1
 
     def _take_slot(self, deadline: float | None, hooks: WaitHooks | None) -> None:
@@ -279,7 +277,7 @@ class FileLock:
             finally:
                 slot.owner = None
                 slot.mutex.release()
-                if me == _main_thread_ident():
+                if _interrupts.on_main_thread(me):
                     _interrupts.main_thread_holds -= 1
                     if _interrupts.main_thread_holds == 0:
                         _interrupts.uninstall()
@@ -288,8 +286,9 @@ class FileLock:
 
     def verify(self) -> None:
         """Raise LockLostError unless our lock file is still in place (call it before writing)."""
-        held = self._slot.held
-        if held is None or not self.is_locked:
+        slot = self._slot
+        held = slot.held
+        if held is None or slot.owner != threading.get_ident():
             raise RuntimeError(f"{self.lock_path} is not held by this thread")
         held.verify(self.path)
 
