@@ -1,0 +1,65 @@
+"""The signal dispatcher stands in front of exactly the Python handlers a program has when it
+takes a lock, and gives each back at the release -- also when the program changes its handlers
+between two locks (the dispatcher reuses its last look at them while they are unchanged:
+issue 9 §6)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+import pytest
+
+from lockcore import FileLock, locked_update_json
+
+
+@pytest.fixture
+def sigusr2_restored() -> Iterator[None]:
+    before = signal.getsignal(signal.SIGUSR2)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGUSR2, before)
+
+
+def test_handlers_changed_between_locks_are_dispatched_then_given_back(
+    tmp_path: Path, sigusr2_restored: None
+) -> None:
+    store = tmp_path / "store.json"
+    received: list[str] = []
+
+    def first(_signum: int, _frame: FrameType | None) -> None:
+        received.append("first")
+
+    def second(_signum: int, _frame: FrameType | None) -> None:
+        received.append("second")
+
+    steps: list[tuple[object, str | None]] = [
+        (signal.SIG_DFL, None),
+        (first, "first"),
+        (first, "first"),
+        (second, "second"),
+        (signal.SIG_IGN, None),
+        (second, "second"),
+    ]
+    for handler, name in steps:
+        signal.signal(signal.SIGUSR2, handler)
+        with FileLock(store):
+            in_front = signal.getsignal(signal.SIGUSR2)
+            # A Python handler has the dispatcher in front of it; the default action and
+            # "ignored" run no Python code and are left as they are.
+            assert (in_front is handler) == (name is None)
+            if name is not None:
+                os.kill(os.getpid(), signal.SIGUSR2)  # outside lockcore's steps: runs at once
+        assert signal.getsignal(signal.SIGUSR2) is handler
+        if name is not None:
+            assert received.pop() == name
+        assert received == []
+
+    # And through an update, whose steps hold a signal back until they are done.
+    signal.signal(signal.SIGUSR2, first)
+    locked_update_json(store, lambda document: {**document, "n": 1}, durable=False)
+    assert signal.getsignal(signal.SIGUSR2) is first
