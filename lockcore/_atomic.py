@@ -196,6 +196,7 @@ def reap_orphan_temps(path: str) -> list[str]:
 #: refuses whatever another process plants at it (a planted name just makes us draw another).
 _temp_names: dict[str, str] = {}
 _TEMP_NAMES_LIMIT = 4096
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _platform.NOFOLLOW | _platform.CLOEXEC
 
 
 def _create_temp(path: str, *, private: bool) -> tuple[str, int]:
@@ -203,13 +204,17 @@ def _create_temp(path: str, *, private: bool) -> tuple[str, int]:
     # others for an instant, then take the old file's mode. A new file: 0666 less the umask,
     # as open() would give it.
     mode = 0o600 if private else 0o666
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _platform.NOFOLLOW | _platform.CLOEXEC
     temp_path = _temp_names.get(path)
+    if temp_path is not None:
+        try:
+            return temp_path, os.open(temp_path, _TEMP_FLAGS, mode)
+        except FileExistsError:
+            temp_path = None  # taken: draw another below
     for _attempt in range(100):
         if temp_path is None:
             temp_path = temp_path_for(path, _tokens.token_hex(6))
         try:
-            fd = os.open(temp_path, flags, mode)
+            fd = os.open(temp_path, _TEMP_FLAGS, mode)
         except FileExistsError:
             temp_path = None
             continue
@@ -230,7 +235,10 @@ if hasattr(os, "register_at_fork"):
 
 
 def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
+    written = os.write(fd, data)
+    if written == len(data):
+        return  # a small file's usual case: one write, no view of it
+    view = memoryview(data)[written:]
     while view:
         view = view[os.write(fd, view) :]
 

@@ -28,7 +28,9 @@ FLAT_MAX_CHARS = 4096
 _SCALAR_TYPES = (str, int, bool, type(None))
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _INDENT = re.compile(r"\{\n([ \t]+)\"")
-_decode = json.JSONDecoder().raw_decode
+#: json's C scanner itself (raw_decode without its Python wrapper): (value, end) or
+#: StopIteration/ValueError.
+_scan_once: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _refuse(value: Any) -> Any:
@@ -103,8 +105,8 @@ def _written_by_dumps(text: str) -> tuple[dict[str, Any], str | None, str] | Non
     if (text.isascii() and "\\u" in text) or _LONE_SURROGATE.search(text) is not None:
         return None
     try:
-        old, end = _decode(text)
-    except ValueError:
+        old, end = _scan_once(text, 0)
+    except (StopIteration, ValueError, RecursionError):
         return None
     tail = text[end:]
     if (tail and tail != "\n") or type(old) is not dict or not _is_flat(old):
