@@ -148,11 +148,14 @@ def test_on_wait_reports_the_holder_and_the_time_waited_throttled(
 
 def test_hooks_are_not_called_when_the_lock_is_free(data_path: Path) -> None:
     calls: list[object] = []
-    with FileLock(data_path).acquire(
+    # acquisition(), not acquire() as the with's expression: that takes the lock twice (acquire,
+    # then __enter__) and the block's end gives back one, leaving it held after the test.
+    with FileLock(data_path).acquisition(
         cancel_check=lambda: calls.append("cancel") or True,
         on_wait=lambda info, _waited: calls.append(info),
-    ):
-        pass
+    ) as lock:
+        assert lock.is_locked
+    assert not lock.is_locked
     assert calls == []
 
 
