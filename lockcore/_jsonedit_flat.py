@@ -72,11 +72,20 @@ def _is_flat(document: dict[Any, Any]) -> bool:
     return True
 
 
+_Written = tuple[dict[str, Any], str | None, str]
+#: The last text :func:`edit_flat` made, with what :func:`_written_by_dumps` says of it (its
+#: object's keys standing for the object): a store this process updates again is read back
+#: as that very text, whose second look -- a parse, a flatness check and a json.dumps to
+#: compare with -- is then one string comparison (issue 9 §6). Replaced whole, one tuple.
+_last_made: tuple[str, _Written] | None = None
+
+
 def edit_flat(text: str, document: Any) -> str | None:
     """What the general edit makes of ``text`` (a file's text, without its BOM) for
     ``document``, when ``text`` is a small flat object exactly as ``json.dumps`` writes it
     (``ensure_ascii=False``, one line or an indent, a final newline or none) and ``document``
     is one too; None otherwise."""
+    global _last_made  # noqa: PLW0603 - replaced whole
     if type(document) is not dict or not _is_flat(document):
         return None
     written = _written_by_dumps(text)
@@ -84,22 +93,37 @@ def edit_flat(text: str, document: Any) -> str | None:
         return None
     old, indent, tail = written
     # The general edit keeps the members that stay in their old order and adds the new ones
-    # after them, in the document's order.
-    order = [key for key in old if key in document]
-    order += [key for key in document if key not in old]
-    if order != list(document):
-        return None
+    # after them, in the document's order (the same keys in the same order: the usual case).
+    keys = list(document)
+    if list(old) != keys:
+        order = [key for key in old if key in document]
+        order += [key for key in document if key not in old]
+        if order != keys:
+            return None
     new = _compact(document) if indent is None else _indented(document, indent)
     if _LONE_SURROGATE.search(new) is not None:
         return None  # the general edit writes them as \ud800 escapes
-    return new + tail
+    made = new + tail
+    if len(made) <= FLAT_MAX_CHARS and not (made.isascii() and "\\u" in made):
+        # What _written_by_dumps would find in it: json.dumps of a flat object (just checked),
+        # whose parse is an equal flat object with these keys; its indent as it would match.
+        indented = _INDENT.match(new)
+        _last_made = (
+            made,
+            (dict.fromkeys(keys), None if indented is None else indented.group(1), tail),
+        )
+    return made
 
 
-def _written_by_dumps(text: str) -> tuple[dict[str, Any], str | None, str] | None:
+def _written_by_dumps(text: str) -> _Written | None:
     """(the flat object, the indent or None for one line, the final newline or "") when
-    ``text`` is exactly what ``json.dumps(..., ensure_ascii=False)`` writes; else None."""
+    ``text`` is exactly what ``json.dumps(..., ensure_ascii=False)`` writes; else None.
+    (For the text :func:`edit_flat` made last, the object stands for itself by its keys.)"""
     if len(text) > FLAT_MAX_CHARS or not text.startswith("{"):
         return None
+    last_made = _last_made
+    if last_made is not None and last_made[0] == text:
+        return last_made[1]
     # The general edit escapes what it adds when the file is ASCII with \u escapes in it;
     # json.dumps(ensure_ascii=False) would not.
     if (text.isascii() and "\\u" in text) or _LONE_SURROGATE.search(text) is not None:

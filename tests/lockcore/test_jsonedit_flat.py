@@ -119,6 +119,46 @@ def test_the_shortcut_writes_what_the_general_edit_writes(case: tuple[bytes, Any
         assert (fast[1] is original) == (general[1] is original)
 
 
+@settings(max_examples=700, deadline=None)
+@given(_documents_and_edits(), st.data())
+def test_an_edit_of_the_text_the_shortcut_made_last_writes_what_the_general_edit_writes(
+    case: tuple[bytes, Any], data: st.DataObject
+) -> None:
+    # The shortcut remembers the text it made last and what it found in it: a store updated
+    # again is read back as that text. The second edit must still be the general edit's.
+    original, document = case
+    first = _outcome(_jsonedit.apply_edit, original, document)
+    if first[0] != "bytes":
+        return
+    made = first[1]
+    second = dict(document)
+    for key in list(second):
+        change = data.draw(st.sampled_from(["keep", "change", "delete", "same-text"]))
+        if change == "change":
+            second[key] = data.draw(_VALUES)
+        elif change == "delete":
+            del second[key]
+        elif change == "same-text":
+            second[key] = _twin(second[key])
+    if data.draw(st.booleans()):
+        second[data.draw(_KEYS)] = data.draw(_VALUES)
+    general = _outcome(_general, made, second)
+    assert _outcome(_jsonedit.apply_edit, made, second) == general
+
+
+def test_a_store_s_next_update_finds_the_text_the_shortcut_made_without_parsing_it() -> None:
+    made = _jsonedit.apply_edit(b'{"count": 5}\n', {"count": 6})
+    assert made == b'{"count": 6}\n'
+    assert _jsonedit_flat._last_made is not None
+    assert _jsonedit_flat._last_made[0] == made.decode()
+    assert _jsonedit.apply_edit(made, {"count": 7}) == b'{"count": 7}\n'
+    indented = _jsonedit.apply_edit(b'{\n  "a": 1\n}', {"a": 1, "b": 2})
+    assert indented == b'{\n  "a": 1,\n  "b": 2\n}'
+    assert _jsonedit.apply_edit(indented, {"b": 2, "a": 1}) == _general(indented, {"b": 2, "a": 1})
+    # A text that is not json.dumps's own spelling is never taken for the one made last.
+    assert _jsonedit.apply_edit(b'{"count":7}', {"count": 8}) == b'{"count":8}'
+
+
 def test_the_shortcut_takes_a_small_store_s_update_and_leaves_the_rest() -> None:
     # The shortcut is taken where it should be: otherwise the property above compares the
     # general edit with itself.
