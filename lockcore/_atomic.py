@@ -117,13 +117,20 @@ def write_atomic(
             path,
             os.readlink(path),
         )
-    temp_path, fd = _create_temp(path, private=existing is not None)
+    # Replacing a file: the temp file is made with its mode, then given its owner, group and
+    # extended attributes (its ACL among them) where they differ, all before a byte is
+    # written: the new bytes are never readable by anyone the old ones were not (made private
+    # and opened up after the write, they were, between the chmod and the ACL), and the usual
+    # case needs no chmod at all (issue 9 §6). A new file: 0666 less the umask, as open() would
+    # give it.
+    mode = 0o666 if existing is None else stat.S_IMODE(existing.st_mode)
+    temp_path, fd = _create_temp(path, mode)
     try:
         try:
-            _write_all(fd, data)
             if existing is not None:
-                _copy_permissions(fd, existing)
+                _copy_permissions(fd, existing, os.fstat(fd))
                 _copy_extended_attributes(path, fd)
+            _write_all(fd, data)
             if durable:
                 os.fsync(fd)
         finally:
@@ -199,11 +206,7 @@ _TEMP_NAMES_LIMIT = 4096
 _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _platform.NOFOLLOW | _platform.CLOEXEC
 
 
-def _create_temp(path: str, *, private: bool) -> tuple[str, int]:
-    # Replacing an existing file: start private (0600) so a secrets file is never readable by
-    # others for an instant, then take the old file's mode. A new file: 0666 less the umask,
-    # as open() would give it.
-    mode = 0o600 if private else 0o666
+def _create_temp(path: str, mode: int) -> tuple[str, int]:
     temp_path = _temp_names.get(path)
     if temp_path is not None:
         try:
@@ -243,10 +246,19 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _copy_permissions(fd: int, existing: os.stat_result) -> None:
-    os.fchmod(fd, stat.S_IMODE(existing.st_mode))
-    current = os.fstat(fd)
-    if hasattr(os, "fchown") and (current.st_uid, current.st_gid) != (
+def _copy_permissions(
+    fd: int, existing: os.stat_result, current: os.stat_result | None = None
+) -> None:
+    """Give the file open on ``fd`` the mode, owner and group of ``existing``, as far as we
+    may. ``current``: its ``fstat`` already, when it was made with that mode (which the umask,
+    or a set-group-ID folder's group, may have changed): then only what differs is changed."""
+    mode = stat.S_IMODE(existing.st_mode)
+    if current is None:
+        os.fchmod(fd, mode)
+        current = os.fstat(fd)
+    elif stat.S_IMODE(current.st_mode) != mode:
+        os.fchmod(fd, mode)
+    if _CAN_CHOWN and (current.st_uid, current.st_gid) != (
         existing.st_uid,
         existing.st_gid,
     ):
@@ -256,6 +268,7 @@ def _copy_permissions(fd: int, existing: os.stat_result) -> None:
             os.fchmod(fd, stat.S_IMODE(existing.st_mode))  # chown clears setuid bits
 
 
+_CAN_CHOWN = hasattr(os, "fchown")
 #: Extended attributes a writer may be refused (only root or a security module may set them);
 #: every other one — ``user.*``, and the POSIX ACLs ``system.posix_acl_*`` that the owner of
 #: the new file may always set — must be copied.

@@ -11,6 +11,8 @@ from __future__ import annotations
 import collections
 import os
 import re
+import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -108,3 +110,45 @@ def test_a_durable_update_swaps_the_signal_dispatcher_in_and_out_once(tmp_path: 
     fast = _syscalls_per_update(tmp_path / "fast", durable=False)
     durable = _syscalls_per_update(tmp_path / "durable", durable=True)
     assert 0 < durable.get("rt_sigaction", 0) == fast.get("rt_sigaction", 0), (fast, durable)
+
+
+@pytest.mark.skipif(shutil.which("setfacl") is None, reason="needs setfacl (package acl)")
+def test_the_new_file_has_its_mode_owner_and_acl_before_its_first_byte(tmp_path: Path) -> None:
+    # Made private, written, then opened up (chmod 0640 before the ACL was copied), the new
+    # bytes of a 0600 store with an ACL (u:nobody:r, g::---) were readable by the owning group
+    # for a moment. Now the temp file is made with the store's mode and gets its ACL before the
+    # write; an update of a plain 0644 store needs no chmod at all (issue 9 §6).
+    store = tmp_path / "store.json"
+    store.write_text('{"count": 0}', encoding="utf-8")
+    os.chmod(store, 0o644)
+    plain = _syscalls_per_update(tmp_path / "plain", durable=False)
+    assert plain.get("fchmod", 0) == 0, plain
+
+    store.chmod(0o600)
+    subprocess.run(["setfacl", "-m", "u:nobody:r,g::---", str(store)], check=True)
+    log = tmp_path / "acl.strace"
+    child = (
+        "import lockcore, sys\n"
+        "lockcore.locked_update_json(sys.argv[1], lambda d: {**d, 'count': 1}, durable=False)\n"
+    )
+    subprocess.run(
+        ["strace", "-f", "-qq", "-o", str(log), sys.executable, "-c", child, str(store)],
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    temp_fd = None
+    order: list[str] = []
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        opened = re.search(r'openat\(AT_FDCWD, "[^"]*\.tmp", [^)]*\) = (\d+)', line)
+        if opened:
+            temp_fd = opened.group(1)
+        elif temp_fd is not None and (call := re.match(rf"\d+\s+(\w+)\({temp_fd}, ", line)):
+            order.append(call.group(1))
+            if call.group(1) == "close":
+                break
+    assert "fsetxattr" in order, order
+    assert order.index("fsetxattr") < order.index("write"), order
+    assert "fchmod" not in order[order.index("write") :], order
+    assert os.getxattr(store, "system.posix_acl_access")
+    assert stat.S_IMODE(store.stat().st_mode) == 0o640  # the ACL's mask, as before the update
