@@ -24,8 +24,12 @@ HOLD_SAMPLE_LIMIT = 10_000
 #: "Holds per minute" counts the holds that ended in this many seconds before now.
 RATE_WINDOW = 60.0
 
-_HOLD_ENDS = (EventKind.RELEASED, EventKind.BROKEN)
-_NAMING_HOLDER = (EventKind.TAKEN, EventKind.RELEASED, EventKind.BROKEN, EventKind.STALE)
+_TAKEN, _RELEASED, _BROKEN, _STALE = (
+    EventKind.TAKEN,
+    EventKind.RELEASED,
+    EventKind.BROKEN,
+    EventKind.STALE,
+)
 
 
 def percentile(ordered: Sequence[float], fraction: float) -> float:
@@ -69,23 +73,34 @@ class LockFigures:
 
     def add(self, events: Iterable[LockEvent]) -> set[str]:
         """Count ``events``; returns the stores whose figures changed."""
+        # A storm's thousands of events a second pass here on the GUI thread: one plain loop,
+        # no call per event.
         changed: set[str] = set()
         tallies = self._tallies
         for event in events:
-            tally = tallies.get(event.store)
+            store = event.store
+            tally = tallies.get(store)
             if tally is None:  # (not setdefault: it would build a tally for every event)
-                tally = tallies[event.store] = _Tally()
-            if event.event in _HOLD_ENDS:
-                tally.ends.append(event.time)
-                _forget_before(tally.ends, event.time - RATE_WINDOW)
-                if event.duration_s is not None:
-                    tally.durations.append(event.duration_s)
+                tally = tallies[store] = _Tally()
+            changed.add(store)
+            kind = event.event
+            if kind is _RELEASED or kind is _BROKEN:
+                moment = event.time
+                ends = tally.ends
+                ends.append(moment)
+                cutoff = moment - RATE_WINDOW
+                while ends and ends[0] <= cutoff:
+                    ends.popleft()
+                duration = event.duration_s
+                if duration is not None:
+                    tally.durations.append(duration)
                     tally.ordered = None
-                    if tally.hold_max is None or event.duration_s > tally.hold_max:
-                        tally.hold_max = event.duration_s
-            if event.event in _NAMING_HOLDER and event.pid is not None:
+                    if tally.hold_max is None or duration > tally.hold_max:
+                        tally.hold_max = duration
+            elif kind is not _TAKEN and kind is not _STALE:
+                continue
+            if event.pid is not None:
                 tally.last_holder = event
-            changed.add(event.store)
         return changed
 
     def record_wait(self, store: str, seconds: float) -> bool:
@@ -121,8 +136,3 @@ class LockFigures:
 
     def clear(self) -> None:
         self._tallies.clear()
-
-
-def _forget_before(ends: collections.deque[float], cutoff: float) -> None:
-    while ends and ends[0] <= cutoff:
-        ends.popleft()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from PySide6.QtGui import QColor
 
 from inspector.colours import contrast_ratio
 from inspector.services.lock_events import LockEventService
-from inspector.services.lock_holds import LockHolds
+from inspector.services.lock_holds import Hold, HoldLane, LockHolds
 from inspector.widgets.lock_timeline import (
     AA_GRAPHICS,
     LockTimeline,
@@ -212,3 +213,58 @@ def test_clicking_a_lane_in_the_window_selects_its_store(
     assert main_window.selected_entry() is not None
     assert main_window.selected_entry().path == store
     assert canvas.selected_store == store
+
+
+def _reference_holds(events: list[LockEvent]) -> dict[str, tuple[list[Hold], int | None]]:
+    """Holds built one event at a time by the rules of lock_holds' docstring, written plainly
+    (the way LockHolds.add did before its loop was made tight)."""
+    lanes: dict[str, HoldLane] = {}
+    for event in events:
+        lane = lanes.setdefault(event.store, HoldLane(event.store))
+        held = lane.open_hold
+        kind = event.event
+        if kind is EventKind.TAKEN:
+            if held is not None:
+                held.end = event.time
+            lane.append(Hold(event.time, None, event.pid, event.process, event.host))
+            lane.holds[-1].size_before = lane.size
+        elif kind in (EventKind.RELEASED, EventKind.BROKEN):
+            if held is None:
+                held = Hold(event.time - (event.duration_s or 0.0), None, event.pid)
+                held.process, held.host, held.size_before = event.process, event.host, lane.size
+                lane.append(held)
+            held.end = max(event.time, held.start)
+            if event.duration_s is not None:
+                lane.measured_from(held, event.time - event.duration_s)
+            held.broken = kind is EventKind.BROKEN
+            held.by_us = event.by_us
+            if held.pid is None:
+                held.pid, held.process, held.host = event.pid, event.process, event.host
+        elif kind is EventKind.STALE:
+            if held is not None and held.stale_since is None:
+                held.stale_since = event.time
+        elif kind in (EventKind.WRITTEN, EventKind.CREATED):
+            if held is not None:
+                held.size_after = event.size
+            lane.size = event.size
+        elif kind is EventKind.REMOVED:
+            lane.size = None
+    return {store: (lane.holds, lane.size) for store, lane in lanes.items()}
+
+
+@given(
+    _event_sequences(),
+    st.lists(st.integers(min_value=0, max_value=80), max_size=5),
+    st.sampled_from([[STORE], [STORE, "/f/b.json"]]),
+)
+def test_holds_added_in_batches_are_those_the_rules_build_one_event_at_a_time(
+    events: list[LockEvent], cuts: list[int], stores: list[str]
+) -> None:
+    events = [replace(event, store=stores[i % len(stores)]) for i, event in enumerate(events)]
+    holds = LockHolds()
+    bounds = [0, *sorted(cuts), len(events)]
+    for begin, end in itertools.pairwise(bounds):
+        holds.add(events[begin:end])
+    built = {store: (lane.holds, lane.size) for store, lane in holds.lanes.items()}
+    assert built == _reference_holds(events)
+    assert holds.first_time == (events[0].time if events else None)
