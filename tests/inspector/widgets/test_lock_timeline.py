@@ -4,6 +4,7 @@ real writer storm."""
 from __future__ import annotations
 
 import itertools
+import math
 import subprocess
 import sys
 from dataclasses import replace
@@ -13,7 +14,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 from PySide6.QtCore import QPoint
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPalette
 
 from inspector.colours import contrast_ratio
 from inspector.services.lock_events import LockEventService
@@ -21,8 +22,10 @@ from inspector.services.lock_holds import Hold, HoldLane, LockHolds
 from inspector.widgets.lock_timeline import (
     AA_GRAPHICS,
     LockTimeline,
+    _Frame,
     hold_tooltip,
     holder_colour,
+    lane_columns,
 )
 from lockcore import EventKind, LockEvent
 
@@ -268,3 +271,63 @@ def test_holds_added_in_batches_are_those_the_rules_build_one_event_at_a_time(
     built = {store: (lane.holds, lane.size) for store, lane in holds.lanes.items()}
     assert built == _reference_holds(events)
     assert holds.first_time == (events[0].time if events else None)
+
+
+def test_a_long_hold_beginning_in_a_short_one_s_column_is_drawn_to_its_end(qtbot: Any) -> None:
+    """Holds starting in a column a bar already covers are skipped, but one that lasts past
+    that bar is drawn on from the next column (it was skipped whole: a blank lane)."""
+    service = LockEventService()
+    now = 1060.0
+    timeline = LockTimeline(service, clock=lambda: now)
+    qtbot.addWidget(timeline)
+    timeline.resize(700, 160)
+    timeline.show()
+    timeline.holds.add(
+        [
+            _event(1010.0, EventKind.TAKEN, pid=1),
+            _event(1010.001, EventKind.RELEASED, pid=1, duration_s=0.001),
+            _event(1010.002, EventKind.TAKEN, pid=2),
+            _event(1040.0, EventKind.RELEASED, pid=2, duration_s=29.998),
+        ]
+    )
+    canvas = timeline.canvas
+    image = canvas.grab().toImage()
+    frame = canvas.frame()
+    y = canvas.lane_rect(0).center().y()
+    view_base = canvas.palette().color(QPalette.ColorRole.Base)
+    long_colour = holder_colour(2, view_base)
+    ratio = image.devicePixelRatio()
+    for moment in (1011.0, 1025.0, 1039.5):
+        x = round(frame.x(moment) * ratio)
+        assert image.pixelColor(x, round(y * ratio)).rgb() == long_colour.rgb(), moment
+    after = round(frame.x(1050.0) * ratio)
+    assert image.pixelColor(after, round(y * ratio)).rgb() != long_colour.rgb()
+
+
+@given(_event_sequences(), st.floats(min_value=1.0, max_value=400.0), st.integers(1, 900))
+def test_a_lane_s_runs_cover_each_hold_on_show_in_order_without_overlap(
+    events: list[LockEvent], span: float, width: int
+) -> None:
+    holds = LockHolds()
+    holds.add(events)
+    now = events[-1].time if events else 1000.0
+    frame = _Frame(now - span, now, 140, width)
+    for lane in holds.lanes.values():
+        runs, stale = lane_columns(lane, frame, now)
+        for left, right, _pid in runs:
+            assert frame.left <= left < right <= frame.left + frame.width
+        for (_l, right, _p), (next_left, _r, _q) in itertools.pairwise(runs):
+            assert right <= next_left
+        covered = set()
+        for left, right, _pid in runs:
+            covered.update(range(left, right))
+        for hold in lane.holds:
+            end = hold.end_or(now)
+            if end <= frame.start or hold.start > frame.end:
+                continue
+            # Some column from the hold's first to its last (within a pixel) is drawn.
+            first = max(math.floor(frame.x(hold.start)), frame.left)
+            last = min(max(round(frame.x(end)), first + 1), frame.left + frame.width)
+            assert covered.intersection(range(first - 1, last + 1)), (hold, runs)
+        for left, right in stale:
+            assert set(range(left, right)) <= covered
