@@ -5,6 +5,12 @@ removed as the log drops them (never a reset while the folder stays). The model 
 to one store (:meth:`LockEventTableModel.set_store_filter`) rather than sit behind a
 ``QSortFilterProxyModel``: a proxy asks the Python ``data()`` once per row, which for the
 50,000 events kept costs a noticeable stall on every change of the selected store.
+
+The model keeps its own list of the rows it shows and takes in the log's changes at most every
+:data:`PUBLISH_INTERVAL_MS` (at once when the last time is longer ago than that): each change
+relayouts and repaints the whole visible list (~3 ms of the GUI thread), and a storm changes the
+log in every turn of the event loop that hands events on -- 20-30 times a second. Until then
+the rows the log dropped stay shown (the model holds them), and the new ones wait.
 """
 
 from __future__ import annotations
@@ -19,21 +25,25 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QCoreApplication,
+    QElapsedTimer,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Slot,
 )
 
 from inspector.colours import ERROR_TEXT, WARNING_TEXT
 from inspector.display import printable_path
-from inspector.services.lock_events import LockEventLog, LockEventService
+from inspector.services.lock_events import LockEventService
 from inspector.translation import QT_TRANSLATE_NOOP
 from lockcore import EventKind, LockEvent
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
+#: The table takes in the log's changes at most this often (ms): each one repaints the list.
+PUBLISH_INTERVAL_MS = 100
 #: Role giving the store (data file path) of a row's event.
 STORE_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Role giving the row's :class:`lockcore.LockEvent` itself.
@@ -135,14 +145,19 @@ class LockEventTableModel(QAbstractTableModel):
         self._service = service
         self._log = service.log
         self._store: str | None = None
-        # With a store filter: that store's events of the log, oldest first.
-        self._filtered: list[LockEvent] = []
+        #: The rows shown, oldest first: the log's events (of the store filtered on) as of
+        #: the last time the model took in the log's changes.
+        self._shown: list[LockEvent] = []
+        #: Events the log got since then (of the store filtered on), not shown yet.
+        self._arrived: list[LockEvent] = []
+        #: How many of the oldest of ``_shown`` + ``_arrived`` the log dropped since then.
+        self._dropped = 0
+        self._published = QElapsedTimer()
+        self._publish_timer = QTimer(self)
+        self._publish_timer.setSingleShot(True)
+        self._publish_timer.timeout.connect(self._on_publish_timer_timeout)
         service.log_about_to_drop.connect(self._on_log_about_to_drop)
-        service.log_dropped.connect(self._on_log_dropped)
-        service.log_about_to_append.connect(self._on_log_about_to_append)
         service.log_appended.connect(self._on_log_appended)
-        self._dropping = 0
-        self._inserting = False
 
     # -- public API -------------------------------------------------------------------------
 
@@ -156,21 +171,23 @@ class LockEventTableModel(QAbstractTableModel):
             return
         self.beginResetModel()
         self._store = store
-        self._filtered = (
-            [] if store is None else [event for event in self._log.events() if event.store == store]
-        )
+        self._reload()
         self.endResetModel()
 
     def event_at(self, row: int) -> LockEvent | None:
-        rows = self._rows()
-        if 0 <= row < len(rows):
-            return rows[row]
+        if 0 <= row < len(self._shown):
+            return self._shown[row]
         return None
+
+    def publish_now(self) -> None:
+        """Show the log's changes now rather than at the next interval."""
+        self._publish_timer.stop()
+        self._publish()
 
     # -- Qt model API -------------------------------------------------------------------------
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows())
+        return 0 if parent.isValid() else len(self._shown)
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(Column)
@@ -215,8 +232,39 @@ class LockEventTableModel(QAbstractTableModel):
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _rows(self) -> LockEventLog | list[LockEvent]:
-        return self._log if self._store is None else self._filtered
+    def _reload(self) -> None:
+        events = self._log.events()
+        store = self._store
+        self._shown = events if store is None else [e for e in events if e.store == store]
+        self._arrived = []
+        self._dropped = 0
+        self._publish_timer.stop()
+
+    def _publish(self) -> None:
+        """Take in what the log dropped and got since the last time."""
+        self._published.start()
+        dropped, self._dropped = self._dropped, 0
+        shown = min(dropped, len(self._shown))
+        if shown:
+            self.beginRemoveRows(QModelIndex(), 0, shown - 1)
+            del self._shown[:shown]
+            self.endRemoveRows()
+        del self._arrived[: dropped - shown]
+        if self._arrived:
+            first = len(self._shown)
+            self.beginInsertRows(QModelIndex(), first, first + len(self._arrived) - 1)
+            self._shown.extend(self._arrived)
+            self._arrived = []
+            self.endInsertRows()
+
+    def _schedule_publish(self) -> None:
+        if self._publish_timer.isActive():
+            return
+        since = self._published.elapsed() if self._published.isValid() else PUBLISH_INTERVAL_MS
+        if since >= PUBLISH_INTERVAL_MS:
+            self._publish()
+        else:
+            self._publish_timer.start(PUBLISH_INTERVAL_MS - since)
 
     def _display(self, event: LockEvent, column: int) -> str:  # noqa: PLR0911 - per column
         if column == Column.TIME:
@@ -250,39 +298,27 @@ class LockEventTableModel(QAbstractTableModel):
 
     @Slot(int)
     def _on_log_about_to_drop(self, count: int) -> None:
+        # The log's oldest ``count`` are the oldest of the rows shown and waiting.
         if self._store is None:
-            self._dropping = count
+            self._dropped += count
         else:
-            self._dropping = sum(1 for i in range(count) if self._log[i].store == self._store)
-        if self._dropping:
-            self.beginRemoveRows(QModelIndex(), 0, self._dropping - 1)
-
-    @Slot(int)
-    def _on_log_dropped(self, _count: int) -> None:
-        if self._dropping:
-            if self._store is not None:
-                del self._filtered[: self._dropping]
-            self._dropping = 0
-            self.endRemoveRows()
-
-    @Slot(int)
-    def _on_log_about_to_append(self, count: int) -> None:
-        if self._store is None and count:
-            first = len(self._log)
-            self.beginInsertRows(QModelIndex(), first, first + count - 1)
-            self._inserting = True
+            log, store = self._log, self._store
+            self._dropped += sum(1 for i in range(count) if log[i].store == store)
+        if len(self._log) == count:  # all of it (another folder): at once
+            self.publish_now()
+        else:
+            self._schedule_publish()
 
     @Slot(int)
     def _on_log_appended(self, count: int) -> None:
-        if self._store is None:
-            if self._inserting:
-                self._inserting = False
-                self.endInsertRows()
-            return
-        mine = [self._log[i] for i in range(len(self._log) - count, len(self._log))]
-        mine = [event for event in mine if event.store == self._store]
-        if mine:
-            first = len(self._filtered)
-            self.beginInsertRows(QModelIndex(), first, first + len(mine) - 1)
-            self._filtered.extend(mine)
-            self.endInsertRows()
+        log = self._log
+        arrived = [log[i] for i in range(len(log) - count, len(log))]
+        if self._store is not None:
+            arrived = [event for event in arrived if event.store == self._store]
+        if arrived:
+            self._arrived.extend(arrived)
+            self._schedule_publish()
+
+    @Slot()
+    def _on_publish_timer_timeout(self) -> None:
+        self._publish()

@@ -83,7 +83,7 @@ def test_a_restored_history_reaches_the_gui_across_several_turns_all_in_order(
     assert max(len(events) for _, events in arrivals) <= MESSAGE_EVENTS
     # Other work of the event loop ran between the first slice and the last.
     assert arrivals[-1][0] > arrivals[0][0]
-    assert model.rowCount() == RESTORED
+    qtbot.waitUntil(lambda: model.rowCount() == RESTORED, timeout=DEADLINE_MS)
     qtmodeltester.check(model)
 
 

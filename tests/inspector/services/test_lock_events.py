@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor
 from inspector.colours import WARNING_TEXT
 from inspector.models.lock_events import (
     EVENT_ROLE,
+    PUBLISH_INTERVAL_MS,
     Column,
     LockEventTableModel,
     duration_text,
@@ -65,6 +66,7 @@ def test_holds_by_another_process_arrive_as_taken_and_released(
     qtbot.waitUntil(lambda: EventKind.TAKEN in _kinds(service, store), timeout=DEADLINE_MS)
     holder.release()
     qtbot.waitUntil(lambda: EventKind.RELEASED in _kinds(service, store), timeout=DEADLINE_MS)
+    _caught_up(qtbot, model, service)
     qtmodeltester.check(model)
     rows = [model.index(row, 0).data(EVENT_ROLE) for row in range(model.rowCount())]
     taken = next(event for event in rows if event.event is EventKind.TAKEN)
@@ -100,13 +102,23 @@ def test_a_storm_reaches_the_gui_in_few_batches_and_the_log_stays_bounded(
     # Every hold is a taken and a released at least: 600 events, handed over in a few batches.
     assert sum(batches) >= 2 * updates
     assert len(batches) < sum(batches) / 10
+    _caught_up(qtbot, model, service)
     assert model.rowCount() == len(service.log) == sum(batches)
     # Bounded: the oldest events make room for new ones, and the table follows.
     service.log.limit = 100
     subprocess.run(_writer(store, 100), check=True, timeout=60)
     qtbot.waitUntil(lambda: len(releases) >= updates + 100, timeout=DEADLINE_MS)
+    _caught_up(qtbot, model, service)
     assert len(service.log) == model.rowCount() == 100
     qtmodeltester.check(model)
+
+
+def _caught_up(qtbot: Any, model: LockEventTableModel, service: LockEventService) -> None:
+    """The table takes in the log's changes within PUBLISH_INTERVAL_MS: wait for that."""
+    qtbot.waitUntil(
+        lambda: [model.event_at(row) for row in range(model.rowCount())] == service.log.events(),
+        timeout=DEADLINE_MS,
+    )
 
 
 def test_the_log_keeps_the_last_events_in_order() -> None:
@@ -135,7 +147,9 @@ def test_the_store_filter_follows_arrivals_and_drops(
     qtbot.waitUntil(
         lambda: _kinds(service, second).count(EventKind.RELEASED) >= 10, timeout=DEADLINE_MS
     )
-    assert model.rowCount() == len(service.events_of([str(second)]))
+    qtbot.waitUntil(
+        lambda: model.rowCount() == len(service.events_of([str(second)])), timeout=DEADLINE_MS
+    )
     assert {model.index(row, 0).data(EVENT_ROLE).store for row in range(model.rowCount())} == {
         str(second)
     }
@@ -267,3 +281,51 @@ def test_alarming_events_are_coloured(qtbot: Any, service: LockEventService) -> 
     assert isinstance(colour, QColor)
     assert colour == WARNING_TEXT.for_palette()
     assert model.index(0, Column.TIME).data(Qt.ItemDataRole.ForegroundRole) is None
+
+
+def _hand_on(service: LockEventService, events: list[LockEvent]) -> None:
+    """Append ``events`` to the service's log as a slice of the stream does (Qt-style
+    signals around each change; the oldest dropped first when the log is full)."""
+    dropped = service.log.overflow(len(events))
+    if dropped:
+        service.log_about_to_drop.emit(dropped)
+        service.log.drop_oldest(dropped)
+        service.log_dropped.emit(dropped)
+    service.log_about_to_append.emit(len(events))
+    service.log.extend(events)
+    service.log_appended.emit(len(events))
+
+
+def test_a_storm_s_slices_reach_the_table_once_per_interval_and_a_lone_event_at_once(
+    qtbot: Any, qtmodeltester: Any, service: LockEventService
+) -> None:
+    """Each change of the table repaints the visible list: a storm's slices, each turn of the
+    event loop, are taken in at most every PUBLISH_INTERVAL_MS; rows the log dropped meanwhile
+    stay until then, and what the log holds is what the table shows after."""
+    model = LockEventTableModel(service)
+    qtmodeltester.check(model)
+    changes: list[str] = []
+    model.rowsInserted.connect(lambda *_: changes.append("inserted"))
+    model.rowsRemoved.connect(lambda *_: changes.append("removed"))
+    service.log.limit = 250
+    moments = iter(range(1_000_000))
+
+    def events(count: int) -> list[LockEvent]:
+        return [LockEvent(float(next(moments)), EventKind.WRITTEN, "/x.json") for _ in range(count)]
+
+    _hand_on(service, events(1))
+    assert model.rowCount() == 1  # the first change, at once
+    assert changes == ["inserted"]
+    for _slice in range(30):
+        _hand_on(service, events(10))
+    assert len(service.log) == 250
+    assert model.rowCount() == 1  # not yet: within the interval
+    assert model.event_at(0) is not None
+    assert model.event_at(0).time == 0.0  # dropped by the log, still shown
+    _caught_up(qtbot, model, service)
+    assert changes == ["inserted", "removed", "inserted"]  # one of each for the 30 slices
+    qtmodeltester.check(model)
+    # Quiet again for an interval: the next lone event is shown at once.
+    qtbot.wait(PUBLISH_INTERVAL_MS + 20)
+    _hand_on(service, events(1))
+    assert model.event_at(model.rowCount() - 1) is service.log[len(service.log) - 1]
