@@ -9,7 +9,10 @@ storm with nothing watching it: what the machine's load alone costs the GUI thre
 the GUI thread measures how late it fires: a stall is the time the GUI thread could not answer.
 Beside the stalls, two figures the machine's load moves far less: the CPU the GUI thread used
 (per second of storm; the baseline's is the timer's own) and the longest collection of the
-garbage collector's oldest generation in the GUI's process (each one a stall of its own).
+garbage collector's oldest generation in the GUI's process (each one a stall of its own); the
+GUI thread's CPU per hold drawn (the storm's size varies with the load), the stream's child's
+CPU per second, and the share of holds whose holder the stream saw (its resolution under this
+load: the others were too short for it to read their lock, and are reported without a PID).
 
     python benchmarks/bench_timeline.py [--seconds 60] [--paint-only]
 
@@ -29,6 +32,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -113,6 +118,8 @@ def run(app: QApplication, seconds: float, mode: str) -> dict[str, float]:
             full_collections.append((time.perf_counter() - collecting[0]) * 1000)
 
     gc.callbacks.append(on_collection)
+    child = psutil.Process(service.process_id) if service.process_id else None
+    child_started = sum(child.cpu_times()[:2]) if child is not None else 0.0
     cpu_started = time.thread_time()
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -151,11 +158,16 @@ def run(app: QApplication, seconds: float, mode: str) -> dict[str, float]:
     poll.stop()
     elapsed = time.monotonic() - started
     gui_cpu = time.thread_time() - cpu_started
+    child_cpu = sum(child.cpu_times()[:2]) - child_started if child is not None else 0.0
     gc.callbacks.remove(on_collection)
     timer.stop()
     updates = sum(int(writer.communicate()[0] or 0) for writer in writers)
     events = len(service.log)
-    holds = sum(len(lane) for lane in dock.timeline.holds.lanes.values())
+    lanes = dock.timeline.holds.lanes.values()
+    holds = sum(len(lane) for lane in lanes)
+    # The stream's resolution under this load: holds whose holder it saw (the others were
+    # too short for it to read their lock: reported, without a PID).
+    seen = sum(1 for lane in lanes for hold in lane.holds if hold.pid is not None)
     service.shutdown()
     dock.deleteLater()
     app.processEvents()
@@ -174,6 +186,8 @@ def run(app: QApplication, seconds: float, mode: str) -> dict[str, float]:
         "gui_cpu": gui_cpu / elapsed * 1000,
         # The GUI thread's CPU per hold drawn (µs): the storm's size varies with the load.
         "cpu_per_hold": gui_cpu / holds * 1e6 if holds else 0.0,
+        "child_cpu": child_cpu / elapsed * 1000,
+        "seen": seen / holds * 100 if holds else 0.0,
         "gc_max": max(full_collections, default=0.0),
     }
 
@@ -235,7 +249,7 @@ def main() -> int:
     print(
         f"{'dock':20}{'updates':>9}{'holds':>8}{'max stall':>11}{'p99':>9}{'median':>9}"
         f"{'>50ms':>7}{'max/base':>10}{'paints':>8}{'paint max':>11}{'GUI CPU/s':>11}"
-        f"{'full gc max':>13}{'CPU/hold':>10}"
+        f"{'full gc max':>13}{'CPU/hold':>10}{'child CPU/s':>13}{'holder seen':>13}"
     )
     baseline = None
     for mode in ("no-stream", "hidden", "table", "timeline-minute", "timeline-session"):
@@ -248,7 +262,8 @@ def main() -> int:
             f"{figures['over50']:7.0f}{figures['max'] / baseline:9.2f}x"
             f"{figures['paints']:8.0f}{figures['paint_max']:8.1f} ms"
             f"{figures['gui_cpu']:8.0f} ms{figures['gc_max']:10.1f} ms"
-            f"{figures['cpu_per_hold']:7.1f} µs"
+            f"{figures['cpu_per_hold']:7.1f} µs{figures['child_cpu']:10.0f} ms"
+            f"{figures['seen']:12.0f}%"
         )
     return 0
 
