@@ -116,7 +116,8 @@ class LockEventService(QObject):
     log_appended = Signal(int)
     #: () every event so far was dropped: another folder (``folder``) is watched now
     events_cleared = Signal()
-    #: (stores: set[str]) these stores' figures (:meth:`figures`) changed
+    #: (stores: set[str]) these stores' figures (:meth:`figures`) changed; told once for what
+    #: one turn of the event loop handed on
     figures_changed = Signal(object)
     #: (path: str, count: int, error: str) an export ended: ``count`` events written to
     #: ``path``, or ``error`` says why not
@@ -324,18 +325,22 @@ class LockEventService(QObject):
         if not stream.has_events:
             return
         started = time.perf_counter()
+        changed: set[str] = set()
         # A slot may watch another folder meanwhile: this stream's events are then dropped.
         while self._stream is stream and stream.has_events:
-            self._deliver_slice(stream.take_message())
+            changed |= self._deliver_slice(stream.take_message())
             if budget is not None and time.perf_counter() - started >= budget:
                 break
+        if changed:  # once a turn: whoever shows figures recomputes them (sorts hold times)
+            self.figures_changed.emit(changed)
         freeze_survivors()
         if self._stream is stream and stream.has_events:
             self._next_slices.start()
 
-    def _deliver_slice(self, batch: list[LockEvent]) -> None:
+    def _deliver_slice(self, batch: list[LockEvent]) -> set[str]:
+        """Hand on one slice; returns the stores whose figures it changed."""
         if not batch:
-            return
+            return set()
         kept = batch[-self.log.limit :]
         dropped = self.log.overflow(len(kept))
         if dropped:
@@ -346,7 +351,7 @@ class LockEventService(QObject):
         self.log.extend(kept)
         self.log_appended.emit(len(kept))
         self.events_arrived.emit(batch)
-        self.figures_changed.emit(self._figures.add(batch))
+        return self._figures.add(batch)
 
     # -- slots ------------------------------------------------------------------------------
 

@@ -104,3 +104,42 @@ def test_delivered_events_are_not_walked_by_the_garbage_collector(
         assert not any(id(event) in walked for event in service.log.events())
     finally:
         service.shutdown()
+
+
+class _Messages:
+    """Stands in for the stream's child: messages of events waiting to be taken."""
+
+    def __init__(self, messages: list[list[LockEvent]]) -> None:
+        self.messages = messages
+        self.failure = ""
+        self.folder = "/s"
+
+    @property
+    def has_events(self) -> bool:
+        return bool(self.messages)
+
+    def take_message(self) -> list[LockEvent]:
+        return self.messages.pop(0)
+
+    def read_now(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+def test_the_figures_change_is_told_once_for_all_the_slices_handed_on_together() -> None:
+    """Whoever shows the figures recomputes them (sorting the store's hold times) each time it
+    is told: once for what one turn hands on, not once per slice."""
+    service = LockEventService()
+    stores = ("/s/a.json", "/s/b.json")
+    slices = [_written(stores[n % 2], MESSAGE_EVENTS) for n in range(5)]
+    service._stream = _Messages(slices)  # type: ignore[assignment]
+    told: list[set[str]] = []
+    service.figures_changed.connect(lambda changed: told.append(set(changed)))
+    arrived: list[int] = []
+    service.events_arrived.connect(lambda events: arrived.append(len(events)))
+    service.flush()
+    assert arrived == [MESSAGE_EVENTS] * 5
+    assert told == [set(stores)]
+    service.shutdown()
