@@ -14,18 +14,22 @@ GUI thread's CPU per hold drawn (the storm's size varies with the load), the str
 CPU per second, and the share of holds whose holder the stream saw (its resolution under this
 load: the others were too short for it to read their lock, and are reported without a PID).
 
-    python benchmarks/bench_timeline.py [--seconds 60] [--paint-only]
+    python benchmarks/bench_timeline.py [--seconds 60] [--gui-only]
 
-``--paint-only`` (or first, before the storms) times the timeline's paint alone, in CPU time of
-the GUI thread, over a synthetic minute of the storm (two lanes, 4,750 holds a second each, the
-dock's size): what one paint costs, however the machine is loaded.
+First, in CPU time of the GUI thread (what the machine's load hardly moves): the timeline's
+paint over a synthetic minute of the storm (two lanes, 4,750 holds a second each, the dock's
+size), and the storm's GUI side replayed without writers or child (:func:`replay`: its events
+reach the service as the child's encoded messages every 0.1 s) -- CPU per second, per event,
+and the longest turn of the event loop. ``--gui-only`` stops there.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import gc
 import os
+import pickle
 import statistics
 import subprocess
 import sys
@@ -39,10 +43,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from inspector.app import share_interpreter_with_gui  # noqa: E402
+from inspector.services.child_frames import frame  # noqa: E402
+from inspector.services.lock_event_process import MESSAGE_EVENTS, decode_message  # noqa: E402
 from inspector.services.lock_events import LockEventService  # noqa: E402
 from inspector.widgets.lock_events_dock import LockEventsDock  # noqa: E402
 from inspector.widgets.lock_timeline import SPANS, LockTimeline  # noqa: E402
@@ -171,6 +177,7 @@ def run(app: QApplication, seconds: float, mode: str) -> dict[str, float]:
     service.shutdown()
     dock.deleteLater()
     app.processEvents()
+    _dispose()
     ordered = sorted(gaps)
     return {
         "updates": updates,
@@ -223,13 +230,129 @@ def paint_cost(
             times.append((time.thread_time() - begun) * 1000)
         costs[name] = (statistics.median(times), max(times))
     timeline.deleteLater()
+    _dispose()
     return costs
+
+
+def _dispose() -> None:
+    """Delete what was deleteLater()-ed and collect it now: freeing a run's hundreds of
+    thousands of events and holds must not land in the next run's measured turns."""
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+
+
+class _Replay:
+    """Stands in for the stream's child: hands the service encoded messages as the child's
+    pipe would, at the storm's pace, with no writer and no child taking a CPU."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.failure = ""
+        self.inbox: collections.deque[bytes] = collections.deque()
+
+    @property
+    def has_events(self) -> bool:
+        return bool(self.inbox)
+
+    def take_message(self) -> list[LockEvent]:
+        return decode_message(self.inbox.popleft())[1]  # type: ignore[no-any-return]
+
+    def read_now(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+def replay(app: QApplication, mode: str, seconds: float = 5.0) -> dict[str, float]:
+    """The GUI side of a storm alone: its events (9,500 holds a second, as the 4 writers make
+    on a quiet machine: taken, written, released each) reach the service every 0.1 s as the
+    child's messages, encoded; the dock as in ``run``. The GUI thread's CPU per second and
+    per event, and its longest turn (CPU between two ticks of a 5 ms timer) -- what the
+    machine's load hardly moves."""
+    folder = "/storm"
+    holds_per_batch = 950
+    service = LockEventService()
+    dock = LockEventsDock(service)
+    dock.resize(1200, 360)
+    if mode != "hidden":
+        dock.show()
+        dock.tabs.setCurrentIndex(0 if mode == "table" else 1)
+        if mode == "timeline-session":
+            dock.timeline.set_span(dock.timeline.span_box.count() - 1)
+    batches: list[list[bytes]] = []
+    begun = time.time() + 0.5  # about when the replay starts (the batches take a while)
+    for batch in range(int(seconds * 10)):
+        events = []
+        for number in range(holds_per_batch):
+            moment = begun + batch * 0.1 + number * 0.1 / holds_per_batch
+            store = f"{folder}/store-{number % STORES}.json"
+            facts = {"pid": 100 + number % WRITERS, "process": "python", "host": "vm"}
+            events += [
+                LockEvent(moment, EventKind.TAKEN, store, **facts),  # type: ignore[arg-type]
+                LockEvent(moment + 5e-5, EventKind.WRITTEN, store, size=40, **facts),  # type: ignore[arg-type]
+                LockEvent(moment + 1e-4, EventKind.RELEASED, store, duration_s=1e-4, **facts),  # type: ignore[arg-type]
+            ]
+        batches.append(
+            [
+                frame(b"E" + pickle.dumps(("events", events[start : start + MESSAGE_EVENTS])))[4:]
+                for start in range(0, len(events), MESSAGE_EVENTS)
+            ]
+        )
+    stream = _Replay(folder)
+    service._stream = stream  # type: ignore[assignment]
+    pending = collections.deque(batches)
+    cpu_gaps: list[float] = []
+    last_cpu = [time.thread_time()]
+
+    def tick() -> None:
+        now = time.thread_time()
+        cpu_gaps.append((now - last_cpu[0]) * 1000)
+        last_cpu[0] = now
+
+    def next_batch() -> None:
+        if not pending:
+            loop.quit()
+            return
+        stream.inbox.extend(pending.popleft())
+        service._on_stream_arrived()
+
+    loop = QEventLoop()
+    ticker = QTimer()
+    ticker.setTimerType(Qt.TimerType.PreciseTimer)
+    ticker.setInterval(TICK_MS)
+    ticker.timeout.connect(tick)
+    feeder = QTimer()
+    feeder.setInterval(100)
+    feeder.timeout.connect(next_batch)
+    cpu_started, started = time.thread_time(), time.monotonic()
+    ticker.start()
+    feeder.start()
+    loop.exec()
+    ticker.stop()
+    feeder.stop()
+    cpu = time.thread_time() - cpu_started
+    elapsed = time.monotonic() - started
+    events = len(batches) * holds_per_batch * 3
+    service._stream = None
+    dock.deleteLater()
+    app.processEvents()
+    _dispose()
+    return {
+        "cpu_per_second": cpu / elapsed * 1000,
+        "cpu_per_event": cpu / events * 1e6,
+        "longest_turn": max(cpu_gaps, default=0.0),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each storm")
-    parser.add_argument("--paint-only", action="store_true", help="time the paint alone")
+    parser.add_argument(
+        "--gui-only",
+        action="store_true",
+        help="only the paint and the replayed storm's GUI side (CPU figures), no writers",
+    )
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     share_interpreter_with_gui()  # as the app does (inspector.app.configure_application)
@@ -239,7 +362,14 @@ def main() -> int:
             f"timeline paint, a minute of 9,500 holds/s, {span}: "
             f"{median:.1f} ms CPU median, {longest:.1f} ms max"
         )
-    if args.paint_only:
+    for mode in ("hidden", "table", "timeline-minute", "timeline-session"):
+        cost = replay(app, mode)
+        print(
+            f"replayed storm, GUI side, {mode}: {cost['cpu_per_second']:.0f} ms CPU/s, "
+            f"{cost['cpu_per_event']:.2f} µs per event, "
+            f"longest turn {cost['longest_turn']:.1f} ms CPU"
+        )
+    if args.gui_only:
         return 0
     print(
         f"{WRITERS} writers on {STORES} stores for {args.seconds:.0f} s each; "
