@@ -306,8 +306,7 @@ class LockEventTableModel(QAbstractTableModel):
             self._dropped += sum(1 for i in range(count) if log[i].store == store)
         if len(self._log) == count:  # all of it (another folder): at once
             self.publish_now()
-        else:
-            self._schedule_publish()
+        # Else to make room for what it appends next: both are taken in together.
 
     @Slot(int)
     def _on_log_appended(self, count: int) -> None:
