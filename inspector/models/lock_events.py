@@ -310,8 +310,7 @@ class LockEventTableModel(QAbstractTableModel):
 
     @Slot(int)
     def _on_log_appended(self, count: int) -> None:
-        log = self._log
-        arrived = [log[i] for i in range(len(log) - count, len(log))]
+        arrived = self._log.newest(count)
         if self._store is not None:
             arrived = [event for event in arrived if event.store == self._store]
         if arrived:

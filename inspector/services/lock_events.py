@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance, Slot
 
-from inspector.collector import freeze_survivors
+from inspector.collector import collector_paused, freeze_survivors
 from inspector.display import printable_path
 from inspector.services.event_history import KEEP_FILES, MAX_FILE_BYTES, write_csv, write_jsonl
 from inspector.services.lock_event_stream import MAX_EVENTS, EventStream
@@ -76,6 +76,10 @@ class LockEventLog:
     def events(self) -> list[LockEvent]:
         """A copy of every event kept, oldest first."""
         return list(self._events)
+
+    def newest(self, count: int) -> list[LockEvent]:
+        """The newest ``count`` events, oldest first."""
+        return self._events[len(self._events) - count :] if count > 0 else []
 
     def overflow(self, adding: int) -> int:
         """How many of the oldest events adding ``adding`` more pushes out."""
@@ -326,11 +330,15 @@ class LockEventService(QObject):
             return
         started = time.perf_counter()
         changed: set[str] = set()
-        # A slot may watch another folder meanwhile: this stream's events are then dropped.
-        while self._stream is stream and stream.has_events:
-            changed |= self._deliver_slice(stream.take_message())
-            if budget is not None and time.perf_counter() - started >= budget:
-                break
+        # Without the collector's young-generation walks while the slices are handed on
+        # (a storm's objects set one off about 80 times a second): what survives is walked
+        # once, below, before it is frozen.
+        with collector_paused():
+            # A slot may watch another folder meanwhile: this stream's events are then dropped.
+            while self._stream is stream and stream.has_events:
+                changed |= self._deliver_slice(stream.take_message())
+                if budget is not None and time.perf_counter() - started >= budget:
+                    break
         if changed:  # once a turn: whoever shows figures recomputes them (sorts hold times)
             self.figures_changed.emit(changed)
         freeze_survivors()

@@ -4,6 +4,7 @@ loop, all of them and in order; what was delivered is out of the garbage collect
 from __future__ import annotations
 
 import gc
+import pickle
 import time
 from pathlib import Path
 from typing import Any
@@ -142,4 +143,47 @@ def test_the_figures_change_is_told_once_for_all_the_slices_handed_on_together()
     service.flush()
     assert arrived == [MESSAGE_EVENTS] * 5
     assert told == [set(stores)]
+    service.shutdown()
+
+
+class _Encoded(_Messages):
+    """Messages kept encoded, decoded as they are taken, as the stream does."""
+
+    def __init__(self, messages: list[list[LockEvent]]) -> None:
+        super().__init__([])
+        self.encoded = [pickle.dumps(message) for message in messages]
+
+    @property
+    def has_events(self) -> bool:
+        return bool(self.encoded)
+
+    def take_message(self) -> list[LockEvent]:
+        return pickle.loads(self.encoded.pop(0))  # type: ignore[no-any-return]
+
+
+def test_no_young_collection_runs_while_slices_are_handed_on() -> None:
+    """What a turn hands on is walked once, when it is frozen (one collection of the young
+    generations, and at most one more as the collector comes back), not by the collector's
+    own collections every 700 new objects meanwhile."""
+    service = LockEventService()
+    service._stream = _Encoded(  # type: ignore[assignment]
+        [_written(f"/s/{n}.json", MESSAGE_EVENTS) for n in range(10)]
+    )
+    kept: list[LockEvent] = []
+    service.events_arrived.connect(kept.extend)  # keeps them alive, as the timeline does
+    collections: list[int] = []
+
+    def on_collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.collect()
+    gc.callbacks.append(on_collection)
+    try:
+        service.flush()
+    finally:
+        gc.callbacks.remove(on_collection)
+    assert len(kept) == 10 * MESSAGE_EVENTS
+    assert collections.count(1) == 1
+    assert collections.count(0) <= 1
     service.shutdown()

@@ -129,6 +129,9 @@ def test_the_log_keeps_the_last_events_in_order() -> None:
     assert log.overflow(2) == 1
     log.extend(events[2:])
     assert log.events() == events[2:]
+    assert log.newest(2) == events[3:]
+    assert log.newest(3) == events[2:]
+    assert log.newest(0) == []
 
 
 def test_the_store_filter_follows_arrivals_and_drops(
