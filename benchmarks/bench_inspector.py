@@ -56,6 +56,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, Qt, 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from inspector.app import create_main_window, share_interpreter_with_gui  # noqa: E402
+from inspector.time_slices import request_short_slice  # noqa: E402
 from inspector.widgets.main_window import MainWindow  # noqa: E402
 from lockcore import LockState  # noqa: E402
 
@@ -791,11 +792,18 @@ def main() -> int:
     parser.add_argument(
         "--recursive", action="store_true", help="the window includes subfolders (View menu)"
     )
+    parser.add_argument(
+        "--default-slice",
+        action="store_true",
+        help="the GUI thread keeps the kernel's default time slice (before/after comparisons)",
+    )
     args = parser.parse_args()
 
     RECURSIVE[0] = args.recursive
     app = QApplication(sys.argv[:1])
     share_interpreter_with_gui()  # as the app does (inspector.app.configure_application)
+    if args.default_slice:
+        request_short_slice(0)
     settings_dir = tempfile.mkdtemp(prefix="bench-inspector-settings-")
     QCoreApplication.setOrganizationName("LockInspectorBench")
     QCoreApplication.setApplicationName("lock-inspector-bench")

@@ -14,6 +14,7 @@ from inspector.resources import icon
 from inspector.services.watcher import ObserverFactory, default_observer_factory
 from inspector.services.window_services import WindowServices
 from inspector.settings import COLOUR_SCHEME, AppSettings
+from inspector.time_slices import request_short_slice
 from inspector.translation import install_translators
 from inspector.widgets.main_window import MainWindow
 
@@ -205,8 +206,11 @@ GUI_SWITCH_INTERVAL = 0.0002
 
 def share_interpreter_with_gui() -> None:
     """Let the GUI thread have the interpreter lock back soon when worker threads run Python
-    (see :data:`GUI_SWITCH_INTERVAL`); for the process that runs the window."""
+    (see :data:`GUI_SWITCH_INTERVAL`), and a CPU soon when other programs keep the machine busy
+    (a short time slice, see :mod:`inspector.time_slices`); for the process that runs the
+    window, called on its GUI thread."""
     sys.setswitchinterval(GUI_SWITCH_INTERVAL)
+    request_short_slice()
 
 
 def configure_application(app: QApplication) -> None:
