@@ -12,10 +12,11 @@ attributes, and the replaced bytes as a version when asked.
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from lockcore import _atomic, _json, _versions
 from lockcore._acquire import CancelCheck, OnWait
-from lockcore._errors import FileChangedError
+from lockcore._errors import CorruptJSONError, FileChangedError
 from lockcore._lock import DEFAULT_TIMEOUT, FileLock
 
 
@@ -23,7 +24,7 @@ def locked_replace_bytes(
     path: str | os.PathLike[str],
     data: bytes,
     *,
-    expected: bytes | None,
+    expected: bytes | Literal["any"] | None,
     timeout: float = DEFAULT_TIMEOUT,
     durable: bool = True,
     stale_after: float | None = None,
@@ -35,7 +36,8 @@ def locked_replace_bytes(
     on_quarantine: _json.OnQuarantine | None = None,
 ) -> bytes:
     """Write ``data`` as the whole file, under its lock, if the file holds exactly
-    ``expected`` (None: if there is no file); returns ``data``.
+    ``expected`` (None: if there is no file; ``"any"``: whatever it holds, or no file); returns
+    ``data``.
 
     ``data`` must be valid JSON (UTF-8, with or without a BOM): CorruptJSONError otherwise,
     and nothing is written. Raises FileChangedError, writing nothing, when the file read under
@@ -48,14 +50,18 @@ def locked_replace_bytes(
     typing over it). Its bytes are kept as ``<path>.corrupt-<time>-<id>`` beside the file, as
     ``locked_update_json(on_corrupt="quarantine")`` keeps them (never pruned, kept whatever
     ``keep_versions`` says, and not as a version), under the lock and before the replace;
-    ``on_quarantine`` is told the copy's path.
+    ``on_quarantine`` is told the copy's path. With ``expected="any"`` (the caller replaces
+    the file whatever it holds: a person chose to discard another's change), the bytes found
+    are kept as that copy only if they are not valid JSON (valid ones as a version, when
+    ``keep_versions`` asks for versions).
     """
     path = os.fspath(path)
     _json._parse(path, data)  # CorruptJSONError: a store is never given bytes that are not JSON
     lock = FileLock(path, timeout, stale_after=stale_after, create_parents=False)
     with lock.acquisition(cancel_check=cancel_check, on_wait=on_wait):
         original = _atomic.read_bytes(path)
-        if original != expected:
+        any_bytes = isinstance(expected, str)  # "any"
+        if not any_bytes and original != expected:
             now = "is no longer there" if original is None else "holds other bytes than expected"
             if expected is None and original is not None:
                 now = "exists now"
@@ -64,7 +70,7 @@ def locked_replace_bytes(
             )
         if original == data:
             return data
-        if quarantine and original is not None:
+        if quarantine and original is not None and (not any_bytes or _damaged(path, original)):
             copy_path = _atomic.quarantine(path, original, durable=durable)
             if on_quarantine is not None:
                 on_quarantine(copy_path)
@@ -81,3 +87,12 @@ def locked_replace_bytes(
     if durable:
         _atomic.sync_directory(path)
     return data
+
+
+def _damaged(path: str, raw: bytes) -> bool:
+    """Whether ``raw`` is not valid JSON (parsed in pieces when big, as an update parses)."""
+    try:
+        _json._parse(path, raw)
+    except CorruptJSONError:
+        return True
+    return False

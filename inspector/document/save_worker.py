@@ -265,7 +265,13 @@ def _typed_in_worker(
             # Said only when true: text that changes values, each spelt as a document edit
             # writes it, has no formatting of its own to lose.
             dropped = not _typed_as_a_document_edit_writes(request)
-            return dataclasses.replace(outcome, formatting_dropped=dropped)
+            outcome = dataclasses.replace(outcome, formatting_dropped=dropped)
+        if isinstance(outcome, SaveConflict):
+            # The answer is a save of this request again: its choices merge the document as
+            # above, and "replace the whole file" writes the text as typed.
+            outcome = dataclasses.replace(
+                outcome, request=dataclasses.replace(outcome.request, typed=request.typed)
+            )
         return outcome
     if isinstance(raw, _SaveCancelledError):
         return raw

@@ -435,8 +435,10 @@ class SessionSaving(SessionLoading):
         nothing = self.tr("Nothing was written.")
         if conflict.formatting_dropped:
             nothing += " " + self.tr(
-                "It changed since you edited its raw text: its formatting (spacing, number "
-                "spellings, repeated keys) cannot be kept, only the values you changed."
+                "It changed since you edited its raw text: saving with your choices keeps the "
+                "values you changed, not your text's formatting (spacing, number spellings, "
+                "repeated keys); replacing the whole file with your version writes your text "
+                "exactly as typed."
             )
         self.status_message.emit(
             message.format(name=self.file_name, count=count, where=where) + " " + nothing

@@ -137,3 +137,34 @@ def test_a_repair_over_changed_bytes_quarantines_nothing(tmp_path: Path) -> None
     assert told == []
     assert store.read_bytes() == b'{"theme": "light"}'
     assert list(tmp_path.glob("*.corrupt-*")) == []
+
+
+def test_any_bytes_are_replaced_when_the_caller_says_so(tmp_path: Path) -> None:
+    """``expected="any"``: what the file holds now is replaced, whatever it is -- valid JSON
+    kept as a version, damaged bytes (with ``quarantine``) as a ``.corrupt-*`` copy -- and a
+    missing file is written."""
+    store = tmp_path / "settings.json"
+    theirs = ORIGINAL.replace(b'"dark"', b'"blue"')
+    store.write_bytes(theirs)
+    told: list[str] = []
+
+    locked_replace_bytes(
+        store, TYPED, expected="any", keep_versions=3, quarantine=True, on_quarantine=told.append
+    )
+
+    assert store.read_bytes() == TYPED
+    assert told == []  # valid JSON is no damage: kept as a version
+    [version] = list_versions(store)
+    assert read_version(store, version.version_id) == theirs
+
+    store.write_bytes(DAMAGED)
+    locked_replace_bytes(
+        store, REPAIRED, expected="any", quarantine=True, on_quarantine=told.append
+    )
+    assert store.read_bytes() == REPAIRED
+    [copy] = told
+    assert Path(copy).read_bytes() == DAMAGED
+
+    store.unlink()
+    locked_replace_bytes(store, TYPED, expected="any")
+    assert store.read_bytes() == TYPED

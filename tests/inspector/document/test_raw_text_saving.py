@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from _documents import edit_value, read_bytes, retype_in_raw
+from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane
 from inspector.document.pane.pane_state import RAW_TAB
 from inspector.document.review import SaveReview
+from lockcore import list_versions, read_version
 
 CRLF_SETTINGS = (
     b'\xef\xbb\xbf{\r\n\t"theme": "dark",\r\n\t"ratio": 1.5,\r\n\t"theme": "light"\r\n}\r\n'
@@ -280,3 +282,90 @@ def test_a_raw_value_edit_that_conflicts_shows_the_conflict_and_says_formatting_
     assert any("conflicting change" in m and "formatting" in m for m in messages)
     dialog.reject()
     assert pane.is_dirty
+
+
+_WRITE_ANEW = textwrap.dedent(
+    """
+    import json, sys
+    from lockcore import locked_write_json
+
+    locked_write_json(sys.argv[1], json.loads(sys.argv[2]), timeout=30)
+    """
+)
+
+
+def write_anew_in_other_process(path: str, document: Any) -> None:
+    """Another process writes a whole new document through lockcore (indent 2)."""
+    subprocess.run(
+        [sys.executable, "-c", _WRITE_ANEW, path, json.dumps(document)], check=True, timeout=60
+    )
+
+
+def replace_whole_file_after_conflict(qtbot: Any, pane: DocumentPane) -> list[str]:
+    """Save into the conflict another process made, then click "Replace the whole file with
+    my version"; the status messages said meanwhile."""
+    messages: list[str] = []
+    pane.status_message.connect(messages.append)
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+        assert pane.save()
+    dialog = pane.conflict_dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        qtbot.mouseClick(dialog.replace_button, Qt.MouseButton.LeftButton)
+    return messages
+
+
+def test_replacing_the_whole_file_after_a_conflict_writes_the_raw_text_exactly_as_typed(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    """ "Replace the whole file with my version" writes the typed text itself (its BOM, CR LFs,
+    tabs and spellings as they are), not the document applied over their bytes or serialised
+    anew; the conflict's message says so."""
+    path = str(tmp_path / "settings.json")
+    original = b'\xef\xbb\xbf{\r\n\t"theme": "dark",\r\n\t"ratio": 1.5,\r\n\t"size": 1E3\r\n}\r\n'
+    Path(path).write_bytes(original)
+    open_raw(qtbot, pane, path)
+    retype_in_raw(qtbot, pane, '"dark"', '"light"')
+    retype_in_raw(qtbot, pane, "1.5,", "1.50,")
+    update_in_other_process(path, {"theme": "blue", "synced": 1})
+
+    messages = replace_whole_file_after_conflict(qtbot, pane)
+
+    typed = original.replace(b'"dark"', b'"light"').replace(b"1.5,", b"1.50,")
+    assert read_bytes(path) == typed
+    assert not pane.is_dirty
+    said = [m for m in messages if "conflicting change" in m]
+    assert len(said) == 1
+    assert "exactly as typed" in said[0]
+    assert "cannot be kept" not in said[0]
+
+
+def test_replacing_a_repaired_damaged_file_after_a_conflict_writes_the_repair_as_typed(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    """A damaged file repaired as text, which another process wrote anew meanwhile: replacing
+    it writes the repair exactly as typed; their file is kept as a version."""
+    path = str(tmp_path / "settings.json")
+    damaged = b'\xef\xbb\xbf{\r\n\t"theme": \r\n\t"size": 1E3\r\n}\r\n'
+    Path(path).write_bytes(damaged)
+    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+        pane.open_store(path)
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=5000)
+    editor = pane.raw_editor
+    text = editor.toPlainText()
+    editor.setFocus()
+    cursor = editor.textCursor()
+    cursor.setPosition(text.index('"theme": ') + len('"theme": '))
+    editor.setTextCursor(cursor)
+    with qtbot.waitSignal(editor.text_validated, timeout=5000):
+        qtbot.keyClicks(editor, '"dark",')
+    write_anew_in_other_process(path, {"theme": "blue"})
+    theirs = read_bytes(path)
+
+    replace_whole_file_after_conflict(qtbot, pane)
+
+    assert read_bytes(path) == damaged.replace(b'"theme": ', b'"theme": "dark",')
+    versions = list_versions(path)
+    assert [read_version(path, version.version_id) for version in versions] == [theirs]
+    assert not pane.is_dirty
