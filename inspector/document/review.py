@@ -33,6 +33,10 @@ _BLOCK: Final = 64 * 1024
 ENDING_MARKS: Final = {"\r\n": "␍␊", "\n": "␊", "\r": "␍"}
 #: Raw U+2028 / U+2029 shown so in a diff whose lines also hold their escapes as written.
 RAW_SEPARATOR_MARKS: Final = {"\u2028": "⟨U+2028⟩", "\u2029": "⟨U+2029⟩"}
+#: How a byte order mark (U+FEFF at the start of the file) is shown where one is added or
+#: dropped: as a character it is invisible, and the diff showed two lines that look alike.
+BOM_MARK: Final = "⟨BOM⟩"
+_BOM: Final = "\ufeff"
 _LINE: Final = re.compile("[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _SEPARATOR: Final = re.compile("[\u2028\u2029]")
 _SEPARATOR_ESCAPE: Final = re.compile(r"\\u202[89]", re.IGNORECASE)
@@ -48,15 +52,18 @@ class DiffMarks:
     at the line's end (:data:`ENDING_MARKS`), so a change of only a line ending shows. A raw
     U+2028 / U+2029 in a string is shown as its escape, as the Raw tab shows it
     (``separators`` "escaped"), or, where the diff also has such escapes written as escapes,
-    as :data:`RAW_SEPARATOR_MARKS` ("marked"), so the two never look alike."""
+    as :data:`RAW_SEPARATOR_MARKS` ("marked"), so the two never look alike. A byte order mark
+    added or dropped at the start is shown as :data:`BOM_MARK` (``bom``); one both sides have
+    is no change, and is not marked, as a usual line ending is not."""
 
     usual_ending: str | None = None  # None: every line break is marked (a changed span)
     endings: tuple[str, ...] = ()  # the endings marked, of ENDING_MARKS' keys
     separators: str = ""  # "", "escaped" or "marked"
+    bom: bool = False  # a byte order mark added or dropped is marked
 
     @property
     def any(self) -> bool:
-        return bool(self.endings or self.separators)
+        return bool(self.endings or self.separators or self.bom)
 
 
 @dataclass(frozen=True)
@@ -170,7 +177,16 @@ def marked_diff(name: str, old: str, new: str) -> tuple[str, DiffMarks]:
     lines too long to show, the changed span instead.
 
     Lines are the file's: split at CR LF, LF and lone CR only (as the Raw tab shows them),
-    not at U+2028 / U+2029 or the other characters ``str.splitlines`` breaks at."""
+    not at U+2028 / U+2029 or the other characters ``str.splitlines`` breaks at. Byte order
+    marks at the start are shown as :data:`BOM_MARK` where the texts start with a different
+    number of them (one added or dropped)."""
+    marks_at_start = _leading_boms(old), _leading_boms(new)
+    bom = marks_at_start[0] != marks_at_start[1]
+    if bom:
+        old, new = (
+            BOM_MARK * count + text[count:]
+            for text, count in zip((old, new), marks_at_start, strict=True)
+        )
     old_lines = _LINE.findall(old)
     new_lines = _LINE.findall(new)
     if max(map(len, old_lines + new_lines), default=0) <= LONG_LINE_CHARS:
@@ -195,7 +211,7 @@ def marked_diff(name: str, old: str, new: str) -> tuple[str, DiffMarks]:
             shown.append(_shown_separators(text, separators) + "\n")
             if not ending:
                 shown.append(NO_FINAL_NEWLINE)
-        marks = DiffMarks(usual, tuple(e for e in ENDING_MARKS if e in marked), separators)
+        marks = DiffMarks(usual, tuple(e for e in ENDING_MARKS if e in marked), separators, bom)
         return "".join(headers + shown), marks
     start = _common_prefix(old, new)
     end = _common_suffix(old, new, start)
@@ -210,7 +226,7 @@ def marked_diff(name: str, old: str, new: str) -> tuple[str, DiffMarks]:
         return _shown_separators(_LINE_BREAK.sub(_ending_mark, shown), separators)
 
     endings = {ending.group() for ending in _LINE_BREAK.finditer(old_span + new_span)}
-    marks = DiffMarks(None, tuple(e for e in ENDING_MARKS if e in endings), separators)
+    marks = DiffMarks(None, tuple(e for e in ENDING_MARKS if e in endings), separators, bom)
     return (
         f"--- {name} (on disk)\n+++ {name} (after saving)\n"
         f"@@ characters {before + 1:,} onwards (long lines: the changed span) @@\n"
@@ -219,6 +235,11 @@ def marked_diff(name: str, old: str, new: str) -> tuple[str, DiffMarks]:
 
 
 _LINE_BREAK: Final = re.compile("\r\n|\r|\n")
+
+
+def _leading_boms(text: str) -> int:
+    """How many U+FEFF ``text`` starts with (a file written with its BOM twice has two)."""
+    return len(text) - len(text.lstrip(_BOM))
 
 
 def _ending_mark(match: re.Match[str]) -> str:

@@ -17,7 +17,13 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.display import printable_name
-from inspector.document.review import ENDING_MARKS, RAW_SEPARATOR_MARKS, DiffMarks, SaveReview
+from inspector.document.review import (
+    BOM_MARK,
+    ENDING_MARKS,
+    RAW_SEPARATOR_MARKS,
+    DiffMarks,
+    SaveReview,
+)
 
 
 class _DiffHighlighter(QSyntaxHighlighter):
@@ -122,6 +128,13 @@ class ReviewDialog(QDialog):
                 ).format(
                     line=RAW_SEPARATOR_MARKS["\u2028"], paragraph=RAW_SEPARATOR_MARKS["\u2029"]
                 )
+            )
+        if marks.bom:
+            parts.append(
+                self.tr(
+                    "{mark} is a byte order mark (U+FEFF, the bytes EF BB BF) at the start of "
+                    "the file, added or dropped."
+                ).format(mark=BOM_MARK)
             )
         return " ".join(parts)
 

@@ -6,10 +6,13 @@ such), and a legend says what the marks stand for."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
-from _documents import retype_in_raw
+from _documents import edit_value, retype_in_raw
 
 from inspector.document import DocumentPane
 from inspector.document.pane.pane_state import RAW_TAB
@@ -139,4 +142,86 @@ def test_review_of_a_raw_edit_shows_the_file_as_the_raw_tab_does(
         " }",
     ]
     assert dialog.legend.isVisibleTo(dialog)
+    dialog.reject()
+
+
+def test_an_added_or_dropped_byte_order_mark_is_marked_with_a_legend(qtbot: Any) -> None:
+    plain = '{\r\n  "a": 1\r\n}\r\n'
+    for old, new, removed, added in (
+        ("\ufeff" + plain, plain, "-⟨BOM⟩{", "+{"),
+        (plain, "\ufeff" + plain, "-{", "+⟨BOM⟩{"),
+    ):
+        diff, marks = marked_diff("s.json", old, new)
+        dialog = ReviewDialog(SaveReview("/x/s.json", diff, marks=marks))
+        qtbot.addWidget(dialog)
+
+        # before: "-{" and "+{" -- U+FEFF is invisible, and the change could not be seen
+        assert _body(dialog.diff_view.toPlainText()) == [
+            "@@ -1,3 +1,3 @@",
+            removed,
+            added,
+            '   "a": 1',
+            " }",
+        ]
+        assert dialog.legend.isVisibleTo(dialog)
+        assert "⟨BOM⟩ is a byte order mark" in dialog.legend.text()
+        assert "␍" not in dialog.legend.text()  # CR LF is the usual ending: not marked
+
+
+def test_a_byte_order_mark_both_sides_have_is_no_change_and_not_marked() -> None:
+    old = '\ufeff{"a": 1}\n'
+    diff, marks = marked_diff("s.json", old, old.replace("1", "2"))
+    assert _body(diff) == ["@@ -1 +1 @@", '-\ufeff{"a": 1}', '+\ufeff{"a": 2}']
+    assert not marks.any
+
+
+def test_a_long_line_span_marks_an_added_byte_order_mark() -> None:
+    old = '{"a":[' + ",".join(["1"] * 20_000) + "]}"
+    diff, marks = marked_diff("s.json", old, "\ufeff" + old)
+    removed, added = (line for line in _body(diff) if line[:1] in "-+")
+    assert removed.startswith('-{"a":[1,1')
+    assert added.startswith('+⟨BOM⟩{"a":[1,1')
+    assert marks.bom
+
+
+def test_a_doubled_byte_order_mark_taken_out_is_marked() -> None:
+    old = '\ufeff\ufeff{"a": 1}\n'
+    diff, marks = marked_diff("s.json", old, old[1:])
+    assert _body(diff) == ["@@ -1 +1 @@", '-⟨BOM⟩⟨BOM⟩{"a": 1}', '+⟨BOM⟩{"a": 1}']
+    assert marks.bom
+
+
+_DAMAGE = textwrap.dedent(
+    """
+    import sys
+    from lockcore import FileLock
+
+    with FileLock(sys.argv[1], 30):  # as a careful writer that then broke the file
+        with open(sys.argv[1], "wb") as handle:
+            handle.write(b'\\xef\\xbb\\xbf{"n": 1, "synced": ')
+    """
+)
+
+
+def test_review_over_a_damaged_file_shows_the_byte_order_mark_the_save_drops(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    """Another process left the file damaged (with its BOM): saving replaces it with a new
+    text, without a BOM -- which the review shows, where before the two first lines looked
+    alike."""
+    path = tmp_path / "settings.json"
+    path.write_bytes(b'\xef\xbb\xbf{"n": 1}')
+    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+        pane.open_store(str(path))
+    edit_value(pane, "n", value="2")
+    subprocess.run([sys.executable, "-c", _DAMAGE, str(path)], check=True, timeout=60)
+
+    assert pane.review_changes()
+    qtbot.waitUntil(lambda: pane.review_question is not None, timeout=10000)
+    dialog = pane.review_question
+    assert isinstance(dialog, ReviewDialog)
+
+    shown = _body(dialog.diff_view.toPlainText())
+    assert shown[1:4] == ['-⟨BOM⟩{"n": 1, "synced": ', "\\ No newline at end of file", "+{"]
+    assert "byte order mark" in dialog.legend.text()
     dialog.reject()
