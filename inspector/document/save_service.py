@@ -50,6 +50,7 @@ from inspector.document.save_types import (
     SaveRequest,
     SaveResult,
     TargetExistsError,
+    TypedMerge,
     _SaveCancelledError,
     _SaveJob,
     is_place_error,
@@ -58,6 +59,7 @@ from inspector.document.save_worker import (
     _remove_in_worker,
     _save_in_worker,
     _typed_in_worker,
+    typed_merge_outcome,
 )
 from lockcore import number_spellings
 
@@ -77,6 +79,9 @@ class DocumentService(QObject):
     spellings_found = Signal(int, object)
     #: (request id, SaveReview) what a save would write now (see :meth:`review`)
     review_ready = Signal(int, object)
+    #: (request id, TypedMerge) what saving typed raw text does now that the file changed on
+    #: disk (see :meth:`check_typed_merge`)
+    typed_merge_checked = Signal(int, object)
     #: (message) a save is waiting for the lock: who holds it and for how long we waited
     save_progress = Signal(str)
     #: (SaveResult) a save wrote the document
@@ -99,6 +104,7 @@ class DocumentService(QObject):
     # Worker threads hand results over through these; they are queued to the GUI thread.
     _load_finished = Signal(int, object)
     _review_finished = Signal(int, object)
+    _typed_merge_finished = Signal(int, object)
     _secrets_finished = Signal(int, bool)
     _spellings_finished = Signal(int, object)
     _save_finished = Signal(str, object)
@@ -120,6 +126,7 @@ class DocumentService(QObject):
         self._heavy = threading.Lock()
         self._closed = False
         self._next_request = 0
+        self._typed_merge_checks = 0
         self._job: _SaveJob | None = None
         # Destroyed without shutdown() (its window deleted, not closed): a save still waiting
         # for its lock is cancelled, as shutdown() does, instead of waiting on unseen. A list,
@@ -128,6 +135,7 @@ class DocumentService(QObject):
         self.destroyed.connect(functools.partial(_cancel_saves, self._last_save))
         self._load_finished.connect(self._on_load_finished)
         self._review_finished.connect(self.review_ready)
+        self._typed_merge_finished.connect(self.typed_merge_checked)
         self._secrets_finished.connect(self.secrets_checked)
         self._spellings_finished.connect(self.spellings_found)
         self._save_finished.connect(self._on_save_finished)
@@ -183,6 +191,25 @@ class DocumentService(QObject):
 
         self._start(work)
         return request_id
+
+    def check_typed_merge(self, request: SaveRequest) -> int:
+        """Decide on a worker what saving ``request`` (raw text typed over the file's bytes)
+        does now that the file changed on disk (:func:`typed_merge_outcome`: whole documents
+        compared, a long text's edit rendered); ``typed_merge_checked`` carries the returned
+        id and a TypedMerge."""
+        self._typed_merge_checks += 1  # not a load's id: that would stop its searches
+        check_id = self._typed_merge_checks
+
+        def work() -> None:
+            try:
+                outcome = typed_merge_outcome(request)
+            except Exception:  # the bar then says what holds in any case
+                log.exception("checking the typed text of %s failed", request.path)
+                outcome = TypedMerge.FORMATTING_DROPPED
+            self._hand_over(self._typed_merge_finished, check_id, outcome)
+
+        self._start(work)
+        return check_id
 
     def load(self, path: str, size_limit: int = DEFAULT_SIZE_LIMIT) -> int:
         """Read ``path`` on a worker; ``loaded`` carries the returned request id and the result."""

@@ -32,6 +32,15 @@ class SaveMode(enum.Enum):
     NEW_FILE = "new-file"  # a copy to another path: written only where no file is (Save As)
 
 
+class TypedMerge(enum.Enum):
+    """What a save of raw text typed over the file's bytes does once the file changed on disk
+    (see :func:`inspector.document.save_worker.typed_merge_outcome`)."""
+
+    REFUSED = "refused"  # the text changes only formatting: nothing to merge, nothing written
+    FORMATTING_DROPPED = "formatting-dropped"  # its values are merged, not its formatting
+    ALL_KEPT = "all-kept"  # values only, each spelt as an edit writes it: all of it is merged
+
+
 class TargetExistsError(FileExistsError):
     """A copy (:attr:`SaveMode.NEW_FILE`) found a file at its path: nothing was written."""
 

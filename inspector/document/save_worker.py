@@ -34,6 +34,7 @@ from inspector.document.save_types import (
     SaveRequest,
     SaveResult,
     TargetExistsError,
+    TypedMerge,
     _ChangedSinceReadError,
     _ConflictFoundError,
     _FileAbsent,
@@ -283,6 +284,18 @@ def _typed_in_worker(
         as_typed=True,
         quarantined_to=quarantined[-1] if quarantined else None,
     )
+
+
+def typed_merge_outcome(request: SaveRequest) -> TypedMerge:
+    """What saving ``request``'s typed text does if the file no longer holds the bytes it was
+    typed over: as :func:`_typed_in_worker` decides it (a comparison of whole documents and,
+    for text that changes values, lockcore's edit of the file's bytes: run it on a worker for
+    a long text)."""
+    if _same_document(request.edited, request.base):
+        return TypedMerge.REFUSED
+    if _typed_as_a_document_edit_writes(request):
+        return TypedMerge.ALL_KEPT
+    return TypedMerge.FORMATTING_DROPPED
 
 
 def _typed_as_a_document_edit_writes(request: SaveRequest) -> bool:

@@ -42,27 +42,30 @@ class SessionSaving(SessionLoading):
                 self.tr("{name}: no changes to save.").format(name=self.file_name)
             )
             return False
+        return self._start_save(self.save_request(self._path, loaded))
+
+    def save_request(self, path: str, loaded: LoadedDocument) -> SaveRequest:
+        """What :meth:`save` asks of the save service now for the edits of ``loaded`` (the
+        shown version of the store at ``path``)."""
         base_raw = self._base_raw()
         typed = self.typed_bytes()
-        return self._start_save(
-            SaveRequest(
-                path=self._path,
-                base=self._base,
-                edited=self.model.document(),
-                repair=loaded.kind.repairable,
-                lock_wait=self.lock_wait,
-                keep_versions=self.keep_versions,
-                versions_max_bytes=self.versions_max_bytes,
-                # Typed text is written only over the bytes it was typed over: a damaged
-                # file's own, when the person repaired it as text.
-                base_raw=base_raw if typed is None else self.typed_over(),
-                base_text=loaded.text if base_raw is not None else None,
-                base_secrets=self._base_secrets(),
-                base_standard=base_raw is not None and not loaded.non_standard,
-                base_plain_numbers=base_raw is not None and loaded.number_spellings == (),
-                repeated_keys=bool(loaded.duplicate_keys),
-                typed=typed,
-            )
+        return SaveRequest(
+            path=path,
+            base=self._base,
+            edited=self.model.document(),
+            repair=loaded.kind.repairable,
+            lock_wait=self.lock_wait,
+            keep_versions=self.keep_versions,
+            versions_max_bytes=self.versions_max_bytes,
+            # Typed text is written only over the bytes it was typed over: a damaged file's
+            # own, when the person repaired it as text.
+            base_raw=base_raw if typed is None else self.typed_over(),
+            base_text=loaded.text if base_raw is not None else None,
+            base_secrets=self._base_secrets(),
+            base_standard=base_raw is not None and not loaded.non_standard,
+            base_plain_numbers=base_raw is not None and loaded.number_spellings == (),
+            repeated_keys=bool(loaded.duplicate_keys),
+            typed=typed,
         )
 
     def typed_text(self) -> str | None:

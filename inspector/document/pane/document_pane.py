@@ -112,6 +112,8 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         #: Add's menu of the keys the schema names, while offered (see PaneTreeEdits).
         self.add_menu: QMenu | None = None
         self._review_request = 0  # the review whose answer is awaited
+        self._change_bar_text = ""
+        self._typed_merge_check = 0
         self._review_question = None  # the open Review changes dialog
         self._review_answer = None  # continues the save once the review is answered
         self._after_check = None  # a save waiting for the typed text's check (see PaneSaving)
@@ -274,6 +276,7 @@ class DocumentPane(PaneClosing, PaneShowing, PaneTreeEdits):
         self.reveal_action.toggled.connect(self._on_reveal_toggled)
         self.review_action.triggered.connect(self._on_review_triggered)
         self._service.review_ready.connect(self._on_review_ready)
+        self._service.typed_merge_checked.connect(self._on_typed_merge_checked)
         self.tree_view.customContextMenuRequested.connect(self._on_tree_context_menu_requested)
         self.tree_view.selectionModel().currentChanged.connect(self._on_current_changed)
         self.tabs.currentChanged.connect(self._on_current_tab_changed)

@@ -100,6 +100,8 @@ class PaneState(QWidget):
     _reviewed: bool
     add_menu: QMenu | None
     _review_request: int
+    _change_bar_text: str  # what the "changed on disk" bar says before what typing adds
+    _typed_merge_check: int  # the check of what a save keeps of typed text, awaited
     _review_question: QWidget | None
     _review_answer: Callable[[bool], None] | None
     _after_check: PendingAfterCheck | None

@@ -10,8 +10,11 @@ from PySide6.QtCore import Slot
 
 from inspector.display import printable_path
 from inspector.document.pane.pane_state import RAW_TAB, TREE_TAB, PaneState
+from inspector.document.raw_editor import CHECK_ON_WORKER_CHARS
 from inspector.document.raw_view import forget_shown_texts
 from inspector.document.results import DocumentKind, LoadedDocument, ParseError
+from inspector.document.save_types import TypedMerge
+from inspector.document.save_worker import typed_merge_outcome
 from inspector.document.secrets import is_secret_file
 from inspector.document.wording import kind_note
 
@@ -119,14 +122,52 @@ class PaneShowing(PaneState):
             "Reload to see its version (your edits are dropped), or keep editing: saving "
             "merges your edits with its changes."
         )
-        if self._session.typed_text() is not None:
+        self._change_bar_text = f"<b>{changed}</b> {choices}"
+        self._typed_merge_check = 0
+        self.change_bar.show_message(self._change_bar_text, rich=True)
+        if self._session.typed_text() is not None or self.raw_editor.has_pending_edit:
             # Text typed over the file's is written as typed only over the bytes it was typed
-            # over: now a save can keep its values, never its formatting.
-            choices += " " + self.tr(
+            # over: what a save keeps of it now depends on the text, and is said once known.
+            self.raw_editor.when_checked(self._tell_what_a_typed_save_keeps)
+
+    def _tell_what_a_typed_save_keeps(self) -> None:
+        """Add to the "changed on disk" bar what saving the typed raw text does now, decided
+        as the save decides it (typed_merge_outcome); for a long text on a worker, since it
+        compares whole documents and renders the edit of the file's text."""
+        path, loaded = self._session.path, self._session.loaded
+        if path is None or loaded is None or self.change_bar.isHidden():
+            return
+        request = self._session.save_request(path, loaded)
+        if request.typed is None:
+            return
+        if len(request.typed) >= CHECK_ON_WORKER_CHARS:
+            self._typed_merge_check = self._service.check_typed_merge(request)
+        else:
+            self._show_typed_merge(typed_merge_outcome(request))
+
+    @Slot(int, object)
+    def _on_typed_merge_checked(self, check_id: int, outcome: TypedMerge) -> None:
+        if check_id == self._typed_merge_check and not self.change_bar.isHidden():
+            self._typed_merge_check = 0
+            self._show_typed_merge(outcome)
+
+    def _show_typed_merge(self, outcome: TypedMerge) -> None:
+        if outcome is TypedMerge.ALL_KEPT:
+            said = self.tr(
+                "Your raw text changes values only, each as a save writes it: all of it is merged."
+            )
+        elif outcome is TypedMerge.REFUSED:
+            said = self.tr(
+                "The formatting of your raw text (spacing, number spellings, repeated keys) "
+                "cannot be merged, and it is all your text changes: saving will refuse to "
+                "write it (nothing of theirs is lost)."
+            )
+        else:
+            said = self.tr(
                 "The formatting of your raw text (spacing, number spellings, repeated keys) "
                 "cannot be merged: only the values you changed can be saved."
             )
-        self.change_bar.show_message(f"<b>{changed}</b> {choices}", rich=True)
+        self.change_bar.show_message(f"{self._change_bar_text} {escape(said)}", rich=True)
 
     @Slot(bool)
     def _on_presence_changed(self, present: bool) -> None:

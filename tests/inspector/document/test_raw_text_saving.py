@@ -9,14 +9,17 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from _documents import edit_value, read_bytes, retype_in_raw
 from PySide6.QtCore import Qt
 
-from inspector.document import DocumentPane
+from inspector.document import DocumentPane, raw_editor, save_worker
 from inspector.document.pane.pane_state import RAW_TAB
+from inspector.document.raw_editor import CHECK_ON_WORKER_CHARS
 from inspector.document.review import SaveReview
 from lockcore import list_versions, read_version
 
@@ -369,3 +372,93 @@ def test_replacing_a_repaired_damaged_file_after_a_conflict_writes_the_repair_as
     versions = list_versions(path)
     assert [read_version(path, version.version_id) for version in versions] == [theirs]
     assert not pane.is_dirty
+
+
+def test_the_changed_on_disk_bar_says_a_raw_value_edit_is_merged_whole(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    """A raw edit of a value, typed as a save writes it, loses nothing in a merge: the bar
+    says so instead of warning that its formatting cannot be merged."""
+    path = str(tmp_path / "settings.json")
+    Path(path).write_bytes(
+        b'{\r\n\t"counter": 1,\r\n\t"ratio": 1.50,\r\n\t"theme": "dark"\r\n}\r\n'
+    )
+    open_raw(qtbot, pane, path)
+    retype_in_raw(qtbot, pane, '"dark"', '"light"')
+    update_in_other_process(path, {"counter": 2})
+
+    pane.notify_disk_change(path)
+
+    qtbot.waitUntil(pane.change_bar.isVisible, timeout=5000)
+    text = pane.change_bar.label.text()
+    assert "cannot be merged" not in text  # before: said of every raw edit
+    assert "values only" in text
+    assert "all of it is merged" in text
+
+
+def test_the_changed_on_disk_bar_says_only_the_values_of_a_reformatted_raw_edit_are_kept(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "settings.json")
+    Path(path).write_bytes(b'{\n  "counter": 1,\n  "ratio": 1.5,\n  "theme": "dark"\n}\n')
+    open_raw(qtbot, pane, path)
+    retype_in_raw(qtbot, pane, '"dark"', '"light"')
+    retype_in_raw(qtbot, pane, "1.5,", "1.50,")
+    update_in_other_process(path, {"counter": 2})
+
+    pane.notify_disk_change(path)
+
+    qtbot.waitUntil(pane.change_bar.isVisible, timeout=5000)
+    text = pane.change_bar.label.text()
+    assert "formatting of your raw text" in text
+    assert "only the values you changed can be saved" in text
+
+
+def test_the_changed_on_disk_bar_decides_about_a_long_raw_edit_off_the_gui_thread(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For a long text (128 KiB or more) typed and not yet checked, the typed text is parsed
+    on the raw editor's worker and the save's decision made on a worker: the GUI thread
+    neither parses the text nor renders the edit of the file's bytes."""
+    path = str(tmp_path / "settings.json")
+    document = {f"key{number:05}": f"value {number}" for number in range(6000)}
+    document["theme"] = "dark"
+    Path(path).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    assert Path(path).stat().st_size >= CHECK_ON_WORKER_CHARS
+    gui_thread = threading.get_ident()
+    on_gui: list[str] = []
+
+    def recording(function: Any, name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if threading.get_ident() == gui_thread:
+                on_gui.append(name)
+            return function(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(
+        raw_editor, "parse_json_text", recording(raw_editor.parse_json_text, "parse")
+    )
+    monkeypatch.setattr(
+        save_worker, "json_update_bytes", recording(save_worker.json_update_bytes, "render")
+    )
+    open_raw(qtbot, pane, path)
+    editor = pane.raw_editor
+    text = editor.toPlainText()
+    editor.setFocus()
+    cursor = editor.textCursor()
+    cursor.setPosition(text.index('"dark"'))
+    editor.setTextCursor(cursor)
+    for _ in '"dark"':
+        qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    qtbot.keyClicks(editor, '"light"')  # not yet checked: the pause has not ended
+    update_in_other_process(path, {"key00001": "theirs"})
+
+    pane.notify_disk_change(path)
+
+    qtbot.waitUntil(lambda: "all of it is merged" in pane.change_bar.label.text(), timeout=20000)
+    assert on_gui == []
+    with qtbot.waitSignal(pane.saved, timeout=20000):
+        assert pane.save()
+    saved = json.loads(read_bytes(path))
+    assert (saved["theme"], saved["key00001"]) == ("light", "theirs")
