@@ -21,6 +21,8 @@ from inspector.document.merge import Side, three_way_merge
 from inspector.document.parsing import parse_text
 from inspector.document.raw_text import shown_text
 from inspector.document.results import NO_DOCUMENT
+from inspector.document.save_types import SaveRequest, TypedMerge
+from inspector.document.save_worker import typed_merge_outcome
 from lockcore import FileLockError, classify_json, json_update_bytes
 
 LONG_LINE_CHARS: Final = 10_000
@@ -106,7 +108,12 @@ def review_save(  # noqa: PLR0911 - one return per way a save ends
                 return SaveReview(path, "", "")
             diff, marks = marked_diff(name, _text(on_disk), _text(typed))
             return SaveReview(path, diff, marks=marks)
-        if json_equal(edited, base):
+        # As the save decides it: a text of values only, each as a save writes it, is
+        # merged whole, with nothing of it to note.
+        outcome = typed_merge_outcome(
+            SaveRequest(path, base, edited, base_raw=typed_over, typed=typed)
+        )
+        if outcome is TypedMerge.REFUSED:
             return SaveReview(
                 path,
                 "",
@@ -114,10 +121,11 @@ def review_save(  # noqa: PLR0911 - one return per way a save ends
                 "only its formatting: saving will refuse to write it (nothing of theirs is "
                 "lost). Revert to see their version.",
             )
-        typed_note = (
-            "The file changed on disk since you edited its text: your formatting cannot be "
-            "kept; only the values you changed are saved. "
-        )
+        if outcome is TypedMerge.FORMATTING_DROPPED:
+            typed_note = (
+                "The file changed on disk since you edited its text: your formatting cannot "
+                "be kept; only the values you changed are saved. "
+            )
     target, note = _what_the_save_writes(on_disk, base, edited)
     note = (typed_note + note).strip()
     if target is NO_DOCUMENT:

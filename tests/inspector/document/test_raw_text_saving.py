@@ -462,3 +462,37 @@ def test_the_changed_on_disk_bar_decides_about_a_long_raw_edit_off_the_gui_threa
         assert pane.save()
     saved = json.loads(read_bytes(path))
     assert (saved["theme"], saved["key00001"]) == ("light", "theirs")
+
+
+def review_now(qtbot: Any, pane: DocumentPane) -> SaveReview:
+    """Review changes, answered "no" at once: what it showed."""
+    reviews: list[SaveReview] = []
+
+    def review(_parent: Any, shown: SaveReview, answer: Any) -> None:
+        reviews.append(shown)
+        answer(False)
+
+    pane.review_prompt = review
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+        assert pane.review_changes()
+    [shown] = reviews
+    return shown
+
+
+def test_review_of_a_raw_value_edit_over_a_changed_file_says_no_formatting_is_lost(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "settings.json")
+    Path(path).write_bytes(b'{\r\n\t"counter": 1,\r\n\t"theme": "dark"\r\n}\r\n')
+    open_raw(qtbot, pane, path)
+    retype_in_raw(qtbot, pane, '"dark"', '"light"')
+    update_in_other_process(path, {"counter": 2})
+
+    shown = review_now(qtbot, pane)
+
+    assert "formatting" not in shown.note  # before: said of every raw edit
+    assert '-\t"theme": "dark"\n' in shown.diff
+    assert '+\t"theme": "light"\n' in shown.diff
+
+    retype_in_raw(qtbot, pane, '\t"counter"', '  "counter"')  # formatting of its own
+    assert "your formatting cannot be kept" in review_now(qtbot, pane).note
