@@ -315,7 +315,13 @@ def deliver_pending() -> None:
 
     Call it from a ``finally`` at the end of every protected function, as its last call; the
     handler's exception (KeyboardInterrupt) then propagates from a point where every step is
-    complete. A signal that arrives during or right after this call runs its handler at once.
+    complete. A signal that arrives during or right after this call runs its handler at once
+    -- unless an outer protected function is still running, exactly as when this call checks:
+    a call from a protected function nested in another (``open_lock`` inside ``acquire``) must
+    hold back a signal that strikes while it runs, or the KeyboardInterrupt would leave the
+    outer function's steps half done and lose what the inner one returned (a descriptor).
+    So this function is neither protected nor interruptible: its caller, which is at a
+    delivery offset, is skipped too, and the frames beyond decide.
     """
     if not _pending or _in_critical_step(sys._getframe(2)):
         return
@@ -323,9 +329,6 @@ def deliver_pending() -> None:
     _pending.clear()
     for signum, frame in held_back:
         _run_original(signum, frame)
-
-
-_interruptible_code.add(deliver_pending.__code__)
 
 
 def _reset_in_child() -> None:

@@ -21,11 +21,14 @@ from __future__ import annotations
 import contextlib
 import dis
 import json
+import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any
@@ -124,26 +127,40 @@ def storm(path: str, seconds: float) -> dict[str, Any]:
     return report
 
 
-def points(path: str) -> dict[str, Any]:
+def points(path: str, scenario: str = "update") -> dict[str, Any]:
+    """Interrupt one operation at each of its points in turn; see the module's docstring.
+
+    ``scenario``: ``update``, an uncontended ``locked_update_json``; ``held``, an acquire with
+    ``timeout=0`` while another process holds the lock (the judging of a live holder, and the
+    LockTimeout that inspects it); ``stale``, an update that finds a dead holder's lock in its
+    way and breaks it; ``inspect``, ``inspect_lock`` of a live holder's lock; ``break``,
+    ``inspect_lock`` then ``break_stale_lock`` of a dead holder's lock.
+    """
     directory = os.path.dirname(path)
     lock_path = path + ".lock"
     counter = {"seen": 0, "target": -1}
+    logging.disable(logging.WARNING)  # "broke the stale lock ...", once per point
+    holder, holder_lock = start_other_holder(path, scenario)
+    operation = scenario_operation(path, scenario, holder_lock)
 
-    def reached_point() -> None:
+    where = {"point": ""}
+
+    def reached_point(frame: FrameType) -> None:
         counter["seen"] += 1
         if counter["seen"] == counter["target"]:
+            where["point"] = describe_point(frame)
             signal.raise_signal(signal.SIGINT)
 
     def local(frame: FrameType, event: str, arg: object) -> Any:
         if event == "opcode" and frame.f_lasti in signal_points(frame.f_code):
-            reached_point()
+            reached_point(frame)
         return local
 
     def tracer(frame: FrameType, event: str, arg: object) -> Any:
         if not frame.f_code.co_filename.startswith(TRACED_FILES):
             return None
         frame.f_trace_opcodes = True
-        reached_point()  # the function's first instruction (or a generator resuming)
+        reached_point(frame)  # the function's first instruction (or a generator resuming)
         return local
 
     def update(target: int) -> bool:
@@ -151,17 +168,22 @@ def points(path: str) -> dict[str, Any]:
         counter["target"] = target
         sys.settrace(tracer)
         try:
-            lockcore.locked_update_json(path, lambda d: {"n": d.get("n", 0) + 1}, default=dict)
+            operation()
         except KeyboardInterrupt:
             return False
         finally:
             sys.settrace(None)
             if counter["seen"] >= target > 0:
                 report["reached"] += 1
+                report["reached_at"].append(where["point"])
         return True
 
-    report: dict[str, Any] = {"reached": 0, "interrupted": 0, "failures": []}
-    lockcore.locked_update_json(path, lambda d: d, default=dict)  # warm-up: caches, pools
+    report: dict[str, Any] = {"reached": 0, "reached_at": [], "interrupted": 0, "failures": []}
+    if holder_lock:
+        Path(path).write_text('{"n": 0}')
+    else:
+        lockcore.locked_update_json(path, lambda d: d, default=dict)  # warm-up: caches, pools
+    operation()  # warm-up: caches, pools
     baseline = open_descriptors()
     update(-1)
     total = report["points"] = counter["seen"]
@@ -173,25 +195,134 @@ def points(path: str) -> dict[str, Any]:
         problems = []
         if after not in (before, before + 1):
             problems.append(f"counter went from {before} to {after}")
-        if os.path.lexists(lock_path):
-            problems.append("the lock file was left behind")
-        leftovers = sorted(set(os.listdir(directory)) - {os.path.basename(path)})
+        problems += lock_file_problems(lock_path, holder is not None, holder_lock)
+        expected = {os.path.basename(path)}
+        if holder_lock and os.path.lexists(lock_path):
+            expected.add(os.path.basename(lock_path))  # the other process's: checked above
+        leftovers = sorted(set(os.listdir(directory)) - expected)
         if leftovers:
             problems.append(f"files left behind: {leftovers}")
         leaked = leaked_descriptors(baseline)
         if leaked:
             problems.append(f"descriptors leaked: {leaked}")
-        problems += check_can_lock_again(path)
+        problems += check_kept_out(path) if holder is not None else check_can_lock_again(path)
         if problems:
-            report["failures"].append({"opcode": target, "problems": problems})
-            # Start the next point from a clean slate, so that each failure is its own.
-            for name in leftovers:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(os.path.join(directory, name))
-            for fd, _target in leaked_descriptors_raw(baseline):
-                os.close(fd)
-            lockcore._lock._forget_slots_in_child()
+            report["failures"].append(
+                {"opcode": target, "at": where["point"], "problems": problems}
+            )
+            start_afresh(directory, leftovers, baseline)
+    if holder is not None:
+        holder.communicate("release\n", timeout=30)
+        problems = check_can_lock_again(path)
+        if problems:
+            report["failures"].append({"opcode": "after the holder let go", "problems": problems})
     return report
+
+
+def start_afresh(directory: str, leftovers: list[str], baseline: dict[str, str]) -> None:
+    """Start the next point from a clean slate, so that each failure is its own."""
+    for name in leftovers:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(directory, name))
+    for fd, _target in leaked_descriptors_raw(baseline):
+        os.close(fd)
+    lockcore._lock._forget_slots_in_child()
+
+
+def start_other_holder(path: str, scenario: str) -> tuple[subprocess.Popen[str] | None, bytes]:
+    """(the live process holding the lock, or None; the bytes of its lock file, or b"").
+
+    ``held`` and ``inspect`` keep it alive; ``stale`` and ``break`` SIGKILL it: its lock file
+    stays, its kernel lock goes -- the proof of its death.
+    """
+    if scenario not in ("held", "stale", "inspect", "break"):
+        return None, b""
+    holder = subprocess.Popen(
+        [sys.executable, __file__, "hold", path],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "holding"
+    holder_lock = Path(path + ".lock").read_bytes()
+    if scenario in ("stale", "break"):
+        holder.kill()
+        holder.wait()
+        return None, holder_lock
+    return holder, holder_lock
+
+
+def scenario_operation(path: str, scenario: str, holder_lock: bytes) -> Callable[[], None]:
+    """The operation ``points`` interrupts, once per point."""
+    lock_path = path + ".lock"
+
+    def operation() -> None:
+        if scenario == "held":
+            try:
+                lockcore.FileLock(path, timeout=0).acquire()
+            except lockcore.LockTimeout:
+                return
+            raise AssertionError("took a lock another process holds")
+        if scenario == "inspect":
+            lockcore.inspect_lock(path)
+            return
+        if holder_lock and not os.path.lexists(lock_path):
+            Path(lock_path).write_bytes(holder_lock)  # the dead holder's lock, in the way again
+        if scenario == "break":
+            lockcore.break_stale_lock(path, lockcore.inspect_lock(path))
+            return
+        lockcore.locked_update_json(path, lambda d: {"n": d.get("n", 0) + 1}, default=dict)
+
+    return operation
+
+
+def lock_file_problems(lock_path: str, holder_alive: bool, holder_lock: bytes) -> list[str]:
+    """After one interrupted operation: only the other process's lock file may be there.
+
+    A live holder's must stay as it is; a dead one's may stay, when the operation was
+    interrupted before it broke it; no lock file of ours may stay.
+    """
+    if not os.path.lexists(lock_path):
+        return ["the live holder's lock file was removed"] if holder_alive else []
+    if not holder_lock:
+        return ["the lock file was left behind"]
+    if Path(lock_path).read_bytes() != holder_lock:
+        return ["a lock file other than the other process's was left behind"]
+    return []
+
+
+def describe_point(frame: FrameType) -> str:
+    """``file:line function < caller < caller's caller``: where a signal was raised."""
+    code = frame.f_code
+    callers = []
+    outer = frame.f_back
+    while outer is not None and len(callers) < 2:
+        callers.append(outer.f_code.co_name)
+        outer = outer.f_back
+    return " < ".join([f"{Path(code.co_filename).name}:{frame.f_lineno} {code.co_name}", *callers])
+
+
+def check_kept_out(path: str) -> list[str]:
+    """Another process holds the lock: this one, holding nothing, must be refused at once."""
+    lock = lockcore.FileLock(path, timeout=0)
+    try:
+        lock.acquire()
+    except lockcore.LockTimeout as error:
+        if "another thread of this process" in str(error):
+            return [f"the lock is still taken inside this process: {error}"]
+        return []
+    except Exception as error:
+        return [f"could not try the lock: {error!r}"]
+    lock.release()
+    return ["took the lock while another process holds it"]
+
+
+def hold(path: str) -> None:
+    """Take the lock and keep it until a line comes on stdin."""
+    with lockcore.FileLock(path, timeout=10):
+        print("holding", flush=True)
+        sys.stdin.readline()
 
 
 _CALLS = {"CALL", "CALL_FUNCTION_EX", "CALL_FUNCTION", "CALL_METHOD", "CALL_FUNCTION_KW"}
@@ -225,7 +356,10 @@ def leaked_descriptors_raw(baseline: dict[str, str]) -> list[tuple[int, str]]:
 
 def main() -> None:
     mode, path = sys.argv[1], sys.argv[2]
-    report = storm(path, float(sys.argv[3])) if mode == "storm" else points(path)
+    if mode == "hold":
+        hold(path)
+        return
+    report = storm(path, float(sys.argv[3])) if mode == "storm" else points(path, *sys.argv[3:])
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     print("done", json.dumps(report), flush=True)
     sys.stdin.readline()

@@ -62,6 +62,36 @@ def test_a_signal_at_every_point_of_an_update_leaves_nothing_behind(tmp_path: Pa
     assert report["interrupted"] == report["reached"] > 100
 
 
+#: Where the storm's "leaked descriptor of a deleted lock file" came from: a signal at the entry
+#: of the deliver_pending() that ends open_lock (a critical step nested in acquire) was let
+#: through, so the KeyboardInterrupt lost the descriptor open_lock had just opened on the
+#: other process's lock file -- deleted once that process let go.
+NESTED_DELIVERY_IN_THE_WAY = "deliver_pending < run_critical < _lock_in_the_way"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("scenario", "chosen_point"),
+    [
+        # acquire(timeout=0) judging a live holder's lock, then the LockTimeout inspecting it
+        ("held", NESTED_DELIVERY_IN_THE_WAY),
+        # an update breaking a dead holder's lock in its way
+        ("stale", NESTED_DELIVERY_IN_THE_WAY),
+    ],
+)
+def test_a_signal_at_every_point_with_another_process_s_lock_in_the_way_leaves_nothing_behind(
+    tmp_path: Path, scenario: str, chosen_point: str
+) -> None:
+    store = tmp_path / "store.json"
+    child = start_child("points", str(store), scenario)
+    report = json.loads(read_event(child, "done"))
+    finish(child)
+    assert report["points"] > 100
+    assert report["failures"] == []
+    assert report["interrupted"] == report["reached"] > 100
+    assert any(point.endswith(chosen_point) for point in report["reached_at"]), report["reached_at"]
+
+
 @pytest.mark.slow
 def test_sigint_storm_keeps_mutual_exclusion_and_leaves_nothing_behind(tmp_path: Path) -> None:
     store = tmp_path / "store.json"
