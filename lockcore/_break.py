@@ -13,7 +13,7 @@ import logging
 import os
 import time
 
-from lockcore import _platform
+from lockcore import _interrupts, _platform
 from lockcore._errors import HolderAliveError, LockChangedError
 from lockcore._holder import (
     OpenLock,
@@ -42,6 +42,7 @@ def remove_if_unchanged(lock_path: str, opened: OpenLock) -> bool:
     return True
 
 
+@_interrupts.critical  # as inspect_lock: open_lock's descriptor is closed whatever strikes
 def break_stale_lock(
     path: str | os.PathLike[str], expected: LockInfo, *, force: bool = False
 ) -> None:

@@ -416,11 +416,15 @@ def describe(path: str, lock_path: str, opened: OpenLock, verdict: Verdict, now:
     )
 
 
+@_interrupts.critical
 def inspect_lock(path: str | os.PathLike[str], *, stale_after: float | None = None) -> LockInfo:
     """Describe the lock that guards ``path``. Read-only: never creates, changes or removes.
 
     ``stale_after`` is an opt-in lease in seconds: a holder that cannot be verified (another
     host, an unreadable lock) counts as stale once its lock is older than that.
+
+    A critical step (Ctrl+C waits for its end, a millisecond): a signal between open_lock's
+    return and the ``try`` that closes its descriptor would leak it.
     """
     path = os.fspath(path)
     _platform.ensure_supported(path)

@@ -77,6 +77,11 @@ NESTED_DELIVERY_IN_THE_WAY = "deliver_pending < run_critical < _lock_in_the_way"
         ("held", NESTED_DELIVERY_IN_THE_WAY),
         # an update breaking a dead holder's lock in its way
         ("stale", NESTED_DELIVERY_IN_THE_WAY),
+        # inspect_lock of a live holder's lock, from code that is no critical step: a signal
+        # held back while open_lock ran was delivered as it returned, before inspect_lock's try
+        ("inspect", "deliver_pending < run_critical < inspect_lock"),
+        # inspect_lock, then break_stale_lock of what it saw (a dead holder's lock)
+        ("break", "deliver_pending < run_critical < break_stale_lock"),
     ],
 )
 def test_a_signal_at_every_point_with_another_process_s_lock_in_the_way_leaves_nothing_behind(
