@@ -178,6 +178,34 @@ def replace_keeping_version(
             path, data, durable=durable, before_replace=before_replace, status=status
         )
         return
+    _replace_with_version(
+        path,
+        replaced,
+        data,
+        keep=keep,
+        max_bytes=max_bytes,
+        durable=durable,
+        before_replace=before_replace,
+        status=status,
+    )
+
+
+@_interrupts.critical
+def _replace_with_version(
+    path: str,
+    replaced: bytes,
+    data: bytes,
+    *,
+    keep: int,
+    max_bytes: int,
+    durable: bool,
+    before_replace: Callable[[], None],
+    status: os.stat_result | None,
+) -> None:
+    # One critical step: the version, the replace and the pruning change together or not at
+    # all. Only their parts were (locked_write_json's ``with FileLock`` block is none): a
+    # signal between them left a version of bytes the store still held, or removed the
+    # version of bytes just replaced.
     with version_kept(path, replaced, keep=keep, max_bytes=max_bytes, durable=durable):
         _atomic.write_atomic(
             path, data, durable=durable, before_replace=before_replace, status=status

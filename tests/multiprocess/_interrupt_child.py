@@ -134,7 +134,8 @@ def points(path: str, scenario: str = "update") -> dict[str, Any]:
     ``timeout=0`` while another process holds the lock (the judging of a live holder, and the
     LockTimeout that inspects it); ``stale``, an update that finds a dead holder's lock in its
     way and breaks it; ``inspect``, ``inspect_lock`` of a live holder's lock; ``break``,
-    ``inspect_lock`` then ``break_stale_lock`` of a dead holder's lock.
+    ``inspect_lock`` then ``break_stale_lock`` of a dead holder's lock; ``versions``,
+    ``locked_write_json`` keeping versions (its ``with FileLock`` block is no critical step).
     """
     directory = os.path.dirname(path)
     lock_path = path + ".lock"
@@ -188,7 +189,8 @@ def points(path: str, scenario: str = "update") -> dict[str, Any]:
     update(-1)
     total = report["points"] = counter["seen"]
     for target in range(1, total + 1):
-        before = json.loads(Path(path).read_text())["n"]
+        before_raw = Path(path).read_bytes()
+        before = json.loads(before_raw)["n"]
         if not update(target):
             report["interrupted"] += 1
         after = json.loads(Path(path).read_text())["n"]
@@ -200,8 +202,12 @@ def points(path: str, scenario: str = "update") -> dict[str, Any]:
         if holder_lock and os.path.lexists(lock_path):
             expected.add(os.path.basename(lock_path))  # the other process's: checked above
         leftovers = sorted(set(os.listdir(directory)) - expected)
-        if leftovers:
-            problems.append(f"files left behind: {leftovers}")
+        versions = [name for name in leftovers if ".version-" in name]
+        if scenario == "versions":
+            problems += version_problems(directory, versions, before_raw, Path(path).read_bytes())
+            expected.update(versions)
+        if set(leftovers) - expected:
+            problems.append(f"files left behind: {sorted(set(leftovers) - expected)}")
         leaked = leaked_descriptors(baseline)
         if leaked:
             problems.append(f"descriptors leaked: {leaked}")
@@ -272,9 +278,30 @@ def scenario_operation(path: str, scenario: str, holder_lock: bytes) -> Callable
         if scenario == "break":
             lockcore.break_stale_lock(path, lockcore.inspect_lock(path))
             return
+        if scenario == "versions":
+            written = {"n": json.loads(Path(path).read_bytes()).get("n", 0) + 1}
+            lockcore.locked_write_json(path, written, keep_versions=KEPT_VERSIONS)
+            return
         lockcore.locked_update_json(path, lambda d: {"n": d.get("n", 0) + 1}, default=dict)
 
     return operation
+
+
+KEPT_VERSIONS = 2
+
+
+def version_problems(directory: str, versions: list[str], before: bytes, after: bytes) -> list[str]:
+    """After one interrupted ``locked_write_json(keep_versions=2)``: the replaced bytes are kept
+    when the write happened, and no version is left by one that did not happen."""
+    kept = [Path(directory, name).read_bytes() for name in versions]
+    problems = []
+    if len(kept) > KEPT_VERSIONS:
+        problems.append(f"{len(kept)} versions kept, not {KEPT_VERSIONS}")
+    if after in kept:
+        problems.append("a version of the bytes the store still holds (left by a write not done)")
+    if after != before and before not in kept:
+        problems.append("the replaced bytes were written, yet their version is gone")
+    return problems
 
 
 def lock_file_problems(lock_path: str, holder_alive: bool, holder_lock: bytes) -> list[str]:

@@ -82,9 +82,12 @@ NESTED_DELIVERY_IN_THE_WAY = "deliver_pending < run_critical < _lock_in_the_way"
         ("inspect", "deliver_pending < run_critical < inspect_lock"),
         # inspect_lock, then break_stale_lock of what it saw (a dead holder's lock)
         ("break", "deliver_pending < run_critical < break_stale_lock"),
+        # locked_write_json(keep_versions=2), whose with block is no critical step: a signal
+        # held back while the version was written was delivered before the replace
+        ("versions", "deliver_pending < run_critical < version_kept"),
     ],
 )
-def test_a_signal_at_every_point_with_another_process_s_lock_in_the_way_leaves_nothing_behind(
+def test_a_signal_at_every_point_of_a_contended_or_inspecting_or_versioned_call_leaves_nothing(
     tmp_path: Path, scenario: str, chosen_point: str
 ) -> None:
     store = tmp_path / "store.json"
