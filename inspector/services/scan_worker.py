@@ -368,21 +368,27 @@ class _ScanWorker(QObject):
         gone: list[str] = []
         entries = self._entries
         queue = self._health_queue
-        deadline = time.monotonic() + HEALTH_SLICE
-        while queue and time.monotonic() < deadline:
+        looked_at, health_cache, clock = self._looked_at, self._health_cache, time.monotonic
+        pending = StoreHealth.PENDING
+        deadline = clock() + HEALTH_SLICE
+        while queue:
+            now = clock()
+            if now >= deadline:
+                break
             path = queue.popleft()
             entry = entries.get(path)
             if entry is None:
                 continue
-            self._looked_at[path] = time.monotonic()
-            checked = check_document(entry, self._health_cache)
+            looked_at[path] = now
+            checked = check_document(entry, health_cache)
             if checked is entry:
                 continue
             if checked is None:
                 del entries[path]
-                self._health_cache.pop(path, None)
+                health_cache.pop(path, None)
                 gone.append(path)
-            elif not checked.same_as(entry):
+            elif entry.health is pending or not checked.same_as(entry):
+                # (A listed row, pending, is completed whatever its document holds.)
                 entries[path] = checked
                 results.append(checked)
         if gone:

@@ -324,6 +324,9 @@ def check_document(
         else:
             if entry.data_stamp == (st.st_ino, st.st_size, st.st_mtime_ns):
                 return entry
+    read = _read_document(entry.path, health_cache)
+    if read is not None:
+        return entry.checked(*read)
     return _finish_entry(
         entry.path,
         entry.name,
@@ -372,8 +375,21 @@ def _finish_entry(
     health_cache: dict[str, tuple[Stamp, StoreHealth, str]] | None,
     lock_stamp: Stamp | None,
 ) -> StoreEntry | None:
-    # One open for the stamp and the bytes (open, fstat, read, close): a separate stat and an
-    # open that fstat-s again cost six system calls a document.
+    read = _read_document(path, health_cache)
+    if read is not None:
+        st, health, detail = read
+        return StoreEntry.with_document(
+            path,
+            name,
+            lock=lock,
+            lock_error=lock_error,
+            st=st,
+            health=health,
+            health_detail=detail,
+            leftovers=leftovers,
+            lock_stamp=lock_stamp,
+        )
+    # It could not be opened, or fstat failed: look again, to say why.
     try:
         fd = os.open(path, READ_FLAGS)
     except FileNotFoundError:
@@ -431,6 +447,33 @@ def _finish_entry(
         leftovers=leftovers,
         lock_stamp=lock_stamp,
     )
+
+
+def _read_document(
+    path: str, health_cache: dict[str, tuple[Stamp, StoreHealth, str]] | None
+) -> tuple[os.stat_result, StoreHealth, str] | None:
+    """The data file's ``stat`` and its health with the reason, from one open (open, fstat,
+    read, close: a separate stat and an open that fstat-ed again cost six system calls a
+    document); None when it cannot be opened or ``fstat``-ed (:func:`_finish_entry` says why).
+    A document whose stamp ``health_cache`` knows is not read."""
+    try:
+        fd = os.open(path, READ_FLAGS)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+        cached = health_cache.get(path) if health_cache is not None else None
+        if cached is not None and cached[0] == stamp:
+            return st, cached[1], cached[2]
+        health, detail = _document_health_of(path, fd, st)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if health_cache is not None:
+        health_cache[path] = (stamp, health, detail)
+    return st, health, detail
 
 
 def iter_scan(folder: str, *, recursive: bool = False) -> Iterator[StoreEntry]:

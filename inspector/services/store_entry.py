@@ -141,6 +141,13 @@ class StoreEntry:
         return cls(path, name, lock, lock_error, st.st_size, st.st_mtime, health, health_detail,
                    leftovers, (st.st_ino, st.st_size, st.st_mtime_ns), lock_stamp)  # fmt: skip
 
+    def checked(self, st: os.stat_result, health: StoreHealth, health_detail: str) -> StoreEntry:
+        """This store with its data file's facts as just read (``st``, ``health``), its lock
+        and files as they were: what the document pass makes of a listed row."""
+        return StoreEntry(self.path, self.name, self.lock, self.lock_error, st.st_size,
+                          st.st_mtime, health, health_detail, self.leftovers,
+                          (st.st_ino, st.st_size, st.st_mtime_ns), self.lock_stamp)  # fmt: skip
+
     @property
     def is_locked(self) -> bool:
         """Whether a lock file exists (held, stale, foreign, half-written or unreadable)."""
