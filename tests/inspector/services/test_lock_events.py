@@ -332,3 +332,30 @@ def test_a_storm_s_slices_reach_the_table_once_per_interval_and_a_lone_event_at_
     qtbot.wait(PUBLISH_INTERVAL_MS + 20)
     _hand_on(service, events(1))
     assert model.event_at(model.rowCount() - 1) is service.log[len(service.log) - 1]
+
+
+def test_the_stream_starts_once_the_windows_documents_are_checked(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """The stream's child (its start, its own listing of the folder) would take a CPU from
+    the window's document pass: started at the listing's end, it made "every document
+    checked" 1.5-1.8x slower in bench_inspector (issue 11 §6). So it waits for the checks."""
+    from inspector.services.scanner import INLINE_HEALTH_LIMIT
+    from inspector.services.store_directory import StoreDirectory
+
+    for number in range(INLINE_HEALTH_LIMIT + 100):  # documents checked in a second pass
+        (tmp_path / f"s{number:04d}.json").write_text(f'{{"n": {number}}}')
+    directory = StoreDirectory()
+    events = LockEventService(directory)
+    child_when: dict[str, int] = {}  # the stream's child process ID at each step (0: none)
+    directory.scan_finished.connect(lambda: child_when.setdefault("listed", events.process_id))
+    directory.checks_finished.connect(lambda: child_when.setdefault("checked", 0))
+    try:
+        directory.set_folder(str(tmp_path))
+        qtbot.waitUntil(lambda: "checked" in child_when, timeout=DEADLINE_MS)
+        assert child_when["listed"] == 0, "started before the documents were checked"
+        qtbot.waitUntil(lambda: events.is_watching, timeout=DEADLINE_MS)
+        assert events.process_id != 0
+    finally:
+        events.shutdown()
+        directory.shutdown()
