@@ -135,7 +135,9 @@ def points(path: str, scenario: str = "update") -> dict[str, Any]:
     LockTimeout that inspects it); ``stale``, an update that finds a dead holder's lock in its
     way and breaks it; ``inspect``, ``inspect_lock`` of a live holder's lock; ``break``,
     ``inspect_lock`` then ``break_stale_lock`` of a dead holder's lock; ``versions``,
-    ``locked_write_json`` keeping versions (its ``with FileLock`` block is no critical step).
+    ``locked_write_json`` keeping versions (its ``with FileLock`` block is no critical step);
+    ``keepalive``, ``update`` starting the keep-alive thread anew; ``wait``, ``held`` waiting
+    0.3 s (its number of points varies from run to run: a harness, not a test).
     """
     directory = os.path.dirname(path)
     lock_path = path + ".lock"
@@ -167,6 +169,8 @@ def points(path: str, scenario: str = "update") -> dict[str, Any]:
     def update(target: int) -> bool:
         counter["seen"] = 0
         counter["target"] = target
+        if scenario == "keepalive":
+            stop_keepalive_thread()
         sys.settrace(tracer)
         try:
             operation()
@@ -241,7 +245,7 @@ def start_other_holder(path: str, scenario: str) -> tuple[subprocess.Popen[str] 
     ``held`` and ``inspect`` keep it alive; ``stale`` and ``break`` SIGKILL it: its lock file
     stays, its kernel lock goes -- the proof of its death.
     """
-    if scenario not in ("held", "stale", "inspect", "break"):
+    if scenario not in ("held", "wait", "stale", "inspect", "break"):
         return None, b""
     holder = subprocess.Popen(
         [sys.executable, __file__, "hold", path],
@@ -264,9 +268,9 @@ def scenario_operation(path: str, scenario: str, holder_lock: bytes) -> Callable
     lock_path = path + ".lock"
 
     def operation() -> None:
-        if scenario == "held":
+        if scenario in ("held", "wait"):
             try:
-                lockcore.FileLock(path, timeout=0).acquire()
+                lockcore.FileLock(path, timeout=0 if scenario == "held" else 0.3).acquire()
             except lockcore.LockTimeout:
                 return
             raise AssertionError("took a lock another process holds")
@@ -302,6 +306,14 @@ def version_problems(directory: str, versions: list[str], before: bytes, after: 
     if after != before and before not in kept:
         problems.append("the replaced bytes were written, yet their version is gone")
     return problems
+
+
+def stop_keepalive_thread() -> None:
+    """End the keep-alive thread (nothing is held), so that the next lock starts it again."""
+    thread = lockcore._keepalive._thread
+    if thread is not None:
+        lockcore._keepalive._wake.set()
+        thread.join(5)
 
 
 def lock_file_problems(lock_path: str, holder_alive: bool, holder_lock: bytes) -> list[str]:

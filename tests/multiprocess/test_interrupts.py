@@ -85,6 +85,8 @@ NESTED_DELIVERY_IN_THE_WAY = "deliver_pending < run_critical < _lock_in_the_way"
         # locked_write_json(keep_versions=2), whose with block is no critical step: a signal
         # held back while the version was written was delivered before the replace
         ("versions", "deliver_pending < run_critical < version_kept"),
+        # an update that starts the keep-alive thread (and waits for it to start) anew
+        ("keepalive", "start < register < try_create"),
     ],
 )
 def test_a_signal_at_every_point_of_a_contended_or_inspecting_or_versioned_call_leaves_nothing(
