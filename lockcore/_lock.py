@@ -255,10 +255,11 @@ class FileLock:
                 raise
 
     @_interrupts.protected
-    def release(self) -> None:
+    def release(self, *_exit_arguments: object) -> None:
         """Give the lock back; removes only our own lock file. Releasing an unheld lock is a no-op.
 
-        Raises RuntimeError when another thread holds the lock.
+        Raises RuntimeError when another thread holds the lock. (It is the ``with`` block's
+        exit too, which passes the exception's type, value and traceback: ignored.)
         """
         try:
             slot = self._slot
@@ -292,19 +293,10 @@ class FileLock:
             raise RuntimeError(f"{self.lock_path} is not held by this thread")
         held.verify(self.path)
 
-    @_interrupts.protected
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        # Protected from its first bytecode: a signal arriving as the block ends cannot skip
-        # the release.
-        try:
-            self.release()
-        finally:
-            _interrupts.deliver_pending()
+    # The with block's exit is release() itself, protected from its first bytecode: a signal
+    # arriving as the block ends cannot skip the release. (A wrapper calling it made a protected
+    # layer and a signal delivery more on every lock; issue 9 §6.)
+    __exit__ = release
 
     def __repr__(self) -> str:
         state = "held" if self.is_locked else "not held"
