@@ -878,6 +878,44 @@ def _print_syscalls(updates: int) -> None:
         print(f"  {ours} beyond {floor}: {beyond or 'nothing'}")
 
 
+# --- Python bytecodes per update, counted with a tracer (issue 9 §6) -----------------------------
+
+
+def _count_bytecodes(name: str, updates: int, directory: str) -> tuple[float, float]:
+    """(bytecodes, Python function calls) per uncontended update of ``name``, after 50 warm-up
+    updates: the Python work an update does, the same on a loaded machine as on a quiet one
+    (json's and the standard library's Python counted too, their C not)."""
+    contender = Contender(name)
+    path = os.path.join(directory, f"bytecodes-{name}.json")
+    with open(path, "w", encoding="utf-8") as file:
+        json.dump({"count": 0}, file)
+    for _ in range(50):
+        contender.update(path, _increment)
+    counted = {"opcode": 0, "call": 0}
+
+    def trace(frame: Any, event: str, _arg: Any) -> Any:
+        frame.f_trace_opcodes = True
+        if event in counted:
+            counted[event] += 1
+        return trace
+
+    sys.settrace(trace)
+    try:
+        for _ in range(updates):
+            contender.update(path, _increment)
+    finally:
+        sys.settrace(None)
+    return counted["opcode"] / updates, counted["call"] / updates
+
+
+def _print_bytecodes(updates: int) -> None:
+    print(f"Python bytecodes per uncontended update (sys.settrace, mean of {updates}):")
+    with tempfile.TemporaryDirectory(prefix="bench-lockcore-bytecodes-") as directory:
+        for name in SYSCALL_CONTENDERS:
+            opcodes, calls = _count_bytecodes(name, updates, directory)
+            print(f"  {name:<17} {opcodes:7.0f} bytecodes, {calls:5.0f} Python calls")
+
+
 # --- the report --------------------------------------------------------------------------------
 
 
@@ -908,6 +946,11 @@ def main() -> None:
         action="store_true",
         help="only count the system calls of one uncontended update (needs strace)",
     )
+    parser.add_argument(
+        "--bytecodes",
+        action="store_true",
+        help="only count the Python bytecodes of one uncontended update (a few seconds)",
+    )
     parser.add_argument("--syscall-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.syscall_child:
@@ -916,6 +959,9 @@ def main() -> None:
         return
     if args.syscalls:
         _print_syscalls(200)
+        return
+    if args.bytecodes:
+        _print_bytecodes(200)
         return
     if args.uncontended_only:
         _print_uncontended(quick=args.quick)
