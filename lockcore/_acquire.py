@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import functools
 import logging
 import os
 import random
@@ -351,7 +350,7 @@ class _LockMaker:
         Call it holding the descriptor guard: the spare becomes a keep-alive companion (closed
         by a forked child) only if it outlives this attempt (see :meth:`try_create`).
         """
-        fd = _platform.open_unnamed(_directory_of(self.lock_path))
+        fd = _platform.open_unnamed(_platform.directory_of(self.lock_path))
         if fd is None:
             return False
         try:
@@ -379,12 +378,6 @@ class _LockMaker:
                 _keepalive.unregister_companion(fd)
                 self.spare_kept = False
             os.close(fd)
-
-
-@functools.lru_cache(maxsize=1024)
-def _directory_of(lock_path: str) -> str:
-    # Asked on every lock taken; os.path.dirname is ~50 bytecodes (issue 9 §6).
-    return os.path.dirname(lock_path) or "."
 
 
 def _open_by_name(lock_path: str) -> int:

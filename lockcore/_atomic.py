@@ -161,7 +161,7 @@ def sync_directory(path: str) -> None:
     must not take the failure for "nothing was written" and apply its update again.
     """
     try:
-        _platform.fsync_directory(os.path.dirname(path) or ".")
+        _platform.fsync_directory(_platform.directory_of(path))
     except OSError as error:
         raise NotDurableError(
             f"{path} was written, but its directory could not be synced "

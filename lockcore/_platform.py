@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import functools
 import os
 import select
 import sys
@@ -149,6 +150,17 @@ def unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+@functools.lru_cache(maxsize=1024)
+def directory_of(path: str) -> str:
+    """The folder of ``path`` (``os.path.dirname``, "." for a bare name), remembered: asked
+    for the lock file on every lock taken and for the store on every durable update, where
+    ``os.path.dirname`` ran ~50 bytecodes each time (issue 9 §6)."""
+    return os.path.dirname(path) or "."
+
+
+_DIRECTORY_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | CLOEXEC
+
+
 def fsync_directory(directory: str) -> None:
     """Make a rename in ``directory`` durable; a no-op on Windows, which cannot open directories.
 
@@ -157,7 +169,7 @@ def fsync_directory(directory: str) -> None:
     """
     if os.name == "nt":  # pragma: no cover - Windows makes renames durable itself
         return
-    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | CLOEXEC)
+    fd = os.open(directory, _DIRECTORY_FLAGS)
     try:
         os.fsync(fd)
     except OSError as error:  # pragma: no cover - some filesystems refuse fsync on directories
