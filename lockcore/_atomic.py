@@ -127,10 +127,18 @@ def write_atomic(
     temp_path, fd = _create_temp(path, mode)
     try:
         try:
+            copied: list[str] = []
             if existing is not None:
                 _copy_permissions(fd, existing, os.fstat(fd))
-                _copy_extended_attributes(path, fd)
+                copied = _copy_extended_attributes(path, fd)
             _write_all(fd, data)
+            if existing is not None and (
+                existing.st_mode & _CLEARED_BY_WRITES or _CAPABILITY_XATTR in copied
+            ):
+                # A write clears set-user-ID and set-group-ID bits (unless the writer may keep
+                # them) and file capabilities: give them back, as when they were set after it.
+                _copy_permissions(fd, existing)
+                _copy_extended_attributes(path, fd)
             if durable:
                 os.fsync(fd)
         finally:
@@ -269,26 +277,30 @@ def _copy_permissions(
 
 
 _CAN_CHOWN = hasattr(os, "fchown")
+#: What a write to a file takes away from it (see write_atomic).
+_CLEARED_BY_WRITES = stat.S_ISUID | stat.S_ISGID
+_CAPABILITY_XATTR = "security.capability"
 #: Extended attributes a writer may be refused (only root or a security module may set them);
 #: every other one — ``user.*``, and the POSIX ACLs ``system.posix_acl_*`` that the owner of
 #: the new file may always set — must be copied.
 _PRIVILEGED_XATTR_PREFIXES = ("trusted.", "security.")
 
 
-def _copy_extended_attributes(path: str, fd: int) -> None:
-    """Give the new file the old one's extended attributes, its POSIX ACL among them.
+def _copy_extended_attributes(path: str, fd: int) -> list[str]:
+    """Give the new file the old one's extended attributes, its POSIX ACL among them; returns
+    their names.
 
     Without its ACL the new file would be governed by its mode alone, whose group bits show
     the ACL's mask: a 0600 file readable by one named user (mode 0640) would become readable
     by its whole group, and no longer by that user.
     """
     if not hasattr(os, "listxattr"):  # pragma: no cover - not Linux
-        return
+        return []
     try:
         names = os.listxattr(path, follow_symlinks=False)
     except OSError as error:
         if error.errno in (errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOENT):
-            return  # this filesystem has none, or the file has just gone
+            return []  # this filesystem has none, or the file has just gone
         raise
     for name in names:
         try:
@@ -303,6 +315,7 @@ def _copy_extended_attributes(path: str, fd: int) -> None:
             if not name.startswith(_PRIVILEGED_XATTR_PREFIXES):
                 raise
             logger.warning("%s: the attribute %s could not be kept (not permitted)", path, name)
+    return names
 
 
 @_interrupts.critical

@@ -72,3 +72,30 @@ def test_acl_and_extended_attributes_survive_an_update(
     assert data_path.stat().st_mode == mode
     reader = workers("lockcore", "read", data_path, "--timeout", "1", "--as-nobody")
     assert reader.expect("read", "error") == ["read", '{"count":', "2}"]
+
+
+def test_an_update_by_its_owner_keeps_the_set_user_id_bit_a_write_clears(
+    shared_dir: Path, workers: StartWorker
+) -> None:
+    # The temp file is made with the store's mode before it is written (issue 9 §6); a write
+    # by a process that may not keep it (not root) clears a set-user-ID bit, which must be
+    # put back, as when the mode was set after the write.
+    shared_dir.chmod(0o777)
+    data_path = shared_dir / "store.json"
+    data_path.write_text('{"count": 1}')
+    os.chown(data_path, *_nobody_ids())
+    data_path.chmod(0o4644)
+
+    writer = workers("lockcore", "update-once", data_path, "--timeout", "5", "--as-nobody")
+    outcome = writer.expect("committed", "error")
+
+    assert outcome[0] == "committed", outcome
+    assert json.loads(data_path.read_text())["count"] == 2
+    assert data_path.stat().st_mode & 0o7777 == 0o4644
+
+
+def _nobody_ids() -> tuple[int, int]:
+    import pwd
+
+    entry = pwd.getpwnam("nobody")
+    return entry.pw_uid, entry.pw_gid
