@@ -73,7 +73,8 @@ def critical(function: _Function) -> _Function:
     """
 
     def run_critical(*args: Any, **kwargs: Any) -> Any:
-        installed_here = install()
+        # Already in place (a lock is held: the usual case): no call to find that out.
+        installed_here = not _installed and install()
         try:
             return function(*args, **kwargs)
         finally:
