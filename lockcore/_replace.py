@@ -12,9 +12,10 @@ attributes, and the replaced bytes as a version when asked.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Literal
 
-from lockcore import _atomic, _json, _versions
+from lockcore import _atomic, _interrupts, _json, _versions
 from lockcore._acquire import CancelCheck, OnWait
 from lockcore._errors import CorruptJSONError, FileChangedError
 from lockcore._lock import DEFAULT_TIMEOUT, FileLock
@@ -71,22 +72,50 @@ def locked_replace_bytes(
         if original == data:
             return data
         if quarantine and original is not None and (not any_bytes or _damaged(path, original)):
-            copy_path = _atomic.quarantine(path, original, durable=durable)
-            if on_quarantine is not None:
-                on_quarantine(copy_path)
-            original = None  # kept as the quarantine copy: not as a version too
-        _versions.replace_keeping_version(
-            path,
-            original,
-            data,
-            keep=keep_versions,
-            max_bytes=versions_max_bytes,
-            durable=durable,
-            before_replace=lock.verify,
-        )
+            _quarantine_and_replace(
+                path,
+                original,
+                data,
+                durable=durable,
+                before_replace=lock.verify,
+                on_quarantine=on_quarantine,
+            )
+        else:
+            _versions.replace_keeping_version(
+                path,
+                original,
+                data,
+                keep=keep_versions,
+                max_bytes=versions_max_bytes,
+                durable=durable,
+                before_replace=lock.verify,
+            )
     if durable:
         _atomic.sync_directory(path)
     return data
+
+
+@_interrupts.critical
+def _quarantine_and_replace(
+    path: str,
+    damaged: bytes,
+    data: bytes,
+    *,
+    durable: bool,
+    before_replace: Callable[[], None],
+    on_quarantine: _json.OnQuarantine | None,
+) -> None:
+    """Keep ``damaged`` as a quarantine copy, tell ``on_quarantine``, then write ``data``
+    (the damaged bytes are kept as that copy: not as a version too).
+
+    One critical step: our caller's ``with`` block is none, and a signal let through between
+    the copy and the replace left a copy of bytes the file still held -- one more at each
+    retry -- and the caller untold of it.
+    """
+    copy_path = _atomic.quarantine(path, damaged, durable=durable)
+    if on_quarantine is not None:
+        on_quarantine(copy_path)
+    _atomic.write_atomic(path, data, durable=durable, before_replace=before_replace)
 
 
 def _damaged(path: str, raw: bytes) -> bool:

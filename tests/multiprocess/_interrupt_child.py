@@ -136,6 +136,7 @@ def points(path: str, scenario: str = "update") -> dict[str, Any]:
     way and breaks it; ``inspect``, ``inspect_lock`` of a live holder's lock; ``break``,
     ``inspect_lock`` then ``break_stale_lock`` of a dead holder's lock; ``versions``,
     ``locked_write_json`` keeping versions (its ``with FileLock`` block is no critical step);
+    ``repair``, ``locked_replace_bytes(quarantine=True)`` over a damaged file;
     ``keepalive``, ``update`` starting the keep-alive thread anew; ``wait``, ``held`` waiting
     0.3 s (its number of points varies from run to run: a harness, not a test).
     """
@@ -194,10 +195,10 @@ def points(path: str, scenario: str = "update") -> dict[str, Any]:
     total = report["points"] = counter["seen"]
     for target in range(1, total + 1):
         before_raw = Path(path).read_bytes()
-        before = json.loads(before_raw)["n"]
+        before = count_in(before_raw)
         if not update(target):
             report["interrupted"] += 1
-        after = json.loads(Path(path).read_text())["n"]
+        after = count_in(Path(path).read_bytes())
         problems = []
         if after not in (before, before + 1):
             problems.append(f"counter went from {before} to {after}")
@@ -206,10 +207,9 @@ def points(path: str, scenario: str = "update") -> dict[str, Any]:
         if holder_lock and os.path.lexists(lock_path):
             expected.add(os.path.basename(lock_path))  # the other process's: checked above
         leftovers = sorted(set(os.listdir(directory)) - expected)
-        versions = [name for name in leftovers if ".version-" in name]
-        if scenario == "versions":
-            problems += version_problems(directory, versions, before_raw, Path(path).read_bytes())
-            expected.update(versions)
+        kept_problems, kept = kept_copy_problems(scenario, path, leftovers, before_raw)
+        problems += kept_problems
+        expected.update(kept)
         if set(leftovers) - expected:
             problems.append(f"files left behind: {sorted(set(leftovers) - expected)}")
         leaked = leaked_descriptors(baseline)
@@ -282,6 +282,14 @@ def scenario_operation(path: str, scenario: str, holder_lock: bytes) -> Callable
         if scenario == "break":
             lockcore.break_stale_lock(path, lockcore.inspect_lock(path))
             return
+        if scenario == "repair":
+            # Each time the same damaged file, typed over: kept as a copy, then replaced.
+            for name in os.listdir(os.path.dirname(path)):
+                if ".corrupt-" in name:
+                    os.unlink(os.path.join(os.path.dirname(path), name))
+            Path(path).write_bytes(DAMAGED)
+            lockcore.locked_replace_bytes(path, REPAIRED, expected=DAMAGED, quarantine=True)
+            return
         if scenario == "versions":
             written = {"n": json.loads(Path(path).read_bytes()).get("n", 0) + 1}
             lockcore.locked_write_json(path, written, keep_versions=KEPT_VERSIONS)
@@ -292,6 +300,43 @@ def scenario_operation(path: str, scenario: str, holder_lock: bytes) -> Callable
 
 
 KEPT_VERSIONS = 2
+DAMAGED = b'{"n": 0,'
+REPAIRED = b'{"n": 0}'
+
+
+def kept_copy_problems(
+    scenario: str, path: str, leftovers: list[str], before: bytes
+) -> tuple[list[str], list[str]]:
+    """(what is wrong with the versions or quarantine copies the operation may keep, their
+    names): the ``versions`` and ``repair`` scenarios keep some."""
+    directory = os.path.dirname(path)
+    after = Path(path).read_bytes()
+    if scenario == "versions":
+        versions = [name for name in leftovers if ".version-" in name]
+        return version_problems(directory, versions, before, after), versions
+    if scenario == "repair":
+        copies = [name for name in leftovers if ".corrupt-" in name]
+        return repair_problems(directory, copies, after), copies
+    return [], []
+
+
+def count_in(raw: bytes) -> int:
+    """The store's counter (a damaged store, in the ``repair`` scenario, counts 0)."""
+    try:
+        return int(json.loads(raw)["n"])
+    except ValueError:
+        return 0
+
+
+def repair_problems(directory: str, copies: list[str], after: bytes) -> list[str]:
+    """After one interrupted repair: the damaged bytes are kept as one copy exactly when they
+    were replaced."""
+    kept = [Path(directory, name).read_bytes() for name in copies]
+    if after == DAMAGED and kept:
+        return [f"{len(kept)} quarantine copies of bytes the file still holds"]
+    if after == REPAIRED and kept != [DAMAGED]:
+        return [f"the damaged bytes were replaced, yet kept as {len(kept)} copies"]
+    return []
 
 
 def version_problems(directory: str, versions: list[str], before: bytes, after: bytes) -> list[str]:

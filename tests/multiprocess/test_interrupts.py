@@ -85,11 +85,15 @@ NESTED_DELIVERY_IN_THE_WAY = "deliver_pending < run_critical < _lock_in_the_way"
         # locked_write_json(keep_versions=2), whose with block is no critical step: a signal
         # held back while the version was written was delivered before the replace
         ("versions", "deliver_pending < run_critical < version_kept"),
+        # locked_replace_bytes(quarantine=True) over a damaged file (no critical step either):
+        # a signal held back while the copy was made was delivered before the replace (at
+        # this point, which was quarantine's own end then: "... < locked_replace_bytes")
+        ("repair", "deliver_pending < run_critical < _quarantine_and_replace"),
         # an update that starts the keep-alive thread (and waits for it to start) anew
         ("keepalive", "start < register < try_create"),
     ],
 )
-def test_a_signal_at_every_point_of_a_contended_or_inspecting_or_versioned_call_leaves_nothing(
+def test_a_signal_at_every_point_of_other_lock_calls_leaves_nothing_behind(
     tmp_path: Path, scenario: str, chosen_point: str
 ) -> None:
     store = tmp_path / "store.json"
