@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from _documents import edit_value, retype_in_raw
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from inspector.document import DocumentPane
 from inspector.document.pane.pane_state import RAW_TAB
@@ -225,3 +227,35 @@ def test_review_over_a_damaged_file_shows_the_byte_order_mark_the_save_drops(
     assert shown[1:4] == ['-⟨BOM⟩{"n": 1, "synced": ', "\\ No newline at end of file", "+{"]
     assert "byte order mark" in dialog.legend.text()
     dialog.reject()
+
+
+_LINE_TEXT = st.text(alphabet='{}[]":, ab1\ufeff\t', max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    old_lines=st.lists(_LINE_TEXT, max_size=5),
+    new_lines=st.lists(_LINE_TEXT, max_size=5),
+    old_boms=st.integers(0, 2),
+    new_boms=st.integers(0, 2),
+    ending=st.sampled_from(["\n", "\r\n"]),
+)
+def test_a_byte_order_mark_is_marked_exactly_where_the_texts_start_with_different_ones(
+    old_lines: list[str], new_lines: list[str], old_boms: int, new_boms: int, ending: str
+) -> None:
+    """Whatever the texts (U+FEFF inside them too): the marks say a BOM changed exactly when
+    the texts start with a different number of them, and the diff then shows each one at the
+    start of its line; a U+FEFF anywhere else is never taken for one."""
+    old = "\ufeff" * old_boms + ending.join(line.lstrip("\ufeff") for line in old_lines)
+    new = "\ufeff" * new_boms + ending.join(line.lstrip("\ufeff") for line in new_lines)
+    assume(old != new)
+    diff, marks = marked_diff("s.json", old, new)
+
+    assert marks.bom == (old_boms != new_boms)
+    body = "\n".join(_body(diff))
+    if marks.bom:
+        for sign, count in (("-", old_boms), ("+", new_boms)):
+            if count:
+                assert f"\n{sign}{'⟨BOM⟩' * count}" in "\n" + body
+    else:
+        assert "⟨BOM⟩" not in body
