@@ -12,7 +12,10 @@ Run: ``python benchmarks/bench_fidelity.py [--mb 50] [--runs 3]``. Prints:
 - the same one-value save through the app's document pane (open, edit, Ctrl+S) and the
   longest stall of the GUI event loop while it saves (target: under 100 ms);
 - the same save when another process changed the file after it was opened (the save parses
-  it and merges), and its longest stall.
+  it and merges), and its longest stall;
+- "Replace the whole file with my version" after another process changed the same value (the
+  conflict's answer: the edit applied over the bytes it was made on replaces theirs), and its
+  longest stall.
 """
 
 from __future__ import annotations
@@ -84,6 +87,11 @@ def _their_change(document: Any) -> Any:
     return document
 
 
+def _their_conflicting_change(document: Any) -> Any:
+    document["meta"]["version"] = -1  # the value the app's save changes too
+    return document
+
+
 def _bump(document: Any) -> Any:
     document["meta"]["version"] += 1
     return document
@@ -103,10 +111,12 @@ def time_keep_update(path: str) -> tuple[float, int]:
 
 
 def time_app_save(
-    path: str, runs: int, *, theirs: bool = False
+    path: str, runs: int, *, theirs: bool = False, replace: bool = False
 ) -> tuple[float, float, list[float]]:
     """(open to tree, save to saved: medians; the longest GUI stall of each save);
-    ``theirs``: another process changes the file between the open and the save."""
+    ``theirs``: another process changes the file between the open and the save; ``replace``:
+    it changes the value edited, and the save measured is the conflict's "Replace the whole
+    file with my version"."""
     from PySide6.QtWidgets import QApplication
 
     from inspector.app import share_interpreter_with_gui
@@ -119,7 +129,7 @@ def time_app_save(
     saves: list[float] = []
     stalls: list[float] = []
     for run in range(runs):
-        opened, save, stall = _one_app_save(app, probe, path, run, theirs=theirs)
+        opened, save, stall = _one_app_save(app, probe, path, run, theirs=theirs, replace=replace)
         opens.append(opened)
         saves.append(save)
         stalls.append(stall)
@@ -127,9 +137,9 @@ def time_app_save(
 
 
 def _one_app_save(
-    app: Any, probe: StallProbe, path: str, run: int, *, theirs: bool
+    app: Any, probe: StallProbe, path: str, run: int, *, theirs: bool, replace: bool = False
 ) -> tuple[float, float, float]:
-    from inspector.document import DocumentPane
+    from inspector.document import ConflictChoice, DocumentPane
     from inspector.document.tree_model import VALUE_COLUMN
 
     pane = DocumentPane()
@@ -148,9 +158,18 @@ def _one_app_save(
         locked_update_json(path, _their_change)
     saved: list[str] = []
     pane.saved.connect(saved.append)
+    if replace:
+        locked_update_json(path, _their_conflicting_change)
+        assert pane.save()
+        wait_for(app, lambda: pane.conflict_dialog is not None, timeout=300)
     probe.start()
     started = time.perf_counter()
-    assert pane.save()
+    if replace:
+        dialog = pane.conflict_dialog
+        assert dialog is not None
+        dialog.choose(ConflictChoice.REPLACE_FILE)
+    else:
+        assert pane.save()
     wait_for(app, lambda: bool(saved), timeout=300)
     save = time.perf_counter() - started
     stall = probe.stop()
@@ -232,6 +251,16 @@ def main() -> None:
                 )
             )
             rows.append(("  longest GUI stall while merging", *_stalls(stalls)))
+            opened, save, stalls = time_app_save(path, args.runs, replace=True)
+            rows.append(
+                (
+                    "  the same value changed by another process: Replace the whole file",
+                    f"{save:.2f} s",
+                    f"{statistics.median(baseline):.2f} s json.load + json.dump + fsync",
+                    f"{save / statistics.median(baseline):.2f}x",
+                )
+            )
+            rows.append(("  longest GUI stall while replacing", *_stalls(stalls)))
 
     _print(rows)
 

@@ -11,9 +11,9 @@ merges once more against the file as it is at that moment, taking the chosen sid
 conflicting entry. If the file changed again meanwhile, the new changes are merged too; an entry
 that now conflicts and was not decided — or whose "theirs" is no longer what the person saw —
 stops the save again (nothing written) and is reported. Only :attr:`SaveMode.REPLACE_FILE`
-writes the edit as it is: the person's version as a save with no other process writes it (raw
-text as typed, or the edit applied over its base's bytes) replaces whatever the file holds,
-through ``lockcore.locked_replace_bytes``.
+writes the edit as it is, over the file's bytes as they are then (format-keeping, as every
+save); raw text typed over the file replaces it exactly as typed, through
+``lockcore.locked_replace_bytes``.
 
 Waiting for the lock reports who holds it (lockcore's ``on_wait``) and can be cancelled until the
 lock is taken (``cancel_check``), and up to the moment the updater decides what to write.
@@ -44,7 +44,7 @@ from inspector.document.review import SaveReview, review_save
 from inspector.document.save_messages import (
     describe_save_error,
 )
-from inspector.document.save_replace import replace_in_worker, replaces_with_my_bytes
+from inspector.document.save_replace import replace_in_worker, replaces_with_typed_text
 from inspector.document.save_types import (
     SaveConflict,
     SaveRequest,
@@ -305,7 +305,7 @@ class DocumentService(QObject):
         save: Callable[..., object] = _save_in_worker
         if job.request.remove_occurrence is not None:
             save = _remove_in_worker
-        elif replaces_with_my_bytes(job.request):
+        elif replaces_with_typed_text(job.request):
             save = replace_in_worker
         elif job.request.typed is not None:
             save = _typed_in_worker

@@ -142,54 +142,6 @@ def test_conflict_replace_whole_file_writes_mine_through_the_lock(
     assert not pane.is_dirty
 
 
-_REWRITE_KEY = textwrap.dedent(
-    """
-    import json, sys
-    from lockcore import locked_update_json
-
-    def change(document):
-        document[sys.argv[2]] = json.loads(sys.argv[3])
-        return document
-
-    locked_update_json(sys.argv[1], change, timeout=30, indent=2)  # the whole file anew
-    """
-)
-
-
-def test_conflict_replace_whole_file_writes_my_edit_over_the_bytes_i_edited(
-    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
-) -> None:
-    """Replacing the whole file with my version writes what my save would have written had
-    nobody else changed the file -- my edit applied over the bytes I edited, their BOM, CR
-    LFs, tabs and spellings kept -- not my document over their bytes (here written anew with
-    indent 2) or serialised anew."""
-    store = str(tmp_path / "settings.json")
-    mine_before = (
-        b'\xef\xbb\xbf{\r\n\t"theme": "dark",\r\n\t"size": 1E3,\r\n\t"ratio": 1.50\r\n}\r\n'
-    )
-    with open(store, "wb") as handle:
-        handle.write(mine_before)
-    open_and_wait(pane, store)
-    edit_value(pane, "theme", value="light")
-    subprocess.run(
-        [sys.executable, "-c", _REWRITE_KEY, store, "theme", json.dumps("solarized")],
-        check=True,
-        timeout=60,
-    )
-    assert read_bytes(store).startswith(b'{\n  "theme": "solarized"')
-    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
-        assert pane.save()
-    dialog = pane.conflict_dialog
-    assert dialog is not None
-
-    with qtbot.waitSignal(pane.saved, timeout=10000):
-        qtbot.mouseClick(dialog.replace_button, Qt.MouseButton.LeftButton)
-
-    assert read_bytes(store) == mine_before.replace(b'"dark"', b'"light"')
-    assert not pane.is_dirty
-    assert pane.model.document()["theme"] == "light"
-
-
 def test_conflict_reload_takes_theirs(
     qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
 ) -> None:
