@@ -208,9 +208,9 @@ _DAMAGE = textwrap.dedent(
 def test_review_over_a_damaged_file_shows_the_byte_order_mark_the_save_drops(
     qtbot: Any, pane: DocumentPane, tmp_path: Path
 ) -> None:
-    """Another process left the file damaged (with its BOM): saving replaces it with a new
-    text, without a BOM -- which the review shows, where before the two first lines looked
-    alike."""
+    """Another process left the file damaged (with its BOM): the review diffs those bytes
+    against a new text without one, and the dropped BOM is marked, where before the two first
+    lines looked alike."""
     path = tmp_path / "settings.json"
     path.write_bytes(b'\xef\xbb\xbf{"n": 1}')
     with qtbot.waitSignal(pane.document_loaded, timeout=5000):
