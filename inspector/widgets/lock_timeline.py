@@ -173,9 +173,11 @@ def lane_columns(
     stale: list[tuple[int, int]] = []
     origin, first_column = frame.start, frame.left
     last_column = frame.left + frame.width
+    last_left = last_column - 1
     scale = frame.width / (frame.end - frame.start)
     seconds_per_column = 1.0 / scale
     frame_end = frame.end
+    add_run, find = runs.append, bisect.bisect_left
     floor_column = first_column  # the first column no run covers yet
     index = lane.first_ending_after(origin)
     while index < count:
@@ -183,16 +185,23 @@ def lane_columns(
         start = hold.start
         if start > frame_end:
             break
-        end = now if hold.end is None else hold.end
-        # (A hold that begins at the frame's very end still gets the last column.)
-        left = max(
-            min(math.floor(first_column + (start - origin) * scale), last_column - 1),
-            floor_column,
-        )
-        if left >= last_column:
-            break
-        right = min(max(round(first_column + (end - origin) * scale), left + 1), last_column)
-        runs.append((left, right, hold.pid))
+        # Its first column (int() is floor here: a negative x is below floor_column anyway);
+        # a hold that begins at the frame's very end still gets the last column.
+        x = first_column + (start - origin) * scale
+        left = int(x) if x < last_left else last_left
+        if left < floor_column:
+            left = floor_column
+            if left >= last_column:
+                break
+        end = hold.end
+        if end is None:
+            end = now
+        right = round(first_column + (end - origin) * scale)
+        if right <= left:
+            right = left + 1
+        elif right > last_column:
+            right = last_column
+        add_run((left, right, hold.pid))
         if hold.stale_since is not None:
             stale_at = math.floor(first_column + (hold.stale_since - origin) * scale)
             stale_left = min(max(stale_at, left), right - 1)
@@ -201,7 +210,7 @@ def lane_columns(
         # The first hold starting at or after the next free column; the one before it began
         # under this run and may last past it: then it comes first, drawn from that column.
         boundary = origin + (right - first_column) * seconds_per_column
-        following = bisect.bisect_left(starts, boundary, index + 1)
+        following = find(starts, boundary, index + 1)
         before = following - 1
         if before > index:
             previous = holds[before]

@@ -110,11 +110,16 @@ def test_a_holder_keeps_its_colour_and_stands_out_on_light_and_dark_views(pid: i
     assert contrast_ratio(holder_colour(None, QColor("#ffffff")), QColor("#ffffff")) >= 3
 
 
-def _writer(store: Path, updates: int) -> list[str]:
+def _writer(store: Path, updates: int, *, held_ms: float = 0.0) -> list[str]:
+    """A writer of ``updates`` updates, each holding the lock ``held_ms`` longer than the
+    update takes."""
     code = (
-        "import lockcore, sys\n"
+        "import lockcore, sys, time\n"
+        "def update(d):\n"
+        f"    time.sleep({held_ms / 1000})\n"
+        "    return {'n': d['n'] + 1}\n"
         f"for _ in range({updates}):\n"
-        "    lockcore.locked_update_json(sys.argv[1], lambda d: {'n': d['n'] + 1}, durable=False)\n"
+        "    lockcore.locked_update_json(sys.argv[1], update, durable=False)\n"
     )
     return [sys.executable, "-c", code, str(store)]
 
@@ -132,7 +137,14 @@ def test_a_storm_is_drawn_in_a_bar_per_pixel_at_most_and_a_bar_tells_its_hold(
         store.write_text('{"n": 0}')
     with qtbot.waitSignal(service.watching, timeout=DEADLINE_MS):
         service.watch(str(tmp_path), recursive=False)
-    writers = [subprocess.Popen(_writer(store, 200)) for store in stores for _ in range(2)]
+    # One writer per store holds its lock 5 ms an update, long enough for the stream to read
+    # its holder (bare updates, well under a millisecond, mostly end before it can: they are
+    # reported without a PID, and a busy machine may show none with one).
+    writers = [
+        subprocess.Popen(_writer(store, 200, held_ms=held_ms))
+        for store in stores
+        for held_ms in (0.0, 5.0)
+    ]
     for writer in writers:
         assert writer.wait(60) == 0
 
