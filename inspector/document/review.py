@@ -180,12 +180,15 @@ def text_diff(name: str, old: str, new: str) -> str:
     return marked_diff(name, old, new)[0]
 
 
-def marked_diff(name: str, old: str, new: str) -> tuple[str, DiffMarks]:
+def marked_diff(
+    name: str, old: str, new: str, labels: tuple[str, str] = ("on disk", "after saving")
+) -> tuple[str, DiffMarks]:
     """A unified diff of two texts, and what its text marks (see :class:`DiffMarks`); with
     lines too long to show, the changed span instead.
 
     Lines are the file's: split at CR LF, LF and lone CR only (as the Raw tab shows them),
-    not at U+2028 / U+2029 or the other characters ``str.splitlines`` breaks at. Byte order
+    not at U+2028 / U+2029 or the other characters ``str.splitlines`` breaks at (``labels``:
+    the two texts' names in the headers). Byte order
     marks at the start are shown as :data:`BOM_MARK` where the texts start with a different
     number of them (one added or dropped)."""
     marks_at_start = _leading_boms(old), _leading_boms(new)
@@ -200,7 +203,7 @@ def marked_diff(name: str, old: str, new: str) -> tuple[str, DiffMarks]:
     if max(map(len, old_lines + new_lines), default=0) <= LONG_LINE_CHARS:
         lines = list(
             difflib.unified_diff(
-                old_lines, new_lines, f"{name} (on disk)", f"{name} (after saving)"
+                old_lines, new_lines, f"{name} ({labels[0]})", f"{name} ({labels[1]})"
             )
         )
         headers, body = lines[:2], lines[2:]
@@ -236,7 +239,7 @@ def marked_diff(name: str, old: str, new: str) -> tuple[str, DiffMarks]:
     endings = {ending.group() for ending in _LINE_BREAK.finditer(old_span + new_span)}
     marks = DiffMarks(None, tuple(e for e in ENDING_MARKS if e in endings), separators, bom)
     return (
-        f"--- {name} (on disk)\n+++ {name} (after saving)\n"
+        f"--- {name} ({labels[0]})\n+++ {name} ({labels[1]})\n"
         f"@@ characters {before + 1:,} onwards (long lines: the changed span) @@\n"
         f"-{span(old_span)}\n+{span(new_span)}\n"
     ), marks

@@ -9,7 +9,6 @@ than the newest of its kind is dropped, so a slow diff never replaces a newer on
 from __future__ import annotations
 
 import contextlib
-import difflib
 import json
 import os
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any, Final
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, SignalInstance
 
 from inspector.display import printable_name
+from inspector.document.review import marked_diff
 from lockcore import StoreVersion, list_versions, read_version
 
 #: Texts over this size are not diffed line by line (difflib is quadratic at worst); the
@@ -98,8 +98,9 @@ def _listing(path: str) -> list[StoreVersion]:
     return list_versions(path)
 
 
-def _decode(raw: bytes) -> str:
-    return raw.decode("utf-8-sig", errors="replace")
+def _as_text(raw: bytes) -> str:
+    """``raw`` decoded with its BOM, if any (marked in the diff when only one side has it)."""
+    return raw.decode("utf-8", errors="replace")
 
 
 def _diff(path: str, version_id: str) -> str:
@@ -118,19 +119,16 @@ def _diff(path: str, version_id: str) -> str:
     if old == new:
         return ""
     name = os.path.basename(path)
-    lines = difflib.unified_diff(
-        _decode(old).splitlines(keepends=True),
-        _decode(new).splitlines(keepends=True),
-        fromfile=f"{name} (version)",
-        tofile=f"{name} (now)",
+    # Marked as Review changes marks them (a BOM added or dropped, a line ending changed):
+    # decoded without the BOM and split as str.splitlines does, a version differing only so
+    # was a diff with no lines, shown as "the same bytes as the file now".
+    diff, _marks = marked_diff(
+        name, _as_text(old), _as_text(new), labels=(_tr("version"), _tr("now"))
     )
-    shown: list[str] = []
-    for count, line in enumerate(lines):
-        if count >= DIFF_MAX_LINES:
-            shown.append("…\n")
-            break
-        shown.append(line if line.endswith("\n") else line + "\n")
-    return "".join(shown)
+    lines = diff.splitlines(keepends=True)
+    if len(lines) > DIFF_MAX_LINES:
+        lines = [*lines[:DIFF_MAX_LINES], "…\n"]
+    return "".join(lines)
 
 
 def _document(path: str, version_id: str) -> Any:

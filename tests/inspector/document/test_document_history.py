@@ -16,7 +16,13 @@ from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane
 from inspector.widgets.history_dock import HistoryDock
-from lockcore import StoreFileKind, list_versions, locked_update_json, read_version
+from lockcore import (
+    StoreFileKind,
+    list_versions,
+    locked_replace_bytes,
+    locked_update_json,
+    read_version,
+)
 
 _SET_KEY = textwrap.dedent(
     """
@@ -197,3 +203,35 @@ def test_the_table_counts_kept_versions_instead_of_listing_them(
 
     qtbot.waitUntil(lambda: "3 kept versions" in tooltip(), timeout=5000)
     assert ".version-" not in tooltip()
+
+
+def test_a_version_that_differs_in_its_byte_order_mark_and_line_endings_shows_them(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    """A program that rewrote the file without its BOM and with LF line endings: the diff of
+    the version kept shows both, marked as Review changes marks them (before: the BOM was
+    dropped from both texts before the diff -- a version differing only in it was said to hold
+    "the same bytes as the file now" -- and each CR LF showed as a line break of its own)."""
+    store = tmp_path / "prefs.json"
+    store.write_bytes(b'\xef\xbb\xbf{\r\n  "theme": "dark"\r\n}\r\n')
+    locked_replace_bytes(
+        store, b'{\n  "theme": "dark"\n}\n', expected=store.read_bytes(), keep_versions=5
+    )
+    dock = make_dock(qtbot, pane)
+    open_and_wait(pane, str(store))
+    wait_listed(qtbot, dock, 1)
+
+    dock.table.selectRow(0)
+
+    qtbot.waitUntil(lambda: "⟨BOM⟩" in dock.diff_view.toPlainText(), timeout=5000)
+    assert dock.diff_view.toPlainText().splitlines() == [
+        "--- prefs.json (version)",
+        "+++ prefs.json (now)",
+        "@@ -1,3 +1,3 @@",
+        "-⟨BOM⟩{␍␊",
+        '-  "theme": "dark"␍␊',
+        "-}␍␊",
+        "+{",
+        '+  "theme": "dark"',
+        "+}",
+    ]
