@@ -29,6 +29,12 @@ def lock_state(window, name):
     return None if entry is None else entry.lock_state
 
 
+def lock_pid(window, name):
+    """The listed holder's PID; None while the row or its lock is not listed (e.g. mid-rescan)."""
+    entry = row_entry(window, name)
+    return None if entry is None or entry.lock is None else entry.lock.pid
+
+
 def test_rows_health_and_status_bar(main_window):
     window = main_window
     assert row_entry(window, "broken.json").health is StoreHealth.CORRUPT
@@ -107,7 +113,7 @@ def test_dialog_refuses_when_the_lock_changed(qtbot, main_window, lock_holder):
     assert finished.args[1] is not None
     assert "changed" in dialog.outcome_label.text()
     assert dialog.isVisible()
-    qtbot.waitUntil(lambda: row_entry(window, "projects.json").lock.pid == second.pid, timeout=3000)
+    qtbot.waitUntil(lambda: lock_pid(window, "projects.json") == second.pid, timeout=3000)
     assert lock_state(window, "projects.json") is LockState.HELD_ALIVE
     dialog.reject()
 
