@@ -107,13 +107,19 @@ def test_sigterm_first_then_sigkill_and_never_a_reused_pid(tmp_path: Path, keepe
 
 
 def _confirm(qtbot: Any, page: StoreOpenersPage, *, expected_button: str) -> None:
+    """Confirm the signal, then wait for the look the page starts after it to come back.
+
+    Waiting for the look's own result keeps one look in flight at a time: a look still running
+    from an earlier step could otherwise report after a later one started (its "Looking…").
+    """
     page.terminate_button.click()
     box = page.confirmation
     assert box is not None
     confirm = next(b for b in box.buttons() if b.text() == expected_button)
-    with qtbot.waitSignal(page.openers.terminate_finished, timeout=DEADLINE_MS) as done:
-        confirm.click()
-    assert done.args[2] == ""
+    with qtbot.waitSignal(page.openers.openers_found, timeout=DEADLINE_MS):
+        with qtbot.waitSignal(page.openers.terminate_finished, timeout=DEADLINE_MS) as done:
+            confirm.click()
+        assert done.args[2] == ""
 
 
 def test_the_page_lists_openers_and_ends_one_in_two_explicit_steps(
@@ -147,14 +153,19 @@ def test_the_page_lists_openers_and_ends_one_in_two_explicit_steps(
     assert f"(PID {os.getpid()})" in who  # its parent: this test
     page.confirmation.button(QMessageBox.StandardButton.Cancel).click()
     assert child.poll() is None
-    _confirm(qtbot, page, expected_button="Send SIGTERM")
-    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=DEADLINE_MS)  # looked again
+    _confirm(qtbot, page, expected_button="Send SIGTERM")  # and it looked again
+    assert page.table.rowCount() == 1
+    assert page.status.text() == "1 process"
     assert child.poll() is None  # it ignored SIGTERM
     page.table.selectRow(0)
     assert page.terminate_button.text() == "Kill Holder (SIGKILL)…"
-    _confirm(qtbot, page, expected_button="Kill")
+    _confirm(qtbot, page, expected_button="Kill")  # and it looked again
     assert child.wait(10) == -9
-    qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=DEADLINE_MS)
+    # The look after the kill may have run before the killed process had closed its files;
+    # once it is reaped, a look finds nobody.
+    with qtbot.waitSignal(page.openers.openers_found, timeout=DEADLINE_MS):
+        page.look()
+    assert page.table.rowCount() == 0
     assert page.status.text() == "No process has it open."
 
 
