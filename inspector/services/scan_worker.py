@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
-from inspector.collector import collector_paused
+from inspector.collector import collector_paused, freeze_survivors
 from inspector.display import printable_path
 from inspector.services.scanner import (
     INLINE_HEALTH_LIMIT,
@@ -364,6 +364,14 @@ class _ScanWorker(QObject):
 
     @Slot()
     def _on_health_timer_timeout(self) -> None:
+        # Each slice makes thousands of rows (none in a reference cycle) that live on: with the
+        # collector running, its passes over them (and everything else alive) took 40 % of a
+        # pass over 100,000 documents.
+        with collector_paused():
+            self._check_documents()
+        freeze_survivors()
+
+    def _check_documents(self) -> None:
         results = self._health_results
         gone: list[str] = []
         entries = self._entries
