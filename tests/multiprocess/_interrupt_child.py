@@ -136,7 +136,8 @@ def points(path: str, scenario: str = "update") -> dict[str, Any]:
     way and breaks it; ``inspect``, ``inspect_lock`` of a live holder's lock; ``break``,
     ``inspect_lock`` then ``break_stale_lock`` of a dead holder's lock; ``versions``,
     ``locked_write_json`` keeping versions (its ``with FileLock`` block is no critical step);
-    ``repair``, ``locked_replace_bytes(quarantine=True)`` over a damaged file;
+    ``repair``, ``locked_replace_bytes(quarantine=True)`` over a damaged file; ``plain``,
+    ``update`` with ``durable=False`` (the files exchanged, the dispatcher gone at the release);
     ``keepalive``, ``update`` starting the keep-alive thread anew; ``wait``, ``held`` waiting
     0.3 s (its number of points varies from run to run: a harness, not a test).
     """
@@ -294,7 +295,9 @@ def scenario_operation(path: str, scenario: str, holder_lock: bytes) -> Callable
             written = {"n": json.loads(Path(path).read_bytes()).get("n", 0) + 1}
             lockcore.locked_write_json(path, written, keep_versions=KEPT_VERSIONS)
             return
-        lockcore.locked_update_json(path, lambda d: {"n": d.get("n", 0) + 1}, default=dict)
+        lockcore.locked_update_json(
+            path, lambda d: {"n": d.get("n", 0) + 1}, default=dict, durable=scenario != "plain"
+        )
 
     return operation
 

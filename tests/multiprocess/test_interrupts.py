@@ -89,6 +89,8 @@ NESTED_DELIVERY_IN_THE_WAY = "deliver_pending < run_critical < _lock_in_the_way"
         # a signal held back while the copy was made was delivered before the replace (at
         # this point, which was quarantine's own end then: "... < locked_replace_bytes")
         ("repair", "deliver_pending < run_critical < _quarantine_and_replace"),
+        # an update with durable=False: the files exchanged, the dispatcher gone at the release
+        ("plain", "exchange < write_atomic < run_critical"),
         # an update that starts the keep-alive thread (and waits for it to start) anew
         ("keepalive", "start < register < try_create"),
     ],
