@@ -104,6 +104,11 @@ class ProtectedContext(Generic[_Yielded]):
             value = next(self._generator)
         except StopIteration:
             raise RuntimeError("generator didn't yield") from None
+        except BaseException:
+            # The entry failed (LockTimeout, LockCancelled, ...): nothing is held, and a signal
+            # held back meanwhile runs now -- not at some later lock of the program, or never.
+            deliver_pending()
+            raise
         try:
             deliver_pending()
         except BaseException:

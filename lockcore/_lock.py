@@ -320,7 +320,14 @@ class _Acquisition:
         # The ``with`` statement gives a signal no chance between our return and its block;
         # inside, acquire()'s held-back signals are delivered here, after which the block
         # runs or the lock is given back.
-        lock = self.lock.acquire(cancel_check=self.cancel_check, on_wait=self.on_wait)
+        try:
+            lock = self.lock.acquire(cancel_check=self.cancel_check, on_wait=self.on_wait)
+        except BaseException:
+            # Not taken (LockTimeout, LockCancelled, ...): acquire() held back the signals
+            # that struck meanwhile for us to deliver; they run now, or they would wait for
+            # the program's next lock.
+            _interrupts.deliver_pending()
+            raise
         try:
             _interrupts.deliver_pending()
         except BaseException:

@@ -138,6 +138,9 @@ def points(path: str, scenario: str = "update") -> dict[str, Any]:
     ``locked_write_json`` keeping versions (its ``with FileLock`` block is no critical step);
     ``repair``, ``locked_replace_bytes(quarantine=True)`` over a damaged file; ``plain``,
     ``update`` with ``durable=False`` (the files exchanged, the dispatcher gone at the release);
+    ``acquisition``, ``held`` through ``acquisition()`` with hooks; ``timeout``,
+    ``locked_update_json(timeout=0)`` while another process holds the lock; ``hooks``, as
+    ``acquisition`` but waiting 0.3 s (a harness, as ``wait``);
     ``keepalive``, ``update`` starting the keep-alive thread anew; ``wait``, ``held`` waiting
     0.3 s (its number of points varies from run to run: a harness, not a test).
     """
@@ -201,6 +204,9 @@ def points(path: str, scenario: str = "update") -> dict[str, Any]:
             report["interrupted"] += 1
         after = count_in(Path(path).read_bytes())
         problems = []
+        if lockcore._interrupts._pending:
+            problems.append("a signal was held back and is still waiting after the call")
+            lockcore._interrupts._pending.clear()
         if after not in (before, before + 1):
             problems.append(f"counter went from {before} to {after}")
         problems += lock_file_problems(lock_path, holder is not None, holder_lock)
@@ -246,7 +252,16 @@ def start_other_holder(path: str, scenario: str) -> tuple[subprocess.Popen[str] 
     ``held`` and ``inspect`` keep it alive; ``stale`` and ``break`` SIGKILL it: its lock file
     stays, its kernel lock goes -- the proof of its death.
     """
-    if scenario not in ("held", "wait", "stale", "inspect", "break"):
+    if scenario not in (
+        "held",
+        "wait",
+        "hooks",
+        "acquisition",
+        "timeout",
+        "stale",
+        "inspect",
+        "break",
+    ):
         return None, b""
     holder = subprocess.Popen(
         [sys.executable, __file__, "hold", path],
@@ -268,10 +283,23 @@ def scenario_operation(path: str, scenario: str, holder_lock: bytes) -> Callable
     """The operation ``points`` interrupts, once per point."""
     lock_path = path + ".lock"
 
+    def through_acquisition() -> None:
+        lock = lockcore.FileLock(path, timeout=0.3 if scenario == "hooks" else 0)
+        with lock.acquisition(on_wait=ignore_wait, cancel_check=bool):
+            pass
+
+    refused = {
+        "hooks": through_acquisition,
+        "acquisition": through_acquisition,
+        "timeout": lambda: lockcore.locked_update_json(path, lambda d: d, timeout=0),
+        "held": lambda: lockcore.FileLock(path, timeout=0).acquire(),
+        "wait": lambda: lockcore.FileLock(path, timeout=0.3).acquire(),
+    }
+
     def operation() -> None:
-        if scenario in ("held", "wait"):
+        if scenario in refused:
             try:
-                lockcore.FileLock(path, timeout=0 if scenario == "held" else 0.3).acquire()
+                refused[scenario]()
             except lockcore.LockTimeout:
                 return
             raise AssertionError("took a lock another process holds")
@@ -282,24 +310,26 @@ def scenario_operation(path: str, scenario: str, holder_lock: bytes) -> Callable
             Path(lock_path).write_bytes(holder_lock)  # the dead holder's lock, in the way again
         if scenario == "break":
             lockcore.break_stale_lock(path, lockcore.inspect_lock(path))
-            return
-        if scenario == "repair":
+        elif scenario == "repair":
             # Each time the same damaged file, typed over: kept as a copy, then replaced.
             for name in os.listdir(os.path.dirname(path)):
                 if ".corrupt-" in name:
                     os.unlink(os.path.join(os.path.dirname(path), name))
             Path(path).write_bytes(DAMAGED)
             lockcore.locked_replace_bytes(path, REPAIRED, expected=DAMAGED, quarantine=True)
-            return
-        if scenario == "versions":
+        elif scenario == "versions":
             written = {"n": json.loads(Path(path).read_bytes()).get("n", 0) + 1}
             lockcore.locked_write_json(path, written, keep_versions=KEPT_VERSIONS)
-            return
-        lockcore.locked_update_json(
-            path, lambda d: {"n": d.get("n", 0) + 1}, default=dict, durable=scenario != "plain"
-        )
+        else:
+            lockcore.locked_update_json(
+                path, lambda d: {"n": d.get("n", 0) + 1}, default=dict, durable=scenario != "plain"
+            )
 
     return operation
+
+
+def ignore_wait(_holder: lockcore.LockInfo | None, _waited: float) -> None:
+    """An ``on_wait`` that only listens."""
 
 
 KEPT_VERSIONS = 2
