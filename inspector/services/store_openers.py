@@ -139,9 +139,21 @@ class StoreOpeners(QObject):
     #: (opener: Opener, kill: bool, error: str) a signal was sent ("" ) or why not
     terminate_finished = Signal(object, bool, str)
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        # Each look runs on a thread of its own, so an earlier look can end after a later one
+        # of the same store: its answer is then older than the one shown, and is dropped.
+        self._answers_guard = threading.RLock()
+        self._looks_asked = 0
+        self._newest_answered: dict[str, int] = {}
+
     def look(self, store: str) -> None:
-        """Find who has ``store`` open, off the GUI thread."""
-        self._run(self._look, store)
+        """Find who has ``store`` open, off the GUI thread. A look that ends after a later
+        look of the same store has reported reports nothing."""
+        with self._answers_guard:
+            self._looks_asked += 1
+            number = self._looks_asked
+        self._run(self._look, store, number)
 
     def terminate(self, opener: Opener, *, kill: bool) -> None:
         """Send SIGTERM (``kill``: SIGKILL) to ``opener``'s process, off the GUI thread."""
@@ -151,13 +163,20 @@ class StoreOpeners(QObject):
     def _run(target: Callable[..., None], *args: object) -> None:
         threading.Thread(target=target, args=args, name="store-openers", daemon=True).start()
 
-    def _look(self, store: str) -> None:
+    def _look(self, store: str, number: int) -> None:
+        error_text = ""
         try:
             openers = find_openers(store)
         except (OSError, psutil.Error) as error:
-            _emit(self.openers_found, store, [], str(error))
-            return
-        _emit(self.openers_found, store, openers, "")
+            openers, error_text = [], str(error)
+        # Checked and emitted under the guard: answers are queued to the GUI thread in the
+        # order they are emitted, so none overtakes a newer one between the check and the emit.
+        with self._answers_guard:
+            if number < self._newest_answered.get(store, 0):
+                log.debug("look %d at %s dropped: a later look answered first", number, store)
+                return
+            self._newest_answered[store] = number
+            _emit(self.openers_found, store, openers, error_text)
 
     def _terminate(self, opener: Opener, kill: bool) -> None:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from inspector.services import store_openers
 from inspector.services.store_openers import (
     Opener,
     ProcessChangedError,
@@ -251,3 +253,46 @@ def test_the_window_shows_who_has_the_selected_store_open(
     }
     for row, opener in enumerate(page._shown):
         assert f"(PID {opener.pid})" in page.table.item(row, 0).text()
+
+
+def test_a_look_that_ends_after_a_later_one_is_not_shown(
+    qtbot: Any, tmp_path: Path, keeper: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each look runs on a thread of its own; here each waits for the test's go after its walk
+    # of the process table, so that the earlier look ends last, as a slow walk can on a busy
+    # machine.
+    store = tmp_path / "jobs.json"
+    store.write_text("[]")
+    child = keeper(store)
+    walked: list[threading.Event] = [threading.Event(), threading.Event()]
+    goes: list[threading.Event] = [threading.Event(), threading.Event()]
+    real_find_openers = store_openers.find_openers
+
+    def held_back(path: str) -> list[Opener]:
+        number = sum(event.is_set() for event in walked)
+        found = real_find_openers(path)
+        walked[number].set()
+        assert goes[number].wait(DEADLINE_MS / 1000)
+        return found
+
+    monkeypatch.setattr(store_openers, "find_openers", held_back)
+    openers = StoreOpeners()
+    page = StoreOpenersPage(openers)
+    qtbot.addWidget(page)
+    page.set_store(str(store))
+    answers: list[list[Opener]] = []
+    openers.openers_found.connect(lambda _store, found, _error: answers.append(found))
+    page.look()  # the earlier look: it finds the child
+    assert walked[0].wait(DEADLINE_MS / 1000)
+    child.kill()
+    child.wait(10)
+    with qtbot.waitSignal(openers.openers_found, timeout=DEADLINE_MS):
+        goes[1].set()
+        page.look()  # the later look: nobody has the store open now
+    goes[0].set()
+    # The earlier look ends too, and its answer (the child, gone by now) is not reported.
+    qtbot.waitUntil(lambda: not any(t.name == "store-openers" for t in threading.enumerate()))
+    QApplication.processEvents()
+    assert answers == [[]]
+    assert page.table.rowCount() == 0
+    assert page.status.text() == "No process has it open."
