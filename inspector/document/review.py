@@ -88,11 +88,15 @@ def review_save(  # noqa: PLR0911 - one return per way a save ends
     edited: Any,
     typed: bytes | None = None,
     typed_over: bytes | None = None,
+    *,
+    repair: bool = False,
 ) -> SaveReview:
     """Read ``path`` and diff it against what saving ``edited`` (edited from ``base``) writes.
 
     ``typed``: the raw text as typed over the file's bytes ``typed_over``, which the save
-    writes as they are while the file still holds ``typed_over``."""
+    writes as they are while the file still holds ``typed_over``. ``repair``: the shown file
+    is damaged (the save then replaces damaged bytes on disk, keeping a copy; otherwise it
+    refuses to write over them)."""
     name = printable_name(path)
     try:
         with open(path, "rb") as handle:
@@ -126,7 +130,7 @@ def review_save(  # noqa: PLR0911 - one return per way a save ends
                 "The file changed on disk since you edited its text: your formatting cannot "
                 "be kept; only the values you changed are saved. "
             )
-    target, note = _what_the_save_writes(on_disk, base, edited)
+    target, note = _what_the_save_writes(on_disk, base, edited, repair=repair)
     note = (typed_note + note).strip()
     if target is NO_DOCUMENT:
         return SaveReview(path, "", note)
@@ -142,14 +146,23 @@ def review_save(  # noqa: PLR0911 - one return per way a save ends
     return SaveReview(path, diff, note, marks)
 
 
-def _what_the_save_writes(on_disk: bytes | None, base: Any, edited: Any) -> tuple[Any, str]:
-    """(the document the save's updater would return, a note), as the save decides it."""
+def _what_the_save_writes(
+    on_disk: bytes | None, base: Any, edited: Any, *, repair: bool
+) -> tuple[Any, str]:
+    """(the document the save's updater would return, a note), as the save decides it
+    (NO_DOCUMENT: it writes nothing)."""
     if on_disk is None:
         return edited, "The file does not exist (any more): saving creates it."
     # Parsed (and decoded) a piece at a time, as a load is: json.loads of a big file is one
     # C call that holds the GIL, and the GUI thread waits for it.
     check = classify_json(on_disk, parse=parse_text)
     if not check.kind.parsed:
+        if not repair:  # the save's update raises CorruptJSONError: nothing is written
+            return NO_DOCUMENT, (
+                "The file on disk is no longer valid JSON (another program may have damaged "
+                "it): saving will refuse to write over it, and nothing is written. Reload to "
+                "repair it in the raw view."
+            )
         return edited, "The file on disk is not valid JSON: saving replaces it (a copy is kept)."
     theirs = check.document
     if base is NO_DOCUMENT or json_equal(theirs, base):

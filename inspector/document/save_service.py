@@ -174,16 +174,19 @@ class DocumentService(QObject):
         edited: Any,
         typed: bytes | None = None,
         typed_over: bytes | None = None,
+        *,
+        repair: bool = False,
     ) -> int:
         """Diff, on a worker, the file as it is now against what saving ``edited`` would write
-        (``typed``: the raw text as typed over ``typed_over``, see :func:`review_save`);
-        ``review_ready`` carries the returned request id and a SaveReview."""
+        (``typed``: the raw text as typed over ``typed_over``; ``repair``: the shown file is
+        damaged; see :func:`review_save`); ``review_ready`` carries the returned request id
+        and a SaveReview."""
         self._next_request += 1
         request_id = self._next_request
 
         def work() -> None:
             try:
-                result = review_save(path, base, edited, typed, typed_over)
+                result = review_save(path, base, edited, typed, typed_over, repair=repair)
             except Exception as exc:  # the pane still gets an answer
                 log.exception("reviewing the save of %s failed", path)
                 result = SaveReview(path, "", f"Cannot review: {type(exc).__name__}: {exc}")

@@ -227,6 +227,7 @@ class PaneSaving(PaneState):
             self._model.document(),
             self._session.typed_bytes(),
             self._session.typed_over(),
+            repair=self._session.loaded.kind.repairable,
         )
         self.status_message.emit(
             self.tr("Comparing {name} with what saving would write…").format(name=self.file_name)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import subprocess
+import sys
+import textwrap
 from typing import Any, SupportsIndex
 
 from _documents import edit_value, read_bytes
@@ -268,3 +271,49 @@ def test_a_review_of_a_conflicting_change_shows_what_keeping_mine_writes(tmp_pat
         if line[:1] in "+-" and line[:3] not in ("---", "+++")
     ]
     assert changed == ['-    "role": "root"', '+    "role": "guest"']
+
+
+_DAMAGE = textwrap.dedent(
+    """
+    import sys
+    from lockcore import FileLock
+
+    with FileLock(sys.argv[1], 30):  # a writer that took the lock, then broke the file
+        with open(sys.argv[1], "wb") as handle:
+            handle.write(b'\\\\xef\\\\xbb\\\\xbf{"n": 1, "synced": ')
+    """
+)
+
+
+def test_review_over_a_file_damaged_meanwhile_says_the_save_will_write_nothing(
+    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
+) -> None:
+    """Another process left the file damaged after a valid one was opened: the save refuses to
+    write over it (its bytes may be what someone wants back), and Review changes says so
+    instead of showing a diff of a write that never happens."""
+    path = os.path.join(str(tmp_path), "settings.json")
+    with open(path, "wb") as handle:
+        handle.write(b'\xef\xbb\xbf{"n": 1}')
+    open_and_wait(pane, path)
+    edit_value(pane, "n", value="2")
+    subprocess.run([sys.executable, "-c", _DAMAGE, path], check=True, timeout=60)
+    damaged = read_bytes(path)
+    reviews: list[SaveReview] = []
+
+    def review(_parent: Any, shown: SaveReview, answer: Any) -> None:
+        reviews.append(shown)
+        answer(True)  # save after all: it is refused, as the review said
+
+    pane.review_prompt = review
+    failures: list[str] = []
+    pane.session.save_failed.connect(lambda _path, message: failures.append(message))
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+        assert pane.review_changes()
+
+    [shown] = reviews
+    assert shown.diff == ""  # before: the damaged bytes against a new text, "replaced"
+    assert "refuse" in shown.note
+    assert "nothing is written" in shown.note
+    assert len(failures) == 1
+    assert "no longer valid JSON" in failures[0]
+    assert read_bytes(path) == damaged

@@ -6,13 +6,10 @@ such), and a legend says what the marks stand for."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
-from _documents import edit_value, retype_in_raw
+from _documents import retype_in_raw
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -191,42 +188,6 @@ def test_a_doubled_byte_order_mark_taken_out_is_marked() -> None:
     diff, marks = marked_diff("s.json", old, old[1:])
     assert _body(diff) == ["@@ -1 +1 @@", '-⟨BOM⟩⟨BOM⟩{"a": 1}', '+⟨BOM⟩{"a": 1}']
     assert marks.bom
-
-
-_DAMAGE = textwrap.dedent(
-    """
-    import sys
-    from lockcore import FileLock
-
-    with FileLock(sys.argv[1], 30):  # as a careful writer that then broke the file
-        with open(sys.argv[1], "wb") as handle:
-            handle.write(b'\\xef\\xbb\\xbf{"n": 1, "synced": ')
-    """
-)
-
-
-def test_review_over_a_damaged_file_shows_the_byte_order_mark_the_save_drops(
-    qtbot: Any, pane: DocumentPane, tmp_path: Path
-) -> None:
-    """Another process left the file damaged (with its BOM): the review diffs those bytes
-    against a new text without one, and the dropped BOM is marked, where before the two first
-    lines looked alike."""
-    path = tmp_path / "settings.json"
-    path.write_bytes(b'\xef\xbb\xbf{"n": 1}')
-    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
-        pane.open_store(str(path))
-    edit_value(pane, "n", value="2")
-    subprocess.run([sys.executable, "-c", _DAMAGE, str(path)], check=True, timeout=60)
-
-    assert pane.review_changes()
-    qtbot.waitUntil(lambda: pane.review_question is not None, timeout=10000)
-    dialog = pane.review_question
-    assert isinstance(dialog, ReviewDialog)
-
-    shown = _body(dialog.diff_view.toPlainText())
-    assert shown[1:4] == ['-⟨BOM⟩{"n": 1, "synced": ', "\\ No newline at end of file", "+{"]
-    assert "byte order mark" in dialog.legend.text()
-    dialog.reject()
 
 
 _LINE_TEXT = st.text(alphabet='{}[]":, ab1\ufeff\t', max_size=12)
