@@ -123,7 +123,10 @@ def storm(path: str, seconds: float) -> dict[str, Any]:
             state["armed"] = False
             report["errors"].append(repr(error))
     report["leaked"] = leaked_descriptors(baseline)
-    report["problems"] = check_can_lock_again(path)
+    report["problems"] = []
+    if lockcore._interrupts._pending:  # (the next lock, just below, would run it)
+        report["problems"].append("a signal was held back and is still waiting after the storm")
+    report["problems"] += check_can_lock_again(path)
     return report
 
 
