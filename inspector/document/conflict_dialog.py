@@ -39,16 +39,18 @@ from inspector.colours import WARNING_TEXT
 from inspector.document.choices import ConflictChoice, ConflictDecision
 from inspector.document.conflict_text import (
     SIDE_BY_SIDE_LIMIT,
+    SideTexts,
     entry_count_exceeds,
     line_numbers,
     lines_of,
     mark_lines,
+    mark_positions,
     pretty_text,
 )
 from inspector.document.highlighter import JsonHighlighter
 from inspector.document.merge import ABSENT, ConflictKey, MergeConflict, Side
 from inspector.document.results import NO_DOCUMENT
-from inspector.document.secrets import MASK, SecretPolicy, mask_document
+from inspector.document.secrets import MASK, SecretPolicy, has_secrets, mask_document
 
 
 def _shown_value(conflict: MergeConflict, value: Any, policy: SecretPolicy) -> str:
@@ -93,10 +95,12 @@ class ConflictDialog(QDialog):
         sides: Mapping[ConflictKey, Side] | None = None,
         again: bool = False,
         seen: Collection[ConflictKey] = (),
+        texts: SideTexts | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """``again``: the file changed while the person chose; ``sides`` are the choices that
-        still stand, ``seen`` the entries the dialog listed before."""
+        still stand, ``seen`` the entries the dialog listed before; ``texts`` both sides as
+        the Raw tab shows them (without, or with secrets to mask: the documents serialised)."""
         super().__init__(parent)
         self.setObjectName("conflictDialog")
         self.setWindowTitle(self.tr("Conflicting changes in {name}").format(name=file_name))
@@ -135,7 +139,7 @@ class ConflictDialog(QDialog):
         # A name for screen readers: the table shows no label of its own.
         self.conflict_table.setAccessibleName(self.tr("Entries changed on both sides"))
 
-        panes = self._side_by_side(mine, theirs, conflicts, policy)
+        panes = self._side_by_side(mine, theirs, conflicts, policy, texts)
 
         self.buttons = self._decision_buttons()
         warning = QLabel(
@@ -172,7 +176,12 @@ class ConflictDialog(QDialog):
             first.setFocus()
 
     def _side_by_side(
-        self, mine: Any, theirs: Any, conflicts: tuple[MergeConflict, ...], policy: SecretPolicy
+        self,
+        mine: Any,
+        theirs: Any,
+        conflicts: tuple[MergeConflict, ...],
+        policy: SecretPolicy,
+        texts: SideTexts | None,
     ) -> QGridLayout:
         """Both whole documents, the conflicting entries' lines marked; for long documents a
         note instead (the table holds every conflicting entry's values)."""
@@ -180,8 +189,21 @@ class ConflictDialog(QDialog):
         too_long = any(
             entry_count_exceeds(version, SIDE_BY_SIDE_LIMIT) for version in (mine, theirs)
         )
-        self.mine_view = self._text_view("" if too_long else pretty_text(mine, policy))
-        self.theirs_view = self._text_view("" if too_long else pretty_text(theirs, policy))
+        # The texts as the person knows them, unless they would show a secret the policy masks
+        # (the Raw tab then shows the masked document too).
+        as_texts = (
+            texts
+            if texts is not None
+            and not too_long
+            and (policy.revealed or not any(has_secrets(side, policy) for side in (mine, theirs)))
+            else None
+        )
+        if as_texts is not None:
+            self.mine_view = self._text_view(as_texts.mine)
+            self.theirs_view = self._text_view(as_texts.theirs)
+        else:
+            self.mine_view = self._text_view("" if too_long else pretty_text(mine, policy))
+            self.theirs_view = self._text_view("" if too_long else pretty_text(theirs, policy))
         # Names for screen readers: the views show no label of their own.
         self.mine_view.setAccessibleName(self.tr("Mine: your unsaved edit"))
         self.theirs_view.setAccessibleName(self.tr("Theirs: on disk when you saved"))
@@ -200,10 +222,14 @@ class ConflictDialog(QDialog):
                 panes.addWidget(view, 1, column)  # kept (a child of the dialog), not shown
                 view.hide()
             return panes
-        mine_lines, theirs_lines = line_numbers(mine), line_numbers(theirs)
-        paths = [conflict.path for conflict in conflicts]
-        mark_lines(self.mine_view, lines_of(mine_lines, paths))
-        mark_lines(self.theirs_view, lines_of(theirs_lines, paths))
+        if as_texts is not None:
+            mark_positions(self.mine_view, as_texts.mine_marks)
+            mark_positions(self.theirs_view, as_texts.theirs_marks)
+        else:
+            mine_lines, theirs_lines = line_numbers(mine), line_numbers(theirs)
+            paths = [conflict.path for conflict in conflicts]
+            mark_lines(self.mine_view, lines_of(mine_lines, paths))
+            mark_lines(self.theirs_view, lines_of(theirs_lines, paths))
         panes.addWidget(self._caption(self.tr("Mine — your unsaved edit")), 0, 0)
         panes.addWidget(self._caption(self.tr("Theirs — on disk when you saved")), 0, 1)
         panes.addWidget(self.mine_view, 1, 0)

@@ -4,6 +4,8 @@ what the conflict dialog shows side by side, with those lines marked."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Final
 
 from PySide6.QtGui import QColor, QTextCursor, QTextFormat
@@ -13,8 +15,11 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.document.merge import ABSENT
+from inspector.document.raw_text import shown_text
 from inspector.document.results import NO_DOCUMENT
 from inspector.document.secrets import SecretPolicy, mask_document
+from inspector.document.text import decode_utf8_sig
+from inspector.schema.text_positions import locate_paths
 
 SIDE_BY_SIDE_LIMIT: Final = 1_000
 """Most entries a version may have to be shown whole: laying out and highlighting the text takes
@@ -97,3 +102,60 @@ def lines_of(
 ) -> list[int]:
     found = (nearest_line(lines, path) for path in paths)
     return sorted({line for line in found if line is not None})
+
+
+@dataclass(frozen=True)
+class SideTexts:
+    """Both versions of a conflicting save as the person knows them -- mine the text they
+    have, theirs the file's bytes -- each as the Raw tab shows it (BOM left out, LF line
+    breaks, U+2028 / U+2029 escaped), and where each conflicting entry starts in it (as a
+    ``QTextCursor`` counts). Built on the save's worker thread: the dialog only shows them."""
+
+    mine: str
+    theirs: str
+    mine_marks: tuple[int, ...]
+    theirs_marks: tuple[int, ...]
+
+
+def side_texts(
+    mine_raw: bytes | None, theirs_raw: bytes | None, paths: Iterable[tuple[str | int, ...]]
+) -> SideTexts | None:
+    """The texts of ``mine_raw`` and ``theirs_raw`` with the entries at ``paths`` (or the
+    nearest entry above each that a side has) located; None when either is missing or not
+    UTF-8 (the dialog then shows the documents)."""
+    mine, theirs = _file_text(mine_raw), _file_text(theirs_raw)
+    if mine is None or theirs is None:
+        return None
+    wanted = list(paths)
+    prefixes = {path[:length] for path in wanted for length in range(len(path) + 1)}
+    marks = []
+    for text in (mine, theirs):
+        found = locate_paths(text, prefixes)
+        nearest = (_nearest(found, path) for path in wanted)
+        starts = {found[entry][0] for entry in nearest if entry is not None}
+        marks.append(tuple(sorted(starts)))
+    return SideTexts(mine, theirs, marks[0], marks[1])
+
+
+def _file_text(raw: bytes | None) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return shown_text(decode_utf8_sig(raw))
+    except UnicodeDecodeError:
+        return None
+
+
+def _nearest(
+    found: dict[tuple[str | int, ...], tuple[int, int]], path: tuple[str | int, ...]
+) -> tuple[str | int, ...] | None:
+    for length in range(len(path), -1, -1):
+        if path[:length] in found:
+            return path[:length]
+    return None
+
+
+def mark_positions(view: QPlainTextEdit, positions: Iterable[int]) -> None:
+    """Mark the lines holding ``positions`` of the view's text (see :func:`mark_lines`)."""
+    document = view.document()
+    mark_lines(view, sorted({document.findBlock(p).blockNumber() for p in positions}))

@@ -8,7 +8,7 @@ import errno
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from inspector.document.merge import ConflictKey, MergeConflict, Side
 from inspector.document.results import LoadedDocument
@@ -17,6 +17,9 @@ from lockcore import (
     LockInfo,
     LockTimeout,
 )
+
+if TYPE_CHECKING:
+    from inspector.document.conflict_text import SideTexts
 
 DEFAULT_LOCK_WAIT: Final = 120.0
 """How long a save waits for the lock in total; negative waits until cancelled."""
@@ -134,6 +137,8 @@ class SaveConflict:
     #: the raw text typed could not be written as typed (the file changed on disk): this is
     #: the merge of its document, and a save after the choices keeps its values only
     formatting_dropped: bool = False
+    #: both sides' texts as the Raw tab shows them (None: the dialog shows the documents)
+    texts: SideTexts | None = None
 
     @property
     def again(self) -> bool:

@@ -15,6 +15,12 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from inspector.collector import collector_paused
+from inspector.document.conflict_text import (
+    SIDE_BY_SIDE_LIMIT,
+    SideTexts,
+    entry_count_exceeds,
+    side_texts,
+)
 from inspector.document.conversion import convert_to_utf8
 from inspector.document.json_values import json_equal
 from inspector.document.merge import ABSENT, MergeConflict, Side, three_way_merge
@@ -118,6 +124,7 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
             # to merge from); the choice stands only for the "theirs" the person saw.
             if request.sides.get(whole.key) is Side.MINE and _as_shown(whole, request.shown):
                 return request.edited
+            theirs_raw.append(_bytes_on_disk(request.path))
             raise _ConflictFoundError(theirs, (whole,))
         result = three_way_merge(request.base, request.edited, theirs, request.sides)
         # A choice was made for the "theirs" the dialog showed; if that entry changed again
@@ -126,6 +133,9 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
             c.key: request.sides[c.key] for c in result.resolved if _as_shown(c, request.shown)
         }
         if not result.clean or len(standing) < len(result.resolved):
+            # The bytes lockcore parsed (read again under its lock, only now): the dialog shows
+            # theirs as the file's text, not serialised anew.
+            theirs_raw.append(_bytes_on_disk(request.path))
             raise _ConflictFoundError(theirs, tuple(result.found), standing)
         merged = True
         if result.merged is not theirs:
@@ -133,6 +143,7 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
         return result.merged
 
     on_disk: list[bytes] = []  # what lockcore wrote (or left, when nothing changed)
+    theirs_raw: list[bytes | None] = []  # the file's bytes when a conflict was found
     unused: list[Any] = []  # the document read from disk, when the save did not need it
     on_wait = _wait_reporter(request.path, report)
 
@@ -165,7 +176,10 @@ def _save_in_worker(  # noqa: PLR0915 - acquire, decide and write read best as o
         lock_taken()  # not taken: how long it was waited for all the same
         raise _GaveUpWaitingError(request.path, exc.holder, time.monotonic() - started) from exc
     except _ConflictFoundError as conflict:
-        return SaveConflict(request, conflict.theirs, conflict.conflicts, conflict.sides)
+        texts = _side_texts(request, conflict, theirs_raw[-1] if theirs_raw else None)
+        return SaveConflict(
+            request, conflict.theirs, conflict.conflicts, conflict.sides, texts=texts
+        )
     except _SaveCancelledError as cancelled:
         return cancelled
     except CorruptJSONError as exc:
@@ -374,6 +388,33 @@ def _as_written(path: str, raw: bytes) -> LoadedDocument:
             written, number_spellings=tuple(number_spellings(written.text).items())
         )
     return written
+
+
+def _bytes_on_disk(path: str) -> bytes | None:
+    try:
+        return _read_file(path)
+    except OSError:  # missing: theirs is no document, and the dialog says so
+        return None
+
+
+def _side_texts(
+    request: SaveRequest, conflict: _ConflictFoundError, theirs_raw: bytes | None
+) -> SideTexts | None:
+    """The conflict dialog's texts: mine as the person has it -- the raw text as typed, else
+    what saving the edit over the bytes it was made on writes -- and theirs as the file held
+    it; None past the entries the dialog shows side by side (it shows a note instead)."""
+    if any(
+        entry_count_exceeds(version, SIDE_BY_SIDE_LIMIT)
+        for version in (request.edited, conflict.theirs)
+    ):
+        return None
+    mine_raw = request.typed
+    if mine_raw is None and request.base_raw is not None:
+        try:
+            mine_raw = json_update_bytes(request.base_raw, request.edited, path=request.path)
+        except (FileLockError, ValueError, TypeError):  # the save would not write it either
+            return None
+    return side_texts(mine_raw, theirs_raw, (c.path for c in conflict.conflicts))
 
 
 def _read_file(path: str) -> bytes:

@@ -38,6 +38,7 @@ class ConflictPresenter(QObject):
             sides=conflict.sides,
             again=conflict.again,
             seen=[shown.key for shown in conflict.request.shown],
+            texts=conflict.texts,
             parent=self._window,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

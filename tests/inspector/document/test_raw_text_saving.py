@@ -496,3 +496,39 @@ def test_review_of_a_raw_value_edit_over_a_changed_file_says_no_formatting_is_lo
 
     retype_in_raw(qtbot, pane, '\t"counter"', '  "counter"')  # formatting of its own
     assert "your formatting cannot be kept" in review_now(qtbot, pane).note
+
+
+@pytest.mark.parametrize("edited_in", ["raw", "tree"])
+def test_the_conflict_dialog_shows_both_sides_as_their_texts_not_serialised_anew(
+    qtbot: Any, pane: DocumentPane, tmp_path: Path, edited_in: str
+) -> None:
+    """Mine is the raw text as typed (or what saving the tree's edit over the file writes),
+    theirs the file's bytes, each as the Raw tab shows them (BOM left out, a number spelt as
+    written, a raw U+2028 as its escape on one line), with the conflicting entry's line marked
+    in both."""
+    path = str(tmp_path / "settings.json")
+    original = (
+        '\ufeff{\r\n\t"theme": "dark",\r\n\t"limit": 1E3,\r\n\t"note": "a\u2028b"\r\n}\r\n'
+    ).encode()
+    Path(path).write_bytes(original)
+    open_raw(qtbot, pane, path)
+    assert '"a\\u2028b"' in pane.raw_editor.toPlainText()
+    if edited_in == "raw":
+        retype_in_raw(qtbot, pane, '"dark"', '"light"')
+    else:
+        edit_value(pane, "theme", value="light")
+    update_in_other_process(path, {"theme": "blue"})
+    assert b"1E3" in read_bytes(path)  # their write kept the file's text
+
+    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
+        assert pane.save()
+
+    dialog = pane.conflict_dialog
+    assert dialog is not None
+    mine, theirs = dialog.mine_view.toPlainText(), dialog.theirs_view.toPlainText()
+    for text, theme in ((mine, "light"), (theirs, "blue")):
+        assert text == f'{{\n\t"theme": "{theme}",\n\t"limit": 1E3,\n\t"note": "a\\u2028b"\n}}\n'
+    for view in (dialog.mine_view, dialog.theirs_view):
+        assert [s.cursor.blockNumber() for s in view.extraSelections()] == [1]
+    dialog.reject()
+    assert read_bytes(path).count(b"blue") == 1
