@@ -9,12 +9,12 @@ running; the decision arrives through ``choice_made``.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QFontDatabase, QPalette
+from PySide6.QtGui import QColor, QFontDatabase, QPalette, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QTableWidget,
     QTableWidgetItem,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -43,14 +44,32 @@ from inspector.document.conflict_text import (
     entry_count_exceeds,
     line_numbers,
     lines_of,
-    mark_lines,
-    mark_positions,
     pretty_text,
 )
 from inspector.document.highlighter import JsonHighlighter
 from inspector.document.merge import ABSENT, ConflictKey, MergeConflict, Side
 from inspector.document.results import NO_DOCUMENT
 from inspector.document.secrets import MASK, SecretPolicy, has_secrets, mask_document
+
+
+def mark_lines(view: QPlainTextEdit, numbers: list[int]) -> None:
+    selections: list[QTextEdit.ExtraSelection] = []
+    for number in numbers:
+        selection = QTextEdit.ExtraSelection()
+        selection.format.setBackground(QColor(217, 119, 6, 60))
+        selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+        selection.cursor = QTextCursor(view.document().findBlockByNumber(number))
+        selections.append(selection)
+    view.setExtraSelections(selections)
+    if numbers:
+        view.setTextCursor(QTextCursor(view.document().findBlockByNumber(min(numbers))))
+        view.centerCursor()
+
+
+def mark_positions(view: QPlainTextEdit, positions: Iterable[int]) -> None:
+    """Mark the lines holding ``positions`` of the view's text (see :func:`mark_lines`)."""
+    document = view.document()
+    mark_lines(view, sorted({document.findBlock(p).blockNumber() for p in positions}))
 
 
 def _shown_value(conflict: MergeConflict, value: Any, policy: SecretPolicy) -> str:

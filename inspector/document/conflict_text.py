@@ -1,5 +1,6 @@
 """Both versions of a conflicting save as text, and where each conflicting entry is in it:
-what the conflict dialog shows side by side, with those lines marked."""
+what the conflict dialog shows side by side. No widgets here: the save's worker builds these
+texts, and services import the worker (the dialog marks the lines)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
-
-from PySide6.QtGui import QColor, QTextCursor, QTextFormat
-from PySide6.QtWidgets import (
-    QPlainTextEdit,
-    QTextEdit,
-)
 
 from inspector.document.merge import ABSENT
 from inspector.document.raw_text import shown_text
@@ -69,20 +64,6 @@ def line_numbers(document: Any) -> dict[tuple[str | int, ...], int]:
     if document is not NO_DOCUMENT and document is not ABSENT:
         walk(document, (), 0)
     return lines
-
-
-def mark_lines(view: QPlainTextEdit, numbers: list[int]) -> None:
-    selections: list[QTextEdit.ExtraSelection] = []
-    for number in numbers:
-        selection = QTextEdit.ExtraSelection()
-        selection.format.setBackground(QColor(217, 119, 6, 60))
-        selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
-        selection.cursor = QTextCursor(view.document().findBlockByNumber(number))
-        selections.append(selection)
-    view.setExtraSelections(selections)
-    if numbers:
-        view.setTextCursor(QTextCursor(view.document().findBlockByNumber(min(numbers))))
-        view.centerCursor()
 
 
 def nearest_line(
@@ -153,9 +134,3 @@ def _nearest(
         if path[:length] in found:
             return path[:length]
     return None
-
-
-def mark_positions(view: QPlainTextEdit, positions: Iterable[int]) -> None:
-    """Mark the lines holding ``positions`` of the view's text (see :func:`mark_lines`)."""
-    document = view.document()
-    mark_lines(view, sorted({document.findBlock(p).blockNumber() for p in positions}))
