@@ -170,6 +170,9 @@ def points(path: str, scenario: str = "update") -> dict[str, Any]:
     def tracer(frame: FrameType, event: str, arg: object) -> Any:
         if not frame.f_code.co_filename.startswith(TRACED_FILES):
             return None
+        # The frame's own trace function first: Python 3.13 gives opcode events only to a
+        # frame that already has one when f_trace_opcodes is set (3.10-3.12 take either order).
+        frame.f_trace = local
         frame.f_trace_opcodes = True
         reached_point(frame)  # the function's first instruction (or a generator resuming)
         return local
