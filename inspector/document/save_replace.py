@@ -3,7 +3,6 @@ the text exactly as typed replaces whatever the file holds, under its lock."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -14,8 +13,7 @@ from inspector.document.save_types import (
     _SaveCancelledError,
     _SaveJob,
 )
-from inspector.document.save_worker import _as_written, _write_locked
-from lockcore import locked_replace_bytes
+from inspector.document.save_worker import write_typed_text
 
 
 def replaces_with_typed_text(request: SaveRequest) -> bool:
@@ -37,29 +35,4 @@ def replace_in_worker(
     never its document serialised anew or applied over the other process's bytes. What is
     replaced is kept as a version (damaged bytes as a ``.corrupt-*`` copy); runs on a worker
     thread."""
-    request = job.request
-    assert request.typed is not None
-    quarantined: list[str] = []
-    raw = _write_locked(
-        job,
-        report,
-        report_wait,
-        functools.partial(
-            locked_replace_bytes,
-            request.path,
-            request.typed,
-            expected="any",
-            quarantine=True,
-            on_quarantine=quarantined.append,
-        ),
-    )
-    if isinstance(raw, _SaveCancelledError):
-        return raw
-    written = _as_written(request.path, raw)  # its repeated keys and spellings as typed
-    return SaveResult(
-        request.path,
-        written.document,
-        written,
-        as_typed=True,
-        quarantined_to=quarantined[-1] if quarantined else None,
-    )
+    return write_typed_text(job, report, report_wait, expected="any", quarantine=True)

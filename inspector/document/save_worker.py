@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from inspector.collector import collector_paused
 from inspector.document.conflict_text import (
@@ -253,21 +253,9 @@ def _typed_in_worker(
     change is never overwritten: an edit that changes the document is saved as a document
     edit (merged onto theirs, or a conflict), and an edit of only formatting is refused."""
     request = job.request
-    assert request.typed is not None
-    quarantined: list[str] = []  # a repaired damaged file: where its bytes were kept
     try:
-        raw = _write_locked(
-            job,
-            report,
-            report_wait,
-            functools.partial(
-                locked_replace_bytes,
-                request.path,
-                request.typed,
-                expected=request.base_raw,
-                quarantine=request.repair,
-                on_quarantine=quarantined.append,
-            ),
+        return write_typed_text(
+            job, report, report_wait, expected=request.base_raw, quarantine=request.repair
         )
     except FileChangedError as exc:
         if _same_document(request.edited, request.base):
@@ -288,6 +276,35 @@ def _typed_in_worker(
                 outcome, request=dataclasses.replace(outcome.request, typed=request.typed)
             )
         return outcome
+
+
+def write_typed_text(
+    job: _SaveJob,
+    report: Any,
+    report_wait: Callable[[float], None] | None,
+    *,
+    expected: bytes | Literal["any"] | None,
+    quarantine: bool,
+) -> SaveResult | _SaveCancelledError:
+    """Replace the file's bytes with the raw text exactly as typed, under the lock, if they
+    are ``expected`` (``"any"``: whatever they are; else :class:`FileChangedError`); damaged
+    bytes replaced are kept as a ``.corrupt-*`` copy when ``quarantine``."""
+    request = job.request
+    assert request.typed is not None
+    quarantined: list[str] = []  # a repaired damaged file: where its bytes were kept
+    raw = _write_locked(
+        job,
+        report,
+        report_wait,
+        functools.partial(
+            locked_replace_bytes,
+            request.path,
+            request.typed,
+            expected=expected,
+            quarantine=quarantine,
+            on_quarantine=quarantined.append,
+        ),
+    )
     if isinstance(raw, _SaveCancelledError):
         return raw
     written = _as_written(request.path, raw)  # its repeated keys and spellings as typed
