@@ -425,14 +425,7 @@ def _finish_entry(
             lock_stamp=lock_stamp,
         )
     try:
-        stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
-        cached = health_cache.get(path) if health_cache is not None else None
-        if cached is not None and cached[0] == stamp:
-            health, detail = cached[1], cached[2]
-        else:
-            health, detail = _document_health_of(path, fd, st)
-            if health_cache is not None:
-                health_cache[path] = (stamp, health, detail)
+        health, detail = _cached_health_of(path, fd, st, health_cache)
     finally:
         if fd >= 0:
             os.close(fd)
@@ -462,18 +455,30 @@ def _read_document(
         return None
     try:
         st = os.fstat(fd)
-        stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
-        cached = health_cache.get(path) if health_cache is not None else None
-        if cached is not None and cached[0] == stamp:
-            return st, cached[1], cached[2]
-        health, detail = _document_health_of(path, fd, st)
+        health, detail = _cached_health_of(path, fd, st, health_cache)
     except OSError:
         return None
     finally:
         os.close(fd)
+    return st, health, detail
+
+
+def _cached_health_of(
+    path: str,
+    fd: int,
+    st: os.stat_result,
+    health_cache: dict[str, tuple[Stamp, StoreHealth, str]] | None,
+) -> tuple[StoreHealth, str]:
+    """:func:`_document_health_of` the open ``fd``, unless ``health_cache`` knows its stamp
+    (then nothing is read); what is found is remembered there."""
+    stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+    cached = health_cache.get(path) if health_cache is not None else None
+    if cached is not None and cached[0] == stamp:
+        return cached[1], cached[2]
+    health, detail = _document_health_of(path, fd, st)
     if health_cache is not None:
         health_cache[path] = (stamp, health, detail)
-    return st, health, detail
+    return health, detail
 
 
 def iter_scan(folder: str, *, recursive: bool = False) -> Iterator[StoreEntry]:
