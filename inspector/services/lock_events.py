@@ -349,17 +349,21 @@ class LockEventService(QObject):
         """Hand on one slice; returns the stores whose figures it changed."""
         if not batch:
             return set()
-        kept = batch[-self.log.limit :]
-        dropped = self.log.overflow(len(kept))
+        self.append_to_log(batch[-self.log.limit :])
+        self.events_arrived.emit(batch)
+        return self._figures.add(batch)
+
+    def append_to_log(self, events: list[LockEvent]) -> None:
+        """Append ``events`` (at most the log's limit) to the log, the oldest dropped first
+        when it is full, each change announced before and after (as a model's rows are)."""
+        dropped = self.log.overflow(len(events))
         if dropped:
             self.log_about_to_drop.emit(dropped)
             self.log.drop_oldest(dropped)
             self.log_dropped.emit(dropped)
-        self.log_about_to_append.emit(len(kept))
-        self.log.extend(kept)
-        self.log_appended.emit(len(kept))
-        self.events_arrived.emit(batch)
-        return self._figures.add(batch)
+        self.log_about_to_append.emit(len(events))
+        self.log.extend(events)
+        self.log_appended.emit(len(events))
 
     # -- slots ------------------------------------------------------------------------------
 

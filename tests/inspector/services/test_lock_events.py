@@ -286,19 +286,6 @@ def test_alarming_events_are_coloured(qtbot: Any, service: LockEventService) -> 
     assert model.index(0, Column.TIME).data(Qt.ItemDataRole.ForegroundRole) is None
 
 
-def _hand_on(service: LockEventService, events: list[LockEvent]) -> None:
-    """Append ``events`` to the service's log as a slice of the stream does (Qt-style
-    signals around each change; the oldest dropped first when the log is full)."""
-    dropped = service.log.overflow(len(events))
-    if dropped:
-        service.log_about_to_drop.emit(dropped)
-        service.log.drop_oldest(dropped)
-        service.log_dropped.emit(dropped)
-    service.log_about_to_append.emit(len(events))
-    service.log.extend(events)
-    service.log_appended.emit(len(events))
-
-
 def test_a_storm_s_slices_reach_the_table_once_per_interval_and_a_lone_event_at_once(
     qtbot: Any, qtmodeltester: Any, service: LockEventService
 ) -> None:
@@ -316,11 +303,11 @@ def test_a_storm_s_slices_reach_the_table_once_per_interval_and_a_lone_event_at_
     def events(count: int) -> list[LockEvent]:
         return [LockEvent(float(next(moments)), EventKind.WRITTEN, "/x.json") for _ in range(count)]
 
-    _hand_on(service, events(1))
+    service.append_to_log(events(1))
     assert model.rowCount() == 1  # the first change, at once
     assert changes == ["inserted"]
     for _slice in range(30):
-        _hand_on(service, events(10))
+        service.append_to_log(events(10))
     assert len(service.log) == 250
     assert model.rowCount() == 1  # not yet: within the interval
     assert model.event_at(0) is not None
@@ -330,7 +317,7 @@ def test_a_storm_s_slices_reach_the_table_once_per_interval_and_a_lone_event_at_
     qtmodeltester.check(model)
     # Quiet again for an interval: the next lone event is shown at once.
     qtbot.wait(PUBLISH_INTERVAL_MS + 20)
-    _hand_on(service, events(1))
+    service.append_to_log(events(1))
     assert model.event_at(model.rowCount() - 1) is service.log[len(service.log) - 1]
 
 
