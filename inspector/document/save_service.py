@@ -19,8 +19,8 @@ Waiting for the lock reports who holds it (lockcore's ``on_wait``) and can be ca
 lock is taken (``cancel_check``), and up to the moment the updater decides what to write.
 
 This module is the service (the GUI side, its signals and workers); a save's request and outcomes
-are in ``save_types.py``, what a save does on its worker in ``save_worker.py``, and its messages
-in ``save_messages.py``.
+are in ``save_types.py``, what a save does on its worker in ``save_worker.py`` (the document it
+leaves in ``saved_document.py``), and its messages in ``save_messages.py``.
 """
 
 from __future__ import annotations

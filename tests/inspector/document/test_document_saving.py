@@ -19,7 +19,7 @@ from inspector.document.parsing import check_secrets
 from inspector.document.results import NO_DOCUMENT
 from inspector.document.review import CONTEXT_CHARS, SaveReview, review_save, text_diff
 from inspector.document.review_dialog import ReviewDialog
-from inspector.document.save_worker import edit_has_secrets, release_gradually
+from inspector.document.saved_document import edit_has_secrets, release_gradually
 from inspector.document.text import decode_utf8_sig
 from lockcore import _json as lockcore_json
 
