@@ -63,3 +63,31 @@ def test_handlers_changed_between_locks_are_dispatched_then_given_back(
     signal.signal(signal.SIGUSR2, first)
     locked_update_json(store, lambda document: {**document, "n": 1}, durable=False)
     assert signal.getsignal(signal.SIGUSR2) is first
+
+
+@pytest.mark.parametrize("durable", [False, True], ids=["fast", "durable"])
+def test_ctrl_c_in_the_updater_interrupts_it_at_once_and_writes_nothing(
+    tmp_path: Path, durable: bool
+) -> None:
+    # The update is one critical step from the lock to the directory sync, all but its wait
+    # and its updater: the program's own code is interrupted where it is, as before (not held
+    # back until the write is done), and the lock is given back (issue 9 §6).
+    store = tmp_path / "store.json"
+    store.write_text('{"n": 0}', encoding="utf-8")
+    ran_on: list[str] = []
+
+    def updater(document: dict[str, int]) -> dict[str, int]:
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(100):
+            pass  # a back jump: CPython runs the handler here
+        ran_on.append("after the signal")
+        return {"n": 1}
+
+    with pytest.raises(KeyboardInterrupt):
+        locked_update_json(store, updater, durable=durable)
+    assert ran_on == []
+    assert store.read_text(encoding="utf-8") == '{"n": 0}'
+    assert sorted(os.listdir(tmp_path)) == ["store.json"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with FileLock(store, timeout=0):
+        pass

@@ -93,7 +93,7 @@ NESTED_DELIVERY_IN_THE_WAY = "deliver_pending < run_critical < _lock_in_the_way"
         # holder keeps the lock: a signal held back while the lock was tried was never run
         # (acquire() leaves it to its protected caller, whose entry raised without running it)
         ("acquisition", "install < acquire < __enter__"),
-        ("timeout", "keep_installed < _transaction < __enter__"),
+        ("timeout", "keep_installed < locked_update_json < <lambda>"),
         # an update with durable=False: the files exchanged, the dispatcher gone at the release
         ("plain", "exchange < write_atomic < run_critical"),
         # an update that starts the keep-alive thread (and waits for it to start) anew
