@@ -105,6 +105,41 @@ _WRITER_CODE = textwrap.dedent(
     """
 )
 
+#: The storm's writers started as a separate program -- as a person meets a storm: writers started
+#: from another terminal or by a service. This launcher runs in a session of its own (so in its
+#: own scheduler autogroup, as every terminal's and service's programs are) and starts the
+#: writers there; it says "ready" once they all are, passes "go" on, and reports their updates
+#: and latest end. argv: the writer's code, seconds, the stores' paths.
+_LAUNCHER_CODE = textwrap.dedent(
+    """
+    import subprocess, sys
+    code, seconds, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, path, seconds],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        for path in paths
+    ]
+    for writer in writers:
+        assert writer.stdout.readline().strip() == b"ready"
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for writer in writers:
+        writer.stdin.write(b"go\\n")
+        writer.stdin.flush()
+    updates, ends = 0, []
+    for writer in writers:
+        words = writer.stdout.read().split()
+        assert words[0] == b"done", words
+        updates += int(words[1])
+        ends.append(float(words[2]))
+        writer.wait()
+    print("done", updates, max(ends), flush=True)
+    """
+)
+
 
 # --- the folder ------------------------------------------------------------------------------
 
@@ -547,16 +582,29 @@ def bench_cold_start(folder: Folder, rounds: int) -> list[tuple[str, str, str, s
 # --- 2. event storm --------------------------------------------------------------------------
 
 
-def run_writers(paths: list[str], seconds: float, probe: StallProbe) -> tuple[float, float, int]:
-    """Run the storm's writers on ``paths``; (CPU seconds of this process, storm end, updates)."""
-    writers = [
-        subprocess.Popen(
-            [sys.executable, "-c", _WRITER_CODE, path, str(seconds)],
+def run_writers(
+    paths: list[str], seconds: float, probe: StallProbe, *, own_session: bool = False
+) -> tuple[float, float, int]:
+    """Run the storm's writers on ``paths``; (CPU seconds of this process, storm end, updates).
+    ``own_session``: started by a launcher in a session of its own (another program's writers),
+    not as this process's children (which share the window's session and autogroup)."""
+    if own_session:
+        launcher = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER_CODE, _WRITER_CODE, str(seconds), *paths],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            start_new_session=True,
         )
-        for path in paths
-    ]
+        writers = [launcher]
+    else:
+        writers = [
+            subprocess.Popen(
+                [sys.executable, "-c", _WRITER_CODE, path, str(seconds)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+            for path in paths
+        ]
     for writer in writers:
         assert writer.stdout is not None
         assert writer.stdout.readline().strip() == b"ready"
@@ -588,7 +636,15 @@ def stamp(path: str) -> tuple[int, int, int]:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def bench_storm(folder: Folder, seconds: float) -> list[tuple[str, str, str, str]]:
+#: Where the storm's writers run (--writers): as this process's children, in the window's own
+#: session (the benchmark's first form), or as another program in a session of its own.
+WRITER_SESSIONS = {"window": False, "own": True}
+WRITER_SESSION_CHOICES = {"both": ("window", "own"), "window": ("window",), "own": ("own",)}
+
+
+def bench_storm(
+    folder: Folder, seconds: float, sessions: tuple[str, ...] = ("window", "own")
+) -> list[tuple[str, str, str, str]]:
     window = new_window()
     window.open_folder(folder.path)
     assert run_loop_until(lambda: window.model.rowCount() == folder.stores, 60)
@@ -605,29 +661,12 @@ def bench_storm(folder: Folder, seconds: float) -> list[tuple[str, str, str, str
     probe.stop()
     idle_longest, idle_p99 = probe.stalls_ms()
 
-    # The floor this machine sets: the same storm in a folder the window does not show.
-    elsewhere = tempfile.mkdtemp(prefix="bench-inspector-elsewhere-")
-    try:
-        run_writers(
-            [os.path.join(elsewhere, f"s{n}.json") for n in range(STORM_WRITERS)],
-            seconds,
-            probe,
-        )
-    finally:
-        shutil.rmtree(elsewhere, ignore_errors=True)
-    floor_longest, floor_p99 = probe.stalls_ms()
-
     paths = [os.path.join(folder.path, f"aaa-storm-{n}.json") for n in range(STORM_WRITERS)]
     for path in paths:
         with open(path, "w", encoding="utf-8") as handle:
             handle.write("{}")
     assert run_loop_until(lambda: all(window.model.row_of(p) >= 0 for p in paths), 10)
     run_loop_for(0.5)
-    watching = "inspector.services.watch_process"
-    child_cpu = child_cpu_seconds(watching)
-    cpu, storm_end, updates = run_writers(paths, seconds, probe)
-    child_cpu = child_cpu_seconds(watching) - child_cpu
-    longest, p99 = probe.stalls_ms()
 
     def truthful() -> bool:
         for path in paths:
@@ -638,39 +677,84 @@ def bench_storm(folder: Folder, seconds: float) -> list[tuple[str, str, str, str
                 return False
         return True
 
-    assert run_loop_until(truthful, 10, 1)
-    truth = time.monotonic() - storm_end
+    rows: list[tuple[str, str, str, str]] = []
+    for session in sessions:
+        own_session = WRITER_SESSIONS[session]
+        # The floor this machine sets: the same storm in a folder the window does not show.
+        elsewhere = tempfile.mkdtemp(prefix="bench-inspector-elsewhere-")
+        try:
+            run_writers(
+                [os.path.join(elsewhere, f"s{n}.json") for n in range(STORM_WRITERS)],
+                seconds,
+                probe,
+                own_session=own_session,
+            )
+        finally:
+            shutil.rmtree(elsewhere, ignore_errors=True)
+        floor_longest, floor_p99 = probe.stalls_ms()
+        run_loop_for(0.5)
+
+        watching = "inspector.services.watch_process"
+        child_cpu = child_cpu_seconds(watching)
+        cpu, storm_end, updates = run_writers(paths, seconds, probe, own_session=own_session)
+        child_cpu = child_cpu_seconds(watching) - child_cpu
+        longest, p99 = probe.stalls_ms()
+        assert run_loop_until(truthful, 10, 1)
+        truth = time.monotonic() - storm_end
+        rows += storm_rows(
+            # The first form's rows keep their names.
+            "event storm" if not own_session else "event storm, writers in their own session",
+            seconds,
+            updates,
+            (longest, p99, floor_longest, floor_p99, idle_longest, idle_p99),
+            truth,
+            (cpu, idle_cpu, child_cpu),
+        )
+        run_loop_for(0.5)
     close_window(window)
     for path in paths:
         os.unlink(path)
+    return rows
+
+
+def storm_rows(
+    name: str,
+    seconds: float,
+    updates: int,
+    stalls: tuple[float, float, float, float, float, float],
+    truth: float,
+    cpus: tuple[float, float, float],
+) -> list[tuple[str, str, str, str]]:
+    longest, p99, floor_longest, floor_p99, idle_longest, idle_p99 = stalls
+    cpu, idle_cpu, child_cpu = cpus
     rate = updates / seconds
     return [
         (
-            f"event storm ({STORM_WRITERS} writers, {rate:,.0f} updates/s): longest stall",
+            f"{name} ({STORM_WRITERS} writers, {rate:,.0f} updates/s): longest stall",
             f"{longest:.1f} ms",
             f"{floor_longest:.1f} ms storm elsewhere, {idle_longest:.1f} ms idle; limit 50 ms",
             f"{longest / 50:.2f}x limit",
         ),
         (
-            "event storm: p99 stall",
+            f"{name}: p99 stall",
             f"{p99:.1f} ms",
             f"{floor_p99:.1f} ms storm elsewhere, {idle_p99:.1f} ms idle",
             f"{p99 / floor_p99:.1f}x floor" if floor_p99 else "—",
         ),
         (
-            "event storm: table shows the truth after",
+            f"{name}: table shows the truth after",
             f"{truth * 1000:.0f} ms",
             "200 ms limit",
             f"{truth / 0.2:.2f}x limit",
         ),
         (
-            f"event storm: inspector CPU over {seconds:g} s",
+            f"{name}: inspector CPU over {seconds:g} s",
             f"{cpu:.2f} s",
             f"{idle_cpu:.2f} s idle",
             f"{cpu / seconds:.0%} of one core",
         ),
         (
-            "event storm: CPU of the window's watching child (reads events, looks at stores)",
+            f"{name}: CPU of the window's watching child (reads events, looks at stores)",
             f"{child_cpu:.2f} s",
             "",
             f"{child_cpu / seconds:.0%} of one core",
@@ -819,6 +903,12 @@ def main() -> int:
         help="run one part of the benchmark",
     )
     parser.add_argument(
+        "--writers",
+        choices=tuple(WRITER_SESSION_CHOICES),
+        default="both",
+        help="the storm's writers in the window's session, in their own, or both (two storms)",
+    )
+    parser.add_argument(
         "--recursive", action="store_true", help="the window includes subfolders (View menu)"
     )
     parser.add_argument(
@@ -849,7 +939,7 @@ def main() -> int:
         if args.only in (None, "cold"):
             rows += bench_cold_start(folder, 3)
         if args.only in (None, "storm"):
-            rows += bench_storm(folder, args.storm)
+            rows += bench_storm(folder, args.storm, WRITER_SESSION_CHOICES[args.writers])
         if args.only in (None, "ages"):
             rows += bench_ages(folder)
         if args.only in (None, "entries"):

@@ -1,6 +1,7 @@
 """Where the GUI thread's time goes in a 16-writer storm: a trace to read, not a benchmark.
 
-Run: ``python benchmarks/profile_storm_stall.py [--stores 2000] [--storm 5] [--gap 30]``.
+Run: ``python benchmarks/profile_storm_stall.py [--stores 2000] [--storm 5] [--gap 30]
+[--own-session]``.
 The storm of ``bench_inspector.py --only storm`` (16 writers on their own stores in the folder the
 window shows), with the GUI thread's entry points timed (wall and the thread's own CPU):
 the watching child's messages read and decoded, the store directory and the table taking rows
@@ -150,6 +151,11 @@ def main() -> int:
     parser.add_argument("--gap", type=float, default=30.0, help="ms: gaps shown")
     parser.add_argument("--stacks", action="store_true", help="every thread's stack at a gap")
     parser.add_argument(
+        "--own-session",
+        action="store_true",
+        help="the writers started by another program in a session of its own (bench_inspector)",
+    )
+    parser.add_argument(
         "--events", action="store_true", help="time every event (over 0.3 ms of CPU) too"
     )
     args = parser.parse_args()
@@ -235,7 +241,9 @@ def main() -> int:
         started = last[0] = time.perf_counter()
         timer.start()
         load = os.getloadavg()[0]
-        _, _storm_end, updates = bench.run_writers(paths, args.storm, probe)
+        _, _storm_end, updates = bench.run_writers(
+            paths, args.storm, probe, own_session=args.own_session
+        )
         timer.stop()
         faulthandler.cancel_dump_traceback_later()
         after = schedstat()
