@@ -103,15 +103,12 @@ def _non_finite(path: str, error: _json_write.NonFiniteValueError) -> NonFiniteN
     return NonFiniteNumberError(f"not written to {path}: {error}", path, location=error.location)
 
 
-# Plain slotted classes, not frozen: a frozen dataclass's __init__ sets each field through
-# object.__setattr__, which made building _Options 3-6 µs of every small update (issue 9 §6).
-@dataclass(slots=True)
-class _Loaded:
-    raw: bytes | None  # None: no file
-    document: Any = None
-    text: str | None = None  # ``raw`` decoded without its BOM, when the parse decoded it
-    #: the file's ``os.lstat`` from the read (None: unknown), for the write under the same lock
-    status: os.stat_result | None = None
+#: What :func:`_load_locked` read: (the bytes, None when there is no file; their document;
+#: their text when the parse decoded it -- without a BOM; the file's ``os.lstat`` from the
+#: read, None when unknown, for the write under the same lock). A tuple, not a record built
+#: on every update (issue 9 §6).
+_Loaded = tuple[bytes | None, Any, str | None, os.stat_result | None]
+_NOTHING_LOADED: _Loaded = (None, None, None, None)
 
 
 Parsed = tuple[bytes, Any] | tuple[bytes, Any, str]
@@ -119,7 +116,7 @@ Parsed = tuple[bytes, Any] | tuple[bytes, Any, str]
 
 
 def _load_locked(path: str, *, durable: bool, parsed: Parsed | None = None) -> _Loaded:
-    """Read the data file under our lock: its bytes, document and text (see ``_Loaded``).
+    """Read the data file under our lock: its bytes, document, text and status (``_Loaded``).
 
     ``parsed``: the caller's ``(bytes, document[, text])``; when the file holds those bytes,
     their document (and text) is taken, not parsed (or decoded) again. When the file is
@@ -130,21 +127,21 @@ def _load_locked(path: str, *, durable: bool, parsed: Parsed | None = None) -> _
     if raw is not None:
         if parsed is not None and raw == parsed[0]:
             _raw, document, *decoded = parsed
-            return _Loaded(raw, document, decoded[0] if decoded else None, status)
+            return raw, document, decoded[0] if decoded else None, status
         document, text = _parse_text(path, raw)
-        return _Loaded(raw, document, text, status)
+        return raw, document, text, status
     leftover = _atomic.legacy_leftover(path)
     if leftover is None:
-        return _Loaded(None)
+        return _NOTHING_LOADED
     temp_path, leftover_raw = leftover
     try:
         data, text = _parse_text(temp_path, leftover_raw)
     except CorruptJSONError:
         logger.warning("%s is missing and %s is not valid JSON; left it alone", path, temp_path)
-        return _Loaded(None)
+        return _NOTHING_LOADED
     _atomic.adopt_leftover(temp_path, path, durable=durable)
     logger.warning("recovered %s from %s, left by an interrupted legacy write", path, temp_path)
-    return _Loaded(leftover_raw, data, text)
+    return leftover_raw, data, text, None
 
 
 def locked_read_json(
@@ -165,13 +162,13 @@ def locked_read_json(
     path = os.fspath(path)
     with FileLock(path, timeout, create_parents=create_parents):
         try:
-            loaded = _load_locked(path, durable=True)
+            raw, document, _text, _status = _load_locked(path, durable=True)
         except CorruptJSONError as error:
             if on_corrupt == "raise":
                 raise
             logger.warning("%s; returning the default and leaving the file untouched", error)
             return _default_value(default)
-    return _default_value(default) if loaded.raw is None else loaded.document
+    return _default_value(default) if raw is None else document
 
 
 def recover_interrupted_write(
@@ -499,7 +496,7 @@ def _open_for_update(
     """(the file's bytes or None, the document or the default, whether the bytes parsed, their
     text when the parse decoded it, the file's ``lstat`` when the read learnt it)."""
     try:
-        loaded = _load_locked(path, durable=durable, parsed=parsed)
+        raw, document, text, status = _load_locked(path, durable=durable, parsed=parsed)
     except CorruptJSONError as error:
         if on_corrupt != "quarantine":
             raise
@@ -509,9 +506,9 @@ def _open_for_update(
         if on_quarantine is not None:
             on_quarantine(copy_path)
         return bad, _default_value(default), False, None, None
-    if loaded.raw is None:
+    if raw is None:
         return None, _default_value(default), False, None, None
-    return loaded.raw, loaded.document, True, loaded.text, loaded.status
+    return raw, document, True, text, status
 
 
 def _write_if_changed(

@@ -62,8 +62,9 @@ def register(fd: int) -> None:
 
 
 def unregister(fd: int) -> None:
-    with _guard:
-        _held.discard(fd)
+    # One indivisible set operation (the keep-alive thread copies the set in one, too): the
+    # guard is for starting and ending that thread, not for this (issue 9 §6).
+    _held.discard(fd)
 
 
 def register_companion(fd: int) -> None:
