@@ -793,17 +793,43 @@ def _print_floors(figures: dict[str, Any]) -> None:
     )
 
 
+def _new_file_cost(directory: str, files: int = 200) -> float:
+    """Median seconds to create (and close) a new file in ``directory``, each unlinked after.
+
+    Every update of every contender makes two new inodes. On an ext4 without a journal (this
+    development VM's root filesystem), making one skips, one buffer-cache lookup each, every
+    inode of its block group freed in the last 60 s (360 s while its inode-table block is
+    dirty): after a few seconds of updates in one folder that is hundreds of microseconds per
+    file, for every contender alike (measured: 165-215 us of system time per update, 20 us a
+    minute later). Printed beside the figures so that such a run is recognised; drop the
+    caches (``sync; echo 3 > /proc/sys/vm/drop_caches``) and wait a minute before measuring.
+    """
+    times = []
+    path = os.path.join(directory, "new-file-probe")
+    for _ in range(files):
+        began = time.perf_counter()
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        times.append(time.perf_counter() - began)
+        os.unlink(path)
+    return _median(times)
+
+
 def _print_uncontended(*, quick: bool) -> None:
     """The uncontended rows of the floors' table alone, with the user CPU time per update."""
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-lockcore-alone-") as directory:
+        new_file_before = _new_file_cost(directory)
         alone, user = _interleaved_uncontended(
             UNCONTENDED, directory, repeats=5 if quick else 15, batch_seconds=0.25, cpu=True
         )
+        new_file_after = _new_file_cost(directory)
     load_after = os.getloadavg()
     print(
         f"Uncontended updates, {len(alone['lockcore'])} interleaved batches each; load average "
-        f"{load_before[0]:.1f} before, {load_after[0]:.1f} after"
+        f"{load_before[0]:.1f} before, {load_after[0]:.1f} after; a new file in their folder "
+        f"took {new_file_before * 1e6:.0f} us before, {new_file_after * 1e6:.0f} us after "
+        "(see _new_file_cost: over ~20 us, the filesystem's inode allocation weighs on every "
+        "figure)"
     )
     for name in UNCONTENDED:
         print(
