@@ -26,7 +26,7 @@ from lockcore import _atomic, _interrupts, _json_pieces, _json_write, _jsonedit,
 from lockcore._acquire import CancelCheck, OnWait
 from lockcore._classify import classify_json
 from lockcore._errors import CorruptJSONError, NonFiniteNumberError
-from lockcore._lock import DEFAULT_TIMEOUT, FileLock
+from lockcore._lock import DEFAULT_TIMEOUT, FileLock, lock_for_update
 
 logger = logging.getLogger("lockcore")
 
@@ -354,7 +354,7 @@ def locked_update_json(
     # bytecodes (issue 9 §6); the steps themselves are the same functions.
     try:
         path = os.fspath(path)
-        lock = FileLock(path, timeout, stale_after=stale_after, create_parents=create_parents)
+        lock = lock_for_update(path, timeout, stale_after, create_parents)
         # The signal dispatcher stays in place from the lock to the directory sync after it.
         kept = durable and _interrupts.keep_installed()
         try:

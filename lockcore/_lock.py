@@ -303,6 +303,28 @@ class FileLock:
         return f"<FileLock {self.lock_path!r} {state}>"
 
 
+#: The FileLock of each (absolute path, timeout, stale_after, create_parents) an update took:
+#: a FileLock keeps nothing of its own while held (its slot does, per thread), so one serves
+#: every update of a store, in every thread. Making one anew, and finding its slot, was ~60
+#: bytecodes of every update (issue 9 §6).
+_update_locks: dict[tuple[str, float, float | None, bool], FileLock] = {}
+
+
+def lock_for_update(
+    path: str, timeout: float, stale_after: float | None, create_parents: bool
+) -> FileLock:
+    """``FileLock(path, timeout, stale_after=..., create_parents=...)``, made once per store."""
+    key = (path, timeout, stale_after, create_parents)
+    lock = _update_locks.get(key)
+    if lock is None:
+        lock = FileLock(path, timeout, stale_after=stale_after, create_parents=create_parents)
+        if path.startswith("/"):  # a relative path's lock file depends on the working folder
+            if len(_update_locks) >= _SLOTS_BY_PATH_LIMIT:
+                _update_locks.clear()
+            _update_locks[key] = lock
+    return lock
+
+
 class _Acquisition:
     """The context manager of :meth:`FileLock.acquisition`."""
 

@@ -362,3 +362,39 @@ def test_read_of_corrupt_file_can_raise(data_path: Path) -> None:
         locked_read_json(data_path, on_corrupt="raise")
     assert locked_read_json(data_path, default=list) == []
     assert data_path.read_bytes() == CORRUPT
+
+
+def test_updates_of_relative_paths_follow_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An update reuses the FileLock of an absolute path (issue 9 §6); a relative one names
+    # another store, with another in-process slot, once the working folder changes.
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    monkeypatch.chdir(first)
+    locked_update_json(
+        "store.json", lambda d: {**d, "n": 1}, default=dict, timeout=0, durable=False
+    )
+    held = threading.Event()
+    done = threading.Event()
+
+    def hold_first() -> None:
+        with FileLock(first / "store.json"):
+            held.set()
+            done.wait(10)
+
+    holder = threading.Thread(target=hold_first)
+    holder.start()
+    try:
+        assert held.wait(10)
+        monkeypatch.chdir(second)
+        # Another thread holds first/store.json: second/store.json is free at once.
+        locked_update_json(
+            "store.json", lambda d: {**d, "n": 2}, default=dict, timeout=0, durable=False
+        )
+    finally:
+        done.set()
+        holder.join()
+    assert json.loads((first / "store.json").read_text()) == {"n": 1}
+    assert json.loads((second / "store.json").read_text()) == {"n": 2}
