@@ -43,16 +43,21 @@ RECHECK_INTERVAL_MS = 1000
 FULL_RECHECK_EVERY = 10
 
 
-#: A listing hands on its first FIRST_BATCH_ROWS rows (in the order people read them: more than
-#: a screenful) as soon as they are made, then the rest when it is done or, in a folder that
-#: takes longer, every BATCH_INTERVAL seconds (or on reaching BATCH_SIZE rows). Each batch costs
-#: the GUI a repaint of the table (~20 ms for 40 rows) whatever its size, and painting while the
-#: worker lists slows both (they share one interpreter): after the first batch the worker waits
-#: (at most FIRST_BATCH_WAIT seconds) until the GUI has taken it in -- and painted it, see
-#: MainWindow --, and after the last one (at most LAST_BATCH_WAIT) before it checks documents.
-#: (100,000 rows cost the GUI ~40 ms taken at once, 20,000 a third of that: in batches of
-#: 20,000 a listing of 100,000 stores took five such pauses and as many repaints, each taking
-#: the interpreter from the worker making the next rows.)
+#: A listing of more than ONE_BATCH_LIMIT stores hands on its first FIRST_BATCH_ROWS rows (in
+#: the order people read them: more than a screenful) as soon as they are made, then the rest
+#: when it is done or, in a folder that takes longer, every BATCH_INTERVAL seconds (or on
+#: reaching BATCH_SIZE rows). Each batch costs the GUI a repaint of the table (~10 ms for 40
+#: rows) whatever its size, and painting while the worker lists slows both (they share one
+#: interpreter): after each batch the worker waits (at most FIRST_BATCH_WAIT seconds after the
+#: first, LAST_BATCH_WAIT after the last) until the GUI has taken it in -- and painted it, see
+#: MainWindow. (100,000 rows cost the GUI ~40 ms taken at once, 20,000 a third of that: in
+#: batches of 20,000 a listing of 100,000 stores took five such pauses and as many repaints,
+#: each taking the interpreter from the worker making the next rows.)
+#: A listing of at most ONE_BATCH_LIMIT stores hands on every row at once: the rest of 10,000
+#: rows is made in ~15 ms, less than the first batch's pause costs the whole listing (its
+#: paint, ~10 ms, came before the rest was even made: the table was complete at ~50 ms, now
+#: ~35; its first screenful is painted right after, still well within 50 ms).
+ONE_BATCH_LIMIT = 16384
 FIRST_BATCH_ROWS = 100
 BATCH_SIZE = 100000
 BATCH_INTERVAL = 0.25
@@ -80,8 +85,8 @@ class _ScanWorker(QObject):
 
     # Lists travel as one Python object: a ``list`` signal argument is converted to a
     # QVariantList and back, element by element (7 ms for 10,000 entries).
-    #: (generation, entries: list[StoreEntry], more: bool) new or changed entries; ``more``:
-    #: a listing hands on what it has so far, and goes on.
+    #: (generation, entries: list[StoreEntry], listing: bool) new or changed entries;
+    #: ``listing``: a batch of a listing's rows (the last one before scan_finished).
     entries_updated = Signal(int, object, bool)
     #: (generation, entries: list[StoreEntry]) what the document pass after a listing found.
     entries_checked = Signal(int, object)
@@ -413,11 +418,12 @@ class _ScanWorker(QObject):
 
     def _hand_on_fresh(self, paths: list[str], listing: Listing) -> bool:
         """Hand on the rows of a big folder listed for the first time (nothing known: every
-        row is new), as :meth:`_apply` does -- the first screenful at once, the rest in
-        batches -- but made and recorded a chunk at a time, not one row at a time: whether
-        any was handed on."""
+        row is new), as :meth:`_apply` does -- the first screenful at once (above
+        ONE_BATCH_LIMIT stores), the rest in batches -- but made and recorded a chunk at a
+        time, not one row at a time: whether any was handed on."""
         entries = self._entries
-        made = fresh_entries(paths[:FIRST_BATCH_ROWS], listing, self._health_cache)
+        first_rows = FIRST_BATCH_ROWS if len(paths) > ONE_BATCH_LIMIT else 0
+        made = fresh_entries(paths[:first_rows], listing, self._health_cache)
         entries.update(zip(map(_path_of, made), made, strict=True))
         handed_on = bool(made)
         if made:
@@ -426,7 +432,7 @@ class _ScanWorker(QObject):
             self.batch_shown.wait(FIRST_BATCH_WAIT)
         batch: list[StoreEntry] = []
         due = time.monotonic() + BATCH_INTERVAL
-        for start in range(FIRST_BATCH_ROWS, len(paths), _LISTING_CHUNK):
+        for start in range(first_rows, len(paths), _LISTING_CHUNK):
             made = fresh_entries(paths[start : start + _LISTING_CHUNK], listing, self._health_cache)
             entries.update(zip(map(_path_of, made), made, strict=True))
             batch += made
@@ -439,7 +445,7 @@ class _ScanWorker(QObject):
                 due = time.monotonic() + BATCH_INTERVAL
         if batch:
             self.batch_shown.clear()
-            self.entries_updated.emit(self._generation, batch, False)
+            self.entries_updated.emit(self._generation, batch, True)
             handed_on = True
         return handed_on
 
@@ -481,6 +487,6 @@ class _ScanWorker(QObject):
             self.entries_removed.emit(self._generation, removed)
         if changed:
             self.batch_shown.clear()
-            self.entries_updated.emit(self._generation, changed, False)
+            self.entries_updated.emit(self._generation, changed, listing)
             handed_on = True
         return handed_on

@@ -190,8 +190,8 @@ class StoreDirectory(QObject):
 
     @property
     def listing(self) -> bool:
-        """Whether a listing is handing on its rows and has more to come (while
-        :attr:`entries_updated` delivers a batch of it)."""
+        """Whether :attr:`entries_updated` is delivering a batch of a listing's rows (while
+        it does)."""
         return self._listing
 
     @property
@@ -298,11 +298,16 @@ class StoreDirectory(QObject):
         self._recheck_requested.emit(self._generation, everything)
 
     @Slot(int, object, bool)
-    def _on_entries_updated(self, generation: int, entries: list[StoreEntry], more: bool) -> None:
+    def _on_entries_updated(
+        self, generation: int, entries: list[StoreEntry], listing: bool
+    ) -> None:
         if generation == self._generation:
-            self._listing = more
-            with collector_paused():
-                self._record(entries, checked=False)
+            self._listing = listing
+            try:
+                with collector_paused():
+                    self._record(entries, checked=False)
+            finally:
+                self._listing = False
         # Whoever shows these rows has done so by now (they are connected directly): a scan
         # waiting after its first batch goes on.
         self._worker.batch_shown.set()
@@ -375,7 +380,6 @@ class StoreDirectory(QObject):
     @Slot(int)
     def _on_scan_finished(self, generation: int) -> None:
         if generation == self._generation:
-            self._listing = False
             self.scan_finished.emit()
 
     @Slot(int)

@@ -96,6 +96,9 @@ class MainWindow(WindowCommands, WindowStoreList):
         self.alert_presenter = AlertPresenter(self.services.lock_alerts, self)
         self.alert_presenter.store_activated.connect(self.select_store)
         self._listed = False  # the folder shown has been listed once
+        # The first rows of a listing are in the table: they are painted once the batch that
+        # brought them has been taken in (see _on_model_rows_inserted).
+        self._paint_listed_rows = False
         self._update_empty_text()
         self._build_actions()
         self._build_menus()

@@ -68,6 +68,7 @@ class WindowState(QMainWindow):
     _close_when_save_ends: bool
     _folder_to_remember: str | None
     _listed: bool
+    _paint_listed_rows: bool
     _tips: dict[str, str]
     _after_document_goes: Callable[[], None] | None
     _closing_asked: bool

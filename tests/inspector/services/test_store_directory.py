@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication
 from watchdog.observers.polling import PollingObserver
 
 from inspector.presentation import lock_word
+from inspector.services import scan_worker
 from inspector.services import store_directory as store_directory_module
 from inspector.services.scanner import INLINE_HEALTH_LIMIT
 from inspector.services.store_directory import (
@@ -281,16 +282,44 @@ def test_big_folder_is_listed_first_and_its_documents_checked_after(qtbot, big_f
         service.shutdown()
 
 
-def test_listing_hands_on_its_first_screenful_at_once(qtbot, big_folder):
-    # The first rows people read go first, alone (the window paints them at once); the rest
-    # follow in one batch when the listing is done.
+def test_listing_hands_on_its_first_screenful_at_once(qtbot, big_folder, monkeypatch):
+    # In a folder of more than ONE_BATCH_LIMIT stores the first rows people read go first,
+    # alone (the window paints them at once); the rest follow in one batch when the listing is
+    # done. (The limit lowered: a folder above the real one takes seconds to make.)
+    monkeypatch.setattr(scan_worker, "ONE_BATCH_LIMIT", BIG_FOLDER_STORES - 1)
     service = StoreDirectory(observer_factory=deaf_observer)
+    listing_batches: list[bool] = []
+    service.entries_updated.connect(lambda _entries: listing_batches.append(service.listing))
     try:
         batches = list_in_batches(qtbot, service, big_folder)
         first_names = [entry.name for entry in batches[0]]
         assert first_names == [f"s{n:04d}.json" for n in range(FIRST_BATCH_ROWS)]
         assert sum(len(batch) for batch in batches) == BIG_FOLDER_STORES
         assert len(batches) == 2
+        assert listing_batches == [True, True]
+        assert not service.listing
+    finally:
+        service.shutdown()
+
+
+def test_listing_of_a_folder_within_the_limit_hands_on_every_row_at_once(qtbot, big_folder):
+    # Up to ONE_BATCH_LIMIT stores the rows are made sooner than a first small batch would be
+    # taken in and painted: they all go in one batch, a listing's (the window paints it).
+    assert BIG_FOLDER_STORES <= scan_worker.ONE_BATCH_LIMIT
+    service = StoreDirectory(observer_factory=deaf_observer)
+    listing_batches: list[bool] = []
+    service.entries_updated.connect(lambda _entries: listing_batches.append(service.listing))
+    try:
+        batches = list_in_batches(qtbot, service, big_folder)
+        assert [entry.name for entry in batches[0]] == [
+            f"s{n:04d}.json" for n in range(BIG_FOLDER_STORES)
+        ]
+        assert listing_batches == [True]
+        # A store that appears later is no listing's.
+        with qtbot.waitSignal(service.entries_updated, timeout=5000):
+            write_json(str(big_folder / "later.json"), {})
+            service.refresh_paths([str(big_folder / "later.json")])
+        assert listing_batches == [True, False]
     finally:
         service.shutdown()
 
