@@ -358,12 +358,12 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
         if paths is None:
             paths = list(map(_path_of, new))
         keys = self._order_keys(new, paths)
-        order = sorted(
-            range(len(new)),
-            key=keys.__getitem__,
-            reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
-        )
-        if order != list(range(len(order))):  # a listing's rows come in the usual order
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        # A listing's rows come in the usual order: seeing that they do is one comparison per
+        # row, with no Python code run per row (sorting them again took twice as long).
+        in_order = operator.ge if descending else operator.le
+        if not all(map(in_order, keys, itertools.islice(keys, 1, None))):
+            order = sorted(range(len(new)), key=keys.__getitem__, reverse=descending)
             new = [new[i] for i in order]
             keys = [keys[i] for i in order]
             paths = [paths[i] for i in order]
