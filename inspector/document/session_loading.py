@@ -20,6 +20,7 @@ class SessionLoading(SessionState):
     # -- opening and following -------------------------------------------------------------
     def open(self, path: str | None) -> None:
         """Show the store at ``path`` (None: nothing); unsaved edits are dropped."""
+        had_document = self._path is not None
         self._path = os.path.abspath(path) if path else None
         self._loaded = None
         self._base = NO_DOCUMENT
@@ -30,8 +31,12 @@ class SessionLoading(SessionState):
         self.undo_stack.clear()
         self.model.set_document(NO_DOCUMENT)
         # The last document is gone; what was frozen with it (see inspector.collector) may
-        # hold cyclic garbage that only the collector can free.
-        release_frozen()
+        # hold cyclic garbage that only the collector can free. (With none shown before -- a
+        # window opening a folder -- what is frozen was handed back when that one went, or is
+        # the folder's rows, frozen since: handed back, it would be walked again and nothing
+        # could be frozen until the collector's next full walk.)
+        if had_document:
+            release_frozen()
         self._set_model_read_only(False)
         if self._path is None:
             self._load_request = 0
