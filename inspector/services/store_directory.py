@@ -326,6 +326,8 @@ class StoreDirectory(QObject):
         paths = list(map(_path_of, entries))
         if known.keys().isdisjoint(paths):
             fresh, fresh_paths = entries, paths
+        elif checked and self._complete_listed(entries, paths):
+            fresh, fresh_paths = [], []
         else:
             fresh = [entry for entry in entries if entry.path not in known]
             self._record_changes([entry for entry in entries if entry.path in known], checked)
@@ -336,6 +338,26 @@ class StoreDirectory(QObject):
         self._stale.update(entry.path for entry in with_lock if _is_stale(entry))
         self.entries_updated.emit(entries)
         self._emit_summary()
+
+    def _complete_listed(self, entries: list[StoreEntry], paths: list[str]) -> bool:
+        """Take in a batch of the document pass that only completes listed rows (each known,
+        pending, with no stamp, its lock the very object it had): whether it was one. Nothing
+        else changes then -- no lock, no stale lock, nothing changed on disk -- so it is taken in
+        bulk, with no Python code run per row (one at a time, 4 ms for 10,000 rows)."""
+        known = self._entries
+        if not all(map(known.__contains__, paths)):
+            return False
+        olds = list(map(known.__getitem__, paths))
+        count = len(olds)
+        if (
+            list(map(_health_of, olds)).count(StoreHealth.PENDING) != count
+            or list(map(_data_stamp_of, olds)).count(None) != count
+            or not all(map(operator.is_, map(_lock_of, olds), map(_lock_of, entries)))
+            or list(map(_lock_error_of, olds)) != list(map(_lock_error_of, entries))
+        ):
+            return False
+        known.update(zip(paths, entries, strict=True))
+        return True
 
     def _record_changes(self, entries: list[StoreEntry], checked: bool) -> None:
         """Take in new versions of known entries; tell which changed on disk."""
@@ -438,6 +460,9 @@ class StoreDirectory(QObject):
 
 _path_of = operator.attrgetter("path")
 _lock_of = operator.attrgetter("lock")
+_lock_error_of = operator.attrgetter("lock_error")
+_health_of = operator.attrgetter("health")
+_data_stamp_of = operator.attrgetter("data_stamp")
 
 
 def _is_stale(entry: StoreEntry) -> bool:
