@@ -75,8 +75,10 @@ AGE_TICK_MS = 1000
 #: re-sorted in one layout change, instead of one insertion each.
 SCATTERED_INSERT_LIMIT = 32
 
-#: Changed rows are announced in runs of at most this many rows (see _emit_rows_changed).
-CHANGED_RUN_LIMIT = 16
+#: Changed cells are announced in ranges of at most this many cells (see _emit_rows_changed):
+#: Qt 6's views repaint the whole viewport for a ``dataChanged`` range of more, measured: 100
+#: rows of two columns repaint nothing when scrolled away, 101 repaint every visible row.
+CHANGED_CELL_LIMIT = 200
 
 _path_of = operator.attrgetter("path")
 _name_of = operator.attrgetter("name")
@@ -501,12 +503,14 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
             for first, last in _runs(rows):
                 # Announced in short runs: Qt 6 repaints just the cells of a small range
                 # (nothing when they are scrolled away), but the whole viewport for a range of
-                # more than a couple of hundred cells -- and a full repaint of 40 rows costs
-                # more than announcing thousands of short runs. Only the entry's columns that
+                # more than CHANGED_CELL_LIMIT cells -- and a full repaint of 40 rows costs
+                # more than announcing thousands of short runs (as many rows in each as keep
+                # under the limit: 25 of a whole entry). Only the entry's columns that
                 # changed: the figure columns follow the figures (refresh_figures).
-                for top in range(first, last + 1, CHANGED_RUN_LIMIT):
-                    bottom = min(last, top + CHANGED_RUN_LIMIT - 1)
-                    for left, right in spans:
+                for left, right in spans:
+                    height = max(1, CHANGED_CELL_LIMIT // (right - left + 1))
+                    for top in range(first, last + 1, height):
+                        bottom = min(last, top + height - 1)
                         self.dataChanged.emit(self.index(top, left), self.index(bottom, right))
 
     @Slot(object)
