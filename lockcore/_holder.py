@@ -115,14 +115,17 @@ def recordable_name(name: str) -> str:
     return shown.strip()
 
 
-_own_facts: tuple[int, bytes] | None = None
+#: The lines of our lock files that never change for this process, made at its first lock
+#: (forgotten by a forked child, whose PID and start differ): no PID check on every lock.
+_own_facts: bytes | None = None
 
 
 def _own_fact_lines() -> bytes:
-    """The lines of our lock files that never change for this process (cached per PID)."""
-    global _own_facts  # noqa: PLW0603 - cached per PID, as the start time
-    pid = own_pid()
-    if _own_facts is None or _own_facts[0] != pid:
+    """The lines of our lock files that never change for this process."""
+    global _own_facts  # noqa: PLW0603 - made once per process
+    facts = _own_facts
+    if facts is None:
+        pid = own_pid()
         name = _own_program()
         lines = [
             str(pid),
@@ -133,8 +136,17 @@ def _own_fact_lines() -> bytes:
             *([f"start-ticks {ticks}"] if (ticks := own_start_ticks()) is not None else []),
             *([f"boot {boot}"] if (boot := this_boot()) else []),
         ]
-        _own_facts = (pid, ("\n".join(lines) + "\n").encode("ascii"))
-    return _own_facts[1]
+        facts = _own_facts = ("\n".join(lines) + "\n").encode("ascii")
+    return facts
+
+
+def _forget_own_facts_in_child() -> None:
+    global _own_facts  # noqa: PLW0603 - the parent's PID and start are the parent's
+    _own_facts = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_own_facts_in_child)
 
 
 def new_lock_token() -> str:

@@ -394,7 +394,8 @@ def locked_update_json(
             if wrote and durable:
                 _atomic.sync_directory(path)
         finally:
-            _interrupts.stop_keeping(kept)
+            if kept:
+                _interrupts.stop_keeping(kept)
     finally:
         _interrupts.deliver_pending()
     return updated

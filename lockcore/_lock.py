@@ -108,12 +108,6 @@ def _slot_of(lock_path: str) -> _ProcessSlot:
     return slot
 
 
-def _deadline(timeout: float) -> float | None:
-    if timeout < 0:
-        return None
-    return time.monotonic() + timeout
-
-
 class FileLock:
     """An exclusive lock on a data file, shared by processes through ``<path>.lock``.
 
@@ -205,7 +199,7 @@ class FileLock:
         if slot.owner == me:
             slot.depth += 1
             return
-        deadline = _deadline(timeout)
+        deadline = None if timeout < 0 else time.monotonic() + timeout
         # Free at once (no other thread of ours holds it), the usual case: no wait to set up.
         if not slot.mutex.acquire(False):
             self._take_slot(deadline, hooks)

@@ -10,12 +10,15 @@ of scope (see the README's Guarantees).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+import lockcore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,3 +85,31 @@ def test_children_forked_beside_acquiring_threads_inherit_no_kernel_lock(tmp_pat
     exit_codes = json.loads(result.stdout)
     # 0: nothing inherited; N > 0: N kernel locks inherited; negative: killed (deadlocked).
     assert exit_codes == [0] * len(exit_codes), exit_codes
+
+
+def test_a_forked_childs_lock_file_names_the_child(tmp_path: Path) -> None:
+    # The lines a lock file says about its holder are made once per process (issue 9 §6) and
+    # forgotten by a forked child: its lock names it, not the parent whose facts it inherited.
+    store = tmp_path / "store.json"
+    with lockcore.FileLock(store):
+        parents = (tmp_path / "store.json.lock").read_bytes()
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.close(reader)
+            with lockcore.FileLock(store):
+                os.write(writer, (tmp_path / "store.json.lock").read_bytes())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        childs = pipe.read()
+    os.waitpid(pid, 0)
+    assert parents.split(b"\n")[0] == str(os.getpid()).encode()
+    assert childs.split(b"\n")[0] == str(pid).encode()
+    started = [
+        next(line for line in content.split(b"\n") if line.startswith(b"started "))
+        for content in (parents, childs)
+    ]
+    assert started[0] != started[1]
