@@ -346,12 +346,13 @@ def locked_update_json(
     file's own text. ``parsed=(raw, document, text)`` also hands over ``raw`` decoded (without
     its BOM), which the edit then does not decode again (a 50 MB string built holding the GIL).
     """
-    # One critical step from the lock to the directory sync: a signal waits for its end, and
-    # the lock is never left half taken or given back. Two things in it stay interruptible, as
-    # any code of the program's own: the wait for the lock, and the updater (called through
-    # _run_updater; a KeyboardInterrupt there writes nothing). Not edit_json's transaction,
-    # whose generator, context manager and option record were ~200 of every update's ~2,000
-    # bytecodes (issue 9 §6); the steps themselves are the same functions.
+    # One critical step from the lock to the directory sync: a signal waits for the end of
+    # the steps it lands in (taking the lock and reading; writing, giving back and syncing),
+    # and the lock is never left half taken or given back. Two things in it stay
+    # interruptible, as any code of the program's own: the wait for the lock, and the updater
+    # (called through _run_updater; a KeyboardInterrupt there writes nothing). Not
+    # edit_json's transaction, whose generator, context manager and option record were ~200
+    # of every update's ~2,000 bytecodes (issue 9 §6); the steps are the same functions.
     try:
         path = os.fspath(path)
         lock = lock_for_update(path, timeout, stale_after, create_parents)
@@ -369,6 +370,10 @@ def locked_update_json(
                     on_quarantine=on_quarantine,
                     parsed=parsed,
                 )
+                # A signal held back while the lock was taken and the store read runs now,
+                # before the updater: held back for those steps only, not for as long as the
+                # updater takes (then nothing is written, and the lock is given back).
+                _interrupts.deliver_pending()
                 updated = _run_updater(updater, document)
                 if updated is None:
                     raise TypeError(

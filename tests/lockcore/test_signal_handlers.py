@@ -91,3 +91,31 @@ def test_ctrl_c_in_the_updater_interrupts_it_at_once_and_writes_nothing(
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     with FileLock(store, timeout=0):
         pass
+
+
+def test_ctrl_c_held_back_while_the_store_is_read_runs_before_the_updater(
+    tmp_path: Path,
+) -> None:
+    # A signal that lands in the update's critical steps is held back for those steps only:
+    # one that struck while the store was read (here: while its default was made) runs before
+    # the updater -- not after it and the write, however long the updater takes.
+    store = tmp_path / "store.json"
+    ran: list[str] = []
+
+    def default() -> dict[str, int]:
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(100):
+            pass  # a back jump: CPython would run the handler here
+        return {}
+
+    def updater(document: dict[str, int]) -> dict[str, int]:
+        ran.append("updater")
+        return {"n": 1}
+
+    with pytest.raises(KeyboardInterrupt):
+        locked_update_json(store, updater, default=default, durable=False)
+    assert ran == []
+    assert not store.exists()
+    assert sorted(os.listdir(tmp_path)) == []
+    with FileLock(store, timeout=0):
+        pass
