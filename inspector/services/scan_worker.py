@@ -54,11 +54,15 @@ FULL_RECHECK_EVERY = 10
 #: MainWindow. (100,000 rows cost the GUI ~40 ms taken at once, 20,000 a third of that: in
 #: batches of 20,000 a listing of 100,000 stores took five such pauses and as many repaints,
 #: each taking the interpreter from the worker making the next rows.)
-#: A listing of at most ONE_BATCH_LIMIT stores hands on every row at once: the rest of 10,000
-#: rows is made in ~15 ms, less than the first batch's pause costs the whole listing (its
-#: paint, ~10 ms, came before the rest was even made: the table was complete at ~50 ms, now
-#: ~35; its first screenful is painted right after, still well within 50 ms).
+#: A listing of at most ONE_BATCH_LIMIT stores, listed and sorted within ONE_BATCH_WITHIN
+#: seconds, hands on every row at once: the rest of 10,000 rows is made in ~12 ms, about what
+#: the first batch's pause cost the whole listing (its paint, ~10 ms, came before the rest was
+#: even made: the table was complete at ~48 ms, now ~33), and its first screenful is painted
+#: right after, within 50 ms. A listing that took longer (a bigger folder, a busy machine:
+#: making the rest takes as much longer) hands on its first screenful first, or the first rows
+#: would wait for all the others (10,000 stores at load 6: painted after 100 ms, not 60).
 ONE_BATCH_LIMIT = 16384
+ONE_BATCH_WITHIN = 0.02
 FIRST_BATCH_ROWS = 100
 BATCH_SIZE = 100000
 BATCH_INTERVAL = 0.25
@@ -355,6 +359,7 @@ class _ScanWorker(QObject):
             pause.__exit__(None, None, None)
 
     def _list(self, *, reuse_locks: bool) -> None:
+        began = time.monotonic()
         try:
             listing = list_folder(self._folder, recursive=self._recursive)
         except OSError as exc:
@@ -374,7 +379,12 @@ class _ScanWorker(QObject):
         defer = len(listing.names) > INLINE_HEALTH_LIMIT
         ordered = listing.ordered()
         if defer and not self._entries:
-            handed_on = self._hand_on_fresh(ordered, listing)
+            # The listing so far foretells the rest: making the rows costs about what listing
+            # and sorting them did.
+            one_batch = (
+                len(ordered) <= ONE_BATCH_LIMIT and time.monotonic() - began <= ONE_BATCH_WITHIN
+            )
+            handed_on = self._hand_on_fresh(ordered, listing, one_batch=one_batch)
         else:
             handed_on = self._apply(
                 entries_from_listing(
@@ -454,13 +464,13 @@ class _ScanWorker(QObject):
         else:
             self._checks_finished()
 
-    def _hand_on_fresh(self, paths: list[str], listing: Listing) -> bool:
+    def _hand_on_fresh(self, paths: list[str], listing: Listing, *, one_batch: bool) -> bool:
         """Hand on the rows of a big folder listed for the first time (nothing known: every
-        row is new), as :meth:`_apply` does -- the first screenful at once (above
-        ONE_BATCH_LIMIT stores), the rest in batches -- but made and recorded a chunk at a
-        time, not one row at a time: whether any was handed on."""
+        row is new), as :meth:`_apply` does -- the first screenful at once (unless
+        ``one_batch``), the rest in batches -- but made and recorded a chunk at a time, not
+        one row at a time: whether any was handed on."""
         entries = self._entries
-        first_rows = FIRST_BATCH_ROWS if len(paths) > ONE_BATCH_LIMIT else 0
+        first_rows = 0 if one_batch else FIRST_BATCH_ROWS
         made = fresh_entries(paths[:first_rows], listing, self._health_cache)
         entries.update(zip(map(_path_of, made), made, strict=True))
         handed_on = bool(made)
