@@ -325,11 +325,17 @@ def test_listing_of_a_folder_within_the_limits_hands_on_every_row_at_once(
             f"s{n:04d}.json" for n in range(BIG_FOLDER_STORES)
         ]
         assert listing_batches == [True]
-        # A store that appears later is no listing's.
+        # The document pass's rows, and a store that appears later, are no listing's.
+        with qtbot.waitSignal(service.checks_finished, timeout=10000):
+            pass
+        later = str(big_folder / "later.json")
+        write_json(later, {})
         with qtbot.waitSignal(service.entries_updated, timeout=5000):
-            write_json(str(big_folder / "later.json"), {})
-            service.refresh_paths([str(big_folder / "later.json")])
-        assert listing_batches == [True, False]
+            service.refresh_paths([later])
+        assert service.entry(later) is not None
+        assert listing_batches[0]
+        assert len(listing_batches) > 1
+        assert not any(listing_batches[1:])
     finally:
         service.shutdown()
 
