@@ -24,8 +24,9 @@ window's scanner would (:func:`.scanner.inspect_store`: the lock judged, the doc
 checked), in rounds at least :data:`LOOK_ROUND_GAP` apart, and sends the finished entries
 (``("looked", began, [(store, entry or None), ...])``, ``began`` the round's
 ``time.monotonic()``): in a storm the window's process then only takes
-in rows, and no thread of it reads a file (issue 11 §6). Paths that are no store of the folder
-are still sent as paths.
+in rows, and no thread of it reads a file (issue 11 §6). Of the paths that are no store of the
+folder only the folder itself is sent on, as a path: the window does nothing with the others
+(see :meth:`_Looker.look`).
 
 Messages: ``("paths", [path, ...])``, ``("lost",)`` (the kernel dropped events), ``("ready",)``
 (every folder asked for is watched), ``("failed", errno, words)`` (watching cannot start or go
@@ -168,15 +169,20 @@ class _Looker:
 
     def look(self, paths: list[str]) -> tuple[list[tuple[str, StoreEntry | None]], list[str]]:
         """(store, fresh entry or None) for each store ``paths`` belong to; and the paths
-        that belong to no store of the folder."""
+        that belong to no store of the folder but matter to the window (the folder itself).
+
+        The others are dropped: in a single folder the window's scanner does nothing with them,
+        and a storm makes one each update -- lockcore writes a document through an unnamed temp
+        file, which inotify names ``#<inode>`` -- so sending them cost the GUI thread a message
+        and the scanner a round of nothing, some ten times a second."""
         touched: dict[str, set[str]] = {}
         others: list[str] = []
         for path in paths:
             store = store_path_for(path)
-            if store is None or os.path.dirname(store) != self._folder:
-                others.append(path)
-            else:
+            if store is not None and os.path.dirname(store) == self._folder:
                 touched.setdefault(store, set()).add(path)
+            elif store is not None or os.path.normpath(path) == self._folder:
+                others.append(path)
         looked: list[tuple[str, StoreEntry | None]] = []
         for store, changed in touched.items():
             candidates = self._leftovers.get(store, set())

@@ -372,3 +372,60 @@ def test_a_look_the_child_began_before_this_process_looked_does_not_undo_it(
         assert [entry.lock_state for entry in updates] == [LockState.FREE]
     finally:
         worker.stop_timers()
+
+
+def test_a_looking_child_sends_no_path_the_window_would_ignore(tmp_path: Path) -> None:
+    """In a storm every lockcore update writes its new document through an unnamed temp file
+    (O_TMPFILE: inotify names it ``#<inode>``), and each round of looks sent those names on as
+    paths: one more message for the GUI thread and one more round for the window's scanner,
+    which finds no store in them and does nothing, some ten times a second. A looking child
+    (one folder, no subfolders) sends only what the window acts on."""
+    from inspector.services.watch_process import read_messages
+    from lockcore import locked_update_json
+
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            CHILD_MODULE,
+            json.dumps({"folder": str(tmp_path), "recursive": False, "look": True}),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=_REPO,
+        env={**os.environ, "PYTHONPATH": str(_REPO)},
+    )
+    assert child.stdin is not None
+    assert child.stdout is not None
+    messages: list[tuple[Any, ...]] = []
+    buffer = bytearray()
+
+    def read_until(done: Any) -> None:
+        while not done():
+            data = os.read(child.stdout.fileno(), 65536)  # type: ignore[union-attr]
+            assert data, messages
+            buffer.extend(data)
+            read_messages(buffer, messages.append)
+
+    def looked(path: Path) -> bool:
+        return any(
+            kind == "looked" and any(store == str(path) for store, _ in rest[1])
+            for kind, *rest in messages
+        )
+
+    try:
+        read_until(lambda: ("ready",) in messages)
+        (tmp_path / "notes.txt").write_text("not a store")
+        (tmp_path / "subfolder").mkdir()
+        for _ in range(5):
+            locked_update_json(str(tmp_path / "a.json"), lambda doc: doc, default=dict)
+            locked_update_json(str(tmp_path / "b.json"), lambda doc: [*doc, 1], default=list)
+        read_until(lambda: looked(tmp_path / "a.json") and looked(tmp_path / "b.json"))
+        # Whatever the rounds above sent came before the look at this store.
+        (tmp_path / "last.json").write_text("{}")
+        read_until(lambda: looked(tmp_path / "last.json"))
+        assert [message for message in messages if message[0] == "paths"] == []
+    finally:
+        child.stdin.close()
+        child.wait(DEADLINE_MS / 1000)
+        child.stdout.close()
