@@ -23,7 +23,12 @@ bare-PID format naming those live holders. The locked stores are spread through 
    timer on the GUI thread measures event-loop stalls (the gap beyond its interval), with the same
    probe over an idle window as the baseline. Time to truth: from the last writer's last update
    until the table shows, for all sixteen stores, the data file's current (inode, size, mtime_ns)
-   stamp and no lock. CPU: this process's user+system seconds during the storm.
+   stamp and no lock (the last change of a storm row in the table, once it shows that: the
+   writers' own exit, which a loaded machine takes hundreds of milliseconds over, was counted in
+   before). CPU: this process's user+system seconds during the storm. The storm runs twice: its
+   writers this process's children, so in the window's session and scheduler autogroup (the
+   first form); then started by another program in a session of its own, as writers from
+   another terminal or a service are (``--writers`` runs one of the two).
 3. Lock ages. ``dataChanged`` emissions and age cells announced per second with the window showing
    about 40 rows, against the same model told that every row is visible (the old behaviour).
 
@@ -677,6 +682,19 @@ def bench_storm(
                 return False
         return True
 
+    # When each storm row last changed in the table (the model takes the directory's entries
+    # before this slot runs): the table shows the truth from the last of those changes on.
+    last_changed: dict[str, float] = {}
+    watched = set(paths)
+
+    def note_changes(entries: list[Any]) -> None:
+        now = time.monotonic()
+        for entry in entries:
+            if entry.path in watched:
+                last_changed[entry.path] = now
+
+    window.directory.entries_updated.connect(note_changes)
+
     rows: list[tuple[str, str, str, str]] = []
     for session in sessions:
         own_session = WRITER_SESSIONS[session]
@@ -696,18 +714,22 @@ def bench_storm(
 
         watching = "inspector.services.watch_process"
         child_cpu = child_cpu_seconds(watching)
+        last_changed.clear()
         cpu, storm_end, updates = run_writers(paths, seconds, probe, own_session=own_session)
         child_cpu = child_cpu_seconds(watching) - child_cpu
         longest, p99 = probe.stalls_ms()
+        # run_writers returns once every writer has exited, which takes a loaded machine
+        # hundreds of milliseconds after the storm; the table may have shown the truth before.
+        exited = time.monotonic() - storm_end
         assert run_loop_until(truthful, 10, 1)
-        truth = time.monotonic() - storm_end
+        truth = max(0.0, max(last_changed.values()) - storm_end)
         rows += storm_rows(
             # The first form's rows keep their names.
             "event storm" if not own_session else "event storm, writers in their own session",
             seconds,
             updates,
             (longest, p99, floor_longest, floor_p99, idle_longest, idle_p99),
-            truth,
+            (truth, exited),
             (cpu, idle_cpu, child_cpu),
         )
         run_loop_for(0.5)
@@ -722,11 +744,12 @@ def storm_rows(
     seconds: float,
     updates: int,
     stalls: tuple[float, float, float, float, float, float],
-    truth: float,
+    truths: tuple[float, float],
     cpus: tuple[float, float, float],
 ) -> list[tuple[str, str, str, str]]:
     longest, p99, floor_longest, floor_p99, idle_longest, idle_p99 = stalls
     cpu, idle_cpu, child_cpu = cpus
+    truth, exited = truths
     rate = updates / seconds
     return [
         (
@@ -744,7 +767,7 @@ def storm_rows(
         (
             f"{name}: table shows the truth after",
             f"{truth * 1000:.0f} ms",
-            "200 ms limit",
+            f"200 ms limit (the writers had all exited {exited * 1000:.0f} ms after the storm)",
             f"{truth / 0.2:.2f}x limit",
         ),
         (
