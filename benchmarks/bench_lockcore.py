@@ -17,9 +17,11 @@ comparable between processes.
 
 from __future__ import annotations
 
+import _signal
 import argparse
 import collections
 import contextlib
+import fcntl
 import json
 import multiprocessing as mp
 import os
@@ -78,6 +80,8 @@ class Contender:
             }
             self._lock = locks.get(name, _ExclusiveFloor)
             self._update = lambda path, fn: _floor_update(path, fn, self._lock, durable=durable)
+            if name == "lockcore-calls":
+                self._update = _lockcore_calls_update
         elif name == OWN_STORES:
             import lockcore
 
@@ -316,6 +320,58 @@ def _floor_update(path: str, fn: Callable[[Any], Any], lock_type: Any, *, durabl
             os.fsync(directory)
         finally:
             os.close(directory)
+    return data
+
+
+def _lockcore_calls_update(path: str, fn: Callable[[Any], Any]) -> Any:
+    """An uncontended update making lockcore's own system calls, in its order, with next to no
+    Python: what lockcore's update would cost if its Python were free. Beyond ``floor``'s calls
+    (``--syscalls`` lists them): Ctrl+C deferred over the critical steps (a handler swapped in
+    and back: two ``rt_sigaction``), the lock file made unnamed with its kernel lock and linked
+    into place (``O_TMPFILE``, ``flock``, ``fstat``, ``pwrite``, ``linkat``) then opened by name
+    (so that watchers see it closed when its holder dies), the data file opened without
+    following a symlink, the temp file's owner and mode looked at (``fstat``: a umask, a
+    set-group-ID folder), the data file's ACLs (``llistxattr``), and the lock checked to be
+    still ours before the replace and at the release (two ``lstat``)."""
+    handler = _signal.getsignal(_signal.SIGINT)  # (signal's own wrappers cost ~250 bytecodes)
+    _signal.signal(_signal.SIGINT, handler)
+    lock_path = path + ".lock"
+    spare = os.open(os.path.dirname(path), os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o644)
+    fcntl.flock(spare, fcntl.LOCK_EX)
+    os.fstat(spare)
+    os.pwrite(
+        spare, _LOCKCORE_LIKE_LINES + b"created %.6f\ntoken 0123456789abcdef\n" % time.time(), 0
+    )
+    # (A directory descriptor makes os.link call linkat, which follows the /proc link.)
+    os.link(f"/proc/self/fd/{spare}", lock_path, src_dir_fd=spare)
+    named = os.open(lock_path, os.O_WRONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            data = json.loads(os.read(fd, os.fstat(fd).st_size + 1))
+        finally:
+            os.close(fd)
+        raw = json.dumps(fn(data), indent=2).encode()
+        temp = path + ".calls.tmp"  # each contender updates a store of its own
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(temp, flags, 0o644)
+        try:
+            os.fstat(fd)
+            os.listxattr(path, follow_symlinks=False)
+            os.write(fd, raw)
+        finally:
+            os.close(fd)
+        os.lstat(lock_path)
+        if not _exchange(temp, path):
+            os.rename(temp, path)
+        else:
+            os.unlink(temp)  # now holds the old bytes
+    finally:
+        os.lstat(lock_path)
+        os.unlink(lock_path)
+        os.close(named)
+        os.close(spare)
+        _signal.signal(_signal.SIGINT, handler)
     return data
 
 
@@ -580,7 +636,14 @@ def _handoff_steps(
 
 
 #: The contenders of the uncontended runs, in their interleaving order.
-UNCONTENDED = ("lockcore", "floor", "lockcore-durable", "floor-durable", "legacy")
+UNCONTENDED = (
+    "lockcore",
+    "floor",
+    "lockcore-calls",
+    "lockcore-durable",
+    "floor-durable",
+    "legacy",
+)
 
 
 @overload
@@ -840,6 +903,8 @@ def _print_uncontended(*, quick: bool) -> None:
         ("uncontended update / floor (<= 1.3x)", "lockcore", "floor"),
         ("uncontended update / legacy", "lockcore", "legacy"),
         ("durable update / durable floor (<= 1.15x)", "lockcore-durable", "floor-durable"),
+        ("lockcore's calls alone / floor", "lockcore-calls", "floor"),
+        ("uncontended update / its calls alone", "lockcore", "lockcore-calls"),
     )
     for label, top, bottom in pairs:
         print(f"  {label:<42} {_ratio_with_spread(_paired_ratios(alone[top], alone[bottom]))}")
@@ -851,7 +916,14 @@ def _print_uncontended(*, quick: bool) -> None:
 #: end: the interpreter's start, the imports and the warm-up updates are not counted.
 _MARK_START = "/nonexistent-bench-lockcore-counting-starts"
 _MARK_END = "/nonexistent-bench-lockcore-counting-ends"
-SYSCALL_CONTENDERS = ("lockcore", "floor", "lockcore-durable", "floor-durable", "legacy")
+SYSCALL_CONTENDERS = (
+    "lockcore",
+    "floor",
+    "lockcore-calls",
+    "lockcore-durable",
+    "floor-durable",
+    "legacy",
+)
 
 
 def _syscall_child(name: str, updates: int, directory: str) -> None:
