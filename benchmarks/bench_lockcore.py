@@ -804,6 +804,13 @@ def _print_floors(figures: dict[str, Any]) -> None:
             "<= 1.3x",
         ),
         (
+            "  its system calls alone",
+            _ms(update["lockcore-calls"]),
+            f"{_ms(update['floor'])} (bare syscalls)",
+            _ratio_with_spread(_paired_ratios(alone["lockcore-calls"], alone["floor"])),
+            "-",
+        ),
+        (
             "  beside legacy",
             _ms(update["lockcore"]),
             f"{_ms(update['legacy'])} (legacy, no fsync)",
