@@ -5,8 +5,6 @@ time slice at a time, and looks again at what the watcher reports. See
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import operator
 import os
 import stat
@@ -18,10 +16,10 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from inspector.collector import collector_paused, freeze_survivors
 from inspector.display import printable_path
+from inspector.services.document_pass import DocumentPass
 from inspector.services.scanner import (
     INLINE_HEALTH_LIMIT,
     Listing,
-    check_document,
     entries_from_listing,
     fresh_entries,
     inspect_store,
@@ -121,7 +119,6 @@ class _ScanWorker(QObject):
         self._entries: dict[str, StoreEntry] = {}
         # data path -> (stamp, health, detail): a document that did not change is not re-read.
         self._health_cache: dict[str, tuple[Stamp, StoreHealth, str]] = {}
-        self._health_queue: collections.deque[str] = collections.deque()
         self._pending_paths: dict[str, None] = {}  # insertion-ordered set
         self._last_round = 0.0  # when the last round of looks began (monotonic)
         # store -> when this worker last began to look at it (monotonic: the same clock in every
@@ -129,11 +126,7 @@ class _ScanWorker(QObject):
         # is older than what is known here, and is not taken.
         self._looked_at: dict[str, float] = {}
         self._scan_began = 0.0
-        self._health_results: list[StoreEntry] = []
-        self._health_emitted = 0.0
-        # The cyclic collector's pause from a full scan's listing until its last document is
-        # checked (see _full_scan), while it lasts.
-        self._pass_pause: contextlib.AbstractContextManager[None] | None = None
+        self._pass = DocumentPass()
         self._recheck_queue: dict[str, None] = {}  # insertion-ordered set
         #: Set by the GUI thread once it has shown a batch (see _apply).
         self.batch_shown = threading.Event()
@@ -234,7 +227,7 @@ class _ScanWorker(QObject):
         """Stop every timer; runs on the worker thread as it finishes (timers belong to it)."""
         for timer in (self._refresh_timer, self._health_timer, self._recheck_timer):
             timer.stop()
-        self._end_pass_pause()
+        self._pass.end()
 
     # -- internals -------------------------------------------------------------------------
 
@@ -303,7 +296,7 @@ class _ScanWorker(QObject):
         if available:
             self._needs_scan = True
             return
-        self._health_queue.clear()
+        self._pass.queue.clear()
         self._write_problem = None
         if self._entries:
             gone = list(self._entries)
@@ -319,44 +312,26 @@ class _ScanWorker(QObject):
 
     def _full_scan(self, *, reuse_locks: bool = True) -> None:
         self._scan_began = time.monotonic()
-        self._health_queue.clear()
-        self._health_results = []
         self._needs_scan = False
-        self._end_pass_pause()  # a pass that did not finish: it never will
+        self._pass.end()  # a pass that did not finish: it never will
         if not self._check_available():
             self.scan_finished.emit(self._generation)
             self._checks_finished()
             return
         self._needs_scan = False
         self._check_write_problem()
-        # Paused until the last document is checked, not only while listing or a slice lasts:
-        # each time the collector ran again between two slices it walked what the listing and
-        # the slices had made -- every row of the folder --, 16 ms in a 120 ms pass over
-        # 10,000 documents (a release_frozen, as opening a folder does, keeps
-        # freeze_survivors from moving them out of its reach).
-        pause = collector_paused()
-        pause.__enter__()
-        self._pass_pause = pause
+        self._pass.pause_collector()  # until the last document is checked (see document_pass)
         try:
             self._list(reuse_locks=reuse_locks)
         except BaseException:
-            self._end_pass_pause()
+            self._pass.end()
             raise
 
     def _checks_finished(self) -> None:
         """Every document of the last full scan is checked (or there were none): say so, and
         let the collector run again."""
         self.checks_finished.emit(self._generation)
-        self._end_pass_pause()
-
-    def _end_pass_pause(self) -> None:
-        pause, self._pass_pause = self._pass_pause, None
-        if pause is not None:
-            # Frozen while still paused, not collected first: the collector coming back would
-            # otherwise walk every row the pass made (they hold no cycles) before they are out
-            # of its reach -- 5 to 20 ms at 10,000 rows, as the GUI takes the last of them in.
-            freeze_survivors()
-            pause.__exit__(None, None, None)
+        self._pass.end()
 
     def _list(self, *, reuse_locks: bool) -> None:
         began = time.monotonic()
@@ -404,13 +379,8 @@ class _ScanWorker(QObject):
                 self.batch_shown.wait(LAST_BATCH_WAIT)
             # In the order the rows are read, so the rows on screen are completed first.
             has_data = listing.has_data
-            self._health_queue.extend(path for path in ordered if path in has_data)
-        if self._health_queue:
-            # The first results too are handed on once BATCH_INTERVAL has passed (or the pass is
-            # over), not after the first slice: taking them in and repainting the rows they
-            # complete cost the GUI thread ~20 ms of the interpreter in the middle of a pass
-            # that, over 10,000 documents, is over in ~100 ms anyway.
-            self._health_emitted = time.monotonic()
+            self._pass.begin(path for path in ordered if path in has_data)
+        if self._pass.queue:
             self._health_timer.start()
         else:
             self._checks_finished()
@@ -425,40 +395,16 @@ class _ScanWorker(QObject):
         freeze_survivors()
 
     def _check_documents(self) -> None:
-        results = self._health_results
-        gone: list[str] = []
-        entries = self._entries
-        queue = self._health_queue
-        looked_at, health_cache, clock = self._looked_at, self._health_cache, time.monotonic
-        pending = StoreHealth.PENDING
-        deadline = clock() + HEALTH_SLICE
-        while queue:
-            now = clock()
-            if now >= deadline:
-                break
-            path = queue.popleft()
-            entry = entries.get(path)
-            if entry is None:
-                continue
-            looked_at[path] = now
-            checked = check_document(entry, health_cache)
-            if checked is entry:
-                continue
-            if checked is None:
-                del entries[path]
-                health_cache.pop(path, None)
-                gone.append(path)
-            elif entry.health is pending or not checked.same_as(entry):
-                # (A listed row, pending, is completed whatever its document holds.)
-                entries[path] = checked
-                results.append(checked)
+        document_pass = self._pass
+        gone = document_pass.check(self._entries, self._looked_at, self._health_cache, HEALTH_SLICE)
         if gone:
             self.entries_removed.emit(self._generation, gone)
         now = time.monotonic()
-        if results and (not queue or now - self._health_emitted >= BATCH_INTERVAL):
-            self._health_emitted = now
+        results, queue = document_pass.results, document_pass.queue
+        if results and (not queue or now - document_pass.handed_on >= BATCH_INTERVAL):
+            document_pass.handed_on = now
             self.entries_checked.emit(self._generation, results)
-            self._health_results = []
+            document_pass.results = []
         if queue:
             self._health_timer.start()
         else:
