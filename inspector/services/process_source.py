@@ -81,7 +81,9 @@ class ProcessChangeSource(QObject):
         self._handover = QTimer(self)
         self._handover.setSingleShot(True)
         self._handover.setInterval(handover_delay_ms)
-        self._handover.timeout.connect(self._start_child)
+        self._handover.timeout.connect(self._on_handover_due)
+        self._handover_held = False  # see hold_handover
+        self._handover_waiting = False  # the delay is over, the hold is not
 
     # -- ChangeSource -----------------------------------------------------------------------
 
@@ -131,6 +133,23 @@ class ProcessChangeSource(QObject):
         return self._child_watching
 
     # -- the child ----------------------------------------------------------------------------
+
+    def hold_handover(self, held: bool) -> None:
+        """While ``held``, the child is not started (the in-process reader watches on, so
+        nothing is missed): the window's document pass is running, and the child's start and
+        its first look at every file of the folder would take a CPU from it (at 100,000 stores
+        the pass lasts two seconds). Released, a child whose delay is over starts at once."""
+        self._handover_held = held
+        if not held and self._handover_waiting:
+            self._handover_waiting = False
+            self._start_child()
+
+    @Slot()
+    def _on_handover_due(self) -> None:
+        if self._handover_held:
+            self._handover_waiting = True
+        else:
+            self._start_child()
 
     @property
     def child_pid(self) -> int:

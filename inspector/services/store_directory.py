@@ -234,6 +234,9 @@ class StoreDirectory(QObject):
         self._set_read_only_reason("")
         self.folder_changed.emit(folder)
         self._emit_summary()
+        # The watching child starts once this folder's document pass is done (it watches from
+        # this process meanwhile): see FolderWatcher.hold_handover.
+        self._watcher.hold_handover(True)
         self._watcher.start(folder, recursive=self._recursive)
         # Listed once every folder is watched (subfolders are watched on the observer's
         # thread): a change made between the listing and the watches would go unseen.
@@ -412,6 +415,7 @@ class StoreDirectory(QObject):
     @Slot(int)
     def _on_checks_finished(self, generation: int) -> None:
         if generation == self._generation:
+            self._watcher.hold_handover(False)
             self.checks_finished.emit()
 
     @Slot(int, str)

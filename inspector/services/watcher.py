@@ -289,6 +289,7 @@ class FolderWatcher(QObject):
         self._ready = False
         self._polling = False
         self._status = self.tr("not watching")
+        self._handover_held = False
         self._pending: dict[str, None] = {}  # insertion-ordered set
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -420,12 +421,21 @@ class FolderWatcher(QObject):
         """False when a source that should be running has died (no I/O: safe anywhere)."""
         return self._source is None or self._source.is_alive()
 
+    def hold_handover(self, held: bool) -> None:
+        """Keep a source that hands its watching over to a child process from starting that
+        child while ``held`` (see :meth:`.ProcessChangeSource.hold_handover`), now and for
+        the sources started later."""
+        self._handover_held = held
+        hold = getattr(self._source, "hold_handover", None)
+        if hold is not None:
+            hold(held)
+
     def _start_source(self, source: ChangeSource, folder: str, recursive: bool) -> bool:
         """Start ``source`` as the current one; whether it watches everything already."""
         self._starts += 1
         self._source = source
         try:
-            return source.start(
+            ready = source.start(
                 folder,
                 _HandToBridge(self._bridge, self._starts, wants_looks=self._looks),
                 recursive=recursive,
@@ -433,6 +443,9 @@ class FolderWatcher(QObject):
         except BaseException:
             self._stop_source()
             raise
+        if self._handover_held:
+            self.hold_handover(True)
+        return ready
 
     def _stop_source(self) -> None:
         source, self._source = self._source, None
