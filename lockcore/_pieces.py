@@ -50,6 +50,13 @@ def _character_start(data: bytes, cut: int, start: int, end: int) -> int:
             if moved >= end or not 0x80 <= data[moved] < 0xC0:
                 break
             moved += step
+        else:
+            if step < 0 and moved >= 0 and 0x80 <= data[moved] < 0xC0:
+                # Four continuation bytes in a row: no character spans the cut (one has three
+                # at most), and the cut ends no piece in an unfinished one, so each piece
+                # fails where a whole decode does. Backing further would split the character
+                # the run follows, failing there as "unexpected end of data".
+                return cut
         if moved > start:
             return moved
     return end
