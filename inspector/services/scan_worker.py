@@ -23,6 +23,7 @@ from inspector.services.scanner import (
     entries_from_listing,
     fresh_entries,
     inspect_store,
+    inspect_store_lock,
     is_leftover,
     list_folder,
     store_path_for,
@@ -88,6 +89,12 @@ REFRESH_ROUND_GAP = 0.1
 _path_of = operator.attrgetter("path")
 
 
+def _lock_changed(entry: StoreEntry) -> bool:
+    """Whether the store's lock, inspected again, differs from what ``entry`` shows of it."""
+    lock, lock_error = inspect_store_lock(entry.path)
+    return not entry.shows_lock(lock, lock_error)
+
+
 class _ScanWorker(QObject):
     """Owns the authoritative entries; every slot runs on the worker thread."""
 
@@ -131,7 +138,8 @@ class _ScanWorker(QObject):
         self._looked_at: dict[str, float] = {}
         self._scan_began = 0.0
         self._pass = DocumentPass()
-        self._recheck_queue: dict[str, None] = {}  # insertion-ordered set
+        # store -> whether to look at it whole (else at its lock first), in insertion order
+        self._recheck_queue: dict[str, bool] = {}
         #: Set by the GUI thread once it has shown a batch (see _apply).
         self.batch_shown = threading.Event()
         # Parented timers move to the worker thread with the worker.
@@ -199,16 +207,18 @@ class _ScanWorker(QObject):
             self._full_scan()
             return
         # Looked at a time slice at a time, so that a burst of events never waits behind the
-        # hundreds of locks of a big folder (each look asks the process table).
-        self._recheck_queue.update(
-            dict.fromkeys(
-                entry.path
-                for entry in self._entries.values()
-                if (entry.lock is not None or entry.lock_error)
-                and (everything or not death_makes_an_event(entry.lock))
-            )
-        )
-        if self._recheck_queue and not self._recheck_timer.isActive():
+        # hundreds of locks of a big folder (each look asks the process table). The pass of
+        # ``everything`` (a safety net) looks at each store whole; the others are for holders
+        # that die without a file changing, and look at the lock alone unless it changed (a
+        # change to the document or the store's files is an event): half the work of a whole
+        # look, on the thread that shares the interpreter with the GUI thread (issue 11 §6).
+        queue = self._recheck_queue
+        for entry in self._entries.values():
+            if (entry.lock is not None or entry.lock_error) and (
+                everything or not death_makes_an_event(entry.lock)
+            ):
+                queue[entry.path] = everything or queue.get(entry.path, False)
+        if queue and not self._recheck_timer.isActive():
             self._recheck_timer.start()
 
     @Slot()
@@ -217,11 +227,15 @@ class _ScanWorker(QObject):
         deadline = time.monotonic() + RECHECK_SLICE
         looks: list[tuple[str, StoreEntry | None]] = []
         while queue and time.monotonic() < deadline:
-            path = next(iter(queue))
+            path, whole = next(iter(queue.items()))
             del queue[path]
-            if path in self._entries:
-                self._looked_at[path] = time.monotonic()
-                looks.append(self._look_again(path))
+            entry = self._entries.get(path)
+            if entry is None or not (whole or _lock_changed(entry)):
+                # Not marked as looked at: a look the watching child began earlier at what
+                # else of the store changed is still taken.
+                continue
+            self._looked_at[path] = time.monotonic()
+            looks.append(self._look_again(path))
         self._apply(looks)
         if queue:
             self._recheck_timer.start()

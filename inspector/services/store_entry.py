@@ -177,6 +177,11 @@ class StoreEntry:
             and _lock_facts(self.lock) == _lock_facts(other.lock)
         )
 
+    def shows_lock(self, lock: LockInfo | None, lock_error: str) -> bool:
+        """Whether this entry shows ``lock`` and ``lock_error`` as they are (as :meth:`same_as`
+        compares locks: not when each was inspected)."""
+        return self.lock_error == lock_error and _lock_facts(self.lock) == _lock_facts(lock)
+
 
 def _lock_facts(info: LockInfo | None) -> tuple[object, ...] | None:
     if info is None:

@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 
 import pytest
 from PySide6.QtCore import QCoreApplication
@@ -529,3 +531,57 @@ def test_a_folder_and_stores_whose_names_are_not_utf8_are_listed_and_followed(qt
         assert messages == []
     finally:
         service.shutdown()
+
+
+def test_a_legacy_lock_is_rechecked_by_its_lock_alone_until_it_changes(
+    qtbot, tmp_path, monkeypatch
+):
+    """The once-a-second re-check is there for holders that die without a file changing
+    (a legacy holder): it looks at the lock, and at the rest of the store only when the lock
+    changed -- a whole look is twice the work, on the worker thread that shares the interpreter
+    with the GUI thread (some 100 legacy locks a second in bench_inspector's folder)."""
+    # No safety-net pass (every store looked at whole) meanwhile.
+    monkeypatch.setattr(store_directory_module, "FULL_RECHECK_EVERY", 1000)
+    looked: list[str] = []
+    real = scan_worker.inspect_store
+
+    def recording(path, *rest):
+        looked.append(path)
+        return real(path, *rest)
+
+    monkeypatch.setattr(scan_worker, "inspect_store", recording)
+    path = str(tmp_path / "legacy.json")
+    write_json(path, {"kept": True})
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    service = StoreDirectory()
+    try:
+        with open(lock_path_for(path), "w", encoding="ascii") as handle:
+            handle.write(f"{holder.pid}\n")
+        with qtbot.waitSignal(service.scan_finished, timeout=5000):
+            service.set_folder(str(tmp_path))
+        entry = service.entry(path)
+        assert entry is not None
+        assert entry.lock_state is LockState.HELD_ALIVE
+        looked.clear()
+        rechecked = service._rechecks
+        qtbot.waitUntil(lambda: service._rechecks >= rechecked + 3, timeout=10000)
+        assert path not in looked
+        holder.kill()  # dies without a file changing
+        holder.wait()
+        qtbot.waitUntil(
+            lambda: (
+                (entry := service.entry(path)) is not None
+                and entry.lock_state is LockState.STALE_DEAD_HOLDER
+            ),
+            timeout=10000,
+        )
+        assert path in looked
+        assert service.entry(path).health is StoreHealth.VALID
+    finally:
+        service.shutdown()
+        if holder.poll() is None:
+            holder.kill()
+        holder.wait()
+        holder.stdin.close()
