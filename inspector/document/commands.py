@@ -13,6 +13,7 @@ comes from outside the document (a caller's, which it may still change) is copie
 from __future__ import annotations
 
 import copy
+import weakref
 from typing import Any, Protocol
 
 from PySide6.QtGui import QUndoCommand
@@ -38,12 +39,33 @@ class EditTarget(Protocol):
     def apply_document(self, document: Any) -> None: ...
 
 
-class ReplaceValueCommand(QUndoCommand):
+class _ModelCommand(QUndoCommand):
+    """A command that edits the model whose undo stack holds it, which it holds weakly.
+
+    The model holds its stack and the stack its commands: a command holding its model strongly
+    closed a reference cycle that only the cyclic collector frees, and PySide, tearing such a
+    cycle down in the collector's order, can leave the stack with a command already deleted:
+    ``QUndoStack::clear`` then crashed the process (a segfault in ``gc.collect``, seen in test
+    runs and made at will by a few thousand edited models). Without the cycle the model goes
+    first, by reference counting, and its stack deletes its commands while they are whole."""
+
+    def __init__(self, model: EditTarget, text: str) -> None:
+        super().__init__(text)
+        self._model_ref = weakref.ref(model)
+
+    @property
+    def _model(self) -> EditTarget:
+        model = self._model_ref()
+        if model is None:  # only its stack replays a command, and the model holds the stack
+            raise RuntimeError("the model this edit belongs to is gone")
+        return model
+
+
+class ReplaceValueCommand(_ModelCommand):
     """Change a value, its type, or both (containers keep their old members for undo)."""
 
     def __init__(self, model: EditTarget, path: RowPath, old: Any, new: Any, text: str) -> None:
-        super().__init__(text)
-        self._model = model
+        super().__init__(model, text)
         self._path = path
         self._old = old  # the document's own value: shared
         self._new = copy.deepcopy(new)  # the caller's: it may change it later
@@ -55,12 +77,11 @@ class ReplaceValueCommand(QUndoCommand):
         self._model.apply_replace_value(self._path, self._old)
 
 
-class RenameKeyCommand(QUndoCommand):
+class RenameKeyCommand(_ModelCommand):
     """Rename an object member."""
 
     def __init__(self, model: EditTarget, path: RowPath, old: str, new: str) -> None:
-        super().__init__(f"Rename {old!r} to {new!r}")
-        self._model = model
+        super().__init__(model, f"Rename {old!r} to {new!r}")
         self._path = path
         self._old = old
         self._new = new
@@ -72,14 +93,13 @@ class RenameKeyCommand(QUndoCommand):
         self._model.apply_rename(self._path, self._old)
 
 
-class InsertEntryCommand(QUndoCommand):
+class InsertEntryCommand(_ModelCommand):
     """Add a member to an object or an item to an array."""
 
     def __init__(
         self, model: EditTarget, parent_path: RowPath, row: int, key: str | None, value: Any
     ) -> None:
-        super().__init__(self._describe(row, key))
-        self._model = model
+        super().__init__(model, self._describe(row, key))
         self._parent_path = parent_path
         self._row = row
         self._key = key
@@ -124,7 +144,7 @@ class RemoveEntryCommand(InsertEntryCommand):
         self._insert()
 
 
-class ReplaceDocumentCommand(QUndoCommand):
+class ReplaceDocumentCommand(_ModelCommand):
     """Replace the whole document, as an edit of the raw text does (may be NO_DOCUMENT).
 
     ``new_text`` is the text the person typed, when it is to be saved as typed (the raw view
@@ -142,8 +162,7 @@ class ReplaceDocumentCommand(QUndoCommand):
         old_text: str | None = None,
         new_text: str | None = None,
     ) -> None:
-        super().__init__("Edit raw text")
-        self._model = model
+        super().__init__(model, "Edit raw text")
         # Both shared: ``old`` is the tree's document, ``new`` the one the editor parsed and
         # hands over (nobody else holds it).
         self._old = old
