@@ -923,14 +923,7 @@ def _print_uncontended(*, quick: bool) -> None:
 #: end: the interpreter's start, the imports and the warm-up updates are not counted.
 _MARK_START = "/nonexistent-bench-lockcore-counting-starts"
 _MARK_END = "/nonexistent-bench-lockcore-counting-ends"
-SYSCALL_CONTENDERS = (
-    "lockcore",
-    "floor",
-    "lockcore-calls",
-    "lockcore-durable",
-    "floor-durable",
-    "legacy",
-)
+SYSCALL_CONTENDERS = UNCONTENDED
 
 
 def _syscall_child(name: str, updates: int, directory: str) -> None:

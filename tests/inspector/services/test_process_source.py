@@ -26,6 +26,42 @@ DEADLINE_MS = 10_000
 _REPO = Path(__file__).resolve().parents[3]
 
 
+class _ChildReader:
+    """A watching child started as the window starts it, and the messages read from it."""
+
+    def __init__(self, folder: Path, *, look: bool = False) -> None:
+        options = {"folder": str(folder), "recursive": False, "look": look}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", CHILD_MODULE, json.dumps(options)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=_REPO,
+            env={**os.environ, "PYTHONPATH": str(_REPO)},
+        )
+        self.messages: list[tuple[Any, ...]] = []
+        self._buffer = bytearray()
+
+    def read_until(self, done: Any) -> None:
+        from inspector.services.watch_process import read_messages
+
+        assert self.process.stdout is not None
+        while not done():
+            data = os.read(self.process.stdout.fileno(), 65536)
+            assert data, self.messages
+            self._buffer.extend(data)
+            read_messages(self._buffer, self.messages.append)
+
+    def close(self) -> int:
+        """Close its input, as the window does, and wait for it to end: its exit status."""
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.close()
+        try:
+            return self.process.wait(DEADLINE_MS / 1000)
+        finally:
+            self.process.stdout.close()
+
+
 def _running(pid: int) -> bool:
     try:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
@@ -206,38 +242,13 @@ def test_the_child_ends_when_the_app_is_killed(tmp_path: Path) -> None:
 
 
 def test_the_child_reports_paths_and_ends_when_its_input_closes(tmp_path: Path) -> None:
-    from inspector.services.watch_process import read_messages
-
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            CHILD_MODULE,
-            json.dumps({"folder": str(tmp_path), "recursive": False}),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        cwd=_REPO,
-        env={**os.environ, "PYTHONPATH": str(_REPO)},
-    )
-    assert child.stdin is not None
-    assert child.stdout is not None
-    messages: list[tuple[Any, ...]] = []
-    buffer = bytearray()
-
-    def read_until(done: Any) -> None:
-        while not done():
-            data = os.read(child.stdout.fileno(), 65536)  # type: ignore[union-attr]
-            assert data, messages
-            buffer.extend(data)
-            read_messages(buffer, messages.append)
-
-    read_until(lambda: ("ready",) in messages)
+    child = _ChildReader(tmp_path)
+    child.read_until(lambda: ("ready",) in child.messages)
     (tmp_path / "a.json").write_text("{}")
-    read_until(lambda: any(m[0] == "paths" and str(tmp_path / "a.json") in m[1] for m in messages))
-    child.stdin.close()
-    assert child.wait(DEADLINE_MS / 1000) == 0
-    child.stdout.close()
+    child.read_until(
+        lambda: any(m[0] == "paths" and str(tmp_path / "a.json") in m[1] for m in child.messages)
+    )
+    assert child.close() == 0
 
 
 def test_after_an_overflow_the_child_reports_what_changed_not_a_loss(
@@ -396,32 +407,10 @@ def test_a_looking_child_sends_no_path_the_window_would_ignore(tmp_path: Path) -
     paths: one more message for the GUI thread and one more round for the window's scanner,
     which finds no store in them and does nothing, some ten times a second. A looking child
     (one folder, no subfolders) sends only what the window acts on."""
-    from inspector.services.watch_process import read_messages
     from lockcore import locked_update_json
 
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            CHILD_MODULE,
-            json.dumps({"folder": str(tmp_path), "recursive": False, "look": True}),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        cwd=_REPO,
-        env={**os.environ, "PYTHONPATH": str(_REPO)},
-    )
-    assert child.stdin is not None
-    assert child.stdout is not None
-    messages: list[tuple[Any, ...]] = []
-    buffer = bytearray()
-
-    def read_until(done: Any) -> None:
-        while not done():
-            data = os.read(child.stdout.fileno(), 65536)  # type: ignore[union-attr]
-            assert data, messages
-            buffer.extend(data)
-            read_messages(buffer, messages.append)
+    child = _ChildReader(tmp_path, look=True)
+    messages, read_until = child.messages, child.read_until
 
     def looked(path: Path) -> bool:
         return any(
@@ -442,6 +431,4 @@ def test_a_looking_child_sends_no_path_the_window_would_ignore(tmp_path: Path) -
         read_until(lambda: looked(tmp_path / "last.json"))
         assert [message for message in messages if message[0] == "paths"] == []
     finally:
-        child.stdin.close()
-        child.wait(DEADLINE_MS / 1000)
-        child.stdout.close()
+        child.close()
