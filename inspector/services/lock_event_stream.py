@@ -158,11 +158,6 @@ class EventStream(QObject):
         }
         process = QProcess()
         configure_python_child(process, CHILD_MODULE, config)
-        # A session of its own, so a scheduler autogroup of its own (as the watching child's,
-        # process_source.py): in the window's session its work in a storm -- some 40 % of a
-        # core with 16 writers -- came out of the GUI thread's share (issue 11 §6). It still
-        # ends with this process: its standard input closes then.
-        process.setUnixProcessParameters(QProcess.UnixProcessFlag.CreateNewSession)
         process.readyReadStandardOutput.connect(self._on_output)
         process.finished.connect(self._on_finished)
         self._output.clear()

@@ -9,15 +9,11 @@ child watches, the in-process reader stops (both watched for a moment: nothing f
 them). The child's reports are read on the GUI thread, a few messages a second in a storm.
 
 The child starts and stops with the source (so with the window's watcher), and ends by itself when
-this process dies. It runs in a session of its own, so in a scheduler autogroup of its own: busy
-programs in the window's session (writers run from the window's terminal) do not slow its looks,
-and it takes no CPU from the GUI thread's share.
-
-A child that dies under us (killed, crashed) is replaced at once by an in-process reader which,
-once it watches, reports the events as lost (a rescan finds what changed while nobody watched);
-then a new child starts and takes over again. A child that keeps dying is given up after
-:data:`MAX_RESTARTS` quick deaths, and one that cannot watch leaves the in-process reader in charge
-(which reports its own failures).
+this process dies. A child that dies under us (killed, crashed) is replaced at once by an
+in-process reader which, once it watches, reports the events as lost (a rescan finds what changed
+while nobody watched); then a new child starts and takes over again. A child that keeps dying is
+given up after :data:`MAX_RESTARTS` quick deaths, and one that cannot watch leaves the in-process
+reader in charge (which reports its own failures).
 """
 
 from __future__ import annotations
@@ -173,12 +169,6 @@ class ProcessChangeSource(QObject):
         config = {"folder": self._folder, "recursive": self._recursive, "look": looks}
         process = QProcess(self)
         configure_python_child(process, CHILD_MODULE, config)
-        # A session of its own, so a scheduler autogroup of its own: Linux shares the CPU
-        # between sessions first, and in the window's session the child's looks waited behind
-        # every busy program started there (writers run from the window's terminal) and took
-        # their CPU from the GUI thread's share (issue 11 §6). It still ends with this process:
-        # its standard input closes then.
-        process.setUnixProcessParameters(QProcess.UnixProcessFlag.CreateNewSession)
         process.readyReadStandardOutput.connect(self._on_output)
         process.finished.connect(self._on_finished)
         process.errorOccurred.connect(self._on_error)

@@ -66,18 +66,6 @@ def test_the_stream_runs_in_a_child_process_that_ends_with_the_service(
     assert service.process_id == 0
 
 
-def test_the_child_runs_in_a_session_of_its_own(
-    qtbot: Any, tmp_path: Path, service: LockEventService
-) -> None:
-    """Linux shares the CPU between sessions (autogroups) first: in the window's session the
-    child -- some 40 % of a core in a 16-writer storm -- took its CPU from the GUI thread's
-    share, and waited behind every busy program started there."""
-    pid = _watch(qtbot, service, tmp_path)
-    assert os.getsid(pid) == pid != os.getsid(0)
-    service.shutdown()
-    assert not _running(pid)
-
-
 def test_another_folder_is_watched_by_a_new_child(
     qtbot: Any, tmp_path: Path, service: LockEventService
 ) -> None:

@@ -113,22 +113,6 @@ def test_the_folder_is_watched_from_a_child_process_that_stops_with_the_director
     assert not _running(pid)
 
 
-def test_the_child_runs_in_a_session_of_its_own(
-    qtbot: Any, tmp_path: Path, directory: StoreDirectory
-) -> None:
-    """Linux shares the CPU between sessions (autogroups) first: in the window's session the
-    child's looks waited behind every busy program started there -- writers run from the
-    window's terminal -- and took from the GUI thread's share."""
-    source = _child_source(qtbot, directory.watcher)
-    pid = source.child_pid
-    assert os.getsid(pid) == pid != os.getsid(0)
-    store = tmp_path / "new.json"
-    store.write_text('{"a": 1}')
-    qtbot.waitUntil(lambda: directory.entry(str(store)) is not None, timeout=DEADLINE_MS)
-    directory.shutdown()
-    assert not _running(pid)
-
-
 def test_a_directory_dropped_without_shutdown_ends_its_child(qtbot: Any, tmp_path: Path) -> None:
     service = StoreDirectory()
     with qtbot.waitSignal(service.scan_finished, timeout=DEADLINE_MS):
