@@ -56,6 +56,12 @@ class ChangeSource(Protocol):
         removed, a share dropped). Does no I/O."""
         ...
 
+    def hold_handover(self, held: bool) -> None:
+        """While ``held``, start no helper process to watch in its place (the window's document
+        pass needs the CPU); released, start one that is due. A source that watches from its
+        own thread only has nothing to hold."""
+        ...
+
 
 #: Makes an unstarted source: ``factory(poll, recursive)`` -- one that polls when ``poll``.
 SourceFactory = Callable[[bool, bool], ChangeSource]

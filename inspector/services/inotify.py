@@ -208,6 +208,9 @@ class LeanInotifySource:
     def is_alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def hold_handover(self, held: bool) -> None:
+        """Nothing to hold: it hands its watching over to no process."""
+
     def _run(self, root: int, folder: str, listener: ChangeListener) -> None:
         try:
             if self._recursive:

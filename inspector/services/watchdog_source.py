@@ -117,6 +117,9 @@ class WatchdogSource:
         if self._observer.is_alive():
             self._observer.join(timeout)
 
+    def hold_handover(self, held: bool) -> None:
+        """Nothing to hold: it hands its watching over to no process."""
+
     def is_alive(self) -> bool:
         # The observer's thread outlives its emitters: inotify's emitter stops when the watched
         # folder is removed, and then nothing is watched although the observer still runs.

@@ -426,9 +426,8 @@ class FolderWatcher(QObject):
         child while ``held`` (see :meth:`.ProcessChangeSource.hold_handover`), now and for
         the sources started later."""
         self._handover_held = held
-        hold = getattr(self._source, "hold_handover", None)
-        if hold is not None:
-            hold(held)
+        if self._source is not None:
+            self._source.hold_handover(held)
 
     def _start_source(self, source: ChangeSource, folder: str, recursive: bool) -> bool:
         """Start ``source`` as the current one; whether it watches everything already."""
