@@ -9,9 +9,15 @@ edited and dropped in a child process, whose crash would otherwise end the test 
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
+import weakref
+
+from PySide6.QtGui import QUndoStack
+
+from inspector.document.tree_model import VALUE_COLUMN, JsonTreeModel
 
 _EDIT_AND_DROP_MODELS = """
 import gc
@@ -67,13 +73,6 @@ def test_edited_models_dropped_with_their_undo_stacks_are_collected_without_a_cr
 
 
 def test_a_command_holds_its_model_weakly(qapp: object) -> None:
-    import gc
-    import weakref
-
-    from PySide6.QtGui import QUndoStack
-
-    from inspector.document.tree_model import VALUE_COLUMN, JsonTreeModel
-
     stack = QUndoStack()
     model = JsonTreeModel(stack)
     model.set_document({"a": 1})
