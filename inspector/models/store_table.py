@@ -83,6 +83,10 @@ CHANGED_CELL_LIMIT = 200
 _path_of = operator.attrgetter("path")
 _name_of = operator.attrgetter("name")
 
+#: The cells of a row whose store kept its name, files and lock: only its data file's facts can
+#: have changed (see changed_columns). Neighbours: one range per run of rows.
+DOCUMENT_COLUMNS = (1 << Column.SIZE) | (1 << Column.MODIFIED) | (1 << Column.HEALTH)
+
 #: Gives the source rows someone can see now (see set_visible_rows_provider).
 VisibleRowsProvider = Callable[[], Iterable[int]]
 
@@ -433,6 +437,8 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
             if entries:
                 self._insert(entries, paths)
             return
+        if self._take_document_facts(entries, paths):
+            return
         new: list[StoreEntry] = []
         changed: dict[int, int] = {}  # row -> its columns that changed (changed_columns)
         row_of, rows = self._row_of, self._rows
@@ -465,6 +471,47 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
         self._emit_rows_changed(changed)
         if new:
             self._insert(new)
+
+    def _take_document_facts(self, entries: list[StoreEntry], paths: list[str]) -> bool:
+        """Take in a batch of rows that are all shown, keep their places and only bring their
+        data files' facts (each row's name, files and lock as they were: what the document pass
+        after a listing brings, 10,000 rows at once), in place: whether it was one. Cells are
+        worked out for the rows someone can see; the others are announced over the document's
+        columns, in ranges as long as Qt paints precisely (66 rows, not 25 of a whole entry).
+        Taken in one at a time, 10,000 such rows cost the GUI thread 9 ms at the pass's end."""
+        rows_at = list(map(self._row_of.get, paths))
+        if not rows_at or None in rows_at:
+            return False
+        if self._sort_column not in (-1, _FILE_COLUMN):
+            return False  # (a row may move)
+        rows = self._rows
+        olds = list(map(rows.__getitem__, cast(list[int], rows_at)))
+        for old, entry in zip(olds, entries, strict=True):
+            if (
+                old.lock is not entry.lock
+                or old.name != entry.name
+                or old.leftovers != entry.leftovers
+                or old.lock_error != entry.lock_error
+            ):
+                return False
+        visible = self._visible_range()
+        changed: dict[int, int] = {}
+        unseen: list[int] = []
+        for row, old, entry in zip(cast(list[int], rows_at), olds, entries, strict=True):
+            rows[row] = entry
+            if row in visible:
+                columns = changed_columns(old, entry)
+                if columns:
+                    changed[row] = columns
+            else:
+                unseen.append(row)
+        self._emit_rows_changed(changed)
+        unseen.sort()
+        if unseen and unseen[-1] - unseen[0] + 1 == len(unseen):  # (rows are distinct)
+            self._emit_runs_changed(DOCUMENT_COLUMNS, [(unseen[0], unseen[-1])])
+        else:
+            self._emit_runs_changed(DOCUMENT_COLUMNS, _runs(unseen))
+        return True
 
     def _visible_range(self) -> range:
         """The rows someone can see (all of them when no view said)."""
@@ -499,19 +546,23 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
         for row, columns in changed.items():
             by_columns.setdefault(columns, []).append(row)
         for columns, rows in by_columns.items():
-            spans = column_runs(columns)
-            for first, last in _runs(rows):
-                # Announced in short runs: Qt 6 repaints just the cells of a small range
-                # (nothing when they are scrolled away), but the whole viewport for a range of
-                # more than CHANGED_CELL_LIMIT cells -- and a full repaint of 40 rows costs
-                # more than announcing thousands of short runs (as many rows in each as keep
-                # under the limit: 25 of a whole entry). Only the entry's columns that
-                # changed: the figure columns follow the figures (refresh_figures).
-                for left, right in spans:
-                    height = max(1, CHANGED_CELL_LIMIT // (right - left + 1))
-                    for top in range(first, last + 1, height):
-                        bottom = min(last, top + height - 1)
-                        self.dataChanged.emit(self.index(top, left), self.index(bottom, right))
+            self._emit_runs_changed(columns, _runs(rows))
+
+    def _emit_runs_changed(self, columns: int, runs: list[tuple[int, int]]) -> None:
+        """Announce the ``columns`` (a :func:`changed_columns` mask) of each run of rows."""
+        spans = column_runs(columns)
+        for first, last in runs:
+            # Announced in short runs: Qt 6 repaints just the cells of a small range
+            # (nothing when they are scrolled away), but the whole viewport for a range of
+            # more than CHANGED_CELL_LIMIT cells -- and a full repaint of 40 rows costs
+            # more than announcing thousands of short runs (as many rows in each as keep
+            # under the limit: 25 of a whole entry). Only the entry's columns that
+            # changed: the figure columns follow the figures (refresh_figures).
+            for left, right in spans:
+                height = max(1, CHANGED_CELL_LIMIT // (right - left + 1))
+                for top in range(first, last + 1, height):
+                    bottom = min(last, top + height - 1)
+                    self.dataChanged.emit(self.index(top, left), self.index(bottom, right))
 
     @Slot(object)
     def _on_entries_removed(self, paths: list[str]) -> None:

@@ -351,19 +351,21 @@ class StoreDirectory(QObject):
         """Take in a batch of the document pass that only completes listed rows (each known,
         pending, with no stamp, its lock the very object it had): whether it was one. Nothing
         else changes then -- no lock, no stale lock, nothing changed on disk -- so it is taken in
-        bulk, with no Python code run per row (one at a time, 4 ms for 10,000 rows)."""
+        bulk (one at a time, 4 ms for 10,000 rows)."""
         known = self._entries
-        if not all(map(known.__contains__, paths)):
-            return False
-        olds = list(map(known.__getitem__, paths))
-        count = len(olds)
-        if (
-            list(map(_health_of, olds)).count(StoreHealth.PENDING) != count
-            or list(map(_data_stamp_of, olds)).count(None) != count
-            or not all(map(operator.is_, map(_lock_of, olds), map(_lock_of, entries)))
-            or list(map(_lock_error_of, olds)) != list(map(_lock_error_of, entries))
-        ):
-            return False
+        pending = StoreHealth.PENDING
+        # One loop, each row looked at once (a pass per fact, over rows just made and not in
+        # the processor's caches any more, cost twice as much).
+        for path, entry in zip(paths, entries, strict=True):
+            old = known.get(path)
+            if (
+                old is None
+                or old.health is not pending
+                or old.data_stamp is not None
+                or old.lock is not entry.lock
+                or old.lock_error != entry.lock_error
+            ):
+                return False
         known.update(zip(paths, entries, strict=True))
         return True
 
@@ -469,9 +471,6 @@ class StoreDirectory(QObject):
 
 _path_of = operator.attrgetter("path")
 _lock_of = operator.attrgetter("lock")
-_lock_error_of = operator.attrgetter("lock_error")
-_health_of = operator.attrgetter("health")
-_data_stamp_of = operator.attrgetter("data_stamp")
 
 
 def _is_stale(entry: StoreEntry) -> bool:

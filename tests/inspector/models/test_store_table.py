@@ -457,6 +457,52 @@ def test_a_changed_row_announces_only_the_cells_that_changed(model, directory):
     assert cell(model, row, Column.SIZE) == format_size(99_999)
 
 
+def test_completed_rows_scrolled_away_announce_only_their_documents_cells(qtmodeltester, directory):
+    # The document pass after a listing brings every row again with its data file's facts
+    # (name, files and lock as they were): the rows someone sees are announced cell by cell,
+    # the others over the document's three columns in ranges Qt still paints precisely (at most
+    # CHANGED_CELL_LIMIT cells: 66 rows, where a whole entry's eight columns allow 25).
+    listed = [
+        make_entry(f"s{n:03d}.json", size=None, mtime=None, health=StoreHealth.PENDING,
+                   health_detail="Not checked yet.", data_stamp=None)
+        for n in range(300)
+    ]  # fmt: skip
+    listed[5] = make_entry("s005.json", LockState.HELD_ALIVE, health=StoreHealth.PENDING)
+    model = StoreTableModel(directory)
+    model.sort(Column.FILE, Qt.SortOrder.AscendingOrder)
+    directory.entries_updated.emit(listed)
+    model.set_visible_rows_provider(lambda: range(10))
+    checked = [
+        dataclasses.replace(entry, size=100 + n, mtime=1e9, health=StoreHealth.VALID,
+                            health_detail="Valid JSON.", data_stamp=(n, 100 + n, 1))
+        for n, entry in enumerate(listed)
+    ]  # fmt: skip
+    ranges: list[tuple[int, int, int, int]] = []
+
+    def record(top, bottom, _roles=()):
+        ranges.append((top.row(), bottom.row(), top.column(), bottom.column()))
+
+    model.dataChanged.connect(record)
+    directory.entries_updated.emit(checked)
+    model.dataChanged.disconnect(record)
+    document = (Column.SIZE, Column.HEALTH)
+    seen = [r for r in ranges if r[0] < 10]
+    away = [r for r in ranges if r[0] >= 10]
+    assert all(r[1] < 10 for r in seen)
+    # Seen: each row's changed cells, which are the document's (the same lock, name and files).
+    assert {(r[2], r[3]) for r in seen} == {document}
+    assert sorted(row for r in seen for row in range(r[0], r[1] + 1)) == list(range(10))
+    # Scrolled away: the document's columns only, every row once, in ranges of <= 200 cells.
+    assert {(r[2], r[3]) for r in away} == {document}
+    assert sorted(row for r in away for row in range(r[0], r[1] + 1)) == list(range(10, 300))
+    assert all((r[1] - r[0] + 1) * (r[3] - r[2] + 1) <= 200 for r in ranges)
+    assert len(away) == 5  # 290 rows, 66 a range (not 12 ranges of a whole entry's 25 rows)
+    assert [model.entry_at(row) for row in range(300)] == checked
+    assert cell(model, 250, Column.SIZE) == format_size(350)
+    assert cell(model, 5, Column.PID) == "4711"
+    qtmodeltester.check(model)
+
+
 _NAMES = st.sampled_from(["a.json", "b.json"])
 _LOCKS = st.one_of(
     st.none(),
