@@ -28,20 +28,30 @@ import os
 import stat
 import time
 from dataclasses import dataclass
+from itertools import repeat
+from typing import NamedTuple
 
 import psutil
 
 from lockcore import _interrupts, _platform, _tokens
-from lockcore._lockinfo import LockFormat, LockIdentity, LockInfo, LockState, this_host
+from lockcore._lockinfo import (
+    LockFormat,
+    LockIdentity,
+    LockInfo,
+    LockState,
+    lock_identity,
+    lock_info,
+    this_host,
+)
 from lockcore._process import (
     GONE,
+    live_proc_stat,
     own_pid,
     own_start_ticks,
     own_start_time,
-    proc_stat,
-    process_facts,
     read_process_facts,
     script_name,
+    shown_program,
     start_ticks,
     this_boot,
 )
@@ -63,9 +73,12 @@ PID_REUSE_TOLERANCE = 1.0
 EMPTY_LOCK_GRACE = 5.0
 
 
-@dataclass(frozen=True)
-class ParsedLock:
-    """The facts a lock file's content states; nothing here is verified."""
+class ParsedLock(NamedTuple):
+    """The facts a lock file's content states; nothing here is verified.
+
+    A named tuple, not a frozen dataclass: one is made for every lock judged, and a frozen
+    dataclass's ``__init__`` (a ``object.__setattr__`` per field) cost more than the parse.
+    """
 
     format: LockFormat
     pid: int | None = None
@@ -80,8 +93,7 @@ class ParsedLock:
     boot: str | None = None
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     state: LockState
     reason: str
     holder_alive: bool | None
@@ -170,30 +182,48 @@ def new_lock_content(*, kernel_lock: bool = True, token: str | None = None) -> b
     return _own_fact_lines() + stamp
 
 
+#: content -> what it states, for the lock files judged lately: a folder's locks are judged
+#: again every second (the app's re-checks) and each look used to parse them anew.
+_parsed_memory: dict[bytes, ParsedLock] = {}
+#: Past this many remembered contents the memory is cleared.
+PARSED_MEMORY_LIMIT = 4096
+_UNKNOWN_FORMAT = ParsedLock(LockFormat.UNKNOWN)
+
+
 def parse_lock_content(content: bytes) -> ParsedLock:
+    parsed = _parsed_memory.get(content)
+    if parsed is None:
+        parsed = _parse_lock_content(content)
+        if len(_parsed_memory) >= PARSED_MEMORY_LIMIT:
+            _parsed_memory.clear()
+        _parsed_memory[content] = parsed
+    return parsed
+
+
+def _parse_lock_content(content: bytes) -> ParsedLock:
     try:
         text = content.decode("ascii")
     except UnicodeDecodeError:
-        return ParsedLock(LockFormat.UNKNOWN)
+        return _UNKNOWN_FORMAT
     lines = text.splitlines()
     if not lines or not lines[0].strip().isdigit():
-        return ParsedLock(LockFormat.UNKNOWN)
+        return _UNKNOWN_FORMAT
     pid = int(lines[0].strip())
     if len(lines) < 2 or lines[1].strip() != FORMAT_MARKER:
         if any(line.strip() for line in lines[1:]):
             return ParsedLock(LockFormat.UNKNOWN, pid=pid)
         return ParsedLock(LockFormat.LEGACY, pid=pid)
-    facts = dict(line.partition(" ")[::2] for line in lines[2:])
+    facts = {key: value for key, _, value in map(str.partition, lines[2:], repeat(" "))}
     return ParsedLock(
         LockFormat.LOCKCORE,
-        pid=pid,
-        hostname=facts.get("host") or None,
-        started=_float_or_none(facts.get("started")),
-        created=_float_or_none(facts.get("created")),
-        name=facts.get("name") or None,
-        kernel_lock=facts.get("kernel-lock") != NO_KERNEL_LOCK,
-        start_ticks=_int_or_none(facts.get("start-ticks")),
-        boot=facts.get("boot") or None,
+        pid,
+        facts.get("host") or None,
+        _float_or_none(facts.get("started")),
+        _float_or_none(facts.get("created")),
+        facts.get("name") or None,
+        facts.get("kernel-lock") != NO_KERNEL_LOCK,
+        _int_or_none(facts.get("start-ticks")),
+        facts.get("boot") or None,
     )
 
 
@@ -208,11 +238,67 @@ def _float_or_none(text: str | None) -> float | None:
         return None
 
 
-def judge(  # noqa: PLR0911 - one verdict per kind of evidence
+#: content -> the verdict on that lock while its kernel lock is held (the usual case: one made
+#: per lock file, not per look at it).
+_held_verdicts: dict[bytes, Verdict] = {}
+_flock = _platform.FLOCK
+_SHARED_NOWAIT = _platform.SHARED_NOWAIT
+
+
+def judge(
     fd: int, st: os.stat_result, content: bytes, *, stale_after: float | None, now: float
 ) -> Verdict:
-    """Judge the lock open on ``fd``: is its holder alive, dead, or beyond our knowledge?"""
+    """Judge the lock open on ``fd``: is its holder alive, dead, or beyond our knowledge?
+
+    The usual case first, in as few steps as the evidence allows: a lockcore lock file on this
+    machine whose kernel lock is held (one ``flock`` that fails) has a live holder, whatever
+    else it says. Everything else is :func:`_judge_in_full`'s.
+    """
     parsed = parse_lock_content(content)
+    if (
+        parsed.format is LockFormat.LOCKCORE
+        and parsed.kernel_lock
+        and _flock is not None
+        and (parsed.hostname is None or parsed.hostname == this_host())
+        and parsed.pid  # a PID of 0 names no holder
+        and stat.S_ISREG(st.st_mode)
+    ):
+        try:
+            _flock(fd, _SHARED_NOWAIT)
+        except BlockingIOError:
+            held = _held_verdicts.get(content)
+            if held is None:
+                held = _held_verdict(parsed, other_host=False)
+                if len(_held_verdicts) >= PARSED_MEMORY_LIMIT:
+                    _held_verdicts.clear()
+                _held_verdicts[content] = held
+            return held
+        except OSError:
+            pass  # not the kernel lock's answer: judged in full, which asks again
+        else:
+            _flock(fd, _platform.UNLOCK)
+    return _judge_in_full(parsed, fd, st, content, stale_after=stale_after, now=now)
+
+
+def _held_verdict(parsed: ParsedLock, *, other_host: bool) -> Verdict:
+    return Verdict(
+        LockState.HELD_ALIVE,
+        f"PID {parsed.pid} holds the kernel lock",
+        True,
+        parsed,
+        None if other_host else parsed.started,
+    )
+
+
+def _judge_in_full(  # noqa: PLR0911 - one verdict per kind of evidence
+    parsed: ParsedLock,
+    fd: int,
+    st: os.stat_result,
+    content: bytes,
+    *,
+    stale_after: float | None,
+    now: float,
+) -> Verdict:
     if not stat.S_ISREG(st.st_mode):
         return Verdict(LockState.UNREADABLE, "the lock path is not a regular file", None, parsed)
     created = parsed.created if parsed.created is not None else st.st_mtime
@@ -246,13 +332,7 @@ def judge(  # noqa: PLR0911 - one verdict per kind of evidence
                     False,
                     parsed,
                 )
-            return Verdict(
-                LockState.HELD_ALIVE,
-                f"PID {parsed.pid} holds the kernel lock",
-                True,
-                parsed,
-                holder_started=None if other_host else parsed.started,
-            )
+            return _held_verdict(parsed, other_host=other_host)
     if other_host:
         if lease_expired:
             return Verdict(LockState.STALE_DEAD_HOLDER, _lease_reason(age), None, parsed)
@@ -309,7 +389,7 @@ def _judge_empty(fd: int, parsed: ParsedLock, age: float) -> Verdict:
 def _judge_by_pid(parsed: ParsedLock, *, lock_made: float, started: float | None) -> Verdict:
     assert parsed.pid is not None
     pid = parsed.pid
-    facts = proc_stat(pid)
+    facts = live_proc_stat(pid)
     if facts is None:
         # No /proc to read (not Linux, or it hides other users' processes): ask psutil.
         try:
@@ -351,9 +431,7 @@ def _judge_by_pid(parsed: ParsedLock, *, lock_made: float, started: float | None
             False,
             parsed,
         )
-    return Verdict(
-        LockState.HELD_ALIVE, f"PID {pid} is running", True, parsed, holder_started=create_time
-    )
+    return Verdict(LockState.HELD_ALIVE, f"PID {pid} is running", True, parsed, create_time)
 
 
 def _lease_reason(age: float) -> str:
@@ -376,14 +454,16 @@ class OpenLock:
         os.close(self.fd)
 
 
+_OPEN_FLAGS = os.O_RDONLY | _platform.NOFOLLOW | _platform.NONBLOCK | _platform.CLOEXEC
+
+
 @_interrupts.critical
 def open_lock(lock_path: str) -> OpenLock:
     """Open a lock file read-only without following links or blocking on a planted FIFO.
 
     Raises FileNotFoundError when there is no lock, and OSError when it cannot be read.
     """
-    flags = os.O_RDONLY | _platform.NOFOLLOW | _platform.NONBLOCK | _platform.CLOEXEC
-    fd = os.open(lock_path, flags)
+    fd = os.open(lock_path, _OPEN_FLAGS)
     try:
         st = os.fstat(fd)
         content = os.read(fd, MAX_LOCK_BYTES) if stat.S_ISREG(st.st_mode) else b""
@@ -395,36 +475,53 @@ def open_lock(lock_path: str) -> OpenLock:
 
 def still_in_place(lock_path: str, opened: OpenLock) -> bool:
     """True while ``lock_path`` is the very file we opened, with the content we read."""
+    return _still_in_place(lock_path, opened.fd, opened.st, opened.content)
+
+
+def _still_in_place(lock_path: str, fd: int, st: os.stat_result, content: bytes) -> bool:
     try:
         current = os.lstat(lock_path)
     except FileNotFoundError:
         return False
-    if (current.st_dev, current.st_ino) != (opened.st.st_dev, opened.st.st_ino):
+    if (current.st_dev, current.st_ino) != (st.st_dev, st.st_ino):
         return False
-    return os.pread(opened.fd, MAX_LOCK_BYTES, 0) == opened.content
+    return os.pread(fd, MAX_LOCK_BYTES, 0) == content
 
 
 def describe(path: str, lock_path: str, opened: OpenLock, verdict: Verdict, now: float) -> LockInfo:
+    return _describe(path, lock_path, opened.st, opened.content, verdict, now)
+
+
+def _describe(  # noqa: PLR0917 - called for every lock inspected: no keywords to match
+    path: str,
+    lock_path: str,
+    st: os.stat_result,
+    content: bytes,
+    verdict: Verdict,
+    now: float,
+) -> LockInfo:
     parsed = verdict.parsed
     name: str | None = None
     cmdline: tuple[str, ...] = ()
-    if parsed.hostname in (None, this_host()) and verdict.holder_alive is not False:
-        name, cmdline = process_facts(parsed.pid, verdict.holder_started)
-    return LockInfo(
-        path=path,
-        lock_path=lock_path,
-        state=verdict.state,
-        format=parsed.format,
-        pid=parsed.pid,
-        hostname=parsed.hostname,
-        process_name=script_name(name, cmdline) or parsed.name,
-        cmdline=cmdline,
-        holder_alive=verdict.holder_alive,
-        created=parsed.created if parsed.created is not None else opened.st.st_mtime,
-        identity=opened.identity,
-        content=opened.content,
-        reason=verdict.reason,
-        inspected_at=now,
+    hostname = parsed.hostname
+    if (hostname is None or hostname == this_host()) and verdict.holder_alive is not False:
+        name, cmdline = shown_program(parsed.pid, verdict.holder_started)
+    created = parsed.created
+    return lock_info(
+        path,
+        lock_path,
+        verdict.state,
+        parsed.format,
+        parsed.pid,
+        hostname,
+        name or parsed.name,
+        cmdline,
+        verdict.holder_alive,
+        st.st_mtime if created is None else created,
+        lock_identity(st.st_dev, st.st_ino, content),
+        content,
+        verdict.reason,
+        now,
     )
 
 
@@ -435,43 +532,54 @@ def inspect_lock(path: str | os.PathLike[str], *, stale_after: float | None = No
     ``stale_after`` is an opt-in lease in seconds: a holder that cannot be verified (another
     host, an unreadable lock) counts as stale once its lock is older than that.
 
-    A critical step (Ctrl+C waits for its end, a millisecond): a signal between open_lock's
-    return and the ``try`` that closes its descriptor would leak it.
+    A critical step (Ctrl+C waits for its end, a millisecond): a signal between the lock file's
+    open and the ``try`` that closes its descriptor would leak it. It opens the lock file
+    itself rather than through :func:`open_lock` (a critical step of its own, an ``OpenLock``):
+    a folder's locks are inspected by the hundred, again every second in the app.
     """
     path = os.fspath(path)
     _platform.ensure_supported(path)
-    lock_path = lock_path_for(path)
+    lock_path = path + LOCK_SUFFIX
     for attempt in range(3):
         now = time.time()
         try:
-            opened = open_lock(lock_path)
+            fd = os.open(lock_path, _OPEN_FLAGS)
         except FileNotFoundError:
             return LockInfo(path, lock_path, LockState.FREE, reason="no lock file")
         except OSError as error:
-            reason = (
-                "the lock path is a symbolic link, which lockcore never follows"
-                if os.path.islink(lock_path)
-                else f"the lock file cannot be read: {error.strerror}"
-            )
-            return LockInfo(
-                path,
-                lock_path,
-                LockState.UNREADABLE,
-                format=LockFormat.UNKNOWN,
-                reason=reason,
-                inspected_at=now,
-            )
+            return _unreadable(path, lock_path, error, now)
         try:
-            verdict = judge(opened.fd, opened.st, opened.content, stale_after=stale_after, now=now)
+            try:
+                st = os.fstat(fd)
+                content = os.read(fd, MAX_LOCK_BYTES) if stat.S_ISREG(st.st_mode) else b""
+            except OSError as error:
+                return _unreadable(path, lock_path, error, now)
+            verdict = judge(fd, st, content, stale_after=stale_after, now=now)
             # A holder that released between our open and our look leaves a lock that seems
             # dead but is already gone: look again rather than report a stale lock.
             if (
                 attempt < 2
                 and verdict.state is LockState.STALE_DEAD_HOLDER
-                and not still_in_place(lock_path, opened)
+                and not _still_in_place(lock_path, fd, st, content)
             ):
                 continue
-            return describe(path, lock_path, opened, verdict, now)
+            return _describe(path, lock_path, st, content, verdict, now)
         finally:
-            opened.close()
+            os.close(fd)
     raise AssertionError("unreachable: the last attempt always returns")
+
+
+def _unreadable(path: str, lock_path: str, error: OSError, now: float) -> LockInfo:
+    reason = (
+        "the lock path is a symbolic link, which lockcore never follows"
+        if os.path.islink(lock_path)
+        else f"the lock file cannot be read: {error.strerror}"
+    )
+    return LockInfo(
+        path,
+        lock_path,
+        LockState.UNREADABLE,
+        format=LockFormat.UNKNOWN,
+        reason=reason,
+        inspected_at=now,
+    )

@@ -25,6 +25,7 @@ import select
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 from lockcore import _interrupts
 from lockcore._errors import UnsupportedPlatformError
@@ -35,6 +36,11 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 HAS_KERNEL_LOCKS = fcntl is not None
+#: ``fcntl.flock`` and its operations, for the judge's usual case (a held kernel lock) without
+#: a call through :func:`try_lock`; None without ``fcntl``.
+FLOCK: Callable[[int, int], None] | None = fcntl.flock if fcntl is not None else None
+SHARED_NOWAIT = fcntl.LOCK_SH | fcntl.LOCK_NB if fcntl is not None else 0
+UNLOCK = fcntl.LOCK_UN if fcntl is not None else 0
 
 #: Linux-only features this process does without (comma-separated: renameat2, inotify,
 #: tmpfile).

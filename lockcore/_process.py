@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 import os
+import select
+import threading
 import time
 from typing import Final
 
@@ -90,6 +92,7 @@ def own_start_ticks() -> int | None:
 #: What :func:`proc_stat` says of a PID that does not exist.
 GONE: Final = (True, None, 0.0)
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_STAT_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 
 
 def _boot_time() -> float:
@@ -110,8 +113,12 @@ def proc_stat(pid: int) -> tuple[bool, int | None, float] | None:
     so that it matches the ``started`` that lockcore's own lock files record.
     """
     try:
-        with open(f"/proc/{pid}/stat", "rb") as stat_file:
-            content = stat_file.read()
+        # os.open and one read: a buffered open() adds an fstat, an ioctl and a seek.
+        stat_fd = os.open(f"/proc/{pid}/stat", _STAT_FLAGS)
+        try:
+            content = os.read(stat_fd, 4096)
+        finally:
+            os.close(stat_fd)
     except (FileNotFoundError, ProcessLookupError):
         return GONE if os.path.isdir("/proc/self") else None
     except OSError:
@@ -124,10 +131,95 @@ def proc_stat(pid: int) -> tuple[bool, int | None, float] | None:
     return fields[0] in (b"Z", b"X"), ticks, ticks / _CLOCK_TICKS + _boot_time()
 
 
+#: Processes found alive by a read of ``/proc/<pid>/stat``, each pinned by a pidfd (Linux 5.3+):
+#: pid -> (the pidfd, a poller of it, the process's start in clock ticks since boot). A pidfd
+#: names one process, not its number: while a poll of it finds no exit, the process is alive
+#: and not a zombie, and its PID still names it (a PID is reused only once its process has
+#: exited and been reaped), so its start need not be read again. One poll (~0.3 us) instead of
+#: an open, a read and a close of ``/proc/<pid>/stat``: judging a folder's legacy locks, over
+#: and over (the app's re-checks), costs what ``kill(pid, 0)`` would.
+_pinned: dict[int, tuple[int, select.poll, int]] = {}
+#: Past this many pinned processes every pin is dropped (each holds a descriptor).
+PINNED_LIMIT = 64
+#: Held around every use of a pin: a descriptor closed by one thread must not be polled by
+#: another (its number may name another file by then).
+_pins_guard = threading.Lock()
+_can_pin = hasattr(os, "pidfd_open") and hasattr(select, "poll")
+
+
+def live_proc_stat(pid: int) -> tuple[bool, int | None, float] | None:
+    """:func:`proc_stat`, answered by one poll of a pidfd for a process seen alive before.
+
+    The start time in seconds is worked out anew from the start in ticks on every call, as
+    :func:`proc_stat` does (the boot time it adds moves when the wall clock is stepped, and a
+    judgement compares it with the wall-clock stamps of lock files made since).
+    """
+    with _pins_guard:
+        pinned = _pinned.get(pid)
+        if pinned is not None:
+            if not pinned[1].poll(0):
+                return False, pinned[2], pinned[2] / _CLOCK_TICKS + _boot_time()
+            del _pinned[pid]  # it exited: it is looked at afresh below
+            os.close(pinned[0])
+    if not _can_pin:
+        return proc_stat(pid)
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:  # no such process, a thread's id, or no pidfd here: /proc says which
+        return proc_stat(pid)
+    kept = False
+    try:
+        facts = proc_stat(pid)
+        if facts is None or facts[0] or facts[1] is None:
+            return facts  # gone, a zombie, or /proc cannot tell: nothing to pin
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        if poller.poll(0):
+            # It exited after pidfd_open: the read above may even be of a newer process that
+            # took its PID. Read again, unpinned: what /proc says now.
+            return proc_stat(pid)
+        with _pins_guard:
+            if pid not in _pinned:
+                if len(_pinned) >= PINNED_LIMIT:
+                    _drop_pins()
+                _pinned[pid] = (pidfd, poller, facts[1])
+                kept = True
+        return facts
+    finally:
+        if not kept:
+            os.close(pidfd)
+
+
+def _drop_pins() -> None:
+    """Close every pin (the caller holds ``_pins_guard``)."""
+    for pidfd, _, _ in _pinned.values():
+        os.close(pidfd)
+    _pinned.clear()
+
+
+def _new_pins_guard_in_child() -> None:
+    # Another thread may have held it at the fork; the child's pins are still its own
+    # descriptors, naming the same processes.
+    global _pins_guard  # noqa: PLW0603 - re-created in a forked child, as lockcore's other guards
+    _pins_guard = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_pins_guard_in_child)
+
+
+def forget_pinned_processes() -> None:
+    """Close every pin: the next judgement of each PID reads ``/proc`` again."""
+    with _pins_guard:
+        _drop_pins()
+
+
 _ProcessFacts = tuple[str | None, tuple[str, ...]]
-# (pid, start time) -> (when read, facts). Plain dict operations are atomic under the GIL, so
-# threads inspecting at once at worst both read /proc.
-_facts_memory: dict[tuple[int, float], tuple[float, _ProcessFacts]] = {}
+#: A holder's program as people know it (:func:`script_name`), and its command line.
+_ShownProgram = tuple[str | None, tuple[str, ...]]
+# (pid, start time) -> (when read, facts, the program shown). Plain dict operations are atomic
+# under the GIL, so threads inspecting at once at worst both read /proc.
+_facts_memory: dict[tuple[int, float], tuple[float, _ProcessFacts, _ShownProgram]] = {}
 
 
 def process_facts(pid: int | None, started: float | None = None) -> _ProcessFacts:
@@ -137,20 +229,44 @@ def process_facts(pid: int | None, started: float | None = None) -> _ProcessFact
     remembered for :data:`PROCESS_FACTS_TTL` seconds: a PID with the same start time is the
     same process.
     """
+    return _remembered_facts(pid, started)[1]
+
+
+def shown_program(pid: int | None, started: float | None = None) -> _ShownProgram:
+    """:func:`script_name` of the process's name and command line, and its command line:
+    remembered as :func:`process_facts` (a folder's locks have a handful of holders)."""
+    if started is not None and pid is not None:
+        remembered = _facts_memory.get((pid, started))
+        if remembered is not None and time.monotonic() - remembered[0] < PROCESS_FACTS_TTL:
+            return remembered[2]
+    return _remembered_facts(pid, started)[2]
+
+
+_NOTHING_KNOWN: Final = (0.0, (None, ()), (None, ()))
+
+
+def _remembered_facts(
+    pid: int | None, started: float | None
+) -> tuple[float, _ProcessFacts, _ShownProgram]:
     if pid is None or pid <= 0:
-        return None, ()
+        return _NOTHING_KNOWN
     if started is None:
-        return read_process_facts(pid)
+        return _read_facts(pid, 0.0)
     key = (pid, started)
     now = time.monotonic()
     remembered = _facts_memory.get(key)
     if remembered is not None and now - remembered[0] < PROCESS_FACTS_TTL:
-        return remembered[1]
-    facts = read_process_facts(pid)
+        return remembered
+    read = _read_facts(pid, now)
     if len(_facts_memory) >= PROCESS_FACTS_LIMIT:
         _facts_memory.clear()
-    _facts_memory[key] = (now, facts)
-    return facts
+    _facts_memory[key] = read
+    return read
+
+
+def _read_facts(pid: int, now: float) -> tuple[float, _ProcessFacts, _ShownProgram]:
+    name, cmdline = read_process_facts(pid)
+    return now, (name, cmdline), (script_name(name, cmdline), cmdline)
 
 
 def read_process_facts(pid: int) -> _ProcessFacts:

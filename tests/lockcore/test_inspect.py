@@ -7,6 +7,7 @@ back-dating), a lock written on another host, a lock file caught before its PID 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import subprocess
@@ -19,6 +20,7 @@ import pytest
 from _procs import Worker, back_date, dead_pid, lock_holder_pid, wait_until
 
 import lockcore._holder
+import lockcore._lockinfo
 import lockcore._platform
 import lockcore._process
 from lockcore import (
@@ -26,6 +28,7 @@ from lockcore import (
     HolderAliveError,
     LockChangedError,
     LockFormat,
+    LockIdentity,
     LockInfo,
     LockState,
     LockTimeout,
@@ -385,3 +388,115 @@ def test_judging_a_bare_pid_reads_proc_once_not_psutil(
     facts = lockcore._process.proc_stat(holder.pid)
     assert facts is not None
     assert facts[2] == pytest.approx(real_process(holder.pid).create_time(), abs=1e-6)
+
+
+# --- judging fast: a holder seen alive is pinned by a pidfd (issue 11 §6) ---------------------
+
+
+def test_a_live_bare_pid_holder_seen_before_is_checked_without_reading_proc(
+    data_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A folder's legacy locks are judged again every second: a holder seen alive is pinned by
+    # a pidfd, whose poll says it is still that process, without reading /proc/<pid>/stat.
+    # Its death is still seen at once, the next look.
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"])
+    try:
+        lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
+        assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+        reads: list[int] = []
+        real_proc_stat = lockcore._process.proc_stat
+
+        def counting_proc_stat(pid: int) -> object:
+            reads.append(pid)
+            return real_proc_stat(pid)
+
+        monkeypatch.setattr(lockcore._process, "proc_stat", counting_proc_stat)
+        # (lockcore before the pins read /proc through its own import of proc_stat)
+        monkeypatch.setattr(lockcore._holder, "proc_stat", counting_proc_stat, raising=False)
+        again = inspect_read_only(data_path)
+        assert again.state is LockState.HELD_ALIVE
+        assert again.holder_alive is True
+        assert reads == []
+    finally:
+        holder.kill()
+        holder.wait()
+    dead = inspect_read_only(data_path)
+    assert dead.state is LockState.STALE_DEAD_HOLDER, dead.reason
+    assert reads == [holder.pid]
+
+
+def test_a_pinned_holder_that_becomes_a_zombie_is_stale(data_path: Path) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"])
+    try:
+        lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
+        assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+        os.kill(holder.pid, 9)  # not reaped until the end: a zombie
+        stat_path = Path(f"/proc/{holder.pid}/stat")
+        wait_until(
+            lambda: stat_path.read_bytes().rsplit(b")", 1)[1].split()[0] == b"Z",
+            10,
+            "the holder became a zombie",
+        )
+        info = inspect_read_only(data_path)
+        assert info.state is LockState.STALE_DEAD_HOLDER
+        assert "zombie" in info.reason
+    finally:
+        holder.wait()
+
+
+NS_LAST_PID = Path("/proc/sys/kernel/ns_last_pid")
+
+
+def _start_with_pid(pid: int, attempts: int = 50) -> subprocess.Popen[bytes] | None:
+    """A new process with exactly ``pid`` (by setting the kernel's last PID), or None."""
+    for _ in range(attempts):
+        NS_LAST_PID.write_text(str(pid - 1))
+        process = subprocess.Popen(["sleep", "60"])
+        if process.pid == pid:
+            return process
+        process.kill()
+        process.wait()
+    return None
+
+
+@pytest.mark.skipif(
+    not os.access(NS_LAST_PID, os.W_OK), reason="needs the right to choose the next PID"
+)
+def test_a_reused_pid_is_not_taken_for_the_pinned_process_it_replaced(data_path: Path) -> None:
+    # A holder judged alive is pinned; it dies and its PID goes to a newcomer. A memory of the
+    # PID would call the newcomer the holder; the pin's process has exited, so the newcomer
+    # is looked at afresh: it started at another clock tick since boot, the PID was reused.
+    original = subprocess.Popen(["sleep", "60"])
+    pid = original.pid
+    ticks = lockcore._process.start_ticks(pid)
+    lock_path_of(data_path).write_text(
+        f"{pid}\nlockcore 1\nhost {socket.gethostname()}\nstart-ticks {ticks}\n"
+        f"created {time.time():.6f}\ntoken 0123456789abcdef\nkernel-lock none\n",
+        encoding="ascii",
+    )
+    assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+    original.kill()
+    original.wait()
+    time.sleep(0.02)  # a newcomer needs another clock tick since boot than the original
+    newcomer = _start_with_pid(pid)
+    if newcomer is None:
+        pytest.skip(f"PID {pid} went to another process")
+    try:
+        info = inspect_read_only(data_path)
+        assert info.state is LockState.STALE_DEAD_HOLDER, info.reason
+        assert "another process" in info.reason
+    finally:
+        newcomer.kill()
+        newcomer.wait()
+
+
+def test_a_lock_info_made_fast_is_the_dataclass_own() -> None:
+    # inspect_lock fills a LockInfo's fields at once, past the frozen dataclass's __init__:
+    # the object must be the one __init__ would make, for every field there is.
+    values = {field.name: f"value of {field.name}" for field in dataclasses.fields(LockInfo)}
+    made = lockcore._lockinfo.lock_info(*values.values())
+    assert made == LockInfo(**values)  # type: ignore[arg-type]
+    assert vars(made) == vars(LockInfo(**values))  # type: ignore[arg-type]
+    identity = lockcore._lockinfo.lock_identity(1, 2, b"x")
+    assert identity == LockIdentity(1, 2, b"x")
+    assert hash(identity) == hash(LockIdentity(1, 2, b"x"))
