@@ -79,7 +79,9 @@ NESTED_DELIVERY_IN_THE_WAY = "deliver_pending < run_critical < _lock_in_the_way"
         ("stale", NESTED_DELIVERY_IN_THE_WAY),
         # inspect_lock of a live holder's lock, from code that is no critical step: a signal
         # held back while open_lock ran was delivered as it returned, before inspect_lock's try
-        ("inspect", "deliver_pending < run_critical < inspect_lock"),
+        # (inspect_lock opens the lock file itself now: a signal in its own body, between the
+        # open and the try that closes the descriptor, is held back)
+        ("inspect", "inspect_lock < run_critical < operation"),
         # inspect_lock, then break_stale_lock of what it saw (a dead holder's lock)
         ("break", "deliver_pending < run_critical < break_stale_lock"),
         # locked_write_json(keep_versions=2), whose with block is no critical step: a signal
@@ -107,9 +109,12 @@ def test_a_signal_at_every_point_of_other_lock_calls_leaves_nothing_behind(
     child = start_child("points", str(store), scenario)
     report = json.loads(read_event(child, "done"))
     finish(child)
-    assert report["points"] > 100
+    # Enough points that the tracer is known to have walked the operation; inspect_lock of a
+    # live holder's lock is leaner than the others (issue 11 §6: judged by one flock).
+    least = 40 if scenario == "inspect" else 100
+    assert report["points"] > least
     assert report["failures"] == []
-    assert report["interrupted"] == report["reached"] > 100
+    assert report["interrupted"] == report["reached"] > least
     assert any(point.endswith(chosen_point) for point in report["reached_at"]), report["reached_at"]
 
 
