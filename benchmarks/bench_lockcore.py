@@ -666,14 +666,14 @@ def _interleaved_uncontended(
     batch_seconds: float,
     *,
     cpu: Literal[True],
-) -> tuple[dict[str, list[float]], dict[str, list[float]]]: ...
+) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, list[float]]]: ...
 
 
 def _interleaved_uncontended(
     names: tuple[str, ...], directory: str, repeats: int, batch_seconds: float, *, cpu: bool = False
 ) -> Any:
     """Seconds per uncontended update of each contender, in short batches taken in turn;
-    with ``cpu``, also the user CPU seconds per update of each batch."""
+    with ``cpu``, also the user and the system CPU seconds per update of each batch."""
     contenders = {name: Contender(name) for name in names}
     paths = {}
     for name in names:
@@ -682,12 +682,13 @@ def _interleaved_uncontended(
             json.dump({"count": 0}, file)
     per_update: dict[str, list[float]] = {name: [] for name in names}
     user_per_update: dict[str, list[float]] = {name: [] for name in names}
+    system_per_update: dict[str, list[float]] = {name: [] for name in names}
     for turn in range(repeats):
         for offset in range(len(names)):
             name = names[(turn + offset) % len(names)]
             contender, path = contenders[name], paths[name]
             count = 0
-            user_before = resource.getrusage(resource.RUSAGE_SELF).ru_utime
+            usage_before = resource.getrusage(resource.RUSAGE_SELF)
             began = time.perf_counter()
             end = began + batch_seconds
             while True:
@@ -697,9 +698,10 @@ def _interleaved_uncontended(
                 if now >= end:
                     break
             per_update[name].append((now - began) / count)
-            user_time = resource.getrusage(resource.RUSAGE_SELF).ru_utime - user_before
-            user_per_update[name].append(user_time / count)
-    return (per_update, user_per_update) if cpu else per_update
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            user_per_update[name].append((usage.ru_utime - usage_before.ru_utime) / count)
+            system_per_update[name].append((usage.ru_stime - usage_before.ru_stime) / count)
+    return (per_update, user_per_update, system_per_update) if cpu else per_update
 
 
 def _paired_ratios(top: list[float], bottom: list[float]) -> list[float]:
@@ -885,13 +887,18 @@ def _new_file_cost(directory: str, files: int = 200) -> float:
     return _median(times)
 
 
-def _print_uncontended(*, quick: bool) -> None:
-    """The uncontended rows of the floors' table alone, with the user CPU time per update."""
+def _print_uncontended(*, quick: bool, rounds: int | None = None) -> None:
+    """The uncontended rows of the floors' table alone, with the user and system CPU time per
+    update (what lies between an update and its floor beyond the disk's waits)."""
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-lockcore-alone-") as directory:
         new_file_before = _new_file_cost(directory)
-        alone, user = _interleaved_uncontended(
-            UNCONTENDED, directory, repeats=5 if quick else 15, batch_seconds=0.25, cpu=True
+        alone, user, system = _interleaved_uncontended(
+            UNCONTENDED,
+            directory,
+            repeats=rounds or (5 if quick else 15),
+            batch_seconds=0.25,
+            cpu=True,
         )
         new_file_after = _new_file_cost(directory)
     load_after = os.getloadavg()
@@ -905,7 +912,8 @@ def _print_uncontended(*, quick: bool) -> None:
     for name in UNCONTENDED:
         print(
             f"  {name:<17} {_median(alone[name]) * 1e6:7.1f} us/update, "
-            f"user CPU {_median(user[name]) * 1e6:5.1f} us/update"
+            f"user CPU {_median(user[name]) * 1e6:5.1f} us/update, "
+            f"system CPU {_median(system[name]) * 1e6:5.1f} us/update"
         )
     pairs = (
         ("uncontended update / floor (<= 1.3x)", "lockcore", "floor"),
@@ -1210,6 +1218,11 @@ def main() -> None:
         help="only uncontended updates beside their floors and legacy (about 20 s)",
     )
     parser.add_argument(
+        "--rounds",
+        type=int,
+        help="--uncontended-only: batches of each contender (15; more for a tighter interval)",
+    )
+    parser.add_argument(
         "--syscalls",
         action="store_true",
         help="only count the system calls of one uncontended update (needs strace)",
@@ -1239,7 +1252,7 @@ def main() -> None:
         _print_bytecodes(200)
         return
     if args.uncontended_only:
-        _print_uncontended(quick=args.quick)
+        _print_uncontended(quick=args.quick, rounds=args.rounds)
         return
     if args.inspect or args.inspect_profile:
         _print_inspect(quick=args.quick, profile=args.inspect_profile)

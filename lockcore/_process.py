@@ -95,12 +95,20 @@ _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _STAT_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 
 
-def _boot_time() -> float:
-    """psutil's boot time: the kernel's ``btime`` (whole seconds of the wall clock at boot, so
-    it moves when the clock is stepped), without reading ``/proc/stat``."""
-    if hasattr(time, "CLOCK_BOOTTIME"):
-        return float(math.floor(time.time() - time.clock_gettime(time.CLOCK_BOOTTIME)))
-    return psutil.boot_time()  # pragma: no cover - not Linux
+if hasattr(time, "CLOCK_BOOTTIME"):
+    _clock_gettime = time.clock_gettime
+    _CLOCK_BOOTTIME = time.CLOCK_BOOTTIME
+    _floor = math.floor
+
+    def _boot_time() -> float:
+        """psutil's boot time: the kernel's ``btime`` (whole seconds of the wall clock at boot,
+        so it moves when the clock is stepped), without reading ``/proc/stat``."""
+        return float(_floor(time.time() - _clock_gettime(_CLOCK_BOOTTIME)))
+
+else:  # pragma: no cover - not Linux
+
+    def _boot_time() -> float:
+        return float(psutil.boot_time())
 
 
 def proc_stat(pid: int) -> tuple[bool, int | None, float] | None:

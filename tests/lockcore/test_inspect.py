@@ -500,3 +500,22 @@ def test_a_lock_info_made_fast_is_the_dataclass_own() -> None:
     identity = lockcore._lockinfo.lock_identity(1, 2, b"x")
     assert identity == LockIdentity(1, 2, b"x")
     assert hash(identity) == hash(LockIdentity(1, 2, b"x"))
+
+
+def test_the_shared_pid_namespaces_declaration_is_read_as_the_environment_is_now(
+    data_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Read from os.environ's own dict (one lookup per legacy lock judged): a change made
+    # through os.environ counts from the next judgement, as with os.environ.get.
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"])
+    try:
+        lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
+        monkeypatch.delenv(lockcore._holder.SHARED_PID_NAMESPACES_VARIABLE, raising=False)
+        assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+        monkeypatch.setenv(lockcore._holder.SHARED_PID_NAMESPACES_VARIABLE, "1")
+        assert inspect_read_only(data_path).state is LockState.HELD_OTHER_HOST
+        monkeypatch.setenv(lockcore._holder.SHARED_PID_NAMESPACES_VARIABLE, "")
+        assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+    finally:
+        holder.kill()
+        holder.wait()
