@@ -55,6 +55,7 @@ from lockcore._store_files import (
     StoreFile,
     StoreFileKind,
     classify_store_file,
+    data_file_flags,
     legacy_temp_path_for,
     list_stores,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "check_schema",
     "classify_json",
     "classify_store_file",
+    "data_file_flags",
     "collector_paused",
     "edit_json",
     "find_duplicate_keys",

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import operator
 import os
 from collections.abc import Iterable, Iterator
 
@@ -44,10 +45,14 @@ from lockcore import (
     LockState,
     StoreFileKind,
     classify_store_file,
+    data_file_flags,
     inspect_lock,
     legacy_temp_path_for,
     lock_path_for,
 )
+
+#: A folder's entries are taken this many at a time (see list_folder).
+_LISTING_CHUNK = 1024
 
 #: Folders with at most this many stores get their documents checked while they are listed (a
 #: few ms); bigger folders are listed first and checked right after, in the background.
@@ -124,20 +129,14 @@ def list_folder(folder: str, *, recursive: bool = False) -> Listing:
     An unreadable subfolder is skipped; an unreadable ``folder`` raises its ``OSError``.
     """
     listing = Listing({}, set(), set(), {}, {})
-    names, has_data, has_lock, lock_stamps, leftovers = (
-        listing.names,
-        listing.has_data,
-        listing.has_lock,
-        listing.lock_stamps,
-        listing.leftovers,
-    )
-    # The data files (nearly every name) are gathered in two lists and taken in at the end,
-    # their names checked for printing all at once: the loop does as little as it can per file.
+    # The data files (nearly every name) are taken a chunk of entries at a time with no Python
+    # code run per file -- their names told apart in bulk (lockcore.data_file_flags), folders
+    # among them by the entry's type (no stat) -- and their names checked for printing all at
+    # once; only the few other names (locks, leftovers, unrelated files) are classified one at
+    # a time. (Name by name, 100,000 stores took ~100 ms: 2.5x what the scandir itself takes.)
     data_paths: list[str] = []
     data_names: list[str] = []
-    add_path, add_name = data_paths.append, data_names.append
     pending = [(folder, "")]
-    classify, data, lock = classify_store_file, StoreFileKind.DATA, StoreFileKind.LOCK  # hot loop
     while pending:
         directory, prefix = pending.pop()
         try:
@@ -147,31 +146,13 @@ def list_folder(folder: str, *, recursive: bool = False) -> Listing:
                 raise
             continue
         with iterator:
-            for item in iterator:
-                name = item.name
-                classified = classify(name)
-                if classified is None:
-                    if recursive and item.is_dir(follow_symlinks=False):
-                        pending.append((item.path, prefix + name + os.sep))
-                    continue
-                kind, store_name = classified
-                if kind is data:
-                    if item.is_dir(follow_symlinks=False):
-                        if recursive:
-                            pending.append((item.path, prefix + name + os.sep))
-                        continue
-                    add_path(item.path)
-                    add_name(prefix + name)
-                    continue
-                store = os.path.join(directory, store_name)
-                if kind is lock:
-                    has_lock.add(store)
-                    with contextlib.suppress(OSError):
-                        st = item.stat(follow_symlinks=False)
-                        lock_stamps[store] = (st.st_ino, st.st_size, st.st_mtime_ns)
-                else:
-                    leftovers.setdefault(store, []).append(item.path)
-                names.setdefault(store, printable_path(prefix + store_name))
+            # A chunk at a time: the entries of a whole folder of 100,000 held at once cost
+            # more than the loop they replace (memory that is not in any cache any more).
+            while items := list(itertools.islice(iterator, _LISTING_CHUNK)):
+                pending += _take_chunk(
+                    listing, items, directory, prefix, into=(data_paths, data_names),
+                    recursive=recursive,
+                )  # fmt: skip
     # printable_path's own test, for every name at once: it is true of nearly every folder.
     every_name = "".join(data_names)
     if not (every_name.isascii() and every_name.isprintable()):
@@ -179,9 +160,90 @@ def list_folder(folder: str, *, recursive: bool = False) -> Listing:
             name if name.isascii() and name.isprintable() else printable_path(name)
             for name in data_names
         ]
-    names.update(zip(data_paths, data_names, strict=True))
-    has_data.update(data_paths)
+    listing.names.update(zip(data_paths, data_names, strict=True))
+    listing.has_data.update(data_paths)
     return listing
+
+
+def _take_chunk(
+    listing: Listing,
+    items: list[os.DirEntry[str]],
+    directory: str,
+    prefix: str,
+    *,
+    into: tuple[list[str], list[str]],
+    recursive: bool,
+) -> list[tuple[str, str]]:
+    """Fold ``items`` of ``directory`` into ``listing``, the data files' paths and names onto
+    the two lists ``into``; with ``recursive``, the subfolders, as ``(path, prefix)``."""
+    data_paths, data_names = into
+    item_names = list(map(_name_of_item, items))
+    is_data = data_file_flags(item_names)
+    data_items = list(itertools.compress(items, is_data))
+    subfolders: list[tuple[str, str]] = []
+    if len(data_items) < len(items):
+        others = itertools.compress(items, map(operator.not_, is_data))
+        subfolders = _take_other_files(listing, others, directory, prefix, recursive=recursive)
+    # Folders named like a data file are no stores. DirEntry.is_dir with no argument is a C
+    # call per entry (with follow_symlinks=False, through a methodcaller, eight times as much);
+    # it follows a symbolic link, so the few it calls folders are asked again without following.
+    if any(map(_is_dir_followed, data_items)):
+        is_folder = [item.is_dir(follow_symlinks=False) for item in data_items]
+        if recursive:
+            subfolders += (
+                (item.path, prefix + item.name + os.sep)
+                for item in itertools.compress(data_items, is_folder)
+            )
+        data_items = list(itertools.compress(data_items, map(operator.not_, is_folder)))
+    data_paths += map(_path_of_item, data_items)
+    if prefix:
+        data_names += map(prefix.__add__, map(_name_of_item, data_items))
+    else:
+        data_names += map(_name_of_item, data_items)
+    return subfolders
+
+
+def _take_other_files(
+    listing: Listing,
+    items: Iterable[os.DirEntry[str]],
+    directory: str,
+    prefix: str,
+    *,
+    recursive: bool,
+) -> list[tuple[str, str]]:
+    """Fold the files of ``directory`` that are no data file into ``listing`` (a lock, a
+    leftover, or nothing of a store); with ``recursive``, the subfolders among them, as
+    ``(path, prefix)``."""
+    names, has_lock, lock_stamps, leftovers = (
+        listing.names,
+        listing.has_lock,
+        listing.lock_stamps,
+        listing.leftovers,
+    )
+    subfolders: list[tuple[str, str]] = []
+    for item in items:
+        name = item.name
+        classified = classify_store_file(name)
+        if classified is None:
+            if recursive and item.is_dir(follow_symlinks=False):
+                subfolders.append((item.path, prefix + name + os.sep))
+            continue
+        kind, store_name = classified
+        store = os.path.join(directory, store_name)
+        if kind is StoreFileKind.LOCK:
+            has_lock.add(store)
+            with contextlib.suppress(OSError):
+                st = item.stat(follow_symlinks=False)
+                lock_stamps[store] = (st.st_ino, st.st_size, st.st_mtime_ns)
+        else:
+            leftovers.setdefault(store, []).append(item.path)
+        names.setdefault(store, printable_path(prefix + store_name))
+    return subfolders
+
+
+_name_of_item = operator.attrgetter("name")
+_path_of_item = operator.attrgetter("path")
+_is_dir_followed = os.DirEntry.is_dir
 
 
 def entry_from_listing(

@@ -1,4 +1,5 @@
-"""Which files belong to a store: ``classify_store_file`` and ``list_stores`` on real folders."""
+"""Which files belong to a store: ``classify_store_file`` (and ``data_file_flags``, the same
+question for a whole folder's names) and ``list_stores`` on real folders."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lockcore import (
     StoreFile,
     StoreFileKind,
     _atomic,
     classify_store_file,
+    data_file_flags,
     legacy_temp_path_for,
     list_stores,
     locked_update_json,
@@ -137,3 +141,19 @@ def test_list_stores_groups_each_stores_files(tmp_path: Path) -> None:
 def test_list_stores_of_a_missing_folder_raises(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         list_stores(tmp_path / "gone")
+
+
+# Names built of the pieces lockcore's names are made of, so that every kind comes up.
+_NAME_PIECES = st.sampled_from(
+    ["a", "json", ".json", ".lock", ".tmp", ".3f9a", ".corrupt-1", ".version-2", "\u00e9", "-"]
+)
+
+
+@given(st.lists(st.lists(_NAME_PIECES, max_size=6).map("".join), max_size=40))
+def test_data_file_flags_say_what_classify_says_of_each_name(names: list[str]) -> None:
+    flags = data_file_flags(names)
+    assert flags == [
+        (classified := classify_store_file(name)) is not None
+        and classified[0] is StoreFileKind.DATA
+        for name in names
+    ]

@@ -1,16 +1,19 @@
-"""A first listing's rows made in bulk (scanner.fresh_entries) are the rows made one at a time."""
+"""A folder listed in bulk (scanner.list_folder) is the folder listed one name at a time; a first
+listing's rows made in bulk (scanner.fresh_entries) are the rows made one at a time."""
 
 from __future__ import annotations
 
 import os
+import pathlib
 import shutil
 import tempfile
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.services.scanner import entries_from_listing, fresh_entries, list_folder
-from lockcore import lock_path_for
+from inspector.display import printable_path
+from inspector.services.scanner import Listing, entries_from_listing, fresh_entries, list_folder
+from lockcore import StoreFileKind, classify_store_file, lock_path_for
 
 #: What a store of the generated folder has besides (or instead of) its data file.
 KINDS = (
@@ -75,3 +78,67 @@ def test_rows_made_in_bulk_are_the_rows_made_one_at_a_time(kinds: list[str], cut
             assert bulk.same_as(single), (bulk, single)
     finally:
         shutil.rmtree(folder)
+
+
+def listed_name_by_name(folder: str, *, recursive: bool) -> Listing:
+    """What list_folder finds, one entry classified at a time by lockcore (as it was made
+    before it took names in bulk): the reference the bulk listing must agree with."""
+    listing = Listing({}, set(), set(), {}, {})
+    pending = [(folder, "")]
+    while pending:
+        directory, prefix = pending.pop()
+        with os.scandir(directory) as iterator:
+            for item in iterator:
+                classified = classify_store_file(item.name)
+                if classified is None or (
+                    classified[0] is StoreFileKind.DATA and item.is_dir(follow_symlinks=False)
+                ):
+                    if recursive and item.is_dir(follow_symlinks=False):
+                        pending.append((item.path, prefix + item.name + os.sep))
+                    continue
+                kind, store_name = classified
+                store = os.path.join(directory, store_name)
+                if kind is StoreFileKind.DATA:
+                    listing.has_data.add(store)
+                    listing.names[store] = printable_path(prefix + item.name)
+                    continue
+                if kind is StoreFileKind.LOCK:
+                    listing.has_lock.add(store)
+                    st = item.stat(follow_symlinks=False)
+                    listing.lock_stamps[store] = (st.st_ino, st.st_size, st.st_mtime_ns)
+                else:
+                    listing.leftovers.setdefault(store, []).append(item.path)
+                listing.names.setdefault(store, printable_path(prefix + store_name))
+    return listing
+
+
+def test_a_listing_taken_in_bulk_is_the_listing_name_by_name(tmp_path: pathlib.Path) -> None:
+    # More entries than one chunk, so that folders and odd names fall in several of them.
+    for number in range(2500):
+        (tmp_path / f"s{number:04d}.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "s0007.json.lock").write_text(f"{os.getpid()}\n", encoding="ascii")
+    (tmp_path / "gone.json.lock").write_text("1\n", encoding="ascii")
+    (tmp_path / "s0008.json.tmp").write_text("{}", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("", encoding="utf-8")
+    (tmp_path / "bell\a.json").write_text("{}", encoding="utf-8")  # not printable as it is
+    os.close(os.open(os.path.join(os.fsencode(tmp_path), b"latin-\xe9.json"), os.O_CREAT))
+    folder_like_store = tmp_path / "folder.json"  # a folder named like a store is none
+    folder_like_store.mkdir()
+    (folder_like_store / "inner.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "deep.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "linked-folder.json").symlink_to(folder_like_store)  # a link is a file here
+    (tmp_path / "linked-file.json").symlink_to(tmp_path / "s0001.json")
+    for recursive in (False, True):
+        bulk = list_folder(str(tmp_path), recursive=recursive)
+        reference = listed_name_by_name(str(tmp_path), recursive=recursive)
+        assert bulk.names == reference.names
+        assert bulk.has_data == reference.has_data
+        assert bulk.has_lock == reference.has_lock
+        assert bulk.lock_stamps == reference.lock_stamps
+        assert bulk.leftovers == reference.leftovers
+        assert bulk.ordered() == reference.ordered()
+    listed = list_folder(str(tmp_path)).has_data
+    assert str(folder_like_store) not in listed
+    assert str(tmp_path / "linked-folder.json") in listed
+    assert str(folder_like_store / "inner.json") in list_folder(str(tmp_path), recursive=True).names
