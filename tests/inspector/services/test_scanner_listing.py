@@ -3,15 +3,18 @@ listing's rows made in bulk (scanner.fresh_entries) are the rows made one at a t
 
 from __future__ import annotations
 
+import operator
 import os
 import pathlib
 import shutil
 import tempfile
+import unittest.mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inspector.display import printable_path
+from inspector.services import scanner
 from inspector.services.scanner import Listing, entries_from_listing, fresh_entries, list_folder
 from lockcore import StoreFileKind, classify_store_file, lock_path_for
 
@@ -69,7 +72,10 @@ def test_rows_made_in_bulk_are_the_rows_made_one_at_a_time(kinds: list[str], cut
             if entry is not None
         ]
         # Made in two pieces, as the worker does (a first screenful, then the rest).
-        in_bulk = fresh_entries(paths[:cut], listing, {}) + fresh_entries(paths[cut:], listing, {})
+        names = [listing.names[path] for path in paths]
+        in_bulk = fresh_entries(paths[:cut], names[:cut], listing, {}) + fresh_entries(
+            paths[cut:], names[cut:], listing, {}
+        )
         # A store whose data file was listed keeps its row until its document is checked;
         # one listed by its lock alone is looked at at once.
         expected = len(kinds) - kinds.count("lock only, vanished")
@@ -142,3 +148,31 @@ def test_a_listing_taken_in_bulk_is_the_listing_name_by_name(tmp_path: pathlib.P
     assert str(folder_like_store) not in listed
     assert str(tmp_path / "linked-folder.json") in listed
     assert str(folder_like_store / "inner.json") in list_folder(str(tmp_path), recursive=True).names
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="aAbB\u00df\u1e9e_", min_size=1, max_size=4), min_size=1, max_size=60
+    ),
+    st.integers(0, 70),
+    st.booleans(),
+)
+def test_a_listings_first_rows_and_its_rows_in_order_are_its_order(
+    stems: list[str], count: int, copies: bool
+) -> None:
+    # Names that fold to the same string ("a", "A"; "\u00df", "ss") are ordered by path.
+    listing = Listing({}, set(), set(), {}, {})
+    for stem in stems:
+        path = os.path.join("/folder", stem + ".json")
+        listing.names[path] = stem + ".json"
+        listing.has_data.add(path)
+    order = listing.ordered()
+    assert order == sorted(listing.names, key=lambda path: (listing.names[path].casefold(), path))
+    assert listing.first(count) == order[:count]
+    with unittest.mock.patch.object(scanner, "IN_ORDER_COPIES_ABOVE", 0 if copies else 10**9):
+        paths, names = listing.ordered_named()
+    assert paths == order
+    assert names == [listing.names[path] for path in order]
+    if copies:  # laid out anew, in this order
+        assert not any(map(operator.is_, paths, order))
