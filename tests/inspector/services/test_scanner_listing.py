@@ -3,6 +3,7 @@ listing's rows made in bulk (scanner.fresh_entries) are the rows made one at a t
 
 from __future__ import annotations
 
+import contextlib
 import operator
 import os
 import pathlib
@@ -118,36 +119,71 @@ def listed_name_by_name(folder: str, *, recursive: bool) -> Listing:
     return listing
 
 
-def test_a_listing_taken_in_bulk_is_the_listing_name_by_name(tmp_path: pathlib.Path) -> None:
-    # More entries than one chunk, so that folders and odd names fall in several of them.
+def make_odd_folder(folder: pathlib.Path) -> None:
+    """More entries than one chunk, a lock, leftovers, an unrelated file, unprintable names."""
     for number in range(2500):
-        (tmp_path / f"s{number:04d}.json").write_text("{}", encoding="utf-8")
-    (tmp_path / "s0007.json.lock").write_text(f"{os.getpid()}\n", encoding="ascii")
-    (tmp_path / "gone.json.lock").write_text("1\n", encoding="ascii")
-    (tmp_path / "s0008.json.tmp").write_text("{}", encoding="utf-8")
-    (tmp_path / "notes.txt").write_text("", encoding="utf-8")
-    (tmp_path / "bell\a.json").write_text("{}", encoding="utf-8")  # not printable as it is
-    os.close(os.open(os.path.join(os.fsencode(tmp_path), b"latin-\xe9.json"), os.O_CREAT))
+        (folder / f"s{number:04d}.json").write_text("{}", encoding="utf-8")
+    (folder / "s0007.json.lock").write_text(f"{os.getpid()}\n", encoding="ascii")
+    (folder / "gone.json.lock").write_text("1\n", encoding="ascii")
+    (folder / "s0008.json.tmp").write_text("{}", encoding="utf-8")
+    (folder / "notes.txt").write_text("", encoding="utf-8")
+    (folder / "bell\a.json").write_text("{}", encoding="utf-8")  # not printable as it is
+    os.close(os.open(os.path.join(os.fsencode(folder), b"latin-\xe9.json"), os.O_CREAT))
+    (folder / "linked-file.json").symlink_to(folder / "s0001.json")
+
+
+def assert_listed_as_name_by_name(
+    folder: pathlib.Path, *, recursive: bool, without_scandir: bool = False
+) -> Listing:
+    reference = listed_name_by_name(str(folder), recursive=recursive)
+    with contextlib.ExitStack() as stack:
+        if without_scandir:
+            stack.enter_context(
+                unittest.mock.patch.object(os, "scandir", side_effect=AssertionError("scandir"))
+            )
+        bulk = list_folder(str(folder), recursive=recursive)
+    assert bulk.names == reference.names
+    assert bulk.has_data == reference.has_data
+    assert bulk.has_lock == reference.has_lock
+    assert bulk.lock_stamps == reference.lock_stamps
+    assert bulk.leftovers == reference.leftovers
+    assert bulk.ordered() == reference.ordered()
+    return bulk
+
+
+def test_a_listing_taken_in_bulk_is_the_listing_name_by_name(tmp_path: pathlib.Path) -> None:
+    make_odd_folder(tmp_path)
     folder_like_store = tmp_path / "folder.json"  # a folder named like a store is none
     folder_like_store.mkdir()
     (folder_like_store / "inner.json").write_text("{}", encoding="utf-8")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "deep.json").write_text("{}", encoding="utf-8")
     (tmp_path / "linked-folder.json").symlink_to(folder_like_store)  # a link is a file here
-    (tmp_path / "linked-file.json").symlink_to(tmp_path / "s0001.json")
     for recursive in (False, True):
-        bulk = list_folder(str(tmp_path), recursive=recursive)
-        reference = listed_name_by_name(str(tmp_path), recursive=recursive)
-        assert bulk.names == reference.names
-        assert bulk.has_data == reference.has_data
-        assert bulk.has_lock == reference.has_lock
-        assert bulk.lock_stamps == reference.lock_stamps
-        assert bulk.leftovers == reference.leftovers
-        assert bulk.ordered() == reference.ordered()
+        assert_listed_as_name_by_name(tmp_path, recursive=recursive)
     listed = list_folder(str(tmp_path)).has_data
     assert str(folder_like_store) not in listed
     assert str(tmp_path / "linked-folder.json") in listed
     assert str(folder_like_store / "inner.json") in list_folder(str(tmp_path), recursive=True).names
+
+
+def test_a_folder_with_no_subfolder_is_listed_by_its_names_alone(tmp_path: pathlib.Path) -> None:
+    make_odd_folder(tmp_path)
+    assert_listed_as_name_by_name(tmp_path, recursive=False, without_scandir=True)
+
+
+def test_a_folder_made_while_the_names_are_read_is_no_store(tmp_path: pathlib.Path) -> None:
+    make_odd_folder(tmp_path)
+    read_names = os.listdir
+
+    def folder_made_meanwhile(path: str) -> list[str]:
+        (tmp_path / "late.json").mkdir()
+        return read_names(path)
+
+    with unittest.mock.patch.object(os, "listdir", folder_made_meanwhile):
+        listing = list_folder(str(tmp_path))
+    assert str(tmp_path / "late.json") not in listing.names
+    assert listing.names == listed_name_by_name(str(tmp_path), recursive=False).names
 
 
 @settings(max_examples=60, deadline=None)
