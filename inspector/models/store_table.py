@@ -15,7 +15,9 @@ Built for folders of many thousands of stores, where every call from C++ into Py
   (``mapToSource`` -> ``index`` -> ``rowCount`` + ``columnCount``): painting 40 rows cost 2,400
   ``data()`` and 5,500 row and column counts. Rows the filter leaves out are kept aside, unshown.
 - A cell is painted from one Python call: :meth:`StoreTableModel.multiData` answers every role
-  the delegate asks for at once (it asks for seven).
+  the delegate asks for at once (it asks for seven), from the row's painted cells -- its text,
+  icon, colour and alignment per column, worked out once per version of the row
+  (``StoreCells._paint_cells``) instead of role by role at every paint.
 - Batches of new rows are inserted as ranges (the scanner hands them on in name order, so with the
   default sort a batch is one range at the end); changes are announced per run of rows.
 - Lock ages tick once a second only for the locked rows someone can see: the view tells the model
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
@@ -51,6 +54,7 @@ from inspector.models.store_columns import (
     _FIRST_FIGURE,
     _HEADERS,
     ALL_ENTRY_COLUMNS,
+    ASKED_ROLES,
     SORT_ROLE,
     Column,
     FiguresProvider,
@@ -74,6 +78,9 @@ AGE_TICK_MS = 1000
 #: A batch of more new rows than this that does not fall at the end is appended and the rows
 #: re-sorted in one layout change, instead of one insertion each.
 SCATTERED_INSERT_LIMIT = 32
+
+#: The rows whose painted cells are kept (a few screenfuls): beyond, they are all forgotten.
+PAINTED_ROWS_KEPT = 1024
 
 #: Changed cells are announced in ranges of at most this many cells (see _emit_rows_changed):
 #: Qt 6's views repaint the whole viewport for a ``dataChanged`` range of more, measured: 100
@@ -126,6 +133,11 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
         # The open document's schema verdict ("schema: 3 errors"), shown with its health; only
         # the open document is checked, so the listing pays nothing for schemas.
         self._schema_note: tuple[str, str] | None = None
+        # path -> (its entry, the cells painted from it: _paint_cells), for the rows painted
+        # lately; an entry replaced (a new version of the row) is worked out again.
+        self._painted: dict[str, tuple[StoreEntry, tuple[Any, ...]]] = {}
+        # The day the painted cells were worked out on ("today" shows a time, other days a date).
+        self._painted_day = time.localtime(time.time())[:3]
         directory.entries_updated.connect(self._on_entries_updated)
         directory.entries_removed.connect(self._on_entries_removed)
         self._on_entries_updated(directory.entries())
@@ -180,6 +192,8 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
         note of the store shown before goes."""
         old, self._schema_note = self._schema_note, (path, note) if path and note else None
         for changed in {old[0] if old else None, path}:
+            if changed:
+                self._painted.pop(changed, None)
             row = self._row_of.get(changed) if changed else None
             if row is not None:
                 cell = self.index(row, int(Column.HEALTH))
@@ -258,14 +272,41 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
             for role_data in span:
                 role_data.clearData()
             return
-        entry, column_ = self._rows[row], _COLUMNS[column]
+        entry = self._rows[row]
+        cell = None
+        if column < _FIRST_FIGURE:
+            painted = self._painted.get(entry.path)
+            if painted is None or painted[0] is not entry:
+                painted = self._remember_painted(entry)
+            cell = painted[1][column]
+        if cell is None:
+            column_ = _COLUMNS[column]
+            for role_data in span:
+                role = role_data.role()
+                value = self._value(entry, column_, role) if role in _ANSWERED_ROLES else None
+                if value is None:
+                    role_data.clearData()
+                else:
+                    role_data.setData(value)
+            return
+        # The delegate's seven roles: four from the row's cells, three never answered.
+        answer = cell.get
         for role_data in span:
             role = role_data.role()
-            value = self._value(entry, column_, role) if role in _ANSWERED_ROLES else None
+            value = answer(role)
+            if value is None and role in ASKED_ROLES:
+                value = self._value(entry, _COLUMNS[column], role)
             if value is None:
                 role_data.clearData()
             else:
                 role_data.setData(value)
+
+    def _remember_painted(self, entry: StoreEntry) -> tuple[StoreEntry, tuple[Any, ...]]:
+        """The painted cells of ``entry``'s row, worked out and kept while it is this entry."""
+        if len(self._painted) >= PAINTED_ROWS_KEPT:
+            self._painted.clear()
+        painted = self._painted[entry.path] = (entry, self._paint_cells(entry))
+        return painted
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort the rows by ``column`` (-1: arrival order); a layout change, never a reset."""
@@ -584,6 +625,10 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
 
     @Slot()
     def _on_age_timer_timeout(self) -> None:
+        today = time.localtime(time.time())[:3]
+        if today != self._painted_day:
+            self._painted_day = today
+            self._painted.clear()  # the times of yesterday's writes are shown as dates now
         rows = self._rows
         count = len(rows)
         visible = range(count) if self._visible_rows is None else self._visible_rows()

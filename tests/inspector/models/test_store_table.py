@@ -17,11 +17,12 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QColor, QIcon
 
 from inspector.display import printable_path
 from inspector.models.store_columns import (
     ENTRY_COLUMNS,
+    FILTER_ROLE,
     SORT_ROLE,
     Column,
     StoreCells,
@@ -568,3 +569,76 @@ def test_changed_columns_names_every_column_whose_cells_differ(qapp, old, new, t
         for column in ENTRY_COLUMNS:
             if _shown(cells, old, column) != _shown(cells, new, column):
                 assert mask & (1 << column), (column, old, new)
+
+
+_DELEGATE_ROLES = (  # what QStyledItemDelegate asks for to paint a cell, then the others
+    Qt.ItemDataRole.FontRole,
+    Qt.ItemDataRole.TextAlignmentRole,
+    Qt.ItemDataRole.ForegroundRole,
+    Qt.ItemDataRole.CheckStateRole,
+    Qt.ItemDataRole.DecorationRole,
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.BackgroundRole,
+    Qt.ItemDataRole.ToolTipRole,
+    SORT_ROLE,
+    FILTER_ROLE,
+)
+
+
+def _comparable(value: object) -> object:
+    if isinstance(value, QIcon):
+        return ("icon", value.cacheKey())
+    if isinstance(value, QColor):
+        return ("colour", value.name())
+    return value
+
+
+def painted(model: StoreTableModel, row: int, column: Column) -> list[object]:
+    """What one multiData call per role answers for a cell."""
+    answers = []
+    for role in _DELEGATE_ROLES:
+        role_data = QModelRoleData(role)
+        model.multiData(model.index(row, column), QModelRoleDataSpan(role_data))
+        answers.append(_comparable(role_data.data()))
+    return answers
+
+
+def asked(model: StoreTableModel, row: int, column: Column) -> list[object]:
+    return [_comparable(model.data(model.index(row, column), role)) for role in _DELEGATE_ROLES]
+
+
+@given(entry=_ENTRIES, again=_ENTRIES, noted=st.booleans())
+def test_a_painted_cell_answers_what_data_answers_for_every_version_of_its_row(
+    qapp, entry, again, noted
+):
+    # The cells painted are worked out once per version of a row and kept: a row's new entry,
+    # or a schema note coming or going, is painted as data() says, never as it was.
+    directory = FakeDirectory()
+    directory.initial = [entry]
+    model = StoreTableModel(directory)
+    with mock.patch("time.time", return_value=1000.0):  # ages and "today" alike for both
+        for column in Column:
+            assert painted(model, 0, column) == asked(model, 0, column), column
+            assert painted(model, 0, column) == asked(model, 0, column), column  # kept
+        directory.entries_updated.emit([dataclasses.replace(again, path=entry.path)])
+        if noted:
+            model.set_schema_note(entry.path, "schema: 2 errors")
+        for column in Column:
+            assert painted(model, 0, column) == asked(model, 0, column), column
+        if noted:
+            assert "schema: 2 errors" in str(painted(model, 0, Column.HEALTH))
+            model.set_schema_note(None, None)
+            assert painted(model, 0, Column.HEALTH) == asked(model, 0, Column.HEALTH)
+
+
+def test_a_painted_time_of_today_becomes_a_date_the_next_day(qapp, directory):
+    written = time.time()
+    directory.initial = [make_entry("a.json", mtime=written)]
+    model = StoreTableModel(directory)
+    today = cell(model, 0, Column.MODIFIED)
+    assert painted(model, 0, Column.MODIFIED)[5] == today
+    assert "-" not in today  # a time, not a date
+    with mock.patch("time.time", return_value=written + 2 * 86400):
+        model._on_age_timer_timeout()  # the lock ages' tick, once a second
+        assert painted(model, 0, Column.MODIFIED)[5] == cell(model, 0, Column.MODIFIED)
+        assert "-" in cell(model, 0, Column.MODIFIED)  # a date
