@@ -31,6 +31,11 @@ bare-PID format naming those live holders. The locked stores are spread through 
    another terminal or a service are (``--writers`` runs one of the two).
 3. Lock ages. ``dataChanged`` emissions and age cells announced per second with the window showing
    about 40 rows, against the same model told that every row is visible (the old behaviour).
+4. Painting (``--only paint``). One repaint of the listed table's viewport (a screenful, every
+   document checked, locked rows in view), thread CPU, against the same repaint of a plain
+   ``QTableView`` over a ``QStandardItemModel`` holding the same cells (every value in C++);
+   also with every visible row's entry new (its first paint), the Python calls of one repaint,
+   and a whole-window repaint.
 
 Big documents (lazy tree, ``json.load`` baseline) are measured by the document pane's own
 benchmark, not here.
