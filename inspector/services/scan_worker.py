@@ -140,6 +140,8 @@ class _ScanWorker(QObject):
         self._pass = DocumentPass()
         # store -> whether to look at it whole (else at its lock first), in insertion order
         self._recheck_queue: dict[str, bool] = {}
+        # The folders stores were listed in (with subfolders): see _is_or_was_a_folder.
+        self._store_folders: set[str] | None = None
         #: Set by the GUI thread once it has shown a batch (see _apply).
         self.batch_shown = threading.Event()
         # Parented timers move to the worker thread with the worker.
@@ -262,8 +264,11 @@ class _ScanWorker(QObject):
                 touched.setdefault(store, set()).add(path)
             elif os.path.normpath(path) == os.path.normpath(self._folder):
                 needs_full_scan = True
-            elif self._recursive:
-                # A subfolder appeared, vanished or moved: its stores come and go with it.
+            elif self._recursive and self._is_or_was_a_folder(path):
+                # A subfolder appeared, vanished or moved: its stores come and go with it. (Not
+                # any name that is no store: each lockcore update writes its document through an
+                # unnamed temp file, which inotify names "#<inode>" -- a full scan each round of
+                # a storm.)
                 needs_full_scan = True
         if needs_full_scan:
             self._full_scan()
@@ -273,6 +278,25 @@ class _ScanWorker(QObject):
         began = self._last_round
         self._looked_at.update(dict.fromkeys(touched, began))
         self._apply(self._look_again(store, touched[store]) for store in touched)
+
+    def _is_or_was_a_folder(self, path: str) -> bool:
+        """Whether ``path`` (no store) is a folder now, or was one with stores below it (moved
+        away: nothing else reports those stores gone)."""
+        if os.path.isdir(path):
+            return True
+        folders = self._store_folders
+        if folders is None:
+            # Every folder between a store and the watched one, worked out once a full scan
+            # (a store in a folder that came since is listed by the scan its coming caused).
+            folders = set()
+            top = os.path.normpath(self._folder)
+            for parent in {os.path.dirname(store) for store in self._entries}:
+                folder = parent
+                while folder not in folders and len(folder) > len(top):
+                    folders.add(folder)
+                    folder = os.path.dirname(folder)
+            self._store_folders = folders
+        return os.path.normpath(path) in folders
 
     def _look_again(self, path: str, touched: Iterable[str] = ()) -> tuple[str, StoreEntry | None]:
         old = self._entries.get(path)
@@ -330,6 +354,7 @@ class _ScanWorker(QObject):
 
     def _full_scan(self, *, reuse_locks: bool = True) -> None:
         self._scan_began = time.monotonic()
+        self._store_folders = None
         self._needs_scan = False
         self._pass.end()  # a pass that did not finish: it never will
         if not self._check_available():

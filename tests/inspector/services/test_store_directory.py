@@ -25,7 +25,7 @@ from inspector.services.store_directory import (
     store_path_for,
 )
 from inspector.services.watchdog_source import WatchdogSource, watchdog_observer_factory
-from lockcore import LockState, lock_path_for
+from lockcore import LockState, lock_path_for, locked_update_json
 
 
 @pytest.fixture
@@ -585,3 +585,42 @@ def test_a_legacy_lock_is_rechecked_by_its_lock_alone_until_it_changes(
             holder.kill()
         holder.wait()
         holder.stdin.close()
+
+
+def test_a_lockcore_update_in_a_folder_with_subfolders_is_no_rescan(qtbot, tmp_path):
+    # lockcore writes a new document through an unnamed temp file, which inotify names
+    # "#<inode>": no store, no folder. With subfolders shown, every such name made the worker
+    # list the whole tree again (a name that is no store was taken for a subfolder that came
+    # or went): in a storm, a full scan each round.
+    (tmp_path / "sub").mkdir()
+    write_json(str(tmp_path / "sub" / "inner.json"), {"n": 0})
+    store, other = str(tmp_path / "a.json"), str(tmp_path / "sub" / "b.json")
+    write_json(store, {"n": 0})
+    service = StoreDirectory()
+    try:
+        with qtbot.waitSignal(service.checks_finished, timeout=5000):
+            service.set_folder(str(tmp_path), recursive=True)
+        scans: list[bool] = []
+        service.scan_finished.connect(lambda: scans.append(True))
+        locked_update_json(store, lambda document: {**document, "n": 1})
+        qtbot.waitUntil(lambda: service.entry(store).data_stamp == _stamp(store), timeout=5000)
+        # A store made afterwards: once it is listed, the update's events have been handled.
+        write_json(other, {})
+        qtbot.waitUntil(lambda: service.entry(other) is not None, timeout=5000)
+        assert scans == []
+        # A subfolder that comes still brings its stores, one moved away takes them along.
+        (tmp_path / "new").mkdir()
+        write_json(str(tmp_path / "new" / "c.json"), {})
+        qtbot.waitUntil(lambda: service.entry(str(tmp_path / "new" / "c.json")) is not None)
+        os.rename(tmp_path / "sub", tmp_path.parent / f"{tmp_path.name}-away")
+        qtbot.waitUntil(lambda: service.entry(other) is None, timeout=5000)
+        assert service.entry(str(tmp_path / "sub" / "inner.json")) is None
+        assert service.entry(store) is not None
+    finally:
+        service.shutdown()
+        shutil.rmtree(tmp_path.parent / f"{tmp_path.name}-away", ignore_errors=True)
+
+
+def _stamp(path: str) -> tuple[int, int, int]:
+    st = os.stat(path)
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
