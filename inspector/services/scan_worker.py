@@ -53,19 +53,21 @@ FULL_RECHECK_EVERY = 10
 #: MainWindow. (100,000 rows cost the GUI ~40 ms taken at once, 20,000 a third of that: in
 #: batches of 20,000 a listing of 100,000 stores took five such pauses and as many repaints,
 #: each taking the interpreter from the worker making the next rows.)
-#: A listing of at most ONE_BATCH_LIMIT stores, listed and sorted within ONE_BATCH_WITHIN
-#: seconds, hands on every row at once, painted as soon as they are taken in: the table is
-#: complete sooner (the first batch's pause, its paint, ~10 ms, no longer comes before the rest
-#: is made), but its first screenful is painted only after every row is made and taken in.
-#: Making the rows costs about what listing and sorting them did, so the listing so far
-#: foretells when that paint comes: within 10 ms (a few thousand stores), it comes within ~35
-#: ms of the folder's opening. Measured at 10,000 stores (listed and sorted in 14-17 ms on this
-#: 2-core VM at load 2-4), in one batch: table complete 34 ms net instead of 48-51, first
-#: screenful 50-52 ms instead of 32-33 (target 50) -- and under load 6, 100 ms instead of 60.
-#: A person sees the first screenful, so a listing that took longer hands it on first, as a
-#: bigger folder does.
-ONE_BATCH_LIMIT = 16384
-ONE_BATCH_WITHIN = 0.01
+#: A listing of at most ONE_BATCH_LIMIT stores, listed within ONE_BATCH_WITHIN seconds (the
+#: names read, not yet sorted), hands on every row at once, painted as soon as they are taken
+#: in: the table is complete sooner (the first batch's pause, its paint, no longer comes before
+#: the rest is made), but its first screenful is painted only after every row is made and
+#: taken in. The listing so far foretells when that paint comes: sorting, making and taking
+#: in the rows cost a few times what reading the names did. Measured at 10,000 stores on this
+#: 2-core VM under load 6-10 (other sessions' tests), once the listing's stages were cheaper
+#: (issue 11 section 6, session 9): in one batch, table complete 26-31 ms net (1.17-1.24x the
+#: minimal pass) and first screenful 43-48 ms, against 40-47 ms (1.73-1.97x) and 25-28 ms
+#: with the first screenful first. (Before those stages were cut, one batch meant complete
+#: 34 ms but first screenful 50-52 ms, 100 ms under load 6, and 10,000 stores went first
+#: screenful first.) A bigger folder, or one listed slowly on a busy machine, would paint its
+#: first screenful too late: it hands it on first.
+ONE_BATCH_LIMIT = 12000
+ONE_BATCH_WITHIN = 0.015
 FIRST_BATCH_ROWS = 100
 BATCH_SIZE = 100000
 BATCH_INTERVAL = 0.25
