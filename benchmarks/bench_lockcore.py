@@ -1045,8 +1045,11 @@ def _print_inspect(*, quick: bool, profile: bool) -> None:
                 return
             rounds = 20 if quick else 100
             figures = {
-                thread: _inspect_rounds(groups, rounds, in_thread=thread == "worker thread")
+                (thread, again): _inspect_rounds(
+                    groups, rounds, in_thread=thread == "worker thread", first_look=not again
+                )
                 for thread in ("worker thread", "main thread")
+                for again in (True, False)
             }
         finally:
             for process in holders:
@@ -1061,8 +1064,13 @@ def _print_inspect(*, quick: bool, profile: bool) -> None:
         f"or kill(pid, 0)), holders alive, {rounds} alternating rounds; load average "
         f"{load_before[0]:.1f} before, {load_after[0]:.1f} after"
     )
-    for thread, (inspected, minimal) in figures.items():
-        print(f"  from the {thread}:")
+    for (thread, again), (inspected, minimal) in figures.items():
+        look = (
+            "looked at again (as the app's re-checks)"
+            if again
+            else "first looks (lockcore's memories of locks and holders cleared each round)"
+        )
+        print(f"  from the {thread}, {look}:")
         for name in groups:
             ratios = _paired_ratios(inspected[name], minimal[name])
             print(
@@ -1073,12 +1081,14 @@ def _print_inspect(*, quick: bool, profile: bool) -> None:
 
 
 def _inspect_rounds(
-    groups: dict[str, list[str]], rounds: int, *, in_thread: bool
+    groups: dict[str, list[str]], rounds: int, *, in_thread: bool, first_look: bool
 ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Seconds per lock of inspect_lock and of the minimal check, each group in each round,
     alternating which goes first. ``in_thread``: from a thread that is not the main thread, as
     the app's scanner (the main thread's inspect_lock also puts lockcore's signal dispatcher
-    in front of Python's SIGINT handler and takes it away, two ``rt_sigaction``)."""
+    in front of Python's SIGINT handler and takes it away, two ``rt_sigaction``).
+    ``first_look``: lockcore forgets the locks and holders it saw before each round, as for a
+    folder listed anew (its holders' names read from /proc, their PIDs pinned)."""
     inspected: dict[str, list[float]] = {name: [] for name in groups}
     minimal: dict[str, list[float]] = {name: [] for name in groups}
 
@@ -1088,6 +1098,10 @@ def _inspect_rounds(
                 locks = [path + ".lock" for path in paths]
                 order = (True, False) if turn % 2 == 0 else (False, True)
                 for use_lockcore in order:
+                    if first_look and use_lockcore:
+                        from lockcore import _holder
+
+                        _holder.forget_what_was_seen()
                     began = time.perf_counter()
                     alive = _inspect_all(paths) if use_lockcore else _minimal_liveness(locks)
                     elapsed = (time.perf_counter() - began) / len(paths)

@@ -39,16 +39,17 @@ from lockcore._lockinfo import (
     LockIdentity,
     LockInfo,
     LockState,
-    lock_identity,
     lock_info,
     this_host,
 )
 from lockcore._process import (
     GONE,
+    forget_pinned_processes,
     live_proc_stat,
     own_pid,
     own_start_ticks,
     own_start_time,
+    process_facts_fresh_until,
     read_process_facts,
     script_name,
     shown_program,
@@ -231,21 +232,23 @@ def _parse_lock_content(content: bytes) -> ParsedLock:
             return ParsedLock(LockFormat.UNKNOWN, pid=pid)
         return ParsedLock(LockFormat.LEGACY, pid=pid)
     facts = {key: value for key, _, value in map(str.partition, lines[2:], repeat(" "))}
-    return ParsedLock(
-        LockFormat.LOCKCORE,
-        pid,
-        facts.get("host") or None,
-        _float_or_none(facts.get("started")),
-        _float_or_none(facts.get("created")),
-        facts.get("name") or None,
-        facts.get("kernel-lock") != NO_KERNEL_LOCK,
-        _int_or_none(facts.get("start-ticks")),
-        facts.get("boot") or None,
+    ticks = facts.get("start-ticks")
+    # (tuple.__new__: the named tuple's own __new__ is a Python function; a folder listed anew
+    # parses every lock file once)
+    return _new_tuple(
+        ParsedLock,
+        (
+            LockFormat.LOCKCORE,
+            pid,
+            facts.get("host") or None,
+            _float_or_none(facts.get("started")),
+            _float_or_none(facts.get("created")),
+            facts.get("name") or None,
+            facts.get("kernel-lock") != NO_KERNEL_LOCK,
+            int(ticks) if ticks is not None and ticks.isdigit() else None,
+            facts.get("boot") or None,
+        ),
     )
-
-
-def _int_or_none(text: str | None) -> int | None:
-    return int(text) if text is not None and text.isdigit() else None
 
 
 def _float_or_none(text: str | None) -> float | None:
@@ -530,27 +533,27 @@ def _describe(  # noqa: PLR0917 - called for every lock inspected: no keywords t
     verdict: Verdict,
     now: float,
 ) -> LockInfo:
-    parsed = verdict.parsed
+    state, reason, alive, parsed, started = verdict
     name: str | None = None
     cmdline: tuple[str, ...] = ()
     hostname = parsed.hostname
-    if (hostname is None or hostname == this_host()) and verdict.holder_alive is not False:
-        name, cmdline = shown_program(parsed.pid, verdict.holder_started)
+    if alive is not False and (hostname is None or hostname == this_host()):
+        name, cmdline = shown_program(parsed.pid, started)
     created = parsed.created
     return lock_info(
         path,
         lock_path,
-        verdict.state,
+        state,
         parsed.format,
         parsed.pid,
         hostname,
         name or parsed.name,
         cmdline,
-        verdict.holder_alive,
+        alive,
         st.st_mtime if created is None else created,
-        lock_identity(st.st_dev, st.st_ino, content),
+        (st.st_dev, st.st_ino),
         content,
-        verdict.reason,
+        reason,
         now,
     )
 
@@ -584,6 +587,9 @@ def inspect_lock(path: str | os.PathLike[str], *, stale_after: float | None = No
                 content = os.read(fd, MAX_LOCK_BYTES) if stat.S_ISREG(st.st_mode) else b""
             except OSError as error:
                 return _unreadable(path, lock_path, error, now)
+            info = _as_seen_before(path, fd, st, content, now)
+            if info is not None:
+                return info
             verdict = judge(fd, st, content, stale_after=stale_after, now=now)
             # A holder that released between our open and our look leaves a lock that seems
             # dead but is already gone: look again rather than report a stale lock.
@@ -593,10 +599,131 @@ def inspect_lock(path: str | os.PathLike[str], *, stale_after: float | None = No
                 and not _still_in_place(lock_path, fd, st, content)
             ):
                 continue
-            return _describe(path, lock_path, st, content, verdict, now)
+            info = _describe(path, lock_path, st, content, verdict, now)
+            if verdict is _held_verdicts.get(content):
+                _remember_held(path, st, content, info, verdict)
+            elif verdict.holder_alive and info.format is LockFormat.LEGACY:
+                _remember_alive_pid(path, st, content, info, verdict)
+            return info
         finally:
             os.close(fd)
     raise AssertionError("unreachable: the last attempt always returns")
+
+
+#: store path -> (inode, device, content, fresh until (monotonic), the LockInfo's fields) of
+#: the lockcore locks on this machine last found held by their kernel lock: looked at again (the
+#: app re-checks a folder's locks every second), such a lock needs one flock and a copy.
+_seen_held: dict[str, tuple[int, int, bytes, float, dict[str, object]]] = {}
+_monotonic = time.monotonic
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
+#: store path -> (inode, device, content, fresh until, the LockInfo's fields, the lock file's
+#: mtime, the PID, what /proc said of it) of the bare-PID locks last found held by a live
+#: process: the same file with the same mtime, its PID still the same process (a poll of its
+#: pidfd, see live_proc_stat), is judged the same.
+_seen_alive_pid: dict[
+    str,
+    tuple[int, int, bytes, float, dict[str, object], float, int, tuple[bool, int | None, float]],
+] = {}
+
+
+def _remember_alive_pid(
+    path: str, st: os.stat_result, content: bytes, info: LockInfo, verdict: Verdict
+) -> None:
+    pid = verdict.parsed.pid
+    if pid is None:
+        return
+    facts = live_proc_stat(pid)
+    if facts is None or facts[2] != verdict.holder_started:
+        return  # not what the verdict was made of: nothing to remember
+    if len(_seen_alive_pid) >= PARSED_MEMORY_LIMIT:
+        _seen_alive_pid.clear()
+    fresh_until = process_facts_fresh_until(pid, verdict.holder_started)
+    _seen_alive_pid[path] = (
+        st.st_ino,
+        st.st_dev,
+        content,
+        fresh_until,
+        dict(vars(info)),
+        st.st_mtime,
+        pid,
+        facts,
+    )
+
+
+def _remember_held(
+    path: str, st: os.stat_result, content: bytes, info: LockInfo, verdict: Verdict
+) -> None:
+    """Keep ``info`` for the next look at the same lock file, while its holder's name and
+    command line are as fresh as a full look would find them (:func:`process_facts_fresh_until`)."""
+    if len(_seen_held) >= PARSED_MEMORY_LIMIT:
+        _seen_held.clear()
+    fresh_until = process_facts_fresh_until(verdict.parsed.pid, verdict.holder_started)
+    _seen_held[path] = (st.st_ino, st.st_dev, content, fresh_until, dict(vars(info)))
+
+
+def forget_what_was_seen() -> None:
+    """Forget the locks and processes remembered between looks: the next look at each lock is
+    a first look (its content parsed, its holder's /proc read and pinned anew)."""
+    _seen_held.clear()
+    _seen_alive_pid.clear()
+    _held_verdicts.clear()
+    _parsed_memory.clear()
+    forget_pinned_processes()
+
+
+def _as_seen_before(
+    path: str, fd: int, st: os.stat_result, content: bytes, now: float
+) -> LockInfo | None:
+    """The description of the lock file open on ``fd`` when it is the very one described at the
+    last look (same inode, same content, same store) and the same evidence still holds; None:
+    judge it in full."""
+    seen = _seen_held.get(path)
+    if (
+        seen is not None
+        and _flock is not None
+        and seen[0] == st.st_ino
+        and seen[1] == st.st_dev
+        and seen[2] == content
+        and _monotonic() < seen[3]
+    ):
+        # The very lock file described before (same inode, same content, naming the
+        # same store), its holder's facts still fresh: one flock tells whether it is
+        # still held, and the description stands but for when it was made.
+        try:
+            _flock(fd, _SHARED_NOWAIT)
+        except BlockingIOError:
+            fields = seen[4].copy()
+            fields["inspected_at"] = now
+            info = _new_object(LockInfo)
+            _set_attribute(info, "__dict__", fields)
+            return info
+        except OSError:
+            pass
+        else:
+            _flock(fd, _platform.UNLOCK)
+    alive = _seen_alive_pid.get(path)
+    if (
+        alive is not None
+        and alive[0] == st.st_ino
+        and alive[1] == st.st_dev
+        and alive[2] == content
+        and _monotonic() < alive[3]
+        and alive[5] == st.st_mtime
+        and not shared_pid_namespaces()
+        and live_proc_stat(alive[6]) == alive[7]
+    ):
+        # The very bare-PID lock described before (same inode, same mtime: the same
+        # lock made at the same time), its holder still the process it was (the same
+        # start, by its pidfd), judged the same: the description stands.
+        fields = alive[4].copy()
+        fields["inspected_at"] = now
+        info = _new_object(LockInfo)
+        _set_attribute(info, "__dict__", fields)
+        return info
+    return None
 
 
 def _unreadable(path: str, lock_path: str, error: OSError, now: float) -> LockInfo:

@@ -103,13 +103,6 @@ _new_object = object.__new__
 _set_attribute = object.__setattr__
 
 
-def lock_identity(device: int, inode: int, content: bytes) -> LockIdentity:
-    """``LockIdentity(device, inode, content)``, made without the dataclass's ``__init__``."""
-    identity = _new_object(LockIdentity)
-    _set_attribute(identity, "__dict__", {"device": device, "inode": inode, "content": content})
-    return identity
-
-
 def lock_info(  # noqa: PLR0917 - every field of LockInfo in order, as its __init__ takes them
     path: str,
     lock_path: str,
@@ -121,12 +114,22 @@ def lock_info(  # noqa: PLR0917 - every field of LockInfo in order, as its __ini
     cmdline: tuple[str, ...],
     holder_alive: bool | None,
     created: float | None,
-    identity: LockIdentity | None,
+    identity: tuple[int, int] | None,
     content: bytes,
     reason: str,
     inspected_at: float,
 ) -> LockInfo:
-    """``LockInfo(...)`` with every field given, made without the dataclass's ``__init__``."""
+    """``LockInfo(...)`` with every field given, made without the dataclass's ``__init__``;
+    ``identity`` as the lock file's (device, inode), its ``LockIdentity`` made here with
+    ``content``."""
+    if identity is not None:
+        device, inode = identity
+        made_identity: LockIdentity | None = _new_object(LockIdentity)
+        _set_attribute(
+            made_identity, "__dict__", {"device": device, "inode": inode, "content": content}
+        )
+    else:
+        made_identity = None
     info = _new_object(LockInfo)
     _set_attribute(
         info,
@@ -142,7 +145,7 @@ def lock_info(  # noqa: PLR0917 - every field of LockInfo in order, as its __ini
             "cmdline": cmdline,
             "holder_alive": holder_alive,
             "created": created,
-            "identity": identity,
+            "identity": made_identity,
             "content": content,
             "reason": reason,
             "inspected_at": inspected_at,

@@ -217,9 +217,11 @@ if hasattr(os, "register_at_fork"):
 
 
 def forget_pinned_processes() -> None:
-    """Close every pin: the next judgement of each PID reads ``/proc`` again."""
+    """Close every pin, and forget every name and command line read: the next look at each
+    process reads ``/proc`` again."""
     with _pins_guard:
         _drop_pins()
+    _facts_memory.clear()
 
 
 _ProcessFacts = tuple[str | None, tuple[str, ...]]
@@ -248,6 +250,15 @@ def shown_program(pid: int | None, started: float | None = None) -> _ShownProgra
         if remembered is not None and time.monotonic() - remembered[0] < PROCESS_FACTS_TTL:
             return remembered[2]
     return _remembered_facts(pid, started)[2]
+
+
+def process_facts_fresh_until(pid: int | None, started: float | None) -> float:
+    """Until when (``time.monotonic``) the remembered facts of this process are used; 0 when
+    none are remembered (a look without a start time reads them every time)."""
+    if pid is None or started is None:
+        return 0.0
+    remembered = _facts_memory.get((pid, started))
+    return 0.0 if remembered is None else remembered[0] + PROCESS_FACTS_TTL
 
 
 _NOTHING_KNOWN: Final = (0.0, (None, ()), (None, ()))

@@ -422,7 +422,7 @@ def test_a_live_bare_pid_holder_seen_before_is_checked_without_reading_proc(
         holder.wait()
     dead = inspect_read_only(data_path)
     assert dead.state is LockState.STALE_DEAD_HOLDER, dead.reason
-    assert reads == [holder.pid]
+    assert set(reads) == {holder.pid}  # read afresh once the pin said it exited
 
 
 def test_a_pinned_holder_that_becomes_a_zombie_is_stale(data_path: Path) -> None:
@@ -493,13 +493,17 @@ def test_a_reused_pid_is_not_taken_for_the_pinned_process_it_replaced(data_path:
 def test_a_lock_info_made_fast_is_the_dataclass_own() -> None:
     # inspect_lock fills a LockInfo's fields at once, past the frozen dataclass's __init__:
     # the object must be the one __init__ would make, for every field there is.
-    values = {field.name: f"value of {field.name}" for field in dataclasses.fields(LockInfo)}
-    made = lockcore._lockinfo.lock_info(*values.values())
-    assert made == LockInfo(**values)  # type: ignore[arg-type]
-    assert vars(made) == vars(LockInfo(**values))  # type: ignore[arg-type]
-    identity = lockcore._lockinfo.lock_identity(1, 2, b"x")
-    assert identity == LockIdentity(1, 2, b"x")
-    assert hash(identity) == hash(LockIdentity(1, 2, b"x"))
+    values: dict[str, object] = {
+        field.name: f"value of {field.name}" for field in dataclasses.fields(LockInfo)
+    }
+    values["identity"] = (1, 2)
+    made = lockcore._lockinfo.lock_info(*values.values())  # type: ignore[arg-type]
+    expected = LockInfo(**{**values, "identity": LockIdentity(1, 2, "value of content")})  # type: ignore[arg-type]
+    assert made == expected
+    assert vars(made) == vars(expected)
+    assert hash(made.identity) == hash(expected.identity)
+    no_identity = lockcore._lockinfo.lock_info(*{**values, "identity": None}.values())  # type: ignore[arg-type]
+    assert no_identity == LockInfo(**{**values, "identity": None})  # type: ignore[arg-type]
 
 
 def test_the_shared_pid_namespaces_declaration_is_read_as_the_environment_is_now(
@@ -516,6 +520,46 @@ def test_the_shared_pid_namespaces_declaration_is_read_as_the_environment_is_now
         assert inspect_read_only(data_path).state is LockState.HELD_OTHER_HOST
         monkeypatch.setenv(lockcore._holder.SHARED_PID_NAMESPACES_VARIABLE, "")
         assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_lock_looked_at_again_is_judged_again(data_path: Path, workers: StartWorker) -> None:
+    # A lock described before is checked again by its kernel lock alone while it is the very
+    # same file: its holder's death shows at the next look, and so does a new lock in its place.
+    holder = workers("lockcore", "serve", data_path)
+    holder.hold()
+    first = inspect_read_only(data_path)
+    again = inspect_read_only(data_path)
+    assert first.state is again.state is LockState.HELD_ALIVE
+    assert dataclasses.replace(again, inspected_at=first.inspected_at) == first
+    assert again.inspected_at >= first.inspected_at
+    holder.kill()
+    dead = inspect_read_only(data_path)
+    assert dead.state is LockState.STALE_DEAD_HOLDER, dead.reason
+    newcomer = workers("lockcore", "serve", data_path)
+    newcomer.hold()
+    current = inspect_read_only(data_path)
+    assert current.state is LockState.HELD_ALIVE
+    assert current.pid == newcomer.pid
+    assert current.identity != first.identity
+
+
+def test_a_bare_pid_lock_looked_at_again_is_judged_again_when_its_file_changed(
+    data_path: Path,
+) -> None:
+    # A bare-PID lock described before is the same judgement only while its file has the same
+    # mtime: back-dated before its holder started, the PID now names a newer process.
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"])
+    try:
+        lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
+        assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+        assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+        back_date(lock_path_of(data_path), 30)
+        info = inspect_read_only(data_path)
+        assert info.state is LockState.STALE_DEAD_HOLDER, info.reason
+        assert "another process" in info.reason
     finally:
         holder.kill()
         holder.wait()

@@ -110,8 +110,10 @@ def test_a_signal_at_every_point_of_other_lock_calls_leaves_nothing_behind(
     report = json.loads(read_event(child, "done"))
     finish(child)
     # Enough points that the tracer is known to have walked the operation; inspect_lock of a
-    # live holder's lock is leaner than the others (issue 11 §6: judged by one flock).
-    least = 40 if scenario == "inspect" else 100
+    # live holder's lock is leaner than the others (issue 11 §6: looked at again, the lock
+    # described before is checked by one flock; its full judgement and description are run
+    # by "break", a dead holder's lock).
+    least = 30 if scenario == "inspect" else 100
     assert report["points"] > least
     assert report["failures"] == []
     assert report["interrupted"] == report["reached"] > least
