@@ -1101,7 +1101,10 @@ def _inspect_rounds(
                     if first_look and use_lockcore:
                         from lockcore import _holder
 
-                        _holder.forget_what_was_seen()
+                        # (a lockcore from before it remembered anything has nothing to forget)
+                        forget = getattr(_holder, "forget_what_was_seen", None)
+                        if forget is not None:
+                            forget()
                     began = time.perf_counter()
                     alive = _inspect_all(paths) if use_lockcore else _minimal_liveness(locks)
                     elapsed = (time.perf_counter() - began) / len(paths)
