@@ -396,12 +396,12 @@ class _ScanWorker(QObject):
             for path in gone:
                 del self._entries[path]
             self.entries_removed.emit(self._generation, gone)
-        defer = len(listing.names) > INLINE_HEALTH_LIMIT
+        defer = listing.store_count() > INLINE_HEALTH_LIMIT
         if defer and not self._entries:
             # The listing so far foretells the rest: sorting and making the rows cost about
             # what listing them did.
             one_batch = (
-                len(listing.names) <= ONE_BATCH_LIMIT
+                listing.store_count() <= ONE_BATCH_LIMIT
                 and time.monotonic() - began <= ONE_BATCH_WITHIN
             )
             ordered, handed_on = self._hand_on_fresh(listing, one_batch=one_batch)
@@ -424,11 +424,10 @@ class _ScanWorker(QObject):
                 # Not while the GUI takes in the last rows: both would take twice as long.
                 self.batch_shown.wait(LAST_BATCH_WAIT)
             # In the order the rows are read, so the rows on screen are completed first.
-            has_data = listing.has_data
-            if len(has_data) == len(listing.names):  # every store has its data file
+            if listing.every_store_has_data():
                 self._pass.begin(ordered)
             else:
-                self._pass.begin(path for path in ordered if path in has_data)
+                self._pass.begin(path for path in ordered if listing.has_data_file(path))
         if self._pass.queue:
             self._health_timer.start()
         else:
@@ -471,7 +470,7 @@ class _ScanWorker(QObject):
         handed_on = False
         first = [] if one_batch else listing.first(FIRST_BATCH_ROWS)
         if first:
-            made = fresh_entries(first, list(map(listing.names.__getitem__, first)), listing, cache)
+            made = fresh_entries(first, list(map(listing.name_of, first)), listing, cache)
             entries.update(zip(map(_path_of, made), made, strict=True))
             if made:
                 self.batch_shown.clear()

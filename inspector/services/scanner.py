@@ -23,7 +23,6 @@ it is ``store_health.py``'s.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import heapq
 import itertools
 import operator
@@ -95,45 +94,151 @@ def inspect_store_lock(path: str) -> tuple[LockInfo | None, str]:
     return info, ""
 
 
-@dataclasses.dataclass
 class Listing:
-    """What one pass over a folder found, before anything was opened."""
+    """What one pass over a folder found, before anything was opened.
 
-    names: dict[str, str]  #: store path -> its name relative to the folder (printable)
-    has_data: set[str]  #: stores whose data file was listed
-    has_lock: set[str]  #: stores whose lock file was listed
-    lock_stamps: dict[str, Stamp]  #: store path -> (inode, size, mtime_ns) of its lock file
-    leftovers: dict[str, list[str]]  #: store path -> its temp and quarantine files
-    _not_plain: frozenset[str] | None = dataclasses.field(default=None, repr=False, compare=False)
-    _folded: dict[str, str] | None = dataclasses.field(default=None, repr=False, compare=False)
+    ``names`` (store path -> its name relative to the folder, printable), ``has_data`` (stores
+    whose data file was listed), ``has_lock`` (stores whose lock file was listed),
+    ``lock_stamps`` (store path -> (inode, size, mtime_ns) of its lock file) and ``leftovers``
+    (store path -> its temp and quarantine files).
+
+    A folder listed by its names alone (:func:`list_folder`: no subfolder, every name
+    printable) keeps its data files as the list of their names until ``names`` or ``has_data``
+    is asked for: a first listing of a big folder never asks (its rows come from
+    :meth:`first`, :meth:`ordered_named`, :meth:`not_plain`, :meth:`name_of` and
+    :meth:`has_data_file`), and at 100,000 stores the paths, the dict of names and the set of
+    data files cost ~35 ms -- what the rows in order are made of is made then, in that order.
+    """
+
+    def __init__(
+        self,
+        names: dict[str, str],
+        has_data: set[str],
+        has_lock: set[str],
+        lock_stamps: dict[str, Stamp],
+        leftovers: dict[str, list[str]],
+    ) -> None:
+        self._names = names
+        self._has_data = has_data
+        self.has_lock = has_lock
+        self.lock_stamps = lock_stamps
+        self.leftovers = leftovers
+        # (the folder's path and a separator, its data files' names): not in names nor
+        # has_data yet; ``_names`` then holds the other stores (a lock, leftovers) alone.
+        self._data_files: tuple[str, list[str]] | None = None
+        self._no_data: frozenset[str] | None = None  # of those, the ones with no data file
+        self._not_plain: frozenset[str] | None = None
+        self._folded: dict[str, str] | None = None
+        self._folds_to_itself: bool | None = None
+
+    def __repr__(self) -> str:
+        return f"Listing({self.store_count()} stores, {len(self.has_lock)} locks)"
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Store path -> its name relative to the folder (printable)."""
+        self._take_data_files()
+        return self._names
+
+    @property
+    def has_data(self) -> set[str]:
+        """The stores whose data file was listed."""
+        self._take_data_files()
+        return self._has_data
+
+    def _take_data_files(self) -> None:
+        if self._data_files is not None:
+            prefix, data_names = self._data_files
+            self._data_files = None
+            data_paths = list(map(prefix.__add__, data_names))
+            self._names.update(zip(data_paths, data_names, strict=True))
+            self._has_data.update(data_paths)
+            self._folded = None
+
+    def _without_data(self) -> frozenset[str]:
+        """The stores whose data file was not listed."""
+        if self._no_data is None:
+            if self._data_files is None:
+                names, has_data = self._names, self._has_data
+                no_data = names.keys() - has_data if len(has_data) < len(names) else ()
+                self._no_data = frozenset(no_data)
+            else:  # the few other stores, against every data file's name (no Python per name)
+                prefix, data_names = self._data_files
+                others = {path[len(prefix) :]: path for path in self._names}
+                with_data = others.keys() & data_names
+                self._no_data = frozenset(others[name] for name in others.keys() - with_data)
+        return self._no_data
+
+    def store_count(self) -> int:
+        """How many stores were listed."""
+        if self._data_files is None:
+            return len(self._names)
+        return len(self._data_files[1]) + len(self._without_data())
+
+    def every_store_has_data(self) -> bool:
+        """Whether every listed store's data file was listed."""
+        return not self._without_data()
+
+    def name_of(self, path: str) -> str:
+        """The name of the listed store ``path``."""
+        if self._data_files is not None:
+            name = self._names.get(path)
+            return path[len(self._data_files[0]) :] if name is None else name
+        return self._names[path]
+
+    def has_data_file(self, path: str) -> bool:
+        """Whether the data file of the listed store ``path`` was listed."""
+        if self._data_files is not None:
+            return path not in self._without_data()
+        return path in self._has_data
 
     def not_plain(self) -> frozenset[str]:
         """The stores that are not a lone data file (a lock, leftovers, no data file): the few
         whose rows :func:`fresh_entries` makes one at a time. Worked out once per listing (over
-        every store: at 100,000 stores, once per chunk of rows was half of making them), and
-        the stores with no data file only when there are some."""
+        every store: at 100,000 stores, once per chunk of rows was half of making them)."""
         if self._not_plain is None:
-            no_data = (
-                self.names.keys() - self.has_data if len(self.has_data) < len(self.names) else ()
-            )
-            self._not_plain = frozenset(self.has_lock.union(self.leftovers, no_data))
+            self._not_plain = frozenset(self.has_lock.union(self.leftovers, self._without_data()))
         return self._not_plain
+
+    def _names_fold_to_themselves(self) -> bool:
+        """Whether every name folds to itself (no capital letter), as in most folders -- told
+        by folding all of them joined at once (folding goes a character at a time)."""
+        if self._folds_to_itself is None:
+            names = self._data_files[1] if self._data_files is not None else self._names.values()
+            every_name = "".join(names)
+            self._folds_to_itself = every_name.casefold() == every_name
+        return self._folds_to_itself
+
+    def _by_data_file_names(self) -> bool:
+        """Whether the order is worked out from the data files' names alone (listed by name,
+        every store has its data file): then names are unique and the paths one prefix each."""
+        if self._data_files is not None and self._without_data():
+            self._take_data_files()  # a store with no data file: rare, and ordered as any
+        return self._data_files is not None
 
     def _folded_names(self) -> dict[str, str]:
         """Store path -> its name case-folded (the sort key), worked out once per listing: the
-        names themselves when every one folds to itself (no capital letter), as in most folders
-        -- told by folding all of them joined at once (folding goes a character at a time)."""
+        names themselves when they fold to themselves."""
         if self._folded is None:
             names = self.names
-            every_name = "".join(names.values())
-            if every_name.casefold() == every_name:
+            if self._names_fold_to_themselves():
                 self._folded = names
             else:
                 self._folded = dict(zip(names, map(str.casefold, names.values()), strict=True))
         return self._folded
 
-    def _sorted(self) -> tuple[list[str], list[str]]:
-        """:meth:`ordered`, and the folded name of each store in that order."""
+    def _sorted(self) -> tuple[list[str], list[str], bool]:
+        """:meth:`ordered`; each store's name in that order; whether the paths are new strings
+        made in that order."""
+        if self._by_data_file_names():
+            assert self._data_files is not None
+            prefix, data_names = self._data_files
+            # Sorted as (folded name, path) -- the path is one prefix and the name -- with no
+            # key at all when the names are their own folded names.
+            names = sorted(data_names)
+            if not self._names_fold_to_themselves():
+                names.sort(key=str.casefold)
+            return list(map(prefix.__add__, names)), names, True
         folded = self._folded_names()
         # Sorting on one string is twice as fast as on a (name, path) tuple; names that fold to
         # the same string ("A.json", "a.json") are rare, and only then is the tuple needed.
@@ -142,7 +247,8 @@ class Listing:
         if any(map(operator.eq, keys, itertools.islice(keys, 1, None))):
             paths.sort(key=lambda path: (folded[path], path))
             keys = list(map(folded.__getitem__, paths))
-        return paths, keys
+        names = keys if folded is self._names else list(map(self._names.__getitem__, paths))
+        return paths, names, False
 
     def ordered(self) -> list[str]:
         """Store paths in the order people read them (by name ignoring case, then by path)."""
@@ -152,11 +258,23 @@ class Listing:
         """``ordered()[:count]`` without sorting every store: a first screenful of a big folder
         goes on before the sort (at 100,000 stores ~50 ms). Those are the stores whose folded
         name is at most the ``count``-th smallest one, sorted."""
-        folded = self._folded_names()
-        if count >= len(folded):
+        if count >= self.store_count():
             return self.ordered()
         if count <= 0:
             return []
+        if self._by_data_file_names():
+            assert self._data_files is not None
+            prefix, data_names = self._data_files
+            keys = (
+                data_names
+                if self._names_fold_to_themselves()
+                else list(map(str.casefold, data_names))
+            )
+            last = heapq.nsmallest(count, keys)[-1]
+            chosen = sorted(itertools.compress(data_names, map(last.__ge__, keys)))
+            chosen.sort(key=str.casefold)
+            return [prefix + name for name in chosen[:count]]
+        folded = self._folded_names()
         last = heapq.nsmallest(count, folded.values())[-1]
         candidates = list(itertools.compress(folded, map(last.__ge__, folded.values())))
         candidates.sort(key=lambda path: (folded[path], path))
@@ -164,15 +282,16 @@ class Listing:
 
     def ordered_named(self) -> tuple[list[str], list[str]]:
         """:meth:`ordered`, and the name of each store. In a folder of more than
-        :data:`IN_ORDER_COPIES_ABOVE` stores the strings are new copies made in that order:
-        each row made, recorded and shown touches its path and name, and in the order of the
-        listing's own strings (the folder's, not the table's) every touch missed the caches
-        (at 100,000 stores, making the rows took 80 ms instead of 25, taking them in on the GUI
-        thread 96 ms instead of 57)."""
-        paths, keys = self._sorted()
-        names = keys if self._folded is self.names else list(map(self.names.__getitem__, paths))
+        :data:`IN_ORDER_COPIES_ABOVE` stores the strings are made anew in that order: each row
+        made, recorded and shown touches its path and name, and in the order of the listing's
+        own strings (the folder's, not the table's) every touch missed the caches (at 100,000
+        stores, making the rows took 80 ms instead of 25, taking them in on the GUI thread 96
+        ms instead of 57)."""
+        paths, names, in_order = self._sorted()
         if len(paths) > IN_ORDER_COPIES_ABOVE:
-            paths, names = _copies(paths), _copies(names)
+            names = _copies(names)
+            if not in_order:
+                paths = _copies(paths)
         return paths, names
 
 
@@ -196,11 +315,8 @@ def list_folder(folder: str, *, recursive: bool = False) -> Listing:
     # a time. (Name by name, 100,000 stores took ~100 ms: 2.5x what the scandir itself takes.)
     data_paths: list[str] = []
     data_names: list[str] = []
-    pending = (
-        []
-        if not recursive and _listed_by_name(listing, folder, data_paths, data_names)
-        else [(folder, "")]
-    )
+    by_name = not recursive and _listed_by_name(listing, folder, data_names)
+    pending = [] if by_name else [(folder, "")]
     while pending:
         directory, prefix = pending.pop()
         try:
@@ -219,19 +335,23 @@ def list_folder(folder: str, *, recursive: bool = False) -> Listing:
                 )  # fmt: skip
     # printable_path's own test, for every name at once: it is true of nearly every folder.
     every_name = "".join(data_names)
-    if not (every_name.isascii() and every_name.isprintable()):
+    printable = every_name.isascii() and every_name.isprintable()
+    if by_name and printable:  # their paths, names and set are made when asked for
+        listing._data_files = (os.path.join(folder, ""), data_names)
+        return listing
+    if by_name:
+        data_paths = list(map(os.path.join(folder, "").__add__, data_names))
+    if not printable:
         data_names = [
             name if name.isascii() and name.isprintable() else printable_path(name)
             for name in data_names
         ]
-    listing.names.update(zip(data_paths, data_names, strict=True))
-    listing.has_data.update(data_paths)
+    listing._names.update(zip(data_paths, data_names, strict=True))
+    listing._has_data.update(data_paths)
     return listing
 
 
-def _listed_by_name(
-    listing: Listing, folder: str, data_paths: list[str], data_names: list[str]
-) -> bool:
+def _listed_by_name(listing: Listing, folder: str, data_names: list[str]) -> bool:
     """List ``folder`` (not its subfolders) by its names alone, with ``os.listdir``, when it
     holds no folder: whether it did (else nothing is listed). A folder's link count is two
     plus its subfolders on Linux's local filesystems; where it says nothing (1, as on btrfs)
@@ -249,7 +369,6 @@ def _listed_by_name(
     if len(found) < len(names):
         others = itertools.compress(names, map(operator.not_, is_data))
         _take_other_files(listing, others, folder, "")
-    data_paths += map(os.path.join(folder, "").__add__, found)
     data_names += found
     return True
 
@@ -380,10 +499,10 @@ def entry_from_listing(
     leftovers = tuple(sorted(found)) if found else ()
     if lock is None:
         lock_stamp = None
-    if defer_document and path in listing.has_data:
+    if defer_document and listing.has_data_file(path):
         if previous is not None and previous.data_stamp is not None:
             return previous.relisted(
-                name=listing.names[path],
+                name=listing.name_of(path),
                 lock=lock,
                 lock_error=lock_error,
                 leftovers=leftovers,
@@ -391,7 +510,7 @@ def entry_from_listing(
             )
         return StoreEntry.unchecked(
             path,
-            listing.names[path],
+            listing.name_of(path),
             lock=lock,
             lock_error=lock_error,
             leftovers=leftovers,
@@ -399,7 +518,7 @@ def entry_from_listing(
         )
     return _finish_entry(
         path,
-        listing.names[path],
+        listing.name_of(path),
         lock,
         lock_error,
         leftovers,

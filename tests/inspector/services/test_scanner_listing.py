@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import unittest.mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -64,6 +65,9 @@ def test_rows_made_in_bulk_are_the_rows_made_one_at_a_time(kinds: list[str], cut
     try:
         vanishing = make_folder(folder, kinds)
         listing = list_folder(folder)
+        # The same folder as a first listing sees it: its data files' names never made into
+        # paths, a dict and a set (asked only what a first listing asks).
+        first_listing = list_folder(folder)
         paths = listing.ordered()
         for path in vanishing:  # gone between the listing and the look at its lock
             os.unlink(path)
@@ -73,10 +77,13 @@ def test_rows_made_in_bulk_are_the_rows_made_one_at_a_time(kinds: list[str], cut
             if entry is not None
         ]
         # Made in two pieces, as the worker does (a first screenful, then the rest).
-        names = [listing.names[path] for path in paths]
-        in_bulk = fresh_entries(paths[:cut], names[:cut], listing, {}) + fresh_entries(
-            paths[cut:], names[cut:], listing, {}
-        )
+        first = first_listing.first(cut)
+        ordered, names = first_listing.ordered_named()
+        assert ordered == paths
+        assert first == paths[:cut]
+        in_bulk = fresh_entries(
+            first, list(map(first_listing.name_of, first)), first_listing, {}
+        ) + fresh_entries(ordered[cut:], names[cut:], first_listing, {})
         # A store whose data file was listed keeps its row until its document is checked;
         # one listed by its lock alone is looked at at once.
         expected = len(kinds) - kinds.count("lock only, vanished")
@@ -142,6 +149,21 @@ def assert_listed_as_name_by_name(
                 unittest.mock.patch.object(os, "scandir", side_effect=AssertionError("scandir"))
             )
         bulk = list_folder(str(folder), recursive=recursive)
+        first_listing = list_folder(str(folder), recursive=recursive)
+    # What a first listing asks, before (and without) the names and the set of data files.
+    order = reference.ordered()
+    assert first_listing.store_count() == len(reference.names)
+    assert first_listing.not_plain() == frozenset(
+        (reference.names.keys() - reference.has_data)
+        | reference.has_lock
+        | reference.leftovers.keys()
+    )
+    for path in first_listing.not_plain():
+        assert first_listing.name_of(path) == reference.names[path]
+        assert first_listing.has_data_file(path) == (path in reference.has_data)
+    assert first_listing.every_store_has_data() == (reference.has_data == reference.names.keys())
+    assert first_listing.first(7) == order[:7]
+    assert first_listing.ordered_named() == (order, [reference.names[path] for path in order])
     assert bulk.names == reference.names
     assert bulk.has_data == reference.has_data
     assert bulk.has_lock == reference.has_lock
@@ -212,3 +234,18 @@ def test_a_listings_first_rows_and_its_rows_in_order_are_its_order(
     assert names == [listing.names[path] for path in order]
     if copies:  # laid out anew, in this order
         assert not any(map(operator.is_, paths, order))
+
+
+@pytest.mark.parametrize("capitals", [False, True])
+def test_a_first_listing_is_ordered_from_its_names_alone(
+    tmp_path: pathlib.Path, capitals: bool
+) -> None:
+    # Every store has its data file (one of them a lock too): ordered from the data files'
+    # names, without a dict of every store -- names that fold alike ordered by path.
+    for number in range(300):
+        (tmp_path / f"s{number:03d}.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "s007.json.lock").write_text(f"{os.getpid()}\n", encoding="ascii")
+    if capitals:
+        for name in ("Ab.json", "ab.json", "AB.json", "aB.json", "Zz.json", "S007.json"):
+            (tmp_path / name).write_text("{}", encoding="utf-8")
+    assert_listed_as_name_by_name(tmp_path, recursive=False, without_scandir=True)
