@@ -154,6 +154,8 @@ class Listing:
             self._names.update(zip(data_paths, data_names, strict=True))
             self._has_data.update(data_paths)
             self._folded = None
+            self._folds_to_itself = None  # told of the data files' names alone until now
+
 
     def _without_data(self) -> frozenset[str]:
         """The stores whose data file was not listed."""
@@ -338,6 +340,7 @@ def list_folder(folder: str, *, recursive: bool = False) -> Listing:
     printable = every_name.isascii() and every_name.isprintable()
     if by_name and printable:  # their paths, names and set are made when asked for
         listing._data_files = (os.path.join(folder, ""), data_names)
+        listing._folds_to_itself = every_name.casefold() == every_name  # (joined already)
         return listing
     if by_name:
         data_paths = list(map(os.path.join(folder, "").__add__, data_names))

@@ -236,16 +236,18 @@ def test_a_listings_first_rows_and_its_rows_in_order_are_its_order(
         assert not any(map(operator.is_, paths, order))
 
 
-@pytest.mark.parametrize("capitals", [False, True])
+@pytest.mark.parametrize("capitals", [False, True, "lock only"])
 def test_a_first_listing_is_ordered_from_its_names_alone(
-    tmp_path: pathlib.Path, capitals: bool
+    tmp_path: pathlib.Path, capitals: bool | str
 ) -> None:
     # Every store has its data file (one of them a lock too): ordered from the data files'
     # names, without a dict of every store -- names that fold alike ordered by path.
     for number in range(300):
         (tmp_path / f"s{number:03d}.json").write_text("{}", encoding="utf-8")
     (tmp_path / "s007.json.lock").write_text(f"{os.getpid()}\n", encoding="ascii")
-    if capitals:
+    if capitals == "lock only":  # the only capitals: a store with no data file
+        (tmp_path / "Zed.json.lock").write_text(f"{os.getpid()}\n", encoding="ascii")
+    elif capitals:
         for name in ("Ab.json", "ab.json", "AB.json", "aB.json", "Zz.json", "S007.json"):
             (tmp_path / name).write_text("{}", encoding="utf-8")
     assert_listed_as_name_by_name(tmp_path, recursive=False, without_scandir=True)
