@@ -156,7 +156,6 @@ class Listing:
             self._folded = None
             self._folds_to_itself = None  # told of the data files' names alone until now
 
-
     def _without_data(self) -> frozenset[str]:
         """The stores whose data file was not listed."""
         if self._no_data is None:
