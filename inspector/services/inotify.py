@@ -159,7 +159,9 @@ class LeanInotifySource:
 
     kind = "inotify"
 
-    def __init__(self) -> None:
+    def __init__(self, *, storm_gather: float = STORM_GATHER_SECONDS) -> None:
+        """``storm_gather``: the pause between two reads while events keep coming (seconds)."""
+        self._storm_gather = storm_gather
         self._recursive = False
         self._dirs: dict[int, str] = {}  # watch descriptor -> the folder it watches
         self._thread: threading.Thread | None = None
@@ -251,7 +253,7 @@ class LeanInotifySource:
             # lock, and on a loaded machine a thread that holds it may wait for a CPU while
             # the GUI thread waits for it (issue 11 §6). The watcher coalesces for longer
             # than that anyway, and the kernel's queue holds far more than a pause brings.
-            time.sleep(STORM_GATHER_SECONDS if storm else GATHER_SECONDS)
+            time.sleep(self._storm_gather if storm else GATHER_SECONDS)
             storm = bool(poller.poll(0))
 
     def _hand_on(self, batch: _Batch, root: int, listener: ChangeListener) -> bool:

@@ -62,6 +62,11 @@ ALIVE_CHECK_SECONDS = 0.5
 #: storm's in some ten rounds a second, each round every store that changed since the last (the
 #: window's scanner does the same, see scan_worker.REFRESH_ROUND_GAP).
 LOOK_ROUND_GAP = 0.1
+#: The reader's pause between two reads while events keep coming (seconds). In the window's
+#: process it pauses 50 ms (inotify.STORM_GATHER_SECONDS: each read there takes the interpreter
+#: lock from the GUI thread); here a read takes nothing from the window, and a long pause only
+#: holds back the storm's last changes: they wait for it, then for the next round of looks.
+CHILD_STORM_GATHER_SECONDS = 0.02
 
 
 Stamps = dict[str, tuple[int, int, int] | None]
@@ -235,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     config = json.loads((sys.argv[1:] if argv is None else argv)[0])
     folder, recursive = config["folder"], config["recursive"]
     forwarder = _Forwarder(sys.stdout.buffer, folder)
-    source = LeanInotifySource()
+    source = LeanInotifySource(storm_gather=CHILD_STORM_GATHER_SECONDS)
     looker: _Looker | None = None
     try:
         ready = source.start(folder, forwarder, recursive=recursive)

@@ -6,6 +6,7 @@ import errno
 import os
 import shutil
 import threading
+import time
 
 import pytest
 import watchdog.events
@@ -225,6 +226,54 @@ def test_lean_observer_reports_names_and_ends_with_its_folder(tmp_path):
         shutil.rmtree(folder)
         observer.join(5)
         assert not observer.is_alive(), "the watch ended with its folder"
+    finally:
+        observer.stop()
+        observer.join(5)
+
+
+def test_a_reader_pauses_between_reads_in_a_storm_as_long_as_it_was_made_to(tmp_path, monkeypatch):
+    # The watching child's reader takes nothing from the window's interpreter: it pauses less
+    # in a storm than the window's own, which holds back the storm's last changes (issue 11 §6).
+    from inspector.services import inotify
+    from inspector.services.watch_process import CHILD_STORM_GATHER_SECONDS
+
+    assert CHILD_STORM_GATHER_SECONDS < inotify.STORM_GATHER_SECONDS
+    pauses: list[float] = []
+    real_sleep = time.sleep
+    two_pauses = threading.Event()
+
+    def sleep(seconds: float) -> None:
+        if threading.current_thread().name != "inotify":
+            real_sleep(seconds)
+            return
+        pauses.append(seconds)
+        if len(pauses) == 1:
+            (tmp_path / "b.json").write_text("{}")  # events wait after this pause: a storm
+        if len(pauses) == 2:
+            two_pauses.set()
+        real_sleep(0.001)
+
+    monkeypatch.setattr(inotify.time, "sleep", sleep)
+
+    class Handler:
+        def on_paths(self, paths):
+            pass
+
+        def on_events_lost(self):
+            raise AssertionError("no events were lost")
+
+        def on_ready(self):
+            pass
+
+        def on_failed(self, error):
+            raise AssertionError(f"inotify is not exhausted: {error}")
+
+    observer = LeanInotifySource(storm_gather=CHILD_STORM_GATHER_SECONDS)
+    observer.start(str(tmp_path), Handler(), recursive=False)
+    try:
+        (tmp_path / "a.json").write_text("{}")
+        assert two_pauses.wait(5)
+        assert pauses[:2] == [inotify.GATHER_SECONDS, CHILD_STORM_GATHER_SECONDS]
     finally:
         observer.stop()
         observer.join(5)
