@@ -610,10 +610,10 @@ def inspect_lock(path: str | os.PathLike[str], *, stale_after: float | None = No
     raise AssertionError("unreachable: the last attempt always returns")
 
 
-#: store path -> (inode, device, content, fresh until (monotonic), the LockInfo's fields) of
+#: store path -> (inode, device, content, fresh until (monotonic), the LockInfo's fields, mtime) of
 #: the lockcore locks on this machine last found held by their kernel lock: looked at again (the
 #: app re-checks a folder's locks every second), such a lock needs one flock and a copy.
-_seen_held: dict[str, tuple[int, int, bytes, float, dict[str, object]]] = {}
+_seen_held: dict[str, tuple[int, int, bytes, float, dict[str, object], float]] = {}
 _monotonic = time.monotonic
 _new_object = object.__new__
 _set_attribute = object.__setattr__
@@ -661,7 +661,14 @@ def _remember_held(
     if len(_seen_held) >= PARSED_MEMORY_LIMIT:
         _seen_held.clear()
     fresh_until = process_facts_fresh_until(verdict.parsed.pid, verdict.holder_started)
-    _seen_held[path] = (st.st_ino, st.st_dev, content, fresh_until, dict(vars(info)))
+    _seen_held[path] = (
+        st.st_ino,
+        st.st_dev,
+        content,
+        fresh_until,
+        dict(vars(info)),
+        st.st_mtime,
+    )
 
 
 def forget_what_was_seen() -> None:
@@ -688,6 +695,7 @@ def _as_seen_before(
         and seen[1] == st.st_dev
         and seen[2] == content
         and _monotonic() < seen[3]
+        and seen[5] == st.st_mtime  # the age of a lock file without a created line
     ):
         # The very lock file described before (same inode, same content, naming the
         # same store), its holder's facts still fresh: one flock tells whether it is

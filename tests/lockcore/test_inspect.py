@@ -563,3 +563,33 @@ def test_a_bare_pid_lock_looked_at_again_is_judged_again_when_its_file_changed(
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_held_lock_without_a_created_line_shows_its_new_mtime_at_the_next_look(
+    data_path: Path,
+) -> None:
+    # Without a created line a lock's age is its file's mtime (which the keep-alive touches):
+    # a lock looked at again is described anew when its mtime moved.
+    lock_path = lock_path_of(data_path)
+    lock_path.write_text("", encoding="ascii")
+    holder = subprocess.Popen(["flock", os.fspath(lock_path), "sleep", "60"])
+    try:
+        lock_path.write_text(
+            f"{holder.pid}\nlockcore 1\nhost {socket.gethostname()}\ntoken 0123456789abcdef\n",
+            encoding="ascii",
+        )
+        wait_until(
+            lambda: inspect_lock(data_path).state is LockState.HELD_ALIVE, 10, "flock holds it"
+        )
+        first = inspect_read_only(data_path)
+        assert first.created == pytest.approx(lock_path.stat().st_mtime)
+        back_date(lock_path, 100)
+        again = inspect_read_only(data_path)
+        assert again.state is LockState.HELD_ALIVE
+        assert again.created == pytest.approx(lock_path.stat().st_mtime)
+        assert again.created is not None
+        assert first.created is not None
+        assert again.created < first.created - 50
+    finally:
+        holder.kill()
+        holder.wait()
