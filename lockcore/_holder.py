@@ -56,6 +56,7 @@ from lockcore._process import (
     shown_program,
     start_ticks,
     this_boot,
+    wall_clock_steps,
 )
 
 LOCK_SUFFIX = ".lock"
@@ -451,6 +452,31 @@ def _judge_empty(fd: int, parsed: ParsedLock, age: float) -> Verdict:
     )
 
 
+def _pid_reused(
+    parsed: ParsedLock,
+    ticks: int | None,
+    create_time: float,
+    *,
+    lock_made: float,
+    started: float | None,
+) -> bool:
+    """Whether the live process ``parsed.pid`` names now (its start in ``ticks`` since boot
+    and in wall-clock seconds) is not the one that made the lock."""
+    if parsed.start_ticks is not None:
+        if ticks is None:
+            assert parsed.pid is not None
+            ticks = start_ticks(parsed.pid)
+        if ticks is not None:
+            # Immune to wall-clock steps, which move every start time in seconds.
+            return ticks != parsed.start_ticks
+    # Start times in seconds and the lock's own time are wall-clock readings: a step of the
+    # wall clock since the lock was made moves one and not the other.
+    forward, backward = wall_clock_steps()
+    if started is not None:
+        return abs(create_time - started) > PID_REUSE_TOLERANCE + forward + backward
+    return create_time > lock_made + PID_REUSE_TOLERANCE + forward
+
+
 def _judge_by_pid(parsed: ParsedLock, *, lock_made: float, started: float | None) -> Verdict:
     assert parsed.pid is not None
     pid = parsed.pid
@@ -480,16 +506,7 @@ def _judge_by_pid(parsed: ParsedLock, *, lock_made: float, started: float | None
             False,
             parsed,
         )
-    if parsed.start_ticks is not None and ticks is None:
-        ticks = start_ticks(pid)
-    if parsed.start_ticks is not None and ticks is not None:
-        # Immune to wall-clock steps, which move every start time in seconds.
-        reused = ticks != parsed.start_ticks
-    elif started is not None:
-        reused = abs(create_time - started) > PID_REUSE_TOLERANCE
-    else:
-        reused = create_time > lock_made + PID_REUSE_TOLERANCE
-    if reused:
+    if _pid_reused(parsed, ticks, create_time, lock_made=lock_made, started=started):
         return Verdict(
             LockState.STALE_DEAD_HOLDER,
             f"PID {pid} now belongs to another process, started after the lock was made",

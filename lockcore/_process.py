@@ -105,10 +105,59 @@ if hasattr(time, "CLOCK_BOOTTIME"):
         so it moves when the clock is stepped), without reading ``/proc/stat``."""
         return float(_floor(time.time() - _clock_gettime(_CLOCK_BOOTTIME)))
 
+    def _wall_clock_lead() -> float | None:
+        return time.time() - _clock_gettime(_CLOCK_BOOTTIME)
+
 else:  # pragma: no cover - not Linux
 
     def _boot_time() -> float:
         return float(psutil.boot_time())
+
+    def _wall_clock_lead() -> float | None:
+        return None
+
+
+class WallClockSteps:
+    """The steps of the wall clock one process has seen, forward and backward, each summed.
+
+    The wall clock's lead over the boot clock changes only when the wall clock is stepped (NTP
+    slews both clocks alike; a step -- ``settimeofday``, chrony's ``makestep``, a resumed
+    virtual machine set right -- moves the wall clock alone). A legacy bare-PID lock carries
+    nothing but its file's wall-clock time, so a forward step after it was made makes its
+    holder seem to have started after it -- a reused PID -- and a judge allows for the steps
+    it saw (those before this process began, it cannot see).
+    """
+
+    #: A smaller change is the spread of two clock reads, not a step.
+    NOISE = 0.005
+
+    def __init__(self, lead: float | None) -> None:
+        self.lead = lead
+        self.forward = 0.0
+        self.backward = 0.0
+
+    def observe(self, lead: float | None) -> tuple[float, float]:
+        """Take in the lead read now: ``(forward, backward)`` so far."""
+        if lead is not None and self.lead is not None:
+            change = lead - self.lead
+            # No lock: two threads seeing one step at once count it twice, which only widens
+            # what a judge allows for.
+            if change > self.NOISE:
+                self.forward += change
+                self.lead = lead
+            elif change < -self.NOISE:
+                self.backward -= change
+                self.lead = lead
+        return self.forward, self.backward
+
+
+_wall_clock_steps = WallClockSteps(_wall_clock_lead())
+
+
+def wall_clock_steps() -> tuple[float, float]:
+    """How far the wall clock was stepped ``(forward, backward)``, in seconds, since this
+    process imported lockcore (see :class:`WallClockSteps`)."""
+    return _wall_clock_steps.observe(_wall_clock_lead())
 
 
 def proc_stat(pid: int) -> tuple[bool, int | None, float] | None:

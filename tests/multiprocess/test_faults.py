@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import pytest
 from _procs import (
     RENAME_SYSCALLS,
@@ -24,7 +25,8 @@ from _procs import (
 )
 
 import lockcore
-from lockcore import LockState
+from lockcore import LockState, _process
+from lockcore._process import WallClockSteps
 
 StartWorker = Callable[..., Worker]
 
@@ -157,6 +159,44 @@ def test_wall_clock_step_does_not_make_a_live_holder_look_like_a_reused_pid(
     ticks = int(lock_path_of(data_path).read_text().split("\nstart-ticks ")[1].split()[0])
     rewrite_lock_line(data_path, "start-ticks", str(ticks + 1))
     assert lockcore.inspect_lock(data_path).state is LockState.STALE_DEAD_HOLDER
+
+
+def test_wall_clock_step_seen_does_not_make_a_live_legacy_holder_look_like_a_reused_pid(
+    data_path: Path, workers: StartWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bare-PID lock has only its file's wall-clock time. After the wall clock is stepped
+    # forward, its holder's start (ticks since boot plus the boot time in wall-clock seconds)
+    # lies after that time: as a lock would look whose holder died and whose PID was reused.
+    holder = workers("legacy", "serve", data_path)
+    holder.hold()
+    lock = lock_path_of(data_path)
+    assert lock.read_text().strip() == str(holder.proc.pid)
+    started = psutil.Process(holder.proc.pid).create_time()
+    os.utime(lock, (started - 600, started - 600))
+    # With no step seen, that is a reused PID (what the judgement is for).
+    monkeypatch.setattr(_process, "_wall_clock_steps", WallClockSteps(_process._wall_clock_lead()))
+    assert lockcore.inspect_lock(data_path).state is LockState.STALE_DEAD_HOLDER
+    # This process saw the wall clock stepped an hour forward since it began: the holder lives.
+    lead = _process._wall_clock_lead()
+    assert lead is not None
+    monkeypatch.setattr(_process, "_wall_clock_steps", WallClockSteps(lead - 3600))
+    info = lockcore.inspect_lock(data_path)
+    assert info.state is LockState.HELD_ALIVE, info.reason
+    with pytest.raises(lockcore.LockTimeout):
+        lockcore.locked_update_json(data_path, increment, timeout=0.2)
+    assert lock.read_text().strip() == str(holder.proc.pid)
+
+
+def test_wall_clock_steps_are_told_from_the_spread_of_two_reads() -> None:
+    steps = WallClockSteps(1000.0)
+    assert steps.observe(1000.0 + WallClockSteps.NOISE / 2) == (0.0, 0.0)
+    assert steps.observe(1003.0) == pytest.approx((3.0, 0.0))
+    assert steps.observe(1001.0) == pytest.approx((3.0, 2.0))
+    assert steps.observe(None) == pytest.approx((3.0, 2.0))
+    # The lead read now, on this machine, moves by no more than the spread.
+    lead = _process._wall_clock_lead()
+    assert lead is not None
+    assert WallClockSteps(lead).observe(_process._wall_clock_lead()) == (0.0, 0.0)
 
 
 needs_unshare = pytest.mark.skipif(
