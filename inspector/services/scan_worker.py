@@ -57,17 +57,18 @@ FULL_RECHECK_EVERY = 10
 #: names read, not yet sorted), hands on every row at once, painted as soon as they are taken
 #: in: the table is complete sooner (the first batch's pause, its paint, no longer comes before
 #: the rest is made), but its first screenful is painted only after every row is made and
-#: taken in. The listing so far foretells when that paint comes: sorting, making and taking
-#: in the rows cost a few times what reading the names did. Measured at 10,000 stores on this
-#: 2-core VM under load 6-10 (other sessions' tests), once the listing's stages were cheaper
-#: (issue 11 section 6, session 9): in one batch, table complete 26-31 ms net (1.17-1.24x the
-#: minimal pass) and first screenful 43-48 ms, against 40-47 ms (1.73-1.97x) and 25-28 ms
-#: with the first screenful first. (Before those stages were cut, one batch meant complete
-#: 34 ms but first screenful 50-52 ms, 100 ms under load 6, and 10,000 stores went first
+#: taken in. The listing so far foretells when that paint comes: sorting, making and taking in
+#: the rows and painting them cost some six times what reading the names did (10,000 stores
+#: on this 2-core VM, even under load 8-10: names read in 6-7 ms, first screenful painted
+#: 39-46 ms after the folder was opened). Measured there (issue 11 section 6, session 9), in one
+#: batch: table complete 23-28 ms net (0.98-1.18x the minimal pass), first screenful 40-47 ms;
+#: with the first screenful first (before the listing was made from its names alone): complete
+#: 40-47 ms (1.73-1.97x), first screenful 25-28 ms. (Before the listing's stages were cut, one
+#: batch meant a first screenful of 50-52 ms, 100 ms under load 6, and 10,000 stores went first
 #: screenful first.) A bigger folder, or one listed slowly on a busy machine, would paint its
-#: first screenful too late: it hands it on first.
+#: first screenful past 50 ms: it hands it on first.
 ONE_BATCH_LIMIT = 12000
-ONE_BATCH_WITHIN = 0.015
+ONE_BATCH_WITHIN = 0.008
 FIRST_BATCH_ROWS = 100
 BATCH_SIZE = 100000
 BATCH_INTERVAL = 0.25
