@@ -189,13 +189,18 @@ def proc_stat(pid: int) -> tuple[bool, int | None, float] | None:
 
 
 #: Processes found alive by a read of ``/proc/<pid>/stat``, each pinned by a pidfd (Linux 5.3+):
-#: pid -> (the pidfd, a poller of it, the process's start in clock ticks since boot). A pidfd
+#: pid -> (the pidfd, its identity, a poller of it, the process's start in clock ticks since
+#: boot). A pidfd
 #: names one process, not its number: while a poll of it finds no exit, the process is alive
 #: and not a zombie, and its PID still names it (a PID is reused only once its process has
 #: exited and been reaped), so its start need not be read again. One poll (~0.3 us) instead of
 #: an open, a read and a close of ``/proc/<pid>/stat``: judging a folder's legacy locks, over
 #: and over (the app's re-checks), costs what ``kill(pid, 0)`` would.
-_pinned: dict[int, tuple[int, select.poll, int]] = {}
+#: A program may close descriptors it did not open (a daemon closing all but 0-2), and the
+#: number then names its own next file: a pin is used -- polled, closed -- only while its
+#: descriptor is still that pidfd (its device and inode: per process with pidfs, Linux 6.9+;
+#: one for every pidfd before), as CPython's os.urandom checked its kept descriptor.
+_pinned: dict[int, tuple[int, tuple[int, int], select.poll, int]] = {}
 #: Past this many pinned processes every pin is dropped (each holds a descriptor).
 PINNED_LIMIT = 64
 #: Held around every use of a pin: a descriptor closed by one thread must not be polled by
@@ -214,10 +219,13 @@ def live_proc_stat(pid: int) -> tuple[bool, int | None, float] | None:
     with _pins_guard:
         pinned = _pinned.get(pid)
         if pinned is not None:
-            if not pinned[1].poll(0):
-                return False, pinned[2], pinned[2] / _CLOCK_TICKS + _boot_time()
-            del _pinned[pid]  # it exited: it is looked at afresh below
-            os.close(pinned[0])
+            if not _still_ours(pinned[0], pinned[1]):
+                del _pinned[pid]  # closed behind lockcore's back: not its to poll or close
+            elif not pinned[2].poll(0):
+                return False, pinned[3], pinned[3] / _CLOCK_TICKS + _boot_time()
+            else:
+                del _pinned[pid]  # it exited: it is looked at afresh below
+                os.close(pinned[0])
     if not _can_pin:
         return proc_stat(pid)
     try:
@@ -229,6 +237,7 @@ def live_proc_stat(pid: int) -> tuple[bool, int | None, float] | None:
         facts = proc_stat(pid)
         if facts is None or facts[0] or facts[1] is None:
             return facts  # gone, a zombie, or /proc cannot tell: nothing to pin
+        identity = _identity(pidfd)
         poller = select.poll()
         poller.register(pidfd, select.POLLIN)
         if poller.poll(0):
@@ -239,7 +248,7 @@ def live_proc_stat(pid: int) -> tuple[bool, int | None, float] | None:
             if pid not in _pinned:
                 if len(_pinned) >= PINNED_LIMIT:
                     _drop_pins()
-                _pinned[pid] = (pidfd, poller, facts[1])
+                _pinned[pid] = (pidfd, identity, poller, facts[1])
                 kept = True
         return facts
     finally:
@@ -247,10 +256,23 @@ def live_proc_stat(pid: int) -> tuple[bool, int | None, float] | None:
             os.close(pidfd)
 
 
+def _identity(fd: int) -> tuple[int, int]:
+    st = os.fstat(fd)
+    return st.st_dev, st.st_ino
+
+
+def _still_ours(pidfd: int, identity: tuple[int, int]) -> bool:
+    try:
+        return _identity(pidfd) == identity
+    except OSError:
+        return False
+
+
 def _drop_pins() -> None:
-    """Close every pin (the caller holds ``_pins_guard``)."""
-    for pidfd, _, _ in _pinned.values():
-        os.close(pidfd)
+    """Close every pin still open (the caller holds ``_pins_guard``)."""
+    for pidfd, identity, _, _ in _pinned.values():
+        if _still_ours(pidfd, identity):
+            os.close(pidfd)
     _pinned.clear()
 
 

@@ -425,6 +425,52 @@ def test_a_live_bare_pid_holder_seen_before_is_checked_without_reading_proc(
     assert set(reads) == {holder.pid}  # read afresh once the pin said it exited
 
 
+def _pidfds() -> list[int]:
+    """This process's pidfds, found as a program closing descriptors it did not open would."""
+    fds = []
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{name}") == "anon_inode:[pidfd]":
+                fds.append(int(name))
+        except OSError:
+            continue
+    return fds
+
+
+def test_a_pin_closed_behind_lockcores_back_is_neither_polled_nor_closed(
+    data_path: Path,
+) -> None:
+    # A program closes the pin's descriptor (a daemon closing all it did not open) and its
+    # next file takes the number: lockcore must not take that file for the pin -- poll it as
+    # the holder, close it when pins are dropped.
+    lockcore._process.forget_pinned_processes()
+    before = set(_pidfds())
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"])
+    try:
+        lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
+        assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+        (pin,) = set(_pidfds()) - before
+        os.close(pin)
+        reader, writer = os.pipe()  # no data: a poll of it says what a live pidfd says
+        try:
+            assert pin in (reader, writer)
+            assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+            holder.kill()
+            holder.wait()
+            dead = inspect_read_only(data_path)
+            assert dead.state is LockState.STALE_DEAD_HOLDER, dead.reason
+            lockcore._process.forget_pinned_processes()
+            os.fstat(reader)
+            os.fstat(writer)  # both still open: not closed as pins
+        finally:
+            os.close(reader)
+            os.close(writer)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+        holder.wait()
+
+
 def test_a_pinned_holder_that_becomes_a_zombie_is_stale(data_path: Path) -> None:
     holder = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"])
     try:
