@@ -5,11 +5,14 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import struct
 import threading
 import time
 
 import pytest
 import watchdog.events
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import QThread
 
 from inspector.services.inotify import LeanInotifySource
@@ -277,6 +280,36 @@ def test_a_reader_pauses_between_reads_in_a_storm_as_long_as_it_was_made_to(tmp_
     finally:
         observer.stop()
         observer.join(5)
+
+
+_NAME_CHOICES = ["a.json", "a.json.lock", "#3056407", "b.json", "sub", "é.json", "a" * 40]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    events=st.lists(
+        st.tuples(
+            st.sampled_from([1, 2, 9]),  # 9: a watch descriptor no longer known
+            st.sampled_from([0x8, 0x100, 0x40, 0x80, 0x200]),
+            st.sampled_from([*_NAME_CHOICES, ""]),
+        ),
+        max_size=60,
+    )
+)
+def test_a_read_of_events_names_each_path_once_in_the_order_first_seen(events):
+    # A storm repeats a few names thousands of times: each name is made a path once per read.
+    dirs = {1: "/watched", 2: "/watched/sub"}
+    buffer = b""
+    for wd, mask, name in events:
+        raw = name.encode()
+        length = (len(raw) + 1 + 15) // 16 * 16 if raw else 0
+        buffer += struct.pack("iIII", wd, mask, 0, length) + raw.ljust(length, b"\0")
+    source = LeanInotifySource()
+    source._dirs = dict(dirs)
+    batch = source._parse(buffer, 1)
+    expected = [os.path.join(dirs[wd], name) for wd, _mask, name in events if name and wd in dirs]
+    assert batch.paths == list(dict.fromkeys(expected))
+    assert (batch.lost, batch.ended, batch.came) == (False, False, [])
 
 
 def test_lean_observer_refuses_a_missing_folder(tmp_path):
