@@ -392,6 +392,10 @@ def test_judging_a_bare_pid_reads_proc_once_not_psutil(
 
 # --- judging fast: a holder seen alive is pinned by a pidfd (issue 11 §6) ---------------------
 
+#: A holder that lives until the test kills it (waiting on stdin ended at once where the tests'
+#: stdin is /dev/null, as under CI: a holder dead before it was judged).
+IDLE_FOR_A_WHILE = "import time; time.sleep(600)"
+
 
 def test_a_live_bare_pid_holder_seen_before_is_checked_without_reading_proc(
     data_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -399,7 +403,7 @@ def test_a_live_bare_pid_holder_seen_before_is_checked_without_reading_proc(
     # A folder's legacy locks are judged again every second: a holder seen alive is pinned by
     # a pidfd, whose poll says it is still that process, without reading /proc/<pid>/stat.
     # Its death is still seen at once, the next look.
-    holder = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"])
+    holder = subprocess.Popen([sys.executable, "-c", IDLE_FOR_A_WHILE])
     try:
         lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
         assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
@@ -445,7 +449,7 @@ def test_a_pin_closed_behind_lockcores_back_is_neither_polled_nor_closed(
     # the holder, close it when pins are dropped.
     lockcore._process.forget_pinned_processes()
     before = set(_pidfds())
-    holder = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"])
+    holder = subprocess.Popen([sys.executable, "-c", IDLE_FOR_A_WHILE])
     try:
         lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
         assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
@@ -472,7 +476,7 @@ def test_a_pin_closed_behind_lockcores_back_is_neither_polled_nor_closed(
 
 
 def test_a_pinned_holder_that_becomes_a_zombie_is_stale(data_path: Path) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"])
+    holder = subprocess.Popen([sys.executable, "-c", IDLE_FOR_A_WHILE])
     try:
         lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
         assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
@@ -557,7 +561,7 @@ def test_the_shared_pid_namespaces_declaration_is_read_as_the_environment_is_now
 ) -> None:
     # Read from os.environ's own dict (one lookup per legacy lock judged): a change made
     # through os.environ counts from the next judgement, as with os.environ.get.
-    holder = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"])
+    holder = subprocess.Popen([sys.executable, "-c", IDLE_FOR_A_WHILE])
     try:
         lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
         monkeypatch.delenv(lockcore._holder.SHARED_PID_NAMESPACES_VARIABLE, raising=False)
@@ -597,7 +601,7 @@ def test_a_bare_pid_lock_looked_at_again_is_judged_again_when_its_file_changed(
 ) -> None:
     # A bare-PID lock described before is the same judgement only while its file has the same
     # mtime: back-dated before its holder started, the PID now names a newer process.
-    holder = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"])
+    holder = subprocess.Popen([sys.executable, "-c", IDLE_FOR_A_WHILE])
     try:
         lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
         assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
