@@ -22,6 +22,7 @@ import argparse
 import collections
 import contextlib
 import fcntl
+import importlib
 import json
 import multiprocessing as mp
 import os
@@ -37,7 +38,7 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any, Literal, cast, overload
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -993,6 +994,19 @@ def _minimal_liveness(lock_paths: list[str]) -> int:
     return alive
 
 
+def _forget_what_was_seen() -> Callable[[], None] | None:
+    """lockcore's forgetting of what it saw between looks (in ``_holder`` before the module
+    was split; a lockcore from before it remembered anything has nothing to forget)."""
+    for module in ("lockcore._inspect", "lockcore._holder"):
+        try:
+            forget = getattr(importlib.import_module(module), "forget_what_was_seen", None)
+        except ImportError:
+            continue
+        if forget is not None:
+            return cast("Callable[[], None]", forget)
+    return None
+
+
 def _inspect_all(paths: list[str]) -> int:
     """``inspect_lock`` of every store, as the app's listing does; how many are held alive."""
     import lockcore
@@ -1099,10 +1113,7 @@ def _inspect_rounds(
                 order = (True, False) if turn % 2 == 0 else (False, True)
                 for use_lockcore in order:
                     if first_look and use_lockcore:
-                        from lockcore import _holder
-
-                        # (a lockcore from before it remembered anything has nothing to forget)
-                        forget = getattr(_holder, "forget_what_was_seen", None)
+                        forget = _forget_what_was_seen()
                         if forget is not None:
                             forget()
                     began = time.perf_counter()

@@ -29,7 +29,7 @@ from lockcore._errors import (
     UnsupportedPlatformError,
 )
 from lockcore._events import EventKind, LockEvent, LockEventTracker
-from lockcore._holder import inspect_lock, lock_path_for
+from lockcore._inspect import inspect_lock
 from lockcore._json import (
     OnQuarantine,
     edit_json,
@@ -40,6 +40,7 @@ from lockcore._json import (
     recover_interrupted_write,
 )
 from lockcore._lock import FileLock
+from lockcore._lock_content import lock_path_for
 from lockcore._lockinfo import LockFormat, LockIdentity, LockInfo, LockState
 from lockcore._replace import locked_replace_bytes
 from lockcore._schemas import (

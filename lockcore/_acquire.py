@@ -36,7 +36,9 @@ from dataclasses import dataclass, field
 from lockcore import _atomic, _interrupts, _keepalive, _platform
 from lockcore._break import remove_if_unchanged
 from lockcore._errors import LockCancelled, LockLostError, LockTimeout
-from lockcore._holder import inspect_lock, judge, new_lock_content, new_lock_token, open_lock
+from lockcore._holder import judge, open_lock
+from lockcore._inspect import inspect_lock
+from lockcore._lock_content import new_lock_content, new_lock_token
 from lockcore._lockinfo import LockInfo, LockState
 
 logger = logging.getLogger("lockcore")

@@ -18,12 +18,12 @@ from lockcore._errors import HolderAliveError, LockChangedError
 from lockcore._holder import (
     OpenLock,
     describe,
-    inspect_lock,
     judge,
-    lock_path_for,
     open_lock,
     still_in_place,
 )
+from lockcore._inspect import inspect_lock
+from lockcore._lock_content import lock_path_for
 from lockcore._lockinfo import LockInfo, LockState
 
 logger = logging.getLogger("lockcore")

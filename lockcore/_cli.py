@@ -25,8 +25,9 @@ from lockcore import __version__
 from lockcore._break import break_stale_lock
 from lockcore._errors import FileLockError, HolderAliveError, LockChangedError
 from lockcore._events import LockEvent
-from lockcore._holder import LOCK_SUFFIX, inspect_lock
+from lockcore._inspect import inspect_lock
 from lockcore._json import locked_update_json
+from lockcore._lock_content import LOCK_SUFFIX
 from lockcore._lockinfo import LockInfo, LockState, this_host
 from lockcore._schemas import SCHEMA_MAP_NAME, SchemaCheck, check_schema
 from lockcore._store_files import StoreFileKind, classify_store_file, list_stores

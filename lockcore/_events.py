@@ -42,7 +42,8 @@ from typing import Any
 
 from lockcore import _platform
 from lockcore._classify import JSONKind, classify_json
-from lockcore._holder import inspect_lock, lock_path_for, parse_lock_content
+from lockcore._inspect import inspect_lock
+from lockcore._lock_content import lock_path_for, parse_lock_content
 from lockcore._lockinfo import LockFormat, LockState
 from lockcore._store_files import StoreFile, StoreFileKind
 

@@ -28,7 +28,8 @@ from lockcore._acquire import (
     acquire_lock_file,
 )
 from lockcore._errors import LockTimeout
-from lockcore._holder import inspect_lock, lock_path_for
+from lockcore._inspect import inspect_lock
+from lockcore._lock_content import lock_path_for
 
 DEFAULT_TIMEOUT = 10.0
 

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from lockcore._holder import LOCK_SUFFIX
+from lockcore._lock_content import LOCK_SUFFIX
 
 DATA_SUFFIX = ".json"
 LEGACY_TEMP_SUFFIX = ".tmp"

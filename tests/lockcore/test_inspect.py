@@ -20,6 +20,7 @@ import pytest
 from _procs import Worker, back_date, dead_pid, lock_holder_pid, wait_until
 
 import lockcore._holder
+import lockcore._lock_content
 import lockcore._lockinfo
 import lockcore._platform
 import lockcore._process
@@ -161,10 +162,13 @@ def test_a_dead_or_remote_holder_is_named_as_its_lock_file_recorded(
 
 
 def test_a_recorded_name_is_one_ascii_line() -> None:
-    assert lockcore._holder.recordable_name("sync.py") == "sync.py"
-    assert lockcore._holder.recordable_name("Web Content") == "Web Content"
-    assert lockcore._holder.recordable_name("caf\u00e9\nsync\x1b") == "caf??sync?"
-    assert len(lockcore._holder.recordable_name("x" * 500)) == lockcore._holder.MAX_NAME_CHARS
+    assert lockcore._lock_content.recordable_name("sync.py") == "sync.py"
+    assert lockcore._lock_content.recordable_name("Web Content") == "Web Content"
+    assert lockcore._lock_content.recordable_name("caf\u00e9\nsync\x1b") == "caf??sync?"
+    assert (
+        len(lockcore._lock_content.recordable_name("x" * 500))
+        == lockcore._lock_content.MAX_NAME_CHARS
+    )
 
 
 def test_legacy_bare_pid_of_a_live_holder(data_path: Path, workers: StartWorker) -> None:

@@ -8,7 +8,7 @@ import math
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from lockcore._holder import (
+from lockcore._lock_content import (
     _AS_LOCKCORE_WRITES,
     ParsedLock,
     _parse_lock_content,

@@ -20,7 +20,7 @@ import pytest
 from _lockimpls import load_impl
 from _procs import Worker, wait_until, wait_until_in_syscall
 
-from lockcore import _acquire, _holder
+from lockcore import _acquire, _holder, _lock_content
 
 StartWorker = Callable[..., Worker]
 WAIT_SYSCALLS = ("poll", "ppoll")
@@ -90,13 +90,13 @@ def test_a_lock_taken_after_a_long_wait_is_stamped_when_taken(
     waiter.expect("held")
 
     lock_path = lock_path_of(data_path)
-    parsed = _holder.parse_lock_content(lock_path.read_bytes())
+    parsed = _lock_content.parse_lock_content(lock_path.read_bytes())
     assert parsed.pid == waiter.pid
     assert parsed.created is not None
     assert parsed.created >= released_wall - 0.05, released_wall - parsed.created
     # The kernel stamps mtime from a clock that lags by up to a tick.
     assert lock_path.stat().st_mtime >= released_wall - 0.05
-    assert _holder.parse_lock_content(lock_path.read_bytes()).kernel_lock
+    assert _lock_content.parse_lock_content(lock_path.read_bytes()).kernel_lock
 
 
 def test_a_release_seen_while_judging_is_not_taken_for_a_death(
