@@ -2,7 +2,7 @@
 
 Run: python benchmarks/bench_classify.py [--stores 10000] [--rounds 30]
 
-1. Listing. ``scanner.list_folder`` (one ``scandir``; each name classified by
+1. Listing. ``listing.list_folder`` (one ``scandir``; each name classified by
    ``lockcore.classify_store_file``) against the same pass spelling the names itself, as the
    app did before it asked lockcore (its suffix tests and leftover regex, copied below). A
    folder of ``--stores`` stores, 3 % of them with a lock file and 1 % with a quarantined copy.
@@ -27,7 +27,7 @@ from collections.abc import Callable
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from inspector.display import printable_path
-from inspector.services.scanner import Listing, list_folder
+from inspector.services.listing import Listing, list_folder
 from lockcore import classify_json
 
 

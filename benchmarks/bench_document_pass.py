@@ -30,8 +30,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from PySide6.QtCore import QCoreApplication
 
+from inspector.services.listing import list_folder
 from inspector.services.scan_worker import _ScanWorker
-from inspector.services.scanner import entries_from_listing, list_folder
+from inspector.services.scanner import entries_from_listing
 from inspector.services.store_entry import StoreEntry
 
 

@@ -1008,7 +1008,8 @@ def _entries_as_before(paths: list[str], listing: Any) -> list[Any]:
 def bench_entries(folder: Folder, rounds: int = 30) -> list[tuple[str, str, str, str]]:
     """The listing's loop (``entries_from_listing``: an entry for every store, free ones made on
     the spot) against the same loop with the bare positional constructor inline, alternating."""
-    from inspector.services.scanner import entries_from_listing, list_folder
+    from inspector.services.listing import list_folder
+    from inspector.services.scanner import entries_from_listing
 
     listing = list_folder(folder.path)
     paths = listing.ordered()

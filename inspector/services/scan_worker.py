@@ -17,15 +17,14 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 from inspector.collector import collector_paused, freeze_survivors
 from inspector.display import printable_path
 from inspector.services.document_pass import DocumentPass
+from inspector.services.listing import Listing, list_folder
 from inspector.services.scanner import (
     INLINE_HEALTH_LIMIT,
-    Listing,
     entries_from_listing,
     fresh_entries,
     inspect_store,
     inspect_store_lock,
     is_leftover,
-    list_folder,
     store_path_for,
     write_problem,
 )

@@ -51,7 +51,8 @@ from typing import Any
 from inspector.display import printable_path
 from inspector.services.child_frames import frame, read_frames
 from inspector.services.inotify import LeanInotifySource
-from inspector.services.scanner import inspect_store, is_leftover, list_folder, store_path_for
+from inspector.services.listing import list_folder
+from inspector.services.scanner import inspect_store, is_leftover, store_path_for
 from inspector.services.store_entry import Stamp, StoreEntry, StoreHealth
 
 __all__ = ["main", "read_messages"]

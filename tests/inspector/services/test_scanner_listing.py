@@ -1,4 +1,4 @@
-"""A folder listed in bulk (scanner.list_folder) is the folder listed one name at a time; a first
+"""A folder listed in bulk (listing.list_folder) is the folder listed one name at a time; a first
 listing's rows made in bulk (scanner.fresh_entries) are the rows made one at a time."""
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inspector.display import printable_path
-from inspector.services import scanner
-from inspector.services.scanner import Listing, entries_from_listing, fresh_entries, list_folder
+from inspector.services import listing as listing_module
+from inspector.services.listing import Listing, list_folder
+from inspector.services.scanner import entries_from_listing, fresh_entries
 from lockcore import StoreFileKind, classify_store_file, lock_path_for
 
 #: What a store of the generated folder has besides (or instead of) its data file.
@@ -228,7 +229,8 @@ def test_a_listings_first_rows_and_its_rows_in_order_are_its_order(
     order = listing.ordered()
     assert order == sorted(listing.names, key=lambda path: (listing.names[path].casefold(), path))
     assert listing.first(count) == order[:count]
-    with unittest.mock.patch.object(scanner, "IN_ORDER_COPIES_ABOVE", 0 if copies else 10**9):
+    copies_above = 0 if copies else 10**9
+    with unittest.mock.patch.object(listing_module, "IN_ORDER_COPIES_ABOVE", copies_above):
         paths, names = listing.ordered_named()
     assert paths == order
     assert names == [listing.names[path] for path in order]
