@@ -118,17 +118,7 @@ def _remember_alive_pid(
         return  # not what the verdict was made of: nothing to remember
     if len(_seen_alive_pid) >= PARSED_MEMORY_LIMIT:
         _seen_alive_pid.clear()
-    fresh_until = process_facts_fresh_until(pid, verdict.holder_started)
-    _seen_alive_pid[path] = (
-        st.st_ino,
-        st.st_dev,
-        content,
-        fresh_until,
-        dict(vars(info)),
-        st.st_mtime,
-        pid,
-        facts,
-    )
+    _seen_alive_pid[path] = (*_as_recorded(st, content, info, verdict), pid, facts)
 
 
 def _remember_held(
@@ -138,15 +128,25 @@ def _remember_held(
     command line are as fresh as a full look would find them (:func:`process_facts_fresh_until`)."""
     if len(_seen_held) >= PARSED_MEMORY_LIMIT:
         _seen_held.clear()
+    _seen_held[path] = _as_recorded(st, content, info, verdict)
+
+
+def _as_recorded(
+    st: os.stat_result, content: bytes, info: LockInfo, verdict: Verdict
+) -> tuple[int, int, bytes, float, dict[str, object], float]:
+    """What is kept of a lock file described, for either memory: its inode, device and content,
+    how long its holder's facts stay fresh, the description's fields, its mtime."""
     fresh_until = process_facts_fresh_until(verdict.parsed.pid, verdict.holder_started)
-    _seen_held[path] = (
-        st.st_ino,
-        st.st_dev,
-        content,
-        fresh_until,
-        dict(vars(info)),
-        st.st_mtime,
-    )
+    return st.st_ino, st.st_dev, content, fresh_until, dict(vars(info)), st.st_mtime
+
+
+def _described_again(fields: dict[str, object], now: float) -> LockInfo:
+    """The description kept, as made now (a copy past the frozen dataclass's __init__)."""
+    fields = fields.copy()
+    fields["inspected_at"] = now
+    info = _new_object(LockInfo)
+    _set_attribute(info, "__dict__", fields)
+    return info
 
 
 def forget_what_was_seen() -> None:
@@ -181,11 +181,7 @@ def _as_seen_before(
         try:
             _flock(fd, _SHARED_NOWAIT)
         except BlockingIOError:
-            fields = seen[4].copy()
-            fields["inspected_at"] = now
-            info = _new_object(LockInfo)
-            _set_attribute(info, "__dict__", fields)
-            return info
+            return _described_again(seen[4], now)
         except OSError:
             pass
         else:
@@ -204,11 +200,7 @@ def _as_seen_before(
         # The very bare-PID lock described before (same inode, same mtime: the same
         # lock made at the same time), its holder still the process it was (the same
         # start, by its pidfd), judged the same: the description stands.
-        fields = alive[4].copy()
-        fields["inspected_at"] = now
-        info = _new_object(LockInfo)
-        _set_attribute(info, "__dict__", fields)
-        return info
+        return _described_again(alive[4], now)
     return None
 
 
