@@ -26,7 +26,7 @@ from lockcore._lock_content import (
     PARSED_MEMORY_LIMIT,
     forget_parsed_contents,
 )
-from lockcore._lockinfo import LockFormat, LockInfo, LockState
+from lockcore._lockinfo import LockFormat, LockInfo, LockState, lock_info_again
 from lockcore._process import (
     forget_pinned_processes,
     live_proc_stat,
@@ -93,8 +93,6 @@ _flock = _platform.FLOCK
 _SHARED_NOWAIT = _platform.SHARED_NOWAIT
 _seen_held: dict[str, tuple[int, int, bytes, float, dict[str, object], float]] = {}
 _monotonic = time.monotonic
-_new_object = object.__new__
-_set_attribute = object.__setattr__
 
 
 #: store path -> (inode, device, content, fresh until, the LockInfo's fields, the lock file's
@@ -140,15 +138,6 @@ def _as_recorded(
     return st.st_ino, st.st_dev, content, fresh_until, dict(vars(info)), st.st_mtime
 
 
-def _described_again(fields: dict[str, object], now: float) -> LockInfo:
-    """The description kept, as made now (a copy past the frozen dataclass's __init__)."""
-    fields = fields.copy()
-    fields["inspected_at"] = now
-    info = _new_object(LockInfo)
-    _set_attribute(info, "__dict__", fields)
-    return info
-
-
 def forget_what_was_seen() -> None:
     """Forget the locks and processes remembered between looks: the next look at each lock is
     a first look (its content parsed, its holder's /proc read and pinned anew)."""
@@ -181,7 +170,7 @@ def _as_seen_before(
         try:
             _flock(fd, _SHARED_NOWAIT)
         except BlockingIOError:
-            return _described_again(seen[4], now)
+            return lock_info_again(seen[4], now)
         except OSError:
             pass
         else:
@@ -200,7 +189,7 @@ def _as_seen_before(
         # The very bare-PID lock described before (same inode, same mtime: the same
         # lock made at the same time), its holder still the process it was (the same
         # start, by its pidfd), judged the same: the description stands.
-        return _described_again(alive[4], now)
+        return lock_info_again(alive[4], now)
     return None
 
 

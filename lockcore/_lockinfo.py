@@ -152,3 +152,13 @@ def lock_info(  # noqa: PLR0917 - every field of LockInfo in order, as its __ini
         },
     )
     return info
+
+
+def lock_info_again(fields: dict[str, object], inspected_at: float) -> LockInfo:
+    """A ``LockInfo`` with the fields of one described before (``vars(info)``) and a new
+    ``inspected_at``, made the same way as :func:`lock_info`."""
+    fields = fields.copy()
+    fields["inspected_at"] = inspected_at
+    info = _new_object(LockInfo)
+    _set_attribute(info, "__dict__", fields)
+    return info
