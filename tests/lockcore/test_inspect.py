@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -401,33 +401,44 @@ def test_judging_a_bare_pid_reads_proc_once_not_psutil(
 IDLE_FOR_A_WHILE = "import time; time.sleep(600)"
 
 
+@pytest.fixture
+def bare_pid_holder(data_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A live process whose bare PID is in ``data_path``'s lock file, as a legacy holder's;
+    killed (if the test did not) and reaped at the end."""
+    holder = subprocess.Popen([sys.executable, "-c", IDLE_FOR_A_WHILE])
+    try:
+        lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
+        yield holder
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+        holder.wait()
+
+
 def test_a_live_bare_pid_holder_seen_before_is_checked_without_reading_proc(
-    data_path: Path, monkeypatch: pytest.MonkeyPatch
+    data_path: Path, bare_pid_holder: subprocess.Popen[bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A folder's legacy locks are judged again every second: a holder seen alive is pinned by
     # a pidfd, whose poll says it is still that process, without reading /proc/<pid>/stat.
     # Its death is still seen at once, the next look.
-    holder = subprocess.Popen([sys.executable, "-c", IDLE_FOR_A_WHILE])
-    try:
-        lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
-        assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
-        reads: list[int] = []
-        real_proc_stat = lockcore._process.proc_stat
+    holder = bare_pid_holder
+    assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+    reads: list[int] = []
+    real_proc_stat = lockcore._process.proc_stat
 
-        def counting_proc_stat(pid: int) -> object:
-            reads.append(pid)
-            return real_proc_stat(pid)
+    def counting_proc_stat(pid: int) -> object:
+        reads.append(pid)
+        return real_proc_stat(pid)
 
-        monkeypatch.setattr(lockcore._process, "proc_stat", counting_proc_stat)
-        # (lockcore before the pins read /proc through its own import of proc_stat)
-        monkeypatch.setattr(lockcore._holder, "proc_stat", counting_proc_stat, raising=False)
-        again = inspect_read_only(data_path)
-        assert again.state is LockState.HELD_ALIVE
-        assert again.holder_alive is True
-        assert reads == []
-    finally:
-        holder.kill()
-        holder.wait()
+    monkeypatch.setattr(lockcore._process, "proc_stat", counting_proc_stat)
+    # (lockcore before the pins read /proc through its own import of proc_stat)
+    monkeypatch.setattr(lockcore._holder, "proc_stat", counting_proc_stat, raising=False)
+    again = inspect_read_only(data_path)
+    assert again.state is LockState.HELD_ALIVE
+    assert again.holder_alive is True
+    assert reads == []
+    holder.kill()
+    holder.wait()
     dead = inspect_read_only(data_path)
     assert dead.state is LockState.STALE_DEAD_HOLDER, dead.reason
     assert set(reads) == {holder.pid}  # read afresh once the pin said it exited
@@ -446,56 +457,46 @@ def _pidfds() -> list[int]:
 
 
 def test_a_pin_closed_behind_lockcores_back_is_neither_polled_nor_closed(
-    data_path: Path,
+    data_path: Path, bare_pid_holder: subprocess.Popen[bytes]
 ) -> None:
     # A program closes the pin's descriptor (a daemon closing all it did not open) and its
     # next file takes the number: lockcore must not take that file for the pin -- poll it as
     # the holder, close it when pins are dropped.
     lockcore._process.forget_pinned_processes()
     before = set(_pidfds())
-    holder = subprocess.Popen([sys.executable, "-c", IDLE_FOR_A_WHILE])
+    assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+    (pin,) = set(_pidfds()) - before
+    os.close(pin)
+    reader, writer = os.pipe()  # no data: a poll of it says what a live pidfd says
     try:
-        lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
+        assert pin in (reader, writer)
         assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
-        (pin,) = set(_pidfds()) - before
-        os.close(pin)
-        reader, writer = os.pipe()  # no data: a poll of it says what a live pidfd says
-        try:
-            assert pin in (reader, writer)
-            assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
-            holder.kill()
-            holder.wait()
-            dead = inspect_read_only(data_path)
-            assert dead.state is LockState.STALE_DEAD_HOLDER, dead.reason
-            lockcore._process.forget_pinned_processes()
-            os.fstat(reader)
-            os.fstat(writer)  # both still open: not closed as pins
-        finally:
-            os.close(reader)
-            os.close(writer)
+        bare_pid_holder.kill()
+        bare_pid_holder.wait()
+        dead = inspect_read_only(data_path)
+        assert dead.state is LockState.STALE_DEAD_HOLDER, dead.reason
+        lockcore._process.forget_pinned_processes()
+        os.fstat(reader)
+        os.fstat(writer)  # both still open: not closed as pins
     finally:
-        if holder.poll() is None:
-            holder.kill()
-        holder.wait()
+        os.close(reader)
+        os.close(writer)
 
 
-def test_a_pinned_holder_that_becomes_a_zombie_is_stale(data_path: Path) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", IDLE_FOR_A_WHILE])
-    try:
-        lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
-        assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
-        os.kill(holder.pid, 9)  # not reaped until the end: a zombie
-        stat_path = Path(f"/proc/{holder.pid}/stat")
-        wait_until(
-            lambda: stat_path.read_bytes().rsplit(b")", 1)[1].split()[0] == b"Z",
-            10,
-            "the holder became a zombie",
-        )
-        info = inspect_read_only(data_path)
-        assert info.state is LockState.STALE_DEAD_HOLDER
-        assert "zombie" in info.reason
-    finally:
-        holder.wait()
+def test_a_pinned_holder_that_becomes_a_zombie_is_stale(
+    data_path: Path, bare_pid_holder: subprocess.Popen[bytes]
+) -> None:
+    assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+    os.kill(bare_pid_holder.pid, 9)  # not reaped until the end: a zombie
+    stat_path = Path(f"/proc/{bare_pid_holder.pid}/stat")
+    wait_until(
+        lambda: stat_path.read_bytes().rsplit(b")", 1)[1].split()[0] == b"Z",
+        10,
+        "the holder became a zombie",
+    )
+    info = inspect_read_only(data_path)
+    assert info.state is LockState.STALE_DEAD_HOLDER
+    assert "zombie" in info.reason
 
 
 NS_LAST_PID = Path("/proc/sys/kernel/ns_last_pid")
@@ -560,23 +561,18 @@ def test_a_lock_info_made_fast_is_the_dataclass_own() -> None:
     assert no_identity == LockInfo(**{**values, "identity": None})  # type: ignore[arg-type]
 
 
+@pytest.mark.usefixtures("bare_pid_holder")
 def test_the_shared_pid_namespaces_declaration_is_read_as_the_environment_is_now(
     data_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Read from os.environ's own dict (one lookup per legacy lock judged): a change made
     # through os.environ counts from the next judgement, as with os.environ.get.
-    holder = subprocess.Popen([sys.executable, "-c", IDLE_FOR_A_WHILE])
-    try:
-        lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
-        monkeypatch.delenv(lockcore._holder.SHARED_PID_NAMESPACES_VARIABLE, raising=False)
-        assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
-        monkeypatch.setenv(lockcore._holder.SHARED_PID_NAMESPACES_VARIABLE, "1")
-        assert inspect_read_only(data_path).state is LockState.HELD_OTHER_HOST
-        monkeypatch.setenv(lockcore._holder.SHARED_PID_NAMESPACES_VARIABLE, "")
-        assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
-    finally:
-        holder.kill()
-        holder.wait()
+    monkeypatch.delenv(lockcore._holder.SHARED_PID_NAMESPACES_VARIABLE, raising=False)
+    assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+    monkeypatch.setenv(lockcore._holder.SHARED_PID_NAMESPACES_VARIABLE, "1")
+    assert inspect_read_only(data_path).state is LockState.HELD_OTHER_HOST
+    monkeypatch.setenv(lockcore._holder.SHARED_PID_NAMESPACES_VARIABLE, "")
+    assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
 
 
 def test_a_lock_looked_at_again_is_judged_again(data_path: Path, workers: StartWorker) -> None:
@@ -600,23 +596,18 @@ def test_a_lock_looked_at_again_is_judged_again(data_path: Path, workers: StartW
     assert current.identity != first.identity
 
 
+@pytest.mark.usefixtures("bare_pid_holder")
 def test_a_bare_pid_lock_looked_at_again_is_judged_again_when_its_file_changed(
     data_path: Path,
 ) -> None:
     # A bare-PID lock described before is the same judgement only while its file has the same
     # mtime: back-dated before its holder started, the PID now names a newer process.
-    holder = subprocess.Popen([sys.executable, "-c", IDLE_FOR_A_WHILE])
-    try:
-        lock_path_of(data_path).write_text(f"{holder.pid}\n", encoding="ascii")
-        assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
-        assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
-        back_date(lock_path_of(data_path), 30)
-        info = inspect_read_only(data_path)
-        assert info.state is LockState.STALE_DEAD_HOLDER, info.reason
-        assert "another process" in info.reason
-    finally:
-        holder.kill()
-        holder.wait()
+    assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+    assert inspect_read_only(data_path).state is LockState.HELD_ALIVE
+    back_date(lock_path_of(data_path), 30)
+    info = inspect_read_only(data_path)
+    assert info.state is LockState.STALE_DEAD_HOLDER, info.reason
+    assert "another process" in info.reason
 
 
 def test_a_held_lock_without_a_created_line_shows_its_new_mtime_at_the_next_look(
