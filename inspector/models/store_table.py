@@ -1,7 +1,9 @@
 """The store table: adapts :class:`StoreDirectory`'s entries to a ``QAbstractTableModel``.
 
-This module keeps the rows, their order and the filter; the columns and what each cell says
-are in ``store_columns.py``.
+This module takes in what the directory says (new, changed and removed entries), keeps the
+filter, answers the view and announces what changed; keeping the rows in their order is
+:class:`~inspector.models.store_order.OrderedStoreRows`'s (``store_order.py``), and what each
+cell says is ``store_columns.py``'s.
 
 Rows change in place (``dataChanged``, insert, move and remove rows, never a reset), so the user's
 selection and scroll position survive every update another process causes.
@@ -19,7 +21,8 @@ Built for folders of many thousands of stores, where every call from C++ into Py
   icon, colour and alignment per column, worked out once per version of the row
   (``StoreCells._paint_cells``) instead of role by role at every paint.
 - Batches of new rows are inserted as ranges (the scanner hands them on in name order, so with the
-  default sort a batch is one range at the end); changes are announced per run of rows.
+  default sort a batch is one range at the end: see ``store_order.py``); changes are announced
+  per run of rows.
 - Lock ages tick once a second only for the locked rows someone can see: the view tells the model
   which rows those are through a callable (:meth:`StoreTableModel.set_visible_rows_provider`), so
   the model never needs to know about widgets.
@@ -27,14 +30,11 @@ Built for folders of many thousands of stores, where every call from C++ into Py
 
 from __future__ import annotations
 
-import itertools
-import operator
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QModelRoleData,
     QModelRoleDataSpan,
@@ -46,7 +46,6 @@ from PySide6.QtCore import (
 )
 
 from inspector.models.store_columns import (
-    _AGE_COLUMN,
     _ANSWERED_ROLES,
     _COLUMN_COUNT,
     _COLUMNS,
@@ -55,13 +54,12 @@ from inspector.models.store_columns import (
     _HEADERS,
     ALL_ENTRY_COLUMNS,
     ASKED_ROLES,
-    SORT_ROLE,
     Column,
     FiguresProvider,
-    StoreCells,
     changed_columns,
     column_runs,
 )
+from inspector.models.store_order import OrderedStoreRows, path_of, row_runs
 from inspector.presentation import (
     translated,
 )
@@ -75,10 +73,6 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 
 #: How often lock ages tick (ms).
 AGE_TICK_MS = 1000
-#: A batch of more new rows than this that does not fall at the end is appended and the rows
-#: re-sorted in one layout change, instead of one insertion each.
-SCATTERED_INSERT_LIMIT = 32
-
 #: The rows whose painted cells are kept (a few screenfuls): beyond, they are all forgotten.
 PAINTED_ROWS_KEPT = 1024
 
@@ -86,9 +80,6 @@ PAINTED_ROWS_KEPT = 1024
 #: Qt 6's views repaint the whole viewport for a ``dataChanged`` range of more, measured: 100
 #: rows of two columns repaint nothing when scrolled away, 101 repaint every visible row.
 CHANGED_CELL_LIMIT = 200
-
-_path_of = operator.attrgetter("path")
-_name_of = operator.attrgetter("name")
 
 #: The cells of a row whose store kept its name, files and lock: only its data file's facts can
 #: have changed (see changed_columns). Neighbours: one range per run of rows.
@@ -98,36 +89,16 @@ DOCUMENT_COLUMNS = (1 << Column.SIZE) | (1 << Column.MODIFIED) | (1 << Column.HE
 VisibleRowsProvider = Callable[[], Iterable[int]]
 
 
-def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
-    """Sorted rows as (first, last) runs of consecutive numbers."""
-    runs: list[tuple[int, int]] = []
-    for row in sorted(rows):
-        if runs and row == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs
-
-
-class StoreTableModel(StoreCells, QAbstractTableModel):
+class StoreTableModel(OrderedStoreRows):
     """One row per store the filter lets through; adapts ``StoreDirectory`` signals, never reads
     files itself."""
 
     def __init__(self, directory: StoreDirectory, parent: QObject | None = None) -> None:
         super().__init__(parent)
         translated.cache_clear()
-        self._rows: list[StoreEntry] = []  # the rows shown, in order
-        self._row_of: dict[str, int] = {}
         self._hidden: dict[str, StoreEntry] = {}  # entries the filter leaves out
         self._needle = ""  # the filter text, case-folded ("" lets everything through)
         self._locked_only = False  # only stores whose lock is not free
-        self._sort_column = -1  # -1: the order entries arrived in
-        self._sort_order = Qt.SortOrder.AscendingOrder
-        self._keys: list[tuple[Any, ...]] = []  # the sort key of each row in _rows
-        # path -> when the store first arrived: the order of an unsorted table, kept when the
-        # filter lets a row back in.
-        self._arrival: dict[str, int] = {}
-        self._arrivals = itertools.count()
         self._visible_rows: VisibleRowsProvider | None = None
         self._figures: FiguresProvider | None = None
         # The open document's schema verdict ("schema: 3 errors"), shown with its health; only
@@ -148,14 +119,6 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
         self._age_timer.start()
 
     # -- queries ---------------------------------------------------------------------------
-
-    def entry_at(self, row: int) -> StoreEntry | None:
-        """The entry shown in ``row`` (source model row), if any."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, path: str) -> int:
-        """The row showing the data file ``path``, or -1."""
-        return self._row_of.get(path, -1)
 
     def set_filter_text(self, text: str) -> None:
         """Show only the stores whose file, process, lock word or health contains ``text``
@@ -218,7 +181,7 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
             rows: Iterable[int] = range(len(self._rows))
         else:
             rows = [self._row_of[path] for path in paths if path in self._row_of]
-        for first, last in _runs(rows):
+        for first, last in row_runs(rows):
             self.dataChanged.emit(
                 self.index(first, _FIRST_FIGURE),
                 self.index(last, _COLUMN_COUNT - 1),
@@ -229,9 +192,6 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
 
     # rowCount, columnCount and data are called from C++ thousands of times a second while rows
     # arrive and the view paints: they avoid enum constructions and anything else not needed.
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else _COLUMN_COUNT
@@ -308,163 +268,12 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
         painted = self._painted[entry.path] = (entry, self._paint_cells(entry))
         return painted
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort the rows by ``column`` (-1: arrival order); a layout change, never a reset."""
-        if not -1 <= column < _COLUMN_COUNT:
-            return
-        self._sort_column = column
-        self._sort_order = order
-        self._relayout()
-
-    # -- cell contents ---------------------------------------------------------------------
+    # -- the filter ------------------------------------------------------------------------
 
     def _matches(self, entry: StoreEntry) -> bool:
         if self._locked_only and entry.lock_state is LockState.FREE:
             return False
         return not self._needle or self._needle in self._filter_text(entry).casefold()
-
-    def _order_keys(
-        self, entries: list[StoreEntry], paths: list[str] | None = None
-    ) -> list[tuple[Any, ...]]:
-        """:meth:`_order_key` of each entry (the sort by file, the usual one, in one go, with
-        no Python code run per row); ``paths``: theirs, when known."""
-        if self._sort_column == _FILE_COLUMN:
-            if paths is None:
-                paths = list(map(_path_of, entries))
-            return list(zip(map(str.casefold, map(_name_of, entries)), paths, strict=True))
-        return [self._order_key(entry) for entry in entries]
-
-    def _order_key(self, entry: StoreEntry) -> tuple[Any, ...]:
-        """Where ``entry`` goes in the current sort; ties are broken by name, then path."""
-        column = self._sort_column
-        if column < 0:
-            number = self._arrival.get(entry.path)
-            if number is None:
-                number = self._arrival[entry.path] = next(self._arrivals)
-            return (number,)
-        tie = (entry.name.casefold(), entry.path)
-        if column == _FILE_COLUMN:
-            return tie
-        if column == _AGE_COLUMN:
-            # By the lock's creation time, which does not move as the clock runs: ascending age
-            # is descending creation time; rows without a lock come first.
-            info = entry.lock
-            if info is not None and info.is_locked and info.created is not None:
-                return (1, -info.created, *tie)
-            return (0, 0.0, *tie)
-        if column >= _FIRST_FIGURE:
-            return (self._figure_value(entry, Column(column), SORT_ROLE), *tie)
-        return (self._sort_key(entry, Column(column)), *tie)
-
-    # -- keeping the order -----------------------------------------------------------------
-
-    def _goes_before(self, key: tuple[Any, ...], other: tuple[Any, ...]) -> bool:
-        if self._sort_order == Qt.SortOrder.AscendingOrder:
-            return key < other
-        return key > other
-
-    def _position_for(self, key: tuple[Any, ...]) -> int:
-        """The row a new key goes to (after equal keys)."""
-        keys = self._keys
-        low, high = 0, len(keys)
-        while low < high:
-            middle = (low + high) // 2
-            if self._goes_before(key, keys[middle]):
-                high = middle
-            else:
-                low = middle + 1
-        return low
-
-    def _relayout(self) -> None:
-        """Re-sort every row in one layout change, keeping persistent indexes on their rows."""
-        self.layoutAboutToBeChanged.emit()
-        keys = self._order_keys(self._rows)
-        order = sorted(
-            range(len(self._rows)),
-            key=keys.__getitem__,
-            reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
-        )
-        self._rows = [self._rows[old] for old in order]
-        self._keys = [keys[old] for old in order]
-        self._row_of = {entry.path: row for row, entry in enumerate(self._rows)}
-        new_row = {old: new for new, old in enumerate(order)}
-        persistent = self.persistentIndexList()
-        self.changePersistentIndexList(
-            persistent,
-            [
-                self.index(new_row[index.row()], index.column())
-                if 0 <= index.row() < len(order)
-                else QModelIndex()
-                for index in persistent
-            ],
-        )
-        self.layoutChanged.emit()
-
-    def _insert(self, new: list[StoreEntry], paths: list[str] | None = None) -> None:
-        """Insert new rows where the order puts them; ``paths``: theirs, when known."""
-        if paths is None:
-            paths = list(map(_path_of, new))
-        keys = self._order_keys(new, paths)
-        descending = self._sort_order == Qt.SortOrder.DescendingOrder
-        # A listing's rows come in the usual order: seeing that they do is one comparison per
-        # row, with no Python code run per row (sorting them again took twice as long).
-        in_order = operator.ge if descending else operator.le
-        if not all(map(in_order, keys, itertools.islice(keys, 1, None))):
-            order = sorted(range(len(new)), key=keys.__getitem__, reverse=descending)
-            new = [new[i] for i in order]
-            keys = [keys[i] for i in order]
-            paths = [paths[i] for i in order]
-        at_end = not self._keys or not self._goes_before(keys[0], self._keys[-1])
-        if at_end or len(new) > SCATTERED_INSERT_LIMIT:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-            self._row_of.update(zip(paths, itertools.count(first)))
-            self._rows.extend(new)
-            self._keys.extend(keys)
-            self.endInsertRows()
-            if not at_end:
-                self._relayout()
-            return
-        rows, row_of = self._rows, self._row_of
-        for entry, key in zip(new, keys, strict=True):
-            row = self._position_for(key)
-            self.beginInsertRows(QModelIndex(), row, row)
-            rows.insert(row, entry)
-            self._keys.insert(row, key)
-            # Right before rowsInserted: whoever it reaches asks row_of about the new row.
-            for moved in range(row, len(rows)):
-                row_of[rows[moved].path] = moved
-            self.endInsertRows()
-
-    def _replace(self, row: int, entry: StoreEntry) -> int:
-        """Put ``entry`` in ``row``, moving it if its sort key changed; returns its row now."""
-        self._rows[row] = entry
-        key = self._order_key(entry)
-        if key == self._keys[row]:
-            return row
-        keys = self._keys
-        in_order = (row == 0 or not self._goes_before(key, keys[row - 1])) and (
-            row == len(keys) - 1 or not self._goes_before(keys[row + 1], key)
-        )
-        if in_order:
-            keys[row] = key
-            return row
-        old_key = keys.pop(row)
-        target = self._position_for(key)  # counted without the row itself
-        keys.insert(row, old_key)
-        destination = target if target <= row else target + 1
-        if destination in (row, row + 1):
-            keys[row] = key
-            return row
-        self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), destination)
-        del self._rows[row]
-        del keys[row]
-        self._rows.insert(target, entry)
-        keys.insert(target, key)
-        self.endMoveRows()
-        for changed in range(min(row, target), max(row, target) + 1):
-            self._row_of[self._rows[changed].path] = changed
-        return target
 
     # -- slots -----------------------------------------------------------------------------
 
@@ -472,7 +281,7 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
     def _on_entries_updated(self, entries: list[StoreEntry]) -> None:
         if self._needle or self._locked_only:
             entries = self._let_through(entries)
-        paths = list(map(_path_of, entries))
+        paths = list(map(path_of, entries))
         if self._row_of.keys().isdisjoint(paths):
             # Only new rows (a listing's batch): taken in bulk, no Python code run per row.
             if entries:
@@ -551,7 +360,7 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
         if unseen and unseen[-1] - unseen[0] + 1 == len(unseen):  # (rows are distinct)
             self._emit_runs_changed(DOCUMENT_COLUMNS, [(unseen[0], unseen[-1])])
         else:
-            self._emit_runs_changed(DOCUMENT_COLUMNS, _runs(unseen))
+            self._emit_runs_changed(DOCUMENT_COLUMNS, row_runs(unseen))
         return True
 
     def _visible_range(self) -> range:
@@ -587,7 +396,7 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
         for row, columns in changed.items():
             by_columns.setdefault(columns, []).append(row)
         for columns, rows in by_columns.items():
-            self._emit_runs_changed(columns, _runs(rows))
+            self._emit_runs_changed(columns, row_runs(rows))
 
     def _emit_runs_changed(self, columns: int, runs: list[tuple[int, int]]) -> None:
         """Announce the ``columns`` (a :func:`changed_columns` mask) of each run of rows."""
@@ -612,17 +421,6 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
             self._arrival.pop(path, None)
         self._remove_rows([self._row_of[p] for p in paths if p in self._row_of])
 
-    def _remove_rows(self, rows: list[int]) -> None:
-        if not rows:
-            return
-        # Remove contiguous runs from the bottom up so earlier row numbers stay valid.
-        for first, last in reversed(_runs(rows)):
-            self.beginRemoveRows(QModelIndex(), first, last)
-            del self._rows[first : last + 1]
-            del self._keys[first : last + 1]
-            self.endRemoveRows()
-        self._row_of = {entry.path: row for row, entry in enumerate(self._rows)}
-
     @Slot()
     def _on_age_timer_timeout(self) -> None:
         today = time.localtime(time.time())[:3]
@@ -634,7 +432,7 @@ class StoreTableModel(StoreCells, QAbstractTableModel):
         visible = range(count) if self._visible_rows is None else self._visible_rows()
         locked = {row for row in visible if 0 <= row < count and rows[row].is_locked}
         column = int(Column.AGE)
-        for first, last in _runs(locked):
+        for first, last in row_runs(locked):
             self.dataChanged.emit(
                 self.index(first, column), self.index(last, column), [Qt.ItemDataRole.DisplayRole]
             )
