@@ -1,4 +1,8 @@
-"""The raw view: a JSON text editor with line numbers, highlighting and error marking."""
+"""The raw view's editor: JSON as text, checked after a pause in typing (on a worker thread when
+long), long texts put in a chunk at a time, undo keys handed to the document's stack.
+
+Its line-number gutter is in ``line_number_gutter.py`` and the look of its marks (a parse
+error, repeated keys) in ``raw_marks.py``: they only draw what this editor decides."""
 
 from __future__ import annotations
 
@@ -8,23 +12,20 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
-    QColor,
     QFontDatabase,
     QKeyEvent,
     QKeySequence,
-    QPainter,
-    QPaintEvent,
     QResizeEvent,
-    QTextCharFormat,
     QTextCursor,
-    QTextFormat,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
 from inspector.document.highlighter import JsonHighlighter
+from inspector.document.line_number_gutter import LineNumberGutter
 from inspector.document.parsing import parse_json_text
+from inspector.document.raw_marks import duplicate_key_marks, parse_error_marks
 from inspector.document.results import ParseError
 
 _VALIDATE_DELAY_MS = 300
@@ -73,18 +74,6 @@ def _check(
     return _Checked(generation, text, document, error)
 
 
-class _LineNumberArea(QWidget):
-    def __init__(self, editor: RawJsonEditor) -> None:
-        super().__init__(editor)
-        self._editor = editor
-
-    def sizeHint(self) -> QSize:
-        return QSize(self._editor.line_number_width(), 0)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        self._editor.paint_line_numbers(event)
-
-
 class RawJsonEditor(QPlainTextEdit):
     """Edits JSON as text; validates after a pause in typing and marks the first error.
 
@@ -119,7 +108,7 @@ class RawJsonEditor(QPlainTextEdit):
         self._highlighter: JsonHighlighter | None = None
         self._error: ParseError | None = None
         self._setting_text = False
-        self._line_numbers = _LineNumberArea(self)
+        self._line_numbers = LineNumberGutter(self)
         self._validate_timer = QTimer(self)
         self._validate_timer.setSingleShot(True)
         self._validate_timer.setInterval(_VALIDATE_DELAY_MS)
@@ -153,10 +142,7 @@ class RawJsonEditor(QPlainTextEdit):
         self._error_selections: list[QTextEdit.ExtraSelection] = []
         self._extra_marks: list[QTextEdit.ExtraSelection] = []  # others' (schema errors)
         self._duplicate_spans: list[tuple[int, int]] = []  # keys a file repeats
-        self.blockCountChanged.connect(self._on_block_count_changed)
-        self.updateRequest.connect(self._on_update_request)
         self.textChanged.connect(self._on_text_changed)
-        self._on_block_count_changed(1)
 
     # -- public API ----------------------------------------------------------------------
     @property
@@ -332,34 +318,15 @@ class RawJsonEditor(QPlainTextEdit):
     def show_error(self, error: ParseError | None) -> None:
         """Mark ``error`` (a wavy underline at its position and the line tinted)."""
         self._error = error
+        self._line_numbers.marked_line = error.line - 1 if error is not None else None
         self._error_pending = self.is_loading and error is not None
         if self._error_pending:
             self._error_selections = []
             self._show_selections()
             return
-        selections: list[QTextEdit.ExtraSelection] = []
-        if error is not None:
-            block = self.document().findBlockByNumber(max(error.line - 1, 0))
-            line = QTextEdit.ExtraSelection()
-            line.format.setBackground(QColor(220, 38, 38, 40))
-            line.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
-            line.cursor = QTextCursor(block)
-            selections.append(line)
-            mark = QTextEdit.ExtraSelection()
-            cursor = QTextCursor(block)
-            cursor.movePosition(
-                QTextCursor.MoveOperation.Right,
-                QTextCursor.MoveMode.MoveAnchor,
-                max(error.column - 1, 0),
-            )
-            cursor.movePosition(QTextCursor.MoveOperation.Right, QTextCursor.MoveMode.KeepAnchor)
-            mark.cursor = cursor
-            underline = QTextCharFormat()
-            underline.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-            underline.setUnderlineColor(QColor("#dc2626"))
-            mark.format = underline
-            selections.append(mark)
-        self._error_selections = selections
+        self._error_selections = (
+            parse_error_marks(self.document(), error) if error is not None else []
+        )
         self._show_selections()
 
     def set_extra_marks(self, marks: list[QTextEdit.ExtraSelection]) -> None:
@@ -375,20 +342,7 @@ class RawJsonEditor(QPlainTextEdit):
 
     def duplicate_marks(self) -> list[QTextEdit.ExtraSelection]:
         """The repeated keys' marks now shown."""
-        last = self.document().characterCount() - 1
-        marks = []
-        for start, end in self._duplicate_spans:
-            if end > last:
-                continue
-            mark = QTextEdit.ExtraSelection()
-            cursor = QTextCursor(self.document())
-            cursor.setPosition(start)
-            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-            mark.cursor = cursor
-            mark.format.setBackground(QColor(217, 119, 6, 70))
-            mark.format.setToolTip(self.tr("Duplicate key: Python programs read only the last one"))
-            marks.append(mark)
-        return marks
+        return duplicate_key_marks(self.document(), self._duplicate_spans)
 
     def _show_selections(self) -> None:
         self.setExtraSelections(self._error_selections + self._extra_marks + self.duplicate_marks())
@@ -448,55 +402,9 @@ class RawJsonEditor(QPlainTextEdit):
             super().keyPressEvent(event)
 
     # -- line numbers ----------------------------------------------------------------------
-    def line_number_width(self) -> int:
-        digits = len(str(max(1, self.blockCount())))
-        return 14 + self.fontMetrics().horizontalAdvance("9") * max(digits, 2)
-
-    def paint_line_numbers(self, event: QPaintEvent) -> None:
-        painter = QPainter(self._line_numbers)
-        palette = self.palette()
-        painter.fillRect(event.rect(), palette.alternateBase())
-        painter.setPen(palette.placeholderText().color())
-        painter.setFont(self.font())
-        error_line = self._error.line - 1 if self._error is not None else -1
-        block = self.firstVisibleBlock()
-        number = block.blockNumber()
-        top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
-        bottom = top + round(self.blockBoundingRect(block).height())
-        width = self._line_numbers.width() - 6
-        height = self.fontMetrics().height()
-        while block.isValid() and top <= event.rect().bottom():
-            if block.isVisible() and bottom >= event.rect().top():
-                if number == error_line:
-                    painter.setPen(QColor("#dc2626"))
-                painter.drawText(
-                    0, top, width, height, Qt.AlignmentFlag.AlignRight, str(number + 1)
-                )
-                if number == error_line:
-                    painter.setPen(palette.placeholderText().color())
-            block = block.next()
-            top = bottom
-            bottom = top + round(self.blockBoundingRect(block).height())
-            number += 1
-        painter.end()
-
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        rect = self.contentsRect()
-        self._line_numbers.setGeometry(
-            QRect(rect.left(), rect.top(), self.line_number_width(), rect.height())
-        )
-
-    @Slot(int)
-    def _on_block_count_changed(self, _count: int) -> None:
-        self.setViewportMargins(self.line_number_width(), 0, 0, 0)
-
-    @Slot(QRect, int)
-    def _on_update_request(self, rect: QRect, dy: int) -> None:
-        if dy:
-            self._line_numbers.scroll(0, dy)
-        else:
-            self._line_numbers.update(0, rect.y(), self._line_numbers.width(), rect.height())
+        self._line_numbers.fit_to(self.contentsRect())
 
     # -- validation ----------------------------------------------------------------------------
     @Slot()
