@@ -33,12 +33,12 @@ from lockcore._inspect import inspect_lock
 from lockcore._json import (
     OnQuarantine,
     edit_json,
-    json_update_bytes,
     locked_read_json,
     locked_update_json,
     locked_write_json,
     recover_interrupted_write,
 )
+from lockcore._json_codec import json_update_bytes
 from lockcore._lock import FileLock
 from lockcore._lock_content import lock_path_for
 from lockcore._lockinfo import LockFormat, LockIdentity, LockInfo, LockState

@@ -16,7 +16,7 @@ import marshal
 import os
 from typing import Any
 
-from lockcore import _atomic, _duplicate_text, _json, _versions
+from lockcore import _atomic, _duplicate_text, _json_codec, _versions
 from lockcore._acquire import CancelCheck, OnWait
 from lockcore._errors import DuplicateKeyChangedError
 from lockcore._lock import DEFAULT_TIMEOUT, FileLock
@@ -61,7 +61,7 @@ def locked_remove_duplicate_key(
         original = _atomic.read_bytes(path)
         if original is None:
             raise _changed(path, duplicate, "the file is no longer there")
-        _json._parse(path, original)  # CorruptJSONError: never edited as if it were JSON
+        _json_codec.parse(path, original)  # CorruptJSONError: never edited as if it were JSON
         current = next(
             (
                 found

@@ -1,4 +1,5 @@
-"""The reviewed JSON helpers, and ``edit_json``, built on ``FileLock`` and ``_atomic``.
+"""The reviewed JSON helpers, and ``edit_json``, built on ``FileLock`` and ``_atomic``; what
+the bytes mean and what bytes a document becomes is ``_json_codec``'s.
 
 Guarantees, for every process that uses these functions or the reviewed module on one store:
 
@@ -14,18 +15,16 @@ Guarantees, for every process that uses these functions or the reviewed module o
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 import os
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from lockcore import _atomic, _interrupts, _json_pieces, _json_write, _jsonedit, _versions
+from lockcore import _atomic, _interrupts, _json_codec, _versions
 from lockcore._acquire import CancelCheck, OnWait
-from lockcore._classify import classify_json
-from lockcore._errors import CorruptJSONError, NonFiniteNumberError
+from lockcore._errors import CorruptJSONError
+from lockcore._json_codec import KeepFormat
 from lockcore._lock import DEFAULT_TIMEOUT, FileLock, lock_for_update
 
 logger = logging.getLogger("lockcore")
@@ -37,70 +36,12 @@ OnQuarantine = Callable[[str], None]
 """Told the path of the copy that keeps a corrupt file's bytes (``on_corrupt="quarantine"``)."""
 OnCommit = Callable[[bytes], None]
 """Told the bytes the file holds when an update ends (written, or unchanged)."""
-KeepFormat = Literal["keep"]
-_PARSE_IN_PIECES_OVER = 1024 * 1024
-#: Smaller objects are parsed by json.loads alone, and classified only when it refuses them.
-_PARSE_AT_ONCE_UNDER = 4096
-NEW_FILE_INDENT = 2
-#: The scanner json.loads runs (its default decoder's), and what it lets follow a document.
-_scan_once: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-_JSON_WHITESPACE = " \t\n\r"
 
 
 def _default_value(default: Default) -> Any:
     if callable(default):
         return default()
     return {} if default is None else default
-
-
-def _parse(path: str, raw: bytes) -> Any:
-    """The document in ``raw``, or CorruptJSONError saying what the bytes are instead."""
-    return _parse_text(path, raw)[0]
-
-
-def _parse_text(path: str, raw: bytes) -> tuple[Any, str]:
-    """(the document in ``raw``, ``raw`` decoded without its BOM), or CorruptJSONError saying
-    what the bytes are instead.
-
-    Non-standard JSON (NaN, Infinity) is returned, as Python's json module and the reviewed
-    module accept it. Valid JSON this Python cannot parse (an integer longer than
-    ``sys.get_int_max_str_digits``, nesting deeper than the recursion limit), UTF-16 text and
-    other bytes that are not UTF-8 are refused like invalid JSON: never overwritten unasked.
-    """
-    if len(raw) <= _PARSE_AT_ONCE_UNDER and raw[:1] == b"{":
-        # A small object parsed by json.loads is what the classification below would give
-        # (its findings -- NaN, repeated keys -- do not change the document, and nobody reads
-        # them here); only what json.loads refuses needs it, to say why. Half of a small
-        # store's parse was the classification (issue 9 §6).
-        try:
-            text = raw.decode("utf-8")
-            # json.loads(text) without its three Python wrappers (~100 bytecodes): the same C
-            # scanner, then only JSON whitespace may follow.
-            document, end = _scan_once(text, 0)
-            if end == len(text) or not text[end:].strip(_JSON_WHITESPACE):
-                return document, text
-        except (UnicodeDecodeError, ValueError, RecursionError, StopIteration):
-            pass
-    # A big file is parsed a member at a time, so that other threads of the program (a GUI)
-    # are not held up for the whole parse (json.loads holds the GIL: ~1 s at 50 MB).
-    big = len(raw) > _PARSE_IN_PIECES_OVER
-    check = classify_json(raw, parse=_json_pieces.loads_in_pieces if big else json.loads)
-    if not check.kind.parsed:
-        raise CorruptJSONError(
-            f"{path} is {check.reason}", path, lineno=check.line, colno=check.column
-        )
-    return check.document, check.text
-
-
-def _serialize(path: str, data: Any, indent: int | None, *, allow_nan: bool = False) -> bytes:
-    try:
-        return _json_write.serialize(data, indent, allow_nan=allow_nan)
-    except _json_write.NonFiniteValueError as error:
-        raise _non_finite(path, error) from error
-
-
-def _non_finite(path: str, error: _json_write.NonFiniteValueError) -> NonFiniteNumberError:
-    return NonFiniteNumberError(f"not written to {path}: {error}", path, location=error.location)
 
 
 #: What :func:`_load_locked` read: (the bytes, None when there is no file; their document;
@@ -128,14 +69,14 @@ def _load_locked(path: str, *, durable: bool, parsed: Parsed | None = None) -> _
         if parsed is not None and raw == parsed[0]:
             _raw, document, *decoded = parsed
             return raw, document, decoded[0] if decoded else None, status
-        document, text = _parse_text(path, raw)
+        document, text = _json_codec.parse_text(path, raw)
         return raw, document, text, status
     leftover = _atomic.legacy_leftover(path)
     if leftover is None:
         return _NOTHING_LOADED
     temp_path, leftover_raw = leftover
     try:
-        data, text = _parse_text(temp_path, leftover_raw)
+        data, text = _json_codec.parse_text(temp_path, leftover_raw)
     except CorruptJSONError:
         logger.warning("%s is missing and %s is not valid JSON; left it alone", path, temp_path)
         return _NOTHING_LOADED
@@ -199,7 +140,7 @@ def recover_interrupted_write(
         if leftover is None:
             return False
         temp_path, raw = leftover
-        _parse(temp_path, raw)
+        _json_codec.parse(temp_path, raw)
         _atomic.adopt_leftover(temp_path, path, durable=durable)
     logger.warning("recovered %s from %s, left by an interrupted legacy write", path, temp_path)
     return True
@@ -224,7 +165,7 @@ def locked_write_json(
     :func:`locked_update_json`.
     """
     path = os.fspath(path)
-    raw = _serialize(path, data, indent)
+    raw = _json_codec.serialize(path, data, indent)
     with FileLock(path, timeout, create_parents=create_parents) as lock:
         replaced = _atomic.read_bytes(path) if keep_versions > 0 else None
         _versions.replace_keeping_version(
@@ -535,7 +476,7 @@ def _write_if_changed(
     """An update's last step under its lock: write ``document`` over ``original`` (the bytes
     read, ``parsed_ok`` when they parsed) if that changes them, then tell ``on_commit``;
     returns whether it wrote."""
-    raw = _render(path, original if parsed_ok else None, document, indent, text=text)
+    raw = _json_codec.render(path, original if parsed_ok else None, document, indent, text=text)
     wrote = raw is not original and raw != original
     if wrote:
         _versions.replace_keeping_version(
@@ -551,52 +492,3 @@ def _write_if_changed(
     if on_commit is not None:
         on_commit(raw)
     return wrote
-
-
-def json_update_bytes(
-    original: bytes | None,
-    document: Any,
-    indent: int | KeepFormat | None = "keep",
-    *,
-    path: str | os.PathLike[str] = "<document>",
-) -> bytes:
-    """The bytes ``locked_update_json`` writes when the file holds ``original`` (None: no
-    file) and the updater returns ``document``: ``original`` itself when nothing changes.
-
-    Pure (no file is touched), for showing what a save will write before it does. Bytes that
-    are not valid JSON are replaced as a quarantined file is (indent 2). Raises
-    NonFiniteNumberError (its ``.path`` is ``path``) as the update would.
-    """
-    path = os.fspath(path)
-    editable, text = None, None
-    if original is not None:
-        with contextlib.suppress(CorruptJSONError):
-            text = _parse_text(path, original)[1]
-            editable = original
-    return _render(path, editable, document, indent, text=text)
-
-
-def _render(
-    path: str,
-    editable: bytes | None,
-    document: Any,
-    indent: int | KeepFormat | None,
-    *,
-    text: str | None = None,
-) -> bytes:
-    """The bytes the file is to hold: ``editable`` (the file's valid JSON, None when missing
-    or corrupt) edited in place when ``indent`` is "keep", or the whole document anew.
-    ``text``: ``editable`` decoded, when a parse has it (not decoded again)."""
-    if editable is None:
-        return _serialize(path, document, NEW_FILE_INDENT if indent == "keep" else indent)
-    try:
-        if indent == "keep":
-            return _jsonedit.apply_edit(editable, document, text)
-        try:
-            return _json_write.serialize(document, indent)
-        except _json_write.NonFiniteValueError:
-            # Refused only when the NaN/Infinity is new: one the file already has is kept.
-            _jsonedit.apply_edit(editable, document, text)
-            return _json_write.serialize(document, indent, allow_nan=True)
-    except _json_write.NonFiniteValueError as error:
-        raise _non_finite(path, error) from error

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from typing import Literal
 
-from lockcore import _atomic, _interrupts, _json, _versions
+from lockcore import _atomic, _interrupts, _json, _json_codec, _versions
 from lockcore._acquire import CancelCheck, OnWait
 from lockcore._errors import CorruptJSONError, FileChangedError
 from lockcore._lock import DEFAULT_TIMEOUT, FileLock
@@ -57,7 +57,8 @@ def locked_replace_bytes(
     ``keep_versions`` asks for versions).
     """
     path = os.fspath(path)
-    _json._parse(path, data)  # CorruptJSONError: a store is never given bytes that are not JSON
+    # CorruptJSONError: a store is never given bytes that are not JSON
+    _json_codec.parse(path, data)
     lock = FileLock(path, timeout, stale_after=stale_after, create_parents=False)
     with lock.acquisition(cancel_check=cancel_check, on_wait=on_wait):
         original = _atomic.read_bytes(path)
@@ -121,7 +122,7 @@ def _quarantine_and_replace(
 def _damaged(path: str, raw: bytes) -> bool:
     """Whether ``raw`` is not valid JSON (parsed in pieces when big, as an update parses)."""
     try:
-        _json._parse(path, raw)
+        _json_codec.parse(path, raw)
     except CorruptJSONError:
         return True
     return False

@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from lockcore import _json
+from lockcore import _json_codec
 from lockcore._classify import classify_json
 from lockcore._errors import CorruptJSONError
 
@@ -63,7 +63,7 @@ def _classified(raw: bytes) -> tuple[Any, ...]:
 
 def _parsed(raw: bytes) -> tuple[Any, ...]:
     try:
-        document, text = _json._parse_text("p", raw)
+        document, text = _json_codec.parse_text("p", raw)
     except CorruptJSONError as error:
         return ("refused", str(error), error.lineno, error.colno)
     return ("parsed", marshal.dumps(document), text)

@@ -21,7 +21,7 @@ from inspector.document.review import CONTEXT_CHARS, SaveReview, review_save, te
 from inspector.document.review_dialog import ReviewDialog
 from inspector.document.saved_document import edit_has_secrets, release_gradually
 from inspector.document.text import decode_utf8_sig
-from lockcore import _json as lockcore_json
+from lockcore import _json_codec as lockcore_json_codec
 
 HAND_FORMATTED = (
     b'\xef\xbb\xbf{\r\n\t"theme": "dark",\r\n\t"ports": [80, 443],\r\n\t"ratio": 1.50,\r\n'
@@ -177,13 +177,13 @@ def test_a_save_of_an_unchanged_file_takes_the_shown_document_without_parsing_it
     assert pane.loaded is not None
     base = pane.loaded.document
     parses: list[bytes] = []
-    real_parse = lockcore_json._parse_text
+    real_parse = lockcore_json_codec.parse_text
 
     def counted(path: str, raw: bytes) -> Any:
         parses.append(raw)
         return real_parse(path, raw)
 
-    monkeypatch.setattr(lockcore_json, "_parse_text", counted)
+    monkeypatch.setattr(lockcore_json_codec, "parse_text", counted)
     edit_value(pane, "theme", value="light")
     with qtbot.waitSignal(pane.saved, timeout=10000):
         assert pane.save()
