@@ -5,17 +5,15 @@ nothing else. Painting costs what the screen can show, not what happened: for ea
 holds in the visible time range are looked at (found by bisection), and where many holds fall
 on one pixel column it draws that column once and jumps (by bisection again) to the first hold
 that starts on the next one. Thousands of holds a minute thus cost a few hundred rectangles a
-frame; no item per hold is ever made.
+frame; no item per hold is ever made. Which columns a lane paints is ``timeline_columns.py``'s
+computation; a hold's colour and tooltip are ``hold_appearance.py``'s.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -51,15 +49,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.colours import ERROR_TEXT, contrast_ratio
+from inspector.colours import ERROR_TEXT
 from inspector.display import printable_name
-from inspector.models.lock_events import duration_text, holder_text
 from inspector.services.lock_events import LockEventService
 from inspector.services.lock_holds import Hold, HoldLane, LockHolds
 from inspector.translation import QT_TRANSLATE_NOOP
-from lockcore import EventKind, LockEvent
+from inspector.widgets.hold_appearance import hold_tooltip, holder_colour
+from inspector.widgets.timeline_columns import TimelineFrame, lane_columns
+from lockcore import LockEvent
 
-__all__ = ["SPANS", "LockTimeline", "LockTimelineCanvas", "holder_colour", "lane_columns"]
+__all__ = ["SPANS", "LockTimeline", "LockTimelineCanvas"]
 
 #: The time spans the timeline can show (seconds; None: the whole session), with their names.
 SPANS: tuple[tuple[float | None, str], ...] = (
@@ -71,153 +70,10 @@ SPANS: tuple[tuple[float | None, str], ...] = (
 )
 #: While following live, the timeline repaints this often (ms) -- only while it is shown.
 LIVE_REPAINT_MS = 200
-#: WCAG 2.1 (1.4.11): the least contrast of a graphical object against what is beside it.
-AA_GRAPHICS = 3.0
 _LANE_HEIGHT = 22
 _LANE_GAP = 4
 _AXIS_HEIGHT = 20
 _LABEL_WIDTH = 140
-_GOLDEN = 0.6180339887498949
-
-
-@lru_cache(maxsize=4096)
-def _holder_colour(pid: int | None, background: int) -> QColor:
-    base = QColor.fromRgba(background)
-    dark_background = base.lightness() < 128
-    if pid is None:
-        hue, saturation = 0.0, 0.0
-    else:
-        hue, saturation = (pid * _GOLDEN) % 1.0, 0.7
-    lightness = 0.62 if dark_background else 0.42
-    step = 0.04 if dark_background else -0.04
-    colour = QColor.fromHslF(hue, saturation, lightness)
-    # Lighter on dark views, darker on light ones, until the bar stands out enough.
-    while contrast_ratio(colour, base) < AA_GRAPHICS and 0.05 < lightness < 0.95:
-        lightness += step
-        colour = QColor.fromHslF(hue, saturation, lightness)
-    return colour
-
-
-def holder_colour(pid: int | None, background: QColor) -> QColor:
-    """The colour of ``pid``'s bars: the same for a PID every time (its hue from the PID), with
-    at least 3:1 contrast against ``background`` (grey when the holder is unknown)."""
-    return _holder_colour(pid, background.rgba())
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("LockTimeline", text)
-
-
-def size_change_text(hold: Hold) -> str:
-    """What the hold wrote: "812 → 840 bytes (+28)", or that it wrote nothing seen."""
-    if hold.size_after is None:
-        return _tr("wrote nothing the watcher saw")
-    if hold.size_before is None:
-        return _tr("wrote {after} bytes").format(after=f"{hold.size_after:,}")
-    change = hold.size_after - hold.size_before
-    return _tr("wrote {before} → {after} bytes ({change})").format(
-        before=f"{hold.size_before:,}", after=f"{hold.size_after:,}", change=f"{change:+,}"
-    )
-
-
-def hold_tooltip(hold: Hold, now: float) -> str:
-    """Holder, duration, and what the hold wrote."""
-    probe = LockEvent(hold.start, EventKind.TAKEN, "", pid=hold.pid, process=hold.process)
-    holder = holder_text(probe) or _tr("unknown holder")
-    length = duration_text(hold.end_or(now) - hold.start)
-    if hold.end is None:
-        length = _tr("{duration}, still held").format(duration=length)
-    lines = [holder, length, size_change_text(hold)]
-    if hold.stale_since is not None:
-        lines.append(
-            _tr("holder found dead after {duration}").format(
-                duration=duration_text(hold.stale_since - hold.start)
-            )
-        )
-    if hold.broken:
-        lines.append(_tr("broken by us") if hold.by_us else _tr("broken"))
-    return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class _Frame:
-    """The time range on screen and where it is drawn."""
-
-    start: float
-    end: float
-    left: int
-    width: int
-
-    def x(self, moment: float) -> float:
-        return self.left + (moment - self.start) / (self.end - self.start) * self.width
-
-    def moment(self, x: float) -> float:
-        return self.start + (x - self.left) / self.width * (self.end - self.start)
-
-
-def lane_columns(
-    lane: HoldLane, frame: _Frame, now: float
-) -> tuple[list[tuple[int, int, int | None]], list[tuple[int, int]]]:
-    """What one lane shows in ``frame``: runs of pixel columns ``(left, right, pid)`` (right
-    exclusive, left to right, never overlapping), each drawn in the colour of the hold that
-    begins it, and the stale periods' columns ``(left, right)``.
-
-    Paint costs what the screen shows, not what happened: a run is at least one column wide,
-    and the holds starting within the columns it covers are skipped by bisection (a storm's
-    hundreds of holds per column make one run); a hold that began under a run and lasts past
-    it is drawn on from there. The loop is the paint's inner loop: plain arithmetic on locals.
-    """
-    holds, starts = lane.holds, lane.starts
-    count = len(holds)
-    runs: list[tuple[int, int, int | None]] = []
-    stale: list[tuple[int, int]] = []
-    origin, first_column = frame.start, frame.left
-    last_column = frame.left + frame.width
-    last_left = last_column - 1
-    scale = frame.width / (frame.end - frame.start)
-    seconds_per_column = 1.0 / scale
-    frame_end = frame.end
-    add_run, find = runs.append, bisect.bisect_left
-    floor_column = first_column  # the first column no run covers yet
-    index = lane.first_ending_after(origin)
-    while index < count:
-        hold = holds[index]
-        start = hold.start
-        if start > frame_end:
-            break
-        # Its first column (int() is floor here: a negative x is below floor_column anyway);
-        # a hold that begins at the frame's very end still gets the last column.
-        x = first_column + (start - origin) * scale
-        left = int(x) if x < last_left else last_left
-        if left < floor_column:
-            left = floor_column
-            if left >= last_column:
-                break
-        end = hold.end
-        if end is None:
-            end = now
-        right = round(first_column + (end - origin) * scale)
-        if right <= left:
-            right = left + 1
-        elif right > last_column:
-            right = last_column
-        add_run((left, right, hold.pid))
-        if hold.stale_since is not None:
-            stale_at = math.floor(first_column + (hold.stale_since - origin) * scale)
-            stale_left = min(max(stale_at, left), right - 1)
-            stale.append((stale_left, right))
-        floor_column = right
-        # The first hold starting at or after the next free column; the one before it began
-        # under this run and may last past it: then it comes first, drawn from that column.
-        boundary = origin + (right - first_column) * seconds_per_column
-        following = find(starts, boundary, index + 1)
-        before = following - 1
-        if before > index:
-            previous = holds[before]
-            if previous.end is None or previous.end > boundary:
-                following = before
-        index = following
-    return runs, stale
 
 
 class LockTimelineCanvas(QWidget):
@@ -253,7 +109,7 @@ class LockTimelineCanvas(QWidget):
     def lanes(self) -> list[HoldLane]:
         return [self.holds.lanes[store] for store in sorted(self.holds.lanes)]
 
-    def frame(self) -> _Frame:
+    def frame(self) -> TimelineFrame:
         now = self.clock()
         end = now if self.end_time is None else self.end_time
         if self.span is None:
@@ -262,7 +118,7 @@ class LockTimelineCanvas(QWidget):
         else:
             start = end - self.span
         width = max(1, self.width() - _LABEL_WIDTH - 4)
-        return _Frame(start, max(end, start + 1e-3), _LABEL_WIDTH, width)
+        return TimelineFrame(start, max(end, start + 1e-3), _LABEL_WIDTH, width)
 
     def lane_rect(self, index: int) -> QRect:
         top = _AXIS_HEIGHT + index * (_LANE_HEIGHT + _LANE_GAP) + _LANE_GAP
@@ -317,7 +173,7 @@ class LockTimelineCanvas(QWidget):
         painter.end()
         self.last_paint_bars = bars
 
-    def _paint_axis(self, painter: QPainter, frame: _Frame, palette: QPalette) -> None:
+    def _paint_axis(self, painter: QPainter, frame: TimelineFrame, palette: QPalette) -> None:
         painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
         length = frame.end - frame.start
         # About one tick per 100 pixels, on a round number of seconds.
@@ -343,7 +199,7 @@ class LockTimelineCanvas(QWidget):
         painter: QPainter,
         lane: HoldLane,
         rect: QRect,
-        frame: _Frame,
+        frame: TimelineFrame,
         now: float,
         background: QColor,
         stale_brush: QBrush,
@@ -410,7 +266,7 @@ class LockTimeline(QWidget):
         self.span_box = QComboBox()
         self.span_box.setAccessibleName(self.tr("Time shown"))
         for _seconds, name in SPANS:
-            self.span_box.addItem(_tr(name))
+            self.span_box.addItem(QCoreApplication.translate("LockTimeline", name))
         self.span_box.currentIndexChanged.connect(self._on_span_box_current_index_changed)
         self.follow_box = QCheckBox(self.tr("Follow live"))
         self.follow_box.setChecked(True)

@@ -1,52 +1,40 @@
-"""The lock timeline: holds rebuilt from events, their colours, and the painted lanes over a
-real writer storm."""
+"""The lock timeline: holds rebuilt from events, and the painted lanes over a real writer
+storm."""
 
 from __future__ import annotations
 
 import itertools
-import math
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from _hold_events import STORE, event_sequences, lock_event
 from hypothesis import given
 from hypothesis import strategies as st
 from PySide6.QtCore import QPoint
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QPalette
 
-from inspector.colours import contrast_ratio
 from inspector.services.lock_events import LockEventService
 from inspector.services.lock_holds import Hold, HoldLane, LockHolds
-from inspector.widgets.lock_timeline import (
-    AA_GRAPHICS,
-    LockTimeline,
-    _Frame,
-    hold_tooltip,
-    holder_colour,
-    lane_columns,
-)
+from inspector.widgets.hold_appearance import hold_tooltip, holder_colour
+from inspector.widgets.lock_timeline import LockTimeline
 from lockcore import EventKind, LockEvent
 
 DEADLINE_MS = 10_000
-STORE = "/f/a.json"
-
-
-def _event(moment: float, kind: EventKind, **facts: Any) -> LockEvent:
-    return LockEvent(moment, kind, facts.pop("store", STORE), **facts)
 
 
 def test_a_hold_has_its_holder_length_stale_time_and_writes() -> None:
     holds = LockHolds()
     holds.add(
         [
-            _event(100.0, EventKind.CREATED, size=10),
-            _event(101.0, EventKind.TAKEN, pid=7, process="sync"),
-            _event(101.5, EventKind.WRITTEN, pid=7, size=40),
-            _event(102.0, EventKind.STALE, pid=7),
-            _event(104.0, EventKind.BROKEN, pid=7, duration_s=3.0, by_us=True),
-            _event(105.0, EventKind.RELEASED, duration_s=0.25),  # one too short to see taken
+            lock_event(100.0, EventKind.CREATED, size=10),
+            lock_event(101.0, EventKind.TAKEN, pid=7, process="sync"),
+            lock_event(101.5, EventKind.WRITTEN, pid=7, size=40),
+            lock_event(102.0, EventKind.STALE, pid=7),
+            lock_event(104.0, EventKind.BROKEN, pid=7, duration_s=3.0, by_us=True),
+            lock_event(105.0, EventKind.RELEASED, duration_s=0.25),  # one too short to see taken
         ]
     )
     first, second = holds.lanes[STORE].holds
@@ -60,29 +48,7 @@ def test_a_hold_has_its_holder_length_stale_time_and_writes() -> None:
     assert second.size_after is None
 
 
-_kinds = st.sampled_from(list(EventKind))
-
-
-@st.composite
-def _event_sequences(draw: st.DrawFn) -> list[LockEvent]:
-    steps = draw(st.lists(st.floats(min_value=0, max_value=5, allow_nan=False), max_size=80))
-    moment = 1000.0
-    events = []
-    for step in steps:
-        moment += step
-        events.append(
-            _event(
-                moment,
-                draw(_kinds),
-                pid=draw(st.one_of(st.none(), st.integers(1, 5))),
-                duration_s=draw(st.one_of(st.none(), st.floats(0, 10, allow_nan=False))),
-                size=draw(st.one_of(st.none(), st.integers(0, 100))),
-            )
-        )
-    return events
-
-
-@given(_event_sequences(), st.floats(min_value=990, max_value=1500, allow_nan=False))
+@given(event_sequences(), st.floats(min_value=990, max_value=1500, allow_nan=False))
 def test_holds_never_overlap_and_bisection_finds_what_a_walk_finds(
     events: list[LockEvent], moment: float
 ) -> None:
@@ -99,15 +65,6 @@ def test_holds_never_overlap_and_bisection_finds_what_a_walk_finds(
             len(lane.holds),
         )
         assert lane.first_ending_after(moment) == walked
-
-
-@given(st.integers(min_value=1, max_value=4_194_304))
-def test_a_holder_keeps_its_colour_and_stands_out_on_light_and_dark_views(pid: int) -> None:
-    for background in (QColor("#ffffff"), QColor("#f7f7f7"), QColor("#1e1e20")):
-        colour = holder_colour(pid, background)
-        assert colour == holder_colour(pid, background)
-        assert contrast_ratio(colour, background) >= AA_GRAPHICS
-    assert contrast_ratio(holder_colour(None, QColor("#ffffff")), QColor("#ffffff")) >= 3
 
 
 def _writer(store: Path, updates: int, *, held_ms: float = 0.0) -> list[str]:
@@ -227,8 +184,8 @@ def test_the_whole_session_is_one_bar_per_pixel_however_many_holds(qtbot: Any) -
     events = []
     for number in range(50_000):
         start = 10_000.0 - 50_000 * 0.002 + number * 0.002
-        events.append(_event(start, EventKind.TAKEN, pid=number % 4 + 1))
-        events.append(_event(start + 0.001, EventKind.RELEASED, duration_s=0.001))
+        events.append(lock_event(start, EventKind.TAKEN, pid=number % 4 + 1))
+        events.append(lock_event(start + 0.001, EventKind.RELEASED, duration_s=0.001))
     timeline.holds.add(events)
     timeline.set_span(timeline.span_box.count() - 1)
     timeline.canvas.grab()  # paints it now
@@ -300,7 +257,7 @@ def _reference_holds(events: list[LockEvent]) -> dict[str, tuple[list[Hold], int
 
 
 @given(
-    _event_sequences(),
+    event_sequences(),
     st.lists(st.integers(min_value=0, max_value=80), max_size=5),
     st.sampled_from([[STORE], [STORE, "/f/b.json"]]),
 )
@@ -328,10 +285,10 @@ def test_a_long_hold_beginning_in_a_short_one_s_column_is_drawn_to_its_end(qtbot
     timeline.show()
     timeline.holds.add(
         [
-            _event(1010.0, EventKind.TAKEN, pid=1),
-            _event(1010.001, EventKind.RELEASED, pid=1, duration_s=0.001),
-            _event(1010.002, EventKind.TAKEN, pid=2),
-            _event(1040.0, EventKind.RELEASED, pid=2, duration_s=29.998),
+            lock_event(1010.0, EventKind.TAKEN, pid=1),
+            lock_event(1010.001, EventKind.RELEASED, pid=1, duration_s=0.001),
+            lock_event(1010.002, EventKind.TAKEN, pid=2),
+            lock_event(1040.0, EventKind.RELEASED, pid=2, duration_s=29.998),
         ]
     )
     canvas = timeline.canvas
@@ -346,32 +303,3 @@ def test_a_long_hold_beginning_in_a_short_one_s_column_is_drawn_to_its_end(qtbot
         assert image.pixelColor(x, round(y * ratio)).rgb() == long_colour.rgb(), moment
     after = round(frame.x(1050.0) * ratio)
     assert image.pixelColor(after, round(y * ratio)).rgb() != long_colour.rgb()
-
-
-@given(_event_sequences(), st.floats(min_value=1.0, max_value=400.0), st.integers(1, 900))
-def test_a_lane_s_runs_cover_each_hold_on_show_in_order_without_overlap(
-    events: list[LockEvent], span: float, width: int
-) -> None:
-    holds = LockHolds()
-    holds.add(events)
-    now = events[-1].time if events else 1000.0
-    frame = _Frame(now - span, now, 140, width)
-    for lane in holds.lanes.values():
-        runs, stale = lane_columns(lane, frame, now)
-        for left, right, _pid in runs:
-            assert frame.left <= left < right <= frame.left + frame.width
-        for (_l, right, _p), (next_left, _r, _q) in itertools.pairwise(runs):
-            assert right <= next_left
-        covered = set()
-        for left, right, _pid in runs:
-            covered.update(range(left, right))
-        for hold in lane.holds:
-            end = hold.end_or(now)
-            if end <= frame.start or hold.start > frame.end:
-                continue
-            # Some column from the hold's first to its last (within a pixel) is drawn.
-            first = max(math.floor(frame.x(hold.start)), frame.left)
-            last = min(max(round(frame.x(end)), first + 1), frame.left + frame.width)
-            assert covered.intersection(range(first - 1, last + 1)), (hold, runs)
-        for left, right in stale:
-            assert set(range(left, right)) <= covered
