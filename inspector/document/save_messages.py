@@ -1,15 +1,20 @@
-"""A save's waiting and failures in plain words."""
+"""A save in plain words: its waiting, its failures, and what it did (:func:`save_summary`).
+
+All of a save's sentences are here, apart from the session and the workers that say them, so
+that a pane, a session and a worker thread word the same outcome the same way."""
 
 from __future__ import annotations
 
 import errno
 import json
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
 from inspector.display import describe_holder, printable_name
 from inspector.document.conversion import NotConvertibleError
 from inspector.document.save_types import (
+    SaveResult,
     _ChangedSinceReadError,
     _FolderGoneError,
     _GaveUpWaitingError,
@@ -125,3 +130,57 @@ def _failure_reason(error: BaseException) -> str:  # noqa: PLR0911 - one reason 
     return QCoreApplication.translate("DocumentService", "unexpected {error}").format(
         error=type(error).__name__
     )
+
+
+def save_summary(result: SaveResult) -> str:
+    """ "Saved settings.json, merged with …; the damaged original was kept as …"."""
+    name = printable_name(result.path)
+    if result.removed_occurrence is not None:
+        duplicate, occurrence = result.removed_occurrence
+        return QCoreApplication.translate(
+            "EditSession",
+            "Removed occurrence {place} of {count} of {key} ({value}) from {name}.",
+        ).format(
+            place=occurrence + 1,
+            count=len(duplicate.values),
+            key=json.dumps(duplicate.key, ensure_ascii=False),
+            value=_briefly(duplicate.values[occurrence]),
+            name=name,
+        )
+    if result.converted_from is not None:
+        kept = printable_name(result.quarantined_to or "")
+        return QCoreApplication.translate(
+            "EditSession",
+            "Converted {name} from {encoding} to UTF-8; its original bytes were kept as {kept}.",
+        ).format(name=name, encoding=result.converted_from, kept=kept)
+    if result.restored_from is not None:
+        message = QCoreApplication.translate(
+            "EditSession", "Restored {name} to its version of {version}"
+        ).format(name=name, version=result.restored_from)
+        if result.merged:
+            message += QCoreApplication.translate(
+                "EditSession", ", merged with changes another process made meanwhile"
+            )
+    elif result.formatting_dropped:
+        message = QCoreApplication.translate(
+            "EditSession",
+            "Saved {name}, merged with changes another process made meanwhile; your raw "
+            "text's formatting (spacing, number spellings, repeated keys) could not be kept "
+            "because the file changed, only the values you changed were saved",
+        ).format(name=name)
+    elif result.merged:
+        message = QCoreApplication.translate(
+            "EditSession", "Saved {name}, merged with changes another process made meanwhile"
+        ).format(name=name)
+    else:
+        message = QCoreApplication.translate("EditSession", "Saved {name}").format(name=name)
+    if result.quarantined_to:
+        message += QCoreApplication.translate(
+            "EditSession", "; the damaged original was kept as {name}"
+        ).format(name=printable_name(result.quarantined_to))
+    return message + "."
+
+
+def _briefly(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else f"{text[:39]}…"

@@ -7,8 +7,9 @@ unsaved edits it follows the file live; with edits, a change on disk is reported
 chooses. The pane (the view) reacts to its signals.
 
 The session is built here; its signals and state are in ``session_state.py``, opening and
-following the file in ``session_loading.py``, saving in ``session_saving.py`` (each a class over
-the one before it).
+following the file in ``session_loading.py``, what raw text is typed over the file in
+``session_typed_text.py``, saving in ``session_saving.py`` (each a class over the one before
+it).
 """
 
 from __future__ import annotations

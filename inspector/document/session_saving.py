@@ -8,28 +8,24 @@ import json
 import os
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Slot
+from PySide6.QtCore import Slot
 
 from inspector.display import printable_name, printable_path
 from inspector.document.choices import ConflictChoice, ConflictDecision
-from inspector.document.commands import ReplaceDocumentCommand
-from inspector.document.parsing import RAW_EDIT_LIMIT
-from inspector.document.raw_text import ShownText, shown_text, typed_bytes
 from inspector.document.results import NO_DOCUMENT, DocumentKind, LoadedDocument
+from inspector.document.save_messages import save_summary
 from inspector.document.save_types import (
     SaveConflict,
     SaveMode,
     SaveRequest,
     SaveResult,
 )
-from inspector.document.session_loading import SessionLoading
+from inspector.document.session_typed_text import SessionTypedText
 from lockcore import DuplicateKey
 
 
-class SessionSaving(SessionLoading):
+class SessionSaving(SessionTypedText):
     """Starts saves through the service and takes in how they end."""
-
-    _file_shown: ShownText | None = None  # the last file_shown_text, for the version it is of
 
     # -- saving ---------------------------------------------------------------------------------
     def save(self) -> bool:
@@ -67,70 +63,6 @@ class SessionSaving(SessionLoading):
             repeated_keys=bool(loaded.duplicate_keys),
             typed=typed,
         )
-
-    def typed_text(self) -> str | None:
-        """The raw text the person typed, when the edits end with typing it over the file's
-        own text: a save writes it as typed. None: the edits are the document's (a tree edit
-        came last, or the raw view showed a text of its own, not the file's)."""
-        index = self.undo_stack.index()
-        if index == 0 or self.undo_stack.isClean():
-            return None
-        command = self.undo_stack.command(index - 1)
-        return command.new_text if isinstance(command, ReplaceDocumentCommand) else None
-
-    def file_shown_text(self, loaded: LoadedDocument | None = None) -> str | None:
-        """The text the raw view shows for the file itself (``loaded``, by default the shown
-        version): its own text as the editor shows it (see inspector.document.raw_text), or
-        the indented text it shows for a compact file with long lines; the file's text as it
-        is when too long to edit as text. None when the file has no valid document."""
-        loaded = self._loaded if loaded is None else loaded
-        if loaded is None or loaded.kind is not DocumentKind.VALID:
-            return None
-        if loaded.display_text:
-            return shown_text(loaded.display_text)
-        if loaded.size > RAW_EDIT_LIMIT:
-            return loaded.text  # read-only, shown as Qt shows it: not copied on the GUI thread
-        return self.file_shown(loaded).text
-
-    def file_shown(self, loaded: LoadedDocument) -> ShownText:
-        """``loaded``'s text and its shown text (kept for the version last asked about)."""
-        shown = self._file_shown
-        if shown is None or shown.source is not loaded.text:
-            shown = self._file_shown = ShownText.of(loaded.text)
-        return shown
-
-    def types_over_file_text(self, old_text: str) -> bool:
-        """Whether text typed over ``old_text`` (the raw view's, as its editor holds it) is
-        to be saved as typed: ``old_text`` is the file's own text, or what was typed before.
-        Not a text the view made itself (re-indented after a tree edit, or a compact file's
-        long lines indented): saving that as typed would rewrite the whole file."""
-        loaded = self._loaded
-        if loaded is None or loaded.display_text or self.typed_over() is None:
-            return False
-        if self.undo_stack.isClean():
-            # A damaged file's text is shown as the editor shows the file's own text (see
-            # inspector.document.raw_view): repairing it is typing over the file's bytes too.
-            shown = (
-                self.file_shown(loaded).text
-                if loaded.kind.repairable
-                else self.file_shown_text(loaded)
-            )
-            return old_text == shown
-        return self.typed_text() == old_text
-
-    def typed_over(self) -> bytes | None:
-        """The bytes raw text is typed over, when the shown version is the file as read or
-        written: its valid JSON (the bytes the base was read from), or a damaged file's
-        bytes, which the person repairs as text (a save keeps them as a ``.corrupt-*`` copy)."""
-        loaded = self._loaded
-        if loaded is not None and loaded.kind.repairable and loaded.document is self._base:
-            return loaded.raw
-        return self._base_raw()
-
-    def typed_bytes(self) -> bytes | None:
-        """:meth:`typed_text` as the save writes it (the file's BOM and line breaks), or None."""
-        typed, typed_over = self.typed_text(), self.typed_over()
-        return None if typed is None or typed_over is None else typed_bytes(typed, typed_over)
 
     def save_copy(self, target: str, *, overwrite: bool = False) -> bool:
         """Write the document as it is in the editor to ``target``, through ``target``'s lock.
@@ -189,13 +121,6 @@ class SessionSaving(SessionLoading):
                 base_secrets=self._base_secrets(),
             )
         )
-
-    def _base_raw(self) -> bytes | None:
-        """The bytes the base was read from (or written as), when the shown version is it."""
-        loaded = self._loaded
-        if loaded is None or loaded.kind is not DocumentKind.VALID:
-            return None
-        return loaded.raw if loaded.document is self._base else None
 
     def _base_secrets(self) -> bool | None:
         """Whether the base has secret values, when the shown version is it and that is known."""
@@ -480,57 +405,3 @@ class SessionSaving(SessionLoading):
         )
         self.save_ended_unwritten.emit(path)
         self._load_again_if_asked()
-
-
-def save_summary(result: SaveResult) -> str:
-    """ "Saved settings.json, merged with …; the damaged original was kept as …"."""
-    name = printable_name(result.path)
-    if result.removed_occurrence is not None:
-        duplicate, occurrence = result.removed_occurrence
-        return QCoreApplication.translate(
-            "EditSession",
-            "Removed occurrence {place} of {count} of {key} ({value}) from {name}.",
-        ).format(
-            place=occurrence + 1,
-            count=len(duplicate.values),
-            key=json.dumps(duplicate.key, ensure_ascii=False),
-            value=_briefly(duplicate.values[occurrence]),
-            name=name,
-        )
-    if result.converted_from is not None:
-        kept = printable_name(result.quarantined_to or "")
-        return QCoreApplication.translate(
-            "EditSession",
-            "Converted {name} from {encoding} to UTF-8; its original bytes were kept as {kept}.",
-        ).format(name=name, encoding=result.converted_from, kept=kept)
-    if result.restored_from is not None:
-        message = QCoreApplication.translate(
-            "EditSession", "Restored {name} to its version of {version}"
-        ).format(name=name, version=result.restored_from)
-        if result.merged:
-            message += QCoreApplication.translate(
-                "EditSession", ", merged with changes another process made meanwhile"
-            )
-    elif result.formatting_dropped:
-        message = QCoreApplication.translate(
-            "EditSession",
-            "Saved {name}, merged with changes another process made meanwhile; your raw "
-            "text's formatting (spacing, number spellings, repeated keys) could not be kept "
-            "because the file changed, only the values you changed were saved",
-        ).format(name=name)
-    elif result.merged:
-        message = QCoreApplication.translate(
-            "EditSession", "Saved {name}, merged with changes another process made meanwhile"
-        ).format(name=name)
-    else:
-        message = QCoreApplication.translate("EditSession", "Saved {name}").format(name=name)
-    if result.quarantined_to:
-        message += QCoreApplication.translate(
-            "EditSession", "; the damaged original was kept as {name}"
-        ).format(name=printable_name(result.quarantined_to))
-    return message + "."
-
-
-def _briefly(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 40 else f"{text[:39]}…"

@@ -1,7 +1,7 @@
 """What an edit session is: its signals and its state (the store, the version shown, the base
 the edits started from, whether it may be edited). :class:`EditSession` (``session.py``) builds
-it; opening and following the file are in ``session_loading.py``, saving in
-``session_saving.py``."""
+it; opening and following the file are in ``session_loading.py``, the raw text typed over the
+file in ``session_typed_text.py``, saving in ``session_saving.py``."""
 
 from __future__ import annotations
 

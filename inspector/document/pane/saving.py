@@ -15,8 +15,8 @@ from inspector.document.conversion import NotConvertibleError, describe_conversi
 from inspector.document.pane.pane_state import TREE_TAB, PaneState, PendingAfterCheck
 from inspector.document.raw_editor import CHECK_ON_WORKER_CHARS
 from inspector.document.review import SaveReview
+from inspector.document.save_messages import save_summary
 from inspector.document.save_types import SaveConflict, SaveResult
-from inspector.document.session_saving import save_summary
 
 #: Typed raw text at least this long (characters) is checked on the raw editor's worker before
 #: a save, not parsed at once on the GUI thread (a megabyte: ~150 ms, a stall of the window).
