@@ -61,6 +61,7 @@ from inspector.document.save_worker import (
     _typed_in_worker,
     typed_merge_outcome,
 )
+from inspector.document.saved_document import release_gradually
 from lockcore import number_spellings
 
 log = logging.getLogger(__name__)
@@ -274,6 +275,14 @@ class DocumentService(QObject):
         with self._idle:
             self._idle.wait_for(lambda: self._running == 0, timeout)
         self._closed = True
+
+    def release_later(self, document: Any) -> None:
+        """Free ``document`` on a worker, a piece at a time (``release_gradually``), which the
+        caller hands over and no longer uses: dropping the last reference to a 50 MB document on
+        the GUI thread froze it for a tenth of a second (the conflict's "theirs", after the
+        person's answer). Not a request: nothing is told when it is done."""
+        if isinstance(document, dict | list) and document:
+            self._pool.start(functools.partial(release_gradually, document))
 
     def _start(self, work: Callable[[], None]) -> None:
         self._closed = False  # a new request: someone listens again

@@ -27,7 +27,7 @@ class SessionLoading(SessionState):
         self._disk_version = None
         self._missing_on_disk = False
         self._reload_pending = False
-        self._pending_conflict = None
+        self._let_go_of_conflict()
         self.undo_stack.clear()
         self.model.set_document(NO_DOCUMENT)
         # The last document is gone; what was frozen with it (see inspector.collector) may
@@ -71,7 +71,7 @@ class SessionLoading(SessionState):
 
     def discard_edits(self) -> None:
         """Back to the base, at once (no reading)."""
-        self._pending_conflict = None
+        self._let_go_of_conflict()
         self.undo_stack.clear()
         self.model.set_document(self._base)
 

@@ -217,7 +217,7 @@ class SessionSaving(SessionTypedText):
         Choices are saved as a new merge against the file as it is then (see
         :mod:`inspector.document.save_service`), of the edit and base the conflict was found for.
         """
-        conflict, self._pending_conflict = self._pending_conflict, None
+        conflict = self._let_go_of_conflict()
         if conflict is None or conflict.request.path != self._path:
             return
         choice = decision.choice
@@ -246,7 +246,7 @@ class SessionSaving(SessionTypedText):
 
     def shutdown(self) -> None:
         """Cancel a waiting save and let the workers finish."""
-        self._pending_conflict = None
+        self._let_go_of_conflict()
         self.service.shutdown()
 
     def _start_save(self, request: SaveRequest, *, in_read_only_folder: bool = False) -> bool:

@@ -88,6 +88,15 @@ class SessionState(QObject):
     _copy_target: str | None
     _removing: bool
 
+    def _let_go_of_conflict(self) -> SaveConflict | None:
+        """Forget the conflict waiting for the person's answer (returned, if any); what was on
+        disk when it was found -- the whole document, 50 MB for a big store -- is freed on a
+        worker (the GUI thread froze while it was freed)."""
+        conflict, self._pending_conflict = self._pending_conflict, None
+        if conflict is not None:
+            self.service.release_later(conflict.theirs)
+        return conflict
+
     # -- state ---------------------------------------------------------------------------------
     @property
     def path(self) -> str | None:
