@@ -6,98 +6,26 @@ import dataclasses
 import time
 from unittest import mock
 
-import pytest
+from _store_rows import ENTRIES, FakeDirectory, cell, make_entry
 from hypothesis import given
 from hypothesis import strategies as st
 from PySide6.QtCore import (
     QModelRoleData,
     QModelRoleDataSpan,
-    QObject,
     QPersistentModelIndex,
     Qt,
-    Signal,
 )
 from PySide6.QtGui import QColor, QIcon
 
-from inspector.display import printable_path
 from inspector.models.store_columns import (
-    ENTRY_COLUMNS,
     FILTER_ROLE,
     SORT_ROLE,
     Column,
-    StoreCells,
-    changed_columns,
 )
 from inspector.models.store_table import StoreTableModel
-from inspector.presentation import HEALTH_WORDS, format_age, format_size
-from inspector.services.store_directory import StoreEntry, StoreHealth
-from lockcore import LockFormat, LockInfo, LockState
-
-
-class FakeDirectory(QObject):
-    """Just the signals and snapshot the model adapts."""
-
-    entries_updated = Signal(object)
-    entries_removed = Signal(object)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.initial: list[StoreEntry] = []
-
-    def entries(self) -> list[StoreEntry]:
-        return self.initial
-
-
-def make_entry(name: str, state: LockState = LockState.FREE, **changes) -> StoreEntry:
-    path = f"/stores/{name}"
-    locked = state is not LockState.FREE
-    lock = LockInfo(
-        path=path,
-        lock_path=path + ".lock",
-        state=state,
-        format=LockFormat.LOCKCORE if locked else LockFormat.NONE,
-        pid=4711 if locked else None,
-        hostname="here" if locked else None,
-        process_name="sync.py" if locked else None,
-        cmdline=("python", "sync.py", "--loop") if locked else (),
-        holder_alive=(state is LockState.HELD_ALIVE) if locked else None,
-        created=time.time() - 65 if locked else None,
-        reason="held by PID 4711" if locked else "no lock file",
-    )
-    entry = StoreEntry(
-        path=path,
-        name=name,
-        lock=lock,
-        lock_error="",
-        size=2048,
-        mtime=time.time(),
-        health=StoreHealth.VALID,
-        health_detail="Valid JSON.",
-        leftovers=(),
-        data_stamp=(1, 2048, 3),
-    )
-    return dataclasses.replace(entry, **changes)
-
-
-@pytest.fixture
-def directory(qapp):
-    return FakeDirectory()
-
-
-@pytest.fixture
-def model(qapp, qtmodeltester, directory):
-    directory.initial = [
-        make_entry("a.json"),
-        make_entry("b.json", LockState.HELD_ALIVE),
-        make_entry("c.json", LockState.STALE_DEAD_HOLDER),
-    ]
-    model = StoreTableModel(directory)
-    qtmodeltester.check(model)
-    return model
-
-
-def cell(model, row: int, column: Column, role=Qt.ItemDataRole.DisplayRole):
-    return model.data(model.index(row, column), role)
+from inspector.presentation import format_age, format_size
+from inspector.services.store_directory import StoreHealth
+from lockcore import LockState
 
 
 def test_columns_show_lock_state_holder_and_health(model):
@@ -132,42 +60,6 @@ def test_columns_show_lock_state_holder_and_health(model):
     assert cell(model, 0, Column.HEALTH) == "valid JSON"
     assert not cell(model, 1, Column.LOCK, Qt.ItemDataRole.DecorationRole).isNull()
     assert cell(model, 1, Column.SIZE, SORT_ROLE) == 2048
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (None, ""),
-        (0.4, "0s"),
-        (59, "59s"),
-        (61, "1m 01s"),
-        (3600, "1h 00m"),
-        (50 * 3600, "2d 2h"),
-    ],
-)
-def test_format_age(seconds, text):
-    assert format_age(seconds) == text
-
-
-@pytest.mark.parametrize(
-    ("path", "shown"),
-    [
-        ("/s/plain.json", "/s/plain.json"),
-        ("/s/new\nline.json", "/s/new\\nline.json"),
-        ("/s/tab\tand\x1b[31mred.json", "/s/tab\\tand\\x1b[31mred.json"),
-        ("/s/caf\udce9.json", "/s/caf\ufffd.json"),  # the byte 0xe9, not UTF-8
-        ("/s/d\u00e9j\u00e0 vu.json", "/s/d\u00e9j\u00e0 vu.json"),
-        ("/s/c1\x85.json", "/s/c1\\x85.json"),
-    ],
-)
-def test_printable_path_keeps_a_name_on_one_readable_line(path, shown):
-    assert printable_path(path) == shown
-
-
-def test_format_size():
-    assert format_size(None) == ""
-    assert format_size(812) == "812 B"
-    assert format_size(5 * 1024 * 1024) == "5.0 MiB"
 
 
 def test_updates_in_place_without_reset(qtbot, qtmodeltester, model, directory):
@@ -285,27 +177,6 @@ def test_one_call_paints_a_cell_with_what_data_answers(model):
     assert role_data.data() is None
 
 
-@pytest.mark.parametrize("state", list(LockState))
-def test_every_lock_state_has_a_word_and_an_icon(qapp, qtmodeltester, directory, state):
-    directory.initial = [make_entry("x.json", state)]
-    model = StoreTableModel(directory)
-    qtmodeltester.check(model)
-    word = cell(model, 0, Column.LOCK)
-    assert word
-    # A narrow column elides the word: its tooltip has it whole.
-    assert cell(model, 0, Column.LOCK, Qt.ItemDataRole.ToolTipRole).split("\n")[0] == word
-    assert not cell(model, 0, Column.LOCK, Qt.ItemDataRole.DecorationRole).isNull()
-
-
-def test_uninspectable_lock_is_shown_as_unknown(qapp, directory):
-    directory.initial = [make_entry("x.json", lock=None, lock_error="Cannot read the lock: EIO.")]
-    model = StoreTableModel(directory)
-    assert cell(model, 0, Column.LOCK) == "unknown"
-    tooltip = "unknown\nCannot read the lock: EIO."
-    assert cell(model, 0, Column.LOCK, Qt.ItemDataRole.ToolTipRole) == tooltip
-    assert cell(model, 0, Column.PID) == ""
-
-
 def test_ages_tick_only_for_the_visible_locked_rows(qtbot, model):
     rows: set[int] = set()
 
@@ -331,80 +202,11 @@ def test_ages_tick_only_for_the_visible_locked_rows(qtbot, model):
     assert rows == set()
 
 
-def test_a_batch_of_new_rows_is_one_range(qtbot, qtmodeltester, directory, qapp):
-    model = StoreTableModel(directory)
-    model.sort(Column.FILE, Qt.SortOrder.AscendingOrder)
-    inserted: list[tuple[int, int]] = []
-    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
-    directory.entries_updated.emit([make_entry(f"s{n:03d}.json") for n in range(100)])
-    directory.entries_updated.emit([make_entry(f"t{n:03d}.json") for n in range(100)])
-    assert inserted == [(0, 99), (100, 199)]
-    qtmodeltester.check(model)
-
-
-def test_sorted_model_keeps_its_order_through_inserts_and_changes(
-    qtbot, qtmodeltester, model, directory
-):
-    model.sort(Column.LOCK, Qt.SortOrder.AscendingOrder)
-    qtmodeltester.check(model)
-
-    def words():
-        return [model.index(r, Column.LOCK).data() for r in range(model.rowCount())]
-
-    assert words() == sorted(words(), key=str.casefold)
-    keep = QPersistentModelIndex(model.index(model.row_of("/stores/a.json"), 0))
-    moves: list[bool] = []
-    model.rowsMoved.connect(lambda *_: moves.append(True))
-    # a.json (free, first) goes stale: it moves after the held b.json, no reset.
-    directory.entries_updated.emit([make_entry("a.json", LockState.STALE_DEAD_HOLDER)])
-    assert moves
-    assert words() == sorted(words(), key=str.casefold)
-    assert keep.isValid()
-    assert model.entry_at(keep.row()).name == "a.json"
-    # New rows land where they belong, a few inserted one by one, many in one go.
-    directory.entries_updated.emit([make_entry("0-first.json", LockState.BEING_CREATED)])
-    directory.entries_updated.emit(
-        [make_entry(f"n{n:02d}.json", LockState.STALE_DEAD_HOLDER) for n in range(40)]
-    )
-    assert words() == sorted(words(), key=str.casefold)
-    for row in range(model.rowCount()):
-        assert model.row_of(model.entry_at(row).path) == row
-    model.sort(Column.FILE, Qt.SortOrder.DescendingOrder)
-    names = [model.entry_at(r).name for r in range(model.rowCount())]
-    assert names == sorted(names, key=str.casefold, reverse=True)
-    qtmodeltester.check(model)
-
-
 def test_filter_matches_file_process_state_and_health(model):
     model.set_filter_text("valid json")
     assert model.rowCount() == 3
     model.set_filter_text("b.json")
     assert model.rowCount() == 1
-
-
-def test_every_health_has_its_words_and_they_are_the_enums() -> None:
-    assert {health: HEALTH_WORDS[health] for health in StoreHealth} == {
-        health: health.value for health in StoreHealth
-    }
-
-
-@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
-def test_a_batch_of_new_rows_in_any_order_lands_sorted(qtmodeltester, directory, order):
-    model = StoreTableModel(directory)
-    model.sort(Column.FILE, order)
-    names = [f"{'S' if n % 3 else 's'}{(n * 7919) % 500:03d}.json" for n in range(500)]
-    directory.entries_updated.emit([make_entry(name) for name in names[:100]])
-    directory.entries_updated.emit([make_entry(name) for name in names[100:]])
-    shown = [model.entry_at(row).name for row in range(model.rowCount())]
-    expected = sorted(
-        names,
-        key=lambda name: (name.casefold(), f"/stores/{name}"),
-        reverse=order == Qt.SortOrder.DescendingOrder,
-    )
-    assert shown == expected
-    for row in range(model.rowCount()):
-        assert model.row_of(model.entry_at(row).path) == row
-    qtmodeltester.check(model)
 
 
 def changed_cells(model, directory, entries) -> set[tuple[int, int]]:
@@ -504,73 +306,6 @@ def test_completed_rows_scrolled_away_announce_only_their_documents_cells(qtmode
     qtmodeltester.check(model)
 
 
-_NAMES = st.sampled_from(["a.json", "b.json"])
-_LOCKS = st.one_of(
-    st.none(),
-    st.builds(
-        LockInfo,
-        path=st.just("/stores/a.json"),
-        lock_path=st.just("/stores/a.json.lock"),
-        state=st.sampled_from(LockState),
-        format=st.sampled_from(LockFormat),
-        pid=st.sampled_from([None, 1, 2]),
-        hostname=st.sampled_from([None, "here"]),
-        process_name=st.sampled_from([None, "a", "b"]),
-        cmdline=st.sampled_from([(), ("a", "-x"), ("b",)]),
-        holder_alive=st.sampled_from([None, True, False]),
-        created=st.sampled_from([None, 100.0, 100.4, 200.0]),
-        reason=st.sampled_from(["", "why", "why not"]),
-        inspected_at=st.sampled_from([1.0, 2.0]),
-    ),
-)
-_ENTRIES = st.builds(
-    StoreEntry,
-    path=st.just("/stores/a.json"),
-    name=_NAMES,
-    lock=_LOCKS,
-    lock_error=st.sampled_from(["", "Cannot read the lock: EIO."]),
-    size=st.sampled_from([None, 10, 2048]),
-    mtime=st.sampled_from([None, 100.0, 100.5, 200.0]),
-    health=st.sampled_from(StoreHealth),
-    health_detail=st.sampled_from(["", "line 1"]),
-    leftovers=st.sampled_from([(), ("/stores/a.json.lock.x.tmp",)]),
-    data_stamp=st.sampled_from([None, (1, 2, 3)]),
-)
-_FIELDS = tuple(field.name for field in dataclasses.fields(StoreEntry) if field.name != "path")
-_SHOWN_ROLES = (
-    Qt.ItemDataRole.DisplayRole,
-    Qt.ItemDataRole.DecorationRole,
-    Qt.ItemDataRole.ToolTipRole,
-    Qt.ItemDataRole.ForegroundRole,
-    Qt.ItemDataRole.TextAlignmentRole,
-    SORT_ROLE,
-)
-
-
-def _shown(cells: StoreCells, entry: StoreEntry, column: Column) -> list[object]:
-    values: list[object] = []
-    for role in _SHOWN_ROLES:
-        if role == SORT_ROLE and column in (Column.AGE, Column.MODIFIED):
-            continue  # the exact times: read by the model's own sort, not through dataChanged
-        value = cells._value(entry, column, int(role))
-        values.append(value.cacheKey() if isinstance(value, QIcon) else value)
-    return values
-
-
-@given(old=_ENTRIES, new=_ENTRIES, taken=st.sets(st.sampled_from(_FIELDS)))
-def test_changed_columns_names_every_column_whose_cells_differ(qapp, old, new, taken):
-    # ``new``: ``old`` with some of its fields from another entry (one field, several, none).
-    new = dataclasses.replace(old, **{name: getattr(new, name) for name in taken})
-    cells = StoreCells()
-    cells._figures = None
-    cells._schema_note = None
-    with mock.patch("time.time", return_value=1000.0):  # ages and "today" alike for both
-        mask = changed_columns(old, new)
-        for column in ENTRY_COLUMNS:
-            if _shown(cells, old, column) != _shown(cells, new, column):
-                assert mask & (1 << column), (column, old, new)
-
-
 _DELEGATE_ROLES = (  # what QStyledItemDelegate asks for to paint a cell, then the others
     Qt.ItemDataRole.FontRole,
     Qt.ItemDataRole.TextAlignmentRole,
@@ -607,7 +342,7 @@ def asked(model: StoreTableModel, row: int, column: Column) -> list[object]:
     return [_comparable(model.data(model.index(row, column), role)) for role in _DELEGATE_ROLES]
 
 
-@given(entry=_ENTRIES, again=_ENTRIES, noted=st.booleans())
+@given(entry=ENTRIES, again=ENTRIES, noted=st.booleans())
 def test_a_painted_cell_answers_what_data_answers_for_every_version_of_its_row(
     qapp, entry, again, noted
 ):
