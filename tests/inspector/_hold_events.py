@@ -1,6 +1,6 @@
-"""Lock events for the timeline's tests: one by hand (:func:`lock_event`) or a Hypothesis
-strategy of whole sequences (:func:`event_sequences`), shared by the tests of the timeline and
-of the columns it paints."""
+"""Lock events for the tests of the holds and the timeline: one by hand (:func:`lock_event`) or
+a Hypothesis strategy of whole sequences (:func:`event_sequences`). Importable from every test
+folder under tests/inspector (pytest puts this folder, its conftest's, on ``sys.path``)."""
 
 from __future__ import annotations
 
