@@ -1,5 +1,5 @@
 """Small helpers the document tests share: reading and writing stores, editing a value,
-retyping raw text with key presses."""
+retyping raw text with key presses, asking whether the pane may close."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane
 from inspector.document.tree_model import VALUE_COLUMN
+
+#: The API key in conftest's SAMPLE store: a secret the pane masks.
+SECRET = "sk-live-SECRET-4711"
 
 
 def read(path: str) -> Any:
@@ -46,3 +49,10 @@ def retype_in_raw(qtbot: Any, pane: DocumentPane, old: str, new: str) -> None:
         qtbot.keyClick(editor, Qt.Key.Key_Delete)
     with qtbot.waitSignal(editor.text_validated, timeout=5000):
         qtbot.keyClicks(editor, new)
+
+
+def may_close(pane: DocumentPane) -> bool | None:
+    """What :meth:`DocumentPane.close_when_ready` answers at once (None: not yet)."""
+    answers: list[bool] = []
+    pane.close_when_ready(answers.append)
+    return answers[0] if answers else None

@@ -1,6 +1,5 @@
 """The document pane end to end on real files (one process; see test_document_processes.py)."""
 
-import errno
 import gc
 import glob
 import json
@@ -9,24 +8,14 @@ import os
 from typing import Any
 
 import pytest
-from _documents import edit_value, read, read_bytes, write
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QMessageBox
+from _documents import SECRET, edit_value, may_close, read, write
+from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane, UnsavedChoice
 from inspector.document.parsing import YIELDING_PARSE_CHARS
 from inspector.document.results import DocumentKind
 from inspector.document.secrets import MASK
 from inspector.document.tree_model import TYPE_COLUMN, VALUE_COLUMN
-
-SECRET = "sk-live-SECRET-4711"
-
-
-def may_close(pane: DocumentPane) -> bool | None:
-    """What :meth:`DocumentPane.close_when_ready` answers at once (None: not yet)."""
-    answers: list[bool] = []
-    pane.close_when_ready(answers.append)
-    return answers[0] if answers else None
 
 
 def save_and_wait(qtbot: Any, pane: DocumentPane) -> None:
@@ -198,123 +187,6 @@ def test_corrupt_file_shows_error_and_is_repaired_with_quarantine(
     assert not pane.is_dirty
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        (b'{"name": "Jos\xe9"}', "not UTF-8 text: byte 0xe9 at line 1, column 14", "Jos\ufffd"),
-        ('{"name": "José"}'.encode("utf-16"), "UTF-16 text", '{"name": "José"}'),
-        (bytes(range(256)), "not UTF-8 text", "\ufffd"),
-    ],
-    ids=["latin-1", "utf-16", "binary"],
-)
-def test_a_non_utf8_file_opens_read_only_and_unmodified(
-    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any, case: tuple[bytes, str, str]
-) -> None:
-    raw, words, shown = case  # the bytes, what the pane says of them, what it shows
-    path = str(tmp_path / "odd.json")
-    with open(path, "wb") as handle:
-        handle.write(raw)
-    dirty_changes: list[bool] = []
-    pane.dirty_changed.connect(dirty_changes.append)
-    open_and_wait(pane, path)
-    assert pane.loaded is not None
-    assert pane.loaded.kind is DocumentKind.NOT_UTF8
-    assert words in pane.convert_bar.text
-    assert pane.convert_button.isVisible()
-    assert shown in pane.raw_editor.toPlainText()
-    assert pane.raw_editor.isReadOnly()
-    pane.raw_editor.validate_now()  # whatever typing would have been pending is applied
-    assert not pane.is_dirty
-    assert "•" not in pane.header.title.text()
-    assert "read-only" in pane.header.badge_texts()
-    assert not pane.save_action.isEnabled()
-    assert not pane.document_actions.undo.isEnabled()
-    assert may_close(pane) is True  # no "unsaved edits" question
-    pane.revert()
-    qtbot.waitUntil(lambda: pane.loaded is not None and pane.loaded.kind is DocumentKind.NOT_UTF8)
-    assert not pane.is_dirty
-    assert dirty_changes == []
-    assert read_bytes(path) == raw
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        ('{\n  "city": "Café",\n  "n": 1\n}'.encode("cp1252"), "Windows-1252 (Latin-1)"),
-        ('{\n    "city": "Café",\n    "n": 1\n}'.encode("utf-16"), "UTF-16 (LE)"),
-        ('{"city": "Café", "n": 1}'.encode("utf-16-be"), "UTF-16 (BE)"),
-    ],
-    ids=["latin-1", "utf-16-bom", "utf-16-be"],
-)
-def test_convert_to_utf8_keeps_the_letters_and_the_original_bytes(
-    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any, case: tuple[bytes, str]
-) -> None:
-    raw, source = case  # the file's bytes, the encoding the pane should read them with
-    path = tmp_path / "city.json"
-    path.write_bytes(raw)
-    asked: list[tuple[str, str]] = []
-
-    def agree(_pane: DocumentPane, shown_source: str, preview: str, answer: Any) -> None:
-        asked.append((shown_source, preview))
-        answer(True)
-
-    pane.convert_prompt = agree
-    open_and_wait(pane, str(path))
-    with qtbot.waitSignal(pane.saved, timeout=10000):
-        assert pane.convert_to_utf8()
-    assert asked == [(source, raw.decode(_codec(source)).lstrip("\ufeff"))]
-    converted = path.read_bytes()
-    assert json.loads(converted.decode("utf-8")) == {"city": "Café", "n": 1}
-    assert "\ufffd" not in converted.decode("utf-8")
-    [copy] = tmp_path.glob("city.json.corrupt-*")
-    assert copy.read_bytes() == raw  # the original bytes, kept
-    assert pane.loaded is not None
-    assert pane.loaded.kind is DocumentKind.VALID
-    assert pane.model.document() == {"city": "Café", "n": 1}
-    assert not pane.raw_editor.isReadOnly()
-    assert not pane.convert_bar.isVisible()
-    assert f"from {source} to UTF-8" in pane.notice_bar.text
-    assert not pane.is_dirty
-
-
-def _codec(source: str) -> str:
-    return {
-        "Windows-1252 (Latin-1)": "cp1252",
-        "UTF-16 (LE)": "utf-16",
-        "UTF-16 (BE)": "utf-16-be",
-    }[source]
-
-
-def test_converting_is_asked_first_and_a_no_changes_nothing(
-    pane: DocumentPane, tmp_path: Any, open_and_wait: Any
-) -> None:
-    path = tmp_path / "city.json"
-    raw = '{"city": "Café"}'.encode("latin-1")
-    path.write_bytes(raw)
-    pane.convert_prompt = lambda _pane, _source, _preview, answer: answer(False)
-    open_and_wait(pane, str(path))
-    assert pane.convert_to_utf8()
-    assert path.read_bytes() == raw
-    assert list(tmp_path.glob("city.json.corrupt-*")) == []
-    assert pane.raw_editor.isReadOnly()
-
-
-def test_a_file_that_is_not_json_in_its_encoding_either_is_not_converted(
-    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
-) -> None:
-    path = tmp_path / "blob.json"
-    raw = bytes(range(256))
-    path.write_bytes(raw)
-    pane.convert_prompt = lambda _pane, _source, _preview, answer: answer(True)
-    open_and_wait(pane, str(path))
-    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
-        assert pane.convert_to_utf8()
-    assert "Could not convert blob.json to UTF-8" in pane.error_bar.text
-    assert "is not valid JSON" in pane.error_bar.text
-    assert path.read_bytes() == raw
-    assert list(tmp_path.glob("blob.json.corrupt-*")) == []
-
-
 def test_valid_json_python_refuses_is_said_so_and_read_only(
     pane: DocumentPane, tmp_path: Any, open_and_wait: Any
 ) -> None:
@@ -455,79 +327,6 @@ def test_a_close_that_saves_after_review_changes_bounds_the_save_not_the_review(
     qtbot.waitUntil(lambda: answers != [], timeout=10000)
     assert answers == [True]
     assert read(store)["theme"] == "light"
-
-
-def save_fails_and_writes_nothing(
-    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any, break_it: Any
-) -> str:
-    """Open ``store``, edit, ``break_it()``, save: returns the error bar's text."""
-    open_and_wait(pane, store)
-    edit_value(pane, "theme", value="light")
-    folder = os.path.dirname(store)
-    break_it()
-    before = read_bytes(store)
-    names = sorted(os.listdir(folder))
-    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
-        assert pane.save()
-    assert "Nothing was written" in pane.error_bar.text
-    assert pane.is_dirty
-    assert read_bytes(store) == before
-    assert sorted(os.listdir(folder)) == names  # no temp or lock file left behind
-    return pane.error_bar.text
-
-
-def test_immutable_file_is_a_permission_problem_in_plain_words(
-    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any, immutable: Any
-) -> None:
-    """``chattr +i``: replacing the file fails with EPERM, even for root."""
-    text = save_fails_and_writes_nothing(
-        qtbot, pane, store, open_and_wait, lambda: immutable(store)
-    )
-    assert "permission denied (operation not permitted)" in text
-
-
-def test_full_disk_in_plain_words(
-    qtbot: Any, pane: DocumentPane, tmpfs: Any, open_and_wait: Any
-) -> None:
-    store = os.path.join(tmpfs.path, "settings.json")
-    write(store, {"theme": "dark", "sync": {"api_key": SECRET}})
-
-    def write_until_full(path: str) -> None:
-        with open(path, "wb", buffering=0) as filler:
-            while True:
-                filler.write(b"\0" * 4096)
-
-    def fill_the_disk() -> None:
-        with pytest.raises(OSError, match="No space left") as full:
-            write_until_full(os.path.join(tmpfs.path, "filler"))
-        assert full.value.errno == errno.ENOSPC
-
-    text = save_fails_and_writes_nothing(qtbot, pane, store, open_and_wait, fill_the_disk)
-    assert "the disk is full" in text
-
-
-def test_read_only_file_system_in_plain_words(
-    qtbot: Any, pane: DocumentPane, tmpfs: Any, open_and_wait: Any
-) -> None:
-    store = os.path.join(tmpfs.path, "settings.json")
-    write(store, {"theme": "dark"})
-    text = save_fails_and_writes_nothing(qtbot, pane, store, open_and_wait, tmpfs.remount_read_only)
-    assert "the file system is read-only" in text
-
-
-def test_file_corrupted_by_another_process_before_save(
-    qtbot: Any, pane: DocumentPane, store: str, open_and_wait: Any
-) -> None:
-    open_and_wait(pane, store)
-    edit_value(pane, "theme", value="light")
-    with open(store, "w", encoding="utf-8") as handle:
-        handle.write('{"oops": ')
-    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=5000):
-        pane.save()
-    assert "no longer valid JSON" in pane.error_bar.text
-    assert "line 1, column 10" in pane.error_bar.text
-    with open(store, encoding="utf-8") as handle:
-        assert handle.read() == '{"oops": '
 
 
 def test_raw_view_keeps_the_files_own_formatting(
@@ -685,26 +484,6 @@ def test_a_load_that_raises_still_ends_with_a_message(
     assert "loading" in caplog.text
 
 
-def test_saving_into_a_removed_folder_does_not_bring_it_back(
-    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
-) -> None:
-    folder = tmp_path / "stores"
-    folder.mkdir()
-    store = str(folder / "settings.json")
-    write(store, {"theme": "dark"})
-    open_and_wait(pane, store)
-    edit_value(pane, "theme", value="light")
-    for name in os.listdir(folder):
-        os.unlink(folder / name)
-    folder.rmdir()  # removed while the edit is unsaved (lockcore would make it again)
-    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
-        assert pane.save()
-    assert "Could not save settings.json: its folder no longer exists." in pane.error_bar.text
-    assert "Nothing was written" in pane.error_bar.text
-    assert pane.is_dirty  # the edit is kept
-    assert not folder.exists()
-
-
 def test_notices_take_markup_only_where_they_escaped_the_file_parts(
     qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
 ) -> None:
@@ -723,143 +502,3 @@ def test_notices_take_markup_only_where_they_escaped_the_file_parts(
     # A plain message (a save's outcome) is shown as plain text, whatever the name holds.
     pane.notice_bar.show_message(f"Saved {os.path.basename(store)}.")
     assert pane.notice_bar.label.textFormat() is Qt.TextFormat.PlainText
-
-
-def test_a_file_changed_since_it_was_read_is_not_converted(
-    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
-) -> None:
-    path = tmp_path / "city.json"
-    path.write_bytes('{"city": "Café"}'.encode("latin-1"))
-    pane.convert_prompt = lambda _pane, _source, _preview, answer: answer(True)
-    open_and_wait(pane, str(path))
-    newer = '{"city": "Zürich"}'.encode("latin-1")  # another program wrote meanwhile
-    path.write_bytes(newer)
-    with qtbot.waitSignal(pane.save_ended_unwritten, timeout=10000):
-        assert pane.convert_to_utf8()
-    assert "another program changed it since it was read" in pane.error_bar.text
-    assert path.read_bytes() == newer  # theirs, untouched: never "Café" over "Zürich"
-
-
-def test_converting_a_secret_file_does_not_show_its_text_in_the_question(
-    pane: DocumentPane, tmp_path: Any, open_and_wait: Any
-) -> None:
-    path = tmp_path / "app_secrets.json"
-    path.write_bytes(f'{{"token": "{SECRET}"}}'.encode("utf-16"))
-    previews: list[str] = []
-
-    def refuse(_pane: DocumentPane, _source: str, preview: str, answer: Any) -> None:
-        previews.append(preview)
-        answer(False)
-
-    pane.convert_prompt = refuse
-    open_and_wait(pane, str(path))
-    assert SECRET not in pane.raw_editor.toPlainText()
-    assert pane.convert_to_utf8()
-    assert len(previews) == 1
-    assert SECRET not in previews[0]
-
-
-def _reject_questions_later(pane: DocumentPane) -> QTimer:
-    """A safety net: a question opened with exec() would block the test until closed."""
-    timer = QTimer(pane)
-    timer.setSingleShot(True)
-    timer.timeout.connect(lambda: [box.reject() for box in pane.findChildren(QMessageBox)])
-    timer.start(3000)
-    return timer
-
-
-def test_the_convert_question_is_window_modal_and_nests_no_event_loop(
-    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
-) -> None:
-    path = tmp_path / "city.json"
-    raw = '{"city": "Café"}'.encode("latin-1")
-    path.write_bytes(raw)
-    open_and_wait(pane, str(path))
-    safety_net = _reject_questions_later(pane)
-    assert pane.convert_to_utf8()  # returns with the question open, unanswered
-    box = pane.findChild(QMessageBox, "convertQuestion")
-    assert box is not None
-    assert box.isVisible()
-    assert box.windowModality() == Qt.WindowModality.WindowModal
-    assert path.read_bytes() == raw  # nothing converted before the answer
-    with qtbot.waitSignal(pane.saved, timeout=10000):
-        box.button(QMessageBox.StandardButton.Ok).click()
-    safety_net.stop()
-    assert json.loads(path.read_bytes().decode("utf-8")) == {"city": "Café"}
-    qtbot.waitUntil(lambda: pane.findChild(QMessageBox, "convertQuestion") is None)
-
-
-def test_a_yes_after_another_store_opened_converts_nothing(
-    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
-) -> None:
-    path = tmp_path / "city.json"
-    raw = '{"city": "Café"}'.encode("latin-1")
-    path.write_bytes(raw)
-    other = tmp_path / "other.json"
-    other.write_text('{"n": 1}', encoding="utf-8")
-    answers: list[Any] = []
-    pane.convert_prompt = lambda _pane, _source, _preview, answer: answers.append(answer)
-    open_and_wait(pane, str(path))
-    assert pane.convert_to_utf8()
-    open_and_wait(pane, str(other))  # while the question is open
-    messages: list[str] = []
-    pane.status_message.connect(messages.append)
-    answers[0](True)
-    assert messages == ["city.json changed while you were asked; nothing was converted."]
-    assert path.read_bytes() == raw
-    assert list(tmp_path.glob("*.corrupt-*")) == []
-    assert not pane.is_saving
-
-
-def test_a_repeated_key_is_marked_in_the_tree_and_every_occurrence_is_kept(
-    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
-) -> None:
-    from PySide6.QtGui import QIcon
-
-    from inspector.document.tree_model import KEY_COLUMN
-
-    raw = (
-        b'{\n    "theme": "dark",\n    "window": {"w": 1, "w": 2},\n    "n": 1,\n'
-        b'    "theme": "light"\n}\n'
-    )
-    path = tmp_path / "settings.json"
-    path.write_bytes(raw)
-    open_and_wait(pane, str(path))
-    model = pane.model
-
-    theme = model.index_for_json_path("theme").siblingAtColumn(KEY_COLUMN)
-    tip = theme.data(Qt.ItemDataRole.ToolTipRole)
-    assert "Python, JavaScript and most JSON readers use only the last one" in tip
-    assert '"dark"' in tip
-    assert isinstance(theme.data(Qt.ItemDataRole.DecorationRole), QIcon)
-    inner = model.index_for_json_path("window", "w").siblingAtColumn(KEY_COLUMN)
-    assert "last of 2" in inner.data(Qt.ItemDataRole.ToolTipRole)
-    plain = model.index_for_json_path("n").siblingAtColumn(KEY_COLUMN)
-    assert "Duplicate key" not in (plain.data(Qt.ItemDataRole.ToolTipRole) or "")
-    assert plain.data(Qt.ItemDataRole.DecorationRole) is None
-
-    # An unrelated edit keeps every occurrence byte for byte.
-    edit_value(pane, "n", value="2")
-    with qtbot.waitSignal(pane.saved, timeout=5000):
-        assert pane.save()
-    assert path.read_bytes() == raw.replace(b'"n": 1', b'"n": 2')
-
-
-def test_repeated_keys_are_marked_in_the_raw_text(
-    qtbot: Any, pane: DocumentPane, tmp_path: Any, open_and_wait: Any
-) -> None:
-    from inspector.document.pane.pane_state import RAW_TAB
-
-    raw = b'\xef\xbb\xbf{\n  "theme": "dark",\n  "n": 1,\n  "theme": "light"\n}\n'
-    path = tmp_path / "settings.json"
-    path.write_bytes(raw)
-    open_and_wait(pane, str(path))
-    pane.tabs.setCurrentIndex(RAW_TAB)
-    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading)
-    text = pane.raw_editor.toPlainText()
-    marked = [mark.cursor.selectedText() for mark in pane.raw_editor.duplicate_marks()]
-    assert marked == ['"theme"', '"theme"']
-    starts = sorted(mark.cursor.selectionStart() for mark in pane.raw_editor.duplicate_marks())
-    assert starts == [text.index('"theme"'), text.rindex('"theme"')]
-    shown = pane.raw_editor.extraSelections()
-    assert len([s for s in shown if s.cursor.selectedText() == '"theme"']) == 2
