@@ -11,12 +11,15 @@ import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QAbstractButton, QWidget
+
+from inspector.settings import AppSettings
 
 
 @pytest.fixture(autouse=True)
@@ -320,3 +323,9 @@ class KeyboardStops:
 @pytest.fixture
 def keyboard_stops() -> type[KeyboardStops]:
     return KeyboardStops
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> AppSettings:
+    """The app's settings in a file of the test's own (never the user's)."""
+    return AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))

@@ -1,4 +1,6 @@
-"""Edit ▸ Preferences…: per-folder and app-wide settings, bounded, persisted, applied at once."""
+"""Edit ▸ Preferences…: per-folder and app-wide settings edited, persisted, applied at once (the
+settings' own defaults and bounds are test_settings.py's, the table's columns
+test_column_settings.py's)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ from inspector.document import DocumentPane
 from inspector.services.store_directory import StoreDirectory
 from inspector.settings import (
     ALERTS_ENABLED,
-    HISTORY_VERSIONS,
     REVIEW_FIRST_SAVE,
     AppSettings,
 )
@@ -22,47 +23,6 @@ from inspector.widgets.pane_settings import PaneSettings
 from inspector.widgets.preferences_dialog import PreferencesDialog
 
 MIB = 1024 * 1024
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> AppSettings:
-    """Settings in a file of the test's own (never the user's)."""
-    return AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-
-
-def test_folder_settings_fall_back_to_the_defaults_and_are_bounded(
-    qtbot: Any, settings: AppSettings
-) -> None:
-    one, other = "/srv/one", "/srv/other"
-    assert settings.folder_history_versions(one) == 20
-    assert settings.folder_history_max_bytes(one) == 10 * MIB
-    assert settings.schema_checks_enabled(one)
-    assert not settings.alerts_enabled(one)
-    assert settings.review_before_first_save
-    assert settings.keep_event_history
-    assert settings.event_history_max_bytes == 20 * MIB
-
-    with qtbot.waitSignal(settings.changed) as told:
-        settings.set_folder_history_versions(one, 3)
-    assert told.args == [HISTORY_VERSIONS, one]
-    settings.set_folder_history_max_bytes(one, 2 * MIB)
-    settings.set_schema_checks_enabled(one, False)
-    settings.history_versions = 7  # the default of folders without their own
-    assert (settings.folder_history_versions(one), settings.folder_history_versions(other)) == (
-        3,
-        7,
-    )
-    assert settings.folder_history_max_bytes(one) == 2 * MIB
-    assert not settings.schema_checks_enabled(one)
-    assert settings.schema_checks_enabled(other)
-
-    # Out of range is brought into range, never stored as given.
-    settings.set_folder_history_versions(one, -5)
-    settings.set_long_hold_threshold(one, 0.0)
-    settings.event_history_max_bytes = 0
-    assert settings.folder_history_versions(one) == 0
-    assert settings.long_hold_threshold(one) == 1.0
-    assert settings.event_history_max_bytes == 1 * MIB
 
 
 def _set_text(qtbot: Any, box: Any, text: str) -> None:
@@ -361,15 +321,6 @@ def test_light_colours_chosen_replace_a_dark_desktop_palette() -> None:
     assert palette_for_scheme(light, dark_desktop, high_contrast=True, chosen=True) is None
 
 
-def test_an_unknown_colour_scheme_is_the_desktops(settings: AppSettings) -> None:
-    settings._settings.setValue("view/colour_scheme", "purple")
-    assert settings.colour_scheme == "system"
-    settings.colour_scheme = "neon"
-    assert settings.colour_scheme == "system"
-    settings.colour_scheme = "light"
-    assert settings.colour_scheme == "light"
-
-
 def test_the_versions_kept_set_in_preferences_bound_the_next_saves(
     qtbot: Any, main_window: Any, store_folder: str
 ) -> None:
@@ -465,83 +416,6 @@ def test_locks_are_checked_again_as_often_as_preferences_say(
         assert services.directory.recheck_interval_ms == 500
     finally:
         services.shutdown()
-
-
-def test_the_recheck_interval_is_bounded(settings: AppSettings) -> None:
-    settings.recheck_seconds = 0.01
-    assert settings.recheck_seconds == 0.2
-    settings.recheck_seconds = 3600
-    assert settings.recheck_seconds == 60.0
-    settings._settings.setValue("folders/recheck_seconds", "often")
-    assert settings.recheck_seconds == 1.0
-
-
-def test_columns_chosen_in_preferences_or_the_header_menu_show_in_both_and_stay(
-    qtbot: Any, main_window: Any
-) -> None:
-    from inspector.models.store_columns import FIGURE_COLUMNS, Column
-    from inspector.widgets.column_settings import ColumnSettings
-    from inspector.widgets.store_table_view import StoreTableView
-
-    window = main_window
-    table = window.table
-    settings = window.services.settings
-    assert table.hidden_columns() == list(FIGURE_COLUMNS)
-    dialog = window.show_preferences()
-    boxes = dialog.column_boxes
-    assert list(boxes) == [column for column in Column if column != Column.FILE]  # in order
-    assert [column for column, box in boxes.items() if not box.isChecked()] == list(FIGURE_COLUMNS)
-
-    # Preferences -> the table, at once.
-    boxes[Column.PID].setChecked(False)
-    boxes[Column.HOLD_P99].setChecked(True)
-    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
-    header = table.horizontalHeader()
-    assert header.isSectionHidden(Column.PID)
-    assert not header.isSectionHidden(Column.HOLD_P99)
-    assert not header.isSectionHidden(Column.SIZE)
-
-    # The header's menu -> the open dialog, at once.
-    menu = table.column_menu()
-    (size_action,) = [a for a in menu.actions() if a.text() == "Size"]
-    size_action.trigger()
-    assert header.isSectionHidden(Column.SIZE)
-    assert not boxes[Column.SIZE].isChecked()
-    assert not dialog.apply_button.isEnabled()  # nothing edited in the dialog: nothing to apply
-    dialog.reject()
-
-    # Kept: the next run's table starts with the same columns.
-    expected = [Column.PID, Column.SIZE, *(c for c in FIGURE_COLUMNS if c != Column.HOLD_P99)]
-    assert table.hidden_columns() == expected
-    settings.sync()
-    next_table = StoreTableView(window.model)
-    qtbot.addWidget(next_table)
-    ColumnSettings(AppSettings(), next_table, next_table)
-    assert next_table.hidden_columns() == expected
-
-    # Restore Defaults puts the figures away again.
-    dialog = window.show_preferences()
-    dialog.restore_defaults()
-    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert table.hidden_columns() == list(FIGURE_COLUMNS)
-
-
-def test_columns_hidden_before_they_were_a_setting_become_the_setting(
-    qtbot: Any, main_window: Any, settings: AppSettings
-) -> None:
-    from inspector.models.store_columns import FIGURE_COLUMNS, Column
-    from inspector.widgets.column_settings import ColumnSettings
-    from inspector.widgets.store_table_view import StoreTableView
-
-    table = StoreTableView(main_window.model)
-    qtbot.addWidget(table)
-    table.horizontalHeader().setSectionHidden(Column.MODIFIED, True)  # an older run's header
-    assert settings.hidden_columns is None
-    ColumnSettings(settings, table, table)
-    assert settings.hidden_columns == ["modified", *(c.name.lower() for c in FIGURE_COLUMNS)]
-    dialog = PreferencesDialog(settings, "")
-    qtbot.addWidget(dialog)
-    assert not dialog.column_boxes[Column.MODIFIED].isChecked()
 
 
 def test_the_default_versions_kept_apply_to_folders_without_their_own(
