@@ -107,16 +107,13 @@ class HeldLock:
     inode: int
     named_fd: int = -1
 
-    def is_still_ours(self) -> bool:
+    def verify(self, path: str) -> None:
+        """Raise LockLostError unless the lock file is still ours."""
         try:
             current = os.lstat(self.lock_path)
         except FileNotFoundError:
-            return False
-        return current.st_ino == self.inode and current.st_dev == self.device
-
-    def verify(self, path: str) -> None:
-        """Raise LockLostError unless the lock file is still ours."""
-        if not self.is_still_ours():
+            current = None
+        if current is None or current.st_ino != self.inode or current.st_dev != self.device:
             raise LockLostError(
                 f"the lock {self.lock_path} was removed or replaced while we held it; "
                 "nothing was written",
@@ -125,21 +122,29 @@ class HeldLock:
 
     def release(self) -> None:
         """Remove our lock file — only ours — then drop the kernel lock."""
+        lock_path = self.lock_path
         try:
             # First of all: the unlink is what wakes the next holder; the bookkeeping waits.
-            if self.is_still_ours():
-                os.unlink(self.lock_path)
+            try:
+                current = os.lstat(lock_path)
+            except FileNotFoundError:
+                current = None
+            if (
+                current is not None
+                and current.st_ino == self.inode
+                and current.st_dev == self.device
+            ):
+                os.unlink(lock_path)
             else:
                 logger.warning(
-                    "the lock %s was no longer ours at release; left it in place",
-                    self.lock_path,
+                    "the lock %s was no longer ours at release; left it in place", lock_path
                 )
         finally:
+            named_fd = self.named_fd
             with _keepalive.descriptor_guard():
-                _keepalive.unregister(self.fd)
-                if self.named_fd >= 0:
-                    _keepalive.unregister_companion(self.named_fd)
-                    os.close(self.named_fd)
+                _keepalive.unregister_held(self.fd, named_fd)
+                if named_fd >= 0:
+                    os.close(named_fd)
                 os.close(self.fd)
 
 
@@ -331,12 +336,10 @@ class _LockMaker:
             # (A spare made and linked in this one call never left the descriptor guard, which
             # fork waits for: no child can have seen it.)
             self.spare_fd = -1
-            _keepalive.register(fd)
+            _keepalive.register_held(fd, named_fd)
             if self.spare_kept:
                 _keepalive.unregister_companion(fd)
                 self.spare_kept = False
-            if named_fd >= 0:
-                _keepalive.register_companion(named_fd)
         return HeldLock(self.lock_path, fd, st.st_dev, st.st_ino, named_fd)
 
     def _create_at_once(self) -> HeldLock | None:
@@ -379,9 +382,7 @@ class _LockMaker:
             return _try_create_named(lock_path)
         # Registered before the descriptor guard is let go: no forked child ever sees it
         # unregistered.
-        _keepalive.register(fd)
-        if named_fd >= 0:
-            _keepalive.register_companion(named_fd)
+        _keepalive.register_held(fd, named_fd)
         return HeldLock(lock_path, fd, st.st_dev, st.st_ino, named_fd)
 
     def close(self) -> None:

@@ -30,6 +30,7 @@ from lockcore._store_files import (
 logger = logging.getLogger("lockcore")
 
 _READ_FLAGS = os.O_RDONLY | _platform.NONBLOCK | _platform.CLOEXEC
+_READ_FLAGS_NOFOLLOW = _READ_FLAGS | _platform.NOFOLLOW
 
 
 @_interrupts.critical
@@ -51,7 +52,7 @@ def read_bytes_and_status(path: str) -> tuple[bytes | None, os.stat_result | Non
     gives it, for :func:`write_atomic` (None when unknown: a symbolic link, whose target's
     bytes were read). One open, not an open and a later ``lstat`` (issue 9, §6)."""
     try:
-        fd = os.open(path, _READ_FLAGS | _platform.NOFOLLOW)
+        fd = os.open(path, _READ_FLAGS_NOFOLLOW)
     except FileNotFoundError:
         return None, None
     except OSError as error:
@@ -129,9 +130,19 @@ def write_atomic(
         try:
             copied: list[str] = []
             if existing is not None:
-                _copy_permissions(fd, existing, os.fstat(fd))
+                current = os.fstat(fd)
+                # Both regular files: the same st_mode is the same permission bits. The usual
+                # case, checked here rather than by a call (issue 9 §6).
+                if (
+                    current.st_mode != existing.st_mode
+                    or current.st_uid != existing.st_uid
+                    or current.st_gid != existing.st_gid
+                ):
+                    _copy_permissions(fd, existing, current)
                 copied = _copy_extended_attributes(path, fd)
-            _write_all(fd, data)
+            written = os.write(fd, data)
+            if written != len(data):
+                _write_rest(fd, data, written)
             if existing is not None and (
                 existing.st_mode & _CLEARED_BY_WRITES or _CAPABILITY_XATTR in copied
             ):
@@ -247,8 +258,12 @@ if hasattr(os, "register_at_fork"):
 
 def _write_all(fd: int, data: bytes) -> None:
     written = os.write(fd, data)
-    if written == len(data):
-        return  # a small file's usual case: one write, no view of it
+    if written != len(data):
+        _write_rest(fd, data, written)
+
+
+def _write_rest(fd: int, data: bytes, written: int) -> None:
+    """Write what a first ``os.write`` of ``data`` left (it wrote ``written`` bytes)."""
     view = memoryview(data)[written:]
     while view:
         view = view[os.write(fd, view) :]

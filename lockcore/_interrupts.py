@@ -219,17 +219,14 @@ def _run_original(signum: int, frame: FrameType | None) -> None:
 
 #: The main thread's ident (the forking thread's in a forked child, which is its main thread):
 #: asked on every lock taken and given back, where ``threading.current_thread() is
-#: threading.main_thread()`` made three Python calls each time (issue 9 §6).
-_main_thread_ident: int | None = threading.main_thread().ident
+#: threading.main_thread()`` made three Python calls each time (issue 9 §6). Compared with
+#: ``threading.get_ident()`` where it is asked (``_lock``), not through a function: a call
+#: more on each of them. Read it through the module: a forked child rebinds it.
+main_thread_ident: int | None = threading.main_thread().ident
 
 
 def _on_main_thread() -> bool:
-    return threading.get_ident() == _main_thread_ident
-
-
-def on_main_thread(ident: int) -> bool:
-    """Whether the thread ``ident`` (a ``threading.get_ident()``) is the main thread."""
-    return ident == _main_thread_ident
+    return threading.get_ident() == main_thread_ident
 
 
 #: install()'s last look at the handlers, as one tuple (replaced whole, never half-updated by
@@ -250,7 +247,7 @@ def install() -> bool:
     arrives before it is in place only interrupts a step that has not begun.
     """
     global _installed, _plan  # noqa: PLW0603 - one dispatcher per process
-    if _installed or threading.get_ident() != _main_thread_ident:
+    if _installed or threading.get_ident() != main_thread_ident:
         return False
     handlers = tuple(map(_getsignal, _WATCHED))
     seen, python_handled = _plan
@@ -277,7 +274,7 @@ def uninstall() -> None:
     unchanged whenever no lock is held. A handler replaced meanwhile is left alone.
     """
     global _installed  # noqa: PLW0603 - one dispatcher per process
-    if not _installed or threading.get_ident() != _main_thread_ident:
+    if not _installed or threading.get_ident() != main_thread_ident:
         return
     _installed = False
     # The signals the completed install() found handled in Python: every one it put the
@@ -341,9 +338,9 @@ def _reset_in_child() -> None:
     # The child inherits the parent's handlers (and our dispatcher) but none of its critical
     # steps are running in it any more, and it holds no lock. Its only thread, the one that
     # forked, is its main thread (threading says so too).
-    global main_thread_holds, _main_thread_ident  # noqa: PLW0603 - see above
+    global main_thread_holds, main_thread_ident  # noqa: PLW0603 - see above
     main_thread_holds = 0
-    _main_thread_ident = threading.get_ident()
+    main_thread_ident = threading.get_ident()
     _pending.clear()
 
 

@@ -51,7 +51,24 @@ def _touch_while_held() -> None:
 
 
 def register(fd: int) -> None:
+    """Keep the lock file open on ``fd`` fresh while it is held (and close it in a forked
+    child); starts the keep-alive thread on first use."""
+    register_held(fd, -1)
+
+
+def unregister(fd: int) -> None:
+    # One indivisible set operation (the keep-alive thread copies the set in one, too): the
+    # guard is for starting and ending that thread, not for this (issue 9 §6).
+    _held.discard(fd)
+
+
+def register_held(fd: int, named_fd: int) -> None:
+    """:func:`register` the kernel-locked descriptor of a lock just taken and, when it is not
+    -1, :func:`register_companion` the same file opened by name: one call on every lock taken,
+    not two (issue 9 §6). Call it holding the descriptor guard, as those two."""
     global _thread  # noqa: PLW0603 - one keep-alive thread per process, started on first use
+    if named_fd >= 0:
+        _companions.add(named_fd)
     with _guard:
         _held.add(fd)
         if _thread is None:
@@ -61,10 +78,11 @@ def register(fd: int) -> None:
             _thread.start()
 
 
-def unregister(fd: int) -> None:
-    # One indivisible set operation (the keep-alive thread copies the set in one, too): the
-    # guard is for starting and ending that thread, not for this (issue 9 §6).
+def unregister_held(fd: int, named_fd: int) -> None:
+    """Undo :func:`register_held` (the lock is given back): one indivisible set operation each."""
     _held.discard(fd)
+    if named_fd >= 0:
+        _companions.discard(named_fd)
 
 
 def register_companion(fd: int) -> None:

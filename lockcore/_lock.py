@@ -218,7 +218,7 @@ class FileLock:
             raise
         slot.owner = me
         slot.depth = 1
-        if _interrupts.on_main_thread(me):
+        if me == _interrupts.main_thread_ident:
             _interrupts.main_thread_holds += 1
 
     def _take_slot(self, deadline: float | None, hooks: WaitHooks | None) -> None:
@@ -273,7 +273,7 @@ class FileLock:
             finally:
                 slot.owner = None
                 slot.mutex.release()
-                if _interrupts.on_main_thread(me):
+                if me == _interrupts.main_thread_ident:
                     _interrupts.main_thread_holds -= 1
                     if _interrupts.main_thread_holds == 0:
                         _interrupts.uninstall()

@@ -99,7 +99,7 @@ NESTED_DELIVERY_IN_THE_WAY = "deliver_pending < run_critical < _lock_in_the_way"
         # an update with durable=False: the files exchanged, the dispatcher gone at the release
         ("plain", "exchange < write_atomic < run_critical"),
         # an update that starts the keep-alive thread (and waits for it to start) anew
-        ("keepalive", "start < register < _create_at_once"),
+        ("keepalive", "start < register_held < _create_at_once"),
     ],
 )
 def test_a_signal_at_every_point_of_other_lock_calls_leaves_nothing_behind(
