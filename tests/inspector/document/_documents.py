@@ -1,14 +1,17 @@
 """Small helpers the document tests share: reading and writing stores, editing a value,
-retyping raw text with key presses, asking whether the pane may close."""
+opening a store on the Raw tab, retyping or replacing raw text as a person does, saving with
+Ctrl+S, asking whether the pane may close."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane
+from inspector.document.pane.pane_state import RAW_TAB
 from inspector.document.tree_model import VALUE_COLUMN
 
 #: The API key in conftest's SAMPLE store: a secret the pane masks.
@@ -56,3 +59,26 @@ def may_close(pane: DocumentPane) -> bool | None:
     answers: list[bool] = []
     pane.close_when_ready(answers.append)
     return answers[0] if answers else None
+
+
+def open_raw(qtbot: Any, pane: DocumentPane, path: str | Path) -> None:
+    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
+        pane.open_store(str(path))
+    pane.tabs.setCurrentIndex(RAW_TAB)
+    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=5000)
+
+
+def type_raw(pane: DocumentPane, text: str) -> None:
+    """Replace the raw text as a person does (select all, type), then pause (validation)."""
+    editor = pane.raw_editor
+    editor.setFocus()
+    editor.selectAll()
+    editor.insertPlainText(text)
+    editor.validate_now()
+
+
+def save_with_ctrl_s(qtbot: Any, pane: DocumentPane) -> None:
+    """What Ctrl+S does: the Save action, which is enabled only with something to save."""
+    assert pane.save_action.isEnabled(), "Save is disabled: the edit would be lost"
+    with qtbot.waitSignal(pane.saved, timeout=10000):
+        pane.save_action.trigger()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _documents import edit_value, read_bytes, retype_in_raw
+from _documents import edit_value, open_raw, read_bytes, retype_in_raw
 from PySide6.QtCore import Qt
 
 from inspector.document import DocumentPane
@@ -17,13 +17,6 @@ from inspector.document.pane.pane_state import RAW_TAB
 from inspector.document.parsing import RAW_EDIT_LIMIT
 from inspector.document.raw_view import RawMode
 from inspector.document.tree_model import KEY_COLUMN
-
-
-def open_raw(qtbot: Any, pane: DocumentPane, path: Path) -> None:
-    with qtbot.waitSignal(pane.document_loaded, timeout=5000):
-        pane.open_store(str(path))
-    pane.tabs.setCurrentIndex(RAW_TAB)
-    qtbot.waitUntil(lambda: not pane.raw_editor.is_loading, timeout=5000)
 
 
 def save(qtbot: Any, pane: DocumentPane) -> None:
