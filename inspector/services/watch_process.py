@@ -21,10 +21,10 @@ With subfolders the loss itself is reported, and the window rescans.
 
 Asked to (``look``, a single folder), the child also looks at the stores that changed, as the
 window's scanner would (:func:`.scanner.inspect_store`: the lock judged, the document read and
-checked), in rounds at least :data:`LOOK_ROUND_GAP` apart, and sends the finished entries
-(``("looked", began, [(store, entry or None), ...])``, ``began`` the round's
-``time.monotonic()``): in a storm the window's process then only takes
-in rows, and no thread of it reads a file (issue 11 §6). Of the paths that are no store of the
+checked), in rounds (:class:`RoundSchedule`: four a second in a storm, the last as soon as it is
+over), and sends the finished entries (``("looked", began, [(store, entry or None), ...])``,
+``began`` the round's ``time.monotonic()``): in a storm the window's process then only takes in
+rows, and no thread of it reads a file (issue 11 §6). Of the paths that are no store of the
 folder only the folder itself is sent on, as a path: the window does nothing with the others
 (see :meth:`_Looker.look`).
 
@@ -59,10 +59,21 @@ __all__ = ["main", "read_messages"]
 
 #: How often the child checks that its reader still runs (seconds).
 ALIVE_CHECK_SECONDS = 0.5
-#: Stores are looked at in rounds at least this far apart (seconds): a lone change at once, a
-#: storm's in some ten rounds a second, each round every store that changed since the last (the
-#: window's scanner does the same, see scan_worker.REFRESH_ROUND_GAP).
+#: Stores are looked at in rounds at least this far apart (seconds): a lone change at once, each
+#: round every store that changed since the last (the window's scanner does the same, see
+#: scan_worker.REFRESH_ROUND_GAP). See :class:`RoundSchedule` for a storm's rounds.
 LOOK_ROUND_GAP = 0.1
+#: While changes keep coming (a storm), rounds are this far apart (seconds): each round costs
+#: the window's GUI thread a turn (the rows taken in, the table repainted: some 3-5 ms of its
+#: CPU), and with busy writers in the window's own session that thread gets a sixteenth of a
+#: CPU, so each turn costs it tens of milliseconds of wall time -- the storm's stalls (issue 11
+#: section 6). Four rounds a second instead of ten.
+STORM_ROUND_GAP = 0.25
+#: Once no change has come for this long (seconds), the storm is taken to be over and what
+#: changed is looked at without waiting for STORM_ROUND_GAP: the table shows a storm's end as
+#: soon as before (sooner, on average). Longer than the reader's pause between two reads in a
+#: storm (CHILD_STORM_GATHER_SECONDS), so that a storm still going is not mistaken for quiet.
+QUIET_SECONDS = 0.04
 #: The reader's pause between two reads while events keep coming (seconds). In the window's
 #: process it pauses 50 ms (inotify.STORM_GATHER_SECONDS: each read there takes the interpreter
 #: lock from the GUI thread); here a read takes nothing from the window, and a long pause only
@@ -71,6 +82,29 @@ CHILD_STORM_GATHER_SECONDS = 0.02
 
 
 Stamps = dict[str, tuple[int, int, int] | None]
+
+
+class RoundSchedule:
+    """When the next round of looks is due: a lone change at once (unless a round was less
+    than :data:`LOOK_ROUND_GAP` ago); while changes keep coming, a round every
+    :data:`STORM_ROUND_GAP`; once they stop for :data:`QUIET_SECONDS`, a last round then.
+    Times are ``time.monotonic()`` seconds."""
+
+    def __init__(self) -> None:
+        self.last_round = float("-inf")
+        self.last_change = float("-inf")
+
+    def changed(self, now: float) -> None:
+        """A change was reported at ``now``."""
+        self.last_change = now
+
+    def round_began(self, now: float) -> None:
+        self.last_round = now
+
+    def due(self) -> float:
+        """When the next round may begin (if anything waits to be looked at)."""
+        storm_over = min(self.last_round + STORM_ROUND_GAP, self.last_change + QUIET_SECONDS)
+        return max(self.last_round + LOOK_ROUND_GAP, storm_over)
 
 
 def folder_stamps(folder: str) -> Stamps:
@@ -109,6 +143,7 @@ class _Forwarder:
         #: Set once the main thread looks at the stores: paths wait in ``pending`` for it.
         self.looking = False
         self.pending: dict[str, None] = {}  # insertion-ordered set, under ``_lock``
+        self.schedule = RoundSchedule()  # its changes noted under ``_lock``
         self.wake_read, self._wake_write = os.pipe()
 
     def take_pending(self) -> list[str]:
@@ -136,6 +171,7 @@ class _Forwarder:
         with self._lock:
             wake = not self.pending
             self.pending.update(dict.fromkeys(paths))
+            self.schedule.changed(time.monotonic())
         if wake:
             os.write(self._wake_write, b"x")
 
@@ -210,23 +246,24 @@ def _look_until_stopped(
 ) -> int:
     """Look at what the reader reports, a round at a time, until the parent goes (0) or
     watching ends (1)."""
-    last_round = 0.0
+    schedule = forwarder.schedule
     while source.is_alive():
-        due = last_round + LOOK_ROUND_GAP - time.monotonic() if forwarder.pending else None
+        due = schedule.due() - time.monotonic() if forwarder.pending else None
         timeout = ALIVE_CHECK_SECONDS if due is None else max(0.0, due)
         readable = select.select([stdin, forwarder.wake_read], [], [], timeout)[0]
         if stdin in readable and not os.read(stdin, 4096):
             return 0  # the parent asked us to stop, or died
         if forwarder.wake_read in readable:
             os.read(forwarder.wake_read, 4096)
-        if not forwarder.pending or time.monotonic() < last_round + LOOK_ROUND_GAP:
+        began = time.monotonic()
+        if not forwarder.pending or began < schedule.due():
             continue
-        last_round = time.monotonic()
+        schedule.round_began(began)
         looked, others = looker.look(forwarder.take_pending())
         if looked:
             # When the look began (CLOCK_MONOTONIC, the parent's clock too): the parent keeps
             # what it looked at later itself.
-            forwarder.send(("looked", last_round, looked))
+            forwarder.send(("looked", began, looked))
         if others:
             forwarder.send(("paths", others))
     forwarder.send(("ended",))
