@@ -33,12 +33,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from lockcore import _atomic, _interrupts, _keepalive, _platform
+from lockcore import _atomic, _interrupts, _keepalive, _platform, _tokens
 from lockcore._break import remove_if_unchanged
 from lockcore._errors import LockCancelled, LockLostError, LockTimeout
 from lockcore._holder import judge, open_lock
 from lockcore._inspect import inspect_lock
-from lockcore._lock_content import new_lock_content, new_lock_token
+from lockcore._lock_content import new_lock_content
 from lockcore._lockinfo import LockInfo, LockState
 
 logger = logging.getLogger("lockcore")
@@ -92,7 +92,7 @@ class WaitHooks:
             return None
 
 
-@dataclass
+@dataclass(slots=True)
 class HeldLock:
     """A lock file we hold: the open descriptor carries our kernel lock and pins the inode.
 
@@ -355,11 +355,17 @@ class _LockMaker:
         try:
             kernel_locked = _platform.lock_exclusive(fd)
             st = os.fstat(fd)
-            token = new_lock_token()
+            token = _tokens.token_hex(8)  # new_lock_token(), a call less on every lock
             content = new_lock_content(kernel_lock=kernel_locked, token=token)
             os.pwrite(fd, content, 0)
             linked = _platform.link_unnamed(fd, lock_path)
-            named_fd = _open_by_name(lock_path) if linked else -1
+            named_fd = -1
+            if linked:
+                # _open_by_name() written out: on every lock taken (issue 9 §6).
+                try:
+                    named_fd = os.open(lock_path, _BY_NAME_FLAGS)
+                except OSError:
+                    named_fd = -1
         except FileExistsError:
             # Taken: kept, kernel lock and all, for the next attempt (see try_create); from
             # now on a forked child must close it too.
@@ -400,15 +406,17 @@ class _LockMaker:
             os.close(fd)
 
 
+_BY_NAME_FLAGS = os.O_WRONLY | _platform.NOFOLLOW | _platform.NONBLOCK | _platform.CLOEXEC
+
+
 def _open_by_name(lock_path: str) -> int:
     """Our lock file opened through its name for writing, or -1 if that fails.
 
     Nobody can have replaced it since we linked it: breaking it takes our kernel lock. (A
     person breaking it by force meanwhile would only make this descriptor another file's.)
     """
-    flags = os.O_WRONLY | _platform.NOFOLLOW | _platform.NONBLOCK | _platform.CLOEXEC
     try:
-        return os.open(lock_path, flags)
+        return os.open(lock_path, _BY_NAME_FLAGS)
     except OSError:
         return -1
 

@@ -137,11 +137,12 @@ def new_lock_content(*, kernel_lock: bool = True, token: str | None = None) -> b
     """
     stamp = b"created %.6f\ntoken %s\n" % (
         time.time(),
-        (token or new_lock_token()).encode("ascii"),
+        (token or _tokens.token_hex(8)).encode("ascii"),
     )
     if not kernel_lock:
         stamp += f"kernel-lock {NO_KERNEL_LOCK}\n".encode("ascii")
-    return _own_fact_lines() + stamp
+    # Made once per process: looked up here, not through a call, on every lock (issue 9 §6).
+    return (_own_facts or _own_fact_lines()) + stamp
 
 
 #: content -> what it states, for the lock files judged lately: a folder's locks are judged
