@@ -66,6 +66,7 @@ WATCH_MASK = (
     | IN_ONLYDIR
 )
 _WATCH_ENDED = IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT | IN_IGNORED
+_OVERFLOW_OR_ENDED = IN_Q_OVERFLOW | _WATCH_ENDED
 _EVENT = struct.Struct("iIII")
 #: Pause after each read so that events arrive in bulk (seconds).
 GATHER_SECONDS = 0.005
@@ -287,6 +288,8 @@ class LeanInotifySource:
         A storm repeats a few names thousands of times (a locked update makes some eleven
         events): each name is made a path once per read, not once per event (a third of the
         reader's CPU in a 16-writer storm)."""
+        if not self._recursive and len(self._dirs) == 1:
+            return self._parse_one_folder(data, root)
         batch = _Batch()
         # (folder, the name as read, NUL padding and all) in the order first seen
         names: dict[tuple[str, bytes], None] = {}
@@ -319,6 +322,37 @@ class LeanInotifySource:
                     dirs.pop(wd, None)  # a subfolder removed, or moved and unwatched
         paths = (join(folder, decode(raw.rstrip(b"\0"))) for folder, raw in names)
         batch.paths = list(dict.fromkeys(paths))
+        return batch
+
+    def _parse_one_folder(self, data: bytes, root: int) -> _Batch:
+        """:meth:`_parse` when one folder is watched (no subfolders: the watching child's
+        case), with less per event: every named event is that folder's (no watch to look up,
+        no subfolder to follow), and a name is made a path by adding it to the folder's. In a
+        16-writer storm the reader parses some 200,000 events a second: this is most of the
+        watching child's CPU, and in the window's own session that child gets no more than its
+        share beside the writers (issue 11 section 6): 2.0-2.1 -> 1.2 ms of CPU for a read of
+        4,870 storm events."""
+        batch = _Batch()
+        names: dict[bytes, None] = {}  # the names as read, NUL padding and all, first seen first
+        unpack_from = _EVENT.unpack_from
+        offset, size = 0, len(data)
+        while offset < size:
+            wd, mask, _cookie, length = unpack_from(data, offset)
+            offset += 16
+            if length:
+                end = offset + length
+                if wd == root:
+                    names[data[offset:end]] = None
+                offset = end
+            if mask & _OVERFLOW_OR_ENDED:
+                if mask & IN_Q_OVERFLOW:
+                    batch.lost = True
+                if mask & _WATCH_ENDED and wd == root:
+                    batch.ended = True
+        folder = self._dirs[root]
+        prefix = folder if folder.endswith("/") else folder + "/"
+        decode = os.fsdecode
+        batch.paths = list(dict.fromkeys([prefix + decode(raw.rstrip(b"\0")) for raw in names]))
         return batch
 
     def _watch_new_folder(self, path: str) -> None:
