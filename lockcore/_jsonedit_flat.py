@@ -142,5 +142,28 @@ def _written_by_dumps(text: str) -> _Written | None:
     return (old, indent, tail) if body == written else None
 
 
+#: The C encoder of a flat object's members for each indent met, with the line break and the
+#: indent as its item separator. ``json.dumps(indent=...)`` runs json's Python encoder: ~440
+#: bytecodes for a one-member store, more than the rest of the edit, and an indent of 2 is how
+#: lockcore writes every new file (issue 9 §6).
+_indented_chunks: dict[str, Any] = {}
+_INDENTS_KEPT = 64
+
+
 def _indented(document: dict[str, Any], indent: str) -> str:
-    return json.dumps(document, ensure_ascii=False, indent=indent, allow_nan=False)
+    """``json.dumps(document, ensure_ascii=False, indent=indent)`` of a flat object."""
+    if not document:
+        return "{}"
+    chunks = _indented_chunks.get(indent)
+    if chunks is None:
+        if _c_make_encoder is None:  # pragma: no cover - a Python without the C accelerator
+            return json.dumps(document, ensure_ascii=False, indent=indent, allow_nan=False)
+        chunks = _c_make_encoder(
+            None, _refuse, json.encoder.encode_basestring, None, ": ", ",\n" + indent,
+            False, False, False,
+        )  # fmt: skip
+        if len(_indented_chunks) < _INDENTS_KEPT:
+            _indented_chunks[indent] = chunks
+    # "{" members "}" with the members one per line: json.dumps puts the first on a line of
+    # its own and the closing brace on the next.
+    return "{\n" + indent + "".join(chunks(document, 0))[1:-1] + "\n}"

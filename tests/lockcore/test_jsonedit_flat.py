@@ -170,3 +170,23 @@ def test_the_shortcut_takes_a_small_store_s_update_and_leaves_the_rest() -> None
     assert _jsonedit_flat.edit_flat('{"a": 1, "b": 2}', {"b": 2, "a": 1}) is None  # keys moved
     assert _jsonedit_flat.edit_flat('{"a": 1.50}', {"a": 2}) is None  # its own spelling
     assert _jsonedit_flat.edit_flat('{"a": {"b": 1}}', {"a": {"b": 2}}) is None  # nested
+
+
+def _is_flat_document(document: dict[str, Any]) -> bool:
+    return _jsonedit_flat._is_flat(document)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.dictionaries(_KEYS, _SCALARS, max_size=6).filter(_is_flat_document),
+    st.sampled_from(["  ", "    ", "\t", " ", "\t\t", " \t"]),
+)
+def test_an_indented_flat_object_is_written_as_json_dumps_writes_it(
+    document: dict[str, Any], indent: str
+) -> None:
+    # The indented shortcut builds json.dumps's text with json's C encoder (its Python encoder,
+    # which json.dumps runs for any indent, cost more than the rest of the edit): the same
+    # bytes for every flat object -- empty, strings with escapes, surrogates and line
+    # separators, big and negative numbers, -0.0, true, false and null.
+    expected = json.dumps(document, ensure_ascii=False, indent=indent, allow_nan=False)
+    assert _jsonedit_flat._indented(document, indent) == expected
