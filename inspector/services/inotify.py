@@ -73,6 +73,8 @@ GATHER_SECONDS = 0.005
 #: The pause while events keep coming (more were waiting after the last pause): a storm.
 STORM_GATHER_SECONDS = 0.05
 _BUFFER = 256 * 1024
+#: The longest event a read returns: its header and a name of NAME_MAX bytes, NUL-padded.
+_LONGEST_EVENT = _EVENT.size + 256 + 16
 
 
 # lockcore binds inotify too (``_platform.ReleaseWatch``, which sleeps until one lock file
@@ -245,9 +247,17 @@ class LeanInotifySource:
             ready = {fd for fd, _ in poller.poll()}
             if self._wake_read in ready:
                 return
-            batch = self._parse(os.read(self._fd, _BUFFER), root)
+            data = os.read(self._fd, _BUFFER)
+            batch = self._parse(data, root)
             if not self._hand_on(batch, root, listener):
                 return
+            if len(data) > _BUFFER - _LONGEST_EVENT:
+                # The read was full: the queue holds more (a reader that waited for a CPU in a
+                # storm finds up to four reads' worth). Read on before pausing: the kernel's
+                # queue overflows once it holds 16,384 events, and each overflow costs a look
+                # at every file of the folder.
+                storm = True
+                continue
             # Let the next events gather in the kernel's queue for a moment. A lone change is
             # handed on at once; in a storm (events were waiting again after the last pause)
             # this thread wakes some twenty times a second: each wake takes the interpreter
