@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from PySide6.QtCore import QThread
 
 from inspector.services.inotify import LeanInotifySource
+from inspector.services.mounts import filesystem_type
 from inspector.services.watchdog_source import WatchdogSource, watchdog_observer_factory
-from inspector.services.watcher import FolderWatcher, default_observer_factory, filesystem_type
+from inspector.services.watcher import FolderWatcher, default_observer_factory
 
 #: Both kinds of change source: ours (Linux) and watchdog's native observer for the platform
 #: (what runs where inotify is missing; InotifyObserver here), through the same interface.
@@ -172,19 +173,6 @@ def test_a_symlink_into_a_network_mount_is_polled(qtbot, tmp_path):
         assert watcher.is_polling
     finally:
         watcher.stop()
-
-
-def test_filesystem_type_takes_the_deepest_mount_and_unescapes(tmp_path):
-    mountinfo = tmp_path / "mountinfo"
-    mountinfo.write_text(
-        "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
-        "30 22 0:40 / /mnt/my\\040share rw - cifs //host/share rw\n"
-        "31 22 0:41 / /mnt/my rw - fuse.sshfs me@host: rw\n"
-    )
-    assert filesystem_type("/mnt/my share/x", str(mountinfo)) == "cifs"
-    assert filesystem_type("/mnt/my/x", str(mountinfo)) == "fuse.sshfs"
-    assert filesystem_type("/mnt/myother", str(mountinfo)) == "ext4"
-    assert filesystem_type("/x", str(tmp_path / "missing")) is None
 
 
 def test_check_alive_notices_a_dead_observer(tmp_path):
