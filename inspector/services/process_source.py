@@ -18,6 +18,7 @@ reader in charge (which reports its own failures).
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -166,7 +167,18 @@ class ProcessChangeSource(QObject):
             return
         # Looking at stores is the child's too when whoever listens takes their entries.
         looks = bool(getattr(self._listener, "wants_looks", False))
-        config = {"folder": self._folder, "recursive": self._recursive, "look": looks}
+        config: dict[str, object] = {
+            "folder": self._folder,
+            "recursive": self._recursive,
+            "look": looks,
+        }
+        # Its rounds of looks come on a pipe of their own, read off the GUI thread (see
+        # looks_reader.py), when whoever listens takes one.
+        take_channel = getattr(self._listener, "on_looks_channel", None) if looks else None
+        if take_channel is not None:
+            looks_read, looks_write = os.pipe()
+            os.set_inheritable(looks_write, True)  # the child's, by the same number
+            config["looks_fd"] = looks_write
         process = QProcess(self)
         configure_python_child(process, CHILD_MODULE, config)
         process.readyReadStandardOutput.connect(self._on_output)
@@ -175,7 +187,10 @@ class ProcessChangeSource(QObject):
         self._output.clear()
         self._process = process
         self._started_at = time.monotonic()
-        process.start()
+        process.start()  # forks at once: the child holds its end from here on
+        if take_channel is not None:
+            os.close(looks_write)
+            take_channel(looks_read)
 
     @Slot()
     def _on_output(self) -> None:

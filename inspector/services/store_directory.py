@@ -38,6 +38,7 @@ from shiboken6 import Shiboken
 
 from inspector.collector import collector_paused
 from inspector.display import printable_path
+from inspector.services.looks_reader import LooksReader
 from inspector.services.scan_worker import (
     BATCH_SIZE,
     FIRST_BATCH_ROWS,
@@ -152,6 +153,8 @@ class StoreDirectory(QObject):
         )
         self._watcher.paths_changed.connect(self._on_paths_changed)
         self._watcher.stores_looked.connect(self._on_stores_looked)
+        self._watcher.looks_channel.connect(self._on_looks_channel)
+        self._looks_readers: list[LooksReader] = []
         self._watcher.watch_failed.connect(self.status_message)
         self._watcher.fell_back_to_polling.connect(self.status_message)
         self._watcher.events_lost.connect(self.status_message)
@@ -277,6 +280,14 @@ class StoreDirectory(QObject):
     def _on_stores_looked(self, began: float, looked: list[tuple[str, StoreEntry | None]]) -> None:
         # Looked at by the watching child process: the worker only takes the entries in.
         self._looked_arrived.emit(self._generation, began, looked)
+
+    @Slot(object)
+    def _on_looks_channel(self, fd: int) -> None:
+        # Read on the worker's thread, each round handed to the worker there: the GUI thread
+        # wakes only for the rows that changed (see looks_reader).
+        take = functools.partial(self._worker.take_looked, self._generation)
+        self._looks_readers = [r for r in self._looks_readers if Shiboken.isValid(r)]
+        self._looks_readers.append(LooksReader(fd, take, self._worker))
 
     @Slot()
     def _on_watcher_ready(self) -> None:

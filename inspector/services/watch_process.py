@@ -32,7 +32,9 @@ Messages: ``("paths", [path, ...])``, ``("lost",)`` (the kernel dropped events),
 (every folder asked for is watched), ``("failed", errno, words)`` (watching cannot start or go
 on), ``("ended",)`` (the folder itself was removed or moved away). The child ends when its
 standard input closes: when the parent asks it to stop, and when the parent dies (even by
-SIGKILL), since the pipe closes with it.
+SIGKILL), since the pipe closes with it. The rounds of looks go to a pipe of their own when the
+parent passes one (``looks_fd``): the window's worker thread reads them, and its GUI thread
+no longer wakes for each round only to hand it on (see :mod:`.looks_reader`).
 """
 
 from __future__ import annotations
@@ -136,6 +138,7 @@ class _Forwarder:
 
     def __init__(self, out: Any, folder: str) -> None:
         self._out = out
+        self.looks_out: Any = None  # see send_looks
         self._lock = threading.Lock()
         self.folder = folder
         self._stamps: Stamps | None = None
@@ -163,6 +166,17 @@ class _Forwarder:
         with self._lock, contextlib.suppress(OSError):  # the parent is gone: we end anyway
             self._out.write(data)
             self._out.flush()
+
+    def send_looks(self, message: tuple[Any, ...]) -> None:
+        """A round of looks: on the looks' own pipe when the parent gave one (``looks_fd``:
+        read by the window's worker thread, not its GUI thread), else as any message."""
+        if self.looks_out is None:
+            self.send(message)
+            return
+        data = frame(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        with contextlib.suppress(OSError):  # the parent is gone: we end anyway
+            self.looks_out.write(data)
+            self.looks_out.flush()
 
     def on_paths(self, paths: list[str]) -> None:
         if not self.looking:
@@ -263,7 +277,7 @@ def _look_until_stopped(
         if looked:
             # When the look began (CLOCK_MONOTONIC, the parent's clock too): the parent keeps
             # what it looked at later itself.
-            forwarder.send(("looked", began, looked))
+            forwarder.send_looks(("looked", began, looked))
         if others:
             forwarder.send(("paths", others))
     forwarder.send(("ended",))
@@ -272,12 +286,14 @@ def _look_until_stopped(
 
 def main(argv: list[str] | None = None) -> int:
     """Watch the folder described by the JSON in ``argv[0]`` (``folder``, ``recursive``,
-    ``look``: look at the stores that changed, a single folder only) and
-    report to standard output until standard input closes (0), or until watching ends or fails
-    (1, after saying so)."""
+    ``look``: look at the stores that changed, a single folder only; ``looks_fd``: a pipe
+    inherited from the parent, where the rounds of looks go) and report to standard output
+    until standard input closes (0), or until watching ends or fails (1, after saying so)."""
     config = json.loads((sys.argv[1:] if argv is None else argv)[0])
     folder, recursive = config["folder"], config["recursive"]
     forwarder = _Forwarder(sys.stdout.buffer, folder)
+    if config.get("looks_fd") is not None:
+        forwarder.looks_out = os.fdopen(config["looks_fd"], "wb")
     source = LeanInotifySource(storm_gather=CHILD_STORM_GATHER_SECONDS)
     looker: _Looker | None = None
     try:

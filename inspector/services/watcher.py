@@ -20,6 +20,7 @@ way the status says so. A source can also die under us (its folder removed, a sh
 from __future__ import annotations
 
 import errno
+import os
 import threading
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -78,6 +79,8 @@ class _SignalBridge(QObject):
     #: (start: int, began: float, looked: list[tuple[str, StoreEntry | None]]) stores the
     #: source of that start began to look at itself at ``began`` (``time.monotonic()``).
     stores_looked = Signal(int, float, object)
+    #: (start: int, fd: int) the source of that start sends its rounds of looks on this pipe.
+    looks_channel = Signal(int, object)
 
     def __init__(self) -> None:
         super().__init__()
@@ -125,6 +128,9 @@ class _HandToBridge:
     def on_looked(self, began: float, looked: list[tuple[str, StoreEntry | None]]) -> None:
         self._bridge.stores_looked.emit(self._start, began, looked)
 
+    def on_looks_channel(self, fd: int) -> None:
+        self._bridge.looks_channel.emit(self._start, fd)
+
 
 class FolderWatcher(QObject):
     """Watches a folder (and its subfolders when asked) and reports coalesced path batches."""
@@ -147,6 +153,10 @@ class FolderWatcher(QObject):
     #: source began to look at itself at ``began`` (``time.monotonic()``, the same clock in
     #: every process), each with its entry (None: nothing of it is left); only with ``looks``.
     stores_looked = Signal(float, object)
+    #: (fd: int) a pipe on which the source's child sends its rounds of looks, to be read off
+    #: the GUI thread (:mod:`.looks_reader`); whoever listens owns (closes) it. Only with
+    #: ``looks``; a round sent there never comes as :attr:`stores_looked`.
+    looks_channel = Signal(object)
 
     def __init__(
         self,
@@ -173,6 +183,7 @@ class FolderWatcher(QObject):
         self._bridge.watching.connect(self._on_source_ready)
         self._bridge.watch_failed.connect(self._on_source_failed)
         self._bridge.stores_looked.connect(self._on_stores_looked)
+        self._bridge.looks_channel.connect(self._on_looks_channel)
         self._source: ChangeSource | None = None
         self._starts = 0  # tells a stopped source's late reports from the current one's
         self._ready = False
@@ -300,6 +311,13 @@ class FolderWatcher(QObject):
     ) -> None:
         if start == self._starts and self._source is not None:
             self.stores_looked.emit(began, looked)
+
+    @Slot(int, object)
+    def _on_looks_channel(self, start: int, fd: int) -> None:
+        if start == self._starts and self._source is not None:
+            self.looks_channel.emit(fd)
+        else:
+            os.close(fd)
 
     def _set_ready(self) -> None:
         if not self._ready:

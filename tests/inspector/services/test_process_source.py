@@ -16,7 +16,7 @@ from typing import Any
 
 import psutil
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 
 from inspector.services.process_source import CHILD_MODULE, ProcessChangeSource
 from inspector.services.store_directory import StoreDirectory
@@ -416,3 +416,34 @@ def test_a_looking_child_sends_no_path_the_window_would_ignore(tmp_path: Path) -
         assert [message for message in messages if message[0] == "paths"] == []
     finally:
         child.close()
+
+
+def test_the_childs_rounds_of_looks_reach_the_worker_without_the_gui_thread(
+    qtbot: Any, tmp_path: Path, directory: StoreDirectory, lock_holder: Any
+) -> None:
+    """The looking child's rounds come on a pipe of their own, read on the worker's thread: the
+    GUI thread wakes only for the rows that changed, not also to hand each round on (in a storm
+    whose writers share the window's session each such turn cost it tens of ms)."""
+    from lockcore import LockState
+
+    handed_on_here: list[Any] = []
+    directory.watcher.stores_looked.connect(lambda *looked: handed_on_here.append(looked))
+    worker_threads: set[threading.Thread] = set()
+    directory._worker.entries_updated.connect(
+        lambda *_: worker_threads.add(threading.current_thread()),
+        Qt.ConnectionType.DirectConnection,
+    )
+    _child_source(qtbot, directory.watcher)
+    store = tmp_path / "settings.json"
+    holder = lock_holder(str(store))
+
+    def shown(state: LockState) -> bool:
+        entry = directory.entry(str(store))
+        return entry is not None and entry.lock_state is state
+
+    qtbot.waitUntil(lambda: shown(LockState.HELD_ALIVE), timeout=DEADLINE_MS)
+    holder.release()
+    qtbot.waitUntil(lambda: shown(LockState.FREE), timeout=DEADLINE_MS)
+    assert handed_on_here == []
+    assert worker_threads
+    assert threading.main_thread() not in worker_threads
