@@ -16,6 +16,7 @@ import heapq
 import itertools
 import operator
 import os
+import time
 from collections.abc import Iterable
 
 from inspector.display import printable_path
@@ -31,6 +32,14 @@ from lockcore import (
 #: A listing of more stores than this makes its rows from copies of their paths and names laid
 #: out in the table's order (see Listing.ordered_named); at 10,000 stores it made no difference.
 IN_ORDER_COPIES_ABOVE = 20000
+
+#: A folder changed less than this before its names were read (nanoseconds) may change again
+#: without its times moving: the filesystem's clock moves by ticks (a few milliseconds on
+#: ext4, xfs and tmpfs; a second or two on old ext3 inodes, FAT, HFS+). See Listing.changed_since.
+RECENT_CHANGE_NS = 2_500_000_000
+
+#: (inode, device, modification time, change time, link count) of a folder.
+FolderStamp = tuple[int, int, int, int, int]
 
 #: A folder's entries are taken this many at a time (see list_folder).
 _LISTING_CHUNK = 1024
@@ -59,7 +68,10 @@ class Listing:
         has_lock: set[str],
         lock_stamps: dict[str, Stamp],
         leftovers: dict[str, list[str]],
+        *,
+        folder: str = "",
     ) -> None:
+        self.folder = folder
         self._names = names
         self._has_data = has_data
         self.has_lock = has_lock
@@ -72,6 +84,10 @@ class Listing:
         self._not_plain: frozenset[str] | None = None
         self._folded: dict[str, str] | None = None
         self._folds_to_itself: bool | None = None
+        # What the folder looked like just before its names were read (see changed_since), and
+        # the names read by name (listdir), if it was.
+        self._seen: tuple[FolderStamp, int] | None = None
+        self._read_names: list[str] | None = None
 
     def __repr__(self) -> str:
         return f"Listing({self.store_count()} stores, {len(self.has_lock)} locks)"
@@ -237,6 +253,43 @@ class Listing:
                 paths = _copies(paths)
         return paths, names
 
+    def changed_since(self) -> list[str] | None:
+        """The paths of the folder's own entries that came or went since its names were read:
+        [] when the folder's times say nothing did; None when only listing it again whole can
+        tell (it was read entry by entry, it is gone, or it was not listed by
+        :func:`list_folder`).
+
+        A name made, removed or renamed in a folder moves the folder's modification time (and
+        its change time), but only by what the filesystem's clock has moved since the last
+        change: a folder modified less than :data:`RECENT_CHANGE_NS` before its names were
+        read may have changed again without its times moving, and its names are read again to
+        tell (a second ``listdir``, the two compared)."""
+        if self._seen is None:
+            return None
+        stamp, taken = self._seen
+        now = _folder_seen(self.folder)
+        if now is None:
+            return None
+        if now[0] == stamp and taken - stamp[2] > RECENT_CHANGE_NS:
+            return []
+        if self._read_names is None:
+            return None
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return None
+        prefix = os.path.join(self.folder, "")
+        return sorted(map(prefix.__add__, set(names).symmetric_difference(self._read_names)))
+
+
+def _folder_seen(folder: str) -> tuple[FolderStamp, int] | None:
+    """``folder``'s stamp and when it was taken (``time.time_ns``); None if it cannot be."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_dev, st.st_mtime_ns, st.st_ctime_ns, st.st_nlink), time.time_ns()
+
 
 def _copies(strings: list[str]) -> list[str]:
     """New strings equal to ``strings``, made one after the other (no Python code run per
@@ -250,7 +303,7 @@ def list_folder(folder: str, *, recursive: bool = False) -> Listing:
 
     An unreadable subfolder is skipped; an unreadable ``folder`` raises its ``OSError``.
     """
-    listing = Listing({}, set(), set(), {}, {})
+    listing = Listing({}, set(), set(), {}, {}, folder=folder)
     # The data files (nearly every name) are taken a chunk of entries at a time with no Python
     # code run per file -- their names told apart in bulk (lockcore.data_file_flags), folders
     # among them by the entry's type (no stat) -- and their names checked for printing all at
@@ -259,6 +312,8 @@ def list_folder(folder: str, *, recursive: bool = False) -> Listing:
     data_paths: list[str] = []
     data_names: list[str] = []
     by_name = not recursive and _listed_by_name(listing, folder, data_names)
+    if not by_name:
+        listing._seen = _folder_seen(folder)
     pending = [] if by_name else [(folder, "")]
     while pending:
         directory, prefix = pending.pop()
@@ -303,11 +358,14 @@ def _listed_by_name(listing: Listing, folder: str, data_names: list[str]) -> boo
     entry's type, and ``scandir`` does that. Asked after the names are read: a subfolder made
     meanwhile shows; one made and removed meanwhile is gone like any file that vanished.
     (``listdir`` makes no entry object per name: at 100,000 stores ~25 ms less than scandir.)"""
-    if not _no_subfolder(folder):
+    seen = _folder_seen(folder)
+    if seen is None or seen[0][4] != 2:  # "." and its entry in its parent: no subfolder
         return False
     names = os.listdir(folder)
     if not _no_subfolder(folder):
         return False
+    listing._seen = seen
+    listing._read_names = names
     is_data = data_file_flags(names)
     found = list(itertools.compress(names, is_data))
     if len(found) < len(names):

@@ -17,11 +17,21 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 from inspector.collector import collector_paused, freeze_survivors
 from inspector.display import printable_path
 from inspector.services.document_pass import DocumentPass
+from inspector.services.first_listing import (
+    BATCH_INTERVAL,
+    BATCH_SIZE,
+    FIRST_BATCH_ROWS,
+    FIRST_BATCH_WAIT,
+    LAST_BATCH_WAIT,
+    ONE_BATCH_LIMIT,
+    ONE_BATCH_WITHIN,
+    WatchGate,
+    hand_on_fresh,
+)
 from inspector.services.listing import Listing, list_folder
 from inspector.services.scanner import (
     INLINE_HEALTH_LIMIT,
     entries_from_listing,
-    fresh_entries,
     inspect_store,
     inspect_store_lock,
     is_leftover,
@@ -40,42 +50,6 @@ from inspector.services.store_entry import (
 RECHECK_INTERVAL_MS = 1000
 #: Every this many rechecks, every lock is re-inspected (a safety net for missed events).
 FULL_RECHECK_EVERY = 10
-
-
-#: A listing (but see ONE_BATCH_LIMIT) hands on its first FIRST_BATCH_ROWS rows (in the
-#: order people read them: more than a screenful) as soon as they are made, then the rest
-#: when it is done or, in a folder that takes longer, every BATCH_INTERVAL seconds (or on
-#: reaching BATCH_SIZE rows). Each batch costs the GUI a repaint of the table (~10 ms for 40
-#: rows) whatever its size, and painting while the worker lists slows both (they share one
-#: interpreter): after each batch the worker waits (at most FIRST_BATCH_WAIT seconds after the
-#: first, LAST_BATCH_WAIT after the last) until the GUI has taken it in -- and painted it, see
-#: MainWindow. (100,000 rows cost the GUI ~40 ms taken at once, 20,000 a third of that: in
-#: batches of 20,000 a listing of 100,000 stores took five such pauses and as many repaints,
-#: each taking the interpreter from the worker making the next rows.)
-#: A listing of at most ONE_BATCH_LIMIT stores, listed within ONE_BATCH_WITHIN seconds (the
-#: names read, not yet sorted), hands on every row at once, painted as soon as they are taken
-#: in: the table is complete sooner (the first batch's pause, its paint, no longer comes before
-#: the rest is made), but its first screenful is painted only after every row is made and
-#: taken in. The listing so far foretells when that paint comes: sorting, making and taking in
-#: the rows and painting them cost some six times what reading the names did (10,000 stores
-#: on this 2-core VM, even under load 8-10: names read in 6-7 ms, first screenful painted
-#: 39-46 ms after the folder was opened). Measured there (issue 11 section 6, session 9), in one
-#: batch: table complete 23-28 ms net (0.98-1.18x the minimal pass), first screenful 40-47 ms;
-#: with the first screenful first (before the listing was made from its names alone): complete
-#: 40-47 ms (1.73-1.97x), first screenful 25-28 ms. (Before the listing's stages were cut, one
-#: batch meant a first screenful of 50-52 ms, 100 ms under load 6, and 10,000 stores went first
-#: screenful first.) A bigger folder, or one listed slowly on a busy machine, would paint its
-#: first screenful past 50 ms: it hands it on first.
-ONE_BATCH_LIMIT = 12000
-ONE_BATCH_WITHIN = 0.008
-FIRST_BATCH_ROWS = 100
-BATCH_SIZE = 100000
-BATCH_INTERVAL = 0.25
-FIRST_BATCH_WAIT = 0.1
-#: (The GUI takes 100,000 rows in ~100 ms: a document pass begun before that slowed both.)
-LAST_BATCH_WAIT = 0.5
-#: A first listing's rows are made this many at a time (the clock is looked at between two).
-_LISTING_CHUNK = 4096
 #: The background health check reads documents for at most this long before it lets queued
 #: events through (seconds); it hands its results on every BATCH_INTERVAL.
 HEALTH_SLICE = 0.02
@@ -146,6 +120,8 @@ class _ScanWorker(QObject):
         self._store_folders: set[str] | None = None
         #: Set by the GUI thread once it has shown a batch (see _apply).
         self.batch_shown = threading.Event()
+        #: Opened by the GUI thread once the folder is watched (see first_listing.WatchGate).
+        self.watch_gate = WatchGate()
         # Parented timers move to the worker thread with the worker.
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -380,6 +356,11 @@ class _ScanWorker(QObject):
 
     def _list(self, *, reuse_locks: bool) -> None:
         began = time.monotonic()
+        generation = self._generation
+        # Opening a folder, its names are read while the GUI thread puts the watch on it: no
+        # file is opened before the watch is in place (see WatchGate), and names that came or
+        # went meanwhile are looked at once the rows are handed on.
+        watched_before = self.watch_gate.is_watched(generation)
         try:
             listing = list_folder(self._folder, recursive=self._recursive)
         except OSError as exc:
@@ -391,6 +372,7 @@ class _ScanWorker(QObject):
             self.scan_finished.emit(self._generation)
             self._checks_finished()
             return
+        gap_to_close = not watched_before and self.watch_gate.wait(generation)
         gone = [path for path in self._entries if path not in listing.names]
         if gone:
             for path in gone:
@@ -404,7 +386,9 @@ class _ScanWorker(QObject):
                 listing.store_count() <= ONE_BATCH_LIMIT
                 and time.monotonic() - began <= ONE_BATCH_WITHIN
             )
-            ordered, handed_on = self._hand_on_fresh(listing, one_batch=one_batch)
+            ordered, handed_on = hand_on_fresh(
+                listing, self._entries, self._health_cache, self._hand_on, one_batch=one_batch
+            )
         else:
             ordered = listing.ordered()
             handed_on = self._apply(
@@ -428,6 +412,8 @@ class _ScanWorker(QObject):
                 self._pass.begin(ordered)
             else:
                 self._pass.begin(path for path in ordered if listing.has_data_file(path))
+        if gap_to_close:
+            self._close_gap(listing)
         if self._pass.queue:
             self._health_timer.start()
         else:
@@ -458,47 +444,23 @@ class _ScanWorker(QObject):
         else:
             self._checks_finished()
 
-    def _hand_on_fresh(self, listing: Listing, *, one_batch: bool) -> tuple[list[str], bool]:
-        """Hand on the rows of a big folder listed for the first time (nothing known: every
-        row is new), as :meth:`_apply` does -- the first screenful at once (unless
-        ``one_batch``), the rest in batches -- but made and recorded a chunk at a time, not
-        one row at a time: the stores in the order people read them, and whether any row was
-        handed on. The first screenful is picked before the stores are sorted (the sort of
-        100,000 names is ~50 ms), and is the first rows of that order."""
-        entries = self._entries
-        cache = self._health_cache
-        handed_on = False
-        first = [] if one_batch else listing.first(FIRST_BATCH_ROWS)
-        if first:
-            made = fresh_entries(first, list(map(listing.name_of, first)), listing, cache)
-            entries.update(zip(map(_path_of, made), made, strict=True))
-            if made:
-                self.batch_shown.clear()
-                self.entries_updated.emit(self._generation, made, True)
-                handed_on = True
-                self.batch_shown.wait(FIRST_BATCH_WAIT)
-        paths, names = listing.ordered_named()
-        batch: list[StoreEntry] = []
-        due = time.monotonic() + BATCH_INTERVAL
-        for start in range(len(first), len(paths), _LISTING_CHUNK):
-            chunk = paths[start : start + _LISTING_CHUNK]
-            made = fresh_entries(chunk, names[start : start + _LISTING_CHUNK], listing, cache)
-            # The chunk's paths are the rows' own unless a store vanished since the listing.
-            keys = chunk if len(made) == len(chunk) else map(_path_of, made)
-            entries.update(zip(keys, made, strict=True))
-            batch += made
-            more = start + _LISTING_CHUNK < len(paths)
-            if more and batch and (len(batch) >= BATCH_SIZE or time.monotonic() >= due):
-                self.batch_shown.clear()
-                self.entries_updated.emit(self._generation, batch, True)
-                handed_on = True
-                batch = []
-                due = time.monotonic() + BATCH_INTERVAL
-        if batch:
-            self.batch_shown.clear()
-            self.entries_updated.emit(self._generation, batch, True)
-            handed_on = True
-        return paths, handed_on
+    def _hand_on(self, rows: list[StoreEntry], wait: float) -> None:
+        """Hand on a batch of a first listing's rows; wait up to ``wait`` seconds for the GUI
+        to show them."""
+        self.batch_shown.clear()
+        self.entries_updated.emit(self._generation, rows, True)
+        if wait:
+            self.batch_shown.wait(wait)
+
+    def _close_gap(self, listing: Listing) -> None:
+        """Look at the names that came or went between the listing and the watch (see
+        WatchGate) as if the watch had reported them: the folder itself when only a whole
+        listing can tell."""
+        changed = listing.changed_since()
+        if changed is None:
+            changed = [self._folder]
+        if changed:
+            self.refresh(self._generation, changed)
 
     def _apply(
         self, results: Iterable[tuple[str, StoreEntry | None]], *, listing: bool = False

@@ -38,10 +38,9 @@ from shiboken6 import Shiboken
 
 from inspector.collector import collector_paused
 from inspector.display import printable_path
+from inspector.services.first_listing import BATCH_SIZE, FIRST_BATCH_ROWS, WatchGate
 from inspector.services.looks_reader import LooksReader
 from inspector.services.scan_worker import (
-    BATCH_SIZE,
-    FIRST_BATCH_ROWS,
     FULL_RECHECK_EVERY,
     RECHECK_INTERVAL_MS,
     _ScanWorker,
@@ -171,7 +170,9 @@ class StoreDirectory(QObject):
         # process ("QThread: Destroyed while thread is still running"). Not a bound method: by
         # then the Python side of this object can be gone; the partial keeps what it stops.
         self.destroyed.connect(
-            functools.partial(_stop_threads, self._thread, self._worker, self._watcher)
+            functools.partial(
+                _stop_threads, self._thread, self._worker, self._watcher, self._worker.watch_gate
+            )
         )
 
     # -- public API -------------------------------------------------------------------------
@@ -237,15 +238,26 @@ class StoreDirectory(QObject):
         self._set_read_only_reason("")
         self.folder_changed.emit(folder)
         self._emit_summary()
+        gate = self._worker.watch_gate
+        gate.begin(self._generation)
+        # The folder's names are read on the worker's CPU while the watch is put on it here
+        # (at 100,000 stores the watch costs the kernel ~9 ms): the worker opens no file before
+        # the watch is in place, and looks at the names that came or went meanwhile (see
+        # first_listing.WatchGate). With subfolders, listed once every folder is watched (they
+        # are watched on the observer's thread, a change below would go unseen).
+        self._scan_when_watched = False
+        if not self._recursive:
+            self._scan_requested.emit(self._generation, folder, self._recursive)
         # The watching child starts once this folder's document pass is done (it watches from
         # this process meanwhile): see FolderWatcher.hold_handover.
         self._watcher.hold_handover(True)
         self._watcher.start(folder, recursive=self._recursive)
-        # Listed once every folder is watched (subfolders are watched on the observer's
-        # thread): a change made between the listing and the watches would go unseen.
-        self._scan_when_watched = not self._watcher.is_ready
-        if not self._scan_when_watched:
-            self._scan_requested.emit(self._generation, folder, self._recursive)
+        if self._watcher.is_ready:
+            gate.watched(self._generation)
+            if self._recursive:
+                self._scan_requested.emit(self._generation, folder, self._recursive)
+        else:
+            self._scan_when_watched = self._recursive
         self._recheck_timer.start()
 
     def set_recursive(self, recursive: bool) -> None:
@@ -268,7 +280,7 @@ class StoreDirectory(QObject):
         """Stop watching and end the worker thread; safe to call twice (and done anyway when
         this object is destroyed)."""
         self._recheck_timer.stop()
-        _stop_threads(self._thread, self._worker, self._watcher)
+        _stop_threads(self._thread, self._worker, self._watcher, self._worker.watch_gate)
 
     # -- slots ------------------------------------------------------------------------------
 
@@ -291,6 +303,7 @@ class StoreDirectory(QObject):
 
     @Slot()
     def _on_watcher_ready(self) -> None:
+        self._worker.watch_gate.watched(self._generation)
         if self._scan_when_watched:
             self._scan_when_watched = False
             self._scan_requested.emit(self._generation, self._folder, self._recursive)
@@ -488,9 +501,12 @@ def _is_stale(entry: StoreEntry) -> bool:
     return entry.lock_state is LockState.STALE_DEAD_HOLDER
 
 
-def _stop_threads(thread: QThread, worker: _ScanWorker, watcher: FolderWatcher) -> None:
+def _stop_threads(
+    thread: QThread, worker: _ScanWorker, watcher: FolderWatcher, gate: WatchGate
+) -> None:
     """Stop the watcher's observer and end the worker thread; safe to call twice. ``worker``
     is only kept alive until its thread has ended (it must not be deleted while it runs)."""
+    gate.shut()  # a listing waiting for the watch waits no more
     del worker
     # As the interpreter ends, Python may have deleted either before this object went.
     if Shiboken.isValid(watcher):
