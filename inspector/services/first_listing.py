@@ -1,19 +1,21 @@
 """A folder's first listing, as the store directory's worker hands it on: the first screenful
-of rows at once, the rest in batches (:func:`hand_on_fresh`), and the gate that keeps the worker
-from reading any file's contents before the folder is watched (:class:`WatchGate`).
+of rows at once (:func:`first_screenful`: picked from the names before they are classified),
+the rest in batches (:func:`hand_on_fresh`).
 
 No Qt here: the worker (:mod:`.scan_worker`) emits what these hand it.
 """
 
 from __future__ import annotations
 
+import itertools
 import operator
-import threading
+import os
 import time
 from collections.abc import Callable
+from typing import Literal
 
-from inspector.services.listing import Listing
-from inspector.services.scanner import fresh_entries
+from inspector.services.listing import Listing, listing_of_names
+from inspector.services.scanner import INLINE_HEALTH_LIMIT, fresh_entries
 from inspector.services.store_entry import Stamp, StoreEntry, StoreHealth
 
 #: A listing (but see ONE_BATCH_LIMIT) hands on its first FIRST_BATCH_ROWS rows (in the
@@ -53,57 +55,135 @@ _LISTING_CHUNK = 4096
 
 _path_of = operator.attrgetter("path")
 
+#: The first screenful is picked from about this many times as many names as it has rows
+#: (see first_screenful): enough that a folder whose stores have a lock and leftovers each
+#: still gives a screenful, few enough to classify at once (a microsecond or two a name).
+_NAMES_PER_ROW = 8
+#: From at most this many names, taken evenly through the folder's, the bound is picked.
+_SAMPLE = 4096
+#: A bound that leaves more names than this per row (names with capitals sort before every
+#: lower-case name until folded) gives up: the first screenful is then picked as before.
+_MOST_NAMES_PER_ROW = 40
 
-class WatchGate:
-    """Whether the folder a generation (one :meth:`StoreDirectory.set_folder`) shows is
-    watched yet; shared by the GUI thread, which starts the watch, and the worker, which lists.
 
-    Opening a folder, the worker reads its names while the GUI thread puts the watch on it, each
-    on a CPU of its own (at 100,000 stores the watch costs the kernel ~9 ms: it marks each name
-    it has cached). Nothing but the names is read before the watch is in place: the worker waits
-    here before it opens a lock or a document, so that every change to a file's contents comes
-    after what the listing read or is reported by the watch. Names that came or went between
-    the two are found by :meth:`.Listing.changed_since` and looked at as if reported.
-    """
+def first_screenful(listing: Listing, count: int) -> tuple[list[str], list[str], Listing]:
+    """The first ``count`` stores in the order people read them (``listing.ordered()[:count]``),
+    their names, and the listing to make their rows from.
 
-    def __init__(self) -> None:
-        self._condition = threading.Condition()
-        self._unwatched: int | None = None  # the generation begun whose folder is not watched
-        self._shut = False
+    A big folder read by its names alone is not classified for this (at 100,000 stores ~25 ms
+    of the first screenful's wait): the names whose stores can be among the first are picked
+    from the names read, and only they are classified (:func:`.listing_of_names`). Those are
+    the names that fold to at most a bound -- the name of a sample's few smallest, such that
+    some ``_NAMES_PER_ROW`` times ``count`` names are below it -- or that begin with the store
+    name the bound begins with: every file of a store begins with the store's name, so every
+    file of a store whose name is at most the bound is picked. If the stores picked are not
+    ``count`` (the bound was too low), a higher one is tried; names that are not all ASCII
+    (whose folding can make them smaller), or too many picked, and the listing is classified
+    whole, as it is afterwards anyway."""
+    names = listing.names_read()
+    if names is not None and len(names) > count * _NAMES_PER_ROW:
+        picked = _first_from_names(listing.folder, names, count)
+        if picked is not None:
+            return picked
+    first = listing.first(count)
+    return first, list(map(listing.name_of, first)), listing
 
-    def begin(self, generation: int) -> None:
-        """GUI thread: ``generation`` begins, its folder not watched yet (a worker waiting
-        for an older one waits no more). A worker whose generations were never begun here
-        (on its own, in a test) never waits."""
-        with self._condition:
-            self._unwatched = generation
-            self._condition.notify_all()
 
-    def watched(self, generation: int) -> None:
-        """GUI thread: the folder of ``generation`` is watched (or cannot be: nothing more
-        will come)."""
-        with self._condition:
-            if self._unwatched == generation:
-                self._unwatched = None
-                self._condition.notify_all()
+def _first_from_names(
+    folder: str, names: list[str], count: int
+) -> tuple[list[str], list[str], Listing] | None:
+    # ASCII: folding is lower-casing, and never makes a name smaller (a name whose folded self
+    # is below a bound is below it itself); printable: shown, and ordered, as it is.
+    every_name = "".join(names)
+    if not (every_name.isascii() and every_name.isprintable()):
+        return None
+    step = max(1, len(names) // _SAMPLE)
+    sample = sorted(map(str.lower, names[::step]))
+    rank = count * _NAMES_PER_ROW * len(sample) // len(names)
+    while True:
+        picked = _first_below(folder, names, count, sample[min(rank, len(sample) - 1)])
+        if picked is False:
+            return None
+        if picked is not None or rank >= len(sample) - 1:
+            return picked
+        rank = rank * 4 + 1
 
-    def shut(self) -> None:
-        """The window goes: no worker waits any more."""
-        with self._condition:
-            self._shut = True
-            self._condition.notify_all()
 
-    def is_watched(self, generation: int) -> bool:
-        """Whether the folder of ``generation`` is watched (as far as this gate knows)."""
-        with self._condition:
-            return self._unwatched != generation
+def _first_below(
+    folder: str, names: list[str], count: int, bound: str
+) -> tuple[list[str], list[str], Listing] | Literal[False] | None:
+    """The first ``count`` stores of ``folder`` whose ``names`` are all printable ASCII, their
+    names and listing, picked from the names that fold to at most ``bound`` (or begin with the
+    store name that begins it); None if fewer than ``count`` stores are at most ``bound``;
+    False if the names below the bound are too many to pick from."""
+    # Below ``below``: the names folded at most ``bound``, and those that begin with the store
+    # name that begins ``bound`` (its shortest beginning ending in ".json"; the next character
+    # of an ASCII name is below "\x80"): every file of a store at most ``bound``.
+    end = bound.find(".json")
+    below = bound[: end + 5] + "\x80" if end >= 0 else bound + "\x00"
+    raw = list(itertools.compress(names, map(below.__gt__, names)))
+    if len(raw) > count * _MOST_NAMES_PER_ROW:
+        return False
+    candidates = [name for name in raw if name.lower() < below]
+    picked = listing_of_names(folder, candidates)
+    paths, picked_names = picked.ordered_named()
+    prefix_length = len(os.path.join(folder, ""))
+    if len(paths) >= count and paths[count - 1][prefix_length:].lower() <= bound:
+        return paths[:count], picked_names[:count], picked
+    return None
 
-    def wait(self, generation: int) -> bool:
-        """Worker: wait until the folder of ``generation`` is watched; False when that will
-        never be (a newer generation began, the gate was shut)."""
-        with self._condition:
-            self._condition.wait_for(lambda: self._shut or self._unwatched != generation)
-            return not self._shut and self._unwatched is None
+
+def hand_on_new_rows(
+    listing: Listing,
+    entries: dict[str, StoreEntry],
+    cache: dict[str, tuple[Stamp, StoreHealth, str]],
+    hand_on: Callable[[list[StoreEntry], float], None],
+    *,
+    began: float,
+    one_batch_limits: tuple[int, float] = (ONE_BATCH_LIMIT, ONE_BATCH_WITHIN),
+) -> tuple[list[str], bool] | None:
+    """Hand on the rows of a folder listed for the first time (nothing known: every row is
+    new; see :func:`hand_on_fresh`), whose names were begun to be read at ``began``
+    (``time.monotonic()``): the stores in the order people read them, and whether any row was
+    handed on (``one_batch_limits``: ``ONE_BATCH_LIMIT`` and ``ONE_BATCH_WITHIN``). None for
+    a folder of at most ``INLINE_HEALTH_LIMIT`` stores, whose documents are checked as its rows
+    are made: the caller makes them (a big folder's first screenful, handed on already, is in
+    ``entries``)."""
+    most_stores, within = one_batch_limits
+    names_read = listing.names_read()
+    first = 0
+    if names_read is not None and len(names_read) > most_stores:
+        # A big folder read by its names: its first screenful goes before the names are
+        # classified (see first_screenful).
+        first = hand_on_first(listing, entries, cache, hand_on)
+    if listing.store_count() <= INLINE_HEALTH_LIMIT:
+        return None
+    # The listing so far foretells the rest: sorting and making the rows cost about what
+    # listing them did.
+    one_batch = not first and (
+        listing.store_count() <= most_stores and time.monotonic() - began <= within
+    )
+    if not (first or one_batch):
+        first = hand_on_first(listing, entries, cache, hand_on)
+    ordered, handed_on = hand_on_fresh(listing, entries, cache, hand_on, first=first)
+    return ordered, handed_on or first > 0
+
+
+def hand_on_first(
+    listing: Listing,
+    entries: dict[str, StoreEntry],
+    cache: dict[str, tuple[Stamp, StoreHealth, str]],
+    hand_on: Callable[[list[StoreEntry], float], None],
+) -> int:
+    """Hand on the first screenful of rows of a big folder listed for the first time (see
+    :func:`hand_on_fresh`), recorded into ``entries``: how many stores it has."""
+    first, first_names, first_listing = first_screenful(listing, FIRST_BATCH_ROWS)
+    if first:
+        made = fresh_entries(first, first_names, first_listing, cache)
+        entries.update(zip(map(_path_of, made), made, strict=True))
+        if made:
+            hand_on(made, FIRST_BATCH_WAIT)
+    return len(first)
 
 
 def hand_on_fresh(
@@ -112,27 +192,21 @@ def hand_on_fresh(
     cache: dict[str, tuple[Stamp, StoreHealth, str]],
     hand_on: Callable[[list[StoreEntry], float], None],
     *,
-    one_batch: bool,
+    first: int,
 ) -> tuple[list[str], bool]:
     """Hand on the rows of a big folder listed for the first time (nothing known: every
     row is new) through ``hand_on(rows, wait)`` (``wait``: how long to wait for the GUI to
-    show them), as :meth:`_ScanWorker._apply` does -- the first screenful at once (unless
-    ``one_batch``), the rest in batches -- but made and recorded into ``entries`` a chunk at
-    a time, not one row at a time: the stores in the order people read them, and whether
-    any row was handed on. The first screenful is picked before the stores are sorted (the
-    sort of 100,000 names is ~50 ms), and is the first rows of that order."""
+    show them), as :meth:`_ScanWorker._apply` does -- after the ``first`` rows, handed on by
+    :func:`hand_on_first` (none: every row at once), the rest in batches -- but made and
+    recorded into ``entries`` a chunk at a time, not one row at a time: the stores in the order
+    people read them, and whether any row was handed on here. The first screenful is picked
+    before the stores are sorted (the sort of 100,000 names is ~50 ms), and is the first rows
+    of that order."""
     handed_on = False
-    first = [] if one_batch else listing.first(FIRST_BATCH_ROWS)
-    if first:
-        made = fresh_entries(first, list(map(listing.name_of, first)), listing, cache)
-        entries.update(zip(map(_path_of, made), made, strict=True))
-        if made:
-            hand_on(made, FIRST_BATCH_WAIT)
-            handed_on = True
     paths, names = listing.ordered_named()
     batch: list[StoreEntry] = []
     due = time.monotonic() + BATCH_INTERVAL
-    for start in range(len(first), len(paths), _LISTING_CHUNK):
+    for start in range(first, len(paths), _LISTING_CHUNK):
         chunk = paths[start : start + _LISTING_CHUNK]
         made = fresh_entries(chunk, names[start : start + _LISTING_CHUNK], listing, cache)
         # The chunk's paths are the rows' own unless a store vanished since the listing.

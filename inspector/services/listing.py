@@ -33,11 +33,6 @@ from lockcore import (
 #: out in the table's order (see Listing.ordered_named); at 10,000 stores it made no difference.
 IN_ORDER_COPIES_ABOVE = 20000
 
-#: A folder changed less than this before its names were read (nanoseconds) may change again
-#: without its times moving: the filesystem's clock moves by ticks (a few milliseconds on
-#: ext4, xfs and tmpfs; a second or two on old ext3 inodes, FAT, HFS+). See Listing.changed_since.
-RECENT_CHANGE_NS = 2_500_000_000
-
 #: (inode, device, modification time, change time, link count) of a folder.
 FolderStamp = tuple[int, int, int, int, int]
 
@@ -74,9 +69,11 @@ class Listing:
         self.folder = folder
         self._names = names
         self._has_data = has_data
-        self.has_lock = has_lock
-        self.lock_stamps = lock_stamps
-        self.leftovers = leftovers
+        self._has_lock = has_lock
+        self._lock_stamps = lock_stamps
+        self._leftovers = leftovers
+        # The names read by name, not classified yet (see names_read): nothing else is known.
+        self._unclassified: list[str] | None = None
         # (the folder's path and a separator, its data files' names): not in names nor
         # has_data yet; ``_names`` then holds the other stores (a lock, leftovers) alone.
         self._data_files: tuple[str, list[str]] | None = None
@@ -84,8 +81,8 @@ class Listing:
         self._not_plain: frozenset[str] | None = None
         self._folded: dict[str, str] | None = None
         self._folds_to_itself: bool | None = None
-        # What the folder looked like just before its names were read (see changed_since), and
-        # the names read by name (listdir), if it was.
+        # What the folder looked like just before its names were read, and the names read by
+        # name (listdir), if it was (see watch_gap.names_changed_since).
         self._seen: tuple[FolderStamp, int] | None = None
         self._read_names: list[str] | None = None
 
@@ -95,14 +92,47 @@ class Listing:
     @property
     def names(self) -> dict[str, str]:
         """Store path -> its name relative to the folder (printable)."""
+        self._classify()
         self._take_data_files()
         return self._names
 
     @property
     def has_data(self) -> set[str]:
         """The stores whose data file was listed."""
+        self._classify()
         self._take_data_files()
         return self._has_data
+
+    @property
+    def has_lock(self) -> set[str]:
+        """The stores whose lock file was listed."""
+        self._classify()
+        return self._has_lock
+
+    @property
+    def lock_stamps(self) -> dict[str, Stamp]:
+        """Store path -> (inode, size, mtime_ns) of its lock file."""
+        self._classify()
+        return self._lock_stamps
+
+    @property
+    def leftovers(self) -> dict[str, list[str]]:
+        """Store path -> its temp and quarantine files."""
+        self._classify()
+        return self._leftovers
+
+    def names_read(self) -> list[str] | None:
+        """Every name of the folder as ``listdir`` gave it, while they are not classified yet
+        (the folder was listed by its names alone and nothing else was asked): a first
+        screenful can be picked from them before the rest is classified."""
+        return self._unclassified
+
+    def _classify(self) -> None:
+        """Tell the names read apart (data files in bulk, the few others one by one)."""
+        names = self._unclassified
+        if names is not None:
+            self._unclassified = None
+            _take_names(self, names)
 
     def _take_data_files(self) -> None:
         if self._data_files is not None:
@@ -116,6 +146,7 @@ class Listing:
 
     def _without_data(self) -> frozenset[str]:
         """The stores whose data file was not listed."""
+        self._classify()
         if self._no_data is None:
             if self._data_files is None:
                 names, has_data = self._names, self._has_data
@@ -130,6 +161,7 @@ class Listing:
 
     def store_count(self) -> int:
         """How many stores were listed."""
+        self._classify()
         if self._data_files is None:
             return len(self._names)
         return len(self._data_files[1]) + len(self._without_data())
@@ -140,6 +172,7 @@ class Listing:
 
     def name_of(self, path: str) -> str:
         """The name of the listed store ``path``."""
+        self._classify()
         if self._data_files is not None:
             name = self._names.get(path)
             return path[len(self._data_files[0]) :] if name is None else name
@@ -147,6 +180,7 @@ class Listing:
 
     def has_data_file(self, path: str) -> bool:
         """Whether the data file of the listed store ``path`` was listed."""
+        self._classify()
         if self._data_files is not None:
             return path not in self._without_data()
         return path in self._has_data
@@ -156,12 +190,14 @@ class Listing:
         whose rows :func:`fresh_entries` makes one at a time. Worked out once per listing (over
         every store: at 100,000 stores, once per chunk of rows was half of making them)."""
         if self._not_plain is None:
-            self._not_plain = frozenset(self.has_lock.union(self.leftovers, self._without_data()))
+            without_data = self._without_data()
+            self._not_plain = frozenset(self._has_lock.union(self._leftovers, without_data))
         return self._not_plain
 
     def _names_fold_to_themselves(self) -> bool:
         """Whether every name folds to itself (no capital letter), as in most folders -- told
         by folding all of them joined at once (folding goes a character at a time)."""
+        self._classify()
         if self._folds_to_itself is None:
             names = self._data_files[1] if self._data_files is not None else self._names.values()
             every_name = "".join(names)
@@ -171,6 +207,7 @@ class Listing:
     def _by_data_file_names(self) -> bool:
         """Whether the order is worked out from the data files' names alone (listed by name,
         every store has its data file): then names are unique and the paths one prefix each."""
+        self._classify()
         if self._data_files is not None and self._without_data():
             self._take_data_files()  # a store with no data file: rare, and ordered as any
         return self._data_files is not None
@@ -253,36 +290,8 @@ class Listing:
                 paths = _copies(paths)
         return paths, names
 
-    def changed_since(self) -> list[str] | None:
-        """The paths of the folder's own entries that came or went since its names were read:
-        [] when the folder's times say nothing did; None when only listing it again whole can
-        tell (it was read entry by entry, it is gone, or it was not listed by
-        :func:`list_folder`).
 
-        A name made, removed or renamed in a folder moves the folder's modification time (and
-        its change time), but only by what the filesystem's clock has moved since the last
-        change: a folder modified less than :data:`RECENT_CHANGE_NS` before its names were
-        read may have changed again without its times moving, and its names are read again to
-        tell (a second ``listdir``, the two compared)."""
-        if self._seen is None:
-            return None
-        stamp, taken = self._seen
-        now = _folder_seen(self.folder)
-        if now is None:
-            return None
-        if now[0] == stamp and taken - stamp[2] > RECENT_CHANGE_NS:
-            return []
-        if self._read_names is None:
-            return None
-        try:
-            names = os.listdir(self.folder)
-        except OSError:
-            return None
-        prefix = os.path.join(self.folder, "")
-        return sorted(map(prefix.__add__, set(names).symmetric_difference(self._read_names)))
-
-
-def _folder_seen(folder: str) -> tuple[FolderStamp, int] | None:
+def folder_seen(folder: str) -> tuple[FolderStamp, int] | None:
     """``folder``'s stamp and when it was taken (``time.time_ns``); None if it cannot be."""
     try:
         st = os.stat(folder)
@@ -309,12 +318,12 @@ def list_folder(folder: str, *, recursive: bool = False) -> Listing:
     # among them by the entry's type (no stat) -- and their names checked for printing all at
     # once; only the few other names (locks, leftovers, unrelated files) are classified one at
     # a time. (Name by name, 100,000 stores took ~100 ms: 2.5x what the scandir itself takes.)
+    if not recursive and _listed_by_name(listing, folder):
+        return listing  # its names are classified when first asked for (Listing._classify)
+    listing._seen = folder_seen(folder)
     data_paths: list[str] = []
     data_names: list[str] = []
-    by_name = not recursive and _listed_by_name(listing, folder, data_names)
-    if not by_name:
-        listing._seen = _folder_seen(folder)
-    pending = [] if by_name else [(folder, "")]
+    pending = [(folder, "")]
     while pending:
         directory, prefix = pending.pop()
         try:
@@ -331,13 +340,33 @@ def list_folder(folder: str, *, recursive: bool = False) -> Listing:
                     listing, items, directory, prefix, into=(data_paths, data_names),
                     recursive=recursive,
                 )  # fmt: skip
+    _take_data_names(listing, data_paths, data_names, by_name=False)
+    return listing
+
+
+def _take_names(listing: Listing, names: list[str]) -> None:
+    """Fold ``names``, every name of ``listing``'s folder (which holds no folder), into it."""
+    is_data = data_file_flags(names)
+    found = list(itertools.compress(names, is_data))
+    if len(found) < len(names):
+        others = itertools.compress(names, map(operator.not_, is_data))
+        _take_other_files(listing, others, listing.folder, "")
+    _take_data_names(listing, [], found, by_name=True)
+
+
+def _take_data_names(
+    listing: Listing, data_paths: list[str], data_names: list[str], *, by_name: bool
+) -> None:
+    """Fold the data files into ``listing``: their ``data_paths`` and ``data_names`` (with
+    ``by_name``, their names alone: the paths are made from them)."""
+    folder = listing.folder
     # printable_path's own test, for every name at once: it is true of nearly every folder.
     every_name = "".join(data_names)
     printable = every_name.isascii() and every_name.isprintable()
     if by_name and printable:  # their paths, names and set are made when asked for
         listing._data_files = (os.path.join(folder, ""), data_names)
         listing._folds_to_itself = every_name.casefold() == every_name  # (joined already)
-        return listing
+        return
     if by_name:
         data_paths = list(map(os.path.join(folder, "").__add__, data_names))
     if not printable:
@@ -347,10 +376,9 @@ def list_folder(folder: str, *, recursive: bool = False) -> Listing:
         ]
     listing._names.update(zip(data_paths, data_names, strict=True))
     listing._has_data.update(data_paths)
-    return listing
 
 
-def _listed_by_name(listing: Listing, folder: str, data_names: list[str]) -> bool:
+def _listed_by_name(listing: Listing, folder: str) -> bool:
     """List ``folder`` (not its subfolders) by its names alone, with ``os.listdir``, when it
     holds no folder: whether it did (else nothing is listed). A folder's link count is two
     plus its subfolders on Linux's local filesystems; where it says nothing (1, as on btrfs)
@@ -358,21 +386,23 @@ def _listed_by_name(listing: Listing, folder: str, data_names: list[str]) -> boo
     entry's type, and ``scandir`` does that. Asked after the names are read: a subfolder made
     meanwhile shows; one made and removed meanwhile is gone like any file that vanished.
     (``listdir`` makes no entry object per name: at 100,000 stores ~25 ms less than scandir.)"""
-    seen = _folder_seen(folder)
+    seen = folder_seen(folder)
     if seen is None or seen[0][4] != 2:  # "." and its entry in its parent: no subfolder
         return False
     names = os.listdir(folder)
     if not _no_subfolder(folder):
         return False
     listing._seen = seen
-    listing._read_names = names
-    is_data = data_file_flags(names)
-    found = list(itertools.compress(names, is_data))
-    if len(found) < len(names):
-        others = itertools.compress(names, map(operator.not_, is_data))
-        _take_other_files(listing, others, folder, "")
-    data_names += found
+    listing._read_names = listing._unclassified = names
     return True
+
+
+def listing_of_names(folder: str, names: list[str]) -> Listing:
+    """The listing of ``folder`` (which holds no folder) made of ``names``, some of its names:
+    the stores those files make."""
+    listing = Listing({}, set(), set(), {}, {}, folder=folder)
+    _take_names(listing, names)
+    return listing
 
 
 def _no_subfolder(folder: str) -> bool:
@@ -434,10 +464,10 @@ def _take_other_files(
     """Fold the files of ``directory`` named ``names`` that are no data file into ``listing``
     (a lock, a leftover); the names that are nothing of a store."""
     store_names, has_lock, lock_stamps, leftovers = (
-        listing.names,
-        listing.has_lock,
-        listing.lock_stamps,
-        listing.leftovers,
+        listing._names,
+        listing._has_lock,
+        listing._lock_stamps,
+        listing._leftovers,
     )
     unrelated: list[str] = []
     for name in names:

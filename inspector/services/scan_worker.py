@@ -25,8 +25,7 @@ from inspector.services.first_listing import (
     LAST_BATCH_WAIT,
     ONE_BATCH_LIMIT,
     ONE_BATCH_WITHIN,
-    WatchGate,
-    hand_on_fresh,
+    hand_on_new_rows,
 )
 from inspector.services.listing import Listing, list_folder
 from inspector.services.scanner import (
@@ -44,6 +43,7 @@ from inspector.services.store_entry import (
     StoreHealth,
     death_makes_an_event,
 )
+from inspector.services.watch_gap import WatchGate, names_changed_since
 
 #: How often locks whose holder can die silently are re-inspected, the folder's existence and
 #: write access are checked, and the observer's liveness too.
@@ -120,7 +120,7 @@ class _ScanWorker(QObject):
         self._store_folders: set[str] | None = None
         #: Set by the GUI thread once it has shown a batch (see _apply).
         self.batch_shown = threading.Event()
-        #: Opened by the GUI thread once the folder is watched (see first_listing.WatchGate).
+        #: Opened by the GUI thread once the folder is watched (see watch_gap.WatchGate).
         self.watch_gate = WatchGate()
         # Parented timers move to the worker thread with the worker.
         self._refresh_timer = QTimer(self)
@@ -357,9 +357,7 @@ class _ScanWorker(QObject):
     def _list(self, *, reuse_locks: bool) -> None:
         began = time.monotonic()
         generation = self._generation
-        # Opening a folder, its names are read while the GUI thread puts the watch on it: no
-        # file is opened before the watch is in place (see WatchGate), and names that came or
-        # went meanwhile are looked at once the rows are handed on.
+        # Names read while the watch is put on the folder: see watch_gap.
         watched_before = self.watch_gate.is_watched(generation)
         try:
             listing = list_folder(self._folder, recursive=self._recursive)
@@ -373,22 +371,16 @@ class _ScanWorker(QObject):
             self._checks_finished()
             return
         gap_to_close = not watched_before and self.watch_gate.wait(generation)
-        gone = [path for path in self._entries if path not in listing.names]
-        if gone:
-            for path in gone:
-                del self._entries[path]
-            self.entries_removed.emit(self._generation, gone)
+        self._drop([path for path in self._entries if path not in listing.names])
+        rows = None
+        if not self._entries:  # every row new: made in bulk
+            rows = hand_on_new_rows(
+                listing, self._entries, self._health_cache, self._hand_on, began=began,
+                one_batch_limits=(ONE_BATCH_LIMIT, ONE_BATCH_WITHIN),
+            )  # fmt: skip
         defer = listing.store_count() > INLINE_HEALTH_LIMIT
-        if defer and not self._entries:
-            # The listing so far foretells the rest: sorting and making the rows cost about
-            # what listing them did.
-            one_batch = (
-                listing.store_count() <= ONE_BATCH_LIMIT
-                and time.monotonic() - began <= ONE_BATCH_WITHIN
-            )
-            ordered, handed_on = hand_on_fresh(
-                listing, self._entries, self._health_cache, self._hand_on, one_batch=one_batch
-            )
+        if rows is not None:
+            ordered, handed_on = rows
         else:
             ordered = listing.ordered()
             handed_on = self._apply(
@@ -444,19 +436,24 @@ class _ScanWorker(QObject):
         else:
             self._checks_finished()
 
+    def _drop(self, gone: list[str]) -> None:
+        """Forget the stores ``gone`` (listed no more) and say so."""
+        if gone:
+            for path in gone:
+                del self._entries[path]
+            self.entries_removed.emit(self._generation, gone)
+
     def _hand_on(self, rows: list[StoreEntry], wait: float) -> None:
-        """Hand on a batch of a first listing's rows; wait up to ``wait`` seconds for the GUI
-        to show them."""
+        """Hand on a first listing's rows; wait up to ``wait`` s for the GUI to show them."""
         self.batch_shown.clear()
         self.entries_updated.emit(self._generation, rows, True)
         if wait:
             self.batch_shown.wait(wait)
 
     def _close_gap(self, listing: Listing) -> None:
-        """Look at the names that came or went between the listing and the watch (see
-        WatchGate) as if the watch had reported them: the folder itself when only a whole
-        listing can tell."""
-        changed = listing.changed_since()
+        """Look at the names that came or went between the listing and the watch as if the
+        watch had reported them (the folder itself: a whole listing tells)."""
+        changed = names_changed_since(listing)
         if changed is None:
             changed = [self._folder]
         if changed:

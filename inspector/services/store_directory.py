@@ -38,7 +38,7 @@ from shiboken6 import Shiboken
 
 from inspector.collector import collector_paused
 from inspector.display import printable_path
-from inspector.services.first_listing import BATCH_SIZE, FIRST_BATCH_ROWS, WatchGate
+from inspector.services.first_listing import BATCH_SIZE, FIRST_BATCH_ROWS
 from inspector.services.looks_reader import LooksReader
 from inspector.services.scan_worker import (
     FULL_RECHECK_EVERY,
@@ -55,6 +55,7 @@ from inspector.services.store_entry import (
 from inspector.services.store_health import (
     HEALTH_CHECK_LIMIT,
 )
+from inspector.services.watch_gap import WatchGate
 from inspector.services.watcher import FolderWatcher, ObserverFactory, default_observer_factory
 from lockcore import LockState
 
@@ -243,7 +244,7 @@ class StoreDirectory(QObject):
         # The folder's names are read on the worker's CPU while the watch is put on it here
         # (at 100,000 stores the watch costs the kernel ~9 ms): the worker opens no file before
         # the watch is in place, and looks at the names that came or went meanwhile (see
-        # first_listing.WatchGate). With subfolders, listed once every folder is watched (they
+        # watch_gap.WatchGate). With subfolders, listed once every folder is watched (they
         # are watched on the observer's thread, a change below would go unseen).
         self._scan_when_watched = False
         if not self._recursive:

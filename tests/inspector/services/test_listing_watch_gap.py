@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from inspector.services import first_listing, scan_worker
+from inspector.services import scan_worker, watch_gap
 from inspector.services.inotify import LeanInotifySource
 from inspector.services.listing import list_folder
 from inspector.services.store_directory import StoreDirectory, StoreHealth
+from inspector.services.watch_gap import names_changed_since
 from lockcore import LockState, lock_path_for
 
 DEADLINE_MS = 5000
@@ -69,7 +70,7 @@ def test_no_change_between_the_listing_and_the_watch_goes_unseen(
     # The worker has read the names; it then waits for the watch, or (were it not to wait)
     # has made the rows: either way, what changes now is what it could miss.
     names_read, worker_went_on = threading.Event(), threading.Event()
-    read_names, wait_for_watch = os.listdir, first_listing.WatchGate.wait
+    read_names, wait_for_watch = os.listdir, watch_gap.WatchGate.wait
 
     def listdir(path: Any = ".") -> list[Any]:
         names = read_names(path)
@@ -77,7 +78,7 @@ def test_no_change_between_the_listing_and_the_watch_goes_unseen(
             names_read.set()
         return names
 
-    def waiting_for_the_watch(gate: first_listing.WatchGate, generation: int) -> bool:
+    def waiting_for_the_watch(gate: watch_gap.WatchGate, generation: int) -> bool:
         worker_went_on.set()
         return wait_for_watch(gate, generation)
 
@@ -98,7 +99,7 @@ def test_no_change_between_the_listing_and_the_watch_goes_unseen(
     try:
         with (
             unittest.mock.patch.object(os, "listdir", listdir),
-            unittest.mock.patch.object(first_listing.WatchGate, "wait", waiting_for_the_watch),
+            unittest.mock.patch.object(watch_gap.WatchGate, "wait", waiting_for_the_watch),
         ):
             service.set_folder(str(folder))
             qtbot.waitUntil(
@@ -127,10 +128,10 @@ def test_a_folder_whose_times_did_not_move_is_not_read_again(tmp_path: Path) -> 
     os.utime(tmp_path, (an_hour_ago, an_hour_ago))
     listing = list_folder(str(tmp_path))
     with unittest.mock.patch.object(os, "listdir", side_effect=AssertionError("read again")):
-        assert listing.changed_since() == []
+        assert names_changed_since(listing) == []
     (tmp_path / "b.json").write_text("{}", encoding="utf-8")
     (tmp_path / "a.json").unlink()
-    assert listing.changed_since() == [str(tmp_path / "a.json"), str(tmp_path / "b.json")]
+    assert names_changed_since(listing) == [str(tmp_path / "a.json"), str(tmp_path / "b.json")]
 
 
 def test_a_folder_changed_just_before_its_listing_is_read_again(tmp_path: Path) -> None:
@@ -142,6 +143,6 @@ def test_a_folder_changed_just_before_its_listing_is_read_again(tmp_path: Path) 
     seen = listing._seen
     (tmp_path / "b.json").write_text("{}", encoding="utf-8")
     with unittest.mock.patch(
-        "inspector.services.listing._folder_seen", return_value=seen
+        "inspector.services.watch_gap.folder_seen", return_value=seen
     ):  # the folder's times, as a coarse clock would have left them
-        assert listing.changed_since() == [str(tmp_path / "b.json")]
+        assert names_changed_since(listing) == [str(tmp_path / "b.json")]

@@ -12,11 +12,13 @@ import tempfile
 import unittest.mock
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from inspector.display import printable_path
+from inspector.services import first_listing as first_listing_module
 from inspector.services import listing as listing_module
+from inspector.services.first_listing import first_screenful
 from inspector.services.listing import Listing, list_folder
 from inspector.services.scanner import entries_from_listing, fresh_entries
 from lockcore import StoreFileKind, classify_store_file, lock_path_for
@@ -77,14 +79,15 @@ def test_rows_made_in_bulk_are_the_rows_made_one_at_a_time(kinds: list[str], cut
             for _, entry in entries_from_listing(paths, listing, {}, defer_document=True, known={})
             if entry is not None
         ]
-        # Made in two pieces, as the worker does (a first screenful, then the rest).
-        first = first_listing.first(cut)
+        # Made in two pieces, as the worker does (a first screenful -- from the few names
+        # that can be in it, when there are enough names -- then the rest).
+        first, first_names, listed_first = first_screenful(first_listing, cut)
         ordered, names = first_listing.ordered_named()
         assert ordered == paths
         assert first == paths[:cut]
-        in_bulk = fresh_entries(
-            first, list(map(first_listing.name_of, first)), first_listing, {}
-        ) + fresh_entries(ordered[cut:], names[cut:], first_listing, {})
+        in_bulk = fresh_entries(first, first_names, listed_first, {}) + fresh_entries(
+            ordered[cut:], names[cut:], first_listing, {}
+        )
         # A store whose data file was listed keeps its row until its document is checked;
         # one listed by its lock alone is looked at at once.
         expected = len(kinds) - kinds.count("lock only, vanished")
@@ -253,3 +256,80 @@ def test_a_first_listing_is_ordered_from_its_names_alone(
         for name in ("Ab.json", "ab.json", "AB.json", "aB.json", "Zz.json", "S007.json"):
             (tmp_path / name).write_text("{}", encoding="utf-8")
     assert_listed_as_name_by_name(tmp_path, recursive=False, without_scandir=True)
+
+
+#: Names a folder may hold: stores (some with capitals, which fold), their locks and leftovers,
+#: names that begin with another store's name, unrelated files; rarely not ASCII or printable.
+_STEMS = st.text(alphabet="abAB-_.", min_size=1, max_size=4) | st.sampled_from(["a.json", "A.JSON"])
+_SUFFIXES = st.sampled_from(
+    [".json", ".json", ".json", ".json.lock", ".json.tmp", ".json.0a1b2c.tmp", ".json.json",
+     ".json.corrupt-20261206T000000-1a2b", ".txt", ""]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(_STEMS, _SUFFIXES), min_size=30, max_size=150),
+    st.integers(1, 6),
+    st.sampled_from([1, 2, 4096]),
+    st.sampled_from(["", "", "", "a\u00df.json", "b\x07.json"]),
+)
+def test_a_first_screenful_picked_from_the_names_is_the_first_rows_of_the_order(
+    files: list[tuple[str, str]], count: int, sample: int, odd_name: str
+) -> None:
+    # Only the names that can be in it are classified; whatever the names, and however few
+    # the sample they are bounded from (a bound too low is raised), the same rows.
+    odd = [odd_name] if odd_name else []
+    names = list(dict.fromkeys([stem + suffix for stem, suffix in files] + odd))
+    folder = "/nowhere/listed"  # (no file is looked at but a lock's stamp: none here)
+    reference = Listing({}, set(), set(), {}, {}, folder=folder)
+    listing_module._take_names(reference, list(names))
+    listing = Listing({}, set(), set(), {}, {}, folder=folder)
+    listing._unclassified = list(names)
+    with (
+        unittest.mock.patch.object(first_listing_module, "_SAMPLE", sample),
+        # (a bound that leaves many names gives up to spare time, not to be right)
+        unittest.mock.patch.object(first_listing_module, "_MOST_NAMES_PER_ROW", 10**6),
+    ):
+        paths, first_names, listed = first_screenful(listing, count)
+    order = reference.ordered()
+    assert paths == order[:count]
+    assert first_names == [reference.names[path] for path in paths]
+    if listed is not listing:  # picked from the names: nothing else of them classified
+        event("picked from the names")
+        assert listing.names_read() == names
+    for path in paths:
+        assert listed.has_data_file(path) == (path in reference.has_data)
+        assert listed.leftovers.get(path) == reference.leftovers.get(path)
+        assert (path in listed.has_lock) == (path in reference.has_lock)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(_STEMS, _SUFFIXES), min_size=1, max_size=60), st.integers(1, 6), st.data()
+)
+def test_the_first_rows_below_any_bound_are_the_first_rows_of_the_order(
+    files: list[tuple[str, str]], count: int, data: st.DataObject
+) -> None:
+    # Whatever the bound -- often the name of a store (or of one of its files) among the first
+    # rows, whose other files are beyond it -- the rows picked below it are the first rows
+    # with all their files, or none are picked.
+    names = list(dict.fromkeys(stem + suffix for stem, suffix in files))
+    bound = data.draw(st.sampled_from(names)).lower()
+    folder = "/nowhere/listed"
+    reference = Listing({}, set(), set(), {}, {}, folder=folder)
+    listing_module._take_names(reference, list(names))
+    with unittest.mock.patch.object(first_listing_module, "_MOST_NAMES_PER_ROW", 10**6):
+        picked = first_listing_module._first_below(folder, names, count, bound)
+    order = reference.ordered()
+    if picked is None:  # the bound is too low: fewer than count stores at most it
+        assert len(order) < count or order[count - 1][len(folder) + 1 :].lower() > bound
+        return
+    assert picked is not False
+    paths, first_names, listed = picked
+    assert paths == order[:count]
+    assert first_names == [reference.names[path] for path in paths]
+    for path in paths:
+        assert listed.has_data_file(path) == (path in reference.has_data)
+        assert listed.leftovers.get(path) == reference.leftovers.get(path)
+        assert (path in listed.has_lock) == (path in reference.has_lock)
