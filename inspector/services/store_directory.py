@@ -55,7 +55,6 @@ from inspector.services.store_entry import (
 from inspector.services.store_health import (
     HEALTH_CHECK_LIMIT,
 )
-from inspector.services.watch_gap import WatchGate
 from inspector.services.watcher import FolderWatcher, ObserverFactory, default_observer_factory
 from lockcore import LockState
 
@@ -171,9 +170,7 @@ class StoreDirectory(QObject):
         # process ("QThread: Destroyed while thread is still running"). Not a bound method: by
         # then the Python side of this object can be gone; the partial keeps what it stops.
         self.destroyed.connect(
-            functools.partial(
-                _stop_threads, self._thread, self._worker, self._watcher, self._worker.watch_gate
-            )
+            functools.partial(_stop_threads, self._thread, self._worker, self._watcher)
         )
 
     # -- public API -------------------------------------------------------------------------
@@ -241,24 +238,20 @@ class StoreDirectory(QObject):
         self._emit_summary()
         gate = self._worker.watch_gate
         gate.begin(self._generation)
-        # The folder's names are read on the worker's CPU while the watch is put on it here
-        # (at 100,000 stores the watch costs the kernel ~9 ms): the worker opens no file before
-        # the watch is in place, and looks at the names that came or went meanwhile (see
-        # watch_gap.WatchGate). With subfolders, listed once every folder is watched (they
-        # are watched on the observer's thread, a change below would go unseen).
-        self._scan_when_watched = False
+        # Its names are read on the worker's CPU while the watch is put on it here (see
+        # watch_gap); with subfolders, once every folder is watched (on the observer's thread).
         if not self._recursive:
             self._scan_requested.emit(self._generation, folder, self._recursive)
         # The watching child starts once this folder's document pass is done (it watches from
         # this process meanwhile): see FolderWatcher.hold_handover.
         self._watcher.hold_handover(True)
+        self._scan_when_watched = False
         self._watcher.start(folder, recursive=self._recursive)
+        self._scan_when_watched = self._recursive and not self._watcher.is_ready
         if self._watcher.is_ready:
             gate.watched(self._generation)
             if self._recursive:
                 self._scan_requested.emit(self._generation, folder, self._recursive)
-        else:
-            self._scan_when_watched = self._recursive
         self._recheck_timer.start()
 
     def set_recursive(self, recursive: bool) -> None:
@@ -281,7 +274,7 @@ class StoreDirectory(QObject):
         """Stop watching and end the worker thread; safe to call twice (and done anyway when
         this object is destroyed)."""
         self._recheck_timer.stop()
-        _stop_threads(self._thread, self._worker, self._watcher, self._worker.watch_gate)
+        _stop_threads(self._thread, self._worker, self._watcher)
 
     # -- slots ------------------------------------------------------------------------------
 
@@ -502,12 +495,10 @@ def _is_stale(entry: StoreEntry) -> bool:
     return entry.lock_state is LockState.STALE_DEAD_HOLDER
 
 
-def _stop_threads(
-    thread: QThread, worker: _ScanWorker, watcher: FolderWatcher, gate: WatchGate
-) -> None:
+def _stop_threads(thread: QThread, worker: _ScanWorker, watcher: FolderWatcher) -> None:
     """Stop the watcher's observer and end the worker thread; safe to call twice. ``worker``
     is only kept alive until its thread has ended (it must not be deleted while it runs)."""
-    gate.shut()  # a listing waiting for the watch waits no more
+    worker.watch_gate.shut()  # a listing waiting for the watch waits no more
     del worker
     # As the interpreter ends, Python may have deleted either before this object went.
     if Shiboken.isValid(watcher):
