@@ -12,9 +12,9 @@ The storm of ``bench_inspector.py --only storm`` (the window's-session form unle
   for a CPU, and was blocked (on the interpreter lock, or sleeping in the kernel), and which
   of the window's entry points ran in it;
 - the rounds of looks: how many, and for the storm's last ones when the watching child began
-  each (``began``, its own clock reading), when the GUI thread received it, when the window's
-  worker next handed rows on and when the directory handed the rows to the table -- the path
-  from the last write to the table, hop by hop.
+  each (``began``, its own clock reading), when the window received it (GUI or worker thread),
+  when the window's worker next handed rows on and when the directory handed the rows to the
+  table -- the path from the last write to the table, hop by hop.
 """
 
 from __future__ import annotations
@@ -81,6 +81,18 @@ def instrument() -> None:
         take_message(self, message)
 
     ProcessChangeSource._take_message = noting_message  # type: ignore[method-assign]
+    try:  # the rounds' own pipe, read on the worker's thread (where there is one)
+        from inspector.services.looks_reader import LooksReader
+    except ImportError:
+        return
+    handle = LooksReader._handle
+
+    def noting_round(self: Any, message: tuple[Any, ...]) -> None:
+        if message[0] == "looked":
+            ROUNDS[message[1]][0] = time.monotonic()
+        handle(self, message)
+
+    LooksReader._handle = noting_round  # type: ignore[method-assign]
 
 
 def note_worker_handing_on(window: Any) -> None:
