@@ -72,6 +72,11 @@ def instrument() -> None:
     spanned(ProcessChangeSource, "_on_output", "child's output read")
     spanned(StoreDirectory, "_on_entries_updated", "rows taken in (directory, model)")
     spanned(StoreTableView, "paintEvent", "table painted")
+    from inspector.services.lock_event_stream import EventStream
+    from inspector.services.lock_events import LockEventService
+
+    spanned(EventStream, "_on_output", "lock event stream read")
+    spanned(LockEventService, "_deliver", "lock events handed on")
 
     take_message = ProcessChangeSource._take_message
 
