@@ -29,7 +29,9 @@ IMPLEMENTATIONS = ("legacy", "peer", "lockcore", "lockcore-durable")
 #: its way (its holder keeps flock on it, as lockcore's does) instead of on inotify.
 #: "lockcore-calls" hands off with lockcore's own system calls and next to no Python: the waiter
 #: keeps an unnamed, kernel-locked lock file ready, writes and links it when woken and opens it
-#: by name; the holder checks its lock file with lstat before unlinking it. Beside "floor" and
+#: by name; the holder checks its lock file with lstat before unlinking it, then yields the
+#: processor to the waiter it woke (as lockcore does on a lock contended lately; the bare
+#: "floor" does not: it is the protocol as it was specified). Beside "floor" and
 #: lockcore it splits lockcore's hand-off into what its protocol's calls cost and what its
 #: Python costs.
 FLOORS = ("floor", "floor-durable", "flock", "flock-wait", "lockcore-calls")
@@ -221,6 +223,7 @@ class _LockcoreCallsFloor(_ExclusiveFloor):
     def release(self) -> None:
         os.lstat(self.lock_path)
         os.unlink(self.lock_path)
+        os.sched_yield()  # as lockcore's release of a lock contended lately: the waiter runs
         os.close(self.named)
         os.close(self.fd)
 

@@ -32,6 +32,9 @@ from lockcore._inspect import inspect_lock
 from lockcore._lock_content import lock_path_for
 
 DEFAULT_TIMEOUT = 10.0
+#: Seconds after one of its acquisitions had to wait during which a process counts a lock as
+#: contended, and gives the processor to the waiter each of its releases wakes.
+HAND_OFF_WINDOW = 1.0
 
 
 class _ProcessSlot:
@@ -47,6 +50,10 @@ class _ProcessSlot:
         self.owner: int | None = None
         self.depth = 0
         self.held: HeldLock | None = None
+        #: Until when (monotonic) this process counts the lock as contended: one of its
+        #: acquisitions waited for another holder less than HAND_OFF_WINDOW ago. Its releases
+        #: meanwhile hand the processor to the waiter they wake (HeldLock.hand_off).
+        self.contended_until = 0.0
 
 
 _slots: dict[str, _ProcessSlot] = {}
@@ -72,6 +79,7 @@ def _forget_slots_in_child() -> None:
         slot.owner = None
         slot.depth = 0
         slot.held = None
+        slot.contended_until = 0.0
 
 
 if hasattr(os, "register_at_fork"):
@@ -200,12 +208,13 @@ class FileLock:
         if slot.owner == me:
             slot.depth += 1
             return
-        deadline = None if timeout < 0 else time.monotonic() + timeout
+        now = time.monotonic()
+        deadline = None if timeout < 0 else now + timeout
         # Free at once (no other thread of ours holds it), the usual case: no wait to set up.
         if not slot.mutex.acquire(False):
             self._take_slot(deadline, hooks)
         try:
-            slot.held = acquire_lock_file(
+            slot.held = held = acquire_lock_file(
                 self.path,
                 self.lock_path,
                 deadline,
@@ -216,6 +225,11 @@ class FileLock:
         except BaseException:
             slot.mutex.release()
             raise
+        if held.waited:
+            slot.contended_until = time.monotonic() + HAND_OFF_WINDOW
+            held.hand_off = True
+        else:
+            held.hand_off = slot.contended_until > now
         slot.owner = me
         slot.depth = 1
         if me == _interrupts.main_thread_ident:

@@ -71,6 +71,52 @@ def test_a_woken_waiter_links_its_ready_lock_file_before_anything_else(
     assert set(between) <= {"pwrite64", "getrandom", "ftruncate"}, calls[woken : linked + 1]
 
 
+def _after_each_unlink(calls: list[str], lock_path: str) -> list[str]:
+    """The name of the call that follows each unlink of ``lock_path`` (its releases)."""
+    unlinks = [
+        i for i, call in enumerate(calls) if call.startswith("unlink(") and f'"{lock_path}"' in call
+    ]
+    return [re.match(r"\w+", calls[i + 1]).group() for i in unlinks]  # type: ignore[union-attr]
+
+
+def test_a_release_gives_the_processor_to_the_waiter_it_wakes_only_when_the_lock_is_contended(
+    data_path: Path, tmp_path: Path, workers: StartWorker
+) -> None:
+    # The unlink wakes the waiter, which the scheduler then queues behind the releasing
+    # process on its processor until that one sleeps: a third of a hand-off on a loaded
+    # 2-core machine. A process whose acquisition of the lock waited lately yields right after
+    # the unlink; one that never waited for it does not (an uncontended update makes no call
+    # for it).
+    lock_path = str(lock_path_of(data_path))
+    log = tmp_path / "strace.log"
+    process = workers(
+        "lockcore", "serve", data_path, prefix=["strace", "-f", "-qq", "-o", str(log)]
+    )
+    other = workers("lockcore", "serve", data_path)
+    process.hold()  # free: taken without waiting
+    process.send("release")
+    process.expect("released")
+    other.hold()
+    process.send("acquire 10")
+    process.expect("waiting")
+    wait_until_in_syscall(process.pid, WAIT_SYSCALLS, timeout=10)
+    other.send("release")
+    other.expect("released")
+    process.expect("held")  # taken after a wait
+    process.send("release")
+    process.expect("released")
+    process.hold()  # free again, but the lock was contended a moment ago
+    process.send("release")
+    process.expect("released")
+    process.send("exit")
+    process.finish()
+
+    after = _after_each_unlink(_calls_of(log, str(process.pid)), lock_path)
+    assert len(after) == 3, after
+    assert after[0] != "sched_yield", after  # never contended yet
+    assert after[1:] == ["sched_yield", "sched_yield"], after
+
+
 def test_a_lock_taken_after_a_long_wait_is_stamped_when_taken(
     data_path: Path, workers: StartWorker
 ) -> None:
