@@ -69,6 +69,7 @@ def _wrap(owner: Any, name: str, stage: str) -> None:
 def _instrument() -> None:
     """Wrap the stages (those that exist in the code measured: older code has fewer)."""
     from inspector.services import (
+        first_listing,
         inotify,
         listing,
         process_source,
@@ -88,6 +89,8 @@ def _instrument() -> None:
         (listing.os, "listdir", "os.listdir"),
         (listing, "data_file_flags", "data_file_flags"),
         (listing.Listing, "first", "Listing.first"),
+        (first_listing, "first_screenful", "first_screenful"),
+        (first_listing, "listing_of_names", "listing_of_names"),
         (listing.Listing, "ordered_named", "Listing.ordered_named"),
         (scanner, "fresh_entries", "fresh_entries (scanner)"),
         (scan_worker, "fresh_entries", "fresh_entries"),

@@ -60,7 +60,7 @@ _path_of = operator.attrgetter("path")
 #: still gives a screenful, few enough to classify at once (a microsecond or two a name).
 _NAMES_PER_ROW = 8
 #: From at most this many names, taken evenly through the folder's, the bound is picked.
-_SAMPLE = 4096
+_SAMPLE = 1024
 #: A bound that leaves more names than this per row (names with capitals sort before every
 #: lower-case name until folded) gives up: the first screenful is then picked as before.
 _MOST_NAMES_PER_ROW = 40

@@ -225,6 +225,12 @@ class StoreDirectory(QObject):
         if recursive is not None:
             self._recursive = recursive
         self._generation += 1
+        gate = self._worker.watch_gate
+        gate.begin(self._generation)
+        # Its names are read on the worker's CPU while the watch is put on it here (see
+        # watch_gap); with subfolders, once every folder is watched (on the observer's thread).
+        if not self._recursive:  # (at once: nothing below waits for the worker)
+            self._scan_requested.emit(self._generation, folder, self._recursive)
         if self._entries:
             gone = list(self._entries)
             self._entries.clear()
@@ -236,12 +242,6 @@ class StoreDirectory(QObject):
         self._set_read_only_reason("")
         self.folder_changed.emit(folder)
         self._emit_summary()
-        gate = self._worker.watch_gate
-        gate.begin(self._generation)
-        # Its names are read on the worker's CPU while the watch is put on it here (see
-        # watch_gap); with subfolders, once every folder is watched (on the observer's thread).
-        if not self._recursive:
-            self._scan_requested.emit(self._generation, folder, self._recursive)
         # The watching child starts once this folder's document pass is done (it watches from
         # this process meanwhile): see FolderWatcher.hold_handover.
         self._watcher.hold_handover(True)
