@@ -116,7 +116,12 @@ def main() -> None:
     parser.add_argument(
         "--contenders", default="lockcore,floor,lockcore-calls,lockcore-durable,floor-durable"
     )
-    parser.add_argument("--by-step", action="store_true", help="user time before each call")
+    parser.add_argument(
+        "--by-step",
+        action="store_true",
+        help="user time before each call, by its place in the update (a rare extra call, such "
+        "as a memory map, shifts the places after it: read the larger figures)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="profile-update-cpu-") as directory:
         for name in args.contenders.split(","):
