@@ -28,7 +28,8 @@ rows, and no thread of it reads a file (issue 11 §6). Of the paths that are no 
 folder only the folder itself is sent on, as a path: the window does nothing with the others
 (see :meth:`_Looker.look`).
 
-Messages: ``("paths", [path, ...])``, ``("lost",)`` (the kernel dropped events), ``("ready",)``
+Messages: ``("paths", [path, ...])`` (in the same rounds: a storm's paths reach the window
+four times a second, not at every read), ``("lost",)`` (the kernel dropped events), ``("ready",)``
 (every folder asked for is watched), ``("failed", errno, words)`` (watching cannot start or go
 on), ``("ended",)`` (the folder itself was removed or moved away). The child ends when its
 standard input closes: when the parent asks it to stop, and when the parent dies (even by
@@ -143,8 +144,6 @@ class _Forwarder:
         self.folder = folder
         self._stamps: Stamps | None = None
         self._stamps_lock = threading.Lock()
-        #: Set once the main thread looks at the stores: paths wait in ``pending`` for it.
-        self.looking = False
         self.pending: dict[str, None] = {}  # insertion-ordered set, under ``_lock``
         self.schedule = RoundSchedule()  # its changes noted under ``_lock``
         self.wake_read, self._wake_write = os.pipe()
@@ -179,9 +178,7 @@ class _Forwarder:
             self.looks_out.flush()
 
     def on_paths(self, paths: list[str]) -> None:
-        if not self.looking:
-            self.send(("paths", paths))
-            return
+        # Gathered for the main thread's next round (RoundSchedule), looked at or sent on.
         with self._lock:
             wake = not self.pending
             self.pending.update(dict.fromkeys(paths))
@@ -255,11 +252,11 @@ class _Looker:
         return looked, others
 
 
-def _look_until_stopped(
-    source: LeanInotifySource, forwarder: _Forwarder, looker: _Looker, stdin: int
+def _rounds_until_stopped(
+    source: LeanInotifySource, forwarder: _Forwarder, looker: _Looker | None, stdin: int
 ) -> int:
-    """Look at what the reader reports, a round at a time, until the parent goes (0) or
-    watching ends (1)."""
+    """Hand on what the reader reports, a round at a time (looked at when there is a
+    ``looker``, else as paths), until the parent goes (0) or watching ends (1)."""
     schedule = forwarder.schedule
     while source.is_alive():
         due = schedule.due() - time.monotonic() if forwarder.pending else None
@@ -273,15 +270,27 @@ def _look_until_stopped(
         if not forwarder.pending or began < schedule.due():
             continue
         schedule.round_began(began)
-        looked, others = looker.look(forwarder.take_pending())
-        if looked:
-            # When the look began (CLOCK_MONOTONIC, the parent's clock too): the parent keeps
-            # what it looked at later itself.
-            forwarder.send_looks(("looked", began, looked))
-        if others:
-            forwarder.send(("paths", others))
+        _hand_on_round(forwarder, looker, began)
+    # The folder was removed or moved away, or reading failed: watching ended (after what was
+    # reported before).
+    if forwarder.pending:
+        _hand_on_round(forwarder, looker, time.monotonic())
     forwarder.send(("ended",))
     return 1
+
+
+def _hand_on_round(forwarder: _Forwarder, looker: _Looker | None, began: float) -> None:
+    paths = forwarder.take_pending()
+    if looker is None:
+        forwarder.send(("paths", paths))
+        return
+    looked, others = looker.look(paths)
+    if looked:
+        # When the look began (CLOCK_MONOTONIC, the parent's clock too): the parent keeps
+        # what it looked at later itself.
+        forwarder.send_looks(("looked", began, looked))
+    if others:
+        forwarder.send(("paths", others))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -304,23 +313,14 @@ def main(argv: list[str] | None = None) -> int:
                 # Made before the parent hears "ready" and stops its own reader: a folder that
                 # cannot be listed now is a failure to watch, not a child dying later.
                 looker = _Looker(folder)
-                forwarder.looking = True
         if ready:
             forwarder.on_ready()
     except OSError as error:
         source.stop()
         forwarder.on_failed(error)
         return 1
-    stdin = sys.stdin.fileno()
     try:
-        if looker is not None:
-            return _look_until_stopped(source, forwarder, looker, stdin)
-        while source.is_alive():
-            if select.select([stdin], [], [], ALIVE_CHECK_SECONDS)[0] and not os.read(stdin, 4096):
-                return 0  # the parent asked us to stop, or died
-        # The folder was removed or moved away, or reading failed: watching ended.
-        forwarder.send(("ended",))
-        return 1
+        return _rounds_until_stopped(source, forwarder, looker, sys.stdin.fileno())
     finally:
         source.stop()
         source.join(1.0)
