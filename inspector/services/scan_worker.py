@@ -370,7 +370,9 @@ class _ScanWorker(QObject):
             self.scan_finished.emit(self._generation)
             self._checks_finished()
             return
+        waiting = time.monotonic()
         gap_to_close = not watched_before and self.watch_gate.wait(generation)
+        began += time.monotonic() - waiting  # (what ONE_BATCH_WITHIN weighs is the listing)
         self._drop([path for path in self._entries if path not in listing.names])
         rows = None
         if not self._entries:  # every row new: made in bulk
