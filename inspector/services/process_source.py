@@ -173,8 +173,13 @@ class ProcessChangeSource(QObject):
             "look": looks,
         }
         # Its rounds of looks come on a pipe of their own, read off the GUI thread (see
-        # looks_reader.py), when whoever listens takes one.
-        take_channel = getattr(self._listener, "on_looks_channel", None) if looks else None
+        # looks_reader.py), when whoever listens takes one. (With subfolders it looks at none:
+        # it sends paths.)
+        take_channel = (
+            getattr(self._listener, "on_looks_channel", None)
+            if looks and not self._recursive
+            else None
+        )
         if take_channel is not None:
             looks_read, looks_write = os.pipe()
             os.set_inheritable(looks_write, True)  # the child's, by the same number

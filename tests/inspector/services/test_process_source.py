@@ -447,3 +447,23 @@ def test_the_childs_rounds_of_looks_reach_the_worker_without_the_gui_thread(
     assert handed_on_here == []
     assert worker_threads
     assert threading.main_thread() not in worker_threads
+
+
+def test_a_child_watching_subfolders_gets_no_pipe_for_looks(qtbot: Any, tmp_path: Path) -> None:
+    """With subfolders the child looks at no store (it sends paths): no pipe is made for its
+    rounds of looks, and no reader of one waits on the worker's thread."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.json").write_text("{}")
+    service = StoreDirectory()
+    try:
+        with qtbot.waitSignal(service.scan_finished, timeout=DEADLINE_MS):
+            service.set_folder(str(tmp_path), recursive=True)
+        _child_source(qtbot, service.watcher)
+        (tmp_path / "sub" / "b.json").write_text("{}")
+        qtbot.waitUntil(
+            lambda: service.entry(str(tmp_path / "sub" / "b.json")) is not None,
+            timeout=DEADLINE_MS,
+        )
+        assert service._looks_readers == []
+    finally:
+        service.shutdown()
