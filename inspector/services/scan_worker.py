@@ -140,6 +140,7 @@ class _ScanWorker(QObject):
     def scan(self, generation: int, folder: str, recursive: bool) -> None:
         """A full scan that inspects every lock again (opening a folder, F5)."""
         if generation != self._generation:
+            self._pass.end()  # another folder's: what it checked is no one's now
             self._generation = generation
             self._folder = folder
             self._recursive = recursive
@@ -334,7 +335,12 @@ class _ScanWorker(QObject):
         self._scan_began = time.monotonic()
         self._store_folders = None
         self._needs_scan = False
-        self._pass.end()  # a pass that did not finish: it never will
+        # A pass that did not finish never will. What it checked is known here as checked and
+        # is handed on now: held back, the listing below would find it unchanged and say
+        # nothing, and the table would show those rows as they were before for good.
+        if self._pass.results:
+            self.entries_checked.emit(self._generation, self._pass.results)
+        self._pass.end()
         if not self._check_available():
             self.scan_finished.emit(self._generation)
             self._checks_finished()

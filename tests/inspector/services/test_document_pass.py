@@ -94,6 +94,29 @@ def test_a_pass_shorter_than_a_batch_interval_hands_its_results_on_once(
     assert {entry.health for entry in service.entries()} == {StoreHealth.VALID}
 
 
+def test_a_rescan_during_the_pass_hands_on_what_the_pass_had_checked(
+    qtbot: Any, folder: Any, monkeypatch: Any
+) -> None:
+    # A rescan ends the pass under way. The rows it had checked but not handed on yet were
+    # dropped, while the worker kept them as known: the rescan found them unchanged and said
+    # nothing, and the table showed them unchecked (or, after a storm, as they were before it)
+    # for good.
+    monkeypatch.setattr(scan_worker, "HEALTH_SLICE", 0.001)
+    monkeypatch.setattr(scan_worker, "BATCH_INTERVAL", 60.0)  # held until the pass ends
+    service = StoreDirectory(observer_factory=deaf_observer)
+    pass_under_way = service._worker._pass
+    try:
+        with qtbot.waitSignal(service.scan_finished, timeout=20000):
+            service.set_folder(str(folder))
+        qtbot.waitUntil(lambda: bool(pass_under_way.results), timeout=10000)
+        assert pass_under_way.queue  # the pass is not over: the rescan ends it
+        with qtbot.waitSignal(service.checks_finished, timeout=20000):
+            service.refresh()
+        assert_every_row_is_its_file(service)
+    finally:
+        service.shutdown()
+
+
 def assert_every_row_is_its_file(service: StoreDirectory) -> None:
     for entry in service.entries():
         st = os.stat(entry.path)
