@@ -99,7 +99,8 @@ class ProcessChangeSource(QObject):
         """Stop the in-process reader and end the child. It writes no file and holds no lock,
         so it is killed: one still starting would notice its input closing only once started."""
         self._stopped = True
-        self._handover.stop()
+        if Shiboken.isValid(self._handover):  # (gone first as the interpreter ends)
+            self._handover.stop()
         self._retire_local()
         process = self._process
         if (

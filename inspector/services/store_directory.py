@@ -38,6 +38,7 @@ from shiboken6 import Shiboken
 
 from inspector.collector import collector_paused
 from inspector.display import printable_path
+from inspector.services.directory_threads import stopper
 from inspector.services.first_listing import BATCH_SIZE, FIRST_BATCH_ROWS
 from inspector.services.looks_reader import LooksReader
 from inspector.services.scan_worker import (
@@ -166,12 +167,11 @@ class StoreDirectory(QObject):
         self._recheck_timer.timeout.connect(self._on_recheck_timeout)
 
         # Whoever owns this object may destroy it without calling shutdown() (a window deleted
-        # or dropped without being closed): the thread must still end first, or Qt aborts the
-        # process ("QThread: Destroyed while thread is still running"). Not a bound method: by
-        # then the Python side of this object can be gone; the partial keeps what it stops.
-        self.destroyed.connect(
-            functools.partial(_stop_threads, self._thread, self._worker, self._watcher)
-        )
+        # or dropped without being closed), or the program may end with it alive: the thread
+        # must still end first, or Qt aborts the process (see directory_threads). Not a bound
+        # method: by then the Python side of this object can be gone.
+        self._stop_threads = stopper(self._thread, self._worker, self._watcher)
+        self.destroyed.connect(self._stop_threads)
 
     # -- public API -------------------------------------------------------------------------
 
@@ -274,7 +274,7 @@ class StoreDirectory(QObject):
         """Stop watching and end the worker thread; safe to call twice (and done anyway when
         this object is destroyed)."""
         self._recheck_timer.stop()
-        _stop_threads(self._thread, self._worker, self._watcher)
+        self._stop_threads()
 
     # -- slots ------------------------------------------------------------------------------
 
@@ -493,16 +493,3 @@ _lock_of = operator.attrgetter("lock")
 
 def _is_stale(entry: StoreEntry) -> bool:
     return entry.lock_state is LockState.STALE_DEAD_HOLDER
-
-
-def _stop_threads(thread: QThread, worker: _ScanWorker, watcher: FolderWatcher) -> None:
-    """Stop the watcher's observer and end the worker thread; safe to call twice. ``worker``
-    is only kept alive until its thread has ended (it must not be deleted while it runs)."""
-    worker.watch_gate.shut()  # a listing waiting for the watch waits no more
-    del worker
-    # As the interpreter ends, Python may have deleted either before this object went.
-    if Shiboken.isValid(watcher):
-        watcher.stop()
-    if Shiboken.isValid(thread) and thread.isRunning():
-        thread.quit()
-        thread.wait()

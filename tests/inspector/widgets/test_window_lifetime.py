@@ -176,3 +176,35 @@ def test_a_closed_window_leaves_nothing_out_of_the_collectors_reach(
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["frozen while shown: True", "frozen after: 0"]
+
+
+# Creates a window on a folder, waits for its rows, then ends -- returning or failing -- with
+# the window still open (a module-level window, an exception out of main).
+_END_WITH_THE_WINDOW_OPEN = textwrap.dedent(
+    """
+    import sys
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+    from inspector.app import create_main_window
+
+    app = QApplication(sys.argv[:1])
+    window = create_main_window(sys.argv[1])
+    window.show()
+    while window.model.rowCount() < 4:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    print("listed", flush=True)
+    if sys.argv[2] == "fails":
+        raise RuntimeError("the program fails with its window open")
+    """
+)
+
+
+@pytest.mark.parametrize(("how", "status"), [("returns", 0), ("fails", 1)])
+def test_a_program_that_ends_with_its_window_open_exits_as_it_says(
+    tmp_path: Path, store_folder: str, app_script, how: str, status: int
+) -> None:
+    # Qt destroyed the directory's thread while it ran: the process aborted (exit 134).
+    result = app_script(_END_WITH_THE_WINDOW_OPEN, store_folder, how, config_home=tmp_path / "c")
+    assert "Destroyed while thread" not in result.stderr
+    assert result.returncode == status, result.stderr
+    assert result.stdout.splitlines() == ["listed"]
