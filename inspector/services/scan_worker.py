@@ -313,17 +313,20 @@ class _ScanWorker(QObject):
 
     def _set_available(self, *, available: bool) -> None:
         self._available = available
-        self.folder_available.emit(self._generation, available)
         if available:
             self._needs_scan = True
-            return
-        self._pass.queue.clear()
-        self._write_problem = None
-        if self._entries:
-            gone = list(self._entries)
-            self._entries.clear()
-            self._health_cache.clear()
-            self.entries_removed.emit(self._generation, gone)
+        else:
+            # The rows go first, then the folder is said gone: whoever is told it is gone
+            # (a banner) finds no row of it left (told the other way round, a table showed
+            # the banner above the gone folder's rows for a moment).
+            self._pass.end()  # what it checked is of a folder that is no more
+            self._write_problem = None
+            if self._entries:
+                gone = list(self._entries)
+                self._entries.clear()
+                self._health_cache.clear()
+                self.entries_removed.emit(self._generation, gone)
+        self.folder_available.emit(self._generation, available)
 
     def _check_write_problem(self) -> None:
         problem = write_problem(self._folder)
