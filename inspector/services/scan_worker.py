@@ -28,11 +28,11 @@ from inspector.services.first_listing import (
     hand_on_new_rows,
 )
 from inspector.services.listing import Listing, list_folder
+from inspector.services.rechecks import RecheckQueue
 from inspector.services.scanner import (
     INLINE_HEALTH_LIMIT,
     entries_from_listing,
     inspect_store,
-    inspect_store_lock,
     is_leftover,
     store_path_for,
     write_problem,
@@ -41,7 +41,6 @@ from inspector.services.store_entry import (
     Stamp,
     StoreEntry,
     StoreHealth,
-    death_makes_an_event,
 )
 from inspector.services.watch_gap import WatchGate, names_changed_since
 
@@ -53,8 +52,6 @@ FULL_RECHECK_EVERY = 10
 #: The background health check reads documents for at most this long before it lets queued
 #: events through (seconds); it hands its results on every BATCH_INTERVAL.
 HEALTH_SLICE = 0.02
-#: Likewise for re-checking locks.
-RECHECK_SLICE = 0.01
 #: Stores the watcher reports are looked at in rounds at least this far apart (seconds): a
 #: lone change at once, a storm's in some ten rounds a second, each round every store that
 #: changed since the last. Each look takes the interpreter lock for every system call it makes,
@@ -63,12 +60,6 @@ REFRESH_ROUND_GAP = 0.1
 
 
 _path_of = operator.attrgetter("path")
-
-
-def _lock_changed(entry: StoreEntry) -> bool:
-    """Whether the store's lock, inspected again, differs from what ``entry`` shows of it."""
-    lock, lock_error = inspect_store_lock(entry.path)
-    return not entry.shows_lock(lock, lock_error)
 
 
 class _ScanWorker(QObject):
@@ -114,8 +105,7 @@ class _ScanWorker(QObject):
         self._looked_at: dict[str, float] = {}
         self._scan_began = 0.0
         self._pass = DocumentPass()
-        # store -> whether to look at it whole (else at its lock first), in insertion order
-        self._recheck_queue: dict[str, bool] = {}
+        self._recheck_queue = RecheckQueue()
         # The folders stores were listed in (with subfolders): see _is_or_was_a_folder.
         self._store_folders: set[str] | None = None
         #: Set by the GUI thread once it has shown a batch (see _apply).
@@ -187,39 +177,22 @@ class _ScanWorker(QObject):
         if self._needs_scan:
             self._full_scan()
             return
-        # Looked at a time slice at a time, so that a burst of events never waits behind the
-        # hundreds of locks of a big folder (each look asks the process table). The pass of
-        # ``everything`` (a safety net) looks at each store whole; the others are for holders
-        # that die without a file changing, and look at the lock alone unless it changed (a
-        # change to the document or the store's files is an event): half the work of a whole
-        # look, on the thread that shares the interpreter with the GUI thread (issue 11 §6).
-        queue = self._recheck_queue
-        for entry in self._entries.values():
-            if (entry.lock is not None or entry.lock_error) and (
-                everything or not death_makes_an_event(entry.lock)
-            ):
-                queue[entry.path] = everything or queue.get(entry.path, False)
-        if queue and not self._recheck_timer.isActive():
+        # A slice at a time (see rechecks).
+        self._recheck_queue.add(self._entries.values(), everything=everything)
+        if self._recheck_queue and not self._recheck_timer.isActive():
             self._recheck_timer.start()
 
     @Slot()
     def _on_recheck_timer_timeout(self) -> None:
-        queue = self._recheck_queue
-        deadline = time.monotonic() + RECHECK_SLICE
-        looks: list[tuple[str, StoreEntry | None]] = []
-        while queue and time.monotonic() < deadline:
-            path, whole = next(iter(queue.items()))
-            del queue[path]
-            entry = self._entries.get(path)
-            if entry is None or not (whole or _lock_changed(entry)):
-                # Not marked as looked at: a look the watching child began earlier at what
-                # else of the store changed is still taken.
-                continue
-            self._looked_at[path] = time.monotonic()
-            looks.append(self._look_again(path))
-        self._apply(looks)
-        if queue:
+        self._apply(self._recheck_queue.take_slice(self._entries, self._look_again_now))
+        if self._recheck_queue:
             self._recheck_timer.start()
+
+    def _look_again_now(self, path: str) -> tuple[str, StoreEntry | None]:
+        # Only the stores looked at are marked: a look the watching child began earlier at
+        # what else of a store changed is still taken where the re-check only saw its lock.
+        self._looked_at[path] = time.monotonic()
+        return self._look_again(path)
 
     @Slot()
     def stop_timers(self) -> None:
