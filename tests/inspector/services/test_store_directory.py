@@ -1,9 +1,9 @@
-"""The store-directory service: listing, folding, health, live updates, a vanishing folder."""
+"""The store-directory service: listing, folding, health, live updates, re-checks. (A big
+folder's batches: test_store_listing_batches.py; a vanishing folder and the watch's
+fall-backs: test_store_folder_watch.py.)"""
 
 from __future__ import annotations
 
-import errno
-import json
 import os
 import shutil
 import socket
@@ -11,30 +11,18 @@ import subprocess
 import sys
 
 import pytest
+from _store_folder_support import write_json
 from PySide6.QtCore import QCoreApplication
-from watchdog.observers.polling import PollingObserver
 
 from inspector.presentation import lock_word
 from inspector.services import scan_worker
 from inspector.services import store_directory as store_directory_module
-from inspector.services.scanner import INLINE_HEALTH_LIMIT
 from inspector.services.store_directory import (
-    FIRST_BATCH_ROWS,
     StoreDirectory,
     StoreHealth,
     store_path_for,
 )
-from inspector.services.watchdog_source import WatchdogSource, watchdog_observer_factory
 from lockcore import LockState, lock_path_for, locked_update_json
-
-
-@pytest.fixture
-def directory(qtbot, store_folder):
-    service = StoreDirectory()
-    with qtbot.waitSignal(service.scan_finished, timeout=5000):
-        service.set_folder(store_folder)
-    yield service
-    service.shutdown()
 
 
 def names(service: StoreDirectory) -> set[str]:
@@ -149,26 +137,6 @@ def test_lock_file_alone_keeps_a_missing_store_listed(qtbot, directory, store_fo
     assert entry.lock.state is LockState.STALE_DEAD_HOLDER
 
 
-def test_vanishing_folder_is_reported_and_picked_up_again(qtbot, directory, store_folder):
-    keep = store_folder + ".away"
-    rows_when_told: list[int] = []
-    directory.folder_available_changed.connect(
-        lambda _available: rows_when_told.append(len(directory.entries()))
-    )
-    with qtbot.waitSignal(directory.folder_available_changed, timeout=5000) as gone:
-        shutil.move(store_folder, keep)
-    assert gone.args == [False]
-    assert rows_when_told == [0]  # the rows went before the folder was said gone
-    with qtbot.waitSignal(directory.folder_available_changed, timeout=5000) as back:
-        shutil.move(keep, store_folder)
-    assert back.args == [True]
-    qtbot.waitUntil(lambda: len(directory.entries()) == 4, timeout=5000)
-    # Watching works again after the comeback.
-    path = os.path.join(store_folder, "after.json")
-    write_json(path, [])
-    qtbot.waitUntil(lambda: directory.entry(path) is not None, timeout=3000)
-
-
 def test_subfolders_toggle(qtbot, directory, store_folder):
     os.mkdir(os.path.join(store_folder, "nested"))
     nested = os.path.join(store_folder, "nested", "inner.json")
@@ -221,218 +189,6 @@ def test_summary_counts_locked_stores(qtbot, directory, store_folder, lock_holde
         lock_holder(os.path.join(store_folder, "settings.json"))
 
 
-def write_json(path: str, data: object) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle)
-
-
-# (The unreadable-file test runs as nobody: tests/inspector/test_permissions.py.)
-
-
-BIG_FOLDER_STORES = INLINE_HEALTH_LIMIT + 300
-
-
-@pytest.fixture
-def big_folder(tmp_path):
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for number in range(BIG_FOLDER_STORES):
-        (folder / f"s{number:04d}.json").write_text(f'{{"n": {number}}}')
-    (folder / "s0007.json").write_text('{"broken": ')
-    return folder
-
-
-def deaf_observer(_poll: bool, _recursive: bool) -> WatchdogSource:
-    """An observer that would notice changes only after a minute: the test sees the scans."""
-    return WatchdogSource(PollingObserver(timeout=60))
-
-
-def list_in_batches(qtbot, service: StoreDirectory, folder) -> list[list]:
-    batches: list[list] = []
-    service.entries_updated.connect(batches.append)
-    with qtbot.waitSignal(service.scan_finished, timeout=10000):
-        service.set_folder(str(folder))
-    return batches
-
-
-def test_big_folder_is_listed_first_and_its_documents_checked_after(qtbot, big_folder):
-    service = StoreDirectory(observer_factory=deaf_observer)
-    changed_on_disk: list[str] = []
-    service.store_changed_on_disk.connect(changed_on_disk.append)
-    try:
-        batches = list_in_batches(qtbot, service, big_folder)
-        listed = [entry for batch in batches for entry in batch]
-        assert len({entry.path for entry in listed}) == BIG_FOLDER_STORES
-        # In a folder this big the data files are neither read nor even stat-ed while the
-        # rows are listed: their size, time and health follow.
-        assert {entry.health for entry in listed} == {StoreHealth.PENDING}
-        assert {entry.size for entry in listed} == {None}
-        with qtbot.waitSignal(service.checks_finished, timeout=10000):
-            pass
-        entries = {entry.name: entry for entry in service.entries()}
-        assert entries.pop("s0007.json").health is StoreHealth.CORRUPT
-        assert {entry.health for entry in entries.values()} == {StoreHealth.VALID}
-        assert all(entry.size and entry.mtime and entry.data_stamp for entry in entries.values())
-        assert changed_on_disk == [], "completing the rows is not a change on disk"
-        # A rescan keeps what is known (no row goes back to "checking") and its document
-        # pass notices what changed while nobody watched.
-        batches.clear()
-        changed = str(big_folder / "s0100.json")
-        write_json(changed, {"n": "changed"})
-        with qtbot.waitSignal(service.checks_finished, timeout=10000):
-            service.refresh()
-        assert StoreHealth.PENDING not in {entry.health for batch in batches for entry in batch}
-        assert changed_on_disk == [changed]
-        assert service.entry(changed).size == os.path.getsize(changed)
-    finally:
-        service.shutdown()
-
-
-@pytest.mark.parametrize("why", ["more stores than the limit", "listed too slowly"])
-def test_listing_hands_on_its_first_screenful_at_once(qtbot, big_folder, monkeypatch, why):
-    # In a folder of more than ONE_BATCH_LIMIT stores, or one whose listing took longer than
-    # ONE_BATCH_WITHIN (a busy machine), the first rows people read go first, alone (the window
-    # paints them at once); the rest follow in one batch when the listing is done. (The limits
-    # lowered: a folder above the real ones takes seconds to make.)
-    if why == "more stores than the limit":
-        monkeypatch.setattr(scan_worker, "ONE_BATCH_LIMIT", BIG_FOLDER_STORES - 1)
-        monkeypatch.setattr(scan_worker, "ONE_BATCH_WITHIN", 60.0)
-    else:
-        monkeypatch.setattr(scan_worker, "ONE_BATCH_WITHIN", 0.0)
-    service = StoreDirectory(observer_factory=deaf_observer)
-    listing_batches: list[bool] = []
-    service.entries_updated.connect(lambda _entries: listing_batches.append(service.listing))
-    try:
-        batches = list_in_batches(qtbot, service, big_folder)
-        first_names = [entry.name for entry in batches[0]]
-        assert first_names == [f"s{n:04d}.json" for n in range(FIRST_BATCH_ROWS)]
-        assert sum(len(batch) for batch in batches) == BIG_FOLDER_STORES
-        assert len(batches) == 2
-        assert listing_batches == [True, True]
-        assert not service.listing
-    finally:
-        service.shutdown()
-
-
-def test_listing_of_a_folder_within_the_limits_hands_on_every_row_at_once(
-    qtbot, big_folder, monkeypatch
-):
-    # Up to ONE_BATCH_LIMIT stores listed quickly, the rows are made sooner than a first small
-    # batch would be taken in and painted: they all go in one batch, a listing's (the window
-    # paints it). (The time allowed raised: a loaded test machine may list slowly.)
-    assert BIG_FOLDER_STORES <= scan_worker.ONE_BATCH_LIMIT
-    monkeypatch.setattr(scan_worker, "ONE_BATCH_WITHIN", 60.0)
-    service = StoreDirectory(observer_factory=deaf_observer)
-    listing_batches: list[bool] = []
-    service.entries_updated.connect(lambda _entries: listing_batches.append(service.listing))
-    try:
-        batches = list_in_batches(qtbot, service, big_folder)
-        assert [entry.name for entry in batches[0]] == [
-            f"s{n:04d}.json" for n in range(BIG_FOLDER_STORES)
-        ]
-        assert listing_batches == [True]
-        # The document pass's rows, and a store that appears later, are no listing's.
-        with qtbot.waitSignal(service.checks_finished, timeout=10000):
-            pass
-        later = str(big_folder / "later.json")
-        write_json(later, {})
-        with qtbot.waitSignal(service.entries_updated, timeout=5000):
-            service.refresh_paths([later])
-        assert service.entry(later) is not None
-        assert listing_batches[0]
-        assert len(listing_batches) > 1
-        assert not any(listing_batches[1:])
-    finally:
-        service.shutdown()
-
-
-def test_stopped_observer_is_noticed_and_watching_restarts(qtbot, directory, store_folder):
-    watcher = directory.watcher
-    assert watcher.is_watching
-    with qtbot.waitSignal(
-        directory.status_message,
-        timeout=5000,
-        check_params_cb=lambda message: "stopped unexpectedly" in message,
-    ):
-        watcher._source.stop()  # the real source's thread ends behind the service's back
-    qtbot.waitUntil(lambda: watcher.is_watching, timeout=3000)
-    path = os.path.join(store_folder, "after-restart.json")
-    write_json(path, {})
-    qtbot.waitUntil(lambda: directory.entry(path) is not None, timeout=3000)
-
-
-def test_folder_removed_and_made_again_is_watched_again(qtbot, directory, store_folder):
-    availability: list[bool] = []
-    directory.folder_available_changed.connect(availability.append)
-    shutil.rmtree(store_folder)
-    qtbot.waitUntil(lambda: availability == [False], timeout=5000)
-    assert not directory.entries()
-    os.mkdir(store_folder)
-    qtbot.waitUntil(lambda: availability == [False, True], timeout=5000)
-    path = os.path.join(store_folder, "reborn.json")
-    write_json(path, [])
-    qtbot.waitUntil(lambda: directory.entry(path) is not None, timeout=3000)
-    assert directory.watcher.is_watching
-
-
-def test_folder_replaced_between_two_looks_is_picked_up(qtbot, directory, store_folder):
-    # Removed and made again faster than the once-a-second check: a new inode, same name.
-    keep = store_folder + ".old"
-    os.rename(store_folder, keep)
-    os.mkdir(store_folder)
-    path = os.path.join(store_folder, "fresh.json")
-    write_json(path, {})
-    qtbot.waitUntil(lambda: directory.entry(path) is not None, timeout=5000)
-    qtbot.waitUntil(lambda: len(directory.entries()) == 1, timeout=5000)
-
-
-def test_exhausted_inotify_falls_back_to_polling_and_says_so(qtbot, tmp_path):
-    factory = polling_fallback_factory()
-    service = StoreDirectory(observer_factory=factory)
-    statuses: list[str] = []
-    messages: list[str] = []
-    service.watch_status_changed.connect(statuses.append)
-    service.status_message.connect(messages.append)
-    try:
-        with qtbot.waitSignal(service.scan_finished, timeout=5000):
-            service.set_folder(str(tmp_path))
-        assert service.watcher.is_polling
-        assert any("inotify watch limit reached" in status for status in statuses), statuses
-        assert any("Polling" in message for message in messages), messages
-        path = str(tmp_path / "seen-by-polling.json")
-        write_json(path, {"polled": True})
-        qtbot.waitUntil(lambda: service.entry(path) is not None, timeout=5000)
-    finally:
-        service.shutdown()
-
-
-def test_lost_events_of_watchdogs_observer_rescan_the_folder_and_say_so(
-    qtbot, tmp_path, inotify_overflow
-):
-    import watchdog.events
-
-    if not hasattr(watchdog.events, "EventsLostEvent"):
-        pytest.skip("watchdog < 7.1 reports no lost events")
-    # watchdog's native observer: InotifyObserver on Linux.
-    service = StoreDirectory(observer_factory=watchdog_observer_factory)
-    messages: list[str] = []
-    service.status_message.connect(messages.append)
-    try:
-        # (The queue is small only while the watch is made: the limit is system-wide.)
-        with (
-            qtbot.waitSignal(service.scan_finished, timeout=5000),
-            inotify_overflow.small_queue(16),
-        ):
-            service.set_folder(str(tmp_path))
-        inotify_overflow.create_files(tmp_path, 20_000)
-        path = str(tmp_path / "written-after-the-storm.json")
-        write_json(path, {})
-        qtbot.waitUntil(lambda: any("came faster" in text for text in messages), timeout=30000)
-        qtbot.waitUntil(lambda: service.entry(path) is not None, timeout=10000)
-    finally:
-        service.shutdown()
-
-
 def test_holder_on_another_host_is_unverifiable_not_stale(
     qtbot, directory, store_folder, monkeypatch
 ):
@@ -454,23 +210,6 @@ def test_holder_on_another_host_is_unverifiable_not_stale(
     assert entry.lock_state is LockState.HELD_OTHER_HOST
     assert not entry.lock.is_stale
     assert lock_word(entry) == "other host — unverifiable"
-
-
-def polling_fallback_factory():
-    """inotify that fails as a full watch table makes it fail; real, fast polling otherwise."""
-    from inspector.services.inotify import LeanInotifySource
-
-    class FullInotify(LeanInotifySource):
-        def start(self, *_args, **_kwargs):
-            raise OSError(errno.ENOSPC, "inotify watch limit reached")
-
-    def factory(poll, recursive):
-        return WatchdogSource(PollingObserver(timeout=0.1)) if poll else FullInotify()
-
-    return factory
-
-
-assert store_directory_module.RECHECK_INTERVAL_MS <= 1000, "the tests above wait a few seconds"
 
 
 def test_a_document_that_did_not_change_is_not_read_again(
@@ -628,3 +367,6 @@ def test_a_lockcore_update_in_a_folder_with_subfolders_is_no_rescan(qtbot, tmp_p
 def _stamp(path: str) -> tuple[int, int, int]:
     st = os.stat(path)
     return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+# (The unreadable-file test runs as nobody: tests/inspector/test_permissions.py.)
