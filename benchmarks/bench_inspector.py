@@ -67,6 +67,8 @@ from inspector_storm import (  # noqa: E402
     WRITER_SESSION_CHOICES,
     bench_storm,
     run_writers,
+    show_folder,
+    storm_stores,
 )
 from inspector_window import (  # noqa: E402
     PROBE_MS,
@@ -99,6 +101,8 @@ __all__ = [
     "run_loop_until",
     "run_writers",
     "screenful",
+    "show_folder",
+    "storm_stores",
 ]
 
 

@@ -150,15 +150,31 @@ WRITER_SESSIONS = {"window": False, "own": True}
 WRITER_SESSION_CHOICES = {"both": ("window", "own"), "window": ("window",), "own": ("own",)}
 
 
-def bench_storm(
-    folder: Folder, seconds: float, sessions: tuple[str, ...] = ("window", "own")
-) -> list[tuple[str, str, str, str]]:
-    window = new_window()
+def show_folder(window: Any, folder: Folder) -> None:
+    """``window`` shows ``folder``, every row listed and every document checked (the storm
+    scripts' start: this benchmark's, probe_storm_path.py's, profile_storm_stall.py's)."""
     window.open_folder(folder.path)
     assert run_loop_until(lambda: window.model.rowCount() == folder.stores, 60)
     checked = [False]
     window.directory.checks_finished.connect(lambda: checked.__setitem__(0, True))
     run_loop_until(lambda: checked[0], 30)
+
+
+def storm_stores(window: Any, folder: Folder) -> list[str]:
+    """The storm's STORM_WRITERS stores, made in ``folder`` and shown by ``window``."""
+    paths = [os.path.join(folder.path, f"aaa-storm-{n}.json") for n in range(STORM_WRITERS)]
+    for path in paths:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write("{}")
+    assert run_loop_until(lambda: all(window.model.row_of(p) >= 0 for p in paths), 10)
+    return paths
+
+
+def bench_storm(
+    folder: Folder, seconds: float, sessions: tuple[str, ...] = ("window", "own")
+) -> list[tuple[str, str, str, str]]:
+    window = new_window()
+    show_folder(window, folder)
     run_loop_for(1.0)
 
     probe = StallProbe()
@@ -169,11 +185,7 @@ def bench_storm(
     probe.stop()
     idle_longest, idle_p99 = probe.stalls_ms()
 
-    paths = [os.path.join(folder.path, f"aaa-storm-{n}.json") for n in range(STORM_WRITERS)]
-    for path in paths:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write("{}")
-    assert run_loop_until(lambda: all(window.model.row_of(p) >= 0 for p in paths), 10)
+    paths = storm_stores(window, folder)
     run_loop_for(0.5)
 
     def truthful() -> bool:

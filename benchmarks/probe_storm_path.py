@@ -178,18 +178,8 @@ def main() -> int:
     folder = bench.Folder(args.stores)
     window = bench.new_window()
     try:
-        window.open_folder(folder.path)
-        assert bench.run_loop_until(lambda: window.model.rowCount() == folder.stores, 60)
-        checked = [False]
-        window.directory.checks_finished.connect(lambda: checked.__setitem__(0, True))
-        bench.run_loop_until(lambda: checked[0], 30)
-        paths = [
-            os.path.join(folder.path, f"aaa-storm-{n}.json") for n in range(bench.STORM_WRITERS)
-        ]
-        for path in paths:
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write("{}")
-        assert bench.run_loop_until(lambda: all(window.model.row_of(p) >= 0 for p in paths), 10)
+        bench.show_folder(window, folder)
+        paths = bench.storm_stores(window, folder)
         bench.run_loop_for(1.0)
         window.directory.entries_updated.connect(lambda _entries: SHOWN.append(time.monotonic()))
         note_worker_handing_on(window)
