@@ -7,13 +7,13 @@ No Qt here: the worker (:mod:`.scan_worker`) emits what these hand it.
 
 from __future__ import annotations
 
-import itertools
 import operator
 import os
 import time
 from collections.abc import Callable
 from typing import Literal
 
+from inspector.display import is_printable_ascii
 from inspector.services.listing import Listing, listing_of_names
 from inspector.services.scanner import INLINE_HEALTH_LIMIT, fresh_entries
 from inspector.services.store_entry import Stamp, StoreEntry, StoreHealth
@@ -94,8 +94,7 @@ def _first_from_names(
 ) -> tuple[list[str], list[str], Listing] | None:
     # ASCII: folding is lower-casing, and never makes a name smaller (a name whose folded self
     # is below a bound is below it itself); printable: shown, and ordered, as it is.
-    every_name = "".join(names)
-    if not (every_name.isascii() and every_name.isprintable()):
+    if not is_printable_ascii("".join(names)):
         return None
     step = max(1, len(names) // _SAMPLE)
     sample = sorted(map(str.lower, names[::step]))
@@ -121,7 +120,7 @@ def _first_below(
     # of an ASCII name is below "\x80"): every file of a store at most ``bound``.
     end = bound.find(".json")
     below = bound[: end + 5] + "\x80" if end >= 0 else bound + "\x00"
-    raw = list(itertools.compress(names, map(below.__gt__, names)))
+    raw = list(filter(below.__gt__, names))
     if len(raw) > count * _MOST_NAMES_PER_ROW:
         return False
     candidates = [name for name in raw if name.lower() < below]

@@ -19,7 +19,7 @@ import os
 import time
 from collections.abc import Iterable
 
-from inspector.display import printable_path
+from inspector.display import is_printable_ascii, printable_path
 from inspector.services.store_entry import (
     Stamp,
 )
@@ -362,7 +362,7 @@ def _take_data_names(
     folder = listing.folder
     # printable_path's own test, for every name at once: it is true of nearly every folder.
     every_name = "".join(data_names)
-    printable = every_name.isascii() and every_name.isprintable()
+    printable = is_printable_ascii(every_name)
     if by_name and printable:  # their paths, names and set are made when asked for
         listing._data_files = (os.path.join(folder, ""), data_names)
         listing._folds_to_itself = every_name.casefold() == every_name  # (joined already)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
-from inspector.display import printable_path
+from inspector.display import is_printable_ascii, printable_path
 from inspector.presentation import HEALTH_WORDS, format_age, format_size
 from inspector.services.store_directory import StoreHealth
 
@@ -37,6 +39,21 @@ def test_format_age(seconds, text):
 )
 def test_printable_path_keeps_a_name_on_one_readable_line(path, shown):
     assert printable_path(path) == shown
+
+
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"))
+    | st.text(alphabet=st.characters(max_codepoint=0x7F))
+)
+@example("")
+@example("store-1.json\x7fstore-2.json")
+@example("store-1.json\x1fstore-2.json")
+@example("store-1.json\x80")
+@example("caf\xe9.json")
+def test_is_printable_ascii_says_what_isascii_and_isprintable_say(text: str) -> None:
+    # (ASCII above all: a folder's names joined, where one control character among them is what
+    # the check must find)
+    assert is_printable_ascii(text) == (text.isascii() and text.isprintable())
 
 
 def test_format_size():
