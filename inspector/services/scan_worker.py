@@ -285,9 +285,14 @@ class _ScanWorker(QObject):
         return identity is not None
 
     def _set_available(self, *, available: bool) -> None:
+        came_back = available and self._available is False
         self._available = available
         if available:
             self._needs_scan = True
+            if came_back:
+                # The listing that follows reads no file before the new watch is in place,
+                # and finds what changed before it was (see watch_gap), as a first one does.
+                self.watch_gate.watch_lost(self._generation)
         else:
             # The rows go first, then the folder is said gone: whoever is told it is gone
             # (a banner) finds no row of it left (told the other way round, a table showed

@@ -33,6 +33,7 @@ class WatchGate:
     def __init__(self) -> None:
         self._condition = threading.Condition()
         self._unwatched: int | None = None  # the generation begun whose folder is not watched
+        self._begun: int | None = None  # the generation begun last
         self._shut = False
 
     def begin(self, generation: int) -> None:
@@ -40,8 +41,16 @@ class WatchGate:
         for an older one waits no more). A worker whose generations were never begun here
         (on its own, in a test) never waits."""
         with self._condition:
-            self._unwatched = generation
+            self._unwatched = self._begun = generation
             self._condition.notify_all()
+
+    def watch_lost(self, generation: int) -> None:
+        """Worker: the folder of ``generation`` vanished and is back, and its watch went with
+        it: not watched until the GUI thread, told it is back, puts a new watch on and says
+        :meth:`watched` (a generation not begun here, or no longer the last: nothing)."""
+        with self._condition:
+            if self._begun == generation:
+                self._unwatched = generation
 
     def watched(self, generation: int) -> None:
         """GUI thread: the folder of ``generation`` is watched (or cannot be: nothing more

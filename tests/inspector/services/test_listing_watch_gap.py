@@ -146,3 +146,61 @@ def test_a_folder_changed_just_before_its_listing_is_read_again(tmp_path: Path) 
         "inspector.services.watch_gap.folder_seen", return_value=seen
     ):  # the folder's times, as a coarse clock would have left them
         assert names_changed_since(listing) == [str(tmp_path / "b.json")]
+
+
+def test_a_folder_that_comes_back_misses_no_change_made_before_its_new_watch(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    # Its watch went with it; the listing made on its coming back must not read a file before
+    # the new watch is in place, and must find the names that came meanwhile.
+    folder, away = tmp_path / "stores", tmp_path / "away"
+    folder.mkdir()
+    (folder / "first.json").write_text("{}", encoding="utf-8")
+    came_back, names_read, worker_went_on = (threading.Event() for _ in range(3))
+    read_names, wait_for_watch = os.listdir, watch_gap.WatchGate.wait
+
+    def listdir(path: Any = ".") -> list[Any]:
+        names = read_names(path)
+        if came_back.is_set() and path == str(folder):
+            names_read.set()
+        return names
+
+    def waiting_for_the_watch(gate: watch_gap.WatchGate, generation: int) -> bool:
+        if came_back.is_set():
+            worker_went_on.set()
+        return wait_for_watch(gate, generation)
+
+    class ChangedBeforeTheNewWatch(LeanInotifySource):
+        def start(self, path: str, listener: Any, *, recursive: bool) -> bool:
+            if came_back.is_set():
+                if names_read.wait(2):
+                    worker_went_on.wait(DEADLINE_MS / 1000)
+                (folder / "late.json").write_text("{}", encoding="utf-8")
+            return super().start(path, listener, recursive=recursive)
+
+    service = StoreDirectory(observer_factory=lambda _poll, _recursive: ChangedBeforeTheNewWatch())
+    service._worker.entries_updated.connect(
+        lambda *_: came_back.is_set() and worker_went_on.set(), Qt.ConnectionType.DirectConnection
+    )
+    service.set_recheck_interval(100)  # (the re-checks find it gone and back; no new name)
+    try:
+        with qtbot.waitSignal(service.scan_finished, timeout=DEADLINE_MS):
+            service.set_folder(str(folder))
+        with qtbot.waitSignal(service.folder_available_changed, timeout=DEADLINE_MS) as gone:
+            folder.rename(away)
+        assert gone.args == [False]
+        with (
+            unittest.mock.patch.object(os, "listdir", listdir),
+            unittest.mock.patch.object(watch_gap.WatchGate, "wait", waiting_for_the_watch),
+        ):
+            came_back.set()
+            away.rename(folder)
+            qtbot.waitUntil(
+                lambda: (
+                    service.entry(str(folder / "first.json")) is not None
+                    and service.entry(str(folder / "late.json")) is not None
+                ),
+                timeout=DEADLINE_MS,
+            )
+    finally:
+        service.shutdown()
