@@ -314,6 +314,9 @@ class StoreDirectory(QObject):
                     folder=shown
                 )
             )
+            # What changed while nobody watched is found by listing the folder again, once
+            # the new watch is in place (the re-checks look at the stores known already).
+            self._scan_when_watched = True
             self._watcher.start(self._folder, recursive=self._recursive)
         everything = self._watcher.is_polling or self._rechecks % FULL_RECHECK_EVERY == 0
         self._recheck_requested.emit(self._generation, everything)

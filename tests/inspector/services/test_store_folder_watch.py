@@ -40,13 +40,17 @@ def test_vanishing_folder_is_reported_and_picked_up_again(qtbot, directory, stor
 def test_stopped_observer_is_noticed_and_watching_restarts(qtbot, directory, store_folder):
     watcher = directory.watcher
     assert watcher.is_watching
+    unseen = os.path.join(store_folder, "while-nobody-watched.json")
     with qtbot.waitSignal(
         directory.status_message,
         timeout=5000,
         check_params_cb=lambda message: "stopped unexpectedly" in message,
     ):
         watcher._source.stop()  # the real source's thread ends behind the service's back
+        watcher._source.join(5)
+        write_json(unseen, {})  # no watch reports it: found by listing the folder again
     qtbot.waitUntil(lambda: watcher.is_watching, timeout=3000)
+    qtbot.waitUntil(lambda: directory.entry(unseen) is not None, timeout=3000)
     path = os.path.join(store_folder, "after-restart.json")
     write_json(path, {})
     qtbot.waitUntil(lambda: directory.entry(path) is not None, timeout=3000)
