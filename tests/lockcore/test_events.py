@@ -6,12 +6,14 @@ in one read its size; priming opens only the listed locks; an event's JSON."""
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import subprocess
 import sys
 import tempfile
 import tracemalloc
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,14 @@ from _lock_event_support import assert_holds_in_order, hold_in_child, let_go, re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from lockcore import EventKind, LockEvent, LockEventTracker, list_stores, locked_update_json
+from lockcore import (
+    EventKind,
+    LockEvent,
+    LockEventTracker,
+    LockFormat,
+    list_stores,
+    locked_update_json,
+)
 
 DEADLINE = 10.0
 
@@ -233,3 +242,33 @@ def test_priming_a_listed_folder_opens_only_the_listed_locks(tmp_path: Path) -> 
         (folder / "s0001.json.lock").write_text(f"{os.getpid()}\n", encoding="ascii")
         opens[stores] = _opens_priming(folder, tmp_path / f"strace-{stores}.txt")
     assert opens[220] == opens[20], opens
+
+
+def test_an_event_pickles_without_the_facts_left_at_their_defaults() -> None:
+    """The lock event stream's child pickles every event for the window: only what an event
+    says travels (a hold too short to see: four facts of twelve), and it comes back equal."""
+    short = LockEvent(1.5, EventKind.TAKEN, "/s/a.json", reason="too short to see")
+    full = LockEvent(
+        2.5,
+        EventKind.BROKEN,
+        "/s/b.json",
+        pid=0,
+        process="writer",
+        host="box",
+        format=LockFormat.LOCKCORE,
+        duration_s=0.25,
+        size=0,
+        since=1.0,
+        by_us=True,
+        reason="stale",
+    )
+    for event in (short, full, LockEvent(3.0, EventKind.WRITTEN, "/s/c.json", size=12)):
+        back = pickle.loads(pickle.dumps(event, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == event
+        assert hash(back) == hash(event)
+        assert replace(back, size=7) == replace(event, size=7)
+    back = pickle.loads(pickle.dumps(short, protocol=pickle.HIGHEST_PROTOCOL))
+    assert set(back.__dict__) == {"time", "event", "store", "reason"}
+    assert (back.pid, back.duration_s, back.by_us) == (None, None, False)
+    # A fact set to a value that is not its default travels even when it is falsy.
+    assert pickle.loads(pickle.dumps(full)).pid == 0
