@@ -102,9 +102,13 @@ class HoldLane:
         self.holds.append(hold)
         self.starts.append(hold.start)
         if len(self.holds) > MAX_HOLDS_PER_STORE:
-            drop = MAX_HOLDS_PER_STORE // 10
-            del self.holds[:drop]
-            del self.starts[:drop]
+            self.drop_oldest()
+
+    def drop_oldest(self) -> None:
+        """Drop the oldest tenth of the holds kept."""
+        drop = MAX_HOLDS_PER_STORE // 10
+        del self.holds[:drop]
+        del self.starts[:drop]
 
 
 class LockHolds:
@@ -120,8 +124,9 @@ class LockHolds:
 
     def add(self, events: Iterable[LockEvent]) -> None:  # noqa: PLR0912 - one branch per kind
         # The timeline's share of a storm's thousands of events a second: one plain loop, the
-        # lane's last hold and the event's facts in locals (a method call per event cost more
-        # than the rest of the work).
+        # lane's last hold and the event's facts in locals, a new hold appended in line (a
+        # method call per event cost more than the rest of the work; a storm's events are
+        # nearly all holds too short to see, a new hold every other event).
         lanes = self.lanes
         first_time = self.first_time
         for event in events:
@@ -133,13 +138,31 @@ class LockHolds:
                 lane = lanes[event.store] = HoldLane(event.store)
             kind = event.event
             lane_holds = lane.holds
-            held = lane_holds[-1] if lane_holds and lane_holds[-1].end is None else None
+            last = lane_holds[-1] if lane_holds else None
+            held = last if last is not None and last.end is None else None
             if kind is _TAKEN:
                 if held is not None:  # its end was never seen: it ended when this one began
                     held.end = moment
-                lane.append(
-                    Hold(moment, None, event.pid, event.process, event.host, size_before=lane.size)
+                # Holds of one lock cannot overlap (see HoldLane.append): not before the last
+                # one's end (``moment`` itself, for the hold just ended above).
+                floor = last.end if last is not None else None
+                start = moment if floor is None or floor <= moment else floor
+                lane_holds.append(
+                    Hold(
+                        start,
+                        None,
+                        event.pid,
+                        event.process,
+                        event.host,
+                        None,
+                        False,
+                        False,
+                        lane.size,
+                    )
                 )
+                lane.starts.append(start)
+                if len(lane_holds) > MAX_HOLDS_PER_STORE:
+                    lane.drop_oldest()
             elif kind is _RELEASED or kind is _BROKEN:
                 length = event.duration_s
                 if held is None:

@@ -12,10 +12,12 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from _hold_events import STORE, event_sequences, lock_event
 from hypothesis import given
 from hypothesis import strategies as st
 
+from inspector.services import lock_holds
 from inspector.services.lock_holds import Hold, HoldLane, LockHolds
 from lockcore import EventKind, LockEvent, watch_lock_events
 
@@ -165,3 +167,24 @@ def test_holds_added_in_batches_are_those_the_rules_build_one_event_at_a_time(
     built = {store: (lane.holds, lane.size) for store, lane in holds.lanes.items()}
     assert built == _reference_holds(events)
     assert holds.first_time == (events[0].time if events else None)
+
+
+def test_a_lane_keeps_its_last_holds_dropping_the_oldest_tenth(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A store's lane keeps at most MAX_HOLDS_PER_STORE holds, whether they began with a
+    ``taken`` or with a release seen alone; their starts stay beside them for bisection."""
+    monkeypatch.setattr(lock_holds, "MAX_HOLDS_PER_STORE", 20)
+    holds = LockHolds()
+    events = []
+    for n in range(25):
+        events.append(LockEvent(float(n), EventKind.TAKEN, STORE))
+        events.append(LockEvent(n + 0.5, EventKind.RELEASED, STORE))
+    for n in range(25, 30):  # releases alone: holds too short to see, each measured
+        events.append(LockEvent(n + 0.5, EventKind.RELEASED, STORE, duration_s=0.25))
+    holds.add(events)
+    lane = holds.lanes[STORE]
+    # The 21st hold drops the oldest two (19 left), the 22nd makes 20 again, and so on.
+    assert len(lane) == 20
+    assert lane.starts == [hold.start for hold in lane.holds]
+    assert [hold.start for hold in lane.holds][-6:] == [24.0, 25.25, 26.25, 27.25, 28.25, 29.25]
