@@ -16,10 +16,12 @@ Built for folders of many thousands of stores, where every call from C++ into Py
   milliseconds; and even a proxy that only filters turns each of the view's calls into several
   (``mapToSource`` -> ``index`` -> ``rowCount`` + ``columnCount``): painting 40 rows cost 2,400
   ``data()`` and 5,500 row and column counts. Rows the filter leaves out are kept aside, unshown.
-- A cell is painted from one Python call: :meth:`StoreTableModel.multiData` answers every role
-  the delegate asks for at once (it asks for seven), from the row's painted cells -- its text,
-  icon, colour and alignment per column, worked out once per version of the row
-  (``StoreCells._paint_cells``) instead of role by role at every paint.
+- A cell is painted from one Python call: the row's painted cells -- its text, icon, colour and
+  alignment per column -- are worked out once per version of the row
+  (``StoreCells._paint_cells``) instead of role by role at every paint; the view's delegate
+  reads them (:meth:`StoreTableModel.painted_cell`, ``store_table_delegate.py``), and
+  :meth:`StoreTableModel.multiData` answers every role Qt's delegate asks for at once (seven)
+  for the other cells.
 - Batches of new rows are inserted as ranges (the scanner hands them on in name order, so with the
   default sort a batch is one range at the end: see ``store_order.py``); changes are announced
   per run of rows.
@@ -56,6 +58,7 @@ from inspector.models.store_columns import (
     ASKED_ROLES,
     Column,
     FiguresProvider,
+    PaintedCell,
     changed_columns,
     column_runs,
 )
@@ -233,12 +236,7 @@ class StoreTableModel(OrderedStoreRows):
                 role_data.clearData()
             return
         entry = self._rows[row]
-        cell = None
-        if column < _FIRST_FIGURE:
-            painted = self._painted.get(entry.path)
-            if painted is None or painted[0] is not entry:
-                painted = self._remember_painted(entry)
-            cell = painted[1][column]
+        cell = self.painted_cell(row, column)
         if cell is None:
             column_ = _COLUMNS[column]
             for role_data in span:
@@ -260,6 +258,19 @@ class StoreTableModel(OrderedStoreRows):
                 role_data.clearData()
             else:
                 role_data.setData(value)
+
+    def painted_cell(self, row: int, column: int) -> PaintedCell | None:
+        """The :data:`PAINTED_ROLES` answers of a cell (what :meth:`data` answers for them,
+        kept while its row is the same entry), or None for a cell asked role by role: a figure,
+        a lock's age, a cell with a colour, the open document's health; a cell
+        outside the table: None too."""
+        if not (0 <= column < _FIRST_FIGURE and 0 <= row < len(self._rows)):
+            return None
+        entry = self._rows[row]
+        painted = self._painted.get(entry.path)
+        if painted is None or painted[0] is not entry:
+            painted = self._remember_painted(entry)
+        return cast(PaintedCell | None, painted[1][column])
 
     def _remember_painted(self, entry: StoreEntry) -> tuple[StoreEntry, tuple[Any, ...]]:
         """The painted cells of ``entry``'s row, worked out and kept while it is this entry."""

@@ -23,6 +23,7 @@ from inspector.models.store_columns import (
 )
 from inspector.models.store_table import StoreTableModel
 from inspector.presentation import LOCK_WORDS, translated
+from inspector.widgets.store_table_delegate import StoreTableDelegate
 
 _COLUMN_WIDTHS = {
     Column.FILE: 130,
@@ -65,6 +66,8 @@ class StoreTableView(QTableView):
             )
         )
         self.setModel(model)
+        # Plain-text cells painted without a call of multiData each (store_table_delegate.py).
+        self.setItemDelegate(StoreTableDelegate(model, self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAlternatingRowColors(True)
