@@ -3,6 +3,8 @@ or landing sorted, rows moving when their sort key changes, persistent indexes k
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from _store_rows import make_entry
 from PySide6.QtCore import QPersistentModelIndex, Qt
@@ -72,4 +74,52 @@ def test_a_batch_of_new_rows_in_any_order_lands_sorted(qtmodeltester, directory,
     assert shown == expected
     for row in range(model.rowCount()):
         assert model.row_of(model.entry_at(row).path) == row
+    qtmodeltester.check(model)
+
+
+def _check_order(model: StoreTableModel) -> None:
+    """Every row where the sort puts it, row_of and the keys agreeing with the rows."""
+    rows = [model.entry_at(row) for row in range(model.rowCount())]
+    keys = [model._order_key(entry) for entry in rows]  # type: ignore[arg-type]
+    descending = model._sort_order == Qt.SortOrder.DescendingOrder
+    assert keys == sorted(keys, reverse=descending)
+    assert model._keys == keys
+    for row, entry in enumerate(rows):
+        assert model.row_of(entry.path) == row  # type: ignore[union-attr]
+    assert len(model._row_of) == len(rows)
+
+
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+@pytest.mark.parametrize(
+    "then", ["nothing", "insert", "remove", "rename", "sort", "filter", "batch", "document"]
+)
+def test_a_listing_batch_is_taken_in_and_its_keys_recorded_when_first_asked(
+    qtmodeltester, directory, order, then
+):
+    # The keys and row numbers of a batch appended at the end are recorded later (see
+    # OrderedStoreRows._row_of): whatever comes next finds them as if made at once.
+    model = StoreTableModel(directory)
+    model.sort(Column.FILE, order)
+    numbers = range(200) if order == Qt.SortOrder.AscendingOrder else range(199, -1, -1)
+    batch = [make_entry(f"s{n:03d}.json") for n in numbers]
+    directory.entries_updated.emit(batch)
+    assert model._tail is not None  # taken in without its keys made
+    assert [model.entry_at(row) for row in range(200)] == batch
+    if then == "insert":
+        directory.entries_updated.emit([make_entry("s100a.json"), make_entry("s005a.json")])
+    elif then == "remove":
+        directory.entries_removed.emit(["/stores/s010.json", "/stores/s150.json"])
+    elif then == "rename":
+        renamed = dataclasses.replace(make_entry("zz.json"), path="/stores/s020.json")
+        directory.entries_updated.emit([renamed])
+    elif then == "sort":
+        model.sort(Column.SIZE, order)
+    elif then == "filter":
+        model.set_filter_text("s1")
+    elif then == "batch":
+        more = range(200, 300) if order == Qt.SortOrder.AscendingOrder else range(-1, -101, -1)
+        directory.entries_updated.emit([make_entry(f"s{n:03d}.json") for n in more])
+    elif then == "document":
+        directory.entries_updated.emit([make_entry(f"s{n:03d}.json", size=1) for n in range(50)])
+    _check_order(model)
     qtmodeltester.check(model)
