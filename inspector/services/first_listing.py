@@ -28,22 +28,27 @@ from inspector.services.store_entry import Stamp, StoreEntry, StoreHealth
 #: MainWindow. (100,000 rows cost the GUI ~40 ms taken at once, 20,000 a third of that: in
 #: batches of 20,000 a listing of 100,000 stores took five such pauses and as many repaints,
 #: each taking the interpreter from the worker making the next rows.)
-#: A listing of at most ONE_BATCH_LIMIT stores, listed within ONE_BATCH_WITHIN seconds (the
-#: names read, not yet sorted), hands on every row at once, painted as soon as they are taken
-#: in: the table is complete sooner (the first batch's pause, its paint, no longer comes before
-#: the rest is made), but its first screenful is painted only after every row is made and
-#: taken in. The listing so far foretells when that paint comes: sorting, making and taking in
-#: the rows and painting them cost some six times what reading the names did (10,000 stores
-#: on this 2-core VM, even under load 8-10: names read in 6-7 ms, first screenful painted
-#: 39-46 ms after the folder was opened). Measured there (issue 11 section 6, session 9), in one
-#: batch: table complete 23-28 ms net (0.98-1.18x the minimal pass), first screenful 40-47 ms;
-#: with the first screenful first (before the listing was made from its names alone): complete
-#: 40-47 ms (1.73-1.97x), first screenful 25-28 ms. (Before the listing's stages were cut, one
-#: batch meant a first screenful of 50-52 ms, 100 ms under load 6, and 10,000 stores went first
-#: screenful first.) A bigger folder, or one listed slowly on a busy machine, would paint its
-#: first screenful past 50 ms: it hands it on first.
+#: A listing of at most ONE_BATCH_LIMIT stores, listed within ONE_BATCH_WITHIN seconds of the
+#: worker's CPU (the names read, not yet sorted), hands on every row at once, painted as soon as
+#: they are taken in: the table is complete sooner (the first batch's pause, its paint, no
+#: longer comes before the rest is made), but its first screenful is painted only after every
+#: row is made and taken in. The listing's CPU time foretells when that paint comes: sorting,
+#: making and taking in the rows and painting them cost some five to six times what listing
+#: them did, on any machine. Its wall time does not: it swings with the interpreter lock the
+#: GUI thread takes meanwhile to put the watch on (10,000 stores on this 2-core VM, session 11:
+#: listed in 5.8-6.9 ms of CPU but 5.8-9.5 ms of wall time, first screenful painted 31-41 ms
+#: after the folder was opened, whatever the wall time; tested on the wall time against 8 ms,
+#: half the openings sent the first screenful first, and the table was complete at 1.6x the
+#: minimal pass instead of 0.9x). A machine so busy that the listing took more than
+#: ONE_BATCH_BUSY times ONE_BATCH_WITHIN of wall time would paint one batch late: it, too,
+#: hands the first screenful on first. Measured in session 9, in one batch: table complete
+#: 23-28 ms net (0.98-1.18x the minimal pass), first screenful 40-47 ms; with the first
+#: screenful first: complete 40-47 ms (1.73-1.97x), first screenful 25-28 ms. A bigger folder,
+#: or one listed slowly by a slow or busy machine, would paint its first screenful past 50 ms:
+#: it hands it on first.
 ONE_BATCH_LIMIT = 12000
 ONE_BATCH_WITHIN = 0.008
+ONE_BATCH_BUSY = 2.0
 FIRST_BATCH_ROWS = 100
 BATCH_SIZE = 100000
 BATCH_INTERVAL = 0.25
@@ -138,16 +143,16 @@ def hand_on_new_rows(
     cache: dict[str, tuple[Stamp, StoreHealth, str]],
     hand_on: Callable[[list[StoreEntry], float], None],
     *,
-    began: float,
+    began: tuple[float, float],
     one_batch_limits: tuple[int, float] = (ONE_BATCH_LIMIT, ONE_BATCH_WITHIN),
 ) -> tuple[list[str], bool] | None:
     """Hand on the rows of a folder listed for the first time (nothing known: every row is
     new; see :func:`hand_on_fresh`), whose names were begun to be read at ``began``
-    (``time.monotonic()``): the stores in the order people read them, and whether any row was
-    handed on (``one_batch_limits``: ``ONE_BATCH_LIMIT`` and ``ONE_BATCH_WITHIN``). None for
-    a folder of at most ``INLINE_HEALTH_LIMIT`` stores, whose documents are checked as its rows
-    are made: the caller makes them (a big folder's first screenful, handed on already, is in
-    ``entries``)."""
+    (``time.monotonic()`` and the worker's ``time.thread_time()``): the stores in the order
+    people read them, and whether any row was handed on (``one_batch_limits``:
+    ``ONE_BATCH_LIMIT`` and ``ONE_BATCH_WITHIN``). None for a folder of at most
+    ``INLINE_HEALTH_LIMIT`` stores, whose documents are checked as its rows are made: the
+    caller makes them (a big folder's first screenful, handed on already, is in ``entries``)."""
     most_stores, within = one_batch_limits
     names_read = listing.names_read()
     first = 0
@@ -157,11 +162,11 @@ def hand_on_new_rows(
         first = hand_on_first(listing, entries, cache, hand_on)
     if listing.store_count() <= INLINE_HEALTH_LIMIT:
         return None
-    # The listing so far foretells the rest: sorting and making the rows cost about what
-    # listing them did.
-    one_batch = not first and (
-        listing.store_count() <= most_stores and time.monotonic() - began <= within
-    )
+    # The listing so far foretells the rest (see ONE_BATCH_WITHIN).
+    one_batch = not first and listing.store_count() <= most_stores
+    if one_batch:
+        cpu = time.thread_time() - began[1]
+        one_batch = cpu <= within and time.monotonic() - began[0] <= ONE_BATCH_BUSY * within
     if not (first or one_batch):
         first = hand_on_first(listing, entries, cache, hand_on)
     ordered, handed_on = hand_on_fresh(listing, entries, cache, hand_on, first=first)

@@ -342,7 +342,7 @@ class _ScanWorker(QObject):
         self._pass.end()
 
     def _list(self, *, reuse_locks: bool) -> None:
-        began = time.monotonic()
+        began, began_cpu = time.monotonic(), time.thread_time()
         generation = self._generation
         # Names read while the watch is put on the folder: see watch_gap.
         watched_before = self.watch_gate.is_watched(generation)
@@ -364,7 +364,8 @@ class _ScanWorker(QObject):
         rows = None
         if not self._entries:  # every row new: made in bulk
             rows = hand_on_new_rows(
-                listing, self._entries, self._health_cache, self._hand_on, began=began,
+                listing, self._entries, self._health_cache, self._hand_on,
+                began=(began, began_cpu),
                 one_batch_limits=(ONE_BATCH_LIMIT, ONE_BATCH_WITHIN),
             )  # fmt: skip
         defer = listing.store_count() > INLINE_HEALTH_LIMIT

@@ -4,12 +4,15 @@ after, the first screenful handed on at once, or every row in one batch within t
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from _store_folder_support import write_json
 from watchdog.observers.polling import PollingObserver
 
 from inspector.services import scan_worker
+from inspector.services.first_listing import hand_on_new_rows
+from inspector.services.listing import list_folder
 from inspector.services.scanner import INLINE_HEALTH_LIMIT
 from inspector.services.store_directory import (
     FIRST_BATCH_ROWS,
@@ -133,3 +136,35 @@ def test_listing_of_a_folder_within_the_limits_hands_on_every_row_at_once(
         assert not any(listing_batches[1:])
     finally:
         service.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("wall", "cpu", "batches"),
+    [
+        pytest.param(
+            0.9, 0.0, 1, id="its wall time swung (the GUI thread held the lock), not its CPU"
+        ),
+        pytest.param(0.6, 0.6, 2, id="its CPU past the limit (a slow machine)"),
+        pytest.param(1.1, 0.0, 2, id="its wall time past twice the limit (a busy machine)"),
+    ],
+)
+def test_a_listing_goes_in_one_batch_when_its_cpu_time_foretells_a_prompt_paint(
+    big_folder, wall: float, cpu: float, batches: int
+) -> None:
+    # The listing's CPU time foretells what the rest costs (see first_listing.ONE_BATCH_WITHIN);
+    # its wall time swings with waits for the interpreter lock. (Half a second allowed, not
+    # 8 ms: what the call itself takes on a loaded machine stays far below the margins.)
+    listing = list_folder(str(big_folder))
+    handed_on: list[int] = []
+    began = (time.monotonic() - wall, time.thread_time() - cpu)
+    rows = hand_on_new_rows(
+        listing,
+        {},
+        {},
+        lambda made, _wait: handed_on.append(len(made)),
+        began=began,
+        one_batch_limits=(scan_worker.ONE_BATCH_LIMIT, 0.5),
+    )
+    assert rows is not None
+    assert len(handed_on) == batches, handed_on
+    assert sum(handed_on) == BIG_FOLDER_STORES
