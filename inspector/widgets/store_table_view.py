@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QPainter, QPaintEvent, QPalette
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QAccessible, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -142,6 +151,59 @@ class StoreTableView(QTableView):
             self.updateGeometries()
             return
         super().doItemsLayout()
+
+    def dataChanged(
+        self,
+        top_left: QModelIndex | QPersistentModelIndex,
+        bottom_right: QModelIndex | QPersistentModelIndex,
+        /,
+        roles: Sequence[int] = (),
+    ) -> None:
+        """Qt repaints a changed range of cells through a rectangle one pixel too wide and too
+        high (Qt 6.11: ``intersectedRect`` takes the last pixel's end as inclusive), so every
+        cell right of and below the range is painted again too: a storm row's four changed
+        cells cost ten, two cells six. The range's own rectangle is repainted instead. A single
+        cell (Qt's rectangle is exact), a screen reader listening (Qt tells it what changed), or
+        a table laid out unlike the plain one (moved or hidden ends, right to left) go to Qt as
+        before. The table has no editors, so there is no editor's data to bring up to date."""
+        if top_left == bottom_right or QAccessible.isActive():
+            super().dataChanged(top_left, bottom_right, roles)
+            return
+        rect = self._cells_rect(top_left, bottom_right)
+        if rect is None:
+            super().dataChanged(top_left, bottom_right, roles)
+        elif self.isVisible():
+            rect = rect.intersected(self.viewport().rect())
+            if not rect.isEmpty():
+                self.viewport().update(rect)
+
+    def _cells_rect(
+        self,
+        top_left: QModelIndex | QPersistentModelIndex,
+        bottom_right: QModelIndex | QPersistentModelIndex,
+    ) -> QRect | None:
+        """The viewport's rectangle of a range of cells (exactly theirs), or None when it is not
+        that simple to tell."""
+        top, left = top_left.row(), top_left.column()
+        bottom, right = bottom_right.row(), bottom_right.column()
+        rows, columns = self.verticalHeader(), self.horizontalHeader()
+        if (
+            top_left.parent().isValid()
+            or not (0 <= top <= bottom < rows.count() and 0 <= left <= right < columns.count())
+            or self.isRightToLeft()
+            or rows.sectionsMoved()
+            or columns.sectionsMoved()
+            or self.isRowHidden(top)
+            or self.isRowHidden(bottom)
+            or self.isColumnHidden(left)
+            or self.isColumnHidden(right)
+        ):
+            return None
+        x = self.columnViewportPosition(left)
+        y = self.rowViewportPosition(top)
+        width = self.columnViewportPosition(right) + self.columnWidth(right) - x
+        height = self.rowViewportPosition(bottom) + self.rowHeight(bottom) - y
+        return QRect(x, y, width, height)
 
     @Slot(QModelIndex, int, int)
     def _on_model_rows_inserted(self, parent: QModelIndex, first: int, _last: int) -> None:

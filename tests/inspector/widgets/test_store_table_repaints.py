@@ -133,3 +133,54 @@ def test_a_new_empty_table_text_is_painted_while_the_table_is_empty(qtbot: Any) 
 
     view.set_empty_text("Looking for JSON files…")
     qtbot.waitUntil(lambda: count.paints[view.viewport()] > painted)
+
+
+def painted_cells(qtbot: Any, view: StoreTableView, change: Any) -> set[tuple[int, int]]:
+    """The cells the view paints after ``change()`` (the delegate asks the model for each cell
+    it paints)."""
+    count = PaintCount(view.viewport(), view.horizontalHeader().viewport())
+    settle(qtbot, view, count)
+    model = view.model()
+    painted: set[tuple[int, int]] = set()
+    cell = model.painted_cell
+
+    def noting(row: int, column: int) -> Any:
+        painted.add((row, column))
+        return cell(row, column)
+
+    model.painted_cell = noting  # type: ignore[method-assign]
+    try:
+        change()
+        settle(qtbot, view, count)
+    finally:
+        # (a model kept alive by this cycle would tick its lock ages for a deleted view)
+        del model.painted_cell
+    return painted
+
+
+def test_a_changed_range_of_cells_repaints_those_cells_only(qtbot: Any) -> None:
+    # Qt's own rectangle for a range is a pixel too wide and high: the cells right of and
+    # below it were painted too (rows 2-4 and columns 1-4 for rows 2-3, columns 1-3).
+    view, _directory = shown_table(qtbot, 100)
+    model = view.model()
+
+    painted = painted_cells(
+        qtbot,
+        view,
+        lambda: model.dataChanged.emit(model.index(2, 1), model.index(3, 3)),
+    )
+
+    assert painted == {(row, column) for row in (2, 3) for column in (1, 2, 3)}
+
+
+def test_a_changed_range_scrolled_away_repaints_nothing(qtbot: Any) -> None:
+    view, _directory = shown_table(qtbot, 100)
+    model = view.model()
+
+    painted = painted_cells(
+        qtbot,
+        view,
+        lambda: model.dataChanged.emit(model.index(80, 0), model.index(90, 7)),
+    )
+
+    assert painted == set()
