@@ -7,7 +7,7 @@ window only places them.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QVBoxLayout, QWidget
 
 from inspector.display import printable_path
@@ -62,6 +62,42 @@ class FolderBanners(QWidget):
             self.read_only_banner.hide()
 
 
+class CountLabel(QLabel):
+    """A status bar label whose text changes often (the locks counted: every round of a storm),
+    with a size of its own: a label's new text asks its parent to lay it out again, and the
+    status bar answers any such request by repainting itself whole -- every label, the size
+    grip and the window's background under them, each round. A label of fixed size asks
+    nothing (Qt's ``updateGeometry``): it only repaints its own text. It grows when a text
+    needs more room, and shrinks back to its text's size on ``fit`` (another folder shown) or
+    when its font changes."""
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        size = self.text_size()
+        if size.width() > self.width() or size.height() != self.height():
+            self.fit()
+
+    def text_size(self) -> QSize:
+        """The size the text needs, as Qt's ``sizeHint`` has it (which a label of fixed size
+        does not work out again for a new text)."""
+        size = self.fontMetrics().size(0, self.text())
+        margins = self.contentsMargins()
+        extra = 2 * self.margin()
+        return QSize(
+            size.width() + margins.left() + margins.right() + extra,
+            size.height() + margins.top() + margins.bottom() + extra,
+        )
+
+    def fit(self) -> None:
+        """Take the present text's size (and so ask for a new layout)."""
+        self.setFixedSize(self.text_size())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.fit()
+
+
 class FolderStatusLabels(QObject):
     """The status bar's permanent labels: the folder, stores and locks counted, the watching
     (added to ``bar``, which owns them)."""
@@ -72,7 +108,7 @@ class FolderStatusLabels(QObject):
         self.folder_label.setTextFormat(Qt.TextFormat.PlainText)
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.stores_label = QLabel()
-        self.locked_label = QLabel()
+        self.locked_label = CountLabel()
         self.watch_label = QLabel(self.tr("not watching"))
         for label in (self.folder_label, self.stores_label, self.locked_label, self.watch_label):
             label.setContentsMargins(6, 0, 6, 0)
@@ -90,6 +126,7 @@ class FolderStatusLabels(QObject):
         shown = printable_path(folder)
         self.folder_label.setText(shown)
         self.folder_label.setToolTip(shown)
+        self.locked_label.fit()
 
     @Slot(int, int)
     def _on_directory_summary_changed(self, stores: int, locked: int) -> None:
