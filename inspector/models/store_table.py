@@ -88,6 +88,11 @@ CHANGED_CELL_LIMIT = 200
 #: have changed (see changed_columns). Neighbours: one range per run of rows.
 DOCUMENT_COLUMNS = (1 << Column.SIZE) | (1 << Column.MODIFIED) | (1 << Column.HEALTH)
 
+#: The file's column in a :func:`changed_columns` mask.
+_FILE_BIT = 1 << _FILE_COLUMN
+#: The roles of a cell whose tooltip alone changed: the view need not repaint it.
+_TOOLTIP_ONLY = [Qt.ItemDataRole.ToolTipRole]
+
 #: Gives the source rows someone can see now (see set_visible_rows_provider).
 VisibleRowsProvider = Callable[[], Iterable[int]]
 
@@ -309,13 +314,14 @@ class StoreTableModel(OrderedStoreRows):
         # Which cells changed is worked out for the rows someone can see (the others are not
         # painted, and a listing's document pass brings 10,000 of them).
         visible = self._visible_range()
+        tooltips: list[str] = []  # stores whose file's tooltip alone changed
         for entry in entries:
             row = row_of.get(entry.path)
             if row is None:
                 new.append(entry)
                 continue
             old = rows[row]
-            columns = changed_columns(old, entry) if row in visible else ALL_ENTRY_COLUMNS
+            columns = _shown_changes(old, entry, tooltips) if row in visible else ALL_ENTRY_COLUMNS
             if self._sort_column < 0 or (in_place_by_name and old.name == entry.name):
                 rows[row] = entry
             else:
@@ -330,6 +336,9 @@ class StoreTableModel(OrderedStoreRows):
             if columns:
                 changed[row] = changed.get(row, 0) | columns
         self._emit_rows_changed(changed)
+        for path in tooltips:  # (announced once the rows are in place)
+            cell = self.index(row_of[path], _FILE_COLUMN)
+            self.dataChanged.emit(cell, cell, _TOOLTIP_ONLY)
         if new:
             self._insert(new)
 
@@ -447,3 +456,15 @@ class StoreTableModel(OrderedStoreRows):
             self.dataChanged.emit(
                 self.index(first, column), self.index(last, column), [Qt.ItemDataRole.DisplayRole]
             )
+
+
+def _shown_changes(old: StoreEntry, entry: StoreEntry, tooltips: list[str]) -> int:
+    """The columns of a row someone can see whose cells show something new
+    (:func:`changed_columns`); a change of the file's tooltip alone -- its leftovers: a writer's
+    temporary file comes and goes with nearly every round of a storm -- is noted in
+    ``tooltips`` instead (nothing to repaint)."""
+    columns = changed_columns(old, entry)
+    if columns & _FILE_BIT and old.name == entry.name:
+        tooltips.append(entry.path)
+        return columns & ~_FILE_BIT
+    return columns

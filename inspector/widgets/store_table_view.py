@@ -51,6 +51,8 @@ _COLUMN_WIDTHS = {
     Column.LONGEST_WAIT: 100,
 }
 
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+
 #: The columns shown at first fit in this many pixels together: the table's width in a
 #: 1,320 px window with the document pane open (its 860 px less margins, frame and scroll
 #: bar). A longer word than fits is elided; its tooltip has it whole.
@@ -165,7 +167,10 @@ class StoreTableView(QTableView):
         cells cost ten, two cells six. The range's own rectangle is repainted instead. A single
         cell (Qt's rectangle is exact), a screen reader listening (Qt tells it what changed), or
         a table laid out unlike the plain one (moved or hidden ends, right to left) go to Qt as
-        before. The table has no editors, so there is no editor's data to bring up to date."""
+        before. The table has no editors, so there is no editor's data to bring up to date.
+        A change of tooltips alone repaints nothing."""
+        if roles and not QAccessible.isActive() and all(role == _TOOLTIP for role in roles):
+            return  # (Qt reads a tooltip when it shows one: nothing on screen changed)
         if top_left == bottom_right or QAccessible.isActive():
             super().dataChanged(top_left, bottom_right, roles)
             return

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from inspector.models.store_table import StoreTableModel
@@ -184,3 +184,31 @@ def test_a_changed_range_scrolled_away_repaints_nothing(qtbot: Any) -> None:
     )
 
     assert painted == set()
+
+
+def test_a_store_whose_leftovers_alone_changed_repaints_no_cell(qtbot: Any) -> None:
+    # A writer's temporary file comes and goes with nearly every round of a storm: only the
+    # file's tooltip says so, and Qt reads a tooltip when it shows one.
+    view, directory = shown_table(qtbot, 100)
+    model = view.model()
+    path = "/stores/s0002.json"
+    leftover = "/stores/.s0002.json.tmp-1234"
+    changed = StoreEntry.unchecked(path, "s0002.json", leftovers=(leftover,))
+
+    painted = painted_cells(qtbot, view, lambda: directory.entries_updated.emit([changed]))
+
+    assert painted == set()
+    assert leftover in model.index(2, 0).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_a_store_whose_leftovers_and_lock_changed_repaints_its_lock(qtbot: Any) -> None:
+    view, directory = shown_table(qtbot, 100)
+    path = "/stores/s0002.json"
+    changed = StoreEntry.unchecked(
+        path, "s0002.json", lock_error="unreadable", leftovers=("/stores/.s0002.json.tmp-1",)
+    )
+
+    painted = painted_cells(qtbot, view, lambda: directory.entries_updated.emit([changed]))
+
+    assert (2, 1) in painted
+    assert (2, 0) not in painted
