@@ -8,7 +8,8 @@ import time
 from typing import Any
 from unittest import mock
 
-from PySide6.QtCore import QModelRoleDataSpan, QObject, Signal
+from _table_support import FakeDirectory
+from PySide6.QtCore import QModelRoleDataSpan
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QStyledItemDelegate
 
@@ -18,20 +19,6 @@ from inspector.services.store_entry import StoreEntry, StoreHealth
 from inspector.widgets.store_table_delegate import StoreTableDelegate
 from inspector.widgets.store_table_view import StoreTableView
 from lockcore import LockFormat, LockInfo, LockState
-
-
-class FakeDirectory(QObject):
-    """Just the signals and snapshot the model adapts."""
-
-    entries_updated = Signal(object)
-    entries_removed = Signal(object)
-
-    def __init__(self, entries: list[StoreEntry]) -> None:
-        super().__init__()
-        self.initial = entries
-
-    def entries(self) -> list[StoreEntry]:
-        return self.initial
 
 
 def make_entry(name: str, state: LockState = LockState.FREE, **changes: Any) -> StoreEntry:

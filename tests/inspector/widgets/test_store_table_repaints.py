@@ -6,26 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from _table_support import FakeDirectory
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QWidget
 
 from inspector.models.store_table import StoreTableModel
 from inspector.services.store_entry import StoreEntry
 from inspector.widgets.store_table_view import StoreTableView
-
-
-class FakeDirectory(QObject):
-    """Just the signals and snapshot the model adapts."""
-
-    entries_updated = Signal(object)
-    entries_removed = Signal(object)
-
-    def __init__(self, entries: list[StoreEntry]) -> None:
-        super().__init__()
-        self.initial = entries
-
-    def entries(self) -> list[StoreEntry]:
-        return self.initial
 
 
 def entries(first: int, count: int) -> list[StoreEntry]:
