@@ -4,7 +4,6 @@ pass and the read-and-parse floor."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -15,6 +14,7 @@ import time
 import psutil
 from inspector_folder import Folder
 from inspector_window import close_window, new_window, run_loop_until
+from liveness_floor import minimal_liveness
 from PySide6.QtCore import QEvent, QObject, QTimer
 
 from inspector.widgets.main_window import MainWindow
@@ -36,26 +36,7 @@ def minimal_pass(folder: str) -> float:
                 item.stat()
             elif name.endswith(".json.lock"):
                 locks.append(item.path)
-    alive = 0
-    for lock in locks:
-        fd = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            lines = os.read(fd, 4096).split(b"\n", 2)
-            if len(lines) > 1 and lines[1] == b"lockcore 1":
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    alive += 1
-                else:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-            else:
-                try:
-                    os.kill(int(lines[0]), 0)
-                    alive += 1
-                except ProcessLookupError:
-                    pass
-        finally:
-            os.close(fd)
+    alive = minimal_liveness(locks)
     elapsed = time.perf_counter() - started
     assert alive == len(locks) > 0, (alive, len(locks))
     return elapsed

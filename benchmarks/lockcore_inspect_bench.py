@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import importlib
 import json
 import os
@@ -15,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import cast
 
+from liveness_floor import minimal_liveness
 from lockcore_contenders import ROOT
 from lockcore_floors import _median, _paired_ratios, _ratio_with_spread
 
@@ -34,33 +34,6 @@ for lock in locks:
 print("held", flush=True)
 sys.stdin.readline()
 """
-
-
-def _minimal_liveness(lock_paths: list[str]) -> int:
-    """The least a judge of these locks must do (bench_inspector.py's minimal pass, its locks
-    part): open, read, close, and the holder's kernel lock tried (a lockcore lock) or
-    ``kill(pid, 0)`` (a bare PID). Returns how many holders are alive."""
-    alive = 0
-    for lock in lock_paths:
-        fd = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            lines = os.read(fd, 4096).split(b"\n", 2)
-            if len(lines) > 1 and lines[1] == b"lockcore 1":
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    alive += 1
-                else:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-            else:
-                try:
-                    os.kill(int(lines[0]), 0)
-                    alive += 1
-                except ProcessLookupError:
-                    pass
-        finally:
-            os.close(fd)
-    return alive
 
 
 def _forget_what_was_seen() -> Callable[[], None] | None:
@@ -186,7 +159,7 @@ def _inspect_rounds(
                         if forget is not None:
                             forget()
                     began = time.perf_counter()
-                    alive = _inspect_all(paths) if use_lockcore else _minimal_liveness(locks)
+                    alive = _inspect_all(paths) if use_lockcore else minimal_liveness(locks)
                     elapsed = (time.perf_counter() - began) / len(paths)
                     assert alive == len(paths), (name, use_lockcore, alive)
                     (inspected if use_lockcore else minimal)[name].append(elapsed)
