@@ -3,6 +3,9 @@ the watcher reports it, and real observers polling fast with inotify failing at 
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
 
 from inspector.services.inotify import LeanInotifySource
@@ -40,3 +43,36 @@ def fast_polling_factory(inotify_error: OSError | None = None):
         return ExhaustedInotify() if inotify_error is not None else LeanInotifySource()
 
     return factory
+
+
+class Collector:
+    """A change listener that keeps every path it is told of, for another thread to wait on;
+    lost events fail the reader's thread, failures are kept for the test to look at."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self._seen: set[str] = set()
+        self._changed = threading.Condition()
+        self.watching = threading.Event()
+        self.failures: list[OSError] = []
+
+    def on_paths(self, paths: list[str]) -> None:
+        with self._changed:
+            self.paths.extend(paths)
+            self._seen.update(paths)
+            self._changed.notify_all()
+
+    def on_events_lost(self) -> None:
+        raise AssertionError("no events were lost")
+
+    def on_ready(self) -> None:
+        self.watching.set()
+
+    def on_failed(self, error: OSError) -> None:
+        self.failures.append(error)
+
+    def wait_for(self, *paths: Any, timeout: float = 5) -> bool:
+        """Wait until every one of ``paths`` was told of (at most ``timeout`` seconds)."""
+        wanted = set(map(str, paths))
+        with self._changed:
+            return self._changed.wait_for(lambda: wanted <= self._seen, timeout=timeout)

@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+from _watch_support import Collector
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,29 +20,13 @@ from inspector.services.inotify import LeanInotifySource
 def test_lean_observer_reports_names_and_ends_with_its_folder(tmp_path):
     folder = tmp_path / "watched"
     folder.mkdir()
-    seen: list[list[str]] = []
-    got = threading.Event()
-
-    class Handler:
-        def on_paths(self, paths):
-            seen.append(paths)
-            got.set()
-
-        def on_events_lost(self):
-            raise AssertionError("no events were lost")
-
-        def on_ready(self):
-            pass
-
-        def on_failed(self, error):
-            raise AssertionError(f"inotify is not exhausted: {error}")
-
+    seen = Collector()
     observer = LeanInotifySource()
-    observer.start(str(folder), Handler(), recursive=False)
+    observer.start(str(folder), seen, recursive=False)
     try:
         (folder / "a.json").write_text("{}")
-        assert got.wait(5)
-        assert str(folder / "a.json") in [path for batch in seen for path in batch]
+        assert seen.wait_for(folder / "a.json")
+        assert not seen.failures
         shutil.rmtree(folder)
         observer.join(5)
         assert not observer.is_alive(), "the watch ended with its folder"
@@ -74,25 +59,14 @@ def test_a_reader_pauses_between_reads_in_a_storm_as_long_as_it_was_made_to(tmp_
 
     monkeypatch.setattr(inotify.time, "sleep", sleep)
 
-    class Handler:
-        def on_paths(self, paths):
-            pass
-
-        def on_events_lost(self):
-            raise AssertionError("no events were lost")
-
-        def on_ready(self):
-            pass
-
-        def on_failed(self, error):
-            raise AssertionError(f"inotify is not exhausted: {error}")
-
+    seen = Collector()
     observer = LeanInotifySource(storm_gather=CHILD_STORM_GATHER_SECONDS)
-    observer.start(str(tmp_path), Handler(), recursive=False)
+    observer.start(str(tmp_path), seen, recursive=False)
     try:
         (tmp_path / "a.json").write_text("{}")
         assert two_pauses.wait(5)
         assert pauses[:2] == [inotify.GATHER_SECONDS, CHILD_STORM_GATHER_SECONDS]
+        assert not seen.failures
     finally:
         observer.stop()
         observer.join(5)
@@ -132,34 +106,6 @@ def test_lean_observer_refuses_a_missing_folder(tmp_path):
     source = LeanInotifySource()
     with pytest.raises(FileNotFoundError):
         source.start(str(tmp_path / "nope"), Collector(), recursive=False)
-
-
-class Collector:
-    """A PathsHandler that keeps every path it is told of, for another thread to wait on."""
-
-    def __init__(self) -> None:
-        self.paths: list[str] = []
-        self._changed = threading.Condition()
-        self.watching = threading.Event()
-        self.failures: list[OSError] = []
-
-    def on_paths(self, paths):
-        with self._changed:
-            self.paths.extend(paths)
-            self._changed.notify_all()
-
-    def on_events_lost(self):
-        raise AssertionError("no events were lost")
-
-    def on_ready(self):
-        self.watching.set()
-
-    def on_failed(self, error):
-        self.failures.append(error)
-
-    def wait_for(self, path) -> bool:
-        with self._changed:
-            return self._changed.wait_for(lambda: str(path) in self.paths, timeout=5)
 
 
 def test_lean_observer_watches_subfolders_as_they_come_and_go(tmp_path):

@@ -9,6 +9,7 @@ import threading
 import time
 from typing import Any
 
+from _watch_support import Collector
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -90,23 +91,9 @@ def test_a_full_read_is_followed_by_another_read_not_a_pause(tmp_path, monkeypat
                 go_on.wait(10)  # the queue fills meanwhile
             return super()._parse(data, root)
 
-    reported: set[str] = set()
-
-    class Handler:
-        def on_paths(self, paths):
-            reported.update(paths)
-
-        def on_events_lost(self):
-            raise AssertionError("no events were lost")
-
-        def on_ready(self):
-            pass
-
-        def on_failed(self, error):
-            raise AssertionError(f"inotify is not exhausted: {error}")
-
+    seen = Collector()
     reader = Reader()
-    reader.start(str(tmp_path), Handler(), recursive=False)
+    reader.start(str(tmp_path), seen, recursive=False)
     try:
         (tmp_path / "first.txt").write_text("")
         assert first_read.wait(5)
@@ -116,10 +103,8 @@ def test_a_full_read_is_followed_by_another_read_not_a_pause(tmp_path, monkeypat
         for name in names:
             name.touch()
         go_on.set()
-        deadline = time.monotonic() + 10
-        while not {str(name) for name in names} <= reported and time.monotonic() < deadline:
-            real_sleep(0.01)
-        assert {str(name) for name in names} <= reported
+        assert seen.wait_for(*names, timeout=10)
+        assert not seen.failures
     finally:
         reader.stop()
         reader.join(5)
